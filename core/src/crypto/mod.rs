@@ -1,0 +1,1 @@
+//! crypto primitive (placeholder: being written).

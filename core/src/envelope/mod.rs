@@ -1,0 +1,1 @@
+//! envelope primitive (placeholder: being written).

@@ -1,0 +1,158 @@
+//! One error type for the whole core, with a stable machine-readable code.
+//!
+//! Conventions (see DESIGN.md §3): a *rule outcome* (a bad signature on an envelope, a replayed
+//! sequence number, an over-limit payment) is not an error — it is a normal, typed result. An
+//! [`Error`] means the *input* was malformed or out of range (the caller must fix the call), and
+//! it names the offending parameter. Codes are part of the public API: never rename one; add new
+//! ones at the end of [`ErrorCode::ALL`].
+
+use core::fmt;
+
+/// Result alias used throughout the core.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// Broad class of an error: decides which JavaScript error class the SDK throws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A value of the right type but outside what is accepted (JS `RangeError`).
+    Range,
+    /// A value of the wrong shape or type (JS `TypeError`).
+    Type,
+    /// A fault inside countersign, never caused by input (JS `Error`).
+    Internal,
+}
+
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $code:literal, $kind:ident; )*) => {
+        /// Stable error codes. The string form (`code()`) crosses every boundary unchanged.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order (the README and the SDK's `ErrorCode` union are
+            /// checked against this list by tests).
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
+
+            /// The stable SCREAMING_SNAKE string of this code.
+            pub const fn as_str(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $code, )* }
+            }
+
+            /// Which JavaScript error class this code maps to.
+            pub const fn kind(self) -> ErrorKind {
+                match self { $( ErrorCode::$variant => ErrorKind::$kind, )* }
+            }
+
+            /// One-line description, used by the README table and `describe()` in the SDK.
+            pub const fn description(self) -> &'static str {
+                match self { $( ErrorCode::$variant => concat!($($doc),*), )* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// A parameter has a value outside what the operation accepts.
+    InvalidArgument = "INVALID_ARGUMENT", Range;
+    /// A parameter has the wrong type or shape (thrown by the SDK before crossing into wasm).
+    InvalidType = "INVALID_TYPE", Type;
+    /// An amount or decimal string does not match the strict grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
+    AmountSyntax = "AMOUNT_SYNTAX", Range;
+    /// An amount has more fraction digits than its currency allows and no rounding mode was given.
+    AmountPrecision = "AMOUNT_PRECISION", Range;
+    /// An amount or decimal is outside the representable range (96-bit mantissa, scale ≤ 28).
+    AmountOutOfRange = "AMOUNT_OUT_OF_RANGE", Range;
+    /// An arithmetic result would overflow the representable range.
+    AmountOverflow = "AMOUNT_OVERFLOW", Range;
+    /// The currency or asset code is not an active ISO 4217 code nor a registered asset.
+    CurrencyUnknown = "CURRENCY_UNKNOWN", Range;
+    /// Two amounts in different currencies were combined or compared.
+    CurrencyMismatch = "CURRENCY_MISMATCH", Range;
+    /// The rounding mode name is not one of the documented modes.
+    RoundingModeUnknown = "ROUNDING_MODE_UNKNOWN", Range;
+    /// Split ratios are empty, too many, or all zero.
+    SplitRatiosInvalid = "SPLIT_RATIOS_INVALID", Range;
+    /// A key is malformed: wrong length, not on the curve, zero or out of range.
+    KeyInvalid = "KEY_INVALID", Range;
+    /// A signature is malformed for the requested format (only where a signature is an input to a transformation, never on verify).
+    SignatureInvalid = "SIGNATURE_INVALID", Range;
+    /// The signature algorithm or encoding name is not supported.
+    AlgorithmUnsupported = "ALGORITHM_UNSUPPORTED", Range;
+    /// An envelope field is invalid for sealing (type, key id, times, payload size).
+    EnvelopeFieldInvalid = "ENVELOPE_FIELD_INVALID", Range;
+    /// A named limit (collection size, payload bytes, ...) was exceeded.
+    LimitExceeded = "LIMIT_EXCEEDED", Range;
+    /// The SDK was used in a browser before `init()` completed.
+    NotInitialized = "NOT_INITIALIZED", Internal;
+    /// The WebAssembly instance trapped; the SDK re-instantiates it.
+    WasmTrap = "WASM_TRAP", Internal;
+    /// A fault inside countersign that input should never cause. Please report it.
+    Internal = "INTERNAL", Internal;
+}
+
+/// An error with a stable code, the parameter it concerns and a human-readable message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    param: &'static str,
+    message: String,
+}
+
+impl Error {
+    /// A new error about parameter `param` (use the SDK's parameter name, e.g. `"amount"`).
+    pub fn new(code: ErrorCode, param: &'static str, message: impl Into<String>) -> Self {
+        Error { code, param, message: message.into() }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The name of the parameter the error concerns (empty when none).
+    pub fn param(&self) -> &'static str {
+        self.param
+    }
+
+    /// The message, which names the parameter.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.param.is_empty() {
+            write!(f, "{}: {}", self.code.as_str(), self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.code.as_str(), self.param, self.message)
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_screaming_snake_and_described() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(s.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()), "{s}");
+            assert!(!code.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn display_names_code_and_parameter() {
+        let e = Error::new(ErrorCode::AmountSyntax, "amount", "exponent notation is not accepted");
+        assert_eq!(e.to_string(), "AMOUNT_SYNTAX: amount: exponent notation is not accepted");
+        assert_eq!(e.code().kind(), ErrorKind::Range);
+    }
+}

@@ -1,0 +1,20 @@
+//! countersign-core: the pure-Rust core of countersign.
+//!
+//! The core makes money and safety decisions and nothing else: it never reads a clock, never
+//! draws randomness, never touches the network or storage. Time and randomness are inputs, so
+//! every decision is a pure function that can be replayed bit for bit on any platform.
+//!
+//! Primitives (shared by all systems):
+//! - [`money`]: exact decimal amounts in ISO 4217 currencies and registered assets.
+//! - [`crypto`]: Ed25519 (strict), secp256k1 ECDSA (RFC 6979, low-S), SHA-256.
+//! - [`envelope`]: the one signed-message format (COSE_Sign1 over deterministic CBOR).
+//! - [`error`]: one error type with a stable code per failure.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+pub mod crypto;
+pub mod envelope;
+pub mod error;
+pub mod money;
+
+pub use error::{Error, ErrorCode, Result};

@@ -1,0 +1,1 @@
+//! money primitive (placeholder: being written).
