@@ -1,0 +1,188 @@
+/**
+ * crypto: Ed25519 (strict verification) and secp256k1 ECDSA (RFC 6979, low-S), SHA-256.
+ *
+ * Verification functions return `false`, never throw, for malformed keys or signatures; they
+ * throw `TypeError` only when an argument is not a `Uint8Array`. Key generation takes its
+ * randomness from the platform (`crypto.getRandomValues`), never from the core.
+ */
+import { fromWasmError } from './errors.js';
+import { wasm } from './loader.js';
+import { expectBoolean, expectBytes, expectObject, expectOneOf, typeError } from './validate.js';
+
+export const KEY_ALGORITHMS = ['EdDSA', 'ES256K'] as const;
+/** `EdDSA` is Ed25519; `ES256K` is ECDSA over secp256k1 with SHA-256. */
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+export const SIGNATURE_FORMATS = ['der', 'compact'] as const;
+/** secp256k1 signature encodings: ASN.1 DER, or 64-byte `r || s` (IEEE P1363). */
+export type SignatureFormat = (typeof SIGNATURE_FORMATS)[number];
+
+export interface KeyPair {
+  readonly algorithm: KeyAlgorithm;
+  /** 32 secret bytes. Keep it secret; overwrite it (`fill(0)`) when done. */
+  readonly secretKey: Uint8Array;
+  /** Ed25519: 32 bytes. secp256k1: 33-byte compressed SEC1. */
+  readonly publicKey: Uint8Array;
+}
+
+/** Bounded retries for secp256k1 key generation: a random 32-byte string is a valid scalar with
+ * probability 1 - 2^-128, so one attempt virtually always suffices. */
+const KEYGEN_ATTEMPTS_MAX = 8;
+
+function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  globalThis.crypto.getRandomValues(bytes);
+  return bytes;
+}
+
+/** SHA-256 of `data`. */
+export function sha256(data: Uint8Array): Uint8Array {
+  expectBytes(data, 'data');
+  return wasm().sha256(data);
+}
+
+/** Constant-time equality of two byte strings (false when lengths differ). */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  expectBytes(a, 'a');
+  expectBytes(b, 'b');
+  return wasm().constantTimeEqual(a, b);
+}
+
+/** Generates a key pair with 32 bytes from `crypto.getRandomValues`. */
+export function generateKeyPair(algorithm: KeyAlgorithm): KeyPair {
+  const alg = expectOneOf(algorithm, 'algorithm', KEY_ALGORITHMS, 'ALGORITHM_UNSUPPORTED');
+  let lastError: unknown;
+  for (let attempt = 0; attempt < KEYGEN_ATTEMPTS_MAX; attempt++) {
+    const secretKey = randomBytes(32);
+    try {
+      return keyPairFromSecret(alg, secretKey);
+    } catch (e) {
+      secretKey.fill(0);
+      lastError = e;
+    }
+  }
+  throw lastError;
+}
+
+/** The key pair for an existing 32-byte secret key. Throws `KEY_INVALID` for a bad secret. */
+export function keyPairFromSecret(algorithm: KeyAlgorithm, secretKey: Uint8Array): KeyPair {
+  const alg = expectOneOf(algorithm, 'algorithm', KEY_ALGORITHMS, 'ALGORITHM_UNSUPPORTED');
+  expectBytes(secretKey, 'secretKey');
+  const publicKey = alg === 'EdDSA' ? ed25519PublicKey(secretKey) : secp256k1PublicKey(secretKey);
+  return { algorithm: alg, secretKey, publicKey };
+}
+
+/** The 32-byte Ed25519 public key of a 32-byte secret key. */
+export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  expectBytes(secretKey, 'secretKey');
+  try {
+    return wasm().ed25519PublicKey(secretKey);
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/** Ed25519 signature (64 bytes) of `message`. */
+export function signEd25519(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+  expectBytes(secretKey, 'secretKey');
+  expectBytes(message, 'message');
+  try {
+    return wasm().ed25519Sign(secretKey, message);
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/**
+ * Strict Ed25519 verification (RFC 8032 with `verify_strict` rules: small-order keys and
+ * non-canonical encodings are rejected). Returns false for any malformed input.
+ */
+export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  expectBytes(publicKey, 'publicKey');
+  expectBytes(message, 'message');
+  expectBytes(signature, 'signature');
+  return wasm().ed25519Verify(publicKey, message, signature);
+}
+
+function formatOption(options: unknown): SignatureFormat {
+  if (options === undefined) return 'der';
+  const fields = expectObject(options, 'options');
+  if (fields.format === undefined) return 'der';
+  return expectOneOf(fields.format, 'options.format', SIGNATURE_FORMATS, 'ALGORITHM_UNSUPPORTED');
+}
+
+/** The SEC1 public key of a secp256k1 secret key: 33 bytes compressed (default) or 65. */
+export function secp256k1PublicKey(secretKey: Uint8Array, options?: { compressed?: boolean }): Uint8Array {
+  expectBytes(secretKey, 'secretKey');
+  let compressed = true;
+  if (options !== undefined) {
+    const fields = expectObject(options, 'options');
+    if (fields.compressed !== undefined) compressed = expectBoolean(fields.compressed, 'options.compressed');
+  }
+  try {
+    return wasm().secp256k1PublicKey(secretKey, compressed);
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/** ECDSA secp256k1 over SHA-256(message): RFC 6979 deterministic, always low-S. */
+export function signSecp256k1(
+  secretKey: Uint8Array,
+  message: Uint8Array,
+  options?: { format?: SignatureFormat },
+): Uint8Array {
+  expectBytes(secretKey, 'secretKey');
+  expectBytes(message, 'message');
+  const format = formatOption(options);
+  try {
+    return wasm().secp256k1Sign(secretKey, message, format);
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/**
+ * Verifies an ECDSA secp256k1 signature over SHA-256(message). Defaults: DER, low-S required
+ * (`allowHighS: false`, as Bitcoin and Ethereum do). Returns false for malformed input.
+ */
+export function verifySecp256k1(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+  options?: { format?: SignatureFormat; allowHighS?: boolean },
+): boolean {
+  expectBytes(publicKey, 'publicKey');
+  expectBytes(message, 'message');
+  expectBytes(signature, 'signature');
+  const format = formatOption(options);
+  let allowHighS = false;
+  if (options !== undefined && options.allowHighS !== undefined) {
+    allowHighS = expectBoolean(options.allowHighS, 'options.allowHighS');
+  }
+  try {
+    return wasm().secp256k1Verify(publicKey, message, signature, format, allowHighS);
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/**
+ * Rewrites a high-S secp256k1 signature as its low-S twin (s -> n - s); low-S signatures are
+ * returned unchanged. OpenSSL and WebCrypto produce high-S about half the time.
+ */
+export function normalizeSecp256k1Signature(signature: Uint8Array, options?: { format?: SignatureFormat }): Uint8Array {
+  expectBytes(signature, 'signature');
+  const format = formatOption(options);
+  try {
+    return wasm().secp256k1NormalizeS(signature, format);
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/** @internal */
+export function expectKeyAlgorithm(value: unknown, param: string): KeyAlgorithm {
+  if (typeof value !== 'string') throw typeError(param, `one of ${KEY_ALGORITHMS.join(', ')}`, value);
+  return expectOneOf(value, param, KEY_ALGORITHMS, 'ALGORITHM_UNSUPPORTED');
+}

@@ -1,0 +1,12 @@
+/**
+ * @countersign/sdk — Node entry. Instantiates the WebAssembly module synchronously on import
+ * (no top-level await, so `require`-style loaders and ESM both work); `init()` is then a no-op.
+ */
+import { readFileSync } from 'node:fs';
+import { initSync } from '../wasm/countersign_wasm.js';
+import { markReady } from './loader.js';
+
+initSync({ module: readFileSync(new URL('../wasm/countersign_wasm_bg.wasm', import.meta.url)) });
+markReady();
+
+export * from './api.js';

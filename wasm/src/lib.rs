@@ -1,0 +1,332 @@
+//! countersign-wasm: the wasm-bindgen adapter over `countersign-core`.
+//!
+//! This crate holds no business logic. Each export converts JavaScript values into core types,
+//! calls exactly one core function, and converts the result back; core errors become real JS
+//! `Error` objects with a stable `code` (see [`to_js_error`]). Inputs have already been type-checked
+//! by the TypeScript SDK; the checks here exist so that a direct caller of the raw module still gets
+//! a coded error rather than a trap.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+use countersign_core::crypto::{self, ed25519, secp256k1};
+use countersign_core::envelope::{self, Alg, OpenParams, SealParams, TrustedKey};
+use countersign_core::error::{Error, ErrorCode, ErrorKind};
+use countersign_core::money::{Amount, Currency, CurrencyKind, RoundingMode};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+type JsResult<T> = Result<T, JsValue>;
+
+/// Converts a core error into a JS `Error` with `name`, `code`, `param` and `kind`.
+/// The SDK re-wraps it in its own classes; a raw caller still sees a real `Error`, never a string.
+fn to_js_error(err: Error) -> JsValue {
+    let js_err = js_sys::Error::new(&err.to_string());
+    js_err.set_name("CountersignError");
+    let obj: &JsValue = js_err.as_ref();
+    // Reflect::set only fails on frozen or proxied objects, which a fresh Error is not.
+    let _ = Reflect::set(obj, &"code".into(), &err.code().as_str().into());
+    let _ = Reflect::set(obj, &"param".into(), &err.param().into());
+    let _ = Reflect::set(obj, &"kind".into(), &kind_name(err.code().kind()).into());
+    js_err.into()
+}
+
+fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Range => "range",
+        ErrorKind::Type => "type",
+        ErrorKind::Internal => "internal",
+    }
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &key.into(), value);
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn type_error(param: &'static str, what: &str) -> JsValue {
+    to_js_error(Error::new(ErrorCode::InvalidType, param, what))
+}
+
+// ---------------------------------------------------------------------------------------------
+// errors
+
+/// Every error code with its kind and description, in the core's declaration order.
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Array {
+    ErrorCode::ALL
+        .iter()
+        .map(|code| {
+            let entry = Object::new();
+            set(&entry, "code", &code.as_str().into());
+            set(&entry, "kind", &kind_name(code.kind()).into());
+            set(&entry, "description", &code.description().into());
+            JsValue::from(entry)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// money
+
+fn currency_to_js(currency: &Currency) -> JsValue {
+    let info = Object::new();
+    set(&info, "code", &currency.code().into());
+    set(&info, "minorUnits", &currency.minor_units().into());
+    let numeric = currency.numeric().map_or(JsValue::NULL, |n| JsValue::from(n));
+    set(&info, "numeric", &numeric);
+    let kind = match currency.kind() {
+        CurrencyKind::Iso4217 => "iso4217",
+        CurrencyKind::Asset => "asset",
+    };
+    set(&info, "kind", &kind.into());
+    info.into()
+}
+
+fn currency_of(code: &str) -> JsResult<&'static Currency> {
+    Currency::from_code(code).map_err(to_js_error)
+}
+
+fn amount_of(value: &str, currency: &str) -> JsResult<Amount> {
+    Amount::parse(value, currency_of(currency)?, None).map_err(to_js_error)
+}
+
+fn rounding_of(name: &str) -> JsResult<RoundingMode> {
+    RoundingMode::from_name(name).map_err(to_js_error)
+}
+
+#[wasm_bindgen(js_name = currencyInfo)]
+pub fn currency_info(code: &str) -> JsResult<JsValue> {
+    Ok(currency_to_js(currency_of(code)?))
+}
+
+#[wasm_bindgen(js_name = currencyList)]
+pub fn currency_list() -> Array {
+    Currency::all().iter().map(currency_to_js).collect()
+}
+
+/// Parses `value` strictly in `currency`; `rounding` (a mode name) allows excess fraction digits.
+#[wasm_bindgen(js_name = amountParse)]
+pub fn amount_parse(value: &str, currency: &str, rounding: Option<String>) -> JsResult<String> {
+    let mode = rounding.as_deref().map(rounding_of).transpose()?;
+    let amount = Amount::parse(value, currency_of(currency)?, mode).map_err(to_js_error)?;
+    Ok(amount.to_string())
+}
+
+#[wasm_bindgen(js_name = amountFromMinor)]
+pub fn amount_from_minor(minor: &str, currency: &str) -> JsResult<String> {
+    let amount = Amount::from_minor_str(minor, currency_of(currency)?).map_err(to_js_error)?;
+    Ok(amount.to_string())
+}
+
+#[wasm_bindgen(js_name = amountToMinor)]
+pub fn amount_to_minor(value: &str, currency: &str) -> JsResult<String> {
+    Ok(amount_of(value, currency)?.to_minor_units().to_string())
+}
+
+#[wasm_bindgen(js_name = amountAdd)]
+pub fn amount_add(a: &str, a_currency: &str, b: &str, b_currency: &str) -> JsResult<String> {
+    let sum = amount_of(a, a_currency)?.checked_add(&amount_of(b, b_currency)?).map_err(to_js_error)?;
+    Ok(sum.to_string())
+}
+
+#[wasm_bindgen(js_name = amountSub)]
+pub fn amount_sub(a: &str, a_currency: &str, b: &str, b_currency: &str) -> JsResult<String> {
+    let diff = amount_of(a, a_currency)?.checked_sub(&amount_of(b, b_currency)?).map_err(to_js_error)?;
+    Ok(diff.to_string())
+}
+
+#[wasm_bindgen(js_name = amountMul)]
+pub fn amount_mul(a: &str, currency: &str, factor: &str, rounding: &str) -> JsResult<String> {
+    let factor = countersign_core::money::parse_decimal(factor, "factor").map_err(to_js_error)?;
+    let product = amount_of(a, currency)?.checked_mul(factor, rounding_of(rounding)?).map_err(to_js_error)?;
+    Ok(product.to_string())
+}
+
+/// -1, 0 or 1.
+#[wasm_bindgen(js_name = amountCompare)]
+pub fn amount_compare(a: &str, a_currency: &str, b: &str, b_currency: &str) -> JsResult<i32> {
+    let ordering = amount_of(a, a_currency)?.cmp_amount(&amount_of(b, b_currency)?).map_err(to_js_error)?;
+    Ok(ordering as i32)
+}
+
+#[wasm_bindgen(js_name = amountSplit)]
+pub fn amount_split(a: &str, currency: &str, ratios: &[u64]) -> JsResult<Vec<String>> {
+    let parts = amount_of(a, currency)?.split(ratios).map_err(to_js_error)?;
+    Ok(parts.iter().map(ToString::to_string).collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// crypto
+
+#[wasm_bindgen]
+pub fn sha256(data: &[u8]) -> Vec<u8> {
+    crypto::sha256(data).to_vec()
+}
+
+#[wasm_bindgen(js_name = constantTimeEqual)]
+pub fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
+    crypto::ct_eq(a, b)
+}
+
+#[wasm_bindgen(js_name = ed25519PublicKey)]
+pub fn ed25519_public_key(secret_key: &[u8]) -> JsResult<Vec<u8>> {
+    Ok(ed25519::public_key(secret_key).map_err(to_js_error)?.to_vec())
+}
+
+#[wasm_bindgen(js_name = ed25519Sign)]
+pub fn ed25519_sign(secret_key: &[u8], message: &[u8]) -> JsResult<Vec<u8>> {
+    Ok(ed25519::sign(secret_key, message).map_err(to_js_error)?.to_vec())
+}
+
+#[wasm_bindgen(js_name = ed25519Verify)]
+pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    ed25519::verify(public_key, message, signature)
+}
+
+fn signature_format_of(name: &str) -> JsResult<secp256k1::SignatureFormat> {
+    secp256k1::SignatureFormat::from_name(name).map_err(to_js_error)
+}
+
+#[wasm_bindgen(js_name = secp256k1PublicKey)]
+pub fn secp256k1_public_key(secret_key: &[u8], compressed: bool) -> JsResult<Vec<u8>> {
+    secp256k1::public_key(secret_key, compressed).map_err(to_js_error)
+}
+
+#[wasm_bindgen(js_name = secp256k1Sign)]
+pub fn secp256k1_sign(secret_key: &[u8], message: &[u8], format: &str) -> JsResult<Vec<u8>> {
+    secp256k1::sign(secret_key, message, signature_format_of(format)?).map_err(to_js_error)
+}
+
+#[wasm_bindgen(js_name = secp256k1Verify)]
+pub fn secp256k1_verify(
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+    format: &str,
+    allow_high_s: bool,
+) -> JsResult<bool> {
+    let format = signature_format_of(format)?;
+    Ok(secp256k1::verify(public_key, message, signature, format, allow_high_s))
+}
+
+#[wasm_bindgen(js_name = secp256k1NormalizeS)]
+pub fn secp256k1_normalize_s(signature: &[u8], format: &str) -> JsResult<Vec<u8>> {
+    secp256k1::normalize_s(signature, signature_format_of(format)?).map_err(to_js_error)
+}
+
+// ---------------------------------------------------------------------------------------------
+// envelope
+
+fn alg_of(name: &str) -> JsResult<Alg> {
+    Alg::from_name(name).map_err(to_js_error)
+}
+
+#[wasm_bindgen(js_name = envelopeSeal)]
+#[allow(clippy::too_many_arguments)] // one flat call is cheaper across the boundary than an object
+pub fn envelope_seal(
+    algorithm: &str,
+    secret_key: &[u8],
+    key_id: &str,
+    msg_type: &str,
+    version: u32,
+    seq: u64,
+    issued_at: i64,
+    expires_at: i64,
+    payload: &[u8],
+) -> JsResult<Vec<u8>> {
+    let params = SealParams {
+        alg: alg_of(algorithm)?,
+        secret_key,
+        key_id,
+        msg_type,
+        version,
+        seq,
+        issued_at,
+        expires_at,
+        payload,
+    };
+    envelope::seal(&params).map_err(to_js_error)
+}
+
+/// Owned copy of one trusted key read from a JS object `{ keyId, algorithm, publicKey }`.
+struct OwnedTrustedKey {
+    key_id: String,
+    alg: Alg,
+    public_key: Vec<u8>,
+}
+
+fn trusted_keys_of(keys: &Array) -> JsResult<Vec<OwnedTrustedKey>> {
+    if keys.length() as usize > envelope::TRUSTED_KEYS_MAX {
+        return Err(to_js_error(Error::new(
+            ErrorCode::LimitExceeded,
+            "trustedKeys",
+            format!("at most {} trusted keys", envelope::TRUSTED_KEYS_MAX),
+        )));
+    }
+    let mut owned = Vec::with_capacity(keys.length() as usize);
+    for entry in keys.iter() {
+        let key_id = get(&entry, "keyId").as_string().ok_or_else(|| type_error("trustedKeys", "keyId must be a string"))?;
+        let alg_name = get(&entry, "algorithm").as_string().ok_or_else(|| type_error("trustedKeys", "algorithm must be a string"))?;
+        let public_key = get(&entry, "publicKey")
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| type_error("trustedKeys", "publicKey must be a Uint8Array"))?
+            .to_vec();
+        owned.push(OwnedTrustedKey { key_id, alg: alg_of(&alg_name)?, public_key });
+    }
+    Ok(owned)
+}
+
+/// Opens an envelope. Returns `{ ok: true, code: "VALID", ...fields }` or `{ ok: false, code }`:
+/// rejections are outcomes, not exceptions.
+#[wasm_bindgen(js_name = envelopeOpen)]
+pub fn envelope_open(
+    bytes: &[u8],
+    trusted_keys: &Array,
+    now: i64,
+    expected_type: &str,
+    last_seq: Option<u64>,
+    max_clock_skew_s: u32,
+) -> JsResult<JsValue> {
+    let owned = trusted_keys_of(trusted_keys)?;
+    let keys: Vec<TrustedKey> = owned
+        .iter()
+        .map(|k| TrustedKey { key_id: &k.key_id, alg: k.alg, public_key: &k.public_key })
+        .collect();
+    let params = OpenParams { trusted_keys: &keys, now, expected_type, last_seq, max_clock_skew_s };
+    let result = Object::new();
+    match envelope::open(bytes, &params) {
+        Ok(opened) => {
+            set(&result, "ok", &JsValue::TRUE);
+            set(&result, "code", &"VALID".into());
+            set(&result, "type", &opened.msg_type.into());
+            set(&result, "version", &opened.version.into());
+            set(&result, "keyId", &opened.key_id.into());
+            set(&result, "seq", &js_sys::BigInt::from(opened.seq).into());
+            // Times cross as Numbers: the SDK only accepts safe integers, and the core only
+            // seals what it was given, so an opened time outside ±2^53 means a foreign sealer;
+            // it is still reported exactly as a BigInt in that case.
+            set(&result, "issuedAt", &time_to_js(opened.issued_at));
+            set(&result, "expiresAt", &time_to_js(opened.expires_at));
+            set(&result, "algorithm", &opened.alg.as_str().into());
+            set(&result, "payload", &Uint8Array::from(opened.payload.as_slice()).into());
+        }
+        Err(rejection) => {
+            set(&result, "ok", &JsValue::FALSE);
+            set(&result, "code", &rejection.as_str().into());
+        }
+    }
+    Ok(result.into())
+}
+
+const JS_SAFE_INTEGER_MAX: i64 = (1 << 53) - 1;
+
+fn time_to_js(seconds: i64) -> JsValue {
+    if (-JS_SAFE_INTEGER_MAX..=JS_SAFE_INTEGER_MAX).contains(&seconds) {
+        JsValue::from(seconds as f64)
+    } else {
+        js_sys::BigInt::from(seconds).into()
+    }
+}
