@@ -86,7 +86,8 @@ export interface RejectedEnvelope {
 
 export type OpenResult = OpenedEnvelope | RejectedEnvelope;
 
-/** Unix seconds accepted for envelope times: safe integers (the core stores i64). */
+/** Envelope times are bounded by the format to ±(2^53 − 1) Unix seconds (the core's
+ * `TIME_S_MAX`), exactly the safe-integer range of a JavaScript number. */
 const TIME_S_MAX = Number.MAX_SAFE_INTEGER;
 
 /** Seals `payload` into a signed COSE_Sign1 envelope. The same input gives the same bytes. */

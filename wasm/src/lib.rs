@@ -297,7 +297,9 @@ pub fn envelope_open(
         .collect();
     let params = OpenParams { trusted_keys: &keys, now, expected_type, last_seq, max_clock_skew_s };
     let result = Object::new();
-    match envelope::open(bytes, &params) {
+    // open_checked: a malformed *call* (bad trusted key, duplicate key, bad expected type)
+    // throws; a malformed *envelope* is an outcome.
+    match envelope::open_checked(bytes, &params).map_err(to_js_error)? {
         Ok(opened) => {
             set(&result, "ok", &JsValue::TRUE);
             set(&result, "code", &"VALID".into());
@@ -305,11 +307,9 @@ pub fn envelope_open(
             set(&result, "version", &opened.version.into());
             set(&result, "keyId", &opened.key_id.into());
             set(&result, "seq", &js_sys::BigInt::from(opened.seq).into());
-            // Times cross as Numbers: the SDK only accepts safe integers, and the core only
-            // seals what it was given, so an opened time outside ±2^53 means a foreign sealer;
-            // it is still reported exactly as a BigInt in that case.
-            set(&result, "issuedAt", &time_to_js(opened.issued_at));
-            set(&result, "expiresAt", &time_to_js(opened.expires_at));
+            // Exact as Numbers: the envelope format bounds times to ±(2^53 − 1) (TIME_S_MAX).
+            set(&result, "issuedAt", &JsValue::from(opened.issued_at as f64));
+            set(&result, "expiresAt", &JsValue::from(opened.expires_at as f64));
             set(&result, "algorithm", &opened.alg.as_str().into());
             set(&result, "payload", &Uint8Array::from(opened.payload.as_slice()).into());
         }
@@ -319,14 +319,4 @@ pub fn envelope_open(
         }
     }
     Ok(result.into())
-}
-
-const JS_SAFE_INTEGER_MAX: i64 = (1 << 53) - 1;
-
-fn time_to_js(seconds: i64) -> JsValue {
-    if (-JS_SAFE_INTEGER_MAX..=JS_SAFE_INTEGER_MAX).contains(&seconds) {
-        JsValue::from(seconds as f64)
-    } else {
-        js_sys::BigInt::from(seconds).into()
-    }
 }
