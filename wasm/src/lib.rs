@@ -75,7 +75,7 @@ fn currency_to_js(currency: &Currency) -> JsValue {
     let info = Object::new();
     set(&info, "code", &currency.code().into());
     set(&info, "minorUnits", &currency.minor_units().into());
-    let numeric = currency.numeric().map_or(JsValue::NULL, |n| JsValue::from(n));
+    let numeric = currency.numeric().map_or(JsValue::NULL, JsValue::from);
     set(&info, "numeric", &numeric);
     let kind = match currency.kind() {
         CurrencyKind::Iso4217 => "iso4217",
