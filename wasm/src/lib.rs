@@ -20,7 +20,13 @@ type JsResult<T> = Result<T, JsValue>;
 /// Converts a core error into a JS `Error` with `name`, `code`, `param` and `kind`.
 /// The SDK re-wraps it in its own classes; a raw caller still sees a real `Error`, never a string.
 fn to_js_error(err: Error) -> JsValue {
-    let js_err = js_sys::Error::new(&err.to_string());
+    // Same shape as the SDK's own validation messages: "countersign: <param>: <why>".
+    let message = if err.param().is_empty() {
+        format!("countersign: {}", err.message())
+    } else {
+        format!("countersign: {}: {}", err.param(), err.message())
+    };
+    let js_err = js_sys::Error::new(&message);
     js_err.set_name("CountersignError");
     let obj: &JsValue = js_err.as_ref();
     // Reflect::set only fails on frozen or proxied objects, which a fresh Error is not.

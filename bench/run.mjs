@@ -1,0 +1,323 @@
+#!/usr/bin/env node
+// countersign benchmark: the SDK's hot paths beside the strongest peers, measured
+// in the same run on the same inputs, printed as a markdown table with ratios.
+//
+//   npm run bench            (builds first)
+//   node bench/run.mjs       (uses the existing build)
+//   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
+//
+// Every side is checked to produce the right answer once before it is timed:
+// a benchmark that measures broken code is worse than none.
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import Decimal from 'decimal.js';
+import * as sdk from '@countersign/sdk';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const WASM_PATH = path.join(REPO_ROOT, 'sdk-ts', 'wasm', 'countersign_wasm_bg.wasm');
+
+// Time budget per measurement; 11 measurements keep the whole run well under a minute.
+const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 1000);
+const WARMUP_MS = Math.max(50, Math.round(MEASURE_MS / 5));
+// Hard cap on iterations per warm-up or measurement, whatever the clock says.
+const ITERATIONS_MAX = 20_000_000;
+// The clock is read once per batch; a batch is sized from the warm-up rate to last about this long.
+const BATCH_TARGET_MS = 5;
+const BATCH_SIZE_MAX = 100_000;
+const GZIP_LEVEL = 9;
+const MESSAGE_LENGTH_BYTES = 128;
+
+// ---------------------------------------------------------------------------------------
+// measurement
+
+let sink = 0; // folded results, printed at the end so no engine can drop the work
+
+function fold(result) {
+  if (typeof result === 'boolean') return result ? 1 : 0;
+  if (typeof result === 'string') return result.length;
+  if (result instanceof Uint8Array) return result[0] ?? 0;
+  return 0;
+}
+
+/** Operations per second of `operation`, after a warm-up, over about MEASURE_MS. */
+function measureOpsPerSecond(operation) {
+  let acc = 0;
+  let warmupIterations = 0;
+  const warmupStart = performance.now();
+  while (performance.now() - warmupStart < WARMUP_MS && warmupIterations < ITERATIONS_MAX) {
+    acc ^= fold(operation());
+    warmupIterations++;
+  }
+  const warmupOpsPerMs = warmupIterations / Math.max(performance.now() - warmupStart, 1e-3);
+  const batchSize = Math.min(BATCH_SIZE_MAX, Math.max(1, Math.floor(warmupOpsPerMs * BATCH_TARGET_MS)));
+
+  let iterations = 0;
+  let elapsedMs = 0;
+  const start = performance.now();
+  while (elapsedMs < MEASURE_MS && iterations < ITERATIONS_MAX) {
+    for (let i = 0; i < batchSize; i++) acc ^= fold(operation());
+    iterations += batchSize;
+    elapsedMs = performance.now() - start;
+  }
+  sink ^= acc;
+  return iterations / (elapsedMs / 1000);
+}
+
+// ---------------------------------------------------------------------------------------
+// fixtures: one key pair and message per algorithm, shared by every side
+
+const base64url = (bytes) => Buffer.from(bytes).toString('base64url');
+const bytesEqual = (a, b) => Buffer.from(a).equals(Buffer.from(b));
+
+function flipOneBit(bytes, index) {
+  const copy = Uint8Array.from(bytes);
+  copy[index] ^= 0x01;
+  return copy;
+}
+
+const message = new Uint8Array(MESSAGE_LENGTH_BYTES).map((_, i) => (i * 31 + 7) & 0xff);
+const otherMessage = flipOneBit(message, 0);
+
+function ed25519Fixture() {
+  const keyPair = sdk.generateKeyPair('EdDSA');
+  const signature = sdk.signEd25519(keyPair.secretKey, message);
+  const nodePublicKey = crypto.createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: base64url(keyPair.publicKey) },
+    format: 'jwk',
+  });
+  // Ed25519 is deterministic: an independent implementation must produce the same bytes.
+  assert.ok(bytesEqual(ed25519.sign(message, keyPair.secretKey.subarray(0, 32)), signature), 'noble and countersign Ed25519 signatures differ');
+  return { ...keyPair, signature, nodePublicKey };
+}
+
+function secp256k1Fixture() {
+  const keyPair = sdk.generateKeyPair('ES256K');
+  const uncompressed = secp256k1.getPublicKey(keyPair.secretKey, false); // 0x04 ‖ x ‖ y
+  assert.ok(bytesEqual(secp256k1.getPublicKey(keyPair.secretKey, true), keyPair.publicKey), 'SDK public key is not compressed SEC1 of its secret');
+  const jwk = {
+    kty: 'EC',
+    crv: 'secp256k1',
+    x: base64url(uncompressed.subarray(1, 33)),
+    y: base64url(uncompressed.subarray(33, 65)),
+  };
+  const nodePrivateKey = crypto.createPrivateKey({ key: { ...jwk, d: base64url(keyPair.secretKey) }, format: 'jwk' });
+  const nodePublicKey = crypto.createPublicKey({ key: jwk, format: 'jwk' });
+  const signature = sdk.signSecp256k1(keyPair.secretKey, message, { format: 'compact' });
+  return { ...keyPair, signature, nodePrivateKey, nodePublicKey };
+}
+
+// ---------------------------------------------------------------------------------------
+// the operations, each side doing the same thing:
+//   Ed25519: RFC 8032 over the raw message (noble with zip215 off = strict RFC 8032, like the core).
+//   secp256k1: ECDSA over SHA-256(message), compact r‖s, low-S (noble v2 prehash: true hashes
+//   with SHA-256; Node hashes with 'sha256' and emits IEEE P1363 r‖s).
+
+function buildCases(ed, k1) {
+  const nodeEcdsa = (key) => ({ key, dsaEncoding: 'ieee-p1363' });
+  return [
+    {
+      op: 'Ed25519 verify',
+      countersign: {
+        run: () => sdk.verifyEd25519(ed.publicKey, message, ed.signature),
+        check: () => {
+          assert.equal(sdk.verifyEd25519(ed.publicKey, message, ed.signature), true);
+          assert.equal(sdk.verifyEd25519(ed.publicKey, otherMessage, ed.signature), false);
+          assert.equal(sdk.verifyEd25519(ed.publicKey, message, flipOneBit(ed.signature, 40)), false);
+        },
+      },
+      peers: [
+        {
+          peer: '@noble/curves',
+          run: () => ed25519.verify(ed.signature, message, ed.publicKey, { zip215: false }),
+          check: () => {
+            assert.equal(ed25519.verify(ed.signature, message, ed.publicKey, { zip215: false }), true);
+            assert.equal(ed25519.verify(ed.signature, otherMessage, ed.publicKey, { zip215: false }), false);
+          },
+        },
+        {
+          peer: 'node:crypto',
+          run: () => crypto.verify(null, message, ed.nodePublicKey, ed.signature),
+          check: () => {
+            assert.equal(crypto.verify(null, message, ed.nodePublicKey, ed.signature), true);
+            assert.equal(crypto.verify(null, otherMessage, ed.nodePublicKey, ed.signature), false);
+          },
+        },
+      ],
+    },
+    {
+      op: 'secp256k1 sign',
+      countersign: {
+        run: () => sdk.signSecp256k1(k1.secretKey, message, { format: 'compact' }),
+        check: () => {
+          const signature = sdk.signSecp256k1(k1.secretKey, message, { format: 'compact' });
+          // RFC 6979 is deterministic: noble must produce the very same bytes.
+          assert.ok(bytesEqual(signature, secp256k1.sign(message, k1.secretKey)), 'countersign and noble ECDSA signatures differ');
+          assert.equal(secp256k1.verify(signature, message, k1.publicKey), true);
+          assert.equal(crypto.verify('sha256', message, nodeEcdsa(k1.nodePublicKey), signature), true);
+        },
+      },
+      peers: [
+        {
+          peer: '@noble/curves',
+          run: () => secp256k1.sign(message, k1.secretKey),
+          check: () => {
+            const signature = secp256k1.sign(message, k1.secretKey);
+            assert.equal(sdk.verifySecp256k1(k1.publicKey, message, signature, { format: 'compact' }), true);
+          },
+        },
+        {
+          peer: 'node:crypto',
+          run: () => crypto.sign('sha256', message, nodeEcdsa(k1.nodePrivateKey)),
+          check: () => {
+            const signature = crypto.sign('sha256', message, nodeEcdsa(k1.nodePrivateKey));
+            // OpenSSL uses a random k and does not normalise S, so check with high-S allowed.
+            assert.equal(sdk.verifySecp256k1(k1.publicKey, message, signature, { format: 'compact', allowHighS: true }), true);
+            assert.equal(secp256k1.verify(signature, message, k1.publicKey, { lowS: false }), true);
+          },
+        },
+      ],
+    },
+    {
+      op: 'secp256k1 verify',
+      countersign: {
+        run: () => sdk.verifySecp256k1(k1.publicKey, message, k1.signature, { format: 'compact' }),
+        check: () => {
+          assert.equal(sdk.verifySecp256k1(k1.publicKey, message, k1.signature, { format: 'compact' }), true);
+          assert.equal(sdk.verifySecp256k1(k1.publicKey, otherMessage, k1.signature, { format: 'compact' }), false);
+          assert.equal(sdk.verifySecp256k1(k1.publicKey, message, flipOneBit(k1.signature, 63), { format: 'compact' }), false);
+        },
+      },
+      peers: [
+        {
+          peer: '@noble/curves',
+          run: () => secp256k1.verify(k1.signature, message, k1.publicKey),
+          check: () => {
+            assert.equal(secp256k1.verify(k1.signature, message, k1.publicKey), true);
+            assert.equal(secp256k1.verify(k1.signature, otherMessage, k1.publicKey), false);
+          },
+        },
+        {
+          peer: 'node:crypto',
+          run: () => crypto.verify('sha256', message, nodeEcdsa(k1.nodePublicKey), k1.signature),
+          check: () => {
+            assert.equal(crypto.verify('sha256', message, nodeEcdsa(k1.nodePublicKey), k1.signature), true);
+            assert.equal(crypto.verify('sha256', otherMessage, nodeEcdsa(k1.nodePublicKey), k1.signature), false);
+          },
+        },
+      ],
+    },
+    amountCase(),
+  ];
+}
+
+// Amount parse + add + format: two decimal strings in, the canonical 2-decimal sum out.
+// A small rotating set of inputs so neither side sees one constant string.
+const AMOUNT_INPUT_PAIRS = [
+  ['12.34', '0.66', '13.00'],
+  ['0.01', '0.02', '0.03'],
+  ['999999.99', '0.01', '1000000.00'],
+  ['-5.25', '10.00', '4.75'],
+  ['1234567.89', '9876543.21', '11111111.10'],
+  ['0.10', '0.20', '0.30'],
+  ['100', '0.5', '100.50'],
+  ['42.42', '-42.42', '0.00'],
+];
+const AMOUNT_CURRENCY = 'EUR';
+const AMOUNT_FRACTION_DIGITS = 2;
+
+function amountCase() {
+  let sdkIndex = 0;
+  let decimalIndex = 0;
+  const nextPair = (index) => AMOUNT_INPUT_PAIRS[index % AMOUNT_INPUT_PAIRS.length];
+  const sdkAdd = ([a, b]) => sdk.Amount.parse(a, AMOUNT_CURRENCY).add(sdk.Amount.parse(b, AMOUNT_CURRENCY)).toString();
+  const decimalAdd = ([a, b]) => new Decimal(a).plus(new Decimal(b)).toFixed(AMOUNT_FRACTION_DIGITS);
+  return {
+    op: 'amount parse+add+format',
+    countersign: {
+      run: () => sdkAdd(nextPair(sdkIndex++)),
+      check: () => {
+        for (const [a, b, sum] of AMOUNT_INPUT_PAIRS) assert.equal(sdkAdd([a, b]), sum, `countersign ${a} + ${b}`);
+      },
+    },
+    peers: [
+      {
+        peer: 'decimal.js',
+        run: () => decimalAdd(nextPair(decimalIndex++)),
+        check: () => {
+          for (const [a, b, sum] of AMOUNT_INPUT_PAIRS) assert.equal(decimalAdd([a, b]), sum, `decimal.js ${a} + ${b}`);
+        },
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// report
+
+const formatOps = (opsPerSecond) => Math.round(opsPerSecond).toLocaleString('en-US');
+
+function wasmSize() {
+  const raw = readFileSync(WASM_PATH);
+  const gzipped = zlib.gzipSync(raw, { level: GZIP_LEVEL });
+  return { rawBytes: raw.length, gzipBytes: gzipped.length };
+}
+
+function main() {
+  if (!sdk.isInitialized()) throw new Error('the SDK Node entry should be ready on import');
+  const cases = buildCases(ed25519Fixture(), secp256k1Fixture());
+
+  // Correctness first, for every side, before any timing.
+  for (const benchCase of cases) {
+    for (const side of [benchCase.countersign, ...benchCase.peers]) {
+      try {
+        side.check();
+      } catch (err) {
+        throw new Error(`${benchCase.op} / ${side.peer ?? 'countersign'}: wrong result, not benchmarking: ${err.message}`);
+      }
+    }
+  }
+
+  const rows = [];
+  for (const benchCase of cases) {
+    process.stderr.write(`measuring ${benchCase.op} …\n`);
+    const countersignOps = measureOpsPerSecond(benchCase.countersign.run);
+    for (const peer of benchCase.peers) {
+      const peerOps = measureOpsPerSecond(peer.run);
+      rows.push({ op: benchCase.op, countersignOps, peer: peer.peer, peerOps });
+    }
+  }
+
+  const { rawBytes, gzipBytes } = wasmSize();
+  const lines = [
+    `# countersign benchmark`,
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- cpu: ${os.cpus()[0]?.model ?? 'unknown'} (${os.cpus().length} logical)`,
+    `- node: ${process.version} (${process.platform}/${process.arch})`,
+    `- countersign: @countersign/sdk Node entry; ${MEASURE_MS} ms per measurement after ${WARMUP_MS} ms warm-up; ratio > 1 means countersign is faster`,
+    '',
+    '| op | countersign ops/s | peer | peer ops/s | ratio (countersign/peer) |',
+    '|---|---:|---|---:|---:|',
+    ...rows.map(
+      (r) => `| ${r.op} | ${formatOps(r.countersignOps)} | ${r.peer} | ${formatOps(r.peerOps)} | ${(r.countersignOps / r.peerOps).toFixed(2)} |`,
+    ),
+    '',
+    `| wasm | bytes |`,
+    `|---|---:|`,
+    `| countersign_wasm_bg.wasm raw | ${rawBytes.toLocaleString('en-US')} |`,
+    `| countersign_wasm_bg.wasm gzip -${GZIP_LEVEL} | ${gzipBytes.toLocaleString('en-US')} |`,
+    '',
+    `(countersign ops/s for an op is measured once and compared with each peer; checksum ${sink & 0xff})`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+main();

@@ -1,0 +1,252 @@
+// Packs @countersign/sdk exactly as npm would publish it, installs the tarball in a
+// fresh project, and checks that the installed package works from Node ESM and,
+// through its "browser" export, in headless Chromium. Signatures come from
+// independent sources (RFC 8032, @noble/curves) so a wrong core cannot pass.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { startServer } from '../../scripts/serve.mjs';
+import { assertSdkBuilt, launchBrowser, REPO_ROOT, SDK_READY_TIMEOUT_MS } from '../browser/helpers.mjs';
+
+const execFileAsync = promisify(execFile);
+const SDK_DIR = path.join(REPO_ROOT, 'sdk-ts');
+const PACKAGE_NAME = '@countersign/sdk';
+const COMMAND_TIMEOUT_MS = 120_000;
+const COMMAND_OUTPUT_MAX_BYTES = 16 * 1024 * 1024;
+// The package may not ship more than this many files: a sign that `files` leaks the tree.
+const PACKED_FILES_COUNT_MAX = 200;
+
+// RFC 8032 §7.1, TEST 1: empty message.
+const RFC8032_TEST1 = {
+  publicKey: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+  message: '',
+  signature:
+    'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+};
+
+/** A secp256k1 vector signed here by @noble/curves: ECDSA over SHA-256(message), RFC 6979, low-S, compact r‖s. */
+function nobleSecp256k1Vector() {
+  const secretKey = Uint8Array.from(Buffer.from('c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721', 'hex'));
+  const message = new TextEncoder().encode('countersign packaging test');
+  const signature = secp256k1.sign(message, secretKey, { prehash: true, lowS: true, format: 'compact' });
+  assert.equal(secp256k1.verify(signature, message, secp256k1.getPublicKey(secretKey, true)), true, 'noble self-check');
+  return {
+    publicKey: Buffer.from(secp256k1.getPublicKey(secretKey, true)).toString('hex'),
+    message: Buffer.from(message).toString('hex'),
+    signature: Buffer.from(signature).toString('hex'),
+  };
+}
+
+function flipByteAt(hex, index) {
+  const bytes = Buffer.from(hex, 'hex');
+  bytes[(index + bytes.length) % bytes.length] ^= 0x01;
+  return bytes.toString('hex');
+}
+
+const VECTORS = (() => {
+  const secp = nobleSecp256k1Vector();
+  return {
+    ed25519: RFC8032_TEST1,
+    // Flip inside S's least significant byte: still canonical, just wrong.
+    ed25519Tampered: { ...RFC8032_TEST1, signature: flipByteAt(RFC8032_TEST1.signature, 32) },
+    secp256k1: secp,
+    // Flip s's least significant byte: still low-S, just wrong.
+    secp256k1Tampered: { ...secp, signature: flipByteAt(secp.signature, -1) },
+  };
+})();
+
+// The same checks run in Node and in the browser: the vectors go in as JSON, the booleans come out.
+const CHECK_SOURCE = `
+const hex = (s) => Uint8Array.from((s.match(/../g) ?? []).map((b) => parseInt(b, 16)));
+export function runChecks(sdk, v) {
+  return {
+    initialized: sdk.isInitialized(),
+    ed25519: sdk.verifyEd25519(hex(v.ed25519.publicKey), hex(v.ed25519.message), hex(v.ed25519.signature)),
+    ed25519Tampered: sdk.verifyEd25519(hex(v.ed25519Tampered.publicKey), hex(v.ed25519Tampered.message), hex(v.ed25519Tampered.signature)),
+    secp256k1: sdk.verifySecp256k1(hex(v.secp256k1.publicKey), hex(v.secp256k1.message), hex(v.secp256k1.signature), { format: 'compact' }),
+    secp256k1Tampered: sdk.verifySecp256k1(hex(v.secp256k1Tampered.publicKey), hex(v.secp256k1Tampered.message), hex(v.secp256k1Tampered.signature), { format: 'compact' }),
+  };
+}
+`;
+
+const EXPECTED_RESULTS = { initialized: true, ed25519: true, ed25519Tampered: false, secp256k1: true, secp256k1Tampered: false };
+
+/**
+ * Run npm outside the workspace's influence: when this test runs under `npm test`,
+ * npm exports npm_config_* (local prefix, workspace) that would make the nested
+ * install target the repository instead of the temp project.
+ */
+function runNpm(args, cwd) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+  env.npm_config_update_notifier = 'false';
+  return execFileAsync('npm', args, { cwd, env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: COMMAND_OUTPUT_MAX_BYTES });
+}
+
+/** Every file under dir, as package-relative POSIX paths. */
+async function listFiles(dir, prefix = '') {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(path.join(dir, entry.name), rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+describe('packaging: npm pack, install in a fresh project, use from Node and Chromium', () => {
+  let tempRoot;
+  let tarballPath;
+  let packedFiles;
+  let projectDir;
+  let installedDir;
+
+  before(async () => {
+    assertSdkBuilt();
+    tempRoot = await mkdtemp(path.join(os.tmpdir(), 'countersign-pack-'));
+    const packDir = path.join(tempRoot, 'tarball');
+    await mkdir(packDir);
+    const { stdout } = await runNpm(['pack', '--json', '--pack-destination', packDir], SDK_DIR);
+    const [packResult] = JSON.parse(stdout);
+    tarballPath = path.join(packDir, packResult.filename);
+    packedFiles = packResult.files.map((f) => f.path);
+
+    projectDir = path.join(tempRoot, 'project');
+    await mkdir(projectDir);
+    await writeFile(
+      path.join(projectDir, 'package.json'),
+      JSON.stringify({ name: 'countersign-pack-smoke', version: '0.0.0', private: true, type: 'module' }, null, 2),
+    );
+    // The SDK has no runtime dependencies, so the install needs nothing but the tarball.
+    await runNpm(['install', tarballPath, '--no-audit', '--no-fund', '--offline', '--no-package-lock'], projectDir);
+    installedDir = path.join(projectDir, 'node_modules', ...PACKAGE_NAME.split('/'));
+  });
+
+  after(async () => {
+    if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
+  });
+
+  test('the tarball holds the wasm, the entries, and no tests or stray files', async () => {
+    assert.ok(existsSync(tarballPath), 'npm pack produced a tarball');
+    assert.ok(packedFiles.length <= PACKED_FILES_COUNT_MAX, `${packedFiles.length} files packed`);
+    for (const required of ['package.json', 'wasm/countersign_wasm_bg.wasm', 'dist/index.js', 'dist/node.js', 'dist/index.d.ts']) {
+      assert.ok(packedFiles.includes(required), `packed files include ${required}: ${packedFiles.join(', ')}`);
+    }
+    const forbidden = packedFiles.filter(
+      (f) => /(^|\/)(test|tests|__tests__)\//.test(f) || /\.test\.[cm]?[jt]s$/.test(f) || /(^|\/)(src|node_modules)\//.test(f) || /(^|\/)tsconfig[^/]*\.json$/.test(f),
+    );
+    assert.deepEqual(forbidden, [], 'no tests, sources, node_modules or build config in the package');
+    const wasmBytes = await readFile(path.join(installedDir, 'wasm', 'countersign_wasm_bg.wasm'));
+    assert.deepEqual([...wasmBytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], 'installed wasm starts with \\0asm');
+  });
+
+  test('source maps stay inside the package and resolve', async () => {
+    const installedFiles = new Set(await listFiles(installedDir));
+    const problems = [];
+    for (const file of installedFiles) {
+      if (/\.(m?js|d\.ts)$/.test(file)) {
+        const text = await readFile(path.join(installedDir, file), 'utf8');
+        for (const match of text.matchAll(/[#@] sourceMappingURL=(\S+)/g)) {
+          const target = match[1];
+          if (target.startsWith('data:')) continue;
+          const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), target));
+          if (resolved.startsWith('..') || !installedFiles.has(resolved)) problems.push(`${file} -> sourceMappingURL ${target} (not in package)`);
+        }
+      }
+      if (!file.endsWith('.map')) continue;
+      const map = JSON.parse(await readFile(path.join(installedDir, file), 'utf8'));
+      const sourceRoot = map.sourceRoot ?? '';
+      (map.sources ?? []).forEach((source, index) => {
+        if (/^[a-z]+:/i.test(source) && !source.startsWith('webpack:')) {
+          problems.push(`${file}: source ${source} is an absolute URL`);
+          return;
+        }
+        const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), sourceRoot, source));
+        const embedded = typeof map.sourcesContent?.[index] === 'string';
+        if (resolved.startsWith('..') || path.posix.isAbsolute(resolved)) problems.push(`${file}: source ${source} points outside the package`);
+        else if (!embedded && !installedFiles.has(resolved)) problems.push(`${file}: source ${source} is neither shipped nor embedded`);
+      });
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  test('Node ESM: import from the installed package verifies known signatures', async () => {
+    await writeFile(path.join(projectDir, 'checks.mjs'), CHECK_SOURCE);
+    await writeFile(
+      path.join(projectDir, 'node-check.mjs'),
+      `import * as sdk from '${PACKAGE_NAME}';
+import { runChecks } from './checks.mjs';
+const vectors = JSON.parse(process.env.COUNTERSIGN_VECTORS);
+const results = runChecks(sdk, vectors);
+results.resolvedEntry = import.meta.resolve('${PACKAGE_NAME}');
+console.log(JSON.stringify(results));
+`,
+    );
+    const { stdout } = await execFileAsync(process.execPath, ['node-check.mjs'], {
+      cwd: projectDir,
+      timeout: COMMAND_TIMEOUT_MS,
+      env: { ...process.env, COUNTERSIGN_VECTORS: JSON.stringify(VECTORS) },
+    });
+    const { resolvedEntry, ...results } = JSON.parse(stdout.trim().split('\n').pop());
+    assert.deepEqual(results, EXPECTED_RESULTS);
+    const packageJson = JSON.parse(await readFile(path.join(installedDir, 'package.json'), 'utf8'));
+    const nodeEntry = packageJson.exports['.'].node;
+    assert.ok(resolvedEntry.endsWith(nodeEntry.replace(/^\.\//, '/')), `Node resolves the "node" condition: ${resolvedEntry}`);
+  });
+
+  test('Chromium: the "browser" export, via an import map, verifies the same signatures', async () => {
+    const packageJson = JSON.parse(await readFile(path.join(installedDir, 'package.json'), 'utf8'));
+    const browserEntry = packageJson.exports?.['.']?.browser;
+    assert.equal(typeof browserEntry, 'string', 'exports["."].browser is a path');
+    const browserEntryUrl = `/pkg/${browserEntry.replace(/^\.\//, '')}`;
+
+    const pageDir = path.join(tempRoot, 'page');
+    await mkdir(pageDir);
+    await writeFile(path.join(pageDir, 'checks.mjs'), CHECK_SOURCE);
+    await writeFile(
+      path.join(pageDir, 'index.html'),
+      `<!doctype html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>pack check</title>
+<script type="importmap">${JSON.stringify({ imports: { [PACKAGE_NAME]: browserEntryUrl } })}</script>
+<script type="module">
+import * as sdk from '${PACKAGE_NAME}';
+import { runChecks } from './checks.mjs';
+const out = document.getElementById('out');
+try {
+  const before = sdk.isInitialized();
+  await sdk.init();
+  out.textContent = JSON.stringify({ before, ...runChecks(sdk, ${JSON.stringify(VECTORS)}) });
+} catch (err) {
+  out.textContent = JSON.stringify({ error: String(err && err.code || ''), message: String(err && err.message || err) });
+}
+out.dataset.done = 'true';
+</script></head>
+<body><pre id="out"></pre></body></html>
+`,
+    );
+
+    const server = await startServer({ port: 0, mounts: { '/pkg/': installedDir, '/': pageDir } });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const problems = [];
+      page.on('console', (m) => m.type() === 'error' && problems.push(`console.error: ${m.text()}`));
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      await page.goto(server.url);
+      await page.waitForSelector('#out[data-done="true"]', { timeout: SDK_READY_TIMEOUT_MS });
+      const { before: initializedBeforeInit, ...results } = JSON.parse(await page.textContent('#out'));
+      assert.deepEqual(results, EXPECTED_RESULTS);
+      assert.equal(initializedBeforeInit, false, 'the browser entry needs init() before use');
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});
