@@ -9,7 +9,11 @@ step() { printf '\n==== %s\n' "$*"; }
 step "core purity (no wasm/JS crates in countersign-core)"
 bash scripts/check-core-purity.sh
 
-step "cargo test: core unit tests, Wycheproof, shared vectors, property tests"
+step "cargo test: public vectors (Wycheproof, money, envelope), with their case counts"
+cargo test --quiet -p countersign-core --test wycheproof --test money_vectors --test envelope_vectors -- --nocapture 2>&1 \
+  | grep -E 'cases|test result' || { echo "vector tests failed" >&2; exit 1; }
+
+step "cargo test: everything (unit tests, vectors, property tests)"
 cargo test --workspace --quiet
 
 step "cargo clippy: the core's no-unwrap/no-panic lints"

@@ -511,7 +511,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #![proptest_config(ProptestConfig::with_cases(crate::money::proptest_cases(2_000)))]
 
         /// Our product rounding agrees with exact rational arithmetic done independently on
         /// values small enough for rust_decimal to multiply without rounding.

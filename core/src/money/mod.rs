@@ -25,3 +25,9 @@ pub use amount::{Amount, SPLIT_PARTS_MAX};
 pub use currency::{Currency, CurrencyKind, NO_MINOR_UNIT_CODES, WITHDRAWN_CODES};
 pub use decimal::{parse_decimal, AMOUNT_STRING_CHARS_MAX};
 pub use rounding::RoundingMode;
+
+/// Property-test case count: `PROPTEST_CASES` overrides the default (see HACKING.md).
+#[cfg(test)]
+pub(crate) fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}

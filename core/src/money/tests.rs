@@ -849,7 +849,7 @@ fn near_grammar() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(ProptestConfig::with_cases(crate::money::proptest_cases(10_000)))]
 
     #[test]
     fn parse_never_panics_on_arbitrary_text(
@@ -888,7 +888,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(ProptestConfig::with_cases(crate::money::proptest_cases(2_000)))]
 
     #[test]
     fn display_parse_round_trip(minor in any_minor(), c in any_currency()) {
