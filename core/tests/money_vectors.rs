@@ -1,11 +1,5 @@
 //! Runs the shared money vectors (`tests/vectors/money/amounts.json`), the same file the wasm
 //! build and the TypeScript SDK run. The format is documented in the file's `description`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use std::collections::BTreeMap;
 

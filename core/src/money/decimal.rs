@@ -328,12 +328,6 @@ pub(crate) fn scale_product(
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )]
     use super::*;
     use core::str::FromStr;
     use proptest::prelude::*;

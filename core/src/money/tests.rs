@@ -1,11 +1,5 @@
 //! Unit and property tests of amounts: parsing edges, every rejection, rounding, arithmetic,
 //! splitting, and round trips.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use core::cmp::Ordering;
 use core::str::FromStr;
