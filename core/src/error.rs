@@ -90,6 +90,22 @@ error_codes! {
     WasmTrap = "WASM_TRAP", Internal;
     /// A fault inside countersign that input should never cause. Please report it.
     Internal = "INTERNAL", Internal;
+    /// A calendar window names a time zone whose TZif data the caller did not supply.
+    TimeZoneMissing = "TIME_ZONE_MISSING", Range;
+    /// A time zone name or its TZif data is malformed (not an IANA-style name, or not valid TZif).
+    TimeZoneInvalid = "TIME_ZONE_INVALID", Range;
+    /// A snapshot is truncated, tampered with, fails its integrity check or holds an inconsistent state.
+    SnapshotInvalid = "SNAPSHOT_INVALID", Range;
+    /// A snapshot was written in a format version this build does not read.
+    SnapshotVersionUnsupported = "SNAPSHOT_VERSION_UNSUPPORTED", Range;
+    /// The time zone is not in the SDK's time-zone data (thrown by the SDK's loader).
+    TimeZoneUnknown = "TIME_ZONE_UNKNOWN", Range;
+    /// The time-zone data asset could not be read or fetched (thrown by the SDK's loader).
+    TimeZoneDataUnavailable = "TIME_ZONE_DATA_UNAVAILABLE", Internal;
+    /// The storage backend failed: I/O error, lock wait exceeded, no IndexedDB (SDK storage adapters).
+    StorageUnavailable = "STORAGE_UNAVAILABLE", Internal;
+    /// Stored bytes are damaged (SDK storage adapters).
+    StorageCorrupt = "STORAGE_CORRUPT", Internal;
 }
 
 /// An error with a stable code, the parameter it concerns and a human-readable message.

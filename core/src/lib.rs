@@ -8,13 +8,21 @@
 //! - [`money`]: exact decimal amounts in ISO 4217 currencies and registered assets.
 //! - [`crypto`]: Ed25519 (strict), secp256k1 ECDSA (RFC 6979, low-S), SHA-256.
 //! - [`envelope`]: the one signed-message format (COSE_Sign1 over deterministic CBOR).
+//! - [`limits`]: counters over count and amount in per-transaction, lifetime, trailing and
+//!   calendar windows (IANA time zones, TZif data supplied by the caller), soft and hard
+//!   thresholds, a declarative counting policy, idempotent reservations.
 //! - [`error`]: one error type with a stable code per failure.
+//!
+//! Systems (recipes built from the primitives):
+//! - [`card`]: System 1, the card usage counter set by a companion app.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+pub mod card;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+pub mod limits;
 pub mod money;
 
 pub use error::{Error, ErrorCode, Result};

@@ -10,3 +10,11 @@ initSync({ module: readFileSync(new URL('../wasm/countersign_wasm_bg.wasm', impo
 markReady();
 
 export * from './api.js';
+export {
+  FileStorage,
+  type FileStorageOptions,
+  FILE_LOCK_WAIT_MS_DEFAULT,
+  FILE_LOCK_STALE_MS_DEFAULT,
+  FILE_STORAGE_KEYS_MAX,
+} from './storage/file.js';
+export { loadTimeZoneSync, loadTimeZoneIndexSync } from './tz.js';

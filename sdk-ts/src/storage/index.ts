@@ -1,0 +1,27 @@
+/**
+ * The storage adapter and its browser-safe implementations. `FileStorage` (Node, `node:fs`) is
+ * exported from the Node entry only: import it from `./file.js` there.
+ */
+export {
+  STORAGE_KEY_LENGTH_MAX_CHARS,
+  STORAGE_LIST_KEYS_MAX,
+  STORAGE_LOG_READ_RECORDS_MAX,
+  STORAGE_LOG_RECORD_BYTES_MAX,
+  STORAGE_VALUE_BYTES_MAX,
+  STORAGE_VERSION_MAX,
+  type ListOptions,
+  type LogRecord,
+  type PutApplied,
+  type PutConflict,
+  type PutResult,
+  type ReadLogOptions,
+  type StorageAdapter,
+  type StoredValue,
+} from './types.js';
+export { MEMORY_STORAGE_KEYS_MAX, MEMORY_STORAGE_LOG_RECORDS_MAX, MemoryStorage } from './memory.js';
+export {
+  INDEXEDDB_NAME_LENGTH_MAX_CHARS,
+  INDEXEDDB_SCHEMA_VERSION,
+  IndexedDbStorage,
+  type IndexedDbStorageOptions,
+} from './indexeddb.js';

@@ -1,0 +1,105 @@
+/**
+ * The storage adapter: the one small async interface the SDK persists state through.
+ *
+ * Four operations — `get`, `put` with an expected version (compare-and-swap), `append` to a log,
+ * `list` — plus `readLog` to read a log back. Implementations: {@link MemoryStorage} (tests),
+ * `IndexedDbStorage` (browsers), `FileStorage` (Node: atomic files — write, fsync, rename). The
+ * versioned write is what lets the same interface be backed later by a real database.
+ *
+ * Contract, identical for every implementation (one shared test suite runs against each):
+ *
+ * * **Keys and log names**: 1 to {@link STORAGE_KEY_LENGTH_MAX_CHARS} characters of
+ *   `A-Z a-z 0-9 _ - . : / @ + =`, e.g. `card/4000-0012`. Keys and log names are separate
+ *   namespaces.
+ * * **Values** are `Uint8Array`s of at most {@link STORAGE_VALUE_BYTES_MAX} bytes, copied in and
+ *   out (what you pass or get back is yours).
+ * * **Versions** are positive safe-integer `number`s assigned by the store: the first `put` of a
+ *   key makes version 1, each successful `put` the previous version + 1. `0` stands for "absent".
+ *   (`number`, not `bigint`: 2^53 writes to one key is out of reach, and numbers are what
+ *   IndexedDB and JSON carry without conversion.)
+ * * **`put(key, value, expectedVersion)`** writes only if the key's current version is
+ *   `expectedVersion` (`null` or `0`: the key must not exist). A mismatch is an expected outcome,
+ *   not an exception: it *returns* `{ ok: false, code: 'VERSION_CONFLICT', currentVersion }` and
+ *   writes nothing; re-read and retry. Exactly one of several concurrent writers with the same
+ *   expected version wins — across tabs (IndexedDB) and processes (files).
+ * * **Logs** are append-only. `append` returns the record's sequence number: 1 for the first
+ *   record of a log, then consecutive. An acknowledged `append` or `put` is durable (fsync /
+ *   IndexedDB strict durability).
+ * * **`list(prefix)`** returns keys in ascending (code-unit) order, a page at a time:
+ *   at most `limit` (default and maximum {@link STORAGE_LIST_KEYS_MAX}) after `after`.
+ * * Malformed calls throw `CountersignTypeError` / `CountersignRangeError` naming the parameter;
+ *   a failing or corrupt backend throws `CountersignError`.
+ */
+
+/** Longest key or log name. */
+export const STORAGE_KEY_LENGTH_MAX_CHARS = 120;
+/** Largest value `put` accepts. */
+export const STORAGE_VALUE_BYTES_MAX = 16 * 1024 * 1024;
+/** Largest record `append` accepts. */
+export const STORAGE_LOG_RECORD_BYTES_MAX = 1024 * 1024;
+/** Most keys one `list` call returns (and its default `limit`). */
+export const STORAGE_LIST_KEYS_MAX = 1000;
+/** Most records one `readLog` call returns (and its default `limit`). */
+export const STORAGE_LOG_READ_RECORDS_MAX = 1000;
+/** Highest version a key can reach (`Number.MAX_SAFE_INTEGER`). */
+export const STORAGE_VERSION_MAX = Number.MAX_SAFE_INTEGER;
+
+/** A stored value and its version. */
+export interface StoredValue {
+  readonly value: Uint8Array;
+  /** ≥ 1. */
+  readonly version: number;
+}
+
+/** `put` succeeded: the key now has `version`. */
+export interface PutApplied {
+  readonly ok: true;
+  readonly version: number;
+}
+
+/** `put` was refused because the key is not at the expected version; nothing was written. */
+export interface PutConflict {
+  readonly ok: false;
+  readonly code: 'VERSION_CONFLICT';
+  /** The key's version now; 0 when it does not exist. */
+  readonly currentVersion: number;
+}
+
+export type PutResult = PutApplied | PutConflict;
+
+/** One record of a log. */
+export interface LogRecord {
+  /** 1 for the first record of the log, then consecutive. */
+  readonly seq: number;
+  readonly record: Uint8Array;
+}
+
+export interface ListOptions {
+  /** Only keys strictly greater than this one (paging: pass the last key of the previous page). */
+  readonly after?: string;
+  /** At most this many keys, 1 to {@link STORAGE_LIST_KEYS_MAX} (the default). */
+  readonly limit?: number;
+}
+
+export interface ReadLogOptions {
+  /** Only records with a sequence number greater than this (default 0: from the start). */
+  readonly after?: number;
+  /** At most this many records, 1 to {@link STORAGE_LOG_READ_RECORDS_MAX} (the default). */
+  readonly limit?: number;
+}
+
+/** The storage adapter every persistence helper of the SDK writes through. */
+export interface StorageAdapter {
+  /** The value and version of `key`, or `null` when it does not exist. */
+  get(key: string): Promise<StoredValue | null>;
+  /** Compare-and-swap write; see the contract above. */
+  put(key: string, value: Uint8Array, expectedVersion: number | null): Promise<PutResult>;
+  /** Appends `record` to the log `log` (created on first use); resolves to its sequence number. */
+  append(log: string, record: Uint8Array): Promise<number>;
+  /** Records of `log` in sequence order (empty for a log never written). */
+  readLog(log: string, options?: ReadLogOptions): Promise<LogRecord[]>;
+  /** Keys starting with `prefix` (all keys for `''`), ascending, one page. */
+  list(prefix?: string, options?: ListOptions): Promise<string[]>;
+  /** Releases what the adapter holds open (a database connection); later calls reopen it. */
+  close(): Promise<void>;
+}
