@@ -146,3 +146,15 @@ for (const [name, makeStorage] of [
     await storage.close();
   });
 }
+
+test('README documents every card outcome code', async () => {
+  const { readFileSync } = await import('node:fs');
+  const raw = await import('../wasm/countersign_wasm.js');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const codes = raw.cardCodes();
+  assert.ok(codes.length >= 40);
+  for (const { code, description } of codes) {
+    assert.ok(readme.includes('| `' + code + '` |'), `README lists ${code}`);
+    assert.ok(description.length > 0);
+  }
+});
