@@ -8,13 +8,18 @@
 //! Europe/Paris, a per-payment cap, a trailing 10-minute count) authorises payments with fresh
 //! transaction ids, 10 s apart, so every call takes the full approve path: parse, four limits,
 //! the consecutive-offline rule, the retained-decision and usage-record lists at their bounds.
-//! Each measurement is time-boxed to about one second and bounded in iterations.
+//! Each measurement is time-boxed to about one second and bounded in iterations. One
+//! authorisation is checked (approve, `APPROVED`) before anything is timed.
+//!
+//! The last line is machine-readable, for `bench/run.mjs`:
+//! `card_bench authorisations_per_s=NNN previews_per_s=NNN`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use countersign_core::card::{
-    AuthorisationRequest, Card, CardConfig, Decision, PublicKey, CONFIG_TYPE, PAYLOAD_VERSION,
+    AuthorisationRequest, Card, CardCode, CardConfig, Decision, PublicKey, CONFIG_TYPE,
+    PAYLOAD_VERSION,
 };
 use countersign_core::crypto::ed25519;
 use countersign_core::envelope::{seal, Alg, SealParams};
@@ -119,12 +124,26 @@ fn measure(mut op: impl FnMut(u64)) -> (u64, Duration) {
     (i, start.elapsed())
 }
 
-fn report(name: &str, (n, elapsed): (u64, Duration)) {
+/// Prints one human-readable line; returns operations per second.
+fn report(name: &str, (n, elapsed): (u64, Duration)) -> f64 {
     let per_s = n as f64 / elapsed.as_secs_f64();
     println!(
         "{name:<34} {per_s:>12.0} /s   {:>8.2} µs/op   ({n} ops)",
         1e6 / per_s
     );
+    per_s
+}
+
+/// The approve-path request of iteration `i`: a fresh id, 10 s after the previous one.
+fn approve_request(transaction_id: &str, i: u64) -> AuthorisationRequest {
+    AuthorisationRequest {
+        transaction_id: transaction_id.to_owned(),
+        amount: "12.34".into(),
+        currency: "EUR".into(),
+        time: T0 + (i as i64) * 10,
+        terminal_online: false,
+        merchant_category: None,
+    }
 }
 
 fn main() {
@@ -135,21 +154,21 @@ fn main() {
         .collect();
     let id = |i: u64| ids[(i as usize) % ids.len()].as_str();
 
+    // Correctness before timing: the approve path approves, offline, with APPROVED.
+    let mut c = card(&zones);
+    let checked = c
+        .authorise(&approve_request("check", 0), &zones)
+        .unwrap();
+    assert_eq!(checked.decision, Decision::Approve, "approve path: {checked:?}");
+    assert_eq!(checked.code, CardCode::Approved, "approve path: {checked:?}");
+
     let mut c = card(&zones);
     let approvals = measure(|i| {
-        let request = AuthorisationRequest {
-            transaction_id: id(i).to_owned(),
-            amount: "12.34".into(),
-            currency: "EUR".into(),
-            time: T0 + (i as i64) * 10,
-            terminal_online: false,
-            merchant_category: None,
-        };
-        let result = c.authorise(&request, &zones).unwrap();
+        let result = c.authorise(&approve_request(id(i), i), &zones).unwrap();
         debug_assert_eq!(result.decision, Decision::Approve);
         black_box(result);
     });
-    report("authorise (approve path)", approvals);
+    let authorisations_per_s = report("authorise (approve path)", approvals);
 
     let c = card(&zones);
     let request = AuthorisationRequest {
@@ -160,7 +179,10 @@ fn main() {
         terminal_online: true,
         merchant_category: None,
     };
-    report(
+    let checked = c.preview(&request, &zones).unwrap();
+    assert_eq!(checked.decision, Decision::Approve, "preview: {checked:?}");
+    assert_eq!(checked.code, CardCode::Approved, "preview: {checked:?}");
+    let previews_per_s = report(
         "preview",
         measure(|_| {
             black_box(c.preview(&request, &zones).unwrap());
@@ -189,5 +211,9 @@ fn main() {
             let bytes = c.snapshot(&key).unwrap();
             black_box(Card::restore(&bytes, &key).unwrap());
         }),
+    );
+
+    println!(
+        "card_bench authorisations_per_s={authorisations_per_s:.0} previews_per_s={previews_per_s:.0}"
     );
 }
