@@ -20,56 +20,14 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import Decimal from 'decimal.js';
 import * as sdk from '@countersign/sdk';
+import { cardTable, checkCard, nativeCardBench, measureCard, setUpCard } from './card.mjs';
+import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WASM_PATH = path.join(REPO_ROOT, 'sdk-ts', 'wasm', 'countersign_wasm_bg.wasm');
 
-// Time budget per measurement; 11 measurements keep the whole run well under a minute.
-const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 1000);
-const WARMUP_MS = Math.max(50, Math.round(MEASURE_MS / 5));
-// Hard cap on iterations per warm-up or measurement, whatever the clock says.
-const ITERATIONS_MAX = 20_000_000;
-// The clock is read once per batch; a batch is sized from the warm-up rate to last about this long.
-const BATCH_TARGET_MS = 5;
-const BATCH_SIZE_MAX = 100_000;
 const GZIP_LEVEL = 9;
 const MESSAGE_LENGTH_BYTES = 128;
-
-// ---------------------------------------------------------------------------------------
-// measurement
-
-let sink = 0; // folded results, printed at the end so no engine can drop the work
-
-function fold(result) {
-  if (typeof result === 'boolean') return result ? 1 : 0;
-  if (typeof result === 'string') return result.length;
-  if (result instanceof Uint8Array) return result[0] ?? 0;
-  return 0;
-}
-
-/** Operations per second of `operation`, after a warm-up, over about MEASURE_MS. */
-function measureOpsPerSecond(operation) {
-  let acc = 0;
-  let warmupIterations = 0;
-  const warmupStart = performance.now();
-  while (performance.now() - warmupStart < WARMUP_MS && warmupIterations < ITERATIONS_MAX) {
-    acc ^= fold(operation());
-    warmupIterations++;
-  }
-  const warmupOpsPerMs = warmupIterations / Math.max(performance.now() - warmupStart, 1e-3);
-  const batchSize = Math.min(BATCH_SIZE_MAX, Math.max(1, Math.floor(warmupOpsPerMs * BATCH_TARGET_MS)));
-
-  let iterations = 0;
-  let elapsedMs = 0;
-  const start = performance.now();
-  while (elapsedMs < MEASURE_MS && iterations < ITERATIONS_MAX) {
-    for (let i = 0; i < batchSize; i++) acc ^= fold(operation());
-    iterations += batchSize;
-    elapsedMs = performance.now() - start;
-  }
-  sink ^= acc;
-  return iterations / (elapsedMs / 1000);
-}
 
 // ---------------------------------------------------------------------------------------
 // fixtures: one key pair and message per algorithm, shared by every side
@@ -270,9 +228,10 @@ function wasmSize() {
   return { rawBytes: raw.length, gzipBytes: gzipped.length };
 }
 
-function main() {
+async function main() {
   if (!sdk.isInitialized()) throw new Error('the SDK Node entry should be ready on import');
   const cases = buildCases(ed25519Fixture(), secp256k1Fixture());
+  const card = await setUpCard(REPO_ROOT);
 
   // Correctness first, for every side, before any timing.
   for (const benchCase of cases) {
@@ -284,6 +243,14 @@ function main() {
       }
     }
   }
+  try {
+    checkCard(card);
+  } catch (err) {
+    throw new Error(`card: wrong result, not benchmarking: ${err.message}`);
+  }
+
+  // The native card bench first: its release build must not overlap any timing in this process.
+  const cardNative = nativeCardBench(REPO_ROOT);
 
   const rows = [];
   for (const benchCase of cases) {
@@ -294,6 +261,7 @@ function main() {
       rows.push({ op: benchCase.op, countersignOps, peer: peer.peer, peerOps });
     }
   }
+  const cardMeasured = measureCard(card);
 
   const { rawBytes, gzipBytes } = wasmSize();
   const lines = [
@@ -310,14 +278,16 @@ function main() {
       (r) => `| ${r.op} | ${formatOps(r.countersignOps)} | ${r.peer} | ${formatOps(r.peerOps)} | ${(r.countersignOps / r.peerOps).toFixed(2)} |`,
     ),
     '',
+    ...cardTable(cardNative, cardMeasured),
+    '',
     `| wasm | bytes |`,
     `|---|---:|`,
     `| countersign_wasm_bg.wasm raw | ${rawBytes.toLocaleString('en-US')} |`,
     `| countersign_wasm_bg.wasm gzip -${GZIP_LEVEL} | ${gzipBytes.toLocaleString('en-US')} |`,
     '',
-    `(countersign ops/s for an op is measured once and compared with each peer; checksum ${sink & 0xff})`,
+    `(countersign ops/s for an op is measured once and compared with each peer; checksum ${checksum()})`,
   ];
   console.log(lines.join('\n'));
 }
 
-main();
+await main();

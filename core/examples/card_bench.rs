@@ -156,11 +156,17 @@ fn main() {
 
     // Correctness before timing: the approve path approves, offline, with APPROVED.
     let mut c = card(&zones);
-    let checked = c
-        .authorise(&approve_request("check", 0), &zones)
-        .unwrap();
-    assert_eq!(checked.decision, Decision::Approve, "approve path: {checked:?}");
-    assert_eq!(checked.code, CardCode::Approved, "approve path: {checked:?}");
+    let checked = c.authorise(&approve_request("check", 0), &zones).unwrap();
+    assert_eq!(
+        checked.decision,
+        Decision::Approve,
+        "approve path: {checked:?}"
+    );
+    assert_eq!(
+        checked.code,
+        CardCode::Approved,
+        "approve path: {checked:?}"
+    );
 
     let mut c = card(&zones);
     let approvals = measure(|i| {
