@@ -14,6 +14,9 @@ import {
 } from './helpers.mjs';
 
 const SYSTEMS_COUNT = 10;
+const SYSTEM_IDS = ['card', 'tempcard', 'energy', 'pos', 'relay', 'ecash', 'transfer', 'custody', 'dose', 'shelf'];
+/** Systems whose demo page has landed; the rest are marked "coming". */
+const AVAILABLE_SYSTEMS = ['card'];
 const ALGORITHMS = ['EdDSA', 'ES256K'];
 
 describe('browser demo: index and primitives', () => {
@@ -36,26 +39,42 @@ describe('browser demo: index and primitives', () => {
     await waitForSdkReady(page);
   }
 
-  test('index lists the ten systems as coming and the primitives page as available', async () => {
+  test('index lists the ten systems, the card system available and linked, the others coming', async () => {
     await withWatchedPage(browser, async (page) => {
       await page.goto(server.url);
       const systems = page.getByTestId('system');
       assert.equal(await systems.count(), SYSTEMS_COUNT);
-      const statuses = await systems.evaluateAll((items) => items.map((item) => item.dataset.status));
-      assert.deepEqual(statuses, Array(SYSTEMS_COUNT).fill('coming'));
+      const statuses = await systems.evaluateAll((items) => Object.fromEntries(items.map((item) => [item.dataset.system, item.dataset.status])));
+      assert.deepEqual(Object.keys(statuses), SYSTEM_IDS);
+      assert.deepEqual(statuses, Object.fromEntries(SYSTEM_IDS.map((id) => [id, AVAILABLE_SYSTEMS.includes(id) ? 'available' : 'coming'])));
       const visibleStatuses = await systems.locator('.status').allTextContents();
-      assert.deepEqual(visibleStatuses.map((s) => s.trim()), Array(SYSTEMS_COUNT).fill('coming'));
+      assert.deepEqual(
+        visibleStatuses.map((s) => s.trim()),
+        SYSTEM_IDS.map((id) => (AVAILABLE_SYSTEMS.includes(id) ? 'available' : 'coming')),
+      );
 
       const names = (await page.getByTestId('system-name').allTextContents()).join('\n').toLowerCase();
       for (const keyword of ['card usage counter', 'temporary credit', 'pre-authorisation', 'intermittent network', 'relay', 'smart card', 'between providers', 'proof of liabilities', 'drug injection', 'by weight']) {
         assert.ok(names.includes(keyword), `index should list a system about "${keyword}"`);
       }
 
+      // Only available systems are links.
+      const links = page.getByTestId('system-link');
+      assert.equal(await links.count(), AVAILABLE_SYSTEMS.length);
+      assert.equal(await page.locator('[data-system="card"]').getByTestId('system-link').getAttribute('href'), 'card.html');
+
       assert.equal(await page.getByTestId('primitives-entry').getAttribute('data-status'), 'available');
       assert.equal(await textOf(page, 'primitives-status'), 'available');
       await page.getByTestId('primitives-link').click();
       await page.waitForURL(/primitives\.html$/);
       await waitForSdkReady(page);
+
+      await page.goBack();
+      await page.locator('[data-system="card"]').getByTestId('system-link').click();
+      await page.waitForURL(/card\.html$/);
+      await waitForSdkReady(page);
+      // Let the card page finish restoring (it reads IndexedDB) before the page closes.
+      await page.waitForFunction(() => Number(document.body.dataset.step) >= 1 && document.body.dataset.busy === 'false');
     });
   });
 
