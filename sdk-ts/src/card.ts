@@ -240,6 +240,30 @@ function call<T>(fn: () => unknown): T {
   }
 }
 
+function expectKeyPair(value: unknown): KeyPair {
+  const pair = expectObject(value, 'keyPair');
+  expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm');
+  expectBytes(pair.secretKey, 'keyPair.secretKey');
+  expectBytes(pair.publicKey, 'keyPair.publicKey');
+  return value as KeyPair;
+}
+
+/** Seals a card message payload with the signer's key (both roles sign the same way). */
+function sealCardMessage(keyPair: KeyPair, keyId: string, type: string, payload: Uint8Array, options: unknown): Uint8Array {
+  const { seq, issuedAt, expiresAt } = messageOptions(options);
+  return sealEnvelope({
+    type,
+    version: CARD_PAYLOAD_VERSION,
+    keyId,
+    seq,
+    issuedAt,
+    expiresAt,
+    payload,
+    algorithm: keyPair.algorithm,
+    secretKey: keyPair.secretKey,
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Issuer
 
@@ -249,12 +273,8 @@ export class Issuer {
   readonly #keyPair: KeyPair;
 
   constructor(keyPair: KeyPair, keyId: string) {
-    const pair = expectObject(keyPair, 'keyPair');
-    expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm');
-    expectBytes(pair.secretKey, 'keyPair.secretKey');
-    expectBytes(pair.publicKey, 'keyPair.publicKey');
+    this.#keyPair = expectKeyPair(keyPair);
     this.keyId = expectString(keyId, 'keyId');
-    this.#keyPair = keyPair;
   }
 
   /** An issuer with a fresh key pair. */
@@ -267,21 +287,6 @@ export class Issuer {
     return { keyId: this.keyId, algorithm: this.#keyPair.algorithm, publicKey: this.#keyPair.publicKey };
   }
 
-  #seal(type: string, payload: Uint8Array, options: unknown): Uint8Array {
-    const { seq, issuedAt, expiresAt } = messageOptions(options);
-    return sealEnvelope({
-      type,
-      version: CARD_PAYLOAD_VERSION,
-      keyId: this.keyId,
-      seq,
-      issuedAt,
-      expiresAt,
-      payload,
-      algorithm: this.#keyPair.algorithm,
-      secretKey: this.#keyPair.secretKey,
-    });
-  }
-
   /** A signed configuration envelope for `config.cardId`. */
   provision(config: CardConfig, options: MessageOptions): Uint8Array {
     const fields = expectObject(config, 'config');
@@ -289,7 +294,7 @@ export class Issuer {
     if (!Array.isArray(keys)) throw typeError('config.appKeys', 'an array', keys);
     const coreConfig = { ...fields, appKeys: keys.map((k, i) => cardKeyToCore(k, `config.appKeys[${i}]`)) };
     const payload = call<Uint8Array>(() => wasm().cardConfigPayload(coreConfig));
-    return this.#seal(CARD_CONFIG_TYPE, payload, options);
+    return sealCardMessage(this.#keyPair, this.keyId, CARD_CONFIG_TYPE, payload, options);
   }
 
   /** A signed online result: approve/decline a go-online transaction, reset the offline counter. */
@@ -297,7 +302,7 @@ export class Issuer {
     expectString(cardId, 'cardId');
     const fields = expectObject(result, 'result');
     const payload = call<Uint8Array>(() => wasm().cardOnlineResultPayload({ ...fields, cardId }));
-    return this.#seal(CARD_ONLINE_RESULT_TYPE, payload, options);
+    return sealCardMessage(this.#keyPair, this.keyId, CARD_ONLINE_RESULT_TYPE, payload, options);
   }
 }
 
@@ -311,13 +316,9 @@ export class CompanionApp {
   readonly #keyPair: KeyPair;
 
   constructor(keyPair: KeyPair, keyId: string, cardId: string) {
-    const pair = expectObject(keyPair, 'keyPair');
-    expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm');
-    expectBytes(pair.secretKey, 'keyPair.secretKey');
-    expectBytes(pair.publicKey, 'keyPair.publicKey');
+    this.#keyPair = expectKeyPair(keyPair);
     this.keyId = expectString(keyId, 'keyId');
     this.cardId = expectString(cardId, 'cardId');
-    this.#keyPair = keyPair;
   }
 
   /** An app with a fresh key pair. */
@@ -334,18 +335,7 @@ export class CompanionApp {
   command(action: CardCommand, options: MessageOptions): Uint8Array {
     const fields = expectObject(action, 'action');
     const payload = call<Uint8Array>(() => wasm().cardCommandPayload({ cardId: this.cardId, action: fields }));
-    const { seq, issuedAt, expiresAt } = messageOptions(options);
-    return sealEnvelope({
-      type: CARD_COMMAND_TYPE,
-      version: CARD_PAYLOAD_VERSION,
-      keyId: this.keyId,
-      seq,
-      issuedAt,
-      expiresAt,
-      payload,
-      algorithm: this.#keyPair.algorithm,
-      secretKey: this.#keyPair.secretKey,
-    });
+    return sealCardMessage(this.#keyPair, this.keyId, CARD_COMMAND_TYPE, payload, options);
   }
 
   /** "Would this transaction be approved, and why?" — on a copy of the card's state. */
