@@ -9,8 +9,8 @@ step() { printf '\n==== %s\n' "$*"; }
 step "core purity (no wasm/JS crates in countersign-core)"
 bash scripts/check-core-purity.sh
 
-step "cargo test: public and shared vectors (Wycheproof, money, envelope, card), with their case counts"
-cargo test --quiet -p countersign-core --test wycheproof --test money_vectors --test envelope_vectors --test card_vectors -- --nocapture 2>&1 \
+step "cargo test: public and shared vectors (Wycheproof, money, envelope, card, ledger, tempcard, energy), with their case counts"
+cargo test --quiet -p countersign-core --test wycheproof --test money_vectors --test envelope_vectors --test card_vectors --test ledger_vectors --test tempcard_vectors --test energy_vectors -- --nocapture 2>&1 \
   | grep -E 'cases|steps|test result' || { echo "vector tests failed" >&2; exit 1; }
 
 step "cargo test: everything (unit tests, vectors, property tests)"

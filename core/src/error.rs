@@ -106,6 +106,10 @@ error_codes! {
     StorageUnavailable = "STORAGE_UNAVAILABLE", Internal;
     /// Stored bytes are damaged (SDK storage adapters).
     StorageCorrupt = "STORAGE_CORRUPT", Internal;
+    /// A ledger journal entry is malformed, or does not chain to the one before it (wrong seq or prevHash).
+    JournalInvalid = "JOURNAL_INVALID", Range;
+    /// Re-executing a ledger journal entry's operation does not give the result recorded in it.
+    JournalMismatch = "JOURNAL_MISMATCH", Range;
 }
 
 /// An error with a stable code, the parameter it concerns and a human-readable message.

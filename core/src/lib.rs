@@ -11,18 +11,26 @@
 //! - [`limits`]: counters over count and amount in per-transaction, lifetime, trailing and
 //!   calendar windows (IANA time zones, TZif data supplied by the caller), soft and hard
 //!   thresholds, a declarative counting policy, idempotent reservations.
+//! - [`ledger`]: accounts, double-entry transfers and two-phase holds (post, void, expire,
+//!   increment, extend, partial and final capture), idempotency keys, a hash-chained journal
+//!   with replay, snapshots, invariants checked on every change.
 //! - [`error`]: one error type with a stable code per failure.
 //!
 //! Systems (recipes built from the primitives):
 //! - [`card`]: System 1, the card usage counter set by a companion app.
+//! - [`tempcard`]: System 2, the limited-use temporary credit account (credentials so far).
+//! - [`energy`]: System 3, pre-authorised energy purchase (metering math so far).
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 pub mod card;
 pub mod crypto;
+pub mod energy;
 pub mod envelope;
 pub mod error;
+pub mod ledger;
 pub mod limits;
 pub mod money;
+pub mod tempcard;
 
 pub use error::{Error, ErrorCode, Result};

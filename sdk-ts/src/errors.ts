@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   'TIME_ZONE_DATA_UNAVAILABLE',
   'STORAGE_UNAVAILABLE',
   'STORAGE_CORRUPT',
+  'JOURNAL_INVALID',
+  'JOURNAL_MISMATCH',
 ] as const;
 
 /** The union of every stable error code. */

@@ -14,12 +14,10 @@
 //! invariant of the decoded state (`SNAPSHOT_INVALID`). A snapshot is integrity-protected, not
 //! encrypted: the key is the caller's (one per device or per card store), 32 bytes.
 
-use hmac::{Hmac, Mac};
 use minicbor::{Decoder, Encoder};
-use sha2::Sha256;
 
 use super::Card;
-use crate::crypto::ct_eq;
+use crate::crypto::{ct_eq, hmac_sha256};
 use crate::error::{Error, ErrorCode, Result};
 use crate::limits::cbor;
 
@@ -77,10 +75,7 @@ fn frame(version: u32, body: &[u8], mac: Option<&[u8]>) -> Result<Vec<u8>> {
 
 fn mac(key: &[u8], version: u32, body: &[u8]) -> Result<[u8; MAC_LEN]> {
     let input = frame(version, body, None)?;
-    let mut hmac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .map_err(|_| internal("HMAC rejected a 32-byte key"))?;
-    hmac.update(&input);
-    Ok(hmac.finalize().into_bytes().into())
+    Ok(hmac_sha256(key, &input))
 }
 
 /// Encodes and authenticates `card`.

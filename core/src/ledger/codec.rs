@@ -1,0 +1,437 @@
+//! Deterministic CBOR of the ledger's operations, results and state (the crate's strict codec:
+//! definite lengths, shortest forms, one accepted encoding — decoders re-encode and compare).
+//!
+//! ```text
+//! op        = [kind, idempotencyKey tstr, now int, ...fields]      (fields by kind, below)
+//!   0 openAccount     accountId, currency, kind (0 unrestricted | 1 nonNegative | 2 creditLine), creditLimit tstr / null
+//!   1 transfer        debitAccountId, creditAccountId, currency, amount tstr
+//!   2 hold            holdId, debitAccountId, creditAccountId, currency, amount tstr, expiresAt int
+//!   3 increment       holdId, currency, amount tstr
+//!   4 extend          holdId, expiresAt int
+//!   5 post            holdId, currency / null, amount tstr / null, final bool
+//!   6 void            holdId
+//!   7 expireDue       —
+//!   8 setCreditLimit  accountId, currency, creditLimit tstr
+//!   9 closeAccount    accountId
+//! fingerprint = SHA-256(op without its `now` item)
+//! amounts     = canonical decimal strings at the currency's scale ("12.30", "-1.00", "5")
+//! result    = [code tstr, hold / null, expired [holdId tstr]]
+//! hold      = [id, debitAccountId, creditAccountId, currency, state (0 pending | 1 posted |
+//!              2 voided | 3 expired), pending uint, posted uint, released uint, expiresAt int,
+//!              resolvedSeq uint / null]                            (amounts in minor units)
+//! account   = [id, currency, kind, creditLimit uint, closed bool, debitsPosted uint,
+//!              creditsPosted uint, debitsPending uint, creditsPending uint]
+//! key       = [idempotencyKey, fingerprint bstr(32), seq uint, time int, result]
+//! state     = [clock int, headSeq uint, headHash bstr(32), [account] by id, [hold] by id,
+//!              [key] by seq]
+//! ```
+
+use minicbor::Decoder;
+
+use super::engine;
+use super::{
+    Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest, Hold,
+    HoldRequest, HoldState, IncrementRequest, JournalHead, KeyRecord, Ledger, LedgerCode, Op,
+    OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, TransferRequest, Verdict,
+    VoidRequest, ACCOUNTS_MAX, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
+    HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX,
+};
+use crate::crypto::sha256;
+use crate::limits::cbor::{self, Cbor, Enc};
+use crate::limits::CurrencyCode;
+use crate::money::Amount;
+
+/// The most hold ids one result lists (an account's overdue holds, or a batch, plus one).
+pub(super) const EXPIRED_PER_RESULT_MAX: usize = if EXPIRE_BATCH_MAX > HOLDS_PER_ACCOUNT_MAX {
+    EXPIRE_BATCH_MAX + 1
+} else {
+    HOLDS_PER_ACCOUNT_MAX + 1
+};
+
+fn kind_code(kind: AccountKind) -> u64 {
+    match kind {
+        AccountKind::Unrestricted => 0,
+        AccountKind::NonNegative => 1,
+        AccountKind::CreditLine => 2,
+    }
+}
+
+fn kind_of(code: u8) -> Option<AccountKind> {
+    Some(match code {
+        0 => AccountKind::Unrestricted,
+        1 => AccountKind::NonNegative,
+        2 => AccountKind::CreditLine,
+        _ => return None,
+    })
+}
+
+fn amount(e: &mut Enc, amount: &Amount) {
+    e.str(amount.currency().code()).str(&amount.to_string());
+}
+
+/// Encodes `op`, with or without its `now` (the fingerprint leaves it out).
+fn encode_op(e: &mut Enc, op: &Op, with_now: bool) {
+    let (kind, fields): (u64, u64) = match &op.action {
+        Action::OpenAccount { .. } => (0, 4),
+        Action::Transfer { .. } => (1, 4),
+        Action::Hold { .. } => (2, 6),
+        Action::Increment { .. } => (3, 3),
+        Action::Extend { .. } => (4, 2),
+        Action::Post { .. } => (5, 4),
+        Action::Void { .. } => (6, 1),
+        Action::ExpireDue => (7, 0),
+        Action::SetCreditLimit { .. } => (8, 3),
+        Action::CloseAccount { .. } => (9, 1),
+    };
+    e.array(2 + u64::from(with_now) + fields)
+        .u64(kind)
+        .str(&op.key);
+    if with_now {
+        e.i64(op.now);
+    }
+    match &op.action {
+        Action::OpenAccount {
+            account,
+            currency,
+            kind,
+            credit_limit,
+        } => {
+            e.str(account).str(currency.0.code()).u64(kind_code(*kind));
+            match credit_limit {
+                Some(limit) => e.str(&limit.to_string()),
+                None => e.null(),
+            };
+        }
+        Action::Transfer {
+            debit,
+            credit,
+            amount: a,
+        } => {
+            e.str(debit).str(credit);
+            amount(e, a);
+        }
+        Action::Hold {
+            hold,
+            debit,
+            credit,
+            amount: a,
+            expires_at,
+        } => {
+            e.str(hold).str(debit).str(credit);
+            amount(e, a);
+            e.i64(*expires_at);
+        }
+        Action::Increment { hold, amount: a } => {
+            e.str(hold);
+            amount(e, a);
+        }
+        Action::Extend { hold, expires_at } => {
+            e.str(hold).i64(*expires_at);
+        }
+        Action::Post {
+            hold,
+            amount: a,
+            is_final,
+        } => {
+            e.str(hold);
+            match a {
+                Some(a) => amount(e, a),
+                None => {
+                    e.null().null();
+                }
+            }
+            e.bool(*is_final);
+        }
+        Action::Void { hold } => {
+            e.str(hold);
+        }
+        Action::ExpireDue => {}
+        Action::SetCreditLimit {
+            account,
+            credit_limit,
+        } => {
+            e.str(account);
+            amount(e, credit_limit);
+        }
+        Action::CloseAccount { account } => {
+            e.str(account);
+        }
+    }
+}
+
+/// SHA-256 of the operation without its `now`: what "the same request" means.
+pub(super) fn fingerprint(op: &Op) -> [u8; 32] {
+    let mut e = Enc::new();
+    encode_op(&mut e, op, false);
+    sha256(&e.into_bytes())
+}
+
+/// A text string or null.
+fn opt_string(d: &mut Decoder<'_>) -> Option<Option<String>> {
+    cbor::opt::<String>(d)
+}
+
+impl Cbor for Op {
+    fn encode(&self, e: &mut Enc) {
+        encode_op(e, self, true);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Option<Self> {
+        let len = cbor::array_len(d)?;
+        let kind = cbor::u8(d)?;
+        let idempotency_key = cbor::string(d)?;
+        let now = cbor::i64(d)?;
+        let s = cbor::string;
+        let operation = match (kind, len) {
+            (0, 7) => Operation::OpenAccount(OpenAccountRequest {
+                idempotency_key,
+                now,
+                account_id: s(d)?,
+                currency: s(d)?,
+                kind: kind_of(cbor::u8(d)?)?,
+                credit_limit: opt_string(d)?,
+            }),
+            (1, 7) => Operation::Transfer(TransferRequest {
+                idempotency_key,
+                now,
+                debit_account_id: s(d)?,
+                credit_account_id: s(d)?,
+                currency: s(d)?,
+                amount: s(d)?,
+            }),
+            (2, 9) => Operation::Hold(HoldRequest {
+                idempotency_key,
+                now,
+                hold_id: s(d)?,
+                debit_account_id: s(d)?,
+                credit_account_id: s(d)?,
+                currency: s(d)?,
+                amount: s(d)?,
+                expires_at: cbor::i64(d)?,
+            }),
+            (3, 6) => Operation::Increment(IncrementRequest {
+                idempotency_key,
+                now,
+                hold_id: s(d)?,
+                currency: s(d)?,
+                amount: s(d)?,
+            }),
+            (4, 5) => Operation::Extend(ExtendRequest {
+                idempotency_key,
+                now,
+                hold_id: s(d)?,
+                expires_at: cbor::i64(d)?,
+            }),
+            (5, 7) => Operation::Post(PostRequest {
+                idempotency_key,
+                now,
+                hold_id: s(d)?,
+                currency: opt_string(d)?,
+                amount: opt_string(d)?,
+                is_final: cbor::bool(d)?,
+            }),
+            (6, 4) => Operation::Void(VoidRequest {
+                idempotency_key,
+                now,
+                hold_id: s(d)?,
+            }),
+            (7, 3) => Operation::ExpireDue(ExpireDueRequest {
+                idempotency_key,
+                now,
+            }),
+            (8, 6) => Operation::SetCreditLimit(SetCreditLimitRequest {
+                idempotency_key,
+                now,
+                account_id: s(d)?,
+                currency: s(d)?,
+                credit_limit: s(d)?,
+            }),
+            (9, 4) => Operation::CloseAccount(CloseAccountRequest {
+                idempotency_key,
+                now,
+                account_id: s(d)?,
+            }),
+            _ => return None,
+        };
+        // The same validation as a caller's request.
+        engine::validate(&operation).ok()
+    }
+}
+
+impl Cbor for LedgerCode {
+    fn encode(&self, e: &mut Enc) {
+        e.str(self.as_str());
+    }
+    fn decode(d: &mut Decoder<'_>) -> Option<Self> {
+        LedgerCode::from_name(d.str().ok()?)
+    }
+}
+
+impl Cbor for HoldState {
+    fn encode(&self, e: &mut Enc) {
+        e.u64(match self {
+            HoldState::Pending => 0,
+            HoldState::Posted => 1,
+            HoldState::Voided => 2,
+            HoldState::Expired => 3,
+        });
+    }
+    fn decode(d: &mut Decoder<'_>) -> Option<Self> {
+        Some(match cbor::u8(d)? {
+            0 => HoldState::Pending,
+            1 => HoldState::Posted,
+            2 => HoldState::Voided,
+            3 => HoldState::Expired,
+            _ => return None,
+        })
+    }
+}
+
+impl Cbor for Hold {
+    fn encode(&self, e: &mut Enc) {
+        e.array(10).str(&self.id).str(&self.debit).str(&self.credit);
+        self.currency.encode(e);
+        self.state.encode(e);
+        e.u128(self.pending)
+            .u128(self.posted)
+            .u128(self.released)
+            .i64(self.expires_at)
+            .opt(self.resolved_seq.as_ref());
+    }
+    fn decode(d: &mut Decoder<'_>) -> Option<Self> {
+        cbor::array(d, 10)?;
+        Some(Hold {
+            id: cbor::string(d)?,
+            debit: cbor::string(d)?,
+            credit: cbor::string(d)?,
+            currency: CurrencyCode::decode(d)?,
+            state: HoldState::decode(d)?,
+            pending: cbor::u128(d)?,
+            posted: cbor::u128(d)?,
+            released: cbor::u128(d)?,
+            expires_at: cbor::i64(d)?,
+            resolved_seq: cbor::opt(d)?,
+        })
+    }
+}
+
+impl Cbor for Verdict {
+    fn encode(&self, e: &mut Enc) {
+        e.array(3);
+        self.code.encode(e);
+        e.opt(self.hold.as_ref()).list(&self.expired);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Option<Self> {
+        cbor::array(d, 3)?;
+        Some(Verdict {
+            code: LedgerCode::decode(d)?,
+            hold: cbor::opt(d)?,
+            expired: cbor::list(d, EXPIRED_PER_RESULT_MAX)?,
+        })
+    }
+}
+
+impl Cbor for Account {
+    fn encode(&self, e: &mut Enc) {
+        e.array(9).str(&self.id);
+        self.currency.encode(e);
+        e.u64(kind_code(self.kind))
+            .u128(self.credit_limit)
+            .bool(self.closed)
+            .u128(self.debits_posted)
+            .u128(self.credits_posted)
+            .u128(self.debits_pending)
+            .u128(self.credits_pending);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Option<Self> {
+        cbor::array(d, 9)?;
+        Some(Account {
+            id: cbor::string(d)?,
+            currency: CurrencyCode::decode(d)?,
+            kind: kind_of(cbor::u8(d)?)?,
+            credit_limit: cbor::u128(d)?,
+            closed: cbor::bool(d)?,
+            debits_posted: cbor::u128(d)?,
+            credits_posted: cbor::u128(d)?,
+            debits_pending: cbor::u128(d)?,
+            credits_pending: cbor::u128(d)?,
+        })
+    }
+}
+
+/// 32 bytes.
+pub(super) fn hash32(d: &mut Decoder<'_>) -> Option<[u8; 32]> {
+    d.bytes().ok()?.try_into().ok()
+}
+
+impl Cbor for KeyRecord {
+    fn encode(&self, e: &mut Enc) {
+        e.array(5)
+            .str(&self.key)
+            .bytes(&self.fingerprint)
+            .u64(self.seq)
+            .i64(self.time);
+        self.verdict.encode(e);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Option<Self> {
+        cbor::array(d, 5)?;
+        Some(KeyRecord {
+            key: cbor::string(d)?,
+            fingerprint: hash32(d)?,
+            seq: cbor::u64(d)?,
+            time: cbor::i64(d)?,
+            verdict: Verdict::decode(d)?,
+        })
+    }
+}
+
+/// The state (not the retained journal). Decoding rebuilds the indexes; a list out of order or
+/// with duplicates re-encodes differently and is refused by `cbor::from_slice`.
+impl Cbor for Ledger {
+    fn encode(&self, e: &mut Enc) {
+        e.array(6)
+            .i64(self.clock)
+            .u64(self.head.seq)
+            .bytes(&self.head.hash);
+        e.array(self.accounts.len() as u64);
+        for account in self.accounts.values() {
+            account.encode(e);
+        }
+        e.array(self.holds.len() as u64);
+        for hold in self.holds.values() {
+            hold.encode(e);
+        }
+        e.array(self.key_order.len() as u64);
+        for key in self.key_order.values() {
+            if let Some(record) = self.keys.get(key) {
+                record.encode(e);
+            }
+        }
+    }
+    fn decode(d: &mut Decoder<'_>) -> Option<Self> {
+        cbor::array(d, 6)?;
+        let mut ledger = Ledger::new();
+        ledger.clock = cbor::i64(d)?;
+        ledger.head = JournalHead {
+            seq: cbor::u64(d)?,
+            hash: hash32(d)?,
+        };
+        for account in cbor::list::<Account>(d, ACCOUNTS_MAX)? {
+            ledger.accounts.insert(account.id.clone(), account);
+        }
+        let holds = cbor::list::<Hold>(d, HOLDS_MAX.saturating_add(HOLDS_RESOLVED_RETAINED_MAX))?;
+        for hold in holds {
+            ledger.index(&hold);
+            ledger.holds.insert(hold.id.clone(), hold);
+        }
+        for record in cbor::list::<KeyRecord>(d, IDEMPOTENCY_KEYS_MAX)? {
+            ledger.key_order.insert(record.seq, record.key.clone());
+            ledger.keys.insert(record.key.clone(), record);
+        }
+        Some(ledger)
+    }
+}
+
+/// The state's canonical bytes (a snapshot's body).
+pub(super) fn state_bytes(ledger: &Ledger) -> Vec<u8> {
+    cbor::to_vec(ledger)
+}

@@ -1,0 +1,1103 @@
+//! Request validation (errors), the decision of each operation on a scratch copy (codes), and
+//! the commit that applies a checked decision.
+
+use std::collections::BTreeMap;
+
+use super::codec;
+use super::journal::JournalEntry;
+use super::{
+    id_ok, Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest,
+    Hold, HoldRequest, HoldState, IncrementRequest, KeyRecord, Ledger, LedgerCode, Op,
+    OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest, TransferRequest,
+    Verdict, VoidRequest, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
+    HOLDS_RESOLVED_RETAINED_MAX, HOLD_DURATION_S_MAX, IDEMPOTENCY_KEYS_MAX,
+    IDEMPOTENCY_KEY_RETENTION_S, ID_BYTES_MAX, JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, UNITS_MAX,
+};
+use crate::error::{Error, ErrorCode, Result};
+use crate::limits::{check_time, CurrencyCode};
+use crate::money::{Amount, Currency};
+
+// ------------------------------------------------------------------------------------------
+// Validation: errors depend on the request only
+// ------------------------------------------------------------------------------------------
+
+fn check_id(id: &str, param: &'static str) -> Result<String> {
+    if id_ok(id) {
+        Ok(id.to_owned())
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidArgument,
+            param,
+            format!("{param} must be 1..={ID_BYTES_MAX} UTF-8 bytes without control characters"),
+        ))
+    }
+}
+
+fn currency(code: &str) -> Result<&'static Currency> {
+    Currency::from_code(code)
+}
+
+/// Parses an amount (any sign: a non-positive amount is an outcome, not an error).
+fn amount(s: &str, currency: &'static Currency, param: &'static str) -> Result<Amount> {
+    Amount::parse(s, currency, None).map_err(|e| Error::new(e.code(), param, e.message()))
+}
+
+fn common(key: &str, now: i64) -> Result<String> {
+    let key = check_id(key, "idempotencyKey")?;
+    check_time(now, "now")?;
+    Ok(key)
+}
+
+pub(super) fn validate(operation: &Operation) -> Result<Op> {
+    match operation {
+        Operation::OpenAccount(r) => validate_open_account(r),
+        Operation::Transfer(r) => validate_transfer(r),
+        Operation::Hold(r) => validate_hold(r),
+        Operation::Increment(r) => validate_increment(r),
+        Operation::Extend(r) => validate_extend(r),
+        Operation::Post(r) => validate_post(r),
+        Operation::Void(r) => validate_void(r),
+        Operation::ExpireDue(r) => validate_expire_due(r),
+        Operation::SetCreditLimit(r) => validate_set_credit_limit(r),
+        Operation::CloseAccount(r) => validate_close_account(r),
+    }
+}
+
+pub(super) fn validate_open_account(r: &OpenAccountRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let account = check_id(&r.account_id, "accountId")?;
+    let currency = currency(&r.currency)?;
+    let credit_limit = match (r.kind, &r.credit_limit) {
+        (AccountKind::CreditLine, Some(limit)) => {
+            let limit = amount(limit, currency, "creditLimit")?;
+            non_negative(&limit)?;
+            Some(limit)
+        }
+        (AccountKind::CreditLine, None) => {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "creditLimit",
+                "a creditLine account needs a creditLimit",
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "creditLimit",
+                "only a creditLine account has a creditLimit",
+            ))
+        }
+        (_, None) => None,
+    };
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::OpenAccount {
+            account,
+            currency: CurrencyCode(currency),
+            kind: r.kind,
+            credit_limit,
+        },
+    })
+}
+
+fn non_negative(limit: &Amount) -> Result<()> {
+    if limit.is_negative() {
+        Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "creditLimit",
+            format!("creditLimit must not be negative, got {limit}"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+pub(super) fn validate_transfer(r: &TransferRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let debit = check_id(&r.debit_account_id, "debitAccountId")?;
+    let credit = check_id(&r.credit_account_id, "creditAccountId")?;
+    let amount = amount(&r.amount, currency(&r.currency)?, "amount")?;
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::Transfer {
+            debit,
+            credit,
+            amount,
+        },
+    })
+}
+
+pub(super) fn validate_hold(r: &HoldRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let hold = check_id(&r.hold_id, "holdId")?;
+    let debit = check_id(&r.debit_account_id, "debitAccountId")?;
+    let credit = check_id(&r.credit_account_id, "creditAccountId")?;
+    let amount = amount(&r.amount, currency(&r.currency)?, "amount")?;
+    check_time(r.expires_at, "expiresAt")?;
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::Hold {
+            hold,
+            debit,
+            credit,
+            amount,
+            expires_at: r.expires_at,
+        },
+    })
+}
+
+pub(super) fn validate_increment(r: &IncrementRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let hold = check_id(&r.hold_id, "holdId")?;
+    let amount = amount(&r.amount, currency(&r.currency)?, "amount")?;
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::Increment { hold, amount },
+    })
+}
+
+pub(super) fn validate_extend(r: &ExtendRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let hold = check_id(&r.hold_id, "holdId")?;
+    check_time(r.expires_at, "expiresAt")?;
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::Extend {
+            hold,
+            expires_at: r.expires_at,
+        },
+    })
+}
+
+pub(super) fn validate_post(r: &PostRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let hold = check_id(&r.hold_id, "holdId")?;
+    let amount = match (&r.amount, &r.currency) {
+        (Some(value), Some(code)) => Some(amount(value, currency(code)?, "amount")?),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "currency",
+                "an amount to post needs its currency",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "amount",
+                "a currency was given without an amount (omit both to post everything held)",
+            ))
+        }
+    };
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::Post {
+            hold,
+            amount,
+            is_final: r.is_final,
+        },
+    })
+}
+
+pub(super) fn validate_void(r: &VoidRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let hold = check_id(&r.hold_id, "holdId")?;
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::Void { hold },
+    })
+}
+
+pub(super) fn validate_expire_due(r: &ExpireDueRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::ExpireDue,
+    })
+}
+
+pub(super) fn validate_set_credit_limit(r: &SetCreditLimitRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let account = check_id(&r.account_id, "accountId")?;
+    let credit_limit = amount(&r.credit_limit, currency(&r.currency)?, "creditLimit")?;
+    non_negative(&credit_limit)?;
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::SetCreditLimit {
+            account,
+            credit_limit,
+        },
+    })
+}
+
+pub(super) fn validate_close_account(r: &CloseAccountRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let account = check_id(&r.account_id, "accountId")?;
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::CloseAccount { account },
+    })
+}
+
+impl Op {
+    /// The public request this operation was validated from (amounts in canonical form).
+    pub(super) fn to_operation(&self) -> Operation {
+        let idempotency_key = self.key.clone();
+        let now = self.now;
+        match &self.action {
+            Action::OpenAccount {
+                account,
+                currency,
+                kind,
+                credit_limit,
+            } => Operation::OpenAccount(OpenAccountRequest {
+                idempotency_key,
+                now,
+                account_id: account.clone(),
+                currency: currency.0.code().to_owned(),
+                kind: *kind,
+                credit_limit: credit_limit.map(|l| l.to_string()),
+            }),
+            Action::Transfer {
+                debit,
+                credit,
+                amount,
+            } => Operation::Transfer(TransferRequest {
+                idempotency_key,
+                now,
+                debit_account_id: debit.clone(),
+                credit_account_id: credit.clone(),
+                amount: amount.to_string(),
+                currency: amount.currency().code().to_owned(),
+            }),
+            Action::Hold {
+                hold,
+                debit,
+                credit,
+                amount,
+                expires_at,
+            } => Operation::Hold(HoldRequest {
+                idempotency_key,
+                now,
+                hold_id: hold.clone(),
+                debit_account_id: debit.clone(),
+                credit_account_id: credit.clone(),
+                amount: amount.to_string(),
+                currency: amount.currency().code().to_owned(),
+                expires_at: *expires_at,
+            }),
+            Action::Increment { hold, amount } => Operation::Increment(IncrementRequest {
+                idempotency_key,
+                now,
+                hold_id: hold.clone(),
+                amount: amount.to_string(),
+                currency: amount.currency().code().to_owned(),
+            }),
+            Action::Extend { hold, expires_at } => Operation::Extend(ExtendRequest {
+                idempotency_key,
+                now,
+                hold_id: hold.clone(),
+                expires_at: *expires_at,
+            }),
+            Action::Post {
+                hold,
+                amount,
+                is_final,
+            } => Operation::Post(PostRequest {
+                idempotency_key,
+                now,
+                hold_id: hold.clone(),
+                amount: amount.map(|a| a.to_string()),
+                currency: amount.map(|a| a.currency().code().to_owned()),
+                is_final: *is_final,
+            }),
+            Action::Void { hold } => Operation::Void(VoidRequest {
+                idempotency_key,
+                now,
+                hold_id: hold.clone(),
+            }),
+            Action::ExpireDue => Operation::ExpireDue(ExpireDueRequest {
+                idempotency_key,
+                now,
+            }),
+            Action::SetCreditLimit {
+                account,
+                credit_limit,
+            } => Operation::SetCreditLimit(SetCreditLimitRequest {
+                idempotency_key,
+                now,
+                account_id: account.clone(),
+                credit_limit: credit_limit.to_string(),
+                currency: credit_limit.currency().code().to_owned(),
+            }),
+            Action::CloseAccount { account } => Operation::CloseAccount(CloseAccountRequest {
+                idempotency_key,
+                now,
+                account_id: account.clone(),
+            }),
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Decision and commit
+// ------------------------------------------------------------------------------------------
+
+pub(super) fn internal(what: &str) -> Error {
+    Error::new(
+        ErrorCode::Internal,
+        "",
+        format!("ledger: {what} (nothing was changed)"),
+    )
+}
+
+/// A decided operation, checked and ready to apply.
+pub(super) struct Plan {
+    accounts: BTreeMap<String, Account>,
+    holds: BTreeMap<String, Hold>,
+    evict_key: Option<String>,
+    record: KeyRecord,
+    pub(super) entry: JournalEntry,
+    now: i64,
+}
+
+// A transient return value, moved once: boxing either variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Decided {
+    /// Answered without changing anything (a repeat, or a refusal that is not journaled).
+    Answer(Outcome),
+    /// To be applied.
+    Apply(Plan),
+}
+
+fn refusal(code: LedgerCode) -> Decided {
+    Decided::Answer(Outcome {
+        code,
+        seq: 0,
+        repeated: false,
+        hold: None,
+        expired: Vec::new(),
+    })
+}
+
+impl Ledger {
+    pub(super) fn run(&mut self, op: Op) -> Result<Outcome> {
+        match self.decide(&op, true)? {
+            Decided::Answer(outcome) => Ok(outcome),
+            Decided::Apply(plan) => Ok(self.commit(plan, true)),
+        }
+    }
+
+    /// Decides `op` without changing anything. `live`: a caller's operation (the retained
+    /// journal's limit applies), else a replayed one (its entry is already persisted).
+    pub(super) fn decide(&self, op: &Op, live: bool) -> Result<Decided> {
+        let fingerprint = codec::fingerprint(op);
+        if let Some(record) = self.keys.get(&op.key) {
+            return Ok(if record.fingerprint == fingerprint {
+                Decided::Answer(record.verdict.outcome(record.seq, true))
+            } else {
+                refusal(LedgerCode::IdempotencyKeyReused)
+            });
+        }
+        if live && self.journal.len() >= JOURNAL_ENTRIES_RETAINED_MAX {
+            return Ok(refusal(LedgerCode::JournalFull));
+        }
+        let now = op.now.max(self.clock);
+        let evict_key = if self.keys.len() >= IDEMPOTENCY_KEYS_MAX {
+            let (_, oldest) = self
+                .key_order
+                .first_key_value()
+                .ok_or_else(|| internal("the key order index is empty"))?;
+            let record = self
+                .keys
+                .get(oldest)
+                .ok_or_else(|| internal("the key order index names an unknown key"))?;
+            if record.time.saturating_add(IDEMPOTENCY_KEY_RETENTION_S) > now {
+                return Ok(refusal(LedgerCode::IdempotencyKeysFull));
+            }
+            Some(oldest.clone())
+        } else {
+            None
+        };
+        let seq = self
+            .head
+            .seq
+            .checked_add(1)
+            .filter(|seq| *seq <= SEQ_MAX)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::LimitExceeded,
+                    "",
+                    "the journal sequence reached its maximum (2^53 - 1)",
+                )
+            })?;
+        let mut tx = Tx::new(self, now, seq);
+        let (code, target) = tx.apply(&op.action)?;
+        #[cfg(test)]
+        super::tests::fault::inject(&mut tx);
+        tx.verify()?;
+        let verdict = Verdict {
+            code,
+            hold: target.and_then(|id| tx.hold(&id).cloned()),
+            expired: core::mem::take(&mut tx.expired),
+        };
+        let entry = JournalEntry::build(seq, op, &verdict, self.head.hash)?;
+        Ok(Decided::Apply(Plan {
+            accounts: tx.accounts,
+            holds: tx.holds,
+            evict_key,
+            record: KeyRecord {
+                key: op.key.clone(),
+                fingerprint,
+                seq,
+                time: now,
+                verdict,
+            },
+            entry,
+            now,
+        }))
+    }
+
+    /// Applies a checked plan (cannot fail).
+    pub(super) fn commit(&mut self, plan: Plan, retain: bool) -> Outcome {
+        let Plan {
+            accounts,
+            holds,
+            evict_key,
+            record,
+            entry,
+            now,
+        } = plan;
+        self.accounts.extend(accounts);
+        for (id, hold) in holds {
+            if let Some(old) = self.holds.remove(&id) {
+                self.unindex(&old);
+            }
+            self.index(&hold);
+            self.holds.insert(id, hold);
+        }
+        while self.resolved.len() > HOLDS_RESOLVED_RETAINED_MAX {
+            match self.resolved.pop_first() {
+                Some((_, id)) => {
+                    self.holds.remove(&id);
+                }
+                None => break,
+            }
+        }
+        if let Some(key) = evict_key {
+            if let Some(old) = self.keys.remove(&key) {
+                self.key_order.remove(&old.seq);
+            }
+        }
+        let outcome = record.verdict.outcome(record.seq, false);
+        self.key_order.insert(record.seq, record.key.clone());
+        self.keys.insert(record.key.clone(), record);
+        self.clock = now;
+        self.head = entry.head();
+        if retain {
+            self.journal.push(entry);
+        }
+        outcome
+    }
+
+    pub(super) fn index(&mut self, hold: &Hold) {
+        if hold.state == HoldState::Pending {
+            self.deadlines.insert((hold.expires_at, hold.id.clone()));
+            self.debit_holds
+                .insert((hold.debit.clone(), hold.id.clone()));
+        } else {
+            self.resolved
+                .insert((hold.resolved_seq.unwrap_or(0), hold.id.clone()));
+        }
+    }
+
+    fn unindex(&mut self, hold: &Hold) {
+        if hold.state == HoldState::Pending {
+            self.deadlines.remove(&(hold.expires_at, hold.id.clone()));
+            self.debit_holds
+                .remove(&(hold.debit.clone(), hold.id.clone()));
+        } else {
+            self.resolved
+                .remove(&(hold.resolved_seq.unwrap_or(0), hold.id.clone()));
+        }
+    }
+
+    /// The ids of the pending holds debiting `account`, by id.
+    pub(super) fn debit_hold_ids<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> impl Iterator<Item = &'a String> + 'a {
+        self.debit_holds
+            .range((account.to_owned(), String::new())..)
+            .take_while(move |(debit, _)| debit == account)
+            .map(|(_, id)| id)
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The scratch transaction
+// ------------------------------------------------------------------------------------------
+
+/// An operation in progress: copies of the accounts and holds it changed, over the ledger.
+pub(super) struct Tx<'a> {
+    pub(super) base: &'a Ledger,
+    pub(super) now: i64,
+    pub(super) seq: u64,
+    pub(super) accounts: BTreeMap<String, Account>,
+    pub(super) holds: BTreeMap<String, Hold>,
+    pub(super) expired: Vec<String>,
+}
+
+/// `a + b` within the unit range.
+fn add_units(a: u128, b: u128) -> Option<u128> {
+    a.checked_add(b).filter(|sum| *sum <= UNITS_MAX)
+}
+
+/// The amount in minor units when positive.
+fn positive(amount: &Amount) -> Option<u128> {
+    let minor = amount.to_minor_units();
+    (minor > 0).then_some(minor.unsigned_abs())
+}
+
+fn has_funds(account: &Account, amount: u128) -> bool {
+    account
+        .available()
+        .map_or(true, |available| available >= amount as i128)
+}
+
+impl<'a> Tx<'a> {
+    pub(super) fn new(base: &'a Ledger, now: i64, seq: u64) -> Self {
+        Tx {
+            base,
+            now,
+            seq,
+            accounts: BTreeMap::new(),
+            holds: BTreeMap::new(),
+            expired: Vec::new(),
+        }
+    }
+
+    pub(super) fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.get(id).or_else(|| self.base.accounts.get(id))
+    }
+
+    fn account_mut(&mut self, id: &str) -> Result<&mut Account> {
+        if !self.accounts.contains_key(id) {
+            let account = self
+                .base
+                .accounts
+                .get(id)
+                .ok_or_else(|| internal("an account to change does not exist"))?
+                .clone();
+            self.accounts.insert(id.to_owned(), account);
+        }
+        self.accounts
+            .get_mut(id)
+            .ok_or_else(|| internal("an account copy is missing"))
+    }
+
+    pub(super) fn hold(&self, id: &str) -> Option<&Hold> {
+        self.holds.get(id).or_else(|| self.base.holds.get(id))
+    }
+
+    fn hold_mut(&mut self, id: &str) -> Result<&mut Hold> {
+        if !self.holds.contains_key(id) {
+            let hold = self
+                .base
+                .holds
+                .get(id)
+                .ok_or_else(|| internal("a hold to change does not exist"))?
+                .clone();
+            self.holds.insert(id.to_owned(), hold);
+        }
+        self.holds
+            .get_mut(id)
+            .ok_or_else(|| internal("a hold copy is missing"))
+    }
+
+    /// Pending holds in the ledger after this transaction.
+    pub(super) fn pending_total(&self) -> usize {
+        let mut total = self.base.deadlines.len();
+        for (id, hold) in &self.holds {
+            let was = self
+                .base
+                .holds
+                .get(id)
+                .is_some_and(|h| h.state == HoldState::Pending);
+            let is = hold.state == HoldState::Pending;
+            if is && !was {
+                total = total.saturating_add(1);
+            } else if was && !is {
+                total = total.saturating_sub(1);
+            }
+        }
+        total
+    }
+
+    /// Pending holds debiting `account` after this transaction.
+    pub(super) fn pending_debit_count(&self, account: &str) -> usize {
+        let kept = self
+            .base
+            .debit_hold_ids(account)
+            .filter(|id| self.hold(id).is_some_and(|h| h.state == HoldState::Pending))
+            .count();
+        let added = self
+            .holds
+            .values()
+            .filter(|h| {
+                h.debit == account
+                    && h.state == HoldState::Pending
+                    && !self.base.holds.contains_key(&h.id)
+            })
+            .count();
+        kept.saturating_add(added)
+    }
+
+    /// Resolves a pending hold: releases what it still holds.
+    fn release(&mut self, id: &str, state: HoldState) -> Result<()> {
+        let seq = self.seq;
+        let hold = self.hold_mut(id)?;
+        if hold.state != HoldState::Pending {
+            return Err(internal("releasing a hold that is not pending"));
+        }
+        let amount = hold.pending;
+        hold.released = add_units(hold.released, amount)
+            .ok_or_else(|| internal("a hold's released total overflows"))?;
+        hold.pending = 0;
+        hold.state = state;
+        hold.resolved_seq = Some(seq);
+        let (debit, credit) = (hold.debit.clone(), hold.credit.clone());
+        let account = self.account_mut(&debit)?;
+        account.debits_pending = account
+            .debits_pending
+            .checked_sub(amount)
+            .ok_or_else(|| internal("debits pending below a hold"))?;
+        let account = self.account_mut(&credit)?;
+        account.credits_pending = account
+            .credits_pending
+            .checked_sub(amount)
+            .ok_or_else(|| internal("credits pending below a hold"))?;
+        Ok(())
+    }
+
+    fn expire(&mut self, id: &str) -> Result<()> {
+        self.release(id, HoldState::Expired)?;
+        self.expired.push(id.to_owned());
+        Ok(())
+    }
+
+    /// Expires the pending holds of `account` (debit side) whose deadline has passed.
+    fn expire_overdue_of(&mut self, account: &str) -> Result<()> {
+        let now = self.now;
+        let due: Vec<String> = self
+            .base
+            .debit_hold_ids(account)
+            .filter(|id| {
+                self.hold(id)
+                    .is_some_and(|h| h.state == HoldState::Pending && h.expires_at <= now)
+            })
+            .cloned()
+            .collect();
+        for id in due {
+            self.expire(&id)?;
+        }
+        Ok(())
+    }
+
+    /// `None` when the hold is pending and live; else the code that refuses it (expiring it
+    /// first when it is past its deadline).
+    fn refuse_unless_live(&mut self, id: &str) -> Result<Option<LedgerCode>> {
+        let Some(hold) = self.hold(id) else {
+            return Ok(Some(LedgerCode::UnknownHold));
+        };
+        Ok(match hold.state {
+            HoldState::Posted => Some(LedgerCode::HoldAlreadyPosted),
+            HoldState::Voided => Some(LedgerCode::HoldAlreadyVoided),
+            HoldState::Expired => Some(LedgerCode::HoldExpired),
+            HoldState::Pending if hold.expires_at <= self.now => {
+                self.expire(id)?;
+                Some(LedgerCode::HoldExpired)
+            }
+            HoldState::Pending => None,
+        })
+    }
+
+    fn deadline_ok(&self, expires_at: i64) -> bool {
+        expires_at > self.now && expires_at.saturating_sub(self.now) <= HOLD_DURATION_S_MAX
+    }
+
+    /// Decides the action: its code, and the hold it acted on.
+    pub(super) fn apply(&mut self, action: &Action) -> Result<(LedgerCode, Option<String>)> {
+        Ok(match action {
+            Action::OpenAccount {
+                account,
+                currency,
+                kind,
+                credit_limit,
+            } => (
+                self.open_account(account, *currency, *kind, credit_limit.as_ref())?,
+                None,
+            ),
+            Action::Transfer {
+                debit,
+                credit,
+                amount,
+            } => (self.transfer(debit, credit, amount)?, None),
+            Action::Hold {
+                hold,
+                debit,
+                credit,
+                amount,
+                expires_at,
+            } => {
+                let code = self.place_hold(hold, debit, credit, amount, *expires_at)?;
+                let target = (code == LedgerCode::Held).then(|| hold.clone());
+                (code, target)
+            }
+            Action::Increment { hold, amount } => {
+                (self.increment(hold, amount)?, Some(hold.clone()))
+            }
+            Action::Extend { hold, expires_at } => {
+                (self.extend(hold, *expires_at)?, Some(hold.clone()))
+            }
+            Action::Post {
+                hold,
+                amount,
+                is_final,
+            } => (
+                self.post(hold, amount.as_ref(), *is_final)?,
+                Some(hold.clone()),
+            ),
+            Action::Void { hold } => (self.void(hold)?, Some(hold.clone())),
+            Action::ExpireDue => (self.expire_due()?, None),
+            Action::SetCreditLimit {
+                account,
+                credit_limit,
+            } => (self.set_credit_limit(account, credit_limit)?, None),
+            Action::CloseAccount { account } => (self.close_account(account)?, None),
+        })
+    }
+
+    fn open_account(
+        &mut self,
+        id: &str,
+        currency: CurrencyCode,
+        kind: AccountKind,
+        credit_limit: Option<&Amount>,
+    ) -> Result<LedgerCode> {
+        if self.account(id).is_some() {
+            return Ok(LedgerCode::AccountExists);
+        }
+        if self.base.accounts.len() >= super::ACCOUNTS_MAX {
+            return Ok(LedgerCode::AccountsFull);
+        }
+        let credit_limit = credit_limit.map_or(0, |l| l.to_minor_units().unsigned_abs());
+        self.accounts.insert(
+            id.to_owned(),
+            Account {
+                id: id.to_owned(),
+                currency,
+                kind,
+                credit_limit,
+                closed: false,
+                debits_posted: 0,
+                credits_posted: 0,
+                debits_pending: 0,
+                credits_pending: 0,
+            },
+        );
+        Ok(LedgerCode::AccountOpened)
+    }
+
+    /// The two accounts of a transfer or hold: `Err(code)` when one is unknown, in another
+    /// currency or closed.
+    fn pair(&self, debit: &str, credit: &str, amount: &Amount) -> Option<LedgerCode> {
+        let (Some(d), Some(c)) = (self.account(debit), self.account(credit)) else {
+            return Some(LedgerCode::UnknownAccount);
+        };
+        if d.currency.0 != amount.currency() || c.currency.0 != amount.currency() {
+            return Some(LedgerCode::CurrencyMismatch);
+        }
+        if d.closed || c.closed {
+            return Some(LedgerCode::AccountAlreadyClosed);
+        }
+        None
+    }
+
+    fn transfer(&mut self, debit: &str, credit: &str, amount: &Amount) -> Result<LedgerCode> {
+        let Some(units) = positive(amount) else {
+            return Ok(LedgerCode::AmountNotPositive);
+        };
+        if debit == credit {
+            return Ok(LedgerCode::SameAccount);
+        }
+        if let Some(code) = self.pair(debit, credit, amount) {
+            return Ok(code);
+        }
+        self.expire_overdue_of(debit)?;
+        let (Some(d), Some(c)) = (self.account(debit), self.account(credit)) else {
+            return Err(internal("a checked account vanished"));
+        };
+        if !has_funds(d, units) {
+            return Ok(LedgerCode::InsufficientFunds);
+        }
+        let (Some(debits), Some(credits)) = (
+            add_units(d.debits_posted, units),
+            add_units(c.credits_posted, units),
+        ) else {
+            return Ok(LedgerCode::BalanceOverflow);
+        };
+        self.account_mut(debit)?.debits_posted = debits;
+        self.account_mut(credit)?.credits_posted = credits;
+        Ok(LedgerCode::Transferred)
+    }
+
+    fn place_hold(
+        &mut self,
+        id: &str,
+        debit: &str,
+        credit: &str,
+        amount: &Amount,
+        expires_at: i64,
+    ) -> Result<LedgerCode> {
+        let Some(units) = positive(amount) else {
+            return Ok(LedgerCode::AmountNotPositive);
+        };
+        if debit == credit {
+            return Ok(LedgerCode::SameAccount);
+        }
+        if !self.deadline_ok(expires_at) {
+            return Ok(LedgerCode::DeadlineInvalid);
+        }
+        if self.hold(id).is_some() {
+            return Ok(LedgerCode::HoldExists);
+        }
+        if let Some(code) = self.pair(debit, credit, amount) {
+            return Ok(code);
+        }
+        self.expire_overdue_of(debit)?;
+        if self.pending_total() >= HOLDS_MAX {
+            return Ok(LedgerCode::HoldsFull);
+        }
+        if self.pending_debit_count(debit) >= HOLDS_PER_ACCOUNT_MAX {
+            return Ok(LedgerCode::AccountHoldsFull);
+        }
+        let (Some(d), Some(c)) = (self.account(debit), self.account(credit)) else {
+            return Err(internal("a checked account vanished"));
+        };
+        if !has_funds(d, units) {
+            return Ok(LedgerCode::InsufficientFunds);
+        }
+        let (Some(debits), Some(credits)) = (
+            add_units(d.debits_pending, units),
+            add_units(c.credits_pending, units),
+        ) else {
+            return Ok(LedgerCode::BalanceOverflow);
+        };
+        self.account_mut(debit)?.debits_pending = debits;
+        self.account_mut(credit)?.credits_pending = credits;
+        self.holds.insert(
+            id.to_owned(),
+            Hold {
+                id: id.to_owned(),
+                debit: debit.to_owned(),
+                credit: credit.to_owned(),
+                currency: CurrencyCode(amount.currency()),
+                state: HoldState::Pending,
+                pending: units,
+                posted: 0,
+                released: 0,
+                expires_at,
+                resolved_seq: None,
+            },
+        );
+        Ok(LedgerCode::Held)
+    }
+
+    fn increment(&mut self, id: &str, amount: &Amount) -> Result<LedgerCode> {
+        let Some(units) = positive(amount) else {
+            return Ok(LedgerCode::AmountNotPositive);
+        };
+        if let Some(code) = self.refuse_unless_live(id)? {
+            return Ok(code);
+        }
+        let hold = self
+            .hold(id)
+            .ok_or_else(|| internal("a checked hold vanished"))?
+            .clone();
+        if hold.currency.0 != amount.currency() {
+            return Ok(LedgerCode::CurrencyMismatch);
+        }
+        self.expire_overdue_of(&hold.debit)?;
+        let (Some(d), Some(c)) = (self.account(&hold.debit), self.account(&hold.credit)) else {
+            return Err(internal("a hold's account does not exist"));
+        };
+        if !has_funds(d, units) {
+            return Ok(LedgerCode::InsufficientFunds);
+        }
+        let (Some(debits), Some(credits), Some(_), Some(pending)) = (
+            add_units(d.debits_pending, units),
+            add_units(c.credits_pending, units),
+            hold.total().and_then(|total| add_units(total, units)),
+            add_units(hold.pending, units),
+        ) else {
+            return Ok(LedgerCode::BalanceOverflow);
+        };
+        self.account_mut(&hold.debit)?.debits_pending = debits;
+        self.account_mut(&hold.credit)?.credits_pending = credits;
+        self.hold_mut(id)?.pending = pending;
+        Ok(LedgerCode::Incremented)
+    }
+
+    fn extend(&mut self, id: &str, expires_at: i64) -> Result<LedgerCode> {
+        if let Some(code) = self.refuse_unless_live(id)? {
+            return Ok(code);
+        }
+        let current = self
+            .hold(id)
+            .ok_or_else(|| internal("a checked hold vanished"))?
+            .expires_at;
+        if expires_at <= current || !self.deadline_ok(expires_at) {
+            return Ok(LedgerCode::DeadlineInvalid);
+        }
+        self.hold_mut(id)?.expires_at = expires_at;
+        Ok(LedgerCode::Extended)
+    }
+
+    fn post(&mut self, id: &str, amount: Option<&Amount>, is_final: bool) -> Result<LedgerCode> {
+        let requested = match amount {
+            Some(amount) => match positive(amount) {
+                Some(units) => Some(units),
+                None => return Ok(LedgerCode::AmountNotPositive),
+            },
+            None => None,
+        };
+        if let Some(code) = self.refuse_unless_live(id)? {
+            return Ok(code);
+        }
+        let hold = self
+            .hold(id)
+            .ok_or_else(|| internal("a checked hold vanished"))?
+            .clone();
+        if amount.is_some_and(|a| a.currency() != hold.currency.0) {
+            return Ok(LedgerCode::CurrencyMismatch);
+        }
+        let units = requested.unwrap_or(hold.pending);
+        if units > hold.pending {
+            return Ok(LedgerCode::ExceedsHold);
+        }
+        let (Some(d), Some(c)) = (self.account(&hold.debit), self.account(&hold.credit)) else {
+            return Err(internal("a hold's account does not exist"));
+        };
+        let (Some(debits), Some(credits)) = (
+            add_units(d.debits_posted, units),
+            add_units(c.credits_posted, units),
+        ) else {
+            return Ok(LedgerCode::BalanceOverflow);
+        };
+        let posted = add_units(hold.posted, units)
+            .ok_or_else(|| internal("a hold's posted total overflows"))?;
+        let d = self.account_mut(&hold.debit)?;
+        d.debits_posted = debits;
+        d.debits_pending = d
+            .debits_pending
+            .checked_sub(units)
+            .ok_or_else(|| internal("debits pending below a hold"))?;
+        let c = self.account_mut(&hold.credit)?;
+        c.credits_posted = credits;
+        c.credits_pending = c
+            .credits_pending
+            .checked_sub(units)
+            .ok_or_else(|| internal("credits pending below a hold"))?;
+        let h = self.hold_mut(id)?;
+        h.posted = posted;
+        h.pending = h
+            .pending
+            .checked_sub(units)
+            .ok_or_else(|| internal("posting more than a hold holds"))?;
+        if is_final || h.pending == 0 {
+            self.release(id, HoldState::Posted)?;
+        }
+        Ok(LedgerCode::Posted)
+    }
+
+    fn void(&mut self, id: &str) -> Result<LedgerCode> {
+        if let Some(code) = self.refuse_unless_live(id)? {
+            return Ok(code);
+        }
+        self.release(id, HoldState::Voided)?;
+        Ok(LedgerCode::Voided)
+    }
+
+    fn expire_due(&mut self) -> Result<LedgerCode> {
+        let now = self.now;
+        let due: Vec<String> = self
+            .base
+            .deadlines
+            .iter()
+            .take_while(|(deadline, _)| *deadline <= now)
+            .take(EXPIRE_BATCH_MAX.saturating_add(1))
+            .map(|(_, id)| id.clone())
+            .collect();
+        let more = due.len() > EXPIRE_BATCH_MAX;
+        for id in due.iter().take(EXPIRE_BATCH_MAX) {
+            self.expire(id)?;
+        }
+        Ok(if more {
+            LedgerCode::MoreHoldsDue
+        } else {
+            LedgerCode::DueHoldsExpired
+        })
+    }
+
+    fn set_credit_limit(&mut self, id: &str, limit: &Amount) -> Result<LedgerCode> {
+        let Some(account) = self.account(id) else {
+            return Ok(LedgerCode::UnknownAccount);
+        };
+        if account.currency.0 != limit.currency() {
+            return Ok(LedgerCode::CurrencyMismatch);
+        }
+        if account.closed {
+            return Ok(LedgerCode::AccountAlreadyClosed);
+        }
+        if account.kind != AccountKind::CreditLine {
+            return Ok(LedgerCode::NotACreditLine);
+        }
+        self.expire_overdue_of(id)?;
+        let account = self.account_mut(id)?;
+        let units = limit.to_minor_units().unsigned_abs();
+        // Usage: debt plus pending holds, i.e. credit_limit − available.
+        let base = account.balance() - account.debits_pending as i128;
+        if base + (units as i128) < 0 {
+            // The unchanged copy of the account is harmless.
+            return Ok(LedgerCode::CreditLimitBelowUsage);
+        }
+        account.credit_limit = units;
+        Ok(LedgerCode::CreditLimitSet)
+    }
+
+    fn close_account(&mut self, id: &str) -> Result<LedgerCode> {
+        let Some(account) = self.account(id) else {
+            return Ok(LedgerCode::UnknownAccount);
+        };
+        if account.closed {
+            return Ok(LedgerCode::AccountAlreadyClosed);
+        }
+        if !account.is_empty() {
+            return Ok(LedgerCode::AccountNotEmpty);
+        }
+        self.account_mut(id)?.closed = true;
+        Ok(LedgerCode::AccountClosed)
+    }
+}

@@ -1,0 +1,344 @@
+//! The ledger's invariants: checked on each change before it is applied (O(touched)), and over
+//! the whole state on restore, replay and demand (O(state)).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::engine::{internal, Tx};
+use super::{
+    id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX,
+    HOLDS_PER_ACCOUNT_MAX, HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX,
+    JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, TIME_S_MAX, TIME_S_MIN, UNITS_MAX,
+};
+use crate::error::{Error, Result};
+
+fn broken(what: &str) -> Error {
+    internal(&format!("invariant broken: {what}"))
+}
+
+fn ensure(ok: bool, what: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(broken(what))
+    }
+}
+
+/// One account on its own: bounds, its kind's rule, a closed account is empty.
+fn account_ok(a: &Account) -> Result<()> {
+    ensure(id_ok(&a.id), "an account id is invalid")?;
+    ensure(
+        [
+            a.debits_posted,
+            a.credits_posted,
+            a.debits_pending,
+            a.credits_pending,
+            a.credit_limit,
+        ]
+        .iter()
+        .all(|units| *units <= UNITS_MAX),
+        "an account total is out of range",
+    )?;
+    ensure(
+        a.kind == AccountKind::CreditLine || a.credit_limit == 0,
+        "an account that is not a credit line has a credit limit",
+    )?;
+    ensure(
+        a.available().map_or(true, |available| available >= 0),
+        "an account is below its floor (negative, or past its credit limit)",
+    )?;
+    ensure(!a.closed || a.is_empty(), "a closed account is not empty")
+}
+
+/// One hold on its own, with its accounts.
+fn hold_ok<'a>(h: &Hold, account: impl Fn(&str) -> Option<&'a Account>) -> Result<()> {
+    ensure(
+        id_ok(&h.id) && id_ok(&h.debit) && id_ok(&h.credit),
+        "a hold id is invalid",
+    )?;
+    ensure(h.debit != h.credit, "a hold debits and credits one account")?;
+    ensure(h.total().is_some(), "a hold's total is out of range")?;
+    ensure(
+        (TIME_S_MIN..=TIME_S_MAX).contains(&h.expires_at),
+        "a hold's deadline is out of range",
+    )?;
+    let pending = h.state == HoldState::Pending;
+    ensure(
+        pending == (h.pending > 0) && pending == h.resolved_seq.is_none(),
+        "a hold's state disagrees with its pending amount or resolution",
+    )?;
+    for id in [&h.debit, &h.credit] {
+        let a = account(id).ok_or_else(|| broken("a hold names an unknown account"))?;
+        ensure(
+            a.currency == h.currency,
+            "a hold's currency differs from an account's",
+        )?;
+        ensure(
+            !(pending && a.closed),
+            "a pending hold involves a closed account",
+        )?;
+    }
+    Ok(())
+}
+
+type Pair = (i128, i128);
+
+fn add_pair(map: &mut BTreeMap<String, Pair>, key: &str, delta: Pair) {
+    let entry = map.entry(key.to_owned()).or_insert((0, 0));
+    entry.0 += delta.0;
+    entry.1 += delta.1;
+}
+
+impl Tx<'_> {
+    /// Checks the change against the ledger it applies to (see the module docs).
+    pub(super) fn verify(&self) -> Result<()> {
+        let mut posted: BTreeMap<String, Pair> = BTreeMap::new();
+        let mut pending_by_account: BTreeMap<String, Pair> = BTreeMap::new();
+        for (id, new) in &self.accounts {
+            ensure(*id == new.id, "an account is filed under another id")?;
+            account_ok(new)?;
+            let old = self.base.accounts.get(id);
+            match old {
+                Some(old) => {
+                    ensure(
+                        old.currency == new.currency && old.kind == new.kind,
+                        "an account's currency or kind changed",
+                    )?;
+                    ensure(!old.closed || new.closed, "a closed account reopened")?;
+                    ensure(
+                        new.debits_posted >= old.debits_posted
+                            && new.credits_posted >= old.credits_posted,
+                        "an account's posted totals decreased",
+                    )?;
+                }
+                None => ensure(
+                    !new.closed
+                        && new.debits_posted == 0
+                        && new.credits_posted == 0
+                        && new.debits_pending == 0
+                        && new.credits_pending == 0,
+                    "a new account is not empty",
+                )?,
+            }
+            let before = |f: fn(&Account) -> u128| old.map_or(0, f) as i128;
+            add_pair(
+                &mut posted,
+                new.currency.0.code(),
+                (
+                    new.debits_posted as i128 - before(|a| a.debits_posted),
+                    new.credits_posted as i128 - before(|a| a.credits_posted),
+                ),
+            );
+            add_pair(
+                &mut pending_by_account,
+                id,
+                (
+                    new.debits_pending as i128 - before(|a| a.debits_pending),
+                    new.credits_pending as i128 - before(|a| a.credits_pending),
+                ),
+            );
+        }
+        for (currency, (debits, credits)) in &posted {
+            ensure(
+                debits == credits,
+                &format!("posted debits and credits changed by different totals in {currency}"),
+            )?;
+        }
+
+        let mut pending_by_holds: BTreeMap<String, Pair> = BTreeMap::new();
+        for (id, new) in &self.holds {
+            ensure(*id == new.id, "a hold is filed under another id")?;
+            hold_ok(new, |a| self.account(a))?;
+            let old = self.base.holds.get(id);
+            match old {
+                Some(old) => {
+                    ensure(
+                        old.state == HoldState::Pending,
+                        "a resolved hold changed (a hold resolves at most once)",
+                    )?;
+                    ensure(
+                        old.debit == new.debit
+                            && old.credit == new.credit
+                            && old.currency == new.currency,
+                        "a hold's accounts or currency changed",
+                    )?;
+                    ensure(
+                        new.posted >= old.posted && new.released >= old.released,
+                        "a hold's posted or released total decreased",
+                    )?;
+                    ensure(
+                        new.state == HoldState::Pending || new.resolved_seq == Some(self.seq),
+                        "a hold resolved without this operation's seq",
+                    )?;
+                }
+                None => ensure(
+                    new.state == HoldState::Pending && new.posted == 0 && new.released == 0,
+                    "a new hold is not a fresh pending hold",
+                )?,
+            }
+            let delta = new.pending as i128 - old.map_or(0, |h| h.pending) as i128;
+            add_pair(&mut pending_by_holds, &new.debit, (delta, 0));
+            add_pair(&mut pending_by_holds, &new.credit, (0, delta));
+        }
+        let touched: BTreeSet<&String> = pending_by_account
+            .keys()
+            .chain(pending_by_holds.keys())
+            .collect();
+        for id in touched {
+            let zero = (0, 0);
+            ensure(
+                pending_by_account.get(id).unwrap_or(&zero)
+                    == pending_by_holds.get(id).unwrap_or(&zero),
+                "an account's pending totals changed by other than its holds' changes",
+            )?;
+        }
+
+        let new_accounts = self
+            .accounts
+            .keys()
+            .filter(|id| !self.base.accounts.contains_key(*id))
+            .count();
+        ensure(
+            self.base.accounts.len().saturating_add(new_accounts) <= ACCOUNTS_MAX,
+            "more than ACCOUNTS_MAX accounts",
+        )?;
+        ensure(
+            self.pending_total() <= HOLDS_MAX,
+            "more than HOLDS_MAX pending holds",
+        )?;
+        for hold in self.holds.values() {
+            if hold.state == HoldState::Pending {
+                ensure(
+                    self.pending_debit_count(&hold.debit) <= HOLDS_PER_ACCOUNT_MAX,
+                    "more than HOLDS_PER_ACCOUNT_MAX pending holds on an account",
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks the whole state.
+pub(super) fn check_all(l: &Ledger) -> Result<()> {
+    ensure(
+        (TIME_S_MIN..=TIME_S_MAX).contains(&l.clock),
+        "the clock is out of range",
+    )?;
+    ensure(l.head.seq <= SEQ_MAX, "the journal seq is out of range")?;
+
+    // Accounts and conservation.
+    ensure(
+        l.accounts.len() <= ACCOUNTS_MAX,
+        "more than ACCOUNTS_MAX accounts",
+    )?;
+    let mut posted: BTreeMap<&str, (u128, u128)> = BTreeMap::new();
+    for (id, a) in &l.accounts {
+        ensure(*id == a.id, "an account is filed under another id")?;
+        account_ok(a)?;
+        let sums = posted.entry(a.currency.0.code()).or_insert((0, 0));
+        // At most 4096 accounts of at most 2^96 each: the sums stay far below 2^128.
+        sums.0 = sums.0.saturating_add(a.debits_posted);
+        sums.1 = sums.1.saturating_add(a.credits_posted);
+    }
+    for (currency, (debits, credits)) in &posted {
+        ensure(
+            debits == credits,
+            &format!("the balances in {currency} do not sum to zero"),
+        )?;
+    }
+
+    // Holds and pending totals.
+    let mut pending: BTreeMap<&str, (u128, u128)> = BTreeMap::new();
+    let mut per_account: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut deadlines = BTreeSet::new();
+    let mut debit_holds = BTreeSet::new();
+    let mut resolved = BTreeSet::new();
+    for (id, h) in &l.holds {
+        ensure(*id == h.id, "a hold is filed under another id")?;
+        hold_ok(h, |a| l.accounts.get(a))?;
+        match h.resolved_seq {
+            None => {
+                let debit = pending.entry(h.debit.as_str()).or_insert((0, 0));
+                debit.0 = debit.0.saturating_add(h.pending);
+                let credit = pending.entry(h.credit.as_str()).or_insert((0, 0));
+                credit.1 = credit.1.saturating_add(h.pending);
+                let count = per_account.entry(h.debit.as_str()).or_insert(0);
+                *count = count.saturating_add(1);
+                deadlines.insert((h.expires_at, h.id.clone()));
+                debit_holds.insert((h.debit.clone(), h.id.clone()));
+            }
+            Some(seq) => {
+                ensure(
+                    (1..=l.head.seq).contains(&seq),
+                    "a hold resolved at a seq not in the journal",
+                )?;
+                resolved.insert((seq, h.id.clone()));
+            }
+        }
+    }
+    ensure(
+        deadlines.len() <= HOLDS_MAX,
+        "more than HOLDS_MAX pending holds",
+    )?;
+    ensure(
+        resolved.len() <= HOLDS_RESOLVED_RETAINED_MAX,
+        "more than HOLDS_RESOLVED_RETAINED_MAX resolved holds",
+    )?;
+    ensure(
+        per_account.values().all(|n| *n <= HOLDS_PER_ACCOUNT_MAX),
+        "more than HOLDS_PER_ACCOUNT_MAX pending holds on an account",
+    )?;
+    for (id, a) in &l.accounts {
+        let (debits, credits) = pending.get(id.as_str()).copied().unwrap_or((0, 0));
+        ensure(
+            a.debits_pending == debits && a.credits_pending == credits,
+            "an account's pending totals differ from its pending holds",
+        )?;
+    }
+    ensure(
+        deadlines == l.deadlines && debit_holds == l.debit_holds && resolved == l.resolved,
+        "a hold index is out of date",
+    )?;
+
+    // Idempotency keys.
+    ensure(
+        l.keys.len() <= IDEMPOTENCY_KEYS_MAX,
+        "more than IDEMPOTENCY_KEYS_MAX keys",
+    )?;
+    let mut key_order = BTreeMap::new();
+    for (key, record) in &l.keys {
+        ensure(
+            id_ok(key) && *key == record.key,
+            "an idempotency key is invalid",
+        )?;
+        ensure(
+            (1..=l.head.seq).contains(&record.seq) && record.time <= l.clock,
+            "an idempotency key has a seq or time the ledger has not reached",
+        )?;
+        key_order.insert(record.seq, key.clone());
+    }
+    ensure(
+        key_order == l.key_order && key_order.len() == l.keys.len(),
+        "the key order index is out of date (or two keys share a seq)",
+    )?;
+
+    // The retained journal chains up to the head.
+    ensure(
+        l.journal.len() <= JOURNAL_ENTRIES_RETAINED_MAX,
+        "more than JOURNAL_ENTRIES_RETAINED_MAX retained entries",
+    )?;
+    for pair in l.journal.windows(2) {
+        if let [a, b] = pair {
+            ensure(
+                b.seq() == a.seq().saturating_add(1) && b.prev_hash() == a.hash(),
+                "the retained journal does not chain",
+            )?;
+        }
+    }
+    if let Some(last) = l.journal.last() {
+        ensure(
+            last.head() == l.head,
+            "the retained journal does not end at the head",
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,1021 @@
+//! Ledger: accounts, double-entry transfers and two-phase holds, with idempotency keys, a
+//! hash-chained journal, snapshots and invariants checked on every change.
+//!
+//! The model is TigerBeetle's two-phase transfers, extended with partial and final capture,
+//! increment, extend, lazy and batched expiry, closing accounts and changing credit limits. It
+//! is the shared primitive behind the pre-authorised energy purchase (System 3), the temporary
+//! credit account (System 2) and, later, custody sub-ledgers.
+//!
+//! # Accounts
+//!
+//! An account has an id, a currency (fixed for life) and a [`AccountKind`]:
+//!
+//! | kind | rule (checked on every debit and hold) |
+//! |---|---|
+//! | `unrestricted` | none: may go negative without bound (an issuer, a settlement or an "outside world" account — money enters a closed double-entry ledger through one) |
+//! | `nonNegative` | debits must not exceed credits: `available = balance − pending ≥ 0` (a wallet) |
+//! | `creditLine` | `available = balance − pending + creditLimit ≥ 0` (a credit line; the limit can be changed) |
+//!
+//! Each account keeps four totals in minor units, as TigerBeetle does: `debitsPosted`,
+//! `creditsPosted`, `debitsPending` (what its pending holds reserve) and `creditsPending` (what
+//! pending holds will bring in). `balance = creditsPosted − debitsPosted`. Pending credits never
+//! count as available. Every total stays within 2^96 − 1 minor units (the range of an
+//! [`Amount`]); an operation that would pass it is refused with `BALANCE_OVERFLOW`.
+//!
+//! # Transfers and holds
+//!
+//! A **transfer** debits one account and credits another, in their common currency, at once. A
+//! **hold** (a pending transfer) reserves the amount on the debit account (and announces it on
+//! the credit account) until it is resolved, **at most once**, by:
+//!
+//! - **post** — captures `amount` (default: all it still holds). A *non-final* partial post keeps
+//!   the rest held (post again later); a *final* post releases the rest; a post of everything
+//!   still held resolves the hold whatever `final` says. The hold's state becomes `posted` when
+//!   resolved.
+//! - **void** — releases everything still held (`voided`); earlier partial posts stand.
+//! - **expiry** — at `expiresAt` (Unix seconds, from the caller's clock: the hold is live while
+//!   `now < expiresAt`) what it still holds is released (`expired`).
+//!
+//! A pending hold can be **incremented** (raised, subject to the debit account's available
+//! funds, like a new hold) and **extended** (a later deadline, at most
+//! [`HOLD_DURATION_S_MAX`] after now).
+//!
+//! **Expiry is applied, never assumed**: (1) explicitly by `expireDue` — every pending hold
+//! whose deadline is ≤ now, earliest deadline first (ties by hold id), at most
+//! [`EXPIRE_BATCH_MAX`] per call (`MORE_HOLDS_DUE` says to call again); (2) lazily, when an
+//! operation touches a hold past its deadline (post, void, increment, extend answer
+//! `HOLD_EXPIRED` and the hold is expired by that operation); (3) before every funds check, the
+//! debit account's own overdue holds are expired, so an overdue hold never blocks funds. Until
+//! then an overdue hold still counts in `debitsPending` (an [`AccountView`] is the stored state).
+//! Every hold an operation expires is listed in its outcome's `expired`.
+//!
+//! # Time
+//!
+//! `now` is an input (Unix seconds, [`TIME_S_MIN`]..=[`TIME_S_MAX`]). The ledger keeps the latest
+//! time it has seen ([`Ledger::clock`]) and evaluates every operation at the **effective time**
+//! `max(now, clock)`: time never runs backwards inside a ledger, so a terminal whose clock is
+//! behind cannot post a hold the ledger already considers expired.
+//!
+//! # Operations and codes
+//!
+//! Every operation is a request with an `idempotencyKey` and `now`, and gives an [`Outcome`]:
+//! `{code, seq, repeated, hold, expired}`. Checks run in the order listed; the first that
+//! fails gives the code. Codes common to all operations come first:
+//!
+//! 1. the idempotency key is known: the same request → the stored outcome again with
+//!    `repeated: true` (nothing is done); a different request → `IDEMPOTENCY_KEY_REUSED`;
+//! 2. `JOURNAL_FULL` (the retained journal is full), `IDEMPOTENCY_KEYS_FULL` (no room for the
+//!    key; see *Idempotency*).
+//!
+//! Those three refusals change nothing and are not journaled (`seq` 0). From here on the
+//! operation is decided: its key and outcome are recorded and it is appended to the journal,
+//! **whatever its code** — a rejection is answered again for the same key, like TigerBeetle's
+//! `id_already_failed`: use a new key for a new attempt.
+//!
+//! | operation (`op`) | request fields | codes, in check order | success |
+//! |---|---|---|---|
+//! | `openAccount` | `accountId`, `currency`, `kind`, `creditLimit` (credit lines only) | `ACCOUNT_EXISTS`, `ACCOUNTS_FULL` | `ACCOUNT_OPENED` |
+//! | `transfer` | `debitAccountId`, `creditAccountId`, `amount`, `currency` | `AMOUNT_NOT_POSITIVE`, `SAME_ACCOUNT`, `UNKNOWN_ACCOUNT`, `CURRENCY_MISMATCH`, `ACCOUNT_ALREADY_CLOSED`, (expire the debit account's overdue holds), `INSUFFICIENT_FUNDS`, `BALANCE_OVERFLOW` | `TRANSFERRED` |
+//! | `hold` | `holdId`, `debitAccountId`, `creditAccountId`, `amount`, `currency`, `expiresAt` | `AMOUNT_NOT_POSITIVE`, `SAME_ACCOUNT`, `DEADLINE_INVALID`, `HOLD_EXISTS`, `UNKNOWN_ACCOUNT`, `CURRENCY_MISMATCH`, `ACCOUNT_ALREADY_CLOSED`, (expire the debit account's overdue holds), `HOLDS_FULL`, `ACCOUNT_HOLDS_FULL`, `INSUFFICIENT_FUNDS`, `BALANCE_OVERFLOW` | `HELD` |
+//! | `increment` | `holdId`, `amount`, `currency` | `AMOUNT_NOT_POSITIVE`, `UNKNOWN_HOLD`, `HOLD_ALREADY_POSTED` / `HOLD_ALREADY_VOIDED` / `HOLD_EXPIRED`, `CURRENCY_MISMATCH`, (expire the debit account's overdue holds), `INSUFFICIENT_FUNDS`, `BALANCE_OVERFLOW` | `INCREMENTED` |
+//! | `extend` | `holdId`, `expiresAt` | `UNKNOWN_HOLD`, `HOLD_ALREADY_POSTED` / `HOLD_ALREADY_VOIDED` / `HOLD_EXPIRED`, `DEADLINE_INVALID` (not after the current deadline, or too far) | `EXTENDED` |
+//! | `post` | `holdId`, `amount` + `currency` (both or neither: neither = all still held), `final` | `AMOUNT_NOT_POSITIVE`, `UNKNOWN_HOLD`, `HOLD_ALREADY_POSTED` / `HOLD_ALREADY_VOIDED` / `HOLD_EXPIRED`, `CURRENCY_MISMATCH`, `EXCEEDS_HOLD`, `BALANCE_OVERFLOW` | `POSTED` |
+//! | `void` | `holdId` | `UNKNOWN_HOLD`, `HOLD_ALREADY_POSTED` / `HOLD_ALREADY_VOIDED` / `HOLD_EXPIRED` | `VOIDED` |
+//! | `expireDue` | — | — | `DUE_HOLDS_EXPIRED`, `MORE_HOLDS_DUE` |
+//! | `setCreditLimit` | `accountId`, `creditLimit`, `currency` | `UNKNOWN_ACCOUNT`, `CURRENCY_MISMATCH`, `ACCOUNT_ALREADY_CLOSED`, `NOT_A_CREDIT_LINE`, (expire the account's overdue holds), `CREDIT_LIMIT_BELOW_USAGE` | `CREDIT_LIMIT_SET` |
+//! | `closeAccount` | `accountId` | `UNKNOWN_ACCOUNT`, `ACCOUNT_ALREADY_CLOSED`, `ACCOUNT_NOT_EMPTY` (a balance, or any pending hold on either side: expire them first) | `ACCOUNT_CLOSED` |
+//!
+//! `HOLD_EXPIRED` is given for a hold that expired before, and for a pending hold past its
+//! deadline, which the operation then expires. `outcome.hold` is the hold the operation acted on,
+//! after it (absent when there is none: `UNKNOWN_HOLD`, `HOLD_EXISTS` and account operations);
+//! `outcome.expired` lists the ids of every hold the operation expired.
+//!
+//! **Errors** (an [`Error`](crate::Error), nothing recorded, nothing journaled) are for
+//! malformed requests and depend only on the request, never on the ledger's state: an id that is
+//! not 1..=[`ID_BYTES_MAX`] UTF-8 bytes without control characters (`INVALID_ARGUMENT`), `now` or
+//! `expiresAt` outside the time range (`INVALID_ARGUMENT`), an unknown currency
+//! (`CURRENCY_UNKNOWN`), an amount that is not a strict decimal string in its currency
+//! (`AMOUNT_SYNTAX`, `AMOUNT_PRECISION`, `AMOUNT_OUT_OF_RANGE`; zero and negative amounts parse and
+//! are the *outcome* `AMOUNT_NOT_POSITIVE`), a credit limit given for another kind, missing for a
+//! credit line or negative (`INVALID_ARGUMENT` about `creditLimit`), a post with only one of
+//! `amount` / `currency` (`INVALID_ARGUMENT`). Plus `INTERNAL` (an invariant would break: the
+//! ledger is unchanged) and `LIMIT_EXCEEDED` (the journal sequence reached 2^53 − 1).
+//!
+//! # Idempotency
+//!
+//! Every operation carries an idempotency key (1..=[`ID_BYTES_MAX`] bytes). A request's
+//! *fingerprint* is SHA-256 of its canonical CBOR **without `now`** (a retry is sent later), with
+//! amounts in canonical form (`"1.5"` and `"1.50"` EUR are the same request). The ledger keeps
+//! the most recent [`IDEMPOTENCY_KEYS_MAX`] keys with their fingerprints and outcomes. To record
+//! a new key when full, the oldest key is forgotten — but never sooner than
+//! [`IDEMPOTENCY_KEY_RETENTION_S`] seconds (ledger time) after it was recorded: if the oldest is
+//! younger, the new operation is refused with `IDEMPOTENCY_KEYS_FULL` (nothing done; retry
+//! later). So a retry within that time is always recognised (never executed twice), and
+//! beyond it for as long as fewer than `IDEMPOTENCY_KEYS_MAX` operations came after; a retry of a
+//! forgotten key is executed as a new operation.
+//!
+//! # Journal
+//!
+//! Every decided operation is appended to a hash-chained journal:
+//!
+//! ```text
+//! entry     = { 0: seq uint, 1: op, 2: result, 3: prevHash bstr(32) }   (deterministic CBOR)
+//! hash      = SHA-256(entry bytes); the first entry's prevHash is 32 zero bytes
+//! op        = [kind, idempotencyKey, now, ...fields]   (see `codec.rs`; amounts as canonical strings)
+//! result    = [code tstr, hold / null, expired [holdId]]
+//! ```
+//!
+//! The ledger retains the entries not yet acknowledged ([`Ledger::journal`], at most
+//! [`JOURNAL_ENTRIES_RETAINED_MAX`]); the caller persists them, then calls
+//! [`Ledger::truncate_journal`]. [`Ledger::replay`] rebuilds a ledger from the entries from the
+//! start, [`Ledger::apply_journal`] continues a restored one: each entry must chain to the head
+//! (`seq` = head + 1, `prevHash` = the head's hash; else `JOURNAL_INVALID`) and re-executing its
+//! operation must give exactly its bytes (else `JOURNAL_MISMATCH`), so the replayed state is the
+//! original's, bit for bit ([`Ledger::state_digest`]).
+//!
+//! # Snapshot
+//!
+//! [`Ledger::snapshot`] / [`Ledger::restore`]: versioned, HMAC-SHA256-authenticated
+//! deterministic CBOR of the whole state — accounts, retained holds, idempotency keys, clock
+//! and the journal head (seq and hash) — but not the retained entries, so restore + the entries
+//! after the head ([`Ledger::apply_journal`]) gives the current ledger. Format in `snapshot.rs`.
+//!
+//! # Invariants and atomicity
+//!
+//! Every operation is computed on a scratch copy of the accounts and holds it touches; before it
+//! is applied, the change is checked: per currency the posted debits and credits changed by the
+//! same total (so the sum of balances stays zero); each touched account's pending totals changed
+//! by exactly its holds' changes; every touched account respects its kind (never below zero, or
+//! below minus its credit limit) and the bounds; a resolved hold never changes; the counts stay
+//! within their limits. A failure is `Error` `INTERNAL` and the ledger is unchanged. Since the
+//! state is checked in full on restore and replay ([`Ledger::check_invariants`], also public),
+//! these per-change checks keep the whole state valid at O(touched) cost per operation.
+//!
+//! # Limits
+//!
+//! | limit | value | when reached |
+//! |---|---|---|
+//! | [`ACCOUNTS_MAX`] | 4096 accounts | `ACCOUNTS_FULL` |
+//! | [`HOLDS_MAX`] | 4096 pending holds | `HOLDS_FULL` |
+//! | [`HOLDS_PER_ACCOUNT_MAX`] | 64 pending holds debiting one account | `ACCOUNT_HOLDS_FULL` |
+//! | [`HOLDS_RESOLVED_RETAINED_MAX`] | 4096 resolved holds | the earliest resolved is forgotten |
+//! | [`EXPIRE_BATCH_MAX`] | 64 holds per `expireDue` | `MORE_HOLDS_DUE` |
+//! | [`HOLD_DURATION_S_MAX`] | 366 days from now to a deadline | `DEADLINE_INVALID` |
+//! | [`IDEMPOTENCY_KEYS_MAX`] / [`IDEMPOTENCY_KEY_RETENTION_S`] | 8192 keys / 300 s | the oldest key is forgotten, or `IDEMPOTENCY_KEYS_FULL` |
+//! | [`JOURNAL_ENTRIES_RETAINED_MAX`] | 4096 entries not yet truncated | `JOURNAL_FULL` |
+//! | [`JOURNAL_ENTRY_BYTES_MAX`] | 16 KiB per entry | `JOURNAL_INVALID` on decode |
+//! | [`REPLAY_ENTRIES_MAX`] | 2^20 entries per replay call | `LIMIT_EXCEEDED` |
+//! | [`SNAPSHOT_BYTES_MAX`] | 16 MiB | `SNAPSHOT_INVALID` on restore |
+//! | [`SEQ_MAX`] | 2^53 − 1 journal entries | `LIMIT_EXCEEDED` |
+//! | [`ID_BYTES_MAX`] | 64 UTF-8 bytes per id | `INVALID_ARGUMENT` |
+//! | amounts and totals | 2^96 − 1 minor units | `AMOUNT_OUT_OF_RANGE` (input), `BALANCE_OVERFLOW` (totals) |
+//!
+//! # Retention
+//!
+//! Accounts are never forgotten (ids are never reused). A resolved hold is retained so that a
+//! late post or void gets `HOLD_ALREADY_*` rather than `UNKNOWN_HOLD`; beyond
+//! [`HOLDS_RESOLVED_RETAINED_MAX`] the earliest resolved is forgotten (its id may then be used
+//! again).
+//!
+//! # Ids
+//!
+//! Ids (accounts, holds, idempotency keys) are strings of 1..=[`ID_BYTES_MAX`] UTF-8 bytes
+//! without control characters, compared byte for byte: they cross from JavaScript as they are,
+//! whereas 128-bit integers (TigerBeetle's) would need `bigint` handling at every call.
+
+mod codec;
+mod codes;
+mod engine;
+mod invariants;
+mod journal;
+mod snapshot;
+
+#[cfg(test)]
+mod tests;
+
+pub use codes::LedgerCode;
+pub use journal::{JournalEntry, JournalHead, GENESIS_HASH, JOURNAL_ENTRY_BYTES_MAX};
+pub use snapshot::{SNAPSHOT_BYTES_MAX, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_KEY_LEN};
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::limits::CurrencyCode;
+pub use crate::limits::{TIME_S_MAX, TIME_S_MIN};
+use crate::money::Amount;
+
+/// The longest id (account, hold, idempotency key), in UTF-8 bytes (at least 1, no control
+/// characters).
+pub const ID_BYTES_MAX: usize = 64;
+/// The most accounts in one ledger.
+pub const ACCOUNTS_MAX: usize = 4096;
+/// The most pending holds in one ledger.
+pub const HOLDS_MAX: usize = 4096;
+/// The most pending holds debiting one account.
+pub const HOLDS_PER_ACCOUNT_MAX: usize = 64;
+/// The most resolved (posted, voided, expired) holds retained; the earliest resolved is forgotten
+/// first.
+pub const HOLDS_RESOLVED_RETAINED_MAX: usize = 4096;
+/// The most holds one `expireDue` expires.
+pub const EXPIRE_BATCH_MAX: usize = 64;
+/// The longest a hold may run: its deadline is at most this many seconds after now (366 days).
+pub const HOLD_DURATION_S_MAX: i64 = 366 * 86_400;
+/// The most idempotency keys retained.
+pub const IDEMPOTENCY_KEYS_MAX: usize = 8192;
+/// The least time a key is retained, in seconds of ledger time (see the module docs).
+pub const IDEMPOTENCY_KEY_RETENTION_S: i64 = 300;
+/// The most journal entries retained in memory until the caller truncates the journal (the
+/// entries between two snapshots or acknowledgements).
+pub const JOURNAL_ENTRIES_RETAINED_MAX: usize = 4096;
+/// The most entries one [`Ledger::replay`] / [`Ledger::apply_journal`] call applies.
+pub const REPLAY_ENTRIES_MAX: usize = 1 << 20;
+/// The largest journal sequence number: 2^53 − 1 (exact as a JavaScript number).
+pub const SEQ_MAX: u64 = (1 << 53) - 1;
+
+/// The largest total in minor units (an `Amount`'s mantissa bound, 2^96 − 1).
+const UNITS_MAX: u128 = (1 << 96) - 1;
+
+// ------------------------------------------------------------------------------------------
+// Public data
+// ------------------------------------------------------------------------------------------
+
+/// What an account may do (see the module docs). JSON: `"unrestricted"`, `"nonNegative"`,
+/// `"creditLine"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AccountKind {
+    /// No balance rule.
+    Unrestricted,
+    /// Debits must not exceed credits: available funds never below zero.
+    NonNegative,
+    /// Available funds never below minus the credit limit.
+    CreditLine,
+}
+
+/// The state of a hold. JSON: `"pending"`, `"posted"`, `"voided"`, `"expired"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HoldState {
+    /// Holding funds.
+    Pending,
+    /// Resolved by a final or whole post.
+    Posted,
+    /// Resolved by a void.
+    Voided,
+    /// Resolved by expiry.
+    Expired,
+}
+
+/// Open an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OpenAccountRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// The new account's id.
+    pub account_id: String,
+    /// ISO 4217 code or registered asset.
+    pub currency: String,
+    /// The balance rule.
+    pub kind: AccountKind,
+    /// The credit limit of a `creditLine` (a non-negative amount); absent for other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_limit: Option<String>,
+}
+
+/// Move an amount between two accounts at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransferRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// The account debited.
+    pub debit_account_id: String,
+    /// The account credited.
+    pub credit_account_id: String,
+    /// Decimal string in `currency`, e.g. `"12.30"`.
+    pub amount: String,
+    /// ISO 4217 code or registered asset.
+    pub currency: String,
+}
+
+/// Place a hold (a pending transfer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HoldRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// The new hold's id.
+    pub hold_id: String,
+    /// The account whose funds are held.
+    pub debit_account_id: String,
+    /// The account a post will credit.
+    pub credit_account_id: String,
+    /// Decimal string in `currency`.
+    pub amount: String,
+    /// ISO 4217 code or registered asset.
+    pub currency: String,
+    /// Deadline, Unix seconds: the hold expires when `now ≥ expiresAt`.
+    pub expires_at: i64,
+}
+
+/// Raise a pending hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IncrementRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// The hold.
+    pub hold_id: String,
+    /// The amount added, decimal string in `currency`.
+    pub amount: String,
+    /// ISO 4217 code or registered asset.
+    pub currency: String,
+}
+
+/// Give a pending hold a later deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExtendRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// The hold.
+    pub hold_id: String,
+    /// The new deadline, Unix seconds (after the current one).
+    pub expires_at: i64,
+}
+
+/// Capture from a pending hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PostRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// The hold.
+    pub hold_id: String,
+    /// The amount captured, decimal string in `currency`; absent: everything still held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// The currency of `amount` (given with it, absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// `true`: release what remains after this capture (the hold is resolved). `false`: keep it
+    /// held (unless nothing remains).
+    #[serde(rename = "final", default)]
+    pub is_final: bool,
+}
+
+/// Release a pending hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VoidRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// The hold.
+    pub hold_id: String,
+}
+
+/// Expire the holds due at `now`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExpireDueRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// Change a credit line's limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetCreditLimitRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// The credit line.
+    pub account_id: String,
+    /// The new limit, a non-negative decimal string in `currency`.
+    pub credit_limit: String,
+    /// ISO 4217 code or registered asset.
+    pub currency: String,
+}
+
+/// Close an empty account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CloseAccountRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// The account.
+    pub account_id: String,
+}
+
+/// Any operation. JSON: `{"op": "transfer", "request": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", content = "request", rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub enum Operation {
+    OpenAccount(OpenAccountRequest),
+    Transfer(TransferRequest),
+    Hold(HoldRequest),
+    Increment(IncrementRequest),
+    Extend(ExtendRequest),
+    Post(PostRequest),
+    Void(VoidRequest),
+    ExpireDue(ExpireDueRequest),
+    SetCreditLimit(SetCreditLimitRequest),
+    CloseAccount(CloseAccountRequest),
+}
+
+impl Operation {
+    /// The idempotency key.
+    pub fn idempotency_key(&self) -> &str {
+        match self {
+            Operation::OpenAccount(r) => &r.idempotency_key,
+            Operation::Transfer(r) => &r.idempotency_key,
+            Operation::Hold(r) => &r.idempotency_key,
+            Operation::Increment(r) => &r.idempotency_key,
+            Operation::Extend(r) => &r.idempotency_key,
+            Operation::Post(r) => &r.idempotency_key,
+            Operation::Void(r) => &r.idempotency_key,
+            Operation::ExpireDue(r) => &r.idempotency_key,
+            Operation::SetCreditLimit(r) => &r.idempotency_key,
+            Operation::CloseAccount(r) => &r.idempotency_key,
+        }
+    }
+
+    /// The time it was sent at.
+    pub fn now(&self) -> i64 {
+        match self {
+            Operation::OpenAccount(r) => r.now,
+            Operation::Transfer(r) => r.now,
+            Operation::Hold(r) => r.now,
+            Operation::Increment(r) => r.now,
+            Operation::Extend(r) => r.now,
+            Operation::Post(r) => r.now,
+            Operation::Void(r) => r.now,
+            Operation::ExpireDue(r) => r.now,
+            Operation::SetCreditLimit(r) => r.now,
+            Operation::CloseAccount(r) => r.now,
+        }
+    }
+}
+
+/// A hold as seen after an operation. Amounts are decimal strings in `currency`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HoldView {
+    /// Hold id.
+    pub hold_id: String,
+    /// The account whose funds are held.
+    pub debit_account_id: String,
+    /// The account posts credit.
+    pub credit_account_id: String,
+    /// Currency code.
+    pub currency: String,
+    /// Its state.
+    pub state: HoldState,
+    /// Everything ever held: the first amount plus increments (= pending + posted + released).
+    pub amount: String,
+    /// Still held (zero once resolved).
+    pub pending: String,
+    /// Captured in total.
+    pub posted: String,
+    /// Released in total (by a final post, a void or expiry).
+    pub released: String,
+    /// Deadline, Unix seconds.
+    pub expires_at: i64,
+}
+
+/// An account's state. Amounts are decimal strings in `currency`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    /// Account id.
+    pub account_id: String,
+    /// Currency code.
+    pub currency: String,
+    /// The balance rule.
+    pub kind: AccountKind,
+    /// The credit limit of a credit line.
+    pub credit_limit: Option<String>,
+    /// Whether it is closed.
+    pub closed: bool,
+    /// `creditsPosted − debitsPosted` (may be negative).
+    pub balance: String,
+    /// `balance − debitsPending (+ creditLimit)`: what a transfer or hold may still debit; absent
+    /// for an unrestricted account.
+    pub available: Option<String>,
+    /// Posted debits, in total.
+    pub debits_posted: String,
+    /// Posted credits, in total.
+    pub credits_posted: String,
+    /// Held by pending holds debiting it.
+    pub debits_pending: String,
+    /// Announced by pending holds crediting it (not available until posted).
+    pub credits_pending: String,
+    /// The number of pending holds debiting it.
+    pub pending_holds: u32,
+}
+
+/// The result of an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    /// One code per reason.
+    pub code: LedgerCode,
+    /// The journal entry that decided it (for a repeat: the original's); 0 when the operation
+    /// was refused without being journaled.
+    pub seq: u64,
+    /// True when answered from the idempotency store (the same key and request again).
+    pub repeated: bool,
+    /// The hold the operation acted on, after it.
+    pub hold: Option<HoldView>,
+    /// Ids of the holds this operation expired.
+    pub expired: Vec<String>,
+}
+
+impl Outcome {
+    /// Whether the operation did what it asked.
+    pub fn is_success(&self) -> bool {
+        self.code.is_success()
+    }
+}
+
+/// How much the ledger holds, against its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerCounts {
+    /// Accounts (≤ ACCOUNTS_MAX).
+    pub accounts: usize,
+    /// Pending holds (≤ HOLDS_MAX).
+    pub holds_pending: usize,
+    /// Retained resolved holds (≤ HOLDS_RESOLVED_RETAINED_MAX).
+    pub holds_resolved: usize,
+    /// Retained idempotency keys (≤ IDEMPOTENCY_KEYS_MAX).
+    pub idempotency_keys: usize,
+    /// Retained journal entries (≤ JOURNAL_ENTRIES_RETAINED_MAX).
+    pub journal_retained: usize,
+}
+
+// ------------------------------------------------------------------------------------------
+// State
+// ------------------------------------------------------------------------------------------
+
+/// An account; totals in minor units, each ≤ UNITS_MAX.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Account {
+    id: String,
+    currency: CurrencyCode,
+    kind: AccountKind,
+    /// Zero unless a credit line.
+    credit_limit: u128,
+    closed: bool,
+    debits_posted: u128,
+    credits_posted: u128,
+    debits_pending: u128,
+    credits_pending: u128,
+}
+
+impl Account {
+    fn balance(&self) -> i128 {
+        // Both totals are at most 2^96 − 1: exact in i128.
+        self.credits_posted as i128 - self.debits_posted as i128
+    }
+
+    /// What may still be debited; `None` without a rule.
+    fn available(&self) -> Option<i128> {
+        let base = self.balance() - self.debits_pending as i128;
+        match self.kind {
+            AccountKind::Unrestricted => None,
+            AccountKind::NonNegative => Some(base),
+            AccountKind::CreditLine => Some(base + self.credit_limit as i128),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.debits_posted == self.credits_posted
+            && self.debits_pending == 0
+            && self.credits_pending == 0
+    }
+}
+
+/// A hold; amounts in minor units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Hold {
+    id: String,
+    debit: String,
+    credit: String,
+    currency: CurrencyCode,
+    state: HoldState,
+    pending: u128,
+    posted: u128,
+    released: u128,
+    expires_at: i64,
+    /// The journal seq of the operation that resolved it (`None` while pending).
+    resolved_seq: Option<u64>,
+}
+
+impl Hold {
+    fn total(&self) -> Option<u128> {
+        self.pending
+            .checked_add(self.posted)?
+            .checked_add(self.released)
+            .filter(|total| *total <= UNITS_MAX)
+    }
+}
+
+/// A validated operation (amounts parsed; codes still to decide).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Op {
+    key: String,
+    now: i64,
+    action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Action {
+    OpenAccount {
+        account: String,
+        currency: CurrencyCode,
+        kind: AccountKind,
+        credit_limit: Option<Amount>,
+    },
+    Transfer {
+        debit: String,
+        credit: String,
+        amount: Amount,
+    },
+    Hold {
+        hold: String,
+        debit: String,
+        credit: String,
+        amount: Amount,
+        expires_at: i64,
+    },
+    Increment {
+        hold: String,
+        amount: Amount,
+    },
+    Extend {
+        hold: String,
+        expires_at: i64,
+    },
+    Post {
+        hold: String,
+        amount: Option<Amount>,
+        is_final: bool,
+    },
+    Void {
+        hold: String,
+    },
+    ExpireDue,
+    SetCreditLimit {
+        account: String,
+        credit_limit: Amount,
+    },
+    CloseAccount {
+        account: String,
+    },
+}
+
+/// The decided result of an operation, as journaled and stored with its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Verdict {
+    code: LedgerCode,
+    hold: Option<Hold>,
+    expired: Vec<String>,
+}
+
+/// A retained idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct KeyRecord {
+    key: String,
+    fingerprint: [u8; 32],
+    /// The journal seq of the operation.
+    seq: u64,
+    /// Its effective time.
+    time: i64,
+    verdict: Verdict,
+}
+
+/// A ledger: accounts, holds, idempotency keys and the journal head, in memory. See the module
+/// docs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ledger {
+    accounts: BTreeMap<String, Account>,
+    holds: BTreeMap<String, Hold>,
+    keys: BTreeMap<String, KeyRecord>,
+    /// The latest effective time seen.
+    clock: i64,
+    head: JournalHead,
+    /// Entries not yet truncated, oldest first, ending at `head`.
+    journal: Vec<JournalEntry>,
+    // Indexes derived from the above (rebuilt on restore).
+    /// Pending holds by (deadline, id).
+    deadlines: BTreeSet<(i64, String)>,
+    /// Pending holds by (debit account, id).
+    debit_holds: BTreeSet<(String, String)>,
+    /// Resolved holds by (resolution seq, id): the eviction order.
+    resolved: BTreeSet<(u64, String)>,
+    /// Keys by seq: the eviction order.
+    key_order: BTreeMap<u64, String>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger::new()
+    }
+}
+
+impl Ledger {
+    /// An empty ledger: no accounts, clock at [`TIME_S_MIN`], journal head at seq 0 with
+    /// [`GENESIS_HASH`].
+    pub fn new() -> Ledger {
+        Ledger {
+            accounts: BTreeMap::new(),
+            holds: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            clock: TIME_S_MIN,
+            head: JournalHead {
+                seq: 0,
+                hash: GENESIS_HASH,
+            },
+            journal: Vec::new(),
+            deadlines: BTreeSet::new(),
+            debit_holds: BTreeSet::new(),
+            resolved: BTreeSet::new(),
+            key_order: BTreeMap::new(),
+        }
+    }
+
+    /// Runs any operation (the per-operation methods below call this).
+    ///
+    /// Errors (the ledger is unchanged): see the module docs — malformed requests only, plus
+    /// `INTERNAL` and `LIMIT_EXCEEDED`.
+    pub fn execute(&mut self, operation: &Operation) -> Result<Outcome> {
+        let op = engine::validate(operation)?;
+        self.run(op)
+    }
+
+    /// Opens an account. Codes: `ACCOUNT_OPENED`, `ACCOUNT_EXISTS`, `ACCOUNTS_FULL` (and the
+    /// common ones). Errors: `INVALID_ARGUMENT` about `"idempotencyKey"`, `"now"`,
+    /// `"accountId"` or `"creditLimit"`; `CURRENCY_UNKNOWN` about `"currency"`; `AMOUNT_*` about
+    /// `"creditLimit"`.
+    pub fn open_account(&mut self, request: &OpenAccountRequest) -> Result<Outcome> {
+        self.run(engine::validate_open_account(request)?)
+    }
+
+    /// Transfers an amount at once. Codes: see the module docs. Errors: `INVALID_ARGUMENT` about
+    /// `"idempotencyKey"`, `"now"`, `"debitAccountId"`, `"creditAccountId"`;
+    /// `CURRENCY_UNKNOWN` about `"currency"`; `AMOUNT_*` about `"amount"`.
+    pub fn transfer(&mut self, request: &TransferRequest) -> Result<Outcome> {
+        self.run(engine::validate_transfer(request)?)
+    }
+
+    /// Places a hold. Codes: see the module docs. Errors: as [`Ledger::transfer`], plus
+    /// `"holdId"` and `"expiresAt"`.
+    pub fn hold(&mut self, request: &HoldRequest) -> Result<Outcome> {
+        self.run(engine::validate_hold(request)?)
+    }
+
+    /// Raises a pending hold. Codes: see the module docs.
+    pub fn increment(&mut self, request: &IncrementRequest) -> Result<Outcome> {
+        self.run(engine::validate_increment(request)?)
+    }
+
+    /// Gives a pending hold a later deadline. Codes: see the module docs.
+    pub fn extend(&mut self, request: &ExtendRequest) -> Result<Outcome> {
+        self.run(engine::validate_extend(request)?)
+    }
+
+    /// Captures from a pending hold (partial, final or whole). Codes: see the module docs.
+    pub fn post(&mut self, request: &PostRequest) -> Result<Outcome> {
+        self.run(engine::validate_post(request)?)
+    }
+
+    /// Releases a pending hold. Codes: see the module docs.
+    pub fn void(&mut self, request: &VoidRequest) -> Result<Outcome> {
+        self.run(engine::validate_void(request)?)
+    }
+
+    /// Expires the holds due at `now` (at most [`EXPIRE_BATCH_MAX`]). Codes:
+    /// `DUE_HOLDS_EXPIRED`, `MORE_HOLDS_DUE`.
+    pub fn expire_due(&mut self, request: &ExpireDueRequest) -> Result<Outcome> {
+        self.run(engine::validate_expire_due(request)?)
+    }
+
+    /// Changes a credit line's limit. Codes: see the module docs.
+    pub fn set_credit_limit(&mut self, request: &SetCreditLimitRequest) -> Result<Outcome> {
+        self.run(engine::validate_set_credit_limit(request)?)
+    }
+
+    /// Closes an empty account. Codes: see the module docs.
+    pub fn close_account(&mut self, request: &CloseAccountRequest) -> Result<Outcome> {
+        self.run(engine::validate_close_account(request)?)
+    }
+
+    /// An account's stored state (overdue holds still count until expired).
+    pub fn account(&self, account_id: &str) -> Option<AccountView> {
+        self.accounts.get(account_id).map(|a| self.account_view(a))
+    }
+
+    /// Every account, by id.
+    pub fn accounts(&self) -> Vec<AccountView> {
+        self.accounts
+            .values()
+            .map(|a| self.account_view(a))
+            .collect()
+    }
+
+    /// A retained hold.
+    pub fn hold_view(&self, hold_id: &str) -> Option<HoldView> {
+        self.holds.get(hold_id).map(Hold::view)
+    }
+
+    /// The pending holds, by deadline then id.
+    pub fn pending_holds(&self) -> Vec<HoldView> {
+        self.deadlines
+            .iter()
+            .filter_map(|(_, id)| self.holds.get(id))
+            .map(Hold::view)
+            .collect()
+    }
+
+    /// The latest effective time seen, Unix seconds.
+    pub fn clock(&self) -> i64 {
+        self.clock
+    }
+
+    /// The journal head: the last entry's seq and hash (seq 0 and [`GENESIS_HASH`] when empty).
+    pub fn head(&self) -> JournalHead {
+        self.head
+    }
+
+    /// The sizes of the collections.
+    pub fn counts(&self) -> LedgerCounts {
+        LedgerCounts {
+            accounts: self.accounts.len(),
+            holds_pending: self.deadlines.len(),
+            holds_resolved: self.resolved.len(),
+            idempotency_keys: self.keys.len(),
+            journal_retained: self.journal.len(),
+        }
+    }
+
+    /// The retained journal entries (not yet truncated), oldest first, ending at the head.
+    pub fn journal(&self) -> &[JournalEntry] {
+        &self.journal
+    }
+
+    /// Forgets the retained entries up to and including `through_seq` (after the caller
+    /// persisted them).
+    ///
+    /// Errors: `INVALID_ARGUMENT` about `"throughSeq"` when above the head's seq.
+    pub fn truncate_journal(&mut self, through_seq: u64) -> Result<()> {
+        journal::truncate(self, through_seq)
+    }
+
+    /// Rebuilds a ledger by replaying a journal from its first entry (seq 1), verifying the hash
+    /// chain and that every entry's operation gives exactly its recorded result.
+    ///
+    /// Errors: `JOURNAL_INVALID` about `"entries"` (malformed entry, wrong seq or prevHash: a
+    /// broken chain); `JOURNAL_MISMATCH` about `"entries"` (re-executing an entry gives another
+    /// result); `LIMIT_EXCEEDED` (more than [`REPLAY_ENTRIES_MAX`] entries).
+    pub fn replay<B: AsRef<[u8]>>(entries: &[B]) -> Result<Ledger> {
+        let mut ledger = Ledger::new();
+        ledger.apply_journal(entries)?;
+        Ok(ledger)
+    }
+
+    /// Applies journal entries that continue this ledger's head (after [`Ledger::restore`]),
+    /// all or nothing. The applied entries are not retained (they are already persisted).
+    ///
+    /// Errors: as [`Ledger::replay`]; the ledger is unchanged.
+    pub fn apply_journal<B: AsRef<[u8]>>(&mut self, entries: &[B]) -> Result<()> {
+        journal::apply(self, entries)
+    }
+
+    /// The whole state as authenticated bytes (format in `snapshot.rs`); the retained journal
+    /// entries are not included.
+    ///
+    /// Errors: `KEY_INVALID` about `"snapshotKey"` (must be 32 bytes).
+    pub fn snapshot(&self, snapshot_key: &[u8]) -> Result<Vec<u8>> {
+        snapshot::seal(self, snapshot_key)
+    }
+
+    /// A ledger from [`Ledger::snapshot`] bytes (with an empty retained journal).
+    ///
+    /// Errors: `KEY_INVALID` about `"snapshotKey"`; `SNAPSHOT_VERSION_UNSUPPORTED` and
+    /// `SNAPSHOT_INVALID` (truncated, tampered, wrong key, inconsistent) about `"snapshot"`.
+    pub fn restore(bytes: &[u8], snapshot_key: &[u8]) -> Result<Ledger> {
+        snapshot::open(bytes, snapshot_key)
+    }
+
+    /// SHA-256 of the state's canonical encoding (a snapshot's body): equal digests mean equal
+    /// ledgers (the retained journal aside).
+    pub fn state_digest(&self) -> [u8; 32] {
+        crate::crypto::sha256(&codec::state_bytes(self))
+    }
+
+    /// Checks every invariant over the whole state: conservation per currency, pending totals
+    /// equal to the pending holds, account rules, bounds, indexes, the retained journal's chain.
+    ///
+    /// Errors: `INTERNAL` naming the broken invariant.
+    pub fn check_invariants(&self) -> Result<()> {
+        invariants::check_all(self)
+    }
+
+    fn account_view(&self, account: &Account) -> AccountView {
+        let scale = account.currency.0.minor_units();
+        let units = |value: u128| format_minor(value as i128, scale);
+        let pending_holds = self
+            .debit_holds
+            .range((account.id.clone(), String::new())..)
+            .take_while(|(debit, _)| *debit == account.id)
+            .count();
+        AccountView {
+            account_id: account.id.clone(),
+            currency: account.currency.0.code().to_owned(),
+            kind: account.kind,
+            credit_limit: (account.kind == AccountKind::CreditLine)
+                .then(|| units(account.credit_limit)),
+            closed: account.closed,
+            balance: format_minor(account.balance(), scale),
+            available: account.available().map(|a| format_minor(a, scale)),
+            debits_posted: units(account.debits_posted),
+            credits_posted: units(account.credits_posted),
+            debits_pending: units(account.debits_pending),
+            credits_pending: units(account.credits_pending),
+            pending_holds: u32::try_from(pending_holds).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+impl Hold {
+    fn view(&self) -> HoldView {
+        let scale = self.currency.0.minor_units();
+        let units = |value: u128| format_minor(value as i128, scale);
+        HoldView {
+            hold_id: self.id.clone(),
+            debit_account_id: self.debit.clone(),
+            credit_account_id: self.credit.clone(),
+            currency: self.currency.0.code().to_owned(),
+            state: self.state,
+            amount: units(self.total().unwrap_or(u128::MAX)),
+            pending: units(self.pending),
+            posted: units(self.posted),
+            released: units(self.released),
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+impl Verdict {
+    fn outcome(&self, seq: u64, repeated: bool) -> Outcome {
+        Outcome {
+            code: self.code,
+            seq,
+            repeated,
+            hold: self.hold.as_ref().map(Hold::view),
+            expired: self.expired.clone(),
+        }
+    }
+}
+
+/// `units` minor units at `scale` as a decimal string (`"-12.30"`); exact for any `i128`.
+fn format_minor(units: i128, scale: u32) -> String {
+    let sign = if units < 0 { "-" } else { "" };
+    let magnitude = units.unsigned_abs();
+    if scale == 0 {
+        return format!("{sign}{magnitude}");
+    }
+    let divisor = 10u128.checked_pow(scale).unwrap_or(1);
+    let integer = magnitude.checked_div(divisor).unwrap_or(0);
+    let fraction = magnitude.checked_rem(divisor).unwrap_or(0);
+    format!("{sign}{integer}.{fraction:0width$}", width = scale as usize)
+}
+
+/// Whether `id` is a valid id: 1..=ID_BYTES_MAX UTF-8 bytes, no control characters.
+pub fn id_ok(id: &str) -> bool {
+    (1..=ID_BYTES_MAX).contains(&id.len()) && !id.chars().any(char::is_control)
+}

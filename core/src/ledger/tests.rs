@@ -1,0 +1,1663 @@
+use super::*;
+use crate::error::ErrorCode;
+
+const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const KEY: [u8; 32] = [9; 32];
+
+/// Fault injection for the atomicity test: corrupts the scratch copy before it is verified.
+pub(super) mod fault {
+    use std::cell::Cell;
+
+    use super::super::engine::Tx;
+
+    thread_local! {
+        static ARMED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub(crate) fn arm(on: bool) {
+        ARMED.with(|armed| armed.set(on));
+    }
+
+    /// Credits one more minor unit to the first touched account (breaks conservation).
+    pub(crate) fn inject(tx: &mut Tx<'_>) {
+        if ARMED.with(Cell::get) {
+            if let Some(account) = tx.accounts.values_mut().next() {
+                account.credits_posted += 1;
+            }
+        }
+    }
+}
+
+use LedgerCode as C;
+
+/// A ledger with helpers: unique idempotency keys, EUR by default, invariants checked after every
+/// operation.
+struct H {
+    l: Ledger,
+    now: i64,
+    n: u64,
+}
+
+impl H {
+    fn new() -> H {
+        H {
+            l: Ledger::new(),
+            now: T0,
+            n: 0,
+        }
+    }
+
+    fn key(&mut self) -> String {
+        self.n += 1;
+        format!("key-{}", self.n)
+    }
+
+    fn exec(&mut self, op: Operation) -> Outcome {
+        let out = self.l.execute(&op).unwrap();
+        self.l.check_invariants().unwrap();
+        out
+    }
+
+    fn open_in(
+        &mut self,
+        id: &str,
+        currency: &str,
+        kind: AccountKind,
+        limit: Option<&str>,
+    ) -> Outcome {
+        let op = Operation::OpenAccount(OpenAccountRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+            account_id: id.into(),
+            currency: currency.into(),
+            kind,
+            credit_limit: limit.map(Into::into),
+        });
+        self.exec(op)
+    }
+
+    fn open(&mut self, id: &str, kind: AccountKind, limit: Option<&str>) -> Outcome {
+        self.open_in(id, "EUR", kind, limit)
+    }
+
+    fn transfer_in(&mut self, debit: &str, credit: &str, amount: &str, currency: &str) -> Outcome {
+        let op = Operation::Transfer(TransferRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+            debit_account_id: debit.into(),
+            credit_account_id: credit.into(),
+            amount: amount.into(),
+            currency: currency.into(),
+        });
+        self.exec(op)
+    }
+
+    fn transfer(&mut self, debit: &str, credit: &str, amount: &str) -> Outcome {
+        self.transfer_in(debit, credit, amount, "EUR")
+    }
+
+    fn hold_req(
+        &mut self,
+        id: &str,
+        debit: &str,
+        credit: &str,
+        amount: &str,
+        expires_at: i64,
+    ) -> HoldRequest {
+        HoldRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+            hold_id: id.into(),
+            debit_account_id: debit.into(),
+            credit_account_id: credit.into(),
+            amount: amount.into(),
+            currency: "EUR".into(),
+            expires_at,
+        }
+    }
+
+    fn hold(&mut self, id: &str, debit: &str, credit: &str, amount: &str, ttl: i64) -> Outcome {
+        let req = self.hold_req(id, debit, credit, amount, self.now + ttl);
+        self.exec(Operation::Hold(req))
+    }
+
+    fn increment(&mut self, id: &str, amount: &str) -> Outcome {
+        let op = Operation::Increment(IncrementRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+            hold_id: id.into(),
+            amount: amount.into(),
+            currency: "EUR".into(),
+        });
+        self.exec(op)
+    }
+
+    fn extend(&mut self, id: &str, expires_at: i64) -> Outcome {
+        let op = Operation::Extend(ExtendRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+            hold_id: id.into(),
+            expires_at,
+        });
+        self.exec(op)
+    }
+
+    fn post(&mut self, id: &str, amount: Option<&str>, is_final: bool) -> Outcome {
+        let op = Operation::Post(PostRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+            hold_id: id.into(),
+            amount: amount.map(Into::into),
+            currency: amount.map(|_| "EUR".into()),
+            is_final,
+        });
+        self.exec(op)
+    }
+
+    fn void(&mut self, id: &str) -> Outcome {
+        let op = Operation::Void(VoidRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+            hold_id: id.into(),
+        });
+        self.exec(op)
+    }
+
+    fn expire_due(&mut self) -> Outcome {
+        let op = Operation::ExpireDue(ExpireDueRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+        });
+        self.exec(op)
+    }
+
+    fn set_limit(&mut self, id: &str, limit: &str) -> Outcome {
+        let op = Operation::SetCreditLimit(SetCreditLimitRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+            account_id: id.into(),
+            credit_limit: limit.into(),
+            currency: "EUR".into(),
+        });
+        self.exec(op)
+    }
+
+    fn close(&mut self, id: &str) -> Outcome {
+        let op = Operation::CloseAccount(CloseAccountRequest {
+            idempotency_key: self.key(),
+            now: self.now,
+            account_id: id.into(),
+        });
+        self.exec(op)
+    }
+
+    fn acct(&self, id: &str) -> AccountView {
+        self.l.account(id).unwrap()
+    }
+
+    fn balance(&self, id: &str) -> String {
+        self.acct(id).balance
+    }
+
+    fn available(&self, id: &str) -> Option<String> {
+        self.acct(id).available
+    }
+
+    fn held(&self, id: &str) -> HoldView {
+        self.l.hold_view(id).unwrap()
+    }
+
+    /// Funded wallet `w` (100.00 EUR from the unrestricted `bank`) and a merchant `m`.
+    fn funded() -> H {
+        let mut h = H::new();
+        assert_eq!(
+            h.open("bank", AccountKind::Unrestricted, None).code,
+            C::AccountOpened
+        );
+        assert_eq!(
+            h.open("w", AccountKind::NonNegative, None).code,
+            C::AccountOpened
+        );
+        assert_eq!(
+            h.open("m", AccountKind::NonNegative, None).code,
+            C::AccountOpened
+        );
+        assert_eq!(h.transfer("bank", "w", "100.00").code, C::Transferred);
+        h
+    }
+
+    /// Replay and snapshot round trips give the same state.
+    fn round_trips(&self) {
+        let replayed = Ledger::replay(self.l.journal()).unwrap();
+        assert_eq!(replayed.state_digest(), self.l.state_digest());
+        let restored = Ledger::restore(&self.l.snapshot(&KEY).unwrap(), &KEY).unwrap();
+        assert_eq!(restored.state_digest(), self.l.state_digest());
+        assert_eq!(
+            restored.snapshot(&KEY).unwrap(),
+            self.l.snapshot(&KEY).unwrap()
+        );
+    }
+}
+
+fn err_of(result: Result<Outcome>) -> (ErrorCode, &'static str) {
+    let e = result.unwrap_err();
+    (e.code(), e.param())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Codes and types
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn codes_are_unique_screaming_snake_described_and_round_trip() {
+    let mut seen = std::collections::HashSet::new();
+    for code in LedgerCode::ALL {
+        let s = code.as_str();
+        assert!(seen.insert(s), "duplicate {s}");
+        assert!(
+            s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+            "{s}"
+        );
+        assert!(!code.description().is_empty());
+        assert_eq!(LedgerCode::from_name(s), Some(*code));
+        assert_eq!(serde_json::to_string(code).unwrap(), format!("\"{s}\""));
+    }
+    // The module docs' table names every code.
+    let docs = include_str!("mod.rs");
+    for code in LedgerCode::ALL {
+        assert!(
+            docs.contains(&format!("`{}`", code.as_str())),
+            "mod.rs docs lack {code}"
+        );
+    }
+    assert!(C::Posted.is_success() && !C::InsufficientFunds.is_success());
+    assert!(!C::IdempotencyKeyReused.is_journaled() && C::InsufficientFunds.is_journaled());
+}
+
+#[test]
+fn operation_json_is_tagged_camel_case() {
+    let op = Operation::Post(PostRequest {
+        idempotency_key: "k".into(),
+        now: 5,
+        hold_id: "h".into(),
+        amount: Some("1.00".into()),
+        currency: Some("EUR".into()),
+        is_final: true,
+    });
+    let json = serde_json::to_value(&op).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"op": "post", "request": {"idempotencyKey": "k", "now": 5, "holdId": "h", "amount": "1.00", "currency": "EUR", "final": true}})
+    );
+    assert_eq!(serde_json::from_value::<Operation>(json).unwrap(), op);
+    let bad = serde_json::json!({"op": "void", "request": {"idempotencyKey": "k", "now": 5, "holdId": "h", "extra": 1}});
+    assert!(serde_json::from_value::<Operation>(bad).is_err());
+    let open = serde_json::json!({"op": "openAccount", "request": {"idempotencyKey": "k", "now": 5, "accountId": "a", "currency": "EUR", "kind": "creditLine", "creditLimit": "10.00"}});
+    assert!(
+        matches!(serde_json::from_value::<Operation>(open).unwrap(), Operation::OpenAccount(r) if r.kind == AccountKind::CreditLine)
+    );
+}
+
+#[test]
+fn outcome_and_views_serialise_in_camel_case() {
+    let mut h = H::funded();
+    let out = h.hold("h1", "w", "m", "10.00", 60);
+    let json = serde_json::to_value(&out).unwrap();
+    assert_eq!(json["code"], "HELD");
+    assert_eq!(json["hold"]["holdId"], "h1");
+    assert_eq!(json["hold"]["debitAccountId"], "w");
+    assert_eq!(json["hold"]["expiresAt"], T0 + 60);
+    assert_eq!(json["hold"]["state"], "pending");
+    assert_eq!(json["expired"], serde_json::json!([]));
+    let account = serde_json::to_value(h.acct("w")).unwrap();
+    assert_eq!(account["debitsPending"], "10.00");
+    assert_eq!(account["kind"], "nonNegative");
+    assert_eq!(account["pendingHolds"], 1);
+    let head = serde_json::to_value(h.l.head()).unwrap();
+    assert_eq!(head["seq"], 5);
+    assert_eq!(head["hash"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        serde_json::from_value::<JournalHead>(head).unwrap(),
+        h.l.head()
+    );
+}
+
+#[test]
+fn format_minor_is_exact() {
+    assert_eq!(format_minor(0, 2), "0.00");
+    assert_eq!(format_minor(-1, 2), "-0.01");
+    assert_eq!(format_minor(12345, 2), "123.45");
+    assert_eq!(format_minor(-5, 0), "-5");
+    assert_eq!(format_minor(1, 18), "0.000000000000000001");
+    assert_eq!(
+        format_minor(i128::MIN, 2),
+        "-1701411834604692317316873037158841057.28"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn open_account_and_its_codes() {
+    let mut h = H::new();
+    let out = h.open("a", AccountKind::NonNegative, None);
+    assert_eq!(out.code, C::AccountOpened);
+    assert_eq!(out.seq, 1);
+    assert!(!out.repeated && out.hold.is_none());
+    assert_eq!(
+        h.open("a", AccountKind::Unrestricted, None).code,
+        C::AccountExists
+    );
+    assert_eq!(
+        h.open("c", AccountKind::CreditLine, Some("500.00")).code,
+        C::AccountOpened
+    );
+    let view = h.acct("c");
+    assert_eq!(view.credit_limit.as_deref(), Some("500.00"));
+    assert_eq!(view.available.as_deref(), Some("500.00"));
+    assert_eq!(view.balance, "0.00");
+    assert_eq!(h.acct("a").credit_limit, None);
+    assert_eq!(
+        h.open("u", AccountKind::Unrestricted, None).code,
+        C::AccountOpened
+    );
+    assert_eq!(h.acct("u").available, None);
+    assert_eq!(h.l.accounts().len(), 3);
+    assert!(h.l.account("zz").is_none());
+}
+
+#[test]
+fn open_account_errors_name_the_parameter() {
+    let mut l = Ledger::new();
+    let base = OpenAccountRequest {
+        idempotency_key: "k".into(),
+        now: T0,
+        account_id: "a".into(),
+        currency: "EUR".into(),
+        kind: AccountKind::CreditLine,
+        credit_limit: Some("10.00".into()),
+    };
+    let with = |f: &dyn Fn(&mut OpenAccountRequest)| {
+        let mut r = base.clone();
+        f(&mut r);
+        r
+    };
+    let cases: Vec<(OpenAccountRequest, ErrorCode, &str)> = vec![
+        (
+            with(&|r| r.idempotency_key = String::new()),
+            ErrorCode::InvalidArgument,
+            "idempotencyKey",
+        ),
+        (
+            with(&|r| r.idempotency_key = "x".repeat(65)),
+            ErrorCode::InvalidArgument,
+            "idempotencyKey",
+        ),
+        (with(&|r| r.now = -1), ErrorCode::InvalidArgument, "now"),
+        (
+            with(&|r| r.now = TIME_S_MAX + 1),
+            ErrorCode::InvalidArgument,
+            "now",
+        ),
+        (
+            with(&|r| r.account_id = "a\u{0}b".into()),
+            ErrorCode::InvalidArgument,
+            "accountId",
+        ),
+        (
+            with(&|r| r.currency = "eur".into()),
+            ErrorCode::CurrencyUnknown,
+            "currency",
+        ),
+        (
+            with(&|r| r.credit_limit = None),
+            ErrorCode::InvalidArgument,
+            "creditLimit",
+        ),
+        (
+            with(&|r| r.credit_limit = Some("-1.00".into())),
+            ErrorCode::InvalidArgument,
+            "creditLimit",
+        ),
+        (
+            with(&|r| r.credit_limit = Some("1e3".into())),
+            ErrorCode::AmountSyntax,
+            "creditLimit",
+        ),
+        (
+            with(&|r| r.credit_limit = Some("1.001".into())),
+            ErrorCode::AmountPrecision,
+            "creditLimit",
+        ),
+        (
+            with(&|r| {
+                r.kind = AccountKind::NonNegative;
+            }),
+            ErrorCode::InvalidArgument,
+            "creditLimit",
+        ),
+    ];
+    for (request, code, param) in cases {
+        assert_eq!(
+            err_of(l.open_account(&request)),
+            (code, param),
+            "{request:?}"
+        );
+    }
+    // Nothing was recorded or journaled.
+    assert_eq!(l.head().seq, 0);
+    assert_eq!(l.counts().idempotency_keys, 0);
+    // 64 bytes is the limit; a zero credit limit is fine.
+    let ok = with(&|r| {
+        r.account_id = "é".repeat(32);
+        r.credit_limit = Some("0".into());
+    });
+    assert_eq!(l.open_account(&ok).unwrap().code, C::AccountOpened);
+}
+
+#[test]
+fn accounts_full_at_accounts_max() {
+    let mut h = H::new();
+    for i in 0..ACCOUNTS_MAX {
+        let op = Operation::OpenAccount(OpenAccountRequest {
+            idempotency_key: format!("k{i}"),
+            now: T0,
+            account_id: format!("a{i}"),
+            currency: "EUR".into(),
+            kind: AccountKind::NonNegative,
+            credit_limit: None,
+        });
+        assert_eq!(h.l.execute(&op).unwrap().code, C::AccountOpened);
+        if h.l.journal().len() == JOURNAL_ENTRIES_RETAINED_MAX {
+            h.l.truncate_journal(h.l.head().seq).unwrap();
+        }
+    }
+    h.n = 1_000_000;
+    assert_eq!(
+        h.open("one-more", AccountKind::NonNegative, None).code,
+        C::AccountsFull
+    );
+    assert_eq!(
+        h.open("a7", AccountKind::NonNegative, None).code,
+        C::AccountExists
+    );
+    assert_eq!(h.l.counts().accounts, ACCOUNTS_MAX);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transfers
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn transfer_moves_money_and_conserves_it() {
+    let mut h = H::funded();
+    assert_eq!(h.balance("bank"), "-100.00");
+    assert_eq!(h.balance("w"), "100.00");
+    assert_eq!(h.transfer("w", "m", "30.25").code, C::Transferred);
+    assert_eq!(h.balance("w"), "69.75");
+    assert_eq!(h.balance("m"), "30.25");
+    let w = h.acct("w");
+    assert_eq!(
+        (w.debits_posted.as_str(), w.credits_posted.as_str()),
+        ("30.25", "100.00")
+    );
+    // Exactly the available funds, then one cent more.
+    assert_eq!(h.transfer("w", "m", "69.75").code, C::Transferred);
+    assert_eq!(h.transfer("w", "m", "0.01").code, C::InsufficientFunds);
+    assert_eq!(h.balance("w"), "0.00");
+    h.round_trips();
+}
+
+#[test]
+fn transfer_rejections() {
+    let mut h = H::funded();
+    h.open_in("usd", "USD", AccountKind::NonNegative, None);
+    assert_eq!(h.transfer("w", "m", "0").code, C::AmountNotPositive);
+    assert_eq!(h.transfer("w", "m", "-1.00").code, C::AmountNotPositive);
+    assert_eq!(h.transfer("w", "w", "1.00").code, C::SameAccount);
+    assert_eq!(h.transfer("w", "nobody", "1.00").code, C::UnknownAccount);
+    assert_eq!(h.transfer("nobody", "w", "1.00").code, C::UnknownAccount);
+    assert_eq!(h.transfer("w", "usd", "1.00").code, C::CurrencyMismatch);
+    assert_eq!(
+        h.transfer_in("w", "m", "1.00", "USD").code,
+        C::CurrencyMismatch
+    );
+    assert_eq!(h.transfer("w", "m", "100.01").code, C::InsufficientFunds);
+    // Every rejection was journaled, nothing moved.
+    assert_eq!(h.l.head().seq, 13);
+    assert_eq!(h.balance("w"), "100.00");
+    // Malformed amounts are errors (about "amount"), not outcomes.
+    let req = TransferRequest {
+        idempotency_key: "x".into(),
+        now: T0,
+        debit_account_id: "w".into(),
+        credit_account_id: "m".into(),
+        amount: "1.005".into(),
+        currency: "EUR".into(),
+    };
+    assert_eq!(
+        err_of(h.l.transfer(&req)),
+        (ErrorCode::AmountPrecision, "amount")
+    );
+    let req = TransferRequest {
+        amount: "01.00".into(),
+        ..req
+    };
+    assert_eq!(
+        err_of(h.l.transfer(&req)),
+        (ErrorCode::AmountSyntax, "amount")
+    );
+    let req = TransferRequest {
+        amount: "1".into(),
+        debit_account_id: String::new(),
+        ..req
+    };
+    assert_eq!(
+        err_of(h.l.transfer(&req)),
+        (ErrorCode::InvalidArgument, "debitAccountId")
+    );
+    let req = TransferRequest {
+        debit_account_id: "w".into(),
+        credit_account_id: "\n".into(),
+        ..req
+    };
+    assert_eq!(
+        err_of(h.l.transfer(&req)),
+        (ErrorCode::InvalidArgument, "creditAccountId")
+    );
+    let req = TransferRequest {
+        credit_account_id: "m".into(),
+        currency: "XAU".into(),
+        ..req
+    };
+    assert_eq!(
+        err_of(h.l.transfer(&req)),
+        (ErrorCode::CurrencyUnknown, "currency")
+    );
+    assert_eq!(h.l.head().seq, 13);
+    h.round_trips();
+}
+
+#[test]
+fn credit_line_goes_down_to_minus_its_limit() {
+    let mut h = H::funded();
+    h.open("cl", AccountKind::CreditLine, Some("50.00"));
+    assert_eq!(h.transfer("cl", "m", "50.00").code, C::Transferred);
+    assert_eq!(h.balance("cl"), "-50.00");
+    assert_eq!(h.available("cl").as_deref(), Some("0.00"));
+    assert_eq!(h.transfer("cl", "m", "0.01").code, C::InsufficientFunds);
+    // Repaying restores availability.
+    assert_eq!(h.transfer("w", "cl", "20.00").code, C::Transferred);
+    assert_eq!(h.available("cl").as_deref(), Some("20.00"));
+    // The unrestricted bank has no floor.
+    assert_eq!(h.transfer("bank", "m", "1000000.00").code, C::Transferred);
+    assert_eq!(h.balance("bank"), "-1000100.00");
+    h.round_trips();
+}
+
+#[test]
+fn balance_overflow_is_an_outcome() {
+    let mut h = H::new();
+    let max = "79228162514264337593543950335"; // 2^96 − 1 yen
+    h.open_in("bank", "JPY", AccountKind::Unrestricted, None);
+    h.open_in("w", "JPY", AccountKind::NonNegative, None);
+    h.open_in("v", "JPY", AccountKind::NonNegative, None);
+    assert_eq!(h.transfer_in("bank", "w", max, "JPY").code, C::Transferred);
+    assert_eq!(
+        h.transfer_in("bank", "v", "1", "JPY").code,
+        C::BalanceOverflow
+    );
+    assert_eq!(h.transfer_in("w", "v", max, "JPY").code, C::Transferred);
+    assert_eq!(h.acct("v").balance, max);
+    assert_eq!(h.acct("bank").balance, format!("-{max}"));
+    h.round_trips();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Holds
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn hold_reserves_funds_and_post_captures_them() {
+    let mut h = H::funded();
+    let out = h.hold("h1", "w", "m", "40.00", 600);
+    assert_eq!(out.code, C::Held);
+    let view = out.hold.unwrap();
+    assert_eq!(
+        (view.state, view.pending.as_str(), view.amount.as_str()),
+        (HoldState::Pending, "40.00", "40.00")
+    );
+    let w = h.acct("w");
+    assert_eq!(
+        (
+            w.balance.as_str(),
+            w.available.as_deref(),
+            w.debits_pending.as_str()
+        ),
+        ("100.00", Some("60.00"), "40.00")
+    );
+    assert_eq!(h.acct("m").credits_pending, "40.00");
+    assert_eq!(
+        h.acct("m").available.as_deref(),
+        Some("0.00"),
+        "pending credits are not available"
+    );
+    // Funds held are not available to a transfer.
+    assert_eq!(h.transfer("w", "m", "60.01").code, C::InsufficientFunds);
+    let out = h.post("h1", None, false);
+    assert_eq!(out.code, C::Posted);
+    let view = out.hold.unwrap();
+    assert_eq!(
+        (
+            view.state,
+            view.posted.as_str(),
+            view.released.as_str(),
+            view.pending.as_str()
+        ),
+        (HoldState::Posted, "40.00", "0.00", "0.00")
+    );
+    assert_eq!(h.balance("w"), "60.00");
+    assert_eq!(h.balance("m"), "40.00");
+    assert_eq!(h.acct("w").debits_pending, "0.00");
+    assert_eq!(h.post("h1", None, false).code, C::HoldAlreadyPosted);
+    assert_eq!(h.void("h1").code, C::HoldAlreadyPosted);
+    assert_eq!(h.increment("h1", "1.00").code, C::HoldAlreadyPosted);
+    assert_eq!(h.extend("h1", T0 + 1000).code, C::HoldAlreadyPosted);
+    h.round_trips();
+}
+
+#[test]
+fn partial_non_final_post_keeps_the_rest_held() {
+    let mut h = H::funded();
+    h.hold("h", "w", "m", "50.00", 600);
+    let out = h.post("h", Some("20.00"), false);
+    assert_eq!(out.code, C::Posted);
+    let view = out.hold.unwrap();
+    assert_eq!(
+        (view.state, view.pending.as_str(), view.posted.as_str()),
+        (HoldState::Pending, "30.00", "20.00")
+    );
+    assert_eq!(h.acct("w").available.as_deref(), Some("50.00"));
+    assert_eq!(h.balance("w"), "80.00");
+    assert_eq!(h.post("h", Some("30.01"), false).code, C::ExceedsHold);
+    // A non-final post of exactly what remains resolves the hold.
+    let view = h.post("h", Some("30.00"), false).hold.unwrap();
+    assert_eq!(
+        (view.state, view.posted.as_str(), view.released.as_str()),
+        (HoldState::Posted, "50.00", "0.00")
+    );
+    assert_eq!(h.balance("w"), "50.00");
+    h.round_trips();
+}
+
+#[test]
+fn final_post_releases_the_rest() {
+    let mut h = H::funded();
+    h.hold("h", "w", "m", "50.00", 600);
+    h.post("h", Some("10.00"), false);
+    let view = h.post("h", Some("15.50"), true).hold.unwrap();
+    assert_eq!(
+        (
+            view.state,
+            view.posted.as_str(),
+            view.released.as_str(),
+            view.pending.as_str(),
+            view.amount.as_str()
+        ),
+        (HoldState::Posted, "25.50", "24.50", "0.00", "50.00")
+    );
+    assert_eq!(h.balance("w"), "74.50");
+    assert_eq!(h.available("w").as_deref(), Some("74.50"));
+    assert_eq!(h.acct("m").credits_pending, "0.00");
+    h.round_trips();
+}
+
+#[test]
+fn post_rejections_and_errors() {
+    let mut h = H::funded();
+    h.hold("h", "w", "m", "50.00", 600);
+    assert_eq!(h.post("h", Some("0.00"), false).code, C::AmountNotPositive);
+    assert_eq!(h.post("nope", None, false).code, C::UnknownHold);
+    let req = PostRequest {
+        idempotency_key: "p".into(),
+        now: T0,
+        hold_id: "h".into(),
+        amount: Some("1".into()),
+        currency: Some("USD".into()),
+        is_final: false,
+    };
+    assert_eq!(h.l.post(&req).unwrap().code, C::CurrencyMismatch);
+    let req = PostRequest {
+        idempotency_key: "p2".into(),
+        currency: None,
+        ..req
+    };
+    assert_eq!(
+        err_of(h.l.post(&req)),
+        (ErrorCode::InvalidArgument, "currency")
+    );
+    let req = PostRequest {
+        amount: None,
+        currency: Some("EUR".into()),
+        ..req
+    };
+    assert_eq!(
+        err_of(h.l.post(&req)),
+        (ErrorCode::InvalidArgument, "amount")
+    );
+    assert_eq!(h.held("h").pending, "50.00");
+}
+
+#[test]
+fn void_releases_what_is_still_held() {
+    let mut h = H::funded();
+    h.hold("h", "w", "m", "50.00", 600);
+    h.post("h", Some("5.00"), false);
+    let out = h.void("h");
+    assert_eq!(out.code, C::Voided);
+    let view = out.hold.unwrap();
+    assert_eq!(
+        (view.state, view.posted.as_str(), view.released.as_str()),
+        (HoldState::Voided, "5.00", "45.00")
+    );
+    assert_eq!(h.balance("w"), "95.00");
+    assert_eq!(h.available("w").as_deref(), Some("95.00"));
+    assert_eq!(h.void("h").code, C::HoldAlreadyVoided);
+    assert_eq!(h.post("h", None, true).code, C::HoldAlreadyVoided);
+    assert_eq!(h.void("nope").code, C::UnknownHold);
+    h.round_trips();
+}
+
+#[test]
+fn hold_rejections_in_order() {
+    let mut h = H::funded();
+    h.open_in("usd", "USD", AccountKind::NonNegative, None);
+    assert_eq!(h.hold("h", "w", "m", "0.00", 60).code, C::AmountNotPositive);
+    assert_eq!(h.hold("h", "w", "w", "1.00", 60).code, C::SameAccount);
+    assert_eq!(h.hold("h", "w", "m", "1.00", 0).code, C::DeadlineInvalid);
+    assert_eq!(h.hold("h", "w", "m", "1.00", -5).code, C::DeadlineInvalid);
+    assert_eq!(
+        h.hold("h", "w", "m", "1.00", HOLD_DURATION_S_MAX + 1).code,
+        C::DeadlineInvalid
+    );
+    assert_eq!(
+        h.hold("h", "w", "m", "1.00", HOLD_DURATION_S_MAX).code,
+        C::Held
+    );
+    assert_eq!(h.hold("h", "w", "m", "1.00", 60).code, C::HoldExists);
+    assert_eq!(h.hold("h2", "w", "x", "1.00", 60).code, C::UnknownAccount);
+    assert_eq!(
+        h.hold("h2", "w", "usd", "1.00", 60).code,
+        C::CurrencyMismatch
+    );
+    assert_eq!(
+        h.hold("h2", "w", "m", "99.01", 60).code,
+        C::InsufficientFunds
+    );
+    assert_eq!(h.hold("h2", "w", "m", "99.00", 60).code, C::Held);
+    assert_eq!(h.available("w").as_deref(), Some("0.00"));
+    // Rejections carry no hold view.
+    assert!(h.hold("h3", "w", "m", "0.01", 60).hold.is_none());
+    let req = h.hold_req("h4", "w", "m", "1.00", TIME_S_MAX + 1);
+    assert_eq!(
+        err_of(h.l.hold(&req)),
+        (ErrorCode::InvalidArgument, "expiresAt")
+    );
+    let req = HoldRequest {
+        expires_at: T0 + 5,
+        hold_id: String::new(),
+        ..req
+    };
+    assert_eq!(
+        err_of(h.l.hold(&req)),
+        (ErrorCode::InvalidArgument, "holdId")
+    );
+    h.round_trips();
+}
+
+#[test]
+fn account_holds_full_and_holds_full() {
+    let mut h = H::funded();
+    for i in 0..HOLDS_PER_ACCOUNT_MAX {
+        assert_eq!(
+            h.hold(&format!("h{i}"), "w", "m", "0.01", 600).code,
+            C::Held
+        );
+    }
+    assert_eq!(
+        h.hold("over", "w", "m", "0.01", 600).code,
+        C::AccountHoldsFull
+    );
+    assert_eq!(h.acct("w").pending_holds as usize, HOLDS_PER_ACCOUNT_MAX);
+    // Resolving one makes room.
+    h.void("h0");
+    assert_eq!(h.hold("over", "w", "m", "0.01", 600).code, C::Held);
+
+    // HOLDS_MAX over many debit accounts.
+    let mut g = H::new();
+    g.open("bank", AccountKind::Unrestricted, None);
+    g.open("m", AccountKind::NonNegative, None);
+    let mut made = 0;
+    'outer: for a in 0.. {
+        let account = format!("a{a}");
+        g.open(&account, AccountKind::Unrestricted, None);
+        for i in 0..HOLDS_PER_ACCOUNT_MAX {
+            if made == HOLDS_MAX {
+                break 'outer;
+            }
+            let req = g.hold_req(&format!("{account}-{i}"), &account, "m", "1.00", T0 + 600);
+            assert_eq!(g.l.hold(&req).unwrap().code, C::Held);
+            made += 1;
+            if g.l.journal().len() == JOURNAL_ENTRIES_RETAINED_MAX {
+                g.l.truncate_journal(g.l.head().seq).unwrap();
+            }
+        }
+    }
+    g.l.check_invariants().unwrap();
+    assert_eq!(
+        g.hold("one-more", "bank", "m", "1.00", 600).code,
+        C::HoldsFull
+    );
+    assert_eq!(g.l.counts().holds_pending, HOLDS_MAX);
+    assert_eq!(g.l.pending_holds().len(), HOLDS_MAX);
+}
+
+#[test]
+fn increment_raises_a_hold_subject_to_funds() {
+    let mut h = H::funded();
+    h.hold("h", "w", "m", "60.00", 600);
+    let out = h.increment("h", "30.00");
+    assert_eq!(out.code, C::Incremented);
+    let view = out.hold.unwrap();
+    assert_eq!(
+        (view.pending.as_str(), view.amount.as_str()),
+        ("90.00", "90.00")
+    );
+    assert_eq!(h.available("w").as_deref(), Some("10.00"));
+    assert_eq!(h.increment("h", "10.01").code, C::InsufficientFunds);
+    assert_eq!(h.increment("h", "0").code, C::AmountNotPositive);
+    assert_eq!(h.increment("nope", "1.00").code, C::UnknownHold);
+    let req = IncrementRequest {
+        idempotency_key: "i".into(),
+        now: T0,
+        hold_id: "h".into(),
+        amount: "1".into(),
+        currency: "USD".into(),
+    };
+    assert_eq!(h.l.increment(&req).unwrap().code, C::CurrencyMismatch);
+    // After a partial capture, an increment adds to what remains.
+    h.post("h", Some("50.00"), false);
+    assert_eq!(h.increment("h", "10.00").code, C::Incremented);
+    let view = h.held("h");
+    assert_eq!(
+        (
+            view.pending.as_str(),
+            view.posted.as_str(),
+            view.amount.as_str()
+        ),
+        ("50.00", "50.00", "100.00")
+    );
+    h.round_trips();
+}
+
+#[test]
+fn extend_moves_the_deadline_later_only() {
+    let mut h = H::funded();
+    h.hold("h", "w", "m", "10.00", 60);
+    assert_eq!(h.extend("h", T0 + 60).code, C::DeadlineInvalid);
+    assert_eq!(h.extend("h", T0 + 30).code, C::DeadlineInvalid);
+    assert_eq!(
+        h.extend("h", T0 + HOLD_DURATION_S_MAX + 1).code,
+        C::DeadlineInvalid
+    );
+    let out = h.extend("h", T0 + 120);
+    assert_eq!(out.code, C::Extended);
+    assert_eq!(out.hold.unwrap().expires_at, T0 + 120);
+    h.now = T0 + 100;
+    assert_eq!(
+        h.post("h", None, false).code,
+        C::Posted,
+        "live thanks to the extension"
+    );
+    assert_eq!(h.extend("nope", T0 + 500).code, C::UnknownHold);
+    h.round_trips();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expiry
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_hold_is_live_until_its_deadline_then_lazily_expired() {
+    let mut h = H::funded();
+    h.hold("h", "w", "m", "10.00", 60);
+    h.now = T0 + 59;
+    assert_eq!(h.post("h", Some("1.00"), false).code, C::Posted);
+    h.now = T0 + 60;
+    let out = h.post("h", Some("1.00"), false);
+    assert_eq!(out.code, C::HoldExpired);
+    assert_eq!(out.expired, vec!["h".to_string()]);
+    let view = out.hold.unwrap();
+    assert_eq!(
+        (view.state, view.posted.as_str(), view.released.as_str()),
+        (HoldState::Expired, "1.00", "9.00")
+    );
+    assert_eq!(h.balance("w"), "99.00");
+    assert_eq!(h.available("w").as_deref(), Some("99.00"));
+    // Already expired: nothing more is expired.
+    let out = h.void("h");
+    assert_eq!((out.code, out.expired.len()), (C::HoldExpired, 0));
+    h.round_trips();
+}
+
+#[test]
+fn every_touch_after_the_deadline_expires_the_hold() {
+    for touch in 0..4 {
+        let mut h = H::funded();
+        h.hold("h", "w", "m", "10.00", 60);
+        h.now = T0 + 61;
+        let out = match touch {
+            0 => h.void("h"),
+            1 => h.increment("h", "1.00"),
+            2 => h.extend("h", T0 + 600),
+            _ => h.post("h", None, true),
+        };
+        assert_eq!(out.code, C::HoldExpired, "touch {touch}");
+        assert_eq!(out.expired, vec!["h".to_string()]);
+        assert_eq!(h.held("h").state, HoldState::Expired);
+        assert_eq!(h.acct("w").debits_pending, "0.00");
+    }
+}
+
+#[test]
+fn a_funds_check_first_expires_the_debit_accounts_overdue_holds() {
+    let mut h = H::funded();
+    h.hold("a", "w", "m", "70.00", 60);
+    h.hold("b", "w", "m", "20.00", 600);
+    assert_eq!(h.transfer("w", "m", "50.00").code, C::InsufficientFunds);
+    h.now = T0 + 60;
+    // Until applied, the overdue hold still counts in the stored state.
+    assert_eq!(h.available("w").as_deref(), Some("10.00"));
+    let out = h.transfer("w", "m", "50.00");
+    assert_eq!(out.code, C::Transferred);
+    assert_eq!(out.expired, vec!["a".to_string()]);
+    assert_eq!(h.held("a").state, HoldState::Expired);
+    assert_eq!(h.held("b").state, HoldState::Pending);
+    assert_eq!(h.available("w").as_deref(), Some("30.00"));
+    // Even a rejected funds check applies the expiry (journaled with it).
+    h.hold("c", "w", "m", "30.00", 10);
+    h.now = T0 + 70;
+    let out = h.hold("d", "w", "m", "60.00", 60);
+    assert_eq!(
+        (out.code, out.expired.clone()),
+        (C::InsufficientFunds, vec!["c".to_string()])
+    );
+    assert_eq!(h.held("c").state, HoldState::Expired);
+    h.round_trips();
+}
+
+#[test]
+fn expire_due_expires_in_deadline_order_in_batches() {
+    let mut h = H::funded();
+    h.open("w2", AccountKind::Unrestricted, None);
+    // 70 holds over two accounts, deadlines T0+10 .. T0+79 (in reverse id order).
+    for i in 0..70 {
+        let debit = if i % 2 == 0 { "w" } else { "w2" };
+        assert_eq!(
+            h.hold(&format!("h{i:02}"), debit, "m", "0.10", 79 - i).code,
+            C::Held
+        );
+    }
+    h.hold("late", "w", "m", "0.10", 1000);
+    h.now = T0 + 79;
+    let out = h.expire_due();
+    assert_eq!(out.code, C::MoreHoldsDue);
+    assert_eq!(out.expired.len(), EXPIRE_BATCH_MAX);
+    assert_eq!(out.expired.first().map(String::as_str), Some("h69")); // deadline T0+10
+    assert_eq!(out.expired.last().map(String::as_str), Some("h06"));
+    let out = h.expire_due();
+    assert_eq!(out.code, C::DueHoldsExpired);
+    assert_eq!(
+        out.expired,
+        ["h05", "h04", "h03", "h02", "h01", "h00"]
+            .map(String::from)
+            .to_vec()
+    );
+    let out = h.expire_due();
+    assert_eq!((out.code, out.expired.len()), (C::DueHoldsExpired, 0));
+    assert_eq!(h.l.counts().holds_pending, 1);
+    assert_eq!(h.available("w").as_deref(), Some("99.90"));
+    h.round_trips();
+}
+
+#[test]
+fn time_never_runs_backwards() {
+    let mut h = H::funded();
+    h.hold("h", "w", "m", "10.00", 60);
+    h.now = T0 + 100;
+    h.expire_due();
+    assert_eq!(h.l.clock(), T0 + 100);
+    // A late terminal whose clock says T0+30 cannot revive or create holds in the past.
+    h.now = T0 + 30;
+    assert_eq!(h.post("h", None, false).code, C::HoldExpired);
+    assert_eq!(h.hold("h2", "w", "m", "1.00", 40).code, C::DeadlineInvalid);
+    assert_eq!(h.l.clock(), T0 + 100);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credit limits and closing
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn set_credit_limit_and_its_codes() {
+    let mut h = H::funded();
+    h.open("cl", AccountKind::CreditLine, Some("100.00"));
+    h.transfer("cl", "m", "30.00");
+    h.hold("h", "cl", "m", "20.00", 60);
+    assert_eq!(h.set_limit("cl", "49.99").code, C::CreditLimitBelowUsage);
+    assert_eq!(h.set_limit("cl", "50.00").code, C::CreditLimitSet);
+    assert_eq!(h.available("cl").as_deref(), Some("0.00"));
+    assert_eq!(h.set_limit("cl", "500.00").code, C::CreditLimitSet);
+    assert_eq!(h.acct("cl").credit_limit.as_deref(), Some("500.00"));
+    assert_eq!(h.set_limit("w", "10.00").code, C::NotACreditLine);
+    assert_eq!(h.set_limit("nope", "10.00").code, C::UnknownAccount);
+    let req = SetCreditLimitRequest {
+        idempotency_key: "s".into(),
+        now: T0,
+        account_id: "cl".into(),
+        credit_limit: "10".into(),
+        currency: "USD".into(),
+    };
+    assert_eq!(
+        h.l.set_credit_limit(&req).unwrap().code,
+        C::CurrencyMismatch
+    );
+    let req = SetCreditLimitRequest {
+        currency: "EUR".into(),
+        credit_limit: "-1".into(),
+        ..req
+    };
+    assert_eq!(
+        err_of(h.l.set_credit_limit(&req)),
+        (ErrorCode::InvalidArgument, "creditLimit")
+    );
+    // An overdue hold is expired before the usage check.
+    h.now = T0 + 60;
+    let out = h.set_limit("cl", "30.00");
+    assert_eq!(
+        (out.code, out.expired),
+        (C::CreditLimitSet, vec!["h".to_string()])
+    );
+    h.round_trips();
+}
+
+#[test]
+fn close_account_and_its_codes() {
+    let mut h = H::funded();
+    h.open("e", AccountKind::NonNegative, None);
+    assert_eq!(h.close("w").code, C::AccountNotEmpty);
+    h.hold("h", "bank", "e", "1.00", 60);
+    assert_eq!(h.close("e").code, C::AccountNotEmpty, "a pending credit");
+    h.void("h");
+    assert_eq!(h.close("e").code, C::AccountClosed);
+    assert!(h.acct("e").closed);
+    assert_eq!(h.close("e").code, C::AccountAlreadyClosed);
+    assert_eq!(h.transfer("w", "e", "1.00").code, C::AccountAlreadyClosed);
+    assert_eq!(h.transfer("e", "w", "1.00").code, C::AccountAlreadyClosed);
+    assert_eq!(
+        h.hold("h2", "w", "e", "1.00", 60).code,
+        C::AccountAlreadyClosed
+    );
+    assert_eq!(
+        h.open("e", AccountKind::NonNegative, None).code,
+        C::AccountExists
+    );
+    assert_eq!(h.close("nope").code, C::UnknownAccount);
+    // An account emptied back to zero can close.
+    h.transfer("w", "bank", "100.00");
+    assert_eq!(h.close("w").code, C::AccountClosed);
+    h.open("cl", AccountKind::CreditLine, Some("5.00"));
+    h.close("cl");
+    assert_eq!(h.set_limit("cl", "1.00").code, C::AccountAlreadyClosed);
+    h.round_trips();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn same_key_same_request_gives_the_same_outcome_again() {
+    let mut h = H::funded();
+    let req = h.hold_req("h", "w", "m", "10.5", T0 + 60);
+    let first = h.l.hold(&req).unwrap();
+    let head = h.l.head();
+    let digest = h.l.state_digest();
+    // Later, with the amount written differently: the same request.
+    let retry = HoldRequest {
+        now: T0 + 30,
+        amount: "10.50".into(),
+        ..req.clone()
+    };
+    let again = h.l.hold(&retry).unwrap();
+    assert!(again.repeated);
+    assert_eq!(
+        Outcome {
+            repeated: false,
+            ..again
+        },
+        first
+    );
+    assert_eq!(h.l.head(), head, "a repeat is not journaled");
+    assert_eq!(h.l.state_digest(), digest, "a repeat changes nothing");
+    // The same key for something else.
+    let other = HoldRequest {
+        amount: "10.51".into(),
+        ..req.clone()
+    };
+    let out = h.l.hold(&other).unwrap();
+    assert_eq!(
+        (out.code, out.seq, out.repeated),
+        (C::IdempotencyKeyReused, 0, false)
+    );
+    let out =
+        h.l.void(&VoidRequest {
+            idempotency_key: req.idempotency_key.clone(),
+            now: T0,
+            hold_id: "h".into(),
+        })
+        .unwrap();
+    assert_eq!(out.code, C::IdempotencyKeyReused);
+    assert_eq!(h.l.head(), head);
+    assert_eq!(h.l.state_digest(), digest);
+}
+
+#[test]
+fn a_rejection_is_answered_again_for_its_key() {
+    let mut h = H::funded();
+    let req = TransferRequest {
+        idempotency_key: "pay-1".into(),
+        now: T0,
+        debit_account_id: "w".into(),
+        credit_account_id: "m".into(),
+        amount: "150.00".into(),
+        currency: "EUR".into(),
+    };
+    let first = h.l.transfer(&req).unwrap();
+    assert_eq!(first.code, C::InsufficientFunds);
+    h.transfer("bank", "w", "100.00");
+    let again = h.l.transfer(&req).unwrap();
+    assert_eq!(
+        (again.code, again.seq, again.repeated),
+        (C::InsufficientFunds, first.seq, true)
+    );
+    let fresh =
+        h.l.transfer(&TransferRequest {
+            idempotency_key: "pay-2".into(),
+            ..req
+        })
+        .unwrap();
+    assert_eq!(fresh.code, C::Transferred);
+}
+
+#[test]
+fn idempotency_keys_full_then_the_oldest_is_forgotten_after_retention() {
+    let mut h = H::new();
+    for i in 0..IDEMPOTENCY_KEYS_MAX {
+        let op = ExpireDueRequest {
+            idempotency_key: format!("k{i}"),
+            now: T0,
+        };
+        assert_eq!(h.l.expire_due(&op).unwrap().code, C::DueHoldsExpired);
+        if h.l.journal().len() == JOURNAL_ENTRIES_RETAINED_MAX {
+            h.l.truncate_journal(h.l.head().seq).unwrap();
+        }
+    }
+    assert_eq!(h.l.counts().idempotency_keys, IDEMPOTENCY_KEYS_MAX);
+    let head = h.l.head();
+    let next = ExpireDueRequest {
+        idempotency_key: "new".into(),
+        now: T0 + IDEMPOTENCY_KEY_RETENTION_S - 1,
+    };
+    let out = h.l.expire_due(&next).unwrap();
+    assert_eq!((out.code, out.seq), (C::IdempotencyKeysFull, 0));
+    assert_eq!(h.l.head(), head);
+    // A repeat is still answered when full.
+    let old = ExpireDueRequest {
+        idempotency_key: "k0".into(),
+        now: T0 + 1,
+    };
+    assert!(h.l.expire_due(&old).unwrap().repeated);
+    // Once the oldest is old enough it is forgotten to make room.
+    let next = ExpireDueRequest {
+        now: T0 + IDEMPOTENCY_KEY_RETENTION_S,
+        ..next
+    };
+    assert_eq!(h.l.expire_due(&next).unwrap().code, C::DueHoldsExpired);
+    assert_eq!(h.l.counts().idempotency_keys, IDEMPOTENCY_KEYS_MAX);
+    let out = h.l.expire_due(&old).unwrap();
+    assert!(
+        !out.repeated,
+        "k0 was forgotten: executed as a new operation"
+    );
+    h.l.check_invariants().unwrap();
+    let restored = Ledger::restore(&h.l.snapshot(&KEY).unwrap(), &KEY).unwrap();
+    assert_eq!(restored.state_digest(), h.l.state_digest());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Journal
+// ---------------------------------------------------------------------------------------------
+
+fn busy() -> H {
+    let mut h = H::funded();
+    h.open("cl", AccountKind::CreditLine, Some("25.00"));
+    h.hold("h1", "w", "m", "30.00", 60);
+    h.post("h1", Some("10.00"), false);
+    h.increment("h1", "5.00");
+    h.hold("h2", "cl", "m", "25.00", 120);
+    h.transfer("w", "m", "80.00"); // rejected
+    h.now += 61;
+    h.post("h1", None, true); // expired lazily
+    h.extend("h2", T0 + 500);
+    h.expire_due();
+    h.post("h2", Some("5.00"), true);
+    h
+}
+
+#[test]
+fn journal_entries_chain_and_decode() {
+    let h = busy();
+    let journal = h.l.journal();
+    assert_eq!(journal.len() as u64, h.l.head().seq);
+    let mut prev = GENESIS_HASH;
+    for (i, entry) in journal.iter().enumerate() {
+        assert_eq!(entry.seq(), i as u64 + 1);
+        assert_eq!(entry.prev_hash(), prev);
+        assert_eq!(entry.hash(), crate::crypto::sha256(entry.bytes()));
+        let decoded = JournalEntry::decode(entry.bytes()).unwrap();
+        assert_eq!(&decoded, entry);
+        // The operation round-trips through its public form.
+        let op = engine::validate(&entry.operation()).unwrap();
+        assert_eq!(op, entry.op);
+        assert_eq!(entry.outcome().seq, entry.seq());
+        prev = entry.hash();
+    }
+    assert_eq!(journal.last().unwrap().head(), h.l.head());
+    let codes: Vec<&str> = journal.iter().map(|e| e.code().as_str()).collect();
+    assert!(codes.contains(&"INSUFFICIENT_FUNDS") && codes.contains(&"HOLD_EXPIRED"));
+}
+
+#[test]
+fn the_first_entry_is_pinned() {
+    // Pins the entry format: change it only on purpose (the SDK and the vectors depend on it).
+    let mut l = Ledger::new();
+    l.open_account(&OpenAccountRequest {
+        idempotency_key: "k1".into(),
+        now: 1_767_225_600,
+        account_id: "bank".into(),
+        currency: "EUR".into(),
+        kind: AccountKind::Unrestricted,
+        credit_limit: None,
+    })
+    .unwrap();
+    let entry = l.journal().first().unwrap();
+    // {0: 1, 1: [0, "k1", 1767225600, "bank", "EUR", 0, null], 2: ["ACCOUNT_OPENED", null, []],
+    //  3: h'00' * 32}
+    let expected = "a40001018700626b311a6955b9006462616e6b6345555200f602836e4143434f554e545f\
+                    4f50454e4544f68003582000000000000000000000000000000000000000000000000000000000\
+                    00000000";
+    assert_eq!(hex::encode(entry.bytes()), expected.replace(' ', ""));
+}
+
+#[test]
+fn replay_rebuilds_the_same_state() {
+    let h = busy();
+    let entries: Vec<Vec<u8>> = h.l.journal().iter().map(|e| e.bytes().to_vec()).collect();
+    let replayed = Ledger::replay(&entries).unwrap();
+    assert_eq!(replayed.state_digest(), h.l.state_digest());
+    assert_eq!(replayed.head(), h.l.head());
+    assert!(
+        replayed.journal().is_empty(),
+        "replayed entries are already persisted"
+    );
+    // Replayed in two halves.
+    let mut half = Ledger::replay(&entries[..5]).unwrap();
+    half.apply_journal(&entries[5..]).unwrap();
+    assert_eq!(half.state_digest(), h.l.state_digest());
+    // An empty journal replays to an empty ledger.
+    assert_eq!(Ledger::replay::<Vec<u8>>(&[]).unwrap(), Ledger::new());
+}
+
+#[test]
+fn a_broken_chain_is_journal_invalid() {
+    let h = busy();
+    let entries: Vec<Vec<u8>> = h.l.journal().iter().map(|e| e.bytes().to_vec()).collect();
+    let code = |entries: &[Vec<u8>]| Ledger::replay(entries).unwrap_err().code();
+    // Dropped, reordered, duplicated entries.
+    let mut dropped = entries.clone();
+    dropped.remove(3);
+    assert_eq!(code(&dropped), ErrorCode::JournalInvalid);
+    let mut swapped = entries.clone();
+    swapped.swap(2, 3);
+    assert_eq!(code(&swapped), ErrorCode::JournalInvalid);
+    let mut doubled = entries.clone();
+    doubled.insert(4, entries[3].clone());
+    assert_eq!(code(&doubled), ErrorCode::JournalInvalid);
+    // Starting in the middle.
+    assert_eq!(code(&entries[1..]), ErrorCode::JournalInvalid);
+    // Every single-bit flip anywhere is refused (mostly as malformed or a broken chain).
+    for index in 0..entries[6].len() {
+        let mut tampered = entries.clone();
+        tampered[6][index] ^= 0x01;
+        let e = Ledger::replay(&tampered).unwrap_err();
+        assert!(
+            matches!(
+                e.code(),
+                ErrorCode::JournalInvalid | ErrorCode::JournalMismatch
+            ),
+            "byte {index}: {e}"
+        );
+    }
+    // Trailing garbage, truncation.
+    let mut long = entries.clone();
+    long[0].push(0);
+    assert_eq!(code(&long), ErrorCode::JournalInvalid);
+    let mut short = entries.clone();
+    short[0].pop();
+    assert_eq!(code(&short), ErrorCode::JournalInvalid);
+    let e = Ledger::replay(&entries[1..]).unwrap_err();
+    assert_eq!(e.param(), "entries");
+}
+
+#[test]
+fn a_forged_result_is_journal_mismatch_even_with_a_valid_chain() {
+    let h = busy();
+    // Rebuild the chain with the 10th entry's result changed (a rejection made a success) and
+    // every later hash recomputed: the chain is valid, the history is not.
+    let mut prev = GENESIS_HASH;
+    let mut forged = Vec::new();
+    for entry in h.l.journal() {
+        let mut verdict = entry.verdict.clone();
+        if entry.seq() == 10 {
+            assert_eq!(verdict.code, C::InsufficientFunds);
+            verdict.code = C::Transferred;
+        }
+        let rebuilt = JournalEntry::build(entry.seq(), &entry.op, &verdict, prev).unwrap();
+        prev = rebuilt.hash();
+        forged.push(rebuilt.bytes().to_vec());
+    }
+    let e = Ledger::replay(&forged).unwrap_err();
+    assert_eq!(
+        (e.code(), e.param()),
+        (ErrorCode::JournalMismatch, "entries")
+    );
+    assert!(e.message().contains("entries[9]"), "{e}");
+    // A non-canonical encoding of a valid entry is refused too.
+    let op_only = JournalEntry::decode(&[0xa0]).unwrap_err();
+    assert_eq!(op_only.code(), ErrorCode::JournalInvalid);
+}
+
+#[test]
+fn journal_full_until_truncated() {
+    let mut h = H::new();
+    for i in 0..JOURNAL_ENTRIES_RETAINED_MAX {
+        let op = ExpireDueRequest {
+            idempotency_key: format!("k{i}"),
+            now: T0,
+        };
+        assert_eq!(h.l.expire_due(&op).unwrap().code, C::DueHoldsExpired);
+    }
+    let head = h.l.head();
+    let out =
+        h.l.expire_due(&ExpireDueRequest {
+            idempotency_key: "more".into(),
+            now: T0,
+        })
+        .unwrap();
+    assert_eq!((out.code, out.seq), (C::JournalFull, 0));
+    assert_eq!(h.l.head(), head);
+    // A repeat needs no journal room.
+    assert!(
+        h.l.expire_due(&ExpireDueRequest {
+            idempotency_key: "k1".into(),
+            now: T0
+        })
+        .unwrap()
+        .repeated
+    );
+    assert_eq!(
+        err_of(h.l.truncate_journal(head.seq + 1).map(|()| unreachable!())),
+        (ErrorCode::InvalidArgument, "throughSeq")
+    );
+    h.l.truncate_journal(100).unwrap();
+    assert_eq!(h.l.journal().len(), JOURNAL_ENTRIES_RETAINED_MAX - 100);
+    assert_eq!(h.l.journal()[0].seq(), 101);
+    h.l.check_invariants().unwrap();
+    let out =
+        h.l.expire_due(&ExpireDueRequest {
+            idempotency_key: "more".into(),
+            now: T0,
+        })
+        .unwrap();
+    assert_eq!(out.seq, head.seq + 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn snapshot_restore_and_continue_with_the_journal() {
+    let mut h = busy();
+    let snapshot = h.l.snapshot(&KEY).unwrap();
+    let at = h.l.head();
+    h.l.truncate_journal(at.seq).unwrap();
+    h.hold("h3", "w", "m", "1.00", 600);
+    h.post("h3", None, false);
+    h.transfer("bank", "w", "3.00");
+    let later: Vec<Vec<u8>> = h.l.journal().iter().map(|e| e.bytes().to_vec()).collect();
+    let mut restored = Ledger::restore(&snapshot, &KEY).unwrap();
+    assert_eq!(restored.head(), at);
+    assert!(restored.journal().is_empty());
+    restored.apply_journal(&later).unwrap();
+    assert_eq!(restored.state_digest(), h.l.state_digest());
+    assert_eq!(restored.head(), h.l.head());
+    // Entries that do not start right after the snapshot's head do not apply.
+    let mut restored = Ledger::restore(&snapshot, &KEY).unwrap();
+    assert_eq!(
+        restored.apply_journal(&later[1..]).unwrap_err().code(),
+        ErrorCode::JournalInvalid
+    );
+    assert_eq!(restored.head(), at, "unchanged");
+    // A ledger with its own retained entries refuses others.
+    assert_eq!(
+        h.l.apply_journal(&later).unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
+}
+
+#[test]
+fn snapshot_refuses_tampering_wrong_keys_and_versions() {
+    let h = busy();
+    let bytes = h.l.snapshot(&KEY).unwrap();
+    assert_eq!(
+        Ledger::restore(&bytes, &[1; 32]).unwrap_err().code(),
+        ErrorCode::SnapshotInvalid
+    );
+    assert_eq!(
+        Ledger::restore(&bytes, &[1; 31]).unwrap_err().code(),
+        ErrorCode::KeyInvalid
+    );
+    assert_eq!(
+        h.l.snapshot(&[1; 33]).unwrap_err().code(),
+        ErrorCode::KeyInvalid
+    );
+    for index in (0..bytes.len()).step_by(7) {
+        let mut tampered = bytes.clone();
+        tampered[index] ^= 0x20;
+        let code = Ledger::restore(&tampered, &KEY).unwrap_err().code();
+        assert!(
+            matches!(
+                code,
+                ErrorCode::SnapshotInvalid | ErrorCode::SnapshotVersionUnsupported
+            ),
+            "byte {index}: {code:?}"
+        );
+    }
+    assert_eq!(
+        Ledger::restore(&bytes[..bytes.len() - 1], &KEY)
+            .unwrap_err()
+            .code(),
+        ErrorCode::SnapshotInvalid
+    );
+    assert_eq!(
+        Ledger::restore(&[], &KEY).unwrap_err().code(),
+        ErrorCode::SnapshotInvalid
+    );
+    // A card snapshot is not a ledger snapshot.
+    let card = crate::card::Card::new(
+        "c",
+        crate::card::PublicKey {
+            key_id: "i".into(),
+            alg: crate::envelope::Alg::EdDSA,
+            public_key: crate::crypto::ed25519::public_key(&[3; 32])
+                .unwrap()
+                .to_vec(),
+        },
+    )
+    .unwrap();
+    let card_bytes = card.snapshot(&KEY).unwrap();
+    assert_eq!(
+        Ledger::restore(&card_bytes, &KEY).unwrap_err().code(),
+        ErrorCode::SnapshotInvalid
+    );
+}
+
+#[test]
+fn a_consistently_signed_but_inconsistent_state_is_refused() {
+    let h = busy();
+    // Break conservation, re-sign with the right key: restore still refuses it.
+    let mut broken = h.l.clone();
+    if let Some(account) = broken.accounts.get_mut("m") {
+        account.credits_posted += 1;
+    }
+    assert_eq!(
+        broken.check_invariants().unwrap_err().code(),
+        ErrorCode::Internal
+    );
+    let bytes = broken.snapshot(&KEY).unwrap();
+    let e = Ledger::restore(&bytes, &KEY).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::SnapshotInvalid);
+    assert!(e.message().contains("sum to zero"), "{e}");
+    // A pending total that disagrees with the holds.
+    let mut h = h;
+    h.hold("h9", "bank", "m", "1.00", 600);
+    let mut broken = h.l.clone();
+    if let Some(account) = broken.accounts.get_mut("bank") {
+        account.debits_pending = 0;
+    }
+    assert!(broken.check_invariants().is_err());
+    assert_eq!(
+        Ledger::restore(&broken.snapshot(&KEY).unwrap(), &KEY)
+            .unwrap_err()
+            .code(),
+        ErrorCode::SnapshotInvalid
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Atomicity and retention
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_invariant_failure_is_internal_and_changes_nothing() {
+    let mut h = H::funded();
+    h.hold("h", "w", "m", "10.00", 60);
+    let before = h.l.clone();
+    fault::arm(true);
+    let result = h.l.transfer(&TransferRequest {
+        idempotency_key: "t".into(),
+        now: T0,
+        debit_account_id: "w".into(),
+        credit_account_id: "m".into(),
+        amount: "1.00".into(),
+        currency: "EUR".into(),
+    });
+    let post = h.l.post(&PostRequest {
+        idempotency_key: "p".into(),
+        now: T0,
+        hold_id: "h".into(),
+        amount: None,
+        currency: None,
+        is_final: false,
+    });
+    fault::arm(false);
+    let e = result.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Internal);
+    assert!(e.message().contains("invariant"), "{e}");
+    assert_eq!(post.unwrap_err().code(), ErrorCode::Internal);
+    assert_eq!(h.l, before, "unchanged: no key, no entry, no balance");
+    // And the same operations then succeed.
+    assert_eq!(h.transfer("w", "m", "1.00").code, C::Transferred);
+}
+
+#[test]
+fn resolved_holds_are_forgotten_beyond_the_retention_limit() {
+    let mut h = H::funded();
+    // One second per pair: 8194 keys do not fit in IDEMPOTENCY_KEYS_MAX within the retention.
+    for i in 0..=HOLDS_RESOLVED_RETAINED_MAX {
+        h.now = T0 + i as i64;
+        let hold = h.hold_req(&format!("h{i}"), "w", "m", "0.01", h.now + 60);
+        assert_eq!(h.l.hold(&hold).unwrap().code, C::Held);
+        let void = VoidRequest {
+            idempotency_key: format!("v{i}"),
+            now: h.now,
+            hold_id: format!("h{i}"),
+        };
+        assert_eq!(h.l.void(&void).unwrap().code, C::Voided);
+        if h.l.journal().len() >= JOURNAL_ENTRIES_RETAINED_MAX - 2 {
+            h.l.truncate_journal(h.l.head().seq).unwrap();
+        }
+    }
+    h.l.check_invariants().unwrap();
+    assert_eq!(h.l.counts().holds_resolved, HOLDS_RESOLVED_RETAINED_MAX);
+    assert!(
+        h.l.hold_view("h0").is_none(),
+        "the earliest resolved was forgotten"
+    );
+    assert_eq!(h.void("h0").code, C::UnknownHold);
+    assert_eq!(h.void("h1").code, C::HoldAlreadyVoided);
+    assert_eq!(
+        h.hold("h0", "w", "m", "0.01", 60).code,
+        C::Held,
+        "a forgotten id may be used again"
+    );
+}
+
+#[test]
+fn multi_currency_ledgers_conserve_per_currency() {
+    let mut h = H::new();
+    for (cur, amount) in [
+        ("EUR", "10.00"),
+        ("JPY", "1000"),
+        ("BTC", "0.00000001"),
+        ("KWD", "1.234"),
+    ] {
+        h.open_in(&format!("bank-{cur}"), cur, AccountKind::Unrestricted, None);
+        h.open_in(&format!("w-{cur}"), cur, AccountKind::NonNegative, None);
+        assert_eq!(
+            h.transfer_in(&format!("bank-{cur}"), &format!("w-{cur}"), amount, cur)
+                .code,
+            C::Transferred
+        );
+        assert_eq!(h.acct(&format!("w-{cur}")).balance, amount);
+    }
+    assert_eq!(
+        h.transfer_in("w-EUR", "w-JPY", "1", "EUR").code,
+        C::CurrencyMismatch
+    );
+    h.round_trips();
+}
