@@ -14,6 +14,7 @@
 //! - [`ledger`]: accounts, double-entry transfers and two-phase holds (post, void, expire,
 //!   increment, extend, partial and final capture), idempotency keys, a hash-chained journal
 //!   with replay, snapshots, invariants checked on every change.
+//! - [`snapshot`]: the authenticated snapshot format every stateful system saves its state in.
 //! - [`error`]: one error type with a stable code per failure.
 //!
 //! Systems (recipes built from the primitives):
@@ -31,6 +32,7 @@ pub mod error;
 pub mod ledger;
 pub mod limits;
 pub mod money;
+pub mod snapshot;
 pub mod tempcard;
 
 pub use error::{Error, ErrorCode, Result};
