@@ -240,6 +240,23 @@ function call<T>(fn: () => unknown): T {
   }
 }
 
+/** Fields of a request object whose core errors are re-labelled `request.<field>`. */
+const REQUEST_FIELDS: ReadonlySet<string> = new Set(['transactionId', 'amount', 'currency', 'time', 'merchantCategory']);
+
+/** Like `call`, but a core error about a request field names it as the SDK caller wrote it. */
+function callWithRequest<T>(fn: () => unknown): T {
+  try {
+    return fn() as T;
+  } catch (e) {
+    const err = fromWasmError(e) as Error & { code?: unknown; param?: unknown };
+    if (typeof err.param !== 'string' || !REQUEST_FIELDS.has(err.param)) throw err;
+    const param = `request.${err.param}`;
+    const kind = err instanceof RangeError ? 'range' : err instanceof TypeError ? 'type' : 'internal';
+    const message = err.message.replace(/^countersign: [A-Za-z]+:/, `countersign: ${param}:`);
+    throw fromWasmError({ code: err.code, kind, param, message });
+  }
+}
+
 function expectKeyPair(value: unknown): KeyPair {
   const pair = expectObject(value, 'keyPair');
   expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm');
@@ -436,13 +453,13 @@ export class Card {
   /** Decides a POS authorisation and records it atomically. A repeated id returns the same answer. */
   authorise(request: AuthorisationRequest): AuthorisationResult {
     const checked = authorisationRequest(request);
-    return call<AuthorisationResult>(() => this.#handle.authorise(checked));
+    return callWithRequest<AuthorisationResult>(() => this.#handle.authorise(checked));
   }
 
   /** The same decision as `authorise`, without recording anything. */
   preview(request: AuthorisationRequest): AuthorisationResult {
     const checked = authorisationRequest(request);
-    return call<AuthorisationResult>(() => this.#handle.preview(checked));
+    return callWithRequest<AuthorisationResult>(() => this.#handle.preview(checked));
   }
 
   reverse(request: { transactionId: string; time: number }): TransactionOutcome {
@@ -451,17 +468,17 @@ export class Card {
       transactionId: expectString(r.transactionId, 'request.transactionId'),
       time: expectTime(r.time, 'request.time'),
     };
-    return call<TransactionOutcome>(() => this.#handle.reverse(checked));
+    return callWithRequest<TransactionOutcome>(() => this.#handle.reverse(checked));
   }
 
   capture(request: SettlementRequest): TransactionOutcome {
     const checked = settlementRequest(request);
-    return call<TransactionOutcome>(() => this.#handle.capture(checked));
+    return callWithRequest<TransactionOutcome>(() => this.#handle.capture(checked));
   }
 
   refund(request: SettlementRequest): TransactionOutcome {
     const checked = settlementRequest(request);
-    return call<TransactionOutcome>(() => this.#handle.refund(checked));
+    return callWithRequest<TransactionOutcome>(() => this.#handle.refund(checked));
   }
 
   /** Status, counters and every limit's `{limit, used, remaining, resetsAt}` at `now`. */

@@ -94,6 +94,11 @@ test('bad arguments throw TypeError / RangeError naming the parameter; nothing c
   const before = card.snapshot(snapshotKey);
   throwsCode(assert, () => card.authorise({ transactionId: 'x', amount: 10, currency: 'EUR', time: NOW, terminalOnline: false }), 'INVALID_TYPE', TypeError);
   throwsCode(assert, () => card.authorise({ transactionId: 'x', amount: '1e3', currency: 'EUR', time: NOW, terminalOnline: false }), 'AMOUNT_SYNTAX', RangeError);
+  assert.throws(
+    () => card.preview({ transactionId: 'x', amount: '1e3', currency: 'EUR', time: NOW, terminalOnline: false }),
+    (e) => e.param === 'request.amount' && /^countersign: request\.amount:/.test(e.message),
+    'core errors about a request field name it as the caller wrote it',
+  );
   throwsCode(assert, () => card.authorise({ transactionId: 'x', amount: '1.00', currency: 'EUR', time: 1.5, terminalOnline: false }), 'INVALID_ARGUMENT', RangeError);
   throwsCode(assert, () => card.authorise({ transactionId: 'x', amount: '1.00', currency: 'EUR', time: NOW, terminalOnline: 'yes' }), 'INVALID_TYPE', TypeError);
   throwsCode(assert, () => card.applyCommand('not bytes', NOW), 'INVALID_TYPE', TypeError);
