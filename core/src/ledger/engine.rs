@@ -593,18 +593,7 @@ impl<'a> Tx<'a> {
     }
 
     fn account_mut(&mut self, id: &str) -> Result<&mut Account> {
-        if !self.accounts.contains_key(id) {
-            let account = self
-                .base
-                .accounts
-                .get(id)
-                .ok_or_else(|| internal("an account to change does not exist"))?
-                .clone();
-            self.accounts.insert(id.to_owned(), account);
-        }
-        self.accounts
-            .get_mut(id)
-            .ok_or_else(|| internal("an account copy is missing"))
+        copy_on_write(&mut self.accounts, &self.base.accounts, id, "an account")
     }
 
     pub(super) fn hold(&self, id: &str) -> Option<&Hold> {
@@ -612,18 +601,7 @@ impl<'a> Tx<'a> {
     }
 
     fn hold_mut(&mut self, id: &str) -> Result<&mut Hold> {
-        if !self.holds.contains_key(id) {
-            let hold = self
-                .base
-                .holds
-                .get(id)
-                .ok_or_else(|| internal("a hold to change does not exist"))?
-                .clone();
-            self.holds.insert(id.to_owned(), hold);
-        }
-        self.holds
-            .get_mut(id)
-            .ok_or_else(|| internal("a hold copy is missing"))
+        copy_on_write(&mut self.holds, &self.base.holds, id, "a hold")
     }
 
     /// Pending holds in the ledger after this transaction.
@@ -1100,4 +1078,24 @@ impl<'a> Tx<'a> {
         self.account_mut(id)?.closed = true;
         Ok(LedgerCode::AccountClosed)
     }
+}
+
+/// The entry `id` of a transaction's overlay, copied from the base state on first change, so the
+/// base stays untouched until the whole operation is checked (atomicity).
+fn copy_on_write<'a, T: Clone>(
+    overlay: &'a mut BTreeMap<String, T>,
+    base: &BTreeMap<String, T>,
+    id: &str,
+    what: &str,
+) -> Result<&'a mut T> {
+    if !overlay.contains_key(id) {
+        let original = base
+            .get(id)
+            .ok_or_else(|| internal(&format!("{what} to change does not exist")))?
+            .clone();
+        overlay.insert(id.to_owned(), original);
+    }
+    overlay
+        .get_mut(id)
+        .ok_or_else(|| internal(&format!("{what} copy is missing")))
 }

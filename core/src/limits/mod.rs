@@ -1501,21 +1501,36 @@ impl Limits {
     /// `CURRENCY_MISMATCH`, `TRANSACTION_REVERSED`, `TRANSACTION_REFUNDED`, `CAPTURE_CONFLICT`,
     /// `CAPTURE_EXCEEDS_AUTHORISATION`. Errors: `INVALID_ARGUMENT` about `"transactionId"` or
     /// `"amount"` (must be > 0).
-    pub fn capture(&mut self, id: &str, amount: &Amount) -> Result<Outcome> {
+    /// The checks capture and refund share, in order: the id and amount (errors), then
+    /// `UNKNOWN_TRANSACTION`, `CURRENCY_MISMATCH`, `TRANSACTION_REVERSED` (outcomes). Returns the
+    /// record's index, the record and the amount in minor units, or the outcome to return.
+    fn settleable(
+        &self,
+        id: &str,
+        amount: &Amount,
+    ) -> Result<core::result::Result<(usize, &UsageRecord, u128), Outcome>> {
         check_transaction_id(id, "transactionId")?;
         let units = check_positive(amount, "amount")?;
         let Some((index, record)) = self
             .find_record(id)
             .and_then(|i| Some((i, self.records.get(i)?)))
         else {
-            return Ok(Outcome::new(Code::UnknownTransaction));
+            return Ok(Err(Outcome::new(Code::UnknownTransaction)));
         };
         if record.currency.0 != amount.currency() {
-            return Ok(Outcome::new(Code::CurrencyMismatch));
+            return Ok(Err(Outcome::new(Code::CurrencyMismatch)));
         }
         if record.reversed {
-            return Ok(Outcome::new(Code::TransactionReversed));
+            return Ok(Err(Outcome::new(Code::TransactionReversed)));
         }
+        Ok(Ok((index, record, units)))
+    }
+
+    pub fn capture(&mut self, id: &str, amount: &Amount) -> Result<Outcome> {
+        let (index, record, units) = match self.settleable(id, amount)? {
+            Ok(found) => found,
+            Err(outcome) => return Ok(outcome),
+        };
         if record.refunded.is_some() {
             return Ok(Outcome::new(Code::TransactionRefunded));
         }
@@ -1550,20 +1565,10 @@ impl Limits {
     /// `CURRENCY_MISMATCH`, `TRANSACTION_REVERSED`, `TRANSACTION_NOT_CAPTURED`,
     /// `REFUND_CONFLICT`, `REFUND_EXCEEDS_AMOUNT`. Errors: as [`Limits::capture`].
     pub fn refund(&mut self, id: &str, amount: &Amount) -> Result<Outcome> {
-        check_transaction_id(id, "transactionId")?;
-        let units = check_positive(amount, "amount")?;
-        let Some((index, record)) = self
-            .find_record(id)
-            .and_then(|i| Some((i, self.records.get(i)?)))
-        else {
-            return Ok(Outcome::new(Code::UnknownTransaction));
+        let (index, record, units) = match self.settleable(id, amount)? {
+            Ok(found) => found,
+            Err(outcome) => return Ok(outcome),
         };
-        if record.currency.0 != amount.currency() {
-            return Ok(Outcome::new(Code::CurrencyMismatch));
-        }
-        if record.reversed {
-            return Ok(Outcome::new(Code::TransactionReversed));
-        }
         if let Some(refunded) = record.refunded {
             return Ok(if refunded == units {
                 Outcome::repeat(Code::Refunded)
