@@ -77,3 +77,6 @@ export {
   type UpdateOutcome,
   type Weekday,
 } from './card.js';
+export * from './ledger.js';
+export * from './energy.js';
+export * from './tempcard.js';

@@ -15,11 +15,17 @@ use countersign_core::money::{Amount, Currency, CurrencyKind, RoundingMode};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-type JsResult<T> = Result<T, JsValue>;
+pub(crate) type JsResult<T> = Result<T, JsValue>;
+
+// One module per system that has state or its own boundary types; this file keeps the
+// primitives (money, crypto, envelope), System 1 and the shared conversion helpers.
+mod energy;
+mod ledger;
+mod tempcard;
 
 /// Converts a core error into a JS `Error` with `name`, `code`, `param` and `kind`.
 /// The SDK re-wraps it in its own classes; a raw caller still sees a real `Error`, never a string.
-fn to_js_error(err: Error) -> JsValue {
+pub(crate) fn to_js_error(err: Error) -> JsValue {
     // Same shape as the SDK's own validation messages: "countersign: <param>: <why>".
     let message = if err.param().is_empty() {
         format!("countersign: {}", err.message())
@@ -36,7 +42,7 @@ fn to_js_error(err: Error) -> JsValue {
     js_err.into()
 }
 
-fn kind_name(kind: ErrorKind) -> &'static str {
+pub(crate) fn kind_name(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::Range => "range",
         ErrorKind::Type => "type",
@@ -44,15 +50,15 @@ fn kind_name(kind: ErrorKind) -> &'static str {
     }
 }
 
-fn set(obj: &Object, key: &str, value: &JsValue) {
+pub(crate) fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &key.into(), value);
 }
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn type_error(param: &'static str, what: &str) -> JsValue {
+pub(crate) fn type_error(param: &'static str, what: &str) -> JsValue {
     to_js_error(Error::new(ErrorCode::InvalidType, param, what))
 }
 
@@ -91,11 +97,11 @@ fn currency_to_js(currency: &Currency) -> JsValue {
     info.into()
 }
 
-fn currency_of(code: &str) -> JsResult<&'static Currency> {
+pub(crate) fn currency_of(code: &str) -> JsResult<&'static Currency> {
     Currency::from_code(code).map_err(to_js_error)
 }
 
-fn amount_of(value: &str, currency: &str) -> JsResult<Amount> {
+pub(crate) fn amount_of(value: &str, currency: &str) -> JsResult<Amount> {
     Amount::parse(value, currency_of(currency)?, None).map_err(to_js_error)
 }
 
@@ -331,18 +337,18 @@ pub fn envelope_open(
 // structured values (serde <-> JS objects)
 
 /// Serialises a core value as a plain JS object (maps as objects, `None` as `null`).
-fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
+pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| to_js_error(Error::new(ErrorCode::Internal, "", format!("serialising a result failed: {e}"))))
 }
 
 /// Reads a JS object into a core input type; a shape mismatch is a `TypeError` naming `param`.
-fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &'static str) -> JsResult<T> {
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &'static str) -> JsResult<T> {
     serde_wasm_bindgen::from_value(value).map_err(|e| type_error(param, &format!("{param}: {e}")))
 }
 
-fn codes_to_js<C: Copy>(all: &[C], as_str: fn(C) -> &'static str, describe: fn(C) -> &'static str) -> Array {
+pub(crate) fn codes_to_js<C: Copy>(all: &[C], as_str: fn(C) -> &'static str, describe: fn(C) -> &'static str) -> Array {
     all.iter()
         .map(|&code| {
             let entry = Object::new();

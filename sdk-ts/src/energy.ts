@@ -1,0 +1,2 @@
+// energy system: SDK classes (filled in by issue 4).
+export {};

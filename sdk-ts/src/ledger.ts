@@ -1,0 +1,2 @@
+// ledger system: SDK classes (filled in by issue 4).
+export {};

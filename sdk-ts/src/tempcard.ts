@@ -1,0 +1,2 @@
+// tempcard system: SDK classes (filled in by issue 4).
+export {};

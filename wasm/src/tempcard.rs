@@ -1,0 +1,1 @@
+//! wasm-bindgen adapter for the tempcard system: conversions only (see lib.rs).
