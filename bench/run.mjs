@@ -21,6 +21,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import Decimal from 'decimal.js';
 import * as sdk from '@countersign/sdk';
 import { cardTable, checkCard, nativeCardBench, measureCard, setUpCard } from './card.mjs';
+import { checkLedger, ledgerTable, measureLedger, nativeLedgerBench } from './ledger.mjs';
 import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -248,9 +249,15 @@ async function main() {
   } catch (err) {
     throw new Error(`card: wrong result, not benchmarking: ${err.message}`);
   }
+  try {
+    checkLedger();
+  } catch (err) {
+    throw new Error(`ledger: wrong result, not benchmarking: ${err.message}`);
+  }
 
   // The native card bench first: its release build must not overlap any timing in this process.
   const cardNative = nativeCardBench(REPO_ROOT);
+  const ledgerNative = nativeLedgerBench(REPO_ROOT);
 
   const rows = [];
   for (const benchCase of cases) {
@@ -262,6 +269,8 @@ async function main() {
     }
   }
   const cardMeasured = measureCard(card);
+  process.stderr.write('measuring ledger …\n');
+  const ledgerMeasured = measureLedger();
 
   const { rawBytes, gzipBytes } = wasmSize();
   const lines = [
@@ -279,6 +288,8 @@ async function main() {
     ),
     '',
     ...cardTable(cardNative, cardMeasured),
+    '',
+    ...ledgerTable(ledgerNative, ledgerMeasured),
     '',
     `| wasm | bytes |`,
     `|---|---:|`,

@@ -1,2 +1,609 @@
-// ledger system: SDK classes (filled in by issue 4).
-export {};
+/**
+ * ledger — the two-phase-transfer ledger primitive (TigerBeetle's model, extended): accounts,
+ * transfers, holds (post / void / expire / increment / extend), idempotency keys, a hash-chained
+ * journal, snapshots. Every rule is in the Rust core (core/src/ledger); this module checks
+ * argument types, converts, and persists through a {@link StorageAdapter} ({@link LedgerStore}).
+ *
+ * Money crosses as decimal strings in the account's currency (`"12.50"`), never as `number`.
+ * Rejections are returned codes (`outcome.code`), not exceptions; exceptions are for malformed
+ * requests (naming the field, e.g. `request.amount`) and failures.
+ */
+import { CountersignError, CountersignRangeError, CountersignTypeError, fromWasmError } from './errors.js';
+import { wasm } from './loader.js';
+import type { StorageAdapter } from './storage/types.js';
+import { expectArray, expectBoolean, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
+
+// ---------------------------------------------------------------------------------------------
+// Types (the JSON shapes of the core's serde types)
+
+export type AccountKind = 'unrestricted' | 'nonNegative' | 'creditLine';
+export type HoldState = 'pending' | 'posted' | 'voided' | 'expired';
+
+/** Every ledger outcome code (README "Ledger" table; `ledgerCodes()` describes each). */
+export const LEDGER_CODES = [
+  'ACCOUNT_OPENED', 'TRANSFERRED', 'HELD', 'INCREMENTED', 'EXTENDED', 'POSTED', 'VOIDED',
+  'DUE_HOLDS_EXPIRED', 'MORE_HOLDS_DUE', 'CREDIT_LIMIT_SET', 'ACCOUNT_CLOSED',
+  'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEYS_FULL', 'JOURNAL_FULL', 'AMOUNT_NOT_POSITIVE',
+  'SAME_ACCOUNT', 'UNKNOWN_ACCOUNT', 'ACCOUNT_EXISTS', 'ACCOUNTS_FULL', 'ACCOUNT_ALREADY_CLOSED',
+  'ACCOUNT_NOT_EMPTY', 'CURRENCY_MISMATCH', 'INSUFFICIENT_FUNDS', 'BALANCE_OVERFLOW',
+  'NOT_A_CREDIT_LINE', 'CREDIT_LIMIT_BELOW_USAGE', 'UNKNOWN_HOLD', 'HOLD_EXISTS', 'HOLDS_FULL',
+  'ACCOUNT_HOLDS_FULL', 'DEADLINE_INVALID', 'EXCEEDS_HOLD', 'HOLD_ALREADY_POSTED',
+  'HOLD_ALREADY_VOIDED', 'HOLD_EXPIRED',
+] as const;
+export type LedgerCode = (typeof LEDGER_CODES)[number];
+
+/** Every field every request has: `now` is Unix seconds from the caller's clock. */
+interface Common {
+  readonly idempotencyKey: string;
+  readonly now: number;
+}
+export interface OpenAccountRequest extends Common {
+  readonly accountId: string;
+  readonly currency: string;
+  readonly kind: AccountKind;
+  /** Credit lines only: the limit, a decimal string. */
+  readonly creditLimit?: string;
+}
+export interface TransferRequest extends Common {
+  readonly debitAccountId: string;
+  readonly creditAccountId: string;
+  readonly amount: string;
+  readonly currency: string;
+}
+export interface HoldRequest extends TransferRequest {
+  readonly holdId: string;
+  /** Unix seconds: the hold is live while `now < expiresAt`. */
+  readonly expiresAt: number;
+}
+export interface IncrementRequest extends Common {
+  readonly holdId: string;
+  readonly amount: string;
+  readonly currency: string;
+}
+export interface ExtendRequest extends Common {
+  readonly holdId: string;
+  readonly expiresAt: number;
+}
+export interface PostRequest extends Common {
+  readonly holdId: string;
+  /** With `currency`, or neither (all still held). */
+  readonly amount?: string;
+  readonly currency?: string;
+  /** A final partial post releases the rest. */
+  readonly final?: boolean;
+}
+export interface VoidRequest extends Common {
+  readonly holdId: string;
+}
+export type ExpireDueRequest = Common;
+export interface SetCreditLimitRequest extends Common {
+  readonly accountId: string;
+  readonly creditLimit: string;
+  readonly currency: string;
+}
+export interface CloseAccountRequest extends Common {
+  readonly accountId: string;
+}
+
+/** Any operation, as `execute` and `executeBatch` take it and the journal records it. */
+export type LedgerOperation =
+  | { readonly op: 'openAccount'; readonly request: OpenAccountRequest }
+  | { readonly op: 'transfer'; readonly request: TransferRequest }
+  | { readonly op: 'hold'; readonly request: HoldRequest }
+  | { readonly op: 'increment'; readonly request: IncrementRequest }
+  | { readonly op: 'extend'; readonly request: ExtendRequest }
+  | { readonly op: 'post'; readonly request: PostRequest }
+  | { readonly op: 'void'; readonly request: VoidRequest }
+  | { readonly op: 'expireDue'; readonly request: ExpireDueRequest }
+  | { readonly op: 'setCreditLimit'; readonly request: SetCreditLimitRequest }
+  | { readonly op: 'closeAccount'; readonly request: CloseAccountRequest };
+
+export interface HoldView {
+  readonly holdId: string;
+  readonly debitAccountId: string;
+  readonly creditAccountId: string;
+  readonly currency: string;
+  readonly state: HoldState;
+  /** Everything ever held (initial + increments). */
+  readonly amount: string;
+  /** Still held. */
+  readonly pending: string;
+  readonly posted: string;
+  /** Released by void, expiry or a final post. */
+  readonly released: string;
+  readonly expiresAt: number;
+}
+
+export interface AccountView {
+  readonly accountId: string;
+  readonly currency: string;
+  readonly kind: AccountKind;
+  readonly creditLimit: string | null;
+  readonly closed: boolean;
+  /** creditsPosted − debitsPosted. */
+  readonly balance: string;
+  /** What may still be debited or held; null for an unrestricted account (no bound). */
+  readonly available: string | null;
+  readonly debitsPosted: string;
+  readonly creditsPosted: string;
+  readonly debitsPending: string;
+  readonly creditsPending: string;
+  readonly pendingHolds: number;
+}
+
+export interface LedgerOutcome {
+  readonly code: LedgerCode;
+  /** The journal entry's seq (0 for the refusals that are not journaled). */
+  readonly seq: number;
+  /** The stored answer to an idempotency key seen before: nothing was done. */
+  readonly repeated: boolean;
+  /** The hold acted on, after the operation. */
+  readonly hold: HoldView | null;
+  /** Ids of the holds this operation expired. */
+  readonly expired: readonly string[];
+}
+
+export interface JournalHead {
+  readonly seq: number;
+  /** SHA-256 of the last entry, hex (64 zeros before the first). */
+  readonly hash: string;
+}
+
+export interface LedgerCounts {
+  readonly accounts: number;
+  readonly holdsPending: number;
+  readonly holdsResolved: number;
+  readonly idempotencyKeys: number;
+  readonly journalRetained: number;
+}
+
+/** Limits the core enforces (see README "Ledger"). */
+export const LEDGER_BATCH_OPERATIONS_MAX = 1024;
+export const LEDGER_SNAPSHOT_KEY_BYTES = 32;
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks and calls
+
+/** The fields each operation's request may have (beyond idempotencyKey and now). */
+const REQUEST_FIELDS: Readonly<Record<LedgerOperation['op'], readonly string[]>> = {
+  openAccount: ['accountId', 'currency', 'kind', 'creditLimit'],
+  transfer: ['debitAccountId', 'creditAccountId', 'amount', 'currency'],
+  hold: ['holdId', 'debitAccountId', 'creditAccountId', 'amount', 'currency', 'expiresAt'],
+  increment: ['holdId', 'amount', 'currency'],
+  extend: ['holdId', 'expiresAt'],
+  post: ['holdId', 'amount', 'currency', 'final'],
+  void: ['holdId'],
+  expireDue: [],
+  setCreditLimit: ['accountId', 'creditLimit', 'currency'],
+  closeAccount: ['accountId'],
+};
+
+/**
+ * Checks the shape a request must have before it crosses: known fields only (a misspelt
+ * `final` must not silently mean `false`), strings, safe-integer times, a boolean `final`. The
+ * core checks ids, ranges and amounts, and reports them with the field's name.
+ */
+function expectRequest(op: LedgerOperation['op'], value: unknown, param: string): Record<string, unknown> {
+  const r = expectObject(value, param);
+  const allowed = REQUEST_FIELDS[op];
+  for (const field of Object.keys(r)) {
+    if (field !== 'idempotencyKey' && field !== 'now' && !allowed.includes(field)) {
+      throw new CountersignTypeError('INVALID_TYPE', `countersign: ${param}: unknown field "${field}" for ${op} (allowed: idempotencyKey, now, ${allowed.join(', ')})`, param);
+    }
+  }
+  expectString(r.idempotencyKey, `${param}.idempotencyKey`);
+  expectInteger(r.now, `${param}.now`, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  for (const field of allowed) {
+    const v = r[field];
+    if (v === undefined) continue;
+    if (field === 'expiresAt') expectInteger(v, `${param}.expiresAt`, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    else if (field === 'final') expectBoolean(v, `${param}.final`);
+    else expectString(v, `${param}.${field}`);
+  }
+  return r;
+}
+
+function expectOperation(value: unknown, param: string): LedgerOperation {
+  const o = expectObject(value, param);
+  if (typeof o.op !== 'string' || !Object.hasOwn(REQUEST_FIELDS, o.op)) {
+    throw typeError(`${param}.op`, `one of ${Object.keys(REQUEST_FIELDS).join(', ')}`, o.op);
+  }
+  expectRequest(o.op as LedgerOperation['op'], o.request, `${param}.request`);
+  return o as unknown as LedgerOperation;
+}
+
+function call<T>(fn: () => unknown): T {
+  try {
+    return fn() as T;
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/** Like `call`, but a core error about a request field names it as the caller wrote it. */
+function callWithRequest<T>(fn: () => unknown, prefix: string): T {
+  try {
+    return fn() as T;
+  } catch (e) {
+    const err = fromWasmError(e) as Error & { code?: unknown; param?: unknown };
+    if (typeof err.param !== 'string' || err.param === '' || err.param.startsWith('operations[')) throw err;
+    // A shape error from the adapter names the whole operation (an unknown or missing field).
+    const param = err.param === 'operation' ? prefix : `${prefix}.${err.param}`;
+    const kind = err instanceof RangeError ? 'range' : err instanceof TypeError ? 'type' : 'internal';
+    const message = err.message.replace(/^countersign: [A-Za-z.]+:/, `countersign: ${param}:`);
+    throw fromWasmError({ code: err.code, kind, param, message });
+  }
+}
+
+type Handle = InstanceType<ReturnType<typeof wasm>['LedgerHandle']>;
+
+/** Each ledger outcome code with its description, from the core. */
+export function ledgerCodes(): { code: LedgerCode; description: string }[] {
+  return wasm().ledgerCodes() as { code: LedgerCode; description: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger
+
+/**
+ * A ledger in WebAssembly memory. Not thread-safe across workers (each has its own); call
+ * `free()` when done with it (or let the FinalizationRegistry do it).
+ */
+export class Ledger {
+  #handle: Handle;
+
+  private constructor(handle: Handle) {
+    this.#handle = handle;
+  }
+
+  /** An empty ledger. */
+  static create(): Ledger {
+    return new Ledger(call<Handle>(() => new (wasm().LedgerHandle)()));
+  }
+
+  /** A ledger from `snapshot()` bytes (tampered, truncated or wrong key: SNAPSHOT_INVALID). */
+  static restore(snapshot: Uint8Array, snapshotKey: Uint8Array): Ledger {
+    expectBytes(snapshot, 'snapshot');
+    expectBytes(snapshotKey, 'snapshotKey');
+    return new Ledger(call<Handle>(() => wasm().LedgerHandle.restore(snapshot, snapshotKey)));
+  }
+
+  /** Rebuilds a ledger from its whole journal (seq 1 onwards), checking chain and results. */
+  static replay(entries: readonly Uint8Array[]): Ledger {
+    const list = expectEntries(entries);
+    return new Ledger(call<Handle>(() => wasm().LedgerHandle.replay(list)));
+  }
+
+  openAccount(request: OpenAccountRequest): LedgerOutcome {
+    return this.#run('openAccount', request);
+  }
+  transfer(request: TransferRequest): LedgerOutcome {
+    return this.#run('transfer', request);
+  }
+  hold(request: HoldRequest): LedgerOutcome {
+    return this.#run('hold', request);
+  }
+  increment(request: IncrementRequest): LedgerOutcome {
+    return this.#run('increment', request);
+  }
+  extend(request: ExtendRequest): LedgerOutcome {
+    return this.#run('extend', request);
+  }
+  post(request: PostRequest): LedgerOutcome {
+    return this.#run('post', request);
+  }
+  void(request: VoidRequest): LedgerOutcome {
+    return this.#run('void', request);
+  }
+  expireDue(request: ExpireDueRequest): LedgerOutcome {
+    return this.#run('expireDue', request);
+  }
+  setCreditLimit(request: SetCreditLimitRequest): LedgerOutcome {
+    return this.#run('setCreditLimit', request);
+  }
+  closeAccount(request: CloseAccountRequest): LedgerOutcome {
+    return this.#run('closeAccount', request);
+  }
+
+  /** Any operation `{ op, request }`. */
+  execute(operation: LedgerOperation): LedgerOutcome {
+    expectOperation(operation, 'operation');
+    return callWithRequest<LedgerOutcome>(() => this.#handle.execute(operation), 'operation.request');
+  }
+
+  /**
+   * Several operations in one call, each answered on its own (like TigerBeetle's unlinked
+   * batches). All are checked before any runs: a malformed one throws, naming it
+   * (`operations[3].amount`), and nothing runs. At most {@link LEDGER_BATCH_OPERATIONS_MAX}.
+   */
+  executeBatch(operations: readonly LedgerOperation[]): LedgerOutcome[] {
+    const list = expectArray(operations, 'operations');
+    if (list.length > LEDGER_BATCH_OPERATIONS_MAX) {
+      throw fromWasmError({
+        code: 'LIMIT_EXCEEDED',
+        kind: 'range',
+        param: 'operations',
+        message: `countersign: operations: at most ${LEDGER_BATCH_OPERATIONS_MAX} per batch, got ${list.length}`,
+      });
+    }
+    list.forEach((operation, i) => expectOperation(operation, `operations[${i}]`));
+    return call<LedgerOutcome[]>(() => this.#handle.executeBatch(list as unknown[]));
+  }
+
+  #run(op: LedgerOperation['op'], request: object): LedgerOutcome {
+    expectRequest(op, request, 'request');
+    return callWithRequest<LedgerOutcome>(() => this.#handle.execute({ op, request }), 'request');
+  }
+
+  /** The account, or undefined. */
+  account(accountId: string): AccountView | undefined {
+    expectString(accountId, 'accountId');
+    return call<AccountView | undefined>(() => this.#handle.account(accountId));
+  }
+  accounts(): AccountView[] {
+    return call<AccountView[]>(() => this.#handle.accounts());
+  }
+  /** A pending or retained resolved hold, or undefined. */
+  holdView(holdId: string): HoldView | undefined {
+    expectString(holdId, 'holdId');
+    return call<HoldView | undefined>(() => this.#handle.holdView(holdId));
+  }
+  pendingHolds(): HoldView[] {
+    return call<HoldView[]>(() => this.#handle.pendingHolds());
+  }
+  /** The latest effective time seen (Unix seconds): operations run at max(now, clock). */
+  get clock(): number {
+    return this.#handle.clock();
+  }
+  head(): JournalHead {
+    return call<JournalHead>(() => this.#handle.head());
+  }
+  counts(): LedgerCounts {
+    return call<LedgerCounts>(() => this.#handle.counts());
+  }
+
+  /** Journal entries not yet truncated (persist them, then `truncateJournal`). */
+  journal(): Uint8Array[] {
+    return this.#handle.journal() as Uint8Array[];
+  }
+  /** Retained entries with seq > `afterSeq`. */
+  journalAfter(afterSeq: number): Uint8Array[] {
+    expectInteger(afterSeq, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);
+    return this.#handle.journalAfter(afterSeq) as Uint8Array[];
+  }
+  truncateJournal(throughSeq: number): void {
+    expectInteger(throughSeq, 'throughSeq', 0, Number.MAX_SAFE_INTEGER);
+    call(() => this.#handle.truncateJournal(throughSeq));
+  }
+  /** Applies entries continuing this ledger's head, all or nothing (JOURNAL_INVALID / JOURNAL_MISMATCH). */
+  applyJournal(entries: readonly Uint8Array[]): void {
+    const list = expectEntries(entries);
+    call(() => this.#handle.applyJournal(list));
+  }
+
+  /** Authenticated snapshot bytes (HMAC-SHA256 with a 32-byte key); the journal is not included. */
+  snapshot(snapshotKey: Uint8Array): Uint8Array {
+    expectBytes(snapshotKey, 'snapshotKey');
+    return call<Uint8Array>(() => this.#handle.snapshot(snapshotKey));
+  }
+  /** SHA-256 of the state: equal digests, equal ledgers. */
+  stateDigest(): Uint8Array {
+    return this.#handle.stateDigest();
+  }
+  /** Checks every invariant over the whole state (throws INTERNAL naming the broken one). */
+  checkInvariants(): void {
+    call(() => this.#handle.checkInvariants());
+  }
+  /** An independent copy. */
+  copy(): Ledger {
+    return new Ledger(this.#handle.copy());
+  }
+  /** Releases the wasm memory now; the ledger is unusable afterwards. */
+  free(): void {
+    this.#handle.free();
+  }
+  /** `using ledger = Ledger.create()` frees it at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+function expectEntries(entries: unknown): Uint8Array[] {
+  const list = expectArray(entries, 'entries');
+  list.forEach((entry, i) => expectBytes(entry, `entries[${i}]`));
+  return list as Uint8Array[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// LedgerStore: persistence through a StorageAdapter
+
+/** Most journal entries packed into one log record (a record is ≤ 1 MiB; an entry ≤ 16 KiB). */
+export const LEDGER_LOG_RECORD_ENTRIES_MAX = 48;
+/** Default: a snapshot after this many entries since the last one. */
+export const LEDGER_SNAPSHOT_EVERY_DEFAULT = 1024;
+/** Records read per `readLog` call while loading. */
+const LOG_READ_PAGE = 1000;
+
+export interface LedgerStoreOptions {
+  /** Names the ledger's keys and log: `ledger/<name>/...` (default `main`). */
+  readonly name?: string;
+  /** Snapshot after this many entries since the last snapshot (1 .. 2^20, default 1024). */
+  readonly snapshotEvery?: number;
+}
+
+/**
+ * Persists a ledger as snapshots plus a write-ahead journal log, so that a commit costs
+ * O(new entries), not O(state), and a crash loses nothing acknowledged:
+ *
+ * - `ledger/<name>/journal` (log): records of up to {@link LEDGER_LOG_RECORD_ENTRIES_MAX}
+ *   journal entries each — header `firstSeq` (u64 BE) + `count` (u32 BE), then each entry as
+ *   u32 BE length + bytes;
+ * - `ledger/<name>/snapshot` (key): u64 BE = the last log record the snapshot covers, then
+ *   `Ledger.snapshot()` bytes;
+ * - `ledger/<name>/writer` (key): compare-and-swap claim written before every append, so two
+ *   writers (tabs, processes) can never interleave their entries: the second gets `false`.
+ *
+ * `load()` restores the snapshot and re-applies the entries logged after it; the core checks
+ * the hash chain and that each entry re-executes to exactly its recorded result.
+ */
+export class LedgerStore {
+  readonly #storage: StorageAdapter;
+  readonly #snapshotKey: Uint8Array;
+  readonly #name: string;
+  readonly #snapshotEvery: number;
+  /** What this store last saw and wrote (for compare-and-swap). */
+  #writerVersion = 0;
+  #snapshotVersion = 0;
+  #persistedSeq = 0;
+  #snapshotSeq = 0;
+  #logRecords = 0;
+
+  constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options: LedgerStoreOptions = {}) {
+    if (typeof storage !== 'object' || storage === null) throw typeError('storage', 'a StorageAdapter', storage);
+    this.#storage = storage;
+    this.#snapshotKey = expectBytes(snapshotKey, 'snapshotKey');
+    const opts = expectObject(options, 'options');
+    this.#name = opts.name === undefined ? 'main' : expectString(opts.name, 'options.name');
+    this.#snapshotEvery =
+      opts.snapshotEvery === undefined
+        ? LEDGER_SNAPSHOT_EVERY_DEFAULT
+        : expectInteger(opts.snapshotEvery, 'options.snapshotEvery', 1, 1 << 20);
+  }
+
+  get #prefix(): string {
+    return `ledger/${this.#name}/`;
+  }
+
+  /** The stored ledger (an empty one when nothing is stored yet). */
+  async load(): Promise<Ledger> {
+    const stored = await this.#storage.get(`${this.#prefix}snapshot`);
+    let ledger: Ledger;
+    let logAfter = 0;
+    if (stored === null) {
+      ledger = Ledger.create();
+      this.#snapshotVersion = 0;
+    } else {
+      if (stored.value.length < 8) throw corrupt('the snapshot record is too short');
+      logAfter = Number(new DataView(stored.value.buffer, stored.value.byteOffset, 8).getBigUint64(0));
+      ledger = Ledger.restore(stored.value.subarray(8), this.#snapshotKey);
+      this.#snapshotVersion = stored.version;
+    }
+    const writer = await this.#storage.get(`${this.#prefix}writer`);
+    this.#writerVersion = writer?.version ?? 0;
+    this.#snapshotSeq = ledger.head().seq;
+    // Re-apply what was logged after the snapshot; a page at a time (bounded memory per step).
+    for (;;) {
+      const records = await this.#storage.readLog(`${this.#prefix}journal`, { after: logAfter, limit: LOG_READ_PAGE });
+      if (records.length === 0) break;
+      const entries: Uint8Array[] = [];
+      const head = ledger.head().seq;
+      for (const { seq, record } of records) {
+        logAfter = seq;
+        for (const [entrySeq, entry] of unpackRecord(record)) if (entrySeq > head) entries.push(entry);
+      }
+      try {
+        ledger.applyJournal(entries);
+      } catch (e) {
+        ledger.free();
+        throw e;
+      }
+    }
+    this.#logRecords = logAfter;
+    this.#persistedSeq = ledger.head().seq;
+    return ledger;
+  }
+
+  /**
+   * Persists the operations run since the last commit (or load) and truncates them from the
+   * ledger's retained journal; snapshots every `snapshotEvery` entries. Resolves to `false`,
+   * writing nothing, when another writer committed to this ledger since this store loaded it:
+   * discard this ledger and `load()` again.
+   */
+  async commit(ledger: Ledger): Promise<boolean> {
+    if (!(ledger instanceof Ledger)) throw typeError('ledger', 'a Ledger', ledger);
+    const entries = ledger.journalAfter(this.#persistedSeq);
+    if (entries.length === 0) return true;
+    const lastSeq = this.#persistedSeq + entries.length;
+    const claim = await this.#storage.put(`${this.#prefix}writer`, u64(lastSeq), this.#writerVersion || null);
+    if (!claim.ok) return false;
+    this.#writerVersion = claim.version;
+    for (let i = 0; i < entries.length; i += LEDGER_LOG_RECORD_ENTRIES_MAX) {
+      const chunk = entries.slice(i, i + LEDGER_LOG_RECORD_ENTRIES_MAX);
+      const logSeq = await this.#storage.append(`${this.#prefix}journal`, packRecord(this.#persistedSeq + i + 1, chunk));
+      if (logSeq !== this.#logRecords + 1) throw corrupt(`the journal log is out of step (record ${logSeq}, expected ${this.#logRecords + 1})`);
+      this.#logRecords = logSeq;
+    }
+    this.#persistedSeq = lastSeq;
+    ledger.truncateJournal(lastSeq);
+    if (lastSeq - this.#snapshotSeq >= this.#snapshotEvery) await this.snapshot(ledger);
+    return true;
+  }
+
+  /** Writes a snapshot now (after `commit`: the snapshot must not be ahead of the log). */
+  async snapshot(ledger: Ledger): Promise<void> {
+    if (ledger.head().seq !== this.#persistedSeq) {
+      throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: ledger: has operations not yet committed: commit() before snapshot()', 'ledger');
+    }
+    const body = ledger.snapshot(this.#snapshotKey);
+    const value = new Uint8Array(8 + body.length);
+    value.set(u64(this.#logRecords), 0);
+    value.set(body, 8);
+    const result = await this.#storage.put(`${this.#prefix}snapshot`, value, this.#snapshotVersion || null);
+    // A conflict means another writer snapshotted; the log stays the truth, so it is harmless.
+    if (result.ok) {
+      this.#snapshotVersion = result.version;
+      this.#snapshotSeq = this.#persistedSeq;
+    }
+  }
+
+  /** The last seq persisted by this store. */
+  get persistedSeq(): number {
+    return this.#persistedSeq;
+  }
+}
+
+function corrupt(why: string): CountersignError {
+  return new CountersignError('STORAGE_CORRUPT', `countersign: storage: ${why}`, 'storage');
+}
+
+function u64(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value));
+  return out;
+}
+
+function packRecord(firstSeq: number, entries: readonly Uint8Array[]): Uint8Array {
+  let size = 12;
+  for (const e of entries) size += 4 + e.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(firstSeq));
+  view.setUint32(8, entries.length);
+  let at = 12;
+  for (const e of entries) {
+    view.setUint32(at, e.length);
+    out.set(e, at + 4);
+    at += 4 + e.length;
+  }
+  return out;
+}
+
+/** [seq, entry] pairs of a log record; a malformed record is STORAGE_CORRUPT. */
+function unpackRecord(record: Uint8Array): [number, Uint8Array][] {
+  if (record.length < 12) throw corrupt('a journal log record is too short');
+  const view = new DataView(record.buffer, record.byteOffset, record.length);
+  const firstSeq = Number(view.getBigUint64(0));
+  const count = view.getUint32(8);
+  if (count > LEDGER_LOG_RECORD_ENTRIES_MAX) throw corrupt(`a journal log record holds ${count} entries`);
+  const out: [number, Uint8Array][] = [];
+  let at = 12;
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > record.length) throw corrupt('a journal log record is truncated');
+    const len = view.getUint32(at);
+    if (at + 4 + len > record.length) throw corrupt('a journal log record is truncated');
+    out.push([firstSeq + i, record.subarray(at + 4, at + 4 + len)]);
+    at += 4 + len;
+  }
+  if (at !== record.length) throw corrupt('a journal log record has trailing bytes');
+  return out;
+}

@@ -1,1 +1,240 @@
-//! wasm-bindgen adapter for the ledger system: conversions only (see lib.rs).
+//! wasm-bindgen adapter for the ledger primitive: conversions only (see lib.rs). The rules are
+//! in `countersign_core::ledger`.
+
+use countersign_core::error::{Error, ErrorCode};
+use countersign_core::ledger::{
+    BatchError, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, IncrementRequest, Ledger,
+    LedgerCode, OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, TransferRequest, VoidRequest,
+    BATCH_OPERATIONS_MAX, REPLAY_ENTRIES_MAX,
+};
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::{codes_to_js, from_js, get, to_js, to_js_error, type_error, JsResult};
+
+/// Every ledger outcome code with its description.
+#[wasm_bindgen(js_name = ledgerCodes)]
+pub fn ledger_codes() -> Array {
+    codes_to_js(LedgerCode::ALL, LedgerCode::as_str, LedgerCode::description)
+}
+
+/// An `{op, request}` object as an [`Operation`]. Reads `op` first and then only that request
+/// type: serde's derive for the adjacently tagged enum buffers every field into its generic
+/// `Content` first, which measured ~60 KB of wasm on its own and is slower.
+fn operation_of(value: &JsValue, param: &'static str) -> JsResult<Operation> {
+    if !value.is_object() {
+        return Err(type_error(param, &format!("{param} must be an object {{op, request}}")));
+    }
+    let request = get(value, "request");
+    let op = get(value, "op").as_string().unwrap_or_default();
+    Ok(match op.as_str() {
+        "openAccount" => Operation::OpenAccount(from_js::<OpenAccountRequest>(request, param)?),
+        "transfer" => Operation::Transfer(from_js::<TransferRequest>(request, param)?),
+        "hold" => Operation::Hold(from_js::<HoldRequest>(request, param)?),
+        "increment" => Operation::Increment(from_js::<IncrementRequest>(request, param)?),
+        "extend" => Operation::Extend(from_js::<ExtendRequest>(request, param)?),
+        "post" => Operation::Post(from_js::<PostRequest>(request, param)?),
+        "void" => Operation::Void(from_js::<VoidRequest>(request, param)?),
+        "expireDue" => Operation::ExpireDue(from_js::<ExpireDueRequest>(request, param)?),
+        "setCreditLimit" => Operation::SetCreditLimit(from_js::<SetCreditLimitRequest>(request, param)?),
+        "closeAccount" => Operation::CloseAccount(from_js::<CloseAccountRequest>(request, param)?),
+        _ => return Err(type_error(param, &format!("{param}.op must name a ledger operation, got {op:?}"))),
+    })
+}
+
+/// Byte strings from a JS array of `Uint8Array`s (journal entries), at most `max`.
+fn byte_strings(entries: &Array, param: &'static str, max: usize) -> JsResult<Vec<Vec<u8>>> {
+    let len = entries.length() as usize;
+    if len > max {
+        return Err(to_js_error(Error::new(
+            ErrorCode::LimitExceeded,
+            param,
+            format!("at most {max} entries per call, got {len}"),
+        )));
+    }
+    let mut out = Vec::with_capacity(len);
+    for value in entries.iter() {
+        let bytes: Uint8Array = value
+            .dyn_into()
+            .map_err(|_| type_error(param, &format!("{param}: every entry must be a Uint8Array")))?;
+        out.push(bytes.to_vec());
+    }
+    Ok(out)
+}
+
+/// A batch error as a JS `Error` whose `param` locates the operation: `operations[3].amount`.
+fn batch_error_to_js(err: BatchError) -> JsValue {
+    let inner = err.error.param();
+    let param = if inner == "operations" || inner.is_empty() {
+        format!("operations[{}]", err.index)
+    } else {
+        format!("operations[{}].{}", err.index, inner)
+    };
+    let js = to_js_error(err.error);
+    let _ = Reflect::set(&js, &"param".into(), &param.clone().into());
+    let _ = Reflect::set(&js, &"index".into(), &(err.index as f64).into());
+    if let Ok(message) = Reflect::get(&js, &"message".into()) {
+        if let Some(message) = message.as_string() {
+            let relabelled = message.replacen(&format!("countersign: {inner}:"), &format!("countersign: {param}:"), 1);
+            let _ = Reflect::set(&js, &"message".into(), &relabelled.into());
+        }
+    }
+    js
+}
+
+/// A ledger in wasm memory.
+#[wasm_bindgen]
+pub struct LedgerHandle {
+    ledger: Ledger,
+}
+
+#[wasm_bindgen]
+impl LedgerHandle {
+    /// An empty ledger.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> LedgerHandle {
+        LedgerHandle { ledger: Ledger::new() }
+    }
+
+    /// A ledger from an authenticated snapshot.
+    pub fn restore(snapshot: &[u8], snapshot_key: &[u8]) -> JsResult<LedgerHandle> {
+        Ok(LedgerHandle { ledger: Ledger::restore(snapshot, snapshot_key).map_err(to_js_error)? })
+    }
+
+    /// A ledger rebuilt from a whole journal (entries from seq 1).
+    pub fn replay(entries: &Array) -> JsResult<LedgerHandle> {
+        let entries = byte_strings(entries, "entries", REPLAY_ENTRIES_MAX)?;
+        Ok(LedgerHandle { ledger: Ledger::replay(&entries).map_err(to_js_error)? })
+    }
+
+    /// `{op, request}` → outcome.
+    pub fn execute(&mut self, operation: JsValue) -> JsResult<JsValue> {
+        let operation = operation_of(&operation, "operation")?;
+        to_js(&self.ledger.execute(&operation).map_err(to_js_error)?)
+    }
+
+    /// `[{op, request}, ...]` → `[outcome, ...]` (see `Ledger::execute_batch`).
+    #[wasm_bindgen(js_name = executeBatch)]
+    pub fn execute_batch(&mut self, operations: &Array) -> JsResult<JsValue> {
+        if operations.length() as usize > BATCH_OPERATIONS_MAX {
+            // Also checked by the core; checked here first so an over-long array is not converted.
+            return Err(batch_error_to_js(BatchError {
+                index: BATCH_OPERATIONS_MAX,
+                error: Error::new(ErrorCode::LimitExceeded, "operations", format!("at most {BATCH_OPERATIONS_MAX} operations per batch")),
+            }));
+        }
+        let mut ops = Vec::with_capacity(operations.length() as usize);
+        for value in operations.iter() {
+            ops.push(operation_of(&value, "operations")?);
+        }
+        to_js(&self.ledger.execute_batch(&ops).map_err(batch_error_to_js)?)
+    }
+
+    /// The account's view, or `undefined`.
+    pub fn account(&self, account_id: &str) -> JsResult<JsValue> {
+        match self.ledger.account(account_id) {
+            Some(view) => to_js(&view),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Every account's view, in id order.
+    pub fn accounts(&self) -> JsResult<JsValue> {
+        to_js(&self.ledger.accounts())
+    }
+
+    /// The hold's view (pending or retained resolved), or `undefined`.
+    #[wasm_bindgen(js_name = holdView)]
+    pub fn hold_view(&self, hold_id: &str) -> JsResult<JsValue> {
+        match self.ledger.hold_view(hold_id) {
+            Some(view) => to_js(&view),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Every pending hold, in id order.
+    #[wasm_bindgen(js_name = pendingHolds)]
+    pub fn pending_holds(&self) -> JsResult<JsValue> {
+        to_js(&self.ledger.pending_holds())
+    }
+
+    /// The latest effective time seen (Unix seconds).
+    pub fn clock(&self) -> f64 {
+        // Within ±(2^53 − 1) by construction (TIME_S_MIN..=TIME_S_MAX), so exact as a number.
+        self.ledger.clock() as f64
+    }
+
+    /// `{seq, hash}` of the journal's last entry.
+    pub fn head(&self) -> JsResult<JsValue> {
+        to_js(&self.ledger.head())
+    }
+
+    pub fn counts(&self) -> JsResult<JsValue> {
+        to_js(&self.ledger.counts())
+    }
+
+    /// The retained (not yet truncated) journal entries, oldest first.
+    pub fn journal(&self) -> Array {
+        self.ledger.journal().iter().map(|entry| JsValue::from(Uint8Array::from(entry.bytes()))).collect()
+    }
+
+    /// Retained entries with seq > `after_seq`, oldest first.
+    #[wasm_bindgen(js_name = journalAfter)]
+    pub fn journal_after(&self, after_seq: f64) -> Array {
+        self.ledger
+            .journal()
+            .iter()
+            .filter(|entry| (entry.seq() as f64) > after_seq)
+            .map(|entry| JsValue::from(Uint8Array::from(entry.bytes())))
+            .collect()
+    }
+
+    /// Forgets retained entries up to `through_seq` (a safe integer; checked by the SDK).
+    #[wasm_bindgen(js_name = truncateJournal)]
+    pub fn truncate_journal(&mut self, through_seq: f64) -> JsResult<()> {
+        let seq = seq_of(through_seq, "throughSeq")?;
+        self.ledger.truncate_journal(seq).map_err(to_js_error)
+    }
+
+    /// Applies entries continuing this ledger's head, all or nothing.
+    #[wasm_bindgen(js_name = applyJournal)]
+    pub fn apply_journal(&mut self, entries: &Array) -> JsResult<()> {
+        let entries = byte_strings(entries, "entries", REPLAY_ENTRIES_MAX)?;
+        self.ledger.apply_journal(&entries).map_err(to_js_error)
+    }
+
+    pub fn snapshot(&self, snapshot_key: &[u8]) -> JsResult<Vec<u8>> {
+        self.ledger.snapshot(snapshot_key).map_err(to_js_error)
+    }
+
+    #[wasm_bindgen(js_name = stateDigest)]
+    pub fn state_digest(&self) -> Vec<u8> {
+        self.ledger.state_digest().to_vec()
+    }
+
+    #[wasm_bindgen(js_name = checkInvariants)]
+    pub fn check_invariants(&self) -> JsResult<()> {
+        self.ledger.check_invariants().map_err(to_js_error)
+    }
+
+    /// An independent copy.
+    pub fn copy(&self) -> LedgerHandle {
+        LedgerHandle { ledger: self.ledger.clone() }
+    }
+}
+
+impl Default for LedgerHandle {
+    fn default() -> Self {
+        LedgerHandle::new()
+    }
+}
+
+/// A JS number that must be a non-negative safe integer.
+fn seq_of(value: f64, param: &'static str) -> JsResult<u64> {
+    const SAFE_MAX: f64 = 9_007_199_254_740_991.0;
+    if value.is_finite() && value.fract() == 0.0 && (0.0..=SAFE_MAX).contains(&value) {
+        Ok(value as u64)
+    } else {
+        Err(to_js_error(Error::new(ErrorCode::InvalidArgument, param, format!("{param} must be a non-negative safe integer"))))
+    }
+}

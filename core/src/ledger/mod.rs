@@ -165,6 +165,7 @@
 //! | [`JOURNAL_ENTRIES_RETAINED_MAX`] | 4096 entries not yet truncated | `JOURNAL_FULL` |
 //! | [`JOURNAL_ENTRY_BYTES_MAX`] | 16 KiB per entry | `JOURNAL_INVALID` on decode |
 //! | [`REPLAY_ENTRIES_MAX`] | 2^20 entries per replay call | `LIMIT_EXCEEDED` |
+//! | [`BATCH_OPERATIONS_MAX`] | 1024 operations per `execute_batch` | `LIMIT_EXCEEDED` (nothing runs) |
 //! | [`SNAPSHOT_BYTES_MAX`] | 16 MiB | `SNAPSHOT_INVALID` on restore |
 //! | [`SEQ_MAX`] | 2^53 − 1 journal entries | `LIMIT_EXCEEDED` |
 //! | [`ID_BYTES_MAX`] | 64 UTF-8 bytes per id | `INVALID_ARGUMENT` |
@@ -201,7 +202,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::limits::CurrencyCode;
 pub use crate::limits::{TIME_S_MAX, TIME_S_MIN};
 use crate::money::Amount;
@@ -718,6 +719,20 @@ struct KeyRecord {
     verdict: Verdict,
 }
 
+/// Most operations in one [`Ledger::execute_batch`] call: a batch is answered as one array, and
+/// this bounds its size at a few hundred KiB each way.
+pub const BATCH_OPERATIONS_MAX: usize = 1024;
+
+/// Why [`Ledger::execute_batch`] stopped: the operation at `index` (a malformed request: nothing
+/// in the batch ran; `INTERNAL` / `LIMIT_EXCEEDED`: the operations before it ran).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchError {
+    /// Index of the operation in the batch ([`BATCH_OPERATIONS_MAX`] for an over-long batch).
+    pub index: usize,
+    /// What was wrong with it.
+    pub error: Error,
+}
+
 /// A ledger: accounts, holds, idempotency keys and the journal head, in memory. See the module
 /// docs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -775,6 +790,41 @@ impl Ledger {
     pub fn execute(&mut self, operation: &Operation) -> Result<Outcome> {
         let op = engine::validate(operation)?;
         self.run(op)
+    }
+
+    /// Runs several operations in order, like a TigerBeetle batch of unlinked events: each is
+    /// decided, journaled and answered on its own (one may be `INSUFFICIENT_FUNDS` while the
+    /// next is `HELD`), as if [`Ledger::execute`] were called for each — but one call across the
+    /// wasm boundary instead of many.
+    ///
+    /// Every request is validated before any runs, so a malformed one (or more than
+    /// [`BATCH_OPERATIONS_MAX`]) is a [`BatchError`] with nothing executed. The only errors
+    /// after that are `INTERNAL` and `LIMIT_EXCEEDED` (see [`Ledger::execute`]); one stops the
+    /// batch at its index and the operations before it stand, journaled: send the batch again
+    /// with the same idempotency keys to get their outcomes (`repeated: true`).
+    pub fn execute_batch(
+        &mut self,
+        operations: &[Operation],
+    ) -> std::result::Result<Vec<Outcome>, BatchError> {
+        if operations.len() > BATCH_OPERATIONS_MAX {
+            return Err(BatchError {
+                index: BATCH_OPERATIONS_MAX,
+                error: Error::new(
+                    ErrorCode::LimitExceeded,
+                    "operations",
+                    format!("at most {BATCH_OPERATIONS_MAX} operations per batch, got {}", operations.len()),
+                ),
+            });
+        }
+        let mut validated = Vec::with_capacity(operations.len());
+        for (index, operation) in operations.iter().enumerate() {
+            validated.push(engine::validate(operation).map_err(|error| BatchError { index, error })?);
+        }
+        let mut outcomes = Vec::with_capacity(validated.len());
+        for (index, op) in validated.into_iter().enumerate() {
+            outcomes.push(self.run(op).map_err(|error| BatchError { index, error })?);
+        }
+        Ok(outcomes)
     }
 
     /// Opens an account. Codes: `ACCOUNT_OPENED`, `ACCOUNT_EXISTS`, `ACCOUNTS_FULL` (and the

@@ -1661,3 +1661,75 @@ fn multi_currency_ledgers_conserve_per_currency() {
     );
     h.round_trips();
 }
+
+// ------------------------------------------------------------------------------------------
+// execute_batch
+// ------------------------------------------------------------------------------------------
+
+fn batch_transfer(key: &str, amount: &str, now: i64) -> Operation {
+    Operation::Transfer(TransferRequest {
+        idempotency_key: key.into(),
+        now,
+        debit_account_id: "wallet".into(),
+        credit_account_id: "shop".into(),
+        amount: amount.into(),
+        currency: "EUR".into(),
+    })
+}
+
+#[test]
+fn batch_answers_each_operation_like_execute_would() {
+    let mut h = H::new();
+    h.open("bank", AccountKind::Unrestricted, None);
+    h.open("wallet", AccountKind::NonNegative, None);
+    h.open("shop", AccountKind::NonNegative, None);
+    h.transfer("bank", "wallet", "10.00");
+    let ops = vec![
+        batch_transfer("b1", "4.00", T0),
+        batch_transfer("b2", "7.00", T0), // only 6.00 left
+        batch_transfer("b3", "6.00", T0),
+    ];
+    let mut twin = h.l.clone();
+    let outcomes = h.l.execute_batch(&ops).unwrap();
+    let codes: Vec<_> = outcomes.iter().map(|o| o.code).collect();
+    assert_eq!(codes, vec![C::Transferred, C::InsufficientFunds, C::Transferred]);
+    for op in &ops {
+        twin.execute(op).unwrap();
+    }
+    assert_eq!(twin.state_digest(), h.l.state_digest(), "a batch is the same as one call each");
+    assert_eq!(h.l.account("wallet").unwrap().balance, "0.00");
+    // The same batch again: every outcome is the stored one.
+    let again = h.l.execute_batch(&ops).unwrap();
+    assert!(again.iter().all(|o| o.repeated));
+    assert_eq!(again.iter().map(|o| o.code).collect::<Vec<_>>(), codes);
+    h.l.check_invariants().unwrap();
+}
+
+#[test]
+fn batch_with_a_malformed_operation_runs_nothing_and_names_its_index() {
+    let mut h = H::new();
+    h.open("bank", AccountKind::Unrestricted, None);
+    h.open("wallet", AccountKind::NonNegative, None);
+    h.open("shop", AccountKind::NonNegative, None);
+    h.transfer("bank", "wallet", "10.00");
+    let before = h.l.state_digest();
+    let ops = vec![batch_transfer("b1", "1.00", T0), batch_transfer("b2", "1.001", T0)];
+    let err = h.l.execute_batch(&ops).unwrap_err();
+    assert_eq!(err.index, 1);
+    assert_eq!(err.error.code(), ErrorCode::AmountPrecision);
+    assert_eq!(err.error.param(), "amount");
+    assert_eq!(h.l.state_digest(), before, "nothing in the batch ran");
+}
+
+#[test]
+fn batch_longer_than_its_limit_is_refused_whole() {
+    let mut h = H::new();
+    let ops: Vec<_> = (0..=BATCH_OPERATIONS_MAX)
+        .map(|i| batch_transfer(&format!("k{i}"), "1.00", T0))
+        .collect();
+    let before = h.l.state_digest();
+    let err = h.l.execute_batch(&ops).unwrap_err();
+    assert_eq!((err.error.code(), err.error.param()), (ErrorCode::LimitExceeded, "operations"));
+    assert_eq!(h.l.state_digest(), before);
+    assert!(h.l.execute_batch(&ops[..BATCH_OPERATIONS_MAX]).is_ok());
+}

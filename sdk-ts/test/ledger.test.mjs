@@ -1,0 +1,240 @@
+// The SDK's Ledger and LedgerStore: behaviour, argument errors naming the field, the batch API,
+// journal replay and tampering, snapshots, and persistence through FileStorage across "restarts".
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import {
+  CountersignRangeError,
+  CountersignTypeError,
+  FileStorage,
+  LEDGER_BATCH_OPERATIONS_MAX,
+  LEDGER_CODES,
+  Ledger,
+  LedgerStore,
+  MemoryStorage,
+  ledgerCodes,
+} from '@countersign/sdk';
+import { hex, throwsCode } from './helpers.mjs';
+
+const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const KEY = new Uint8Array(32).fill(7);
+
+let n = 0;
+const k = () => `key-${++n}`;
+
+/** bank (unrestricted) → wallet (nonNegative, 100.00 EUR), shop (nonNegative). */
+function funded() {
+  const ledger = Ledger.create();
+  for (const [accountId, kind] of [['bank', 'unrestricted'], ['wallet', 'nonNegative'], ['shop', 'nonNegative']]) {
+    assert.equal(ledger.openAccount({ idempotencyKey: k(), now: T0, accountId, currency: 'EUR', kind }).code, 'ACCOUNT_OPENED');
+  }
+  const t = ledger.transfer({ idempotencyKey: k(), now: T0, debitAccountId: 'bank', creditAccountId: 'wallet', amount: '100.00', currency: 'EUR' });
+  assert.equal(t.code, 'TRANSFERRED');
+  return ledger;
+}
+
+const hold = (holdId, amount, ttl = 600, now = T0) => ({
+  idempotencyKey: k(), now, holdId, debitAccountId: 'wallet', creditAccountId: 'shop', amount, currency: 'EUR', expiresAt: now + ttl,
+});
+
+test('the SDK code list is the core list, each described', () => {
+  const core = ledgerCodes();
+  assert.deepEqual(core.map((c) => c.code), [...LEDGER_CODES]);
+  for (const c of core) assert.ok(c.description.length > 10, c.code);
+});
+
+test('hold, partial post, final post: available and totals are exact decimal strings', () => {
+  const ledger = funded();
+  const h = ledger.hold(hold('h1', '80.00'));
+  assert.equal(h.code, 'HELD');
+  assert.deepEqual({ state: h.hold.state, pending: h.hold.pending }, { state: 'pending', pending: '80.00' });
+  assert.equal(ledger.account('wallet').available, '20.00');
+  assert.equal(ledger.account('wallet').balance, '100.00');
+  // A second hold beyond the available funds is refused with its code, and changes nothing.
+  const digest = hex(ledger.stateDigest());
+  assert.equal(ledger.hold(hold('h2', '20.01')).code, 'INSUFFICIENT_FUNDS');
+  assert.equal(ledger.account('wallet').available, '20.00');
+  assert.notEqual(hex(ledger.stateDigest()), digest, 'a rejection is journaled (answered again for the same key)');
+  const p = ledger.post({ idempotencyKey: k(), now: T0 + 60, holdId: 'h1', amount: '31.17', currency: 'EUR', final: true });
+  assert.equal(p.code, 'POSTED');
+  assert.deepEqual(
+    { state: p.hold.state, posted: p.hold.posted, released: p.hold.released, pending: p.hold.pending },
+    { state: 'posted', posted: '31.17', released: '48.83', pending: '0.00' },
+  );
+  const wallet = ledger.account('wallet');
+  assert.deepEqual({ balance: wallet.balance, available: wallet.available }, { balance: '68.83', available: '68.83' });
+  assert.equal(ledger.account('shop').balance, '31.17');
+  // Conservation: the balances sum to zero.
+  const total = ledger.accounts().reduce((sum, a) => sum + BigInt(a.balance.replace('.', '')), 0n);
+  assert.equal(total, 0n);
+  ledger.checkInvariants();
+});
+
+test('same idempotency key: same answer, done once; different request: IDEMPOTENCY_KEY_REUSED', () => {
+  const ledger = funded();
+  const request = { idempotencyKey: 'pay-1', now: T0, debitAccountId: 'wallet', creditAccountId: 'shop', amount: '10.00', currency: 'EUR' };
+  const first = ledger.transfer(request);
+  const again = ledger.transfer({ ...request, now: T0 + 5, amount: '10.0' });
+  assert.equal(first.code, 'TRANSFERRED');
+  assert.deepEqual({ ...again, repeated: false }, first);
+  assert.equal(again.repeated, true);
+  assert.equal(ledger.account('wallet').balance, '90.00');
+  assert.equal(ledger.transfer({ ...request, amount: '11.00' }).code, 'IDEMPOTENCY_KEY_REUSED');
+  assert.equal(ledger.account('wallet').balance, '90.00');
+});
+
+test('malformed requests throw typed errors naming the field, and change nothing', () => {
+  const ledger = funded();
+  const before = hex(ledger.stateDigest());
+  const base = { idempotencyKey: k(), now: T0, debitAccountId: 'wallet', creditAccountId: 'shop', amount: '1.00', currency: 'EUR' };
+  throwsCode(assert, () => ledger.transfer({ ...base, amount: 1.5 }), 'INVALID_TYPE', CountersignTypeError);
+  assert.throws(() => ledger.transfer({ ...base, amount: 1.5 }), { param: 'request.amount' });
+  assert.throws(() => ledger.transfer({ ...base, amount: '1.001' }), { code: 'AMOUNT_PRECISION', param: 'request.amount' });
+  assert.throws(() => ledger.transfer({ ...base, currency: 'XYZ' }), { code: 'CURRENCY_UNKNOWN', param: 'request.currency' });
+  assert.throws(() => ledger.transfer({ ...base, now: 1.5 }), { code: 'INVALID_ARGUMENT', param: 'request.now' });
+  assert.throws(() => ledger.transfer({ ...base, idempotencyKey: '' }), { code: 'INVALID_ARGUMENT', param: 'request.idempotencyKey' });
+  assert.throws(() => ledger.transfer({ ...base, amout: '1.00' }), (err) => err instanceof CountersignTypeError && err.param === 'request');
+  assert.throws(() => ledger.hold({ ...hold('x', '1.00'), expiresAt: 2 ** 60 }), { param: 'request.expiresAt' });
+  throwsCode(assert, () => ledger.execute({ op: 'steal', request: base }), 'INVALID_TYPE', CountersignTypeError);
+  assert.equal(hex(ledger.stateDigest()), before);
+});
+
+test('executeBatch: each operation answered on its own; a malformed one runs nothing and is named', () => {
+  const ledger = funded();
+  const twin = ledger.copy();
+  const op = (amount) => ({ op: 'transfer', request: { idempotencyKey: k(), now: T0, debitAccountId: 'wallet', creditAccountId: 'shop', amount, currency: 'EUR' } });
+  const ops = [op('60.00'), op('50.00'), op('40.00')];
+  const outcomes = ledger.executeBatch(ops);
+  assert.deepEqual(outcomes.map((o) => o.code), ['TRANSFERRED', 'INSUFFICIENT_FUNDS', 'TRANSFERRED']);
+  for (const o of ops) twin.execute(o);
+  assert.equal(hex(ledger.stateDigest()), hex(twin.stateDigest()), 'a batch equals one call per operation');
+  const before = hex(ledger.stateDigest());
+  assert.throws(() => ledger.executeBatch([op('1.00'), op('1.001')]), { code: 'AMOUNT_PRECISION', param: 'operations[1].amount' });
+  assert.throws(() => ledger.executeBatch([op('1.00'), { op: 'transfer', request: { ...op('1').request, now: 'later' } }]), {
+    code: 'INVALID_TYPE',
+    param: 'operations[1].request.now',
+  });
+  const tooMany = Array.from({ length: LEDGER_BATCH_OPERATIONS_MAX + 1 }, () => op('0.01'));
+  throwsCode(assert, () => ledger.executeBatch(tooMany), 'LIMIT_EXCEEDED', CountersignRangeError);
+  assert.equal(hex(ledger.stateDigest()), before, 'nothing ran');
+});
+
+test('journal: replay rebuilds the same state; a tampered entry is refused', () => {
+  const ledger = funded();
+  ledger.hold(hold('h', '30.00'));
+  ledger.increment({ idempotencyKey: k(), now: T0 + 1, holdId: 'h', amount: '5.00', currency: 'EUR' });
+  ledger.extend({ idempotencyKey: k(), now: T0 + 2, holdId: 'h', expiresAt: T0 + 3600 });
+  ledger.post({ idempotencyKey: k(), now: T0 + 3, holdId: 'h' });
+  const entries = ledger.journal();
+  assert.equal(entries.length, ledger.head().seq);
+  const replayed = Ledger.replay(entries);
+  assert.equal(hex(replayed.stateDigest()), hex(ledger.stateDigest()));
+  assert.deepEqual(replayed.head(), ledger.head());
+  const tampered = entries.map((e) => Uint8Array.from(e));
+  tampered[3][tampered[3].length - 40] ^= 1; // inside the previous-hash field
+  assert.throws(() => Ledger.replay(tampered), (err) => ['JOURNAL_INVALID', 'JOURNAL_MISMATCH'].includes(err.code));
+  assert.throws(() => Ledger.replay([entries[1]]), { code: 'JOURNAL_INVALID' });
+  throwsCode(assert, () => Ledger.replay(['x']), 'INVALID_TYPE', CountersignTypeError);
+});
+
+test('snapshot: restore is identical; a wrong key or a flipped bit is SNAPSHOT_INVALID', () => {
+  const ledger = funded();
+  ledger.hold(hold('h', '12.34'));
+  const bytes = ledger.snapshot(KEY);
+  const restored = Ledger.restore(bytes, KEY);
+  assert.equal(hex(restored.stateDigest()), hex(ledger.stateDigest()));
+  assert.equal(restored.holdView('h').pending, '12.34');
+  assert.throws(() => Ledger.restore(bytes, new Uint8Array(32)), { code: 'SNAPSHOT_INVALID' });
+  const flipped = Uint8Array.from(bytes);
+  flipped[20] ^= 1;
+  assert.throws(() => Ledger.restore(flipped, KEY), { code: 'SNAPSHOT_INVALID' });
+});
+
+test('expiry: expireDue releases overdue holds and lists them', () => {
+  const ledger = funded();
+  ledger.hold(hold('a', '10.00', 60));
+  ledger.hold(hold('b', '10.00', 120));
+  const out = ledger.expireDue({ idempotencyKey: k(), now: T0 + 90 });
+  assert.equal(out.code, 'DUE_HOLDS_EXPIRED');
+  assert.deepEqual(out.expired, ['a']);
+  assert.equal(ledger.holdView('a').state, 'expired');
+  assert.equal(ledger.account('wallet').available, '90.00');
+  assert.equal(ledger.post({ idempotencyKey: k(), now: T0 + 130, holdId: 'b' }).code, 'HOLD_EXPIRED');
+  assert.equal(ledger.clock, T0 + 130);
+});
+
+function tempDir() {
+  return mkdtempSync(path.join(tmpdir(), 'countersign-ledger-'));
+}
+
+test('LedgerStore over FileStorage: commit, reload after a "restart", snapshots, log records packing', async () => {
+  const dir = tempDir();
+  try {
+    const store = new LedgerStore(new FileStorage(dir), KEY, { name: 'wallets', snapshotEvery: 50 });
+    const ledger = await store.load();
+    assert.equal(ledger.head().seq, 0);
+    ledger.executeBatch([
+      { op: 'openAccount', request: { idempotencyKey: 'o1', now: T0, accountId: 'bank', currency: 'EUR', kind: 'unrestricted' } },
+      { op: 'openAccount', request: { idempotencyKey: 'o2', now: T0, accountId: 'wallet', currency: 'EUR', kind: 'nonNegative' } },
+      { op: 'openAccount', request: { idempotencyKey: 'o3', now: T0, accountId: 'shop', currency: 'EUR', kind: 'nonNegative' } },
+    ]);
+    ledger.transfer({ idempotencyKey: 't1', now: T0, debitAccountId: 'bank', creditAccountId: 'wallet', amount: '1000.00', currency: 'EUR' });
+    assert.equal(await store.commit(ledger), true);
+    // 120 hold + post pairs: more than one log record per commit, and two snapshots.
+    for (let i = 0; i < 120; i++) {
+      ledger.hold(hold(`h${i}`, '5.00', 600, T0 + i));
+      ledger.post({ idempotencyKey: k(), now: T0 + i, holdId: `h${i}`, amount: '1.25', currency: 'EUR', final: true });
+    }
+    assert.equal(await store.commit(ledger), true);
+    assert.equal(ledger.counts().journalRetained, 0);
+    assert.equal(store.persistedSeq, 244);
+    // A new process: a fresh store over the same directory.
+    const again = await new LedgerStore(new FileStorage(dir), KEY, { name: 'wallets' }).load();
+    assert.equal(hex(again.stateDigest()), hex(ledger.stateDigest()));
+    assert.deepEqual(again.head(), ledger.head());
+    assert.equal(again.account('wallet').balance, '850.00');
+    // The snapshot is used: it exists, and loading with the wrong key fails on it.
+    await assert.rejects(new LedgerStore(new FileStorage(dir), new Uint8Array(32), { name: 'wallets' }).load(), { code: 'SNAPSHOT_INVALID' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('LedgerStore: a second writer gets false and writes nothing; the first stays consistent', async () => {
+  const storage = new MemoryStorage();
+  const a = new LedgerStore(storage, KEY);
+  const b = new LedgerStore(storage, KEY);
+  const la = await a.load();
+  const lb = await b.load();
+  la.openAccount({ idempotencyKey: 'a1', now: T0, accountId: 'x', currency: 'EUR', kind: 'unrestricted' });
+  lb.openAccount({ idempotencyKey: 'b1', now: T0, accountId: 'y', currency: 'EUR', kind: 'unrestricted' });
+  assert.equal(await a.commit(la), true);
+  assert.equal(await b.commit(lb), false, 'b loaded before a committed');
+  const loaded = await new LedgerStore(storage, KEY).load();
+  assert.deepEqual(loaded.accounts().map((acc) => acc.accountId), ['x']);
+  // b reloads and retries: now it wins.
+  const lb2 = await b.load();
+  lb2.openAccount({ idempotencyKey: 'b1', now: T0, accountId: 'y', currency: 'EUR', kind: 'unrestricted' });
+  assert.equal(await b.commit(lb2), true);
+  assert.deepEqual((await new LedgerStore(storage, KEY).load()).accounts().map((acc) => acc.accountId), ['x', 'y']);
+});
+
+test('LedgerStore: a corrupted log record is refused on load, never half-applied', async () => {
+  const storage = new MemoryStorage();
+  const store = new LedgerStore(storage, KEY, { name: 'c' });
+  const ledger = await store.load();
+  ledger.openAccount({ idempotencyKey: 'o', now: T0, accountId: 'x', currency: 'EUR', kind: 'unrestricted' });
+  await store.commit(ledger);
+  // Append a record by hand that claims to continue the journal but is garbage.
+  const bogus = new Uint8Array(12 + 4 + 3);
+  const view = new DataView(bogus.buffer);
+  view.setBigUint64(0, 2n);
+  view.setUint32(8, 1);
+  view.setUint32(12, 3);
+  await storage.append('ledger/c/journal', bogus);
+  await assert.rejects(new LedgerStore(storage, KEY, { name: 'c' }).load(), { code: 'JOURNAL_INVALID' });
+  await storage.append('ledger/c/journal', new Uint8Array(5));
+  await assert.rejects(new LedgerStore(storage, KEY, { name: 'c' }).load(), (err) => ['STORAGE_CORRUPT', 'JOURNAL_INVALID'].includes(err.code));
+});
