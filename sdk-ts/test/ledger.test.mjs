@@ -238,3 +238,35 @@ test('LedgerStore: a corrupted log record is refused on load, never half-applied
   await storage.append('ledger/c/journal', new Uint8Array(5));
   await assert.rejects(new LedgerStore(storage, KEY, { name: 'c' }).load(), (err) => ['STORAGE_CORRUPT', 'JOURNAL_INVALID'].includes(err.code));
 });
+
+test('the README ledger example runs as written and prints what it says', async () => {
+  const { readFileSync } = await import('node:fs');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Ledger'));
+  const start = section.indexOf('```js\n') + 6;
+  const code = section.slice(start, section.indexOf('\n```', start));
+  assert.ok(code.includes('store.commit(ledger)'));
+  const dir = tempDir();
+  const logged = [];
+  try {
+    const body = code
+      .replace(/^import .*$/m, '')
+      .replace("new FileStorage('./state')", 'new FileStorage(dir)')
+      .replace(/console\.log\(/g, 'log(');
+    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+    await new AsyncFunction('LedgerStore', 'FileStorage', 'snapshotKey', 'dir', 'log', body)(
+      LedgerStore, FileStorage, KEY, dir, (value) => logged.push(value),
+    );
+    assert.deepEqual(logged, ['48.83']);
+    const reloaded = await new LedgerStore(new FileStorage(dir), KEY, { name: 'wallets' }).load();
+    assert.equal(reloaded.account('station').balance, '31.17', 'the commit in the example is durable');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('README documents every ledger outcome code', async () => {
+  const { readFileSync } = await import('node:fs');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  for (const { code } of ledgerCodes()) assert.ok(readme.includes('| `' + code + '` |'), `README lists ${code}`);
+});
