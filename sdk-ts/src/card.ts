@@ -10,6 +10,7 @@
 import { expectKeyAlgorithm, type KeyAlgorithm, type KeyPair, generateKeyPair } from './crypto.js';
 import { sealEnvelope } from './envelope.js';
 import { CountersignRangeError, fromWasmError } from './errors.js';
+import { checkAlive, currentGeneration } from './instance.js';
 import { wasm } from './loader.js';
 import { loadTimeZone, UTC_TIME_ZONE } from './tz.js';
 import type { StorageAdapter } from './storage/types.js';
@@ -407,9 +408,17 @@ async function loadZones(handle: Handle, names: readonly string[]): Promise<void
  */
 export class Card {
   #handle: Handle;
+  /** The instance generation the handle lives in (see instance.ts). */
+  readonly #generation = currentGeneration();
 
   private constructor(handle: Handle) {
     this.#handle = handle;
+  }
+
+  /** The handle, refusing with WASM_TRAP once its instance trapped. */
+  get #live(): Handle {
+    checkAlive(this.#generation, 'card');
+    return this.#handle;
   }
 
   /** A new, unprovisioned card that trusts `issuerKey`. */
@@ -432,34 +441,34 @@ export class Card {
   async applyConfig(envelope: Uint8Array, now: number): Promise<UpdateOutcome> {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    await loadZones(this.#handle, wasm().cardConfigTimeZones(envelope));
-    return call<UpdateOutcome>(() => this.#handle.applyConfig(envelope, BigInt(at)));
+    await loadZones(this.#live, wasm().cardConfigTimeZones(envelope));
+    return call<UpdateOutcome>(() => this.#live.applyConfig(envelope, BigInt(at)));
   }
 
   /** Applies a `card.command` envelope signed by a companion app. */
   applyCommand(envelope: Uint8Array, now: number): UpdateOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return call<UpdateOutcome>(() => this.#handle.applyCommand(envelope, BigInt(at)));
+    return call<UpdateOutcome>(() => this.#live.applyCommand(envelope, BigInt(at)));
   }
 
   /** Applies a `card.online-result` envelope signed by the issuer. */
   applyOnlineResult(envelope: Uint8Array, now: number): UpdateOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return call<UpdateOutcome>(() => this.#handle.applyOnlineResult(envelope, BigInt(at)));
+    return call<UpdateOutcome>(() => this.#live.applyOnlineResult(envelope, BigInt(at)));
   }
 
   /** Decides a POS authorisation and records it atomically. A repeated id returns the same answer. */
   authorise(request: AuthorisationRequest): AuthorisationResult {
     const checked = authorisationRequest(request);
-    return callWithRequest<AuthorisationResult>(() => this.#handle.authorise(checked));
+    return callWithRequest<AuthorisationResult>(() => this.#live.authorise(checked));
   }
 
   /** The same decision as `authorise`, without recording anything. */
   preview(request: AuthorisationRequest): AuthorisationResult {
     const checked = authorisationRequest(request);
-    return callWithRequest<AuthorisationResult>(() => this.#handle.preview(checked));
+    return callWithRequest<AuthorisationResult>(() => this.#live.preview(checked));
   }
 
   reverse(request: { transactionId: string; time: number }): TransactionOutcome {
@@ -468,53 +477,53 @@ export class Card {
       transactionId: expectString(r.transactionId, 'request.transactionId'),
       time: expectTime(r.time, 'request.time'),
     };
-    return callWithRequest<TransactionOutcome>(() => this.#handle.reverse(checked));
+    return callWithRequest<TransactionOutcome>(() => this.#live.reverse(checked));
   }
 
   capture(request: SettlementRequest): TransactionOutcome {
     const checked = settlementRequest(request);
-    return callWithRequest<TransactionOutcome>(() => this.#handle.capture(checked));
+    return callWithRequest<TransactionOutcome>(() => this.#live.capture(checked));
   }
 
   refund(request: SettlementRequest): TransactionOutcome {
     const checked = settlementRequest(request);
-    return callWithRequest<TransactionOutcome>(() => this.#handle.refund(checked));
+    return callWithRequest<TransactionOutcome>(() => this.#live.refund(checked));
   }
 
   /** Status, counters and every limit's `{limit, used, remaining, resetsAt}` at `now`. */
   view(now: number): CardView {
     const at = expectTime(now, 'now');
-    return call<CardView>(() => this.#handle.view(BigInt(at)));
+    return call<CardView>(() => this.#live.view(BigInt(at)));
   }
 
   freshness(): Freshness {
-    return call<Freshness>(() => this.#handle.freshness());
+    return call<Freshness>(() => this.#live.freshness());
   }
 
   /** Whether this card's state is older than `seen` (any monotonic counter lower: a rollback). */
   isOlderThan(seen: Freshness): boolean {
     expectObject(seen, 'seen');
-    return call<boolean>(() => this.#handle.isOlderThan(seen));
+    return call<boolean>(() => this.#live.isOlderThan(seen));
   }
 
   /** Versioned, HMAC-SHA256-authenticated state bytes. */
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return call<Uint8Array>(() => this.#handle.snapshot(snapshotKey));
+    return call<Uint8Array>(() => this.#live.snapshot(snapshotKey));
   }
 
   /** An independent copy (e.g. for the app's preview). */
   copy(): Card {
-    return new Card(this.#handle.copy());
+    return new Card(this.#live.copy());
   }
 
   get cardId(): string {
-    return this.#handle.cardId();
+    return this.#live.cardId();
   }
 
   /** Releases the wasm memory now. */
   free(): void {
-    this.#handle.free();
+    if (this.#generation === currentGeneration()) this.#handle.free();
   }
 
   [Symbol.dispose](): void {

@@ -8,6 +8,8 @@
  * `instanceof TypeError` / `instanceof RangeError` still work as usual.
  */
 
+import { noteTrap } from './instance.js';
+
 /** Every error code, in the core's order. A test checks this list against the wasm build. */
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -112,9 +114,10 @@ function isErrorCode(value: unknown): value is ErrorCode {
 /** @internal Converts whatever the wasm module threw into the SDK's error classes. */
 export function fromWasmError(thrown: unknown): Error {
   if (thrown instanceof WebAssembly.RuntimeError) {
+    noteTrap();
     return new CountersignError(
       'WASM_TRAP',
-      `countersign: the WebAssembly instance trapped (${thrown.message}); please report this`,
+      `countersign: the WebAssembly instance trapped (${thrown.message}); please report this. \`await init()\` starts a fresh instance; load your state again from its store`,
     );
   }
   if (typeof thrown === 'object' && thrown !== null) {

@@ -9,6 +9,7 @@
  * requests (naming the field, e.g. `request.amount`) and failures.
  */
 import { CountersignError, CountersignRangeError, CountersignTypeError, fromWasmError } from './errors.js';
+import { checkAlive, currentGeneration } from './instance.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBoolean, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
@@ -251,9 +252,17 @@ export function ledgerCodes(): { code: LedgerCode; description: string }[] {
  */
 export class Ledger {
   #handle: Handle;
+  /** The instance generation the handle lives in (see instance.ts). */
+  readonly #generation = currentGeneration();
 
   private constructor(handle: Handle) {
     this.#handle = handle;
+  }
+
+  /** The handle, refusing with WASM_TRAP once its instance trapped. */
+  get #live(): Handle {
+    checkAlive(this.#generation, 'ledger');
+    return this.#handle;
   }
 
   /** An empty ledger. */
@@ -308,7 +317,7 @@ export class Ledger {
   /** Any operation `{ op, request }`. */
   execute(operation: LedgerOperation): LedgerOutcome {
     expectOperation(operation, 'operation');
-    return callWithRequest<LedgerOutcome>(() => this.#handle.execute(operation), 'operation.request');
+    return callWithRequest<LedgerOutcome>(() => this.#live.execute(operation), 'operation.request');
   }
 
   /**
@@ -327,80 +336,80 @@ export class Ledger {
       });
     }
     list.forEach((operation, i) => expectOperation(operation, `operations[${i}]`));
-    return call<LedgerOutcome[]>(() => this.#handle.executeBatch(list as unknown[]));
+    return call<LedgerOutcome[]>(() => this.#live.executeBatch(list as unknown[]));
   }
 
   #run(op: LedgerOperation['op'], request: object): LedgerOutcome {
     expectRequest(op, request, 'request');
-    return callWithRequest<LedgerOutcome>(() => this.#handle.execute({ op, request }), 'request');
+    return callWithRequest<LedgerOutcome>(() => this.#live.execute({ op, request }), 'request');
   }
 
   /** The account, or undefined. */
   account(accountId: string): AccountView | undefined {
     expectString(accountId, 'accountId');
-    return call<AccountView | undefined>(() => this.#handle.account(accountId));
+    return call<AccountView | undefined>(() => this.#live.account(accountId));
   }
   accounts(): AccountView[] {
-    return call<AccountView[]>(() => this.#handle.accounts());
+    return call<AccountView[]>(() => this.#live.accounts());
   }
   /** A pending or retained resolved hold, or undefined. */
   holdView(holdId: string): HoldView | undefined {
     expectString(holdId, 'holdId');
-    return call<HoldView | undefined>(() => this.#handle.holdView(holdId));
+    return call<HoldView | undefined>(() => this.#live.holdView(holdId));
   }
   pendingHolds(): HoldView[] {
-    return call<HoldView[]>(() => this.#handle.pendingHolds());
+    return call<HoldView[]>(() => this.#live.pendingHolds());
   }
   /** The latest effective time seen (Unix seconds): operations run at max(now, clock). */
   get clock(): number {
-    return this.#handle.clock();
+    return this.#live.clock();
   }
   head(): JournalHead {
-    return call<JournalHead>(() => this.#handle.head());
+    return call<JournalHead>(() => this.#live.head());
   }
   counts(): LedgerCounts {
-    return call<LedgerCounts>(() => this.#handle.counts());
+    return call<LedgerCounts>(() => this.#live.counts());
   }
 
   /** Journal entries not yet truncated (persist them, then `truncateJournal`). */
   journal(): Uint8Array[] {
-    return this.#handle.journal() as Uint8Array[];
+    return this.#live.journal() as Uint8Array[];
   }
   /** Retained entries with seq > `afterSeq`. */
   journalAfter(afterSeq: number): Uint8Array[] {
     expectInteger(afterSeq, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);
-    return this.#handle.journalAfter(afterSeq) as Uint8Array[];
+    return this.#live.journalAfter(afterSeq) as Uint8Array[];
   }
   truncateJournal(throughSeq: number): void {
     expectInteger(throughSeq, 'throughSeq', 0, Number.MAX_SAFE_INTEGER);
-    call(() => this.#handle.truncateJournal(throughSeq));
+    call(() => this.#live.truncateJournal(throughSeq));
   }
   /** Applies entries continuing this ledger's head, all or nothing (JOURNAL_INVALID / JOURNAL_MISMATCH). */
   applyJournal(entries: readonly Uint8Array[]): void {
     const list = expectEntries(entries);
-    call(() => this.#handle.applyJournal(list));
+    call(() => this.#live.applyJournal(list));
   }
 
   /** Authenticated snapshot bytes (HMAC-SHA256 with a 32-byte key); the journal is not included. */
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return call<Uint8Array>(() => this.#handle.snapshot(snapshotKey));
+    return call<Uint8Array>(() => this.#live.snapshot(snapshotKey));
   }
   /** SHA-256 of the state: equal digests, equal ledgers. */
   stateDigest(): Uint8Array {
-    return this.#handle.stateDigest();
+    return this.#live.stateDigest();
   }
   /** Checks every invariant over the whole state (throws INTERNAL naming the broken one). */
   checkInvariants(): void {
-    call(() => this.#handle.checkInvariants());
+    call(() => this.#live.checkInvariants());
   }
   /** An independent copy. */
   copy(): Ledger {
-    return new Ledger(this.#handle.copy());
+    return new Ledger(this.#live.copy());
   }
   /** Releases the wasm memory now; the ledger is unusable afterwards. */
   free(): void {
-    this.#handle.free();
+    if (this.#generation === currentGeneration()) this.#handle.free();
   }
   /** `using ledger = Ledger.create()` frees it at the end of the scope. */
   [Symbol.dispose](): void {

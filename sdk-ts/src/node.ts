@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 import { initSync } from '../wasm/countersign_wasm.js';
 import { markReady } from './loader.js';
 
-initSync({ module: readFileSync(new URL('../wasm/countersign_wasm_bg.wasm', import.meta.url)) });
-markReady();
+// Compiled once and kept: after a trap, `init()` instantiates it again (see loader.ts).
+const compiled = new WebAssembly.Module(readFileSync(new URL('../wasm/countersign_wasm_bg.wasm', import.meta.url)));
+initSync({ module: compiled });
+markReady(compiled);
 
 export * from './api.js';
 export {

@@ -333,6 +333,14 @@ pub fn envelope_open(
     Ok(result.into())
 }
 
+/// Traps the instance on purpose (`unreachable`), for the SDK's recovery tests: the only way to
+/// reach the "after a trap" path without a bug. It harms nothing but its own instance, which the
+/// SDK then stops using until `init()` starts a fresh one.
+#[wasm_bindgen(js_name = __trapForTests)]
+pub fn trap_for_tests() {
+    std::process::abort()
+}
+
 // ---------------------------------------------------------------------------------------------
 // structured values (serde <-> JS objects)
 
