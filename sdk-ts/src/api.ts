@@ -15,6 +15,7 @@ export {
   constantTimeEqual,
   ed25519PublicKey,
   generateKeyPair,
+  hmacSha256,
   keyPairFromSecret,
   normalizeSecp256k1Signature,
   secp256k1PublicKey,

@@ -41,6 +41,13 @@ export function sha256(data: Uint8Array): Uint8Array {
   return wasm().sha256(data);
 }
 
+/** HMAC-SHA256 (RFC 2104) of `message` under `key` (any length; 32 random bytes is usual). */
+export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
+  expectBytes(key, 'key');
+  expectBytes(message, 'message');
+  return wasm().hmacSha256(key, message);
+}
+
 /** Constant-time equality of two byte strings (false when lengths differ). */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   expectBytes(a, 'a');

@@ -10,6 +10,7 @@
  */
 import { CountersignError, CountersignRangeError, CountersignTypeError, fromWasmError } from './errors.js';
 import { checkAlive, currentGeneration } from './instance.js';
+import { constantTimeEqual, hmacSha256 } from './crypto.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBoolean, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
@@ -446,14 +447,18 @@ export interface LedgerStoreOptions {
  *
  * - `ledger/<name>/journal` (log): records of up to {@link LEDGER_LOG_RECORD_ENTRIES_MAX}
  *   journal entries each — header `firstSeq` (u64 BE) + `count` (u32 BE), then each entry as
- *   u32 BE length + bytes;
+ *   u32 BE length + bytes, then a 32-byte HMAC-SHA256 tag over the ledger's name and all of the
+ *   above, under a key derived from the snapshot key. The entries' SHA-256 chain alone would not
+ *   do: anyone able to write the storage could compute a chain of forged transfers;
  * - `ledger/<name>/snapshot` (key): u64 BE = the last log record the snapshot covers, then
  *   `Ledger.snapshot()` bytes;
  * - `ledger/<name>/writer` (key): compare-and-swap claim written before every append, so two
  *   writers (tabs, processes) can never interleave their entries: the second gets `false`.
  *
  * `load()` restores the snapshot and re-applies the entries logged after it; the core checks
- * the hash chain and that each entry re-executes to exactly its recorded result.
+ * the hash chain and that each entry re-executes to exactly its recorded result. A store also
+ * refuses to load a ledger older than one it has already loaded or committed (a rollback of the
+ * storage); across processes that needs a trusted counter, which storage alone cannot give.
  */
 export class LedgerStore {
   readonly #storage: StorageAdapter;
@@ -466,6 +471,10 @@ export class LedgerStore {
   #persistedSeq = 0;
   #snapshotSeq = 0;
   #logRecords = 0;
+  /** Highest journal seq this store has loaded or committed (rollback detection). */
+  #highestSeq = 0;
+  /** HMAC key of the log records, derived from the snapshot key (one key, one purpose). */
+  readonly #logKey: Uint8Array;
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options: LedgerStoreOptions = {}) {
     if (typeof storage !== 'object' || storage === null) throw typeError('storage', 'a StorageAdapter', storage);
@@ -473,6 +482,7 @@ export class LedgerStore {
     this.#snapshotKey = expectBytes(snapshotKey, 'snapshotKey');
     const opts = expectObject(options, 'options');
     this.#name = opts.name === undefined ? 'main' : expectString(opts.name, 'options.name');
+    this.#logKey = hmacSha256(this.#snapshotKey, new TextEncoder().encode('countersign/ledger-store/log-key/v1'));
     this.#snapshotEvery =
       opts.snapshotEvery === undefined
         ? LEDGER_SNAPSHOT_EVERY_DEFAULT
@@ -508,7 +518,7 @@ export class LedgerStore {
       const head = ledger.head().seq;
       for (const { seq, record } of records) {
         logAfter = seq;
-        for (const [entrySeq, entry] of unpackRecord(record)) if (entrySeq > head) entries.push(entry);
+        for (const [entrySeq, entry] of unpackRecord(this.#openRecord(record, seq))) if (entrySeq > head) entries.push(entry);
       }
       try {
         ledger.applyJournal(entries);
@@ -519,6 +529,15 @@ export class LedgerStore {
     }
     this.#logRecords = logAfter;
     this.#persistedSeq = ledger.head().seq;
+    if (this.#persistedSeq < this.#highestSeq) {
+      ledger.free();
+      throw new CountersignRangeError(
+        'SNAPSHOT_INVALID',
+        `countersign: storage: the stored ledger ends at seq ${this.#persistedSeq}, older than seq ${this.#highestSeq} already seen (rollback)`,
+        'storage',
+      );
+    }
+    this.#highestSeq = this.#persistedSeq;
     return ledger;
   }
 
@@ -538,11 +557,12 @@ export class LedgerStore {
     this.#writerVersion = claim.version;
     for (let i = 0; i < entries.length; i += LEDGER_LOG_RECORD_ENTRIES_MAX) {
       const chunk = entries.slice(i, i + LEDGER_LOG_RECORD_ENTRIES_MAX);
-      const logSeq = await this.#storage.append(`${this.#prefix}journal`, packRecord(this.#persistedSeq + i + 1, chunk));
+      const logSeq = await this.#storage.append(`${this.#prefix}journal`, this.#sealRecord(packRecord(this.#persistedSeq + i + 1, chunk)));
       if (logSeq !== this.#logRecords + 1) throw corrupt(`the journal log is out of step (record ${logSeq}, expected ${this.#logRecords + 1})`);
       this.#logRecords = logSeq;
     }
     this.#persistedSeq = lastSeq;
+    this.#highestSeq = lastSeq;
     ledger.truncateJournal(lastSeq);
     if (lastSeq - this.#snapshotSeq >= this.#snapshotEvery) await this.snapshot(ledger);
     return true;
@@ -563,6 +583,33 @@ export class LedgerStore {
       this.#snapshotVersion = result.version;
       this.#snapshotSeq = this.#persistedSeq;
     }
+  }
+
+  /** `record` + HMAC(logKey, name ‖ record). */
+  #sealRecord(record: Uint8Array): Uint8Array {
+    const out = new Uint8Array(record.length + 32);
+    out.set(record, 0);
+    out.set(this.#tag(record), record.length);
+    return out;
+  }
+
+  /** The record without its tag; STORAGE_CORRUPT when the tag does not match. */
+  #openRecord(sealed: Uint8Array, logSeq: number): Uint8Array {
+    if (sealed.length < 32) throw corrupt(`journal log record ${logSeq} is too short`);
+    const record = sealed.subarray(0, sealed.length - 32);
+    if (!constantTimeEqual(this.#tag(record), sealed.subarray(sealed.length - 32))) {
+      throw corrupt(`journal log record ${logSeq} fails its authentication (tampered with, or written under another key or ledger name)`);
+    }
+    return record;
+  }
+
+  #tag(record: Uint8Array): Uint8Array {
+    const name = new TextEncoder().encode(this.#name);
+    const message = new Uint8Array(2 + name.length + record.length);
+    new DataView(message.buffer).setUint16(0, name.length);
+    message.set(name, 2);
+    message.set(record, 2 + name.length);
+    return hmacSha256(this.#logKey, message);
   }
 
   /** The last seq persisted by this store. */

@@ -1,11 +1,12 @@
 // Signatures through the SDK, cross-checked against independent implementations in the same
 // process: @noble/curves (pure JS) and Node's native crypto (OpenSSL).
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, createHash } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import {
+  hmacSha256,
   CountersignError,
   constantTimeEqual,
   ed25519PublicKey,
@@ -33,6 +34,21 @@ test('RFC 8032 test 1: Ed25519 public key and signature', () => {
     'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
   );
   assert.equal(verifyEd25519(publicKey, new Uint8Array(0), signature), true);
+});
+
+test('HMAC-SHA256: RFC 4231 test cases 1, 2 and 6 (key longer than a block); node:crypto on random input', () => {
+  const cases = [
+    ['0b'.repeat(20), '4869205468657265', 'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7'],
+    ['4a656665', '7768617420646f2079612077616e7420666f72206e6f7468696e673f', '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843'],
+    ['aa'.repeat(131), Buffer.from('Test Using Larger Than Block-Size Key - Hash Key First').toString('hex'), '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54'],
+  ];
+  for (const [key, data, mac] of cases) assert.equal(hex(hmacSha256(unhex(key), unhex(data))), mac);
+  for (let n = 0; n < 20; n++) {
+    const key = crypto.getRandomValues(new Uint8Array(n * 7));
+    const data = crypto.getRandomValues(new Uint8Array(n * 13));
+    assert.equal(hex(hmacSha256(key, data)), createHmac('sha256', key).update(data).digest('hex'));
+  }
+  throwsCode(assert, () => hmacSha256('key', new Uint8Array(1)), 'INVALID_TYPE');
 });
 
 test('SHA-256 matches node:crypto', () => {

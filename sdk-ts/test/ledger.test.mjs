@@ -221,22 +221,63 @@ test('LedgerStore: a second writer gets false and writes nothing; the first stay
   assert.deepEqual((await new LedgerStore(storage, KEY).load()).accounts().map((acc) => acc.accountId), ['x', 'y']);
 });
 
-test('LedgerStore: a corrupted log record is refused on load, never half-applied', async () => {
+test('LedgerStore: a garbage log record is refused on load (authentication), nothing applied', async () => {
   const storage = new MemoryStorage();
   const store = new LedgerStore(storage, KEY, { name: 'c' });
   const ledger = await store.load();
   ledger.openAccount({ idempotencyKey: 'o', now: T0, accountId: 'x', currency: 'EUR', kind: 'unrestricted' });
   await store.commit(ledger);
-  // Append a record by hand that claims to continue the journal but is garbage.
-  const bogus = new Uint8Array(12 + 4 + 3);
-  const view = new DataView(bogus.buffer);
-  view.setBigUint64(0, 2n);
-  view.setUint32(8, 1);
-  view.setUint32(12, 3);
-  await storage.append('ledger/c/journal', bogus);
-  await assert.rejects(new LedgerStore(storage, KEY, { name: 'c' }).load(), { code: 'JOURNAL_INVALID' });
-  await storage.append('ledger/c/journal', new Uint8Array(5));
-  await assert.rejects(new LedgerStore(storage, KEY, { name: 'c' }).load(), (err) => ['STORAGE_CORRUPT', 'JOURNAL_INVALID'].includes(err.code));
+  await storage.append('ledger/c/journal', new Uint8Array(60));
+  await assert.rejects(new LedgerStore(storage, KEY, { name: 'c' }).load(), { code: 'STORAGE_CORRUPT', param: 'storage' });
+});
+
+test('LedgerStore: a chain-valid record forged from another ledger is refused (records are MACed, not just hashed)', async () => {
+  // Two ledgers with identical histories have identical journals: a record of one continues
+  // the other's hash chain exactly, so only the per-ledger HMAC can tell it does not belong.
+  const storage = new MemoryStorage();
+  const stores = { a: new LedgerStore(storage, KEY, { name: 'a' }), b: new LedgerStore(storage, KEY, { name: 'b' }) };
+  const ledgers = { a: await stores.a.load(), b: await stores.b.load() };
+  for (const side of ['a', 'b']) {
+    ledgers[side].executeBatch([
+      { op: 'openAccount', request: { idempotencyKey: 'o1', now: T0, accountId: 'bank', currency: 'EUR', kind: 'unrestricted' } },
+      { op: 'openAccount', request: { idempotencyKey: 'o2', now: T0, accountId: 'mallory', currency: 'EUR', kind: 'nonNegative' } },
+    ]);
+    assert.equal(await stores[side].commit(ledgers[side]), true);
+  }
+  ledgers.a.transfer({ idempotencyKey: 't', now: T0, debitAccountId: 'bank', creditAccountId: 'mallory', amount: '1000.00', currency: 'EUR' });
+  await stores.a.commit(ledgers.a);
+  const [stolen] = await storage.readLog('ledger/a/journal', { after: 1 });
+  // The core alone would accept it: the entry chains onto b's head and re-executes identically.
+  const entry = stolen.record.subarray(16, stolen.record.length - 32);
+  const probe = await new LedgerStore(storage, KEY, { name: 'b' }).load();
+  probe.applyJournal([entry]);
+  assert.equal(probe.account('mallory').balance, '1000.00', 'chain-valid: only the MAC can refuse it');
+  await storage.append('ledger/b/journal', stolen.record);
+  await assert.rejects(new LedgerStore(storage, KEY, { name: 'b' }).load(), { code: 'STORAGE_CORRUPT' });
+});
+
+test('LedgerStore: loading an older state than one already seen is refused (rollback)', async () => {
+  const storage = new MemoryStorage();
+  let hideAfter = Infinity;
+  // An adapter whose log "forgets" its latest records, as a restored backup would.
+  const rolledBack = {
+    get: (key) => storage.get(key),
+    put: (key, value, version) => storage.put(key, value, version),
+    append: (log, record) => storage.append(log, record),
+    list: (prefix, options) => storage.list(prefix, options),
+    close: () => storage.close(),
+    readLog: async (log, options) => (await storage.readLog(log, options)).filter((r) => r.seq <= hideAfter),
+  };
+  const store = new LedgerStore(rolledBack, KEY);
+  const ledger = await store.load();
+  ledger.openAccount({ idempotencyKey: 'o1', now: T0, accountId: 'x', currency: 'EUR', kind: 'unrestricted' });
+  await store.commit(ledger);
+  ledger.openAccount({ idempotencyKey: 'o2', now: T0, accountId: 'y', currency: 'EUR', kind: 'unrestricted' });
+  await store.commit(ledger);
+  hideAfter = 1;
+  await assert.rejects(store.load(), { code: 'SNAPSHOT_INVALID', param: 'storage' });
+  hideAfter = Infinity;
+  assert.deepEqual((await store.load()).accounts().map((a) => a.accountId), ['x', 'y']);
 });
 
 test('the README ledger example runs as written and prints what it says', async () => {

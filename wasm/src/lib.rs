@@ -178,6 +178,12 @@ pub fn sha256(data: &[u8]) -> Vec<u8> {
     crypto::sha256(data).to_vec()
 }
 
+/// HMAC-SHA256 (RFC 2104) of `message` under `key` (any length).
+#[wasm_bindgen(js_name = hmacSha256)]
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    crypto::hmac_sha256(key, message).to_vec()
+}
+
 #[wasm_bindgen(js_name = constantTimeEqual)]
 pub fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
     crypto::ct_eq(a, b)
