@@ -433,6 +433,12 @@ export const LEDGER_LOG_RECORD_ENTRIES_MAX = 48;
 export const LEDGER_SNAPSHOT_EVERY_DEFAULT = 1024;
 /** Records read per `readLog` call while loading. */
 const LOG_READ_PAGE = 1000;
+/**
+ * Most log records `load()` re-applies after the snapshot (48 entries each: about 3 million
+ * entries). Snapshots every `snapshotEvery` entries keep a load far below it; reaching it means
+ * snapshots have been failing, and loading is refused rather than left to run unbounded.
+ */
+export const LEDGER_LOAD_LOG_RECORDS_MAX = 1 << 16;
 
 export interface LedgerStoreOptions {
   /** Names the ledger's keys and log: `ledger/<name>/...` (default `main`). */
@@ -511,7 +517,16 @@ export class LedgerStore {
     this.#writerVersion = writer?.version ?? 0;
     this.#snapshotSeq = ledger.head().seq;
     // Re-apply what was logged after the snapshot; a page at a time (bounded memory per step).
+    const firstRecord = logAfter;
     for (;;) {
+      if (logAfter - firstRecord >= LEDGER_LOAD_LOG_RECORDS_MAX) {
+        ledger.free();
+        throw new CountersignRangeError(
+          'LIMIT_EXCEEDED',
+          `countersign: storage: more than ${LEDGER_LOAD_LOG_RECORDS_MAX} journal log records after the snapshot (are snapshots failing?)`,
+          'storage',
+        );
+      }
       const records = await this.#storage.readLog(`${this.#prefix}journal`, { after: logAfter, limit: LOG_READ_PAGE });
       if (records.length === 0) break;
       const entries: Uint8Array[] = [];
