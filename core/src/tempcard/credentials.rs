@@ -639,7 +639,7 @@ pub fn issue(request: &IssueRequest, randomness: &[u8]) -> Result<IssueResult> {
     })
 }
 
-fn check_windows(display: &Window, usable: &Window) -> Result<()> {
+pub(super) fn check_windows(display: &Window, usable: &Window) -> Result<()> {
     display.validate("displayWindow")?;
     usable.validate("usableWindow")?;
     if display.until > usable.until {
