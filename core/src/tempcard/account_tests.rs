@@ -675,3 +675,176 @@ fn buy_at_without_reveal(s: &mut TempCardService, now: i64) -> TempCardCode {
     .unwrap()
     .code
 }
+
+// ------------------------------------------------------------------------------------------
+// Property test: random sequences keep the money right.
+
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Step {
+    Approve { parent: u8, cents: u32, fraction_pct: u8, cap: Option<u32>, max_uses: Option<u8>, hours: u8 },
+    Buy { account: u8, cents: u32, good_cvv: bool, merchant: u8 },
+    Repeat { back: u8 },
+    Refund { back: u8, cents: u32 },
+    Activate { account: u8 },
+    CloseDue,
+    Advance { minutes: u16 },
+    SnapshotRestore,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0u8..3, 1u32..200_000, 1u8..=100, proptest::option::of(1u32..100_000), proptest::option::of(1u8..4), 1u8..4)
+            .prop_map(|(parent, cents, fraction_pct, cap, max_uses, hours)| Step::Approve { parent, cents, fraction_pct, cap, max_uses, hours }),
+        (0u8..6, 0u32..50_000, proptest::bool::weighted(0.9), 0u8..3)
+            .prop_map(|(account, cents, good_cvv, merchant)| Step::Buy { account, cents, good_cvv, merchant }),
+        (0u8..8).prop_map(|back| Step::Repeat { back }),
+        (0u8..8, 1u32..20_000).prop_map(|(back, cents)| Step::Refund { back, cents }),
+        (0u8..6).prop_map(|account| Step::Activate { account }),
+        Just(Step::CloseDue),
+        (0u16..120).prop_map(|minutes| Step::Advance { minutes }),
+        Just(Step::SnapshotRestore),
+    ]
+}
+
+fn cents(c: u32) -> String {
+    format!("{}.{:02}", c / 100, c % 100)
+}
+
+fn units(s: &str) -> i128 {
+    let (int, frac) = s.split_once('.').unwrap_or((s, "00"));
+    let sign = if int.starts_with('-') { -1 } else { 1 };
+    sign * (int.trim_start_matches('-').parse::<i128>().unwrap() * 100 + frac.parse::<i128>().unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(crate::money::proptest_cases(200)))]
+
+    /// Whatever happens: the ledger's invariants hold; per parent, available = limit + balance −
+    /// held; per account, spent ≤ temporary limit, refunded ≤ spent, uses ≤ maxUses; what the
+    /// merchants received is what was spent minus what was refunded; a repeated authorisation id
+    /// changes nothing; snapshot → restore gives the same service.
+    #[test]
+    fn random_sequences_keep_the_money_right(steps in proptest::collection::vec(step(), 1..60)) {
+        let mut s = service();
+        let mut now = NOW;
+        let mut accounts: Vec<String> = Vec::new();
+        let mut auths: Vec<(String, AuthorisationRequest, AuthorisationResult)> = Vec::new();
+        let mut refunds = 0u32;
+        for step in steps {
+            match step {
+                Step::Approve { parent, cents: c, fraction_pct, cap, max_uses, hours } => {
+                    let id = format!("t{}", accounts.len());
+                    let request = ApprovalRequest {
+                        account_id: id.clone(),
+                        parent_account_id: format!("p{parent}"),
+                        approved_limit: cents(c),
+                        limit_fraction: Some(format!("0.{fraction_pct:02}")).filter(|_| fraction_pct < 100),
+                        limit_cap: cap.map(cents).or_else(|| (fraction_pct == 100).then(|| cents(c))),
+                        display_window: Window { from: now, until: now + 300 },
+                        usable_window: Window { from: now, until: now + i64::from(hours) * HOUR },
+                        max_uses: max_uses.map(u32::from),
+                        merchant_lock: None,
+                        lock_to_first_merchant: false,
+                        issued_pans: Vec::new(),
+                        now,
+                    };
+                    let before = s.clone();
+                    let r = s.approve(&request, &randomness(&format!("{id}/{now}"))).unwrap();
+                    if r.code == TempCardCode::TemporaryAccountOpened {
+                        accounts.push(id);
+                    } else {
+                        prop_assert_eq!(&s, &before, "a refused approval changes nothing");
+                    }
+                }
+                Step::Buy { account, cents: c, good_cvv, merchant } => {
+                    let Some(id) = accounts.get(usize::from(account) % accounts.len().max(1)) else { continue };
+                    let a = s.accounts.get(id).unwrap().credentials.clone();
+                    let cvv = derive_cvv(&KEY, &a.pan, a.expires_at).unwrap();
+                    let mut cvv = cvv.as_str().to_owned();
+                    if !good_cvv {
+                        cvv = format!("{:03}", (cvv.parse::<u32>().unwrap() + 1) % 1000);
+                    }
+                    let request = AuthorisationRequest {
+                        authorisation_id: format!("a{}", auths.len()),
+                        pan: a.pan.clone(),
+                        expiry: a.expiry.clone(),
+                        cvv,
+                        amount: cents(c),
+                        currency: "EUR".into(),
+                        merchant_id: format!("m{merchant}"),
+                        now,
+                    };
+                    let r = s.authorise(&request, &KEY).unwrap();
+                    prop_assert!(!r.repeated);
+                    if !good_cvv {
+                        prop_assert_eq!(r.code, TempCardCode::CvvInvalid);
+                    }
+                    auths.push((id.clone(), request, r));
+                }
+                Step::Repeat { back } => {
+                    let Some((_, request, first)) = auths.len().checked_sub(1 + usize::from(back)).and_then(|i| auths.get(i)) else { continue };
+                    let before = s.clone();
+                    let mut again = request.clone();
+                    again.now = now;
+                    let r = s.authorise(&again, &KEY).unwrap();
+                    if first.code != TempCardCode::LedgerRefused {
+                        prop_assert!(r.repeated);
+                        prop_assert_eq!((r.code, &r.available, r.uses), (first.code, &first.available, first.uses));
+                        prop_assert_eq!(&s, &before, "a repeat changes nothing");
+                    }
+                }
+                Step::Refund { back, cents: c } => {
+                    let Some((_, request, _)) = auths.len().checked_sub(1 + usize::from(back)).and_then(|i| auths.get(i)) else { continue };
+                    refunds += 1;
+                    s.refund(&RefundRequest {
+                        refund_id: format!("r{refunds}"),
+                        pan: request.pan.clone(),
+                        authorisation_id: request.authorisation_id.clone(),
+                        amount: cents(c),
+                        currency: "EUR".into(),
+                        now,
+                    }).unwrap();
+                }
+                Step::Activate { account } => {
+                    if let Some(id) = accounts.get(usize::from(account) % accounts.len().max(1)) {
+                        s.activate_physical_card(id, now).unwrap();
+                    }
+                }
+                Step::CloseDue => { s.close_due(now).unwrap(); }
+                Step::Advance { minutes } => now += i64::from(minutes) * 60,
+                Step::SnapshotRestore => {
+                    let bytes = s.snapshot(&SNAP).unwrap();
+                    let restored = TempCardService::restore(&bytes, &SNAP).unwrap();
+                    prop_assert_eq!(&restored.accounts, &s.accounts);
+                    prop_assert_eq!(restored.ledger.state_digest(), s.ledger.state_digest());
+                    s = restored;
+                }
+            }
+            s.ledger().check_invariants().unwrap();
+            let mut spent_total = 0i128;
+            let mut refunded_total = 0i128;
+            for id in &accounts {
+                let view = s.account(id, now).unwrap().unwrap();
+                let parent = &view.parent;
+                prop_assert_eq!(
+                    units(parent.available.as_deref().unwrap()),
+                    units(parent.credit_limit.as_deref().unwrap()) + units(&parent.balance) - units(&parent.debits_pending)
+                );
+                prop_assert!(units(parent.available.as_deref().unwrap()) >= 0);
+                prop_assert!(units(&view.spent) <= units(&view.temporary_limit));
+                prop_assert!(units(&view.refunded) <= units(&view.spent));
+                prop_assert!(units(&view.available) <= units(&view.temporary_limit) - units(&view.spent));
+                prop_assert!(view.max_uses.map_or(true, |m| view.uses <= m));
+                if view.status == "closed" {
+                    prop_assert_eq!(units(&view.available), 0);
+                }
+                spent_total += units(&view.spent);
+                refunded_total += units(&view.refunded);
+            }
+            let settlement = s.ledger().account("settlement").unwrap();
+            prop_assert_eq!(units(&settlement.balance), spent_total - refunded_total);
+        }
+    }
+}
