@@ -342,6 +342,98 @@ export function tempcardCodes(): { code: TempCardCode; description: string }[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Credentials (pure functions: no service, no ledger)
+
+/** Issued credentials (no CVV: it is derived from the key when needed). */
+export interface TempCredentials {
+  readonly pan: string;
+  /** `MM/YY`: the card expires at the end of this month, UTC. */
+  readonly expiry: string;
+  /** The first second after the expiry month, Unix seconds. */
+  readonly expiresAt: number;
+  readonly displayWindow: TimeWindow;
+  readonly usableWindow: TimeWindow;
+}
+
+export interface CredentialIssueRequest {
+  readonly binRange: BinRange;
+  readonly displayWindow: TimeWindow;
+  readonly usableWindow: TimeWindow;
+  readonly issuedPans?: readonly string[];
+}
+
+function credentialsToCore(value: unknown): TempCredentials {
+  const c = expectObject(value, 'credentials');
+  return {
+    pan: expectString(c.pan, 'credentials.pan'),
+    expiry: expectString(c.expiry, 'credentials.expiry'),
+    expiresAt: expectTime(c.expiresAt, 'credentials.expiresAt'),
+    displayWindow: expectWindow(c.displayWindow, 'credentials.displayWindow'),
+    usableWindow: expectWindow(c.usableWindow, 'credentials.usableWindow'),
+  };
+}
+
+/**
+ * The credential rules on their own (core/src/tempcard/credentials.rs): Luhn, PAN issuance from a
+ * BIN range, the CVV (HMAC-SHA256 of the PAN and expiry under the key, compared in constant time),
+ * the display and usable windows. Pure functions: randomness and time are arguments.
+ */
+export const tempCredentials = Object.freeze({
+  luhnValid(number: string): boolean {
+    return wasm().tempcardLuhnValid(expectString(number, 'number'));
+  },
+  /** The check digit to append to `payload` (1–19 digits), or null. */
+  luhnCheckDigit(payload: string): number | null {
+    return wasm().tempcardLuhnCheckDigit(expectString(payload, 'payload')) ?? null;
+  },
+  /** `ISSUED` with credentials, or `PAN_COLLISION` / `RANDOMNESS_EXHAUSTED`; `randomness` is 128 bytes. */
+  issue(request: CredentialIssueRequest, randomness: Uint8Array): { code: TempCardCode; credentials: TempCredentials | null } {
+    const r = expectObject(request, 'request');
+    const core: Record<string, unknown> = {
+      binRange: expectBinRange(r.binRange, 'request.binRange'),
+      displayWindow: expectWindow(r.displayWindow, 'request.displayWindow'),
+      usableWindow: expectWindow(r.usableWindow, 'request.usableWindow'),
+    };
+    if (r.issuedPans !== undefined) {
+      core.issuedPans = expectArray(r.issuedPans, 'request.issuedPans').map((p, i) => expectString(p, `request.issuedPans[${i}]`));
+    }
+    const bytes = expectBytes(randomness, 'randomness');
+    return call(() => wasm().tempcardIssue(core, bytes));
+  },
+  deriveCvv(cvvKey: Uint8Array, pan: string, expiresAt: number): string {
+    const key = expectBytes(cvvKey, 'cvvKey');
+    const at = expectTime(expiresAt, 'expiresAt');
+    return call(() => wasm().tempcardDeriveCvv(key, expectString(pan, 'pan'), BigInt(at)));
+  },
+  /** `CVV_VALID`, `CVV_INVALID` or `CVV_MALFORMED` (constant-time comparison). */
+  verifyCvv(cvvKey: Uint8Array, pan: string, expiresAt: number, presented: string): TempCardCode {
+    const key = expectBytes(cvvKey, 'cvvKey');
+    const at = expectTime(expiresAt, 'expiresAt');
+    return call(() => wasm().tempcardVerifyCvv(key, expectString(pan, 'pan'), BigInt(at), expectString(presented, 'presented')));
+  },
+  displayStatus(credentials: TempCredentials, now: number): TempCardCode {
+    const c = credentialsToCore(credentials);
+    return call(() => wasm().tempcardDisplayStatus(c, BigInt(expectTime(now, 'now'))));
+  },
+  usableStatus(credentials: TempCredentials, now: number): TempCardCode {
+    const c = credentialsToCore(credentials);
+    return call(() => wasm().tempcardUsableStatus(c, BigInt(expectTime(now, 'now'))));
+  },
+  reveal(credentials: TempCredentials, cvvKey: Uint8Array, now: number): RevealResult {
+    const c = credentialsToCore(credentials);
+    const key = expectBytes(cvvKey, 'cvvKey');
+    return call(() => wasm().tempcardReveal(c, key, BigInt(expectTime(now, 'now'))));
+  },
+  verifyPresented(credentials: TempCredentials, cvvKey: Uint8Array, presented: { pan: string; expiry: string; cvv: string }, now: number): TempCardCode {
+    const c = credentialsToCore(credentials);
+    const key = expectBytes(cvvKey, 'cvvKey');
+    const p = expectObject(presented, 'presented');
+    const core = { pan: expectString(p.pan, 'presented.pan'), expiry: expectString(p.expiry, 'presented.expiry'), cvv: expectString(p.cvv, 'presented.cvv') };
+    return call(() => wasm().tempcardVerifyPresented(c, key, core, BigInt(expectTime(now, 'now'))));
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
 // TempCardIssuer
 
 type Handle = InstanceType<ReturnType<typeof wasm>['TempCardServiceHandle']>;

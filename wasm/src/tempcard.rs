@@ -5,8 +5,9 @@
 //! calls one core method and converts the result.
 
 use countersign_core::tempcard::{
-    luhn_valid, ApprovalRequest, AuthorisationRequest, RefundRequest, ServiceConfig, TempCardCode,
-    TempCardService,
+    derive_cvv, issue, luhn_check_digit, luhn_valid, verify_cvv, ApprovalRequest,
+    AuthorisationRequest, Credentials, IssueRequest, PresentedCredentials, RefundRequest,
+    ServiceConfig, TempCardCode, TempCardService,
 };
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -23,6 +24,54 @@ pub fn tempcard_codes() -> Array {
 #[wasm_bindgen(js_name = tempcardLuhnValid)]
 pub fn tempcard_luhn_valid(number: &str) -> bool {
     luhn_valid(number)
+}
+
+/// The Luhn check digit of `payload` (1–19 digits), or `undefined`.
+#[wasm_bindgen(js_name = tempcardLuhnCheckDigit)]
+pub fn tempcard_luhn_check_digit(payload: &str) -> Option<u8> {
+    luhn_check_digit(payload)
+}
+
+/// Issues credentials (`{ binRange, displayWindow, usableWindow, issuedPans }`) from randomness.
+#[wasm_bindgen(js_name = tempcardIssue)]
+pub fn tempcard_issue(request: JsValue, randomness: &[u8]) -> JsResult<JsValue> {
+    let request: IssueRequest = from_js(request, "request")?;
+    to_js(&issue(&request, randomness).map_err(to_js_error)?)
+}
+
+#[wasm_bindgen(js_name = tempcardDeriveCvv)]
+pub fn tempcard_derive_cvv(cvv_key: &[u8], pan: &str, expires_at: i64) -> JsResult<String> {
+    Ok(derive_cvv(cvv_key, pan, expires_at).map_err(to_js_error)?.as_str().to_owned())
+}
+
+#[wasm_bindgen(js_name = tempcardVerifyCvv)]
+pub fn tempcard_verify_cvv(cvv_key: &[u8], pan: &str, expires_at: i64, presented: &str) -> JsResult<String> {
+    Ok(verify_cvv(cvv_key, pan, expires_at, presented).map_err(to_js_error)?.as_str().to_owned())
+}
+
+#[wasm_bindgen(js_name = tempcardDisplayStatus)]
+pub fn tempcard_display_status(credentials: JsValue, now: i64) -> JsResult<String> {
+    let credentials: Credentials = from_js(credentials, "credentials")?;
+    Ok(credentials.display_status(now).map_err(to_js_error)?.as_str().to_owned())
+}
+
+#[wasm_bindgen(js_name = tempcardUsableStatus)]
+pub fn tempcard_usable_status(credentials: JsValue, now: i64) -> JsResult<String> {
+    let credentials: Credentials = from_js(credentials, "credentials")?;
+    Ok(credentials.usable_status(now).map_err(to_js_error)?.as_str().to_owned())
+}
+
+#[wasm_bindgen(js_name = tempcardReveal)]
+pub fn tempcard_reveal(credentials: JsValue, cvv_key: &[u8], now: i64) -> JsResult<JsValue> {
+    let credentials: Credentials = from_js(credentials, "credentials")?;
+    to_js(&credentials.reveal(cvv_key, now).map_err(to_js_error)?)
+}
+
+#[wasm_bindgen(js_name = tempcardVerifyPresented)]
+pub fn tempcard_verify_presented(credentials: JsValue, cvv_key: &[u8], presented: JsValue, now: i64) -> JsResult<String> {
+    let credentials: Credentials = from_js(credentials, "credentials")?;
+    let presented: PresentedCredentials = from_js(presented, "presented")?;
+    Ok(credentials.verify_presented(cvv_key, &presented, now).map_err(to_js_error)?.as_str().to_owned())
 }
 
 /// A temporary-account service in wasm memory.
