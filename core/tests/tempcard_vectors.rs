@@ -62,11 +62,9 @@ fn run_step(
             let request: ApprovalRequest = parse(&step["request"], "request");
             json!(service.approve(&request, &hex_of(step, "randomness"))?)
         }
-        "reveal" => json!(service.reveal(
-            str_of(step, "accountId"),
-            cvv_key,
-            i64_of(step, "now")
-        )?),
+        "reveal" => {
+            json!(service.reveal(str_of(step, "accountId"), cvv_key, i64_of(step, "now"))?)
+        }
         "authorise" => {
             let request: AuthorisationRequest = parse(&step["request"], "request");
             json!(service.authorise(&request, cvv_key)?)
@@ -75,8 +73,9 @@ fn run_step(
             let request: RefundRequest = parse(&step["request"], "request");
             json!(service.refund(&request)?)
         }
-        "activate" => json!(service
-            .activate_physical_card(str_of(step, "accountId"), i64_of(step, "now"))?),
+        "activate" => {
+            json!(service.activate_physical_card(str_of(step, "accountId"), i64_of(step, "now"))?)
+        }
         "closeDue" => json!(service.close_due(i64_of(step, "now"))?),
         "view" => json!(service
             .account(str_of(step, "accountId"), i64_of(step, "now"))?
@@ -108,13 +107,21 @@ fn tempcard_account_vectors() {
     for scenario in scenarios {
         let name = str_of(scenario, "name");
         let mut service = TempCardService::new(&config, i64_of(scenario, "start")).unwrap();
-        for (index, step) in scenario["steps"].as_array().expect("steps").iter().enumerate() {
+        for (index, step) in scenario["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .enumerate()
+        {
             let op = str_of(step, "op");
             let label = format!("{name} step {index} ({op})");
             *per_op.entry(op.to_owned()).or_default() += 1;
             steps += 1;
             let before = service.clone();
-            match (run_step(&mut service, step, &cvv_key, &snapshot_key), step.get("error")) {
+            match (
+                run_step(&mut service, step, &cvv_key, &snapshot_key),
+                step.get("error"),
+            ) {
                 (Ok(value), None) => assert_subset(&value, &step["expect"], &label),
                 (Err(e), Some(code)) => {
                     errors += 1;

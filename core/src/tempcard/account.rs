@@ -37,7 +37,8 @@
 //!
 //! 4. the expiry `MM/YY` → `EXPIRY_MISMATCH`; the CVV → `CVV_MALFORMED`, `CVV_INVALID` (derived
 //!    from the key and compared in constant time, always computed whatever the expiry gave);
-//! 5. closed by activation of the physical card → `ACCOUNT_CLOSED`;
+//! 5. closed by activation of the physical card → `ACCOUNT_CLOSED`; closed at window end →
+//!    `USABLE_WINDOW_CLOSED` (or `EXPIRED`);
 //! 6. the usable window: `NOT_YET_USABLE`, `USABLE_WINDOW_CLOSED` (or `EXPIRED`); an account
 //!    still open past its window is closed by this decision (its hold expires);
 //! 7. `CURRENCY_MISMATCH`, `AMOUNT_NOT_POSITIVE`;
@@ -1058,12 +1059,18 @@ impl TempCardService {
         let mut close_now = false;
         let decline = if is_credential_failure {
             Some(credential_code)
-        } else if account.closure.map(|c| c.reason) == Some(ClosureReason::Activation) {
-            Some(TempCardCode::AccountClosed)
+        } else if let Some(closure) = account.closure {
+            // Closed: by activation, or at window end (then the window's code, whatever the
+            // caller's clock says: the closure happened at or after the window's end).
+            Some(match (closure.reason, credential_code) {
+                (ClosureReason::Activation, _) => TempCardCode::AccountClosed,
+                (ClosureReason::WindowEnd, TempCardCode::Expired) => TempCardCode::Expired,
+                (ClosureReason::WindowEnd, _) => TempCardCode::UsableWindowClosed,
+            })
         } else if credential_code != TempCardCode::CredentialsValid {
-            // NOT_YET_USABLE, USABLE_WINDOW_CLOSED or EXPIRED; past the window an open account
-            // closes now (its hold expires).
-            close_now = account.closure.is_none() && now >= account.credentials.usable_window.until;
+            // NOT_YET_USABLE, USABLE_WINDOW_CLOSED or EXPIRED; past the window the (open)
+            // account closes now (its hold expires).
+            close_now = now >= account.credentials.usable_window.until;
             Some(credential_code)
         } else if currency.code() != self.currency.code() {
             Some(TempCardCode::CurrencyMismatch)

@@ -683,22 +683,65 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Step {
-    Approve { parent: u8, cents: u32, fraction_pct: u8, cap: Option<u32>, max_uses: Option<u8>, hours: u8 },
-    Buy { account: u8, cents: u32, good_cvv: bool, merchant: u8 },
-    Repeat { back: u8 },
-    Refund { back: u8, cents: u32 },
-    Activate { account: u8 },
+    Approve {
+        parent: u8,
+        cents: u32,
+        fraction_pct: u8,
+        cap: Option<u32>,
+        max_uses: Option<u8>,
+        hours: u8,
+    },
+    Buy {
+        account: u8,
+        cents: u32,
+        good_cvv: bool,
+        merchant: u8,
+    },
+    Repeat {
+        back: u8,
+    },
+    Refund {
+        back: u8,
+        cents: u32,
+    },
+    Activate {
+        account: u8,
+    },
     CloseDue,
-    Advance { minutes: u16 },
+    Advance {
+        minutes: u16,
+    },
     SnapshotRestore,
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        (0u8..3, 1u32..200_000, 1u8..=100, proptest::option::of(1u32..100_000), proptest::option::of(1u8..4), 1u8..4)
-            .prop_map(|(parent, cents, fraction_pct, cap, max_uses, hours)| Step::Approve { parent, cents, fraction_pct, cap, max_uses, hours }),
-        (0u8..6, 0u32..50_000, proptest::bool::weighted(0.9), 0u8..3)
-            .prop_map(|(account, cents, good_cvv, merchant)| Step::Buy { account, cents, good_cvv, merchant }),
+        (
+            0u8..3,
+            1u32..200_000,
+            1u8..=100,
+            proptest::option::of(1u32..100_000),
+            proptest::option::of(1u8..4),
+            1u8..4
+        )
+            .prop_map(|(parent, cents, fraction_pct, cap, max_uses, hours)| {
+                Step::Approve {
+                    parent,
+                    cents,
+                    fraction_pct,
+                    cap,
+                    max_uses,
+                    hours,
+                }
+            }),
+        (0u8..6, 0u32..50_000, proptest::bool::weighted(0.9), 0u8..3).prop_map(
+            |(account, cents, good_cvv, merchant)| Step::Buy {
+                account,
+                cents,
+                good_cvv,
+                merchant
+            }
+        ),
         (0u8..8).prop_map(|back| Step::Repeat { back }),
         (0u8..8, 1u32..20_000).prop_map(|(back, cents)| Step::Refund { back, cents }),
         (0u8..6).prop_map(|account| Step::Activate { account }),
@@ -715,7 +758,8 @@ fn cents(c: u32) -> String {
 fn units(s: &str) -> i128 {
     let (int, frac) = s.split_once('.').unwrap_or((s, "00"));
     let sign = if int.starts_with('-') { -1 } else { 1 };
-    sign * (int.trim_start_matches('-').parse::<i128>().unwrap() * 100 + frac.parse::<i128>().unwrap())
+    sign * (int.trim_start_matches('-').parse::<i128>().unwrap() * 100
+        + frac.parse::<i128>().unwrap())
 }
 
 proptest! {

@@ -175,6 +175,8 @@ class Model:
             code = "CVV_INVALID"
         elif a["closure"] is not None and a["closure"][0] == "activation":
             code = "ACCOUNT_CLOSED"
+        elif a["closure"] is not None:
+            code = "EXPIRED" if now >= a["expiresAt"] else "USABLE_WINDOW_CLOSED"
         elif now >= a["expiresAt"] or now < a["from"] or now >= a["until"]:
             code = "EXPIRED" if now >= a["expiresAt"] else "NOT_YET_USABLE" if now < a["from"] else "USABLE_WINDOW_CLOSED"
             close_now = a["closure"] is None and now >= a["until"]
@@ -430,6 +432,14 @@ def scenarios():
     s.buy("tmp-8", "w4", "1", "m", T0 + 2 * HOUR + 1, "after closure at window end")
     s.refund("tmp-8", "rw2", "w2", "10", T0 + 2 * HOUR + 2, "after closure: to the parent")
     s.activate("tmp-8", T0 + 2 * HOUR + 3)
+    out.append(s.doc)
+
+    s = Scenario("window-end-with-a-clock-behind", "a fully spent account closes at window end without a ledger operation (nothing left to release), so the ledger's clock stays behind; a later request with an earlier clock is still refused as past the window, not judged on the account's credit")
+    s.approve(approval("tmp-c", "acct-c", "100", cap="40"), "sc")
+    s.buy("tmp-c", "c1", "40", "m", T0 + 10, "spends it all: the hold is resolved")
+    s.close_due(T0 + HOUR, "closes tmp-c; no hold left to expire")
+    s.buy("tmp-c", "c2", "1", "m", T0 + 20, "a terminal clock behind the closure")
+    s.view("tmp-c", T0 + 30)
     out.append(s.doc)
 
     s = Scenario("approval-refusals", "approval outcomes that change nothing, a reused parent after closure (new PAN, unlike its earlier one), and malformed approvals")
