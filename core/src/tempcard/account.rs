@@ -96,7 +96,7 @@ use zeroize::Zeroize;
 
 use super::codes::TempCardCode;
 use super::credentials::{
-    check_windows, issue, BinRange, Credentials, IssueRequest, PresentedCredentials, Reveal,
+    check_bin_range, check_windows, issue, BinRange, Credentials, IssueRequest, PresentedCredentials, Reveal,
     Window, CVV_KEY_LEN, ISSUED_PANS_MAX,
 };
 use crate::error::{Error, ErrorCode, Result};
@@ -1407,21 +1407,6 @@ fn check_cvv_key(cvv_key: &[u8]) -> Result<()> {
             "cvvKey",
             format!("cvvKey must be {CVV_KEY_LEN} bytes, got {}", cvv_key.len()),
         ))
-    }
-}
-
-fn check_bin_range(range: &BinRange) -> Result<()> {
-    // The credentials module validates the range at issuance; an issuance with an empty
-    // randomness fails on its length first, so validate through a real draw's checks instead.
-    let probe = IssueRequest {
-        bin_range: range.clone(),
-        display_window: Window { from: 0, until: 1 },
-        usable_window: Window { from: 0, until: 1 },
-        issued_pans: Vec::new(),
-    };
-    match issue(&probe, &[0u8; super::credentials::PAN_RANDOMNESS_BYTES]) {
-        Err(e) if e.param() == "binRange" => Err(e),
-        _ => Ok(()),
     }
 }
 

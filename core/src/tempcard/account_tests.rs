@@ -892,3 +892,17 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn service_configuration_is_checked_at_creation() {
+    let mut config = service().config().clone();
+    config.bin_range.low = "12345".into();
+    let e = TempCardService::new(&config, NOW).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, "binRange"));
+    let mut config = service().config().clone();
+    config.currency = "XXQ".into();
+    assert_eq!(TempCardService::new(&config, NOW).unwrap_err().code(), ErrorCode::CurrencyUnknown);
+    let mut config = service().config().clone();
+    config.settlement_account_id = String::new();
+    assert_eq!(TempCardService::new(&config, NOW).unwrap_err().param(), "settlementAccountId");
+}
