@@ -206,11 +206,28 @@ describe('browser demo: limited-use temporary credit account', () => {
       s = await state(page);
       assert.equal(s['account.usable'], 'USABLE_WINDOW_CLOSED');
       assert.equal(s['account.status'], 'open', 'nothing has closed it yet');
-      await act(page, 'close-due');
-      assert.equal(await textOf(page, 'approve-code'), 'DUE_ACCOUNTS_CLOSED');
+      // A purchase after the window: declined with its code, and it closes the account (the
+      // hold expires, its unused 90.00 goes back to the parent).
+      r = await buy(page, '5.00');
+      assert.deepEqual([r.decision, r.code], ['declined', 'USABLE_WINDOW_CLOSED']);
       s = await state(page);
       assert.equal(s['account.status'], 'closed');
       assert.equal(s['account.closure'], 'window ended, 90.00 released');
+      assert.equal(s['parent.available'], '990.00');
+      assert.equal(s['parent.pending'], '0.00');
+      await act(page, 'close-due');
+      assert.equal(await textOf(page, 'approve-code'), 'DUE_ACCOUNTS_CLOSED');
+      assert.match(await textOf(page, 'approve-explain'), /Closed now: none\./);
+
+      // A third account, closed by the issuer's sweep at the end of its window.
+      await act(page, 'approve');
+      assert.equal(await textOf(page, 'approve-code'), 'TEMPORARY_ACCOUNT_OPENED');
+      assert.equal((await state(page))['account.id'], 'tmp-0002');
+      await act(page, 'clock-plus-day');
+      await act(page, 'close-due');
+      assert.match(await textOf(page, 'approve-explain'), /Closed now: tmp-0002\./);
+      s = await state(page);
+      assert.equal(s['account.closure'], 'window ended, 100.00 released');
       assert.equal(s['parent.available'], '990.00');
 
       await act(page, 'reset-demo');
