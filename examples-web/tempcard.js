@@ -118,6 +118,7 @@ const EXPLANATIONS = {
   EXPIRY_MISMATCH: 'The expiry date typed is not the card\'s: declined.',
   CVV_MALFORMED: 'The security code is not three digits: declined.',
   CVV_INVALID: 'The security code is wrong (compared in constant time): declined.',
+  CVV_TRIES_EXCEEDED: 'Too many wrong security codes: the account declines everything now (locked against guessing).',
   ACCOUNT_CLOSED: 'The temporary account is closed (the physical card was activated).',
   CURRENCY_MISMATCH: 'Not in the account\'s currency: declined.',
   AMOUNT_NOT_POSITIVE: 'The amount must be positive: declined.',

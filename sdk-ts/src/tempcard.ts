@@ -156,6 +156,8 @@ export interface TemporaryAccountView {
   readonly displayStatus: TempCardCode;
   readonly usableStatus: TempCardCode;
   readonly authorisations: number;
+  /** Wrong CVVs presented; at 5 the account declines everything (`CVV_TRIES_EXCEEDED`). */
+  readonly cvvFailures: number;
   readonly parent: LedgerAccountView;
 }
 

@@ -35,8 +35,10 @@
 //!
 //! From here the decision is recorded under the authorisation id, whatever it is:
 //!
-//! 4. the expiry `MM/YY` → `EXPIRY_MISMATCH`; the CVV → `CVV_MALFORMED`, `CVV_INVALID` (derived
-//!    from the key and compared in constant time, always computed whatever the expiry gave);
+//! 4. [`CVV_FAILURES_MAX`] wrong CVVs recorded → `CVV_TRIES_EXCEEDED` (the account is locked
+//!    against guessing); the expiry `MM/YY` → `EXPIRY_MISMATCH`; the CVV → `CVV_MALFORMED`,
+//!    `CVV_INVALID` (derived from the key and compared in constant time, always computed
+//!    whatever the expiry gave);
 //! 5. closed by activation of the physical card → `ACCOUNT_CLOSED`; closed at window end →
 //!    `USABLE_WINDOW_CLOSED` (or `EXPIRED`);
 //! 6. the usable window: `NOT_YET_USABLE`, `USABLE_WINDOW_CLOSED` (or `EXPIRED`); an account
@@ -96,8 +98,8 @@ use zeroize::Zeroize;
 
 use super::codes::TempCardCode;
 use super::credentials::{
-    check_bin_range, check_windows, issue, BinRange, Credentials, IssueRequest, PresentedCredentials, Reveal,
-    Window, CVV_KEY_LEN, ISSUED_PANS_MAX,
+    check_bin_range, check_windows, issue, BinRange, Credentials, IssueRequest,
+    PresentedCredentials, Reveal, Window, CVV_KEY_LEN, ISSUED_PANS_MAX,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::ledger::{
@@ -111,6 +113,10 @@ use crate::money::{parse_decimal, Amount, Currency, RoundingMode};
 pub const TEMP_ACCOUNTS_MAX: usize = 1024;
 /// The most authorisations (approved or declined) recorded per temporary account.
 pub const AUTHORISATIONS_PER_ACCOUNT_MAX: usize = 256;
+/// Wrong CVVs an account accepts: after this many recorded `CVV_INVALID` declines it declines
+/// every authorisation with `CVV_TRIES_EXCEEDED` (a three-digit CVV has 1000 values: without a
+/// bound, AUTHORISATIONS_PER_ACCOUNT_MAX guesses would find it one time in four).
+pub const CVV_FAILURES_MAX: usize = 5;
 /// The most refunds recorded per temporary account.
 pub const REFUNDS_PER_ACCOUNT_MAX: usize = 256;
 /// The longest temporary account id, in UTF-8 bytes (the hold id `tempcard/<id>` must fit the
@@ -398,6 +404,8 @@ pub struct TempAccountView {
     pub usable_status: TempCardCode,
     /// Authorisations recorded.
     pub authorisations: u32,
+    /// Wrong CVVs recorded (at [`CVV_FAILURES_MAX`] the account declines everything).
+    pub cvv_failures: u32,
     /// The parent credit line in the ledger.
     pub parent: AccountView,
 }
@@ -1056,8 +1064,17 @@ impl TempCardService {
                 | TempCardCode::CvvMalformed
                 | TempCardCode::CvvInvalid
         );
+        let cvv_failures = account
+            .authorisations
+            .iter()
+            .filter(|a| a.code == TempCardCode::CvvInvalid)
+            .count();
         let mut close_now = false;
-        let decline = if is_credential_failure {
+        let decline = if cvv_failures >= CVV_FAILURES_MAX {
+            // Locked against guessing: the same answer whatever was presented (the CVV was still
+            // derived and compared above, so the time taken does not tell either).
+            Some(TempCardCode::CvvTriesExceeded)
+        } else if is_credential_failure {
             Some(credential_code)
         } else if let Some(closure) = account.closure {
             // Closed: by activation, or at window end (then the window's code, whatever the
@@ -1388,6 +1405,14 @@ impl TempCardService {
             display_status,
             usable_status,
             authorisations: u32::try_from(account.authorisations.len()).unwrap_or(u32::MAX),
+            cvv_failures: u32::try_from(
+                account
+                    .authorisations
+                    .iter()
+                    .filter(|a| a.code == TempCardCode::CvvInvalid)
+                    .count(),
+            )
+            .unwrap_or(u32::MAX),
             parent,
         })
     }

@@ -823,7 +823,11 @@ proptest! {
                     let r = s.authorise(&request, &KEY).unwrap();
                     prop_assert!(!r.repeated);
                     if !good_cvv {
-                        prop_assert_eq!(r.code, TempCardCode::CvvInvalid);
+                        prop_assert!(matches!(r.code, TempCardCode::CvvInvalid | TempCardCode::CvvTriesExceeded), "{:?}", r.code);
+                    }
+                    if r.code == TempCardCode::CvvTriesExceeded {
+                        let view = s.account(id, now).unwrap().unwrap();
+                        prop_assert!(view.cvv_failures as usize >= CVV_FAILURES_MAX);
                     }
                     auths.push((id.clone(), request, r));
                 }
@@ -898,11 +902,57 @@ fn service_configuration_is_checked_at_creation() {
     let mut config = service().config().clone();
     config.bin_range.low = "12345".into();
     let e = TempCardService::new(&config, NOW).unwrap_err();
-    assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, "binRange"));
+    assert_eq!(
+        (e.code(), e.param()),
+        (ErrorCode::InvalidArgument, "binRange")
+    );
     let mut config = service().config().clone();
     config.currency = "XXQ".into();
-    assert_eq!(TempCardService::new(&config, NOW).unwrap_err().code(), ErrorCode::CurrencyUnknown);
+    assert_eq!(
+        TempCardService::new(&config, NOW).unwrap_err().code(),
+        ErrorCode::CurrencyUnknown
+    );
     let mut config = service().config().clone();
     config.settlement_account_id = String::new();
-    assert_eq!(TempCardService::new(&config, NOW).unwrap_err().param(), "settlementAccountId");
+    assert_eq!(
+        TempCardService::new(&config, NOW).unwrap_err().param(),
+        "settlementAccountId"
+    );
+}
+
+#[test]
+fn too_many_wrong_cvvs_lock_the_account() {
+    let mut s = service();
+    open(&mut s, &approval("a", Some("0.5"), None));
+    let (_, _, cvv) = shown(&s, "a");
+    let wrong = format!("{:03}", (cvv.parse::<u32>().unwrap() + 1) % 1000);
+    let attempt = |s: &mut TempCardService, id: &str, cvv: &str| {
+        let (pan, expiry, _) = shown(s, "a");
+        s.authorise(
+            &AuthorisationRequest {
+                authorisation_id: id.into(),
+                pan,
+                expiry,
+                cvv: cvv.into(),
+                amount: "1".into(),
+                currency: "EUR".into(),
+                merchant_id: "m".into(),
+                now: NOW,
+            },
+            &KEY,
+        )
+        .unwrap()
+        .code
+    };
+    for i in 0..CVV_FAILURES_MAX - 1 {
+        assert_eq!(attempt(&mut s, &format!("w{i}"), &wrong), TempCardCode::CvvInvalid);
+    }
+    // A malformed CVV is not a guess: it does not count.
+    assert_eq!(attempt(&mut s, "x", "12"), TempCardCode::CvvMalformed);
+    assert_eq!(attempt(&mut s, "ok", &cvv), TempCardCode::Approved);
+    assert_eq!(attempt(&mut s, "w-last", &wrong), TempCardCode::CvvInvalid);
+    assert_eq!(s.account("a", NOW).unwrap().unwrap().cvv_failures, 5);
+    // Locked: the right CVV is declined like a wrong one.
+    assert_eq!(attempt(&mut s, "right", &cvv), TempCardCode::CvvTriesExceeded);
+    assert_eq!(attempt(&mut s, "wrong", &wrong), TempCardCode::CvvTriesExceeded);
 }

@@ -68,6 +68,8 @@ outcome_codes! {
         AuthorisationIdConflict = "AUTHORISATION_ID_CONFLICT",
         /// The account already records AUTHORISATIONS_PER_ACCOUNT_MAX authorisations: declined, nothing was recorded.
         AuthorisationsFull = "AUTHORISATIONS_FULL",
+        /// CVV_FAILURES_MAX wrong CVVs were presented for this account: it declines every authorisation (locked against guessing).
+        CvvTriesExceeded = "CVV_TRIES_EXCEEDED",
         /// The temporary account was closed (its physical card was activated): declined.
         AccountClosed = "ACCOUNT_CLOSED",
         /// The currency differs from the temporary account's: declined.

@@ -31,7 +31,7 @@ pub use account::{
     ApprovalRequest, ApprovalResult, AuthorisationRequest, AuthorisationResult, CloseDueResult,
     ClosureReason, ClosureResult, ClosureView, RefundRequest, RefundResult, ServiceConfig,
     TempAccountView, TempCardService, ACCOUNT_ID_BYTES_MAX, AUTHORISATIONS_PER_ACCOUNT_MAX,
-    CLOSE_BATCH_MAX, REFUNDS_PER_ACCOUNT_MAX, TEMP_ACCOUNTS_MAX, USES_MAX,
+    CLOSE_BATCH_MAX, CVV_FAILURES_MAX, REFUNDS_PER_ACCOUNT_MAX, TEMP_ACCOUNTS_MAX, USES_MAX,
 };
 pub use codec::{SNAPSHOT_BYTES_MAX, SNAPSHOT_FORMAT_VERSION};
 pub use codes::TempCardCode;

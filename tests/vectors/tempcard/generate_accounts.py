@@ -22,6 +22,7 @@ SNAPSHOT_KEY = bytes([0x5A] * 32)
 BIN = {"low": "45717360", "high": "45717369", "panLength": 16}
 T0 = ts(2026, 12, 10, 9, 30)
 HOUR = 3600
+CVV_FAILURES_MAX = 5
 
 
 def money(d):
@@ -70,6 +71,7 @@ class Model:
             "spent": money(a["spent"]),
             "refunded": money(a["refunded"]),
             "uses": a["uses"],
+            "cvvFailures": sum(1 for rec in a["auths"].values() if rec["result"]["code"] == "CVV_INVALID"),
             "merchantLock": a["lock"],
             "maskedPan": mask(a["pan"]),
             "expiry": a["expiry"],
@@ -167,7 +169,10 @@ class Model:
             return {**out, "code": "AUTHORISATION_ID_CONFLICT", "accountId": aid}
         shown_cvv = cvv(KEY, a["pan"], a["expiresAt"])
         close_now = False
-        if req["expiry"] != a["expiry"]:
+        failures = sum(1 for rec in a["auths"].values() if rec["result"]["code"] == "CVV_INVALID")
+        if failures >= CVV_FAILURES_MAX:
+            code = "CVV_TRIES_EXCEEDED"
+        elif req["expiry"] != a["expiry"]:
             code = "EXPIRY_MISMATCH"
         elif len(req["cvv"]) != 3 or not req["cvv"].isdigit():
             code = "CVV_MALFORMED"
@@ -376,6 +381,19 @@ def scenarios():
     s.buy("tmp-3", "d11", "1", "m-lock", later + 60, "the same id, another amount: conflict, nothing recorded")
     s.buy("tmp-3", "d4", "1", "m-lock", later + 70, "a declined id with the right CVV now: still the stored decline (use a new id)")
     s.view("tmp-3", later + 80)
+    out.append(s.doc)
+
+    s = Scenario("cvv-guessing-locks-the-account", "after 5 wrong CVVs the account declines everything with CVV_TRIES_EXCEEDED, the right CVV included; malformed CVVs do not count")
+    s.approve(approval("tmp-g", "acct-g", "500", cap="100"), "sg")
+    pan, expiry, good = s.shown("tmp-g")
+    wrong = f"{(int(good) + 1) % 1000:03d}"
+    for i in range(4):
+        s.buy("tmp-g", f"g{i}", "1", "m", T0 + 10 + i, f"wrong CVV {i + 1}", cvv=wrong)
+    s.buy("tmp-g", "g-mal", "1", "m", T0 + 20, "a malformed CVV is not a guess", cvv="1a3")
+    s.buy("tmp-g", "g-ok", "1", "m", T0 + 21, "the right CVV still works after 4 wrong ones")
+    s.buy("tmp-g", "g4", "1", "m", T0 + 22, "wrong CVV 5", cvv=wrong)
+    s.buy("tmp-g", "g-locked", "1", "m", T0 + 23, "locked: the right CVV is declined too")
+    s.view("tmp-g", T0 + 24)
     out.append(s.doc)
 
     s = Scenario("single-use", "maxUses 1: the second purchase is SINGLE_USE_SPENT even with credit left")
