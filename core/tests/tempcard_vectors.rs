@@ -1,12 +1,14 @@
-//! Runs the temporary-card credential vectors (`tests/vectors/tempcard/credentials.json`), the
-//! same file the SDK will run. The format is in the file's `description`; the expectations are
-//! written by `tests/vectors/tempcard/generate.py`, an independent Python implementation.
+//! Runs the temporary-card vectors, the same files the SDK runs: the credential vectors
+//! (`tests/vectors/tempcard/credentials.json`, written by `generate.py`) and the service
+//! scenarios (`accounts.json`, written by `generate_accounts.py`), both independent Python
+//! implementations. The formats are in each file's `description`.
 
 use std::collections::BTreeMap;
 
 use countersign_core::tempcard::{
-    derive_cvv, issue, luhn_check_digit, luhn_valid, verify_cvv, Credentials, IssueRequest,
-    PresentedCredentials,
+    derive_cvv, issue, luhn_check_digit, luhn_valid, verify_cvv, ApprovalRequest,
+    AuthorisationRequest, Credentials, IssueRequest, PresentedCredentials, RefundRequest,
+    ServiceConfig, TempCardService,
 };
 use countersign_core::Result;
 use serde_json::{json, Value};
@@ -15,6 +17,132 @@ const VECTORS_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/vectors/tempcard/credentials.json"
 );
+const ACCOUNTS_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/vectors/tempcard/accounts.json"
+);
+
+/// Every step op of accounts.json; each must appear at least once.
+const ACCOUNT_OPS: &[&str] = &[
+    "approve",
+    "reveal",
+    "authorise",
+    "refund",
+    "activate",
+    "closeDue",
+    "view",
+    "snapshotRestore",
+];
+
+/// Every field of `expected` equals `actual`'s; objects are compared field by field.
+fn assert_subset(actual: &Value, expected: &Value, label: &str) {
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(e)) => {
+            for (key, want) in e {
+                let got = a.get(key).unwrap_or(&Value::Null);
+                assert_subset(got, want, &format!("{label}.{key}"));
+            }
+        }
+        _ => assert_eq!(actual, expected, "{label}"),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(value: &Value, what: &str) -> T {
+    serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{what}: {e} in {value}"))
+}
+
+fn run_step(
+    service: &mut TempCardService,
+    step: &Value,
+    cvv_key: &[u8],
+    snapshot_key: &[u8],
+) -> Result<Value> {
+    Ok(match str_of(step, "op") {
+        "approve" => {
+            let request: ApprovalRequest = parse(&step["request"], "request");
+            json!(service.approve(&request, &hex_of(step, "randomness"))?)
+        }
+        "reveal" => {
+            json!(service.reveal(str_of(step, "accountId"), cvv_key, i64_of(step, "now"))?)
+        }
+        "authorise" => {
+            let request: AuthorisationRequest = parse(&step["request"], "request");
+            json!(service.authorise(&request, cvv_key)?)
+        }
+        "refund" => {
+            let request: RefundRequest = parse(&step["request"], "request");
+            json!(service.refund(&request)?)
+        }
+        "activate" => {
+            json!(service.activate_physical_card(str_of(step, "accountId"), i64_of(step, "now"))?)
+        }
+        "closeDue" => json!(service.close_due(i64_of(step, "now"))?),
+        "view" => json!(service
+            .account(str_of(step, "accountId"), i64_of(step, "now"))?
+            .expect("the account exists")),
+        "snapshotRestore" => {
+            let bytes = service.snapshot(snapshot_key)?;
+            *service = TempCardService::restore(&bytes, snapshot_key)?;
+            assert_eq!(service.snapshot(snapshot_key)?, bytes, "restore is exact");
+            Value::Null
+        }
+        other => panic!("unknown op {other:?}"),
+    })
+}
+
+#[test]
+fn tempcard_account_vectors() {
+    let text = std::fs::read_to_string(ACCOUNTS_PATH).expect("read vectors");
+    let doc: Value = serde_json::from_str(&text).expect("parse vectors");
+    assert!(
+        doc["description"].as_str().is_some_and(|d| d.len() > 200),
+        "the file documents its format"
+    );
+    let config: ServiceConfig = parse(&doc["config"], "config");
+    let cvv_key = hex_of(&doc, "cvvKey");
+    let snapshot_key = hex_of(&doc, "snapshotKey");
+    let scenarios = doc["scenarios"].as_array().expect("scenarios");
+    let mut per_op: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut steps, mut errors) = (0usize, 0usize);
+    for scenario in scenarios {
+        let name = str_of(scenario, "name");
+        let mut service = TempCardService::new(&config, i64_of(scenario, "start")).unwrap();
+        for (index, step) in scenario["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .enumerate()
+        {
+            let op = str_of(step, "op");
+            let label = format!("{name} step {index} ({op})");
+            *per_op.entry(op.to_owned()).or_default() += 1;
+            steps += 1;
+            let before = service.clone();
+            match (
+                run_step(&mut service, step, &cvv_key, &snapshot_key),
+                step.get("error"),
+            ) {
+                (Ok(value), None) => assert_subset(&value, &step["expect"], &label),
+                (Err(e), Some(code)) => {
+                    errors += 1;
+                    assert_eq!(e.code().as_str(), code, "{label}: {e}");
+                    assert_eq!(e.param(), str_of(step, "param"), "{label}: {e}");
+                    assert_eq!(service, before, "{label}: an error changes nothing");
+                }
+                (Ok(value), Some(code)) => panic!("{label}: expected {code}, got {value}"),
+                (Err(e), None) => panic!("{label}: unexpected error {e}"),
+            }
+            service.ledger().check_invariants().unwrap();
+        }
+    }
+    for op in ACCOUNT_OPS {
+        assert!(per_op.contains_key(*op), "no step for op {op}");
+    }
+    println!(
+        "tempcard account vectors: {} scenarios, {steps} steps ({errors} errors): {per_op:?}",
+        scenarios.len()
+    );
+}
 
 /// Every op the format defines; each must appear at least once.
 const OPS: &[&str] = &[

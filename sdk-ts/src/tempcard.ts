@@ -1,2 +1,710 @@
-// tempcard system: SDK classes (filled in by issue 4).
-export {};
+/**
+ * tempcard — System 2: the limited-use temporary credit account.
+ *
+ * When a credit application is approved, the holder's phone shows a temporary PAN, expiry and
+ * CVV for a limited time (the display window); the temporary account authorises purchases for a
+ * limited time (the usable window) up to a limit reduced below the approved one, enforced as a
+ * hold on the parent credit line; it closes when the physical card is activated or the window
+ * ends. Every rule lives in the Rust core (core/src/tempcard, core/src/ledger); this module
+ * validates arguments, converts them, supplies randomness and persists state.
+ *
+ * - `TempCardIssuer`: the issuer-side service (its ledger in wasm memory): approve, authorise,
+ *   refund, activate, close due accounts, reveal, views, snapshots.
+ * - `TemporaryAccount`: one temporary account of an issuer, for the holder's side of the flow.
+ * - `TempCardStore`: persistence through a storage adapter with compare-and-swap.
+ *
+ * The CVV key is given to the issuer when it is created or restored, kept in memory only and
+ * never persisted by the SDK (snapshots contain neither it nor any CVV).
+ */
+import { CountersignRangeError, fromWasmError } from './errors.js';
+import { wasm } from './loader.js';
+import type { StorageAdapter } from './storage/types.js';
+import {
+  expectArray,
+  expectBoolean,
+  expectBytes,
+  expectInteger,
+  expectObject,
+  expectString,
+  typeError,
+} from './validate.js';
+
+// ---------------------------------------------------------------------------------------------
+// Types (the JSON shapes of the core's serde types)
+
+/** One tempcard outcome code (see README "Tempcard codes"). */
+export type TempCardCode = string;
+
+/** A half-open window `[from, until)`, Unix seconds. */
+export interface TimeWindow {
+  readonly from: number;
+  readonly until: number;
+}
+
+/** The configured BIN range: prefixes `low..=high` (6–8 digits), PANs of `panLength` digits. */
+export interface BinRange {
+  readonly low: string;
+  readonly high: string;
+  readonly panLength: number;
+}
+
+export interface TempCardConfig {
+  /** The one ISO 4217 currency of the service. */
+  readonly currency: string;
+  readonly binRange: BinRange;
+  /** The ledger account purchases are paid to (default `"settlement"`). */
+  readonly settlementAccountId?: string;
+}
+
+export interface ApprovalRequest {
+  /** The temporary account's id (1–32 bytes, never reused). */
+  readonly accountId: string;
+  /** The parent credit line (opened with `approvedLimit` when new). */
+  readonly parentAccountId: string;
+  /** Decimal string, e.g. `"1500.00"`. */
+  readonly approvedLimit: string;
+  /** Decimal string in (0, 1], e.g. `"0.2"`: the reduced limit is approved × fraction, rounded down. */
+  readonly limitFraction?: string;
+  /** Decimal string: the reduced limit is at most this. */
+  readonly limitCap?: string;
+  readonly displayWindow: TimeWindow;
+  readonly usableWindow: TimeWindow;
+  /** 1 = single-use; n = at most n approved purchases. */
+  readonly maxUses?: number;
+  /** Only this merchant may be paid. */
+  readonly merchantLock?: string;
+  /** The first merchant paid locks the account. */
+  readonly lockToFirstMerchant?: boolean;
+  /** PANs the new one must differ from (e.g. the physical card's). */
+  readonly issuedPans?: readonly string[];
+  /** Unix seconds. */
+  readonly now: number;
+}
+
+export interface PurchaseRequest {
+  readonly authorisationId: string;
+  readonly pan: string;
+  /** `MM/YY` as presented. */
+  readonly expiry: string;
+  readonly cvv: string;
+  /** Decimal string. */
+  readonly amount: string;
+  readonly currency: string;
+  readonly merchantId: string;
+  /** Unix seconds. */
+  readonly now: number;
+}
+
+export interface RefundRequest {
+  readonly refundId: string;
+  readonly pan: string;
+  /** The approved purchase refunded. */
+  readonly authorisationId: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly now: number;
+}
+
+/** A ledger account (the parent credit line, settlement). Amounts are decimal strings. */
+export interface LedgerAccountView {
+  readonly accountId: string;
+  readonly currency: string;
+  readonly kind: 'unrestricted' | 'nonNegative' | 'creditLine';
+  readonly creditLimit: string | null;
+  readonly closed: boolean;
+  readonly balance: string;
+  /** `balance − pending + creditLimit`; null for an unrestricted account. */
+  readonly available: string | null;
+  readonly debitsPosted: string;
+  readonly creditsPosted: string;
+  readonly debitsPending: string;
+  readonly creditsPending: string;
+  readonly pendingHolds: number;
+}
+
+export interface ClosureView {
+  readonly reason: 'activation' | 'windowEnd';
+  readonly at: number;
+  /** The unused rest released to the parent. */
+  readonly released: string;
+}
+
+export interface TemporaryAccountView {
+  readonly accountId: string;
+  readonly parentAccountId: string;
+  readonly currency: string;
+  /** First six and last four digits. */
+  readonly maskedPan: string;
+  readonly expiry: string;
+  readonly expiresAt: number;
+  readonly displayWindow: TimeWindow;
+  readonly usableWindow: TimeWindow;
+  readonly status: 'open' | 'closed';
+  readonly closure: ClosureView | null;
+  readonly approvedLimit: string;
+  readonly limitFraction: string | null;
+  readonly limitCap: string | null;
+  readonly temporaryLimit: string;
+  readonly spent: string;
+  readonly refunded: string;
+  /** What the temporary account may still spend. */
+  readonly available: string;
+  readonly uses: number;
+  readonly maxUses: number | null;
+  readonly merchantLock: string | null;
+  readonly lockToFirstMerchant: boolean;
+  readonly displayStatus: TempCardCode;
+  readonly usableStatus: TempCardCode;
+  readonly authorisations: number;
+  /** Wrong CVVs presented; at 5 the account declines everything (`CVV_TRIES_EXCEEDED`). */
+  readonly cvvFailures: number;
+  readonly parent: LedgerAccountView;
+}
+
+export interface ApprovalResult {
+  readonly code: TempCardCode;
+  readonly accountId: string;
+  readonly account: TemporaryAccountView | null;
+  readonly ledgerCode: string | null;
+}
+
+export interface AuthorisationResult {
+  readonly authorisationId: string;
+  readonly code: TempCardCode;
+  readonly approved: boolean;
+  readonly repeated: boolean;
+  readonly accountId: string | null;
+  readonly available: string | null;
+  readonly uses: number | null;
+  readonly ledgerCode: string | null;
+}
+
+export interface RefundResult {
+  readonly refundId: string;
+  readonly code: TempCardCode;
+  readonly repeated: boolean;
+  readonly accountId: string | null;
+  readonly creditedAccountId: string | null;
+  readonly afterClosure: boolean;
+  readonly ledgerCode: string | null;
+}
+
+export interface ClosureResult {
+  readonly code: TempCardCode;
+  readonly accountId: string;
+  readonly closure: ClosureView | null;
+  readonly ledgerCode: string | null;
+}
+
+export interface CloseDueResult {
+  readonly code: TempCardCode;
+  readonly closed: readonly string[];
+  readonly ledgerCode: string | null;
+}
+
+/** The credentials to show the holder; `pan`, `expiry`, `cvv` only with `DISPLAY_ALLOWED`. */
+export interface RevealResult {
+  readonly code: TempCardCode;
+  readonly pan: string | null;
+  readonly expiry: string | null;
+  readonly cvv: string | null;
+}
+
+/** CVV keys and snapshot keys are 32 bytes. */
+export const TEMPCARD_CVV_KEY_BYTES = 32;
+export const TEMPCARD_SNAPSHOT_KEY_BYTES = 32;
+/** Bytes of randomness one PAN draw takes (16 draws of 8 bytes). */
+export const TEMPCARD_PAN_RANDOMNESS_BYTES = 128;
+/** How many fresh draws `approve` makes on PAN_COLLISION / RANDOMNESS_EXHAUSTED when it supplies the randomness. */
+export const TEMPCARD_APPROVE_ATTEMPTS_MAX = 4;
+const TIME_S_MAX = Number.MAX_SAFE_INTEGER;
+const USES_MAX = 10_000;
+
+// ---------------------------------------------------------------------------------------------
+// Validation and conversion
+
+function expectTime(value: unknown, param: string): number {
+  return expectInteger(value, param, -TIME_S_MAX, TIME_S_MAX);
+}
+
+/** Money crosses as decimal strings only: a `number` is refused, naming the parameter. */
+function expectMoney(value: unknown, param: string): string {
+  if (typeof value !== 'string') throw typeError(param, 'a decimal string (never a number)', value);
+  return value;
+}
+
+function expectKey(value: unknown, param: string): Uint8Array {
+  const key = expectBytes(value, param);
+  if (key.length !== 32) {
+    throw new CountersignRangeError('KEY_INVALID', `countersign: ${param} must be 32 bytes, got ${key.length}`, param);
+  }
+  return key;
+}
+
+function expectWindow(value: unknown, param: string): TimeWindow {
+  const w = expectObject(value, param);
+  return { from: expectTime(w.from, `${param}.from`), until: expectTime(w.until, `${param}.until`) };
+}
+
+function expectBinRange(value: unknown, param: string): BinRange {
+  const r = expectObject(value, param);
+  return {
+    low: expectString(r.low, `${param}.low`),
+    high: expectString(r.high, `${param}.high`),
+    panLength: expectInteger(r.panLength, `${param}.panLength`, 0, 255),
+  };
+}
+
+function approvalRequest(value: unknown): ApprovalRequest {
+  const r = expectObject(value, 'request');
+  const out: Record<string, unknown> = {
+    accountId: expectString(r.accountId, 'request.accountId'),
+    parentAccountId: expectString(r.parentAccountId, 'request.parentAccountId'),
+    approvedLimit: expectMoney(r.approvedLimit, 'request.approvedLimit'),
+    displayWindow: expectWindow(r.displayWindow, 'request.displayWindow'),
+    usableWindow: expectWindow(r.usableWindow, 'request.usableWindow'),
+    now: expectTime(r.now, 'request.now'),
+  };
+  if (r.limitFraction !== undefined) out.limitFraction = expectMoney(r.limitFraction, 'request.limitFraction');
+  if (r.limitCap !== undefined) out.limitCap = expectMoney(r.limitCap, 'request.limitCap');
+  if (r.maxUses !== undefined) out.maxUses = expectInteger(r.maxUses, 'request.maxUses', 1, USES_MAX);
+  if (r.merchantLock !== undefined) out.merchantLock = expectString(r.merchantLock, 'request.merchantLock');
+  if (r.lockToFirstMerchant !== undefined) {
+    out.lockToFirstMerchant = expectBoolean(r.lockToFirstMerchant, 'request.lockToFirstMerchant');
+  }
+  if (r.issuedPans !== undefined) {
+    out.issuedPans = expectArray(r.issuedPans, 'request.issuedPans').map((p, i) => expectString(p, `request.issuedPans[${i}]`));
+  }
+  return out as unknown as ApprovalRequest;
+}
+
+function purchaseRequest(value: unknown): PurchaseRequest {
+  const r = expectObject(value, 'request');
+  return {
+    authorisationId: expectString(r.authorisationId, 'request.authorisationId'),
+    pan: expectString(r.pan, 'request.pan'),
+    expiry: expectString(r.expiry, 'request.expiry'),
+    cvv: expectString(r.cvv, 'request.cvv'),
+    amount: expectMoney(r.amount, 'request.amount'),
+    currency: expectString(r.currency, 'request.currency'),
+    merchantId: expectString(r.merchantId, 'request.merchantId'),
+    now: expectTime(r.now, 'request.now'),
+  };
+}
+
+function refundRequest(value: unknown): RefundRequest {
+  const r = expectObject(value, 'request');
+  return {
+    refundId: expectString(r.refundId, 'request.refundId'),
+    pan: expectString(r.pan, 'request.pan'),
+    authorisationId: expectString(r.authorisationId, 'request.authorisationId'),
+    amount: expectMoney(r.amount, 'request.amount'),
+    currency: expectString(r.currency, 'request.currency'),
+    now: expectTime(r.now, 'request.now'),
+  };
+}
+
+function call<T>(fn: () => unknown): T {
+  try {
+    return fn() as T;
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/** Core parameter names that are fields of the request object the SDK caller wrote. */
+const REQUEST_FIELDS: ReadonlySet<string> = new Set([
+  'accountId', 'parentAccountId', 'approvedLimit', 'limitFraction', 'limitCap', 'displayWindow', 'usableWindow',
+  'maxUses', 'merchantLock', 'issuedPans', 'now', 'authorisationId', 'merchantId', 'amount', 'currency', 'refundId',
+]);
+
+/** Like `call`, but a core error about a request field names it `request.<field>`. */
+function callWithRequest<T>(fn: () => unknown): T {
+  try {
+    return fn() as T;
+  } catch (e) {
+    const err = fromWasmError(e) as Error & { code?: unknown; param?: unknown };
+    if (typeof err.param !== 'string' || !REQUEST_FIELDS.has(err.param)) throw err;
+    const param = `request.${err.param}`;
+    const kind = err instanceof RangeError ? 'range' : err instanceof TypeError ? 'type' : 'internal';
+    const message = err.message.replace(/^countersign: [A-Za-z]+:/, `countersign: ${param}:`);
+    throw fromWasmError({ code: err.code, kind, param, message });
+  }
+}
+
+function freshRandomness(): Uint8Array {
+  const bytes = new Uint8Array(TEMPCARD_PAN_RANDOMNESS_BYTES);
+  globalThis.crypto.getRandomValues(bytes);
+  return bytes;
+}
+
+/** Every tempcard outcome code with its description, in the core's order. */
+export function tempcardCodes(): { code: TempCardCode; description: string }[] {
+  return call(() => wasm().tempcardCodes());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials (pure functions: no service, no ledger)
+
+/** Issued credentials (no CVV: it is derived from the key when needed). */
+export interface TempCredentials {
+  readonly pan: string;
+  /** `MM/YY`: the card expires at the end of this month, UTC. */
+  readonly expiry: string;
+  /** The first second after the expiry month, Unix seconds. */
+  readonly expiresAt: number;
+  readonly displayWindow: TimeWindow;
+  readonly usableWindow: TimeWindow;
+}
+
+export interface CredentialIssueRequest {
+  readonly binRange: BinRange;
+  readonly displayWindow: TimeWindow;
+  readonly usableWindow: TimeWindow;
+  readonly issuedPans?: readonly string[];
+}
+
+function credentialsToCore(value: unknown): TempCredentials {
+  const c = expectObject(value, 'credentials');
+  return {
+    pan: expectString(c.pan, 'credentials.pan'),
+    expiry: expectString(c.expiry, 'credentials.expiry'),
+    expiresAt: expectTime(c.expiresAt, 'credentials.expiresAt'),
+    displayWindow: expectWindow(c.displayWindow, 'credentials.displayWindow'),
+    usableWindow: expectWindow(c.usableWindow, 'credentials.usableWindow'),
+  };
+}
+
+/**
+ * The credential rules on their own (core/src/tempcard/credentials.rs): Luhn, PAN issuance from a
+ * BIN range, the CVV (HMAC-SHA256 of the PAN and expiry under the key, compared in constant time),
+ * the display and usable windows. Pure functions: randomness and time are arguments.
+ */
+export const tempCredentials = Object.freeze({
+  luhnValid(number: string): boolean {
+    return wasm().tempcardLuhnValid(expectString(number, 'number'));
+  },
+  /** The check digit to append to `payload` (1–19 digits), or null. */
+  luhnCheckDigit(payload: string): number | null {
+    return wasm().tempcardLuhnCheckDigit(expectString(payload, 'payload')) ?? null;
+  },
+  /** `ISSUED` with credentials, or `PAN_COLLISION` / `RANDOMNESS_EXHAUSTED`; `randomness` is 128 bytes. */
+  issue(request: CredentialIssueRequest, randomness: Uint8Array): { code: TempCardCode; credentials: TempCredentials | null } {
+    const r = expectObject(request, 'request');
+    const core: Record<string, unknown> = {
+      binRange: expectBinRange(r.binRange, 'request.binRange'),
+      displayWindow: expectWindow(r.displayWindow, 'request.displayWindow'),
+      usableWindow: expectWindow(r.usableWindow, 'request.usableWindow'),
+    };
+    if (r.issuedPans !== undefined) {
+      core.issuedPans = expectArray(r.issuedPans, 'request.issuedPans').map((p, i) => expectString(p, `request.issuedPans[${i}]`));
+    }
+    const bytes = expectBytes(randomness, 'randomness');
+    return call(() => wasm().tempcardIssue(core, bytes));
+  },
+  deriveCvv(cvvKey: Uint8Array, pan: string, expiresAt: number): string {
+    const key = expectBytes(cvvKey, 'cvvKey');
+    const at = expectTime(expiresAt, 'expiresAt');
+    return call(() => wasm().tempcardDeriveCvv(key, expectString(pan, 'pan'), BigInt(at)));
+  },
+  /** `CVV_VALID`, `CVV_INVALID` or `CVV_MALFORMED` (constant-time comparison). */
+  verifyCvv(cvvKey: Uint8Array, pan: string, expiresAt: number, presented: string): TempCardCode {
+    const key = expectBytes(cvvKey, 'cvvKey');
+    const at = expectTime(expiresAt, 'expiresAt');
+    return call(() => wasm().tempcardVerifyCvv(key, expectString(pan, 'pan'), BigInt(at), expectString(presented, 'presented')));
+  },
+  displayStatus(credentials: TempCredentials, now: number): TempCardCode {
+    const c = credentialsToCore(credentials);
+    return call(() => wasm().tempcardDisplayStatus(c, BigInt(expectTime(now, 'now'))));
+  },
+  usableStatus(credentials: TempCredentials, now: number): TempCardCode {
+    const c = credentialsToCore(credentials);
+    return call(() => wasm().tempcardUsableStatus(c, BigInt(expectTime(now, 'now'))));
+  },
+  reveal(credentials: TempCredentials, cvvKey: Uint8Array, now: number): RevealResult {
+    const c = credentialsToCore(credentials);
+    const key = expectBytes(cvvKey, 'cvvKey');
+    return call(() => wasm().tempcardReveal(c, key, BigInt(expectTime(now, 'now'))));
+  },
+  verifyPresented(credentials: TempCredentials, cvvKey: Uint8Array, presented: { pan: string; expiry: string; cvv: string }, now: number): TempCardCode {
+    const c = credentialsToCore(credentials);
+    const key = expectBytes(cvvKey, 'cvvKey');
+    const p = expectObject(presented, 'presented');
+    const core = { pan: expectString(p.pan, 'presented.pan'), expiry: expectString(p.expiry, 'presented.expiry'), cvv: expectString(p.cvv, 'presented.cvv') };
+    return call(() => wasm().tempcardVerifyPresented(c, key, core, BigInt(expectTime(now, 'now'))));
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// TempCardIssuer
+
+type Handle = InstanceType<ReturnType<typeof wasm>['TempCardServiceHandle']>;
+
+/**
+ * The issuer-side temporary-account service: a ledger with the parent credit lines, the
+ * settlement account and one hold per temporary account, in wasm memory. Persist it with
+ * `TempCardStore` (or `snapshot()` / `TempCardIssuer.restore()`); call `free()` when done.
+ */
+export class TempCardIssuer {
+  #handle: Handle;
+  readonly #cvvKey: Uint8Array;
+
+  private constructor(handle: Handle, cvvKey: Uint8Array) {
+    this.#handle = handle;
+    this.#cvvKey = cvvKey;
+  }
+
+  /**
+   * A new service at `now`. `cvvKey` (32 bytes, the issuer's secret) is copied and kept in
+   * memory only: it is never part of a snapshot.
+   */
+  static create(config: TempCardConfig, options: { cvvKey: Uint8Array; now: number }): TempCardIssuer {
+    const c = expectObject(config, 'config');
+    const o = expectObject(options, 'options');
+    const cvvKey = expectKey(o.cvvKey, 'options.cvvKey').slice();
+    const now = expectTime(o.now, 'options.now');
+    const core = {
+      currency: expectString(c.currency, 'config.currency'),
+      binRange: expectBinRange(c.binRange, 'config.binRange'),
+      settlementAccountId:
+        c.settlementAccountId === undefined ? 'settlement' : expectString(c.settlementAccountId, 'config.settlementAccountId'),
+    };
+    return new TempCardIssuer(call<Handle>(() => new (wasm().TempCardServiceHandle)(core, BigInt(now))), cvvKey);
+  }
+
+  /** Restores a service from `snapshot()` bytes; `cvvKey` as in `create`. */
+  static restore(snapshot: Uint8Array, snapshotKey: Uint8Array, cvvKey: Uint8Array): TempCardIssuer {
+    expectBytes(snapshot, 'snapshot');
+    expectKey(snapshotKey, 'snapshotKey');
+    const key = expectKey(cvvKey, 'cvvKey').slice();
+    return new TempCardIssuer(call<Handle>(() => wasm().TempCardServiceHandle.restore(snapshot, snapshotKey)), key);
+  }
+
+  get config(): TempCardConfig {
+    return call<TempCardConfig>(() => this.#handle.config());
+  }
+
+  /**
+   * Approves a credit application: issues the temporary credentials and holds the reduced limit
+   * on the parent credit line. Without `randomness` the SDK draws it (Web Crypto) and draws again
+   * on `PAN_COLLISION` / `RANDOMNESS_EXHAUSTED`, at most TEMPCARD_APPROVE_ATTEMPTS_MAX times.
+   */
+  approve(request: ApprovalRequest, randomness?: Uint8Array): ApprovalResult {
+    const checked = approvalRequest(request);
+    if (randomness !== undefined) {
+      const bytes = expectBytes(randomness, 'randomness');
+      return callWithRequest<ApprovalResult>(() => this.#handle.approve(checked, bytes));
+    }
+    let result: ApprovalResult | undefined;
+    for (let attempt = 0; attempt < TEMPCARD_APPROVE_ATTEMPTS_MAX; attempt += 1) {
+      result = callWithRequest<ApprovalResult>(() => this.#handle.approve(checked, freshRandomness()));
+      if (result.code !== 'PAN_COLLISION' && result.code !== 'RANDOMNESS_EXHAUSTED') break;
+    }
+    return result as ApprovalResult;
+  }
+
+  /** Decides a purchase presented by a merchant (PAN, MM/YY, CVV, amount, merchant) and records it. */
+  authorise(request: PurchaseRequest): AuthorisationResult {
+    const checked = purchaseRequest(request);
+    return callWithRequest<AuthorisationResult>(() => this.#handle.authorise(checked, this.#cvvKey));
+  }
+
+  /** Refunds (part of) an approved purchase: always to the parent credit line. */
+  refund(request: RefundRequest): RefundResult {
+    const checked = refundRequest(request);
+    return callWithRequest<RefundResult>(() => this.#handle.refund(checked));
+  }
+
+  /** The physical card was activated: closes the temporary account, releasing the unused hold. */
+  activatePhysicalCard(accountId: string, now: number): ClosureResult {
+    const id = expectString(accountId, 'accountId');
+    const at = expectTime(now, 'now');
+    return call<ClosureResult>(() => this.#handle.activatePhysicalCard(id, BigInt(at)));
+  }
+
+  /** Closes every open account whose usable window has ended (run it on a timer). */
+  closeDue(now: number): CloseDueResult {
+    const at = expectTime(now, 'now');
+    return call<CloseDueResult>(() => this.#handle.closeDue(BigInt(at)));
+  }
+
+  /** The credentials to show the holder, only inside the display window (the CVV derived now). */
+  reveal(accountId: string, now: number): RevealResult {
+    const id = expectString(accountId, 'accountId');
+    const at = expectTime(now, 'now');
+    return call<RevealResult>(() => this.#handle.reveal(id, this.#cvvKey, BigInt(at)));
+  }
+
+  /** The temporary account at `now`, or null. */
+  account(accountId: string, now: number): TemporaryAccountView | null {
+    const id = expectString(accountId, 'accountId');
+    const at = expectTime(now, 'now');
+    return call<TemporaryAccountView | null>(() => this.#handle.account(id, BigInt(at)));
+  }
+
+  /** A handle on one temporary account (throws `INVALID_ARGUMENT` when unknown). */
+  temporaryAccount(accountId: string): TemporaryAccount {
+    const id = expectString(accountId, 'accountId');
+    if (!this.accountIds().includes(id)) {
+      throw new CountersignRangeError('INVALID_ARGUMENT', `countersign: accountId: no temporary account ${JSON.stringify(id)}`, 'accountId');
+    }
+    return new TemporaryAccount(this, id);
+  }
+
+  accountIds(): string[] {
+    return this.#handle.accountIds();
+  }
+
+  /** A ledger account (a parent credit line, the settlement account), or null. */
+  ledgerAccount(accountId: string): LedgerAccountView | null {
+    const id = expectString(accountId, 'accountId');
+    return call<LedgerAccountView | null>(() => this.#handle.ledgerAccount(id));
+  }
+
+  /** The ledger journal entries not yet truncated (hash-chained CBOR), oldest first. */
+  journal(): Uint8Array[] {
+    return this.#handle.journal() as Uint8Array[];
+  }
+
+  journalHead(): { seq: number; hash: string } {
+    return this.#handle.journalHead() as { seq: number; hash: string };
+  }
+
+  /** Forgets the retained journal entries up to `throughSeq` (after persisting them). */
+  truncateJournal(throughSeq: number): void {
+    const seq = expectInteger(throughSeq, 'throughSeq', 0, Number.MAX_SAFE_INTEGER);
+    call(() => this.#handle.truncateJournal(BigInt(seq)));
+  }
+
+  /** Versioned, HMAC-SHA256-authenticated state bytes (the ledger embedded; no CVV, no CVV key). */
+  snapshot(snapshotKey: Uint8Array): Uint8Array {
+    const key = expectKey(snapshotKey, 'snapshotKey');
+    return call<Uint8Array>(() => this.#handle.snapshot(key));
+  }
+
+  /** An independent copy (same state, same CVV key). */
+  copy(): TempCardIssuer {
+    return new TempCardIssuer(this.#handle.copy(), this.#cvvKey);
+  }
+
+  /** Releases the wasm memory now. */
+  free(): void {
+    this.#handle.free();
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// TemporaryAccount
+
+/** One temporary account of a `TempCardIssuer`: the holder's view of the flow. */
+export class TemporaryAccount {
+  readonly issuer: TempCardIssuer;
+  readonly accountId: string;
+
+  /** @internal Use `TempCardIssuer.temporaryAccount(id)`. */
+  constructor(issuer: TempCardIssuer, accountId: string) {
+    if (!(issuer instanceof TempCardIssuer)) throw typeError('issuer', 'a TempCardIssuer', issuer);
+    this.issuer = issuer;
+    this.accountId = expectString(accountId, 'accountId');
+  }
+
+  /** The account at `now`. */
+  view(now: number): TemporaryAccountView {
+    const view = this.issuer.account(this.accountId, now);
+    if (view === null) throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: accountId: unknown', 'accountId');
+    return view;
+  }
+
+  /** PAN, MM/YY and CVV, only inside the display window. */
+  reveal(now: number): RevealResult {
+    return this.issuer.reveal(this.accountId, now);
+  }
+
+  /** Seconds the credentials may still be shown at `now` (0 outside the display window). */
+  displaySecondsLeft(now: number): number {
+    const view = this.view(now);
+    if (view.displayStatus !== 'DISPLAY_ALLOWED') return 0;
+    return view.displayWindow.until - now;
+  }
+
+  /** Seconds the account may still be used at `now` (0 when not usable). */
+  usableSecondsLeft(now: number): number {
+    const view = this.view(now);
+    if (view.usableStatus !== 'USABLE') return 0;
+    return view.usableWindow.until - now;
+  }
+
+  activatePhysicalCard(now: number): ClosureResult {
+    return this.issuer.activatePhysicalCard(this.accountId, now);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persistence
+
+/**
+ * Saves and loads temporary-account services through a storage adapter (IndexedDB in browsers,
+ * atomic files in Node): one key per service holding its authenticated snapshot, written with
+ * compare-and-swap, and one log (same name) receiving the ledger's journal entries after each
+ * successful save (then truncated in memory, so the journal never fills). It remembers the
+ * newest journal head it has seen and refuses to load an older snapshot (a rollback).
+ * The CVV key is never written: pass it to `load`.
+ */
+export class TempCardStore {
+  readonly #storage: StorageAdapter;
+  readonly #snapshotKey: Uint8Array;
+  readonly #prefix: string;
+  /** Storage version and journal seq last seen per key (bounded by the services this store handles). */
+  readonly #seen = new Map<string, { version: number; seq: number }>();
+
+  constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
+    if (typeof storage !== 'object' || storage === null) throw typeError('storage', 'a StorageAdapter', storage);
+    this.#storage = storage;
+    this.#snapshotKey = expectKey(snapshotKey, 'snapshotKey').slice();
+    this.#prefix = options?.prefix === undefined ? 'tempcard/' : expectString(options.prefix, 'options.prefix');
+  }
+
+  /** The stored service `name`, or null. Throws SNAPSHOT_INVALID for tampered bytes or a rollback. */
+  async load(name: string, cvvKey: Uint8Array): Promise<TempCardIssuer | null> {
+    const key = this.#prefix + expectString(name, 'name');
+    expectKey(cvvKey, 'cvvKey');
+    const stored = await this.#storage.get(key);
+    if (stored === null) return null;
+    const issuer = TempCardIssuer.restore(stored.value, this.#snapshotKey, cvvKey);
+    const seq = issuer.journalHead().seq;
+    const seen = this.#seen.get(key);
+    if (seen !== undefined && seq < seen.seq) {
+      issuer.free();
+      throw new CountersignRangeError(
+        'SNAPSHOT_INVALID',
+        `countersign: name: the stored state of ${name} is older than one already seen (rollback)`,
+        'name',
+      );
+    }
+    this.#seen.set(key, { version: stored.version, seq });
+    return issuer;
+  }
+
+  /**
+   * Saves the service as `name`. Returns false, writing nothing, when someone else changed the
+   * stored state since this store last loaded or saved it (load again, re-apply, save again).
+   */
+  async save(name: string, issuer: TempCardIssuer): Promise<boolean> {
+    const key = this.#prefix + expectString(name, 'name');
+    if (!(issuer instanceof TempCardIssuer)) throw typeError('issuer', 'a TempCardIssuer', issuer);
+    const expected = this.#seen.get(key)?.version ?? null;
+    const result = await this.#storage.put(key, issuer.snapshot(this.#snapshotKey), expected);
+    if (!result.ok) return false;
+    const head = issuer.journalHead();
+    this.#seen.set(key, { version: result.version, seq: head.seq });
+    // The audit trail: the journal entries this snapshot covers, appended once the snapshot is
+    // durable (a conflict above appends nothing), then forgotten in memory.
+    for (const entry of issuer.journal()) await this.#storage.append(key, entry);
+    issuer.truncateJournal(head.seq);
+    return true;
+  }
+}

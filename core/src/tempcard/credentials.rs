@@ -639,7 +639,14 @@ pub fn issue(request: &IssueRequest, randomness: &[u8]) -> Result<IssueResult> {
     })
 }
 
-fn check_windows(display: &Window, usable: &Window) -> Result<()> {
+/// Checks a BIN range as [`issue`] does (for a service configured once and issuing later).
+///
+/// Errors: `INVALID_ARGUMENT` about `binRange`.
+pub(super) fn check_bin_range(range: &BinRange) -> Result<()> {
+    range.validate().map(|_| ())
+}
+
+pub(super) fn check_windows(display: &Window, usable: &Window) -> Result<()> {
     display.validate("displayWindow")?;
     usable.validate("usableWindow")?;
     if display.until > usable.until {
