@@ -17,6 +17,7 @@
  * never persisted by the SDK (snapshots contain neither it nor any CVV).
  */
 import { CountersignRangeError, fromWasmError } from './errors.js';
+import { checkAlive, currentGeneration } from './instance.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import {
@@ -447,11 +448,19 @@ type Handle = InstanceType<ReturnType<typeof wasm>['TempCardServiceHandle']>;
  */
 export class TempCardIssuer {
   #handle: Handle;
+  /** The instance generation the handle lives in (see instance.ts). */
+  readonly #generation = currentGeneration();
   readonly #cvvKey: Uint8Array;
 
   private constructor(handle: Handle, cvvKey: Uint8Array) {
     this.#handle = handle;
     this.#cvvKey = cvvKey;
+  }
+
+  /** The handle, refusing with WASM_TRAP once its instance trapped. */
+  get #live(): Handle {
+    checkAlive(this.#generation, 'temporary-card issuer');
+    return this.#handle;
   }
 
   /**
@@ -481,7 +490,7 @@ export class TempCardIssuer {
   }
 
   get config(): TempCardConfig {
-    return call<TempCardConfig>(() => this.#handle.config());
+    return call<TempCardConfig>(() => this.#live.config());
   }
 
   /**
@@ -493,11 +502,11 @@ export class TempCardIssuer {
     const checked = approvalRequest(request);
     if (randomness !== undefined) {
       const bytes = expectBytes(randomness, 'randomness');
-      return callWithRequest<ApprovalResult>(() => this.#handle.approve(checked, bytes));
+      return callWithRequest<ApprovalResult>(() => this.#live.approve(checked, bytes));
     }
     let result: ApprovalResult | undefined;
     for (let attempt = 0; attempt < TEMPCARD_APPROVE_ATTEMPTS_MAX; attempt += 1) {
-      result = callWithRequest<ApprovalResult>(() => this.#handle.approve(checked, freshRandomness()));
+      result = callWithRequest<ApprovalResult>(() => this.#live.approve(checked, freshRandomness()));
       if (result.code !== 'PAN_COLLISION' && result.code !== 'RANDOMNESS_EXHAUSTED') break;
     }
     return result as ApprovalResult;
@@ -506,40 +515,40 @@ export class TempCardIssuer {
   /** Decides a purchase presented by a merchant (PAN, MM/YY, CVV, amount, merchant) and records it. */
   authorise(request: PurchaseRequest): AuthorisationResult {
     const checked = purchaseRequest(request);
-    return callWithRequest<AuthorisationResult>(() => this.#handle.authorise(checked, this.#cvvKey));
+    return callWithRequest<AuthorisationResult>(() => this.#live.authorise(checked, this.#cvvKey));
   }
 
   /** Refunds (part of) an approved purchase: always to the parent credit line. */
   refund(request: RefundRequest): RefundResult {
     const checked = refundRequest(request);
-    return callWithRequest<RefundResult>(() => this.#handle.refund(checked));
+    return callWithRequest<RefundResult>(() => this.#live.refund(checked));
   }
 
   /** The physical card was activated: closes the temporary account, releasing the unused hold. */
   activatePhysicalCard(accountId: string, now: number): ClosureResult {
     const id = expectString(accountId, 'accountId');
     const at = expectTime(now, 'now');
-    return call<ClosureResult>(() => this.#handle.activatePhysicalCard(id, BigInt(at)));
+    return call<ClosureResult>(() => this.#live.activatePhysicalCard(id, BigInt(at)));
   }
 
   /** Closes every open account whose usable window has ended (run it on a timer). */
   closeDue(now: number): CloseDueResult {
     const at = expectTime(now, 'now');
-    return call<CloseDueResult>(() => this.#handle.closeDue(BigInt(at)));
+    return call<CloseDueResult>(() => this.#live.closeDue(BigInt(at)));
   }
 
   /** The credentials to show the holder, only inside the display window (the CVV derived now). */
   reveal(accountId: string, now: number): RevealResult {
     const id = expectString(accountId, 'accountId');
     const at = expectTime(now, 'now');
-    return call<RevealResult>(() => this.#handle.reveal(id, this.#cvvKey, BigInt(at)));
+    return call<RevealResult>(() => this.#live.reveal(id, this.#cvvKey, BigInt(at)));
   }
 
   /** The temporary account at `now`, or null. */
   account(accountId: string, now: number): TemporaryAccountView | null {
     const id = expectString(accountId, 'accountId');
     const at = expectTime(now, 'now');
-    return call<TemporaryAccountView | null>(() => this.#handle.account(id, BigInt(at)));
+    return call<TemporaryAccountView | null>(() => this.#live.account(id, BigInt(at)));
   }
 
   /** A handle on one temporary account (throws `INVALID_ARGUMENT` when unknown). */
@@ -552,44 +561,44 @@ export class TempCardIssuer {
   }
 
   accountIds(): string[] {
-    return this.#handle.accountIds();
+    return this.#live.accountIds();
   }
 
   /** A ledger account (a parent credit line, the settlement account), or null. */
   ledgerAccount(accountId: string): LedgerAccountView | null {
     const id = expectString(accountId, 'accountId');
-    return call<LedgerAccountView | null>(() => this.#handle.ledgerAccount(id));
+    return call<LedgerAccountView | null>(() => this.#live.ledgerAccount(id));
   }
 
   /** The ledger journal entries not yet truncated (hash-chained CBOR), oldest first. */
   journal(): Uint8Array[] {
-    return this.#handle.journal() as Uint8Array[];
+    return this.#live.journal() as Uint8Array[];
   }
 
   journalHead(): { seq: number; hash: string } {
-    return this.#handle.journalHead() as { seq: number; hash: string };
+    return this.#live.journalHead() as { seq: number; hash: string };
   }
 
   /** Forgets the retained journal entries up to `throughSeq` (after persisting them). */
   truncateJournal(throughSeq: number): void {
     const seq = expectInteger(throughSeq, 'throughSeq', 0, Number.MAX_SAFE_INTEGER);
-    call(() => this.#handle.truncateJournal(BigInt(seq)));
+    call(() => this.#live.truncateJournal(BigInt(seq)));
   }
 
   /** Versioned, HMAC-SHA256-authenticated state bytes (the ledger embedded; no CVV, no CVV key). */
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     const key = expectKey(snapshotKey, 'snapshotKey');
-    return call<Uint8Array>(() => this.#handle.snapshot(key));
+    return call<Uint8Array>(() => this.#live.snapshot(key));
   }
 
   /** An independent copy (same state, same CVV key). */
   copy(): TempCardIssuer {
-    return new TempCardIssuer(this.#handle.copy(), this.#cvvKey);
+    return new TempCardIssuer(this.#live.copy(), this.#cvvKey);
   }
 
   /** Releases the wasm memory now. */
   free(): void {
-    this.#handle.free();
+    if (this.#generation === currentGeneration()) this.#handle.free();
   }
 
   [Symbol.dispose](): void {

@@ -40,6 +40,15 @@ test('a trap: calls refuse with WASM_TRAP, init() starts a fresh instance, commi
   ledger.transfer({ idempotencyKey: 't2', now: T0, debitAccountId: 'bank', creditAccountId: 'wallet', amount: '5.00', currency: 'EUR' }); // not committed
   const committedDigest = Buffer.from((await new sdk.LedgerStore(storage, KEY, { name: 'recovery' }).load()).stateDigest()).toString('hex');
 
+  // Other handle-owning objects of the same instance.
+  const issuer = sdk.TempCardIssuer.create(
+    { currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } },
+    { cvvKey: new Uint8Array(32).fill(9), now: T0 },
+  );
+  const cardKey = sdk.generateKeyPair('EdDSA');
+  const card = sdk.Card.create('card-1', { keyId: 'issuer', algorithm: 'EdDSA', publicKey: cardKey.publicKey });
+  assert.equal(issuer.config.currency, 'EUR');
+
   trap();
   assert.equal(sdk.isInitialized(), false);
   for (const call of [
@@ -57,6 +66,9 @@ test('a trap: calls refuse with WASM_TRAP, init() starts a fresh instance, commi
   assert.equal(sdk.Amount.parse('1.5', 'EUR').toString(), '1.50');
   // Objects of the trapped instance stay refused: they must come back from their store.
   assert.throws(() => ledger.account('wallet'), (err) => err.code === 'WASM_TRAP' && /load it again/.test(err.message));
+  assert.throws(() => issuer.config, (err) => err.code === 'WASM_TRAP' && /issuer/.test(err.message));
+  assert.throws(() => card.view(T0), (err) => err.code === 'WASM_TRAP' && /card/.test(err.message));
+  for (const gone of [ledger, issuer, card]) gone.free(); // harmless: the old instance is not touched
   const reloaded = await new sdk.LedgerStore(storage, KEY, { name: 'recovery' }).load();
   assert.equal(Buffer.from(reloaded.stateDigest()).toString('hex'), committedDigest);
   assert.equal(reloaded.account('wallet').balance, '25.00', 'the committed transfer survived; the uncommitted one is gone');
