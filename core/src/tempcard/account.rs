@@ -98,8 +98,9 @@ use zeroize::Zeroize;
 
 use super::codes::TempCardCode;
 use super::credentials::{
+    check_cvv_key,
     check_bin_range, check_windows, issue, BinRange, Credentials, IssueRequest,
-    PresentedCredentials, Reveal, Window, CVV_KEY_LEN, ISSUED_PANS_MAX,
+    PresentedCredentials, Reveal, Window, ISSUED_PANS_MAX,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::ledger::{
@@ -1423,17 +1424,6 @@ fn rename(error: Error, param: &'static str) -> Error {
     Error::new(error.code(), param, error.message().to_owned())
 }
 
-fn check_cvv_key(cvv_key: &[u8]) -> Result<()> {
-    if cvv_key.len() == CVV_KEY_LEN {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorCode::KeyInvalid,
-            "cvvKey",
-            format!("cvvKey must be {CVV_KEY_LEN} bytes, got {}", cvv_key.len()),
-        ))
-    }
-}
 
 /// `457173******1234`: the first six and the last four digits (PCI DSS display rule).
 fn mask(pan: &str) -> String {

@@ -663,7 +663,7 @@ pub(super) fn check_windows(display: &Window, usable: &Window) -> Result<()> {
 
 // ------------------------------------------------------------------------------------ CVV
 
-fn check_cvv_key(cvv_key: &[u8]) -> Result<()> {
+pub(super) fn check_cvv_key(cvv_key: &[u8]) -> Result<()> {
     if cvv_key.len() == CVV_KEY_LEN {
         Ok(())
     } else {
