@@ -181,6 +181,8 @@ pub struct TerminalOutcome {
     pub accepted: bool,
     /// The session afterwards (absent for an unknown order).
     pub session: Option<TerminalSessionView>,
+    /// The increment a tariff-change request asks for (absent when none is needed).
+    pub increment: Option<String>,
     /// The request envelope to send to the server, when one was built.
     #[serde(skip)]
     pub envelope: Option<Vec<u8>>,
@@ -299,6 +301,7 @@ impl EnergyTerminal {
             code,
             accepted,
             session: self.session(order_id)?,
+            increment: None,
             envelope: None,
         })
     }
@@ -342,6 +345,7 @@ impl EnergyTerminal {
                 code: EnergyCode::TerminalSessionsFull,
                 accepted: false,
                 session: None,
+                increment: None,
                 envelope: None,
             });
         }
@@ -592,8 +596,11 @@ impl EnergyTerminal {
             tariff,
             increment: (needed.to_minor_units() > 0).then(|| needed.to_string()),
         };
+        let increment = change.increment.clone();
         let payload = to_payload(&change);
-        self.send(order_id, RequestKind::TariffChange, TerminalState::Paused, (TARIFF_CHANGE_TYPE, &payload), now, signer)
+        let mut outcome = self.send(order_id, RequestKind::TariffChange, TerminalState::Paused, (TARIFF_CHANGE_TYPE, &payload), now, signer)?;
+        outcome.increment = increment;
+        Ok(outcome)
     }
 
     /// Builds a signed `energy.extend` asking for the deadline `expires_at` (`REQUEST_SENT`);
@@ -685,6 +692,7 @@ fn refused(code: EnergyCode) -> TerminalOutcome {
         code,
         accepted: false,
         session: None,
+        increment: None,
         envelope: None,
     }
 }
