@@ -176,6 +176,6 @@ test('README documents every energy outcome code', () => {
   const codes = energyCodes();
   assert.ok(codes.length >= 50);
   for (const { code, description } of codes) {
-    assert.ok(readme.includes('| `' + code + '` | ' + description + ' |'), `README lists ${code} with its description`);
+    assert.ok(readme.includes('| `' + code + '` | ' + description.trim() + ' |'), `README lists ${code} with its description`);
   }
 });
