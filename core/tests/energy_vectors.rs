@@ -89,8 +89,7 @@ fn energy_pricing_vectors() {
 use countersign_core::card::PublicKey;
 use countersign_core::crypto::ed25519;
 use countersign_core::energy::{
-    EnergyServer, EnergyTerminal, Order, ServerConfig, Signer, Tariff, TerminalConfig,
-    TerminalKey,
+    EnergyServer, EnergyTerminal, Order, ServerConfig, Signer, Tariff, TerminalConfig, TerminalKey,
 };
 use countersign_core::envelope::Alg;
 use serde_json::{json, Map};
@@ -159,7 +158,9 @@ impl Run {
             .unwrap();
         for (wallet, amount) in scenario["wallets"].as_object().unwrap() {
             server.open_wallet(wallet, start).unwrap();
-            let outcome = server.top_up(wallet, amount.as_str().unwrap(), start).unwrap();
+            let outcome = server
+                .top_up(wallet, amount.as_str().unwrap(), start)
+                .unwrap();
             assert!(outcome.is_success(), "top-up {wallet}");
         }
         let terminal = || {
@@ -179,7 +180,12 @@ impl Run {
     }
 
     /// Sends a request envelope to the server method of `op`.
-    fn send(&mut self, op: &str, envelope: &[u8], now: i64) -> countersign_core::energy::ServerReply {
+    fn send(
+        &mut self,
+        op: &str,
+        envelope: &[u8],
+        now: i64,
+    ) -> countersign_core::energy::ServerReply {
         let s = signer(&SERVER_SECRET, "server");
         match op {
             "order" => self.server.authorise(envelope, now, &s),
@@ -191,7 +197,12 @@ impl Run {
         .unwrap()
     }
 
-    fn session_fields(&self, terminal: &EnergyTerminal, order_id: &str, got: &mut Map<String, Value>) {
+    fn session_fields(
+        &self,
+        terminal: &EnergyTerminal,
+        order_id: &str,
+        got: &mut Map<String, Value>,
+    ) {
         if let Some(view) = terminal.session(order_id).unwrap() {
             got.insert("held".into(), json!(view.held));
             got.insert("maxQuantity".into(), json!(view.max_quantity));
@@ -217,7 +228,11 @@ impl Run {
             "order" => {
                 let order: Order = serde_json::from_value(step["order"].clone()).unwrap();
                 let fresh = step["fresh"].as_bool() == Some(true);
-                let terminal = if fresh { &mut self.fresh } else { &mut self.terminal };
+                let terminal = if fresh {
+                    &mut self.fresh
+                } else {
+                    &mut self.terminal
+                };
                 match terminal.order(order, now, &t) {
                     Err(e) => {
                         got.insert("error".into(), json!(e.code().as_str()));
@@ -265,13 +280,20 @@ impl Run {
                 out.envelope
             }
             "expire" => {
-                got.insert("expired".into(), json!(self.server.expire_due(now).unwrap()));
+                got.insert(
+                    "expired".into(),
+                    json!(self.server.expire_due(now).unwrap()),
+                );
                 None
             }
             "resend" => {
                 let last = self.last.take().expect("a signed answer to resend");
                 let reply = self.send(&last.op, &last.envelope, now);
-                assert_eq!(reply.envelope.as_ref(), Some(&last.answer), "the stored answer, byte for byte");
+                assert_eq!(
+                    reply.envelope.as_ref(),
+                    Some(&last.answer),
+                    "the stored answer, byte for byte"
+                );
                 got.insert("code".into(), json!(reply.code.as_str()));
                 got.insert("repeated".into(), json!(reply.repeated));
                 self.last = Some(last);
@@ -288,7 +310,11 @@ impl Run {
             let reply = self.send(op, &envelope, now);
             got.insert("code".into(), json!(reply.code.as_str()));
             let id = order_id.as_deref().unwrap();
-            let terminal = if fresh { &mut self.fresh } else { &mut self.terminal };
+            let terminal = if fresh {
+                &mut self.fresh
+            } else {
+                &mut self.terminal
+            };
             match &reply.envelope {
                 Some(answer) => {
                     let applied = if op == "complete" {
@@ -296,7 +322,10 @@ impl Run {
                     } else {
                         terminal.accept_authorisation(answer, now).unwrap()
                     };
-                    assert!(applied.accepted, "the terminal accepts the answer: {applied:?}");
+                    assert!(
+                        applied.accepted,
+                        "the terminal accepts the answer: {applied:?}"
+                    );
                     assert_eq!(applied.code, reply.code);
                     self.last = Some(Sent {
                         op: op.to_owned(),
@@ -312,7 +341,15 @@ impl Run {
             if op == "complete" {
                 if let Some(receipt) = terminal.session(id).unwrap().and_then(|v| v.receipt) {
                     let value = serde_json::to_value(&receipt).unwrap();
-                    for key in ["late", "quantity", "cost", "held", "captured", "released", "uncollected"] {
+                    for key in [
+                        "late",
+                        "quantity",
+                        "cost",
+                        "held",
+                        "captured",
+                        "released",
+                        "uncollected",
+                    ] {
                         got.insert(key.into(), value[key].clone());
                     }
                     let segments: Vec<Value> = receipt
@@ -334,9 +371,14 @@ impl Run {
         }
         let mut wallets = Map::new();
         for (wallet, account) in self.server.ledger().accounts().iter().filter_map(|a| {
-            a.account_id.strip_prefix("w/").map(|w| (w.to_owned(), a.clone()))
+            a.account_id
+                .strip_prefix("w/")
+                .map(|w| (w.to_owned(), a.clone()))
         }) {
-            wallets.insert(wallet, json!({"balance": account.balance, "available": account.available}));
+            wallets.insert(
+                wallet,
+                json!({"balance": account.balance, "available": account.available}),
+            );
         }
         got.insert("wallets".into(), Value::Object(wallets));
         got.insert(
@@ -366,7 +408,9 @@ fn energy_session_vectors() {
         let mut run = Run::new(scenario, start);
         for (index, step) in scenario["steps"].as_array().unwrap().iter().enumerate() {
             steps += 1;
-            *per_op.entry(step["op"].as_str().unwrap().to_owned()).or_default() += 1;
+            *per_op
+                .entry(step["op"].as_str().unwrap().to_owned())
+                .or_default() += 1;
             let got = run.step(step, start);
             let expect = step["expect"].as_object().expect("expect");
             for (key, value) in expect {
@@ -385,9 +429,17 @@ fn energy_session_vectors() {
         let key = [0x42u8; 32];
         let bytes = run.server.snapshot(&key).unwrap();
         let restored = EnergyServer::restore(&bytes, &key).unwrap();
-        assert_eq!(restored.snapshot(&key).unwrap(), bytes, "{name}: server snapshot");
+        assert_eq!(
+            restored.snapshot(&key).unwrap(),
+            bytes,
+            "{name}: server snapshot"
+        );
         let bytes = run.terminal.snapshot(&key).unwrap();
-        assert_eq!(EnergyTerminal::restore(&bytes, &key).unwrap(), run.terminal, "{name}");
+        assert_eq!(
+            EnergyTerminal::restore(&bytes, &key).unwrap(),
+            run.terminal,
+            "{name}"
+        );
     }
     for op in SESSION_OPS {
         assert!(per_op.contains_key(*op), "no step for op {op}");

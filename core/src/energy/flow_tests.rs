@@ -114,7 +114,10 @@ impl World {
             .unwrap();
         assert!(applied.accepted, "{applied:?}");
         assert_eq!(applied.code, reply.code);
-        assert_eq!(self.terminal.session(&id).unwrap().unwrap().code, reply.code);
+        assert_eq!(
+            self.terminal.session(&id).unwrap().unwrap().code,
+            reply.code
+        );
         reply
     }
 
@@ -163,8 +166,14 @@ fn full_session_holds_the_maximum_captures_the_cost_and_releases_the_rest() {
     assert_eq!(w.available("alice"), "50.00");
     // 50 / 1.859 = 26.896…: 26.89 L costs 49.98851 → 49.99 ≤ 50; 26.90 L costs 50.01.
     assert_eq!(w.limit("o-1"), "26.89");
-    assert_eq!(w.meter("o-1", "10.00", T0 + 10), EnergyCode::ReadingAccepted);
-    assert_eq!(w.meter("o-1", "20.00", T0 + 20), EnergyCode::ReadingAccepted);
+    assert_eq!(
+        w.meter("o-1", "10.00", T0 + 10),
+        EnergyCode::ReadingAccepted
+    );
+    assert_eq!(
+        w.meter("o-1", "20.00", T0 + 20),
+        EnergyCode::ReadingAccepted
+    );
     let (reply, receipt) = w.complete("o-1", T0 + 30);
     // 20 × 1.859 = 37.18.
     assert_eq!(reply.code, EnergyCode::Completed);
@@ -191,25 +200,46 @@ fn the_same_message_twice_gets_the_same_answer_and_is_applied_once() {
     let mut w = world("100.00", LateCompletion::Reject);
     let sent = w
         .terminal
-        .order(order("o-1", "50.00", BelowMaximum::Decline), T0, &terminal_signer())
+        .order(
+            order("o-1", "50.00", BelowMaximum::Decline),
+            T0,
+            &terminal_signer(),
+        )
         .unwrap();
     let envelope = sent.envelope.unwrap();
     let first = w.server.authorise(&envelope, T0, &server_signer()).unwrap();
-    let again = w.server.authorise(&envelope, T0 + 5, &server_signer()).unwrap();
+    let again = w
+        .server
+        .authorise(&envelope, T0 + 5, &server_signer())
+        .unwrap();
     assert!(!first.repeated && again.repeated);
     assert_eq!(first.envelope, again.envelope, "byte-identical answer");
     assert_eq!(w.available("alice"), "50.00", "held once");
     // The terminal accepts the answer once; the copy is a replay.
     let answer = first.envelope.unwrap();
-    assert!(w.terminal.accept_authorisation(&answer, T0).unwrap().accepted);
+    assert!(
+        w.terminal
+            .accept_authorisation(&answer, T0)
+            .unwrap()
+            .accepted
+    );
     let replay = w.terminal.accept_authorisation(&answer, T0).unwrap();
     assert_eq!(replay.code, EnergyCode::Replayed);
     // The same completion twice: one capture.
     w.meter("o-1", "5.00", T0 + 1);
-    let sent = w.terminal.complete("o-1", T0 + 2, &terminal_signer()).unwrap();
+    let sent = w
+        .terminal
+        .complete("o-1", T0 + 2, &terminal_signer())
+        .unwrap();
     let envelope = sent.envelope.unwrap();
-    let first = w.server.complete(&envelope, T0 + 2, &server_signer()).unwrap();
-    let again = w.server.complete(&envelope, T0 + 3, &server_signer()).unwrap();
+    let first = w
+        .server
+        .complete(&envelope, T0 + 2, &server_signer())
+        .unwrap();
+    let again = w
+        .server
+        .complete(&envelope, T0 + 3, &server_signer())
+        .unwrap();
     assert_eq!(first.envelope, again.envelope);
     assert!(again.repeated);
     // 5 × 1.859 = 9.295 → half-even 9.30 (the 5 is followed by nothing: tie → even 0).
@@ -303,14 +333,25 @@ fn a_declined_increment_keeps_the_tariff_and_shrinks_the_limit() {
         .unwrap();
     // (50 − 18.59) / 2 = 15.705 → 15.70 more: 25.70 in all.
     assert_eq!(applied.session.unwrap().max_quantity, "25.70");
-    assert_eq!(w.meter("o-1", "25.71", T0 + 12), EnergyCode::ReadingAboveLimit);
+    assert_eq!(
+        w.meter("o-1", "25.71", T0 + 12),
+        EnergyCode::ReadingAboveLimit
+    );
 }
 
 #[test]
 fn extend_then_expiry_then_late_completion_under_each_policy() {
     for (late, code, balance) in [
-        (LateCompletion::Reject, EnergyCode::LateCompletionRejected, "100.00"),
-        (LateCompletion::ChargeIfFunds, EnergyCode::LateCharged, "81.41"),
+        (
+            LateCompletion::Reject,
+            EnergyCode::LateCompletionRejected,
+            "100.00",
+        ),
+        (
+            LateCompletion::ChargeIfFunds,
+            EnergyCode::LateCharged,
+            "81.41",
+        ),
     ] {
         let mut w = world("100.00", late);
         w.order(order("o-1", "50.00", BelowMaximum::Decline), T0);
@@ -329,7 +370,10 @@ fn extend_then_expiry_then_late_completion_under_each_policy() {
         w.meter("o-1", "10.00", T0 + 200);
         // Still held at the old deadline (T0 + 900), expired at the new one.
         assert!(w.server.expire_due(T0 + 1_000).unwrap().is_empty());
-        assert_eq!(w.server.expire_due(T0 + 1_800).unwrap(), vec!["o-1".to_owned()]);
+        assert_eq!(
+            w.server.expire_due(T0 + 1_800).unwrap(),
+            vec!["o-1".to_owned()]
+        );
         assert_eq!(w.available("alice"), "100.00");
         assert_eq!(w.meter("o-1", "11.00", T0 + 1_801), EnergyCode::HoldExpired);
         let (reply, receipt) = w.complete("o-1", T0 + 1_900);
@@ -361,7 +405,11 @@ fn refusals_change_nothing() {
     let mut w = world("100.00", LateCompletion::Reject);
     let sent = w
         .terminal
-        .order(order("o-1", "50.00", BelowMaximum::Decline), T0, &terminal_signer())
+        .order(
+            order("o-1", "50.00", BelowMaximum::Decline),
+            T0,
+            &terminal_signer(),
+        )
         .unwrap();
     let mut tampered = sent.envelope.clone().unwrap();
     let last = tampered.len() - 1;
@@ -391,7 +439,11 @@ fn refusals_change_nothing() {
     other.terminal.sessions.clear();
     let sent = other
         .terminal
-        .order(order("o-1", "10.00", BelowMaximum::Decline), T0, &terminal_signer())
+        .order(
+            order("o-1", "10.00", BelowMaximum::Decline),
+            T0,
+            &terminal_signer(),
+        )
         .unwrap();
     let reply = other
         .server
@@ -400,12 +452,27 @@ fn refusals_change_nothing() {
     assert_eq!(reply.code, EnergyCode::OrderIdConflict);
     // Meter readings: monotonic, at the resolution, within the limit.
     assert_eq!(w.meter("o-1", "5.00", T0 + 5), EnergyCode::ReadingAccepted);
-    assert_eq!(w.meter("o-1", "4.00", T0 + 6), EnergyCode::ReadingNotMonotonic);
-    assert_eq!(w.meter("o-1", "6.00", T0 + 4), EnergyCode::ReadingNotMonotonic);
-    assert_eq!(w.meter("o-1", "6.001", T0 + 7), EnergyCode::ReadingMalformed);
-    assert_eq!(w.meter("o-1", "26.90", T0 + 7), EnergyCode::ReadingAboveLimit);
+    assert_eq!(
+        w.meter("o-1", "4.00", T0 + 6),
+        EnergyCode::ReadingNotMonotonic
+    );
+    assert_eq!(
+        w.meter("o-1", "6.00", T0 + 4),
+        EnergyCode::ReadingNotMonotonic
+    );
+    assert_eq!(
+        w.meter("o-1", "6.001", T0 + 7),
+        EnergyCode::ReadingMalformed
+    );
+    assert_eq!(
+        w.meter("o-1", "26.90", T0 + 7),
+        EnergyCode::ReadingAboveLimit
+    );
     // An extension to an earlier deadline: refused without a signed answer.
-    let sent = w.terminal.extend("o-1", T0 + 100, T0 + 8, &terminal_signer()).unwrap();
+    let sent = w
+        .terminal
+        .extend("o-1", T0 + 100, T0 + 8, &terminal_signer())
+        .unwrap();
     let reply = w
         .server
         .extend(&sent.envelope.unwrap(), T0 + 8, &server_signer())
@@ -415,7 +482,10 @@ fn refusals_change_nothing() {
     let abandoned = w.terminal.abandon_request("o-1", reply.code).unwrap();
     assert_eq!(abandoned.session.unwrap().state, TerminalState::Authorised);
     // An answer to another request is refused by the terminal.
-    let sent = w.terminal.extend("o-1", T0 + 1_000, T0 + 9, &terminal_signer()).unwrap();
+    let sent = w
+        .terminal
+        .extend("o-1", T0 + 1_000, T0 + 9, &terminal_signer())
+        .unwrap();
     let other_answer = w
         .server
         .extend(&sent.envelope.unwrap(), T0 + 9, &server_signer())

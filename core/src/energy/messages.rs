@@ -327,7 +327,13 @@ impl Signer<'_> {
     }
 
     /// Seals `payload` as a message of `msg_type`, valid from `now` for [`MESSAGE_TTL_S`].
-    pub(super) fn seal(&self, msg_type: &str, seq: u64, now: i64, payload: &[u8]) -> Result<Vec<u8>> {
+    pub(super) fn seal(
+        &self,
+        msg_type: &str,
+        seq: u64,
+        now: i64,
+        payload: &[u8],
+    ) -> Result<Vec<u8>> {
         envelope::seal(&SealParams {
             alg: self.alg,
             secret_key: self.secret_key,

@@ -26,16 +26,16 @@ mod snapshot;
 mod terminal;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod flow_tests;
+#[cfg(test)]
+mod tests;
 
 pub use codes::EnergyCode;
 pub use messages::{
-    Authorisation, BelowMaximum, Completion, Extension, MeterReading, Order, Receipt,
-    SegmentCost, Signer, TariffChange, TariffSegment, AUTHORISATION_TYPE, COMPLETION_TYPE,
-    ENERGY_ID_BYTES_MAX, EXTEND_TYPE, MESSAGE_TTL_S, ORDER_TYPE, PAYLOAD_VERSION, READINGS_MAX,
-    RECEIPT_TYPE, TARIFF_CHANGES_MAX, TARIFF_CHANGE_TYPE,
+    Authorisation, BelowMaximum, Completion, Extension, MeterReading, Order, Receipt, SegmentCost,
+    Signer, TariffChange, TariffSegment, AUTHORISATION_TYPE, COMPLETION_TYPE, ENERGY_ID_BYTES_MAX,
+    EXTEND_TYPE, MESSAGE_TTL_S, ORDER_TYPE, PAYLOAD_VERSION, READINGS_MAX, RECEIPT_TYPE,
+    TARIFF_CHANGES_MAX, TARIFF_CHANGE_TYPE,
 };
 pub use pricing::{
     dispense_limit, metered_cost, CostBreakdown, DispenseLimit, DispenseLimitRequest, MeteredCost,

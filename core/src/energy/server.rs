@@ -104,9 +104,9 @@ use crate::crypto::sha256;
 use crate::envelope::{self, OpenParams, Opened, TrustedKey, CLOCK_SKEW_S_MAX};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ledger::{
-    AccountKind, ExpireDueRequest, ExtendRequest, HoldRequest, HoldView,
-    IncrementRequest, Ledger, LedgerCode, OpenAccountRequest, Outcome, PostRequest,
-    TransferRequest, VoidRequest, HOLD_DURATION_S_MAX,
+    AccountKind, ExpireDueRequest, ExtendRequest, HoldRequest, HoldView, IncrementRequest, Ledger,
+    LedgerCode, OpenAccountRequest, Outcome, PostRequest, TransferRequest, VoidRequest,
+    HOLD_DURATION_S_MAX,
 };
 use crate::limits::check_time;
 use crate::money::{Amount, Currency};
@@ -560,7 +560,12 @@ impl EnergyServer {
     }
 
     /// Steps 1–2 of every message: a repeated envelope, then the expiry pass.
-    fn begin(&mut self, bytes: &[u8], now: i64, signer: &Signer<'_>) -> Result<core::result::Result<[u8; 32], ServerReply>> {
+    fn begin(
+        &mut self,
+        bytes: &[u8],
+        now: i64,
+        signer: &Signer<'_>,
+    ) -> Result<core::result::Result<[u8; 32], ServerReply>> {
         check_time(now, "now")?;
         signer.check()?;
         let hash = sha256(bytes);
@@ -584,8 +589,16 @@ impl EnergyServer {
     }
 
     /// Step 4 for messages about an existing session.
-    fn check_session(&self, order_id: &str, station: &str, seq: u64) -> core::result::Result<(), EnergyCode> {
-        let session = self.sessions.get(order_id).ok_or(EnergyCode::UnknownOrder)?;
+    fn check_session(
+        &self,
+        order_id: &str,
+        station: &str,
+        seq: u64,
+    ) -> core::result::Result<(), EnergyCode> {
+        let session = self
+            .sessions
+            .get(order_id)
+            .ok_or(EnergyCode::UnknownOrder)?;
         if session.order.station_id != station {
             return Err(EnergyCode::WrongStation);
         }
@@ -655,9 +668,10 @@ impl EnergyServer {
             currency: self.currency.code().to_owned(),
             maximum: text(|o| &o.maximum),
             hold_id: hold.as_ref().map(|h| h.hold_id.clone()),
-            held: hold
-                .as_ref()
-                .map_or_else(|| Amount::zero(self.currency).to_string(), |h| h.amount.clone()),
+            held: hold.as_ref().map_or_else(
+                || Amount::zero(self.currency).to_string(),
+                |h| h.amount.clone(),
+            ),
             expires_at: hold.as_ref().map(|h| h.expires_at),
             segments: session.map(|s| s.segments.clone()).unwrap_or_default(),
             increments: session.map(|s| s.increments.clone()).unwrap_or_default(),
@@ -691,7 +705,12 @@ impl EnergyServer {
     ///
     /// Errors (nothing changed): `INVALID_ARGUMENT` about `"now"`; `KEY_INVALID` /
     /// `INVALID_ARGUMENT` about the signer (`"secretKey"`, `"keyId"`); the ledger's `INTERNAL`.
-    pub fn authorise(&mut self, bytes: &[u8], now: i64, signer: &Signer<'_>) -> Result<ServerReply> {
+    pub fn authorise(
+        &mut self,
+        bytes: &[u8],
+        now: i64,
+        signer: &Signer<'_>,
+    ) -> Result<ServerReply> {
         let hash = match self.begin(bytes, now, signer)? {
             Ok(hash) => hash,
             Err(repeated) => return Ok(repeated),
@@ -705,17 +724,29 @@ impl EnergyServer {
         };
         let order_id = order.order_id.clone();
         if self.sessions.contains_key(&order_id) {
-            return Ok(ServerReply::refused(EnergyCode::OrderIdConflict, Some(&order_id)));
+            return Ok(ServerReply::refused(
+                EnergyCode::OrderIdConflict,
+                Some(&order_id),
+            ));
         }
         if order.station_id != station {
-            return Ok(ServerReply::refused(EnergyCode::WrongStation, Some(&order_id)));
+            return Ok(ServerReply::refused(
+                EnergyCode::WrongStation,
+                Some(&order_id),
+            ));
         }
         // An order id is also a ledger hold id: within the ledger's id rules.
         if !energy_id_ok(&order_id) {
-            return Ok(ServerReply::refused(EnergyCode::OrderInvalid, Some(&order_id)));
+            return Ok(ServerReply::refused(
+                EnergyCode::OrderInvalid,
+                Some(&order_id),
+            ));
         }
         if !self.make_room() {
-            return Ok(ServerReply::refused(EnergyCode::SessionsFull, Some(&order_id)));
+            return Ok(ServerReply::refused(
+                EnergyCode::SessionsFull,
+                Some(&order_id),
+            ));
         }
         let decided = self.decide_order(&order, now)?;
         let segments = match validate_order(&order)
@@ -745,7 +776,14 @@ impl EnergyServer {
             },
         );
         let payload = self.authorisation(&order_id, hash, &decided);
-        self.answer(&order_id, hash, &decided, (AUTHORISATION_TYPE, &payload), now, signer)
+        self.answer(
+            &order_id,
+            hash,
+            &decided,
+            (AUTHORISATION_TYPE, &payload),
+            now,
+            signer,
+        )
     }
 
     /// The order's decision; places the hold when it is one (`changed` = held).
@@ -843,7 +881,12 @@ impl EnergyServer {
     /// Handles an `energy.tariff-change` envelope (answer: a signed `energy.authorisation`).
     ///
     /// Errors: as [`EnergyServer::authorise`].
-    pub fn change_tariff(&mut self, bytes: &[u8], now: i64, signer: &Signer<'_>) -> Result<ServerReply> {
+    pub fn change_tariff(
+        &mut self,
+        bytes: &[u8],
+        now: i64,
+        signer: &Signer<'_>,
+    ) -> Result<ServerReply> {
         let hash = match self.begin(bytes, now, signer)? {
             Ok(hash) => hash,
             Err(repeated) => return Ok(repeated),
@@ -870,7 +913,14 @@ impl EnergyServer {
             session.last_seq = opened.seq;
         }
         let payload = self.authorisation(&order_id, hash, &decided);
-        self.answer(&order_id, hash, &decided, (AUTHORISATION_TYPE, &payload), now, signer)
+        self.answer(
+            &order_id,
+            hash,
+            &decided,
+            (AUTHORISATION_TYPE, &payload),
+            now,
+            signer,
+        )
     }
 
     fn decide_tariff_change(&mut self, change: &TariffChange, now: i64) -> Result<Decided> {
@@ -926,9 +976,10 @@ impl EnergyServer {
                 self.note(&outcome);
                 match outcome.code {
                     LedgerCode::Incremented => (EnergyCode::TariffChanged, None),
-                    LedgerCode::InsufficientFunds => {
-                        (EnergyCode::IncrementDeclined, Some(LedgerCode::InsufficientFunds))
-                    }
+                    LedgerCode::InsufficientFunds => (
+                        EnergyCode::IncrementDeclined,
+                        Some(LedgerCode::InsufficientFunds),
+                    ),
                     LedgerCode::HoldExpired => return Ok(refusal(EnergyCode::HoldExpired)),
                     other => {
                         return Ok(Decided {
@@ -978,10 +1029,16 @@ impl EnergyServer {
             return Ok(ServerReply::refused(code, Some(&order_id)));
         }
         if self.sessions.get(&order_id).map(|s| s.state) == Some(SessionState::Expired) {
-            return Ok(ServerReply::refused(EnergyCode::HoldExpired, Some(&order_id)));
+            return Ok(ServerReply::refused(
+                EnergyCode::HoldExpired,
+                Some(&order_id),
+            ));
         }
         if check_time(extension.expires_at, "expiresAt").is_err() {
-            return Ok(ServerReply::refused(EnergyCode::DeadlineInvalid, Some(&order_id)));
+            return Ok(ServerReply::refused(
+                EnergyCode::DeadlineInvalid,
+                Some(&order_id),
+            ));
         }
         let outcome = self.ledger.extend(&ExtendRequest {
             idempotency_key: self.ledger_key(),
@@ -1013,7 +1070,14 @@ impl EnergyServer {
             changed: true,
         };
         let payload = self.authorisation(&order_id, hash, &decided);
-        self.answer(&order_id, hash, &decided, (AUTHORISATION_TYPE, &payload), now, signer)
+        self.answer(
+            &order_id,
+            hash,
+            &decided,
+            (AUTHORISATION_TYPE, &payload),
+            now,
+            signer,
+        )
     }
 
     /// Handles an `energy.completion` envelope: captures the metered cost and releases the rest
@@ -1052,7 +1116,14 @@ impl EnergyServer {
             session.state = SessionState::Closed;
             session.receipt = Some(receipt);
         }
-        self.answer(&order_id, hash, &decided, (RECEIPT_TYPE, &payload), now, signer)
+        self.answer(
+            &order_id,
+            hash,
+            &decided,
+            (RECEIPT_TYPE, &payload),
+            now,
+            signer,
+        )
     }
 
     fn decide_completion(
@@ -1084,7 +1155,8 @@ impl EnergyServer {
             return Ok(Err(refusal(EnergyCode::ReadingsInvalid)));
         }
         let final_steps = previous.map_or(0, |(q, _)| q);
-        let Ok((segment_costs, cost)) = session::cost_segments(&session.segments, &base, final_steps)
+        let Ok((segment_costs, cost)) =
+            session::cost_segments(&session.segments, &base, final_steps)
         else {
             return Ok(Err(refusal(EnergyCode::ReadingsInvalid)));
         };

@@ -197,14 +197,21 @@ pub(super) fn cost_segments(
         });
     }
     if starts.last().copied().unwrap_or(0) > final_steps {
-        return Err(invalid("quantity", "is below the start of a tariff segment"));
+        return Err(invalid(
+            "quantity",
+            "is below the start of a tariff segment",
+        ));
     }
     Ok((costs, total))
 }
 
 /// The largest total quantity, in resolution steps, that `held` pays for over `segments` (see the
 /// module docs).
-pub(super) fn limit_steps(segments: &[TariffSegment], base: &Pricing, held: &Amount) -> Result<u128> {
+pub(super) fn limit_steps(
+    segments: &[TariffSegment],
+    base: &Pricing,
+    held: &Amount,
+) -> Result<u128> {
     let starts = starts(segments, base)?;
     let last_start = starts.last().copied().unwrap_or(0);
     let Some(last) = segments.last() else {

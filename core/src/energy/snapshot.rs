@@ -356,8 +356,9 @@ impl EnergyServer {
     /// `SNAPSHOT_INVALID` about `"snapshot"`.
     pub fn restore(bytes: &[u8], snapshot_key: &[u8]) -> Result<EnergyServer> {
         let body = snapshot::open(&SERVER_KIND, bytes, snapshot_key)?;
-        let body: ServerBody = cbor::from_slice(body)
-            .ok_or_else(|| invalid("the snapshot body is not a canonically encoded energy server"))?;
+        let body: ServerBody = cbor::from_slice(body).ok_or_else(|| {
+            invalid("the snapshot body is not a canonically encoded energy server")
+        })?;
         let ledger = Ledger::restore(&body.ledger, snapshot_key)?;
         let currency = Currency::from_code(&body.config.currency)
             .map_err(|_| invalid("the snapshot names an unknown currency"))?;
@@ -375,7 +376,10 @@ impl EnergyServer {
             for answer in &session.answers {
                 answers.insert(answer.request, session.order.order_id.clone());
             }
-            if sessions.insert(session.order.order_id.clone(), session).is_some() {
+            if sessions
+                .insert(session.order.order_id.clone(), session)
+                .is_some()
+            {
                 return Err(invalid("the snapshot repeats an order id"));
             }
         }
@@ -411,14 +415,18 @@ impl EnergyTerminal {
     /// Errors: as [`EnergyServer::restore`].
     pub fn restore(bytes: &[u8], snapshot_key: &[u8]) -> Result<EnergyTerminal> {
         let body = snapshot::open(&TERMINAL_KIND, bytes, snapshot_key)?;
-        let body: TerminalBody = cbor::from_slice(body)
-            .ok_or_else(|| invalid("the snapshot body is not a canonically encoded energy terminal"))?;
+        let body: TerminalBody = cbor::from_slice(body).ok_or_else(|| {
+            invalid("the snapshot body is not a canonically encoded energy terminal")
+        })?;
         let mut sessions = BTreeMap::new();
         for session in body.sessions {
             if session.created > body.created {
                 return Err(invalid("the snapshot holds an inconsistent energy session"));
             }
-            if sessions.insert(session.order.order_id.clone(), session).is_some() {
+            if sessions
+                .insert(session.order.order_id.clone(), session)
+                .is_some()
+            {
                 return Err(invalid("the snapshot repeats an order id"));
             }
         }

@@ -224,7 +224,9 @@ impl TerminalSession {
                 total: zero,
             }
         } else {
-            session::cost_segments(&self.segments, &base, delivered)?.1.breakdown()
+            session::cost_segments(&self.segments, &base, delivered)?
+                .1
+                .breakdown()
         };
         Ok(TerminalSessionView {
             order: self.order.clone(),
@@ -329,12 +331,20 @@ impl EnergyTerminal {
     ///
     /// Errors: the order's (see [`super::session`]), `INVALID_ARGUMENT` about
     /// `"order.stationId"` (not this terminal's station), `"now"`; the signer's.
-    pub fn order(&mut self, order: Order, now: i64, signer: &Signer<'_>) -> Result<TerminalOutcome> {
+    pub fn order(
+        &mut self,
+        order: Order,
+        now: i64,
+        signer: &Signer<'_>,
+    ) -> Result<TerminalOutcome> {
         check_time(now, "now")?;
         signer.check()?;
         validate_order(&order)?;
         if order.station_id != self.config.station_id {
-            return Err(invalid("order.stationId", "must be this terminal's station"));
+            return Err(invalid(
+                "order.stationId",
+                "must be this terminal's station",
+            ));
         }
         let order_id = order.order_id.clone();
         if self.sessions.contains_key(&order_id) {
@@ -382,7 +392,12 @@ impl EnergyTerminal {
     }
 
     /// Opens a server envelope of `msg_type`.
-    fn open_answer(&self, bytes: &[u8], now: i64, msg_type: &str) -> core::result::Result<Opened, EnergyCode> {
+    fn open_answer(
+        &self,
+        bytes: &[u8],
+        now: i64,
+        msg_type: &str,
+    ) -> core::result::Result<Opened, EnergyCode> {
         let key = &self.config.server_key;
         let trusted = [TrustedKey {
             key_id: &key.key_id,
@@ -411,7 +426,10 @@ impl EnergyTerminal {
         in_reply_to: &[u8],
         kinds: &[RequestKind],
     ) -> core::result::Result<(), EnergyCode> {
-        let session = self.sessions.get(order_id).ok_or(EnergyCode::UnknownOrder)?;
+        let session = self
+            .sessions
+            .get(order_id)
+            .ok_or(EnergyCode::UnknownOrder)?;
         if session.last_server_seq.is_some_and(|last| seq <= last) {
             return Err(EnergyCode::Replayed);
         }
@@ -439,7 +457,11 @@ impl EnergyTerminal {
             return Ok(refused(EnergyCode::PayloadMalformed));
         };
         let order_id = answer.order_id.clone();
-        let kinds = [RequestKind::Order, RequestKind::TariffChange, RequestKind::Extend];
+        let kinds = [
+            RequestKind::Order,
+            RequestKind::TariffChange,
+            RequestKind::Extend,
+        ];
         if let Err(code) = self.check_answer(&order_id, opened.seq, &answer.in_reply_to, &kinds) {
             return self.outcome(&order_id, code, false);
         }
@@ -521,8 +543,15 @@ impl EnergyTerminal {
     }
 
     /// Checks that a session may send a request now, from one of `states`.
-    fn ready(&self, order_id: &str, states: &[TerminalState]) -> core::result::Result<&TerminalSession, EnergyCode> {
-        let session = self.sessions.get(order_id).ok_or(EnergyCode::UnknownOrder)?;
+    fn ready(
+        &self,
+        order_id: &str,
+        states: &[TerminalState],
+    ) -> core::result::Result<&TerminalSession, EnergyCode> {
+        let session = self
+            .sessions
+            .get(order_id)
+            .ok_or(EnergyCode::UnknownOrder)?;
         if session.pending.is_some() {
             return Err(EnergyCode::RequestPending);
         }
@@ -598,7 +627,14 @@ impl EnergyTerminal {
         };
         let increment = change.increment.clone();
         let payload = to_payload(&change);
-        let mut outcome = self.send(order_id, RequestKind::TariffChange, TerminalState::Paused, (TARIFF_CHANGE_TYPE, &payload), now, signer)?;
+        let mut outcome = self.send(
+            order_id,
+            RequestKind::TariffChange,
+            TerminalState::Paused,
+            (TARIFF_CHANGE_TYPE, &payload),
+            now,
+            signer,
+        )?;
         outcome.increment = increment;
         Ok(outcome)
     }
@@ -607,7 +643,13 @@ impl EnergyTerminal {
     /// delivery continues meanwhile. Refusals as [`EnergyTerminal::change_tariff`].
     ///
     /// Errors: `INVALID_ARGUMENT` about `"expiresAt"` or `"now"`; the signer's.
-    pub fn extend(&mut self, order_id: &str, expires_at: i64, now: i64, signer: &Signer<'_>) -> Result<TerminalOutcome> {
+    pub fn extend(
+        &mut self,
+        order_id: &str,
+        expires_at: i64,
+        now: i64,
+        signer: &Signer<'_>,
+    ) -> Result<TerminalOutcome> {
         check_time(now, "now")?;
         check_time(expires_at, "expiresAt")?;
         signer.check()?;
@@ -618,7 +660,14 @@ impl EnergyTerminal {
             order_id: order_id.to_owned(),
             expires_at,
         });
-        self.send(order_id, RequestKind::Extend, TerminalState::Authorised, (EXTEND_TYPE, &payload), now, signer)
+        self.send(
+            order_id,
+            RequestKind::Extend,
+            TerminalState::Authorised,
+            (EXTEND_TYPE, &payload),
+            now,
+            signer,
+        )
     }
 
     /// Stops delivery and builds the signed `energy.completion` with every meter reading
@@ -626,10 +675,18 @@ impl EnergyTerminal {
     /// Refusals as [`EnergyTerminal::change_tariff`].
     ///
     /// Errors: `INVALID_ARGUMENT` about `"now"`; the signer's.
-    pub fn complete(&mut self, order_id: &str, now: i64, signer: &Signer<'_>) -> Result<TerminalOutcome> {
+    pub fn complete(
+        &mut self,
+        order_id: &str,
+        now: i64,
+        signer: &Signer<'_>,
+    ) -> Result<TerminalOutcome> {
         check_time(now, "now")?;
         signer.check()?;
-        let session = match self.ready(order_id, &[TerminalState::Authorised, TerminalState::Expired]) {
+        let session = match self.ready(
+            order_id,
+            &[TerminalState::Authorised, TerminalState::Expired],
+        ) {
             Ok(session) => session,
             Err(code) => return self.outcome(order_id, code, false),
         };
@@ -637,7 +694,14 @@ impl EnergyTerminal {
             order_id: order_id.to_owned(),
             readings: session.readings.clone(),
         });
-        self.send(order_id, RequestKind::Completion, TerminalState::Completing, (COMPLETION_TYPE, &payload), now, signer)
+        self.send(
+            order_id,
+            RequestKind::Completion,
+            TerminalState::Completing,
+            (COMPLETION_TYPE, &payload),
+            now,
+            signer,
+        )
     }
 
     /// Verifies the server's `energy.receipt` for the completion this session sent, and closes
@@ -655,7 +719,12 @@ impl EnergyTerminal {
             return Ok(refused(EnergyCode::PayloadMalformed));
         };
         let order_id = receipt.order_id.clone();
-        if let Err(code) = self.check_answer(&order_id, opened.seq, &receipt.in_reply_to, &[RequestKind::Completion]) {
+        if let Err(code) = self.check_answer(
+            &order_id,
+            opened.seq,
+            &receipt.in_reply_to,
+            &[RequestKind::Completion],
+        ) {
             return self.outcome(&order_id, code, false);
         }
         let code = receipt.code;
