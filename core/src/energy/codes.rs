@@ -64,8 +64,10 @@ outcome_codes! {
         SessionClosed = "SESSION_CLOSED",
         /// No session has this order id.
         UnknownOrder = "UNKNOWN_ORDER",
-        /// The message comes from a terminal of another station than the order's.
+        /// The order names another station than its terminal's: refused, nothing changed.
         WrongStation = "WRONG_STATION",
+        /// The message comes from another terminal than the one that placed the order (sequence numbers are per terminal): refused.
+        WrongTerminal = "WRONG_TERMINAL",
         // Server: completion.
         /// The actual cost was captured from the hold and the rest released.
         Completed = "COMPLETED",

@@ -519,3 +519,200 @@ fn snapshots_restore_both_roles_exactly() {
     let (_, receipt) = w2.complete("o-1", T0 + 10);
     assert_eq!(receipt.captured, "5.58");
 }
+
+/// A hand-built request from the terminal key (what a misbehaving terminal could send).
+fn crafted(msg_type: &str, seq: u64, now: i64, payload: &[u8]) -> Vec<u8> {
+    terminal_signer().seal(msg_type, seq, now, payload).unwrap()
+}
+
+#[test]
+fn a_completion_above_the_hold_captures_the_hold_and_reports_the_rest() {
+    let mut w = world("100.00", LateCompletion::Reject);
+    w.order(order("o-1", "10.00", BelowMaximum::Decline), T0);
+    // 10.00 pays for 5.37 L (9.98283 → 9.98); a reading of 6.00 L (11.154 → 11.15) is above it.
+    let completion = Completion {
+        order_id: "o-1".to_owned(),
+        readings: vec![MeterReading {
+            quantity: "6.00".to_owned(),
+            at: T0 + 5,
+        }],
+    };
+    let bytes = crafted(
+        COMPLETION_TYPE,
+        99,
+        T0 + 5,
+        &super::messages::to_payload(&completion),
+    );
+    let reply = w.server.complete(&bytes, T0 + 5, &server_signer()).unwrap();
+    assert_eq!(reply.code, EnergyCode::CompletedCapped);
+    let receipt = w.server.session("o-1").unwrap().receipt.unwrap();
+    assert_eq!(receipt.cost.total, "11.15");
+    assert_eq!(receipt.captured, "10.00");
+    assert_eq!(receipt.uncollected, "1.15");
+    assert_eq!(w.balance("alice"), "90.00");
+}
+
+#[test]
+fn sequence_numbers_terminals_and_readings_are_checked() {
+    let mut w = world("100.00", LateCompletion::Reject);
+    w.order(order("o-1", "50.00", BelowMaximum::Decline), T0);
+    // The terminal's order used seq 1: a later message with seq 1 is a replay.
+    let extension = Extension {
+        order_id: "o-1".to_owned(),
+        expires_at: T0 + 2_000,
+    };
+    let payload = super::messages::to_payload(&extension);
+    let stale = crafted(EXTEND_TYPE, 1, T0 + 1, &payload);
+    let reply = w.server.extend(&stale, T0 + 1, &server_signer()).unwrap();
+    assert_eq!(reply.code, EnergyCode::Replayed);
+    // Another terminal of the same station may not continue the session.
+    const OTHER_SECRET: [u8; 32] = [11; 32];
+    w.server
+        .add_terminal(
+            TerminalKey {
+                station_id: "station-1".to_owned(),
+                key: public(&OTHER_SECRET, "pump-2"),
+            },
+            T0,
+        )
+        .unwrap();
+    let other = Signer {
+        alg: Alg::EdDSA,
+        key_id: "pump-2",
+        secret_key: &OTHER_SECRET,
+    };
+    let foreign = other.seal(EXTEND_TYPE, 50, T0 + 1, &payload).unwrap();
+    let reply = w.server.extend(&foreign, T0 + 1, &server_signer()).unwrap();
+    assert_eq!(reply.code, EnergyCode::WrongTerminal);
+    // An order for another station than the terminal's.
+    let mut elsewhere = order("o-2", "10.00", BelowMaximum::Decline);
+    elsewhere.station_id = "station-9".to_owned();
+    let bytes = crafted(
+        ORDER_TYPE,
+        60,
+        T0 + 1,
+        &super::messages::to_payload(&elsewhere),
+    );
+    let reply = w
+        .server
+        .authorise(&bytes, T0 + 1, &server_signer())
+        .unwrap();
+    assert_eq!(reply.code, EnergyCode::WrongStation);
+    assert!(w.server.session("o-2").is_none());
+    // A tariff change out of order (changeNo 2 before 1).
+    let change = TariffChange {
+        order_id: "o-1".to_owned(),
+        change_no: 2,
+        quantity_at: "0.00".to_owned(),
+        tariff: tariff("2.000"),
+        increment: None,
+    };
+    let bytes = crafted(
+        TARIFF_CHANGE_TYPE,
+        70,
+        T0 + 2,
+        &super::messages::to_payload(&change),
+    );
+    let reply = w
+        .server
+        .change_tariff(&bytes, T0 + 2, &server_signer())
+        .unwrap();
+    assert_eq!(reply.code, EnergyCode::TariffChangeOutOfOrder);
+    // Readings going backwards.
+    let completion = Completion {
+        order_id: "o-1".to_owned(),
+        readings: vec![
+            MeterReading {
+                quantity: "5.00".to_owned(),
+                at: T0 + 3,
+            },
+            MeterReading {
+                quantity: "4.00".to_owned(),
+                at: T0 + 4,
+            },
+        ],
+    };
+    let bytes = crafted(
+        COMPLETION_TYPE,
+        80,
+        T0 + 5,
+        &super::messages::to_payload(&completion),
+    );
+    let reply = w.server.complete(&bytes, T0 + 5, &server_signer()).unwrap();
+    assert_eq!(reply.code, EnergyCode::ReadingsInvalid);
+    // None of the refusals changed the hold.
+    let hold = w.server.session("o-1").unwrap().hold.unwrap();
+    assert_eq!(
+        (hold.state, hold.amount.as_str()),
+        (HoldState::Pending, "50.00")
+    );
+    assert_eq!(hold.expires_at, T0 + 900);
+}
+
+#[test]
+fn the_terminal_accepts_only_the_answer_to_its_waiting_request() {
+    let mut w = world("100.00", LateCompletion::Reject);
+    w.order(order("o-1", "50.00", BelowMaximum::Decline), T0);
+    let first = w
+        .terminal
+        .extend("o-1", T0 + 1_000, T0 + 1, &terminal_signer())
+        .unwrap();
+    // While it waits, another request is refused.
+    let second = w
+        .terminal
+        .complete("o-1", T0 + 1, &terminal_signer())
+        .unwrap();
+    assert_eq!(second.code, EnergyCode::RequestPending);
+    // An answer for another request (here: an order answer re-signed for o-1 by the server
+    // for a request the terminal never sent) does not match the waiting request's hash.
+    let mut forged_world = world("100.00", LateCompletion::Reject);
+    forged_world.order(order("o-1", "50.00", BelowMaximum::Decline), T0);
+    let other = forged_world
+        .terminal
+        .extend("o-1", T0 + 1_200, T0 + 1, &terminal_signer())
+        .unwrap();
+    let other_answer = forged_world
+        .server
+        .extend(&other.envelope.unwrap(), T0 + 1, &server_signer())
+        .unwrap();
+    let refused = w
+        .terminal
+        .accept_authorisation(other_answer.envelope.as_ref().unwrap(), T0 + 1)
+        .unwrap();
+    assert_eq!(refused.code, EnergyCode::AnswerMismatch);
+    assert!(!refused.accepted);
+    // The real answer is accepted.
+    let reply = w
+        .server
+        .extend(&first.envelope.unwrap(), T0 + 1, &server_signer())
+        .unwrap();
+    let applied = w
+        .terminal
+        .accept_authorisation(&reply.envelope.unwrap(), T0 + 1)
+        .unwrap();
+    assert!(applied.accepted);
+    assert_eq!(applied.session.unwrap().expires_at, Some(T0 + 1_000));
+}
+
+#[test]
+fn a_full_server_forgets_its_oldest_closed_session() {
+    let mut w = world("100.00", LateCompletion::Reject);
+    // Declined orders (unknown wallet) are closed sessions: they fill the table cheaply.
+    for index in 0..SESSIONS_MAX {
+        let mut declined = order(&format!("d-{index}"), "1.00", BelowMaximum::Decline);
+        declined.wallet_id = "nobody".to_owned();
+        let seq = u64::try_from(index).unwrap() + 1;
+        let bytes = crafted(ORDER_TYPE, seq, T0, &super::messages::to_payload(&declined));
+        let reply = w.server.authorise(&bytes, T0, &server_signer()).unwrap();
+        assert_eq!(reply.code, EnergyCode::UnknownWallet);
+    }
+    assert_eq!(w.server.session_ids().len(), SESSIONS_MAX);
+    let reply = w.order(order("o-1", "10.00", BelowMaximum::Decline), T0);
+    assert_eq!(reply.code, EnergyCode::Held);
+    assert_eq!(w.server.session_ids().len(), SESSIONS_MAX);
+    assert!(
+        w.server.session("d-0").is_none(),
+        "the oldest declined session is forgotten"
+    );
+    assert!(w.server.session("d-1").is_some());
+}

@@ -20,8 +20,9 @@
 //! 3. the envelope: `MALFORMED`, `UNKNOWN_KEY`, `BAD_SIGNATURE`, `WRONG_TYPE`, `NOT_YET_VALID`,
 //!    `EXPIRED`; `VERSION_UNSUPPORTED`, `PAYLOAD_MALFORMED`;
 //! 4. the session: an order's id must be new (`ORDER_ID_CONFLICT`) and its station the terminal's
-//!    (`WRONG_STATION`); later messages need the session (`UNKNOWN_ORDER`), the terminal's
-//!    station, a sequence number above the session's last (`REPLAYED`), an open session
+//!    (`WRONG_STATION`); later messages need the session (`UNKNOWN_ORDER`), the terminal that
+//!    placed the order (`WRONG_TERMINAL`: sequence numbers are per terminal), a sequence number
+//!    above the session's last accepted one (`REPLAYED`), an open session
 //!    (`SESSION_CLOSED`; `HOLD_EXPIRED` for a tariff change or extend after expiry) and room
 //!    for one more answer (`SESSION_MESSAGES_FULL`);
 //! 5. the message's own rules (below).
@@ -243,6 +244,9 @@ pub(super) struct Session {
     pub(super) state: SessionState,
     pub(super) code: EnergyCode,
     pub(super) held: bool,
+    /// The key id of the terminal that placed the order: only it may continue the session (its
+    /// sequence numbers are the ones `last_seq` counts).
+    pub(super) terminal_key_id: String,
     pub(super) last_seq: u64,
     pub(super) segments: Vec<TariffSegment>,
     pub(super) increments: Vec<String>,
@@ -592,16 +596,16 @@ impl EnergyServer {
     fn check_session(
         &self,
         order_id: &str,
-        station: &str,
-        seq: u64,
+        opened: &Opened,
     ) -> core::result::Result<(), EnergyCode> {
         let session = self
             .sessions
             .get(order_id)
             .ok_or(EnergyCode::UnknownOrder)?;
-        if session.order.station_id != station {
-            return Err(EnergyCode::WrongStation);
+        if session.terminal_key_id != opened.key_id {
+            return Err(EnergyCode::WrongTerminal);
         }
+        let seq = opened.seq;
         if seq <= session.last_seq {
             return Err(EnergyCode::Replayed);
         }
@@ -768,6 +772,7 @@ impl EnergyServer {
                 },
                 code: decided.code,
                 held: decided.changed,
+                terminal_key_id: opened.key_id.clone(),
                 last_seq: opened.seq,
                 segments,
                 increments: Vec::new(),
@@ -891,7 +896,7 @@ impl EnergyServer {
             Ok(hash) => hash,
             Err(repeated) => return Ok(repeated),
         };
-        let (opened, station) = match self.open_request(bytes, now, TARIFF_CHANGE_TYPE) {
+        let (opened, _) = match self.open_request(bytes, now, TARIFF_CHANGE_TYPE) {
             Ok(opened) => opened,
             Err(code) => return Ok(ServerReply::refused(code, None)),
         };
@@ -899,7 +904,7 @@ impl EnergyServer {
             return Ok(ServerReply::refused(EnergyCode::PayloadMalformed, None));
         };
         let order_id = change.order_id.clone();
-        if let Err(code) = self.check_session(&order_id, &station, opened.seq) {
+        if let Err(code) = self.check_session(&order_id, &opened) {
             return Ok(ServerReply::refused(code, Some(&order_id)));
         }
         let decided = self.decide_tariff_change(&change, now)?;
@@ -1017,7 +1022,7 @@ impl EnergyServer {
             Ok(hash) => hash,
             Err(repeated) => return Ok(repeated),
         };
-        let (opened, station) = match self.open_request(bytes, now, EXTEND_TYPE) {
+        let (opened, _) = match self.open_request(bytes, now, EXTEND_TYPE) {
             Ok(opened) => opened,
             Err(code) => return Ok(ServerReply::refused(code, None)),
         };
@@ -1025,7 +1030,7 @@ impl EnergyServer {
             return Ok(ServerReply::refused(EnergyCode::PayloadMalformed, None));
         };
         let order_id = extension.order_id.clone();
-        if let Err(code) = self.check_session(&order_id, &station, opened.seq) {
+        if let Err(code) = self.check_session(&order_id, &opened) {
             return Ok(ServerReply::refused(code, Some(&order_id)));
         }
         if self.sessions.get(&order_id).map(|s| s.state) == Some(SessionState::Expired) {
@@ -1090,7 +1095,7 @@ impl EnergyServer {
             Ok(hash) => hash,
             Err(repeated) => return Ok(repeated),
         };
-        let (opened, station) = match self.open_request(bytes, now, COMPLETION_TYPE) {
+        let (opened, _) = match self.open_request(bytes, now, COMPLETION_TYPE) {
             Ok(opened) => opened,
             Err(code) => return Ok(ServerReply::refused(code, None)),
         };
@@ -1098,7 +1103,7 @@ impl EnergyServer {
             return Ok(ServerReply::refused(EnergyCode::PayloadMalformed, None));
         };
         let order_id = completion.order_id.clone();
-        if let Err(code) = self.check_session(&order_id, &station, opened.seq) {
+        if let Err(code) = self.check_session(&order_id, &opened) {
             return Ok(ServerReply::refused(code, Some(&order_id)));
         }
         let (decided, receipt) = match self.decide_completion(&completion, hash, now)? {

@@ -8,7 +8,7 @@
 //! ```text
 //! server   = [config, [* [stationId, key]], ledgerSnapshot bstr, [* session], seq, created]
 //! config   = [currency, holdDurationS, lateCompletion (0 reject | 1 charge-if-funds), clockSkewS]
-//! session  = [order, created, state (0 declined | 1 held | 2 expired | 3 closed), code, held bool,
+//! session  = [order, created, terminalKeyId, state (0 declined | 1 held | 2 expired | 3 closed), code, held bool,
 //!             lastSeq, [* segment], [* increment], [* [request bstr, code, ledgerCode / null,
 //!             envelope bstr]], receipt / null]
 //! terminal = [[stationId, serverKey, clockSkewS], seq, created, [* tsession]]
@@ -183,9 +183,10 @@ impl Cbor for Answer {
 
 impl Cbor for Session {
     fn encode(&self, e: &mut Enc) {
-        e.array(10);
+        e.array(11);
         self.order.encode(e);
         e.u64(self.created)
+            .str(&self.terminal_key_id)
             .u64(index_of(&SESSION_STATES, &self.state))
             .str(self.code.as_str())
             .bool(self.held)
@@ -196,10 +197,11 @@ impl Cbor for Session {
             .opt(self.receipt.as_ref());
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
-        cbor::array(d, 10)?;
+        cbor::array(d, 11)?;
         Some(Session {
             order: Order::decode(d)?,
             created: cbor::u64(d)?,
+            terminal_key_id: cbor::string(d)?,
             state: nth(&SESSION_STATES, d)?,
             code: code_of(d)?,
             held: cbor::bool(d)?,

@@ -474,9 +474,13 @@ impl EnergyTerminal {
         next.pending = None;
         next.code = answer.code;
         if answer.code.is_hold() {
-            let held = Amount::parse(&answer.held, base.currency(), None)
-                .map_err(|_| invalid("envelope", "the server's held amount is malformed"))?;
-            let limit = session::limit_steps(&answer.segments, &base, &held)?;
+            // An authentic answer whose hold or segments do not fit the order is refused like a
+            // malformed payload (nothing changes), not thrown: the caller's input was fine.
+            let limit = Amount::parse(&answer.held, base.currency(), None)
+                .and_then(|held| session::limit_steps(&answer.segments, &base, &held));
+            let Ok(limit) = limit else {
+                return self.outcome(&order_id, EnergyCode::PayloadMalformed, false);
+            };
             next.state = TerminalState::Authorised;
             next.hold_id = answer.hold_id;
             next.held = answer.held;
