@@ -489,6 +489,22 @@ export class EnergyServer {
     });
   }
 
+  /**
+   * The ledger's journal entries not yet handed to storage (hash-chained CBOR, oldest first).
+   * `EnergyStore.saveServer` appends them to a storage log and truncates them; the ledger keeps at
+   * most 4096 and refuses further operations when full (`LEDGER_REFUSED` / `JOURNAL_FULL`).
+   */
+  journal(): Uint8Array[] {
+    return this.#handle.journal();
+  }
+
+  /** Forgets the retained journal entries through `throughSeq` (after persisting them). */
+  truncateJournal(throughSeq: bigint): void {
+    if (typeof throughSeq !== 'bigint') throw typeError('throughSeq', 'a bigint', throughSeq);
+    if (throughSeq < 0n || throughSeq > (1n << 64n) - 1n) throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: throughSeq must be a u64', 'throughSeq');
+    call(() => this.#handle.truncateJournal(throughSeq));
+  }
+
   /** Monotonic counters (envelope seq, ledger journal seq), decimal strings: lower = older. */
   revision(): [string, string] {
     return this.#handle.revision() as [string, string];
@@ -723,10 +739,27 @@ export class EnergyStore {
     return this.#load(key, name, (bytes) => EnergyServer.restore(bytes, this.#snapshotKey, keyPair, keyId));
   }
 
-  /** Saves the server; false (nothing written) when someone else changed it since this store saw it. */
-  saveServer(name: string, server: EnergyServer): Promise<boolean> {
+  /**
+   * Saves the server; false (nothing written) when someone else changed it since this store saw
+   * it. After the snapshot is written, the ledger's new journal entries are appended to the log
+   * `<prefix>server/<name>.journal` (an audit trail `Ledger.replay` can re-execute) and truncated
+   * from memory, so the ledger never fills its journal. A crash between the two writes loses
+   * journal entries from the log, never state: the snapshot is written first.
+   */
+  async saveServer(name: string, server: EnergyServer): Promise<boolean> {
     if (!(server instanceof EnergyServer)) throw typeError('server', 'an EnergyServer', server);
-    return this.#save(`${this.#prefix}server/${expectString(name, 'name')}`, server);
+    const key = `${this.#prefix}server/${expectString(name, 'name')}`;
+    if (!(await this.#save(key, server))) return false;
+    const entries = server.journal();
+    for (const entry of entries) await this.#storage.append(`${key}.journal`, entry);
+    if (entries.length > 0) server.truncateJournal(BigInt(server.revision()[1]));
+    return true;
+  }
+
+  /** The server's journal entries appended by `saveServer`, oldest first (up to `limit`). */
+  async readServerJournal(name: string, options?: { after?: number; limit?: number }): Promise<Uint8Array[]> {
+    const key = `${this.#prefix}server/${expectString(name, 'name')}.journal`;
+    return (await this.#storage.readLog(key, options)).map((r) => r.record);
   }
 
   loadTerminal(name: string, keyPair: KeyPair, keyId = 'terminal'): Promise<EnergyTerminal | null> {

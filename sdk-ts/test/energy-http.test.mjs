@@ -159,6 +159,11 @@ test('terminal and e-money server over HTTP on 127.0.0.1, persisted in files, re
   const reloaded = await new EnergyStore(new FileStorage(dir), snapshotKey).loadServer('main', serverKeys, 'server-1');
   assert.equal(reloaded.wallet('alice').balance, '52.11');
   assert.equal(reloaded.station('station-1').balance, '47.89');
+  // Every ledger operation went to the journal log beside the snapshot, continuously across the
+  // restart (seq 1 … head), and none is left waiting in memory.
+  const journal = await new EnergyStore(new FileStorage(dir), snapshotKey).readServerJournal('main');
+  assert.equal(BigInt(journal.length), BigInt(reloaded.revision()[1]));
+  assert.deepEqual(reloaded.journal(), []);
   reloaded.free();
   server.energy.free();
   terminal.free();

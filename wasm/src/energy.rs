@@ -166,6 +166,16 @@ impl EnergyServerHandle {
         reply_to_js(self.server.complete(envelope, now, &signer.signer()))
     }
 
+    /// The ledger's journal entries not yet handed to storage, oldest first (entry bytes).
+    pub fn journal(&self) -> Array {
+        self.server.journal().iter().map(|entry| JsValue::from(Uint8Array::from(entry.bytes()))).collect()
+    }
+
+    #[wasm_bindgen(js_name = truncateJournal)]
+    pub fn truncate_journal(&mut self, through_seq: u64) -> JsResult<()> {
+        self.server.truncate_journal(through_seq).map_err(to_js_error)
+    }
+
     /// `[envelope seq, ledger journal seq]` as decimal strings (both only grow).
     pub fn revision(&self) -> Vec<String> {
         let (seq, journal) = self.server.revision();

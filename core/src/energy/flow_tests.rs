@@ -716,3 +716,26 @@ fn a_full_server_forgets_its_oldest_closed_session() {
     );
     assert!(w.server.session("d-1").is_some());
 }
+
+#[test]
+fn the_journal_is_handed_over_and_replays_to_the_same_ledger() {
+    let mut w = world("100.00", LateCompletion::ChargeIfFunds);
+    w.order(order("o-1", "50.00", BelowMaximum::Decline), T0);
+    w.meter("o-1", "10.00", T0 + 10);
+    w.complete("o-1", T0 + 20);
+    // Every ledger operation of the server is journaled: replaying the entries from the start
+    // rebuilds exactly its ledger.
+    let entries: Vec<Vec<u8>> = w
+        .server
+        .journal()
+        .iter()
+        .map(|e| e.bytes().to_vec())
+        .collect();
+    assert!(entries.len() >= 6, "{} entries", entries.len());
+    let replayed = crate::ledger::Ledger::replay(&entries).unwrap();
+    assert_eq!(replayed.state_digest(), w.server.ledger().state_digest());
+    let head = w.server.ledger().head().seq;
+    w.server.truncate_journal(head).unwrap();
+    assert!(w.server.journal().is_empty());
+    assert!(w.server.truncate_journal(head + 1).is_err());
+}

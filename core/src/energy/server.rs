@@ -105,9 +105,9 @@ use crate::crypto::sha256;
 use crate::envelope::{self, OpenParams, Opened, TrustedKey, CLOCK_SKEW_S_MAX};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ledger::{
-    AccountKind, ExpireDueRequest, ExtendRequest, HoldRequest, HoldView, IncrementRequest, Ledger,
-    LedgerCode, OpenAccountRequest, Outcome, PostRequest, TransferRequest, VoidRequest,
-    HOLD_DURATION_S_MAX,
+    AccountKind, ExpireDueRequest, ExtendRequest, HoldRequest, HoldView, IncrementRequest,
+    JournalEntry, Ledger, LedgerCode, OpenAccountRequest, Outcome, PostRequest, TransferRequest,
+    VoidRequest, HOLD_DURATION_S_MAX,
 };
 use crate::limits::check_time;
 use crate::money::{Amount, Currency};
@@ -447,6 +447,24 @@ impl EnergyServer {
             amount: amount.to_owned(),
             currency: self.currency.code().to_owned(),
         })
+    }
+
+    /// The ledger's journal entries not yet handed to storage (hash-chained, oldest first; see
+    /// [`crate::ledger`]). The caller appends them to its log and then calls
+    /// [`EnergyServer::truncate_journal`]: the ledger keeps at most
+    /// [`JOURNAL_ENTRIES_RETAINED_MAX`](crate::ledger::JOURNAL_ENTRIES_RETAINED_MAX) and refuses
+    /// further operations when full (`LEDGER_REFUSED` / `JOURNAL_FULL`). Snapshots do not
+    /// include them.
+    pub fn journal(&self) -> &[JournalEntry] {
+        self.ledger.journal()
+    }
+
+    /// Forgets the retained journal entries up to and including `through_seq` (after the caller
+    /// persisted them).
+    ///
+    /// Errors: `INVALID_ARGUMENT` about `"throughSeq"` when above the journal head.
+    pub fn truncate_journal(&mut self, through_seq: u64) -> Result<()> {
+        self.ledger.truncate_journal(through_seq)
     }
 
     /// A wallet's ledger account.
