@@ -11,7 +11,7 @@ outcome_codes! {
         // Dispenser limit from a hold.
         /// The hold pays for at least one resolution step: the dispenser may deliver up to maxQuantity.
         LimitSet = "LIMIT_SET",
-        /// The hold does not pay for a single resolution step: maxQuantity is 0 and the dispenser must not start.
+        /// The hold does not pay for a single resolution step (for an order, also a zero amount to hold): maxQuantity is 0 and the dispenser must not start.
         HoldTooSmall = "HOLD_TOO_SMALL",
         /// The hold pays for more than QUANTITY_MAX: maxQuantity is QUANTITY_MAX, which binds before the hold does.
         QuantityCapped = "QUANTITY_CAPPED",

@@ -839,7 +839,9 @@ impl EnergyServer {
             tariff: order.tariff.clone(),
             hold: amount.to_string(),
         })?;
-        if limit.code == EnergyCode::HoldTooSmall {
+        // A zero amount is no authorisation, even when the tariff's rounding makes the first
+        // steps free (0.01 L at 0.399 costs 0.00399 → 0.00).
+        if limit.code == EnergyCode::HoldTooSmall || amount.is_zero() {
             return Ok(refusal(EnergyCode::HoldTooSmall));
         }
         let effective = now.max(self.ledger.clock());

@@ -126,7 +126,7 @@ class Model:
                 amount, ok = available // step_units * step_units, "MAXIMUM_LOWERED"
             if code is None and "minimum" in o and amount < minor(o["minimum"], self.currency):
                 code = "BELOW_MINIMUM"
-            if code is None and limit(t, amount)[1] == 0:
+            if code is None and (amount == 0 or limit(t, amount)[1] == 0):
                 code = "HOLD_TOO_SMALL"
             if code is None:
                 code = ok
@@ -278,6 +278,7 @@ def run(scenario):
 FUEL = tariff("EUR", "litre", "1.859", "half-even")
 FUEL_UP = tariff("EUR", "litre", "2.000", "half-even")
 FUEL_DOWN = tariff("EUR", "litre", "1.709", "half-even")
+CHEAP = tariff("EUR", "litre", "0.399", "half-even")
 EV = tariff("EUR", "kWh", "0.39", "half-up", ("0.19", True, "half-even"))
 EV_PEAK = tariff("EUR", "kWh", "0.59", "half-up", ("0.19", True, "half-even"))
 EV_NET = tariff("EUR", "kWh", "0.35", "ceiling", ("0.2", False, "half-up"))
@@ -342,6 +343,12 @@ SCENARIOS = [
      "server": server(), "wallets": {"alice": "0.01"},
      "steps": [
          {"op": "order", "t": 0, "order": order("o-1", "20.00", "hold-available")},
+     ]},
+    {"name": "a zero amount is never held, even where the tariff's rounding makes the first steps free",
+     "server": server(), "wallets": {"alice": "3.00"},
+     "steps": [
+         {"op": "order", "t": 0, "order": order("o-1", "20.00", "lower-maximum", t=CHEAP, step="5.00")},
+         {"op": "order", "t": 1, "order": order("o-2", "20.00", "lower-maximum", t=CHEAP, step="1.00")},
      ]},
     {"name": "EV charging, tax included: tariff change to peak with an increment that keeps the limit",
      "server": server(duration=3600), "wallets": {"alice": "40.00"},
