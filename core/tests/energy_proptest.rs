@@ -180,7 +180,12 @@ impl World {
         .unwrap();
         // Within these bounds (≤ 60 steps, one wallet) no ledger limit is reached: a refusal
         // by the ledger would be a rule the server failed to check first.
-        assert_ne!(reply.code, EnergyCode::LedgerRefused, "{:?}", reply.ledger_code);
+        assert_ne!(
+            reply.code,
+            EnergyCode::LedgerRefused,
+            "{:?}",
+            reply.ledger_code
+        );
         let id = self.current.clone().unwrap();
         match reply.envelope {
             Some(answer) => {
@@ -410,5 +415,87 @@ proptest! {
         prop_assert_eq!(EnergyServer::restore(&bytes, &KEY).unwrap().snapshot(&KEY).unwrap(), bytes);
         let bytes = world.terminal.snapshot(&KEY).unwrap();
         prop_assert_eq!(EnergyTerminal::restore(&bytes, &KEY).unwrap(), world.terminal);
+    }
+}
+
+/// An authentic envelope from the terminal key with any payload: the server must decode it
+/// strictly (a refusal, never a panic or an error).
+fn signed(msg_type: &str, payload: &[u8]) -> Vec<u8> {
+    countersign_core::envelope::seal(&countersign_core::envelope::SealParams {
+        alg: Alg::EdDSA,
+        secret_key: &TERMINAL,
+        key_id: "pump",
+        msg_type,
+        version: countersign_core::energy::PAYLOAD_VERSION,
+        seq: 1_000,
+        issued_at: START,
+        expires_at: START + 600,
+        payload,
+    })
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
+
+    /// Arbitrary bytes, and authentic envelopes with arbitrary payloads, at every entry point of
+    /// both roles: a refusal code, no signed answer, no change, never a panic or an error.
+    #[test]
+    fn arbitrary_messages_are_refused_without_panicking(
+        bytes in proptest::collection::vec(any::<u8>(), 0..400),
+        kind in 0usize..4,
+    ) {
+        let mut world = World::new(LateCompletion::Reject, 5_000);
+        let before = world.server.snapshot(&KEY).unwrap();
+        let types = [
+            countersign_core::energy::ORDER_TYPE,
+            countersign_core::energy::TARIFF_CHANGE_TYPE,
+            countersign_core::energy::EXTEND_TYPE,
+            countersign_core::energy::COMPLETION_TYPE,
+        ];
+        let s = server_signer();
+        for candidate in [bytes.clone(), signed(types[kind], &bytes)] {
+            let reply = match kind {
+                0 => world.server.authorise(&candidate, START, &s),
+                1 => world.server.change_tariff(&candidate, START, &s),
+                2 => world.server.extend(&candidate, START, &s),
+                _ => world.server.complete(&candidate, START, &s),
+            }
+            .unwrap();
+            // An authentic order whose payload happens to decode is a decision; anything else
+            // is refused without an answer.
+            if reply.envelope.is_some() {
+                prop_assert_eq!(kind, 0);
+            } else {
+                prop_assert_eq!(world.server.snapshot(&KEY).unwrap(), before.clone());
+            }
+            let out = world.terminal.accept_authorisation(&candidate, START).unwrap();
+            prop_assert!(!out.accepted);
+            let out = world.terminal.accept_receipt(&candidate, START).unwrap();
+            prop_assert!(!out.accepted);
+        }
+    }
+
+    /// One flipped bit anywhere in a valid order envelope: never accepted as a new order.
+    #[test]
+    fn a_mutated_order_is_never_accepted(index in any::<prop::sample::Index>(), bit in 0u8..8) {
+        let mut world = World::new(LateCompletion::Reject, 5_000);
+        let order = Order {
+            order_id: "o-1".to_owned(),
+            wallet_id: "w".to_owned(),
+            station_id: "s-1".to_owned(),
+            maximum: "20.00".to_owned(),
+            below_maximum: BelowMaximum::Decline,
+            minimum: None,
+            step: None,
+            tariff: tariff(0),
+        };
+        let mut envelope = world.terminal.order(order, START, &terminal_signer()).unwrap().envelope.unwrap();
+        let at = index.index(envelope.len());
+        envelope[at] ^= 1 << bit;
+        let reply = world.server.authorise(&envelope, START, &server_signer()).unwrap();
+        prop_assert!(reply.envelope.is_none(), "{:?}", reply.code);
+        prop_assert!(world.server.session("o-1").is_none());
+        prop_assert_eq!(world.server.wallet("w").unwrap().available.unwrap(), "50.00");
     }
 }
