@@ -114,6 +114,12 @@ describe('browser demo: pre-authorised energy purchase', () => {
       s = await state(page);
       assert.deepEqual([s.held, s.increments, s.limit, s.available], ['52.37', '2.37', '26.89', '47.63 EUR']);
 
+      // Extend: the deadline moves 15 minutes later.
+      const deadline = Number(await page.getByTestId('hold-expires').getAttribute('data-unix'));
+      await act(page, 'extend');
+      assert.equal(await textOf(page, 'change-code'), 'EXTENDED');
+      assert.equal(Number(await page.getByTestId('hold-expires').getAttribute('data-unix')), deadline + 900);
+
       // Fill up: the meter stops at the limit.
       await act(page, 'meter-full');
       assert.equal(await textOf(page, 'meter-code'), 'LIMIT_REACHED');
