@@ -329,8 +329,9 @@ impl EnergyTerminal {
     /// Builds a signed `energy.order` for the server (`ORDER_SENT`); refusals:
     /// `ORDER_ID_CONFLICT` (a session with this id exists), `TERMINAL_SESSIONS_FULL`.
     ///
-    /// Errors: the order's (see [`super::session`]), `INVALID_ARGUMENT` about
-    /// `"order.stationId"` (not this terminal's station), `"now"`; the signer's.
+    /// Errors: the order's (`INVALID_ARGUMENT` / `AMOUNT_*` naming `order.<field>`; the
+    /// tariff's), `INVALID_ARGUMENT` about `"order.stationId"` (not this terminal's station) or
+    /// `"now"`; the signer's.
     pub fn order(
         &mut self,
         order: Order,
