@@ -261,6 +261,28 @@ function call<T>(fn: () => unknown): T {
   }
 }
 
+/** Tariff fields the core names in its errors (without their path). */
+const TARIFF_FIELDS: ReadonlySet<string> = new Set(['currency', 'resolution', 'unitPrice', 'costRounding', 'tax.rate', 'tax.rounding']);
+
+/**
+ * Like `call`, but a core error about one of `fields` is re-labelled `<prefix><field>`, so it
+ * names the parameter as the SDK caller wrote it (`order.tariff.unitPrice`, `request.hold`).
+ */
+function callRelabelled<T>(fn: () => unknown, relabel: (param: string) => string | null): T {
+  try {
+    return fn() as T;
+  } catch (e) {
+    const err = fromWasmError(e) as Error & { code?: unknown; param?: unknown };
+    const param = typeof err.param === 'string' ? relabel(err.param) : null;
+    if (param === null || typeof err.param !== 'string') throw err;
+    const kind = err instanceof RangeError ? 'range' : err instanceof TypeError ? 'type' : 'internal';
+    const message = err.message.replace(`countersign: ${err.param}:`, `countersign: ${param}:`);
+    throw fromWasmError({ code: err.code, kind, param, message });
+  }
+}
+
+const tariffParam = (prefix: string) => (param: string) => (TARIFF_FIELDS.has(param) ? `${prefix}${param}` : null);
+
 function expectKeyPair(value: unknown): KeyPair {
   const pair = expectObject(value, 'keyPair');
   expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm');
@@ -308,6 +330,9 @@ function signerOf(keyPair: KeyPair, keyId: string): { algorithm: KeyAlgorithm; k
 // ---------------------------------------------------------------------------------------------
 // Pricing (pure)
 
+const requestParam = (param: string): string | null =>
+  TARIFF_FIELDS.has(param) ? `request.tariff.${param}` : ['hold', 'quantity', 'unit'].includes(param) ? `request.${param}` : null;
+
 /** The dispenser or charger limit a hold pays for (see README). */
 export function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): {
   code: EnergyCode;
@@ -320,7 +345,7 @@ export function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): 
 } {
   const r = expectObject(request, 'request');
   const checked = { tariff: tariffToCore(r.tariff, 'request.tariff'), hold: expectString(r.hold, 'request.hold') };
-  return call(() => wasm().energyDispenseLimit(checked));
+  return callRelabelled(() => wasm().energyDispenseLimit(checked), requestParam);
 }
 
 /** The cost of a metered quantity with the tariff's explicit roundings, compared with a hold if given. */
@@ -338,7 +363,7 @@ export function meteredCost(request: { tariff: EnergyTariff; quantity: string; u
     unit: expectOneOf(r.unit, 'request.unit', ['litre', 'kWh', 'kg']),
   };
   if (r.hold !== undefined) checked.hold = expectString(r.hold, 'request.hold');
-  return call(() => wasm().energyMeteredCost(checked));
+  return callRelabelled(() => wasm().energyMeteredCost(checked), requestParam);
 }
 
 /** Every energy outcome code with its description. */
@@ -576,7 +601,7 @@ export class EnergyTerminal {
   order(order: EnergyOrder, now: number): TerminalOutcome {
     const checked = orderToCore(order, this.stationId);
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.order(checked, at, signerOf(this.#keyPair, this.keyId)));
+    return callRelabelled(() => this.#handle.order(checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('order.tariff.'));
   }
 
   /** Verifies and applies the server's `energy.authorisation`. */
@@ -599,7 +624,7 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     const checked = tariffToCore(tariff, 'tariff');
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.changeTariff(orderId, checked, at, signerOf(this.#keyPair, this.keyId)));
+    return callRelabelled(() => this.#handle.changeTariff(orderId, checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('tariff.'));
   }
 
   /** Builds a signed `energy.extend` asking for the deadline `expiresAt` (Unix seconds). */

@@ -12,6 +12,7 @@ import {
   EnergyTerminal,
   FileStorage,
   MemoryStorage,
+  dispenseLimit,
   energyCodes,
   generateKeyPair,
 } from '@countersign/sdk';
@@ -105,6 +106,12 @@ test('arguments are validated before crossing, errors name the parameter', () =>
   assert.throws(() => terminal.order({ ...order, belowMaximum: 'maybe' }, NOW), (e) => e.param === 'order.belowMaximum');
   assert.throws(() => terminal.order({ ...order, tariff: { ...FUEL, unit: 'gallon' } }, NOW), (e) => e.param === 'order.tariff.unit');
   assert.throws(() => terminal.order({ ...order, belowMaximum: 'lower-maximum' }, NOW), (e) => e.param === 'order.step');
+  assert.throws(
+    () => terminal.order({ ...order, tariff: { ...FUEL, unitPrice: '1.8590001' } }, NOW),
+    (e) => e.code === 'INVALID_ARGUMENT' && e.param === 'order.tariff.unitPrice' && e.message.includes('order.tariff.unitPrice'),
+  );
+  assert.throws(() => terminal.order({ ...order, tariff: { ...FUEL, costRounding: 'bankers' } }, NOW), (e) => e.code === 'ROUNDING_MODE_UNKNOWN' && e.param === 'order.tariff.costRounding');
+  assert.throws(() => dispenseLimit({ tariff: FUEL, hold: '-1.00' }), (e) => e.param === 'request.hold');
   assert.throws(() => terminal.order(order, 1.5), (e) => e.code === 'INVALID_ARGUMENT' && e.param === 'now');
   assert.throws(() => terminal.meter('o-1', 10, NOW), (e) => e.code === 'INVALID_TYPE' && e.param === 'quantity');
   assert.throws(() => server.topUp('alice', 5, NOW), (e) => e.code === 'INVALID_TYPE' && e.param === 'amount');
