@@ -739,3 +739,47 @@ fn the_journal_is_handed_over_and_replays_to_the_same_ledger() {
     assert!(w.server.journal().is_empty());
     assert!(w.server.truncate_journal(head + 1).is_err());
 }
+
+#[test]
+fn expired_sessions_wait_for_late_completions_then_make_room() {
+    let mut w = world("100.00", LateCompletion::Reject);
+    // 1,024 live holds: 16 wallets × 64 holds (the ledger's per-account maximum).
+    for index in 0..SESSIONS_MAX {
+        let wallet = format!("w-{}", index / 64);
+        if index % 64 == 0 {
+            w.server.open_wallet(&wallet, T0).unwrap();
+            assert!(w
+                .server
+                .top_up(&wallet, "1000.00", T0)
+                .unwrap()
+                .is_success());
+        }
+        let mut held = order(&format!("h-{index}"), "1.00", BelowMaximum::Decline);
+        held.wallet_id = wallet;
+        let seq = u64::try_from(index).unwrap() + 1;
+        let bytes = crafted(ORDER_TYPE, seq, T0, &super::messages::to_payload(&held));
+        let reply = w.server.authorise(&bytes, T0, &server_signer()).unwrap();
+        assert_eq!(reply.code, EnergyCode::Held);
+    }
+    let next = |w: &mut World, id: &str, now: i64| {
+        let bytes = crafted(
+            ORDER_TYPE,
+            5_000 + u64::try_from(now - T0).unwrap(),
+            now,
+            &super::messages::to_payload(&order(id, "1.00", BelowMaximum::Decline)),
+        );
+        w.server
+            .authorise(&bytes, now, &server_signer())
+            .unwrap()
+            .code
+    };
+    // Every session holds money: no room.
+    assert_eq!(next(&mut w, "x-1", T0 + 1), EnergyCode::SessionsFull);
+    // Expired, but within the late-completion window: still kept.
+    assert_eq!(next(&mut w, "x-2", T0 + 1_000), EnergyCode::SessionsFull);
+    // Past the window: the oldest expired session makes room.
+    let late = T0 + 900 + LATE_COMPLETION_WINDOW_S;
+    assert_eq!(next(&mut w, "x-3", late), EnergyCode::Held);
+    assert!(w.server.session("h-0").is_none());
+    assert!(w.server.session("h-1").is_some());
+}

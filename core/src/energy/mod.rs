@@ -45,7 +45,8 @@ pub use pricing::{
 };
 pub use server::{
     EnergyServer, LateCompletion, ServerConfig, ServerReply, ServerSessionView, SessionState,
-    TerminalKey, EXPIRE_ROUNDS_MAX, HOLD_DURATION_S_MIN, ISSUER_ACCOUNT, SESSIONS_MAX,
+    TerminalKey, EXPIRE_ROUNDS_MAX, HOLD_DURATION_S_MIN, ISSUER_ACCOUNT, LATE_COMPLETION_WINDOW_S,
+    SESSIONS_MAX,
     SESSION_MESSAGES_MAX, TERMINALS_MAX,
 };
 pub use snapshot::{

@@ -83,8 +83,8 @@
 //!
 //! # Limits
 //!
-//! [`SESSIONS_MAX`] sessions (the oldest closed or declined one is forgotten to make room; if
-//! none, `SESSIONS_FULL`), [`SESSION_MESSAGES_MAX`] answers per session, [`TERMINALS_MAX`]
+//! [`SESSIONS_MAX`] sessions (the oldest closed or declined one, or expired for more than
+//! [`LATE_COMPLETION_WINDOW_S`], is forgotten to make room; if none, `SESSIONS_FULL`), [`SESSION_MESSAGES_MAX`] answers per session, [`TERMINALS_MAX`]
 //! trusted terminals, [`EXPIRE_ROUNDS_MAX`] ledger expiry batches per call.
 
 use std::collections::BTreeMap;
@@ -121,6 +121,9 @@ pub const SESSION_MESSAGES_MAX: usize = 16;
 pub const TERMINALS_MAX: usize = 64;
 /// The most ledger `expireDue` batches one call runs (64 holds each).
 pub const EXPIRE_ROUNDS_MAX: usize = 64;
+/// How long an expired session is kept for its late completion when the server needs room,
+/// seconds after the hold's deadline (30 days); until then it is never forgotten.
+pub const LATE_COMPLETION_WINDOW_S: i64 = 30 * 86_400;
 /// The least a hold may run, seconds.
 pub const HOLD_DURATION_S_MIN: i64 = 60;
 
@@ -701,14 +704,27 @@ impl EnergyServer {
     }
 
     /// Makes room for one more session: forgets the oldest declined or closed one when full.
-    fn make_room(&mut self) -> bool {
+    /// An expired session waits for its late completion, but not for ever: once its hold expired
+    /// more than [`LATE_COMPLETION_WINDOW_S`] ago it may be forgotten too (a completion after
+    /// that gets `UNKNOWN_ORDER`), so terminals that never complete cannot fill the server.
+    fn make_room(&mut self, now: i64) -> bool {
         if self.sessions.len() < SESSIONS_MAX {
             return true;
         }
+        // The effective time: the ledger's clock only moves when an operation runs.
+        let clock = now.max(self.ledger.clock());
+        let ledger = &self.ledger;
+        let forgettable = |s: &Session| match s.state {
+            SessionState::Declined | SessionState::Closed => true,
+            SessionState::Held => false,
+            SessionState::Expired => ledger.hold_view(&s.order.order_id).map_or(true, |hold| {
+                hold.expires_at.saturating_add(LATE_COMPLETION_WINDOW_S) <= clock
+            }),
+        };
         let oldest = self
             .sessions
             .iter()
-            .filter(|(_, s)| matches!(s.state, SessionState::Declined | SessionState::Closed))
+            .filter(|(_, s)| forgettable(s))
             .min_by_key(|(_, s)| s.created)
             .map(|(id, _)| id.clone());
         let Some(id) = oldest else {
@@ -764,7 +780,7 @@ impl EnergyServer {
                 Some(&order_id),
             ));
         }
-        if !self.make_room() {
+        if !self.make_room(now) {
             return Ok(ServerReply::refused(
                 EnergyCode::SessionsFull,
                 Some(&order_id),
