@@ -247,6 +247,9 @@ pub(super) struct Session {
     pub(super) state: SessionState,
     pub(super) code: EnergyCode,
     pub(super) held: bool,
+    /// The hold's deadline while held (the ledger's, kept here so that the expiry check before
+    /// every message needs no walk over the ledger's holds); 0 when nothing was held.
+    pub(super) deadline: i64,
     /// The key id of the terminal that placed the order: only it may continue the session (its
     /// sequence numbers are the ones `last_seq` counts).
     pub(super) terminal_key_id: String,
@@ -510,12 +513,12 @@ impl EnergyServer {
         let effective = now.max(self.ledger.clock());
         let mut expired = Vec::new();
         for _ in 0..EXPIRE_ROUNDS_MAX {
-            // Only ask the ledger when a hold is due: an expiry pass is journaled.
+            // Only ask the ledger when a hold is due: an expiry pass is journaled. Every hold
+            // of the ledger belongs to a session, so the held sessions' deadlines are its holds'.
             let due = self
-                .ledger
-                .pending_holds()
-                .first()
-                .is_some_and(|hold| hold.expires_at <= effective);
+                .sessions
+                .values()
+                .any(|s| s.state == SessionState::Held && s.deadline <= effective);
             if !due {
                 break;
             }
@@ -806,6 +809,11 @@ impl EnergyServer {
                 },
                 code: decided.code,
                 held: decided.changed,
+                deadline: if decided.changed {
+                    self.ledger.hold_view(&order_id).map_or(0, |h| h.expires_at)
+                } else {
+                    0
+                },
                 terminal_key_id: opened.key_id.clone(),
                 last_seq: opened.seq,
                 segments,
@@ -1104,6 +1112,7 @@ impl EnergyServer {
         }
         if let Some(session) = self.sessions.get_mut(&order_id) {
             session.last_seq = opened.seq;
+            session.deadline = extension.expires_at;
         }
         let decided = Decided {
             code,

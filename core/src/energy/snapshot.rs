@@ -9,7 +9,7 @@
 //! server   = [config, [* [stationId, key]], ledgerSnapshot bstr, [* session], seq, created]
 //! config   = [currency, holdDurationS, lateCompletion (0 reject | 1 charge-if-funds), clockSkewS]
 //! session  = [order, created, terminalKeyId, state (0 declined | 1 held | 2 expired | 3 closed), code, held bool,
-//!             lastSeq, [* segment], [* increment], [* [request bstr, code, ledgerCode / null,
+//!             deadline, lastSeq, [* segment], [* increment], [* [request bstr, code, ledgerCode / null,
 //!             envelope bstr]], receipt / null]
 //! terminal = [[stationId, serverKey, clockSkewS], seq, created, [* tsession]]
 //! tsession = [order, created, state (0 ordered .. 6 closed), code, [kind, previous, envelope] / null,
@@ -183,13 +183,14 @@ impl Cbor for Answer {
 
 impl Cbor for Session {
     fn encode(&self, e: &mut Enc) {
-        e.array(11);
+        e.array(12);
         self.order.encode(e);
         e.u64(self.created)
             .str(&self.terminal_key_id)
             .u64(index_of(&SESSION_STATES, &self.state))
             .str(self.code.as_str())
             .bool(self.held)
+            .i64(self.deadline)
             .u64(self.last_seq)
             .list(&self.segments)
             .list(&self.increments)
@@ -197,7 +198,7 @@ impl Cbor for Session {
             .opt(self.receipt.as_ref());
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
-        cbor::array(d, 11)?;
+        cbor::array(d, 12)?;
         Some(Session {
             order: Order::decode(d)?,
             created: cbor::u64(d)?,
@@ -205,6 +206,7 @@ impl Cbor for Session {
             state: nth(&SESSION_STATES, d)?,
             code: code_of(d)?,
             held: cbor::bool(d)?,
+            deadline: cbor::i64(d)?,
             last_seq: cbor::u64(d)?,
             segments: cbor::list(d, TARIFF_CHANGES_MAX + 1)?,
             increments: cbor::list(d, TARIFF_CHANGES_MAX)?,
@@ -369,9 +371,9 @@ impl EnergyServer {
         for session in body.sessions {
             // Consistency: a held session has its pending hold, ids are unique and ordered.
             let held_ok = session.state != SessionState::Held
-                || ledger
-                    .hold_view(&session.order.order_id)
-                    .is_some_and(|h| h.state == crate::ledger::HoldState::Pending);
+                || ledger.hold_view(&session.order.order_id).is_some_and(|h| {
+                    h.state == crate::ledger::HoldState::Pending && h.expires_at == session.deadline
+                });
             if !held_ok || session.created > body.created {
                 return Err(invalid("the snapshot holds an inconsistent energy session"));
             }
