@@ -445,14 +445,17 @@ impl EnergyServer {
                 "walletId must be 1..=48 UTF-8 bytes without control characters".to_owned(),
             ));
         }
-        self.ledger.transfer(&TransferRequest {
+        let outcome = self.ledger.transfer(&TransferRequest {
             idempotency_key: self.ledger_key(),
             now,
             debit_account_id: ISSUER_ACCOUNT.to_owned(),
             credit_account_id: wallet_account(wallet_id),
             amount: amount.to_owned(),
             currency: self.currency.code().to_owned(),
-        })
+        })?;
+        // Every ledger outcome goes through `note`, so no session misses its hold's expiry.
+        self.note(&outcome);
+        Ok(outcome)
     }
 
     /// The ledger's journal entries not yet handed to storage (hash-chained, oldest first; see
