@@ -1,2 +1,799 @@
-// energy system: SDK classes (filled in by issue 4).
-export {};
+/**
+ * energy — System 3: pre-authorised energy purchase (refuelling, EV charging).
+ *
+ * Two roles, each a class: the `EnergyServer` (the e-money server: wallets on a ledger, holds,
+ * increments, extension, capture and release, expiry, the late-completion policy, signed answers
+ * and receipts) and the `EnergyTerminal` (the pump or charger: signed orders and requests, the
+ * dispenser limit derived from the hold, meter readings, verification of the server's answers).
+ * They talk with signed envelopes (`Uint8Array`), so the flow can cross any network. Every rule
+ * lives in the Rust core (core/src/energy); this module validates arguments and converts them.
+ * `EnergyStore` persists either role through a storage adapter with compare-and-swap.
+ * Money is always a decimal string, never a `number`.
+ */
+import type { CardKey } from './card.js';
+import { expectKeyAlgorithm, generateKeyPair, type KeyAlgorithm, type KeyPair } from './crypto.js';
+import { CountersignRangeError, fromWasmError } from './errors.js';
+import { wasm } from './loader.js';
+import type { StorageAdapter } from './storage/types.js';
+import { expectBytes, expectInteger, expectObject, expectOneOf, expectString, typeError } from './validate.js';
+
+// ---------------------------------------------------------------------------------------------
+// Types (the JSON shapes of the core's serde types)
+
+/** A public key (a terminal's, the server's). */
+export type EnergyKey = CardKey;
+
+export type EnergyUnit = 'litre' | 'kWh' | 'kg';
+
+/** What a unit of energy costs and how it is measured. Decimal strings throughout. */
+export interface EnergyTariff {
+  readonly currency: string;
+  readonly unit: EnergyUnit;
+  /** A power of ten, "1" … "0.000001"; default "0.01" L, "0.001" kWh, "0.01" kg. */
+  readonly resolution?: string;
+  /** Price of one unit, e.g. "1.859". */
+  readonly unitPrice: string;
+  /** Rounding of quantity × unitPrice: "half-even", "half-up", "floor", "ceiling" … */
+  readonly costRounding: string;
+  readonly tax?: { readonly rate: string; readonly priceIncludesTax: boolean; readonly rounding: string };
+}
+
+/** What the server does when the balance is below the order's maximum. */
+export type BelowMaximumPolicy = 'decline' | 'hold-available' | 'lower-maximum';
+export const BELOW_MAXIMUM_POLICIES: readonly BelowMaximumPolicy[] = ['decline', 'hold-available', 'lower-maximum'];
+
+/** What the server does with a completion that arrives after the hold expired. */
+export type LateCompletionPolicy = 'reject' | 'charge-if-funds';
+export const LATE_COMPLETION_POLICIES: readonly LateCompletionPolicy[] = ['reject', 'charge-if-funds'];
+
+/** An order (the payload of `energy.order`). */
+export interface EnergyOrder {
+  readonly orderId: string;
+  readonly walletId: string;
+  /** Default: the terminal's station. */
+  readonly stationId?: string;
+  /** The predetermined maximum, e.g. "50.00". */
+  readonly maximum: string;
+  readonly belowMaximum: BelowMaximumPolicy;
+  /** The least amount worth holding. */
+  readonly minimum?: string;
+  /** With lower-maximum: hold the available balance rounded down to a multiple of this. */
+  readonly step?: string;
+  readonly tariff: EnergyTariff;
+}
+
+/** One outcome code (see README "Energy codes"). */
+export type EnergyCode = string;
+
+export interface CostBreakdown {
+  readonly net: string;
+  readonly tax: string;
+  readonly total: string;
+}
+
+export interface MeterReading {
+  readonly quantity: string;
+  /** Unix seconds. */
+  readonly at: number;
+}
+
+export interface TariffSegment {
+  readonly fromQuantity: string;
+  readonly tariff: EnergyTariff;
+}
+
+/** The server's signed receipt, as verified by the terminal. */
+export interface EnergyReceipt {
+  readonly orderId: string;
+  readonly inReplyTo: string;
+  readonly code: EnergyCode;
+  readonly ledgerCode: string | null;
+  readonly walletId: string;
+  readonly stationId: string;
+  readonly currency: string;
+  readonly holdId: string;
+  readonly held: string;
+  readonly increments: readonly string[];
+  readonly expiresAt: number;
+  readonly completedAt: number;
+  readonly late: boolean;
+  readonly readings: readonly MeterReading[];
+  readonly quantity: string;
+  readonly unit: EnergyUnit;
+  readonly segments: readonly {
+    readonly fromQuantity: string;
+    readonly toQuantity: string;
+    readonly quantity: string;
+    readonly tariff: EnergyTariff;
+    readonly cost: CostBreakdown;
+  }[];
+  readonly cost: CostBreakdown;
+  readonly captured: string;
+  readonly released: string;
+  readonly uncollected: string;
+}
+
+export type TerminalState = 'ordered' | 'declined' | 'authorised' | 'paused' | 'expired' | 'completing' | 'closed';
+export type RequestKind = 'order' | 'tariffChange' | 'extend' | 'completion';
+
+/** A session as the terminal shows it. */
+export interface TerminalSession {
+  readonly order: EnergyOrder;
+  readonly state: TerminalState;
+  readonly code: EnergyCode;
+  readonly pending: RequestKind | null;
+  readonly holdId: string | null;
+  readonly held: string;
+  readonly expiresAt: number | null;
+  /** The dispenser or charger limit. */
+  readonly maxQuantity: string;
+  readonly delivered: string;
+  readonly unit: EnergyUnit;
+  readonly cost: CostBreakdown;
+  readonly segments: readonly TariffSegment[];
+  readonly increments: readonly string[];
+  readonly readings: readonly MeterReading[];
+  readonly receipt: EnergyReceipt | null;
+}
+
+/** The terminal's answer to a call; `envelope` is the request to send to the server, if any. */
+export interface TerminalOutcome {
+  readonly code: EnergyCode;
+  readonly accepted: boolean;
+  readonly session: TerminalSession | null;
+  /** The increment a tariff change asks for. */
+  readonly increment: string | null;
+  readonly envelope: Uint8Array | null;
+}
+
+/** The server's answer; `envelope` is the signed answer to return to the terminal, if any. */
+export interface ServerReply {
+  readonly code: EnergyCode;
+  readonly ledgerCode: string | null;
+  readonly repeated: boolean;
+  readonly orderId: string | null;
+  readonly envelope: Uint8Array | null;
+}
+
+export interface HoldView {
+  readonly holdId: string;
+  readonly debitAccountId: string;
+  readonly creditAccountId: string;
+  readonly currency: string;
+  readonly state: 'pending' | 'posted' | 'voided' | 'expired';
+  readonly amount: string;
+  readonly pending: string;
+  readonly posted: string;
+  readonly released: string;
+  readonly expiresAt: number;
+}
+
+export interface AccountView {
+  readonly accountId: string;
+  readonly currency: string;
+  readonly kind: 'unrestricted' | 'nonNegative' | 'creditLine';
+  readonly creditLimit: string | null;
+  readonly closed: boolean;
+  readonly balance: string;
+  readonly available: string | null;
+  readonly debitsPosted: string;
+  readonly creditsPosted: string;
+  readonly debitsPending: string;
+  readonly creditsPending: string;
+  readonly pendingHolds: number;
+}
+
+export interface LedgerOutcome {
+  readonly code: string;
+  readonly seq: number;
+  readonly repeated: boolean;
+  readonly hold: HoldView | null;
+  readonly expired: readonly string[];
+}
+
+/** A session as the server sees it. */
+export interface ServerSession {
+  readonly order: EnergyOrder;
+  readonly state: 'declined' | 'held' | 'expired' | 'closed';
+  readonly code: EnergyCode;
+  readonly hold: HoldView | null;
+  readonly segments: readonly TariffSegment[];
+  readonly increments: readonly string[];
+  readonly receipt: EnergyReceipt | null;
+}
+
+export interface EnergyServerConfig {
+  readonly currency: string;
+  /** How long a new hold runs, seconds (60 … 366 days). */
+  readonly holdDurationS: number;
+  readonly lateCompletion: LateCompletionPolicy;
+  readonly clockSkewS?: number;
+}
+
+export interface EnergyTerminalConfig {
+  readonly stationId: string;
+  readonly serverKey: EnergyKey;
+  readonly clockSkewS?: number;
+}
+
+/** Envelope types of the energy messages (core/src/energy/messages.rs). */
+export const ENERGY_ORDER_TYPE = 'energy.order';
+export const ENERGY_TARIFF_CHANGE_TYPE = 'energy.tariff-change';
+export const ENERGY_EXTEND_TYPE = 'energy.extend';
+export const ENERGY_COMPLETION_TYPE = 'energy.completion';
+export const ENERGY_AUTHORISATION_TYPE = 'energy.authorisation';
+export const ENERGY_RECEIPT_TYPE = 'energy.receipt';
+/** Snapshot keys are 32 bytes (HMAC-SHA256). */
+export const ENERGY_SNAPSHOT_KEY_BYTES = 32;
+/** The request kinds a server handles, by the path a transport may route them on. */
+export const ENERGY_REQUESTS = ['order', 'tariff-change', 'extend', 'completion'] as const;
+export type EnergyRequest = (typeof ENERGY_REQUESTS)[number];
+
+const TIME_S_MAX = Number.MAX_SAFE_INTEGER;
+
+// ---------------------------------------------------------------------------------------------
+// Conversions
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
+
+function keyToCore(value: unknown, param: string): { keyId: string; alg: KeyAlgorithm; publicKey: string } {
+  const key = expectObject(value, param);
+  return {
+    keyId: expectString(key.keyId, `${param}.keyId`),
+    alg: expectKeyAlgorithm(key.algorithm, `${param}.algorithm`),
+    publicKey: hex(expectBytes(key.publicKey, `${param}.publicKey`)),
+  };
+}
+
+function expectTime(value: unknown, param: string): bigint {
+  return BigInt(expectInteger(value, param, -TIME_S_MAX, TIME_S_MAX));
+}
+
+function call<T>(fn: () => unknown): T {
+  try {
+    return fn() as T;
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/** Tariff fields the core names in its errors (without their path). */
+const TARIFF_FIELDS: ReadonlySet<string> = new Set(['currency', 'resolution', 'unitPrice', 'costRounding', 'tax.rate', 'tax.rounding']);
+
+/**
+ * Like `call`, but a core error about one of `fields` is re-labelled `<prefix><field>`, so it
+ * names the parameter as the SDK caller wrote it (`order.tariff.unitPrice`, `request.hold`).
+ */
+function callRelabelled<T>(fn: () => unknown, relabel: (param: string) => string | null): T {
+  try {
+    return fn() as T;
+  } catch (e) {
+    const err = fromWasmError(e) as Error & { code?: unknown; param?: unknown };
+    const param = typeof err.param === 'string' ? relabel(err.param) : null;
+    if (param === null || typeof err.param !== 'string') throw err;
+    const kind = err instanceof RangeError ? 'range' : err instanceof TypeError ? 'type' : 'internal';
+    const message = err.message.replace(`countersign: ${err.param}:`, `countersign: ${param}:`);
+    throw fromWasmError({ code: err.code, kind, param, message });
+  }
+}
+
+const tariffParam = (prefix: string) => (param: string) => (TARIFF_FIELDS.has(param) ? `${prefix}${param}` : null);
+
+function expectKeyPair(value: unknown): KeyPair {
+  const pair = expectObject(value, 'keyPair');
+  expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm');
+  expectBytes(pair.secretKey, 'keyPair.secretKey');
+  expectBytes(pair.publicKey, 'keyPair.publicKey');
+  return value as KeyPair;
+}
+
+/** Checks the shape of a tariff (the core checks the values and names the field). */
+function tariffToCore(value: unknown, param: string): EnergyTariff {
+  const t = expectObject(value, param);
+  expectString(t.currency, `${param}.currency`);
+  expectOneOf(t.unit, `${param}.unit`, ['litre', 'kWh', 'kg']);
+  if (t.resolution !== undefined) expectString(t.resolution, `${param}.resolution`);
+  expectString(t.unitPrice, `${param}.unitPrice`);
+  expectString(t.costRounding, `${param}.costRounding`);
+  if (t.tax !== undefined) {
+    const tax = expectObject(t.tax, `${param}.tax`);
+    expectString(tax.rate, `${param}.tax.rate`);
+    if (typeof tax.priceIncludesTax !== 'boolean') throw typeError(`${param}.tax.priceIncludesTax`, 'a boolean', tax.priceIncludesTax);
+    expectString(tax.rounding, `${param}.tax.rounding`);
+  }
+  return t as unknown as EnergyTariff;
+}
+
+function orderToCore(value: unknown, stationId: string): EnergyOrder {
+  const o = expectObject(value, 'order');
+  const out: Record<string, unknown> = {
+    orderId: expectString(o.orderId, 'order.orderId'),
+    walletId: expectString(o.walletId, 'order.walletId'),
+    stationId: o.stationId === undefined ? stationId : expectString(o.stationId, 'order.stationId'),
+    maximum: expectString(o.maximum, 'order.maximum'),
+    belowMaximum: expectOneOf(o.belowMaximum, 'order.belowMaximum', BELOW_MAXIMUM_POLICIES),
+    tariff: tariffToCore(o.tariff, 'order.tariff'),
+  };
+  if (o.minimum !== undefined) out.minimum = expectString(o.minimum, 'order.minimum');
+  if (o.step !== undefined) out.step = expectString(o.step, 'order.step');
+  return out as unknown as EnergyOrder;
+}
+
+function signerOf(keyPair: KeyPair, keyId: string): { algorithm: KeyAlgorithm; keyId: string; secretKey: Uint8Array } {
+  return { algorithm: keyPair.algorithm, keyId, secretKey: keyPair.secretKey };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pricing (pure)
+
+const requestParam = (param: string): string | null =>
+  TARIFF_FIELDS.has(param) ? `request.tariff.${param}` : ['hold', 'quantity', 'unit'].includes(param) ? `request.${param}` : null;
+
+/** The dispenser or charger limit a hold pays for (see README). */
+export function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): {
+  code: EnergyCode;
+  maxQuantity: string;
+  unit: EnergyUnit;
+  resolution: string;
+  cost: CostBreakdown;
+  hold: string;
+  currency: string;
+} {
+  const r = expectObject(request, 'request');
+  const checked = { tariff: tariffToCore(r.tariff, 'request.tariff'), hold: expectString(r.hold, 'request.hold') };
+  return callRelabelled(() => wasm().energyDispenseLimit(checked), requestParam);
+}
+
+/** The cost of a metered quantity with the tariff's explicit roundings, compared with a hold if given. */
+export function meteredCost(request: { tariff: EnergyTariff; quantity: string; unit: EnergyUnit; hold?: string }): {
+  code: EnergyCode;
+  quantity: string;
+  unit: EnergyUnit;
+  cost: CostBreakdown;
+  currency: string;
+} {
+  const r = expectObject(request, 'request');
+  const checked: Record<string, unknown> = {
+    tariff: tariffToCore(r.tariff, 'request.tariff'),
+    quantity: expectString(r.quantity, 'request.quantity'),
+    unit: expectOneOf(r.unit, 'request.unit', ['litre', 'kWh', 'kg']),
+  };
+  if (r.hold !== undefined) checked.hold = expectString(r.hold, 'request.hold');
+  return callRelabelled(() => wasm().energyMeteredCost(checked), requestParam);
+}
+
+/** Every energy outcome code with its description. */
+export function energyCodes(): { code: EnergyCode; description: string }[] {
+  return wasm().energyCodes();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+type ServerHandle = InstanceType<ReturnType<typeof wasm>['EnergyServerHandle']>;
+type TerminalHandle = InstanceType<ReturnType<typeof wasm>['EnergyTerminalHandle']>;
+
+/**
+ * The e-money server: wallets on a ledger (in wasm memory), holds for orders, capture and
+ * release, expiry, signed answers. Persist it with `EnergyStore` after each change.
+ */
+export class EnergyServer {
+  readonly keyId: string;
+  readonly #keyPair: KeyPair;
+  #handle: ServerHandle;
+
+  private constructor(handle: ServerHandle, keyPair: KeyPair, keyId: string) {
+    this.#handle = handle;
+    this.#keyPair = keyPair;
+    this.keyId = keyId;
+  }
+
+  /** A new server with an empty ledger (issuer account only), signing with `keyPair`. */
+  static create(config: EnergyServerConfig, now: number, keyPair: KeyPair = generateKeyPair('EdDSA'), keyId = 'energy-server'): EnergyServer {
+    const c = expectObject(config, 'config');
+    const checked: Record<string, unknown> = {
+      currency: expectString(c.currency, 'config.currency'),
+      holdDurationS: expectInteger(c.holdDurationS, 'config.holdDurationS', 0, TIME_S_MAX),
+      lateCompletion: expectOneOf(c.lateCompletion, 'config.lateCompletion', LATE_COMPLETION_POLICIES),
+    };
+    if (c.clockSkewS !== undefined) checked.clockSkewS = expectInteger(c.clockSkewS, 'config.clockSkewS', 0, 0xffff_ffff);
+    const pair = expectKeyPair(keyPair);
+    expectString(keyId, 'keyId');
+    const at = expectTime(now, 'now');
+    return new EnergyServer(call(() => new (wasm().EnergyServerHandle)(checked, at)), pair, keyId);
+  }
+
+  /** Restores a server from `snapshot()` bytes. */
+  static restore(snapshot: Uint8Array, snapshotKey: Uint8Array, keyPair: KeyPair, keyId = 'energy-server'): EnergyServer {
+    expectBytes(snapshot, 'snapshot');
+    expectBytes(snapshotKey, 'snapshotKey');
+    const pair = expectKeyPair(keyPair);
+    expectString(keyId, 'keyId');
+    return new EnergyServer(call(() => wasm().EnergyServerHandle.restore(snapshot, snapshotKey)), pair, keyId);
+  }
+
+  /** The key terminals must trust (their `serverKey`). */
+  get publicKey(): EnergyKey {
+    return { keyId: this.keyId, algorithm: this.#keyPair.algorithm, publicKey: this.#keyPair.publicKey };
+  }
+
+  get config(): EnergyServerConfig {
+    return call(() => this.#handle.config());
+  }
+
+  /** Trusts a terminal of `stationId` (opens the station's settlement account if new). */
+  addTerminal(stationId: string, terminalKey: EnergyKey, now: number): string {
+    expectString(stationId, 'stationId');
+    const key = keyToCore(terminalKey, 'terminalKey');
+    const at = expectTime(now, 'now');
+    return call(() => this.#handle.addTerminal(stationId, key, at));
+  }
+
+  /** Opens a wallet; returns the ledger code (`ACCOUNT_OPENED`, `ACCOUNT_EXISTS` …). */
+  openWallet(walletId: string, now: number): string {
+    expectString(walletId, 'walletId');
+    const at = expectTime(now, 'now');
+    return call(() => this.#handle.openWallet(walletId, at));
+  }
+
+  /** Tops a wallet up (a decimal string); returns the ledger outcome. */
+  topUp(walletId: string, amount: string, now: number): LedgerOutcome {
+    expectString(walletId, 'walletId');
+    expectString(amount, 'amount');
+    const at = expectTime(now, 'now');
+    return call(() => this.#handle.topUp(walletId, amount, at));
+  }
+
+  wallet(walletId: string): AccountView | null {
+    expectString(walletId, 'walletId');
+    return call(() => this.#handle.wallet(walletId)) ?? null;
+  }
+
+  station(stationId: string): AccountView | null {
+    expectString(stationId, 'stationId');
+    return call(() => this.#handle.station(stationId)) ?? null;
+  }
+
+  session(orderId: string): ServerSession | null {
+    expectString(orderId, 'orderId');
+    return call(() => this.#handle.session(orderId)) ?? null;
+  }
+
+  sessionIds(): string[] {
+    return this.#handle.sessionIds();
+  }
+
+  /** Expires the holds due at `now`; returns their order ids. */
+  expireDue(now: number): string[] {
+    const at = expectTime(now, 'now');
+    return call(() => this.#handle.expireDue(at));
+  }
+
+  /** Handles an `energy.order` envelope. */
+  authorise(envelope: Uint8Array, now: number): ServerReply {
+    return this.handle('order', envelope, now);
+  }
+
+  /** Handles an `energy.tariff-change` envelope. */
+  changeTariff(envelope: Uint8Array, now: number): ServerReply {
+    return this.handle('tariff-change', envelope, now);
+  }
+
+  /** Handles an `energy.extend` envelope. */
+  extend(envelope: Uint8Array, now: number): ServerReply {
+    return this.handle('extend', envelope, now);
+  }
+
+  /** Handles an `energy.completion` envelope: capture, release, signed receipt. */
+  complete(envelope: Uint8Array, now: number): ServerReply {
+    return this.handle('completion', envelope, now);
+  }
+
+  /** Handles a request by kind (what an HTTP route would call). */
+  handle(kind: EnergyRequest, envelope: Uint8Array, now: number): ServerReply {
+    expectOneOf(kind, 'kind', ENERGY_REQUESTS);
+    expectBytes(envelope, 'envelope');
+    const at = expectTime(now, 'now');
+    const signer = signerOf(this.#keyPair, this.keyId);
+    const h = this.#handle;
+    return call(() => {
+      switch (kind) {
+        case 'order':
+          return h.authorise(envelope, at, signer);
+        case 'tariff-change':
+          return h.changeTariff(envelope, at, signer);
+        case 'extend':
+          return h.extend(envelope, at, signer);
+        default:
+          return h.complete(envelope, at, signer);
+      }
+    });
+  }
+
+  /**
+   * The ledger's journal entries not yet handed to storage (hash-chained CBOR, oldest first).
+   * `EnergyStore.saveServer` appends them to a storage log and truncates them; the ledger keeps at
+   * most 4096 and refuses further operations when full (`LEDGER_REFUSED` / `JOURNAL_FULL`).
+   */
+  journal(): Uint8Array[] {
+    return this.#handle.journal();
+  }
+
+  /** Forgets the retained journal entries through `throughSeq` (after persisting them). */
+  truncateJournal(throughSeq: bigint): void {
+    if (typeof throughSeq !== 'bigint') throw typeError('throughSeq', 'a bigint', throughSeq);
+    if (throughSeq < 0n || throughSeq > (1n << 64n) - 1n) throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: throughSeq must be a u64', 'throughSeq');
+    call(() => this.#handle.truncateJournal(throughSeq));
+  }
+
+  /** Monotonic counters (envelope seq, ledger journal seq), decimal strings: lower = older. */
+  revision(): [string, string] {
+    return this.#handle.revision() as [string, string];
+  }
+
+  snapshot(snapshotKey: Uint8Array): Uint8Array {
+    expectBytes(snapshotKey, 'snapshotKey');
+    return call(() => this.#handle.snapshot(snapshotKey));
+  }
+
+  free(): void {
+    this.#handle.free();
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terminal
+
+/**
+ * The terminal (pump or charger): builds signed orders and requests (send `outcome.envelope` to
+ * the server), verifies the server's answers, derives the dispenser limit, accepts meter readings.
+ */
+export class EnergyTerminal {
+  readonly keyId: string;
+  readonly #keyPair: KeyPair;
+  #handle: TerminalHandle;
+
+  private constructor(handle: TerminalHandle, keyPair: KeyPair, keyId: string) {
+    this.#handle = handle;
+    this.#keyPair = keyPair;
+    this.keyId = keyId;
+  }
+
+  /** A terminal of `config.stationId` trusting `config.serverKey`, signing with `keyPair`. */
+  static create(config: EnergyTerminalConfig, keyPair: KeyPair = generateKeyPair('EdDSA'), keyId = 'terminal'): EnergyTerminal {
+    const c = expectObject(config, 'config');
+    const checked: Record<string, unknown> = {
+      stationId: expectString(c.stationId, 'config.stationId'),
+      serverKey: keyToCore(c.serverKey, 'config.serverKey'),
+    };
+    if (c.clockSkewS !== undefined) checked.clockSkewS = expectInteger(c.clockSkewS, 'config.clockSkewS', 0, 0xffff_ffff);
+    const pair = expectKeyPair(keyPair);
+    expectString(keyId, 'keyId');
+    return new EnergyTerminal(call(() => new (wasm().EnergyTerminalHandle)(checked)), pair, keyId);
+  }
+
+  static restore(snapshot: Uint8Array, snapshotKey: Uint8Array, keyPair: KeyPair, keyId = 'terminal'): EnergyTerminal {
+    expectBytes(snapshot, 'snapshot');
+    expectBytes(snapshotKey, 'snapshotKey');
+    const pair = expectKeyPair(keyPair);
+    expectString(keyId, 'keyId');
+    return new EnergyTerminal(call(() => wasm().EnergyTerminalHandle.restore(snapshot, snapshotKey)), pair, keyId);
+  }
+
+  /** The key the server must trust (`addTerminal`). */
+  get publicKey(): EnergyKey {
+    return { keyId: this.keyId, algorithm: this.#keyPair.algorithm, publicKey: this.#keyPair.publicKey };
+  }
+
+  get stationId(): string {
+    return this.#handle.stationId();
+  }
+
+  /** Builds a signed `energy.order` (`ORDER_SENT`). */
+  order(order: EnergyOrder, now: number): TerminalOutcome {
+    const checked = orderToCore(order, this.stationId);
+    const at = expectTime(now, 'now');
+    return callRelabelled(() => this.#handle.order(checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('order.tariff.'));
+  }
+
+  /** Verifies and applies the server's `energy.authorisation`. */
+  acceptAuthorisation(envelope: Uint8Array, now: number): TerminalOutcome {
+    expectBytes(envelope, 'envelope');
+    const at = expectTime(now, 'now');
+    return call(() => this.#handle.acceptAuthorisation(envelope, at));
+  }
+
+  /** Records a meter reading (quantity delivered so far, a decimal string at the resolution). */
+  meter(orderId: string, quantity: string, at: number): TerminalOutcome {
+    expectString(orderId, 'orderId');
+    expectString(quantity, 'quantity');
+    const time = expectTime(at, 'at');
+    return call(() => this.#handle.meter(orderId, quantity, time));
+  }
+
+  /** Pauses delivery and builds a signed `energy.tariff-change` with the increment it needs. */
+  changeTariff(orderId: string, tariff: EnergyTariff, now: number): TerminalOutcome {
+    expectString(orderId, 'orderId');
+    const checked = tariffToCore(tariff, 'tariff');
+    const at = expectTime(now, 'now');
+    return callRelabelled(() => this.#handle.changeTariff(orderId, checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('tariff.'));
+  }
+
+  /** Builds a signed `energy.extend` asking for the deadline `expiresAt` (Unix seconds). */
+  extend(orderId: string, expiresAt: number, now: number): TerminalOutcome {
+    expectString(orderId, 'orderId');
+    const deadline = expectTime(expiresAt, 'expiresAt');
+    const at = expectTime(now, 'now');
+    return call(() => this.#handle.extend(orderId, deadline, at, signerOf(this.#keyPair, this.keyId)));
+  }
+
+  /** Stops delivery and builds the signed `energy.completion` with the readings. */
+  complete(orderId: string, now: number): TerminalOutcome {
+    expectString(orderId, 'orderId');
+    const at = expectTime(now, 'now');
+    return call(() => this.#handle.complete(orderId, at, signerOf(this.#keyPair, this.keyId)));
+  }
+
+  /** Verifies the server's `energy.receipt` and closes the session. */
+  acceptReceipt(envelope: Uint8Array, now: number): TerminalOutcome {
+    expectBytes(envelope, 'envelope');
+    const at = expectTime(now, 'now');
+    return call(() => this.#handle.acceptReceipt(envelope, at));
+  }
+
+  /** Gives up the waiting request after the server refused it without a signed answer. */
+  abandonRequest(orderId: string, code: EnergyCode): TerminalOutcome {
+    expectString(orderId, 'orderId');
+    expectString(code, 'code');
+    return call(() => this.#handle.abandonRequest(orderId, code));
+  }
+
+  /** Accepts whatever the server answered: a signed answer, or a refusal (abandons the request). */
+  acceptReply(orderId: string, reply: ServerReply, now: number): TerminalOutcome {
+    const r = expectObject(reply, 'reply');
+    if (r.envelope instanceof Uint8Array) {
+      const pending = this.session(orderId)?.pending;
+      return pending === 'completion' ? this.acceptReceipt(r.envelope, now) : this.acceptAuthorisation(r.envelope, now);
+    }
+    return this.abandonRequest(orderId, expectString(r.code, 'reply.code'));
+  }
+
+  /** The waiting request's envelope (to send it again unchanged), or null. */
+  pendingRequest(orderId: string): Uint8Array | null {
+    expectString(orderId, 'orderId');
+    return this.#handle.pendingRequest(orderId) ?? null;
+  }
+
+  session(orderId: string): TerminalSession | null {
+    expectString(orderId, 'orderId');
+    return call(() => this.#handle.session(orderId)) ?? null;
+  }
+
+  sessionIds(): string[] {
+    return this.#handle.sessionIds();
+  }
+
+  /** Monotonic counter (the last envelope seq), a decimal string: lower = older. */
+  revision(): string {
+    return this.#handle.revision();
+  }
+
+  snapshot(snapshotKey: Uint8Array): Uint8Array {
+    expectBytes(snapshotKey, 'snapshotKey');
+    return call(() => this.#handle.snapshot(snapshotKey));
+  }
+
+  free(): void {
+    this.#handle.free();
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persistence
+
+function revisionOf(role: EnergyServer | EnergyTerminal): bigint[] {
+  const r = role.revision();
+  return (Array.isArray(r) ? r : [r]).map((v) => BigInt(v));
+}
+
+function isOlder(found: bigint[], seen: bigint[]): boolean {
+  return found.some((v, i) => v < (seen[i] ?? 0n));
+}
+
+/**
+ * Saves and loads energy servers and terminals through a storage adapter (IndexedDB in browsers,
+ * atomic files in Node): one key per role instance holding its authenticated snapshot, written
+ * with compare-and-swap. It remembers the freshest state seen of each and refuses to load an
+ * older one (a rollback of storage).
+ */
+export class EnergyStore {
+  readonly #storage: StorageAdapter;
+  readonly #snapshotKey: Uint8Array;
+  readonly #prefix: string;
+  /** Storage version and revision last seen per key (bounded by the instances this store handles). */
+  readonly #seen = new Map<string, { version: number; revision: bigint[] }>();
+
+  constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
+    if (typeof storage !== 'object' || storage === null) throw typeError('storage', 'a StorageAdapter', storage);
+    this.#storage = storage;
+    this.#snapshotKey = expectBytes(snapshotKey, 'snapshotKey');
+    this.#prefix = options?.prefix === undefined ? 'energy/' : expectString(options.prefix, 'options.prefix');
+  }
+
+  async #load<T extends EnergyServer | EnergyTerminal>(key: string, name: string, restore: (bytes: Uint8Array) => T): Promise<T | null> {
+    const stored = await this.#storage.get(key);
+    if (stored === null) return null;
+    const role = restore(stored.value);
+    const revision = revisionOf(role);
+    const seen = this.#seen.get(key);
+    if (seen !== undefined && isOlder(revision, seen.revision)) {
+      role.free();
+      throw new CountersignRangeError(
+        'SNAPSHOT_INVALID',
+        `countersign: name: the stored state of ${name} is older than one already seen (rollback)`,
+        'name',
+      );
+    }
+    this.#seen.set(key, { version: stored.version, revision });
+    return role;
+  }
+
+  async #save(key: string, role: EnergyServer | EnergyTerminal): Promise<boolean> {
+    const expected = this.#seen.get(key)?.version ?? null;
+    const result = await this.#storage.put(key, role.snapshot(this.#snapshotKey), expected);
+    if (!result.ok) return false;
+    this.#seen.set(key, { version: result.version, revision: revisionOf(role) });
+    return true;
+  }
+
+  /** The stored server `name`, or null. Throws SNAPSHOT_INVALID when tampered or rolled back. */
+  loadServer(name: string, keyPair: KeyPair, keyId = 'energy-server'): Promise<EnergyServer | null> {
+    const key = `${this.#prefix}server/${expectString(name, 'name')}`;
+    return this.#load(key, name, (bytes) => EnergyServer.restore(bytes, this.#snapshotKey, keyPair, keyId));
+  }
+
+  /**
+   * Saves the server; false (nothing written) when someone else changed it since this store saw
+   * it. After the snapshot is written, the ledger's new journal entries are appended to the log
+   * `<prefix>server/<name>.journal` (an audit trail `Ledger.replay` can re-execute) and truncated
+   * from memory, so the ledger never fills its journal. A crash between the two writes loses
+   * journal entries from the log, never state: the snapshot is written first.
+   */
+  async saveServer(name: string, server: EnergyServer): Promise<boolean> {
+    if (!(server instanceof EnergyServer)) throw typeError('server', 'an EnergyServer', server);
+    const key = `${this.#prefix}server/${expectString(name, 'name')}`;
+    if (!(await this.#save(key, server))) return false;
+    const entries = server.journal();
+    for (const entry of entries) await this.#storage.append(`${key}.journal`, entry);
+    if (entries.length > 0) server.truncateJournal(BigInt(server.revision()[1]));
+    return true;
+  }
+
+  /** The server's journal entries appended by `saveServer`, oldest first (up to `limit`). */
+  async readServerJournal(name: string, options?: { after?: number; limit?: number }): Promise<Uint8Array[]> {
+    const key = `${this.#prefix}server/${expectString(name, 'name')}.journal`;
+    return (await this.#storage.readLog(key, options)).map((r) => r.record);
+  }
+
+  loadTerminal(name: string, keyPair: KeyPair, keyId = 'terminal'): Promise<EnergyTerminal | null> {
+    const key = `${this.#prefix}terminal/${expectString(name, 'name')}`;
+    return this.#load(key, name, (bytes) => EnergyTerminal.restore(bytes, this.#snapshotKey, keyPair, keyId));
+  }
+
+  saveTerminal(name: string, terminal: EnergyTerminal): Promise<boolean> {
+    if (!(terminal instanceof EnergyTerminal)) throw typeError('terminal', 'an EnergyTerminal', terminal);
+    return this.#save(`${this.#prefix}terminal/${expectString(name, 'name')}`, terminal);
+  }
+}

@@ -16,7 +16,7 @@ import {
 const SYSTEMS_COUNT = 10;
 const SYSTEM_IDS = ['card', 'tempcard', 'energy', 'pos', 'relay', 'ecash', 'transfer', 'custody', 'dose', 'shelf'];
 /** Systems whose demo page has landed; the rest are marked "coming". */
-const AVAILABLE_SYSTEMS = ['card', 'tempcard'];
+const AVAILABLE_SYSTEMS = ['card', 'tempcard', 'energy'];
 const ALGORITHMS = ['EdDSA', 'ES256K'];
 
 describe('browser demo: index and primitives', () => {

@@ -247,7 +247,7 @@ pub(super) struct Cost {
 }
 
 impl Cost {
-    fn breakdown(&self) -> CostBreakdown {
+    pub(super) fn breakdown(&self) -> CostBreakdown {
         CostBreakdown {
             net: self.net.to_string(),
             tax: self.tax.to_string(),
@@ -360,19 +360,34 @@ impl Pricing {
         })
     }
 
+    /// The tariff's currency.
+    pub(super) fn currency(&self) -> &'static Currency {
+        self.currency
+    }
+
+    /// The tariff's unit.
+    pub(super) fn unit(&self) -> Unit {
+        self.unit
+    }
+
+    /// The resolution's number of decimals.
+    pub(super) fn decimals(&self) -> u32 {
+        self.decimals
+    }
+
     /// The largest number of resolution steps: QUANTITY_MAX · 10^decimals.
-    fn steps_max(&self) -> u128 {
+    pub(super) fn steps_max(&self) -> u128 {
         u128::from(QUANTITY_MAX) * 10u128.pow(self.decimals)
     }
 
     /// `steps` resolution steps as a quantity.
-    fn quantity(&self, steps: u128) -> Option<Decimal> {
+    pub(super) fn quantity(&self, steps: u128) -> Option<Decimal> {
         let steps = i128::try_from(steps).ok()?;
         Decimal::try_from_i128_with_scale(steps, self.decimals).ok()
     }
 
     /// A metered quantity as resolution steps. Errors about `quantity`.
-    fn steps_of(&self, quantity: &str) -> Result<u128> {
+    pub(super) fn steps_of(&self, quantity: &str) -> Result<u128> {
         const PARAM: &str = "quantity";
         let value = bounded_decimal(
             quantity,
@@ -444,7 +459,7 @@ impl Pricing {
         self.quantity(1).map(|q| q.to_string()).unwrap_or_default()
     }
 
-    fn parse_hold(&self, hold: &str) -> Result<Amount> {
+    pub(super) fn parse_hold(&self, hold: &str) -> Result<Amount> {
         let amount = Amount::parse(hold, self.currency, None)
             .map_err(|e| Error::new(e.code(), "hold", e.message().to_owned()))?;
         if amount.is_negative() {
