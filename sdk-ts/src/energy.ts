@@ -13,6 +13,7 @@
 import type { CardKey } from './card.js';
 import { expectKeyAlgorithm, generateKeyPair, type KeyAlgorithm, type KeyPair } from './crypto.js';
 import { CountersignRangeError, fromWasmError } from './errors.js';
+import type { AccountView, HoldView, LedgerOutcome } from './ledger.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectBytes, expectInteger, expectObject, expectOneOf, expectString, typeError } from './validate.js';
@@ -153,42 +154,6 @@ export interface ServerReply {
   readonly repeated: boolean;
   readonly orderId: string | null;
   readonly envelope: Uint8Array | null;
-}
-
-export interface HoldView {
-  readonly holdId: string;
-  readonly debitAccountId: string;
-  readonly creditAccountId: string;
-  readonly currency: string;
-  readonly state: 'pending' | 'posted' | 'voided' | 'expired';
-  readonly amount: string;
-  readonly pending: string;
-  readonly posted: string;
-  readonly released: string;
-  readonly expiresAt: number;
-}
-
-export interface AccountView {
-  readonly accountId: string;
-  readonly currency: string;
-  readonly kind: 'unrestricted' | 'nonNegative' | 'creditLine';
-  readonly creditLimit: string | null;
-  readonly closed: boolean;
-  readonly balance: string;
-  readonly available: string | null;
-  readonly debitsPosted: string;
-  readonly creditsPosted: string;
-  readonly debitsPending: string;
-  readonly creditsPending: string;
-  readonly pendingHolds: number;
-}
-
-export interface LedgerOutcome {
-  readonly code: string;
-  readonly seq: number;
-  readonly repeated: boolean;
-  readonly hold: HoldView | null;
-  readonly expired: readonly string[];
 }
 
 /** A session as the server sees it. */
