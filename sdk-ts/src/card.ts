@@ -9,8 +9,9 @@
  */
 import { expectKeyAlgorithm, type KeyAlgorithm, type KeyPair, generateKeyPair } from './crypto.js';
 import { sealEnvelope } from './envelope.js';
-import { CountersignRangeError, fromWasmError } from './errors.js';
+import { CountersignRangeError } from './errors.js';
 import { checkAlive, currentGeneration } from './instance.js';
+import { call, callRelabelled, fieldsOf } from './calls.js';
 import { wasm } from './loader.js';
 import { loadTimeZone, UTC_TIME_ZONE } from './tz.js';
 import type { StorageAdapter } from './storage/types.js';
@@ -233,30 +234,9 @@ function messageOptions(value: unknown): { seq: bigint; issuedAt: number; expire
   };
 }
 
-function call<T>(fn: () => unknown): T {
-  try {
-    return fn() as T;
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
-
 /** Fields of a request object whose core errors are re-labelled `request.<field>`. */
 const REQUEST_FIELDS: ReadonlySet<string> = new Set(['transactionId', 'amount', 'currency', 'time', 'merchantCategory']);
-
-/** Like `call`, but a core error about a request field names it as the SDK caller wrote it. */
-function callWithRequest<T>(fn: () => unknown): T {
-  try {
-    return fn() as T;
-  } catch (e) {
-    const err = fromWasmError(e) as Error & { code?: unknown; param?: unknown };
-    if (typeof err.param !== 'string' || !REQUEST_FIELDS.has(err.param)) throw err;
-    const param = `request.${err.param}`;
-    const kind = err instanceof RangeError ? 'range' : err instanceof TypeError ? 'type' : 'internal';
-    const message = err.message.replace(/^countersign: [A-Za-z]+:/, `countersign: ${param}:`);
-    throw fromWasmError({ code: err.code, kind, param, message });
-  }
-}
+const requestField = fieldsOf('request', REQUEST_FIELDS);
 
 function expectKeyPair(value: unknown): KeyPair {
   const pair = expectObject(value, 'keyPair');
@@ -462,13 +442,13 @@ export class Card {
   /** Decides a POS authorisation and records it atomically. A repeated id returns the same answer. */
   authorise(request: AuthorisationRequest): AuthorisationResult {
     const checked = authorisationRequest(request);
-    return callWithRequest<AuthorisationResult>(() => this.#live.authorise(checked));
+    return callRelabelled<AuthorisationResult>(() => this.#live.authorise(checked), requestField);
   }
 
   /** The same decision as `authorise`, without recording anything. */
   preview(request: AuthorisationRequest): AuthorisationResult {
     const checked = authorisationRequest(request);
-    return callWithRequest<AuthorisationResult>(() => this.#live.preview(checked));
+    return callRelabelled<AuthorisationResult>(() => this.#live.preview(checked), requestField);
   }
 
   reverse(request: { transactionId: string; time: number }): TransactionOutcome {
@@ -477,17 +457,17 @@ export class Card {
       transactionId: expectString(r.transactionId, 'request.transactionId'),
       time: expectTime(r.time, 'request.time'),
     };
-    return callWithRequest<TransactionOutcome>(() => this.#live.reverse(checked));
+    return callRelabelled<TransactionOutcome>(() => this.#live.reverse(checked), requestField);
   }
 
   capture(request: SettlementRequest): TransactionOutcome {
     const checked = settlementRequest(request);
-    return callWithRequest<TransactionOutcome>(() => this.#live.capture(checked));
+    return callRelabelled<TransactionOutcome>(() => this.#live.capture(checked), requestField);
   }
 
   refund(request: SettlementRequest): TransactionOutcome {
     const checked = settlementRequest(request);
-    return callWithRequest<TransactionOutcome>(() => this.#live.refund(checked));
+    return callRelabelled<TransactionOutcome>(() => this.#live.refund(checked), requestField);
   }
 
   /** Status, counters and every limit's `{limit, used, remaining, resetsAt}` at `now`. */

@@ -12,8 +12,10 @@
  */
 import type { CardKey } from './card.js';
 import { expectKeyAlgorithm, generateKeyPair, type KeyAlgorithm, type KeyPair } from './crypto.js';
-import { CountersignRangeError, fromWasmError } from './errors.js';
+import { CountersignRangeError } from './errors.js';
 import type { AccountView, HoldView, LedgerOutcome } from './ledger.js';
+import { checkAlive, currentGeneration } from './instance.js';
+import { call, callRelabelled } from './calls.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectBytes, expectInteger, expectObject, expectOneOf, expectString, typeError } from './validate.js';
@@ -218,33 +220,8 @@ function expectTime(value: unknown, param: string): bigint {
   return BigInt(expectInteger(value, param, -TIME_S_MAX, TIME_S_MAX));
 }
 
-function call<T>(fn: () => unknown): T {
-  try {
-    return fn() as T;
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
-
 /** Tariff fields the core names in its errors (without their path). */
 const TARIFF_FIELDS: ReadonlySet<string> = new Set(['currency', 'resolution', 'unitPrice', 'costRounding', 'tax.rate', 'tax.rounding']);
-
-/**
- * Like `call`, but a core error about one of `fields` is re-labelled `<prefix><field>`, so it
- * names the parameter as the SDK caller wrote it (`order.tariff.unitPrice`, `request.hold`).
- */
-function callRelabelled<T>(fn: () => unknown, relabel: (param: string) => string | null): T {
-  try {
-    return fn() as T;
-  } catch (e) {
-    const err = fromWasmError(e) as Error & { code?: unknown; param?: unknown };
-    const param = typeof err.param === 'string' ? relabel(err.param) : null;
-    if (param === null || typeof err.param !== 'string') throw err;
-    const kind = err instanceof RangeError ? 'range' : err instanceof TypeError ? 'type' : 'internal';
-    const message = err.message.replace(`countersign: ${err.param}:`, `countersign: ${param}:`);
-    throw fromWasmError({ code: err.code, kind, param, message });
-  }
-}
 
 const tariffParam = (prefix: string) => (param: string) => (TARIFF_FIELDS.has(param) ? `${prefix}${param}` : null);
 
@@ -350,11 +327,19 @@ export class EnergyServer {
   readonly keyId: string;
   readonly #keyPair: KeyPair;
   #handle: ServerHandle;
+  /** The instance generation the handle lives in (see instance.ts). */
+  readonly #generation = currentGeneration();
 
   private constructor(handle: ServerHandle, keyPair: KeyPair, keyId: string) {
     this.#handle = handle;
     this.#keyPair = keyPair;
     this.keyId = keyId;
+  }
+
+  /** The handle, refusing with WASM_TRAP once its instance trapped. */
+  get #live(): ServerHandle {
+    checkAlive(this.#generation, 'energy server');
+    return this.#handle;
   }
 
   /** A new server with an empty ledger (issuer account only), signing with `keyPair`. */
@@ -387,7 +372,7 @@ export class EnergyServer {
   }
 
   get config(): EnergyServerConfig {
-    return call(() => this.#handle.config());
+    return call(() => this.#live.config());
   }
 
   /** Trusts a terminal of `stationId` (opens the station's settlement account if new). */
@@ -395,14 +380,14 @@ export class EnergyServer {
     expectString(stationId, 'stationId');
     const key = keyToCore(terminalKey, 'terminalKey');
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.addTerminal(stationId, key, at));
+    return call(() => this.#live.addTerminal(stationId, key, at));
   }
 
   /** Opens a wallet; returns the ledger code (`ACCOUNT_OPENED`, `ACCOUNT_EXISTS` …). */
   openWallet(walletId: string, now: number): string {
     expectString(walletId, 'walletId');
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.openWallet(walletId, at));
+    return call(() => this.#live.openWallet(walletId, at));
   }
 
   /** Tops a wallet up (a decimal string); returns the ledger outcome. */
@@ -410,32 +395,32 @@ export class EnergyServer {
     expectString(walletId, 'walletId');
     expectString(amount, 'amount');
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.topUp(walletId, amount, at));
+    return call(() => this.#live.topUp(walletId, amount, at));
   }
 
   wallet(walletId: string): AccountView | null {
     expectString(walletId, 'walletId');
-    return call(() => this.#handle.wallet(walletId)) ?? null;
+    return call(() => this.#live.wallet(walletId)) ?? null;
   }
 
   station(stationId: string): AccountView | null {
     expectString(stationId, 'stationId');
-    return call(() => this.#handle.station(stationId)) ?? null;
+    return call(() => this.#live.station(stationId)) ?? null;
   }
 
   session(orderId: string): ServerSession | null {
     expectString(orderId, 'orderId');
-    return call(() => this.#handle.session(orderId)) ?? null;
+    return call(() => this.#live.session(orderId)) ?? null;
   }
 
   sessionIds(): string[] {
-    return this.#handle.sessionIds();
+    return this.#live.sessionIds();
   }
 
   /** Expires the holds due at `now`; returns their order ids. */
   expireDue(now: number): string[] {
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.expireDue(at));
+    return call(() => this.#live.expireDue(at));
   }
 
   /** Handles an `energy.order` envelope. */
@@ -464,7 +449,7 @@ export class EnergyServer {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
     const signer = signerOf(this.#keyPair, this.keyId);
-    const h = this.#handle;
+    const h = this.#live;
     return call(() => {
       switch (kind) {
         case 'order':
@@ -485,28 +470,28 @@ export class EnergyServer {
    * most 4096 and refuses further operations when full (`LEDGER_REFUSED` / `JOURNAL_FULL`).
    */
   journal(): Uint8Array[] {
-    return this.#handle.journal();
+    return this.#live.journal();
   }
 
   /** Forgets the retained journal entries through `throughSeq` (after persisting them). */
   truncateJournal(throughSeq: bigint): void {
     if (typeof throughSeq !== 'bigint') throw typeError('throughSeq', 'a bigint', throughSeq);
     if (throughSeq < 0n || throughSeq > (1n << 64n) - 1n) throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: throughSeq must be a u64', 'throughSeq');
-    call(() => this.#handle.truncateJournal(throughSeq));
+    call(() => this.#live.truncateJournal(throughSeq));
   }
 
   /** Monotonic counters (envelope seq, ledger journal seq), decimal strings: lower = older. */
   revision(): [string, string] {
-    return this.#handle.revision() as [string, string];
+    return this.#live.revision() as [string, string];
   }
 
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return call(() => this.#handle.snapshot(snapshotKey));
+    return call(() => this.#live.snapshot(snapshotKey));
   }
 
   free(): void {
-    this.#handle.free();
+    if (this.#generation === currentGeneration()) this.#handle.free();
   }
 
   [Symbol.dispose](): void {
@@ -525,11 +510,19 @@ export class EnergyTerminal {
   readonly keyId: string;
   readonly #keyPair: KeyPair;
   #handle: TerminalHandle;
+  /** The instance generation the handle lives in (see instance.ts). */
+  readonly #generation = currentGeneration();
 
   private constructor(handle: TerminalHandle, keyPair: KeyPair, keyId: string) {
     this.#handle = handle;
     this.#keyPair = keyPair;
     this.keyId = keyId;
+  }
+
+  /** The handle, refusing with WASM_TRAP once its instance trapped. */
+  get #live(): TerminalHandle {
+    checkAlive(this.#generation, 'energy terminal');
+    return this.#handle;
   }
 
   /** A terminal of `config.stationId` trusting `config.serverKey`, signing with `keyPair`. */
@@ -559,21 +552,21 @@ export class EnergyTerminal {
   }
 
   get stationId(): string {
-    return this.#handle.stationId();
+    return this.#live.stationId();
   }
 
   /** Builds a signed `energy.order` (`ORDER_SENT`). */
   order(order: EnergyOrder, now: number): TerminalOutcome {
     const checked = orderToCore(order, this.stationId);
     const at = expectTime(now, 'now');
-    return callRelabelled(() => this.#handle.order(checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('order.tariff.'));
+    return callRelabelled(() => this.#live.order(checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('order.tariff.'));
   }
 
   /** Verifies and applies the server's `energy.authorisation`. */
   acceptAuthorisation(envelope: Uint8Array, now: number): TerminalOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.acceptAuthorisation(envelope, at));
+    return call(() => this.#live.acceptAuthorisation(envelope, at));
   }
 
   /** Records a meter reading (quantity delivered so far, a decimal string at the resolution). */
@@ -581,7 +574,7 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     expectString(quantity, 'quantity');
     const time = expectTime(at, 'at');
-    return call(() => this.#handle.meter(orderId, quantity, time));
+    return call(() => this.#live.meter(orderId, quantity, time));
   }
 
   /** Pauses delivery and builds a signed `energy.tariff-change` with the increment it needs. */
@@ -589,7 +582,7 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     const checked = tariffToCore(tariff, 'tariff');
     const at = expectTime(now, 'now');
-    return callRelabelled(() => this.#handle.changeTariff(orderId, checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('tariff.'));
+    return callRelabelled(() => this.#live.changeTariff(orderId, checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('tariff.'));
   }
 
   /** Builds a signed `energy.extend` asking for the deadline `expiresAt` (Unix seconds). */
@@ -597,28 +590,28 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     const deadline = expectTime(expiresAt, 'expiresAt');
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.extend(orderId, deadline, at, signerOf(this.#keyPair, this.keyId)));
+    return call(() => this.#live.extend(orderId, deadline, at, signerOf(this.#keyPair, this.keyId)));
   }
 
   /** Stops delivery and builds the signed `energy.completion` with the readings. */
   complete(orderId: string, now: number): TerminalOutcome {
     expectString(orderId, 'orderId');
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.complete(orderId, at, signerOf(this.#keyPair, this.keyId)));
+    return call(() => this.#live.complete(orderId, at, signerOf(this.#keyPair, this.keyId)));
   }
 
   /** Verifies the server's `energy.receipt` and closes the session. */
   acceptReceipt(envelope: Uint8Array, now: number): TerminalOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return call(() => this.#handle.acceptReceipt(envelope, at));
+    return call(() => this.#live.acceptReceipt(envelope, at));
   }
 
   /** Gives up the waiting request after the server refused it without a signed answer. */
   abandonRequest(orderId: string, code: EnergyCode): TerminalOutcome {
     expectString(orderId, 'orderId');
     expectString(code, 'code');
-    return call(() => this.#handle.abandonRequest(orderId, code));
+    return call(() => this.#live.abandonRequest(orderId, code));
   }
 
   /** Accepts whatever the server answered: a signed answer, or a refusal (abandons the request). */
@@ -634,30 +627,30 @@ export class EnergyTerminal {
   /** The waiting request's envelope (to send it again unchanged), or null. */
   pendingRequest(orderId: string): Uint8Array | null {
     expectString(orderId, 'orderId');
-    return this.#handle.pendingRequest(orderId) ?? null;
+    return this.#live.pendingRequest(orderId) ?? null;
   }
 
   session(orderId: string): TerminalSession | null {
     expectString(orderId, 'orderId');
-    return call(() => this.#handle.session(orderId)) ?? null;
+    return call(() => this.#live.session(orderId)) ?? null;
   }
 
   sessionIds(): string[] {
-    return this.#handle.sessionIds();
+    return this.#live.sessionIds();
   }
 
   /** Monotonic counter (the last envelope seq), a decimal string: lower = older. */
   revision(): string {
-    return this.#handle.revision();
+    return this.#live.revision();
   }
 
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return call(() => this.#handle.snapshot(snapshotKey));
+    return call(() => this.#live.snapshot(snapshotKey));
   }
 
   free(): void {
-    this.#handle.free();
+    if (this.#generation === currentGeneration()) this.#handle.free();
   }
 
   [Symbol.dispose](): void {

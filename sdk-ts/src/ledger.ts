@@ -11,6 +11,7 @@
 import { CountersignError, CountersignRangeError, CountersignTypeError, fromWasmError } from './errors.js';
 import { checkAlive, currentGeneration } from './instance.js';
 import { constantTimeEqual, hmacSha256 } from './crypto.js';
+import { call, callRelabelled } from './calls.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBoolean, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
@@ -214,27 +215,13 @@ function expectOperation(value: unknown, param: string): LedgerOperation {
   return o as unknown as LedgerOperation;
 }
 
-function call<T>(fn: () => unknown): T {
-  try {
-    return fn() as T;
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
 
-/** Like `call`, but a core error about a request field names it as the caller wrote it. */
-function callWithRequest<T>(fn: () => unknown, prefix: string): T {
-  try {
-    return fn() as T;
-  } catch (e) {
-    const err = fromWasmError(e) as Error & { code?: unknown; param?: unknown };
-    if (typeof err.param !== 'string' || err.param === '' || err.param.startsWith('operations[')) throw err;
-    // A shape error from the adapter names the whole operation (an unknown or missing field).
-    const param = err.param === 'operation' ? prefix : `${prefix}.${err.param}`;
-    const kind = err instanceof RangeError ? 'range' : err instanceof TypeError ? 'type' : 'internal';
-    const message = err.message.replace(/^countersign: [A-Za-z.]+:/, `countersign: ${param}:`);
-    throw fromWasmError({ code: err.code, kind, param, message });
-  }
+/**
+ * Names a core error's parameter as the caller wrote it, under `prefix` (`request.amount`); a
+ * shape error about the whole operation names the request itself.
+ */
+function requestParam(prefix: string): (param: string) => string | null {
+  return (param) => (param === '' || param.startsWith('operations[') ? null : param === 'operation' ? prefix : `${prefix}.${param}`);
 }
 
 type Handle = InstanceType<ReturnType<typeof wasm>['LedgerHandle']>;
@@ -318,7 +305,7 @@ export class Ledger {
   /** Any operation `{ op, request }`. */
   execute(operation: LedgerOperation): LedgerOutcome {
     expectOperation(operation, 'operation');
-    return callWithRequest<LedgerOutcome>(() => this.#live.execute(operation), 'operation.request');
+    return callRelabelled<LedgerOutcome>(() => this.#live.execute(operation), requestParam('operation.request'));
   }
 
   /**
@@ -342,7 +329,7 @@ export class Ledger {
 
   #run(op: LedgerOperation['op'], request: object): LedgerOutcome {
     expectRequest(op, request, 'request');
-    return callWithRequest<LedgerOutcome>(() => this.#live.execute({ op, request }), 'request');
+    return callRelabelled<LedgerOutcome>(() => this.#live.execute({ op, request }), requestParam('request'));
   }
 
   /** The account, or undefined. */

@@ -16,8 +16,9 @@
  * The CVV key is given to the issuer when it is created or restored, kept in memory only and
  * never persisted by the SDK (snapshots contain neither it nor any CVV).
  */
-import { CountersignRangeError, fromWasmError } from './errors.js';
+import { CountersignRangeError } from './errors.js';
 import { checkAlive, currentGeneration } from './instance.js';
+import { call, callRelabelled, fieldsOf } from './calls.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import {
@@ -305,33 +306,12 @@ function refundRequest(value: unknown): RefundRequest {
   };
 }
 
-function call<T>(fn: () => unknown): T {
-  try {
-    return fn() as T;
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
-
 /** Core parameter names that are fields of the request object the SDK caller wrote. */
 const REQUEST_FIELDS: ReadonlySet<string> = new Set([
   'accountId', 'parentAccountId', 'approvedLimit', 'limitFraction', 'limitCap', 'displayWindow', 'usableWindow',
   'maxUses', 'merchantLock', 'issuedPans', 'now', 'authorisationId', 'merchantId', 'amount', 'currency', 'refundId',
 ]);
-
-/** Like `call`, but a core error about a request field names it `request.<field>`. */
-function callWithRequest<T>(fn: () => unknown): T {
-  try {
-    return fn() as T;
-  } catch (e) {
-    const err = fromWasmError(e) as Error & { code?: unknown; param?: unknown };
-    if (typeof err.param !== 'string' || !REQUEST_FIELDS.has(err.param)) throw err;
-    const param = `request.${err.param}`;
-    const kind = err instanceof RangeError ? 'range' : err instanceof TypeError ? 'type' : 'internal';
-    const message = err.message.replace(/^countersign: [A-Za-z]+:/, `countersign: ${param}:`);
-    throw fromWasmError({ code: err.code, kind, param, message });
-  }
-}
+const requestField = fieldsOf('request', REQUEST_FIELDS);
 
 function freshRandomness(): Uint8Array {
   const bytes = new Uint8Array(TEMPCARD_PAN_RANDOMNESS_BYTES);
@@ -502,11 +482,11 @@ export class TempCardIssuer {
     const checked = approvalRequest(request);
     if (randomness !== undefined) {
       const bytes = expectBytes(randomness, 'randomness');
-      return callWithRequest<ApprovalResult>(() => this.#live.approve(checked, bytes));
+      return callRelabelled<ApprovalResult>(() => this.#live.approve(checked, bytes), requestField);
     }
     let result: ApprovalResult | undefined;
     for (let attempt = 0; attempt < TEMPCARD_APPROVE_ATTEMPTS_MAX; attempt += 1) {
-      result = callWithRequest<ApprovalResult>(() => this.#live.approve(checked, freshRandomness()));
+      result = callRelabelled<ApprovalResult>(() => this.#live.approve(checked, freshRandomness()), requestField);
       if (result.code !== 'PAN_COLLISION' && result.code !== 'RANDOMNESS_EXHAUSTED') break;
     }
     return result as ApprovalResult;
@@ -515,13 +495,13 @@ export class TempCardIssuer {
   /** Decides a purchase presented by a merchant (PAN, MM/YY, CVV, amount, merchant) and records it. */
   authorise(request: PurchaseRequest): AuthorisationResult {
     const checked = purchaseRequest(request);
-    return callWithRequest<AuthorisationResult>(() => this.#live.authorise(checked, this.#cvvKey));
+    return callRelabelled<AuthorisationResult>(() => this.#live.authorise(checked, this.#cvvKey), requestField);
   }
 
   /** Refunds (part of) an approved purchase: always to the parent credit line. */
   refund(request: RefundRequest): RefundResult {
     const checked = refundRequest(request);
-    return callWithRequest<RefundResult>(() => this.#live.refund(checked));
+    return callRelabelled<RefundResult>(() => this.#live.refund(checked), requestField);
   }
 
   /** The physical card was activated: closes the temporary account, releasing the unused hold. */
