@@ -10,6 +10,20 @@
 //   * the demo's own bookkeeping (key pairs, sequence counters, simulated clock, last
 //     transaction, event log): localStorage, bytes as hex.
 
+
+import {
+  byTestId,
+  demoError,
+  formatLocal,
+  fromHex,
+  loadDemoState,
+  setSaveStatus,
+  setText,
+  showError,
+  showInitError,
+  toHex,
+  value,
+} from './demo-kit.js';
 const SDK_URL = '/sdk/dist/index.js';
 
 const DB_NAME = 'countersign-demo';
@@ -42,52 +56,12 @@ const COUNTING_POLICY = Object.freeze({
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-const byTestId = (id) => {
-  const el = document.querySelector(`[data-testid="${id}"]`);
-  if (!el) throw new Error(`demo page is missing element data-testid="${id}"`);
-  return el;
-};
-const setText = (id, text) => {
-  byTestId(id).textContent = text;
-};
-const value = (id) => byTestId(id).value.trim();
 const checked = (id) => byTestId(id).checked;
-
-function toHex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function fromHex(text) {
-  if (typeof text !== 'string' || text.length % 2 !== 0 || !/^[0-9a-f]*$/.test(text)) {
-    throw demoError('DEMO_STATE_INVALID', 'the demo state in localStorage holds malformed hex; use "Reset demo"');
-  }
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 function randomBytes(n) {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
-/** An error of the demo itself (not the SDK), shown in the banner like a CountersignError. */
-function demoError(code, message) {
-  const err = new Error(message);
-  err.code = code;
-  return err;
-}
-
-const localTime = new Intl.DateTimeFormat(undefined, {
-  weekday: 'short',
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  timeZoneName: 'short',
-});
-const formatLocal = (unix) => localTime.format(new Date(unix * 1000));
 const shortTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 function formatDuration(seconds) {
@@ -260,21 +234,6 @@ function freshDemo() {
   };
 }
 
-function loadDemo() {
-  const raw = localStorage.getItem(LS_STATE);
-  if (raw === null) return freshDemo();
-  let parsed;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw demoError('DEMO_STATE_INVALID', 'the demo state in localStorage is not JSON; use "Reset demo"');
-  }
-  if (parsed?.version !== DEMO_STATE_VERSION || !Number.isSafeInteger(parsed.clock)) {
-    throw demoError('DEMO_STATE_INVALID', 'the demo state in localStorage is from another version; use "Reset demo"');
-  }
-  return parsed;
-}
-
 function persistDemo() {
   localStorage.setItem(LS_STATE, JSON.stringify(demo));
 }
@@ -313,12 +272,6 @@ function buildRoles() {
     app: new sdk.CompanionApp(appPair, demo.app.keyId, demo.cardId),
     appPair,
   };
-}
-
-function setSaveStatus(state, text) {
-  const el = byTestId('save-status');
-  el.dataset.state = state;
-  el.textContent = text;
 }
 
 /** Saves the card; a lost compare-and-swap race (another tab wrote first) is shown, not hidden. */
@@ -364,12 +317,6 @@ function hideError() {
   byTestId('error-banner').hidden = true;
   setText('error-code', '');
   setText('error-message', '');
-}
-
-function showError(err) {
-  setText('error-code', err?.code ?? err?.name ?? 'ERROR');
-  setText('error-message', err?.message ?? String(err));
-  byTestId('error-banner').hidden = false;
 }
 
 function action(fn) {
@@ -801,19 +748,10 @@ function render() {
 // ---------------------------------------------------------------------------------------------
 // Start-up
 
-function showInitError(err) {
-  const banner = byTestId('init-error');
-  banner.textContent = `The countersign WebAssembly module could not be loaded: ${err?.code ? `${err.code}: ` : ''}${err?.message ?? err}`;
-  banner.hidden = false;
-  const status = byTestId('sdk-status');
-  status.dataset.state = 'failed';
-  status.textContent = 'failed to load';
-}
-
 /** Restores the demo: bookkeeping from localStorage, the card from its IndexedDB snapshot. */
 async function restore() {
   demo = freshDemo();
-  demo = loadDemo();
+  demo = loadDemoState(LS_STATE, DEMO_STATE_VERSION, freshDemo);
   roles = buildRoles();
   if (demo.cardId === null) {
     setText('restore-status', 'nothing stored yet');

@@ -10,6 +10,20 @@
 //   * both roles: IndexedDB, through EnergyStore (authenticated snapshots, compare-and-swap);
 //   * the demo's bookkeeping (key pairs, simulated clock, current order, event log): localStorage.
 
+
+import {
+  byTestId,
+  demoError,
+  formatLocal,
+  fromHex,
+  loadDemoState,
+  setSaveStatus,
+  setText,
+  showError,
+  showInitError,
+  toHex,
+  value,
+} from './demo-kit.js';
 const SDK_URL = '/sdk/dist/index.js';
 
 const DB_NAME = 'countersign-energy-demo';
@@ -39,35 +53,6 @@ const SNAPSHOT_KEY_BYTES = 32;
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-const byTestId = (id) => {
-  const el = document.querySelector(`[data-testid="${id}"]`);
-  if (!el) throw new Error(`demo page is missing element data-testid="${id}"`);
-  return el;
-};
-const setText = (id, text) => {
-  byTestId(id).textContent = text;
-};
-const value = (id) => byTestId(id).value.trim();
-
-function toHex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function fromHex(text) {
-  if (typeof text !== 'string' || text.length % 2 !== 0 || !/^[0-9a-f]*$/.test(text)) {
-    throw demoError('DEMO_STATE_INVALID', 'the demo state in localStorage holds malformed hex; use "Reset demo"');
-  }
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function demoError(code, message) {
-  const err = new Error(message);
-  err.code = code;
-  return err;
-}
-
 /** A quantity in litres with at most 2 decimals ("10.5") as whole centilitres (exact integers). */
 function centilitres(text, param) {
   const match = /^(0|[1-9][0-9]{0,6})(?:\.([0-9]{1,2}))?$/.exec(text);
@@ -77,16 +62,6 @@ function centilitres(text, param) {
 
 const litres = (cl) => `${Math.floor(cl / 100)}.${String(cl % 100).padStart(2, '0')}`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const localTime = new Intl.DateTimeFormat(undefined, {
-  day: 'numeric',
-  month: 'short',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  timeZoneName: 'short',
-});
-const formatLocal = (unix) => localTime.format(new Date(unix * 1000));
 
 // ---------------------------------------------------------------------------------------------
 // Outcome codes in words
@@ -149,21 +124,6 @@ function freshDemo() {
   };
 }
 
-function loadDemo() {
-  const raw = localStorage.getItem(LS_STATE);
-  if (raw === null) return freshDemo();
-  let parsed;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw demoError('DEMO_STATE_INVALID', 'the demo state in localStorage is not JSON; use "Reset demo"');
-  }
-  if (parsed?.version !== DEMO_STATE_VERSION || !Number.isSafeInteger(parsed.clock)) {
-    throw demoError('DEMO_STATE_INVALID', 'the demo state in localStorage is from another version; use "Reset demo"');
-  }
-  return parsed;
-}
-
 function persistDemo() {
   localStorage.setItem(LS_STATE, JSON.stringify(demo));
 }
@@ -186,12 +146,6 @@ function openStore() {
 }
 
 const keyPairOf = (saved) => sdk.keyPairFromSecret(saved.algorithm, fromHex(saved.secretKey));
-
-function setSaveStatus(state, text) {
-  const el = byTestId('save-status');
-  el.dataset.state = state;
-  el.textContent = text;
-}
 
 /** Saves both roles; a lost compare-and-swap (another tab wrote first) is shown, not hidden. */
 async function saveRoles() {
@@ -247,12 +201,6 @@ let steps = 0;
 
 function hideError() {
   byTestId('error-banner').hidden = true;
-}
-
-function showError(err) {
-  setText('error-code', err?.code ?? err?.name ?? 'ERROR');
-  setText('error-message', err?.message ?? String(err));
-  byTestId('error-banner').hidden = false;
 }
 
 function action(fn) {
@@ -513,7 +461,7 @@ function render() {
         li.dataset.testid = 'log-entry';
         const time = document.createElement('span');
         time.className = 'muted mono';
-        time.textContent = localTime.format(new Date(entry.clock * 1000));
+        time.textContent = formatLocal(entry.clock);
         const actor = document.createElement('strong');
         actor.textContent = entry.actor;
         const text = document.createElement('span');
@@ -533,19 +481,10 @@ function render() {
 // ---------------------------------------------------------------------------------------------
 // Start-up
 
-function showInitError(err) {
-  const banner = byTestId('init-error');
-  banner.textContent = `The countersign WebAssembly module could not be loaded: ${err?.code ? `${err.code}: ` : ''}${err?.message ?? err}`;
-  banner.hidden = false;
-  const status = byTestId('sdk-status');
-  status.dataset.state = 'failed';
-  status.textContent = 'failed to load';
-}
-
 /** Restores the demo: bookkeeping from localStorage, both roles from their IndexedDB snapshots. */
 async function restore() {
   demo = freshDemo();
-  demo = loadDemo();
+  demo = loadDemoState(LS_STATE, DEMO_STATE_VERSION, freshDemo);
   if (demo.server === null) {
     setText('restore-status', 'nothing stored yet');
     return;
