@@ -19,8 +19,10 @@
 //!
 //! Systems (recipes built from the primitives):
 //! - [`card`]: System 1, the card usage counter set by a companion app.
-//! - [`tempcard`]: System 2, the limited-use temporary credit account (credentials so far).
-//! - [`energy`]: System 3, pre-authorised energy purchase (metering math so far).
+//! - [`tempcard`]: System 2, the limited-use temporary credit account: credentials, and the
+//!   issuer's service holding the reduced limit on the parent credit line.
+//! - [`energy`]: System 3, the pre-authorised energy purchase: the e-money server and the
+//!   terminal, their signed messages and receipt, the metering math.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
