@@ -287,7 +287,14 @@ export class Issuer {
 
   /** A signed configuration envelope for `config.cardId`. */
   provision(config: CardConfig, options: MessageOptions): Uint8Array {
-    const fields = expectObject(config, 'config');
+    const fields = expectObject(config, 'config', [
+      'cardId', 'currency', 'limits', 'counting', 'consecutiveOffline', 'appKeys', 'clockSkewS', 'blockedMerchantCategories',
+    ]);
+    if (Array.isArray(fields.limits)) {
+      fields.limits.forEach((spec, i) =>
+        expectObject(spec, `config.limits[${i}]`, ['id', 'measure', 'currency', 'window', 'hard', 'soft', 'ceiling', 'resettable']),
+      );
+    }
     const keys = fields.appKeys;
     if (!Array.isArray(keys)) throw typeError('config.appKeys', 'an array', keys);
     const coreConfig = { ...fields, appKeys: keys.map((k, i) => cardKeyToCore(k, `config.appKeys[${i}]`)) };
@@ -349,7 +356,7 @@ export class CompanionApp {
 type Handle = InstanceType<ReturnType<typeof wasm>['CardHandle']>;
 
 function authorisationRequest(value: unknown): AuthorisationRequest {
-  const r = expectObject(value, 'request');
+  const r = expectObject(value, 'request', ['transactionId', 'amount', 'currency', 'time', 'terminalOnline', 'merchantCategory']);
   const out: AuthorisationRequest = {
     transactionId: expectString(r.transactionId, 'request.transactionId'),
     amount: expectString(r.amount, 'request.amount'),
@@ -362,7 +369,7 @@ function authorisationRequest(value: unknown): AuthorisationRequest {
 }
 
 function settlementRequest(value: unknown): SettlementRequest {
-  const r = expectObject(value, 'request');
+  const r = expectObject(value, 'request', ['transactionId', 'amount', 'currency', 'time']);
   return {
     transactionId: expectString(r.transactionId, 'request.transactionId'),
     amount: expectString(r.amount, 'request.amount'),
@@ -452,7 +459,7 @@ export class Card {
   }
 
   reverse(request: { transactionId: string; time: number }): TransactionOutcome {
-    const r = expectObject(request, 'request');
+    const r = expectObject(request, 'request', ['transactionId', 'time']);
     const checked = {
       transactionId: expectString(r.transactionId, 'request.transactionId'),
       time: expectTime(r.time, 'request.time'),

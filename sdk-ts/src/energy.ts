@@ -235,14 +235,14 @@ function expectKeyPair(value: unknown): KeyPair {
 
 /** Checks the shape of a tariff (the core checks the values and names the field). */
 function tariffToCore(value: unknown, param: string): EnergyTariff {
-  const t = expectObject(value, param);
+  const t = expectObject(value, param, ['currency', 'unit', 'resolution', 'unitPrice', 'costRounding', 'tax']);
   expectString(t.currency, `${param}.currency`);
   expectOneOf(t.unit, `${param}.unit`, ['litre', 'kWh', 'kg']);
   if (t.resolution !== undefined) expectString(t.resolution, `${param}.resolution`);
   expectString(t.unitPrice, `${param}.unitPrice`);
   expectString(t.costRounding, `${param}.costRounding`);
   if (t.tax !== undefined) {
-    const tax = expectObject(t.tax, `${param}.tax`);
+    const tax = expectObject(t.tax, `${param}.tax`, ['rate', 'priceIncludesTax', 'rounding']);
     expectString(tax.rate, `${param}.tax.rate`);
     if (typeof tax.priceIncludesTax !== 'boolean') throw typeError(`${param}.tax.priceIncludesTax`, 'a boolean', tax.priceIncludesTax);
     expectString(tax.rounding, `${param}.tax.rounding`);
@@ -251,7 +251,7 @@ function tariffToCore(value: unknown, param: string): EnergyTariff {
 }
 
 function orderToCore(value: unknown, stationId: string): EnergyOrder {
-  const o = expectObject(value, 'order');
+  const o = expectObject(value, 'order', ['orderId', 'walletId', 'stationId', 'maximum', 'belowMaximum', 'tariff', 'minimum', 'step']);
   const out: Record<string, unknown> = {
     orderId: expectString(o.orderId, 'order.orderId'),
     walletId: expectString(o.walletId, 'order.walletId'),
@@ -285,7 +285,7 @@ export function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): 
   hold: string;
   currency: string;
 } {
-  const r = expectObject(request, 'request');
+  const r = expectObject(request, 'request', ['tariff', 'hold']);
   const checked = { tariff: tariffToCore(r.tariff, 'request.tariff'), hold: expectString(r.hold, 'request.hold') };
   return callRelabelled(() => wasm().energyDispenseLimit(checked), requestParam);
 }
@@ -298,7 +298,7 @@ export function meteredCost(request: { tariff: EnergyTariff; quantity: string; u
   cost: CostBreakdown;
   currency: string;
 } {
-  const r = expectObject(request, 'request');
+  const r = expectObject(request, 'request', ['tariff', 'quantity', 'unit', 'hold']);
   const checked: Record<string, unknown> = {
     tariff: tariffToCore(r.tariff, 'request.tariff'),
     quantity: expectString(r.quantity, 'request.quantity'),
@@ -344,7 +344,7 @@ export class EnergyServer {
 
   /** A new server with an empty ledger (issuer account only), signing with `keyPair`. */
   static create(config: EnergyServerConfig, now: number, keyPair: KeyPair = generateKeyPair('EdDSA'), keyId = 'energy-server'): EnergyServer {
-    const c = expectObject(config, 'config');
+    const c = expectObject(config, 'config', ['currency', 'holdDurationS', 'lateCompletion', 'clockSkewS']);
     const checked: Record<string, unknown> = {
       currency: expectString(c.currency, 'config.currency'),
       holdDurationS: expectInteger(c.holdDurationS, 'config.holdDurationS', 0, TIME_S_MAX),
@@ -527,7 +527,7 @@ export class EnergyTerminal {
 
   /** A terminal of `config.stationId` trusting `config.serverKey`, signing with `keyPair`. */
   static create(config: EnergyTerminalConfig, keyPair: KeyPair = generateKeyPair('EdDSA'), keyId = 'terminal'): EnergyTerminal {
-    const c = expectObject(config, 'config');
+    const c = expectObject(config, 'config', ['stationId', 'serverKey', 'clockSkewS']);
     const checked: Record<string, unknown> = {
       stationId: expectString(c.stationId, 'config.stationId'),
       serverKey: keyToCore(c.serverKey, 'config.serverKey'),

@@ -191,7 +191,11 @@ function expectRequest(op: LedgerOperation['op'], value: unknown, param: string)
   const allowed = REQUEST_FIELDS[op];
   for (const field of Object.keys(r)) {
     if (field !== 'idempotencyKey' && field !== 'now' && !allowed.includes(field)) {
-      throw new CountersignTypeError('INVALID_TYPE', `countersign: ${param}: unknown field "${field}" for ${op} (allowed: idempotencyKey, now, ${allowed.join(', ')})`, param);
+      throw new CountersignTypeError(
+        'INVALID_TYPE',
+        `countersign: ${param}.${field}: unknown field for ${op} (allowed: idempotencyKey, now, ${allowed.join(', ')})`,
+        `${param}.${field}`,
+      );
     }
   }
   expectString(r.idempotencyKey, `${param}.idempotencyKey`);

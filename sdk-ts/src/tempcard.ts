@@ -244,12 +244,12 @@ function expectKey(value: unknown, param: string): Uint8Array {
 }
 
 function expectWindow(value: unknown, param: string): TimeWindow {
-  const w = expectObject(value, param);
+  const w = expectObject(value, param, ['from', 'until']);
   return { from: expectTime(w.from, `${param}.from`), until: expectTime(w.until, `${param}.until`) };
 }
 
 function expectBinRange(value: unknown, param: string): BinRange {
-  const r = expectObject(value, param);
+  const r = expectObject(value, param, ['low', 'high', 'panLength']);
   return {
     low: expectString(r.low, `${param}.low`),
     high: expectString(r.high, `${param}.high`),
@@ -258,7 +258,10 @@ function expectBinRange(value: unknown, param: string): BinRange {
 }
 
 function approvalRequest(value: unknown): ApprovalRequest {
-  const r = expectObject(value, 'request');
+  const r = expectObject(value, 'request', [
+    'accountId', 'parentAccountId', 'approvedLimit', 'displayWindow', 'usableWindow', 'now', 'limitFraction',
+    'limitCap', 'maxUses', 'merchantLock', 'lockToFirstMerchant', 'issuedPans',
+  ]);
   const out: Record<string, unknown> = {
     accountId: expectString(r.accountId, 'request.accountId'),
     parentAccountId: expectString(r.parentAccountId, 'request.parentAccountId'),
@@ -281,7 +284,7 @@ function approvalRequest(value: unknown): ApprovalRequest {
 }
 
 function purchaseRequest(value: unknown): PurchaseRequest {
-  const r = expectObject(value, 'request');
+  const r = expectObject(value, 'request', ['authorisationId', 'pan', 'expiry', 'cvv', 'amount', 'currency', 'merchantId', 'now']);
   return {
     authorisationId: expectString(r.authorisationId, 'request.authorisationId'),
     pan: expectString(r.pan, 'request.pan'),
@@ -295,7 +298,7 @@ function purchaseRequest(value: unknown): PurchaseRequest {
 }
 
 function refundRequest(value: unknown): RefundRequest {
-  const r = expectObject(value, 'request');
+  const r = expectObject(value, 'request', ['refundId', 'pan', 'authorisationId', 'amount', 'currency', 'now']);
   return {
     refundId: expectString(r.refundId, 'request.refundId'),
     pan: expectString(r.pan, 'request.pan'),
@@ -448,8 +451,8 @@ export class TempCardIssuer {
    * memory only: it is never part of a snapshot.
    */
   static create(config: TempCardConfig, options: { cvvKey: Uint8Array; now: number }): TempCardIssuer {
-    const c = expectObject(config, 'config');
-    const o = expectObject(options, 'options');
+    const c = expectObject(config, 'config', ['currency', 'binRange', 'settlementAccountId']);
+    const o = expectObject(options, 'options', ['cvvKey', 'now']);
     const cvvKey = expectKey(o.cvvKey, 'options.cvvKey').slice();
     const now = expectTime(o.now, 'options.now');
     const core = {

@@ -43,9 +43,25 @@ export function expectBoolean(value: unknown, param: string): boolean {
   return value;
 }
 
-export function expectObject(value: unknown, param: string): Record<string, unknown> {
+/**
+ * A plain object. With `allowed`, any other own field is refused (INVALID_TYPE naming it): the
+ * core's deserialiser ignores unknown fields, so a misspelt optional field (`maxUse` for
+ * `maxUses`, `finale` for `final`) would otherwise silently mean "absent".
+ */
+export function expectObject(value: unknown, param: string, allowed?: readonly string[]): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw typeError(param, 'an object', value);
+  }
+  if (allowed !== undefined) {
+    for (const field of Object.keys(value)) {
+      if (!allowed.includes(field)) {
+        throw new CountersignTypeError(
+          'INVALID_TYPE',
+          `countersign: ${param}.${field}: unknown field (allowed: ${allowed.join(', ')})`,
+          `${param}.${field}`,
+        );
+      }
+    }
   }
   return value as Record<string, unknown>;
 }

@@ -95,7 +95,7 @@ test('malformed requests throw typed errors naming the field, and change nothing
   assert.throws(() => ledger.transfer({ ...base, currency: 'XYZ' }), { code: 'CURRENCY_UNKNOWN', param: 'request.currency' });
   assert.throws(() => ledger.transfer({ ...base, now: 1.5 }), { code: 'INVALID_ARGUMENT', param: 'request.now' });
   assert.throws(() => ledger.transfer({ ...base, idempotencyKey: '' }), { code: 'INVALID_ARGUMENT', param: 'request.idempotencyKey' });
-  assert.throws(() => ledger.transfer({ ...base, amout: '1.00' }), (err) => err instanceof CountersignTypeError && err.param === 'request');
+  assert.throws(() => ledger.transfer({ ...base, amout: '1.00' }), (err) => err instanceof CountersignTypeError && err.param === 'request.amout');
   assert.throws(() => ledger.hold({ ...hold('x', '1.00'), expiresAt: 2 ** 60 }), { param: 'request.expiresAt' });
   throwsCode(assert, () => ledger.execute({ op: 'steal', request: base }), 'INVALID_TYPE', CountersignTypeError);
   assert.equal(hex(ledger.stateDigest()), before);
