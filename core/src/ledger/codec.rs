@@ -34,7 +34,7 @@ use super::{
     HoldRequest, HoldState, IncrementRequest, JournalHead, KeyRecord, Ledger, LedgerCode, Op,
     OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, TransferRequest, Verdict,
     VoidRequest, ACCOUNTS_MAX, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
-    HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX,
+    HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
 };
 use crate::crypto::sha256;
 use crate::limits::cbor::{self, Cbor, Enc};
@@ -427,6 +427,14 @@ impl Cbor for Ledger {
             ledger.key_order.insert(record.seq, record.key.clone());
             ledger.keys.insert(record.key.clone(), record);
         }
+        // The newest IDEMPOTENCY_OUTCOMES_MAX keep their whole outcome (checked by the invariants).
+        ledger.full_outcomes = ledger
+            .key_order
+            .iter()
+            .rev()
+            .take(IDEMPOTENCY_OUTCOMES_MAX)
+            .map(|(seq, key)| (*seq, key.clone()))
+            .collect();
         Some(ledger)
     }
 }

@@ -10,7 +10,7 @@ use super::{
     Hold, HoldRequest, HoldState, IncrementRequest, KeyRecord, Ledger, LedgerCode, Op,
     OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest, TransferRequest,
     Verdict, VoidRequest, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
-    HOLDS_RESOLVED_RETAINED_MAX, HOLD_DURATION_S_MAX, IDEMPOTENCY_KEYS_MAX,
+    HOLDS_RESOLVED_RETAINED_MAX, HOLD_DURATION_S_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
     IDEMPOTENCY_KEY_RETENTION_S, ID_BYTES_MAX, JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, UNITS_MAX,
 };
 use crate::error::{Error, ErrorCode, Result};
@@ -498,11 +498,24 @@ impl Ledger {
         if let Some(key) = evict_key {
             if let Some(old) = self.keys.remove(&key) {
                 self.key_order.remove(&old.seq);
+                self.full_outcomes.remove(&old.seq);
             }
         }
         let outcome = record.verdict.outcome(record.seq, false);
         self.key_order.insert(record.seq, record.key.clone());
+        self.full_outcomes.insert(record.seq, record.key.clone());
         self.keys.insert(record.key.clone(), record);
+        // One in, at most one out of the whole-outcome window (the loop is bounded by that).
+        while self.full_outcomes.len() > IDEMPOTENCY_OUTCOMES_MAX {
+            match self.full_outcomes.pop_first() {
+                Some((_, key)) => {
+                    if let Some(older) = self.keys.get_mut(&key) {
+                        older.verdict.compact();
+                    }
+                }
+                None => break,
+            }
+        }
         self.clock = now;
         self.head = entry.head();
         if retain {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::engine::{internal, Tx};
 use super::{
     id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX,
-    HOLDS_PER_ACCOUNT_MAX, HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX,
+    HOLDS_PER_ACCOUNT_MAX, HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
     JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, TIME_S_MAX, TIME_S_MIN, UNITS_MAX,
 };
 use crate::error::{Error, Result};
@@ -320,6 +320,22 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
         key_order == l.key_order && key_order.len() == l.keys.len(),
         "the key order index is out of date (or two keys share a seq)",
     )?;
+    let full: BTreeMap<u64, String> = key_order
+        .iter()
+        .rev()
+        .take(IDEMPOTENCY_OUTCOMES_MAX)
+        .map(|(seq, key)| (*seq, key.clone()))
+        .collect();
+    ensure(full == l.full_outcomes, "the whole-outcome index is not the newest keys")?;
+    for (seq, key) in &key_order {
+        if !full.contains_key(seq) {
+            let compact = l
+                .keys
+                .get(key)
+                .is_some_and(|r| r.verdict.hold.is_none() && r.verdict.expired.is_empty());
+            ensure(compact, "an idempotency key older than the whole-outcome window keeps more than its code")?;
+        }
+    }
 
     // The retained journal chains up to the head.
     ensure(

@@ -106,7 +106,10 @@
 //! Every operation carries an idempotency key (1..=[`ID_BYTES_MAX`] bytes). A request's
 //! *fingerprint* is SHA-256 of its canonical CBOR **without `now`** (a retry is sent later), with
 //! amounts in canonical form (`"1.5"` and `"1.50"` EUR are the same request). The ledger keeps
-//! the most recent [`IDEMPOTENCY_KEYS_MAX`] keys with their fingerprints and outcomes. To record
+//! the most recent [`IDEMPOTENCY_KEYS_MAX`] keys with their fingerprints and outcomes: the newest
+//! [`IDEMPOTENCY_OUTCOMES_MAX`] with the whole outcome, older ones with its code and seq only (a
+//! repeat of such a key answers the same code and seq, `repeated: true`, with `hold: null` and
+//! no `expired` ids — look the hold up if needed). To record
 //! a new key when full, the oldest key is forgotten — but never sooner than
 //! [`IDEMPOTENCY_KEY_RETENTION_S`] seconds (ledger time) after it was recorded: if the oldest is
 //! younger, the new operation is refused with `IDEMPOTENCY_KEYS_FULL` (nothing done; retry
@@ -161,7 +164,8 @@
 //! | [`HOLDS_RESOLVED_RETAINED_MAX`] | 4096 resolved holds | the earliest resolved is forgotten |
 //! | [`EXPIRE_BATCH_MAX`] | 64 holds per `expireDue` | `MORE_HOLDS_DUE` |
 //! | [`HOLD_DURATION_S_MAX`] | 366 days from now to a deadline | `DEADLINE_INVALID` |
-//! | [`IDEMPOTENCY_KEYS_MAX`] / [`IDEMPOTENCY_KEY_RETENTION_S`] | 8192 keys / 300 s | the oldest key is forgotten, or `IDEMPOTENCY_KEYS_FULL` |
+//! | [`IDEMPOTENCY_KEYS_MAX`] / [`IDEMPOTENCY_KEY_RETENTION_S`] | 32,768 keys / 300 s (about 109 new operations per second sustained) | the oldest key is forgotten, or `IDEMPOTENCY_KEYS_FULL` |
+//! | [`IDEMPOTENCY_OUTCOMES_MAX`] | 8192 keys with their whole outcome | older keys keep code and seq |
 //! | [`JOURNAL_ENTRIES_RETAINED_MAX`] | 4096 entries not yet truncated | `JOURNAL_FULL` |
 //! | [`JOURNAL_ENTRY_BYTES_MAX`] | 16 KiB per entry | `JOURNAL_INVALID` on decode |
 //! | [`REPLAY_ENTRIES_MAX`] | 2^20 entries per replay call | `LIMIT_EXCEEDED` |
@@ -223,8 +227,11 @@ pub const HOLDS_RESOLVED_RETAINED_MAX: usize = 4096;
 pub const EXPIRE_BATCH_MAX: usize = 64;
 /// The longest a hold may run: its deadline is at most this many seconds after now (366 days).
 pub const HOLD_DURATION_S_MAX: i64 = 366 * 86_400;
-/// The most idempotency keys retained.
-pub const IDEMPOTENCY_KEYS_MAX: usize = 8192;
+/// The most idempotency keys retained (a repeat is recognised and never executed twice).
+pub const IDEMPOTENCY_KEYS_MAX: usize = 32_768;
+/// The most recent keys whose whole outcome (hold view, expired ids) is kept; an older key keeps
+/// its code and seq only (~150 bytes instead of ~410), so that many keys fit in a snapshot.
+pub const IDEMPOTENCY_OUTCOMES_MAX: usize = 8192;
 /// The least time a key is retained, in seconds of ledger time (see the module docs).
 pub const IDEMPOTENCY_KEY_RETENTION_S: i64 = 300;
 /// The most journal entries retained in memory until the caller truncates the journal (the
@@ -754,6 +761,8 @@ pub struct Ledger {
     resolved: BTreeSet<(u64, String)>,
     /// Keys by seq: the eviction order.
     key_order: BTreeMap<u64, String>,
+    /// The newest IDEMPOTENCY_OUTCOMES_MAX keys by seq: those whose outcome is kept whole.
+    full_outcomes: BTreeMap<u64, String>,
 }
 
 impl Default for Ledger {
@@ -780,6 +789,7 @@ impl Ledger {
             debit_holds: BTreeSet::new(),
             resolved: BTreeSet::new(),
             key_order: BTreeMap::new(),
+            full_outcomes: BTreeMap::new(),
         }
     }
 
@@ -1041,6 +1051,12 @@ impl Hold {
 }
 
 impl Verdict {
+    /// Keeps the code only: the record has left the newest IDEMPOTENCY_OUTCOMES_MAX.
+    fn compact(&mut self) {
+        self.hold = None;
+        self.expired = Vec::new();
+    }
+
     fn outcome(&self, seq: u64, repeated: bool) -> Outcome {
         Outcome {
             code: self.code,

@@ -27,9 +27,10 @@ pub use crate::snapshot::SNAPSHOT_KEY_LEN;
 /// The snapshot format version written by this build.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 /// The largest snapshot accepted, in bytes. A ledger at every limit with 64-byte ids and
-/// amounts near 2^96 is about 7 MB (4096 accounts × ~160 B, 8192 retained holds × ~265 B, 8192
-/// idempotency keys × ~410 B, and at most 12 288 expired hold ids listed in stored results: each
-/// hold expires once); typical states are far smaller.
+/// amounts near 2^96 is about 10 MB (4096 accounts × ~160 B, 8192 retained holds × ~265 B, 8192
+/// idempotency keys with whole outcomes × ~410 B, 24,576 older keys with code and seq only ×
+/// ~150 B, and at most 12,288 expired hold ids listed in stored results: each hold expires once);
+/// typical states are far smaller. Storage adapters take values up to 16 MiB too.
 pub const SNAPSHOT_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 const KIND: SnapshotKind = SnapshotKind {

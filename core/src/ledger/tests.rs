@@ -1607,7 +1607,7 @@ fn an_invariant_failure_is_internal_and_changes_nothing() {
 #[test]
 fn resolved_holds_are_forgotten_beyond_the_retention_limit() {
     let mut h = H::funded();
-    // One second per pair: 8194 keys do not fit in IDEMPOTENCY_KEYS_MAX within the retention.
+    // One second per pair, like a busy station: 8,194 keys over 68 minutes.
     for i in 0..=HOLDS_RESOLVED_RETAINED_MAX {
         h.now = T0 + i as i64;
         let hold = h.hold_req(&format!("h{i}"), "w", "m", "0.01", h.now + 60);
@@ -1732,4 +1732,46 @@ fn batch_longer_than_its_limit_is_refused_whole() {
     assert_eq!((err.error.code(), err.error.param()), (ErrorCode::LimitExceeded, "operations"));
     assert_eq!(h.l.state_digest(), before);
     assert!(h.l.execute_batch(&ops[..BATCH_OPERATIONS_MAX]).is_ok());
+}
+
+#[test]
+fn keys_beyond_the_whole_outcome_window_keep_code_and_seq_only() {
+    let mut h = H::funded();
+    let first = h.hold_req("h-first", "w", "m", "1.00", h.now + 3600);
+    let first_out = h.l.hold(&first).unwrap();
+    assert_eq!(first_out.code, C::Held);
+    let first_seq = first_out.seq;
+    for i in 0..IDEMPOTENCY_OUTCOMES_MAX {
+        let op = ExpireDueRequest {
+            idempotency_key: format!("tick-{i}"),
+            now: h.now,
+        };
+        h.l.expire_due(&op).unwrap();
+        if h.l.journal().len() >= JOURNAL_ENTRIES_RETAINED_MAX - 1 {
+            h.l.truncate_journal(h.l.head().seq).unwrap();
+        }
+    }
+    let recent = h.hold_req("h-recent", "w", "m", "2.00", h.now + 3600);
+    assert_eq!(h.l.hold(&recent).unwrap().code, C::Held);
+    h.l.check_invariants().unwrap();
+    // The first hold's key left the window: same code and seq, no hold view, nothing done.
+    let before = h.l.state_digest();
+    let again = h.l.hold(&first).unwrap();
+    assert_eq!((again.code, again.seq, again.repeated), (C::Held, first_seq, true));
+    assert_eq!(again.hold, None);
+    assert_eq!(h.l.state_digest(), before);
+    assert_eq!(h.l.hold_view("h-first").unwrap().pending, "1.00", "held once");
+    // A recent key keeps its whole outcome.
+    let recent_again = h.l.hold(&recent).unwrap();
+    assert!(recent_again.repeated);
+    assert_eq!(recent_again.hold.unwrap().pending, "2.00");
+    // A changed request under the old key is still recognised as a reuse.
+    let changed = HoldRequest { amount: "1.01".into(), ..first.clone() };
+    assert_eq!(h.l.hold(&changed).unwrap().code, C::IdempotencyKeyReused);
+    // Restore rebuilds the window from the key order: same state, same answers.
+    let restored = Ledger::restore(&h.l.snapshot(&KEY).unwrap(), &KEY).unwrap();
+    assert_eq!(restored.state_digest(), h.l.state_digest());
+    let mut restored = restored;
+    assert_eq!(restored.hold(&first).unwrap().hold, None);
+    assert!(restored.hold(&recent).unwrap().hold.is_some());
 }
