@@ -17,6 +17,7 @@ import {
   formatLocal,
   fromHex,
   loadDemoState,
+  renderLog,
   setSaveStatus,
   setText,
   showError,
@@ -718,31 +719,7 @@ function render() {
   byTestId('pos-reverse').disabled = !hasCard || demo.lastTx === null;
   for (const id of ['clock-plus-hour', 'clock-plus-day', 'reset-demo']) byTestId(id).disabled = false;
 
-  const log = byTestId('log');
-  log.replaceChildren(
-    ...demo.log
-      .slice()
-      .reverse()
-      .map((entry) => {
-        const li = document.createElement('li');
-        li.dataset.testid = 'log-entry';
-        const time = document.createElement('span');
-        time.className = 'muted mono';
-        time.textContent = shortTime.format(new Date(entry.clock * 1000));
-        const actor = document.createElement('strong');
-        actor.textContent = entry.actor;
-        const text = document.createElement('span');
-        text.textContent = entry.text;
-        li.append(time, ' ', actor, ' ', text);
-        if (entry.code) {
-          const badge = document.createElement('span');
-          badge.className = `badge ${entry.tone ?? ''}`;
-          badge.textContent = entry.code;
-          li.append(' ', badge);
-        }
-        return li;
-      }),
-  );
+  renderLog(demo.log, (unix) => shortTime.format(new Date(unix * 1000)));
 }
 
 // ---------------------------------------------------------------------------------------------

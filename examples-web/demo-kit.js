@@ -87,3 +87,34 @@ const localTime = new Intl.DateTimeFormat(undefined, {
 });
 /** Unix seconds as the browser's local date and time. */
 export const formatLocal = (unix) => localTime.format(new Date(unix * 1000));
+
+/**
+ * The event log, newest first: `[time] actor text [CODE]`. `formatTime(unix)` renders the time;
+ * `toneOf(entry)` the badge's colour class.
+ */
+export function renderLog(entries, formatTime, toneOf = (entry) => entry.tone ?? '') {
+  byTestId('log').replaceChildren(
+    ...entries
+      .slice()
+      .reverse()
+      .map((entry) => {
+        const li = document.createElement('li');
+        li.dataset.testid = 'log-entry';
+        const time = document.createElement('span');
+        time.className = 'muted mono';
+        time.textContent = formatTime(entry.clock);
+        const actor = document.createElement('strong');
+        actor.textContent = entry.actor;
+        const text = document.createElement('span');
+        text.textContent = entry.text;
+        li.append(time, ' ', actor, ' ', text);
+        if (entry.code) {
+          const badge = document.createElement('span');
+          badge.className = `badge ${toneOf(entry)}`;
+          badge.textContent = entry.code;
+          li.append(' ', badge);
+        }
+        return li;
+      }),
+  );
+}

@@ -17,6 +17,7 @@ import {
   formatLocal,
   fromHex,
   loadDemoState,
+  renderLog,
   setSaveStatus,
   setText,
   showError,
@@ -452,30 +453,7 @@ function render() {
   for (const id of SESSION_BUTTONS) byTestId(id).disabled = !open;
   for (const id of ['clock-plus-minute', 'clock-expire', 'reset-demo']) byTestId(id).disabled = false;
 
-  byTestId('log').replaceChildren(
-    ...demo.log
-      .slice()
-      .reverse()
-      .map((entry) => {
-        const li = document.createElement('li');
-        li.dataset.testid = 'log-entry';
-        const time = document.createElement('span');
-        time.className = 'muted mono';
-        time.textContent = formatLocal(entry.clock);
-        const actor = document.createElement('strong');
-        actor.textContent = entry.actor;
-        const text = document.createElement('span');
-        text.textContent = entry.text;
-        li.append(time, ' ', actor, ' ', text);
-        if (entry.code) {
-          const badge = document.createElement('span');
-          badge.className = `badge ${tone(entry.code)}`;
-          badge.textContent = entry.code;
-          li.append(' ', badge);
-        }
-        return li;
-      }),
-  );
+  renderLog(demo.log, formatLocal, (entry) => tone(entry.code));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import {
   formatLocal,
   fromHex,
   loadDemoState,
+  renderLog,
   setSaveStatus,
   setText,
   showError,
@@ -465,31 +466,7 @@ function render() {
   for (const id of ACCOUNT_BUTTONS) byTestId(id).disabled = view === null;
   for (const id of ['clock-plus-30s', 'clock-plus-5min', 'clock-plus-hour', 'clock-plus-day', 'reset-demo']) byTestId(id).disabled = false;
 
-  const log = byTestId('log');
-  log.replaceChildren(
-    ...demo.log
-      .slice()
-      .reverse()
-      .map((entry) => {
-        const li = document.createElement('li');
-        li.dataset.testid = 'log-entry';
-        const time = document.createElement('span');
-        time.className = 'muted mono';
-        time.textContent = shortTime.format(new Date(entry.clock * 1000));
-        const actor = document.createElement('strong');
-        actor.textContent = entry.actor;
-        const text = document.createElement('span');
-        text.textContent = entry.text;
-        li.append(time, ' ', actor, ' ', text);
-        if (entry.code) {
-          const badge = document.createElement('span');
-          badge.className = `badge ${entry.tone ?? ''}`;
-          badge.textContent = entry.code;
-          li.append(' ', badge);
-        }
-        return li;
-      }),
-  );
+  renderLog(demo.log, (unix) => shortTime.format(new Date(unix * 1000)));
 }
 
 // ---------------------------------------------------------------------------------------------
