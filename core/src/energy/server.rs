@@ -109,6 +109,7 @@ use crate::ledger::{
     JournalEntry, Ledger, LedgerCode, OpenAccountRequest, Outcome, PostRequest, TransferRequest,
     VoidRequest, HOLD_DURATION_S_MAX,
 };
+use crate::limits::cbor::Cbor;
 use crate::limits::check_time;
 use crate::money::{Amount, Currency};
 
@@ -319,6 +320,16 @@ fn refusal(code: EnergyCode) -> Decided {
         ledger_code: None,
         changed: false,
     }
+}
+
+/// A request past the common checks (see `EnergyServer::receive`).
+struct Received<P> {
+    /// SHA-256 of the envelope: the answer names it.
+    hash: [u8; 32],
+    opened: Opened,
+    /// The station of the terminal that signed it.
+    station: String,
+    payload: P,
 }
 
 impl EnergyServer {
@@ -619,6 +630,36 @@ impl EnergyServer {
         Ok(Ok(hash))
     }
 
+    /// The preamble every handler shares: a repeat answers its stored reply (`Err`), an envelope
+    /// that does not open as `msg_type` from a known terminal, or whose payload is not a `P`, is
+    /// refused with its code (`Err`); otherwise the request's hash, the opened envelope, its
+    /// station and payload.
+    fn receive<P: Cbor>(
+        &mut self,
+        bytes: &[u8],
+        now: i64,
+        signer: &Signer<'_>,
+        msg_type: &str,
+    ) -> Result<core::result::Result<Received<P>, ServerReply>> {
+        let hash = match self.begin(bytes, now, signer)? {
+            Ok(hash) => hash,
+            Err(repeated) => return Ok(Err(repeated)),
+        };
+        let (opened, station) = match self.open_request(bytes, now, msg_type) {
+            Ok(opened) => opened,
+            Err(code) => return Ok(Err(ServerReply::refused(code, None))),
+        };
+        let Some(payload) = from_payload::<P>(&opened.payload) else {
+            return Ok(Err(ServerReply::refused(EnergyCode::PayloadMalformed, None)));
+        };
+        Ok(Ok(Received {
+            hash,
+            opened,
+            station,
+            payload,
+        }))
+    }
+
     /// Step 4 for messages about an existing session.
     fn check_session(
         &self,
@@ -755,16 +796,14 @@ impl EnergyServer {
         now: i64,
         signer: &Signer<'_>,
     ) -> Result<ServerReply> {
-        let hash = match self.begin(bytes, now, signer)? {
-            Ok(hash) => hash,
-            Err(repeated) => return Ok(repeated),
-        };
-        let (opened, station) = match self.open_request(bytes, now, ORDER_TYPE) {
-            Ok(opened) => opened,
-            Err(code) => return Ok(ServerReply::refused(code, None)),
-        };
-        let Some(order) = from_payload::<Order>(&opened.payload) else {
-            return Ok(ServerReply::refused(EnergyCode::PayloadMalformed, None));
+        let Received {
+            hash,
+            opened,
+            station,
+            payload: order,
+        } = match self.receive::<Order>(bytes, now, signer, ORDER_TYPE)? {
+            Ok(received) => received,
+            Err(reply) => return Ok(reply),
         };
         let order_id = order.order_id.clone();
         if self.sessions.contains_key(&order_id) {
@@ -939,16 +978,14 @@ impl EnergyServer {
         now: i64,
         signer: &Signer<'_>,
     ) -> Result<ServerReply> {
-        let hash = match self.begin(bytes, now, signer)? {
-            Ok(hash) => hash,
-            Err(repeated) => return Ok(repeated),
-        };
-        let (opened, _) = match self.open_request(bytes, now, TARIFF_CHANGE_TYPE) {
-            Ok(opened) => opened,
-            Err(code) => return Ok(ServerReply::refused(code, None)),
-        };
-        let Some(change) = from_payload::<TariffChange>(&opened.payload) else {
-            return Ok(ServerReply::refused(EnergyCode::PayloadMalformed, None));
+        let Received {
+            hash,
+            opened,
+            station: _,
+            payload: change,
+        } = match self.receive::<TariffChange>(bytes, now, signer, TARIFF_CHANGE_TYPE)? {
+            Ok(received) => received,
+            Err(reply) => return Ok(reply),
         };
         let order_id = change.order_id.clone();
         if let Err(code) = self.check_session(&order_id, &opened) {
@@ -1065,16 +1102,14 @@ impl EnergyServer {
     ///
     /// Errors: as [`EnergyServer::authorise`].
     pub fn extend(&mut self, bytes: &[u8], now: i64, signer: &Signer<'_>) -> Result<ServerReply> {
-        let hash = match self.begin(bytes, now, signer)? {
-            Ok(hash) => hash,
-            Err(repeated) => return Ok(repeated),
-        };
-        let (opened, _) = match self.open_request(bytes, now, EXTEND_TYPE) {
-            Ok(opened) => opened,
-            Err(code) => return Ok(ServerReply::refused(code, None)),
-        };
-        let Some(extension) = from_payload::<Extension>(&opened.payload) else {
-            return Ok(ServerReply::refused(EnergyCode::PayloadMalformed, None));
+        let Received {
+            hash,
+            opened,
+            station: _,
+            payload: extension,
+        } = match self.receive::<Extension>(bytes, now, signer, EXTEND_TYPE)? {
+            Ok(received) => received,
+            Err(reply) => return Ok(reply),
         };
         let order_id = extension.order_id.clone();
         if let Err(code) = self.check_session(&order_id, &opened) {
@@ -1139,16 +1174,14 @@ impl EnergyServer {
     ///
     /// Errors: as [`EnergyServer::authorise`].
     pub fn complete(&mut self, bytes: &[u8], now: i64, signer: &Signer<'_>) -> Result<ServerReply> {
-        let hash = match self.begin(bytes, now, signer)? {
-            Ok(hash) => hash,
-            Err(repeated) => return Ok(repeated),
-        };
-        let (opened, _) = match self.open_request(bytes, now, COMPLETION_TYPE) {
-            Ok(opened) => opened,
-            Err(code) => return Ok(ServerReply::refused(code, None)),
-        };
-        let Some(completion) = from_payload::<Completion>(&opened.payload) else {
-            return Ok(ServerReply::refused(EnergyCode::PayloadMalformed, None));
+        let Received {
+            hash,
+            opened,
+            station: _,
+            payload: completion,
+        } = match self.receive::<Completion>(bytes, now, signer, COMPLETION_TYPE)? {
+            Ok(received) => received,
+            Err(reply) => return Ok(reply),
         };
         let order_id = completion.order_id.clone();
         if let Err(code) = self.check_session(&order_id, &opened) {
