@@ -94,7 +94,7 @@ const unavailable = (err) => err instanceof CountersignError && STORAGE_UNAVAILA
 describe('storage constants', () => {
   test('the limits the contract relies on', () => {
     assert.equal(storageTypes.STORAGE_KEY_LENGTH_MAX_CHARS, 120);
-    assert.equal(storageTypes.STORAGE_VALUE_BYTES_MAX, 16 * 1024 * 1024);
+    assert.equal(storageTypes.STORAGE_VALUE_BYTES_MAX, 64 * 1024 * 1024);
     assert.equal(storageTypes.STORAGE_LIST_KEYS_MAX, 1000);
     assert.equal(storageTypes.STORAGE_VERSION_MAX, Number.MAX_SAFE_INTEGER);
     assert.equal(STORAGE_LIMITS.keyLengthMaxChars, storageTypes.STORAGE_KEY_LENGTH_MAX_CHARS);

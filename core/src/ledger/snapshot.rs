@@ -30,7 +30,7 @@ pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 /// amounts near 2^96 is about 10 MB (4096 accounts × ~160 B, 8192 retained holds × ~265 B, 8192
 /// idempotency keys with whole outcomes × ~410 B, 24,576 older keys with code and seq only ×
 /// ~150 B, and at most 12,288 expired hold ids listed in stored results: each hold expires once);
-/// typical states are far smaller. Storage adapters take values up to 16 MiB too.
+/// typical states are far smaller. The SDK's storage adapters take values up to 64 MiB.
 pub const SNAPSHOT_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 const KIND: SnapshotKind = SnapshotKind {

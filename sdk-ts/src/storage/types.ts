@@ -33,8 +33,12 @@
 
 /** Longest key or log name. */
 export const STORAGE_KEY_LENGTH_MAX_CHARS = 120;
-/** Largest value `put` accepts. */
-export const STORAGE_VALUE_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * Largest value `put` accepts: the largest snapshot any system can write (the energy server's and
+ * the temporary-card service's bounds are 64 MiB each, their ledgers included), so a state at its
+ * limits can always be saved.
+ */
+export const STORAGE_VALUE_BYTES_MAX = 64 * 1024 * 1024;
 /** Largest record `append` accepts. */
 export const STORAGE_LOG_RECORD_BYTES_MAX = 1024 * 1024;
 /** Most keys one `list` call returns (and its default `limit`). */
