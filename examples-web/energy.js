@@ -484,7 +484,7 @@ function bind(testId, fn) {
 async function main() {
   try {
     sdk = await import(SDK_URL);
-    await sdk.init();
+    await sdk.init({ system: 'energy' });
   } catch (err) {
     showInitError(err);
     return;

@@ -473,7 +473,7 @@ async function main() {
   let sdk;
   try {
     sdk = await import(SDK_URL);
-    await sdk.init();
+    await sdk.init({ system: 'primitives' });
   } catch (err) {
     showInitError(err);
     return;

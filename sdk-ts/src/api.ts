@@ -1,5 +1,5 @@
 /** The public API shared by the browser and Node entries. */
-export { init, isInitialized, type InitInput } from './loader.js';
+export { init, isInitialized, loadedModule, WASM_MODULES, type InitInput, type InitOptions, type WasmModuleName } from './loader.js';
 export {
   CountersignError,
   CountersignRangeError,

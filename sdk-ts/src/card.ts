@@ -298,7 +298,7 @@ export class Issuer {
     const keys = fields.appKeys;
     if (!Array.isArray(keys)) throw typeError('config.appKeys', 'an array', keys);
     const coreConfig = { ...fields, appKeys: keys.map((k, i) => cardKeyToCore(k, `config.appKeys[${i}]`)) };
-    const payload = call<Uint8Array>(() => wasm().cardConfigPayload(coreConfig));
+    const payload = call<Uint8Array>(() => wasm('card').cardConfigPayload(coreConfig));
     return sealCardMessage(this.#keyPair, this.keyId, CARD_CONFIG_TYPE, payload, options);
   }
 
@@ -306,7 +306,7 @@ export class Issuer {
   onlineResult(cardId: string, result: OnlineResult, options: MessageOptions): Uint8Array {
     expectString(cardId, 'cardId');
     const fields = expectObject(result, 'result');
-    const payload = call<Uint8Array>(() => wasm().cardOnlineResultPayload({ ...fields, cardId }));
+    const payload = call<Uint8Array>(() => wasm('card').cardOnlineResultPayload({ ...fields, cardId }));
     return sealCardMessage(this.#keyPair, this.keyId, CARD_ONLINE_RESULT_TYPE, payload, options);
   }
 }
@@ -339,7 +339,7 @@ export class CompanionApp {
   /** A signed command envelope. `options.seq` must grow with every command for this card. */
   command(action: CardCommand, options: MessageOptions): Uint8Array {
     const fields = expectObject(action, 'action');
-    const payload = call<Uint8Array>(() => wasm().cardCommandPayload({ cardId: this.cardId, action: fields }));
+    const payload = call<Uint8Array>(() => wasm('card').cardCommandPayload({ cardId: this.cardId, action: fields }));
     return sealCardMessage(this.#keyPair, this.keyId, CARD_COMMAND_TYPE, payload, options);
   }
 
@@ -412,14 +412,14 @@ export class Card {
   static create(cardId: string, issuerKey: CardKey): Card {
     expectString(cardId, 'cardId');
     const key = cardKeyToCore(issuerKey, 'issuerKey');
-    return new Card(call<Handle>(() => new (wasm().CardHandle)(cardId, key)));
+    return new Card(call<Handle>(() => new (wasm('card').CardHandle)(cardId, key)));
   }
 
   /** Restores a card from `snapshot()` bytes; loads the time-zone data its limits use. */
   static async restore(snapshot: Uint8Array, snapshotKey: Uint8Array): Promise<Card> {
     expectBytes(snapshot, 'snapshot');
     expectBytes(snapshotKey, 'snapshotKey');
-    const handle = call<Handle>(() => wasm().CardHandle.restore(snapshot, snapshotKey));
+    const handle = call<Handle>(() => wasm('card').CardHandle.restore(snapshot, snapshotKey));
     await loadZones(handle, handle.usedTimeZones());
     return new Card(handle);
   }
@@ -428,7 +428,7 @@ export class Card {
   async applyConfig(envelope: Uint8Array, now: number): Promise<UpdateOutcome> {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    await loadZones(this.#live, wasm().cardConfigTimeZones(envelope));
+    await loadZones(this.#live, wasm('card').cardConfigTimeZones(envelope));
     return call<UpdateOutcome>(() => this.#live.applyConfig(envelope, BigInt(at)));
   }
 

@@ -287,7 +287,7 @@ export function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): 
 } {
   const r = expectObject(request, 'request', ['tariff', 'hold']);
   const checked = { tariff: tariffToCore(r.tariff, 'request.tariff'), hold: expectString(r.hold, 'request.hold') };
-  return callRelabelled(() => wasm().energyDispenseLimit(checked), requestParam);
+  return callRelabelled(() => wasm('energy').energyDispenseLimit(checked), requestParam);
 }
 
 /** The cost of a metered quantity with the tariff's explicit roundings, compared with a hold if given. */
@@ -305,12 +305,12 @@ export function meteredCost(request: { tariff: EnergyTariff; quantity: string; u
     unit: expectOneOf(r.unit, 'request.unit', ['litre', 'kWh', 'kg']),
   };
   if (r.hold !== undefined) checked.hold = expectString(r.hold, 'request.hold');
-  return callRelabelled(() => wasm().energyMeteredCost(checked), requestParam);
+  return callRelabelled(() => wasm('energy').energyMeteredCost(checked), requestParam);
 }
 
 /** Every energy outcome code with its description. */
 export function energyCodes(): { code: EnergyCode; description: string }[] {
-  return wasm().energyCodes();
+  return wasm('energy').energyCodes();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ export class EnergyServer {
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
     const at = expectTime(now, 'now');
-    return new EnergyServer(call(() => new (wasm().EnergyServerHandle)(checked, at)), pair, keyId);
+    return new EnergyServer(call(() => new (wasm('energy').EnergyServerHandle)(checked, at)), pair, keyId);
   }
 
   /** Restores a server from `snapshot()` bytes. */
@@ -363,7 +363,7 @@ export class EnergyServer {
     expectBytes(snapshotKey, 'snapshotKey');
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
-    return new EnergyServer(call(() => wasm().EnergyServerHandle.restore(snapshot, snapshotKey)), pair, keyId);
+    return new EnergyServer(call(() => wasm('energy').EnergyServerHandle.restore(snapshot, snapshotKey)), pair, keyId);
   }
 
   /** The key terminals must trust (their `serverKey`). */
@@ -535,7 +535,7 @@ export class EnergyTerminal {
     if (c.clockSkewS !== undefined) checked.clockSkewS = expectInteger(c.clockSkewS, 'config.clockSkewS', 0, 0xffff_ffff);
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
-    return new EnergyTerminal(call(() => new (wasm().EnergyTerminalHandle)(checked)), pair, keyId);
+    return new EnergyTerminal(call(() => new (wasm('energy').EnergyTerminalHandle)(checked)), pair, keyId);
   }
 
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array, keyPair: KeyPair, keyId = 'terminal'): EnergyTerminal {
@@ -543,7 +543,7 @@ export class EnergyTerminal {
     expectBytes(snapshotKey, 'snapshotKey');
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
-    return new EnergyTerminal(call(() => wasm().EnergyTerminalHandle.restore(snapshot, snapshotKey)), pair, keyId);
+    return new EnergyTerminal(call(() => wasm('energy').EnergyTerminalHandle.restore(snapshot, snapshotKey)), pair, keyId);
   }
 
   /** The key the server must trust (`addTerminal`). */

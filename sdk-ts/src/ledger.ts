@@ -232,7 +232,7 @@ type Handle = InstanceType<ReturnType<typeof wasm>['LedgerHandle']>;
 
 /** Each ledger outcome code with its description, from the core. */
 export function ledgerCodes(): { code: LedgerCode; description: string }[] {
-  return wasm().ledgerCodes() as { code: LedgerCode; description: string }[];
+  return wasm('ledger').ledgerCodes() as { code: LedgerCode; description: string }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,20 +259,20 @@ export class Ledger {
 
   /** An empty ledger. */
   static create(): Ledger {
-    return new Ledger(call<Handle>(() => new (wasm().LedgerHandle)()));
+    return new Ledger(call<Handle>(() => new (wasm('ledger').LedgerHandle)()));
   }
 
   /** A ledger from `snapshot()` bytes (tampered, truncated or wrong key: SNAPSHOT_INVALID). */
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array): Ledger {
     expectBytes(snapshot, 'snapshot');
     expectBytes(snapshotKey, 'snapshotKey');
-    return new Ledger(call<Handle>(() => wasm().LedgerHandle.restore(snapshot, snapshotKey)));
+    return new Ledger(call<Handle>(() => wasm('ledger').LedgerHandle.restore(snapshot, snapshotKey)));
   }
 
   /** Rebuilds a ledger from its whole journal (seq 1 onwards), checking chain and results. */
   static replay(entries: readonly Uint8Array[]): Ledger {
     const list = expectEntries(entries);
-    return new Ledger(call<Handle>(() => wasm().LedgerHandle.replay(list)));
+    return new Ledger(call<Handle>(() => wasm('ledger').LedgerHandle.replay(list)));
   }
 
   openAccount(request: OpenAccountRequest): LedgerOutcome {

@@ -29,7 +29,38 @@ export type InitInput =
 /** @internal The raw wasm-bindgen exports. */
 export type RawModule = typeof firstGlue;
 
+/**
+ * The WebAssembly modules the package ships: each system's own (with the primitives), the
+ * primitives alone, or `'all'` (the default, and always in Node). A page loads exactly one.
+ */
+export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy';
+export const WASM_MODULES: readonly WasmModuleName[] = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy'];
+
+/** A system an SDK class needs from the loaded module. */
+export type WasmSystem = 'card' | 'ledger' | 'tempcard' | 'energy';
+
+/** The systems each module carries (the ledger comes with the systems built on it). */
+const SYSTEMS_IN: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = {
+  all: ['card', 'ledger', 'tempcard', 'energy'],
+  primitives: [],
+  card: ['card'],
+  ledger: ['ledger'],
+  tempcard: ['tempcard', 'ledger'],
+  energy: ['energy', 'ledger'],
+};
+
+/** `init()` options: which module to load, and optionally where its `.wasm` is. */
+export interface InitOptions {
+  /** Default `'all'`. In Node every system is always loaded, and this is ignored. */
+  readonly system?: WasmModuleName;
+  /** The `.wasm` of that module, when it is not next to the SDK (default `../wasm/<system>/`). */
+  readonly module?: InitInput;
+}
+
 let raw: RawModule = firstGlue;
+let loaded: WasmModuleName = 'all';
+/** The glue of the loaded module (a fresh copy of it is imported after a trap). */
+let glueUrl = new URL('../wasm/countersign_wasm.js', import.meta.url);
 let ready = false;
 let pending: Promise<void> | undefined;
 /** The compiled module, kept to instantiate again after a trap. */
@@ -46,10 +77,6 @@ export function isInitialized(): boolean {
   return ready && !isTrapped();
 }
 
-function defaultModuleUrl(): URL {
-  return new URL('../wasm/countersign_wasm_bg.wasm', import.meta.url);
-}
-
 function isInitInput(input: unknown): input is InitInput {
   return (
     typeof input === 'string' ||
@@ -61,6 +88,19 @@ function isInitInput(input: unknown): input is InitInput {
     ArrayBuffer.isView(input) ||
     input instanceof WebAssembly.Module
   );
+}
+
+function isInitOptions(input: unknown): input is InitOptions {
+  return typeof input === 'object' && input !== null && Object.getPrototypeOf(input) === Object.prototype;
+}
+
+/** Where module `name`'s glue and `.wasm` are, next to the SDK. */
+function moduleUrls(name: WasmModuleName): { glue: URL; wasm: URL } {
+  const dir = name === 'all' ? '../wasm/' : `../wasm/${name}/`;
+  return {
+    glue: new URL(`${dir}countersign_wasm.js`, import.meta.url),
+    wasm: new URL(`${dir}countersign_wasm_bg.wasm`, import.meta.url),
+  };
 }
 
 /** Compiles whatever `init()` was given; streams when the server sends `application/wasm`. */
@@ -81,7 +121,7 @@ async function instantiateFresh(): Promise<void> {
   const module = compiled;
   if (module === undefined) throw new Error('no compiled module to instantiate again');
   // A query string makes the module loader evaluate the glue again: new private state.
-  const url = new URL(`../wasm/countersign_wasm.js?instance=${Date.now()}-${Math.random()}`, import.meta.url);
+  const url = new URL(`?instance=${Date.now()}-${Math.random()}`, glueUrl);
   const glue = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url.href)) as RawModule;
   glue.initSync({ module });
   raw = glue;
@@ -90,14 +130,18 @@ async function instantiateFresh(): Promise<void> {
 
 /**
  * Instantiates the WebAssembly module. Idempotent: later calls return the same promise, and in
- * Node (where the module is ready on import) it resolves at once. With no argument the module is
- * fetched from next to the SDK (`../wasm/countersign_wasm_bg.wasm` relative to this file).
+ * Node (where every system is ready on import) it resolves at once. With no argument the module
+ * with every system is fetched from next to the SDK (`../wasm/countersign_wasm_bg.wasm`).
+ *
+ * `init({ system: 'card' })` loads the smaller module of one system (with the primitives):
+ * `'primitives'`, `'card'`, `'ledger'`, `'tempcard'` or `'energy'` (the last two include the
+ * ledger). A page loads one module; asking later for a system it lacks is `NOT_INITIALIZED`.
  *
  * After a call threw `WASM_TRAP`, `init()` starts a fresh instance (from the module compiled
  * the first time: nothing is fetched again); objects made before it must be loaded again from
  * their stores.
  */
-export function init(input?: InitInput): Promise<void> {
+export function init(input?: InitInput | InitOptions): Promise<void> {
   if (ready && isTrapped()) {
     pending ??= instantiateFresh().then(
       () => {
@@ -113,22 +157,45 @@ export function init(input?: InitInput): Promise<void> {
     );
     return pending;
   }
-  if (ready) return Promise.resolve();
-  if (input !== undefined && !isInitInput(input)) {
+  // Already loaded (Node, or a second call): resolves at once, unless options ask for a system
+  // the loaded module lacks.
+  if (ready && !isInitOptions(input)) return Promise.resolve();
+  let name: WasmModuleName = 'all';
+  let source: InitInput | undefined;
+  if (isInitOptions(input)) {
+    if (input.system !== undefined && !WASM_MODULES.includes(input.system)) {
+      return Promise.reject(
+        fromWasmError({
+          code: 'INVALID_ARGUMENT',
+          kind: 'range',
+          param: 'options.system',
+          message: `countersign: options.system must be one of ${WASM_MODULES.join(', ')}, got ${String(input.system)}`,
+        }),
+      );
+    }
+    name = input.system ?? 'all';
+    source = input.module;
+  } else {
+    source = input;
+  }
+  if (source !== undefined && !isInitInput(source)) {
     return Promise.reject(
       fromWasmError({
         code: 'INVALID_TYPE',
         kind: 'type',
         param: 'input',
-        message: 'countersign: init(input) takes a URL, a string, a Request/Response, bytes or a WebAssembly.Module',
+        message: 'countersign: init(input) takes a URL, a string, a Request/Response, bytes, a WebAssembly.Module or { system, module }',
       }),
     );
   }
-  pending ??= compile(input ?? defaultModuleUrl()).then(
-    (module) => {
-      firstGlue.initSync({ module });
-      compiled = module;
-      ready = true;
+  if (ready) {
+    // Node (every system), or a page that loaded a module already: it must have what is asked.
+    const missing = SYSTEMS_IN[name].filter((system) => !SYSTEMS_IN[loaded].includes(system));
+    if (missing.length === 0) return Promise.resolve();
+    return Promise.reject(notLoaded(missing[0] ?? 'card'));
+  }
+  pending ??= loadModule(name, source).then(
+    () => {
       pending = undefined;
     },
     (cause: unknown) => {
@@ -142,8 +209,37 @@ export function init(input?: InitInput): Promise<void> {
   return pending;
 }
 
-/** @internal The raw module, or a clear error when `init()` has not completed or it trapped. */
-export function wasm(): RawModule {
+/** Compiles module `name` (from `source`, or next to the SDK) and instantiates it with its glue. */
+async function loadModule(name: WasmModuleName, source: InitInput | undefined): Promise<void> {
+  const urls = moduleUrls(name);
+  const glue =
+    name === 'all' ? firstGlue : ((await import(/* @vite-ignore */ /* webpackIgnore: true */ urls.glue.href)) as RawModule);
+  const module = await compile(source ?? urls.wasm);
+  glue.initSync({ module });
+  raw = glue;
+  loaded = name;
+  glueUrl = urls.glue;
+  compiled = module;
+  ready = true;
+}
+
+function notLoaded(system: WasmSystem): CountersignError {
+  return new CountersignError(
+    'NOT_INITIALIZED',
+    `countersign: the ${system} system is not in the loaded WebAssembly module ('${loaded}'): load one that has it, e.g. \`await init({ system: '${system}' })\`, or \`await init()\` for every system`,
+  );
+}
+
+/** The module loaded (`'all'` in Node). */
+export function loadedModule(): WasmModuleName {
+  return loaded;
+}
+
+/**
+ * @internal The raw module, or a clear error when `init()` has not completed, it trapped, or
+ * the loaded module lacks `system`.
+ */
+export function wasm(system?: WasmSystem): RawModule {
   if (!ready) {
     throw new CountersignError(
       'NOT_INITIALIZED',
@@ -156,5 +252,6 @@ export function wasm(): RawModule {
       'countersign: the WebAssembly instance trapped earlier; `await init()` to start a fresh one, then load your state from its store',
     );
   }
+  if (system !== undefined && !SYSTEMS_IN[loaded].includes(system)) throw notLoaded(system);
   return raw;
 }

@@ -324,7 +324,7 @@ function freshRandomness(): Uint8Array {
 
 /** Every tempcard outcome code with its description, in the core's order. */
 export function tempcardCodes(): { code: TempCardCode; description: string }[] {
-  return call(() => wasm().tempcardCodes());
+  return call(() => wasm('tempcard').tempcardCodes());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,11 +366,11 @@ function credentialsToCore(value: unknown): TempCredentials {
  */
 export const tempCredentials = Object.freeze({
   luhnValid(number: string): boolean {
-    return wasm().tempcardLuhnValid(expectString(number, 'number'));
+    return wasm('tempcard').tempcardLuhnValid(expectString(number, 'number'));
   },
   /** The check digit to append to `payload` (1–19 digits), or null. */
   luhnCheckDigit(payload: string): number | null {
-    return wasm().tempcardLuhnCheckDigit(expectString(payload, 'payload')) ?? null;
+    return wasm('tempcard').tempcardLuhnCheckDigit(expectString(payload, 'payload')) ?? null;
   },
   /** `ISSUED` with credentials, or `PAN_COLLISION` / `RANDOMNESS_EXHAUSTED`; `randomness` is 128 bytes. */
   issue(request: CredentialIssueRequest, randomness: Uint8Array): { code: TempCardCode; credentials: TempCredentials | null } {
@@ -384,38 +384,38 @@ export const tempCredentials = Object.freeze({
       core.issuedPans = expectArray(r.issuedPans, 'request.issuedPans').map((p, i) => expectString(p, `request.issuedPans[${i}]`));
     }
     const bytes = expectBytes(randomness, 'randomness');
-    return call(() => wasm().tempcardIssue(core, bytes));
+    return call(() => wasm('tempcard').tempcardIssue(core, bytes));
   },
   deriveCvv(cvvKey: Uint8Array, pan: string, expiresAt: number): string {
     const key = expectBytes(cvvKey, 'cvvKey');
     const at = expectTime(expiresAt, 'expiresAt');
-    return call(() => wasm().tempcardDeriveCvv(key, expectString(pan, 'pan'), BigInt(at)));
+    return call(() => wasm('tempcard').tempcardDeriveCvv(key, expectString(pan, 'pan'), BigInt(at)));
   },
   /** `CVV_VALID`, `CVV_INVALID` or `CVV_MALFORMED` (constant-time comparison). */
   verifyCvv(cvvKey: Uint8Array, pan: string, expiresAt: number, presented: string): TempCardCode {
     const key = expectBytes(cvvKey, 'cvvKey');
     const at = expectTime(expiresAt, 'expiresAt');
-    return call(() => wasm().tempcardVerifyCvv(key, expectString(pan, 'pan'), BigInt(at), expectString(presented, 'presented')));
+    return call(() => wasm('tempcard').tempcardVerifyCvv(key, expectString(pan, 'pan'), BigInt(at), expectString(presented, 'presented')));
   },
   displayStatus(credentials: TempCredentials, now: number): TempCardCode {
     const c = credentialsToCore(credentials);
-    return call(() => wasm().tempcardDisplayStatus(c, BigInt(expectTime(now, 'now'))));
+    return call(() => wasm('tempcard').tempcardDisplayStatus(c, BigInt(expectTime(now, 'now'))));
   },
   usableStatus(credentials: TempCredentials, now: number): TempCardCode {
     const c = credentialsToCore(credentials);
-    return call(() => wasm().tempcardUsableStatus(c, BigInt(expectTime(now, 'now'))));
+    return call(() => wasm('tempcard').tempcardUsableStatus(c, BigInt(expectTime(now, 'now'))));
   },
   reveal(credentials: TempCredentials, cvvKey: Uint8Array, now: number): RevealResult {
     const c = credentialsToCore(credentials);
     const key = expectBytes(cvvKey, 'cvvKey');
-    return call(() => wasm().tempcardReveal(c, key, BigInt(expectTime(now, 'now'))));
+    return call(() => wasm('tempcard').tempcardReveal(c, key, BigInt(expectTime(now, 'now'))));
   },
   verifyPresented(credentials: TempCredentials, cvvKey: Uint8Array, presented: { pan: string; expiry: string; cvv: string }, now: number): TempCardCode {
     const c = credentialsToCore(credentials);
     const key = expectBytes(cvvKey, 'cvvKey');
     const p = expectObject(presented, 'presented');
     const core = { pan: expectString(p.pan, 'presented.pan'), expiry: expectString(p.expiry, 'presented.expiry'), cvv: expectString(p.cvv, 'presented.cvv') };
-    return call(() => wasm().tempcardVerifyPresented(c, key, core, BigInt(expectTime(now, 'now'))));
+    return call(() => wasm('tempcard').tempcardVerifyPresented(c, key, core, BigInt(expectTime(now, 'now'))));
   },
 });
 
@@ -461,7 +461,7 @@ export class TempCardIssuer {
       settlementAccountId:
         c.settlementAccountId === undefined ? 'settlement' : expectString(c.settlementAccountId, 'config.settlementAccountId'),
     };
-    return new TempCardIssuer(call<Handle>(() => new (wasm().TempCardServiceHandle)(core, BigInt(now))), cvvKey);
+    return new TempCardIssuer(call<Handle>(() => new (wasm('tempcard').TempCardServiceHandle)(core, BigInt(now))), cvvKey);
   }
 
   /** Restores a service from `snapshot()` bytes; `cvvKey` as in `create`. */
@@ -469,7 +469,7 @@ export class TempCardIssuer {
     expectBytes(snapshot, 'snapshot');
     expectKey(snapshotKey, 'snapshotKey');
     const key = expectKey(cvvKey, 'cvvKey').slice();
-    return new TempCardIssuer(call<Handle>(() => wasm().TempCardServiceHandle.restore(snapshot, snapshotKey)), key);
+    return new TempCardIssuer(call<Handle>(() => wasm('tempcard').TempCardServiceHandle.restore(snapshot, snapshotKey)), key);
   }
 
   get config(): TempCardConfig {

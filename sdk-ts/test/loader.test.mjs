@@ -101,3 +101,48 @@ test('browser entry: init() accepts a compiled WebAssembly.Module and rejects a 
   assert.equal(result.isTypeError, true);
   assert.equal(result.verify, false);
 });
+
+test('browser entry: init({ system }) loads one system’s module; what it lacks is NOT_INITIALIZED, naming it', () => {
+  const out = runBrowserEntry(`
+    import('node:fs').then(async ({ readFileSync }) => {
+      const result = {};
+      const cardWasm = readFileSync(new URL('card/countersign_wasm_bg.wasm', wasmUrl));
+      try { await sdk.init({ system: 'tills' }); } catch (e) { result.badSystem = e.code + ' ' + e.param; }
+      await sdk.init({ system: 'card', module: cardWasm });
+      result.loaded = sdk.loadedModule();
+      result.sizes = [cardWasm.length, readFileSync(wasmUrl).length];
+      result.digest = Buffer.from(sdk.sha256(new Uint8Array(0))).toString('hex');
+      const issuer = new sdk.Issuer(sdk.generateKeyPair('EdDSA'), 'issuer-1');
+      result.card = sdk.Card.create('c1', issuer.publicKey).cardId;
+      try { sdk.Ledger.create(); result.ledger = 'no error'; } catch (e) { result.ledger = e.code; result.ledgerMessage = e.message; }
+      try { await sdk.init({ system: 'energy' }); result.energy = 'no error'; } catch (e) { result.energy = e.code; }
+      await sdk.init({ system: 'card' });
+      result.again = 'resolved';
+      console.log(JSON.stringify(result));
+    });
+  `);
+  const result = JSON.parse(out.trim());
+  assert.equal(result.badSystem, 'INVALID_ARGUMENT options.system');
+  assert.equal(result.loaded, 'card');
+  assert.ok(result.sizes[0] < result.sizes[1] * 0.6, `the card module is much smaller: ${result.sizes}`);
+  assert.equal(result.digest, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  assert.equal(result.card, 'c1');
+  assert.equal(result.ledger, 'NOT_INITIALIZED');
+  assert.match(result.ledgerMessage, /ledger system is not in the loaded WebAssembly module \('card'\).*init\(\{ system: 'ledger' \}\)/);
+  assert.equal(result.energy, 'NOT_INITIALIZED');
+  assert.equal(result.again, 'resolved');
+});
+
+test('browser entry: the energy module carries the ledger it is built on, and not the card', () => {
+  const out = runBrowserEntry(`
+    import('node:fs').then(async ({ readFileSync }) => {
+      await sdk.init({ system: 'energy', module: readFileSync(new URL('energy/countersign_wasm_bg.wasm', wasmUrl)) });
+      const result = {};
+      result.head = sdk.Ledger.create().head().seq;
+      result.server = sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000).publicKey.keyId;
+      try { sdk.TempCardIssuer.create({ currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } }, { cvvKey: new Uint8Array(32), now: 0 }); result.tempcard = 'no error'; } catch (e) { result.tempcard = e.code; }
+      console.log(JSON.stringify(result));
+    });
+  `);
+  assert.deepEqual(JSON.parse(out.trim()), { head: 0, server: 'energy-server', tempcard: 'NOT_INITIALIZED' });
+});

@@ -136,7 +136,8 @@ describe('packaging: npm pack, install in a fresh project, use from Node and Chr
   test('the tarball holds the wasm, the entries, and no tests or stray files', async () => {
     assert.ok(existsSync(tarballPath), 'npm pack produced a tarball');
     assert.ok(packedFiles.length <= PACKED_FILES_COUNT_MAX, `${packedFiles.length} files packed`);
-    for (const required of ['package.json', 'wasm/countersign_wasm_bg.wasm', 'dist/index.js', 'dist/node.js', 'dist/index.d.ts', 'dist/node.d.ts', 'tzdata/index.json', 'tzdata/Europe/Paris']) {
+    const systemModules = ['primitives', 'card', 'ledger', 'tempcard', 'energy'].flatMap((m) => [`wasm/${m}/countersign_wasm_bg.wasm`, `wasm/${m}/countersign_wasm.js`]);
+    for (const required of [...systemModules, 'package.json', 'wasm/countersign_wasm_bg.wasm', 'dist/index.js', 'dist/node.js', 'dist/index.d.ts', 'dist/node.d.ts', 'tzdata/index.json', 'tzdata/Europe/Paris']) {
       assert.ok(packedFiles.includes(required), `packed files include ${required}: ${packedFiles.join(', ')}`);
     }
     const forbidden = packedFiles.filter(
