@@ -10,8 +10,8 @@
 //   * the demo's own bookkeeping (key pairs, sequence counters, simulated clock, last
 //     transaction, event log): localStorage, bytes as hex.
 
-
 import {
+  actionRunner,
   byTestId,
   demoError,
   formatLocal,
@@ -311,36 +311,7 @@ function nextTransactionId() {
 // ---------------------------------------------------------------------------------------------
 // Actions (one at a time; each ends with a render and a bumped data-step on <body>)
 
-let queue = Promise.resolve();
-let steps = 0;
-
-function hideError() {
-  byTestId('error-banner').hidden = true;
-  setText('error-code', '');
-  setText('error-message', '');
-}
-
-function action(fn) {
-  return () => {
-    queue = queue.then(async () => {
-      document.body.dataset.busy = 'true';
-      hideError();
-      try {
-        await fn();
-      } catch (err) {
-        showError(err);
-      }
-      try {
-        render();
-      } catch (err) {
-        showError(err);
-      }
-      steps += 1;
-      document.body.dataset.step = String(steps);
-      document.body.dataset.busy = 'false';
-    });
-  };
-}
+const { action, bind } = actionRunner({ render });
 
 async function generateKeys() {
   if (demo.cardId !== null) throw demoError('KEYS_EXIST', 'this demo already has its keys and card; use "Reset demo" to start over');
@@ -740,10 +711,6 @@ async function restore() {
   }
   card = loaded;
   setText('restore-status', `restored ${demo.cardId} from its authenticated IndexedDB snapshot (revision ${card.freshness().revision})`);
-}
-
-function bind(testId, fn) {
-  byTestId(testId).addEventListener('click', action(fn));
 }
 
 async function main() {

@@ -118,3 +118,41 @@ export function renderLog(entries, formatTime, toneOf = (entry) => entry.tone ??
       }),
   );
 }
+
+export function hideError() {
+  byTestId('error-banner').hidden = true;
+  setText('error-code', '');
+  setText('error-message', '');
+}
+
+/**
+ * Page actions, run one at a time: each hides the error banner, runs, then `afterEach()` (the
+ * page's persistence), then `render()`; an error is shown in the banner. `<body data-step>` counts
+ * finished actions and `data-busy` says one is running: the browser tests wait on them.
+ */
+export function actionRunner({ render, afterEach = async () => {} }) {
+  let queue = Promise.resolve();
+  let steps = 0;
+  const action = (fn) => () => {
+    queue = queue.then(async () => {
+      document.body.dataset.busy = 'true';
+      hideError();
+      try {
+        await fn();
+        await afterEach();
+      } catch (err) {
+        showError(err);
+      }
+      try {
+        render();
+      } catch (err) {
+        showError(err);
+      }
+      steps += 1;
+      document.body.dataset.step = String(steps);
+      document.body.dataset.busy = 'false';
+    });
+  };
+  const bind = (testId, fn) => byTestId(testId).addEventListener('click', action(fn));
+  return { action, bind };
+}

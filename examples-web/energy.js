@@ -10,8 +10,8 @@
 //   * both roles: IndexedDB, through EnergyStore (authenticated snapshots, compare-and-swap);
 //   * the demo's bookkeeping (key pairs, simulated clock, current order, event log): localStorage.
 
-
 import {
+  actionRunner,
   byTestId,
   demoError,
   formatLocal,
@@ -197,36 +197,13 @@ function expireDue() {
 // ---------------------------------------------------------------------------------------------
 // Actions (one at a time; each ends with a render, a save and a bumped data-step on <body>)
 
-let queue = Promise.resolve();
-let steps = 0;
-
-function hideError() {
-  byTestId('error-banner').hidden = true;
-}
-
-function action(fn) {
-  return () => {
-    queue = queue.then(async () => {
-      document.body.dataset.busy = 'true';
-      hideError();
-      try {
-        await fn();
-        persistDemo();
-        await saveRoles();
-      } catch (err) {
-        showError(err);
-      }
-      try {
-        render();
-      } catch (err) {
-        showError(err);
-      }
-      steps += 1;
-      document.body.dataset.step = String(steps);
-      document.body.dataset.busy = 'false';
-    });
-  };
-}
+const { action, bind } = actionRunner({
+  render,
+  afterEach: async () => {
+    persistDemo();
+    await saveRoles();
+  },
+});
 
 async function setup() {
   if (server !== null) throw demoError('ALREADY_SET_UP', 'the server and the pump exist; use "Reset demo" to start over');
@@ -475,10 +452,6 @@ async function restore() {
   server = loadedServer;
   terminal = loadedTerminal;
   setText('restore-status', `restored the server and the pump from their authenticated IndexedDB snapshots (server revision ${server.revision().join('/')})`);
-}
-
-function bind(testId, fn) {
-  byTestId(testId).addEventListener('click', action(fn));
 }
 
 async function main() {

@@ -12,8 +12,8 @@
 //   * the demo's bookkeeping (simulated clock, counters, last purchase, event log) and, for the
 //     demo only, the CVV and snapshot keys: localStorage.
 
-
 import {
+  actionRunner,
   byTestId,
   demoError,
   formatLocal,
@@ -211,36 +211,7 @@ const requireAccount = () => {
 // ---------------------------------------------------------------------------------------------
 // Actions (one at a time; each ends with a render and a bumped data-step on <body>)
 
-let queue = Promise.resolve();
-let steps = 0;
-
-function hideError() {
-  byTestId('error-banner').hidden = true;
-  setText('error-code', '');
-  setText('error-message', '');
-}
-
-function action(fn) {
-  return () => {
-    queue = queue.then(async () => {
-      document.body.dataset.busy = 'true';
-      hideError();
-      try {
-        await fn();
-      } catch (err) {
-        showError(err);
-      }
-      try {
-        render();
-      } catch (err) {
-        showError(err);
-      }
-      steps += 1;
-      document.body.dataset.step = String(steps);
-      document.body.dataset.busy = 'false';
-    });
-  };
-}
+const { action, bind } = actionRunner({ render });
 
 function readApproval(accountId) {
   const integer = (id, what) => {
@@ -483,10 +454,6 @@ async function restore() {
   }
   issuer = loaded;
   setText('restore-status', `restored the issuer (${issuer.accountIds().length} temporary accounts) from its authenticated IndexedDB snapshot`);
-}
-
-function bind(testId, fn) {
-  byTestId(testId).addEventListener('click', action(fn));
 }
 
 async function main() {
