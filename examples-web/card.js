@@ -13,6 +13,7 @@
 import {
   actionRunner,
   byTestId,
+  deleteDatabase,
   demoError,
   formatLocal,
   fromHex,
@@ -565,16 +566,6 @@ function advanceClock(seconds, label) {
   demo.clock += seconds;
   addLog('clock', `+${label} → ${formatLocal(demo.clock)}`, '', '');
   persistDemo();
-}
-
-function deleteDatabase(name) {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(demoError('STORAGE_UNAVAILABLE', `could not delete IndexedDB database "${name}": ${request.error?.message}`));
-    // onblocked: another tab has it open; its IndexedDbStorage closes on "versionchange", after
-    // which the deletion goes on and onsuccess fires.
-  });
 }
 
 async function resetDemo() {

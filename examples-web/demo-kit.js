@@ -156,3 +156,14 @@ export function actionRunner({ render, afterEach = async () => {} }) {
   const bind = (testId, fn) => byTestId(testId).addEventListener('click', action(fn));
   return { action, bind };
 }
+
+/** Deletes an IndexedDB database ("Reset demo"). */
+export function deleteDatabase(name) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(demoError('STORAGE_UNAVAILABLE', `could not delete IndexedDB database "${name}": ${request.error?.message}`));
+    // onblocked: another tab has it open; its IndexedDbStorage closes on "versionchange", after
+    // which the deletion goes on and onsuccess fires.
+  });
+}

@@ -15,6 +15,7 @@
 import {
   actionRunner,
   byTestId,
+  deleteDatabase,
   demoError,
   formatLocal,
   fromHex,
@@ -352,14 +353,6 @@ function advanceClock(seconds, label) {
   demo.clock += seconds;
   addLog('clock', `+${label} → ${formatLocal(demo.clock)}`, '', '');
   persistDemo();
-}
-
-function deleteDatabase(name) {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(demoError('STORAGE_UNAVAILABLE', `could not delete IndexedDB database "${name}": ${request.error?.message}`));
-  });
 }
 
 async function resetDemo() {
