@@ -5,7 +5,7 @@
  * throw `TypeError` only when an argument is not a `Uint8Array`. Key generation takes its
  * randomness from the platform (`crypto.getRandomValues`), never from the core.
  */
-import { fromWasmError } from './errors.js';
+import { guardFunction } from './boundary.js';
 import { wasm } from './loader.js';
 import { expectBoolean, expectBytes, expectObject, expectOneOf, typeError } from './validate.js';
 
@@ -36,80 +36,73 @@ function randomBytes(length: number): Uint8Array {
 }
 
 /** SHA-256 of `data`. */
-export function sha256(data: Uint8Array): Uint8Array {
+export const sha256 = guardFunction(function sha256(data: Uint8Array): Uint8Array {
   expectBytes(data, 'data');
   return wasm().sha256(data);
-}
+}, ['data']);
 
 /** HMAC-SHA256 (RFC 2104) of `message` under `key` (any length; 32 random bytes is usual). */
-export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
+export const hmacSha256 = guardFunction(function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
   expectBytes(key, 'key');
   expectBytes(message, 'message');
   return wasm().hmacSha256(key, message);
-}
+}, ['key', 'message']);
 
 /** Constant-time equality of two byte strings (false when lengths differ). */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+export const constantTimeEqual = guardFunction(function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   expectBytes(a, 'a');
   expectBytes(b, 'b');
   return wasm().constantTimeEqual(a, b);
-}
+}, ['a', 'b']);
 
 /** Generates a key pair with 32 bytes from `crypto.getRandomValues`. */
-export function generateKeyPair(algorithm: KeyAlgorithm): KeyPair {
+export const generateKeyPair = guardFunction(function generateKeyPair(algorithm: KeyAlgorithm): KeyPair {
   const alg = expectOneOf(algorithm, 'algorithm', KEY_ALGORITHMS, 'ALGORITHM_UNSUPPORTED');
   let lastError: unknown;
   for (let attempt = 0; attempt < KEYGEN_ATTEMPTS_MAX; attempt++) {
     const secretKey = randomBytes(32);
     try {
-      return keyPairFromSecret(alg, secretKey);
+      return keyPairFromSecret(alg, secretKey); // holds its own copy of the secret
     } catch (e) {
-      secretKey.fill(0);
       lastError = e;
+    } finally {
+      secretKey.fill(0);
     }
   }
   throw lastError;
-}
+}, ['algorithm']);
 
 /** The key pair for an existing 32-byte secret key. Throws `KEY_INVALID` for a bad secret. */
-export function keyPairFromSecret(algorithm: KeyAlgorithm, secretKey: Uint8Array): KeyPair {
+export const keyPairFromSecret = guardFunction(function keyPairFromSecret(algorithm: KeyAlgorithm, secretKey: Uint8Array): KeyPair {
   const alg = expectOneOf(algorithm, 'algorithm', KEY_ALGORITHMS, 'ALGORITHM_UNSUPPORTED');
   expectBytes(secretKey, 'secretKey');
   const publicKey = alg === 'EdDSA' ? ed25519PublicKey(secretKey) : secp256k1PublicKey(secretKey);
   return { algorithm: alg, secretKey, publicKey };
-}
+}, ['algorithm', 'secretKey']);
 
 /** The 32-byte Ed25519 public key of a 32-byte secret key. */
-export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
+export const ed25519PublicKey = guardFunction(function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
   expectBytes(secretKey, 'secretKey');
-  try {
-    return wasm().ed25519PublicKey(secretKey);
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
+  return wasm().ed25519PublicKey(secretKey);
+}, ['secretKey']);
 
 /** Ed25519 signature (64 bytes) of `message`. */
-export function signEd25519(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+export const signEd25519 = guardFunction(function signEd25519(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
   expectBytes(secretKey, 'secretKey');
   expectBytes(message, 'message');
-  try {
-    return wasm().ed25519Sign(secretKey, message);
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
+  return wasm().ed25519Sign(secretKey, message);
+}, ['secretKey', 'message']);
 
 /**
  * Strict Ed25519 verification (RFC 8032 with `verify_strict` rules: small-order keys and
  * non-canonical encodings are rejected). Returns false for any malformed input.
  */
-export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+export const verifyEd25519 = guardFunction(function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   expectBytes(publicKey, 'publicKey');
   expectBytes(message, 'message');
   expectBytes(signature, 'signature');
   return wasm().ed25519Verify(publicKey, message, signature);
-}
+}, ['publicKey', 'message', 'signature']);
 
 function formatOption(options: unknown): SignatureFormat {
   if (options === undefined) return 'der';
@@ -119,22 +112,18 @@ function formatOption(options: unknown): SignatureFormat {
 }
 
 /** The SEC1 public key of a secp256k1 secret key: 33 bytes compressed (default) or 65. */
-export function secp256k1PublicKey(secretKey: Uint8Array, options?: { compressed?: boolean }): Uint8Array {
+export const secp256k1PublicKey = guardFunction(function secp256k1PublicKey(secretKey: Uint8Array, options?: { compressed?: boolean }): Uint8Array {
   expectBytes(secretKey, 'secretKey');
   let compressed = true;
   if (options !== undefined) {
     const fields = expectObject(options, 'options');
     if (fields.compressed !== undefined) compressed = expectBoolean(fields.compressed, 'options.compressed');
   }
-  try {
-    return wasm().secp256k1PublicKey(secretKey, compressed);
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
+  return wasm().secp256k1PublicKey(secretKey, compressed);
+}, ['secretKey', 'options']);
 
 /** ECDSA secp256k1 over SHA-256(message): RFC 6979 deterministic, always low-S. */
-export function signSecp256k1(
+export const signSecp256k1 = guardFunction(function signSecp256k1(
   secretKey: Uint8Array,
   message: Uint8Array,
   options?: { format?: SignatureFormat },
@@ -142,18 +131,14 @@ export function signSecp256k1(
   expectBytes(secretKey, 'secretKey');
   expectBytes(message, 'message');
   const format = formatOption(options);
-  try {
-    return wasm().secp256k1Sign(secretKey, message, format);
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
+  return wasm().secp256k1Sign(secretKey, message, format);
+}, ['secretKey', 'message', 'options']);
 
 /**
  * Verifies an ECDSA secp256k1 signature over SHA-256(message). Defaults: DER, low-S required
  * (`allowHighS: false`, as Bitcoin and Ethereum do). Returns false for malformed input.
  */
-export function verifySecp256k1(
+export const verifySecp256k1 = guardFunction(function verifySecp256k1(
   publicKey: Uint8Array,
   message: Uint8Array,
   signature: Uint8Array,
@@ -167,26 +152,18 @@ export function verifySecp256k1(
   if (options !== undefined && options.allowHighS !== undefined) {
     allowHighS = expectBoolean(options.allowHighS, 'options.allowHighS');
   }
-  try {
-    return wasm().secp256k1Verify(publicKey, message, signature, format, allowHighS);
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
+  return wasm().secp256k1Verify(publicKey, message, signature, format, allowHighS);
+}, ['publicKey', 'message', 'signature', 'options']);
 
 /**
  * Rewrites a high-S secp256k1 signature as its low-S twin (s -> n - s); low-S signatures are
  * returned unchanged. OpenSSL and WebCrypto produce high-S about half the time.
  */
-export function normalizeSecp256k1Signature(signature: Uint8Array, options?: { format?: SignatureFormat }): Uint8Array {
+export const normalizeSecp256k1Signature = guardFunction(function normalizeSecp256k1Signature(signature: Uint8Array, options?: { format?: SignatureFormat }): Uint8Array {
   expectBytes(signature, 'signature');
   const format = formatOption(options);
-  try {
-    return wasm().secp256k1NormalizeS(signature, format);
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
+  return wasm().secp256k1NormalizeS(signature, format);
+}, ['signature', 'options']);
 
 /** @internal */
 export function expectKeyAlgorithm(value: unknown, param: string): KeyAlgorithm {

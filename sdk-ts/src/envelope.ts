@@ -7,7 +7,8 @@
  * and throws only for a malformed *call*.
  */
 import { expectKeyAlgorithm, type KeyAlgorithm } from './crypto.js';
-import { fromWasmError } from './errors.js';
+import { guardFunction } from './boundary.js';
+import { CountersignError } from './errors.js';
 import { wasm } from './loader.js';
 import {
   U32_MAX,
@@ -91,7 +92,7 @@ export type OpenResult = OpenedEnvelope | RejectedEnvelope;
 const TIME_S_MAX = Number.MAX_SAFE_INTEGER;
 
 /** Seals `payload` into a signed COSE_Sign1 envelope. The same input gives the same bytes. */
-export function sealEnvelope(input: SealInput): Uint8Array {
+export const sealEnvelope = guardFunction(function sealEnvelope(input: SealInput): Uint8Array {
   const fields = expectObject(input, 'input');
   const type = expectString(fields.type, 'input.type');
   const version = expectInteger(fields.version, 'input.version', 0, U32_MAX);
@@ -102,8 +103,7 @@ export function sealEnvelope(input: SealInput): Uint8Array {
   const payload = expectBytes(fields.payload, 'input.payload');
   const algorithm = expectKeyAlgorithm(fields.algorithm, 'input.algorithm');
   const secretKey = expectBytes(fields.secretKey, 'input.secretKey');
-  try {
-    return wasm().envelopeSeal(
+  return wasm().envelopeSeal(
       algorithm,
       secretKey,
       keyId,
@@ -114,9 +114,15 @@ export function sealEnvelope(input: SealInput): Uint8Array {
       BigInt(expiresAt),
       payload,
     );
-  } catch (e) {
-    throw fromWasmError(e);
-  }
+}, ['input']);
+
+/** The core's answer as a plain object whose `ok` is strictly `true` only for `VALID`: a caller
+ * that checks `if (result.ok)` can never be handed anything else as truthy. */
+function acceptedOrRejected(result: Record<string, unknown>): OpenResult {
+  const code = result.code;
+  if (code === 'VALID' && result.ok === true) return { ...result, ok: true, code } as unknown as OpenedEnvelope;
+  if (typeof code === 'string' && code !== 'VALID' && result.ok === false) return { ok: false, code: code as EnvelopeRejection };
+  throw new CountersignError('INTERNAL', 'countersign: openEnvelope: the core answered with an unexpected shape; please report this');
 }
 
 function checkTrustedKeys(value: unknown): TrustedKey[] {
@@ -132,7 +138,7 @@ function checkTrustedKeys(value: unknown): TrustedKey[] {
 }
 
 /** Verifies and decodes an envelope. Rejections are returned, not thrown. */
-export function openEnvelope(envelope: Uint8Array, options: OpenOptions): OpenResult {
+export const openEnvelope = guardFunction(function openEnvelope(envelope: Uint8Array, options: OpenOptions): OpenResult {
   expectBytes(envelope, 'envelope');
   const fields = expectObject(options, 'options');
   const trustedKeys = checkTrustedKeys(fields.trustedKeys);
@@ -143,9 +149,6 @@ export function openEnvelope(envelope: Uint8Array, options: OpenOptions): OpenRe
     fields.maxClockSkewSeconds === undefined
       ? 0
       : expectInteger(fields.maxClockSkewSeconds, 'options.maxClockSkewSeconds', 0, U32_MAX);
-  try {
-    return wasm().envelopeOpen(envelope, trustedKeys, BigInt(now), expectedType, lastSeq, skew) as OpenResult;
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
+  const result = wasm().envelopeOpen(envelope, trustedKeys, BigInt(now), expectedType, lastSeq, skew) as Record<string, unknown>;
+  return acceptedOrRejected(result);
+}, ['envelope', 'options']);

@@ -111,6 +111,11 @@ function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && KNOWN_CODES.has(value);
 }
 
+/** @internal True for every error the SDK throws (its brand, not `instanceof Error`). */
+export function isCountersignError(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Partial<Branded>)[BRAND] === true;
+}
+
 /** @internal Converts whatever the wasm module threw into the SDK's error classes. */
 export function fromWasmError(thrown: unknown): Error {
   if (thrown instanceof WebAssembly.RuntimeError) {
@@ -131,5 +136,5 @@ export function fromWasmError(thrown: unknown): Error {
     }
   }
   if (thrown instanceof Error) return thrown;
-  return new CountersignError('INTERNAL', `countersign: unexpected value thrown: ${String(thrown)}`);
+  return new CountersignError('INTERNAL', `countersign: unexpected value thrown: ${typeof thrown}`);
 }

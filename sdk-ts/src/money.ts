@@ -5,7 +5,7 @@
  * arithmetic happens in the Rust core (rust_decimal), so results are identical on every platform.
  * Money never crosses as a `number`: construct from a decimal string or from `bigint` minor units.
  */
-import { fromWasmError } from './errors.js';
+import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, guardFunction, isOwned } from './boundary.js';
 import { wasm } from './loader.js';
 import { U64_MAX, expectArray, expectOneOf, expectString, rangeError, typeError } from './validate.js';
 
@@ -31,22 +31,18 @@ export interface CurrencyInfo {
 }
 
 /** Looks a currency up by its exact upper-case code. Throws `CURRENCY_UNKNOWN` otherwise. */
-export function currency(code: string): CurrencyInfo {
+export const currency = guardFunction(function currency(code: string): CurrencyInfo {
   expectString(code, 'currency');
-  try {
-    return wasm().currencyInfo(code) as CurrencyInfo;
-  } catch (e) {
-    throw fromWasmError(e);
-  }
-}
+  return wasm().currencyInfo(code) as CurrencyInfo;
+}, ['currency']);
 
 /** Every supported currency and asset, sorted by code. */
-export function currencies(): CurrencyInfo[] {
+export const currencies = guardFunction(function currencies(): CurrencyInfo[] {
   return wasm().currencyList() as CurrencyInfo[];
-}
+}, []);
 
 function expectAmount(value: unknown, param: string): Amount {
-  if (!(value instanceof Amount)) throw typeError(param, 'an Amount', value);
+  if (!isOwned(value, Amount)) throw typeError(param, 'an Amount', value);
   return value;
 }
 
@@ -56,9 +52,12 @@ export class Amount {
   readonly currency: string;
   readonly #canonical: string;
 
-  private constructor(canonical: string, currencyCode: string) {
+  private constructor(token: typeof INTERNAL_CONSTRUCTION, canonical: string, currencyCode: string) {
+    checkInternalConstruction(token, 'Amount', 'Amount.parse, Amount.fromMinor or Amount.zero');
     this.#canonical = canonical;
     this.currency = currencyCode;
+    adopt(this, Amount);
+    Object.freeze(this); // `currency` is read back into wasm: it must stay the string it was
   }
 
   /**
@@ -75,22 +74,14 @@ export class Amount {
         rounding = expectOneOf(options.rounding, 'options.rounding', ROUNDING_MODES, 'ROUNDING_MODE_UNKNOWN');
       }
     }
-    try {
-      return new Amount(wasm().amountParse(value, currencyCode, rounding), currencyCode);
-    } catch (e) {
-      throw fromWasmError(e);
-    }
+    return new Amount(INTERNAL_CONSTRUCTION, wasm().amountParse(value, currencyCode, rounding), currencyCode);
   }
 
   /** From an integer number of minor units (cents, satoshi ...), as a `bigint`. */
   static fromMinor(minor: bigint, currencyCode: string): Amount {
     if (typeof minor !== 'bigint') throw typeError('minor', 'a bigint (money never crosses as a number)', minor);
     expectString(currencyCode, 'currency');
-    try {
-      return new Amount(wasm().amountFromMinor(minor.toString(), currencyCode), currencyCode);
-    } catch (e) {
-      throw fromWasmError(e);
-    }
+    return new Amount(INTERNAL_CONSTRUCTION, wasm().amountFromMinor(minor.toString(), currencyCode), currencyCode);
   }
 
   /** Zero in the given currency. */
@@ -101,42 +92,26 @@ export class Amount {
   /** Exact sum. Throws `CURRENCY_MISMATCH` for different currencies, `AMOUNT_OVERFLOW` past the range. */
   add(other: Amount): Amount {
     expectAmount(other, 'other');
-    try {
-      return new Amount(wasm().amountAdd(this.#canonical, this.currency, other.#canonical, other.currency), this.currency);
-    } catch (e) {
-      throw fromWasmError(e);
-    }
+    return new Amount(INTERNAL_CONSTRUCTION, wasm().amountAdd(this.#canonical, this.currency, other.#canonical, other.currency), this.currency);
   }
 
   /** Exact difference. */
   sub(other: Amount): Amount {
     expectAmount(other, 'other');
-    try {
-      return new Amount(wasm().amountSub(this.#canonical, this.currency, other.#canonical, other.currency), this.currency);
-    } catch (e) {
-      throw fromWasmError(e);
-    }
+    return new Amount(INTERNAL_CONSTRUCTION, wasm().amountSub(this.#canonical, this.currency, other.#canonical, other.currency), this.currency);
   }
 
   /** Multiplies by a decimal string factor and rounds to the currency's scale with `rounding`. */
   mul(factor: string, rounding: RoundingMode): Amount {
     expectString(factor, 'factor');
     const mode = expectOneOf(rounding, 'rounding', ROUNDING_MODES, 'ROUNDING_MODE_UNKNOWN');
-    try {
-      return new Amount(wasm().amountMul(this.#canonical, this.currency, factor, mode), this.currency);
-    } catch (e) {
-      throw fromWasmError(e);
-    }
+    return new Amount(INTERNAL_CONSTRUCTION, wasm().amountMul(this.#canonical, this.currency, factor, mode), this.currency);
   }
 
   /** -1, 0 or 1. Throws `CURRENCY_MISMATCH` for different currencies. */
   compare(other: Amount): -1 | 0 | 1 {
     expectAmount(other, 'other');
-    try {
-      return wasm().amountCompare(this.#canonical, this.currency, other.#canonical, other.currency) as -1 | 0 | 1;
-    } catch (e) {
-      throw fromWasmError(e);
-    }
+    return wasm().amountCompare(this.#canonical, this.currency, other.#canonical, other.currency) as -1 | 0 | 1;
   }
 
   /** Same currency and same value. */
@@ -170,22 +145,14 @@ export class Amount {
       if (big < 0n || big > U64_MAX) throw rangeError(param, `must be between 0 and 2^64-1, got ${big}`);
       weights[index] = big;
     });
-    try {
-      return wasm()
+    return wasm()
         .amountSplit(this.#canonical, this.currency, weights)
-        .map((part) => new Amount(part, this.currency));
-    } catch (e) {
-      throw fromWasmError(e);
-    }
+        .map((part) => new Amount(INTERNAL_CONSTRUCTION, part, this.currency));
   }
 
   /** The integer number of minor units as a `bigint`. */
   toMinor(): bigint {
-    try {
-      return BigInt(wasm().amountToMinor(this.#canonical, this.currency));
-    } catch (e) {
-      throw fromWasmError(e);
-    }
+    return BigInt(wasm().amountToMinor(this.#canonical, this.currency));
   }
 
   /** Canonical decimal string with exactly the currency's minor digits, e.g. "12.30". */
@@ -197,3 +164,20 @@ export class Amount {
     return { amount: this.#canonical, currency: this.currency };
   }
 }
+
+guardClass(Amount, {
+  methods: {
+    add: ['other'],
+    sub: ['other'],
+    mul: ['factor', 'rounding'],
+    compare: ['other'],
+    equals: ['other'],
+    isZero: [],
+    isNegative: [],
+    split: ['ratios'],
+    toMinor: [],
+    toString: [],
+    toJSON: [],
+  },
+  statics: { parse: ['value', 'currency', 'options'], fromMinor: ['minor', 'currency'], zero: ['currency'] },
+});

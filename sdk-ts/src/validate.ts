@@ -4,6 +4,7 @@
  * checked here first; the messages name the parameter.
  * @internal
  */
+import { isGenuineBytes } from './boundary.js';
 import { CountersignRangeError, CountersignTypeError, type ErrorCode } from './errors.js';
 
 export const U64_MAX = (1n << 64n) - 1n;
@@ -28,8 +29,9 @@ export function rangeError(param: string, message: string): CountersignRangeErro
   return new CountersignRangeError('INVALID_ARGUMENT', `countersign: ${param} ${message}`, param);
 }
 
+/** A genuine `Uint8Array` (internal slots, not `instanceof`): after the boundary's copy, ours. */
 export function expectBytes(value: unknown, param: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw typeError(param, 'a Uint8Array', value);
+  if (!isGenuineBytes(value)) throw typeError(param, 'a Uint8Array', value);
   return value;
 }
 

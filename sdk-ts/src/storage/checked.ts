@@ -1,0 +1,141 @@
+/**
+ * A storage adapter as the SDK's stores use it: the caller's object is read once (its six
+ * methods), every answer it gives is checked and copied into data the SDK owns, and whatever it
+ * throws becomes `STORAGE_UNAVAILABLE` (the original as `cause`). A store can then never be
+ * handed a fake `Uint8Array`, a version that is not a number, or a getter that changes its mind,
+ * by an adapter that is buggy or hostile.
+ * @internal
+ */
+import { isGenuineBytes, ownData } from '../boundary.js';
+import { CountersignTypeError, isCountersignError } from '../errors.js';
+import { CODE_STORAGE_CORRUPT, CODE_STORAGE_UNAVAILABLE, storageError } from './common.js';
+import {
+  STORAGE_LIST_KEYS_MAX,
+  STORAGE_LOG_READ_RECORDS_MAX,
+  STORAGE_VERSION_MAX,
+  type ListOptions,
+  type LogRecord,
+  type PutResult,
+  type ReadLogOptions,
+  type StorageAdapter,
+  type StoredValue,
+} from './types.js';
+
+const ADAPTER_METHODS = ['get', 'put', 'append', 'readLog', 'list', 'close'] as const;
+type AdapterMethod = (typeof ADAPTER_METHODS)[number];
+
+function isVersion(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= STORAGE_VERSION_MAX;
+}
+
+/** The adapter behind a store; see the module comment. */
+export class CheckedStorage {
+  readonly #target: object;
+  readonly #methods: Readonly<Record<AdapterMethod, (...args: unknown[]) => unknown>>;
+
+  private constructor(target: object, methods: Record<AdapterMethod, (...args: unknown[]) => unknown>) {
+    this.#target = target;
+    this.#methods = methods;
+  }
+
+  /** Checks that `value` has the adapter's six methods (INVALID_TYPE naming `param` if not). */
+  static of(value: unknown, param: string): CheckedStorage {
+    if (typeof value !== 'object' || value === null) {
+      throw new CountersignTypeError('INVALID_TYPE', `countersign: ${param} must be a StorageAdapter, got ${value === null ? 'null' : typeof value}`, param);
+    }
+    const methods = {} as Record<AdapterMethod, (...args: unknown[]) => unknown>;
+    for (const name of ADAPTER_METHODS) {
+      let method: unknown;
+      try {
+        method = (value as Record<string, unknown>)[name];
+      } catch {
+        method = undefined;
+      }
+      if (typeof method !== 'function') {
+        throw new CountersignTypeError(
+          'INVALID_TYPE',
+          `countersign: ${param} must be a StorageAdapter (get, put, append, readLog, list, close): its ${name} is not a function`,
+          param,
+        );
+      }
+      methods[name] = method as (...args: unknown[]) => unknown;
+    }
+    return new CheckedStorage(value, methods);
+  }
+
+  async #call(name: AdapterMethod, args: unknown[]): Promise<unknown> {
+    let answer: unknown;
+    try {
+      answer = await Reflect.apply(this.#methods[name], this.#target, args);
+    } catch (e) {
+      if (isCountersignError(e)) throw e;
+      throw storageError(CODE_STORAGE_UNAVAILABLE, `storage.${name} failed`, e);
+    }
+    // Read the answer once, into data the SDK owns, before looking at it.
+    try {
+      return ownData(answer, `storage.${name}()`);
+    } catch (e) {
+      throw storageError(CODE_STORAGE_CORRUPT, `storage.${name} answered with something unreadable`, e);
+    }
+  }
+
+  #malformed(name: AdapterMethod, expected: string): Error {
+    return storageError(CODE_STORAGE_CORRUPT, `storage.${name} answered with something that is not ${expected}`);
+  }
+
+  async get(key: string): Promise<StoredValue | null> {
+    const answer = await this.#call('get', [key]);
+    if (answer === null) return null;
+    const stored = answer as Partial<StoredValue> | undefined;
+    if (typeof stored !== 'object' || !isGenuineBytes(stored.value) || !isVersion(stored.version)) {
+      throw this.#malformed('get', 'null or { value: Uint8Array, version }');
+    }
+    return { value: stored.value, version: stored.version };
+  }
+
+  async put(key: string, value: Uint8Array, expectedVersion: number | null): Promise<PutResult> {
+    const answer = (await this.#call('put', [key, value, expectedVersion])) as Record<string, unknown> | undefined;
+    if (typeof answer === 'object' && answer !== null) {
+      if (answer.ok === true && isVersion(answer.version)) return { ok: true, version: answer.version };
+      const current = answer.currentVersion;
+      if (answer.ok === false && answer.code === 'VERSION_CONFLICT' && (current === 0 || isVersion(current))) {
+        return { ok: false, code: 'VERSION_CONFLICT', currentVersion: current };
+      }
+    }
+    throw this.#malformed('put', '{ ok: true, version } or { ok: false, code: "VERSION_CONFLICT", currentVersion }');
+  }
+
+  async append(log: string, record: Uint8Array): Promise<number> {
+    const answer = await this.#call('append', [log, record]);
+    if (!isVersion(answer)) throw this.#malformed('append', 'a sequence number');
+    return answer;
+  }
+
+  async readLog(log: string, options?: ReadLogOptions): Promise<LogRecord[]> {
+    const answer = await this.#call('readLog', options === undefined ? [log] : [log, options]);
+    const limit = options?.limit ?? STORAGE_LOG_READ_RECORDS_MAX;
+    if (!Array.isArray(answer) || answer.length > limit) throw this.#malformed('readLog', `an array of at most ${limit} records`);
+    return answer.map((entry: Partial<LogRecord> | undefined) => {
+      if (typeof entry !== 'object' || entry === null || !isVersion(entry.seq) || !isGenuineBytes(entry.record)) {
+        throw this.#malformed('readLog', 'an array of { seq, record: Uint8Array }');
+      }
+      return { seq: entry.seq, record: entry.record };
+    });
+  }
+
+  async list(prefix?: string, options?: ListOptions): Promise<string[]> {
+    const answer = await this.#call('list', [prefix, options]);
+    const limit = options?.limit ?? STORAGE_LIST_KEYS_MAX;
+    if (!Array.isArray(answer) || answer.length > limit || !answer.every((key) => typeof key === 'string')) {
+      throw this.#malformed('list', `an array of at most ${limit} keys`);
+    }
+    return answer as string[];
+  }
+
+  async close(): Promise<void> {
+    await this.#call('close', []);
+  }
+}
+
+/** For type positions: the adapter interface a CheckedStorage stands in for. */
+export type { StorageAdapter };
