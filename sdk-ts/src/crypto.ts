@@ -9,11 +9,11 @@ import { guardFunction } from './boundary.js';
 import { wasm } from './loader.js';
 import { expectBoolean, expectBytes, expectObject, expectOneOf, typeError } from './validate.js';
 
-export const KEY_ALGORITHMS = ['EdDSA', 'ES256K'] as const;
+export const KEY_ALGORITHMS = Object.freeze(['EdDSA', 'ES256K'] as const);
 /** `EdDSA` is Ed25519; `ES256K` is ECDSA over secp256k1 with SHA-256. */
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
-export const SIGNATURE_FORMATS = ['der', 'compact'] as const;
+export const SIGNATURE_FORMATS = Object.freeze(['der', 'compact'] as const);
 /** secp256k1 signature encodings: ASN.1 DER, or 64-byte `r || s` (IEEE P1363). */
 export type SignatureFormat = (typeof SIGNATURE_FORMATS)[number];
 

@@ -11,7 +11,7 @@
 import { noteTrap } from './instance.js';
 
 /** Every error code, in the core's order. A test checks this list against the wasm build. */
-export const ERROR_CODES = [
+export const ERROR_CODES = Object.freeze([
   'INVALID_ARGUMENT',
   'INVALID_TYPE',
   'AMOUNT_SYNTAX',
@@ -40,7 +40,7 @@ export const ERROR_CODES = [
   'STORAGE_CORRUPT',
   'JOURNAL_INVALID',
   'JOURNAL_MISMATCH',
-] as const;
+] as const);
 
 /** The union of every stable error code. */
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -35,8 +35,15 @@ export function noteRecovered(): void {
   generation += 1;
 }
 
-/** Throws unless an object made in generation `born` may still be used. */
-export function checkAlive(born: number, what: string): void {
+/**
+ * Throws unless an object made in generation `born` may still be used. `freed`: its handle was
+ * released by `free()`; the glue would otherwise hand Rust a null pointer, and the error Rust
+ * throws for it unwinds through wasm frames without their clean-up.
+ */
+export function checkAlive(born: number, what: string, freed = false): void {
+  if (freed) {
+    throw new CountersignError('INVALID_ARGUMENT', `countersign: this ${what} was freed (free() or a using block); make or load another`, 'this');
+  }
   if (trapped) {
     throw new CountersignError(
       'WASM_TRAP',

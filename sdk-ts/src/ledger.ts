@@ -12,6 +12,18 @@ import { CountersignError, CountersignRangeError, CountersignTypeError, fromWasm
 import { checkAlive, currentGeneration } from './instance.js';
 import { constantTimeEqual, hmacSha256 } from './crypto.js';
 import { call, callRelabelled } from './calls.js';
+import {
+  INTERNAL_CONSTRUCTION,
+  adopt,
+  checkInternalConstruction,
+  guardClass,
+  guardFunction,
+  isOwned,
+  ownConstructorArgs,
+  raw,
+  toSdkError,
+} from './boundary.js';
+import { CheckedStorage } from './storage/checked.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBoolean, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
@@ -23,7 +35,7 @@ export type AccountKind = 'unrestricted' | 'nonNegative' | 'creditLine';
 export type HoldState = 'pending' | 'posted' | 'voided' | 'expired';
 
 /** Every ledger outcome code (README "Ledger" table; `ledgerCodes()` describes each). */
-export const LEDGER_CODES = [
+export const LEDGER_CODES = Object.freeze([
   'ACCOUNT_OPENED', 'TRANSFERRED', 'HELD', 'INCREMENTED', 'EXTENDED', 'POSTED', 'VOIDED',
   'DUE_HOLDS_EXPIRED', 'MORE_HOLDS_DUE', 'CREDIT_LIMIT_SET', 'ACCOUNT_CLOSED',
   'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEYS_FULL', 'JOURNAL_FULL', 'AMOUNT_NOT_POSITIVE',
@@ -32,7 +44,7 @@ export const LEDGER_CODES = [
   'NOT_A_CREDIT_LINE', 'CREDIT_LIMIT_BELOW_USAGE', 'UNKNOWN_HOLD', 'HOLD_EXISTS', 'HOLDS_FULL',
   'ACCOUNT_HOLDS_FULL', 'DEADLINE_INVALID', 'EXCEEDS_HOLD', 'HOLD_ALREADY_POSTED',
   'HOLD_ALREADY_VOIDED', 'HOLD_EXPIRED',
-] as const;
+] as const);
 export type LedgerCode = (typeof LEDGER_CODES)[number];
 
 /** Every field every request has: `now` is Unix seconds from the caller's clock. */
@@ -231,9 +243,9 @@ function requestParam(prefix: string): (param: string) => string | null {
 type Handle = InstanceType<ReturnType<typeof wasm>['LedgerHandle']>;
 
 /** Each ledger outcome code with its description, from the core. */
-export function ledgerCodes(): { code: LedgerCode; description: string }[] {
+export const ledgerCodes = guardFunction(function ledgerCodes(): { code: LedgerCode; description: string }[] {
   return wasm('ledger').ledgerCodes() as { code: LedgerCode; description: string }[];
-}
+}, []);
 
 // ---------------------------------------------------------------------------------------------
 // Ledger
@@ -246,33 +258,36 @@ export class Ledger {
   #handle: Handle;
   /** The instance generation the handle lives in (see instance.ts). */
   readonly #generation = currentGeneration();
+  #freed = false;
 
-  private constructor(handle: Handle) {
+  private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: Handle) {
+    checkInternalConstruction(token, 'Ledger', 'Ledger.create, Ledger.restore or Ledger.replay');
     this.#handle = handle;
+    adopt(this, Ledger);
   }
 
   /** The handle, refusing with WASM_TRAP once its instance trapped. */
   get #live(): Handle {
-    checkAlive(this.#generation, 'ledger');
+    checkAlive(this.#generation, 'ledger', this.#freed);
     return this.#handle;
   }
 
   /** An empty ledger. */
   static create(): Ledger {
-    return new Ledger(call<Handle>(() => new (wasm('ledger').LedgerHandle)()));
+    return new Ledger(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('ledger').LedgerHandle)()));
   }
 
   /** A ledger from `snapshot()` bytes (tampered, truncated or wrong key: SNAPSHOT_INVALID). */
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array): Ledger {
     expectBytes(snapshot, 'snapshot');
     expectBytes(snapshotKey, 'snapshotKey');
-    return new Ledger(call<Handle>(() => wasm('ledger').LedgerHandle.restore(snapshot, snapshotKey)));
+    return new Ledger(INTERNAL_CONSTRUCTION, call<Handle>(() => wasm('ledger').LedgerHandle.restore(snapshot, snapshotKey)));
   }
 
   /** Rebuilds a ledger from its whole journal (seq 1 onwards), checking chain and results. */
   static replay(entries: readonly Uint8Array[]): Ledger {
     const list = expectEntries(entries);
-    return new Ledger(call<Handle>(() => wasm('ledger').LedgerHandle.replay(list)));
+    return new Ledger(INTERNAL_CONSTRUCTION, call<Handle>(() => wasm('ledger').LedgerHandle.replay(list)));
   }
 
   openAccount(request: OpenAccountRequest): LedgerOutcome {
@@ -397,10 +412,12 @@ export class Ledger {
   }
   /** An independent copy. */
   copy(): Ledger {
-    return new Ledger(this.#live.copy());
+    return new Ledger(INTERNAL_CONSTRUCTION, this.#live.copy());
   }
   /** Releases the wasm memory now; the ledger is unusable afterwards. */
   free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
     if (this.#generation === currentGeneration()) this.#handle.free();
   }
   /** `using ledger = Ledger.create()` frees it at the end of the scope. */
@@ -409,8 +426,19 @@ export class Ledger {
   }
 }
 
+/** Most journal entries one `replay` or `applyJournal` call takes (a store applies at most
+ * 1,000 log records of 48 entries at a time). Checked on `length` before any entry is read. */
+export const LEDGER_JOURNAL_ENTRIES_PER_CALL_MAX = 1 << 20;
+
 function expectEntries(entries: unknown): Uint8Array[] {
   const list = expectArray(entries, 'entries');
+  if (list.length > LEDGER_JOURNAL_ENTRIES_PER_CALL_MAX) {
+    throw new CountersignRangeError(
+      'LIMIT_EXCEEDED',
+      `countersign: entries: at most ${LEDGER_JOURNAL_ENTRIES_PER_CALL_MAX} per call, got ${list.length}`,
+      'entries',
+    );
+  }
   list.forEach((entry, i) => expectBytes(entry, `entries[${i}]`));
   return list as Uint8Array[];
 }
@@ -458,7 +486,7 @@ export interface LedgerStoreOptions {
  * storage); across processes that needs a trusted counter, which storage alone cannot give.
  */
 export class LedgerStore {
-  readonly #storage: StorageAdapter;
+  readonly #storage: CheckedStorage;
   readonly #snapshotKey: Uint8Array;
   readonly #name: string;
   readonly #snapshotEvery: number;
@@ -473,18 +501,24 @@ export class LedgerStore {
   /** HMAC key of the log records, derived from the snapshot key (one key, one purpose). */
   readonly #logKey: Uint8Array;
 
-  constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options: LedgerStoreOptions = {}) {
-    if (typeof storage !== 'object' || storage === null) throw typeError('storage', 'a StorageAdapter', storage);
-    this.#storage = storage;
-    this.#snapshotKey = expectBytes(snapshotKey, 'snapshotKey');
-    const opts = expectObject(options, 'options');
-    this.#name = opts.name === undefined ? 'main' : expectString(opts.name, 'options.name');
-    this.#logKey = hmacSha256(this.#snapshotKey, new TextEncoder().encode('countersign/ledger-store/log-key/v1'));
-    this.#snapshotEvery =
-      opts.snapshotEvery === undefined
-        ? LEDGER_SNAPSHOT_EVERY_DEFAULT
-        : expectInteger(opts.snapshotEvery, 'options.snapshotEvery', 1, 1 << 20);
+  constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: LedgerStoreOptions) {
+    try {
+      const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new LedgerStore');
+      this.#storage = CheckedStorage.of(adapter, 'storage');
+      this.#snapshotKey = expectBytes(key, 'snapshotKey');
+      const opts = given === undefined ? {} : expectObject(given, 'options', ['name', 'snapshotEvery']);
+      this.#name = opts.name === undefined ? 'main' : expectString(opts.name, 'options.name');
+      this.#logKey = hmacSha256(this.#snapshotKey, new TextEncoder().encode('countersign/ledger-store/log-key/v1'));
+      this.#snapshotEvery =
+        opts.snapshotEvery === undefined
+          ? LEDGER_SNAPSHOT_EVERY_DEFAULT
+          : expectInteger(opts.snapshotEvery, 'options.snapshotEvery', 1, 1 << 20);
+      adopt(this, LedgerStore);
+    } catch (e) {
+      throw toSdkError(e, 'new LedgerStore');
+    }
   }
+
 
   get #prefix(): string {
     return `ledger/${this.#name}/`;
@@ -554,7 +588,7 @@ export class LedgerStore {
    * discard this ledger and `load()` again.
    */
   async commit(ledger: Ledger): Promise<boolean> {
-    if (!(ledger instanceof Ledger)) throw typeError('ledger', 'a Ledger', ledger);
+    if (!isOwned(ledger, Ledger)) throw typeError('ledger', 'a Ledger', ledger);
     const entries = ledger.journalAfter(this.#persistedSeq);
     if (entries.length === 0) return true;
     const lastSeq = this.#persistedSeq + entries.length;
@@ -576,6 +610,7 @@ export class LedgerStore {
 
   /** Writes a snapshot now (after `commit`: the snapshot must not be ahead of the log). */
   async snapshot(ledger: Ledger): Promise<void> {
+    if (!isOwned(ledger, Ledger)) throw typeError('ledger', 'a Ledger', ledger);
     if (ledger.head().seq !== this.#persistedSeq) {
       throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: ledger: has operations not yet committed: commit() before snapshot()', 'ledger');
     }
@@ -623,6 +658,44 @@ export class LedgerStore {
     return this.#persistedSeq;
   }
 }
+
+guardClass(Ledger, {
+  methods: {
+    openAccount: ['request'],
+    transfer: ['request'],
+    hold: ['request'],
+    increment: ['request'],
+    extend: ['request'],
+    post: ['request'],
+    void: ['request'],
+    expireDue: ['request'],
+    setCreditLimit: ['request'],
+    closeAccount: ['request'],
+    execute: ['operation'],
+    executeBatch: ['operations'],
+    account: ['accountId'],
+    accounts: [],
+    holdView: ['holdId'],
+    pendingHolds: [],
+    clock: [],
+    head: [],
+    counts: [],
+    journal: [],
+    journalAfter: ['afterSeq'],
+    truncateJournal: ['throughSeq'],
+    applyJournal: ['entries'],
+    snapshot: ['snapshotKey'],
+    stateDigest: [],
+    checkInvariants: [],
+    copy: [],
+    free: [],
+  },
+  statics: { create: [], restore: ['snapshot', 'snapshotKey'], replay: ['entries'] },
+});
+
+guardClass(LedgerStore, {
+  methods: { load: [], commit: ['ledger'], snapshot: ['ledger'], persistedSeq: [] },
+});
 
 function corrupt(why: string): CountersignError {
   return new CountersignError('STORAGE_CORRUPT', `countersign: storage: ${why}`, 'storage');

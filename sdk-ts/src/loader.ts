@@ -13,6 +13,7 @@
  * still free pointers of the old instance, and must never reach the new instance's memory.
  */
 import * as firstGlue from '../wasm/countersign_wasm.js';
+import { guardFunction, ownData, raw as rawParam } from './boundary.js';
 import { CountersignError, fromWasmError } from './errors.js';
 import { isTrapped, noteRecovered } from './instance.js';
 
@@ -34,7 +35,7 @@ export type RawModule = typeof firstGlue;
  * primitives alone, or `'all'` (the default, and always in Node). A page loads exactly one.
  */
 export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy';
-export const WASM_MODULES: readonly WasmModuleName[] = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy'];
+export const WASM_MODULES: readonly WasmModuleName[] = Object.freeze(['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy'] as const);
 
 /** A system an SDK class needs from the loaded module. */
 export type WasmSystem = 'card' | 'ledger' | 'tempcard' | 'energy';
@@ -73,9 +74,9 @@ export function markReady(module: WebAssembly.Module): void {
 }
 
 /** True once the WebAssembly module is instantiated (and not trapped since). */
-export function isInitialized(): boolean {
+export const isInitialized = guardFunction(function isInitialized(): boolean {
   return ready && !isTrapped();
-}
+}, []);
 
 function isInitInput(input: unknown): input is InitInput {
   return (
@@ -91,7 +92,9 @@ function isInitInput(input: unknown): input is InitInput {
 }
 
 function isInitOptions(input: unknown): input is InitOptions {
-  return typeof input === 'object' && input !== null && Object.getPrototypeOf(input) === Object.prototype;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return false;
+  const proto: unknown = Object.getPrototypeOf(input);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Where module `name`'s glue and `.wasm` are, next to the SDK. */
@@ -141,7 +144,19 @@ async function instantiateFresh(): Promise<void> {
  * the first time: nothing is fetched again); objects made before it must be loaded again from
  * their stores.
  */
-export function init(input?: InitInput | InitOptions): Promise<void> {
+export const init = guardFunction(async function init(input?: InitInput | InitOptions): Promise<void> {
+  return initOnce(readInitInput(input));
+}, [rawParam('input')]);
+
+/** `init()`'s argument read once: options field by field (so a getter cannot answer one value
+ * to the check and another to the use), a source as given (the platform reads it). */
+function readInitInput(input: unknown): { options: boolean; system: unknown; source: unknown } {
+  if (!isInitOptions(input)) return { options: false, system: undefined, source: input };
+  const fields = input as Record<string, unknown>;
+  return { options: true, system: ownData(fields.system, 'options.system'), source: fields.module };
+}
+
+function initOnce(given: { options: boolean; system: unknown; source: unknown }): Promise<void> {
   if (ready && isTrapped()) {
     pending ??= instantiateFresh().then(
       () => {
@@ -159,24 +174,24 @@ export function init(input?: InitInput | InitOptions): Promise<void> {
   }
   // Already loaded (Node, or a second call): resolves at once, unless options ask for a system
   // the loaded module lacks.
-  if (ready && !isInitOptions(input)) return Promise.resolve();
+  if (ready && !given.options) return Promise.resolve();
   let name: WasmModuleName = 'all';
   let source: InitInput | undefined;
-  if (isInitOptions(input)) {
-    if (input.system !== undefined && !WASM_MODULES.includes(input.system)) {
+  if (given.options) {
+    if (given.system !== undefined && !WASM_MODULES.includes(given.system as WasmModuleName)) {
       return Promise.reject(
         fromWasmError({
           code: 'INVALID_ARGUMENT',
           kind: 'range',
           param: 'options.system',
-          message: `countersign: options.system must be one of ${WASM_MODULES.join(', ')}, got ${String(input.system)}`,
+          message: `countersign: options.system must be one of ${WASM_MODULES.join(', ')}, got ${typeof given.system === 'string' ? given.system : typeof given.system}`,
         }),
       );
     }
-    name = input.system ?? 'all';
-    source = input.module;
+    name = (given.system as WasmModuleName | undefined) ?? 'all';
+    source = given.source as InitInput | undefined;
   } else {
-    source = input;
+    source = given.source as InitInput | undefined;
   }
   if (source !== undefined && !isInitInput(source)) {
     return Promise.reject(
@@ -231,9 +246,9 @@ function notLoaded(system: WasmSystem): CountersignError {
 }
 
 /** The module loaded (`'all'` in Node). */
-export function loadedModule(): WasmModuleName {
+export const loadedModule = guardFunction(function loadedModule(): WasmModuleName {
   return loaded;
-}
+}, []);
 
 /**
  * @internal The raw module, or a clear error when `init()` has not completed, it trapped, or

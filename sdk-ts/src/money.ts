@@ -10,7 +10,7 @@ import { wasm } from './loader.js';
 import { U64_MAX, expectArray, expectOneOf, expectString, rangeError, typeError } from './validate.js';
 
 /** Rounding modes, named as in the README. `half-up` rounds ties away from zero. */
-export const ROUNDING_MODES = [
+export const ROUNDING_MODES = Object.freeze([
   'half-even',
   'half-up',
   'half-down',
@@ -18,7 +18,7 @@ export const ROUNDING_MODES = [
   'away-from-zero',
   'floor',
   'ceiling',
-] as const;
+] as const);
 export type RoundingMode = (typeof ROUNDING_MODES)[number];
 
 /** A currency (ISO 4217) or a registered asset (BTC, ETH ...) with its number of minor units. */

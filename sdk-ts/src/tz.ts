@@ -19,6 +19,7 @@
  * checked against the index before any file is read, so a name can never reach outside the asset.
  */
 import { CountersignError, CountersignRangeError, type ErrorCode } from './errors.js';
+import { guardFunction, ownString, raw } from './boundary.js';
 import { expectString, rangeError, typeError } from './validate.js';
 
 /** A zone's data as the core takes it. */
@@ -86,26 +87,42 @@ function assetBase(): URL {
  * if missing; a relative string resolves against the page). `null` restores the default,
  * `../tzdata/` next to this module. Clears the zones loaded so far.
  */
-export function setTimeZoneBaseUrl(url: string | URL | null): void {
+export const setTimeZoneBaseUrl = guardFunction(function setTimeZoneBaseUrl(url: string | URL | null): void {
   let next: URL | undefined;
   if (url === null) next = undefined;
-  else if (url instanceof URL || typeof url === 'string') {
+  else {
+    // A URL is read once, through the platform's own `href` getter: a look-alike or a Proxy
+    // (whose `href` the caller controls) is refused.
+    const text = typeof url === 'string' ? ownString(url, 'url') : genuineUrlHref(url);
+    if (text === undefined) throw typeError('url', 'a string, a URL or null', url);
     try {
       const page = typeof location === 'undefined' ? undefined : location.href;
-      next = new URL(url, page);
+      next = new URL(text, page);
     } catch {
-      throw rangeError('url', `must be an absolute URL or, in a page, a relative one, got "${String(url)}"`);
+      throw rangeError('url', `must be an absolute URL or, in a page, a relative one, got "${text.slice(0, 200)}"`);
     }
     if (!next.pathname.endsWith('/')) next.pathname += '/';
     next.search = '';
     next.hash = '';
-  } else throw typeError('url', 'a string, a URL or null', url);
+  }
   baseUrl = next;
   generation += 1;
   index = undefined;
   indexPending = undefined;
   loaded.clear();
   pending.clear();
+}, [raw('url')]);
+
+const urlHref = Object.getOwnPropertyDescriptor(URL.prototype, 'href')?.get;
+
+/** The `href` of a genuine `URL` (read by the platform's getter), or undefined. */
+function genuineUrlHref(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || urlHref === undefined) return undefined;
+  try {
+    return Reflect.apply(urlHref, value, []) as string;
+  } catch {
+    return undefined;
+  }
 }
 
 /** @internal Validates a zone name; returns null for UTC. */
@@ -283,7 +300,7 @@ function recall(name: string): TimeZoneData | undefined {
  * @throws CountersignError `TIME_ZONE_DATA_UNAVAILABLE` (for now `INTERNAL`) when the asset cannot
  *   be read or is malformed; the next call retries.
  */
-export async function loadTimeZone(name: string): Promise<TimeZoneData | null> {
+export const loadTimeZone = guardFunction(async function loadTimeZone(name: string): Promise<TimeZoneData | null> {
   const zoneName = expectZoneName(name, 'name');
   if (zoneName === null) return null;
   const cached = recall(zoneName);
@@ -309,14 +326,14 @@ export async function loadTimeZone(name: string): Promise<TimeZoneData | null> {
   }
   const zone = await promise;
   return { ...zone, tzif: zone.tzif.slice() };
-}
+}, ['name']);
 
 /**
  * Synchronous {@link loadTimeZone} for Node, reading the asset from the package directory (or a
  * `file:` base). Same results and errors; throws `TIME_ZONE_DATA_UNAVAILABLE` (for now
  * `INTERNAL`) for an `http(s):` base, which only the async loader can fetch.
  */
-export function loadTimeZoneSync(name: string): TimeZoneData | null {
+export const loadTimeZoneSync = guardFunction(function loadTimeZoneSync(name: string): TimeZoneData | null {
   const zoneName = expectZoneName(name, 'name');
   if (zoneName === null) return null;
   const cached = recall(zoneName);
@@ -327,16 +344,16 @@ export function loadTimeZoneSync(name: string): TimeZoneData | null {
   const zone = toZone(zoneName, idx.version, readBytesSync(url, TZIF_BYTES_MAX), url);
   remember(zone);
   return { ...zone, tzif: zone.tzif.slice() };
-}
+}, ['name']);
 
 /** The asset's IANA release and every zone name it holds (e.g. for a zone picker). */
-export async function loadTimeZoneIndex(): Promise<TimeZoneIndex> {
+export const loadTimeZoneIndex = guardFunction(async function loadTimeZoneIndex(): Promise<TimeZoneIndex> {
   const idx = await loadIndexAsync();
-  return { version: idx.version, zones: idx.zones };
-}
+  return { version: idx.version, zones: [...idx.zones] };
+}, []);
 
 /** Synchronous {@link loadTimeZoneIndex} for Node. */
-export function loadTimeZoneIndexSync(): TimeZoneIndex {
+export const loadTimeZoneIndexSync = guardFunction(function loadTimeZoneIndexSync(): TimeZoneIndex {
   const idx = loadIndexSync();
-  return { version: idx.version, zones: idx.zones };
-}
+  return { version: idx.version, zones: [...idx.zones] };
+}, []);

@@ -37,7 +37,8 @@ import { constants as fsConstants } from 'node:fs';
 import { link, mkdir, open, opendir, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { expectInteger, expectObject, expectString, rangeError } from '../validate.js';
+import { adopt, guardClass, ownConstructorArgs, ownData, raw, toSdkError } from '../boundary.js';
+import { expectInteger, expectObject, expectString, rangeError, typeError } from '../validate.js';
 import {
   CODE_STORAGE_CORRUPT,
   CODE_STORAGE_UNAVAILABLE,
@@ -224,6 +225,21 @@ function pidAlive(pid: number): boolean {
  * Storage in a directory of atomically written files. Safe for several processes on one machine
  * (and hosts sharing a file system with working `O_EXCL`), each with its own `FileStorage`.
  */
+/** `options` read once, field by field: numbers as owned data, the test hook as a function. */
+function readFileStorageOptions(value: unknown): FileStorageOptions {
+  const opts = expectObject(value, 'options');
+  const lockWaitMs = ownData(opts.lockWaitMs, 'options.lockWaitMs') as number | undefined;
+  const lockStaleMs = ownData(opts.lockStaleMs, 'options.lockStaleMs') as number | undefined;
+  const hooks = opts.testHooks;
+  let testHooks: FileStorageOptions['testHooks'];
+  if (hooks !== undefined) {
+    const after = expectObject(hooks, 'options.testHooks').afterTempWrite;
+    if (after !== undefined && typeof after !== 'function') throw typeError('options.testHooks.afterTempWrite', 'a function', after);
+    testHooks = { afterTempWrite: after as ((tempPath: string) => void | Promise<void>) | undefined };
+  }
+  return { lockWaitMs, lockStaleMs, testHooks };
+}
+
 export class FileStorage implements StorageAdapter {
   readonly #dir: string;
   readonly #valuesDir: string;
@@ -243,22 +259,30 @@ export class FileStorage implements StorageAdapter {
    * @throws CountersignTypeError / CountersignRangeError for a bad `dir` or option.
    */
   constructor(dir: string, options?: FileStorageOptions) {
-    const checked = expectString(dir, 'dir');
-    if (checked.length === 0 || checked.includes('\0')) throw rangeError('dir', 'must be a non-empty path without NUL');
-    const opts = options === undefined ? {} : (expectObject(options, 'options') as FileStorageOptions);
-    this.#lockWaitMs =
-      opts.lockWaitMs === undefined
-        ? FILE_LOCK_WAIT_MS_DEFAULT
-        : expectInteger(opts.lockWaitMs, 'options.lockWaitMs', 0, FILE_LOCK_MS_MAX);
-    this.#lockStaleMs =
-      opts.lockStaleMs === undefined
-        ? FILE_LOCK_STALE_MS_DEFAULT
-        : expectInteger(opts.lockStaleMs, 'options.lockStaleMs', 1, FILE_LOCK_MS_MAX);
-    this.#hooks = opts.testHooks;
-    this.#dir = path.resolve(checked);
-    this.#valuesDir = path.join(this.#dir, 'values');
-    this.#logsDir = path.join(this.#dir, 'logs');
+    try {
+      // `options` may carry the test hooks (functions): read it field by field, once.
+      const [givenDir, givenOptions] = ownConstructorArgs(arguments, ['dir', raw('options')], 'new FileStorage');
+      const checked = expectString(givenDir, 'dir');
+      if (checked.length === 0 || checked.includes('\0')) throw rangeError('dir', 'must be a non-empty path without NUL');
+      const opts: FileStorageOptions = givenOptions === undefined ? {} : readFileStorageOptions(givenOptions);
+      this.#lockWaitMs =
+        opts.lockWaitMs === undefined
+          ? FILE_LOCK_WAIT_MS_DEFAULT
+          : expectInteger(opts.lockWaitMs, 'options.lockWaitMs', 0, FILE_LOCK_MS_MAX);
+      this.#lockStaleMs =
+        opts.lockStaleMs === undefined
+          ? FILE_LOCK_STALE_MS_DEFAULT
+          : expectInteger(opts.lockStaleMs, 'options.lockStaleMs', 1, FILE_LOCK_MS_MAX);
+      this.#hooks = opts.testHooks;
+      this.#dir = path.resolve(checked);
+      this.#valuesDir = path.join(this.#dir, 'values');
+      this.#logsDir = path.join(this.#dir, 'logs');
+      adopt(this, FileStorage);
+    } catch (e) {
+      throw toSdkError(e, 'new FileStorage');
+    }
   }
+
 
   /** The absolute directory this storage writes to. */
   get dir(): string {
@@ -623,3 +647,15 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
     done += bytesWritten;
   }
 }
+
+guardClass(FileStorage, {
+  methods: {
+    dir: [],
+    get: ['key'],
+    put: ['key', 'value', 'expectedVersion'],
+    append: ['log', 'record'],
+    readLog: ['log', 'options'],
+    list: ['prefix', 'options'],
+    close: [],
+  },
+});

@@ -14,6 +14,7 @@
  *
  * Writes use `durability: 'strict'`: a resolved `put` or `append` has been flushed to disk.
  */
+import { adopt, guardClass, ownConstructorArgs, raw, toSdkError } from '../boundary.js';
 import { CountersignError } from '../errors.js';
 import { expectObject, expectString, rangeError, typeError } from '../validate.js';
 import {
@@ -102,19 +103,27 @@ export class IndexedDbStorage implements StorageAdapter {
    * @throws CountersignError `STORAGE_UNAVAILABLE` (for now `INTERNAL`) when there is no IndexedDB.
    */
   constructor(dbName: string, options?: IndexedDbStorageOptions) {
-    const name = expectString(dbName, 'dbName');
-    if (name.length === 0 || name.length > INDEXEDDB_NAME_LENGTH_MAX_CHARS) {
-      throw rangeError('dbName', `must be 1 to ${INDEXEDDB_NAME_LENGTH_MAX_CHARS} characters, got ${name.length}`);
+    try {
+      // `options.indexedDB` is a platform object: read it once, as given.
+      const [givenName, givenOptions] = ownConstructorArgs(arguments, ['dbName', raw('options')], 'new IndexedDbStorage');
+      const name = expectString(givenName, 'dbName');
+      if (name.length === 0 || name.length > INDEXEDDB_NAME_LENGTH_MAX_CHARS) {
+        throw rangeError('dbName', `must be 1 to ${INDEXEDDB_NAME_LENGTH_MAX_CHARS} characters, got ${name.length}`);
+      }
+      const opts = givenOptions === undefined ? {} : (expectObject(givenOptions, 'options', ['indexedDB']) as IndexedDbStorageOptions);
+      const factory = opts.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+      if (factory === undefined || factory === null) {
+        throw storageError(CODE_STORAGE_UNAVAILABLE, 'IndexedDB is not available in this environment');
+      }
+      if (typeof factory !== 'object' || typeof factory.open !== 'function') throw typeError('options.indexedDB', 'an IDBFactory', factory);
+      this.#factory = factory;
+      this.#name = name;
+      adopt(this, IndexedDbStorage);
+    } catch (e) {
+      throw toSdkError(e, 'new IndexedDbStorage');
     }
-    const opts = options === undefined ? {} : (expectObject(options, 'options') as IndexedDbStorageOptions);
-    const factory = opts.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-    if (factory === undefined || factory === null) {
-      throw storageError(CODE_STORAGE_UNAVAILABLE, 'IndexedDB is not available in this environment');
-    }
-    if (typeof factory.open !== 'function') throw typeError('options.indexedDB', 'an IDBFactory', factory);
-    this.#factory = factory;
-    this.#name = name;
   }
+
 
   /** The database name. */
   get dbName(): string {
@@ -312,3 +321,15 @@ export class IndexedDbStorage implements StorageAdapter {
     });
   }
 }
+
+guardClass(IndexedDbStorage, {
+  methods: {
+    dbName: [],
+    get: ['key'],
+    put: ['key', 'value', 'expectedVersion'],
+    append: ['log', 'record'],
+    readLog: ['log', 'options'],
+    list: ['prefix', 'options'],
+    close: [],
+  },
+});

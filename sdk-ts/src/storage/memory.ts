@@ -2,6 +2,7 @@
  * An in-memory storage adapter with the full contract, for tests and ephemeral sessions. Nothing
  * survives the process or page.
  */
+import { adopt, guardClass } from '../boundary.js';
 import { CountersignRangeError } from '../errors.js';
 import {
   conflict,
@@ -38,6 +39,10 @@ export class MemoryStorage implements StorageAdapter {
   readonly #values = new Map<string, StoredValue>();
   readonly #logs = new Map<string, Uint8Array[]>();
   #records = 0;
+
+  constructor() {
+    adopt(this, MemoryStorage);
+  }
 
   async get(key: string): Promise<StoredValue | null> {
     const checked = expectKey(key, 'key');
@@ -93,3 +98,14 @@ export class MemoryStorage implements StorageAdapter {
     // Nothing is held open; the data stays for later calls.
   }
 }
+
+guardClass(MemoryStorage, {
+  methods: {
+    get: ['key'],
+    put: ['key', 'value', 'expectedVersion'],
+    append: ['log', 'record'],
+    readLog: ['log', 'options'],
+    list: ['prefix', 'options'],
+    close: [],
+  },
+});
