@@ -13,7 +13,7 @@
  * still free pointers of the old instance, and must never reach the new instance's memory.
  */
 import * as firstGlue from '../wasm/countersign_wasm.js';
-import { guardFunction, ownData, raw as rawParam } from './boundary.js';
+import { guardFunction, ownData, raw as rawParam, toSdkError } from './boundary.js';
 import { CountersignError, fromWasmError } from './errors.js';
 import { isTrapped, noteRecovered } from './instance.js';
 
@@ -144,8 +144,14 @@ async function instantiateFresh(): Promise<void> {
  * the first time: nothing is fetched again); objects made before it must be loaded again from
  * their stores.
  */
-export const init = guardFunction(async function init(input?: InitInput | InitOptions): Promise<void> {
-  return initOnce(readInitInput(input));
+export const init = guardFunction(function init(input?: InitInput | InitOptions): Promise<void> {
+  // Not an async function: concurrent calls get the very same pending promise. Every failure
+  // is a rejection, never a synchronous throw.
+  try {
+    return initOnce(readInitInput(input));
+  } catch (e) {
+    return Promise.reject(toSdkError(e, 'init'));
+  }
 }, [rawParam('input')]);
 
 /** `init()`'s argument read once: options field by field (so a getter cannot answer one value
