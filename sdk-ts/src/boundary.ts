@@ -234,7 +234,9 @@ function ownValue(value: unknown, param: string, depth: number, budget: Budget):
   }
   const keys = objectKeys(object);
   if (budget.items + keys.length > DATA_ITEMS_MAX) throw limitError(param, `more than ${DATA_ITEMS_MAX} values in one argument`);
-  const copy: Record<string, unknown> = {};
+  // No prototype: a field the caller left out reads as absent even if Object.prototype was given
+  // a property of that name (the adapter's reader looks fields up by name, inherited ones too).
+  const copy = Object.create(null) as Record<string, unknown>;
   for (const key of keys) {
     const field = ownValue((object as Record<string, unknown>)[key], `${param}.${key}`, depth + 1, budget);
     // defineProperty, not assignment: a field named "__proto__" stays a field.
@@ -245,7 +247,7 @@ function ownValue(value: unknown, param: string, depth: number, budget: Budget):
 
 /**
  * Reads `value` once, deeply, into plain data the SDK owns: strings (checked), numbers, bigints,
- * booleans, null/undefined, copied `Uint8Array`s, fresh arrays and plain objects of those, and
+ * booleans, null/undefined, copied `Uint8Array`s, fresh arrays and prototype-less objects of those, and
  * SDK objects (passed through). A getter or Proxy trap that throws is an `INVALID_TYPE` error
  * naming the path it was reading; functions, symbols and other typed arrays are refused.
  */
@@ -256,6 +258,20 @@ export function ownData(value: unknown, param: string): unknown {
     if (isCountersignError(e)) throw e;
     // A caller's getter or Proxy trap threw (or the engine ran out of stack on a pathological
     // object): the path we were reading is not known precisely, the argument is.
+    throw shapeError(param, `reading it threw (${describeThrown(e)})`);
+  }
+}
+
+/**
+ * Runs `read`, code of the SDK's that reads a caller's object it must keep live (a storage
+ * adapter's methods, `init`'s options, a hook): a getter or Proxy trap that throws there is
+ * `INVALID_TYPE` naming `param`, as in {@link ownData}.
+ */
+export function readCallerObject<T>(param: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (isCountersignError(e)) throw e;
     throw shapeError(param, `reading it threw (${describeThrown(e)})`);
   }
 }

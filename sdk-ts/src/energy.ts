@@ -10,15 +10,28 @@
  * `EnergyStore` persists either role through a storage adapter with compare-and-swap.
  * Money is always a decimal string, never a `number`.
  */
+import {
+  INTERNAL_CONSTRUCTION,
+  adopt,
+  checkInternalConstruction,
+  guardClass,
+  guardFunction,
+  isOwned,
+  ownConstructorArgs,
+  raw,
+  toSdkError,
+} from './boundary.js';
+import { callRelabelled } from './calls.js';
 import type { CardKey } from './card.js';
 import { expectKeyAlgorithm, generateKeyPair, type KeyAlgorithm, type KeyPair } from './crypto.js';
 import { CountersignRangeError } from './errors.js';
-import type { AccountView, HoldView, LedgerOutcome } from './ledger.js';
 import { checkAlive, currentGeneration } from './instance.js';
-import { call, callRelabelled } from './calls.js';
+import type { AccountView, HoldView, LedgerOutcome } from './ledger.js';
 import { wasm } from './loader.js';
+import { CheckedStorage } from './storage/checked.js';
+import { expectReadLogOptions } from './storage/common.js';
 import type { StorageAdapter } from './storage/types.js';
-import { expectBytes, expectInteger, expectObject, expectOneOf, expectString, typeError } from './validate.js';
+import { U64_MAX, expectBytes, expectInteger, expectObject, expectOneOf, expectString, typeError } from './validate.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types (the JSON shapes of the core's serde types)
@@ -43,11 +56,11 @@ export interface EnergyTariff {
 
 /** What the server does when the balance is below the order's maximum. */
 export type BelowMaximumPolicy = 'decline' | 'hold-available' | 'lower-maximum';
-export const BELOW_MAXIMUM_POLICIES: readonly BelowMaximumPolicy[] = ['decline', 'hold-available', 'lower-maximum'];
+export const BELOW_MAXIMUM_POLICIES: readonly BelowMaximumPolicy[] = Object.freeze(['decline', 'hold-available', 'lower-maximum'] as const);
 
 /** What the server does with a completion that arrives after the hold expired. */
 export type LateCompletionPolicy = 'reject' | 'charge-if-funds';
-export const LATE_COMPLETION_POLICIES: readonly LateCompletionPolicy[] = ['reject', 'charge-if-funds'];
+export const LATE_COMPLETION_POLICIES: readonly LateCompletionPolicy[] = Object.freeze(['reject', 'charge-if-funds'] as const);
 
 /** An order (the payload of `energy.order`). */
 export interface EnergyOrder {
@@ -193,13 +206,31 @@ export const ENERGY_RECEIPT_TYPE = 'energy.receipt';
 /** Snapshot keys are 32 bytes (HMAC-SHA256). */
 export const ENERGY_SNAPSHOT_KEY_BYTES = 32;
 /** The request kinds a server handles, by the path a transport may route them on. */
-export const ENERGY_REQUESTS = ['order', 'tariff-change', 'extend', 'completion'] as const;
+export const ENERGY_REQUESTS = Object.freeze(['order', 'tariff-change', 'extend', 'completion'] as const);
 export type EnergyRequest = (typeof ENERGY_REQUESTS)[number];
 
 const TIME_S_MAX = Number.MAX_SAFE_INTEGER;
-
 // ---------------------------------------------------------------------------------------------
-// Conversions
+// Conversions (every argument here is already the guard's owned copy, see boundary.ts)
+
+const objectCreate = Object.create;
+const objectAssign = Object.assign;
+
+/**
+ * A shallow copy of `value` without a prototype. Everything read from a caller's object and
+ * everything handed to wasm is one of these: a field the caller left out reads as `undefined`
+ * here and in the core's deserialiser (which looks fields up by name, prototype chain included),
+ * whatever a caller put on `Object.prototype` (a getter there would otherwise run with Rust on the
+ * stack). `value` is owned data, so copying its own fields runs no caller code.
+ */
+function bare<T extends object>(value: T): T {
+  return objectAssign(objectCreate(null) as T, value);
+}
+
+/** {@link expectObject}, read through a {@link bare} copy. */
+function fieldsOf(value: unknown, param: string, allowed?: readonly string[]): Record<string, unknown> {
+  return bare(expectObject(value, param, allowed));
+}
 
 function hex(bytes: Uint8Array): string {
   let out = '';
@@ -208,12 +239,12 @@ function hex(bytes: Uint8Array): string {
 }
 
 function keyToCore(value: unknown, param: string): { keyId: string; alg: KeyAlgorithm; publicKey: string } {
-  const key = expectObject(value, param);
-  return {
+  const key = fieldsOf(value, param);
+  return bare({
     keyId: expectString(key.keyId, `${param}.keyId`),
     alg: expectKeyAlgorithm(key.algorithm, `${param}.algorithm`),
     publicKey: hex(expectBytes(key.publicKey, `${param}.publicKey`)),
-  };
+  });
 }
 
 function expectTime(value: unknown, param: string): bigint {
@@ -225,48 +256,62 @@ const TARIFF_FIELDS: ReadonlySet<string> = new Set(['currency', 'resolution', 'u
 
 const tariffParam = (prefix: string) => (param: string) => (TARIFF_FIELDS.has(param) ? `${prefix}${param}` : null);
 
+/**
+ * The key pair a role keeps to sign with: a frozen object of its own, made from the guard's
+ * owned copy (never the caller's object, whose getters could answer differently later, and whose
+ * bytes the caller could change or detach).
+ */
 function expectKeyPair(value: unknown): KeyPair {
-  const pair = expectObject(value, 'keyPair');
-  expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm');
-  expectBytes(pair.secretKey, 'keyPair.secretKey');
-  expectBytes(pair.publicKey, 'keyPair.publicKey');
-  return value as KeyPair;
+  const pair = fieldsOf(value, 'keyPair');
+  return Object.freeze(bare({
+    algorithm: expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm'),
+    secretKey: expectBytes(pair.secretKey, 'keyPair.secretKey'),
+    publicKey: expectBytes(pair.publicKey, 'keyPair.publicKey'),
+  }));
 }
 
 /** Checks the shape of a tariff (the core checks the values and names the field). */
 function tariffToCore(value: unknown, param: string): EnergyTariff {
-  const t = expectObject(value, param, ['currency', 'unit', 'resolution', 'unitPrice', 'costRounding', 'tax']);
+  const t = fieldsOf(value, param, ['currency', 'unit', 'resolution', 'unitPrice', 'costRounding', 'tax']);
   expectString(t.currency, `${param}.currency`);
   expectOneOf(t.unit, `${param}.unit`, ['litre', 'kWh', 'kg']);
   if (t.resolution !== undefined) expectString(t.resolution, `${param}.resolution`);
   expectString(t.unitPrice, `${param}.unitPrice`);
   expectString(t.costRounding, `${param}.costRounding`);
   if (t.tax !== undefined) {
-    const tax = expectObject(t.tax, `${param}.tax`, ['rate', 'priceIncludesTax', 'rounding']);
+    const tax = fieldsOf(t.tax, `${param}.tax`, ['rate', 'priceIncludesTax', 'rounding']);
     expectString(tax.rate, `${param}.tax.rate`);
     if (typeof tax.priceIncludesTax !== 'boolean') throw typeError(`${param}.tax.priceIncludesTax`, 'a boolean', tax.priceIncludesTax);
     expectString(tax.rounding, `${param}.tax.rounding`);
+    t.tax = tax;
   }
   return t as unknown as EnergyTariff;
 }
 
 function orderToCore(value: unknown, stationId: string): EnergyOrder {
-  const o = expectObject(value, 'order', ['orderId', 'walletId', 'stationId', 'maximum', 'belowMaximum', 'tariff', 'minimum', 'step']);
-  const out: Record<string, unknown> = {
+  const o = fieldsOf(value, 'order', ['orderId', 'walletId', 'stationId', 'maximum', 'belowMaximum', 'tariff', 'minimum', 'step']);
+  const out: Record<string, unknown> = bare({
     orderId: expectString(o.orderId, 'order.orderId'),
     walletId: expectString(o.walletId, 'order.walletId'),
     stationId: o.stationId === undefined ? stationId : expectString(o.stationId, 'order.stationId'),
     maximum: expectString(o.maximum, 'order.maximum'),
     belowMaximum: expectOneOf(o.belowMaximum, 'order.belowMaximum', BELOW_MAXIMUM_POLICIES),
     tariff: tariffToCore(o.tariff, 'order.tariff'),
-  };
+  });
   if (o.minimum !== undefined) out.minimum = expectString(o.minimum, 'order.minimum');
   if (o.step !== undefined) out.step = expectString(o.step, 'order.step');
   return out as unknown as EnergyOrder;
 }
 
+/** The signer handed to wasm: plain data fields only (reading it runs no code). */
 function signerOf(keyPair: KeyPair, keyId: string): { algorithm: KeyAlgorithm; keyId: string; secretKey: Uint8Array } {
-  return { algorithm: keyPair.algorithm, keyId, secretKey: keyPair.secretKey };
+  return bare({ algorithm: keyPair.algorithm, keyId, secretKey: keyPair.secretKey });
+}
+
+/** The public half of a kept key pair, as a fresh object with its own bytes (the caller may
+ * change what it is given without changing the role). */
+function publicKeyOf(keyPair: KeyPair, keyId: string): EnergyKey {
+  return { keyId, algorithm: keyPair.algorithm, publicKey: new Uint8Array(keyPair.publicKey) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,7 +321,7 @@ const requestParam = (param: string): string | null =>
   TARIFF_FIELDS.has(param) ? `request.tariff.${param}` : ['hold', 'quantity', 'unit'].includes(param) ? `request.${param}` : null;
 
 /** The dispenser or charger limit a hold pays for (see README). */
-export function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): {
+export const dispenseLimit = guardFunction(function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): {
   code: EnergyCode;
   maxQuantity: string;
   unit: EnergyUnit;
@@ -285,33 +330,33 @@ export function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): 
   hold: string;
   currency: string;
 } {
-  const r = expectObject(request, 'request', ['tariff', 'hold']);
-  const checked = { tariff: tariffToCore(r.tariff, 'request.tariff'), hold: expectString(r.hold, 'request.hold') };
+  const r = fieldsOf(request, 'request', ['tariff', 'hold']);
+  const checked = bare({ tariff: tariffToCore(r.tariff, 'request.tariff'), hold: expectString(r.hold, 'request.hold') });
   return callRelabelled(() => wasm('energy').energyDispenseLimit(checked), requestParam);
-}
+}, ['request']);
 
 /** The cost of a metered quantity with the tariff's explicit roundings, compared with a hold if given. */
-export function meteredCost(request: { tariff: EnergyTariff; quantity: string; unit: EnergyUnit; hold?: string }): {
+export const meteredCost = guardFunction(function meteredCost(request: { tariff: EnergyTariff; quantity: string; unit: EnergyUnit; hold?: string }): {
   code: EnergyCode;
   quantity: string;
   unit: EnergyUnit;
   cost: CostBreakdown;
   currency: string;
 } {
-  const r = expectObject(request, 'request', ['tariff', 'quantity', 'unit', 'hold']);
-  const checked: Record<string, unknown> = {
+  const r = fieldsOf(request, 'request', ['tariff', 'quantity', 'unit', 'hold']);
+  const checked: Record<string, unknown> = bare({
     tariff: tariffToCore(r.tariff, 'request.tariff'),
     quantity: expectString(r.quantity, 'request.quantity'),
     unit: expectOneOf(r.unit, 'request.unit', ['litre', 'kWh', 'kg']),
-  };
+  });
   if (r.hold !== undefined) checked.hold = expectString(r.hold, 'request.hold');
   return callRelabelled(() => wasm('energy').energyMeteredCost(checked), requestParam);
-}
+}, ['request']);
 
 /** Every energy outcome code with its description. */
-export function energyCodes(): { code: EnergyCode; description: string }[] {
+export const energyCodes = guardFunction(function energyCodes(): { code: EnergyCode; description: string }[] {
   return wasm('energy').energyCodes();
-}
+}, []);
 
 // ---------------------------------------------------------------------------------------------
 // Server
@@ -322,39 +367,45 @@ type TerminalHandle = InstanceType<ReturnType<typeof wasm>['EnergyTerminalHandle
 /**
  * The e-money server: wallets on a ledger (in wasm memory), holds for orders, capture and
  * release, expiry, signed answers. Persist it with `EnergyStore` after each change.
+ * Call `free()` when done (or use `using`).
  */
 export class EnergyServer {
+  /** The key id the server signs with (read back into wasm: frozen). */
   readonly keyId: string;
   readonly #keyPair: KeyPair;
-  #handle: ServerHandle;
+  readonly #handle: ServerHandle;
   /** The instance generation the handle lives in (see instance.ts). */
   readonly #generation = currentGeneration();
+  #freed = false;
 
-  private constructor(handle: ServerHandle, keyPair: KeyPair, keyId: string) {
+  private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: ServerHandle, keyPair: KeyPair, keyId: string) {
+    checkInternalConstruction(token, 'EnergyServer', 'EnergyServer.create or EnergyServer.restore');
     this.#handle = handle;
     this.#keyPair = keyPair;
     this.keyId = keyId;
+    adopt(this, EnergyServer);
+    Object.freeze(this);
   }
 
-  /** The handle, refusing with WASM_TRAP once its instance trapped. */
+  /** The handle, refusing once freed, or with WASM_TRAP once its instance trapped. */
   get #live(): ServerHandle {
-    checkAlive(this.#generation, 'energy server');
+    checkAlive(this.#generation, 'energy server', this.#freed);
     return this.#handle;
   }
 
   /** A new server with an empty ledger (issuer account only), signing with `keyPair`. */
-  static create(config: EnergyServerConfig, now: number, keyPair: KeyPair = generateKeyPair('EdDSA'), keyId = 'energy-server'): EnergyServer {
-    const c = expectObject(config, 'config', ['currency', 'holdDurationS', 'lateCompletion', 'clockSkewS']);
-    const checked: Record<string, unknown> = {
+  static create(config: EnergyServerConfig, now: number, keyPair?: KeyPair, keyId = 'energy-server'): EnergyServer {
+    const c = fieldsOf(config, 'config', ['currency', 'holdDurationS', 'lateCompletion', 'clockSkewS']);
+    const checked: Record<string, unknown> = bare({
       currency: expectString(c.currency, 'config.currency'),
       holdDurationS: expectInteger(c.holdDurationS, 'config.holdDurationS', 0, TIME_S_MAX),
       lateCompletion: expectOneOf(c.lateCompletion, 'config.lateCompletion', LATE_COMPLETION_POLICIES),
-    };
+    });
     if (c.clockSkewS !== undefined) checked.clockSkewS = expectInteger(c.clockSkewS, 'config.clockSkewS', 0, 0xffff_ffff);
-    const pair = expectKeyPair(keyPair);
+    const pair = expectKeyPair(keyPair === undefined ? generateKeyPair('EdDSA') : keyPair);
     expectString(keyId, 'keyId');
     const at = expectTime(now, 'now');
-    return new EnergyServer(call(() => new (wasm('energy').EnergyServerHandle)(checked, at)), pair, keyId);
+    return new EnergyServer(INTERNAL_CONSTRUCTION, new (wasm('energy').EnergyServerHandle)(checked, at), pair, keyId);
   }
 
   /** Restores a server from `snapshot()` bytes. */
@@ -363,16 +414,16 @@ export class EnergyServer {
     expectBytes(snapshotKey, 'snapshotKey');
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
-    return new EnergyServer(call(() => wasm('energy').EnergyServerHandle.restore(snapshot, snapshotKey)), pair, keyId);
+    return new EnergyServer(INTERNAL_CONSTRUCTION, wasm('energy').EnergyServerHandle.restore(snapshot, snapshotKey), pair, keyId);
   }
 
   /** The key terminals must trust (their `serverKey`). */
   get publicKey(): EnergyKey {
-    return { keyId: this.keyId, algorithm: this.#keyPair.algorithm, publicKey: this.#keyPair.publicKey };
+    return publicKeyOf(this.#keyPair, this.keyId);
   }
 
   get config(): EnergyServerConfig {
-    return call(() => this.#live.config());
+    return this.#live.config();
   }
 
   /** Trusts a terminal of `stationId` (opens the station's settlement account if new). */
@@ -380,14 +431,14 @@ export class EnergyServer {
     expectString(stationId, 'stationId');
     const key = keyToCore(terminalKey, 'terminalKey');
     const at = expectTime(now, 'now');
-    return call(() => this.#live.addTerminal(stationId, key, at));
+    return this.#live.addTerminal(stationId, key, at);
   }
 
   /** Opens a wallet; returns the ledger code (`ACCOUNT_OPENED`, `ACCOUNT_EXISTS` …). */
   openWallet(walletId: string, now: number): string {
     expectString(walletId, 'walletId');
     const at = expectTime(now, 'now');
-    return call(() => this.#live.openWallet(walletId, at));
+    return this.#live.openWallet(walletId, at);
   }
 
   /** Tops a wallet up (a decimal string); returns the ledger outcome. */
@@ -395,22 +446,22 @@ export class EnergyServer {
     expectString(walletId, 'walletId');
     expectString(amount, 'amount');
     const at = expectTime(now, 'now');
-    return call(() => this.#live.topUp(walletId, amount, at));
+    return this.#live.topUp(walletId, amount, at);
   }
 
   wallet(walletId: string): AccountView | null {
     expectString(walletId, 'walletId');
-    return call(() => this.#live.wallet(walletId)) ?? null;
+    return this.#live.wallet(walletId) ?? null;
   }
 
   station(stationId: string): AccountView | null {
     expectString(stationId, 'stationId');
-    return call(() => this.#live.station(stationId)) ?? null;
+    return this.#live.station(stationId) ?? null;
   }
 
   session(orderId: string): ServerSession | null {
     expectString(orderId, 'orderId');
-    return call(() => this.#live.session(orderId)) ?? null;
+    return this.#live.session(orderId) ?? null;
   }
 
   sessionIds(): string[] {
@@ -420,48 +471,49 @@ export class EnergyServer {
   /** Expires the holds due at `now`; returns their order ids. */
   expireDue(now: number): string[] {
     const at = expectTime(now, 'now');
-    return call(() => this.#live.expireDue(at));
+    return this.#live.expireDue(at);
   }
 
   /** Handles an `energy.order` envelope. */
   authorise(envelope: Uint8Array, now: number): ServerReply {
-    return this.handle('order', envelope, now);
+    return this.#request('order', envelope, now);
   }
 
   /** Handles an `energy.tariff-change` envelope. */
   changeTariff(envelope: Uint8Array, now: number): ServerReply {
-    return this.handle('tariff-change', envelope, now);
+    return this.#request('tariff-change', envelope, now);
   }
 
   /** Handles an `energy.extend` envelope. */
   extend(envelope: Uint8Array, now: number): ServerReply {
-    return this.handle('extend', envelope, now);
+    return this.#request('extend', envelope, now);
   }
 
   /** Handles an `energy.completion` envelope: capture, release, signed receipt. */
   complete(envelope: Uint8Array, now: number): ServerReply {
-    return this.handle('completion', envelope, now);
+    return this.#request('completion', envelope, now);
   }
 
   /** Handles a request by kind (what an HTTP route would call). */
   handle(kind: EnergyRequest, envelope: Uint8Array, now: number): ServerReply {
-    expectOneOf(kind, 'kind', ENERGY_REQUESTS);
+    return this.#request(expectOneOf(kind, 'kind', ENERGY_REQUESTS), envelope, now);
+  }
+
+  #request(kind: EnergyRequest, envelope: Uint8Array, now: number): ServerReply {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
     const signer = signerOf(this.#keyPair, this.keyId);
     const h = this.#live;
-    return call(() => {
-      switch (kind) {
-        case 'order':
-          return h.authorise(envelope, at, signer);
-        case 'tariff-change':
-          return h.changeTariff(envelope, at, signer);
-        case 'extend':
-          return h.extend(envelope, at, signer);
-        default:
-          return h.complete(envelope, at, signer);
-      }
-    });
+    switch (kind) {
+      case 'order':
+        return h.authorise(envelope, at, signer);
+      case 'tariff-change':
+        return h.changeTariff(envelope, at, signer);
+      case 'extend':
+        return h.extend(envelope, at, signer);
+      default:
+        return h.complete(envelope, at, signer);
+    }
   }
 
   /**
@@ -476,8 +528,8 @@ export class EnergyServer {
   /** Forgets the retained journal entries through `throughSeq` (after persisting them). */
   truncateJournal(throughSeq: bigint): void {
     if (typeof throughSeq !== 'bigint') throw typeError('throughSeq', 'a bigint', throughSeq);
-    if (throughSeq < 0n || throughSeq > (1n << 64n) - 1n) throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: throughSeq must be a u64', 'throughSeq');
-    call(() => this.#live.truncateJournal(throughSeq));
+    if (throughSeq < 0n || throughSeq > U64_MAX) throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: throughSeq must be a u64', 'throughSeq');
+    this.#live.truncateJournal(throughSeq);
   }
 
   /** Monotonic counters (envelope seq, ledger journal seq), decimal strings: lower = older. */
@@ -487,10 +539,13 @@ export class EnergyServer {
 
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return call(() => this.#live.snapshot(snapshotKey));
+    return this.#live.snapshot(snapshotKey);
   }
 
+  /** Releases the server's wasm memory; later calls refuse (INVALID_ARGUMENT). Idempotent. */
   free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
     if (this.#generation === currentGeneration()) this.#handle.free();
   }
 
@@ -505,37 +560,47 @@ export class EnergyServer {
 /**
  * The terminal (pump or charger): builds signed orders and requests (send `outcome.envelope` to
  * the server), verifies the server's answers, derives the dispenser limit, accepts meter readings.
+ * Call `free()` when done (or use `using`).
  */
 export class EnergyTerminal {
+  /** The key id the terminal signs with (read back into wasm: frozen). */
   readonly keyId: string;
   readonly #keyPair: KeyPair;
-  #handle: TerminalHandle;
+  readonly #handle: TerminalHandle;
   /** The instance generation the handle lives in (see instance.ts). */
   readonly #generation = currentGeneration();
+  #freed = false;
 
-  private constructor(handle: TerminalHandle, keyPair: KeyPair, keyId: string) {
+  private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: TerminalHandle, keyPair: KeyPair, keyId: string) {
+    checkInternalConstruction(token, 'EnergyTerminal', 'EnergyTerminal.create or EnergyTerminal.restore');
     this.#handle = handle;
     this.#keyPair = keyPair;
     this.keyId = keyId;
+    adopt(this, EnergyTerminal);
+    Object.freeze(this);
   }
 
-  /** The handle, refusing with WASM_TRAP once its instance trapped. */
+  /** The handle, refusing once freed, or with WASM_TRAP once its instance trapped. */
   get #live(): TerminalHandle {
-    checkAlive(this.#generation, 'energy terminal');
+    checkAlive(this.#generation, 'energy terminal', this.#freed);
     return this.#handle;
   }
 
+  #signer(): { algorithm: KeyAlgorithm; keyId: string; secretKey: Uint8Array } {
+    return signerOf(this.#keyPair, this.keyId);
+  }
+
   /** A terminal of `config.stationId` trusting `config.serverKey`, signing with `keyPair`. */
-  static create(config: EnergyTerminalConfig, keyPair: KeyPair = generateKeyPair('EdDSA'), keyId = 'terminal'): EnergyTerminal {
-    const c = expectObject(config, 'config', ['stationId', 'serverKey', 'clockSkewS']);
-    const checked: Record<string, unknown> = {
+  static create(config: EnergyTerminalConfig, keyPair?: KeyPair, keyId = 'terminal'): EnergyTerminal {
+    const c = fieldsOf(config, 'config', ['stationId', 'serverKey', 'clockSkewS']);
+    const checked: Record<string, unknown> = bare({
       stationId: expectString(c.stationId, 'config.stationId'),
       serverKey: keyToCore(c.serverKey, 'config.serverKey'),
-    };
+    });
     if (c.clockSkewS !== undefined) checked.clockSkewS = expectInteger(c.clockSkewS, 'config.clockSkewS', 0, 0xffff_ffff);
-    const pair = expectKeyPair(keyPair);
+    const pair = expectKeyPair(keyPair === undefined ? generateKeyPair('EdDSA') : keyPair);
     expectString(keyId, 'keyId');
-    return new EnergyTerminal(call(() => new (wasm('energy').EnergyTerminalHandle)(checked)), pair, keyId);
+    return new EnergyTerminal(INTERNAL_CONSTRUCTION, new (wasm('energy').EnergyTerminalHandle)(checked), pair, keyId);
   }
 
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array, keyPair: KeyPair, keyId = 'terminal'): EnergyTerminal {
@@ -543,12 +608,12 @@ export class EnergyTerminal {
     expectBytes(snapshotKey, 'snapshotKey');
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
-    return new EnergyTerminal(call(() => wasm('energy').EnergyTerminalHandle.restore(snapshot, snapshotKey)), pair, keyId);
+    return new EnergyTerminal(INTERNAL_CONSTRUCTION, wasm('energy').EnergyTerminalHandle.restore(snapshot, snapshotKey), pair, keyId);
   }
 
   /** The key the server must trust (`addTerminal`). */
   get publicKey(): EnergyKey {
-    return { keyId: this.keyId, algorithm: this.#keyPair.algorithm, publicKey: this.#keyPair.publicKey };
+    return publicKeyOf(this.#keyPair, this.keyId);
   }
 
   get stationId(): string {
@@ -557,16 +622,17 @@ export class EnergyTerminal {
 
   /** Builds a signed `energy.order` (`ORDER_SENT`). */
   order(order: EnergyOrder, now: number): TerminalOutcome {
-    const checked = orderToCore(order, this.stationId);
+    const h = this.#live;
+    const checked = orderToCore(order, h.stationId());
     const at = expectTime(now, 'now');
-    return callRelabelled(() => this.#live.order(checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('order.tariff.'));
+    return callRelabelled(() => h.order(checked, at, this.#signer()), tariffParam('order.tariff.'));
   }
 
   /** Verifies and applies the server's `energy.authorisation`. */
   acceptAuthorisation(envelope: Uint8Array, now: number): TerminalOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return call(() => this.#live.acceptAuthorisation(envelope, at));
+    return this.#live.acceptAuthorisation(envelope, at);
   }
 
   /** Records a meter reading (quantity delivered so far, a decimal string at the resolution). */
@@ -574,7 +640,7 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     expectString(quantity, 'quantity');
     const time = expectTime(at, 'at');
-    return call(() => this.#live.meter(orderId, quantity, time));
+    return this.#live.meter(orderId, quantity, time);
   }
 
   /** Pauses delivery and builds a signed `energy.tariff-change` with the increment it needs. */
@@ -582,7 +648,8 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     const checked = tariffToCore(tariff, 'tariff');
     const at = expectTime(now, 'now');
-    return callRelabelled(() => this.#live.changeTariff(orderId, checked, at, signerOf(this.#keyPair, this.keyId)), tariffParam('tariff.'));
+    const h = this.#live;
+    return callRelabelled(() => h.changeTariff(orderId, checked, at, this.#signer()), tariffParam('tariff.'));
   }
 
   /** Builds a signed `energy.extend` asking for the deadline `expiresAt` (Unix seconds). */
@@ -590,38 +657,42 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     const deadline = expectTime(expiresAt, 'expiresAt');
     const at = expectTime(now, 'now');
-    return call(() => this.#live.extend(orderId, deadline, at, signerOf(this.#keyPair, this.keyId)));
+    return this.#live.extend(orderId, deadline, at, this.#signer());
   }
 
   /** Stops delivery and builds the signed `energy.completion` with the readings. */
   complete(orderId: string, now: number): TerminalOutcome {
     expectString(orderId, 'orderId');
     const at = expectTime(now, 'now');
-    return call(() => this.#live.complete(orderId, at, signerOf(this.#keyPair, this.keyId)));
+    return this.#live.complete(orderId, at, this.#signer());
   }
 
   /** Verifies the server's `energy.receipt` and closes the session. */
   acceptReceipt(envelope: Uint8Array, now: number): TerminalOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return call(() => this.#live.acceptReceipt(envelope, at));
+    return this.#live.acceptReceipt(envelope, at);
   }
 
   /** Gives up the waiting request after the server refused it without a signed answer. */
   abandonRequest(orderId: string, code: EnergyCode): TerminalOutcome {
     expectString(orderId, 'orderId');
     expectString(code, 'code');
-    return call(() => this.#live.abandonRequest(orderId, code));
+    return this.#live.abandonRequest(orderId, code);
   }
 
   /** Accepts whatever the server answered: a signed answer, or a refusal (abandons the request). */
   acceptReply(orderId: string, reply: ServerReply, now: number): TerminalOutcome {
-    const r = expectObject(reply, 'reply');
-    if (r.envelope instanceof Uint8Array) {
-      const pending = this.session(orderId)?.pending;
-      return pending === 'completion' ? this.acceptReceipt(r.envelope, now) : this.acceptAuthorisation(r.envelope, now);
+    expectString(orderId, 'orderId');
+    const r = fieldsOf(reply, 'reply');
+    const at = expectTime(now, 'now');
+    const h = this.#live;
+    if (r.envelope !== undefined && r.envelope !== null) {
+      const envelope = expectBytes(r.envelope, 'reply.envelope');
+      const pending = (h.session(orderId) as TerminalSession | undefined)?.pending;
+      return pending === 'completion' ? h.acceptReceipt(envelope, at) : h.acceptAuthorisation(envelope, at);
     }
-    return this.abandonRequest(orderId, expectString(r.code, 'reply.code'));
+    return h.abandonRequest(orderId, expectString(r.code, 'reply.code'));
   }
 
   /** The waiting request's envelope (to send it again unchanged), or null. */
@@ -632,7 +703,7 @@ export class EnergyTerminal {
 
   session(orderId: string): TerminalSession | null {
     expectString(orderId, 'orderId');
-    return call(() => this.#live.session(orderId)) ?? null;
+    return this.#live.session(orderId) ?? null;
   }
 
   sessionIds(): string[] {
@@ -646,10 +717,13 @@ export class EnergyTerminal {
 
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return call(() => this.#live.snapshot(snapshotKey));
+    return this.#live.snapshot(snapshotKey);
   }
 
+  /** Releases the terminal's wasm memory; later calls refuse (INVALID_ARGUMENT). Idempotent. */
   free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
     if (this.#generation === currentGeneration()) this.#handle.free();
   }
 
@@ -677,17 +751,23 @@ function isOlder(found: bigint[], seen: bigint[]): boolean {
  * older one (a rollback of storage).
  */
 export class EnergyStore {
-  readonly #storage: StorageAdapter;
+  readonly #storage: CheckedStorage;
   readonly #snapshotKey: Uint8Array;
   readonly #prefix: string;
   /** Storage version and revision last seen per key (bounded by the instances this store handles). */
   readonly #seen = new Map<string, { version: number; revision: bigint[] }>();
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
-    if (typeof storage !== 'object' || storage === null) throw typeError('storage', 'a StorageAdapter', storage);
-    this.#storage = storage;
-    this.#snapshotKey = expectBytes(snapshotKey, 'snapshotKey');
-    this.#prefix = options?.prefix === undefined ? 'energy/' : expectString(options.prefix, 'options.prefix');
+    try {
+      const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new EnergyStore');
+      this.#storage = CheckedStorage.of(adapter, 'storage');
+      this.#snapshotKey = expectBytes(key, 'snapshotKey');
+      const opts = given === undefined ? bare<Record<string, unknown>>({}) : fieldsOf(given, 'options', ['prefix']);
+      this.#prefix = opts.prefix === undefined ? 'energy/' : expectString(opts.prefix, 'options.prefix');
+      adopt(this, EnergyStore);
+    } catch (e) {
+      throw toSdkError(e, 'new EnergyStore');
+    }
   }
 
   async #load<T extends EnergyServer | EnergyTerminal>(key: string, name: string, restore: (bytes: Uint8Array) => T): Promise<T | null> {
@@ -716,10 +796,12 @@ export class EnergyStore {
     return true;
   }
 
-  /** The stored server `name`, or null. Throws SNAPSHOT_INVALID when tampered or rolled back. */
-  loadServer(name: string, keyPair: KeyPair, keyId = 'energy-server'): Promise<EnergyServer | null> {
+  /** The stored server `name`, or null. Rejects with SNAPSHOT_INVALID when tampered or rolled back. */
+  async loadServer(name: string, keyPair: KeyPair, keyId = 'energy-server'): Promise<EnergyServer | null> {
     const key = `${this.#prefix}server/${expectString(name, 'name')}`;
-    return this.#load(key, name, (bytes) => EnergyServer.restore(bytes, this.#snapshotKey, keyPair, keyId));
+    const pair = expectKeyPair(keyPair);
+    expectString(keyId, 'keyId');
+    return this.#load(key, name, (bytes) => EnergyServer.restore(bytes, this.#snapshotKey, pair, keyId));
   }
 
   /**
@@ -730,8 +812,8 @@ export class EnergyStore {
    * journal entries from the log, never state: the snapshot is written first.
    */
   async saveServer(name: string, server: EnergyServer): Promise<boolean> {
-    if (!(server instanceof EnergyServer)) throw typeError('server', 'an EnergyServer', server);
     const key = `${this.#prefix}server/${expectString(name, 'name')}`;
+    if (!isOwned(server, EnergyServer)) throw typeError('server', 'an EnergyServer', server);
     if (!(await this.#save(key, server))) return false;
     const entries = server.journal();
     for (const entry of entries) await this.#storage.append(`${key}.journal`, entry);
@@ -742,16 +824,90 @@ export class EnergyStore {
   /** The server's journal entries appended by `saveServer`, oldest first (up to `limit`). */
   async readServerJournal(name: string, options?: { after?: number; limit?: number }): Promise<Uint8Array[]> {
     const key = `${this.#prefix}server/${expectString(name, 'name')}.journal`;
-    return (await this.#storage.readLog(key, options)).map((r) => r.record);
+    const checked = expectReadLogOptions(options, 'options');
+    return (await this.#storage.readLog(key, checked)).map((r) => r.record);
   }
 
-  loadTerminal(name: string, keyPair: KeyPair, keyId = 'terminal'): Promise<EnergyTerminal | null> {
+  /** The stored terminal `name`, or null. Rejects with SNAPSHOT_INVALID when tampered or rolled back. */
+  async loadTerminal(name: string, keyPair: KeyPair, keyId = 'terminal'): Promise<EnergyTerminal | null> {
     const key = `${this.#prefix}terminal/${expectString(name, 'name')}`;
-    return this.#load(key, name, (bytes) => EnergyTerminal.restore(bytes, this.#snapshotKey, keyPair, keyId));
+    const pair = expectKeyPair(keyPair);
+    expectString(keyId, 'keyId');
+    return this.#load(key, name, (bytes) => EnergyTerminal.restore(bytes, this.#snapshotKey, pair, keyId));
   }
 
-  saveTerminal(name: string, terminal: EnergyTerminal): Promise<boolean> {
-    if (!(terminal instanceof EnergyTerminal)) throw typeError('terminal', 'an EnergyTerminal', terminal);
-    return this.#save(`${this.#prefix}terminal/${expectString(name, 'name')}`, terminal);
+  /** Saves the terminal; false (nothing written) when someone else changed it since this store saw it. */
+  async saveTerminal(name: string, terminal: EnergyTerminal): Promise<boolean> {
+    const key = `${this.#prefix}terminal/${expectString(name, 'name')}`;
+    if (!isOwned(terminal, EnergyTerminal)) throw typeError('terminal', 'an EnergyTerminal', terminal);
+    return this.#save(key, terminal);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The boundary (boundary.ts): every public method, getter and static behind the guard.
+
+guardClass(EnergyServer, {
+  methods: {
+    publicKey: [],
+    config: [],
+    addTerminal: ['stationId', 'terminalKey', 'now'],
+    openWallet: ['walletId', 'now'],
+    topUp: ['walletId', 'amount', 'now'],
+    wallet: ['walletId'],
+    station: ['stationId'],
+    session: ['orderId'],
+    sessionIds: [],
+    expireDue: ['now'],
+    authorise: ['envelope', 'now'],
+    changeTariff: ['envelope', 'now'],
+    extend: ['envelope', 'now'],
+    complete: ['envelope', 'now'],
+    handle: ['kind', 'envelope', 'now'],
+    journal: [],
+    truncateJournal: ['throughSeq'],
+    revision: [],
+    snapshot: ['snapshotKey'],
+    free: [],
+  },
+  statics: {
+    create: ['config', 'now', 'keyPair', 'keyId'],
+    restore: ['snapshot', 'snapshotKey', 'keyPair', 'keyId'],
+  },
+});
+
+guardClass(EnergyTerminal, {
+  methods: {
+    publicKey: [],
+    stationId: [],
+    order: ['order', 'now'],
+    acceptAuthorisation: ['envelope', 'now'],
+    meter: ['orderId', 'quantity', 'at'],
+    changeTariff: ['orderId', 'tariff', 'now'],
+    extend: ['orderId', 'expiresAt', 'now'],
+    complete: ['orderId', 'now'],
+    acceptReceipt: ['envelope', 'now'],
+    abandonRequest: ['orderId', 'code'],
+    acceptReply: ['orderId', 'reply', 'now'],
+    pendingRequest: ['orderId'],
+    session: ['orderId'],
+    sessionIds: [],
+    revision: [],
+    snapshot: ['snapshotKey'],
+    free: [],
+  },
+  statics: {
+    create: ['config', 'keyPair', 'keyId'],
+    restore: ['snapshot', 'snapshotKey', 'keyPair', 'keyId'],
+  },
+});
+
+guardClass(EnergyStore, {
+  methods: {
+    loadServer: ['name', 'keyPair', 'keyId'],
+    saveServer: ['name', 'server'],
+    readServerJournal: ['name', 'options'],
+    loadTerminal: ['name', 'keyPair', 'keyId'],
+    saveTerminal: ['name', 'terminal'],
+  },
+});

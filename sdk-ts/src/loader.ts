@@ -13,7 +13,7 @@
  * still free pointers of the old instance, and must never reach the new instance's memory.
  */
 import * as firstGlue from '../wasm/countersign_wasm.js';
-import { guardFunction, ownData, raw as rawParam, toSdkError } from './boundary.js';
+import { guardFunction, ownData, raw as rawParam, readCallerObject, toSdkError } from './boundary.js';
 import { CountersignError, fromWasmError } from './errors.js';
 import { isTrapped, noteRecovered } from './instance.js';
 
@@ -157,9 +157,11 @@ export const init = guardFunction(function init(input?: InitInput | InitOptions)
 /** `init()`'s argument read once: options field by field (so a getter cannot answer one value
  * to the check and another to the use), a source as given (the platform reads it). */
 function readInitInput(input: unknown): { options: boolean; system: unknown; source: unknown } {
-  if (!isInitOptions(input)) return { options: false, system: undefined, source: input };
-  const fields = input as Record<string, unknown>;
-  return { options: true, system: ownData(fields.system, 'options.system'), source: fields.module };
+  return readCallerObject('input', () => {
+    if (!isInitOptions(input)) return { options: false, system: undefined, source: input };
+    const fields = input as Record<string, unknown>;
+    return { options: true, system: ownData(fields.system, 'options.system'), source: fields.module };
+  });
 }
 
 function initOnce(given: { options: boolean; system: unknown; source: unknown }): Promise<void> {

@@ -15,11 +15,27 @@
  *
  * The CVV key is given to the issuer when it is created or restored, kept in memory only and
  * never persisted by the SDK (snapshots contain neither it nor any CVV).
+ *
+ * Every entry point is behind the SDK boundary (boundary.ts): arguments are read once into data
+ * the SDK owns before anything reaches wasm, receivers and SDK-object arguments must be genuine,
+ * and whatever escapes is an SDK error (the stores' async methods reject).
  */
+import {
+  INTERNAL_CONSTRUCTION,
+  adopt,
+  checkInternalConstruction,
+  guardClass,
+  guardFunction,
+  isOwned,
+  ownConstructorArgs,
+  raw,
+  toSdkError,
+} from './boundary.js';
 import { CountersignRangeError } from './errors.js';
-import { checkAlive, currentGeneration } from './instance.js';
+import { checkAlive, currentGeneration, isTrapped } from './instance.js';
 import { call, callRelabelled, fieldsOf } from './calls.js';
 import { wasm } from './loader.js';
+import { CheckedStorage } from './storage/checked.js';
 import type { StorageAdapter } from './storage/types.js';
 import {
   expectArray,
@@ -219,8 +235,12 @@ export const TEMPCARD_SNAPSHOT_KEY_BYTES = 32;
 export const TEMPCARD_PAN_RANDOMNESS_BYTES = 128;
 /** How many fresh draws `approve` makes on PAN_COLLISION / RANDOMNESS_EXHAUSTED when it supplies the randomness. */
 export const TEMPCARD_APPROVE_ATTEMPTS_MAX = 4;
+/** Most PANs an `issuedPans` list may hold (the core's ISSUED_PANS_MAX). */
+export const TEMPCARD_ISSUED_PANS_MAX = 1024;
 const TIME_S_MAX = Number.MAX_SAFE_INTEGER;
 const USES_MAX = 10_000;
+/** PANs are 13–19 ASCII digits (the core's PAN_DIGITS_MIN / PAN_DIGITS_MAX). */
+const PAN_DIGITS_MAX = 19;
 
 // ---------------------------------------------------------------------------------------------
 // Validation and conversion
@@ -257,6 +277,30 @@ function expectBinRange(value: unknown, param: string): BinRange {
   };
 }
 
+/**
+ * An `issuedPans` list, refused by its length before any element is read (LIMIT_EXCEEDED naming
+ * `param`, as the core would), and each PAN refused when longer than a PAN can be: 1024 strings
+ * of a million characters each would otherwise be copied into wasm memory (a gigabyte) before
+ * the core looked at them.
+ */
+function expectIssuedPans(value: unknown, param: string): string[] {
+  const list = expectArray(value, param);
+  if (list.length > TEMPCARD_ISSUED_PANS_MAX) {
+    throw new CountersignRangeError(
+      'LIMIT_EXCEEDED',
+      `countersign: ${param}: lists ${list.length} PANs, more than ISSUED_PANS_MAX (${TEMPCARD_ISSUED_PANS_MAX})`,
+      param,
+    );
+  }
+  return list.map((p, i) => {
+    const pan = expectString(p, `${param}[${i}]`);
+    if (pan.length > PAN_DIGITS_MAX) {
+      throw new CountersignRangeError('INVALID_ARGUMENT', `countersign: ${param}: every PAN must be 13–${PAN_DIGITS_MAX} ASCII digits`, param);
+    }
+    return pan;
+  });
+}
+
 function approvalRequest(value: unknown): ApprovalRequest {
   const r = expectObject(value, 'request', [
     'accountId', 'parentAccountId', 'approvedLimit', 'displayWindow', 'usableWindow', 'now', 'limitFraction',
@@ -277,9 +321,7 @@ function approvalRequest(value: unknown): ApprovalRequest {
   if (r.lockToFirstMerchant !== undefined) {
     out.lockToFirstMerchant = expectBoolean(r.lockToFirstMerchant, 'request.lockToFirstMerchant');
   }
-  if (r.issuedPans !== undefined) {
-    out.issuedPans = expectArray(r.issuedPans, 'request.issuedPans').map((p, i) => expectString(p, `request.issuedPans[${i}]`));
-  }
+  if (r.issuedPans !== undefined) out.issuedPans = expectIssuedPans(r.issuedPans, 'request.issuedPans');
   return out as unknown as ApprovalRequest;
 }
 
@@ -323,9 +365,9 @@ function freshRandomness(): Uint8Array {
 }
 
 /** Every tempcard outcome code with its description, in the core's order. */
-export function tempcardCodes(): { code: TempCardCode; description: string }[] {
+export const tempcardCodes = guardFunction(function tempcardCodes(): { code: TempCardCode; description: string }[] {
   return call(() => wasm('tempcard').tempcardCodes());
-}
+}, []);
 
 // ---------------------------------------------------------------------------------------------
 // Credentials (pure functions: no service, no ledger)
@@ -365,58 +407,64 @@ function credentialsToCore(value: unknown): TempCredentials {
  * the display and usable windows. Pure functions: randomness and time are arguments.
  */
 export const tempCredentials = Object.freeze({
-  luhnValid(number: string): boolean {
+  luhnValid: guardFunction(function luhnValid(number: string): boolean {
     return wasm('tempcard').tempcardLuhnValid(expectString(number, 'number'));
-  },
+  }, ['number']),
   /** The check digit to append to `payload` (1–19 digits), or null. */
-  luhnCheckDigit(payload: string): number | null {
+  luhnCheckDigit: guardFunction(function luhnCheckDigit(payload: string): number | null {
     return wasm('tempcard').tempcardLuhnCheckDigit(expectString(payload, 'payload')) ?? null;
-  },
+  }, ['payload']),
   /** `ISSUED` with credentials, or `PAN_COLLISION` / `RANDOMNESS_EXHAUSTED`; `randomness` is 128 bytes. */
-  issue(request: CredentialIssueRequest, randomness: Uint8Array): { code: TempCardCode; credentials: TempCredentials | null } {
+  issue: guardFunction(function issue(
+    request: CredentialIssueRequest,
+    randomness: Uint8Array,
+  ): { code: TempCardCode; credentials: TempCredentials | null } {
     const r = expectObject(request, 'request');
     const core: Record<string, unknown> = {
       binRange: expectBinRange(r.binRange, 'request.binRange'),
       displayWindow: expectWindow(r.displayWindow, 'request.displayWindow'),
       usableWindow: expectWindow(r.usableWindow, 'request.usableWindow'),
     };
-    if (r.issuedPans !== undefined) {
-      core.issuedPans = expectArray(r.issuedPans, 'request.issuedPans').map((p, i) => expectString(p, `request.issuedPans[${i}]`));
-    }
+    if (r.issuedPans !== undefined) core.issuedPans = expectIssuedPans(r.issuedPans, 'request.issuedPans');
     const bytes = expectBytes(randomness, 'randomness');
     return call(() => wasm('tempcard').tempcardIssue(core, bytes));
-  },
-  deriveCvv(cvvKey: Uint8Array, pan: string, expiresAt: number): string {
+  }, ['request', 'randomness']),
+  deriveCvv: guardFunction(function deriveCvv(cvvKey: Uint8Array, pan: string, expiresAt: number): string {
     const key = expectBytes(cvvKey, 'cvvKey');
     const at = expectTime(expiresAt, 'expiresAt');
     return call(() => wasm('tempcard').tempcardDeriveCvv(key, expectString(pan, 'pan'), BigInt(at)));
-  },
+  }, ['cvvKey', 'pan', 'expiresAt']),
   /** `CVV_VALID`, `CVV_INVALID` or `CVV_MALFORMED` (constant-time comparison). */
-  verifyCvv(cvvKey: Uint8Array, pan: string, expiresAt: number, presented: string): TempCardCode {
+  verifyCvv: guardFunction(function verifyCvv(cvvKey: Uint8Array, pan: string, expiresAt: number, presented: string): TempCardCode {
     const key = expectBytes(cvvKey, 'cvvKey');
     const at = expectTime(expiresAt, 'expiresAt');
     return call(() => wasm('tempcard').tempcardVerifyCvv(key, expectString(pan, 'pan'), BigInt(at), expectString(presented, 'presented')));
-  },
-  displayStatus(credentials: TempCredentials, now: number): TempCardCode {
+  }, ['cvvKey', 'pan', 'expiresAt', 'presented']),
+  displayStatus: guardFunction(function displayStatus(credentials: TempCredentials, now: number): TempCardCode {
     const c = credentialsToCore(credentials);
     return call(() => wasm('tempcard').tempcardDisplayStatus(c, BigInt(expectTime(now, 'now'))));
-  },
-  usableStatus(credentials: TempCredentials, now: number): TempCardCode {
+  }, ['credentials', 'now']),
+  usableStatus: guardFunction(function usableStatus(credentials: TempCredentials, now: number): TempCardCode {
     const c = credentialsToCore(credentials);
     return call(() => wasm('tempcard').tempcardUsableStatus(c, BigInt(expectTime(now, 'now'))));
-  },
-  reveal(credentials: TempCredentials, cvvKey: Uint8Array, now: number): RevealResult {
+  }, ['credentials', 'now']),
+  reveal: guardFunction(function reveal(credentials: TempCredentials, cvvKey: Uint8Array, now: number): RevealResult {
     const c = credentialsToCore(credentials);
     const key = expectBytes(cvvKey, 'cvvKey');
     return call(() => wasm('tempcard').tempcardReveal(c, key, BigInt(expectTime(now, 'now'))));
-  },
-  verifyPresented(credentials: TempCredentials, cvvKey: Uint8Array, presented: { pan: string; expiry: string; cvv: string }, now: number): TempCardCode {
+  }, ['credentials', 'cvvKey', 'now']),
+  verifyPresented: guardFunction(function verifyPresented(
+    credentials: TempCredentials,
+    cvvKey: Uint8Array,
+    presented: { pan: string; expiry: string; cvv: string },
+    now: number,
+  ): TempCardCode {
     const c = credentialsToCore(credentials);
     const key = expectBytes(cvvKey, 'cvvKey');
     const p = expectObject(presented, 'presented');
     const core = { pan: expectString(p.pan, 'presented.pan'), expiry: expectString(p.expiry, 'presented.expiry'), cvv: expectString(p.cvv, 'presented.cvv') };
     return call(() => wasm('tempcard').tempcardVerifyPresented(c, key, core, BigInt(expectTime(now, 'now'))));
-  },
+  }, ['credentials', 'cvvKey', 'presented', 'now']),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -433,16 +481,21 @@ export class TempCardIssuer {
   #handle: Handle;
   /** The instance generation the handle lives in (see instance.ts). */
   readonly #generation = currentGeneration();
+  /** The CVV key: the SDK's own copy (never the caller's array). */
   readonly #cvvKey: Uint8Array;
+  #freed = false;
 
-  private constructor(handle: Handle, cvvKey: Uint8Array) {
+  private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: Handle, cvvKey: Uint8Array) {
+    checkInternalConstruction(token, 'TempCardIssuer', 'TempCardIssuer.create, TempCardIssuer.restore or TempCardStore.load');
     this.#handle = handle;
     this.#cvvKey = cvvKey;
+    adopt(this, TempCardIssuer);
+    Object.freeze(this);
   }
 
-  /** The handle, refusing with WASM_TRAP once its instance trapped. */
+  /** The handle, refusing with WASM_TRAP once its instance trapped (INVALID_ARGUMENT once freed). */
   get #live(): Handle {
-    checkAlive(this.#generation, 'temporary-card issuer');
+    checkAlive(this.#generation, 'temporary-card issuer', this.#freed);
     return this.#handle;
   }
 
@@ -461,15 +514,15 @@ export class TempCardIssuer {
       settlementAccountId:
         c.settlementAccountId === undefined ? 'settlement' : expectString(c.settlementAccountId, 'config.settlementAccountId'),
     };
-    return new TempCardIssuer(call<Handle>(() => new (wasm('tempcard').TempCardServiceHandle)(core, BigInt(now))), cvvKey);
+    return new TempCardIssuer(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('tempcard').TempCardServiceHandle)(core, BigInt(now))), cvvKey);
   }
 
   /** Restores a service from `snapshot()` bytes; `cvvKey` as in `create`. */
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array, cvvKey: Uint8Array): TempCardIssuer {
-    expectBytes(snapshot, 'snapshot');
-    expectKey(snapshotKey, 'snapshotKey');
+    const bytes = expectBytes(snapshot, 'snapshot');
+    const macKey = expectKey(snapshotKey, 'snapshotKey');
     const key = expectKey(cvvKey, 'cvvKey').slice();
-    return new TempCardIssuer(call<Handle>(() => wasm('tempcard').TempCardServiceHandle.restore(snapshot, snapshotKey)), key);
+    return new TempCardIssuer(INTERNAL_CONSTRUCTION, call<Handle>(() => wasm('tempcard').TempCardServiceHandle.restore(bytes, macKey)), key);
   }
 
   get config(): TempCardConfig {
@@ -544,7 +597,7 @@ export class TempCardIssuer {
   }
 
   accountIds(): string[] {
-    return this.#live.accountIds();
+    return call<string[]>(() => this.#live.accountIds());
   }
 
   /** A ledger account (a parent credit line, the settlement account), or null. */
@@ -555,11 +608,11 @@ export class TempCardIssuer {
 
   /** The ledger journal entries not yet truncated (hash-chained CBOR), oldest first. */
   journal(): Uint8Array[] {
-    return this.#live.journal() as Uint8Array[];
+    return call<Uint8Array[]>(() => this.#live.journal());
   }
 
   journalHead(): { seq: number; hash: string } {
-    return this.#live.journalHead() as { seq: number; hash: string };
+    return call<{ seq: number; hash: string }>(() => this.#live.journalHead());
   }
 
   /** Forgets the retained journal entries up to `throughSeq` (after persisting them). */
@@ -576,12 +629,15 @@ export class TempCardIssuer {
 
   /** An independent copy (same state, same CVV key). */
   copy(): TempCardIssuer {
-    return new TempCardIssuer(this.#live.copy(), this.#cvvKey);
+    return new TempCardIssuer(INTERNAL_CONSTRUCTION, call<Handle>(() => this.#live.copy()), this.#cvvKey);
   }
 
-  /** Releases the wasm memory now. */
+  /** Releases the wasm memory now; every later call refuses with INVALID_ARGUMENT. Idempotent. */
   free(): void {
-    if (this.#generation === currentGeneration()) this.#handle.free();
+    if (this.#freed) return;
+    this.#freed = true;
+    // A handle of a trapped or replaced instance is left alone: that memory is not touched again.
+    if (this.#generation === currentGeneration() && !isTrapped()) this.#handle.free();
   }
 
   [Symbol.dispose](): void {
@@ -599,9 +655,17 @@ export class TemporaryAccount {
 
   /** @internal Use `TempCardIssuer.temporaryAccount(id)`. */
   constructor(issuer: TempCardIssuer, accountId: string) {
-    if (!(issuer instanceof TempCardIssuer)) throw typeError('issuer', 'a TempCardIssuer', issuer);
-    this.issuer = issuer;
-    this.accountId = expectString(accountId, 'accountId');
+    try {
+      const [owner, id] = ownConstructorArgs(arguments, ['issuer', 'accountId'], 'new TemporaryAccount');
+      if (!isOwned(owner, TempCardIssuer)) throw typeError('issuer', 'a TempCardIssuer', owner);
+      this.issuer = owner;
+      this.accountId = expectString(id, 'accountId');
+      adopt(this, TemporaryAccount);
+      // `issuer` and `accountId` are used by every method: they stay what they were.
+      Object.freeze(this);
+    } catch (e) {
+      throw toSdkError(e, 'new TemporaryAccount');
+    }
   }
 
   /** The account at `now`. */
@@ -647,27 +711,40 @@ export class TemporaryAccount {
  * The CVV key is never written: pass it to `load`.
  */
 export class TempCardStore {
-  readonly #storage: StorageAdapter;
+  readonly #storage: CheckedStorage;
   readonly #snapshotKey: Uint8Array;
   readonly #prefix: string;
   /** Storage version and journal seq last seen per key (bounded by the services this store handles). */
   readonly #seen = new Map<string, { version: number; seq: number }>();
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
-    if (typeof storage !== 'object' || storage === null) throw typeError('storage', 'a StorageAdapter', storage);
-    this.#storage = storage;
-    this.#snapshotKey = expectKey(snapshotKey, 'snapshotKey').slice();
-    this.#prefix = options?.prefix === undefined ? 'tempcard/' : expectString(options.prefix, 'options.prefix');
+    try {
+      const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new TempCardStore');
+      this.#storage = CheckedStorage.of(adapter, 'storage');
+      this.#snapshotKey = expectKey(key, 'snapshotKey');
+      const opts = given === undefined ? {} : expectObject(given, 'options', ['prefix']);
+      this.#prefix = opts.prefix === undefined ? 'tempcard/' : expectString(opts.prefix, 'options.prefix');
+      adopt(this, TempCardStore);
+      Object.freeze(this);
+    } catch (e) {
+      throw toSdkError(e, 'new TempCardStore');
+    }
   }
 
   /** The stored service `name`, or null. Throws SNAPSHOT_INVALID for tampered bytes or a rollback. */
   async load(name: string, cvvKey: Uint8Array): Promise<TempCardIssuer | null> {
     const key = this.#prefix + expectString(name, 'name');
-    expectKey(cvvKey, 'cvvKey');
+    const ownKey = expectKey(cvvKey, 'cvvKey');
     const stored = await this.#storage.get(key);
     if (stored === null) return null;
-    const issuer = TempCardIssuer.restore(stored.value, this.#snapshotKey, cvvKey);
-    const seq = issuer.journalHead().seq;
+    const issuer = TempCardIssuer.restore(stored.value, this.#snapshotKey, ownKey);
+    let seq: number;
+    try {
+      seq = issuer.journalHead().seq;
+    } catch (e) {
+      issuer.free();
+      throw e;
+    }
     const seen = this.#seen.get(key);
     if (seen !== undefined && seq < seen.seq) {
       issuer.free();
@@ -687,16 +764,57 @@ export class TempCardStore {
    */
   async save(name: string, issuer: TempCardIssuer): Promise<boolean> {
     const key = this.#prefix + expectString(name, 'name');
-    if (!(issuer instanceof TempCardIssuer)) throw typeError('issuer', 'a TempCardIssuer', issuer);
+    if (!isOwned(issuer, TempCardIssuer)) throw typeError('issuer', 'a TempCardIssuer', issuer);
     const expected = this.#seen.get(key)?.version ?? null;
-    const result = await this.#storage.put(key, issuer.snapshot(this.#snapshotKey), expected);
-    if (!result.ok) return false;
+    // The snapshot, its journal head and the entries it covers, read together before any await:
+    // the caller's code (or the adapter) may use the issuer while the storage works.
+    const snapshot = issuer.snapshot(this.#snapshotKey);
     const head = issuer.journalHead();
+    const entries = issuer.journal();
+    const result = await this.#storage.put(key, snapshot, expected);
+    if (!result.ok) return false;
     this.#seen.set(key, { version: result.version, seq: head.seq });
     // The audit trail: the journal entries this snapshot covers, appended once the snapshot is
     // durable (a conflict above appends nothing), then forgotten in memory.
-    for (const entry of issuer.journal()) await this.#storage.append(key, entry);
+    for (const entry of entries) await this.#storage.append(key, entry);
     issuer.truncateJournal(head.seq);
     return true;
   }
 }
+
+guardClass(TempCardIssuer, {
+  methods: {
+    config: [],
+    approve: ['request', 'randomness'],
+    authorise: ['request'],
+    refund: ['request'],
+    activatePhysicalCard: ['accountId', 'now'],
+    closeDue: ['now'],
+    reveal: ['accountId', 'now'],
+    account: ['accountId', 'now'],
+    temporaryAccount: ['accountId'],
+    accountIds: [],
+    ledgerAccount: ['accountId'],
+    journal: [],
+    journalHead: [],
+    truncateJournal: ['throughSeq'],
+    snapshot: ['snapshotKey'],
+    copy: [],
+    free: [],
+  },
+  statics: { create: ['config', 'options'], restore: ['snapshot', 'snapshotKey', 'cvvKey'] },
+});
+
+guardClass(TemporaryAccount, {
+  methods: {
+    view: ['now'],
+    reveal: ['now'],
+    displaySecondsLeft: ['now'],
+    usableSecondsLeft: ['now'],
+    activatePhysicalCard: ['now'],
+  },
+});
+
+guardClass(TempCardStore, {
+  methods: { load: ['name', 'cvvKey'], save: ['name', 'issuer'] },
+});

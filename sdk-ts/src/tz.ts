@@ -19,7 +19,7 @@
  * checked against the index before any file is read, so a name can never reach outside the asset.
  */
 import { CountersignError, CountersignRangeError, type ErrorCode } from './errors.js';
-import { guardFunction, ownString, raw } from './boundary.js';
+import { guardFunction, ownString, raw, readCallerObject } from './boundary.js';
 import { expectString, rangeError, typeError } from './validate.js';
 
 /** A zone's data as the core takes it. */
@@ -93,7 +93,7 @@ export const setTimeZoneBaseUrl = guardFunction(function setTimeZoneBaseUrl(url:
   else {
     // A URL is read once, through the platform's own `href` getter: a look-alike or a Proxy
     // (whose `href` the caller controls) is refused.
-    const text = typeof url === 'string' ? ownString(url, 'url') : genuineUrlHref(url);
+    const text = typeof url === 'string' ? ownString(url, 'url') : readCallerObject('url', () => genuineUrlHref(url));
     if (text === undefined) throw typeError('url', 'a string, a URL or null', url);
     try {
       const page = typeof location === 'undefined' ? undefined : location.href;

@@ -12,8 +12,15 @@ export const U32_MAX = 0xffff_ffff;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof Uint8Array) return 'a Uint8Array';
+  // No `instanceof`: on a Proxy it runs the caller's getPrototypeOf trap.
+  if (isGenuineBytes(value)) return 'a Uint8Array';
+  if (typeof value === 'object') {
+    try {
+      return Array.isArray(value) ? 'an array' : 'an object';
+    } catch {
+      return 'an object'; // a revoked Proxy
+    }
+  }
   return typeof value;
 }
 

@@ -6,7 +6,7 @@
  * by an adapter that is buggy or hostile.
  * @internal
  */
-import { isGenuineBytes, ownData } from '../boundary.js';
+import { isGenuineBytes, ownData, readCallerObject } from '../boundary.js';
 import { CountersignTypeError, isCountersignError } from '../errors.js';
 import { CODE_STORAGE_CORRUPT, CODE_STORAGE_UNAVAILABLE, storageError } from './common.js';
 import {
@@ -45,12 +45,7 @@ export class CheckedStorage {
     }
     const methods = {} as Record<AdapterMethod, (...args: unknown[]) => unknown>;
     for (const name of ADAPTER_METHODS) {
-      let method: unknown;
-      try {
-        method = (value as Record<string, unknown>)[name];
-      } catch {
-        method = undefined;
-      }
+      const method = readCallerObject(param, () => (value as Record<string, unknown>)[name]);
       if (typeof method !== 'function') {
         throw new CountersignTypeError(
           'INVALID_TYPE',

@@ -37,7 +37,7 @@ import { constants as fsConstants } from 'node:fs';
 import { link, mkdir, open, opendir, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { adopt, guardClass, ownConstructorArgs, ownData, raw, toSdkError } from '../boundary.js';
+import { adopt, guardClass, ownConstructorArgs, ownData, raw, readCallerObject, toSdkError } from '../boundary.js';
 import { expectInteger, expectObject, expectString, rangeError, typeError } from '../validate.js';
 import {
   CODE_STORAGE_CORRUPT,
@@ -264,7 +264,7 @@ export class FileStorage implements StorageAdapter {
       const [givenDir, givenOptions] = ownConstructorArgs(arguments, ['dir', raw('options')], 'new FileStorage');
       const checked = expectString(givenDir, 'dir');
       if (checked.length === 0 || checked.includes('\0')) throw rangeError('dir', 'must be a non-empty path without NUL');
-      const opts: FileStorageOptions = givenOptions === undefined ? {} : readFileStorageOptions(givenOptions);
+      const opts: FileStorageOptions = givenOptions === undefined ? {} : readCallerObject('options', () => readFileStorageOptions(givenOptions));
       this.#lockWaitMs =
         opts.lockWaitMs === undefined
           ? FILE_LOCK_WAIT_MS_DEFAULT

@@ -14,7 +14,7 @@
  *
  * Writes use `durability: 'strict'`: a resolved `put` or `append` has been flushed to disk.
  */
-import { adopt, guardClass, ownConstructorArgs, raw, toSdkError } from '../boundary.js';
+import { adopt, guardClass, ownConstructorArgs, raw, readCallerObject, toSdkError } from '../boundary.js';
 import { CountersignError } from '../errors.js';
 import { expectObject, expectString, rangeError, typeError } from '../validate.js';
 import {
@@ -110,12 +110,15 @@ export class IndexedDbStorage implements StorageAdapter {
       if (name.length === 0 || name.length > INDEXEDDB_NAME_LENGTH_MAX_CHARS) {
         throw rangeError('dbName', `must be 1 to ${INDEXEDDB_NAME_LENGTH_MAX_CHARS} characters, got ${name.length}`);
       }
-      const opts = givenOptions === undefined ? {} : (expectObject(givenOptions, 'options', ['indexedDB']) as IndexedDbStorageOptions);
-      const factory = opts.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-      if (factory === undefined || factory === null) {
-        throw storageError(CODE_STORAGE_UNAVAILABLE, 'IndexedDB is not available in this environment');
-      }
-      if (typeof factory !== 'object' || typeof factory.open !== 'function') throw typeError('options.indexedDB', 'an IDBFactory', factory);
+      const factory = readCallerObject('options', () => {
+        const opts = givenOptions === undefined ? {} : (expectObject(givenOptions, 'options', ['indexedDB']) as IndexedDbStorageOptions);
+        const found = opts.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+        if (found === undefined || found === null) {
+          throw storageError(CODE_STORAGE_UNAVAILABLE, 'IndexedDB is not available in this environment');
+        }
+        if (typeof found !== 'object' || typeof found.open !== 'function') throw typeError('options.indexedDB', 'an IDBFactory', found);
+        return found;
+      });
       this.#factory = factory;
       this.#name = name;
       adopt(this, IndexedDbStorage);
