@@ -6,16 +6,32 @@
  * reset, block, unblock); the `Card` applies them, authorises POS transactions, and snapshots
  * itself. Every rule lives in the Rust core (core/src/card, core/src/limits); this module only
  * validates arguments, converts them, and loads time-zone data for calendar windows.
+ *
+ * Every entry point is behind the SDK boundary (boundary.ts): arguments are read once into data
+ * the SDK owns before any of it is checked or reaches wasm, receivers must be genuine instances,
+ * and only SDK errors escape.
  */
+import {
+  INTERNAL_CONSTRUCTION,
+  adopt,
+  checkInternalConstruction,
+  guardClass,
+  isOwned,
+  ownConstructorArgs,
+  raw,
+  toSdkError,
+} from './boundary.js';
 import { expectKeyAlgorithm, type KeyAlgorithm, type KeyPair, generateKeyPair } from './crypto.js';
 import { sealEnvelope } from './envelope.js';
-import { CountersignRangeError } from './errors.js';
-import { checkAlive, currentGeneration } from './instance.js';
+import { CountersignRangeError, isCountersignError } from './errors.js';
+import { checkAlive, currentGeneration, isTrapped } from './instance.js';
 import { call, callRelabelled, fieldsOf } from './calls.js';
 import { wasm } from './loader.js';
 import { loadTimeZone, UTC_TIME_ZONE } from './tz.js';
+import { CheckedStorage } from './storage/checked.js';
 import type { StorageAdapter } from './storage/types.js';
 import {
+  expectArray,
   expectBoolean,
   expectBytes,
   expectInteger,
@@ -206,10 +222,30 @@ const TIME_S_MAX = Number.MAX_SAFE_INTEGER;
 // ---------------------------------------------------------------------------------------------
 // Conversions
 
+/** At most this many app keys in a configuration (core `APP_KEYS_MAX`). */
+const APP_KEYS_MAX = 8;
+/** At most this many limits in a configuration (core `LIMITS_PER_SET_MAX`). */
+const LIMITS_MAX = 16;
+/** At most this many blocked merchant categories (core `MERCHANT_CATEGORIES_MAX`). */
+const MERCHANT_CATEGORIES_MAX = 32;
+
 function hex(bytes: Uint8Array): string {
   let out = '';
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += (bytes[i] as number).toString(16).padStart(2, '0');
   return out;
+}
+
+/** An array of at most `max` entries, refused by its length before any entry is looked at. */
+function expectList(value: unknown, param: string, max: number): readonly unknown[] {
+  const list = expectArray(value, param);
+  if (list.length > max) {
+    throw new CountersignRangeError(
+      'LIMIT_EXCEEDED',
+      `countersign: ${param}: ${list.length} entries, more than the maximum of ${max}`,
+      param,
+    );
+  }
+  return list;
 }
 
 function cardKeyToCore(value: unknown, param: string): { keyId: string; alg: KeyAlgorithm; publicKey: string } {
@@ -238,12 +274,19 @@ function messageOptions(value: unknown): { seq: bigint; issuedAt: number; expire
 const REQUEST_FIELDS: ReadonlySet<string> = new Set(['transactionId', 'amount', 'currency', 'time', 'merchantCategory']);
 const requestField = fieldsOf('request', REQUEST_FIELDS);
 
+/** The key pair as a fresh object of the SDK's own (the boundary already copied its bytes). */
 function expectKeyPair(value: unknown): KeyPair {
   const pair = expectObject(value, 'keyPair');
-  expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm');
-  expectBytes(pair.secretKey, 'keyPair.secretKey');
-  expectBytes(pair.publicKey, 'keyPair.publicKey');
-  return value as KeyPair;
+  return {
+    algorithm: expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm'),
+    secretKey: expectBytes(pair.secretKey, 'keyPair.secretKey'),
+    publicKey: expectBytes(pair.publicKey, 'keyPair.publicKey'),
+  };
+}
+
+/** The public half of a signer's key, as a fresh object (the caller may keep and change it). */
+function publicCardKey(keyId: string, keyPair: KeyPair): CardKey {
+  return { keyId, algorithm: keyPair.algorithm, publicKey: keyPair.publicKey.slice() };
 }
 
 /** Seals a card message payload with the signer's key (both roles sign the same way). */
@@ -271,18 +314,33 @@ export class Issuer {
   readonly #keyPair: KeyPair;
 
   constructor(keyPair: KeyPair, keyId: string) {
-    this.#keyPair = expectKeyPair(keyPair);
-    this.keyId = expectString(keyId, 'keyId');
+    try {
+      const [pair, id] = ownConstructorArgs(arguments, ['keyPair', 'keyId'], 'new Issuer');
+      const ownPair = expectKeyPair(pair);
+      const ownId = expectString(id, 'keyId');
+      this.#keyPair = ownPair;
+      this.keyId = ownId;
+      adopt(this, Issuer);
+      Object.freeze(this); // `keyId` goes into every envelope: it must stay the string it was
+    } catch (e) {
+      throw toSdkError(e, 'new Issuer');
+    }
   }
 
   /** An issuer with a fresh key pair. */
   static generate(keyId = 'issuer', algorithm: KeyAlgorithm = 'EdDSA'): Issuer {
-    return new Issuer(generateKeyPair(algorithm), keyId);
+    const id = expectString(keyId, 'keyId');
+    const pair = generateKeyPair(algorithm);
+    try {
+      return new Issuer(pair, id); // keeps its own copy
+    } finally {
+      pair.secretKey.fill(0);
+    }
   }
 
   /** The key a card must trust (give it to `Card.create`). */
   get publicKey(): CardKey {
-    return { keyId: this.keyId, algorithm: this.#keyPair.algorithm, publicKey: this.#keyPair.publicKey };
+    return publicCardKey(this.keyId, this.#keyPair);
   }
 
   /** A signed configuration envelope for `config.cardId`. */
@@ -291,12 +349,14 @@ export class Issuer {
       'cardId', 'currency', 'limits', 'counting', 'consecutiveOffline', 'appKeys', 'clockSkewS', 'blockedMerchantCategories',
     ]);
     if (Array.isArray(fields.limits)) {
-      fields.limits.forEach((spec, i) =>
+      expectList(fields.limits, 'config.limits', LIMITS_MAX).forEach((spec, i) =>
         expectObject(spec, `config.limits[${i}]`, ['id', 'measure', 'currency', 'window', 'hard', 'soft', 'ceiling', 'resettable']),
       );
     }
-    const keys = fields.appKeys;
-    if (!Array.isArray(keys)) throw typeError('config.appKeys', 'an array', keys);
+    if (Array.isArray(fields.blockedMerchantCategories)) {
+      expectList(fields.blockedMerchantCategories, 'config.blockedMerchantCategories', MERCHANT_CATEGORIES_MAX);
+    }
+    const keys = expectList(fields.appKeys, 'config.appKeys', APP_KEYS_MAX);
     const coreConfig = { ...fields, appKeys: keys.map((k, i) => cardKeyToCore(k, `config.appKeys[${i}]`)) };
     const payload = call<Uint8Array>(() => wasm('card').cardConfigPayload(coreConfig));
     return sealCardMessage(this.#keyPair, this.keyId, CARD_CONFIG_TYPE, payload, options);
@@ -311,6 +371,11 @@ export class Issuer {
   }
 }
 
+guardClass(Issuer, {
+  methods: { publicKey: [], provision: ['config', 'options'], onlineResult: ['cardId', 'result', 'options'] },
+  statics: { generate: ['keyId', 'algorithm'] },
+});
+
 // ---------------------------------------------------------------------------------------------
 // Companion app
 
@@ -321,19 +386,36 @@ export class CompanionApp {
   readonly #keyPair: KeyPair;
 
   constructor(keyPair: KeyPair, keyId: string, cardId: string) {
-    this.#keyPair = expectKeyPair(keyPair);
-    this.keyId = expectString(keyId, 'keyId');
-    this.cardId = expectString(cardId, 'cardId');
+    try {
+      const [pair, id, card] = ownConstructorArgs(arguments, ['keyPair', 'keyId', 'cardId'], 'new CompanionApp');
+      const ownPair = expectKeyPair(pair);
+      const ownId = expectString(id, 'keyId');
+      const ownCardId = expectString(card, 'cardId');
+      this.#keyPair = ownPair;
+      this.keyId = ownId;
+      this.cardId = ownCardId;
+      adopt(this, CompanionApp);
+      Object.freeze(this); // `keyId` and `cardId` go into every command: they must stay the strings they were
+    } catch (e) {
+      throw toSdkError(e, 'new CompanionApp');
+    }
   }
 
   /** An app with a fresh key pair. */
   static generate(cardId: string, keyId = 'app', algorithm: KeyAlgorithm = 'EdDSA'): CompanionApp {
-    return new CompanionApp(generateKeyPair(algorithm), keyId, cardId);
+    const card = expectString(cardId, 'cardId');
+    const id = expectString(keyId, 'keyId');
+    const pair = generateKeyPair(algorithm);
+    try {
+      return new CompanionApp(pair, id, card); // keeps its own copy
+    } finally {
+      pair.secretKey.fill(0);
+    }
   }
 
   /** The key the issuer lists in the card's configuration. */
   get publicKey(): CardKey {
-    return { keyId: this.keyId, algorithm: this.#keyPair.algorithm, publicKey: this.#keyPair.publicKey };
+    return publicCardKey(this.keyId, this.#keyPair);
   }
 
   /** A signed command envelope. `options.seq` must grow with every command for this card. */
@@ -345,10 +427,15 @@ export class CompanionApp {
 
   /** "Would this transaction be approved, and why?" — on a copy of the card's state. */
   preview(card: Card, request: AuthorisationRequest): AuthorisationResult {
-    if (!(card instanceof Card)) throw typeError('card', 'a Card', card);
+    if (!isOwned(card, Card)) throw typeError('card', 'a Card', card);
     return card.preview(request);
   }
 }
+
+guardClass(CompanionApp, {
+  methods: { publicKey: [], command: ['action', 'options'], preview: ['card', 'request'] },
+  statics: { generate: ['cardId', 'keyId', 'algorithm'] },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Card
@@ -388,6 +475,11 @@ async function loadZones(handle: Handle, names: readonly string[]): Promise<void
   }
 }
 
+/** The core's answer when a calendar window's zone data is not loaded yet. */
+function isMissingZone(e: unknown): boolean {
+  return isCountersignError(e) && (e as { code?: unknown }).code === 'TIME_ZONE_MISSING';
+}
+
 /**
  * A card: applies the issuer's configuration and the app's commands, authorises transactions.
  * State lives in wasm memory; `snapshot()` / `Card.restore()` persist it (see `CardStore`).
@@ -397,39 +489,67 @@ export class Card {
   #handle: Handle;
   /** The instance generation the handle lives in (see instance.ts). */
   readonly #generation = currentGeneration();
+  #freed = false;
 
-  private constructor(handle: Handle) {
+  private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: Handle) {
+    checkInternalConstruction(token, 'Card', 'Card.create or Card.restore');
     this.#handle = handle;
+    adopt(this, Card);
+    Object.freeze(this);
   }
 
-  /** The handle, refusing with WASM_TRAP once its instance trapped. */
+  /** The handle, refusing once freed, or with WASM_TRAP once its instance trapped. */
   get #live(): Handle {
-    checkAlive(this.#generation, 'card');
+    checkAlive(this.#generation, 'card', this.#freed);
     return this.#handle;
   }
 
   /** A new, unprovisioned card that trusts `issuerKey`. */
   static create(cardId: string, issuerKey: CardKey): Card {
-    expectString(cardId, 'cardId');
+    const id = expectString(cardId, 'cardId');
     const key = cardKeyToCore(issuerKey, 'issuerKey');
-    return new Card(call<Handle>(() => new (wasm('card').CardHandle)(cardId, key)));
+    return new Card(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('card').CardHandle)(id, key)));
   }
 
   /** Restores a card from `snapshot()` bytes; loads the time-zone data its limits use. */
   static async restore(snapshot: Uint8Array, snapshotKey: Uint8Array): Promise<Card> {
-    expectBytes(snapshot, 'snapshot');
-    expectBytes(snapshotKey, 'snapshotKey');
-    const handle = call<Handle>(() => wasm('card').CardHandle.restore(snapshot, snapshotKey));
-    await loadZones(handle, handle.usedTimeZones());
-    return new Card(handle);
+    const bytes = expectBytes(snapshot, 'snapshot');
+    const key = expectBytes(snapshotKey, 'snapshotKey');
+    const handle = call<Handle>(() => wasm('card').CardHandle.restore(bytes, key));
+    try {
+      // The zones of an authenticated state (the snapshot's HMAC was checked above).
+      await loadZones(handle, handle.usedTimeZones());
+    } catch (e) {
+      if (!isTrapped()) handle.free();
+      throw e;
+    }
+    return new Card(INTERNAL_CONSTRUCTION, handle);
   }
 
-  /** Applies a `card.config` envelope signed by the issuer (loads the zones it names first). */
+  /**
+   * Applies a `card.config` envelope signed by the issuer, loading the time-zone data its limits
+   * use. Nothing named by an envelope is loaded before the card has verified it: the core checks
+   * the key, signature, type, validity period, sequence number, version, card id and the
+   * configuration itself before it looks at any zone, so the envelope is first applied with the
+   * zones the card already has; only when that fails for want of zone data (which can then only
+   * be the new limits') are the configuration's zones loaded and the envelope applied again.
+   */
   async applyConfig(envelope: Uint8Array, now: number): Promise<UpdateOutcome> {
     expectBytes(envelope, 'envelope');
-    const at = expectTime(now, 'now');
+    const at = BigInt(expectTime(now, 'now'));
+    // The zones of the card's current limits (authenticated state; normally all loaded already):
+    // with them present, a refusal can never fail for want of zone data.
+    const handle = this.#live;
+    await loadZones(handle, handle.usedTimeZones());
+    try {
+      return call<UpdateOutcome>(() => this.#live.applyConfig(envelope, at));
+    } catch (e) {
+      if (!isMissingZone(e)) throw e;
+    }
+    // Verified: the configuration's zones may be loaded now. The card verifies it again below
+    // (its state may have changed while the data loaded).
     await loadZones(this.#live, wasm('card').cardConfigTimeZones(envelope));
-    return call<UpdateOutcome>(() => this.#live.applyConfig(envelope, BigInt(at)));
+    return call<UpdateOutcome>(() => this.#live.applyConfig(envelope, at));
   }
 
   /** Applies a `card.command` envelope signed by a companion app. */
@@ -489,8 +609,8 @@ export class Card {
 
   /** Whether this card's state is older than `seen` (any monotonic counter lower: a rollback). */
   isOlderThan(seen: Freshness): boolean {
-    expectObject(seen, 'seen');
-    return call<boolean>(() => this.#live.isOlderThan(seen));
+    const fields = expectObject(seen, 'seen');
+    return call<boolean>(() => this.#live.isOlderThan(fields));
   }
 
   /** Versioned, HMAC-SHA256-authenticated state bytes. */
@@ -501,22 +621,46 @@ export class Card {
 
   /** An independent copy (e.g. for the app's preview). */
   copy(): Card {
-    return new Card(this.#live.copy());
+    return new Card(INTERNAL_CONSTRUCTION, this.#live.copy());
   }
 
   get cardId(): string {
     return this.#live.cardId();
   }
 
-  /** Releases the wasm memory now. */
+  /** Releases the wasm memory now. Any later call on this card throws `INVALID_ARGUMENT`. */
   free(): void {
-    if (this.#generation === currentGeneration()) this.#handle.free();
+    if (this.#freed) return;
+    this.#freed = true;
+    // A handle of a replaced or trapped instance is not touched: that memory is abandoned.
+    if (this.#generation === currentGeneration() && !isTrapped()) this.#handle.free();
   }
 
   [Symbol.dispose](): void {
     this.free();
   }
 }
+
+guardClass(Card, {
+  methods: {
+    applyConfig: ['envelope', 'now'],
+    applyCommand: ['envelope', 'now'],
+    applyOnlineResult: ['envelope', 'now'],
+    authorise: ['request'],
+    preview: ['request'],
+    reverse: ['request'],
+    capture: ['request'],
+    refund: ['request'],
+    view: ['now'],
+    freshness: [],
+    isOlderThan: ['seen'],
+    snapshot: ['snapshotKey'],
+    copy: [],
+    cardId: [],
+    free: [],
+  },
+  statics: { create: ['cardId', 'issuerKey'], restore: ['snapshot', 'snapshotKey'] },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Persistence
@@ -528,35 +672,62 @@ export class Card {
  * rollback of storage), using the card's monotonic counters.
  */
 export class CardStore {
-  readonly #storage: StorageAdapter;
+  readonly #storage: CheckedStorage;
   readonly #snapshotKey: Uint8Array;
   readonly #prefix: string;
   /** Storage version and freshness last seen per key (bounded by the cards this store handles). */
   readonly #seen = new Map<string, { version: number; freshness: Freshness }>();
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
-    if (typeof storage !== 'object' || storage === null) throw typeError('storage', 'a StorageAdapter', storage);
-    this.#storage = storage;
-    this.#snapshotKey = expectBytes(snapshotKey, 'snapshotKey');
-    this.#prefix = options?.prefix === undefined ? 'card/' : expectString(options.prefix, 'options.prefix');
+    try {
+      const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new CardStore');
+      const checked = CheckedStorage.of(adapter, 'storage');
+      const ownKey = expectBytes(key, 'snapshotKey');
+      const opts = given === undefined ? {} : expectObject(given, 'options', ['prefix']);
+      const prefix = opts.prefix === undefined ? 'card/' : expectString(opts.prefix, 'options.prefix');
+      this.#storage = checked;
+      this.#snapshotKey = ownKey;
+      this.#prefix = prefix;
+      adopt(this, CardStore);
+      Object.freeze(this);
+    } catch (e) {
+      throw toSdkError(e, 'new CardStore');
+    }
   }
 
-  /** The stored card, or null when none. Throws SNAPSHOT_INVALID for a tampered snapshot or a rollback. */
+  /**
+   * The stored card, or null when none. Throws SNAPSHOT_INVALID for a tampered snapshot, a
+   * rollback, or the snapshot of another card stored under this card's key.
+   */
   async load(cardId: string): Promise<Card | null> {
-    const key = this.#prefix + expectString(cardId, 'cardId');
+    const id = expectString(cardId, 'cardId');
+    const key = this.#prefix + id;
     const stored = await this.#storage.get(key);
     if (stored === null) return null;
     const card = await Card.restore(stored.value, this.#snapshotKey);
-    const seen = this.#seen.get(key);
-    if (seen !== undefined && card.isOlderThan(seen.freshness)) {
+    let freshness: Freshness;
+    try {
+      if (card.cardId !== id) {
+        throw new CountersignRangeError(
+          'SNAPSHOT_INVALID',
+          `countersign: cardId: the state stored under ${id} is another card's`,
+          'cardId',
+        );
+      }
+      const seen = this.#seen.get(key);
+      if (seen !== undefined && card.isOlderThan(seen.freshness)) {
+        throw new CountersignRangeError(
+          'SNAPSHOT_INVALID',
+          `countersign: cardId: the stored state of ${id} is older than one already seen (rollback)`,
+          'cardId',
+        );
+      }
+      freshness = card.freshness();
+    } catch (e) {
       card.free();
-      throw new CountersignRangeError(
-        'SNAPSHOT_INVALID',
-        `countersign: cardId: the stored state of ${cardId} is older than one already seen (rollback)`,
-        'cardId',
-      );
+      throw e;
     }
-    this.#seen.set(key, { version: stored.version, freshness: card.freshness() });
+    this.#seen.set(key, { version: stored.version, freshness });
     return card;
   }
 
@@ -565,12 +736,20 @@ export class CardStore {
    * since this store last loaded or saved it (load again, re-apply, save again).
    */
   async save(card: Card): Promise<boolean> {
-    if (!(card instanceof Card)) throw typeError('card', 'a Card', card);
+    if (!isOwned(card, Card)) throw typeError('card', 'a Card', card);
+    // The key, the snapshot and its freshness, read together before any await: the caller's
+    // code (or the adapter) may use the card while the storage works.
     const key = this.#prefix + card.cardId;
+    const snapshot = card.snapshot(this.#snapshotKey);
+    const freshness = card.freshness();
     const expected = this.#seen.get(key)?.version ?? null;
-    const result = await this.#storage.put(key, card.snapshot(this.#snapshotKey), expected);
+    const result = await this.#storage.put(key, snapshot, expected);
     if (!result.ok) return false;
-    this.#seen.set(key, { version: result.version, freshness: card.freshness() });
+    this.#seen.set(key, { version: result.version, freshness });
     return true;
   }
 }
+
+guardClass(CardStore, {
+  methods: { load: ['cardId'], save: ['card'] },
+});
