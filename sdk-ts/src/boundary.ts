@@ -280,17 +280,8 @@ function ownValue(value: unknown, param: string, depth: number, budget: Budget):
  */
 export function ownData(value: unknown, param: string): unknown {
   // Scalars, the common case of hot paths (amount strings, ids, times), need no walk.
-  switch (typeof value) {
-    case 'string':
-      return ownString(value, param);
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-    case 'undefined':
-      return value;
-    default:
-      break;
-  }
+  if (typeof value === 'string') return ownString(value, param);
+  if (typeof value !== 'object' && typeof value !== 'symbol' && typeof value !== 'function') return value;
   try {
     return ownValue(value, param, 0, { items: 0, bytes: 0 });
   } catch (e) {

@@ -126,3 +126,13 @@ export function pageOfKeys(sorted: readonly string[], prefix: string, options: C
   }
   return page;
 }
+
+/** The parameter lists of the storage adapter's methods, for `guardClass` of each adapter. */
+export const STORAGE_ADAPTER_GUARD_METHODS = {
+  get: ['key'],
+  put: ['key', 'value', 'expectedVersion'],
+  append: ['log', 'record'],
+  readLog: ['log', 'options'],
+  list: ['prefix', 'options'],
+  close: [],
+} as const;

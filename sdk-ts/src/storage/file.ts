@@ -53,6 +53,7 @@ import {
   nextVersion,
   pageOfKeys,
   storageError,
+  STORAGE_ADAPTER_GUARD_METHODS,
 } from './common.js';
 import {
   STORAGE_KEY_LENGTH_MAX_CHARS,
@@ -648,14 +649,4 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-guardClass(FileStorage, {
-  methods: {
-    dir: [],
-    get: ['key'],
-    put: ['key', 'value', 'expectedVersion'],
-    append: ['log', 'record'],
-    readLog: ['log', 'options'],
-    list: ['prefix', 'options'],
-    close: [],
-  },
-});
+guardClass(FileStorage, { methods: { dir: [], ...STORAGE_ADAPTER_GUARD_METHODS } });

@@ -29,6 +29,7 @@ import {
   expectReadLogOptions,
   nextVersion,
   storageError,
+  STORAGE_ADAPTER_GUARD_METHODS,
 } from './common.js';
 import {
   STORAGE_LOG_RECORD_BYTES_MAX,
@@ -325,14 +326,4 @@ export class IndexedDbStorage implements StorageAdapter {
   }
 }
 
-guardClass(IndexedDbStorage, {
-  methods: {
-    dbName: [],
-    get: ['key'],
-    put: ['key', 'value', 'expectedVersion'],
-    append: ['log', 'record'],
-    readLog: ['log', 'options'],
-    list: ['prefix', 'options'],
-    close: [],
-  },
-});
+guardClass(IndexedDbStorage, { methods: { dbName: [], ...STORAGE_ADAPTER_GUARD_METHODS } });

@@ -14,6 +14,7 @@ import {
   expectReadLogOptions,
   nextVersion,
   pageOfKeys,
+  STORAGE_ADAPTER_GUARD_METHODS,
 } from './common.js';
 import {
   STORAGE_LOG_RECORD_BYTES_MAX,
@@ -99,13 +100,4 @@ export class MemoryStorage implements StorageAdapter {
   }
 }
 
-guardClass(MemoryStorage, {
-  methods: {
-    get: ['key'],
-    put: ['key', 'value', 'expectedVersion'],
-    append: ['log', 'record'],
-    readLog: ['log', 'options'],
-    list: ['prefix', 'options'],
-    close: [],
-  },
-});
+guardClass(MemoryStorage, { methods: { ...STORAGE_ADAPTER_GUARD_METHODS } });
