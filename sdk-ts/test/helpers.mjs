@@ -1,4 +1,5 @@
-// Shared helpers for the SDK's Node tests.
+// Shared helpers for the SDK's Node tests. Platform-neutral (no Buffer): the vector tests that
+// use them also run unchanged in headless Chromium (tests/browser/vectors.test.mjs).
 import { readFileSync } from 'node:fs';
 
 export const repoRoot = new URL('../../', import.meta.url);
@@ -9,12 +10,16 @@ export function readJson(relativeToVectors) {
 }
 
 export function hex(bytes) {
-  return Buffer.from(bytes).toString('hex');
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
 }
 
 export function unhex(text) {
   if (!/^([0-9a-fA-F]{2})*$/.test(text)) throw new Error(`not hex: ${text}`);
-  return new Uint8Array(Buffer.from(text, 'hex'));
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 /** Asserts that `fn` throws an SDK error with the given class and code. */
