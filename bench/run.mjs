@@ -11,11 +11,9 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import Decimal from 'decimal.js';
@@ -23,11 +21,11 @@ import * as sdk from '@countersign/sdk';
 import { cardTable, checkCard, nativeCardBench, measureCard, setUpCard } from './card.mjs';
 import { checkLedger, ledgerTable, measureLedger, nativeLedgerBench } from './ledger.mjs';
 import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
+import { measureModules, readManifest, sizeTable } from '../scripts/manifest.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WASM_PATH = path.join(REPO_ROOT, 'sdk-ts', 'wasm', 'countersign_wasm_bg.wasm');
+const WASM_DIR = path.join(REPO_ROOT, 'sdk-ts', 'wasm');
 
-const GZIP_LEVEL = 9;
 const MESSAGE_LENGTH_BYTES = 128;
 
 // ---------------------------------------------------------------------------------------
@@ -223,13 +221,9 @@ function amountCase() {
 
 const formatOps = (opsPerSecond) => Math.round(opsPerSecond).toLocaleString('en-US');
 
-/** Raw and gzip size of the module with every system and of each system's own module. */
+/** Raw and gzip -9 size of every module in systems.json, beside its budget (build.sh's table). */
 function wasmSizes() {
-  return ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy'].map((name) => {
-    const file = name === 'all' ? WASM_PATH : path.join(path.dirname(WASM_PATH), name, 'countersign_wasm_bg.wasm');
-    const raw = readFileSync(file);
-    return { name, rawBytes: raw.length, gzipBytes: zlib.gzipSync(raw, { level: GZIP_LEVEL }).length };
-  });
+  return measureModules(readManifest(), WASM_DIR);
 }
 
 async function main() {
@@ -294,9 +288,9 @@ async function main() {
     '',
     ...ledgerTable(ledgerNative, ledgerMeasured),
     '',
-    `| wasm module (\`init({ system })\`) | bytes raw | bytes gzip -${GZIP_LEVEL} |`,
-    `|---|---:|---:|`,
-    ...sizes.map((m) => `| ${m.name} | ${m.rawBytes.toLocaleString('en-US')} | ${m.gzipBytes.toLocaleString('en-US')} |`),
+    'wasm modules (`init({ system })`, `init({ systems })`):',
+    '',
+    sizeTable(sizes),
     '',
     `(countersign ops/s for an op is measured once and compared with each peer; checksum ${checksum()})`,
   ];

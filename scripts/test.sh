@@ -9,8 +9,16 @@ step() { printf '\n==== %s\n' "$*"; }
 step "core purity (no wasm/JS crates in countersign-core)"
 bash scripts/check-core-purity.sh
 
-step "cargo test: public and shared vectors (Wycheproof, money, envelope, card, ledger, tempcard, energy), with their case counts"
-cargo test --quiet -p countersign-core --test wycheproof --test money_vectors --test envelope_vectors --test card_vectors --test ledger_vectors --test tempcard_vectors --test energy_vectors -- --nocapture 2>&1 \
+# The systems, their vector tests and their modules come from systems.json (scripts/manifest.mjs).
+mapfile -t vector_tests < <(node scripts/manifest.mjs vector-tests)
+mapfile -t modules < <(node scripts/manifest.mjs modules)
+[ "${#vector_tests[@]}" -gt 0 ] && [ "${#modules[@]}" -gt 0 ] || { echo "systems.json lists no vector test or no module" >&2; exit 1; }
+
+test_args=()
+for name in "${vector_tests[@]}"; do test_args+=(--test "$name"); done
+
+step "cargo test: public and shared vectors (${vector_tests[*]}), with their case counts"
+cargo test --quiet -p countersign-core "${test_args[@]}" -- --nocapture 2>&1 \
   | grep -E 'cases|steps|test result' || { echo "vector tests failed" >&2; exit 1; }
 
 step "cargo test: everything (unit tests, vectors, property tests)"
@@ -18,10 +26,13 @@ cargo test --workspace --quiet
 
 step "cargo clippy: the core's no-unwrap/no-panic lints"
 cargo clippy --quiet -p countersign-core -p countersign-wasm --lib -- -D warnings
-# The adapter of each one-system module (build.sh builds them) is clean on its own too.
-for features in "" card ledger tempcard energy; do
-  cargo clippy --quiet -p countersign-wasm --lib --no-default-features --features "$features" -- -D warnings
+# The adapter of each module (build.sh builds them) is clean on its own too; the everything-module
+# is the default features, linted just above.
+for module in "${modules[@]}"; do
+  mapfile -t cargo_args < <(node scripts/manifest.mjs cargo-args "$module")
+  [ "${#cargo_args[@]}" -gt 0 ] || continue
+  cargo clippy --quiet -p countersign-wasm --lib "${cargo_args[@]}" -- -D warnings
 done
 
 step "node --test: SDK (vectors, Wycheproof), COSE interop, packaging, headless Chromium"
-node --test --test-concurrency=1 sdk-ts/test/ tests/interop/ tests/packaging/ tests/browser/
+node --test --test-concurrency=1 tests/manifest.test.mjs sdk-ts/test/ tests/interop/ tests/packaging/ tests/browser/

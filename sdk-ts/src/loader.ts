@@ -16,6 +16,15 @@ import * as firstGlue from '../wasm/countersign_wasm.js';
 import { guardFunction, ownData, raw as rawParam, readCallerObject, toSdkError } from './boundary.js';
 import { CountersignError, fromWasmError } from './errors.js';
 import { isTrapped, noteRecovered } from './instance.js';
+import {
+  MODULE_GZIP_BUDGET_BYTES,
+  MODULE_NAMES,
+  MODULE_SYSTEMS,
+  SYSTEM_DEPENDENCIES,
+  SYSTEM_IDS,
+  type WasmModuleName,
+  type WasmSystem,
+} from './manifest.js';
 
 /** What `init()` accepts: where to fetch the module, its bytes, or a compiled module. */
 export type InitInput =
@@ -30,32 +39,77 @@ export type InitInput =
 /** @internal The raw wasm-bindgen exports. */
 export type RawModule = typeof firstGlue;
 
+// The modules, the systems each holds and their budgets are listed once, in systems.json at the
+// repository root; manifest.ts is generated from it (a JSON import would need import
+// attributes, which not every bundler and browser accepts).
 /**
- * The WebAssembly modules the package ships: each system's own (with the primitives), the
- * primitives alone, or `'all'` (the default, and always in Node). A page loads exactly one.
+ * The WebAssembly modules the package ships: each system's own (with the primitives and what
+ * the system is built on), the primitives alone, or `'all'` (the default, and always in Node).
+ * A page loads exactly one.
  */
-export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy';
-export const WASM_MODULES: readonly WasmModuleName[] = Object.freeze(['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy'] as const);
-
-/** A system an SDK class needs from the loaded module. */
-export type WasmSystem = 'card' | 'ledger' | 'tempcard' | 'energy';
+export type { WasmModuleName, WasmSystem };
+export const WASM_MODULES: readonly WasmModuleName[] = Object.freeze([...MODULE_NAMES]);
 
 /** The systems each module carries (the ledger comes with the systems built on it). */
-const SYSTEMS_IN: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = {
-  all: ['card', 'ledger', 'tempcard', 'energy'],
-  primitives: [],
-  card: ['card'],
-  ledger: ['ledger'],
-  tempcard: ['tempcard', 'ledger'],
-  energy: ['energy', 'ledger'],
-};
+const SYSTEMS_IN: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = MODULE_SYSTEMS;
+
+/** `init({ systems })` names at most this many systems (each at most once). */
+const INIT_SYSTEMS_MAX = SYSTEM_IDS.length;
 
 /** `init()` options: which module to load, and optionally where its `.wasm` is. */
 export interface InitOptions {
-  /** Default `'all'`. In Node every system is always loaded, and this is ignored. */
+  /** A module by name. Default `'all'`. In Node every system is always loaded, and this is ignored. */
   readonly system?: WasmModuleName;
+  /**
+   * Instead of `system`: the systems the page uses, e.g. `['card', 'ledger']`. `init` loads the
+   * smallest module (by gzip budget) holding all of them and what they are built on, not
+   * necessarily the one with everything.
+   */
+  readonly systems?: readonly WasmSystem[];
   /** The `.wasm` of that module, when it is not next to the SDK (default `../wasm/<system>/`). */
   readonly module?: InitInput;
+}
+
+/** @internal What `smallestModuleHolding` chooses from (the package's own table by default). */
+export interface ModuleTable {
+  readonly modules: readonly WasmModuleName[];
+  readonly systemsIn: Readonly<Record<WasmModuleName, readonly WasmSystem[]>>;
+  readonly budgetBytes: Readonly<Record<WasmModuleName, number>>;
+  readonly dependencies: Readonly<Record<WasmSystem, readonly WasmSystem[]>>;
+}
+
+const PACKAGE_MODULES: ModuleTable = {
+  modules: MODULE_NAMES,
+  systemsIn: MODULE_SYSTEMS,
+  budgetBytes: MODULE_GZIP_BUDGET_BYTES,
+  dependencies: SYSTEM_DEPENDENCIES,
+};
+
+/** @internal `systems` and everything they are built on, transitively. */
+export function withDependencies(systems: readonly WasmSystem[], table: ModuleTable = PACKAGE_MODULES): WasmSystem[] {
+  const found: WasmSystem[] = [];
+  const queue = [...systems];
+  // Each system enters `found` once, so the walk ends after at most one step per system.
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    if (found.includes(next)) continue;
+    found.push(next);
+    queue.push(...(table.dependencies[next] ?? []));
+  }
+  return found;
+}
+
+/**
+ * @internal The smallest module (by gzip budget; the first listed on a tie) holding every one
+ * of `systems` and what they are built on, or undefined when none does.
+ */
+export function smallestModuleHolding(systems: readonly WasmSystem[], table: ModuleTable = PACKAGE_MODULES): WasmModuleName | undefined {
+  const needed = withDependencies(systems, table);
+  let best: WasmModuleName | undefined;
+  for (const name of table.modules) {
+    if (!needed.every((system) => table.systemsIn[name].includes(system))) continue;
+    if (best === undefined || table.budgetBytes[name] < table.budgetBytes[best]) best = name;
+  }
+  return best;
 }
 
 let raw: RawModule = firstGlue;
@@ -97,13 +151,29 @@ function isInitOptions(input: unknown): input is InitOptions {
   return proto === Object.prototype || proto === null;
 }
 
-/** Where module `name`'s glue and `.wasm` are, next to the SDK. */
+/**
+ * Where module `name`'s glue and `.wasm` are, next to the SDK. Each glue URL is written out as a
+ * literal `new URL('…', import.meta.url)`, the form bundlers recognise (Vite: tests/bundler/): they
+ * ship the glue file as an asset and rewrite the URL, so `init({ system })` can import it at run
+ * time, and so can recovery after a trap. So is the `.wasm` of `'all'` (its glue, bundled with
+ * the SDK, names it too: the bundle ships it anyway), so a bare `init()` works in a bundle. The
+ * other modules' `.wasm` URLs are built, which bundlers leave alone (a bundle does not carry every
+ * module's `.wasm`): in a bundle, pass the one you load as `init({ system, module })`.
+ * Adding a module means adding its literal glue URL here (the table's type asks for it).
+ */
 function moduleUrls(name: WasmModuleName): { glue: URL; wasm: URL } {
-  const dir = name === 'all' ? '../wasm/' : `../wasm/${name}/`;
-  return {
-    glue: new URL(`${dir}countersign_wasm.js`, import.meta.url),
-    wasm: new URL(`${dir}countersign_wasm_bg.wasm`, import.meta.url),
+  const glue: Record<WasmModuleName, () => URL> = {
+    all: () => new URL('../wasm/countersign_wasm.js', import.meta.url),
+    primitives: () => new URL('../wasm/primitives/countersign_wasm.js', import.meta.url),
+    card: () => new URL('../wasm/card/countersign_wasm.js', import.meta.url),
+    ledger: () => new URL('../wasm/ledger/countersign_wasm.js', import.meta.url),
+    tempcard: () => new URL('../wasm/tempcard/countersign_wasm.js', import.meta.url),
+    energy: () => new URL('../wasm/energy/countersign_wasm.js', import.meta.url),
   };
+  // Not `../wasm/${name}/…`: Vite would turn such a template into a glob and ship every `.wasm`.
+  const dir = `../wasm/${name}/`;
+  const wasm = name === 'all' ? new URL('../wasm/countersign_wasm_bg.wasm', import.meta.url) : new URL(`${dir}countersign_wasm_bg.wasm`, import.meta.url);
+  return { glue: glue[name](), wasm };
 }
 
 /** Compiles whatever `init()` was given; streams when the server sends `application/wasm`. */
@@ -138,7 +208,9 @@ async function instantiateFresh(): Promise<void> {
  *
  * `init({ system: 'card' })` loads the smaller module of one system (with the primitives):
  * `'primitives'`, `'card'`, `'ledger'`, `'tempcard'` or `'energy'` (the last two include the
- * ledger). A page loads one module; asking later for a system it lacks is `NOT_INITIALIZED`.
+ * ledger). `init({ systems: ['card', 'ledger'] })` names what the page uses instead, and loads
+ * the smallest module holding all of it (with what it is built on). A page loads one module;
+ * asking later for a system it lacks is `NOT_INITIALIZED`.
  *
  * After a call threw `WASM_TRAP`, `init()` starts a fresh instance (from the module compiled
  * the first time: nothing is fetched again); objects made before it must be loaded again from
@@ -156,15 +228,61 @@ export const init = guardFunction(function init(input?: InitInput | InitOptions)
 
 /** `init()`'s argument read once: options field by field (so a getter cannot answer one value
  * to the check and another to the use), a source as given (the platform reads it). */
-function readInitInput(input: unknown): { options: boolean; system: unknown; source: unknown } {
+function readInitInput(input: unknown): InitGiven {
   return readCallerObject('input', () => {
-    if (!isInitOptions(input)) return { options: false, system: undefined, source: input };
+    if (!isInitOptions(input)) return { options: false, system: undefined, systems: undefined, source: input };
     const fields = input as Record<string, unknown>;
-    return { options: true, system: ownData(fields.system, 'options.system'), source: fields.module };
+    return {
+      options: true,
+      system: ownData(fields.system, 'options.system'),
+      systems: ownData(fields.systems, 'options.systems'),
+      source: fields.module,
+    };
   });
 }
 
-function initOnce(given: { options: boolean; system: unknown; source: unknown }): Promise<void> {
+interface InitGiven {
+  options: boolean;
+  system: unknown;
+  systems: unknown;
+  source: unknown;
+}
+
+function invalidOption(param: string, kind: 'range' | 'type', message: string): Error {
+  return fromWasmError({ code: kind === 'type' ? 'INVALID_TYPE' : 'INVALID_ARGUMENT', kind, param, message: `countersign: ${param}: ${message}` });
+}
+
+/** The module `init(options)` loads and the systems the caller needs from it. */
+function chooseModule(given: InitGiven): { name: WasmModuleName; needed: readonly WasmSystem[] } {
+  if (given.system !== undefined && given.systems !== undefined) {
+    throw invalidOption('options.systems', 'range', 'give options.system (a module) or options.systems (what the page uses), not both');
+  }
+  if (given.systems !== undefined) {
+    const list = given.systems;
+    if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) throw invalidOption('options.systems', 'type', 'must be an array of system names');
+    if (list.length > INIT_SYSTEMS_MAX) throw invalidOption('options.systems', 'range', `names at most ${INIT_SYSTEMS_MAX} systems, got ${list.length}`);
+    const unknown = (list as string[]).find((s) => !(SYSTEM_IDS as readonly string[]).includes(s));
+    if (unknown !== undefined) throw invalidOption('options.systems', 'range', `must name systems among ${SYSTEM_IDS.join(', ')}, got ${unknown}`);
+    const needed = withDependencies(list as WasmSystem[]);
+    const name = smallestModuleHolding(needed);
+    // Unreachable while the manifest's check holds ('all' holds every system); kept so that a
+    // broken table is a clear error rather than a wrong module.
+    if (name === undefined) throw invalidOption('options.systems', 'range', `no module holds ${needed.join(', ')}`);
+    return { name, needed };
+  }
+  if (given.system !== undefined && !WASM_MODULES.includes(given.system as WasmModuleName)) {
+    throw fromWasmError({
+      code: 'INVALID_ARGUMENT',
+      kind: 'range',
+      param: 'options.system',
+      message: `countersign: options.system must be one of ${WASM_MODULES.join(', ')}, got ${typeof given.system === 'string' ? given.system : typeof given.system}`,
+    });
+  }
+  const name = (given.system as WasmModuleName | undefined) ?? 'all';
+  return { name, needed: SYSTEMS_IN[name] };
+}
+
+function initOnce(given: InitGiven): Promise<void> {
   if (ready && isTrapped()) {
     pending ??= instantiateFresh().then(
       () => {
@@ -184,36 +302,28 @@ function initOnce(given: { options: boolean; system: unknown; source: unknown })
   // the loaded module lacks.
   if (ready && !given.options) return Promise.resolve();
   let name: WasmModuleName = 'all';
-  let source: InitInput | undefined;
+  let needed: readonly WasmSystem[] = SYSTEMS_IN.all;
   if (given.options) {
-    if (given.system !== undefined && !WASM_MODULES.includes(given.system as WasmModuleName)) {
-      return Promise.reject(
-        fromWasmError({
-          code: 'INVALID_ARGUMENT',
-          kind: 'range',
-          param: 'options.system',
-          message: `countersign: options.system must be one of ${WASM_MODULES.join(', ')}, got ${typeof given.system === 'string' ? given.system : typeof given.system}`,
-        }),
-      );
+    try {
+      ({ name, needed } = chooseModule(given));
+    } catch (e) {
+      return Promise.reject(e);
     }
-    name = (given.system as WasmModuleName | undefined) ?? 'all';
-    source = given.source as InitInput | undefined;
-  } else {
-    source = given.source as InitInput | undefined;
   }
+  const source = given.source as InitInput | undefined;
   if (source !== undefined && !isInitInput(source)) {
     return Promise.reject(
       fromWasmError({
         code: 'INVALID_TYPE',
         kind: 'type',
         param: 'input',
-        message: 'countersign: init(input) takes a URL, a string, a Request/Response, bytes, a WebAssembly.Module or { system, module }',
+        message: 'countersign: init(input) takes a URL, a string, a Request/Response, bytes, a WebAssembly.Module, { system, module } or { systems, module }',
       }),
     );
   }
   if (ready) {
     // Node (every system), or a page that loaded a module already: it must have what is asked.
-    const missing = SYSTEMS_IN[name].filter((system) => !SYSTEMS_IN[loaded].includes(system));
+    const missing = needed.filter((system) => !SYSTEMS_IN[loaded].includes(system));
     if (missing.length === 0) return Promise.resolve();
     return Promise.reject(notLoaded(missing[0] ?? 'card'));
   }

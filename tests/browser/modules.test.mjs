@@ -1,10 +1,59 @@
 // One WebAssembly module per system in headless Chromium: `init({ system })` fetches only that
 // system's module (with the primitives), a system it lacks is refused with NOT_INITIALIZED
-// naming it, and recovery after a trap re-instantiates that same module without refetching.
+// naming it, `init({ systems })` fetches the smallest module holding them, and recovery after a
+// trap re-instantiates that same module without refetching. The modules and what each holds
+// come from systems.json.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ALL_MODULE, moduleDir, readManifest, units } from '../../scripts/manifest.mjs';
 import { assertSdkBuilt, launchBrowser, startDemoServer, withWatchedPage } from './helpers.mjs';
+
+const manifest = readManifest();
+const UNIT_IDS = units(manifest).map((u) => u.id);
+/** A one-call use of each system through the SDK, run in the page (the test needs one per system). */
+const USE_SOURCE = {
+  card: `() => sdk.Card.create('c1', new sdk.Issuer(sdk.generateKeyPair('EdDSA'), 'i').publicKey).cardId`,
+  ledger: `() => sdk.Ledger.create().head().seq`,
+  tempcard: `() => sdk.TempCardIssuer.create({ currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } }, { cvvKey: new Uint8Array(32), now: 1_796_895_000 }).accountIds().length`,
+  energy: `() => sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000).publicKey.keyId`,
+};
+const wasmPathOf = (name) => `/sdk/wasm/${moduleDir(name) ? `${moduleDir(name)}/` : ''}countersign_wasm_bg.wasm`;
+
+/**
+ * In a fresh page: init(options), then use every system; which ones work, which are refused,
+ * and which .wasm files were fetched.
+ */
+async function loadAndUse(browser, server, options) {
+  let out;
+  await withWatchedPage(browser, async (page) => {
+    const wasmFetches = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.endsWith('.wasm')) wasmFetches.push(url.pathname);
+    });
+    await page.goto(new URL('test-pages/blank.html', server.url).href);
+    const result = await page.evaluate(
+      async ({ options, useSource }) => {
+        const sdk = await import('/sdk/dist/index.js');
+        await sdk.init(options);
+        const outcome = {};
+        for (const [system, source] of Object.entries(useSource)) {
+          try {
+            (0, eval)(`(sdk) => (${source})`)(sdk)();
+            outcome[system] = 'works';
+          } catch (e) {
+            outcome[system] = e.code;
+          }
+        }
+        return { loaded: sdk.loadedModule(), money: sdk.Amount.parse('1.5', 'EUR').toString(), outcome };
+      },
+      { options, useSource: USE_SOURCE },
+    );
+    out = { ...result, wasmFetches };
+  });
+  return out;
+}
 
 describe('browser: one module per system', () => {
   let browser;
@@ -21,55 +70,32 @@ describe('browser: one module per system', () => {
     await server?.close();
   });
 
-  for (const [system, has, lacks] of [
-    ['primitives', [], ['card', 'ledger']],
-    ['card', ['card'], ['ledger']],
-    ['ledger', ['ledger'], ['card', 'tempcard']],
-    ['tempcard', ['tempcard', 'ledger'], ['energy']],
-    ['energy', ['energy', 'ledger'], ['card']],
+  test('every system in systems.json has a use here', () => {
+    assert.deepEqual(Object.keys(USE_SOURCE).sort(), [...UNIT_IDS].sort());
+  });
+
+  for (const module of manifest.modules.filter((m) => m.name !== ALL_MODULE)) {
+    const has = module.systems;
+    test(`init({ system: '${module.name}' }) fetches ${wasmPathOf(module.name)} only and serves ${has.join(' + ') || 'the primitives'}, nothing else`, async () => {
+      const result = await loadAndUse(browser, server, { system: module.name });
+      assert.equal(result.loaded, module.name);
+      assert.equal(result.money, '1.50');
+      // What the module holds works; every other system is refused, naming NOT_INITIALIZED.
+      assert.deepEqual(result.outcome, Object.fromEntries(Object.keys(USE_SOURCE).map((s) => [s, has.includes(s) ? 'works' : 'NOT_INITIALIZED'])));
+      assert.deepEqual(result.wasmFetches, [wasmPathOf(module.name)]);
+    });
+  }
+
+  for (const [systems, expected] of [
+    [['tempcard'], 'tempcard'],
+    [['ledger'], 'ledger'],
+    [['card', 'ledger'], ALL_MODULE],
   ]) {
-    test(`init({ system: '${system}' }) fetches sdk/wasm/${system}/ only and serves ${has.join(' + ') || 'the primitives'}`, async () => {
-      await withWatchedPage(browser, async (page) => {
-        const wasmFetches = [];
-        page.on('request', (request) => {
-          const url = new URL(request.url());
-          if (url.pathname.endsWith('.wasm')) wasmFetches.push(url.pathname);
-        });
-        await page.goto(new URL('test-pages/blank.html', server.url).href);
-        const result = await page.evaluate(async ({ system, has, lacks }) => {
-          const sdk = await import('/sdk/dist/index.js');
-          await sdk.init({ system });
-          const use = {
-            card: () => sdk.Card.create('c1', new sdk.Issuer(sdk.generateKeyPair('EdDSA'), 'i').publicKey).cardId,
-            ledger: () => sdk.Ledger.create().head().seq,
-            tempcard: () =>
-              sdk.TempCardIssuer.create(
-                { currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } },
-                { cvvKey: new Uint8Array(32), now: 1_796_895_000 },
-              ).accountIds().length,
-            energy: () => sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000).publicKey.keyId,
-          };
-          const refusal = (fn) => {
-            try {
-              fn();
-              return 'no error';
-            } catch (e) {
-              return e.code;
-            }
-          };
-          return {
-            loaded: sdk.loadedModule(),
-            money: sdk.Amount.parse('1.5', 'EUR').toString(),
-            has: has.map((s) => refusal(use[s])),
-            lacks: lacks.map((s) => refusal(use[s])),
-          };
-        }, { system, has, lacks });
-        assert.equal(result.loaded, system);
-        assert.equal(result.money, '1.50');
-        assert.deepEqual(result.has, has.map(() => 'no error'));
-        assert.deepEqual(result.lacks, lacks.map(() => 'NOT_INITIALIZED'));
-        assert.deepEqual(wasmFetches, [`/sdk/wasm/${system}/countersign_wasm_bg.wasm`]);
-      });
+    test(`init({ systems: ${JSON.stringify(systems)} }) fetches the smallest module holding them: ${expected}`, async () => {
+      const result = await loadAndUse(browser, server, { systems });
+      assert.equal(result.loaded, expected);
+      for (const system of systems) assert.equal(result.outcome[system], 'works', system);
+      assert.deepEqual(result.wasmFetches, [wasmPathOf(expected)]);
     });
   }
 

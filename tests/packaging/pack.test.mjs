@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { moduleDir, readManifest } from '../../scripts/manifest.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 import { assertSdkBuilt, launchBrowser, REPO_ROOT, SDK_READY_TIMEOUT_MS } from '../browser/helpers.mjs';
 
@@ -136,8 +137,11 @@ describe('packaging: npm pack, install in a fresh project, use from Node and Chr
   test('the tarball holds the wasm, the entries, and no tests or stray files', async () => {
     assert.ok(existsSync(tarballPath), 'npm pack produced a tarball');
     assert.ok(packedFiles.length <= PACKED_FILES_COUNT_MAX, `${packedFiles.length} files packed`);
-    const systemModules = ['primitives', 'card', 'ledger', 'tempcard', 'energy'].flatMap((m) => [`wasm/${m}/countersign_wasm_bg.wasm`, `wasm/${m}/countersign_wasm.js`]);
-    for (const required of [...systemModules, 'package.json', 'wasm/countersign_wasm_bg.wasm', 'dist/index.js', 'dist/node.js', 'dist/index.d.ts', 'dist/node.d.ts', 'tzdata/index.json', 'tzdata/Europe/Paris']) {
+    // Every module in systems.json, each with its own glue ('all' at the root of wasm/).
+    const modules = readManifest().modules.map((m) => path.posix.join('wasm', moduleDir(m.name)));
+    assert.ok(modules.length >= 2, 'systems.json lists the modules');
+    const moduleFiles = modules.flatMap((dir) => [`${dir}/countersign_wasm_bg.wasm`, `${dir}/countersign_wasm.js`]);
+    for (const required of [...moduleFiles, 'package.json', 'dist/index.js', 'dist/manifest.js', 'dist/node.js', 'dist/index.d.ts', 'dist/node.d.ts', 'tzdata/index.json', 'tzdata/Europe/Paris']) {
       assert.ok(packedFiles.includes(required), `packed files include ${required}: ${packedFiles.join(', ')}`);
     }
     const forbidden = packedFiles.filter(

@@ -17,8 +17,10 @@ use wasm_bindgen::prelude::*;
 
 pub(crate) type JsResult<T> = Result<T, JsValue>;
 
-// One module per system that has state or its own boundary types; this file keeps the
-// primitives (money, crypto, envelope), System 1 and the shared conversion helpers.
+// One Rust module per system (and per primitive with its own Cargo feature, the ledger), each
+// compiled only when its feature is on; this file keeps the primitives every module carries
+// (money, crypto, envelope) and the shared conversion helpers. The list of systems and their
+// features is systems.json (tests/manifest.test.mjs checks wasm/Cargo.toml against it).
 #[cfg(feature = "card")]
 mod card;
 #[cfg(feature = "energy")]
@@ -355,8 +357,15 @@ pub fn trap_for_tests() {
 // ---------------------------------------------------------------------------------------------
 // structured values (serde <-> JS objects)
 
+// The three helpers below serve every system adapter and no primitive: they are compiled when at
+// least one system is. `any-system` is the feature every system's feature enables (Cargo.toml),
+// which says exactly that; listing systems here instead (it was `any(card, ledger)`, true only
+// because tempcard and energy enable the ledger) would break the build of a module holding a
+// system that is not on the ledger (the helpers missing) or holding no system (dead code
+// denied by clippy).
+
 /// Serialises a core value as a plain JS object (maps as objects, `None` as `null`).
-#[cfg(any(feature = "card", feature = "ledger"))]
+#[cfg(feature = "any-system")]
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -364,12 +373,12 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
 }
 
 /// Reads a JS object into a core input type; a shape mismatch is a `TypeError` naming `param`.
-#[cfg(any(feature = "card", feature = "ledger"))]
+#[cfg(feature = "any-system")]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &'static str) -> JsResult<T> {
     serde_wasm_bindgen::from_value(value).map_err(|e| type_error(param, &format!("{param}: {e}")))
 }
 
-#[cfg(any(feature = "card", feature = "ledger"))]
+#[cfg(feature = "any-system")]
 pub(crate) fn codes_to_js<C: Copy>(all: &[C], as_str: fn(C) -> &'static str, describe: fn(C) -> &'static str) -> Array {
     all.iter()
         .map(|&code| {

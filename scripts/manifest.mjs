@@ -1,0 +1,416 @@
+#!/usr/bin/env node
+// Reads systems.json, the one list of systems, primitives and WebAssembly modules, for the bash
+// scripts (build.sh, test.sh), the bench and the tests, and generates the files that cannot read
+// JSON themselves: sdk-ts/src/manifest.ts (the loader's table; a JSON import would need import
+// attributes, which bundlers and browsers do not all accept) and the system list of
+// examples-web/index.html (static, so the index works without a fetch). Cargo features cannot
+// read JSON either: checkCargoFeatures() compares wasm/Cargo.toml with the manifest.
+//
+// No dependencies: it runs before `npm ci` in a fresh clone. Usage: `node scripts/manifest.mjs help`.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const MANIFEST_PATH = path.join(REPO_ROOT, 'systems.json');
+export const MANIFEST_TS_PATH = path.join(REPO_ROOT, 'sdk-ts', 'src', 'manifest.ts');
+export const INDEX_HTML_PATH = path.join(REPO_ROOT, 'examples-web', 'index.html');
+export const CARGO_TOML_PATH = path.join(REPO_ROOT, 'wasm', 'Cargo.toml');
+
+// Named limits: the design brief has ten systems; these leave room without letting a broken
+// manifest (or a dependency cycle) run away.
+export const SYSTEMS_MAX = 64;
+export const PRIMITIVES_MAX = 32;
+export const MODULES_MAX = 64;
+/** A module's budget can never be above this (the everything-module today is under 0.5 MB). */
+export const GZIP_BUDGET_MAX_BYTES = 16 * 1024 * 1024;
+/** The module named so holds every system and sits at the root of the wasm directory. */
+export const ALL_MODULE = 'all';
+/**
+ * Cargo feature that every system feature enables: the adapter's shared structured-value helpers
+ * (serde <-> JS) are compiled when at least one system is (wasm/src/lib.rs).
+ */
+export const ANY_SYSTEM_FEATURE = 'any-system';
+/** Parts every available system has (tests/manifest.test.mjs checks they exist). */
+export const SYSTEM_PARTS = Object.freeze(['core', 'adapter', 'sdk', 'vectors', 'vectorTest', 'demo', 'docs']);
+/** Parts of a primitive that has its own Cargo feature (a module can leave it out): the ledger. */
+export const OPTIONAL_PRIMITIVE_PARTS = Object.freeze(['core', 'adapter', 'sdk', 'vectors', 'vectorTest', 'docs', 'demo']);
+/** Where each part lives by convention; a different path needs an entry in `exceptions`. */
+export const PART_CONVENTION = Object.freeze({
+  core: (id) => `core/src/${id}/`,
+  adapter: (id) => `wasm/src/${id}.rs`,
+  sdk: (id) => `sdk-ts/src/${id}.ts`,
+  vectors: (id) => `tests/vectors/${id}/`,
+  vectorTest: (id) => `core/tests/${id}_vectors.rs`,
+  demo: (id) => `examples-web/${id}.html`,
+  docs: (id) => `docs/${id}.md`,
+});
+
+const ID_PATTERN = /^[a-z][a-z0-9]{0,31}$/;
+const STATUSES = ['available', 'coming'];
+
+function fail(message) {
+  throw new Error(`systems.json: ${message}`);
+}
+
+/**
+ * The manifest, checked for shape and consistency: unique ids, known dependencies without
+ * cycles, every module closed under dependencies, budgets in range.
+ */
+export function readManifest(file = MANIFEST_PATH) {
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  const { systems, primitives, modules } = manifest;
+  if (!Array.isArray(systems) || systems.length === 0 || systems.length > SYSTEMS_MAX) fail(`systems: 1..${SYSTEMS_MAX} entries`);
+  if (!Array.isArray(primitives) || primitives.length > PRIMITIVES_MAX) fail(`primitives: 0..${PRIMITIVES_MAX} entries`);
+  if (!Array.isArray(modules) || modules.length === 0 || modules.length > MODULES_MAX) fail(`modules: 1..${MODULES_MAX} entries`);
+  const ids = new Set();
+  for (const entry of [...systems, ...primitives]) {
+    if (typeof entry.id !== 'string' || !ID_PATTERN.test(entry.id)) fail(`bad id ${JSON.stringify(entry.id)}`);
+    if (ids.has(entry.id)) fail(`id ${entry.id} listed twice`);
+    ids.add(entry.id);
+    if (typeof entry.name !== 'string' || entry.name === '') fail(`${entry.id}: name`);
+  }
+  const numbers = new Set();
+  for (const system of systems) {
+    if (!Number.isInteger(system.number) || system.number < 1 || numbers.has(system.number)) fail(`${system.id}: number must be a unique positive integer`);
+    numbers.add(system.number);
+    if (!STATUSES.includes(system.status)) fail(`${system.id}: status must be one of ${STATUSES.join(', ')}`);
+    if (typeof system.summary !== 'string' || system.summary === '') fail(`${system.id}: summary`);
+    if (system.status === 'coming' && system.parts !== undefined) fail(`${system.id}: a coming system lists no parts yet`);
+  }
+  const unitIds = units(manifest).map((u) => u.id);
+  for (const unit of units(manifest)) {
+    for (const dep of unit.dependsOn) if (!unitIds.includes(dep)) fail(`${unit.id} depends on ${dep}, which no module can hold`);
+  }
+  for (const unit of units(manifest)) closure(manifest, [unit.id]); // throws on a cycle
+  const names = new Set();
+  for (const module of modules) {
+    if (typeof module.name !== 'string' || !ID_PATTERN.test(module.name) || names.has(module.name)) fail(`bad or repeated module name ${JSON.stringify(module.name)}`);
+    names.add(module.name);
+    if (!Number.isInteger(module.gzipBudgetBytes) || module.gzipBudgetBytes <= 0 || module.gzipBudgetBytes > GZIP_BUDGET_MAX_BYTES) fail(`${module.name}: gzipBudgetBytes`);
+    if (!Array.isArray(module.systems)) fail(`${module.name}: systems`);
+    for (const id of module.systems) if (!unitIds.includes(id)) fail(`module ${module.name} holds ${id}, which is not an available system or optional primitive`);
+    const missing = closure(manifest, module.systems).filter((id) => !module.systems.includes(id));
+    if (missing.length > 0) fail(`module ${module.name} lacks ${missing.join(', ')}, which its systems depend on`);
+  }
+  const all = modules.find((m) => m.name === ALL_MODULE);
+  if (all === undefined) fail(`no module named ${ALL_MODULE}`);
+  const notInAll = unitIds.filter((id) => !all.systems.includes(id));
+  if (notInAll.length > 0) fail(`module ${ALL_MODULE} lacks ${notInAll.join(', ')}`);
+  return manifest;
+}
+
+/**
+ * What a module can hold or leave out, in manifest order: the available systems, then the
+ * primitives that have their own feature (`inEveryModule: false`, the ledger). Each becomes a
+ * Cargo feature of wasm/ and a `WasmSystem` of the SDK.
+ */
+export function units(manifest) {
+  return [
+    ...manifest.systems.filter((s) => s.status === 'available').map((s) => ({ id: s.id, name: s.name, dependsOn: s.dependsOn ?? [], kind: 'system' })),
+    ...manifest.primitives.filter((p) => p.inEveryModule === false).map((p) => ({ id: p.id, name: p.name, dependsOn: p.dependsOn ?? [], kind: 'primitive' })),
+  ];
+}
+
+/** `ids` with everything they depend on, transitively, in manifest order. Throws on a cycle. */
+export function closure(manifest, ids) {
+  const all = units(manifest);
+  const byId = new Map(all.map((u) => [u.id, u]));
+  const found = new Set();
+  const visit = (id, depth) => {
+    // A chain longer than the number of units can only be a cycle.
+    if (depth > all.length) fail(`dependency cycle through ${id}`);
+    const unit = byId.get(id);
+    if (unit === undefined) fail(`unknown system ${id}`);
+    found.add(id);
+    for (const dep of unit.dependsOn) visit(dep, depth + 1);
+  };
+  for (const id of ids) visit(id, 0);
+  return all.map((u) => u.id).filter((id) => found.has(id));
+}
+
+export function moduleNamed(manifest, name) {
+  const module = manifest.modules.find((m) => m.name === name);
+  if (module === undefined) fail(`no module named ${JSON.stringify(name)} (modules: ${manifest.modules.map((m) => m.name).join(', ')})`);
+  return module;
+}
+
+/**
+ * A module's directory under the wasm output, '' for the everything-module. The same rule is
+ * written in sdk-ts/src/loader.ts (moduleUrls) and in the package layout that apps may rely on.
+ */
+export function moduleDir(name) {
+  return name === ALL_MODULE ? '' : name;
+}
+
+/** The wasm file of module `name` under `wasmDir`. */
+export function moduleWasmPath(wasmDir, name) {
+  return path.join(wasmDir, moduleDir(name), 'countersign_wasm_bg.wasm');
+}
+
+/**
+ * `cargo build` arguments selecting module `name`'s features. The everything-module uses the
+ * default features (checkCargoFeatures guarantees they are its systems), so `cargo build` and
+ * `cargo test` without flags build the same thing and share one cache entry.
+ */
+export function cargoArgs(manifest, name) {
+  const module = moduleNamed(manifest, name);
+  if (module.name === ALL_MODULE) return [];
+  return module.systems.length === 0 ? ['--no-default-features'] : ['--no-default-features', '--features', module.systems.join(',')];
+}
+
+/** The cargo integration tests that run shared vectors, in manifest order (primitives first). */
+export function vectorTests(manifest) {
+  const entries = [...manifest.primitives, ...manifest.systems.filter((s) => s.status === 'available')];
+  return entries.filter((e) => e.parts?.vectorTest).map((e) => path.basename(e.parts.vectorTest, '.rs'));
+}
+
+/** Raw and `gzip -9` size of each module's wasm under `wasmDir`, against its budget. */
+export function measureModules(manifest, wasmDir) {
+  return manifest.modules.map((module) => {
+    const file = moduleWasmPath(wasmDir, module.name);
+    const rawBytes = statSync(file).size;
+    // gzip(1) rather than node:zlib: the budgets and the docs quote `gzip -9` (zlib's level 9
+    // comes out ~0.5 % larger on these modules). -n: no name or time in the header.
+    const gzipBytes = execFileSync('gzip', ['-9', '-n', '-c', file], { maxBuffer: GZIP_BUDGET_MAX_BYTES * 4 }).length;
+    return { name: module.name, systems: module.systems, rawBytes, gzipBytes, budgetBytes: module.gzipBudgetBytes, over: gzipBytes > module.gzipBudgetBytes };
+  });
+}
+
+/** The size table as markdown (build.sh prints it; README's size table is this). */
+export function sizeTable(rows) {
+  const n = (x) => x.toLocaleString('en-US');
+  return [
+    '| module | systems | bytes raw | bytes gzip -9 | budget (gzip -9) | of budget |',
+    '|---|---|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.systems.join(', ') || '(primitives only)'} | ${n(r.rawBytes)} | ${n(r.gzipBytes)} | ${n(r.budgetBytes)} | ${r.over ? 'OVER BUDGET' : `${((100 * r.gzipBytes) / r.budgetBytes).toFixed(1)} %`} |`),
+  ].join('\n');
+}
+
+// ---- generated files ---------------------------------------------------------------------------
+
+const GENERATED_NOTE = 'Generated from systems.json by `node scripts/manifest.mjs write`: edit systems.json, not this (tests/manifest.test.mjs checks it is fresh).';
+
+/** sdk-ts/src/manifest.ts: the loader's module table. */
+export function generateManifestTs(manifest) {
+  const q = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const all = units(manifest);
+  const names = manifest.modules.map((m) => m.name);
+  const union = (items) => items.map(q).join(' | ') || 'never';
+  const record = (entries) => entries.map(([k, v]) => `  ${k}: ${v},`).join('\n');
+  return `// The WebAssembly modules and the systems they hold, for the loader (loader.ts).
+// ${GENERATED_NOTE}
+
+/** A WebAssembly module the package ships (\`init({ system })\`). */
+export type WasmModuleName = ${union(names)};
+
+/** A system (or primitive with its own feature) a module may hold, which SDK classes ask for. */
+export type WasmSystem = ${union(all.map((u) => u.id))};
+
+/** Every module, in manifest order (the everything-module first). */
+export const MODULE_NAMES = [${names.map(q).join(', ')}] as const;
+
+/** Every system a module may hold, in manifest order. */
+export const SYSTEM_IDS = [${all.map((u) => q(u.id)).join(', ')}] as const;
+
+/** The systems each module holds (closed under dependencies). */
+export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = {
+${record(manifest.modules.map((m) => [m.name, `[${m.systems.map(q).join(', ')}]`]))}
+};
+
+/** Each module's gzip -9 size budget in bytes (\`scripts/build.sh\` fails above it). */
+export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> = {
+${record(manifest.modules.map((m) => [m.name, String(m.gzipBudgetBytes)]))}
+};
+
+/** What each system is built on (direct dependencies). */
+export const SYSTEM_DEPENDENCIES: Readonly<Record<WasmSystem, readonly WasmSystem[]>> = {
+${record(all.map((u) => [u.id, `[${u.dependsOn.map(q).join(', ')}]`]))}
+};
+
+/** Each system's name, for messages. */
+export const SYSTEM_NAMES: Readonly<Record<WasmSystem, string>> = {
+${record(all.map((u) => [u.id, q(u.name)]))}
+};
+`;
+}
+
+const INDEX_BEGIN = '<!-- systems: generated from systems.json by `node scripts/manifest.mjs write`; edit systems.json -->';
+const INDEX_END = '<!-- end of generated systems -->';
+
+function escapeHtml(text) {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The `<li>` of every system, available ones linked to their demo page. */
+export function renderIndexSystems(manifest) {
+  const indent = '        ';
+  return manifest.systems
+    .map((s) => {
+      const name = `<span data-testid="system-name">${escapeHtml(s.name)}</span>`;
+      const attrs = `data-testid="system" data-system="${s.id}" data-number="${s.number}" data-status="${s.status}"`;
+      const heading =
+        s.status === 'available'
+          ? `<h3><a href="${escapeHtml(path.posix.relative('examples-web', s.parts.demo))}" data-testid="system-link">${name}</a> <span class="status available">available</span></h3>`
+          : `<h3>${name} <span class="status coming">coming</span></h3>`;
+      return [
+        `${indent}<li ${s.status === 'available' ? 'class="available" ' : ''}${attrs}>`,
+        `${indent}  ${heading}`,
+        `${indent}  <p>${escapeHtml(s.summary)}</p>`,
+        `${indent}</li>`,
+      ].join('\n');
+    })
+    .join('\n');
+}
+
+/** `html` (examples-web/index.html) with the text between the markers regenerated. */
+export function generateIndexHtml(manifest, html) {
+  const begin = html.indexOf(INDEX_BEGIN);
+  const end = html.indexOf(INDEX_END);
+  if (begin < 0 || end < begin) throw new Error(`examples-web/index.html: the markers ${INDEX_BEGIN} ... ${INDEX_END} are missing`);
+  return `${html.slice(0, begin + INDEX_BEGIN.length)}\n${renderIndexSystems(manifest)}\n        ${html.slice(end)}`;
+}
+
+/** Each generated file with its fresh content. */
+export function generatedFiles(manifest) {
+  return [
+    { file: MANIFEST_TS_PATH, content: generateManifestTs(manifest) },
+    { file: INDEX_HTML_PATH, content: generateIndexHtml(manifest, readFileSync(INDEX_HTML_PATH, 'utf8')) },
+  ];
+}
+
+// ---- wasm/Cargo.toml ---------------------------------------------------------------------------
+
+/** The `[features]` table of a Cargo.toml: name -> list (only the `name = [..]` form is used). */
+export function parseCargoFeatures(toml) {
+  const features = {};
+  let inFeatures = false;
+  for (const line of toml.split('\n')) {
+    const trimmed = line.replace(/#.*$/, '').trim();
+    if (trimmed.startsWith('[')) {
+      inFeatures = trimmed === '[features]';
+      continue;
+    }
+    if (!inFeatures || trimmed === '') continue;
+    const match = /^([A-Za-z0-9_-]+)\s*=\s*\[(.*)\]$/.exec(trimmed);
+    if (match === null) throw new Error(`wasm/Cargo.toml [features]: cannot read ${JSON.stringify(line)} (one line per feature)`);
+    features[match[1]] = [...match[2].matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+  }
+  return features;
+}
+
+/**
+ * Differences between wasm/Cargo.toml's features and the manifest, as sentences ([] = agree):
+ * one feature per system, whose list is ANY_SYSTEM_FEATURE plus its dependencies; ANY_SYSTEM_FEATURE
+ * itself empty; `default` = the everything-module's systems; nothing else.
+ */
+export function checkCargoFeatures(manifest, toml = readFileSync(CARGO_TOML_PATH, 'utf8')) {
+  const features = parseCargoFeatures(toml);
+  const problems = [];
+  const sorted = (list) => [...list].sort().join(', ');
+  const expected = { default: moduleNamed(manifest, ALL_MODULE).systems, [ANY_SYSTEM_FEATURE]: [] };
+  for (const unit of units(manifest)) expected[unit.id] = [ANY_SYSTEM_FEATURE, ...unit.dependsOn];
+  for (const [name, list] of Object.entries(expected)) {
+    if (features[name] === undefined) problems.push(`feature ${name} is missing (expected [${sorted(list)}])`);
+    else if (sorted(features[name]) !== sorted(list)) problems.push(`feature ${name} = [${sorted(features[name])}], expected [${sorted(list)}]`);
+  }
+  for (const name of Object.keys(features)) if (expected[name] === undefined) problems.push(`feature ${name} is not in systems.json`);
+  return problems;
+}
+
+// ---- command line ------------------------------------------------------------------------------
+
+const HELP = `node scripts/manifest.mjs <command>
+  modules              every module name, one a line (the everything-module first)
+  systems              the available systems' ids
+  units                what a module may hold: available systems and optional primitives (Cargo features)
+  features <module>    the module's systems, comma-separated (its Cargo features)
+  cargo-args <module>  the cargo build arguments selecting them, one a line
+  dir <module>         its directory under the wasm output ('' for ${ALL_MODULE})
+  budget <module>      its gzip -9 budget in bytes
+  vector-tests         the cargo test targets that run shared vectors
+  sizes <wasm-dir>     the size table of the modules built in <wasm-dir>; exit 1 if one is over budget
+  write                regenerate sdk-ts/src/manifest.ts and the system list of examples-web/index.html
+  check                exit 1 if a generated file is stale or wasm/Cargo.toml's features disagree
+
+Adding a system: add it to "systems" in systems.json (status "coming" until it has every part),
+then with status "available" its parts (core/src/<id>/, wasm/src/<id>.rs, sdk-ts/src/<id>.ts,
+tests/vectors/<id>/ and core/tests/<id>_vectors.rs, examples-web/<id>.html, docs/<id>.md), a
+feature in wasm/Cargo.toml (["${ANY_SYSTEM_FEATURE}", <dependencies>]) and \`mod <id>;\` in
+wasm/src/lib.rs, its own module in "modules" (and a module for pages that need it with another
+system), then \`node scripts/manifest.mjs write\`. tests/manifest.test.mjs says what is missing.`;
+
+function main(argv) {
+  const [command, arg] = argv;
+  const manifest = readManifest();
+  const needArg = () => {
+    if (arg === undefined) throw new Error(`${command} needs an argument\n${HELP}`);
+    return arg;
+  };
+  switch (command) {
+    case 'modules':
+      return manifest.modules.map((m) => m.name).join('\n');
+    case 'systems':
+      return manifest.systems.filter((s) => s.status === 'available').map((s) => s.id).join('\n');
+    case 'units':
+      return units(manifest).map((u) => u.id).join('\n');
+    case 'features':
+      return moduleNamed(manifest, needArg()).systems.join(',');
+    case 'cargo-args':
+      return cargoArgs(manifest, needArg()).join('\n');
+    case 'dir':
+      return moduleDir(moduleNamed(manifest, needArg()).name);
+    case 'budget':
+      return String(moduleNamed(manifest, needArg()).gzipBudgetBytes);
+    case 'vector-tests':
+      return vectorTests(manifest).join('\n');
+    case 'sizes': {
+      const rows = measureModules(manifest, needArg());
+      const over = rows.filter((r) => r.over);
+      const table = sizeTable(rows);
+      if (over.length > 0) {
+        process.exitCode = 1;
+        return `${table}\n\nover budget (gzip -9): ${over.map((r) => `${r.name} ${r.gzipBytes} > ${r.budgetBytes} bytes`).join('; ')}`;
+      }
+      return table;
+    }
+    case 'write': {
+      const changed = [];
+      for (const { file, content } of generatedFiles(manifest)) {
+        if (existsSync(file) && readFileSync(file, 'utf8') === content) continue;
+        writeFileSync(file, content);
+        changed.push(path.relative(REPO_ROOT, file));
+      }
+      return changed.length > 0 ? `wrote ${changed.join(', ')}` : 'generated files are up to date';
+    }
+    case 'check': {
+      const problems = [...checkCargoFeatures(manifest)];
+      for (const { file, content } of generatedFiles(manifest)) {
+        if (!existsSync(file) || readFileSync(file, 'utf8') !== content) problems.push(`${path.relative(REPO_ROOT, file)} is stale: run node scripts/manifest.mjs write`);
+      }
+      if (problems.length > 0) {
+        process.exitCode = 1;
+        return `systems.json disagrees with:\n  ${problems.join('\n  ')}`;
+      }
+      return 'ok';
+    }
+    case 'help':
+    case undefined:
+      return HELP;
+    default:
+      throw new Error(`unknown command ${JSON.stringify(command)}\n${HELP}`);
+  }
+}
+
+const invokedDirectly = process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url;
+if (invokedDirectly) {
+  try {
+    const out = main(process.argv.slice(2));
+    if (out !== '') console.log(out);
+  } catch (err) {
+    console.error(`manifest: ${err.message}`);
+    process.exitCode = 2;
+  }
+}

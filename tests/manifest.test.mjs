@@ -1,0 +1,241 @@
+// systems.json is the one list of systems, primitives and WebAssembly modules. This checks that
+// every listed system really has its parts, that what cannot read the manifest (wasm/Cargo.toml,
+// wasm/src/lib.rs) agrees with it, that the files generated from it are fresh, and that the
+// reader refuses an inconsistent manifest and enforces the size budgets.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  ALL_MODULE,
+  ANY_SYSTEM_FEATURE,
+  CARGO_TOML_PATH,
+  MANIFEST_PATH,
+  OPTIONAL_PRIMITIVE_PARTS,
+  PART_CONVENTION,
+  REPO_ROOT,
+  SYSTEM_PARTS,
+  checkCargoFeatures,
+  closure,
+  generatedFiles,
+  moduleDir,
+  parseCargoFeatures,
+  readManifest,
+  units,
+  vectorTests,
+} from '../scripts/manifest.mjs';
+
+const manifest = readManifest();
+const available = manifest.systems.filter((s) => s.status === 'available');
+const CLI = path.join(REPO_ROOT, 'scripts', 'manifest.mjs');
+const tempRoot = mkdtempSync(path.join(os.tmpdir(), 'countersign-manifest-'));
+after(() => rmSync(tempRoot, { recursive: true, force: true }));
+
+/** A part's path exists, as a directory when it ends with '/', else as a file. */
+function partExists(relative) {
+  const full = path.join(REPO_ROOT, relative);
+  if (!existsSync(full)) return false;
+  return relative.endsWith('/') ? statSync(full).isDirectory() : statSync(full).isFile();
+}
+
+/** Problems with one entry's parts: each required part exists at its conventional path, or an exception says why not. */
+function partProblems(entry, required) {
+  const problems = [];
+  const exceptions = entry.exceptions ?? {};
+  for (const part of required) {
+    const given = entry.parts?.[part];
+    const why = exceptions[part];
+    if (given === undefined) {
+      if (typeof why !== 'string' || why.length < 10) problems.push(`${entry.id}: no ${part} (expected ${PART_CONVENTION[part](entry.id)}, or an exception saying why)`);
+      continue;
+    }
+    if (!partExists(given)) problems.push(`${entry.id}: ${part} ${given} does not exist`);
+    if (given !== PART_CONVENTION[part](entry.id) && (typeof why !== 'string' || why.length < 10)) {
+      problems.push(`${entry.id}: ${part} is ${given}, not ${PART_CONVENTION[part](entry.id)}, and no exception says why`);
+    }
+  }
+  return problems;
+}
+
+describe('every listed system has its parts', () => {
+  for (const system of available) {
+    test(`System ${system.number}, ${system.id}: ${SYSTEM_PARTS.join(', ')}`, () => {
+      assert.deepEqual(partProblems(system, SYSTEM_PARTS), []);
+    });
+  }
+
+  for (const primitive of manifest.primitives.filter((p) => p.inEveryModule === false)) {
+    // The ledger: a primitive that a module can leave out, so it is a Cargo feature and an SDK
+    // "system" with everything a system has, but no demo page of its own (the exception).
+    test(`primitive ${primitive.id} (a module may leave it out): ${OPTIONAL_PRIMITIVE_PARTS.join(', ')}`, () => {
+      assert.deepEqual(partProblems(primitive, OPTIONAL_PRIMITIVE_PARTS), []);
+    });
+  }
+
+  test('the parts check itself: a system without its parts, or with a part elsewhere and no reason, is reported', () => {
+    const bare = { id: 'pos', parts: {} };
+    assert.equal(partProblems(bare, SYSTEM_PARTS).length, SYSTEM_PARTS.length);
+    const moved = { ...available[0], parts: { ...available[0].parts, docs: 'README.md' } };
+    assert.deepEqual(partProblems(moved, SYSTEM_PARTS), [`${moved.id}: docs is README.md, not docs/${moved.id}.md, and no exception says why`]);
+    const excused = { ...moved, exceptions: { docs: 'documented in the README while it is small' } };
+    assert.deepEqual(partProblems(excused, SYSTEM_PARTS), []);
+    const missingFile = { ...available[0], parts: { ...available[0].parts, demo: `examples-web/${available[0].id}-gone.html` }, exceptions: { demo: 'moved for this check only' } };
+    assert.deepEqual(partProblems(missingFile, SYSTEM_PARTS), [`${available[0].id}: demo examples-web/${available[0].id}-gone.html does not exist`]);
+  });
+
+  test('primitives in every module: their listed parts exist (core at least)', () => {
+    const problems = [];
+    for (const primitive of manifest.primitives.filter((p) => p.inEveryModule !== false)) {
+      if (primitive.parts?.core !== PART_CONVENTION.core(primitive.id)) problems.push(`${primitive.id}: core`);
+      for (const [part, relative] of Object.entries(primitive.parts ?? {})) if (!partExists(relative)) problems.push(`${primitive.id}: ${part} ${relative}`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  test('a system still "coming" has no core module yet (when it has, list its parts)', () => {
+    const early = manifest.systems.filter((s) => s.status === 'coming' && partExists(PART_CONVENTION.core(s.id)));
+    assert.deepEqual(early.map((s) => s.id), []);
+  });
+
+  test('systems are numbered 1..n in order, as the design brief numbers them', () => {
+    assert.deepEqual(manifest.systems.map((s) => s.number), manifest.systems.map((_, i) => i + 1));
+  });
+
+  test('every system and optional primitive has a module of its own (it and what it is built on), and "all" holds everything', () => {
+    for (const unit of units(manifest)) {
+      const own = manifest.modules.find((m) => m.name === unit.id);
+      assert.ok(own, `a module named ${unit.id}`);
+      assert.deepEqual([...own.systems].sort(), closure(manifest, [unit.id]).sort(), `module ${unit.id} holds ${unit.id} and its dependencies only`);
+    }
+    const all = manifest.modules.find((m) => m.name === ALL_MODULE);
+    assert.deepEqual([...all.systems].sort(), units(manifest).map((u) => u.id).sort());
+    assert.ok(manifest.modules.some((m) => m.systems.length === 0), 'a primitives-only module');
+  });
+
+  test('the cargo vector tests (scripts/test.sh runs them) exist for every system with vectors', () => {
+    const names = vectorTests(manifest);
+    for (const system of available) assert.ok(names.includes(`${system.id}_vectors`), `${system.id}_vectors`);
+    for (const name of names) assert.ok(partExists(`core/tests/${name}.rs`), `core/tests/${name}.rs`);
+  });
+});
+
+describe('what cannot read the manifest agrees with it', () => {
+  test('wasm/Cargo.toml: one feature per system with its dependencies, default = every system', () => {
+    assert.deepEqual(checkCargoFeatures(manifest), []);
+    const features = parseCargoFeatures(readFileSync(CARGO_TOML_PATH, 'utf8'));
+    // Spelled out, so a wrong checker cannot pass a wrong file.
+    assert.deepEqual(features.tempcard.sort(), [ANY_SYSTEM_FEATURE, 'ledger'].sort());
+    assert.deepEqual(features.default.sort(), ['card', 'energy', 'ledger', 'tempcard']);
+  });
+
+  test('the Cargo check catches a missing dependency, a missing feature and an extra one', () => {
+    const toml = readFileSync(CARGO_TOML_PATH, 'utf8');
+    const dropped = toml.replace(/^tempcard = \[.*\]$/m, `tempcard = ["${ANY_SYSTEM_FEATURE}"]`);
+    assert.notEqual(dropped, toml);
+    assert.match(checkCargoFeatures(manifest, dropped).join('\n'), /feature tempcard = \[any-system\], expected \[any-system, ledger\]/);
+    const missing = toml.replace(/^energy = \[.*\]$/m, '');
+    assert.match(checkCargoFeatures(manifest, missing).join('\n'), /feature energy is missing/);
+    const extra = toml.replace('[features]', '[features]\npos = ["any-system"]');
+    assert.match(checkCargoFeatures(manifest, extra).join('\n'), /feature pos is not in systems.json/);
+  });
+
+  test('wasm/src/lib.rs declares each adapter under its own feature, and no feature list stands in for "some system"', () => {
+    const lib = readFileSync(path.join(REPO_ROOT, 'wasm', 'src', 'lib.rs'), 'utf8');
+    for (const unit of units(manifest)) {
+      assert.match(lib, new RegExp(`#\\[cfg\\(feature = "${unit.id}"\\)\\]\\s*mod ${unit.id};`), `mod ${unit.id} under its feature`);
+    }
+    // `cfg(any(feature = "card", feature = "ledger"))` was the old stand-in for "some system is
+    // compiled": wrong for a system not on the ledger. The shared helpers use ANY_SYSTEM_FEATURE.
+    assert.doesNotMatch(lib, /cfg\(any\(feature/);
+    assert.match(lib, new RegExp(`#\\[cfg\\(feature = "${ANY_SYSTEM_FEATURE}"\\)\\]\\s*pub\\(crate\\) fn to_js`));
+  });
+
+  test('generated files are fresh: sdk-ts/src/manifest.ts and the system list of examples-web/index.html', () => {
+    for (const { file, content } of generatedFiles(manifest)) {
+      assert.equal(readFileSync(file, 'utf8'), content, `${path.relative(REPO_ROOT, file)} is stale: run node scripts/manifest.mjs write`);
+    }
+    const ts = readFileSync(path.join(REPO_ROOT, 'sdk-ts', 'src', 'manifest.ts'), 'utf8');
+    assert.match(ts, /tempcard: \['tempcard', 'ledger'\],/);
+    const html = readFileSync(path.join(REPO_ROOT, 'examples-web', 'index.html'), 'utf8');
+    for (const system of manifest.systems) assert.ok(html.includes(`data-system="${system.id}"`), `index lists ${system.id}`);
+    assert.ok(html.includes('href="card.html"'));
+  });
+
+  test('build.sh and test.sh name no system or module themselves (outside comments): they ask the manifest', () => {
+    const names = [...new Set([...units(manifest).map((u) => u.id), ...manifest.modules.map((m) => m.name).filter((n) => n !== ALL_MODULE)])];
+    for (const script of ['scripts/build.sh', 'scripts/test.sh']) {
+      const code = readFileSync(path.join(REPO_ROOT, script), 'utf8')
+        .split('\n')
+        .filter((line) => !/^\s*#/.test(line));
+      const named = code.filter((line) => names.some((name) => new RegExp(`(^|[^\\w-])${name}([^\\w-]|$)`).test(line)));
+      assert.deepEqual(named, [], `${script} repeats the list`);
+    }
+  });
+
+  test('`node scripts/manifest.mjs check` agrees (build.sh runs it first)', () => {
+    assert.equal(execFileSync(process.execPath, [CLI, 'check'], { encoding: 'utf8' }).trim(), 'ok');
+  });
+});
+
+describe('the reader refuses an inconsistent manifest', () => {
+  const base = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8'));
+  const variant = (name, mutate) => {
+    const copy = structuredClone(base);
+    mutate(copy);
+    const file = path.join(tempRoot, `${name}.json`);
+    writeFileSync(file, JSON.stringify(copy));
+    return file;
+  };
+  const cases = [
+    ['a module lacking a dependency', (m) => (m.modules.find((x) => x.name === 'tempcard').systems = ['tempcard']), /module tempcard lacks ledger/],
+    ['a dependency cycle', (m) => (m.primitives.find((p) => p.id === 'ledger').dependsOn = ['tempcard']), /cycle/],
+    ['an unknown dependency', (m) => (m.systems.find((s) => s.id === 'card').dependsOn = ['tills']), /card depends on tills/],
+    ['a repeated id', (m) => m.systems.push({ ...m.systems[0], number: 99 }), /id card listed twice/],
+    ['a module holding a coming system', (m) => m.modules.push({ name: 'posrelay', systems: ['pos'], gzipBudgetBytes: 1000 }), /holds pos/],
+    ['"all" missing a system', (m) => (m.modules.find((x) => x.name === ALL_MODULE).systems = ['card']), /module all lacks/],
+    ['a budget that is not a positive integer', (m) => (m.modules[0].gzipBudgetBytes = '500k'), /gzipBudgetBytes/],
+  ];
+  for (const [what, mutate, message] of cases) {
+    test(what, () => assert.throws(() => readManifest(variant(what.replace(/\W+/g, '-'), mutate)), message));
+  }
+  test('the unchanged copy is accepted (the cases above fail for their own reason)', () => {
+    assert.doesNotThrow(() => readManifest(variant('unchanged', () => {})));
+  });
+});
+
+describe('size budgets: `manifest.mjs sizes <dir>` (build.sh) prints one table and fails over budget', () => {
+  /** A wasm directory laid out as build.sh lays it out, each module `bytesOf(name)` long. */
+  function fakeWasmDir(name, bytesOf) {
+    const dir = path.join(tempRoot, name);
+    for (const module of manifest.modules) {
+      mkdirSync(path.join(dir, moduleDir(module.name)), { recursive: true });
+      writeFileSync(path.join(dir, moduleDir(module.name), 'countersign_wasm_bg.wasm'), bytesOf(module));
+    }
+    return dir;
+  }
+  const sizes = (dir) => spawnSync(process.execPath, [CLI, 'sizes', dir], { encoding: 'utf8' });
+
+  test('under budget: exit 0 and a row per module with its systems, raw size and budget', () => {
+    const result = sizes(fakeWasmDir('small', () => Buffer.alloc(4096, 7)));
+    assert.equal(result.status, 0, result.stderr);
+    for (const module of manifest.modules) {
+      const row = result.stdout.split('\n').find((line) => line.startsWith(`| ${module.name} |`));
+      assert.ok(row, `a row for ${module.name}`);
+      assert.ok(row.includes(`| 4,096 |`), row);
+      assert.ok(row.includes(module.gzipBudgetBytes.toLocaleString('en-US')), row);
+      if (module.systems.length > 0) assert.ok(row.includes(module.systems.join(', ')), row);
+    }
+  });
+
+  test('one module over its budget (incompressible bytes): exit 1 naming it, and only it', () => {
+    const victim = manifest.modules.find((m) => m.name !== ALL_MODULE);
+    const result = sizes(fakeWasmDir('over', (m) => (m.name === victim.name ? randomBytes(victim.gzipBudgetBytes + 4096) : Buffer.alloc(4096, 7))));
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, new RegExp(`over budget \\(gzip -9\\): ${victim.name} \\d+ > ${victim.gzipBudgetBytes} bytes$`, 'm'));
+    assert.equal(result.stdout.match(/OVER BUDGET/g)?.length, 1);
+  });
+});
