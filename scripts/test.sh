@@ -34,5 +34,8 @@ for module in "${modules[@]}"; do
   cargo clippy --quiet -p countersign-wasm --lib "${cargo_args[@]}" -- -D warnings
 done
 
-step "node --test: SDK (vectors, Wycheproof), COSE interop, packaging, headless Chromium"
-node --test --test-concurrency=1 tests/manifest.test.mjs sdk-ts/test/ tests/interop/ tests/packaging/ tests/browser/
+step "API reference (TypeDoc, warnings are errors)"
+bash scripts/docs.sh
+
+step "node --test: SDK (vectors, Wycheproof, hostile inputs), COSE interop, packaging, Vite bundle, headless Chromium"
+node --test --test-concurrency=1 tests/manifest.test.mjs sdk-ts/test/ tests/interop/ tests/packaging/ tests/bundler/ tests/browser/

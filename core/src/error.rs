@@ -1,10 +1,10 @@
 //! One error type for the whole core, with a stable machine-readable code.
 //!
-//! Conventions (see DESIGN.md §3): a *rule outcome* (a bad signature on an envelope, a replayed
-//! sequence number, an over-limit payment) is not an error — it is a normal, typed result. An
-//! [`Error`] means the *input* was malformed or out of range (the caller must fix the call), and
-//! it names the offending parameter. Codes are part of the public API: never rename one; add new
-//! ones at the end of [`ErrorCode::ALL`].
+//! Conventions (see `docs/architecture.md`, *Outcomes and errors*): a *rule outcome* (a bad
+//! signature on an envelope, a replayed sequence number, an over-limit payment) is not an error —
+//! it is a normal, typed result. An [`Error`] means the *input* was malformed or out of range (the
+//! caller must fix the call), and it names the offending parameter. Codes are part of the public
+//! API: never rename one; add new ones at the end of [`ErrorCode::ALL`].
 
 use core::fmt;
 
@@ -31,7 +31,7 @@ macro_rules! error_codes {
         }
 
         impl ErrorCode {
-            /// Every code, in declaration order (the README and the SDK's `ErrorCode` union are
+            /// Every code, in declaration order (docs/errors.md and the SDK's `ErrorCode` union are
             /// checked against this list by tests).
             pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
 
@@ -45,7 +45,7 @@ macro_rules! error_codes {
                 match self { $( ErrorCode::$variant => ErrorKind::$kind, )* }
             }
 
-            /// One-line description, used by the README table and `describe()` in the SDK.
+            /// One-line description, used by the table in docs/errors.md and `describe()` in the SDK.
             pub const fn description(self) -> &'static str {
                 match self { $( ErrorCode::$variant => concat!($($doc),*), )* }
             }
@@ -56,7 +56,7 @@ macro_rules! error_codes {
 error_codes! {
     /// A parameter has a value outside what the operation accepts.
     InvalidArgument = "INVALID_ARGUMENT", Range;
-    /// A parameter has the wrong type or shape (thrown by the SDK before crossing into wasm).
+    /// A parameter has the wrong type or shape, a getter or Proxy trap threw while the SDK read it, or a method was called on something the SDK did not make (thrown by the SDK before crossing into wasm).
     InvalidType = "INVALID_TYPE", Type;
     /// An amount or decimal string does not match the strict grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
     AmountSyntax = "AMOUNT_SYNTAX", Range;
@@ -86,7 +86,7 @@ error_codes! {
     LimitExceeded = "LIMIT_EXCEEDED", Range;
     /// The SDK was used in a browser before `init()` completed.
     NotInitialized = "NOT_INITIALIZED", Internal;
-    /// The WebAssembly instance trapped; the SDK re-instantiates it.
+    /// The WebAssembly instance trapped (a bug, out of memory): every call refuses until `await init()` starts a fresh instance; objects made before (a `Ledger`, a `Card` …) keep refusing and are loaded again from their store.
     WasmTrap = "WASM_TRAP", Internal;
     /// A fault inside countersign that input should never cause. Please report it.
     Internal = "INTERNAL", Internal;

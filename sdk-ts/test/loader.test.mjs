@@ -15,11 +15,26 @@ test('Node ESM import is ready without init(); init() is a no-op that resolves',
   await sdk.init(new Uint8Array([0, 1, 2])); // ignored: already initialised, never re-instantiated
 });
 
-test('ERROR_CODES equals the core list, in order, and the README documents every code', () => {
+test('ERROR_CODES equals the core list, in order, and docs/errors.md lists every code with its class and description', () => {
   const core = rawGlue.errorCodes();
   assert.deepEqual([...sdk.ERROR_CODES], core.map((entry) => entry.code));
-  const readme = readFileSync(new URL('README.md', repoRoot), 'utf8');
-  for (const { code } of core) assert.ok(readme.includes('`' + code + '`'), `README lists ${code}`);
+  const lines = readFileSync(new URL('docs/errors.md', repoRoot), 'utf8').split('\n');
+  const at = lines.indexOf('| code | class | meaning |');
+  assert.ok(at >= 0, 'docs/errors.md has the table');
+  const rows = [];
+  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
+  const classOf = { type: 'TypeError', range: 'RangeError' };
+  assert.deepEqual(
+    rows.map(([code, cls]) => [code, cls]),
+    core.map(({ code, kind }) => ['`' + code + '`', classOf[kind] ?? 'Error']),
+    'every code, in the core order, with the class its errors are thrown as',
+  );
+  // The meaning column is the core's own description (a Markdown table escapes its `|`).
+  assert.deepEqual(
+    rows.map(([code, , meaning]) => [code, meaning.replaceAll('\\|', '|')]),
+    core.map(({ code, description }) => ['`' + code + '`', description]),
+    'every meaning is the core description',
+  );
 });
 
 test('wasm errors cross as real Error objects with a stable code', () => {

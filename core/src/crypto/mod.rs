@@ -1,7 +1,7 @@
 //! Cryptographic primitives: SHA-256, HMAC-SHA256, constant-time comparison, Ed25519 and
 //! secp256k1 ECDSA.
 //!
-//! Signature policy (the README repeats it):
+//! Signature policy (docs/signatures.md repeats it):
 //! - **Ed25519** ([`ed25519`]): RFC 8032 signing; verification has `verify_strict` semantics —
 //!   small-order public keys and `R` points are rejected, as are non-canonical encodings of the
 //!   public key, of `R` and of `S` (`S ≥ ℓ`). All 151 Wycheproof cases pass.

@@ -1,7 +1,7 @@
 //! The outcome-code macro shared by the systems (limits, card, ...), and the limits' own codes.
 //!
 //! An outcome code is a normal result, not an error (TigerBeetle's result codes): one stable
-//! SCREAMING_SNAKE string per reason, documented by a one-line description that the README table
+//! SCREAMING_SNAKE string per reason, documented by a one-line description that the table in docs/card.md
 //! is generated from, listed in `ALL` so the SDK's union can be checked against it.
 
 /// Declares an outcome-code enum with `ALL`, `as_str`, `description`, `from_name`, `Display` and
@@ -28,7 +28,7 @@ macro_rules! outcome_codes {
                 match self { $( $name::$variant => $code, )* }
             }
 
-            /// One-line description, used by the README table and `describe()` in the SDK.
+            /// One-line description, used by the table in docs/card.md and `describe()` in the SDK.
             pub const fn description(self) -> &'static str {
                 match self { $( $name::$variant => concat!($($doc),*), )* }
             }
