@@ -15,16 +15,18 @@ import {
   byTestId,
   deleteDatabase,
   demoError,
+  fieldError,
   formatLocal,
   fromHex,
   loadDemoState,
   renderLog,
+  setEnabled,
   setSaveStatus,
   setText,
-  showError,
   showInitError,
   toHex,
   value,
+  wholeNumber,
 } from './demo-kit.js';
 const SDK_URL = '/sdk/dist/index.js';
 
@@ -334,21 +336,34 @@ async function generateKeys() {
   setText('restore-status', `card ${cardId} created`);
 }
 
+/** A money field of the configuration: required ones may not be empty (the card needs them). */
+function amountField(id, { optional = false } = {}) {
+  const text = value(id);
+  if (text === '' && !optional) throw fieldError(id, 'is empty: enter an amount, like 100.00');
+  return text;
+}
+
 function readConfig() {
-  const day = { kind: 'day', timeZone: value('cfg-tz') };
+  const timeZone = value('cfg-tz');
+  if (timeZone === '') throw fieldError('cfg-tz', 'is empty: enter a time zone, like Europe/Paris');
+  const day = { kind: 'day', timeZone };
   const limit = (fields) => {
     const out = { ...fields };
-    for (const [k, v] of Object.entries(out)) if (v === '') delete out[k];
+    for (const [k, v] of Object.entries(out)) if (v === '' || v === undefined) delete out[k];
     return out;
+  };
+  const count = (id, optional = false) => {
+    const n = wholeNumber(id, { optional });
+    return n === undefined ? undefined : String(n);
   };
   const limits = [
     limit({
       id: 'daily-count',
       measure: 'count',
       window: day,
-      soft: value('cfg-count-soft'),
-      hard: value('cfg-count-hard'),
-      ceiling: value('cfg-count-ceiling'),
+      soft: count('cfg-count-soft', true),
+      hard: count('cfg-count-hard'),
+      ceiling: count('cfg-count-ceiling'),
       resettable: checked('cfg-count-resettable'),
     }),
     limit({
@@ -356,9 +371,9 @@ function readConfig() {
       measure: 'amount',
       currency: CURRENCY,
       window: day,
-      soft: value('cfg-amount-soft'),
-      hard: value('cfg-amount-hard'),
-      ceiling: value('cfg-amount-ceiling'),
+      soft: amountField('cfg-amount-soft', { optional: true }),
+      hard: amountField('cfg-amount-hard'),
+      ceiling: amountField('cfg-amount-ceiling'),
       resettable: checked('cfg-amount-resettable'),
     }),
   ];
@@ -372,14 +387,16 @@ function readConfig() {
     appKeys: [roles.app.publicKey],
     clockSkewS: CLOCK_SKEW_S,
   };
-  const offlineSoft = value('cfg-offline-soft');
-  const offlineHard = value('cfg-offline-hard');
-  if (offlineSoft !== '' || offlineHard !== '') {
-    // Empty or non-numeric text becomes NaN so the SDK reports it rather than seeing 0.
-    const int = (raw) => (raw === '' ? Number.NaN : Number(raw));
-    config.consecutiveOffline = { soft: int(offlineSoft), hard: int(offlineHard) };
+  const offlineSoft = wholeNumber('cfg-offline-soft', { optional: true });
+  const offlineHard = wholeNumber('cfg-offline-hard', { optional: true });
+  if (offlineSoft !== undefined || offlineHard !== undefined) {
+    // Both or neither: an empty one beside a filled one is a mistake, named here.
+    if (offlineSoft === undefined) throw fieldError('cfg-offline-soft', 'is empty: fill in both consecutive-offline fields, or neither');
+    if (offlineHard === undefined) throw fieldError('cfg-offline-hard', 'is empty: fill in both consecutive-offline fields, or neither');
+    config.consecutiveOffline = { soft: offlineSoft, hard: offlineHard };
   }
   const categories = value('cfg-blocked-mcc').split(/[\s,]+/).filter((c) => c !== '');
+  for (const c of categories) if (!/^\d{4}$/.test(c)) throw fieldError('cfg-blocked-mcc', `must list 4-digit codes (like 7995), not “${c}”`);
   if (categories.length > 0) config.blockedMerchantCategories = categories;
   return config;
 }
@@ -673,13 +690,13 @@ function render() {
 
   const hasCard = card !== null;
   const provisioned = view !== null && view.status !== 'unprovisioned';
-  byTestId('keys-generate').disabled = demo.cardId !== null;
-  byTestId('issuer-algorithm').disabled = demo.cardId !== null;
-  byTestId('app-algorithm').disabled = demo.cardId !== null;
-  for (const id of CARD_BUTTONS) byTestId(id).disabled = !hasCard;
-  for (const id of COMMAND_BUTTONS) byTestId(id).disabled = !provisioned;
-  byTestId('pos-reverse').disabled = !hasCard || demo.lastTx === null;
-  for (const id of ['clock-plus-hour', 'clock-plus-day', 'reset-demo']) byTestId(id).disabled = false;
+  setEnabled('keys-generate', demo.cardId === null);
+  setEnabled('issuer-algorithm', demo.cardId === null);
+  setEnabled('app-algorithm', demo.cardId === null);
+  for (const id of CARD_BUTTONS) setEnabled(id, hasCard);
+  for (const id of COMMAND_BUTTONS) setEnabled(id, provisioned);
+  setEnabled('pos-reverse', hasCard && demo.lastTx !== null);
+  for (const id of ['clock-plus-hour', 'clock-plus-day', 'reset-demo']) setEnabled(id, true);
 
   renderLog(demo.log, (unix) => shortTime.format(new Date(unix * 1000)));
 }
@@ -713,22 +730,45 @@ async function main() {
     return;
   }
 
+  // Each control: what its last outcome is (emptied when it fails) and which input an SDK error's
+  // parameter points to (the error names it by its label).
+  const CONFIG_FIELDS = {
+    timeZone: 'cfg-tz',
+    'code:TIME_ZONE_UNKNOWN': 'cfg-tz',
+    'code:TIME_ZONE_INVALID': 'cfg-tz',
+    'per-payment.hard': 'cfg-cap',
+    'daily-count.soft': 'cfg-count-soft',
+    'daily-count.hard': 'cfg-count-hard',
+    'daily-count.ceiling': 'cfg-count-ceiling',
+    'daily-amount.soft': 'cfg-amount-soft',
+    'daily-amount.hard': 'cfg-amount-hard',
+    'daily-amount.ceiling': 'cfg-amount-ceiling',
+    blockedMerchantCategories: 'cfg-blocked-mcc',
+  };
+  const PAYMENT = (prefix) => ({ amount: `${prefix}-amount`, merchantCategory: 'pos-mcc' });
+  const COMMAND = { outcome: ['cmd-code', 'cmd-explain', 'cmd-note'], fields: { value: 'cmd-value', delta: 'cmd-delta' } };
   bind('keys-generate', generateKeys);
-  bind('provision', provision);
-  bind('go-online', goOnline);
+  bind('provision', provision, { outcome: ['provision-code', 'provision-explain'], fields: CONFIG_FIELDS });
+  bind('go-online', goOnline, { outcome: ['online-code', 'online-decision', 'online-explain'] });
   const limitId = () => value('cmd-limit');
   const delta = () => {
     const raw = value('cmd-delta');
+    if (raw === '') throw fieldError('cmd-delta', 'is empty: enter a number, like 2 or -2');
     return raw.startsWith('+') ? raw.slice(1) : raw; // "+2" is UI sugar; amounts have no leading "+"
   };
-  bind('cmd-set', () => sendCommand(() => ({ op: 'set', limitId: limitId(), value: value('cmd-value') })));
-  bind('cmd-change', () => sendCommand(() => ({ op: 'change', limitId: limitId(), delta: delta() })));
-  bind('cmd-reset', () => sendCommand(() => ({ op: 'reset', limitId: limitId() })));
-  bind('cmd-block', () => sendCommand(() => ({ op: 'block' })));
-  bind('cmd-unblock', () => sendCommand(() => ({ op: 'unblock' })));
-  bind('preview-run', preview);
-  bind('pos-pay', pay);
-  bind('pos-reverse', reverseLast);
+  const setValue = () => {
+    const raw = value('cmd-value');
+    if (raw === '') throw fieldError('cmd-value', 'is empty: enter the new limit, like 8');
+    return raw;
+  };
+  bind('cmd-set', () => sendCommand(() => ({ op: 'set', limitId: limitId(), value: setValue() })), COMMAND);
+  bind('cmd-change', () => sendCommand(() => ({ op: 'change', limitId: limitId(), delta: delta() })), COMMAND);
+  bind('cmd-reset', () => sendCommand(() => ({ op: 'reset', limitId: limitId() })), COMMAND);
+  bind('cmd-block', () => sendCommand(() => ({ op: 'block' })), COMMAND);
+  bind('cmd-unblock', () => sendCommand(() => ({ op: 'unblock' })), COMMAND);
+  bind('preview-run', preview, { outcome: ['preview-decision', 'preview-code', 'preview-explain'], fields: PAYMENT('preview') });
+  bind('pos-pay', pay, { outcome: ['pos-decision', 'pos-code', 'pos-explain', 'pos-reverse-code', 'pos-reverse-explain'], fields: PAYMENT('pos') });
+  bind('pos-reverse', reverseLast, { outcome: ['pos-reverse-code', 'pos-reverse-explain'] });
   bind('clock-plus-hour', () => advanceClock(HOUR_S, '1 hour'));
   bind('clock-plus-day', () => advanceClock(DAY_S, '1 day'));
   bind('reset-demo', resetDemo);

@@ -15,13 +15,14 @@ import {
   byTestId,
   deleteDatabase,
   demoError,
+  fieldError,
   formatLocal,
   fromHex,
   loadDemoState,
   renderLog,
+  setEnabled,
   setSaveStatus,
   setText,
-  showError,
   showInitError,
   toHex,
   value,
@@ -56,9 +57,13 @@ const SNAPSHOT_KEY_BYTES = 32;
 // Small helpers
 
 /** A quantity in litres with at most 2 decimals ("10.5") as whole centilitres (exact integers). */
-function centilitres(text, param) {
+function centilitres(text, param, field) {
   const match = /^(0|[1-9][0-9]{0,6})(?:\.([0-9]{1,2}))?$/.exec(text);
-  if (!match) throw demoError('INVALID_ARGUMENT', `${param} must be litres with at most 2 decimals, e.g. 10.00`);
+  if (!match) {
+    const why = text === '' ? 'is empty: enter litres, like 10.00' : `must be litres with at most 2 decimals, like 10.00, not “${text}”`;
+    if (field) throw fieldError(field, why);
+    throw demoError('INVALID_ARGUMENT', `${param} ${why}`);
+  }
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }
 
@@ -94,8 +99,15 @@ const EXPLANATIONS = {
 };
 
 const explain = (code) => EXPLANATIONS[code] ?? '';
-const GOOD = new Set(['HELD', 'HELD_AVAILABLE', 'MAXIMUM_LOWERED', 'TARIFF_CHANGED', 'EXTENDED', 'COMPLETED', 'COMPLETED_NOTHING_DELIVERED', 'LATE_CHARGED', 'READING_ACCEPTED', 'LIMIT_REACHED', 'ORDER_SENT', 'REQUEST_SENT']);
-const tone = (code) => (GOOD.has(code) ? 'ok' : 'bad');
+const GOOD = new Set(['HELD', 'HELD_AVAILABLE', 'MAXIMUM_LOWERED', 'TARIFF_CHANGED', 'EXTENDED', 'COMPLETED', 'COMPLETED_NOTHING_DELIVERED', 'LATE_CHARGED', 'READING_ACCEPTED', 'LIMIT_REACHED', 'ORDER_SENT', 'REQUEST_SENT', 'TRANSFERRED']);
+// Outcomes that are neither a success nor a refusal: the rules doing their job.
+const NOTICE = new Set(['HOLD_EXPIRED', 'INCREMENT_DECLINED', 'LATE_COMPLETION_REJECTED', 'LATE_CHARGE_DECLINED', 'COMPLETED_CAPPED']);
+/** A code's badge colour: green for a success, amber for a notice, red for a refusal, none for a figure ("+2.37"). */
+const tone = (code) => {
+  if (!code || !/^[A-Z_]+$/.test(code)) return '';
+  if (GOOD.has(code)) return 'ok';
+  return NOTICE.has(code) ? 'warn' : 'bad';
+};
 
 function setBadge(id, code) {
   const el = byTestId(id);
@@ -181,10 +193,11 @@ const KIND_NAMES = { order: 'energy.order', 'tariff-change': 'energy.tariff-chan
 /** Sends the pump's request envelope to the server and gives the answer back to the pump. */
 function exchange(kind, outcome) {
   if (outcome.envelope === null) return { reply: null, applied: outcome };
-  addLog('pump', `→ ${KIND_NAMES[kind]} (${outcome.envelope.length} bytes, signed)`, outcome.increment ? `+${outcome.increment}` : '');
+  // Who sends to whom, so a reader never takes an answer for a request.
+  addLog('pump → server', `sends ${KIND_NAMES[kind]} (${outcome.envelope.length} bytes, signed)`, outcome.increment ? `+${outcome.increment}` : '');
   const reply = server.handle(kind, outcome.envelope, demo.clock);
-  const answer = reply.envelope === null ? 'refused, no signed answer' : `${reply.envelope.length} bytes, signed`;
-  addLog('server', `← ${kind === 'completion' ? 'energy.receipt' : 'energy.authorisation'} (${answer})`, reply.code);
+  const answer = reply.envelope === null ? 'refuses, with no signed answer' : `answers ${kind === 'completion' ? 'energy.receipt' : 'energy.authorisation'} (${reply.envelope.length} bytes, signed)`;
+  addLog('server → pump', answer, reply.code);
   const applied = terminal.acceptReply(demo.orderId, reply, demo.clock);
   return { reply, applied };
 }
@@ -210,6 +223,7 @@ async function setup() {
   if (server !== null) throw demoError('ALREADY_SET_UP', 'the server and the pump exist; use "Reset demo" to start over');
   const serverPair = sdk.generateKeyPair('EdDSA');
   const terminalPair = sdk.generateKeyPair('EdDSA');
+  if (value('setup-balance') === '') throw fieldError('setup-balance', 'is empty: enter an amount, like 100.00');
   const created = sdk.EnergyServer.create(
     { currency: CURRENCY, holdDurationS: HOLD_DURATION_S, lateCompletion: value('late-policy') },
     demo.clock,
@@ -220,7 +234,11 @@ async function setup() {
   created.addTerminal(STATION, pump.publicKey, demo.clock);
   created.openWallet(WALLET, demo.clock);
   const topUp = created.topUp(WALLET, value('setup-balance'), demo.clock);
-  if (topUp.code !== 'TRANSFERRED') throw demoError(topUp.code, `the opening top-up was refused: ${topUp.code}`);
+  if (topUp.code !== 'TRANSFERRED') {
+    created.free();
+    pump.free();
+    throw fieldError('setup-balance', topUp.code === 'AMOUNT_NOT_POSITIVE' ? 'must be more than 0.00' : `was refused (${topUp.code})`, topUp.code);
+  }
   server = created;
   terminal = pump;
   demo.server = { algorithm: serverPair.algorithm, secretKey: toHex(serverPair.secretKey) };
@@ -228,18 +246,45 @@ async function setup() {
   addLog('server', `wallet ${WALLET} opened with ${value('setup-balance')} ${CURRENCY}; pump ${TERMINAL_KEY_ID} of ${STATION} trusted`, 'TRANSFERRED');
 }
 
+const TOPUP_EXPLANATIONS = {
+  TRANSFERRED: 'Added to the wallet.',
+  AMOUNT_NOT_POSITIVE: 'must be more than 0.00',
+};
+
 async function topUp() {
   requireRoles();
-  const outcome = server.topUp(WALLET, value('topup-amount'), demo.clock);
-  addLog('server', `top-up ${value('topup-amount')} ${CURRENCY}`, outcome.code);
+  const amount = value('topup-amount');
+  if (amount === '') throw fieldError('topup-amount', 'is empty: enter an amount, like 20.00');
+  const outcome = server.topUp(WALLET, amount, demo.clock);
+  addLog('server', `top-up ${amount} ${CURRENCY}`, outcome.code);
+  if (outcome.code !== 'TRANSFERRED') {
+    // A refusal is the person's mistake: said next to the button, naming the field.
+    throw fieldError('topup-amount', TOPUP_EXPLANATIONS[outcome.code] ?? `was refused (${outcome.code})`, outcome.code);
+  }
+  setBadge('topup-code', outcome.code);
+  setText('topup-explain', `${TOPUP_EXPLANATIONS.TRANSFERRED} Balance now ${server.wallet(WALLET).balance} ${CURRENCY}.`);
 }
 
 function tariff(price) {
   return { currency: CURRENCY, unit: 'litre', unitPrice: price, costRounding: 'half-even' };
 }
 
+/** The pump's current order while its session is still open (not closed, not declined). */
+function openOrder() {
+  if (demo.orderId === null || terminal === null) return null;
+  const session = terminal.session(demo.orderId);
+  return session !== null && session.state !== 'closed' && session.state !== 'declined' ? demo.orderId : null;
+}
+
 async function placeOrder() {
   requireRoles();
+  const open = openOrder();
+  if (open !== null) {
+    // A second order would strand this one's hold until it expires: one order at a time.
+    throw demoError('ORDER_OPEN', `order ${open} is still open: complete it (or let its hold expire and complete it) before ordering again`);
+  }
+  if (value('order-maximum') === '') throw fieldError('order-maximum', 'is empty: enter an amount, like 50.00');
+  if (value('tariff-price') === '') throw fieldError('tariff-price', 'is empty: enter a price, like 1.859');
   const orderId = `o-${String(demo.nextOrder).padStart(4, '0')}`;
   const order = {
     orderId,
@@ -265,7 +310,7 @@ async function runMeter(full) {
   let session = terminal.session(orderId);
   const limit = centilitres(session.maxQuantity, 'the pump limit');
   let delivered = centilitres(session.delivered, 'delivered');
-  const target = full ? limit : Math.min(limit, delivered + centilitres(value('meter-litres'), 'deliver'));
+  const target = full ? limit : Math.min(limit, delivered + centilitres(value('meter-litres'), 'deliver', 'meter-litres'));
   let outcome = null;
   for (let tick = 0; tick < TICKS_MAX && delivered < target; tick++) {
     delivered = Math.min(target, delivered + TICK_CENTILITRES);
@@ -274,6 +319,11 @@ async function runMeter(full) {
     setBadge('meter-code', outcome.code);
     setText('meter-explain', explain(outcome.code));
     render();
+    // Every tick is kept: a reload while the meter runs finds the litres delivered so far and the
+    // clock where they left it. The clock first: a pump reading later than the stored clock would
+    // make the next reading go back in time.
+    persistDemo();
+    await saveRoles();
     if (outcome.code !== 'READING_ACCEPTED') break;
     await sleep(TICK_PAUSE_MS);
   }
@@ -348,8 +398,8 @@ async function resetDemo() {
   localStorage.removeItem(LS_STATE);
   localStorage.removeItem(LS_SNAPSHOT_KEY);
   demo = freshDemo();
-  for (const id of ['order-code', 'meter-code', 'change-code', 'receipt-code']) setBadge(id, '');
-  for (const id of ['order-explain', 'meter-explain', 'change-explain', 'receipt-explain']) setText(id, '');
+  for (const id of ['order-code', 'meter-code', 'change-code', 'receipt-code', 'topup-code']) setBadge(id, '');
+  for (const id of ['order-explain', 'meter-explain', 'change-explain', 'receipt-explain', 'topup-explain']) setText(id, '');
   setText('restore-status', 'demo reset: IndexedDB database and localStorage cleared');
   setSaveStatus('idle', 'nothing saved yet');
 }
@@ -357,7 +407,6 @@ async function resetDemo() {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-const ROLE_BUTTONS = ['topup', 'order-send'];
 const SESSION_BUTTONS = ['meter-run', 'meter-full', 'tariff-change', 'extend', 'complete'];
 
 function renderReceipt(receipt) {
@@ -417,11 +466,14 @@ function render() {
   setText('increments', session && session.increments.length > 0 ? session.increments.join(', ') : '—');
   renderReceipt(session?.receipt ?? null);
 
-  byTestId('setup').disabled = server !== null;
-  for (const id of ROLE_BUTTONS) byTestId(id).disabled = server === null;
+  setEnabled('setup', server === null);
   const open = session !== null && session.state !== 'closed' && session.state !== 'declined';
-  for (const id of SESSION_BUTTONS) byTestId(id).disabled = !open;
-  for (const id of ['clock-plus-minute', 'clock-expire', 'reset-demo']) byTestId(id).disabled = false;
+  setEnabled('topup', server !== null);
+  // One order at a time: a second would strand the first one's hold until it expires.
+  setEnabled('order-send', server !== null && !open);
+  setText('order-note', open ? `Order ${orderId} is open: complete it to order again.` : '');
+  for (const id of SESSION_BUTTONS) setEnabled(id, open);
+  for (const id of ['clock-plus-minute', 'clock-expire', 'reset-demo']) setEnabled(id, true);
 
   renderLog(demo.log, formatLocal, (entry) => tone(entry.code));
 }
@@ -455,14 +507,16 @@ async function main() {
     showInitError(err);
     return;
   }
-  bind('setup', setup);
-  bind('topup', topUp);
-  bind('order-send', placeOrder);
-  bind('meter-run', () => runMeter(false));
-  bind('meter-full', () => runMeter(true));
-  bind('tariff-change', changeTariff);
-  bind('extend', extend);
-  bind('complete', complete);
+  // Each control: its outcome (emptied when it fails) and which input an SDK parameter names.
+  const ORDER_FIELDS = { maximum: 'order-maximum', unitPrice: 'tariff-price', step: 'order-step', minimum: 'order-minimum' };
+  bind('setup', setup, { fields: { amount: 'setup-balance' } });
+  bind('topup', topUp, { outcome: ['topup-code', 'topup-explain'], fields: { amount: 'topup-amount' } });
+  bind('order-send', placeOrder, { outcome: ['order-code', 'order-explain'], fields: ORDER_FIELDS });
+  bind('meter-run', () => runMeter(false), { outcome: ['meter-code', 'meter-explain'], fields: { quantity: 'meter-litres' } });
+  bind('meter-full', () => runMeter(true), { outcome: ['meter-code', 'meter-explain'] });
+  bind('tariff-change', changeTariff, { outcome: ['change-code', 'change-explain'], fields: { unitPrice: 'tariff-new-price' } });
+  bind('extend', extend, { outcome: ['change-code', 'change-explain'] });
+  bind('complete', complete, { outcome: ['receipt-code', 'receipt-explain'] });
   bind('clock-plus-minute', () => advanceClock(MINUTE_S, '1 min'));
   bind('clock-expire', () => advanceClock(EXPIRE_JUMP_S, '20 min'));
   bind('reset-demo', resetDemo);

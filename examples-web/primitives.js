@@ -2,6 +2,8 @@
 // Everything decided here is decided by the countersign WebAssembly core through
 // the SDK's browser entry; this file only reads the form and shows the results.
 
+import { actionRunner, byTestId, fieldError, setText, showInitError, toHex, value, wholeNumber } from './demo-kit.js';
+
 const SDK_URL = '/sdk/dist/index.js';
 
 const ROUNDING_NONE = '';
@@ -21,42 +23,43 @@ const EXPLANATIONS = {
   MALFORMED: 'The bytes are not a well-formed countersign envelope (COSE_Sign1 over deterministic CBOR).',
 };
 
-const byTestId = (id) => {
-  const el = document.querySelector(`[data-testid="${id}"]`);
-  if (!el) throw new Error(`demo page is missing element data-testid="${id}"`);
-  return el;
-};
 const utf8 = new TextEncoder();
 const utf8Decode = new TextDecoder('utf-8', { fatal: false });
 
-function toHex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Parse hex typed by the user; whitespace is ignored. Throws a coded TypeError on bad input. */
-function fromHex(text, param) {
+/** Parse hex typed by the user; whitespace is ignored. Throws an error naming the field. */
+function fromHex(text, field) {
   const clean = text.replace(/\s+/g, '');
   if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) {
-    const err = new TypeError(`${param} must be an even number of hex digits`);
-    err.code = 'INVALID_HEX';
-    throw err;
+    throw fieldError(field, 'must be an even number of hex digits (0-9, a-f)', 'INVALID_HEX');
   }
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 
-/** A form field as a number; empty text becomes NaN so the SDK reports it instead of seeing 0. */
-function numberField(id) {
-  const raw = byTestId(id).value.trim();
-  return raw === '' ? Number.NaN : Number(raw);
+/** Unix seconds or a count typed in a field: digits only ("1e3", "-5" and "2.5" are refused here). */
+const integerField = (id, options) => wholeNumber(id, options);
+
+/** A sequence-number field as a bigint: digits only. */
+function seqField(id, { optional = false } = {}) {
+  const raw = value(id);
+  if (optional && raw === '') return undefined;
+  wholeNumber(id, { max: Number.MAX_SAFE_INTEGER }); // the same refusals, naming the field
+  return BigInt(raw);
 }
 
-/** A sequence-number field: bigint when it is an integer, otherwise handed to the SDK to reject. */
-function seqField(id, { optional = false } = {}) {
-  const raw = byTestId(id).value.trim();
-  if (optional && raw === '') return undefined;
-  return /^-?\d+$/.test(raw) ? BigInt(raw) : Number(raw === '' ? Number.NaN : raw);
+/**
+ * Ratios as people type them: "1, 1, 1", "1 1 1", "2;3", "50.0, 50": whole numbers, as bigint.
+ * A fraction or a word is refused here, naming the field.
+ */
+function ratiosField(id) {
+  const parts = value(id).split(/[\s,;]+/).filter((part) => part !== '');
+  if (parts.length === 0) throw fieldError(id, 'is empty: enter whole numbers, like 1, 1, 1');
+  return parts.map((part) => {
+    const match = /^(\d+)(?:\.0*)?$/.exec(part);
+    if (!match) throw fieldError(id, `must be whole numbers separated by commas, like 1, 1, 1 (“${part}” is not)`);
+    return BigInt(match[1]);
+  });
 }
 
 function describeTime(seconds) {
@@ -64,32 +67,17 @@ function describeTime(seconds) {
   return Number.isFinite(date.getTime()) ? `${seconds} (${date.toISOString()})` : String(seconds);
 }
 
-function setText(id, text) {
-  byTestId(id).textContent = text;
+/** An error of the SDK about an amount, told against the input it came from (two amounts share a parameter name). */
+function about(field, fn) {
+  try {
+    return fn();
+  } catch (err) {
+    if (err && typeof err === 'object' && err.field === undefined && err.param === 'amount') err.field = field;
+    throw err;
+  }
 }
 
-/** Show an error's stable code and message in a section's error slots. */
-function showError(prefix, err) {
-  setText(`${prefix}-error-code`, err?.code ?? err?.name ?? 'ERROR');
-  setText(`${prefix}-error-message`, err?.message ?? String(err));
-}
-
-function clearError(prefix) {
-  setText(`${prefix}-error-code`, '');
-  setText(`${prefix}-error-message`, '');
-}
-
-/** Run a UI action; any throw lands in the section's error slots instead of the console. */
-function action(prefix, fn) {
-  return () => {
-    clearError(prefix);
-    try {
-      fn();
-    } catch (err) {
-      showError(prefix, err);
-    }
-  };
-}
+const { bind } = actionRunner();
 
 function setBadge(id, text, ok) {
   const el = byTestId(id);
@@ -128,9 +116,9 @@ function setupMoney(sdk) {
   byTestId('amount-currency').addEventListener('change', showCurrencyInfo);
   showCurrencyInfo();
 
-  byTestId('amount-parse').addEventListener(
-    'click',
-    action('amount', () => {
+  bind(
+    'amount-parse',
+    () => {
       for (const id of ['amount-result', 'amount-minor', 'amount-json']) setText(id, '');
       const rounding = byTestId('amount-rounding').value;
       const options = rounding === ROUNDING_NONE ? undefined : { rounding };
@@ -138,39 +126,37 @@ function setupMoney(sdk) {
       setText('amount-result', amount.toString());
       setText('amount-minor', amount.toMinor().toString());
       setText('amount-json', JSON.stringify(amount.toJSON()));
-    }),
+    },
+    { errors: 'amount', outcome: ['amount-result', 'amount-minor', 'amount-json'], fields: { amount: 'amount-value', currency: 'amount-currency', rounding: 'amount-rounding' } },
   );
 
-  byTestId('add-run').addEventListener(
-    'click',
-    action('add', () => {
+  bind(
+    'add-run',
+    () => {
       setText('add-result', '');
-      const a = sdk.Amount.parse(byTestId('add-a').value, byTestId('add-currency-a').value);
-      const b = sdk.Amount.parse(byTestId('add-b').value, byTestId('add-currency-b').value);
+      const a = about('add-a', () => sdk.Amount.parse(byTestId('add-a').value, byTestId('add-currency-a').value));
+      const b = about('add-b', () => sdk.Amount.parse(byTestId('add-b').value, byTestId('add-currency-b').value));
       const sum = a.add(b);
       setText('add-result', `${sum.toString()} ${sum.currency}`);
-    }),
+    },
+    { errors: 'add', outcome: ['add-result'] },
   );
 
-  byTestId('split-run').addEventListener(
-    'click',
-    action('split', () => {
+  bind(
+    'split-run',
+    () => {
       const list = byTestId('split-result');
       list.replaceChildren();
-      const amount = sdk.Amount.parse(byTestId('split-value').value, byTestId('split-currency').value);
-      // Integers become bigint; anything else goes through unchanged so the SDK names the bad ratio.
-      const ratios = byTestId('split-ratios')
-        .value.split(',')
-        .map((part) => part.trim())
-        .map((part) => (/^-?\d+$/.test(part) ? BigInt(part) : part));
-      const parts = amount.split(ratios);
+      const amount = about('split-value', () => sdk.Amount.parse(byTestId('split-value').value, byTestId('split-currency').value));
+      const parts = amount.split(ratiosField('split-ratios'));
       for (const part of parts) {
         const item = document.createElement('li');
         item.dataset.testid = 'split-part';
         item.textContent = `${part.toString()} ${part.currency}`;
         list.append(item);
       }
-    }),
+    },
+    { errors: 'split', fields: { ratios: 'split-ratios' } },
   );
 }
 
@@ -199,14 +185,15 @@ function requireKey() {
 }
 
 function setupSignatures(sdk) {
-  byTestId('key-generate').addEventListener('click', action('sig', () => generateKey(sdk)));
+  const SIG = { errors: 'sig', fields: { signature: 'sig-signature', message: 'sig-message' } };
+  bind('key-generate', () => generateKey(sdk), SIG);
 
   const messageBytes = () => utf8.encode(byTestId('sig-message').value);
   const ecdsaFormat = () => byTestId('sig-format').value;
 
   const verifyShown = () => {
     const { algorithm, publicKey } = requireKey();
-    const signature = fromHex(byTestId('sig-signature').value, 'signature');
+    const signature = fromHex(byTestId('sig-signature').value, 'sig-signature');
     const valid =
       algorithm === 'EdDSA'
         ? sdk.verifyEd25519(publicKey, messageBytes(), signature)
@@ -215,9 +202,9 @@ function setupSignatures(sdk) {
     return valid;
   };
 
-  byTestId('sig-sign').addEventListener(
-    'click',
-    action('sig', () => {
+  bind(
+    'sig-sign',
+    () => {
       const { algorithm, secretKey } = requireKey();
       const signature =
         algorithm === 'EdDSA'
@@ -226,16 +213,17 @@ function setupSignatures(sdk) {
       byTestId('sig-signature').value = toHex(signature);
       setBadge('sig-verify-result', '', undefined);
       setText('sig-note', `${signature.length}-byte ${algorithm === 'EdDSA' ? 'Ed25519' : `secp256k1 ${ecdsaFormat()}`} signature`);
-    }),
+    },
+    SIG,
   );
 
-  byTestId('sig-verify').addEventListener('click', action('sig', verifyShown));
+  bind('sig-verify', verifyShown, { ...SIG, outcome: ['sig-verify-result', 'sig-note'] });
 
-  byTestId('sig-tamper').addEventListener(
-    'click',
-    action('sig', () => {
+  bind(
+    'sig-tamper',
+    () => {
       const { algorithm } = requireKey();
-      const signature = fromHex(byTestId('sig-signature').value, 'signature');
+      const signature = fromHex(byTestId('sig-signature').value, 'sig-signature');
       if (signature.length === 0) throw Object.assign(new Error('sign a message first'), { code: 'NO_SIGNATURE' });
       // Flip the lowest bit of the scalar's least significant byte: the signature keeps its
       // shape (canonical S for Ed25519, low-S and valid DER for ECDSA), it is just wrong.
@@ -245,7 +233,8 @@ function setupSignatures(sdk) {
       byTestId('sig-signature').value = toHex(signature);
       verifyShown();
       setText('sig-note', `byte ${index} flipped: 0x${before.toString(16).padStart(2, '0')} → 0x${signature[index].toString(16).padStart(2, '0')}`);
-    }),
+    },
+    { ...SIG, outcome: ['sig-verify-result', 'sig-note'] },
   );
 }
 
@@ -260,11 +249,11 @@ const envelopeState = {
 function readSealInput(signer) {
   return {
     type: byTestId('env-type').value,
-    version: numberField('env-version'),
+    version: integerField('env-version', { min: 1 }),
     keyId: byTestId('env-key-id').value,
     seq: seqField('env-seq'),
-    issuedAt: numberField('env-issued-at'),
-    expiresAt: numberField('env-expires-at'),
+    issuedAt: integerField('env-issued-at'),
+    expiresAt: integerField('env-expires-at'),
     payload: utf8.encode(byTestId('env-payload').value),
     algorithm: signer.algorithm,
     secretKey: signer.secretKey,
@@ -296,13 +285,12 @@ function clearOpenResult() {
 function openCurrent(sdk) {
   clearOpenResult();
   if (!envelopeState.opening) throw Object.assign(new Error('seal an envelope first'), { code: 'NO_ENVELOPE' });
-  const skewText = byTestId('env-skew').value.trim();
   const options = {
     trustedKeys: envelopeState.opening.trustedKeys,
-    now: numberField('env-now'),
+    now: integerField('env-now'),
     expectedType: byTestId('env-expected-type').value,
     lastSeq: seqField('env-last-seq', { optional: true }),
-    maxClockSkewSeconds: skewText === '' ? undefined : Number(skewText),
+    maxClockSkewSeconds: integerField('env-skew', { optional: true }),
   };
   const result = sdk.openEnvelope(envelopeState.opening.envelope, options);
   setBadge('env-open-code', result.code, result.ok);
@@ -384,13 +372,13 @@ const TAMPERS = {
     return `re-sealed by a fresh key claiming the trusted key id "${input.keyId}"`;
   },
   'tamper-expired': () => {
-    const skew = numberField('env-skew') || 0;
+    const skew = integerField('env-skew', { optional: true }) ?? 0;
     const now = envelopeState.sealed.input.expiresAt + skew + 1;
     byTestId('env-now').value = String(now);
     return `now set to ${now}: 1 s past expiresAt + skew`;
   },
   'tamper-not-yet-valid': () => {
-    const skew = numberField('env-skew') || 0;
+    const skew = integerField('env-skew', { optional: true }) ?? 0;
     const now = envelopeState.sealed.input.issuedAt - skew - 1;
     byTestId('env-now').value = String(now);
     return `now set to ${now}: 1 s before issuedAt − skew`;
@@ -414,9 +402,23 @@ function setupEnvelopes(sdk) {
 
   const openButtons = ['env-open', 'env-reset', ...Object.keys(TAMPERS)].map(byTestId);
 
-  byTestId('env-seal').addEventListener(
-    'click',
-    action('env-seal', () => {
+  const SEAL_FIELDS = {
+    type: 'env-type',
+    version: 'env-version',
+    keyId: 'env-key-id',
+    seq: 'env-seq',
+    issuedAt: 'env-issued-at',
+    expiresAt: 'env-expires-at',
+    payload: 'env-payload',
+  };
+  const OPEN = {
+    errors: 'env-open',
+    outcome: ['env-open-code', 'env-open-explanation'],
+    fields: { now: 'env-now', lastSeq: 'env-last-seq', expectedType: 'env-expected-type', maxClockSkewSeconds: 'env-skew' },
+  };
+  bind(
+    'env-seal',
+    () => {
       clearOpenResult();
       const signer = keyState.keyPair ?? generateKey(sdk);
       const input = readSealInput(signer);
@@ -433,41 +435,35 @@ function setupEnvelopes(sdk) {
       restorePristine();
       for (const button of openButtons) button.disabled = false;
       openCurrent(sdk);
-    }),
+    },
+    { errors: 'env-seal', outcome: ['env-open-code', 'env-open-explanation'], fields: SEAL_FIELDS },
   );
 
-  byTestId('env-open').addEventListener('click', action('env-open', () => openCurrent(sdk)));
-  byTestId('env-reset').addEventListener(
-    'click',
-    action('env-open', () => {
+  bind('env-open', () => openCurrent(sdk), OPEN);
+  bind(
+    'env-reset',
+    () => {
       restorePristine();
       openCurrent(sdk);
-    }),
+    },
+    OPEN,
   );
 
   for (const [testId, tamper] of Object.entries(TAMPERS)) {
-    byTestId(testId).addEventListener(
-      'click',
-      action('env-open', () => {
+    bind(
+      testId,
+      () => {
         restorePristine();
         const note = tamper(sdk);
         showEnvelope(envelopeState.opening.envelope, note);
         openCurrent(sdk);
-      }),
+      },
+      OPEN,
     );
   }
 }
 
 // ---------------------------------------------------------------------------------------
-
-function showInitError(err) {
-  const banner = byTestId('init-error');
-  banner.textContent = `The countersign WebAssembly module could not be loaded: ${err?.code ? `${err.code}: ` : ''}${err?.message ?? err}`;
-  banner.hidden = false;
-  const status = byTestId('sdk-status');
-  status.dataset.state = 'failed';
-  status.textContent = 'failed to load';
-}
 
 async function main() {
   let sdk;

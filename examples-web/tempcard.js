@@ -15,18 +15,20 @@
 import {
   actionRunner,
   byTestId,
+  cardNumber,
   deleteDatabase,
   demoError,
   formatLocal,
   fromHex,
   loadDemoState,
   renderLog,
+  setEnabled,
   setSaveStatus,
   setText,
-  showError,
   showInitError,
   toHex,
   value,
+  wholeNumber,
 } from './demo-kit.js';
 const SDK_URL = '/sdk/dist/index.js';
 
@@ -215,24 +217,21 @@ const requireAccount = () => {
 const { action, bind } = actionRunner({ render });
 
 function readApproval(accountId) {
-  const integer = (id, what) => {
-    const n = Number(value(id));
-    if (!Number.isSafeInteger(n) || n <= 0) throw demoError('INVALID_INPUT', `${what} must be a positive whole number`);
-    return n;
-  };
+  // Digits only: "1e3", "-5" and "2.5" are refused here, naming the field, before the SDK sees them.
+  const integer = (id) => wholeNumber(id, { min: 1, max: 1_000_000 });
   const request = {
     accountId,
     parentAccountId: value('ap-parent'),
     approvedLimit: value('ap-approved'),
-    displayWindow: { from: demo.clock, until: demo.clock + integer('ap-display-min', 'the display window') * MINUTE_S },
-    usableWindow: { from: demo.clock, until: demo.clock + integer('ap-usable-h', 'the usable window') * HOUR_S },
+    displayWindow: { from: demo.clock, until: demo.clock + integer('ap-display-min') * MINUTE_S },
+    usableWindow: { from: demo.clock, until: demo.clock + integer('ap-usable-h') * HOUR_S },
     lockToFirstMerchant: byTestId('ap-lock-first').checked,
     now: demo.clock,
   };
   // Money stays a decimal string; the SDK and the core parse it exactly.
   if (optional('ap-fraction') !== undefined) request.limitFraction = optional('ap-fraction');
   if (optional('ap-cap') !== undefined) request.limitCap = optional('ap-cap');
-  if (optional('ap-max-uses') !== undefined) request.maxUses = integer('ap-max-uses', 'max uses');
+  if (optional('ap-max-uses') !== undefined) request.maxUses = integer('ap-max-uses');
   if (optional('ap-merchant-lock') !== undefined) request.merchantLock = optional('ap-merchant-lock');
   return request;
 }
@@ -279,26 +278,34 @@ function reveal() {
   persistDemo();
 }
 
+/** The expiry as typed: "12 / 28" and "1228" are read as "12/28". */
+function typedExpiry() {
+  const text = value('buy-expiry').replace(/\s+/g, '');
+  return /^\d{4}$/.test(text) ? `${text.slice(0, 2)}/${text.slice(2)}` : text;
+}
+
 async function buy() {
   requireAccount();
   const authorisationId = `auth-${String(demo.nextAuth).padStart(4, '0')}`;
-  demo.nextAuth += 1;
   const amount = value('buy-amount');
+  // The card number as the phone shows it ("4571 7360 …") or as pasted: the spaces are not digits.
+  const pan = cardNumber('buy-pan');
   const result = issuer.authorise({
     authorisationId,
-    pan: value('buy-pan'),
-    expiry: value('buy-expiry'),
+    pan,
+    expiry: typedExpiry(),
     cvv: value('buy-cvv'),
     amount,
     currency: CURRENCY,
     merchantId: value('buy-merchant'),
     now: demo.clock,
   });
+  demo.nextAuth += 1;
   setBadge('buy-decision', result.approved ? 'approved' : 'declined', result.approved ? 'ok' : 'bad');
   setBadge('buy-code', result.code, result.approved ? 'ok' : 'bad');
   const left = result.available === null ? '' : ` Temporary available: ${result.available} ${CURRENCY}.`;
   setText('buy-explain', `${explain(result.code)}${left}`);
-  if (result.approved) demo.lastPurchase = { authorisationId, pan: value('buy-pan') };
+  if (result.approved) demo.lastPurchase = { authorisationId, pan };
   addLog('shop', `${value('buy-merchant')} ${amount} ${CURRENCY} (${authorisationId})`, result.code, result.approved ? 'ok' : 'bad');
   persistDemo();
   await saveIssuer();
@@ -425,10 +432,10 @@ function render() {
   countdown.dataset.seconds = showing ? String(view.displayWindow.until - demo.clock) : '';
   countdown.textContent = showing ? formatDuration(view.displayWindow.until - demo.clock) : '—';
 
-  byTestId('approve').disabled = false;
-  byTestId('close-due').disabled = issuer === null;
-  for (const id of ACCOUNT_BUTTONS) byTestId(id).disabled = view === null;
-  for (const id of ['clock-plus-30s', 'clock-plus-5min', 'clock-plus-hour', 'clock-plus-day', 'reset-demo']) byTestId(id).disabled = false;
+  setEnabled('approve', true);
+  setEnabled('close-due', issuer !== null);
+  for (const id of ACCOUNT_BUTTONS) setEnabled(id, view !== null);
+  for (const id of ['clock-plus-30s', 'clock-plus-5min', 'clock-plus-hour', 'clock-plus-day', 'reset-demo']) setEnabled(id, true);
 
   renderLog(demo.log, (unix) => shortTime.format(new Date(unix * 1000)));
 }
@@ -457,12 +464,29 @@ async function main() {
     showInitError(err);
     return;
   }
-  bind('approve', approve);
-  bind('close-due', closeDue);
-  bind('reveal', reveal);
-  bind('buy', buy);
-  bind('refund', refund);
-  bind('activate', activate);
+  // Each control: its outcome (emptied when it fails) and which input an SDK parameter names.
+  const APPROVAL = {
+    outcome: ['approve-code', 'approve-explain'],
+    fields: {
+      parentAccountId: 'ap-parent',
+      approvedLimit: 'ap-approved',
+      limitFraction: 'ap-fraction',
+      limitCap: 'ap-cap',
+      displayWindow: 'ap-display-min',
+      usableWindow: 'ap-usable-h',
+      maxUses: 'ap-max-uses',
+      merchantLock: 'ap-merchant-lock',
+    },
+  };
+  bind('approve', approve, APPROVAL);
+  bind('close-due', closeDue, { outcome: APPROVAL.outcome });
+  bind('reveal', reveal, { outcome: ['reveal-code', 'reveal-explain'] });
+  bind('buy', buy, {
+    outcome: ['buy-decision', 'buy-code', 'buy-explain'],
+    fields: { pan: 'buy-pan', expiry: 'buy-expiry', cvv: 'buy-cvv', amount: 'buy-amount', merchantId: 'buy-merchant' },
+  });
+  bind('refund', refund, { outcome: ['refund-code', 'refund-explain'], fields: { amount: 'refund-amount' } });
+  bind('activate', activate, { outcome: ['activate-code', 'activate-explain'] });
   bind('clock-plus-30s', () => advanceClock(30, '30 s'));
   bind('clock-plus-5min', () => advanceClock(5 * MINUTE_S, '5 min'));
   bind('clock-plus-hour', () => advanceClock(HOUR_S, '1 hour'));

@@ -9,6 +9,7 @@ import {
   assertSdkBuilt,
   launchBrowser,
   openWatchedPage,
+  shownErrors,
   startDemoServer,
   textOf,
   waitForSdkReady,
@@ -28,10 +29,8 @@ async function waitForRestored(page) {
   await page.waitForFunction(() => Number(document.body.dataset.step) >= 1 && document.body.dataset.busy === 'false');
 }
 
-async function bannerText(page) {
-  if (await page.getByTestId('error-banner').isHidden()) return '';
-  return `${await textOf(page, 'error-code')}: ${await textOf(page, 'error-message')}`;
-}
+/** The errors the page shows (its banner, or next to a control); '' when none. */
+const bannerText = (page) => shownErrors(page);
 
 /**
  * Clicks a button and waits for its action to finish (each action bumps body[data-step]).
@@ -225,7 +224,7 @@ describe('browser demo: card usage counter set by a companion app', () => {
       // A malformed request is an error (banner with its code), not a decision: nothing recorded.
       await page.getByTestId('pos-amount').fill('ten euros');
       await act(page, 'pos-pay', { expectError: true });
-      assert.equal(await textOf(page, 'error-code'), 'AMOUNT_SYNTAX');
+      assert.equal(await textOf(page, 'pos-pay-error-code'), 'AMOUNT_SYNTAX', 'the error shows next to Pay');
       assert.equal((await cardState(page)).counter, 1);
 
       r = await pay(page, '10.00', { category: '7995' });

@@ -99,3 +99,16 @@ export async function waitForSdkReady(page) {
 export async function textOf(page, testId) {
   return ((await page.getByTestId(testId).textContent()) ?? '').trim();
 }
+
+/**
+ * Every error the page shows right now: the page's banner and the errors next to controls
+ * (demo-kit's `.action-error` slots), as "CODE message" texts joined by " | "; '' when none.
+ */
+export async function shownErrors(page) {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-testid="error-banner"], .action-error'))
+      .filter((el) => !el.hidden)
+      .map((el) => el.textContent.replace(/\s+/g, ' ').trim())
+      .join(' | '),
+  );
+}

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { assertSdkBuilt, launchBrowser, startDemoServer, textOf, waitForSdkReady, withWatchedPage } from './helpers.mjs';
+import { assertSdkBuilt, launchBrowser, shownErrors, startDemoServer, textOf, waitForSdkReady, withWatchedPage } from './helpers.mjs';
 
 const PAGE = 'tempcard.html';
 
@@ -17,10 +17,8 @@ async function waitForRestored(page) {
   await page.waitForFunction(() => Number(document.body.dataset.step) >= 1 && document.body.dataset.busy === 'false');
 }
 
-async function bannerText(page) {
-  if (await page.getByTestId('error-banner').isHidden()) return '';
-  return `${await textOf(page, 'error-code')}: ${await textOf(page, 'error-message')}`;
-}
+/** The errors the page shows (its banner, or next to a control); '' when none. */
+const bannerText = (page) => shownErrors(page);
 
 /** Clicks a button and waits for its action to finish; fails on an error banner. */
 async function act(page, testId) {
