@@ -1,5 +1,14 @@
 /** The public API shared by the browser and Node entries. */
-export { init, isInitialized, loadedModule, WASM_MODULES, type InitInput, type InitOptions, type WasmModuleName } from './loader.js';
+export {
+  init,
+  isInitialized,
+  loadedModule,
+  WASM_MODULES,
+  type InitInput,
+  type InitOptions,
+  type WasmModuleName,
+  type WasmSystem,
+} from './loader.js';
 export {
   CountersignError,
   CountersignRangeError,
@@ -51,12 +60,14 @@ export {
   type TimeZoneIndex,
 } from './tz.js';
 export {
+  CARD_CODES,
   CARD_COMMAND_TYPE,
   CARD_CONFIG_TYPE,
   CARD_ONLINE_RESULT_TYPE,
   CARD_SNAPSHOT_KEY_BYTES,
   Card,
   CardStore,
+  cardCodes,
   CompanionApp,
   Issuer,
   type AuthorisationRequest,

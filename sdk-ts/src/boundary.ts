@@ -449,6 +449,22 @@ export interface ClassGuardSpec {
 }
 
 /**
+ * Copies onto `proto` every public member it inherits from an SDK base class (handle.ts's
+ * `WasmObject`: `free`, `[Symbol.dispose]`), so that the loops of {@link guardClass}, which look
+ * at own members, wrap them too: each class then has its own guarded `free` with its own receiver
+ * check, its spec must name it, and the hostile suite (which discovers own members) calls it.
+ */
+function inheritMembers(proto: object): void {
+  for (let base = Object.getPrototypeOf(proto) as object | null; base !== null && base !== Object.prototype; base = Object.getPrototypeOf(base) as object | null) {
+    for (const key of [...Object.getOwnPropertyNames(base), ...Object.getOwnPropertySymbols(base)]) {
+      if (key === 'constructor' || Object.prototype.hasOwnProperty.call(proto, key)) continue;
+      const descriptor = Object.getOwnPropertyDescriptor(base, key);
+      if (descriptor !== undefined) defineProperty(proto, key, descriptor);
+    }
+  }
+}
+
+/**
  * Puts every public method, getter and static method of `cls` behind the guard, with a receiver
  * check for the instance ones. The spec must name each of them exactly: a method added later
  * without its parameter list fails at load, so none can slip past the boundary.
@@ -465,6 +481,7 @@ export function guardClass(cls: SdkClass, spec: ClassGuardSpec): void {
     }
   };
   const proto = cls.prototype as object;
+  inheritMembers(proto);
   const seen = new Set<string>();
   for (const key of Object.getOwnPropertyNames(proto)) {
     if (key === 'constructor') continue;

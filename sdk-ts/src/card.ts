@@ -16,6 +16,7 @@ import {
   adopt,
   checkInternalConstruction,
   guardClass,
+  guardFunction,
   isOwned,
   ownConstructorArgs,
   raw,
@@ -24,11 +25,13 @@ import {
 import { expectKeyAlgorithm, type KeyAlgorithm, type KeyPair, generateKeyPair } from './crypto.js';
 import { sealEnvelope } from './envelope.js';
 import { CountersignRangeError, isCountersignError } from './errors.js';
-import { checkAlive, currentGeneration, isTrapped } from './instance.js';
+import { isTrapped } from './instance.js';
+import { WasmObject, handleOf, withHandle } from './handle.js';
 import { call, callRelabelled, fieldsOf } from './calls.js';
 import { wasm } from './loader.js';
 import { loadTimeZone, UTC_TIME_ZONE } from './tz.js';
 import { CheckedStorage } from './storage/checked.js';
+import { StateStore, type PersistedState } from './store.js';
 import type { StorageAdapter } from './storage/types.js';
 import {
   expectArray,
@@ -117,8 +120,30 @@ export interface OnlineResult {
   readonly resetConsecutiveOffline?: boolean;
 }
 
-/** One card outcome code (see README "Card codes"). */
-export type CardCode = string;
+/**
+ * Every card outcome code, in the core's order (docs/card.md "Card codes"; `cardCodes()` describes
+ * each; a test checks this list against the core's).
+ */
+export const CARD_CODES = Object.freeze([
+  'APPROVED', 'SOFT_LIMIT_REACHED', 'HARD_LIMIT_REACHED', 'TRANSACTION_LIMIT_EXCEEDED',
+  'TRAILING_WINDOW_FULL', 'CONSECUTIVE_OFFLINE_SOFT_LIMIT', 'CONSECUTIVE_OFFLINE_HARD_LIMIT',
+  'CURRENCY_MISMATCH', 'CARD_BLOCKED', 'MERCHANT_CATEGORY_BLOCKED', 'NOT_PROVISIONED',
+  'TRANSACTION_ID_CONFLICT', 'TRANSACTION_COUNTER_EXHAUSTED', 'ONLINE_APPROVED', 'ONLINE_DECLINED',
+  'CONFIG_APPLIED', 'COMMAND_APPLIED', 'ONLINE_RESULT_APPLIED', 'MALFORMED', 'UNKNOWN_KEY',
+  'BAD_SIGNATURE', 'WRONG_TYPE', 'NOT_YET_VALID', 'EXPIRED', 'REPLAYED', 'VERSION_UNSUPPORTED',
+  'PAYLOAD_MALFORMED', 'WRONG_CARD', 'CONFIG_INVALID', 'UNKNOWN_LIMIT', 'VALUE_INVALID',
+  'ABOVE_CEILING', 'NEGATIVE_RESULT', 'NOT_RESETTABLE', 'TRANSACTION_NOT_PENDING', 'REVERSED',
+  'CAPTURED', 'REFUNDED', 'UNKNOWN_TRANSACTION', 'TRANSACTION_NOT_APPROVED',
+  'TRANSACTION_REVERSED', 'TRANSACTION_REFUNDED', 'TRANSACTION_NOT_CAPTURED', 'REFUND_CONFLICT',
+  'REFUND_EXCEEDS_AMOUNT', 'CAPTURE_CONFLICT', 'CAPTURE_EXCEEDS_AUTHORISATION',
+] as const);
+/** One card outcome code. */
+export type CardCode = (typeof CARD_CODES)[number];
+
+/** Every card outcome code with its description, in the core's order. */
+export const cardCodes = guardFunction(function cardCodes(): { code: CardCode; description: string }[] {
+  return call(() => wasm('card').cardCodes());
+}, []);
 
 export interface LimitStatus {
   readonly id: string;
@@ -440,7 +465,9 @@ guardClass(CompanionApp, {
 // ---------------------------------------------------------------------------------------------
 // Card
 
-type Handle = InstanceType<ReturnType<typeof wasm>['CardHandle']>;
+/** The glue's class, named from its declarations (shipped in wasm/): the public class's
+ * `extends WasmObject<Handle>` appears in dist/*.d.ts, where the internal `wasm()` does not. */
+type Handle = import('../wasm/countersign_wasm.js').CardHandle;
 
 function authorisationRequest(value: unknown): AuthorisationRequest {
   const r = expectObject(value, 'request', ['transactionId', 'amount', 'currency', 'time', 'terminalOnline', 'merchantCategory']);
@@ -465,13 +492,17 @@ function settlementRequest(value: unknown): SettlementRequest {
   };
 }
 
-/** Loads the TZif data of every named zone the handle does not have yet. */
-async function loadZones(handle: Handle, names: readonly string[]): Promise<void> {
-  const have = new Set(handle.timeZoneNames());
+/**
+ * Loads the TZif data of every named zone the handle does not have yet. `live` is asked for the
+ * handle again after each await: the caller may free the card (or the instance trap) while a
+ * zone loads, and a freed handle must be refused here, never handed to the glue.
+ */
+async function loadZones(live: () => Handle, names: readonly string[]): Promise<void> {
+  const have = new Set(call<string[]>(() => live().timeZoneNames()));
   for (const name of new Set(names)) {
     if (name === UTC_TIME_ZONE || have.has(name)) continue;
     const data = await loadTimeZone(name);
-    if (data !== null) call(() => handle.addTimeZone(data.name, data.tzif));
+    if (data !== null) call(() => live().addTimeZone(data.name, data.tzif));
   }
 }
 
@@ -485,23 +516,12 @@ function isMissingZone(e: unknown): boolean {
  * State lives in wasm memory; `snapshot()` / `Card.restore()` persist it (see `CardStore`).
  * Call `free()` (or use `using`) when done, or let the garbage collector reclaim it.
  */
-export class Card {
-  #handle: Handle;
-  /** The instance generation the handle lives in (see instance.ts). */
-  readonly #generation = currentGeneration();
-  #freed = false;
-
+export class Card extends WasmObject<Handle> {
   private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: Handle) {
     checkInternalConstruction(token, 'Card', 'Card.create or Card.restore');
-    this.#handle = handle;
+    super(handle, 'card');
     adopt(this, Card);
     Object.freeze(this);
-  }
-
-  /** The handle, refusing once freed, or with WASM_TRAP once its instance trapped. */
-  get #live(): Handle {
-    checkAlive(this.#generation, 'card', this.#freed);
-    return this.#handle;
   }
 
   /** A new, unprovisioned card that trusts `issuerKey`. */
@@ -518,7 +538,7 @@ export class Card {
     const handle = call<Handle>(() => wasm('card').CardHandle.restore(bytes, key));
     try {
       // The zones of an authenticated state (the snapshot's HMAC was checked above).
-      await loadZones(handle, handle.usedTimeZones());
+      await loadZones(() => handle, call<string[]>(() => handle.usedTimeZones()));
     } catch (e) {
       if (!isTrapped()) handle.free();
       throw e;
@@ -539,43 +559,43 @@ export class Card {
     const at = BigInt(expectTime(now, 'now'));
     // The zones of the card's current limits (authenticated state; normally all loaded already):
     // with them present, a refusal can never fail for want of zone data.
-    const handle = this.#live;
-    await loadZones(handle, handle.usedTimeZones());
+    const live = (): Handle => handleOf(this);
+    await loadZones(live, call<string[]>(() => live().usedTimeZones()));
     try {
-      return call<UpdateOutcome>(() => this.#live.applyConfig(envelope, at));
+      return call<UpdateOutcome>(() => handleOf(this).applyConfig(envelope, at));
     } catch (e) {
       if (!isMissingZone(e)) throw e;
     }
     // Verified: the configuration's zones may be loaded now. The card verifies it again below
     // (its state may have changed while the data loaded).
-    await loadZones(this.#live, wasm('card').cardConfigTimeZones(envelope));
-    return call<UpdateOutcome>(() => this.#live.applyConfig(envelope, at));
+    await loadZones(live, call<string[]>(() => wasm('card').cardConfigTimeZones(envelope)));
+    return call<UpdateOutcome>(() => handleOf(this).applyConfig(envelope, at));
   }
 
   /** Applies a `card.command` envelope signed by a companion app. */
   applyCommand(envelope: Uint8Array, now: number): UpdateOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return call<UpdateOutcome>(() => this.#live.applyCommand(envelope, BigInt(at)));
+    return call<UpdateOutcome>(() => handleOf(this).applyCommand(envelope, BigInt(at)));
   }
 
   /** Applies a `card.online-result` envelope signed by the issuer. */
   applyOnlineResult(envelope: Uint8Array, now: number): UpdateOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return call<UpdateOutcome>(() => this.#live.applyOnlineResult(envelope, BigInt(at)));
+    return call<UpdateOutcome>(() => handleOf(this).applyOnlineResult(envelope, BigInt(at)));
   }
 
   /** Decides a POS authorisation and records it atomically. A repeated id returns the same answer. */
   authorise(request: AuthorisationRequest): AuthorisationResult {
     const checked = authorisationRequest(request);
-    return callRelabelled<AuthorisationResult>(() => this.#live.authorise(checked), requestField);
+    return callRelabelled<AuthorisationResult>(() => handleOf(this).authorise(checked), requestField);
   }
 
   /** The same decision as `authorise`, without recording anything. */
   preview(request: AuthorisationRequest): AuthorisationResult {
     const checked = authorisationRequest(request);
-    return callRelabelled<AuthorisationResult>(() => this.#live.preview(checked), requestField);
+    return callRelabelled<AuthorisationResult>(() => handleOf(this).preview(checked), requestField);
   }
 
   reverse(request: { transactionId: string; time: number }): TransactionOutcome {
@@ -584,61 +604,52 @@ export class Card {
       transactionId: expectString(r.transactionId, 'request.transactionId'),
       time: expectTime(r.time, 'request.time'),
     };
-    return callRelabelled<TransactionOutcome>(() => this.#live.reverse(checked), requestField);
+    return callRelabelled<TransactionOutcome>(() => handleOf(this).reverse(checked), requestField);
   }
 
   capture(request: SettlementRequest): TransactionOutcome {
     const checked = settlementRequest(request);
-    return callRelabelled<TransactionOutcome>(() => this.#live.capture(checked), requestField);
+    return callRelabelled<TransactionOutcome>(() => handleOf(this).capture(checked), requestField);
   }
 
   refund(request: SettlementRequest): TransactionOutcome {
     const checked = settlementRequest(request);
-    return callRelabelled<TransactionOutcome>(() => this.#live.refund(checked), requestField);
+    return callRelabelled<TransactionOutcome>(() => handleOf(this).refund(checked), requestField);
   }
 
   /** Status, counters and every limit's `{limit, used, remaining, resetsAt}` at `now`. */
   view(now: number): CardView {
     const at = expectTime(now, 'now');
-    return call<CardView>(() => this.#live.view(BigInt(at)));
+    return call<CardView>(() => handleOf(this).view(BigInt(at)));
   }
 
   freshness(): Freshness {
-    return call<Freshness>(() => this.#live.freshness());
+    return call<Freshness>(() => handleOf(this).freshness());
   }
 
   /** Whether this card's state is older than `seen` (any monotonic counter lower: a rollback). */
   isOlderThan(seen: Freshness): boolean {
     const fields = expectObject(seen, 'seen');
-    return call<boolean>(() => this.#live.isOlderThan(fields));
+    return call<boolean>(() => handleOf(this).isOlderThan(fields));
   }
 
   /** Versioned, HMAC-SHA256-authenticated state bytes. */
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return call<Uint8Array>(() => this.#live.snapshot(snapshotKey));
+    return call<Uint8Array>(() => handleOf(this).snapshot(snapshotKey));
   }
 
   /** An independent copy (e.g. for the app's preview). */
   copy(): Card {
-    return new Card(INTERNAL_CONSTRUCTION, this.#live.copy());
+    return new Card(INTERNAL_CONSTRUCTION, withHandle(this, (h) => h.copy()));
   }
 
   get cardId(): string {
-    return this.#live.cardId();
+    return withHandle(this, (h) => h.cardId());
   }
 
-  /** Releases the wasm memory now. Any later call on this card throws `INVALID_ARGUMENT`. */
-  free(): void {
-    if (this.#freed) return;
-    this.#freed = true;
-    // A handle of a replaced or trapped instance is not touched: that memory is abandoned.
-    if (this.#generation === currentGeneration() && !isTrapped()) this.#handle.free();
-  }
-
-  [Symbol.dispose](): void {
-    this.free();
-  }
+  // free() and [Symbol.dispose]() are WasmObject's (handle.ts): any later call on a freed card
+  // throws INVALID_ARGUMENT; a handle of a replaced or trapped instance is never touched.
 }
 
 guardClass(Card, {
@@ -672,11 +683,9 @@ guardClass(Card, {
  * rollback of storage), using the card's monotonic counters.
  */
 export class CardStore {
-  readonly #storage: CheckedStorage;
-  readonly #snapshotKey: Uint8Array;
+  /** Compare-and-swap, rollback memory per card (store.ts). */
+  readonly #store: StateStore;
   readonly #prefix: string;
-  /** Storage version and freshness last seen per key (bounded by the cards this store handles). */
-  readonly #seen = new Map<string, { version: number; freshness: Freshness }>();
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
     try {
@@ -685,8 +694,7 @@ export class CardStore {
       const ownKey = expectBytes(key, 'snapshotKey');
       const opts = given === undefined ? {} : expectObject(given, 'options', ['prefix']);
       const prefix = opts.prefix === undefined ? 'card/' : expectString(opts.prefix, 'options.prefix');
-      this.#storage = checked;
-      this.#snapshotKey = ownKey;
+      this.#store = new StateStore(checked, ownKey);
       this.#prefix = prefix;
       adopt(this, CardStore);
       Object.freeze(this);
@@ -701,34 +709,7 @@ export class CardStore {
    */
   async load(cardId: string): Promise<Card | null> {
     const id = expectString(cardId, 'cardId');
-    const key = this.#prefix + id;
-    const stored = await this.#storage.get(key);
-    if (stored === null) return null;
-    const card = await Card.restore(stored.value, this.#snapshotKey);
-    let freshness: Freshness;
-    try {
-      if (card.cardId !== id) {
-        throw new CountersignRangeError(
-          'SNAPSHOT_INVALID',
-          `countersign: cardId: the state stored under ${id} is another card's`,
-          'cardId',
-        );
-      }
-      const seen = this.#seen.get(key);
-      if (seen !== undefined && card.isOlderThan(seen.freshness)) {
-        throw new CountersignRangeError(
-          'SNAPSHOT_INVALID',
-          `countersign: cardId: the stored state of ${id} is older than one already seen (rollback)`,
-          'cardId',
-        );
-      }
-      freshness = card.freshness();
-    } catch (e) {
-      card.free();
-      throw e;
-    }
-    this.#seen.set(key, { version: stored.version, freshness });
-    return card;
+    return this.#store.load(PERSISTED_CARD, this.#prefix + id, id);
   }
 
   /**
@@ -737,18 +718,25 @@ export class CardStore {
    */
   async save(card: Card): Promise<boolean> {
     if (!isOwned(card, Card)) throw typeError('card', 'a Card', card);
-    // The key, the snapshot and its freshness, read together before any await: the caller's
-    // code (or the adapter) may use the card while the storage works.
-    const key = this.#prefix + card.cardId;
-    const snapshot = card.snapshot(this.#snapshotKey);
-    const freshness = card.freshness();
-    const expected = this.#seen.get(key)?.version ?? null;
-    const result = await this.#storage.put(key, snapshot, expected);
-    if (!result.ok) return false;
-    this.#seen.set(key, { version: result.version, freshness });
-    return true;
+    // The key is read before any await, with the snapshot (the store reads it at once).
+    return this.#store.save(PERSISTED_CARD, this.#prefix + card.cardId, card);
   }
 }
+
+/** A card as the generic store persists it: its monotonic counters guard against rollback. */
+const PERSISTED_CARD: PersistedState<Card, Freshness> = Object.freeze({
+  param: 'cardId',
+  snapshot: (card: Card, key: Uint8Array) => card.snapshot(key),
+  restore: (bytes: Uint8Array, key: Uint8Array) => Card.restore(bytes, key),
+  freshness: (card: Card) => card.freshness(),
+  isOlder: (card: Card, _found: Freshness, seen: Freshness) => card.isOlderThan(seen),
+  check(card: Card, id: string): void {
+    if (card.cardId !== id) {
+      throw new CountersignRangeError('SNAPSHOT_INVALID', `countersign: cardId: the state stored under ${id} is another card's`, 'cardId');
+    }
+  },
+  free: (card: Card) => card.free(),
+});
 
 guardClass(CardStore, {
   methods: { load: ['cardId'], save: ['card'] },

@@ -21,14 +21,15 @@ import {
   raw,
   toSdkError,
 } from './boundary.js';
-import { callRelabelled } from './calls.js';
+import { call, callRelabelled } from './calls.js';
 import type { CardKey } from './card.js';
 import { expectKeyAlgorithm, generateKeyPair, type KeyAlgorithm, type KeyPair } from './crypto.js';
 import { CountersignRangeError } from './errors.js';
-import { checkAlive, currentGeneration } from './instance.js';
-import type { AccountView, HoldView, LedgerOutcome } from './ledger.js';
+import { WasmObject, handleOf, withHandle } from './handle.js';
+import type { AccountView, HoldView, LedgerCode, LedgerOutcome } from './ledger.js';
 import { wasm } from './loader.js';
 import { CheckedStorage } from './storage/checked.js';
+import { StateStore, type PersistedState } from './store.js';
 import { expectReadLogOptions } from './storage/common.js';
 import type { StorageAdapter } from './storage/types.js';
 import { U64_MAX, expectBytes, expectInteger, expectObject, expectOneOf, expectString, typeError } from './validate.js';
@@ -78,8 +79,26 @@ export interface EnergyOrder {
   readonly tariff: EnergyTariff;
 }
 
-/** One outcome code (see README "Energy codes"). */
-export type EnergyCode = string;
+/**
+ * Every energy outcome code, in the core's order (docs/energy.md "Energy codes"; `energyCodes()`
+ * describes each; a test checks this list against the core's).
+ */
+export const ENERGY_CODES = Object.freeze([
+  'LIMIT_SET', 'HOLD_TOO_SMALL', 'QUANTITY_CAPPED', 'COST_COMPUTED', 'WITHIN_HOLD', 'EXCEEDS_HOLD',
+  'HELD', 'HELD_AVAILABLE', 'MAXIMUM_LOWERED', 'BALANCE_BELOW_MAXIMUM', 'BELOW_MINIMUM',
+  'UNKNOWN_WALLET', 'ORDER_INVALID', 'ORDER_ID_CONFLICT', 'SESSIONS_FULL', 'LEDGER_REFUSED',
+  'TARIFF_CHANGED', 'INCREMENT_DECLINED', 'EXTENDED', 'DEADLINE_INVALID', 'HOLD_EXPIRED',
+  'TARIFF_CHANGE_OUT_OF_ORDER', 'TARIFF_INVALID', 'SESSION_MESSAGES_FULL', 'SESSION_CLOSED',
+  'UNKNOWN_ORDER', 'WRONG_STATION', 'WRONG_TERMINAL', 'COMPLETED', 'COMPLETED_CAPPED',
+  'COMPLETED_NOTHING_DELIVERED', 'LATE_COMPLETION_REJECTED', 'LATE_CHARGED',
+  'LATE_CHARGE_DECLINED', 'READINGS_INVALID', 'ORDER_SENT', 'REQUEST_SENT', 'READING_ACCEPTED',
+  'LIMIT_REACHED', 'READING_ABOVE_LIMIT', 'READING_NOT_MONOTONIC', 'READING_MALFORMED',
+  'READINGS_FULL', 'NOT_AUTHORISED', 'REQUEST_PENDING', 'TERMINAL_SESSIONS_FULL',
+  'ANSWER_MISMATCH', 'RECEIPT_ACCEPTED', 'MALFORMED', 'UNKNOWN_KEY', 'BAD_SIGNATURE', 'WRONG_TYPE',
+  'NOT_YET_VALID', 'EXPIRED', 'REPLAYED', 'VERSION_UNSUPPORTED', 'PAYLOAD_MALFORMED',
+] as const);
+/** One energy outcome code. */
+export type EnergyCode = (typeof ENERGY_CODES)[number];
 
 export interface CostBreakdown {
   readonly net: string;
@@ -103,7 +122,7 @@ export interface EnergyReceipt {
   readonly orderId: string;
   readonly inReplyTo: string;
   readonly code: EnergyCode;
-  readonly ledgerCode: string | null;
+  readonly ledgerCode: LedgerCode | null;
   readonly walletId: string;
   readonly stationId: string;
   readonly currency: string;
@@ -165,7 +184,7 @@ export interface TerminalOutcome {
 /** The server's answer; `envelope` is the signed answer to return to the terminal, if any. */
 export interface ServerReply {
   readonly code: EnergyCode;
-  readonly ledgerCode: string | null;
+  readonly ledgerCode: LedgerCode | null;
   readonly repeated: boolean;
   readonly orderId: string | null;
   readonly envelope: Uint8Array | null;
@@ -320,7 +339,7 @@ function publicKeyOf(keyPair: KeyPair, keyId: string): EnergyKey {
 const requestParam = (param: string): string | null =>
   TARIFF_FIELDS.has(param) ? `request.tariff.${param}` : ['hold', 'quantity', 'unit'].includes(param) ? `request.${param}` : null;
 
-/** The dispenser or charger limit a hold pays for (see README). */
+/** The dispenser or charger limit a hold pays for (see docs/energy.md "Policies"). */
 export const dispenseLimit = guardFunction(function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): {
   code: EnergyCode;
   maxQuantity: string;
@@ -355,43 +374,36 @@ export const meteredCost = guardFunction(function meteredCost(request: { tariff:
 
 /** Every energy outcome code with its description. */
 export const energyCodes = guardFunction(function energyCodes(): { code: EnergyCode; description: string }[] {
-  return wasm('energy').energyCodes();
+  return call(() => wasm('energy').energyCodes());
 }, []);
 
 // ---------------------------------------------------------------------------------------------
 // Server
 
-type ServerHandle = InstanceType<ReturnType<typeof wasm>['EnergyServerHandle']>;
-type TerminalHandle = InstanceType<ReturnType<typeof wasm>['EnergyTerminalHandle']>;
+/** The glue's classes, named from its declarations (shipped in wasm/): the public classes'
+ * `extends WasmObject<...>` appear in dist/*.d.ts, where the internal `wasm()` does not. */
+type ServerHandle = import('../wasm/countersign_wasm.js').EnergyServerHandle;
+type TerminalHandle = import('../wasm/countersign_wasm.js').EnergyTerminalHandle;
 
 /**
  * The e-money server: wallets on a ledger (in wasm memory), holds for orders, capture and
  * release, expiry, signed answers. Persist it with `EnergyStore` after each change.
  * Call `free()` when done (or use `using`).
  */
-export class EnergyServer {
+export class EnergyServer extends WasmObject<ServerHandle> {
   /** The key id the server signs with (read back into wasm: frozen). */
   readonly keyId: string;
   readonly #keyPair: KeyPair;
-  readonly #handle: ServerHandle;
-  /** The instance generation the handle lives in (see instance.ts). */
-  readonly #generation = currentGeneration();
-  #freed = false;
 
   private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: ServerHandle, keyPair: KeyPair, keyId: string) {
     checkInternalConstruction(token, 'EnergyServer', 'EnergyServer.create or EnergyServer.restore');
-    this.#handle = handle;
+    super(handle, 'energy server');
     this.#keyPair = keyPair;
     this.keyId = keyId;
     adopt(this, EnergyServer);
     Object.freeze(this);
   }
 
-  /** The handle, refusing once freed, or with WASM_TRAP once its instance trapped. */
-  get #live(): ServerHandle {
-    checkAlive(this.#generation, 'energy server', this.#freed);
-    return this.#handle;
-  }
 
   /** A new server with an empty ledger (issuer account only), signing with `keyPair`. */
   static create(config: EnergyServerConfig, now: number, keyPair?: KeyPair, keyId = 'energy-server'): EnergyServer {
@@ -405,7 +417,7 @@ export class EnergyServer {
     const pair = expectKeyPair(keyPair === undefined ? generateKeyPair('EdDSA') : keyPair);
     expectString(keyId, 'keyId');
     const at = expectTime(now, 'now');
-    return new EnergyServer(INTERNAL_CONSTRUCTION, new (wasm('energy').EnergyServerHandle)(checked, at), pair, keyId);
+    return new EnergyServer(INTERNAL_CONSTRUCTION, call<ServerHandle>(() => new (wasm('energy').EnergyServerHandle)(checked, at)), pair, keyId);
   }
 
   /** Restores a server from `snapshot()` bytes. */
@@ -414,7 +426,7 @@ export class EnergyServer {
     expectBytes(snapshotKey, 'snapshotKey');
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
-    return new EnergyServer(INTERNAL_CONSTRUCTION, wasm('energy').EnergyServerHandle.restore(snapshot, snapshotKey), pair, keyId);
+    return new EnergyServer(INTERNAL_CONSTRUCTION, call<ServerHandle>(() => wasm('energy').EnergyServerHandle.restore(snapshot, snapshotKey)), pair, keyId);
   }
 
   /** The key terminals must trust (their `serverKey`). */
@@ -423,7 +435,7 @@ export class EnergyServer {
   }
 
   get config(): EnergyServerConfig {
-    return this.#live.config();
+    return withHandle(this, (h) => h.config());
   }
 
   /** Trusts a terminal of `stationId` (opens the station's settlement account if new). */
@@ -431,14 +443,14 @@ export class EnergyServer {
     expectString(stationId, 'stationId');
     const key = keyToCore(terminalKey, 'terminalKey');
     const at = expectTime(now, 'now');
-    return this.#live.addTerminal(stationId, key, at);
+    return withHandle(this, (h) => h.addTerminal(stationId, key, at));
   }
 
   /** Opens a wallet; returns the ledger code (`ACCOUNT_OPENED`, `ACCOUNT_EXISTS` …). */
-  openWallet(walletId: string, now: number): string {
+  openWallet(walletId: string, now: number): LedgerCode {
     expectString(walletId, 'walletId');
     const at = expectTime(now, 'now');
-    return this.#live.openWallet(walletId, at);
+    return withHandle(this, (h) => h.openWallet(walletId, at) as LedgerCode);
   }
 
   /** Tops a wallet up (a decimal string); returns the ledger outcome. */
@@ -446,32 +458,32 @@ export class EnergyServer {
     expectString(walletId, 'walletId');
     expectString(amount, 'amount');
     const at = expectTime(now, 'now');
-    return this.#live.topUp(walletId, amount, at);
+    return withHandle(this, (h) => h.topUp(walletId, amount, at));
   }
 
   wallet(walletId: string): AccountView | null {
     expectString(walletId, 'walletId');
-    return this.#live.wallet(walletId) ?? null;
+    return withHandle(this, (h) => h.wallet(walletId) ?? null);
   }
 
   station(stationId: string): AccountView | null {
     expectString(stationId, 'stationId');
-    return this.#live.station(stationId) ?? null;
+    return withHandle(this, (h) => h.station(stationId) ?? null);
   }
 
   session(orderId: string): ServerSession | null {
     expectString(orderId, 'orderId');
-    return this.#live.session(orderId) ?? null;
+    return withHandle(this, (h) => h.session(orderId) ?? null);
   }
 
   sessionIds(): string[] {
-    return this.#live.sessionIds();
+    return withHandle(this, (h) => h.sessionIds());
   }
 
   /** Expires the holds due at `now`; returns their order ids. */
   expireDue(now: number): string[] {
     const at = expectTime(now, 'now');
-    return this.#live.expireDue(at);
+    return withHandle(this, (h) => h.expireDue(at));
   }
 
   /** Handles an `energy.order` envelope. */
@@ -503,17 +515,18 @@ export class EnergyServer {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
     const signer = signerOf(this.#keyPair, this.keyId);
-    const h = this.#live;
-    switch (kind) {
-      case 'order':
-        return h.authorise(envelope, at, signer);
-      case 'tariff-change':
-        return h.changeTariff(envelope, at, signer);
-      case 'extend':
-        return h.extend(envelope, at, signer);
-      default:
-        return h.complete(envelope, at, signer);
-    }
+    return withHandle(this, (h) => {
+      switch (kind) {
+        case 'order':
+          return h.authorise(envelope, at, signer);
+        case 'tariff-change':
+          return h.changeTariff(envelope, at, signer);
+        case 'extend':
+          return h.extend(envelope, at, signer);
+        default:
+          return h.complete(envelope, at, signer);
+      }
+    });
   }
 
   /**
@@ -522,36 +535,27 @@ export class EnergyServer {
    * most 4096 and refuses further operations when full (`LEDGER_REFUSED` / `JOURNAL_FULL`).
    */
   journal(): Uint8Array[] {
-    return this.#live.journal();
+    return withHandle(this, (h) => h.journal());
   }
 
   /** Forgets the retained journal entries through `throughSeq` (after persisting them). */
   truncateJournal(throughSeq: bigint): void {
     if (typeof throughSeq !== 'bigint') throw typeError('throughSeq', 'a bigint', throughSeq);
     if (throughSeq < 0n || throughSeq > U64_MAX) throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: throughSeq must be a u64', 'throughSeq');
-    this.#live.truncateJournal(throughSeq);
+    withHandle(this, (h) => h.truncateJournal(throughSeq));
   }
 
   /** Monotonic counters (envelope seq, ledger journal seq), decimal strings: lower = older. */
   revision(): [string, string] {
-    return this.#live.revision() as [string, string];
+    return withHandle(this, (h) => h.revision() as [string, string]);
   }
 
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return this.#live.snapshot(snapshotKey);
+    return withHandle(this, (h) => h.snapshot(snapshotKey));
   }
 
-  /** Releases the server's wasm memory; later calls refuse (INVALID_ARGUMENT). Idempotent. */
-  free(): void {
-    if (this.#freed) return;
-    this.#freed = true;
-    if (this.#generation === currentGeneration()) this.#handle.free();
-  }
-
-  [Symbol.dispose](): void {
-    this.free();
-  }
+  // free() and [Symbol.dispose]() are WasmObject's (handle.ts): later calls refuse (INVALID_ARGUMENT).
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,29 +566,20 @@ export class EnergyServer {
  * the server), verifies the server's answers, derives the dispenser limit, accepts meter readings.
  * Call `free()` when done (or use `using`).
  */
-export class EnergyTerminal {
+export class EnergyTerminal extends WasmObject<TerminalHandle> {
   /** The key id the terminal signs with (read back into wasm: frozen). */
   readonly keyId: string;
   readonly #keyPair: KeyPair;
-  readonly #handle: TerminalHandle;
-  /** The instance generation the handle lives in (see instance.ts). */
-  readonly #generation = currentGeneration();
-  #freed = false;
 
   private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: TerminalHandle, keyPair: KeyPair, keyId: string) {
     checkInternalConstruction(token, 'EnergyTerminal', 'EnergyTerminal.create or EnergyTerminal.restore');
-    this.#handle = handle;
+    super(handle, 'energy terminal');
     this.#keyPair = keyPair;
     this.keyId = keyId;
     adopt(this, EnergyTerminal);
     Object.freeze(this);
   }
 
-  /** The handle, refusing once freed, or with WASM_TRAP once its instance trapped. */
-  get #live(): TerminalHandle {
-    checkAlive(this.#generation, 'energy terminal', this.#freed);
-    return this.#handle;
-  }
 
   #signer(): { algorithm: KeyAlgorithm; keyId: string; secretKey: Uint8Array } {
     return signerOf(this.#keyPair, this.keyId);
@@ -600,7 +595,7 @@ export class EnergyTerminal {
     if (c.clockSkewS !== undefined) checked.clockSkewS = expectInteger(c.clockSkewS, 'config.clockSkewS', 0, 0xffff_ffff);
     const pair = expectKeyPair(keyPair === undefined ? generateKeyPair('EdDSA') : keyPair);
     expectString(keyId, 'keyId');
-    return new EnergyTerminal(INTERNAL_CONSTRUCTION, new (wasm('energy').EnergyTerminalHandle)(checked), pair, keyId);
+    return new EnergyTerminal(INTERNAL_CONSTRUCTION, call<TerminalHandle>(() => new (wasm('energy').EnergyTerminalHandle)(checked)), pair, keyId);
   }
 
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array, keyPair: KeyPair, keyId = 'terminal'): EnergyTerminal {
@@ -608,7 +603,7 @@ export class EnergyTerminal {
     expectBytes(snapshotKey, 'snapshotKey');
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
-    return new EnergyTerminal(INTERNAL_CONSTRUCTION, wasm('energy').EnergyTerminalHandle.restore(snapshot, snapshotKey), pair, keyId);
+    return new EnergyTerminal(INTERNAL_CONSTRUCTION, call<TerminalHandle>(() => wasm('energy').EnergyTerminalHandle.restore(snapshot, snapshotKey)), pair, keyId);
   }
 
   /** The key the server must trust (`addTerminal`). */
@@ -617,13 +612,13 @@ export class EnergyTerminal {
   }
 
   get stationId(): string {
-    return this.#live.stationId();
+    return withHandle(this, (h) => h.stationId());
   }
 
   /** Builds a signed `energy.order` (`ORDER_SENT`). */
   order(order: EnergyOrder, now: number): TerminalOutcome {
-    const h = this.#live;
-    const checked = orderToCore(order, h.stationId());
+    const h = handleOf(this);
+    const checked = orderToCore(order, call<string>(() => h.stationId()));
     const at = expectTime(now, 'now');
     return callRelabelled(() => h.order(checked, at, this.#signer()), tariffParam('order.tariff.'));
   }
@@ -632,7 +627,7 @@ export class EnergyTerminal {
   acceptAuthorisation(envelope: Uint8Array, now: number): TerminalOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return this.#live.acceptAuthorisation(envelope, at);
+    return withHandle(this, (h) => h.acceptAuthorisation(envelope, at));
   }
 
   /** Records a meter reading (quantity delivered so far, a decimal string at the resolution). */
@@ -640,7 +635,7 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     expectString(quantity, 'quantity');
     const time = expectTime(at, 'at');
-    return this.#live.meter(orderId, quantity, time);
+    return withHandle(this, (h) => h.meter(orderId, quantity, time));
   }
 
   /** Pauses delivery and builds a signed `energy.tariff-change` with the increment it needs. */
@@ -648,7 +643,7 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     const checked = tariffToCore(tariff, 'tariff');
     const at = expectTime(now, 'now');
-    const h = this.#live;
+    const h = handleOf(this);
     return callRelabelled(() => h.changeTariff(orderId, checked, at, this.#signer()), tariffParam('tariff.'));
   }
 
@@ -657,28 +652,28 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     const deadline = expectTime(expiresAt, 'expiresAt');
     const at = expectTime(now, 'now');
-    return this.#live.extend(orderId, deadline, at, this.#signer());
+    return withHandle(this, (h) => h.extend(orderId, deadline, at, this.#signer()));
   }
 
   /** Stops delivery and builds the signed `energy.completion` with the readings. */
   complete(orderId: string, now: number): TerminalOutcome {
     expectString(orderId, 'orderId');
     const at = expectTime(now, 'now');
-    return this.#live.complete(orderId, at, this.#signer());
+    return withHandle(this, (h) => h.complete(orderId, at, this.#signer()));
   }
 
   /** Verifies the server's `energy.receipt` and closes the session. */
   acceptReceipt(envelope: Uint8Array, now: number): TerminalOutcome {
     expectBytes(envelope, 'envelope');
     const at = expectTime(now, 'now');
-    return this.#live.acceptReceipt(envelope, at);
+    return withHandle(this, (h) => h.acceptReceipt(envelope, at));
   }
 
   /** Gives up the waiting request after the server refused it without a signed answer. */
   abandonRequest(orderId: string, code: EnergyCode): TerminalOutcome {
     expectString(orderId, 'orderId');
     expectString(code, 'code');
-    return this.#live.abandonRequest(orderId, code);
+    return withHandle(this, (h) => h.abandonRequest(orderId, code));
   }
 
   /** Accepts whatever the server answered: a signed answer, or a refusal (abandons the request). */
@@ -686,50 +681,43 @@ export class EnergyTerminal {
     expectString(orderId, 'orderId');
     const r = fieldsOf(reply, 'reply');
     const at = expectTime(now, 'now');
-    const h = this.#live;
     if (r.envelope !== undefined && r.envelope !== null) {
       const envelope = expectBytes(r.envelope, 'reply.envelope');
-      const pending = (h.session(orderId) as TerminalSession | undefined)?.pending;
-      return pending === 'completion' ? h.acceptReceipt(envelope, at) : h.acceptAuthorisation(envelope, at);
+      return withHandle(this, (h) => {
+        const pending = (h.session(orderId) as TerminalSession | undefined)?.pending;
+        return pending === 'completion' ? h.acceptReceipt(envelope, at) : h.acceptAuthorisation(envelope, at);
+      });
     }
-    return h.abandonRequest(orderId, expectString(r.code, 'reply.code'));
+    const code = expectString(r.code, 'reply.code');
+    return withHandle(this, (h) => h.abandonRequest(orderId, code));
   }
 
   /** The waiting request's envelope (to send it again unchanged), or null. */
   pendingRequest(orderId: string): Uint8Array | null {
     expectString(orderId, 'orderId');
-    return this.#live.pendingRequest(orderId) ?? null;
+    return withHandle(this, (h) => h.pendingRequest(orderId) ?? null);
   }
 
   session(orderId: string): TerminalSession | null {
     expectString(orderId, 'orderId');
-    return this.#live.session(orderId) ?? null;
+    return withHandle(this, (h) => h.session(orderId) ?? null);
   }
 
   sessionIds(): string[] {
-    return this.#live.sessionIds();
+    return withHandle(this, (h) => h.sessionIds());
   }
 
   /** Monotonic counter (the last envelope seq), a decimal string: lower = older. */
   revision(): string {
-    return this.#live.revision();
+    return withHandle(this, (h) => h.revision());
   }
 
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return this.#live.snapshot(snapshotKey);
+    return withHandle(this, (h) => h.snapshot(snapshotKey));
   }
 
-  /** Releases the terminal's wasm memory; later calls refuse (INVALID_ARGUMENT). Idempotent. */
-  free(): void {
-    if (this.#freed) return;
-    this.#freed = true;
-    if (this.#generation === currentGeneration()) this.#handle.free();
-  }
-
-  [Symbol.dispose](): void {
-    this.free();
-  }
+  // free() and [Symbol.dispose]() are WasmObject's (handle.ts): later calls refuse (INVALID_ARGUMENT).
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -745,104 +733,108 @@ function isOlder(found: bigint[], seen: bigint[]): boolean {
 }
 
 /**
+ * A role as the generic store persists it (store.ts): its revision counters guard against
+ * rollback; a server's ledger journal goes to the log `<key>.journal` after each save, is
+ * truncated through the journal seq of the saved snapshot, and the ledger never fills.
+ */
+function persistedRole<T extends EnergyServer | EnergyTerminal>(
+  restore: (bytes: Uint8Array, snapshotKey: Uint8Array) => T,
+  withJournal: boolean,
+): PersistedState<T, bigint[]> {
+  return {
+    param: 'name',
+    snapshot: (role, key) => role.snapshot(key),
+    restore,
+    freshness: revisionOf,
+    isOlder: (_role, found, seen) => isOlder(found, seen),
+    free: (role) => role.free(),
+    journal: withJournal
+      ? {
+          log: (key) => `${key}.journal`,
+          entries: (role) => (role as EnergyServer).journal(),
+          truncate: (role, revision) => (role as EnergyServer).truncateJournal(revision[1] ?? 0n),
+        }
+      : undefined,
+  };
+}
+
+/**
  * Saves and loads energy servers and terminals through a storage adapter (IndexedDB in browsers,
  * atomic files in Node): one key per role instance holding its authenticated snapshot, written
  * with compare-and-swap. It remembers the freshest state seen of each and refuses to load an
  * older one (a rollback of storage).
  */
 export class EnergyStore {
-  readonly #storage: CheckedStorage;
-  readonly #snapshotKey: Uint8Array;
+  /** Compare-and-swap, rollback memory and the server's journal log (store.ts). */
+  readonly #store: StateStore;
   readonly #prefix: string;
-  /** Storage version and revision last seen per key (bounded by the instances this store handles). */
-  readonly #seen = new Map<string, { version: number; revision: bigint[] }>();
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
     try {
       const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new EnergyStore');
-      this.#storage = CheckedStorage.of(adapter, 'storage');
-      this.#snapshotKey = expectBytes(key, 'snapshotKey');
+      const checked = CheckedStorage.of(adapter, 'storage');
+      const ownKey = expectBytes(key, 'snapshotKey');
       const opts = given === undefined ? bare<Record<string, unknown>>({}) : fieldsOf(given, 'options', ['prefix']);
       this.#prefix = opts.prefix === undefined ? 'energy/' : expectString(opts.prefix, 'options.prefix');
+      this.#store = new StateStore(checked, ownKey);
       adopt(this, EnergyStore);
     } catch (e) {
       throw toSdkError(e, 'new EnergyStore');
     }
   }
 
-  async #load<T extends EnergyServer | EnergyTerminal>(key: string, name: string, restore: (bytes: Uint8Array) => T): Promise<T | null> {
-    const stored = await this.#storage.get(key);
-    if (stored === null) return null;
-    const role = restore(stored.value);
-    const revision = revisionOf(role);
-    const seen = this.#seen.get(key);
-    if (seen !== undefined && isOlder(revision, seen.revision)) {
-      role.free();
-      throw new CountersignRangeError(
-        'SNAPSHOT_INVALID',
-        `countersign: name: the stored state of ${name} is older than one already seen (rollback)`,
-        'name',
-      );
-    }
-    this.#seen.set(key, { version: stored.version, revision });
-    return role;
-  }
-
-  async #save(key: string, role: EnergyServer | EnergyTerminal): Promise<boolean> {
-    const expected = this.#seen.get(key)?.version ?? null;
-    const result = await this.#storage.put(key, role.snapshot(this.#snapshotKey), expected);
-    if (!result.ok) return false;
-    this.#seen.set(key, { version: result.version, revision: revisionOf(role) });
-    return true;
-  }
-
   /** The stored server `name`, or null. Rejects with SNAPSHOT_INVALID when tampered or rolled back. */
   async loadServer(name: string, keyPair: KeyPair, keyId = 'energy-server'): Promise<EnergyServer | null> {
-    const key = `${this.#prefix}server/${expectString(name, 'name')}`;
+    const id = expectString(name, 'name');
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
-    return this.#load(key, name, (bytes) => EnergyServer.restore(bytes, this.#snapshotKey, pair, keyId));
+    const kind = persistedRole((bytes, key) => EnergyServer.restore(bytes, key, pair, keyId), true);
+    return this.#store.load(kind, `${this.#prefix}server/${id}`, id);
   }
 
   /**
    * Saves the server; false (nothing written) when someone else changed it since this store saw
-   * it. After the snapshot is written, the ledger's new journal entries are appended to the log
-   * `<prefix>server/<name>.journal` (an audit trail `Ledger.replay` can re-execute) and truncated
-   * from memory, so the ledger never fills its journal. A crash between the two writes loses
-   * journal entries from the log, never state: the snapshot is written first.
+   * it. After the snapshot is written, the ledger's journal entries it covers are appended to the
+   * log `<prefix>server/<name>.journal` (an audit trail `Ledger.replay` can re-execute) and
+   * truncated from memory, so the ledger never fills its journal. A crash between the two writes
+   * loses journal entries from the log, never state: the snapshot is written first.
    */
   async saveServer(name: string, server: EnergyServer): Promise<boolean> {
     const key = `${this.#prefix}server/${expectString(name, 'name')}`;
     if (!isOwned(server, EnergyServer)) throw typeError('server', 'an EnergyServer', server);
-    if (!(await this.#save(key, server))) return false;
-    const entries = server.journal();
-    for (const entry of entries) await this.#storage.append(`${key}.journal`, entry);
-    if (entries.length > 0) server.truncateJournal(BigInt(server.revision()[1]));
-    return true;
+    return this.#store.save(SAVED_SERVER, key, server);
   }
 
   /** The server's journal entries appended by `saveServer`, oldest first (up to `limit`). */
   async readServerJournal(name: string, options?: { after?: number; limit?: number }): Promise<Uint8Array[]> {
     const key = `${this.#prefix}server/${expectString(name, 'name')}.journal`;
     const checked = expectReadLogOptions(options, 'options');
-    return (await this.#storage.readLog(key, checked)).map((r) => r.record);
+    return (await this.#store.readLog(key, checked)).map((r) => r.record);
   }
 
   /** The stored terminal `name`, or null. Rejects with SNAPSHOT_INVALID when tampered or rolled back. */
   async loadTerminal(name: string, keyPair: KeyPair, keyId = 'terminal'): Promise<EnergyTerminal | null> {
-    const key = `${this.#prefix}terminal/${expectString(name, 'name')}`;
+    const id = expectString(name, 'name');
     const pair = expectKeyPair(keyPair);
     expectString(keyId, 'keyId');
-    return this.#load(key, name, (bytes) => EnergyTerminal.restore(bytes, this.#snapshotKey, pair, keyId));
+    const kind = persistedRole((bytes, key) => EnergyTerminal.restore(bytes, key, pair, keyId), false);
+    return this.#store.load(kind, `${this.#prefix}terminal/${id}`, id);
   }
 
   /** Saves the terminal; false (nothing written) when someone else changed it since this store saw it. */
   async saveTerminal(name: string, terminal: EnergyTerminal): Promise<boolean> {
     const key = `${this.#prefix}terminal/${expectString(name, 'name')}`;
     if (!isOwned(terminal, EnergyTerminal)) throw typeError('terminal', 'an EnergyTerminal', terminal);
-    return this.#save(key, terminal);
+    return this.#store.save(SAVED_TERMINAL, key, terminal);
   }
 }
+
+/** Saving needs no key pair (only restoring does). */
+function notRestoring(): never {
+  throw new CountersignRangeError('INTERNAL', 'countersign: an energy role is restored with its key pair');
+}
+const SAVED_SERVER = persistedRole<EnergyServer>(notRestoring, true);
+const SAVED_TERMINAL = persistedRole<EnergyTerminal>(notRestoring, false);
 
 // ---------------------------------------------------------------------------------------------
 // The boundary (boundary.ts): every public method, getter and static behind the guard.

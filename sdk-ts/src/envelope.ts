@@ -1,7 +1,7 @@
 /**
  * envelope: the one signed-message format of countersign — COSE_Sign1 (RFC 9052) over
  * deterministic CBOR, alg EdDSA (-8) or ES256K (-47). Headers carry the message type (`typ`),
- * schema version, key id, sequence number, issued-at and expires-at; see README "Envelope".
+ * schema version, key id, sequence number, issued-at and expires-at; see docs/envelope.md.
  *
  * `openEnvelope` returns an outcome — valid with the payload, or exactly one rejection code —
  * and throws only for a malformed *call*.

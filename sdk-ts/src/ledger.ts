@@ -8,9 +8,9 @@
  * Rejections are returned codes (`outcome.code`), not exceptions; exceptions are for malformed
  * requests (naming the field, e.g. `request.amount`) and failures.
  */
-import { CountersignError, CountersignRangeError, CountersignTypeError, fromWasmError } from './errors.js';
-import { checkAlive, currentGeneration } from './instance.js';
-import { constantTimeEqual, hmacSha256 } from './crypto.js';
+import { CountersignRangeError, CountersignTypeError, fromWasmError } from './errors.js';
+import { WasmObject, handleOf, withHandle } from './handle.js';
+import { SealedLog, StateStore, corrupt } from './store.js';
 import { call, callRelabelled } from './calls.js';
 import {
   INTERNAL_CONSTRUCTION,
@@ -34,7 +34,7 @@ import { expectArray, expectBoolean, expectBytes, expectInteger, expectObject, e
 export type AccountKind = 'unrestricted' | 'nonNegative' | 'creditLine';
 export type HoldState = 'pending' | 'posted' | 'voided' | 'expired';
 
-/** Every ledger outcome code (README "Ledger" table; `ledgerCodes()` describes each). */
+/** Every ledger outcome code (the docs/ledger.md table; `ledgerCodes()` describes each). */
 export const LEDGER_CODES = Object.freeze([
   'ACCOUNT_OPENED', 'TRANSFERRED', 'HELD', 'INCREMENTED', 'EXTENDED', 'POSTED', 'VOIDED',
   'DUE_HOLDS_EXPIRED', 'MORE_HOLDS_DUE', 'CREDIT_LIMIT_SET', 'ACCOUNT_CLOSED',
@@ -47,7 +47,10 @@ export const LEDGER_CODES = Object.freeze([
 ] as const);
 export type LedgerCode = (typeof LEDGER_CODES)[number];
 
-/** Every field every request has: `now` is Unix seconds from the caller's clock. */
+/**
+ * Every field every request has: `now` is Unix seconds from the caller's clock.
+ * @inline
+ */
 interface Common {
   readonly idempotencyKey: string;
   readonly now: number;
@@ -172,7 +175,7 @@ export interface LedgerCounts {
   readonly journalRetained: number;
 }
 
-/** Limits the core enforces (see README "Ledger"). */
+/** Limits the core enforces (see docs/ledger.md "Limits"). */
 export const LEDGER_BATCH_OPERATIONS_MAX = 1024;
 export const LEDGER_SNAPSHOT_KEY_BYTES = 32;
 
@@ -240,11 +243,13 @@ function requestParam(prefix: string): (param: string) => string | null {
   return (param) => (param === '' || param.startsWith('operations[') ? null : param === 'operation' ? prefix : `${prefix}.${param}`);
 }
 
-type Handle = InstanceType<ReturnType<typeof wasm>['LedgerHandle']>;
+/** The glue's class, named from its declarations (shipped in wasm/): the public class's
+ * `extends WasmObject<Handle>` appears in dist/*.d.ts, where the internal `wasm()` does not. */
+type Handle = import('../wasm/countersign_wasm.js').LedgerHandle;
 
 /** Each ledger outcome code with its description, from the core. */
 export const ledgerCodes = guardFunction(function ledgerCodes(): { code: LedgerCode; description: string }[] {
-  return wasm('ledger').ledgerCodes() as { code: LedgerCode; description: string }[];
+  return call(() => wasm('ledger').ledgerCodes());
 }, []);
 
 // ---------------------------------------------------------------------------------------------
@@ -254,22 +259,11 @@ export const ledgerCodes = guardFunction(function ledgerCodes(): { code: LedgerC
  * A ledger in WebAssembly memory. Not thread-safe across workers (each has its own); call
  * `free()` when done with it (or let the FinalizationRegistry do it).
  */
-export class Ledger {
-  #handle: Handle;
-  /** The instance generation the handle lives in (see instance.ts). */
-  readonly #generation = currentGeneration();
-  #freed = false;
-
+export class Ledger extends WasmObject<Handle> {
   private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: Handle) {
     checkInternalConstruction(token, 'Ledger', 'Ledger.create, Ledger.restore or Ledger.replay');
-    this.#handle = handle;
+    super(handle, 'ledger');
     adopt(this, Ledger);
-  }
-
-  /** The handle, refusing with WASM_TRAP once its instance trapped. */
-  get #live(): Handle {
-    checkAlive(this.#generation, 'ledger', this.#freed);
-    return this.#handle;
   }
 
   /** An empty ledger. */
@@ -324,7 +318,7 @@ export class Ledger {
   /** Any operation `{ op, request }`. */
   execute(operation: LedgerOperation): LedgerOutcome {
     expectOperation(operation, 'operation');
-    return callRelabelled<LedgerOutcome>(() => this.#live.execute(operation), requestParam('operation.request'));
+    return callRelabelled<LedgerOutcome>(() => handleOf(this).execute(operation), requestParam('operation.request'));
   }
 
   /**
@@ -343,87 +337,78 @@ export class Ledger {
       });
     }
     list.forEach((operation, i) => expectOperation(operation, `operations[${i}]`));
-    return call<LedgerOutcome[]>(() => this.#live.executeBatch(list as unknown[]));
+    return call<LedgerOutcome[]>(() => handleOf(this).executeBatch(list as unknown[]));
   }
 
   #run(op: LedgerOperation['op'], request: object): LedgerOutcome {
     expectRequest(op, request, 'request');
-    return callRelabelled<LedgerOutcome>(() => this.#live.execute({ op, request }), requestParam('request'));
+    return callRelabelled<LedgerOutcome>(() => handleOf(this).execute({ op, request }), requestParam('request'));
   }
 
   /** The account, or undefined. */
   account(accountId: string): AccountView | undefined {
     expectString(accountId, 'accountId');
-    return call<AccountView | undefined>(() => this.#live.account(accountId));
+    return call<AccountView | undefined>(() => handleOf(this).account(accountId));
   }
   accounts(): AccountView[] {
-    return call<AccountView[]>(() => this.#live.accounts());
+    return call<AccountView[]>(() => handleOf(this).accounts());
   }
   /** A pending or retained resolved hold, or undefined. */
   holdView(holdId: string): HoldView | undefined {
     expectString(holdId, 'holdId');
-    return call<HoldView | undefined>(() => this.#live.holdView(holdId));
+    return call<HoldView | undefined>(() => handleOf(this).holdView(holdId));
   }
   pendingHolds(): HoldView[] {
-    return call<HoldView[]>(() => this.#live.pendingHolds());
+    return call<HoldView[]>(() => handleOf(this).pendingHolds());
   }
   /** The latest effective time seen (Unix seconds): operations run at max(now, clock). */
   get clock(): number {
-    return this.#live.clock();
+    return withHandle(this, (h) => h.clock());
   }
   head(): JournalHead {
-    return call<JournalHead>(() => this.#live.head());
+    return call<JournalHead>(() => handleOf(this).head());
   }
   counts(): LedgerCounts {
-    return call<LedgerCounts>(() => this.#live.counts());
+    return call<LedgerCounts>(() => handleOf(this).counts());
   }
 
   /** Journal entries not yet truncated (persist them, then `truncateJournal`). */
   journal(): Uint8Array[] {
-    return this.#live.journal() as Uint8Array[];
+    return withHandle(this, (h) => h.journal() as Uint8Array[]);
   }
   /** Retained entries with seq > `afterSeq`. */
   journalAfter(afterSeq: number): Uint8Array[] {
     expectInteger(afterSeq, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);
-    return this.#live.journalAfter(afterSeq) as Uint8Array[];
+    return withHandle(this, (h) => h.journalAfter(afterSeq) as Uint8Array[]);
   }
   truncateJournal(throughSeq: number): void {
     expectInteger(throughSeq, 'throughSeq', 0, Number.MAX_SAFE_INTEGER);
-    call(() => this.#live.truncateJournal(throughSeq));
+    call(() => handleOf(this).truncateJournal(throughSeq));
   }
   /** Applies entries continuing this ledger's head, all or nothing (JOURNAL_INVALID / JOURNAL_MISMATCH). */
   applyJournal(entries: readonly Uint8Array[]): void {
     const list = expectEntries(entries);
-    call(() => this.#live.applyJournal(list));
+    call(() => handleOf(this).applyJournal(list));
   }
 
   /** Authenticated snapshot bytes (HMAC-SHA256 with a 32-byte key); the journal is not included. */
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     expectBytes(snapshotKey, 'snapshotKey');
-    return call<Uint8Array>(() => this.#live.snapshot(snapshotKey));
+    return call<Uint8Array>(() => handleOf(this).snapshot(snapshotKey));
   }
   /** SHA-256 of the state: equal digests, equal ledgers. */
   stateDigest(): Uint8Array {
-    return this.#live.stateDigest();
+    return withHandle(this, (h) => h.stateDigest());
   }
   /** Checks every invariant over the whole state (throws INTERNAL naming the broken one). */
   checkInvariants(): void {
-    call(() => this.#live.checkInvariants());
+    call(() => handleOf(this).checkInvariants());
   }
   /** An independent copy. */
   copy(): Ledger {
-    return new Ledger(INTERNAL_CONSTRUCTION, this.#live.copy());
+    return new Ledger(INTERNAL_CONSTRUCTION, withHandle(this, (h) => h.copy()));
   }
-  /** Releases the wasm memory now; the ledger is unusable afterwards. */
-  free(): void {
-    if (this.#freed) return;
-    this.#freed = true;
-    if (this.#generation === currentGeneration()) this.#handle.free();
-  }
-  /** `using ledger = Ledger.create()` frees it at the end of the scope. */
-  [Symbol.dispose](): void {
-    this.free();
-  }
+  // free() and [Symbol.dispose]() are WasmObject's (handle.ts).
 }
 
 /** Most journal entries one `replay` or `applyJournal` call takes (a store applies at most
@@ -486,39 +471,34 @@ export interface LedgerStoreOptions {
  * storage); across processes that needs a trusted counter, which storage alone cannot give.
  */
 export class LedgerStore {
-  readonly #storage: CheckedStorage;
-  readonly #snapshotKey: Uint8Array;
+  /** Compare-and-swap of the writer and snapshot keys, rollback memory (store.ts). */
+  readonly #store: StateStore;
+  /** The log's records, HMAC-tagged under a key derived from the snapshot key. */
+  readonly #log: SealedLog;
   readonly #name: string;
   readonly #snapshotEvery: number;
-  /** What this store last saw and wrote (for compare-and-swap). */
-  #writerVersion = 0;
-  #snapshotVersion = 0;
   #persistedSeq = 0;
   #snapshotSeq = 0;
   #logRecords = 0;
-  /** Highest journal seq this store has loaded or committed (rollback detection). */
-  #highestSeq = 0;
-  /** HMAC key of the log records, derived from the snapshot key (one key, one purpose). */
-  readonly #logKey: Uint8Array;
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: LedgerStoreOptions) {
     try {
       const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new LedgerStore');
-      this.#storage = CheckedStorage.of(adapter, 'storage');
-      this.#snapshotKey = expectBytes(key, 'snapshotKey');
+      const checked = CheckedStorage.of(adapter, 'storage');
+      const ownKey = expectBytes(key, 'snapshotKey');
       const opts = given === undefined ? {} : expectObject(given, 'options', ['name', 'snapshotEvery']);
       this.#name = opts.name === undefined ? 'main' : expectString(opts.name, 'options.name');
-      this.#logKey = hmacSha256(this.#snapshotKey, new TextEncoder().encode('countersign/ledger-store/log-key/v1'));
       this.#snapshotEvery =
         opts.snapshotEvery === undefined
           ? LEDGER_SNAPSHOT_EVERY_DEFAULT
           : expectInteger(opts.snapshotEvery, 'options.snapshotEvery', 1, 1 << 20);
+      this.#store = new StateStore(checked, ownKey);
+      this.#log = new SealedLog(ownKey, 'countersign/ledger-store/log-key/v1', this.#name, 'ledger');
       adopt(this, LedgerStore);
     } catch (e) {
       throw toSdkError(e, 'new LedgerStore');
     }
   }
-
 
   get #prefix(): string {
     return `ledger/${this.#name}/`;
@@ -526,58 +506,54 @@ export class LedgerStore {
 
   /** The stored ledger (an empty one when nothing is stored yet). */
   async load(): Promise<Ledger> {
-    const stored = await this.#storage.get(`${this.#prefix}snapshot`);
+    const stored = await this.#store.get(`${this.#prefix}snapshot`);
     let ledger: Ledger;
     let logAfter = 0;
     if (stored === null) {
       ledger = Ledger.create();
-      this.#snapshotVersion = 0;
     } else {
       if (stored.value.length < 8) throw corrupt('the snapshot record is too short');
       logAfter = Number(new DataView(stored.value.buffer, stored.value.byteOffset, 8).getBigUint64(0));
-      ledger = Ledger.restore(stored.value.subarray(8), this.#snapshotKey);
-      this.#snapshotVersion = stored.version;
+      ledger = Ledger.restore(stored.value.subarray(8), this.#store.snapshotKey);
     }
-    const writer = await this.#storage.get(`${this.#prefix}writer`);
-    this.#writerVersion = writer?.version ?? 0;
-    this.#snapshotSeq = ledger.head().seq;
-    // Re-apply what was logged after the snapshot; a page at a time (bounded memory per step).
-    const firstRecord = logAfter;
-    for (;;) {
-      if (logAfter - firstRecord >= LEDGER_LOAD_LOG_RECORDS_MAX) {
-        ledger.free();
-        throw new CountersignRangeError(
-          'LIMIT_EXCEEDED',
-          `countersign: storage: more than ${LEDGER_LOAD_LOG_RECORDS_MAX} journal log records after the snapshot (are snapshots failing?)`,
-          'storage',
-        );
-      }
-      const records = await this.#storage.readLog(`${this.#prefix}journal`, { after: logAfter, limit: LOG_READ_PAGE });
-      if (records.length === 0) break;
-      const entries: Uint8Array[] = [];
-      const head = ledger.head().seq;
-      for (const { seq, record } of records) {
-        logAfter = seq;
-        for (const [entrySeq, entry] of unpackRecord(this.#openRecord(record, seq))) if (entrySeq > head) entries.push(entry);
-      }
-      try {
+    try {
+      await this.#store.get(`${this.#prefix}writer`);
+      const snapshotSeq = ledger.head().seq;
+      // Re-apply what was logged after the snapshot; a page at a time (bounded memory per step).
+      const firstRecord = logAfter;
+      for (;;) {
+        if (logAfter - firstRecord >= LEDGER_LOAD_LOG_RECORDS_MAX) {
+          throw new CountersignRangeError(
+            'LIMIT_EXCEEDED',
+            `countersign: storage: more than ${LEDGER_LOAD_LOG_RECORDS_MAX} journal log records after the snapshot (are snapshots failing?)`,
+            'storage',
+          );
+        }
+        const records = await this.#store.readLog(`${this.#prefix}journal`, { after: logAfter, limit: LOG_READ_PAGE });
+        if (records.length === 0) break;
+        const entries: Uint8Array[] = [];
+        const head = ledger.head().seq;
+        for (const { seq, record } of records) {
+          logAfter = seq;
+          for (const [entrySeq, entry] of unpackRecord(this.#log.open(record, `journal log record ${seq}`))) if (entrySeq > head) entries.push(entry);
+        }
         ledger.applyJournal(entries);
-      } catch (e) {
-        ledger.free();
-        throw e;
       }
-    }
-    this.#logRecords = logAfter;
-    this.#persistedSeq = ledger.head().seq;
-    if (this.#persistedSeq < this.#highestSeq) {
-      ledger.free();
-      throw new CountersignRangeError(
-        'SNAPSHOT_INVALID',
-        `countersign: storage: the stored ledger ends at seq ${this.#persistedSeq}, older than seq ${this.#highestSeq} already seen (rollback)`,
+      const persistedSeq = ledger.head().seq;
+      this.#store.noteFreshness(
+        this.#prefix,
+        persistedSeq,
+        (found, seen) => found < seen,
         'storage',
+        (seen) => `the stored ledger ends at seq ${persistedSeq}, older than seq ${seen} already seen`,
       );
+      this.#snapshotSeq = snapshotSeq;
+      this.#logRecords = logAfter;
+      this.#persistedSeq = persistedSeq;
+    } catch (e) {
+      ledger.free();
+      throw e;
     }
-    this.#highestSeq = this.#persistedSeq;
     return ledger;
   }
 
@@ -592,17 +568,22 @@ export class LedgerStore {
     const entries = ledger.journalAfter(this.#persistedSeq);
     if (entries.length === 0) return true;
     const lastSeq = this.#persistedSeq + entries.length;
-    const claim = await this.#storage.put(`${this.#prefix}writer`, u64(lastSeq), this.#writerVersion || null);
-    if (!claim.ok) return false;
-    this.#writerVersion = claim.version;
+    // The writer claim: two writers (tabs, processes) can never interleave their entries.
+    if (!(await this.#store.put(`${this.#prefix}writer`, u64(lastSeq)))) return false;
     for (let i = 0; i < entries.length; i += LEDGER_LOG_RECORD_ENTRIES_MAX) {
       const chunk = entries.slice(i, i + LEDGER_LOG_RECORD_ENTRIES_MAX);
-      const logSeq = await this.#storage.append(`${this.#prefix}journal`, this.#sealRecord(packRecord(this.#persistedSeq + i + 1, chunk)));
+      const logSeq = await this.#store.append(`${this.#prefix}journal`, this.#log.seal(packRecord(this.#persistedSeq + i + 1, chunk)));
       if (logSeq !== this.#logRecords + 1) throw corrupt(`the journal log is out of step (record ${logSeq}, expected ${this.#logRecords + 1})`);
       this.#logRecords = logSeq;
     }
     this.#persistedSeq = lastSeq;
-    this.#highestSeq = lastSeq;
+    this.#store.noteFreshness(
+      this.#prefix,
+      lastSeq,
+      (found, seen) => found < seen,
+      'storage',
+      (seen) => `committing through seq ${lastSeq}, older than seq ${seen} already seen`,
+    );
     ledger.truncateJournal(lastSeq);
     if (lastSeq - this.#snapshotSeq >= this.#snapshotEvery) await this.snapshot(ledger);
     return true;
@@ -614,43 +595,13 @@ export class LedgerStore {
     if (ledger.head().seq !== this.#persistedSeq) {
       throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: ledger: has operations not yet committed: commit() before snapshot()', 'ledger');
     }
-    const body = ledger.snapshot(this.#snapshotKey);
+    const body = ledger.snapshot(this.#store.snapshotKey);
     const value = new Uint8Array(8 + body.length);
     value.set(u64(this.#logRecords), 0);
     value.set(body, 8);
-    const result = await this.#storage.put(`${this.#prefix}snapshot`, value, this.#snapshotVersion || null);
+    const covered = this.#persistedSeq;
     // A conflict means another writer snapshotted; the log stays the truth, so it is harmless.
-    if (result.ok) {
-      this.#snapshotVersion = result.version;
-      this.#snapshotSeq = this.#persistedSeq;
-    }
-  }
-
-  /** `record` + HMAC(logKey, name ‖ record). */
-  #sealRecord(record: Uint8Array): Uint8Array {
-    const out = new Uint8Array(record.length + 32);
-    out.set(record, 0);
-    out.set(this.#tag(record), record.length);
-    return out;
-  }
-
-  /** The record without its tag; STORAGE_CORRUPT when the tag does not match. */
-  #openRecord(sealed: Uint8Array, logSeq: number): Uint8Array {
-    if (sealed.length < 32) throw corrupt(`journal log record ${logSeq} is too short`);
-    const record = sealed.subarray(0, sealed.length - 32);
-    if (!constantTimeEqual(this.#tag(record), sealed.subarray(sealed.length - 32))) {
-      throw corrupt(`journal log record ${logSeq} fails its authentication (tampered with, or written under another key or ledger name)`);
-    }
-    return record;
-  }
-
-  #tag(record: Uint8Array): Uint8Array {
-    const name = new TextEncoder().encode(this.#name);
-    const message = new Uint8Array(2 + name.length + record.length);
-    new DataView(message.buffer).setUint16(0, name.length);
-    message.set(name, 2);
-    message.set(record, 2 + name.length);
-    return hmacSha256(this.#logKey, message);
+    if (await this.#store.put(`${this.#prefix}snapshot`, value)) this.#snapshotSeq = covered;
   }
 
   /** The last seq persisted by this store. */
@@ -696,10 +647,6 @@ guardClass(Ledger, {
 guardClass(LedgerStore, {
   methods: { load: [], commit: ['ledger'], snapshot: ['ledger'], persistedSeq: [] },
 });
-
-function corrupt(why: string): CountersignError {
-  return new CountersignError('STORAGE_CORRUPT', `countersign: storage: ${why}`, 'storage');
-}
 
 function u64(value: number): Uint8Array {
   const out = new Uint8Array(8);

@@ -9,7 +9,7 @@ import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, gu
 import { wasm } from './loader.js';
 import { U64_MAX, expectArray, expectOneOf, expectString, rangeError, typeError } from './validate.js';
 
-/** Rounding modes, named as in the README. `half-up` rounds ties away from zero. */
+/** Rounding modes, named as in docs/money.md. `half-up` rounds ties away from zero. */
 export const ROUNDING_MODES = Object.freeze([
   'half-even',
   'half-up',

@@ -32,10 +32,12 @@ import {
   toSdkError,
 } from './boundary.js';
 import { CountersignRangeError } from './errors.js';
-import { checkAlive, currentGeneration, isTrapped } from './instance.js';
+import { WasmObject, handleOf } from './handle.js';
 import { call, callRelabelled, fieldsOf } from './calls.js';
 import { wasm } from './loader.js';
 import { CheckedStorage } from './storage/checked.js';
+import { StateStore, type PersistedState } from './store.js';
+import type { LedgerCode } from './ledger.js';
 import type { StorageAdapter } from './storage/types.js';
 import {
   expectArray,
@@ -50,8 +52,25 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Types (the JSON shapes of the core's serde types)
 
-/** One tempcard outcome code (see README "Tempcard codes"). */
-export type TempCardCode = string;
+/**
+ * Every temporary-card outcome code, in the core's order (docs/tempcard.md "Tempcard codes";
+ * `tempcardCodes()` describes each; a test checks this list against the core's).
+ */
+export const TEMPCARD_CODES = Object.freeze([
+  'ISSUED', 'PAN_COLLISION', 'RANDOMNESS_EXHAUSTED', 'DISPLAY_ALLOWED', 'DISPLAY_NOT_YET_OPEN',
+  'DISPLAY_CLOSED', 'USABLE', 'NOT_YET_USABLE', 'USABLE_WINDOW_CLOSED', 'EXPIRED', 'CVV_VALID',
+  'CVV_INVALID', 'CVV_MALFORMED', 'PAN_MISMATCH', 'EXPIRY_MISMATCH', 'CREDENTIALS_VALID',
+  'TEMPORARY_ACCOUNT_OPENED', 'ACCOUNT_EXISTS', 'ACCOUNTS_FULL', 'TEMPORARY_LIMIT_ZERO',
+  'PARENT_MISMATCH', 'PARENT_HAS_OPEN_TEMPORARY', 'PARENT_CREDIT_INSUFFICIENT', 'LEDGER_REFUSED',
+  'APPROVED', 'UNKNOWN_PAN', 'AUTHORISATION_ID_CONFLICT', 'AUTHORISATIONS_FULL',
+  'CVV_TRIES_EXCEEDED', 'ACCOUNT_CLOSED', 'CURRENCY_MISMATCH', 'AMOUNT_NOT_POSITIVE',
+  'MERCHANT_LOCKED', 'SINGLE_USE_SPENT', 'USES_EXHAUSTED', 'INSUFFICIENT_TEMPORARY_CREDIT',
+  'REFUNDED_TO_PARENT', 'REFUND_ID_CONFLICT', 'REFUNDS_FULL', 'UNKNOWN_AUTHORISATION',
+  'REFUND_EXCEEDS_PURCHASE', 'CLOSED_ON_ACTIVATION', 'CLOSED_AT_WINDOW_END', 'ALREADY_CLOSED',
+  'UNKNOWN_ACCOUNT', 'DUE_ACCOUNTS_CLOSED', 'MORE_ACCOUNTS_DUE',
+] as const);
+/** One temporary-card outcome code. */
+export type TempCardCode = (typeof TEMPCARD_CODES)[number];
 
 /** A half-open window `[from, until)`, Unix seconds. */
 export interface TimeWindow {
@@ -183,9 +202,14 @@ export interface ApprovalResult {
   readonly code: TempCardCode;
   readonly accountId: string;
   readonly account: TemporaryAccountView | null;
-  readonly ledgerCode: string | null;
+  readonly ledgerCode: LedgerCode | null;
 }
 
+/**
+ * The answer to {@link TempCardIssuer.authorise}. (The package exports System 1's
+ * `AuthorisationResult` under this name, so this one is shown inline.)
+ * @inline
+ */
 export interface AuthorisationResult {
   readonly authorisationId: string;
   readonly code: TempCardCode;
@@ -194,7 +218,7 @@ export interface AuthorisationResult {
   readonly accountId: string | null;
   readonly available: string | null;
   readonly uses: number | null;
-  readonly ledgerCode: string | null;
+  readonly ledgerCode: LedgerCode | null;
 }
 
 export interface RefundResult {
@@ -204,20 +228,20 @@ export interface RefundResult {
   readonly accountId: string | null;
   readonly creditedAccountId: string | null;
   readonly afterClosure: boolean;
-  readonly ledgerCode: string | null;
+  readonly ledgerCode: LedgerCode | null;
 }
 
 export interface ClosureResult {
   readonly code: TempCardCode;
   readonly accountId: string;
   readonly closure: ClosureView | null;
-  readonly ledgerCode: string | null;
+  readonly ledgerCode: LedgerCode | null;
 }
 
 export interface CloseDueResult {
   readonly code: TempCardCode;
   readonly closed: readonly string[];
-  readonly ledgerCode: string | null;
+  readonly ledgerCode: LedgerCode | null;
 }
 
 /** The credentials to show the holder; `pan`, `expiry`, `cvv` only with `DISPLAY_ALLOWED`. */
@@ -408,11 +432,13 @@ function credentialsToCore(value: unknown): TempCredentials {
  */
 export const tempCredentials = Object.freeze({
   luhnValid: guardFunction(function luhnValid(number: string): boolean {
-    return wasm('tempcard').tempcardLuhnValid(expectString(number, 'number'));
+    const digits = expectString(number, 'number');
+    return call(() => wasm('tempcard').tempcardLuhnValid(digits));
   }, ['number']),
   /** The check digit to append to `payload` (1–19 digits), or null. */
   luhnCheckDigit: guardFunction(function luhnCheckDigit(payload: string): number | null {
-    return wasm('tempcard').tempcardLuhnCheckDigit(expectString(payload, 'payload')) ?? null;
+    const digits = expectString(payload, 'payload');
+    return call<number | undefined>(() => wasm('tempcard').tempcardLuhnCheckDigit(digits)) ?? null;
   }, ['payload']),
   /** `ISSUED` with credentials, or `PAN_COLLISION` / `RANDOMNESS_EXHAUSTED`; `randomness` is 128 bytes. */
   issue: guardFunction(function issue(
@@ -470,33 +496,25 @@ export const tempCredentials = Object.freeze({
 // ---------------------------------------------------------------------------------------------
 // TempCardIssuer
 
-type Handle = InstanceType<ReturnType<typeof wasm>['TempCardServiceHandle']>;
+/** The glue's class, named from its declarations (shipped in wasm/): the public class's
+ * `extends WasmObject<Handle>` appears in dist/*.d.ts, where the internal `wasm()` does not. */
+type Handle = import('../wasm/countersign_wasm.js').TempCardServiceHandle;
 
 /**
  * The issuer-side temporary-account service: a ledger with the parent credit lines, the
  * settlement account and one hold per temporary account, in wasm memory. Persist it with
  * `TempCardStore` (or `snapshot()` / `TempCardIssuer.restore()`); call `free()` when done.
  */
-export class TempCardIssuer {
-  #handle: Handle;
-  /** The instance generation the handle lives in (see instance.ts). */
-  readonly #generation = currentGeneration();
+export class TempCardIssuer extends WasmObject<Handle> {
   /** The CVV key: the SDK's own copy (never the caller's array). */
   readonly #cvvKey: Uint8Array;
-  #freed = false;
 
   private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: Handle, cvvKey: Uint8Array) {
     checkInternalConstruction(token, 'TempCardIssuer', 'TempCardIssuer.create, TempCardIssuer.restore or TempCardStore.load');
-    this.#handle = handle;
+    super(handle, 'temporary-card issuer');
     this.#cvvKey = cvvKey;
     adopt(this, TempCardIssuer);
     Object.freeze(this);
-  }
-
-  /** The handle, refusing with WASM_TRAP once its instance trapped (INVALID_ARGUMENT once freed). */
-  get #live(): Handle {
-    checkAlive(this.#generation, 'temporary-card issuer', this.#freed);
-    return this.#handle;
   }
 
   /**
@@ -526,7 +544,7 @@ export class TempCardIssuer {
   }
 
   get config(): TempCardConfig {
-    return call<TempCardConfig>(() => this.#live.config());
+    return call<TempCardConfig>(() => handleOf(this).config());
   }
 
   /**
@@ -538,11 +556,11 @@ export class TempCardIssuer {
     const checked = approvalRequest(request);
     if (randomness !== undefined) {
       const bytes = expectBytes(randomness, 'randomness');
-      return callRelabelled<ApprovalResult>(() => this.#live.approve(checked, bytes), requestField);
+      return callRelabelled<ApprovalResult>(() => handleOf(this).approve(checked, bytes), requestField);
     }
     let result: ApprovalResult | undefined;
     for (let attempt = 0; attempt < TEMPCARD_APPROVE_ATTEMPTS_MAX; attempt += 1) {
-      result = callRelabelled<ApprovalResult>(() => this.#live.approve(checked, freshRandomness()), requestField);
+      result = callRelabelled<ApprovalResult>(() => handleOf(this).approve(checked, freshRandomness()), requestField);
       if (result.code !== 'PAN_COLLISION' && result.code !== 'RANDOMNESS_EXHAUSTED') break;
     }
     return result as ApprovalResult;
@@ -551,40 +569,40 @@ export class TempCardIssuer {
   /** Decides a purchase presented by a merchant (PAN, MM/YY, CVV, amount, merchant) and records it. */
   authorise(request: PurchaseRequest): AuthorisationResult {
     const checked = purchaseRequest(request);
-    return callRelabelled<AuthorisationResult>(() => this.#live.authorise(checked, this.#cvvKey), requestField);
+    return callRelabelled<AuthorisationResult>(() => handleOf(this).authorise(checked, this.#cvvKey), requestField);
   }
 
   /** Refunds (part of) an approved purchase: always to the parent credit line. */
   refund(request: RefundRequest): RefundResult {
     const checked = refundRequest(request);
-    return callRelabelled<RefundResult>(() => this.#live.refund(checked), requestField);
+    return callRelabelled<RefundResult>(() => handleOf(this).refund(checked), requestField);
   }
 
   /** The physical card was activated: closes the temporary account, releasing the unused hold. */
   activatePhysicalCard(accountId: string, now: number): ClosureResult {
     const id = expectString(accountId, 'accountId');
     const at = expectTime(now, 'now');
-    return call<ClosureResult>(() => this.#live.activatePhysicalCard(id, BigInt(at)));
+    return call<ClosureResult>(() => handleOf(this).activatePhysicalCard(id, BigInt(at)));
   }
 
   /** Closes every open account whose usable window has ended (run it on a timer). */
   closeDue(now: number): CloseDueResult {
     const at = expectTime(now, 'now');
-    return call<CloseDueResult>(() => this.#live.closeDue(BigInt(at)));
+    return call<CloseDueResult>(() => handleOf(this).closeDue(BigInt(at)));
   }
 
   /** The credentials to show the holder, only inside the display window (the CVV derived now). */
   reveal(accountId: string, now: number): RevealResult {
     const id = expectString(accountId, 'accountId');
     const at = expectTime(now, 'now');
-    return call<RevealResult>(() => this.#live.reveal(id, this.#cvvKey, BigInt(at)));
+    return call<RevealResult>(() => handleOf(this).reveal(id, this.#cvvKey, BigInt(at)));
   }
 
   /** The temporary account at `now`, or null. */
   account(accountId: string, now: number): TemporaryAccountView | null {
     const id = expectString(accountId, 'accountId');
     const at = expectTime(now, 'now');
-    return call<TemporaryAccountView | null>(() => this.#live.account(id, BigInt(at)));
+    return call<TemporaryAccountView | null>(() => handleOf(this).account(id, BigInt(at)));
   }
 
   /** A handle on one temporary account (throws `INVALID_ARGUMENT` when unknown). */
@@ -597,52 +615,42 @@ export class TempCardIssuer {
   }
 
   accountIds(): string[] {
-    return call<string[]>(() => this.#live.accountIds());
+    return call<string[]>(() => handleOf(this).accountIds());
   }
 
   /** A ledger account (a parent credit line, the settlement account), or null. */
   ledgerAccount(accountId: string): LedgerAccountView | null {
     const id = expectString(accountId, 'accountId');
-    return call<LedgerAccountView | null>(() => this.#live.ledgerAccount(id));
+    return call<LedgerAccountView | null>(() => handleOf(this).ledgerAccount(id));
   }
 
   /** The ledger journal entries not yet truncated (hash-chained CBOR), oldest first. */
   journal(): Uint8Array[] {
-    return call<Uint8Array[]>(() => this.#live.journal());
+    return call<Uint8Array[]>(() => handleOf(this).journal());
   }
 
   journalHead(): { seq: number; hash: string } {
-    return call<{ seq: number; hash: string }>(() => this.#live.journalHead());
+    return call<{ seq: number; hash: string }>(() => handleOf(this).journalHead());
   }
 
   /** Forgets the retained journal entries up to `throughSeq` (after persisting them). */
   truncateJournal(throughSeq: number): void {
     const seq = expectInteger(throughSeq, 'throughSeq', 0, Number.MAX_SAFE_INTEGER);
-    call(() => this.#live.truncateJournal(BigInt(seq)));
+    call(() => handleOf(this).truncateJournal(BigInt(seq)));
   }
 
   /** Versioned, HMAC-SHA256-authenticated state bytes (the ledger embedded; no CVV, no CVV key). */
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     const key = expectKey(snapshotKey, 'snapshotKey');
-    return call<Uint8Array>(() => this.#live.snapshot(key));
+    return call<Uint8Array>(() => handleOf(this).snapshot(key));
   }
 
   /** An independent copy (same state, same CVV key). */
   copy(): TempCardIssuer {
-    return new TempCardIssuer(INTERNAL_CONSTRUCTION, call<Handle>(() => this.#live.copy()), this.#cvvKey);
+    return new TempCardIssuer(INTERNAL_CONSTRUCTION, call<Handle>(() => handleOf(this).copy()), this.#cvvKey);
   }
 
-  /** Releases the wasm memory now; every later call refuses with INVALID_ARGUMENT. Idempotent. */
-  free(): void {
-    if (this.#freed) return;
-    this.#freed = true;
-    // A handle of a trapped or replaced instance is left alone: that memory is not touched again.
-    if (this.#generation === currentGeneration() && !isTrapped()) this.#handle.free();
-  }
-
-  [Symbol.dispose](): void {
-    this.free();
-  }
+  // free() and [Symbol.dispose]() are WasmObject's (handle.ts).
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -711,19 +719,18 @@ export class TemporaryAccount {
  * The CVV key is never written: pass it to `load`.
  */
 export class TempCardStore {
-  readonly #storage: CheckedStorage;
-  readonly #snapshotKey: Uint8Array;
+  /** Compare-and-swap, rollback memory and the journal log per service (store.ts). */
+  readonly #store: StateStore;
   readonly #prefix: string;
-  /** Storage version and journal seq last seen per key (bounded by the services this store handles). */
-  readonly #seen = new Map<string, { version: number; seq: number }>();
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
     try {
       const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new TempCardStore');
-      this.#storage = CheckedStorage.of(adapter, 'storage');
-      this.#snapshotKey = expectKey(key, 'snapshotKey');
+      const checked = CheckedStorage.of(adapter, 'storage');
+      const ownKey = expectKey(key, 'snapshotKey');
       const opts = given === undefined ? {} : expectObject(given, 'options', ['prefix']);
       this.#prefix = opts.prefix === undefined ? 'tempcard/' : expectString(opts.prefix, 'options.prefix');
+      this.#store = new StateStore(checked, ownKey);
       adopt(this, TempCardStore);
       Object.freeze(this);
     } catch (e) {
@@ -733,53 +740,46 @@ export class TempCardStore {
 
   /** The stored service `name`, or null. Throws SNAPSHOT_INVALID for tampered bytes or a rollback. */
   async load(name: string, cvvKey: Uint8Array): Promise<TempCardIssuer | null> {
-    const key = this.#prefix + expectString(name, 'name');
+    const id = expectString(name, 'name');
     const ownKey = expectKey(cvvKey, 'cvvKey');
-    const stored = await this.#storage.get(key);
-    if (stored === null) return null;
-    const issuer = TempCardIssuer.restore(stored.value, this.#snapshotKey, ownKey);
-    let seq: number;
-    try {
-      seq = issuer.journalHead().seq;
-    } catch (e) {
-      issuer.free();
-      throw e;
-    }
-    const seen = this.#seen.get(key);
-    if (seen !== undefined && seq < seen.seq) {
-      issuer.free();
-      throw new CountersignRangeError(
-        'SNAPSHOT_INVALID',
-        `countersign: name: the stored state of ${name} is older than one already seen (rollback)`,
-        'name',
-      );
-    }
-    this.#seen.set(key, { version: stored.version, seq });
-    return issuer;
+    return this.#store.load(persistedIssuer(ownKey), this.#prefix + id, id);
   }
 
   /**
    * Saves the service as `name`. Returns false, writing nothing, when someone else changed the
    * stored state since this store last loaded or saved it (load again, re-apply, save again).
+   * The journal entries the snapshot covers are then appended to the log of the same name (an
+   * audit trail) and truncated in memory.
    */
   async save(name: string, issuer: TempCardIssuer): Promise<boolean> {
     const key = this.#prefix + expectString(name, 'name');
     if (!isOwned(issuer, TempCardIssuer)) throw typeError('issuer', 'a TempCardIssuer', issuer);
-    const expected = this.#seen.get(key)?.version ?? null;
-    // The snapshot, its journal head and the entries it covers, read together before any await:
-    // the caller's code (or the adapter) may use the issuer while the storage works.
-    const snapshot = issuer.snapshot(this.#snapshotKey);
-    const head = issuer.journalHead();
-    const entries = issuer.journal();
-    const result = await this.#storage.put(key, snapshot, expected);
-    if (!result.ok) return false;
-    this.#seen.set(key, { version: result.version, seq: head.seq });
-    // The audit trail: the journal entries this snapshot covers, appended once the snapshot is
-    // durable (a conflict above appends nothing), then forgotten in memory.
-    for (const entry of entries) await this.#storage.append(key, entry);
-    issuer.truncateJournal(head.seq);
-    return true;
+    return this.#store.save(persistedIssuer(undefined), key, issuer);
   }
+}
+
+/**
+ * A temporary-card service as the generic store persists it: its ledger journal's head guards
+ * against rollback, and its journal goes to the log of the same key. `cvvKey` is the key a
+ * restored service is given (the CVV key is never stored); saving needs none.
+ */
+function persistedIssuer(cvvKey: Uint8Array | undefined): PersistedState<TempCardIssuer, number> {
+  return {
+    param: 'name',
+    snapshot: (issuer, key) => issuer.snapshot(key),
+    restore: (bytes, key) => {
+      if (cvvKey === undefined) throw new CountersignRangeError('INTERNAL', 'countersign: a temporary-card service is restored with its CVV key');
+      return TempCardIssuer.restore(bytes, key, cvvKey);
+    },
+    freshness: (issuer) => issuer.journalHead().seq,
+    isOlder: (_issuer, found, seen) => found < seen,
+    free: (issuer) => issuer.free(),
+    journal: {
+      log: (key) => key,
+      entries: (issuer) => issuer.journal(),
+      truncate: (issuer, seq) => issuer.truncateJournal(seq),
+    },
+  };
 }
 
 guardClass(TempCardIssuer, {

@@ -152,14 +152,31 @@ for (const [name, makeStorage] of [
   });
 }
 
-test('README documents every card outcome code', async () => {
+
+/** The rows of the table headed `header` in docs/`page`, as arrays of cells. */
+function docTable(readFileSync, page, header) {
+  const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8').split('\n');
+  const at = lines.indexOf(header);
+  assert.ok(at >= 0, `docs/${page} has a table headed ${header}`);
+  const rows = [];
+  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
+  return rows;
+}
+
+test('docs/card.md lists every card outcome code, in the core order, with its description', async () => {
   const { readFileSync } = await import('node:fs');
   const raw = await import('../wasm/countersign_wasm.js');
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const codes = raw.cardCodes();
   assert.ok(codes.length >= 40);
-  for (const { code, description } of codes) {
-    assert.ok(readme.includes('| `' + code + '` |'), `README lists ${code}`);
-    assert.ok(description.length > 0);
-  }
+  const rows = docTable(readFileSync, 'card.md', '| code | meaning |');
+  assert.deepEqual(rows, codes.map(({ code, description }) => ['`' + code + '`', description.trim()]));
+  for (const { description } of codes) assert.ok(description.length > 0);
+});
+
+test('CARD_CODES (the CardCode union) is the core list of card codes, in order, and frozen', async () => {
+  const { CARD_CODES, cardCodes } = await import('@countersign/sdk');
+  const raw = await import('../wasm/countersign_wasm.js');
+  assert.deepEqual([...CARD_CODES], raw.cardCodes().map((c) => c.code));
+  assert.deepEqual(cardCodes(), raw.cardCodes());
+  assert.ok(Object.isFrozen(CARD_CODES));
 });

@@ -178,11 +178,25 @@ test('EnergyStore persists both roles in atomic files: conflict, tamper and roll
   await assert.rejects(new EnergyStore(mem, snapshotKey).loadTerminal('t', terminalKeys), (e) => e.code === 'SNAPSHOT_INVALID');
 });
 
-test('README documents every energy outcome code', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+/** The rows of the table headed `header` in docs/`page`, as arrays of cells. */
+function docTable(page, header) {
+  const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8').split('\n');
+  const at = lines.indexOf(header);
+  assert.ok(at >= 0, `docs/${page} has a table headed ${header}`);
+  const rows = [];
+  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
+  return rows;
+}
+
+test('docs/energy.md lists every energy outcome code, in the core order, with its description', () => {
   const codes = energyCodes();
   assert.ok(codes.length >= 50);
-  for (const { code, description } of codes) {
-    assert.ok(readme.includes('| `' + code + '` | ' + description.trim() + ' |'), `README lists ${code} with its description`);
-  }
+  const rows = docTable('energy.md', '| code | meaning |');
+  assert.deepEqual(rows, codes.map(({ code, description }) => ['`' + code + '`', description.trim()]));
+});
+
+test('ENERGY_CODES (the EnergyCode union) is the core list of energy codes, in order, and frozen', async () => {
+  const { ENERGY_CODES } = await import('@countersign/sdk');
+  assert.deepEqual([...ENERGY_CODES], energyCodes().map((c) => c.code));
+  assert.ok(Object.isFrozen(ENERGY_CODES));
 });

@@ -280,34 +280,29 @@ test('LedgerStore: loading an older state than one already seen is refused (roll
   assert.deepEqual((await store.load()).accounts().map((a) => a.accountId), ['x', 'y']);
 });
 
-test('the README ledger example runs as written and prints what it says', async () => {
-  const { readFileSync } = await import('node:fs');
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('## Ledger'));
-  const start = section.indexOf('```js\n') + 6;
-  const code = section.slice(start, section.indexOf('\n```', start));
-  assert.ok(code.includes('store.commit(ledger)'));
-  const dir = tempDir();
-  const logged = [];
-  try {
-    const body = code
-      .replace(/^import .*$/m, '')
-      .replace("new FileStorage('./state')", 'new FileStorage(dir)')
-      .replace(/console\.log\(/g, 'log(');
-    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
-    await new AsyncFunction('LedgerStore', 'FileStorage', 'snapshotKey', 'dir', 'log', body)(
-      LedgerStore, FileStorage, KEY, dir, (value) => logged.push(value),
-    );
-    assert.deepEqual(logged, ['48.83']);
-    const reloaded = await new LedgerStore(new FileStorage(dir), KEY, { name: 'wallets' }).load();
-    assert.equal(reloaded.account('station').balance, '31.17', 'the commit in the example is durable');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+// The README's ledger example runs as written in readme-examples.test.mjs (with every example
+// of README.md and docs/), which also loads back what it committed.
 
-test('README documents every ledger outcome code', async () => {
+/** The rows of the table headed `header` in docs/`page`, as arrays of cells. */
+function docTable(readFileSync, page, header) {
+  const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8').split('\n');
+  const at = lines.indexOf(header);
+  assert.ok(at >= 0, `docs/${page} has a table headed ${header}`);
+  const rows = [];
+  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
+  return rows;
+}
+
+test('docs/ledger.md lists every ledger outcome code in order, and its operations table names real operations and codes', async () => {
   const { readFileSync } = await import('node:fs');
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  for (const { code } of ledgerCodes()) assert.ok(readme.includes('| `' + code + '` |'), `README lists ${code}`);
+  const codes = ledgerCodes();
+  assert.deepEqual(docTable(readFileSync, 'ledger.md', '| code | meaning |'), codes.map(({ code, description }) => ['`' + code + '`', description.trim()]));
+  const ops = docTable(readFileSync, 'ledger.md', '| operation (`op`) | request fields | codes, in check order | success |');
+  assert.deepEqual(ops.map((row) => row[0]), ['openAccount', 'transfer', 'hold', 'increment', 'extend', 'post', 'void', 'expireDue', 'setCreditLimit', 'closeAccount'].map((op) => '`' + op + '`'));
+  for (const [op, , checks, success] of ops) {
+    assert.equal(typeof Ledger.prototype[op.slice(1, -1)], 'function', `Ledger has ${op}`);
+    for (const [, code] of `${checks} ${success}`.matchAll(/`([A-Z_]+)`/g)) assert.ok(LEDGER_CODES.includes(code), `${op}: ${code} is a ledger code`);
+  }
+  const kinds = docTable(readFileSync, 'ledger.md', '| kind | rule (checked on every debit and hold) |');
+  assert.deepEqual(kinds.map((row) => row[0]), ['`unrestricted`', '`nonNegative`', '`creditLine`']);
 });

@@ -185,15 +185,26 @@ test('TempCardStore over memory: a restored issuer with another CVV key declines
   other.free();
 });
 
-test('README documents every tempcard outcome code in its table', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const start = readme.indexOf('## System 2');
-  const end = readme.indexOf('<!-- end of System 2 section -->');
-  assert.ok(start >= 0 && end > start, 'README has the System 2 section');
-  const section = readme.slice(start, end);
+/** The rows of the table headed `header` in docs/`page`, as arrays of cells. */
+function docTable(page, header) {
+  const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8').split('\n');
+  const at = lines.indexOf(header);
+  assert.ok(at >= 0, `docs/${page} has a table headed ${header}`);
+  const rows = [];
+  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
+  return rows;
+}
+
+test('docs/tempcard.md lists every tempcard outcome code, in the core order, with its description', () => {
   const codes = tempcardCodes();
   assert.ok(codes.length >= 45);
-  const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| (.+) \|$/gm)].map((m) => m[1]);
-  assert.deepEqual(rows, codes.map((c) => c.code), 'the table lists every code, in the core order');
+  const rows = docTable('tempcard.md', '| code | meaning |');
+  assert.deepEqual(rows, codes.map(({ code, description }) => ['`' + code + '`', description.trim()]), 'the table lists every code, in the core order');
   for (const { description } of codes) assert.ok(description.length > 0);
+});
+
+test('TEMPCARD_CODES (the TempCardCode union) is the core list of temporary-card codes, in order, and frozen', async () => {
+  const { TEMPCARD_CODES } = await import('@countersign/sdk');
+  assert.deepEqual([...TEMPCARD_CODES], tempcardCodes().map((c) => c.code));
+  assert.ok(Object.isFrozen(TEMPCARD_CODES));
 });

@@ -23,7 +23,7 @@ pub fn ledger_codes() -> Array {
 /// `Content` first, which measured ~60 KB of wasm on its own and is slower.
 fn operation_of(value: &JsValue, param: &'static str) -> JsResult<Operation> {
     if !value.is_object() {
-        return Err(type_error(param, &format!("{param} must be an object {{op, request}}")));
+        return Err(type_error(param, "must be an object {op, request}"));
     }
     let request = get(value, "request");
     let op = get(value, "op").as_string().unwrap_or_default();
@@ -38,7 +38,7 @@ fn operation_of(value: &JsValue, param: &'static str) -> JsResult<Operation> {
         "expireDue" => Operation::ExpireDue(from_js::<ExpireDueRequest>(request, param)?),
         "setCreditLimit" => Operation::SetCreditLimit(from_js::<SetCreditLimitRequest>(request, param)?),
         "closeAccount" => Operation::CloseAccount(from_js::<CloseAccountRequest>(request, param)?),
-        _ => return Err(type_error(param, &format!("{param}.op must name a ledger operation, got {op:?}"))),
+        _ => return Err(type_error(param, &format!("op must name a ledger operation, got {op:?}"))),
     })
 }
 
@@ -56,7 +56,7 @@ fn byte_strings(entries: &Array, param: &'static str, max: usize) -> JsResult<Ve
     for value in entries.iter() {
         let bytes: Uint8Array = value
             .dyn_into()
-            .map_err(|_| type_error(param, &format!("{param}: every entry must be a Uint8Array")))?;
+            .map_err(|_| type_error(param, "every entry must be a Uint8Array"))?;
         out.push(bytes.to_vec());
     }
     Ok(out)
@@ -235,6 +235,6 @@ fn seq_of(value: f64, param: &'static str) -> JsResult<u64> {
     if value.is_finite() && value.fract() == 0.0 && (0.0..=SAFE_MAX).contains(&value) {
         Ok(value as u64)
     } else {
-        Err(to_js_error(Error::new(ErrorCode::InvalidArgument, param, format!("{param} must be a non-negative safe integer"))))
+        Err(to_js_error(Error::new(ErrorCode::InvalidArgument, param, "must be a non-negative safe integer")))
     }
 }

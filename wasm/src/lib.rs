@@ -372,10 +372,19 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
         .map_err(|e| to_js_error(Error::new(ErrorCode::Internal, "", format!("serialising a result failed: {e}"))))
 }
 
+/// serde-wasm-bindgen's error in plain words: its `Display` is the JS `Error`'s `toString()`
+/// ("Error: missing field `hard`"), whose prefix tells a caller nothing. The param is not repeated:
+/// `to_js_error` puts it in front of every message.
+#[cfg(feature = "any-system")]
+fn serde_message(e: &serde_wasm_bindgen::Error) -> String {
+    let text = e.to_string();
+    text.strip_prefix("Error: ").unwrap_or(&text).to_owned()
+}
+
 /// Reads a JS object into a core input type; a shape mismatch is a `TypeError` naming `param`.
 #[cfg(feature = "any-system")]
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &'static str) -> JsResult<T> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| type_error(param, &format!("{param}: {e}")))
+    serde_wasm_bindgen::from_value(value).map_err(|e| type_error(param, &serde_message(&e)))
 }
 
 #[cfg(feature = "any-system")]

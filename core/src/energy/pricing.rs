@@ -262,7 +262,7 @@ fn invalid(param: &'static str, message: String) -> Error {
 
 fn rounding(name: &str, param: &'static str) -> Result<RoundingMode> {
     RoundingMode::from_name(name)
-        .map_err(|e| Error::new(e.code(), param, format!("{param}: {}", e.message())))
+        .map_err(|e| Error::new(e.code(), param, e.message()))
 }
 
 /// The number of fraction digits `value` needs (trailing zeros dropped).
@@ -281,13 +281,13 @@ fn bounded_decimal(
 ) -> Result<Decimal> {
     let value = parse_decimal(s, param)?;
     if value.is_sign_negative() && !value.is_zero() {
-        return Err(invalid(param, format!("{param} must not be negative")));
+        return Err(invalid(param, "must not be negative".to_owned()));
     }
     if positive && value.is_zero() {
-        return Err(invalid(param, format!("{param} must be greater than zero")));
+        return Err(invalid(param, "must be greater than zero".to_owned()));
     }
     if value > max {
-        return Err(invalid(param, format!("{param} must be at most {max}")));
+        return Err(invalid(param, format!("must be at most {max}")));
     }
     if significant_decimals(value) > decimals_max {
         return Err(invalid(

@@ -41,7 +41,7 @@ pub(super) struct ValidOrder {
 
 fn amount_param(value: &str, pricing: &Pricing, param: &'static str) -> Result<Amount> {
     let amount = Amount::parse(value, pricing.currency(), None)
-        .map_err(|e| Error::new(e.code(), param, format!("{param}: {}", e.message())))?;
+        .map_err(|e| Error::new(e.code(), param, e.message()))?;
     if amount.is_negative() {
         return Err(invalid(param, "must not be negative"));
     }

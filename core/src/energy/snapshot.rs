@@ -377,15 +377,18 @@ impl EnergyServer {
             if !held_ok || session.created > body.created {
                 return Err(invalid("the snapshot holds an inconsistent energy session"));
             }
+            // Strictly ascending, as `snapshot` writes them (the map's order): unique, and one
+            // accepted encoding per state (the fuzzer found unordered ids restoring).
+            if sessions
+                .last_key_value()
+                .is_some_and(|(last, _): (&String, _)| *last >= session.order.order_id)
+            {
+                return Err(invalid("the snapshot's order ids are not unique and ascending"));
+            }
             for answer in &session.answers {
                 answers.insert(answer.request, session.order.order_id.clone());
             }
-            if sessions
-                .insert(session.order.order_id.clone(), session)
-                .is_some()
-            {
-                return Err(invalid("the snapshot repeats an order id"));
-            }
+            sessions.insert(session.order.order_id.clone(), session);
         }
         Ok(EnergyServer {
             config: body.config,
@@ -427,12 +430,14 @@ impl EnergyTerminal {
             if session.created > body.created {
                 return Err(invalid("the snapshot holds an inconsistent energy session"));
             }
+            // Strictly ascending, as `snapshot` writes them: unique, and one accepted encoding.
             if sessions
-                .insert(session.order.order_id.clone(), session)
-                .is_some()
+                .last_key_value()
+                .is_some_and(|(last, _): (&String, _)| *last >= session.order.order_id)
             {
-                return Err(invalid("the snapshot repeats an order id"));
+                return Err(invalid("the snapshot's order ids are not unique and ascending"));
             }
+            sessions.insert(session.order.order_id.clone(), session);
         }
         Ok(EnergyTerminal {
             config: body.config,

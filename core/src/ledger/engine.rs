@@ -28,7 +28,7 @@ fn check_id(id: &str, param: &'static str) -> Result<String> {
         Err(Error::new(
             ErrorCode::InvalidArgument,
             param,
-            format!("{param} must be 1..={ID_BYTES_MAX} UTF-8 bytes without control characters"),
+            format!("must be 1..={ID_BYTES_MAX} UTF-8 bytes without control characters"),
         ))
     }
 }

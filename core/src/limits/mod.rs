@@ -716,7 +716,7 @@ pub(crate) fn check_transaction_id(id: &str, param: &'static str) -> Result<()> 
         Err(Error::new(
             ErrorCode::InvalidArgument,
             param,
-            format!("{param} must be 1..={TRANSACTION_ID_BYTES_MAX} UTF-8 bytes without control characters"),
+            format!("must be 1..={TRANSACTION_ID_BYTES_MAX} UTF-8 bytes without control characters"),
         ))
     }
 }
@@ -729,7 +729,7 @@ pub fn check_time(time: i64, param: &'static str) -> Result<()> {
         Err(Error::new(
             ErrorCode::InvalidArgument,
             param,
-            format!("{param} must be Unix seconds within {TIME_S_MIN}..={TIME_S_MAX}, got {time}"),
+            format!("must be Unix seconds within {TIME_S_MIN}..={TIME_S_MAX}, got {time}"),
         ))
     }
 }
@@ -740,7 +740,7 @@ fn check_positive(amount: &Amount, param: &'static str) -> Result<u128> {
         return Err(Error::new(
             ErrorCode::InvalidArgument,
             param,
-            format!("{param} must be greater than zero, got {amount}"),
+            format!("must be greater than zero, got {amount}"),
         ));
     }
     Ok(minor.unsigned_abs())

@@ -1,0 +1,359 @@
+// A trap inside each kind of call on a wasm-backed object — a method, a getter, copy(), journal(),
+// a static constructor, an async method, a store's load and save — gives WASM_TRAP; every later
+// call refuses with WASM_TRAP (the object's and any other); `await init()` starts a fresh
+// instance; the old object keeps refusing; and the state comes back from its store exactly as it
+// was last saved.
+//
+// The traps are real, two ways:
+// - out of memory: the wasm memory is grown to its 4 GiB maximum from JavaScript (untouched pages
+//   cost no RAM), so the allocator's next request for fresh memory fails and Rust aborts with
+//   `unreachable` — what a huge ledger's copy() would do on a phone;
+// - `__trapForTests` (`unreachable`) run by the glue method the SDK calls, swapped in for one
+//   call: the instance traps exactly at the point where the SDK crosses into wasm for that call.
+// Each case runs in the fresh instance the previous case's recovery started (one process: the
+// test file runs alone under node --test).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as sdk from '@countersign/sdk';
+import { wasm } from '../dist/loader.js';
+
+const NOW = 1_767_225_600;
+const KEY = new Uint8Array(32).fill(3);
+const hex = (bytes) => Buffer.from(bytes).toString('hex');
+const isTrap = (err) => err instanceof sdk.CountersignError && err.code === 'WASM_TRAP';
+
+/** The next call of the glue's `Class[member]` (`#member`: on its prototype) runs `unreachable`. */
+function trapInside(glueClass, member) {
+  const glue = wasm(); // the instance in use now (a fresh glue copy after each recovery)
+  const owner = member.startsWith('#') ? glue[glueClass].prototype : glue[glueClass];
+  const key = member.replace(/^#/, '');
+  const original = owner[key];
+  assert.equal(typeof original, 'function', `${glueClass}.${member} exists`);
+  owner[key] = function trapping() {
+    owner[key] = original;
+    glue.__trapForTests();
+  };
+}
+
+/** Grows the current instance's memory to its maximum: the next allocation that needs fresh
+ * memory fails, and the Rust allocator aborts (a trap). */
+function exhaustMemory() {
+  const memory = wasm().initSync().memory; // initSync() of a loaded glue returns its exports
+  for (const step of [4096, 256, 16, 1]) {
+    for (;;) {
+      try {
+        memory.grow(step);
+      } catch {
+        break;
+      }
+    }
+  }
+  assert.equal(memory.buffer.byteLength, 4 * 1024 ** 3, 'the memory is at the wasm32 maximum');
+}
+
+/** Runs `call` (sync or async): it must fail with WASM_TRAP, and then everything refuses. */
+async function expectTrap(what, call, stale) {
+  let caught;
+  try {
+    await call();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(isTrap(caught), `${what}: WASM_TRAP expected, got ${caught?.code ?? caught}`);
+  assert.match(caught.message, /await init\(\)/, `${what}: the message says how to recover`);
+  assert.equal(sdk.isInitialized(), false, `${what}: the instance is marked trapped`);
+  // Later calls refuse: the object that trapped, and anything else that needs the instance.
+  assert.throws(stale, isTrap, `${what}: the object refuses after the trap`);
+  assert.throws(() => sdk.sha256(new Uint8Array(1)), isTrap);
+  assert.throws(() => sdk.Ledger.create(), isTrap);
+  await sdk.init();
+  assert.equal(sdk.isInitialized(), true, `${what}: init() recovered`);
+  assert.throws(stale, (e) => isTrap(e) && /load it again/.test(e.message), `${what}: the old object still refuses`);
+  assert.equal(hex(sdk.sha256(new TextEncoder().encode('abc'))).slice(0, 8), 'ba7816bf', `${what}: the fresh instance works`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// State with a store
+
+async function committedLedger(accounts = 3) {
+  const storage = new sdk.MemoryStorage();
+  const store = new sdk.LedgerStore(storage, KEY, { name: 'trap' });
+  const ledger = await store.load();
+  const ops = [{ op: 'openAccount', request: { idempotencyKey: 'bank', now: NOW, accountId: 'bank', currency: 'EUR', kind: 'unrestricted' } }];
+  for (let i = 0; i < accounts; i++) {
+    ops.push({ op: 'openAccount', request: { idempotencyKey: `o${i}`, now: NOW, accountId: `w${i}`, currency: 'EUR', kind: 'nonNegative' } });
+  }
+  for (let i = 0; i < ops.length; i += 1000) ledger.executeBatch(ops.slice(i, i + 1000));
+  ledger.transfer({ idempotencyKey: 't1', now: NOW, debitAccountId: 'bank', creditAccountId: 'w0', amount: '25.00', currency: 'EUR' });
+  assert.equal(await store.commit(ledger), true);
+  const digest = hex(ledger.stateDigest());
+  // Not committed: must not survive the trap.
+  ledger.transfer({ idempotencyKey: 't2', now: NOW, debitAccountId: 'bank', creditAccountId: 'w0', amount: '5.00', currency: 'EUR' });
+  return { storage, store, ledger, digest };
+}
+
+/** Loads the ledger again (in the fresh instance) and checks it is exactly what was committed. */
+async function ledgerReloads({ store, digest }) {
+  const again = await store.load(); // the same store: its rollback memory survived the trap
+  assert.equal(hex(again.stateDigest()), digest);
+  assert.equal(again.account('w0').balance, '25.00', 'the committed transfer survived, the other did not');
+  assert.equal(again.transfer({ idempotencyKey: 't2', now: NOW, debitAccountId: 'bank', creditAccountId: 'w0', amount: '5.00', currency: 'EUR' }).code, 'TRANSFERRED');
+  assert.equal(await store.commit(again), true, 'the store writes after recovery');
+  again.free();
+}
+
+const issuerKeys = sdk.keyPairFromSecret('EdDSA', new Uint8Array(32).fill(11));
+const appKeys = sdk.keyPairFromSecret('EdDSA', new Uint8Array(32).fill(12));
+const cardIssuer = new sdk.Issuer(issuerKeys, 'issuer-1');
+const app = new sdk.CompanionApp(appKeys, 'app-1', 'card-1');
+const cardConfig = cardIssuer.provision(
+  {
+    cardId: 'card-1',
+    currency: 'EUR',
+    limits: [{ id: 'count', measure: 'count', window: { kind: 'lifetime' }, hard: '5' }],
+    appKeys: [app.publicKey],
+  },
+  { seq: 1n, issuedAt: NOW, expiresAt: NOW + 600 },
+);
+const purchase = (id) => ({ transactionId: id, amount: '10.00', currency: 'EUR', time: NOW + 60, terminalOnline: false });
+
+async function savedCard() {
+  const store = new sdk.CardStore(new sdk.MemoryStorage(), KEY);
+  const card = sdk.Card.create('card-1', cardIssuer.publicKey);
+  await card.applyConfig(cardConfig, NOW);
+  assert.equal(card.authorise(purchase('p1')).code, 'APPROVED');
+  assert.equal(await store.save(card), true);
+  const view = JSON.stringify(card.view(NOW + 100));
+  assert.equal(card.authorise(purchase('p2')).code, 'APPROVED'); // not saved
+  return { store, card, view };
+}
+
+async function cardReloads({ store, view }) {
+  const again = await store.load('card-1');
+  assert.equal(JSON.stringify(again.view(NOW + 100)), view);
+  assert.equal(again.authorise(purchase('p2')).code, 'APPROVED');
+  assert.equal(await store.save(again), true, 'the store writes after recovery');
+  again.free();
+}
+
+const CVV_KEY = new Uint8Array(32).fill(9);
+async function savedIssuer() {
+  const store = new sdk.TempCardStore(new sdk.MemoryStorage(), KEY);
+  const issuer = sdk.TempCardIssuer.create({ currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } }, { cvvKey: CVV_KEY, now: NOW });
+  const approved = issuer.approve({
+    accountId: 'tmp-1',
+    parentAccountId: 'parent-1',
+    approvedLimit: '1500.00',
+    limitFraction: '0.2',
+    displayWindow: { from: NOW, until: NOW + 300 },
+    usableWindow: { from: NOW, until: NOW + 86_400 },
+    now: NOW,
+  });
+  assert.equal(approved.code, 'TEMPORARY_ACCOUNT_OPENED');
+  assert.equal(await store.save('svc', issuer), true);
+  const account = JSON.stringify(issuer.account('tmp-1', NOW + 10));
+  return { store, issuer, account };
+}
+
+async function issuerReloads({ store, account }) {
+  const again = await store.load('svc', CVV_KEY);
+  assert.equal(JSON.stringify(again.account('tmp-1', NOW + 10)), account);
+  assert.equal(await store.save('svc', again), true, 'the store writes after recovery');
+  again.free();
+}
+
+const serverKeys = sdk.keyPairFromSecret('EdDSA', new Uint8Array(32).fill(13));
+const terminalKeys = sdk.keyPairFromSecret('EdDSA', new Uint8Array(32).fill(14));
+const FUEL = { currency: 'EUR', unit: 'litre', unitPrice: '1.859', costRounding: 'half-even' };
+async function savedEnergy() {
+  const store = new sdk.EnergyStore(new sdk.MemoryStorage(), KEY);
+  const server = sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, NOW, serverKeys, 'server-1');
+  const terminal = sdk.EnergyTerminal.create({ stationId: 'station-1', serverKey: server.publicKey }, terminalKeys, 'pump-1');
+  server.addTerminal('station-1', terminal.publicKey, NOW);
+  server.openWallet('alice', NOW);
+  server.topUp('alice', '100.00', NOW);
+  const ordered = terminal.order({ orderId: 'o-1', walletId: 'alice', maximum: '50.00', belowMaximum: 'decline', tariff: FUEL }, NOW);
+  const reply = server.handle('order', ordered.envelope, NOW);
+  assert.equal(reply.code, 'HELD');
+  assert.equal(terminal.acceptReply('o-1', reply, NOW).accepted, true);
+  assert.equal(await store.saveServer('s', server), true);
+  assert.equal(await store.saveTerminal('t', terminal), true);
+  const wallet = JSON.stringify(server.wallet('alice'));
+  const session = JSON.stringify(terminal.session('o-1'));
+  return { store, server, terminal, wallet, session };
+}
+
+async function energyReloads({ store, wallet, session }) {
+  const server = await store.loadServer('s', serverKeys, 'server-1');
+  const terminal = await store.loadTerminal('t', terminalKeys, 'pump-1');
+  assert.equal(JSON.stringify(server.wallet('alice')), wallet);
+  assert.equal(JSON.stringify(terminal.session('o-1')), session);
+  assert.equal(await store.saveServer('s', server), true, 'the store writes after recovery');
+  server.free();
+  terminal.free();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+test('a method call traps (Ledger#transfer, Card#authorise, TempCardIssuer#accountIds, EnergyTerminal#meter)', async () => {
+  const l = await committedLedger();
+  trapInside('LedgerHandle', '#execute');
+  await expectTrap('Ledger#transfer', () => l.ledger.transfer({ idempotencyKey: 't3', now: NOW, debitAccountId: 'bank', creditAccountId: 'w1', amount: '1.00', currency: 'EUR' }), () => l.ledger.head());
+  await ledgerReloads(l);
+
+  const c = await savedCard();
+  trapInside('CardHandle', '#authorise');
+  await expectTrap('Card#authorise', () => c.card.authorise(purchase('p3')), () => c.card.freshness());
+  await cardReloads(c);
+
+  const t = await savedIssuer();
+  trapInside('TempCardServiceHandle', '#accountIds');
+  await expectTrap('TempCardIssuer#accountIds', () => t.issuer.accountIds(), () => t.issuer.journalHead());
+  await issuerReloads(t);
+
+  const e = await savedEnergy();
+  trapInside('EnergyTerminalHandle', '#meter');
+  await expectTrap('EnergyTerminal#meter', () => e.terminal.meter('o-1', '1.00', NOW + 5), () => e.terminal.sessionIds());
+  await energyReloads(e);
+});
+
+test('a getter traps (Ledger#clock, Card#cardId, TempCardIssuer#config, EnergyServer#config)', async () => {
+  const l = await committedLedger();
+  trapInside('LedgerHandle', '#clock');
+  await expectTrap('Ledger#clock', () => l.ledger.clock, () => l.ledger.clock);
+  await ledgerReloads(l);
+
+  const c = await savedCard();
+  trapInside('CardHandle', '#cardId');
+  await expectTrap('Card#cardId', () => c.card.cardId, () => c.card.cardId);
+  await cardReloads(c);
+
+  const t = await savedIssuer();
+  trapInside('TempCardServiceHandle', '#config');
+  await expectTrap('TempCardIssuer#config', () => t.issuer.config, () => t.issuer.config);
+  await issuerReloads(t);
+
+  const e = await savedEnergy();
+  trapInside('EnergyServerHandle', '#config');
+  await expectTrap('EnergyServer#config', () => e.server.config, () => e.server.config);
+  await energyReloads(e);
+});
+
+/**
+ * Accounts in the ledger whose copy or restore must run out of memory. In a fresh instance the
+ * allocator's free space let copies of up to ~50 accounts through (measured); 2,000 is 40 times
+ * that, so the allocation cannot be served from memory freed earlier.
+ */
+const OUT_OF_MEMORY_ACCOUNTS = 2000;
+
+test('copy() runs out of memory (Ledger, a real allocation failure) and traps (Card, TempCardIssuer)', async () => {
+  const l = await committedLedger(OUT_OF_MEMORY_ACCOUNTS);
+  exhaustMemory();
+  await expectTrap('Ledger#copy (out of memory)', () => l.ledger.copy(), () => l.ledger.head());
+  await ledgerReloads(l);
+
+  const c = await savedCard();
+  trapInside('CardHandle', '#copy');
+  await expectTrap('Card#copy', () => c.card.copy(), () => c.card.freshness());
+  await cardReloads(c);
+
+  const t = await savedIssuer();
+  trapInside('TempCardServiceHandle', '#copy');
+  await expectTrap('TempCardIssuer#copy', () => t.issuer.copy(), () => t.issuer.journalHead());
+  await issuerReloads(t);
+});
+
+test('journal() traps (Ledger, TempCardIssuer, EnergyServer)', async () => {
+  const l = await committedLedger();
+  trapInside('LedgerHandle', '#journal');
+  await expectTrap('Ledger#journal', () => l.ledger.journal(), () => l.ledger.head());
+  await ledgerReloads(l);
+
+  const t = await savedIssuer();
+  trapInside('TempCardServiceHandle', '#journal');
+  await expectTrap('TempCardIssuer#journal', () => t.issuer.journal(), () => t.issuer.journalHead());
+  await issuerReloads(t);
+
+  const e = await savedEnergy();
+  trapInside('EnergyServerHandle', '#journal');
+  await expectTrap('EnergyServer#journal', () => e.server.journal(), () => e.server.revision());
+  await energyReloads(e);
+});
+
+test('a static constructor traps (Ledger.restore out of memory; Card.restore, EnergyTerminal.restore, TempCardIssuer.restore)', async () => {
+  const l = await committedLedger(OUT_OF_MEMORY_ACCOUNTS);
+  const big = l.ledger.snapshot(KEY); // the live ledger stays: its memory is not free to reuse
+  exhaustMemory();
+  await expectTrap('Ledger.restore (out of memory)', () => sdk.Ledger.restore(big, KEY), () => l.ledger.head());
+  await ledgerReloads(l);
+
+  const c = await savedCard();
+  const snapshot = c.card.snapshot(KEY);
+  trapInside('CardHandle', 'restore');
+  await expectTrap('Card.restore', () => sdk.Card.restore(snapshot, KEY), () => c.card.freshness());
+  await cardReloads(c);
+
+  const e = await savedEnergy();
+  const terminalSnapshot = e.terminal.snapshot(KEY);
+  trapInside('EnergyTerminalHandle', 'restore');
+  await expectTrap('EnergyTerminal.restore', () => sdk.EnergyTerminal.restore(terminalSnapshot, KEY, terminalKeys, 'pump-1'), () => e.terminal.revision());
+  await energyReloads(e);
+
+  const t = await savedIssuer();
+  const issuerSnapshot = t.issuer.snapshot(KEY);
+  trapInside('TempCardServiceHandle', 'restore');
+  await expectTrap('TempCardIssuer.restore', () => sdk.TempCardIssuer.restore(issuerSnapshot, KEY, CVV_KEY), () => t.issuer.journalHead());
+  await issuerReloads(t);
+});
+
+test('an async method traps between its awaits (Card#applyConfig)', async () => {
+  const c = await savedCard();
+  trapInside('CardHandle', '#applyConfig');
+  await expectTrap('Card#applyConfig', () => c.card.applyConfig(cardConfig, NOW + 1), () => c.card.freshness());
+  await cardReloads(c);
+});
+
+test('a store load traps (LedgerStore replaying its log, CardStore, TempCardStore, EnergyStore): it rejects, and loads after init()', async () => {
+  const l = await committedLedger();
+  trapInside('LedgerHandle', '#applyJournal');
+  await expectTrap('LedgerStore#load', () => l.store.load(), () => l.ledger.head());
+  await ledgerReloads(l);
+
+  const c = await savedCard();
+  trapInside('CardHandle', 'restore');
+  await expectTrap('CardStore#load', () => c.store.load('card-1'), () => c.card.freshness());
+  await cardReloads(c);
+
+  const t = await savedIssuer();
+  trapInside('TempCardServiceHandle', '#journalHead'); // read by the store's rollback check
+  await expectTrap('TempCardStore#load', () => t.store.load('svc', CVV_KEY), () => t.issuer.journalHead());
+  await issuerReloads(t);
+
+  const e = await savedEnergy();
+  trapInside('EnergyServerHandle', '#revision');
+  await expectTrap('EnergyStore#loadServer', () => e.store.loadServer('s', serverKeys, 'server-1'), () => e.server.revision());
+  await energyReloads(e);
+});
+
+test('a store save traps (LedgerStore#commit, CardStore#save, TempCardStore#save, EnergyStore#saveServer): nothing is written', async () => {
+  const l = await committedLedger();
+  trapInside('LedgerHandle', '#journalAfter');
+  await expectTrap('LedgerStore#commit', () => l.store.commit(l.ledger), () => l.ledger.head());
+  await ledgerReloads(l);
+
+  const c = await savedCard();
+  trapInside('CardHandle', '#snapshot');
+  await expectTrap('CardStore#save', () => c.store.save(c.card), () => c.card.freshness());
+  await cardReloads(c);
+
+  const t = await savedIssuer();
+  trapInside('TempCardServiceHandle', '#snapshot');
+  await expectTrap('TempCardStore#save', () => t.store.save('svc', t.issuer), () => t.issuer.journalHead());
+  await issuerReloads(t);
+
+  const e = await savedEnergy();
+  e.server.topUp('alice', '1.00', NOW + 1); // not saved: the trap comes first
+  trapInside('EnergyServerHandle', '#snapshot');
+  await expectTrap('EnergyStore#saveServer', () => e.store.saveServer('s', e.server), () => e.server.revision());
+  await energyReloads(e);
+});
