@@ -32,7 +32,7 @@ test('ERROR_CODES equals the core list, in order, and docs/errors.md lists every
   // The meaning column is the core's own description (a Markdown table escapes its `|`).
   assert.deepEqual(
     rows.map(([code, , meaning]) => [code, meaning.replaceAll('\\|', '|')]),
-    core.map(({ code, description }) => ['`' + code + '`', description]),
+    core.map(({ code, description }) => ['`' + code + '`', description.trim()]),
     'every meaning is the core description',
   );
 });
