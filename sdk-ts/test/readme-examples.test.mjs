@@ -242,11 +242,20 @@ test('the tables of functions and classes name what the package exports', () => 
   assert.ok(methods >= 80, `methods checked: ${methods}`);
 });
 
-test('the README module table lists every WebAssembly module the SDK can load', () => {
+test('the README module table lists every WebAssembly module the SDK can load, with its budget from systems.json', () => {
   const readme = read('README.md').split('\n');
-  const at = readme.indexOf('| module (`init({ system })`) | what it carries | bytes raw | bytes gzip |');
+  const at = readme.findIndex((line) => line.startsWith('| module (`init({ system })`) | what it carries | bytes raw | bytes gzip | budget'));
   assert.ok(at >= 0, 'README has the module table');
+  const manifest = JSON.parse(read('systems.json'));
+  const budgets = new Map(manifest.modules.map((m) => [m.name, m.gzipBudgetBytes]));
   const listed = [];
-  for (let i = at + 2; readme[i]?.startsWith('| '); i++) listed.push(/^\| `'(\w+)'`/.exec(readme[i])?.[1]);
+  for (let i = at + 2; readme[i]?.startsWith('| '); i++) {
+    const name = /^\| `'(\w+)'`/.exec(readme[i])?.[1];
+    listed.push(name);
+    const cells = readme[i].slice(2, -2).split(' | ');
+    const [gzip, budget] = cells.slice(-2).map((c) => Number(c.replaceAll(',', '')));
+    assert.equal(budget, budgets.get(name), `${name}: the budget column is systems.json's`);
+    assert.ok(gzip <= budget, `${name}: ${gzip} bytes gzip is within its budget`);
+  }
   assert.deepEqual([...listed].sort(), [...sdk.WASM_MODULES].sort());
 });
