@@ -60,4 +60,12 @@ if [ -f "$req" ]; then
     echo "$req_sum" > "$venv/.requirements.sha256"
   fi
 fi
+# 6. cargo-fuzz for scripts/fuzz.sh (coverage-guided fuzzing of the core's decoders), pinned to
+#    0.13.x: it runs on the stable toolchain with `--sanitizer none`. From crates.io, --locked.
+wanted_fuzz="0.13.2"
+have_fuzz=$(cargo fuzz --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ "$have_fuzz" != "$wanted_fuzz" ]; then
+  log "installing cargo-fuzz $wanted_fuzz (found: ${have_fuzz:-none})"
+  cargo install --locked cargo-fuzz --version "=$wanted_fuzz"
+fi
 log "ready"

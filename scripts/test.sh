@@ -34,6 +34,9 @@ for module in "${modules[@]}"; do
   cargo clippy --quiet -p countersign-wasm --lib "${cargo_args[@]}" -- -D warnings
 done
 
+step "cargo fuzz: every decoder target for 10 s (a crash input is saved to core/fuzz/regressions/)"
+bash scripts/fuzz.sh --seconds 10
+
 step "API reference (TypeDoc, warnings are errors)"
 bash scripts/docs.sh
 

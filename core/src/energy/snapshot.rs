@@ -383,7 +383,9 @@ impl EnergyServer {
                 .last_key_value()
                 .is_some_and(|(last, _): (&String, _)| *last >= session.order.order_id)
             {
-                return Err(invalid("the snapshot's order ids are not unique and ascending"));
+                return Err(invalid(
+                    "the snapshot's order ids are not unique and ascending",
+                ));
             }
             for answer in &session.answers {
                 answers.insert(answer.request, session.order.order_id.clone());
@@ -435,7 +437,9 @@ impl EnergyTerminal {
                 .last_key_value()
                 .is_some_and(|(last, _): (&String, _)| *last >= session.order.order_id)
             {
-                return Err(invalid("the snapshot's order ids are not unique and ascending"));
+                return Err(invalid(
+                    "the snapshot's order ids are not unique and ascending",
+                ));
             }
             sessions.insert(session.order.order_id.clone(), session);
         }

@@ -1,0 +1,4 @@
+//! cargo-fuzz target `envelope_sealed`: see `countersign_core_fuzz::envelope_sealed` for what it feeds and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| countersign_core_fuzz::envelope_sealed(data));

