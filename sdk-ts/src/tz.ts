@@ -51,12 +51,9 @@ export const TIME_ZONE_INDEX_BYTES_MAX = 256 * 1024;
 /** Most zone names an index may list (the database has about 600). */
 export const TIME_ZONE_INDEX_ZONES_MAX = 4096;
 
-// Codes not yet in ERROR_CODES. Until they are, the nearest existing codes stand in; switching is
-// a one-line change here.
-// TODO(errors): 'TIME_ZONE_INVALID' (RangeError; already in core/src/error.rs, which uses it for the
-// same name grammar), and, to add to the core's list, 'TIME_ZONE_UNKNOWN' (RangeError: a well-formed
-// name the database does not have) and 'TIME_ZONE_DATA_UNAVAILABLE' (Error: the asset cannot be
-// fetched or read, or is malformed).
+// The loader's codes (core/src/error.rs, docs/errors.md): TIME_ZONE_INVALID for a name outside the
+// core's grammar, TIME_ZONE_UNKNOWN for a well-formed name the database does not have,
+// TIME_ZONE_DATA_UNAVAILABLE when the asset cannot be fetched or read, or is malformed.
 const CODE_TIME_ZONE_NAME_INVALID: ErrorCode = 'TIME_ZONE_INVALID';
 const CODE_TIME_ZONE_UNKNOWN: ErrorCode = 'TIME_ZONE_UNKNOWN';
 const CODE_TIME_ZONE_DATA_UNAVAILABLE: ErrorCode = 'TIME_ZONE_DATA_UNAVAILABLE';
@@ -293,11 +290,11 @@ function recall(name: string): TimeZoneData | undefined {
  * `{ name, version, tzif }`. Memoised (at most {@link TIME_ZONES_LOADED_MAX} zones).
  *
  * @throws CountersignTypeError `INVALID_TYPE` when `name` is not a string.
- * @throws CountersignRangeError `TIME_ZONE_INVALID` (for now `INVALID_ARGUMENT`) when `name` is
+ * @throws CountersignRangeError `TIME_ZONE_INVALID` when `name` is
  *   not an IANA name (grammar `[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*`, at most 64 characters — the
- *   core's grammar); `TIME_ZONE_UNKNOWN` (for now `INVALID_ARGUMENT`) when the database has no
+ *   core's grammar); `TIME_ZONE_UNKNOWN` when the database has no
  *   such zone.
- * @throws CountersignError `TIME_ZONE_DATA_UNAVAILABLE` (for now `INTERNAL`) when the asset cannot
+ * @throws CountersignError `TIME_ZONE_DATA_UNAVAILABLE` when the asset cannot
  *   be read or is malformed; the next call retries.
  */
 export const loadTimeZone = guardFunction(async function loadTimeZone(name: string): Promise<TimeZoneData | null> {
@@ -330,8 +327,8 @@ export const loadTimeZone = guardFunction(async function loadTimeZone(name: stri
 
 /**
  * Synchronous {@link loadTimeZone} for Node, reading the asset from the package directory (or a
- * `file:` base). Same results and errors; throws `TIME_ZONE_DATA_UNAVAILABLE` (for now
- * `INTERNAL`) for an `http(s):` base, which only the async loader can fetch.
+ * `file:` base). Same results and errors; throws `TIME_ZONE_DATA_UNAVAILABLE` for an
+ * `http(s):` base, which only the async loader can fetch.
  */
 export const loadTimeZoneSync = guardFunction(function loadTimeZoneSync(name: string): TimeZoneData | null {
   const zoneName = expectZoneName(name, 'name');

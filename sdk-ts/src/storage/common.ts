@@ -12,10 +12,9 @@ import {
   type PutConflict,
 } from './types.js';
 
-// Codes still to be added to the core's list (core/src/error.rs) and ERROR_CODES. Until then the
-// nearest existing code stands in; switching is a one-line change here.
-// TODO(errors): 'STORAGE_UNAVAILABLE' (Error: I/O failure, lock wait exceeded, no IndexedDB) and
-// 'STORAGE_CORRUPT' (Error: a stored value or log record fails its format or checksum check).
+// The storage codes (core/src/error.rs, docs/errors.md): STORAGE_UNAVAILABLE for an I/O failure,
+// a lock wait exceeded or no IndexedDB; STORAGE_CORRUPT for a stored value or log record that fails
+// its format or checksum check.
 export const CODE_STORAGE_UNAVAILABLE: ErrorCode = 'STORAGE_UNAVAILABLE';
 export const CODE_STORAGE_CORRUPT: ErrorCode = 'STORAGE_CORRUPT';
 

@@ -101,7 +101,7 @@ export class IndexedDbStorage implements StorageAdapter {
 
   /**
    * @param dbName the IndexedDB database to use (created on first use), 1-120 characters.
-   * @throws CountersignError `STORAGE_UNAVAILABLE` (for now `INTERNAL`) when there is no IndexedDB.
+   * @throws CountersignError `STORAGE_UNAVAILABLE` when there is no IndexedDB.
    */
   constructor(dbName: string, options?: IndexedDbStorageOptions) {
     try {
