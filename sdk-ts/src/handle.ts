@@ -17,7 +17,8 @@
  * its own guarded copies of `free` and `[Symbol.dispose]`, with that subclass's receiver check.
  * @internal
  */
-import { CountersignTypeError, fromWasmError } from './errors.js';
+import { call } from './calls.js';
+import { CountersignTypeError } from './errors.js';
 import { checkAlive, currentGeneration, isTrapped } from './instance.js';
 
 /** What every wasm-bindgen handle class has. */
@@ -83,12 +84,7 @@ function notOwned(self: unknown): CountersignTypeError {
  * registering a trap the moment it happens.
  */
 export function withHandle<H extends GlueHandle, T>(owner: WasmObject<H>, fn: (handle: H) => T): T {
-  const handle = liveHandle(owner);
-  try {
-    return fn(handle);
-  } catch (e) {
-    throw fromWasmError(e);
-  }
+  return call(() => fn(liveHandle(owner)));
 }
 
 /** `owner`'s handle after the checks of {@link withHandle}, for code that calls it several times
