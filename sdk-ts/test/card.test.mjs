@@ -14,7 +14,7 @@ import {
   Issuer,
   MemoryStorage,
 } from '@countersign/sdk';
-import { throwsCode } from './helpers.mjs';
+import { docTable, throwsCode } from './helpers.mjs';
 
 const NOW = 1_774_778_400; // 2026-03-29 10:00 UTC, the day Europe/Paris springs forward
 const CARD_ID = 'card-sdk-1';
@@ -153,22 +153,12 @@ for (const [name, makeStorage] of [
 }
 
 
-/** The rows of the table headed `header` in docs/`page`, as arrays of cells. */
-function docTable(readFileSync, page, header) {
-  const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8').split('\n');
-  const at = lines.indexOf(header);
-  assert.ok(at >= 0, `docs/${page} has a table headed ${header}`);
-  const rows = [];
-  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
-  return rows;
-}
 
 test('docs/card.md lists every card outcome code, in the core order, with its description', async () => {
-  const { readFileSync } = await import('node:fs');
   const raw = await import('../wasm/countersign_wasm.js');
   const codes = raw.cardCodes();
   assert.ok(codes.length >= 40);
-  const rows = docTable(readFileSync, 'card.md', '| code | meaning |');
+  const rows = docTable('card.md', '| code | meaning |');
   assert.deepEqual(rows, codes.map(({ code, description }) => ['`' + code + '`', description.trim()]));
   for (const { description } of codes) assert.ok(description.length > 0);
 });

@@ -1,7 +1,7 @@
 // The energy purchase roles through the SDK: a full flow, argument validation, persistence through
 // EnergyStore (atomic files and memory: conflict, tamper, rollback), and the README codes table.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -16,7 +16,7 @@ import {
   energyCodes,
   generateKeyPair,
 } from '@countersign/sdk';
-import { throwsCode } from './helpers.mjs';
+import { docTable, throwsCode } from './helpers.mjs';
 
 const NOW = 1_767_225_600;
 const FUEL = { currency: 'EUR', unit: 'litre', unitPrice: '1.859', costRounding: 'half-even' };
@@ -178,15 +178,6 @@ test('EnergyStore persists both roles in atomic files: conflict, tamper and roll
   await assert.rejects(new EnergyStore(mem, snapshotKey).loadTerminal('t', terminalKeys), (e) => e.code === 'SNAPSHOT_INVALID');
 });
 
-/** The rows of the table headed `header` in docs/`page`, as arrays of cells. */
-function docTable(page, header) {
-  const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8').split('\n');
-  const at = lines.indexOf(header);
-  assert.ok(at >= 0, `docs/${page} has a table headed ${header}`);
-  const rows = [];
-  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
-  return rows;
-}
 
 test('docs/energy.md lists every energy outcome code, in the core order, with its description', () => {
   const codes = energyCodes();

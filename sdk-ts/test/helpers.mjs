@@ -9,6 +9,16 @@ export function readJson(relativeToVectors) {
   return JSON.parse(readFileSync(new URL(relativeToVectors, vectorsDir), 'utf8'));
 }
 
+/** The rows of the table headed `header` in docs/`page`, as arrays of cells. */
+export function docTable(page, header) {
+  const lines = readFileSync(new URL(`docs/${page}`, repoRoot), 'utf8').split('\n');
+  const at = lines.indexOf(header);
+  if (at < 0) throw new Error(`docs/${page} has no table headed ${header}`);
+  const rows = [];
+  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
+  return rows;
+}
+
 export function hex(bytes) {
   let out = '';
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0');

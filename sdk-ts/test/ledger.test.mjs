@@ -16,7 +16,7 @@ import {
   MemoryStorage,
   ledgerCodes,
 } from '@countersign/sdk';
-import { hex, throwsCode } from './helpers.mjs';
+import { docTable, hex, throwsCode } from './helpers.mjs';
 
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const KEY = new Uint8Array(32).fill(7);
@@ -283,26 +283,16 @@ test('LedgerStore: loading an older state than one already seen is refused (roll
 // The README's ledger example runs as written in readme-examples.test.mjs (with every example
 // of README.md and docs/), which also loads back what it committed.
 
-/** The rows of the table headed `header` in docs/`page`, as arrays of cells. */
-function docTable(readFileSync, page, header) {
-  const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8').split('\n');
-  const at = lines.indexOf(header);
-  assert.ok(at >= 0, `docs/${page} has a table headed ${header}`);
-  const rows = [];
-  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
-  return rows;
-}
 
 test('docs/ledger.md lists every ledger outcome code in order, and its operations table names real operations and codes', async () => {
-  const { readFileSync } = await import('node:fs');
   const codes = ledgerCodes();
-  assert.deepEqual(docTable(readFileSync, 'ledger.md', '| code | meaning |'), codes.map(({ code, description }) => ['`' + code + '`', description.trim()]));
-  const ops = docTable(readFileSync, 'ledger.md', '| operation (`op`) | request fields | codes, in check order | success |');
+  assert.deepEqual(docTable('ledger.md', '| code | meaning |'), codes.map(({ code, description }) => ['`' + code + '`', description.trim()]));
+  const ops = docTable('ledger.md', '| operation (`op`) | request fields | codes, in check order | success |');
   assert.deepEqual(ops.map((row) => row[0]), ['openAccount', 'transfer', 'hold', 'increment', 'extend', 'post', 'void', 'expireDue', 'setCreditLimit', 'closeAccount'].map((op) => '`' + op + '`'));
   for (const [op, , checks, success] of ops) {
     assert.equal(typeof Ledger.prototype[op.slice(1, -1)], 'function', `Ledger has ${op}`);
     for (const [, code] of `${checks} ${success}`.matchAll(/`([A-Z_]+)`/g)) assert.ok(LEDGER_CODES.includes(code), `${op}: ${code} is a ledger code`);
   }
-  const kinds = docTable(readFileSync, 'ledger.md', '| kind | rule (checked on every debit and hold) |');
+  const kinds = docTable('ledger.md', '| kind | rule (checked on every debit and hold) |');
   assert.deepEqual(kinds.map((row) => row[0]), ['`unrestricted`', '`nonNegative`', '`creditLine`']);
 });

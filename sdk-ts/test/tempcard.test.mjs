@@ -2,7 +2,7 @@
 // activate), argument validation with typed errors naming the parameter, and persistence through
 // TempCardStore over atomic files (reload in a new store, conflict, rollback, tamper) and memory.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -17,7 +17,7 @@ import {
   TemporaryAccount,
   tempcardCodes,
 } from '@countersign/sdk';
-import { throwsCode } from './helpers.mjs';
+import { docTable, throwsCode } from './helpers.mjs';
 
 const NOW = 1_796_895_000; // 2026-12-10 09:30 UTC
 const cvvKey = new Uint8Array(32).fill(3);
@@ -185,15 +185,6 @@ test('TempCardStore over memory: a restored issuer with another CVV key declines
   other.free();
 });
 
-/** The rows of the table headed `header` in docs/`page`, as arrays of cells. */
-function docTable(page, header) {
-  const lines = readFileSync(new URL(`../../docs/${page}`, import.meta.url), 'utf8').split('\n');
-  const at = lines.indexOf(header);
-  assert.ok(at >= 0, `docs/${page} has a table headed ${header}`);
-  const rows = [];
-  for (let i = at + 2; i < lines.length && lines[i].startsWith('| '); i++) rows.push(lines[i].slice(2, -2).split(' | '));
-  return rows;
-}
 
 test('docs/tempcard.md lists every tempcard outcome code, in the core order, with its description', () => {
   const codes = tempcardCodes();
