@@ -22,7 +22,6 @@
 // vite and playwright-core in the repository's node_modules, /usr/bin/chromium. No network.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -30,19 +29,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { assertSdkBuilt, launchBrowser, PAGE_ACTION_TIMEOUT_MS, REPO_ROOT, SDK_READY_TIMEOUT_MS } from '../browser/helpers.mjs';
+import { PACKAGE_NAME, packAndInstall, runClean } from '../packaging/pack-install.mjs';
 
-const execFileAsync = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const APP_DIR = path.join(HERE, 'app');
-const SDK_DIR = path.join(REPO_ROOT, 'sdk-ts');
 const VITE_BIN = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-const PACKAGE_NAME = '@countersign/sdk';
-const COMMAND_TIMEOUT_MS = 120_000;
 const BUILD_TIMEOUT_MS = 120_000;
 const SUITE_TIMEOUT_MS = 6 * 60_000;
-const COMMAND_OUTPUT_MAX_BYTES = 16 * 1024 * 1024;
 
 const MIME_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -51,17 +45,6 @@ const MIME_TYPES = {
   '.json': 'application/json; charset=utf-8',
   '.wasm': 'application/wasm',
 };
-
-/** npm without the npm_* variables `npm test` exports (they would retarget the nested install). */
-function cleanEnv() {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
-  env.npm_config_update_notifier = 'false';
-  return env;
-}
-
-function run(command, args, cwd, timeout = COMMAND_TIMEOUT_MS) {
-  return execFileAsync(command, args, { cwd, env: cleanEnv(), timeout, maxBuffer: COMMAND_OUTPUT_MAX_BYTES, killSignal: 'SIGKILL' });
-}
 
 /**
  * A static server for one built dist/ on 127.0.0.1 (port chosen by the OS), recording every
@@ -158,20 +141,7 @@ describe('bundler: the packed SDK in a fresh Vite project, built and run in Chro
   before(async () => {
     assertSdkBuilt();
     tempRoot = await mkdtemp(path.join(os.tmpdir(), 'countersign-vite-'));
-    const packDir = path.join(tempRoot, 'tarball');
-    await mkdir(packDir);
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', packDir], SDK_DIR);
-    const tarball = path.join(packDir, JSON.parse(stdout)[0].filename);
-
-    projectDir = path.join(tempRoot, 'project');
-    await mkdir(projectDir);
-    await writeFile(
-      path.join(projectDir, 'package.json'),
-      JSON.stringify({ name: 'countersign-vite-smoke', version: '0.0.0', private: true, type: 'module' }, null, 2),
-    );
-    // The SDK has no runtime dependencies: the tarball is all the install needs.
-    await run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--no-package-lock'], projectDir);
-    installedDir = path.join(projectDir, 'node_modules', ...PACKAGE_NAME.split('/'));
+    ({ projectDir, installedDir } = await packAndInstall(tempRoot, 'countersign-vite-smoke'));
 
     for (const file of await readdir(APP_DIR)) await copyFile(path.join(APP_DIR, file), path.join(projectDir, file));
     // Vite copies public/ to the root of dist/ as is: the zone files keep their names.
@@ -185,7 +155,7 @@ import { cardChecks, signatureChecks } from './checks.js';
 console.log(JSON.stringify({ signatures: signatureChecks(sdk), card: await cardChecks(sdk) }));
 `,
     );
-    const node = await run(process.execPath, ['node-check.mjs'], projectDir);
+    const node = await runClean(process.execPath, ['node-check.mjs'], projectDir);
     nodeResult = JSON.parse(node.stdout.trim().split('\n').pop());
 
     browser = await launchBrowser();
@@ -210,7 +180,7 @@ console.log(JSON.stringify({ signatures: signatureChecks(sdk), card: await cardC
 };
 `,
     );
-    const { stdout, stderr } = await run(process.execPath, [VITE_BIN, 'build', '--config', configFile], projectDir, BUILD_TIMEOUT_MS);
+    const { stdout, stderr } = await runClean(process.execPath, [VITE_BIN, 'build', '--config', configFile], projectDir, { timeout: BUILD_TIMEOUT_MS });
     const outDir = path.join(projectDir, `dist-${name}`);
     return { outDir, files: await listFiles(outDir), log: `${stdout}${stderr}`.trim() };
   }

@@ -4,23 +4,17 @@
 // independent sources (RFC 8032, @noble/curves) so a wrong core cannot pass.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { moduleDir, readManifest } from '../../scripts/manifest.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 import { assertSdkBuilt, launchBrowser, REPO_ROOT, SDK_READY_TIMEOUT_MS } from '../browser/helpers.mjs';
+import { PACKAGE_NAME, packAndInstall, runClean } from './pack-install.mjs';
 
-const execFileAsync = promisify(execFile);
-const SDK_DIR = path.join(REPO_ROOT, 'sdk-ts');
-const PACKAGE_NAME = '@countersign/sdk';
-const COMMAND_TIMEOUT_MS = 120_000;
-const COMMAND_OUTPUT_MAX_BYTES = 16 * 1024 * 1024;
 // The package may not ship more than this many files: a sign that `files` leaks the tree.
 // ~600 of these are the IANA time-zone files (sdk-ts/tzdata/, one small TZif file per zone).
 const PACKED_FILES_COUNT_MAX = 800;
@@ -80,17 +74,6 @@ export function runChecks(sdk, v) {
 
 const EXPECTED_RESULTS = { initialized: true, ed25519: true, ed25519Tampered: false, secp256k1: true, secp256k1Tampered: false };
 
-/**
- * Run npm outside the workspace's influence: when this test runs under `npm test`,
- * npm exports npm_config_* (local prefix, workspace) that would make the nested
- * install target the repository instead of the temp project.
- */
-function runNpm(args, cwd) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
-  env.npm_config_update_notifier = 'false';
-  return execFileAsync('npm', args, { cwd, env, timeout: COMMAND_TIMEOUT_MS, maxBuffer: COMMAND_OUTPUT_MAX_BYTES });
-}
-
 /** Every file under dir, as package-relative POSIX paths. */
 async function listFiles(dir, prefix = '') {
   const out = [];
@@ -112,22 +95,7 @@ describe('packaging: npm pack, install in a fresh project, use from Node and Chr
   before(async () => {
     assertSdkBuilt();
     tempRoot = await mkdtemp(path.join(os.tmpdir(), 'countersign-pack-'));
-    const packDir = path.join(tempRoot, 'tarball');
-    await mkdir(packDir);
-    const { stdout } = await runNpm(['pack', '--json', '--pack-destination', packDir], SDK_DIR);
-    const [packResult] = JSON.parse(stdout);
-    tarballPath = path.join(packDir, packResult.filename);
-    packedFiles = packResult.files.map((f) => f.path);
-
-    projectDir = path.join(tempRoot, 'project');
-    await mkdir(projectDir);
-    await writeFile(
-      path.join(projectDir, 'package.json'),
-      JSON.stringify({ name: 'countersign-pack-smoke', version: '0.0.0', private: true, type: 'module' }, null, 2),
-    );
-    // The SDK has no runtime dependencies, so the install needs nothing but the tarball.
-    await runNpm(['install', tarballPath, '--no-audit', '--no-fund', '--offline', '--no-package-lock'], projectDir);
-    installedDir = path.join(projectDir, 'node_modules', ...PACKAGE_NAME.split('/'));
+    ({ tarballPath, packedFiles, projectDir, installedDir } = await packAndInstall(tempRoot, 'countersign-pack-smoke'));
   });
 
   after(async () => {
@@ -194,10 +162,8 @@ results.resolvedEntry = import.meta.resolve('${PACKAGE_NAME}');
 console.log(JSON.stringify(results));
 `,
     );
-    const { stdout } = await execFileAsync(process.execPath, ['node-check.mjs'], {
-      cwd: projectDir,
-      timeout: COMMAND_TIMEOUT_MS,
-      env: { ...process.env, COUNTERSIGN_VECTORS: JSON.stringify(VECTORS) },
+    const { stdout } = await runClean(process.execPath, ['node-check.mjs'], projectDir, {
+      extraEnv: { COUNTERSIGN_VECTORS: JSON.stringify(VECTORS) },
     });
     const { resolvedEntry, ...results } = JSON.parse(stdout.trim().split('\n').pop());
     assert.deepEqual(results, EXPECTED_RESULTS);
