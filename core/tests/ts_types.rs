@@ -165,8 +165,16 @@ fn readonly_properties(line: &str) -> String {
             if let Some(len) = property_name_len(&line[i..]) {
                 out.push_str(&line[start..i]);
                 out.push_str("readonly ");
+                let name_end = i + len;
+                out.push_str(&line[i..name_end]);
+                let type_len = type_len(&line[name_end..]);
+                let ty = &line[name_end..name_end + type_len];
+                // An optional property (`x?: T | null`) is an `Option` the core skips when it is
+                // `None`: it never sends null, and `x?: T` is what the SDK has always declared.
+                let optional = line[i..name_end].ends_with("?: ");
+                out.push_str(if optional { ty.strip_suffix(" | null").unwrap_or(ty) } else { ty });
+                i = name_end + type_len;
                 start = i;
-                i += len;
                 continue;
             }
         }
@@ -174,6 +182,24 @@ fn readonly_properties(line: &str) -> String {
     }
     out.push_str(&line[start..]);
     out
+}
+
+/// The length of the property type at the start of `s`: up to the first `,` or `}` outside
+/// brackets, or the end of the line (the type then goes on to the next line).
+fn type_len(s: &str) -> usize {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    for (at, c) in s.char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '{' | '<' | '(' | '[' => depth += 1,
+            '}' | '>' | ')' | ']' if depth > 0 => depth -= 1,
+            ',' | '}' if depth == 0 => return at,
+            _ => {}
+        }
+    }
+    s.len()
 }
 
 /// The length of `name: `, `name?: ` or `"tag": ` at the start of `s`, if it starts with one.
@@ -228,9 +254,13 @@ fn code_spans_for_doc_links(line: &str) -> String {
 fn readonly_and_doc_link_rewrites() {
     assert_eq!(
         readonly_properties("export type A = { id: string, \"kind\": \"day\", soft?: string | null, };"),
-        "export type A = { readonly id: string, readonly \"kind\": \"day\", readonly soft?: string | null, };"
+        "export type A = { readonly id: string, readonly \"kind\": \"day\", readonly soft?: string, };"
     );
     assert_eq!(readonly_properties("resetsAt: number | null, };"), "readonly resetsAt: number | null, };");
+    assert_eq!(
+        readonly_properties("tax?: { rate: string, x?: Array<string> | null, } | null, step?: string | null, };"),
+        "readonly tax?: { rate: string, x?: Array<string> | null, }, readonly step?: string, };"
+    );
     assert_eq!(readonly_properties("export type Code = \"A\" | \"B\";"), "export type Code = \"A\" | \"B\";");
     assert_eq!(
         code_spans_for_doc_links(" * at most [`LIMITS_MAX`](crate::limits::LIMITS_MAX), see [`Card::new`] or [`x`](https://e.org)"),

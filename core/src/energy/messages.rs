@@ -207,6 +207,8 @@ pub struct Authorisation {
     /// The outcome.
     pub code: EnergyCode,
     /// The ledger's code when `code` is `LEDGER_REFUSED`.
+    // A ledger code's string, typed as the ledger's code union in TypeScript.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ledger::LedgerCode>"))]
     pub ledger_code: Option<String>,
     /// The wallet.
     pub wallet_id: String,
@@ -260,6 +262,8 @@ pub struct Receipt {
     /// `LATE_CHARGED` or `LATE_CHARGE_DECLINED`.
     pub code: EnergyCode,
     /// The ledger's code of the capture, release or late transfer.
+    // A ledger code's string, typed as the ledger's code union in TypeScript.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ledger::LedgerCode>"))]
     pub ledger_code: Option<String>,
     /// The wallet.
     pub wallet_id: String,

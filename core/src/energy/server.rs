@@ -216,6 +216,8 @@ pub struct ServerReply {
     /// The outcome.
     pub code: EnergyCode,
     /// The ledger's code, when a ledger operation refused.
+    // A ledger code's string, typed as the ledger's code union in TypeScript.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ledger::LedgerCode>"))]
     pub ledger_code: Option<String>,
     /// True when this answers the same envelope again (the stored answer).
     pub repeated: bool,

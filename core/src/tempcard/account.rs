@@ -390,6 +390,7 @@ pub struct TempAccountView {
     /// When the credentials authorise.
     pub usable_window: Window,
     /// `"open"` or `"closed"`.
+    #[cfg_attr(feature = "ts", ts(type = "\"open\" | \"closed\""))]
     pub status: String,
     /// The closure, when closed.
     pub closure: Option<ClosureView>,

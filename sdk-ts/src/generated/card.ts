@@ -29,7 +29,7 @@ readonly terminalOnline: boolean,
 /**
  * ISO 18245 merchant category code (4 digits), if known.
  */
-readonly merchantCategory?: string | null, };
+readonly merchantCategory?: string, };
 
 /**
  * The card's answer to an authorisation.
@@ -137,7 +137,7 @@ readonly counting?: CountingPolicy,
 /**
  * Consecutive-offline limits (absent: none).
  */
-readonly consecutiveOffline?: ConsecutiveOffline | null, 
+readonly consecutiveOffline?: ConsecutiveOffline, 
 /**
  * The companion-app keys allowed to sign commands (at most `APP_KEYS_MAX`).
  */
@@ -254,7 +254,7 @@ readonly cardId: string,
 /**
  * The transaction that went online (absent: a counter reset only, `approve` is ignored).
  */
-readonly transactionId?: string | null, 
+readonly transactionId?: string, 
 /**
  * Whether the issuer approved it.
  */

@@ -1,7 +1,7 @@
 // Generated from the Rust types in core/src by ts-rs (core/tests/ts_types.rs). Do not edit:
 // change the Rust type and run `bash scripts/types.sh`.
 import type { PublicKey } from "./card.js";
-import type { HoldView } from "./ledger.js";
+import type { HoldView, LedgerCode } from "./ledger.js";
 
 /**
  * What the server does when the wallet's available balance is below the order's maximum.
@@ -92,7 +92,7 @@ readonly code: EnergyCode,
 /**
  * The ledger's code when `code` is `LEDGER_REFUSED`.
  */
-readonly ledgerCode: string | null, 
+readonly ledgerCode: LedgerCode | null, 
 /**
  * The wallet.
  */
@@ -189,11 +189,11 @@ readonly belowMaximum: BelowMaximumPolicy,
 /**
  * The least amount worth holding (default: one resolution step's cost); at most `maximum`.
  */
-readonly minimum?: string | null, 
+readonly minimum?: string, 
 /**
  * The rounding step of `lower-maximum` (required with it, absent otherwise), > 0.
  */
-readonly step?: string | null, 
+readonly step?: string, 
 /**
  * The tariff at the start of delivery.
  */
@@ -219,7 +219,7 @@ readonly code: EnergyCode,
 /**
  * The ledger's code of the capture, release or late transfer.
  */
-readonly ledgerCode: string | null, 
+readonly ledgerCode: LedgerCode | null, 
 /**
  * The wallet.
  */
@@ -326,7 +326,7 @@ readonly unit: EnergyUnit,
  * The dispenser's resolution, a power of ten from `"1"` to `"0.000001"`; default: the
  * unit's (`"0.01"` L, `"0.001"` kWh, `"0.01"` kg).
  */
-readonly resolution?: string | null, 
+readonly resolution?: string, 
 /**
  * Price of one unit, e.g. `"1.859"`: greater than 0, at most `UNIT_PRICE_MAX`, at most
  * `UNIT_PRICE_DECIMALS_MAX` fraction digits.
@@ -339,7 +339,7 @@ readonly costRounding: string,
 /**
  * The tax rule, if any.
  */
-readonly tax?: TaxRule | null, };
+readonly tax?: TaxRule, };
 
 /**
  * The terminal's configuration.
@@ -426,7 +426,7 @@ readonly unit: EnergyUnit,
 /**
  * The hold to compare the cost with, if any (`>= 0`, the tariff's currency).
  */
-readonly hold?: string | null, };
+readonly hold?: string, };
 
 /**
  * The kind of a request waiting for its answer. JSON: camelCase names.
@@ -469,7 +469,7 @@ readonly code: EnergyCode,
 /**
  * The ledger's code, when a ledger operation refused.
  */
-readonly ledgerCode: string | null, 
+readonly ledgerCode: LedgerCode | null, 
 /**
  * True when this answers the same envelope again (the stored answer).
  */
@@ -540,7 +540,7 @@ readonly tariff: EnergyTariff,
 /**
  * The amount to add to the hold, if any (> 0).
  */
-readonly increment?: string | null, };
+readonly increment?: string, };
 
 /**
  * A tariff in force from a quantity on.

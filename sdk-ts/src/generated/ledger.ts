@@ -318,7 +318,7 @@ readonly kind: AccountKind,
 /**
  * The credit limit of a `creditLine` (a non-negative amount); absent for other kinds.
  */
-readonly creditLimit?: string | null, };
+readonly creditLimit?: string, };
 
 /**
  * Capture from a pending hold.
@@ -339,11 +339,11 @@ readonly holdId: string,
 /**
  * The amount captured, decimal string in `currency`; absent: everything still held.
  */
-readonly amount?: string | null, 
+readonly amount?: string, 
 /**
  * The currency of `amount` (given with it, absent without it).
  */
-readonly currency?: string | null, 
+readonly currency?: string, 
 /**
  * `true`: release what remains after this capture (the hold is resolved). `false`: keep it
  * held (unless nothing remains).

@@ -39,7 +39,7 @@ readonly measure: Measure,
 /**
  * ISO 4217 code (or registered asset) of an amount limit; absent for a count limit.
  */
-readonly currency?: string | null, 
+readonly currency?: string, 
 /**
  * The window.
  */
@@ -51,11 +51,11 @@ readonly hard: string,
 /**
  * Soft threshold, same format; must not exceed `hard`.
  */
-readonly soft?: string | null, 
+readonly soft?: string, 
 /**
  * Highest hard value the holder may set (default: `hard`); must not be below `hard`.
  */
-readonly ceiling?: string | null, 
+readonly ceiling?: string, 
 /**
  * Whether the holder may reset this limit's usage to zero (default false).
  */

@@ -21,11 +21,11 @@ readonly approvedLimit: string,
 /**
  * The fraction of the approved limit the temporary account may use, a decimal in (0, 1].
  */
-readonly limitFraction?: string | null, 
+readonly limitFraction?: string, 
 /**
  * The most the temporary account may use, a positive amount.
  */
-readonly limitCap?: string | null, 
+readonly limitCap?: string, 
 /**
  * When the credentials may be shown.
  */
@@ -37,11 +37,11 @@ readonly usableWindow: TimeWindow,
 /**
  * At most this many approved purchases (1: single-use); absent: no count limit.
  */
-readonly maxUses?: number | null, 
+readonly maxUses?: number, 
 /**
  * Only this merchant id may be paid.
  */
-readonly merchantLock?: string | null, 
+readonly merchantLock?: string, 
 /**
  * Lock the account to the merchant of its first approved purchase.
  */
@@ -456,7 +456,7 @@ readonly usableWindow: TimeWindow,
 /**
  * `"open"` or `"closed"`.
  */
-readonly status: string, 
+readonly status: "open" | "closed", 
 /**
  * The closure, when closed.
  */
