@@ -42,6 +42,8 @@ fn config(out_dir: &Path) -> Config {
 /// Every root type the SDK reads or writes; ts-rs exports each with everything it refers to,
 /// into the file its `export_to` names.
 fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
+    // errors (every primitive and system)
+    countersign_core::ErrorCode::export_all(cfg)?;
     // limits (shared by the systems)
     limits::Code::export_all(cfg)?;
     limits::LimitSpec::export_all(cfg)?;
