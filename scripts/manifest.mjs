@@ -340,7 +340,9 @@ then with status "available" its parts (core/src/<id>/, wasm/src/<id>.rs, sdk-ts
 tests/vectors/<id>/ and core/tests/<id>_vectors.rs, examples-web/<id>.html, docs/<id>.md), a
 feature in wasm/Cargo.toml (["${ANY_SYSTEM_FEATURE}", <dependencies>]) and \`mod <id>;\` in
 wasm/src/lib.rs, its own module in "modules" (and a module for pages that need it with another
-system), then \`node scripts/manifest.mjs write\`. tests/manifest.test.mjs says what is missing.`;
+system), then \`node scripts/manifest.mjs write\`. tests/manifest.test.mjs says what is missing.
+Its serde types get the core's \`ts\` derive (export_to "<id>.ts"), its roots a line in
+core/tests/ts_types.rs; \`bash scripts/types.sh\` writes sdk-ts/src/generated/<id>.ts for sdk-ts/src/<id>.ts.`;
 
 function main(argv) {
   const [command, arg] = argv;

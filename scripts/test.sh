@@ -17,6 +17,9 @@ mapfile -t modules < <(node scripts/manifest.mjs modules)
 test_args=()
 for name in "${vector_tests[@]}"; do test_args+=(--test "$name"); done
 
+step "generated TypeScript types (sdk-ts/src/generated/) match the Rust types"
+bash scripts/types.sh --check
+
 step "cargo test: public and shared vectors (${vector_tests[*]}), with their case counts"
 cargo test --quiet -p countersign-core "${test_args[@]}" -- --nocapture 2>&1 \
   | grep -E 'cases|steps|test result' || { echo "vector tests failed" >&2; exit 1; }

@@ -25,9 +25,11 @@ pub enum ErrorKind {
 macro_rules! error_codes {
     ($( $(#[doc = $doc:literal])* $variant:ident = $code:literal, $kind:ident; )*) => {
         /// Stable error codes. The string form (`code()`) crosses every boundary unchanged.
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "errors.ts"))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
-            $( $(#[doc = $doc])* $variant, )*
+            // The TypeScript union's members are the code strings.
+            $( $(#[doc = $doc])* #[cfg_attr(feature = "ts", ts(rename = $code))] $variant, )*
         }
 
         impl ErrorCode {

@@ -45,80 +45,81 @@ import {
 } from './validate.js';
 
 // ---------------------------------------------------------------------------------------------
-// Types (the JSON shapes of the core's serde types)
+// Types. The JSON shapes of the core's serde types are generated from the Rust types
+// (sdk-ts/src/generated/, `bash scripts/types.sh`); a type is written here only where the SDK's
+// public type deliberately differs from the wire type, and then derived from the generated one.
 
-export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
+import type {
+  AuthorisationRequest,
+  AuthorisationResult,
+  CardCode,
+  CardCommand,
+  CardConfig as WireCardConfig,
+  CardStatus,
+  CardView,
+  ConsecutiveOffline,
+  Decision,
+  Freshness,
+  OnlineResult as WireOnlineResult,
+  PublicKey as WirePublicKey,
+  SettlementRequest,
+  TransactionOutcome,
+  UpdateOutcome,
+} from './generated/card.js';
+import type {
+  CountOn,
+  CountingPolicy,
+  LimitSpec,
+  LimitStatus,
+  LimitWindow,
+  Measure,
+  Restore,
+  Weekday,
+} from './generated/limits.js';
+import type { Exhaustive } from './exhaustive.js';
+export type {
+  AuthorisationRequest,
+  AuthorisationResult,
+  CardCode,
+  CardCommand,
+  CardStatus,
+  CardView,
+  ConsecutiveOffline,
+  CountOn,
+  CountingPolicy,
+  Decision,
+  Freshness,
+  LimitSpec,
+  LimitStatus,
+  LimitWindow,
+  Measure,
+  Restore,
+  SettlementRequest,
+  TransactionOutcome,
+  UpdateOutcome,
+  Weekday,
+};
 
-/** The window a limit counts over. Calendar windows name an IANA time zone (or "UTC"). */
-export type LimitWindow =
-  | { readonly kind: 'perTransaction' }
-  | { readonly kind: 'lifetime' }
-  | { readonly kind: 'trailing'; readonly seconds: number }
-  | { readonly kind: 'day'; readonly timeZone: string }
-  | { readonly kind: 'week'; readonly start: Weekday; readonly timeZone: string }
-  | { readonly kind: 'month'; readonly anchorDay: number; readonly timeZone: string }
-  | { readonly kind: 'year'; readonly timeZone: string };
-
-/** One limit. Values are decimal strings: `"10"` (count) or `"250.00"` (amount). */
-export interface LimitSpec {
-  readonly id: string;
-  readonly measure: 'count' | 'amount';
-  /** Currency of an amount limit (the card's currency). */
-  readonly currency?: string;
-  readonly window: LimitWindow;
-  /** Hard threshold: at or past it the card declines. */
-  readonly hard: string;
-  /** Soft threshold: past it the card goes online (online terminal) or approves offline. */
-  readonly soft?: string;
-  /** Highest value the companion app may set (default: `hard`). */
-  readonly ceiling?: string;
-  /** Whether the companion app may reset the usage to zero. */
-  readonly resettable?: boolean;
-}
-
-/** What counts, and what a reversal or refund gives back. */
-export interface CountingPolicy {
-  readonly countOn: 'approval' | 'capture';
-  readonly reversalRestores: { readonly count: boolean; readonly amount: boolean };
-  readonly refundRestores: { readonly count: boolean; readonly amount: boolean };
-}
-
-/** A public key the card trusts. */
-export interface CardKey {
-  readonly keyId: string;
+/**
+ * A public key the card trusts. The SDK takes the key as bytes and names the algorithm
+ * `algorithm` (as {@link KeyPair} does); the core's JSON (`PublicKey`) carries hex and `alg`.
+ */
+export type CardKey = Omit<WirePublicKey, 'alg' | 'publicKey'> & {
   readonly algorithm: KeyAlgorithm;
   readonly publicKey: Uint8Array;
-}
+};
 
-/** The issuer's configuration of a card (the payload of a `card.config` envelope). */
-export interface CardConfig {
-  readonly cardId: string;
-  readonly currency: string;
-  readonly limits: readonly LimitSpec[];
-  readonly counting?: CountingPolicy;
-  /** EMV-style consecutive offline limits (LCOL / UCOL). */
-  readonly consecutiveOffline?: { readonly soft: number; readonly hard: number };
-  readonly appKeys: readonly CardKey[];
-  /** Clock skew tolerated on envelopes' issue time, seconds (≤ 86 400). */
-  readonly clockSkewS?: number;
-  /** ISO 18245 merchant category codes the card declines. */
-  readonly blockedMerchantCategories?: readonly string[];
-}
+/**
+ * The issuer's answer to a go-online decision and/or a consecutive-offline reset: the core's
+ * `OnlineResult` without `cardId`, which {@link Issuer.onlineResult} takes as its own argument.
+ */
+export type OnlineResult = Omit<WireOnlineResult, 'cardId'>;
 
-/** A companion-app command. */
-export type CardCommand =
-  | { readonly op: 'set'; readonly limitId: string; readonly value: string }
-  | { readonly op: 'change'; readonly limitId: string; readonly delta: string }
-  | { readonly op: 'reset'; readonly limitId: string }
-  | { readonly op: 'block' }
-  | { readonly op: 'unblock' };
-
-/** The issuer's answer to a go-online decision and/or a consecutive-offline reset. */
-export interface OnlineResult {
-  readonly transactionId?: string;
-  readonly approve?: boolean;
-  readonly resetConsecutiveOffline?: boolean;
-}
+/**
+ * The issuer's configuration of a card (the payload of a `card.config` envelope): the core's
+ * `CardConfig` with the app keys as {@link CardKey} (bytes, converted to hex by the SDK).
+ */
+export type CardConfig = Omit<WireCardConfig, 'appKeys'> & { readonly appKeys: readonly CardKey[] };
 
 /**
  * Every card outcome code, in the core's order (docs/card.md "Card codes"; `cardCodes()` describes
@@ -136,95 +137,14 @@ export const CARD_CODES = Object.freeze([
   'CAPTURED', 'REFUNDED', 'UNKNOWN_TRANSACTION', 'TRANSACTION_NOT_APPROVED',
   'TRANSACTION_REVERSED', 'TRANSACTION_REFUNDED', 'TRANSACTION_NOT_CAPTURED', 'REFUND_CONFLICT',
   'REFUND_EXCEEDS_AMOUNT', 'CAPTURE_CONFLICT', 'CAPTURE_EXCEEDS_AUTHORISATION',
-] as const);
-/** One card outcome code. */
-export type CardCode = (typeof CARD_CODES)[number];
+] as const satisfies readonly CardCode[]);
+// Compile-time: CARD_CODES names every code of the generated union (and, above, nothing else).
+type _CardCodesComplete = Exhaustive<Exclude<CardCode, (typeof CARD_CODES)[number]>>;
 
 /** Every card outcome code with its description, in the core's order. */
 export const cardCodes = guardFunction(function cardCodes(): { code: CardCode; description: string }[] {
   return call(() => wasm('card').cardCodes());
 }, []);
-
-export interface LimitStatus {
-  readonly id: string;
-  readonly measure: 'count' | 'amount';
-  readonly currency: string | null;
-  readonly window: LimitWindow;
-  readonly limit: string;
-  readonly soft: string | null;
-  readonly ceiling: string;
-  readonly used: string;
-  readonly remaining: string;
-  /** Unix seconds when usage next drops; null for lifetime / per-transaction limits. */
-  readonly resetsAt: number | null;
-}
-
-export interface AuthorisationRequest {
-  readonly transactionId: string;
-  /** Decimal string in `currency`, strictly positive. */
-  readonly amount: string;
-  readonly currency: string;
-  /** Unix seconds. */
-  readonly time: number;
-  readonly terminalOnline: boolean;
-  /** ISO 18245 merchant category code (4 digits). */
-  readonly merchantCategory?: string;
-}
-
-export interface AuthorisationResult {
-  readonly transactionId: string;
-  readonly decision: 'approve' | 'decline' | 'go-online';
-  readonly code: CardCode;
-  readonly limitId: string | null;
-  readonly transactionCounter: number;
-  readonly consecutiveOffline: number;
-  readonly repeated: boolean;
-  readonly limits: readonly LimitStatus[];
-}
-
-export interface SettlementRequest {
-  readonly transactionId: string;
-  readonly amount: string;
-  readonly currency: string;
-  readonly time: number;
-}
-
-export interface TransactionOutcome {
-  readonly transactionId: string;
-  readonly code: CardCode;
-  readonly repeated: boolean;
-  readonly limits: readonly LimitStatus[];
-}
-
-export interface UpdateOutcome {
-  readonly code: CardCode;
-  readonly accepted: boolean;
-  readonly status: 'unprovisioned' | 'active' | 'blocked';
-  readonly consecutiveOffline: number;
-  readonly decision: 'approve' | 'decline' | 'go-online' | null;
-  readonly limits: readonly LimitStatus[];
-}
-
-/** Monotonic counters: a snapshot with any lower counter is older (a rollback). */
-export interface Freshness {
-  readonly revision: number;
-  readonly configSeq: string | null;
-  readonly commandSeq: string | null;
-  readonly onlineSeq: string | null;
-  readonly transactionCounter: number;
-}
-
-export interface CardView {
-  readonly cardId: string;
-  readonly status: 'unprovisioned' | 'active' | 'blocked';
-  readonly currency: string | null;
-  readonly transactionCounter: number;
-  readonly consecutiveOffline: number;
-  readonly consecutiveOfflineLimits: { readonly soft: number; readonly hard: number } | null;
-  readonly appKeyIds: readonly string[];
-  readonly limits: readonly LimitStatus[];
-  readonly freshness: Freshness;
-}
 
 /** When a signed message is valid, and its anti-rollback sequence number. */
 export interface MessageOptions {

@@ -27,6 +27,30 @@ import { expectKeyAlgorithm, generateKeyPair, type KeyAlgorithm, type KeyPair } 
 import { CountersignRangeError } from './errors.js';
 import { WasmObject, handleOf, withHandle } from './handle.js';
 import type { AccountView, HoldView, LedgerCode, LedgerOutcome } from './ledger.js';
+import type { Exhaustive } from './exhaustive.js';
+import type {
+  BelowMaximumPolicy,
+  CostBreakdown,
+  EnergyCode,
+  EnergyOrder as WireEnergyOrder,
+  EnergyReceipt,
+  EnergyServerConfig,
+  EnergyTariff,
+  EnergyTerminalConfig as WireEnergyTerminalConfig,
+  EnergyUnit,
+  LateCompletionPolicy,
+  MeterReading,
+  RequestKind,
+  SegmentCost,
+  ServerReply as WireServerReply,
+  ServerSession,
+  ServerSessionState,
+  TariffSegment,
+  TaxRule,
+  TerminalOutcome as WireTerminalOutcome,
+  TerminalSession,
+  TerminalState,
+} from './generated/energy.js';
 import { wasm } from './loader.js';
 import { CheckedStorage } from './storage/checked.js';
 import { StateStore, type PersistedState } from './store.js';
@@ -37,47 +61,46 @@ import { U64_MAX, expectBytes, expectInteger, expectObject, expectOneOf, expectS
 // ---------------------------------------------------------------------------------------------
 // Types (the JSON shapes of the core's serde types)
 
-/** A public key (a terminal's, the server's). */
+// The requests, outcomes and views are the core's serde types, generated from the Rust types
+// (sdk-ts/src/generated/energy.ts, `bash scripts/types.sh`); a type is written here only where
+// the SDK's public type deliberately differs from the wire type, derived from the generated one.
+export type {
+  BelowMaximumPolicy,
+  CostBreakdown,
+  EnergyCode,
+  EnergyReceipt,
+  EnergyServerConfig,
+  EnergyTariff,
+  EnergyUnit,
+  LateCompletionPolicy,
+  MeterReading,
+  RequestKind,
+  SegmentCost,
+  ServerSession,
+  ServerSessionState,
+  TariffSegment,
+  TaxRule,
+  TerminalSession,
+  TerminalState,
+};
+/** An order as a session holds it: {@link EnergyOrder} with the station filled in. */
+export type { WireEnergyOrder as SessionOrder };
+
+/** A public key (a terminal's, the server's): bytes, like {@link CardKey}. */
 export type EnergyKey = CardKey;
 
-export type EnergyUnit = 'litre' | 'kWh' | 'kg';
-
-/** What a unit of energy costs and how it is measured. Decimal strings throughout. */
-export interface EnergyTariff {
-  readonly currency: string;
-  readonly unit: EnergyUnit;
-  /** A power of ten, "1" … "0.000001"; default "0.01" L, "0.001" kWh, "0.01" kg. */
-  readonly resolution?: string;
-  /** Price of one unit, e.g. "1.859". */
-  readonly unitPrice: string;
-  /** Rounding of quantity × unitPrice: "half-even", "half-up", "floor", "ceiling" … */
-  readonly costRounding: string;
-  readonly tax?: { readonly rate: string; readonly priceIncludesTax: boolean; readonly rounding: string };
-}
-
-/** What the server does when the balance is below the order's maximum. */
-export type BelowMaximumPolicy = 'decline' | 'hold-available' | 'lower-maximum';
 export const BELOW_MAXIMUM_POLICIES: readonly BelowMaximumPolicy[] = Object.freeze(['decline', 'hold-available', 'lower-maximum'] as const);
 
-/** What the server does with a completion that arrives after the hold expired. */
-export type LateCompletionPolicy = 'reject' | 'charge-if-funds';
 export const LATE_COMPLETION_POLICIES: readonly LateCompletionPolicy[] = Object.freeze(['reject', 'charge-if-funds'] as const);
 
-/** An order (the payload of `energy.order`). */
-export interface EnergyOrder {
-  readonly orderId: string;
-  readonly walletId: string;
+/**
+ * An order (the payload of `energy.order`). `stationId` may be left out: the terminal fills in
+ * its own station (the core's order, {@link SessionOrder}, always names it).
+ */
+export type EnergyOrder = Omit<WireEnergyOrder, 'stationId'> & {
   /** Default: the terminal's station. */
   readonly stationId?: string;
-  /** The predetermined maximum, e.g. "50.00". */
-  readonly maximum: string;
-  readonly belowMaximum: BelowMaximumPolicy;
-  /** The least amount worth holding. */
-  readonly minimum?: string;
-  /** With lower-maximum: hold the available balance rounded down to a multiple of this. */
-  readonly step?: string;
-  readonly tariff: EnergyTariff;
-}
+};
 
 /**
  * Every energy outcome code, in the core's order (docs/energy.md "Energy codes"; `energyCodes()`
@@ -96,124 +119,24 @@ export const ENERGY_CODES = Object.freeze([
   'READINGS_FULL', 'NOT_AUTHORISED', 'REQUEST_PENDING', 'TERMINAL_SESSIONS_FULL',
   'ANSWER_MISMATCH', 'RECEIPT_ACCEPTED', 'MALFORMED', 'UNKNOWN_KEY', 'BAD_SIGNATURE', 'WRONG_TYPE',
   'NOT_YET_VALID', 'EXPIRED', 'REPLAYED', 'VERSION_UNSUPPORTED', 'PAYLOAD_MALFORMED',
-] as const);
-/** One energy outcome code. */
-export type EnergyCode = (typeof ENERGY_CODES)[number];
+] as const satisfies readonly EnergyCode[]);
+// Compile-time: ENERGY_CODES names every code of the generated union.
+type _EnergyCodesComplete = Exhaustive<Exclude<EnergyCode, (typeof ENERGY_CODES)[number]>>;
 
-export interface CostBreakdown {
-  readonly net: string;
-  readonly tax: string;
-  readonly total: string;
-}
+/**
+ * The terminal's answer to a call; `envelope` is the request to send to the server, if any
+ * (the adapter adds the signed bytes to the core's outcome).
+ */
+export type TerminalOutcome = WireTerminalOutcome & { readonly envelope: Uint8Array | null };
 
-export interface MeterReading {
-  readonly quantity: string;
-  /** Unix seconds. */
-  readonly at: number;
-}
+/**
+ * The server's answer; `envelope` is the signed answer to return to the terminal, if any
+ * (the adapter adds the signed bytes to the core's reply).
+ */
+export type ServerReply = WireServerReply & { readonly envelope: Uint8Array | null };
 
-export interface TariffSegment {
-  readonly fromQuantity: string;
-  readonly tariff: EnergyTariff;
-}
-
-/** The server's signed receipt, as verified by the terminal. */
-export interface EnergyReceipt {
-  readonly orderId: string;
-  readonly inReplyTo: string;
-  readonly code: EnergyCode;
-  readonly ledgerCode: LedgerCode | null;
-  readonly walletId: string;
-  readonly stationId: string;
-  readonly currency: string;
-  readonly holdId: string;
-  readonly held: string;
-  readonly increments: readonly string[];
-  readonly expiresAt: number;
-  readonly completedAt: number;
-  readonly late: boolean;
-  readonly readings: readonly MeterReading[];
-  readonly quantity: string;
-  readonly unit: EnergyUnit;
-  readonly segments: readonly {
-    readonly fromQuantity: string;
-    readonly toQuantity: string;
-    readonly quantity: string;
-    readonly tariff: EnergyTariff;
-    readonly cost: CostBreakdown;
-  }[];
-  readonly cost: CostBreakdown;
-  readonly captured: string;
-  readonly released: string;
-  readonly uncollected: string;
-}
-
-export type TerminalState = 'ordered' | 'declined' | 'authorised' | 'paused' | 'expired' | 'completing' | 'closed';
-export type RequestKind = 'order' | 'tariffChange' | 'extend' | 'completion';
-
-/** A session as the terminal shows it. */
-export interface TerminalSession {
-  readonly order: EnergyOrder;
-  readonly state: TerminalState;
-  readonly code: EnergyCode;
-  readonly pending: RequestKind | null;
-  readonly holdId: string | null;
-  readonly held: string;
-  readonly expiresAt: number | null;
-  /** The dispenser or charger limit. */
-  readonly maxQuantity: string;
-  readonly delivered: string;
-  readonly unit: EnergyUnit;
-  readonly cost: CostBreakdown;
-  readonly segments: readonly TariffSegment[];
-  readonly increments: readonly string[];
-  readonly readings: readonly MeterReading[];
-  readonly receipt: EnergyReceipt | null;
-}
-
-/** The terminal's answer to a call; `envelope` is the request to send to the server, if any. */
-export interface TerminalOutcome {
-  readonly code: EnergyCode;
-  readonly accepted: boolean;
-  readonly session: TerminalSession | null;
-  /** The increment a tariff change asks for. */
-  readonly increment: string | null;
-  readonly envelope: Uint8Array | null;
-}
-
-/** The server's answer; `envelope` is the signed answer to return to the terminal, if any. */
-export interface ServerReply {
-  readonly code: EnergyCode;
-  readonly ledgerCode: LedgerCode | null;
-  readonly repeated: boolean;
-  readonly orderId: string | null;
-  readonly envelope: Uint8Array | null;
-}
-
-/** A session as the server sees it. */
-export interface ServerSession {
-  readonly order: EnergyOrder;
-  readonly state: 'declined' | 'held' | 'expired' | 'closed';
-  readonly code: EnergyCode;
-  readonly hold: HoldView | null;
-  readonly segments: readonly TariffSegment[];
-  readonly increments: readonly string[];
-  readonly receipt: EnergyReceipt | null;
-}
-
-export interface EnergyServerConfig {
-  readonly currency: string;
-  /** How long a new hold runs, seconds (60 … 366 days). */
-  readonly holdDurationS: number;
-  readonly lateCompletion: LateCompletionPolicy;
-  readonly clockSkewS?: number;
-}
-
-export interface EnergyTerminalConfig {
-  readonly stationId: string;
-  readonly serverKey: EnergyKey;
-  readonly clockSkewS?: number;
-}
+/** A terminal's configuration: the server's key as bytes ({@link EnergyKey}; the core takes hex). */
+export type EnergyTerminalConfig = Omit<WireEnergyTerminalConfig, 'serverKey'> & { readonly serverKey: EnergyKey };
 
 /** Envelope types of the energy messages (core/src/energy/messages.rs). */
 export const ENERGY_ORDER_TYPE = 'energy.order';

@@ -9,6 +9,9 @@
  */
 
 import { noteTrap } from './instance.js';
+import type { Exhaustive } from './exhaustive.js';
+// The union is generated from the core's ErrorCode (sdk-ts/src/generated/errors.ts).
+import type { ErrorCode } from './generated/errors.js';
 
 /** Every error code, in the core's order. A test checks this list against the wasm build. */
 export const ERROR_CODES = Object.freeze([
@@ -40,10 +43,11 @@ export const ERROR_CODES = Object.freeze([
   'STORAGE_CORRUPT',
   'JOURNAL_INVALID',
   'JOURNAL_MISMATCH',
-] as const);
+] as const satisfies readonly ErrorCode[]);
+// Compile-time: ERROR_CODES names every code of the union generated from the core's ErrorCode.
+type _ErrorCodesComplete = Exhaustive<Exclude<ErrorCode, (typeof ERROR_CODES)[number]>>;
 
-/** The union of every stable error code. */
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export type { ErrorCode };
 
 const BRAND: unique symbol = Symbol.for('@countersign/sdk.error');
 

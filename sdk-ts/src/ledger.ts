@@ -31,8 +31,51 @@ import { expectArray, expectBoolean, expectBytes, expectInteger, expectObject, e
 // ---------------------------------------------------------------------------------------------
 // Types (the JSON shapes of the core's serde types)
 
-export type AccountKind = 'unrestricted' | 'nonNegative' | 'creditLine';
-export type HoldState = 'pending' | 'posted' | 'voided' | 'expired';
+// The requests, outcomes and views are the core's serde types, generated from the Rust types
+// (sdk-ts/src/generated/ledger.ts, `bash scripts/types.sh`).
+import type {
+  AccountKind,
+  AccountView,
+  CloseAccountRequest,
+  ExpireDueRequest,
+  ExtendRequest,
+  HoldRequest,
+  HoldState,
+  HoldView,
+  IncrementRequest,
+  JournalHead,
+  LedgerCode,
+  LedgerCounts,
+  LedgerOperation,
+  LedgerOutcome,
+  OpenAccountRequest,
+  PostRequest,
+  SetCreditLimitRequest,
+  TransferRequest,
+  VoidRequest,
+} from './generated/ledger.js';
+import type { Exhaustive } from './exhaustive.js';
+export type {
+  AccountKind,
+  AccountView,
+  CloseAccountRequest,
+  ExpireDueRequest,
+  ExtendRequest,
+  HoldRequest,
+  HoldState,
+  HoldView,
+  IncrementRequest,
+  JournalHead,
+  LedgerCode,
+  LedgerCounts,
+  LedgerOperation,
+  LedgerOutcome,
+  OpenAccountRequest,
+  PostRequest,
+  SetCreditLimitRequest,
+  TransferRequest,
+  VoidRequest,
+};
 
 /** Every ledger outcome code (the docs/ledger.md table; `ledgerCodes()` describes each). */
 export const LEDGER_CODES = Object.freeze([
@@ -44,136 +87,9 @@ export const LEDGER_CODES = Object.freeze([
   'NOT_A_CREDIT_LINE', 'CREDIT_LIMIT_BELOW_USAGE', 'UNKNOWN_HOLD', 'HOLD_EXISTS', 'HOLDS_FULL',
   'ACCOUNT_HOLDS_FULL', 'DEADLINE_INVALID', 'EXCEEDS_HOLD', 'HOLD_ALREADY_POSTED',
   'HOLD_ALREADY_VOIDED', 'HOLD_EXPIRED',
-] as const);
-export type LedgerCode = (typeof LEDGER_CODES)[number];
-
-/**
- * Every field every request has: `now` is Unix seconds from the caller's clock.
- * @inline
- */
-interface Common {
-  readonly idempotencyKey: string;
-  readonly now: number;
-}
-export interface OpenAccountRequest extends Common {
-  readonly accountId: string;
-  readonly currency: string;
-  readonly kind: AccountKind;
-  /** Credit lines only: the limit, a decimal string. */
-  readonly creditLimit?: string;
-}
-export interface TransferRequest extends Common {
-  readonly debitAccountId: string;
-  readonly creditAccountId: string;
-  readonly amount: string;
-  readonly currency: string;
-}
-export interface HoldRequest extends TransferRequest {
-  readonly holdId: string;
-  /** Unix seconds: the hold is live while `now < expiresAt`. */
-  readonly expiresAt: number;
-}
-export interface IncrementRequest extends Common {
-  readonly holdId: string;
-  readonly amount: string;
-  readonly currency: string;
-}
-export interface ExtendRequest extends Common {
-  readonly holdId: string;
-  readonly expiresAt: number;
-}
-export interface PostRequest extends Common {
-  readonly holdId: string;
-  /** With `currency`, or neither (all still held). */
-  readonly amount?: string;
-  readonly currency?: string;
-  /** A final partial post releases the rest. */
-  readonly final?: boolean;
-}
-export interface VoidRequest extends Common {
-  readonly holdId: string;
-}
-export type ExpireDueRequest = Common;
-export interface SetCreditLimitRequest extends Common {
-  readonly accountId: string;
-  readonly creditLimit: string;
-  readonly currency: string;
-}
-export interface CloseAccountRequest extends Common {
-  readonly accountId: string;
-}
-
-/** Any operation, as `execute` and `executeBatch` take it and the journal records it. */
-export type LedgerOperation =
-  | { readonly op: 'openAccount'; readonly request: OpenAccountRequest }
-  | { readonly op: 'transfer'; readonly request: TransferRequest }
-  | { readonly op: 'hold'; readonly request: HoldRequest }
-  | { readonly op: 'increment'; readonly request: IncrementRequest }
-  | { readonly op: 'extend'; readonly request: ExtendRequest }
-  | { readonly op: 'post'; readonly request: PostRequest }
-  | { readonly op: 'void'; readonly request: VoidRequest }
-  | { readonly op: 'expireDue'; readonly request: ExpireDueRequest }
-  | { readonly op: 'setCreditLimit'; readonly request: SetCreditLimitRequest }
-  | { readonly op: 'closeAccount'; readonly request: CloseAccountRequest };
-
-export interface HoldView {
-  readonly holdId: string;
-  readonly debitAccountId: string;
-  readonly creditAccountId: string;
-  readonly currency: string;
-  readonly state: HoldState;
-  /** Everything ever held (initial + increments). */
-  readonly amount: string;
-  /** Still held. */
-  readonly pending: string;
-  readonly posted: string;
-  /** Released by void, expiry or a final post. */
-  readonly released: string;
-  readonly expiresAt: number;
-}
-
-export interface AccountView {
-  readonly accountId: string;
-  readonly currency: string;
-  readonly kind: AccountKind;
-  readonly creditLimit: string | null;
-  readonly closed: boolean;
-  /** creditsPosted − debitsPosted. */
-  readonly balance: string;
-  /** What may still be debited or held; null for an unrestricted account (no bound). */
-  readonly available: string | null;
-  readonly debitsPosted: string;
-  readonly creditsPosted: string;
-  readonly debitsPending: string;
-  readonly creditsPending: string;
-  readonly pendingHolds: number;
-}
-
-export interface LedgerOutcome {
-  readonly code: LedgerCode;
-  /** The journal entry's seq (0 for the refusals that are not journaled). */
-  readonly seq: number;
-  /** The stored answer to an idempotency key seen before: nothing was done. */
-  readonly repeated: boolean;
-  /** The hold acted on, after the operation. */
-  readonly hold: HoldView | null;
-  /** Ids of the holds this operation expired. */
-  readonly expired: readonly string[];
-}
-
-export interface JournalHead {
-  readonly seq: number;
-  /** SHA-256 of the last entry, hex (64 zeros before the first). */
-  readonly hash: string;
-}
-
-export interface LedgerCounts {
-  readonly accounts: number;
-  readonly holdsPending: number;
-  readonly holdsResolved: number;
-  readonly idempotencyKeys: number;
-  readonly journalRetained: number;
-}
+] as const satisfies readonly LedgerCode[]);
+// Compile-time: LEDGER_CODES names every code of the generated union.
+type _LedgerCodesComplete = Exhaustive<Exclude<LedgerCode, (typeof LEDGER_CODES)[number]>>;
 
 /** Limits the core enforces (see docs/ledger.md "Limits"). */
 export const LEDGER_BATCH_OPERATIONS_MAX = 1024;

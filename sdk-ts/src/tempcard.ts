@@ -37,7 +37,49 @@ import { call, callRelabelled, fieldsOf } from './calls.js';
 import { wasm } from './loader.js';
 import { CheckedStorage } from './storage/checked.js';
 import { StateStore, type PersistedState } from './store.js';
-import type { LedgerCode } from './ledger.js';
+import type { AccountView, LedgerCode } from './ledger.js';
+import type { Exhaustive } from './exhaustive.js';
+// The requests, outcomes and views are the core's serde types, generated from the Rust types
+// (sdk-ts/src/generated/tempcard.ts, `bash scripts/types.sh`).
+import type {
+  ApprovalRequest,
+  ApprovalResult,
+  BinRange,
+  CloseDueResult,
+  ClosureReason,
+  ClosureResult,
+  ClosureView,
+  CredentialIssueRequest,
+  PurchaseRequest,
+  RefundRequest,
+  RefundResult,
+  RevealResult,
+  TempCardAuthorisationResult,
+  TempCardCode,
+  TempCardConfig as WireTempCardConfig,
+  TempCredentials,
+  TemporaryAccountView,
+  TimeWindow,
+} from './generated/tempcard.js';
+export type {
+  ApprovalRequest,
+  ApprovalResult,
+  BinRange,
+  CloseDueResult,
+  ClosureReason,
+  ClosureResult,
+  ClosureView,
+  CredentialIssueRequest,
+  PurchaseRequest,
+  RefundRequest,
+  RefundResult,
+  RevealResult,
+  TempCardAuthorisationResult,
+  TempCardCode,
+  TempCredentials,
+  TemporaryAccountView,
+  TimeWindow,
+};
 import type { StorageAdapter } from './storage/types.js';
 import {
   expectArray,
@@ -68,189 +110,28 @@ export const TEMPCARD_CODES = Object.freeze([
   'REFUNDED_TO_PARENT', 'REFUND_ID_CONFLICT', 'REFUNDS_FULL', 'UNKNOWN_AUTHORISATION',
   'REFUND_EXCEEDS_PURCHASE', 'CLOSED_ON_ACTIVATION', 'CLOSED_AT_WINDOW_END', 'ALREADY_CLOSED',
   'UNKNOWN_ACCOUNT', 'DUE_ACCOUNTS_CLOSED', 'MORE_ACCOUNTS_DUE',
-] as const);
-/** One temporary-card outcome code. */
-export type TempCardCode = (typeof TEMPCARD_CODES)[number];
+] as const satisfies readonly TempCardCode[]);
+// Compile-time: TEMPCARD_CODES names every code of the generated union.
+type _TempCardCodesComplete = Exhaustive<Exclude<TempCardCode, (typeof TEMPCARD_CODES)[number]>>;
 
-/** A half-open window `[from, until)`, Unix seconds. */
-export interface TimeWindow {
-  readonly from: number;
-  readonly until: number;
-}
-
-/** The configured BIN range: prefixes `low..=high` (6–8 digits), PANs of `panLength` digits. */
-export interface BinRange {
-  readonly low: string;
-  readonly high: string;
-  readonly panLength: number;
-}
-
-export interface TempCardConfig {
-  /** The one ISO 4217 currency of the service. */
-  readonly currency: string;
-  readonly binRange: BinRange;
+/**
+ * The temporary-card service's configuration. The SDK fills in `settlementAccountId` (default
+ * `"settlement"`) when it is absent; the core's `TempCardConfig` requires it.
+ */
+export type TempCardConfig = Omit<WireTempCardConfig, 'settlementAccountId'> & {
   /** The ledger account purchases are paid to (default `"settlement"`). */
   readonly settlementAccountId?: string;
-}
+};
 
-export interface ApprovalRequest {
-  /** The temporary account's id (1–32 bytes, never reused). */
-  readonly accountId: string;
-  /** The parent credit line (opened with `approvedLimit` when new). */
-  readonly parentAccountId: string;
-  /** Decimal string, e.g. `"1500.00"`. */
-  readonly approvedLimit: string;
-  /** Decimal string in (0, 1], e.g. `"0.2"`: the reduced limit is approved × fraction, rounded down. */
-  readonly limitFraction?: string;
-  /** Decimal string: the reduced limit is at most this. */
-  readonly limitCap?: string;
-  readonly displayWindow: TimeWindow;
-  readonly usableWindow: TimeWindow;
-  /** 1 = single-use; n = at most n approved purchases. */
-  readonly maxUses?: number;
-  /** Only this merchant may be paid. */
-  readonly merchantLock?: string;
-  /** The first merchant paid locks the account. */
-  readonly lockToFirstMerchant?: boolean;
-  /** PANs the new one must differ from (e.g. the physical card's). */
-  readonly issuedPans?: readonly string[];
-  /** Unix seconds. */
-  readonly now: number;
-}
-
-export interface PurchaseRequest {
-  readonly authorisationId: string;
-  readonly pan: string;
-  /** `MM/YY` as presented. */
-  readonly expiry: string;
-  readonly cvv: string;
-  /** Decimal string. */
-  readonly amount: string;
-  readonly currency: string;
-  readonly merchantId: string;
-  /** Unix seconds. */
-  readonly now: number;
-}
-
-export interface RefundRequest {
-  readonly refundId: string;
-  readonly pan: string;
-  /** The approved purchase refunded. */
-  readonly authorisationId: string;
-  readonly amount: string;
-  readonly currency: string;
-  readonly now: number;
-}
-
-/** A ledger account (the parent credit line, settlement). Amounts are decimal strings. */
-export interface LedgerAccountView {
-  readonly accountId: string;
-  readonly currency: string;
-  readonly kind: 'unrestricted' | 'nonNegative' | 'creditLine';
-  readonly creditLimit: string | null;
-  readonly closed: boolean;
-  readonly balance: string;
-  /** `balance − pending + creditLimit`; null for an unrestricted account. */
-  readonly available: string | null;
-  readonly debitsPosted: string;
-  readonly creditsPosted: string;
-  readonly debitsPending: string;
-  readonly creditsPending: string;
-  readonly pendingHolds: number;
-}
-
-export interface ClosureView {
-  readonly reason: 'activation' | 'windowEnd';
-  readonly at: number;
-  /** The unused rest released to the parent. */
-  readonly released: string;
-}
-
-export interface TemporaryAccountView {
-  readonly accountId: string;
-  readonly parentAccountId: string;
-  readonly currency: string;
-  /** First six and last four digits. */
-  readonly maskedPan: string;
-  readonly expiry: string;
-  readonly expiresAt: number;
-  readonly displayWindow: TimeWindow;
-  readonly usableWindow: TimeWindow;
-  readonly status: 'open' | 'closed';
-  readonly closure: ClosureView | null;
-  readonly approvedLimit: string;
-  readonly limitFraction: string | null;
-  readonly limitCap: string | null;
-  readonly temporaryLimit: string;
-  readonly spent: string;
-  readonly refunded: string;
-  /** What the temporary account may still spend. */
-  readonly available: string;
-  readonly uses: number;
-  readonly maxUses: number | null;
-  readonly merchantLock: string | null;
-  readonly lockToFirstMerchant: boolean;
-  readonly displayStatus: TempCardCode;
-  readonly usableStatus: TempCardCode;
-  readonly authorisations: number;
-  /** Wrong CVVs presented; at 5 the account declines everything (`CVV_TRIES_EXCEEDED`). */
-  readonly cvvFailures: number;
-  readonly parent: LedgerAccountView;
-}
-
-export interface ApprovalResult {
-  readonly code: TempCardCode;
-  readonly accountId: string;
-  readonly account: TemporaryAccountView | null;
-  readonly ledgerCode: LedgerCode | null;
-}
+/** A ledger account (the parent credit line, settlement): the ledger's {@link AccountView}. */
+export type LedgerAccountView = AccountView;
 
 /**
  * The answer to {@link TempCardIssuer.authorise}. (The package exports System 1's
  * `AuthorisationResult` under this name, so this one is shown inline.)
  * @inline
  */
-export interface AuthorisationResult {
-  readonly authorisationId: string;
-  readonly code: TempCardCode;
-  readonly approved: boolean;
-  readonly repeated: boolean;
-  readonly accountId: string | null;
-  readonly available: string | null;
-  readonly uses: number | null;
-  readonly ledgerCode: LedgerCode | null;
-}
-
-export interface RefundResult {
-  readonly refundId: string;
-  readonly code: TempCardCode;
-  readonly repeated: boolean;
-  readonly accountId: string | null;
-  readonly creditedAccountId: string | null;
-  readonly afterClosure: boolean;
-  readonly ledgerCode: LedgerCode | null;
-}
-
-export interface ClosureResult {
-  readonly code: TempCardCode;
-  readonly accountId: string;
-  readonly closure: ClosureView | null;
-  readonly ledgerCode: LedgerCode | null;
-}
-
-export interface CloseDueResult {
-  readonly code: TempCardCode;
-  readonly closed: readonly string[];
-  readonly ledgerCode: LedgerCode | null;
-}
-
-/** The credentials to show the holder; `pan`, `expiry`, `cvv` only with `DISPLAY_ALLOWED`. */
-export interface RevealResult {
-  readonly code: TempCardCode;
-  readonly pan: string | null;
-  readonly expiry: string | null;
-  readonly cvv: string | null;
-}
+export type AuthorisationResult = TempCardAuthorisationResult;
 
 /** CVV keys and snapshot keys are 32 bytes. */
 export const TEMPCARD_CVV_KEY_BYTES = 32;
@@ -395,24 +276,6 @@ export const tempcardCodes = guardFunction(function tempcardCodes(): { code: Tem
 
 // ---------------------------------------------------------------------------------------------
 // Credentials (pure functions: no service, no ledger)
-
-/** Issued credentials (no CVV: it is derived from the key when needed). */
-export interface TempCredentials {
-  readonly pan: string;
-  /** `MM/YY`: the card expires at the end of this month, UTC. */
-  readonly expiry: string;
-  /** The first second after the expiry month, Unix seconds. */
-  readonly expiresAt: number;
-  readonly displayWindow: TimeWindow;
-  readonly usableWindow: TimeWindow;
-}
-
-export interface CredentialIssueRequest {
-  readonly binRange: BinRange;
-  readonly displayWindow: TimeWindow;
-  readonly usableWindow: TimeWindow;
-  readonly issuedPans?: readonly string[];
-}
 
 function credentialsToCore(value: unknown): TempCredentials {
   const c = expectObject(value, 'credentials');

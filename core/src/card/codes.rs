@@ -6,6 +6,7 @@ use crate::limits::{self, outcome_codes};
 outcome_codes! {
     /// Outcome of a card operation. A decision or a refusal is a normal result with exactly one
     /// of these codes; an `Error` means the call itself was malformed.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
     pub enum CardCode {
         // Authorisation.
         /// Approved by the card offline: every limit fits below its soft threshold.

@@ -119,6 +119,7 @@ pub const CONSECUTIVE_OFFLINE_MAX: u32 = 65_535;
 pub const TRANSACTION_COUNTER_MAX: u64 = (1 << 53) - 1;
 
 /// Lifecycle state of a card.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CardStatus {
@@ -131,6 +132,7 @@ pub enum CardStatus {
 }
 
 /// What the card decided. JSON: `"approve"`, `"decline"`, `"go-online"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Decision {
@@ -143,6 +145,7 @@ pub enum Decision {
 }
 
 /// A POS authorisation request. The amount is a decimal string in `currency` (strict grammar).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuthorisationRequest {
@@ -176,6 +179,7 @@ impl AuthorisationRequest {
 }
 
 /// The card's answer to an authorisation.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorisationResult {
@@ -198,6 +202,7 @@ pub struct AuthorisationResult {
 }
 
 /// A reversal request from the terminal.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReversalRequest {
@@ -208,6 +213,7 @@ pub struct ReversalRequest {
 }
 
 /// A capture or refund request from the terminal.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettlementRequest {
@@ -222,6 +228,7 @@ pub struct SettlementRequest {
 }
 
 /// The result of a reversal, capture or refund.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionOutcome {
@@ -236,6 +243,7 @@ pub struct TransactionOutcome {
 }
 
 /// The result of a configuration, command or online result.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateOutcome {
@@ -255,18 +263,22 @@ pub struct UpdateOutcome {
 
 /// The monotonic counters of a card: a snapshot whose counters are lower than ones already seen
 /// is older (a rollback). Sequence numbers are decimal strings in JSON.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Freshness {
     /// Incremented by every change of the card.
     pub revision: u64,
     /// Last accepted configuration sequence.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     #[serde(with = "payload::opt_u64_string")]
     pub config_seq: Option<u64>,
     /// Last accepted command sequence.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     #[serde(with = "payload::opt_u64_string")]
     pub command_seq: Option<u64>,
     /// Last accepted online-result sequence.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     #[serde(with = "payload::opt_u64_string")]
     pub online_seq: Option<u64>,
     /// Transaction counter.
@@ -285,6 +297,7 @@ impl Freshness {
 }
 
 /// Everything the app or terminal shows about a card.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CardView {

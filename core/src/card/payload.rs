@@ -48,15 +48,18 @@ pub const PAYLOAD_VERSION: u32 = 1;
 
 /// A public key the card trusts: the issuer's, or a companion app's. JSON:
 /// `{"keyId": "app-1", "alg": "EdDSA", "publicKey": "<hex>"}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PublicKey {
     /// Key id as it appears in envelopes (1..=64 UTF-8 bytes, no control characters).
     pub key_id: String,
     /// `"EdDSA"` or `"ES256K"`.
+    #[cfg_attr(feature = "ts", ts(type = "\"EdDSA\" | \"ES256K\""))]
     #[serde(with = "alg_serde")]
     pub alg: Alg,
     /// Ed25519: 32 bytes; ES256K: SEC1 compressed (33) or uncompressed (65). Hex in JSON.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     #[serde(with = "hex_serde")]
     pub public_key: Vec<u8>,
 }
@@ -124,6 +127,7 @@ pub(crate) fn merchant_category_ok(mcc: &str) -> bool {
 
 /// EMV-style consecutive-offline limits: after `soft` (LCOL) consecutive offline approvals the
 /// card asks to go online when it can; after `hard` (UCOL) it refuses offline.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConsecutiveOffline {
@@ -134,6 +138,7 @@ pub struct ConsecutiveOffline {
 }
 
 /// The issuer's configuration of a card: the payload of a `card.config` envelope.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CardConfig {
@@ -145,6 +150,8 @@ pub struct CardConfig {
     /// [`LIMITS_PER_SET_MAX`](crate::limits::LIMITS_PER_SET_MAX).
     pub limits: Vec<LimitSpec>,
     /// The counting policy (default: approvals count, reversals restore, refunds do not).
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<CountingPolicy>", optional))]
     #[serde(default)]
     pub counting: CountingPolicy,
     /// Consecutive-offline limits (absent: none).
@@ -153,9 +160,13 @@ pub struct CardConfig {
     /// The companion-app keys allowed to sign commands (at most [`APP_KEYS_MAX`]).
     pub app_keys: Vec<PublicKey>,
     /// Clock skew tolerated on envelopes' issue time, seconds (≤ one day).
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<u32>", optional))]
     #[serde(default)]
     pub clock_skew_s: u32,
     /// Merchant category codes (4 digits) declined by the card (at most [`MERCHANT_CATEGORIES_MAX`]).
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
     #[serde(default)]
     pub blocked_merchant_categories: Vec<String>,
 }
@@ -281,6 +292,7 @@ impl CardConfig {
 /// What a companion-app command does.
 /// JSON: `{"op": "set", "limitId": "daily", "value": "10"}`, `{"op": "block"}`, ...
 // Deserialised through a flat struct (see `limits::Window` for why).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts", rename = "CardCommand"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "op",
@@ -352,6 +364,7 @@ impl TryFrom<CommandActionJson> for CommandAction {
 }
 
 /// A companion-app command: the payload of a `card.command` envelope.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts", rename = "CardCommandPayload"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Command {
@@ -421,6 +434,7 @@ impl Command {
 
 /// The issuer's answer to a go-online decision, and/or an issuer update resetting the
 /// consecutive-offline counter: the payload of a `card.online-result` envelope.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OnlineResult {
@@ -430,9 +444,13 @@ pub struct OnlineResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     /// Whether the issuer approved it.
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     #[serde(default)]
     pub approve: bool,
     /// Reset the consecutive-offline counter (EMV issuer update).
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     #[serde(default)]
     pub reset_consecutive_offline: bool,
 }

@@ -7,6 +7,7 @@ use crate::limits::outcome_codes;
 outcome_codes! {
     /// Outcome of an energy operation. A decision or a refusal is a normal result with exactly
     /// one of these codes; an `Error` means the call itself was malformed.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
     pub enum EnergyCode {
         // Dispenser limit from a hold.
         /// The hold pays for at least one resolution step: the dispenser may deliver up to maxQuantity.

@@ -73,6 +73,7 @@ pub const ENERGY_ID_BYTES_MAX: usize = 48;
 
 /// What the server does when the wallet's available balance is below the order's maximum.
 /// JSON: `"decline"`, `"hold-available"`, `"lower-maximum"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "BelowMaximumPolicy"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BelowMaximum {
@@ -105,6 +106,7 @@ impl BelowMaximum {
 }
 
 /// An order to fill a vehicle: the payload of `energy.order`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "EnergyOrder"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Order {
@@ -129,6 +131,7 @@ pub struct Order {
 }
 
 /// A meter reading: the quantity delivered so far (at the dispenser's resolution) and when.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MeterReading {
@@ -139,6 +142,7 @@ pub struct MeterReading {
 }
 
 /// A tariff in force from a quantity on.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TariffSegment {
@@ -149,6 +153,7 @@ pub struct TariffSegment {
 }
 
 /// A tariff change during a session: the payload of `energy.tariff-change`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TariffChange {
@@ -166,6 +171,7 @@ pub struct TariffChange {
 }
 
 /// A request for a later deadline: the payload of `energy.extend`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "EnergyExtension"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Extension {
@@ -176,6 +182,7 @@ pub struct Extension {
 }
 
 /// The end of delivery: the payload of `energy.completion`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "EnergyCompletion"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Completion {
@@ -187,17 +194,21 @@ pub struct Completion {
 
 /// The server's answer to an order, a tariff change or an extend: the payload of
 /// `energy.authorisation`. It states the whole hold as the server sees it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "EnergyAuthorisation"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Authorisation {
     /// The order.
     pub order_id: String,
     /// SHA-256 of the request envelope this answers (hex in JSON).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     #[serde(with = "hex_bytes")]
     pub in_reply_to: Vec<u8>,
     /// The outcome.
     pub code: EnergyCode,
     /// The ledger's code when `code` is `LEDGER_REFUSED`.
+    // A ledger code's string, typed as the ledger's code union in TypeScript.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ledger::LedgerCode>"))]
     pub ledger_code: Option<String>,
     /// The wallet.
     pub wallet_id: String,
@@ -220,6 +231,7 @@ pub struct Authorisation {
 }
 
 /// The cost of one tariff segment of a delivery.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SegmentCost {
@@ -236,18 +248,22 @@ pub struct SegmentCost {
 }
 
 /// The server's signed receipt: the payload of `energy.receipt`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "EnergyReceipt"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Receipt {
     /// The order.
     pub order_id: String,
     /// SHA-256 of the completion envelope this answers (hex in JSON).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     #[serde(with = "hex_bytes")]
     pub in_reply_to: Vec<u8>,
     /// `COMPLETED`, `COMPLETED_CAPPED`, `COMPLETED_NOTHING_DELIVERED`, `LATE_COMPLETION_REJECTED`,
     /// `LATE_CHARGED` or `LATE_CHARGE_DECLINED`.
     pub code: EnergyCode,
     /// The ledger's code of the capture, release or late transfer.
+    // A ledger code's string, typed as the ledger's code union in TypeScript.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ledger::LedgerCode>"))]
     pub ledger_code: Option<String>,
     /// The wallet.
     pub wallet_id: String,

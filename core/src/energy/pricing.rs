@@ -69,6 +69,7 @@ pub const SEARCH_STEPS_MAX: u32 = 64;
 const TAX_RATE_ONE: u128 = 1_000_000;
 
 /// A unit of delivered energy. JSON: `"litre"`, `"kWh"`, `"kg"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "EnergyUnit"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Unit {
     /// Litre (fuel). Default resolution [`LITRE_RESOLUTION_DECIMALS`].
@@ -106,6 +107,7 @@ impl Unit {
 }
 
 /// A tax rule of a tariff.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaxRule {
@@ -119,6 +121,7 @@ pub struct TaxRule {
 }
 
 /// What a unit of energy costs and how it is measured.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "EnergyTariff"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tariff {
@@ -141,6 +144,7 @@ pub struct Tariff {
 }
 
 /// Net, tax and total of a delivery, in the tariff's currency (canonical amount strings).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CostBreakdown {
@@ -153,6 +157,7 @@ pub struct CostBreakdown {
 }
 
 /// Input of [`dispense_limit`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DispenseLimitRequest {
@@ -163,6 +168,7 @@ pub struct DispenseLimitRequest {
 }
 
 /// The dispenser or charger limit a hold pays for.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DispenseLimit {
@@ -183,6 +189,7 @@ pub struct DispenseLimit {
 }
 
 /// Input of [`metered_cost`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MeteredCostRequest {
@@ -198,6 +205,7 @@ pub struct MeteredCostRequest {
 }
 
 /// The cost of a metered delivery.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MeteredCost {

@@ -133,6 +133,7 @@ pub const ISSUER_ACCOUNT: &str = "issuer";
 
 /// What the server does with a completion that arrives after the hold expired. JSON:
 /// `"reject"`, `"charge-if-funds"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "LateCompletionPolicy"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LateCompletion {
@@ -143,6 +144,7 @@ pub enum LateCompletion {
 }
 
 /// The server's configuration.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "EnergyServerConfig"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServerConfig {
@@ -153,11 +155,14 @@ pub struct ServerConfig {
     /// The late-completion policy.
     pub late_completion: LateCompletion,
     /// Clock skew tolerated on the terminals' envelopes' issue time, seconds (≤ one day).
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<u32>", optional))]
     #[serde(default)]
     pub clock_skew_s: u32,
 }
 
 /// A terminal the server trusts, and the station it belongs to.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TerminalKey {
@@ -168,6 +173,7 @@ pub struct TerminalKey {
 }
 
 /// The state of a session. JSON: `"declined"`, `"held"`, `"expired"`, `"closed"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "ServerSessionState"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SessionState {
@@ -182,6 +188,7 @@ pub enum SessionState {
 }
 
 /// A session as the server sees it (amounts from the ledger).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "ServerSession"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerSessionView {
@@ -202,12 +209,15 @@ pub struct ServerSessionView {
 }
 
 /// The server's answer to a message.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerReply {
     /// The outcome.
     pub code: EnergyCode,
     /// The ledger's code, when a ledger operation refused.
+    // A ledger code's string, typed as the ledger's code union in TypeScript.
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::ledger::LedgerCode>"))]
     pub ledger_code: Option<String>,
     /// True when this answers the same envelope again (the stored answer).
     pub repeated: bool,

@@ -62,6 +62,7 @@ use crate::money::Amount;
 pub const TERMINAL_SESSIONS_MAX: usize = 64;
 
 /// The terminal's configuration.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "EnergyTerminalConfig"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TerminalConfig {
@@ -70,11 +71,14 @@ pub struct TerminalConfig {
     /// The e-money server's key: answers must be signed by it.
     pub server_key: PublicKey,
     /// Clock skew tolerated on the server's envelopes' issue time, seconds (≤ one day).
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<u32>", optional))]
     #[serde(default)]
     pub clock_skew_s: u32,
 }
 
 /// The state of a terminal session. JSON: camelCase names.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum TerminalState {
@@ -95,6 +99,7 @@ pub enum TerminalState {
 }
 
 /// The kind of a request waiting for its answer. JSON: camelCase names.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RequestKind {
@@ -136,6 +141,7 @@ pub(super) struct TerminalSession {
 }
 
 /// A session as the terminal shows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts", rename = "TerminalSession"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TerminalSessionView {
@@ -172,6 +178,7 @@ pub struct TerminalSessionView {
 }
 
 /// The terminal's answer to a call.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "energy.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TerminalOutcome {

@@ -5,6 +5,7 @@ use crate::limits::outcome_codes;
 outcome_codes! {
     /// Outcome of a ledger operation. A success or a rejection is a normal result with exactly
     /// one of these codes; an `Error` means the call itself was malformed (or an internal fault).
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
     pub enum LedgerCode {
         // Successes.
         /// The account was opened.

@@ -25,6 +25,7 @@ pub const GENESIS_HASH: [u8; 32] = [0; 32];
 pub const JOURNAL_ENTRY_BYTES_MAX: usize = 16_384;
 
 /// The last entry of a journal: its seq and hash. JSON: `{"seq": 12, "hash": "<64 hex digits>"}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "HeadJson", export_to = "ledger.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct JournalHead {
     /// The last entry's seq (0: no entry yet).
@@ -64,6 +65,9 @@ fn from_hex32(s: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
+/// The last entry of a journal: its seq and its SHA-256 hash (64 lowercase hex digits).
+// The JSON shape of `JournalHead`, exported to TypeScript under that name.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts", rename = "JournalHead"))]
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HeadJson {

@@ -251,6 +251,7 @@ const UNITS_MAX: u128 = (1 << 96) - 1;
 
 /// What an account may do (see the module docs). JSON: `"unrestricted"`, `"nonNegative"`,
 /// `"creditLine"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum AccountKind {
@@ -263,6 +264,7 @@ pub enum AccountKind {
 }
 
 /// The state of a hold. JSON: `"pending"`, `"posted"`, `"voided"`, `"expired"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum HoldState {
@@ -277,6 +279,7 @@ pub enum HoldState {
 }
 
 /// Open an account.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpenAccountRequest {
@@ -296,6 +299,7 @@ pub struct OpenAccountRequest {
 }
 
 /// Move an amount between two accounts at once.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TransferRequest {
@@ -314,6 +318,7 @@ pub struct TransferRequest {
 }
 
 /// Place a hold (a pending transfer).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HoldRequest {
@@ -336,6 +341,7 @@ pub struct HoldRequest {
 }
 
 /// Raise a pending hold.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IncrementRequest {
@@ -352,6 +358,7 @@ pub struct IncrementRequest {
 }
 
 /// Give a pending hold a later deadline.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExtendRequest {
@@ -366,6 +373,7 @@ pub struct ExtendRequest {
 }
 
 /// Capture from a pending hold.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PostRequest {
@@ -383,11 +391,14 @@ pub struct PostRequest {
     pub currency: Option<String>,
     /// `true`: release what remains after this capture (the hold is resolved). `false`: keep it
     /// held (unless nothing remains).
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     #[serde(rename = "final", default)]
     pub is_final: bool,
 }
 
 /// Release a pending hold.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VoidRequest {
@@ -400,6 +411,7 @@ pub struct VoidRequest {
 }
 
 /// Expire the holds due at `now`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExpireDueRequest {
@@ -410,6 +422,7 @@ pub struct ExpireDueRequest {
 }
 
 /// Change a credit line's limit.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SetCreditLimitRequest {
@@ -426,6 +439,7 @@ pub struct SetCreditLimitRequest {
 }
 
 /// Close an empty account.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CloseAccountRequest {
@@ -438,6 +452,7 @@ pub struct CloseAccountRequest {
 }
 
 /// Any operation. JSON: `{"op": "transfer", "request": {...}}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts", rename = "LedgerOperation"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", content = "request", rename_all = "camelCase")]
 #[allow(missing_docs)]
@@ -489,6 +504,7 @@ impl Operation {
 }
 
 /// A hold as seen after an operation. Amounts are decimal strings in `currency`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HoldView {
@@ -515,6 +531,7 @@ pub struct HoldView {
 }
 
 /// An account's state. Amounts are decimal strings in `currency`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountView {
@@ -546,6 +563,7 @@ pub struct AccountView {
 }
 
 /// The result of an operation.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts", rename = "LedgerOutcome"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
@@ -570,6 +588,7 @@ impl Outcome {
 }
 
 /// How much the ledger holds, against its limits.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerCounts {

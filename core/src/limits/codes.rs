@@ -16,7 +16,9 @@ macro_rules! outcome_codes {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
-            $( $(#[doc = $doc])* $variant, )*
+            // The TypeScript union's members are the serde strings (each invocation passes the
+            // `ts` derive and its file in `$meta`).
+            $( $(#[doc = $doc])* #[cfg_attr(feature = "ts", ts(rename = $code))] $variant, )*
         }
 
         impl $name {
@@ -68,6 +70,7 @@ pub(crate) use outcome_codes;
 
 outcome_codes! {
     /// Outcome of a limits operation ([`super::Limits`]). One code per reason.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts", rename = "LimitsCode"))]
     pub enum Code {
         /// The usage fits every limit, below every soft threshold.
         WithinLimits = "WITHIN_LIMITS",

@@ -128,6 +128,7 @@ const COUNT_STRING_CHARS_MAX: usize = 17;
 // ------------------------------------------------------------------------------------------
 
 /// What a limit counts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Measure {
@@ -138,6 +139,7 @@ pub enum Measure {
 }
 
 /// A day of the week (ISO 8601 numbering in CBOR: Monday = 1 ... Sunday = 7).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
@@ -171,6 +173,7 @@ impl Weekday {
 // Deserialised through a flat struct: serde's internally tagged enums buffer their input, which
 // costs about 10 KB of wasm per type that contains one; the flat form also names the field that
 // is missing or unexpected.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts", rename = "LimitWindow"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(
     tag = "kind",
@@ -281,6 +284,7 @@ impl Window {
 
 /// One limit, as configured (plain data: values are decimal strings, validated when a
 /// [`Limits`] is built). JSON field names are camelCase.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LimitSpec {
@@ -302,11 +306,14 @@ pub struct LimitSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceiling: Option<String>,
     /// Whether the holder may reset this limit's usage to zero (default false).
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     #[serde(default)]
     pub resettable: bool,
 }
 
 /// When usage counts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CountOn {
@@ -317,6 +324,7 @@ pub enum CountOn {
 }
 
 /// What an event gives back.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Restore {
@@ -327,6 +335,7 @@ pub struct Restore {
 }
 
 /// The declarative counting policy (see the module docs).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CountingPolicy {
@@ -384,6 +393,7 @@ pub enum CheckMode {
 
 /// The state of one limit at a time: `{limit, used, remaining, resetsAt}` plus its definition.
 /// Quantities are decimal strings (`"3"`, `"42.50"`) so that amounts cross as exact strings.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LimitStatus {
@@ -411,6 +421,7 @@ pub struct LimitStatus {
 }
 
 /// The result of reversing, capturing or refunding a usage record.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "limits.ts", rename = "LimitsOutcome"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {

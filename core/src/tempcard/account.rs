@@ -139,6 +139,7 @@ const KEY_PREFIX: &str = "tc-";
 
 /// The service's configuration. JSON: `{"currency": "EUR", "binRange": {...},
 /// "settlementAccountId": "settlement"}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts", rename = "TempCardConfig"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceConfig {
@@ -151,6 +152,7 @@ pub struct ServiceConfig {
 }
 
 /// Approve a credit application: open the temporary account.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApprovalRequest {
@@ -177,10 +179,14 @@ pub struct ApprovalRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_lock: Option<String>,
     /// Lock the account to the merchant of its first approved purchase.
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     #[serde(default)]
     pub lock_to_first_merchant: bool,
     /// PANs the new PAN must differ from besides the parent's earlier temporary ones (e.g. its
     /// physical card's).
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
     #[serde(default)]
     pub issued_pans: Vec<String>,
     /// Unix seconds.
@@ -188,6 +194,7 @@ pub struct ApprovalRequest {
 }
 
 /// A purchase presented by a merchant.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts", rename = "PurchaseRequest"))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuthorisationRequest {
@@ -231,6 +238,7 @@ impl Drop for AuthorisationRequest {
 }
 
 /// The answer to an authorisation.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts", rename = "TempCardAuthorisationResult"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorisationResult {
@@ -253,6 +261,7 @@ pub struct AuthorisationResult {
 }
 
 /// A merchant's refund of an approved purchase.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefundRequest {
@@ -271,6 +280,7 @@ pub struct RefundRequest {
 }
 
 /// The answer to a refund.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefundResult {
@@ -291,6 +301,7 @@ pub struct RefundResult {
 }
 
 /// Why a temporary account closed. JSON: `"activation"`, `"windowEnd"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ClosureReason {
@@ -301,6 +312,7 @@ pub enum ClosureReason {
 }
 
 /// A closure.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClosureView {
@@ -313,6 +325,7 @@ pub struct ClosureView {
 }
 
 /// The answer to an activation or a closure.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClosureResult {
@@ -328,6 +341,7 @@ pub struct ClosureResult {
 }
 
 /// The answer to [`TempCardService::close_due`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CloseDueResult {
@@ -340,6 +354,7 @@ pub struct CloseDueResult {
 }
 
 /// The answer to an approval.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalResult {
@@ -354,6 +369,7 @@ pub struct ApprovalResult {
 }
 
 /// A temporary account as seen at a time. Amounts are decimal strings in `currency`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts", rename = "TemporaryAccountView"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TempAccountView {
@@ -374,6 +390,7 @@ pub struct TempAccountView {
     /// When the credentials authorise.
     pub usable_window: Window,
     /// `"open"` or `"closed"`.
+    #[cfg_attr(feature = "ts", ts(type = "\"open\" | \"closed\""))]
     pub status: String,
     /// The closure, when closed.
     pub closure: Option<ClosureView>,

@@ -5,6 +5,7 @@ use crate::limits::outcome_codes;
 outcome_codes! {
     /// Outcome of a temporary-card operation. A refusal is a normal result with exactly one of
     /// these codes; an `Error` means the call itself was malformed.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
     pub enum TempCardCode {
         // Issuance.
         /// Credentials were issued: a Luhn-valid PAN from the BIN range, unique among the PANs the caller listed for the parent account.

@@ -104,6 +104,7 @@ const DAY_S: i64 = 86_400;
 
 /// The configured BIN range and PAN length. JSON: `{"low": "45717360", "high": "45717369",
 /// "panLength": 16}`; a single BIN has `low == high`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BinRange {
@@ -116,6 +117,7 @@ pub struct BinRange {
 }
 
 /// A half-open time window `[from, until)`, Unix seconds.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts", rename = "TimeWindow"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Window {
@@ -162,6 +164,7 @@ impl Window {
 
 /// What [`issue`] needs: the BIN range, the two windows, and the PANs already issued for the
 /// parent account.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts", rename = "CredentialIssueRequest"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IssueRequest {
@@ -172,12 +175,15 @@ pub struct IssueRequest {
     /// When the credentials authorise.
     pub usable_window: Window,
     /// PANs already issued for the parent account (13–19 digits each), at most [`ISSUED_PANS_MAX`].
+    // Optional in TypeScript: the core reads a missing field as its default.
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
     #[serde(default)]
     pub issued_pans: Vec<String>,
 }
 
 /// Temporary-card credentials, without the CVV (never stored: [`Credentials::reveal`] and
 /// [`derive_cvv`] recompute it from the issuer's key).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts", rename = "TempCredentials"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Credentials {
@@ -195,6 +201,7 @@ pub struct Credentials {
 
 /// The result of [`issue`]: `ISSUED` with the credentials, or `PAN_COLLISION` /
 /// `RANDOMNESS_EXHAUSTED` without.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts", rename = "CredentialIssueResult"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IssueResult {
@@ -205,6 +212,7 @@ pub struct IssueResult {
 }
 
 /// Credentials as a merchant presents them: PAN, `MM/YY` and CVV, as typed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts"))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PresentedCredentials {
@@ -234,6 +242,7 @@ impl Drop for PresentedCredentials {
 
 /// The result of [`Credentials::reveal`]: inside the display window (`DISPLAY_ALLOWED`) the PAN,
 /// expiry and CVV; otherwise only the code. The CVV string is zeroised on drop.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "tempcard.ts", rename = "RevealResult"))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reveal {

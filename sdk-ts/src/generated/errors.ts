@@ -1,0 +1,7 @@
+// Generated from the Rust types in core/src by ts-rs (core/tests/ts_types.rs). Do not edit:
+// change the Rust type and run `bash scripts/types.sh`.
+
+/**
+ * Stable error codes. The string form (`code()`) crosses every boundary unchanged.
+ */
+export type ErrorCode = "INVALID_ARGUMENT" | "INVALID_TYPE" | "AMOUNT_SYNTAX" | "AMOUNT_PRECISION" | "AMOUNT_OUT_OF_RANGE" | "AMOUNT_OVERFLOW" | "CURRENCY_UNKNOWN" | "CURRENCY_MISMATCH" | "ROUNDING_MODE_UNKNOWN" | "SPLIT_RATIOS_INVALID" | "KEY_INVALID" | "SIGNATURE_INVALID" | "ALGORITHM_UNSUPPORTED" | "ENVELOPE_FIELD_INVALID" | "LIMIT_EXCEEDED" | "NOT_INITIALIZED" | "WASM_TRAP" | "INTERNAL" | "TIME_ZONE_MISSING" | "TIME_ZONE_INVALID" | "SNAPSHOT_INVALID" | "SNAPSHOT_VERSION_UNSUPPORTED" | "TIME_ZONE_UNKNOWN" | "TIME_ZONE_DATA_UNAVAILABLE" | "STORAGE_UNAVAILABLE" | "STORAGE_CORRUPT" | "JOURNAL_INVALID" | "JOURNAL_MISMATCH";
