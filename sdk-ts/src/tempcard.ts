@@ -33,7 +33,7 @@ import {
 } from './boundary.js';
 import { CountersignRangeError } from './errors.js';
 import { WasmObject, handleOf } from './handle.js';
-import { call, callRelabelled, fieldsOf } from './calls.js';
+import { call } from './calls.js';
 import { wasm } from './loader.js';
 import { CheckedStorage } from './storage/checked.js';
 import { StateStore, type PersistedState } from './store.js';
@@ -325,62 +325,16 @@ function expectIssuedPans(value: unknown, param: string): string[] {
   });
 }
 
+/**
+ * An approval request as it crosses. Its fields, types and values are checked by the adapter and
+ * the core, naming the path (`request.maxUses`); only `issuedPans` is bounded here, before a long
+ * list of long strings is copied into wasm memory.
+ */
 function approvalRequest(value: unknown): ApprovalRequest {
-  const r = expectObject(value, 'request', [
-    'accountId', 'parentAccountId', 'approvedLimit', 'displayWindow', 'usableWindow', 'now', 'limitFraction',
-    'limitCap', 'maxUses', 'merchantLock', 'lockToFirstMerchant', 'issuedPans',
-  ]);
-  const out: Record<string, unknown> = {
-    accountId: expectString(r.accountId, 'request.accountId'),
-    parentAccountId: expectString(r.parentAccountId, 'request.parentAccountId'),
-    approvedLimit: expectMoney(r.approvedLimit, 'request.approvedLimit'),
-    displayWindow: expectWindow(r.displayWindow, 'request.displayWindow'),
-    usableWindow: expectWindow(r.usableWindow, 'request.usableWindow'),
-    now: expectTime(r.now, 'request.now'),
-  };
-  if (r.limitFraction !== undefined) out.limitFraction = expectMoney(r.limitFraction, 'request.limitFraction');
-  if (r.limitCap !== undefined) out.limitCap = expectMoney(r.limitCap, 'request.limitCap');
-  if (r.maxUses !== undefined) out.maxUses = expectInteger(r.maxUses, 'request.maxUses', 1, USES_MAX);
-  if (r.merchantLock !== undefined) out.merchantLock = expectString(r.merchantLock, 'request.merchantLock');
-  if (r.lockToFirstMerchant !== undefined) {
-    out.lockToFirstMerchant = expectBoolean(r.lockToFirstMerchant, 'request.lockToFirstMerchant');
-  }
-  if (r.issuedPans !== undefined) out.issuedPans = expectIssuedPans(r.issuedPans, 'request.issuedPans');
-  return out as unknown as ApprovalRequest;
+  const r = expectObject(value, 'request');
+  if (r.issuedPans !== undefined) expectIssuedPans(r.issuedPans, 'request.issuedPans');
+  return r as unknown as ApprovalRequest;
 }
-
-function purchaseRequest(value: unknown): PurchaseRequest {
-  const r = expectObject(value, 'request', ['authorisationId', 'pan', 'expiry', 'cvv', 'amount', 'currency', 'merchantId', 'now']);
-  return {
-    authorisationId: expectString(r.authorisationId, 'request.authorisationId'),
-    pan: expectString(r.pan, 'request.pan'),
-    expiry: expectString(r.expiry, 'request.expiry'),
-    cvv: expectString(r.cvv, 'request.cvv'),
-    amount: expectMoney(r.amount, 'request.amount'),
-    currency: expectString(r.currency, 'request.currency'),
-    merchantId: expectString(r.merchantId, 'request.merchantId'),
-    now: expectTime(r.now, 'request.now'),
-  };
-}
-
-function refundRequest(value: unknown): RefundRequest {
-  const r = expectObject(value, 'request', ['refundId', 'pan', 'authorisationId', 'amount', 'currency', 'now']);
-  return {
-    refundId: expectString(r.refundId, 'request.refundId'),
-    pan: expectString(r.pan, 'request.pan'),
-    authorisationId: expectString(r.authorisationId, 'request.authorisationId'),
-    amount: expectMoney(r.amount, 'request.amount'),
-    currency: expectString(r.currency, 'request.currency'),
-    now: expectTime(r.now, 'request.now'),
-  };
-}
-
-/** Core parameter names that are fields of the request object the SDK caller wrote. */
-const REQUEST_FIELDS: ReadonlySet<string> = new Set([
-  'accountId', 'parentAccountId', 'approvedLimit', 'limitFraction', 'limitCap', 'displayWindow', 'usableWindow',
-  'maxUses', 'merchantLock', 'issuedPans', 'now', 'authorisationId', 'merchantId', 'amount', 'currency', 'refundId',
-]);
-const requestField = fieldsOf('request', REQUEST_FIELDS);
 
 function freshRandomness(): Uint8Array {
   const bytes = new Uint8Array(TEMPCARD_PAN_RANDOMNESS_BYTES);
@@ -556,11 +510,11 @@ export class TempCardIssuer extends WasmObject<Handle> {
     const checked = approvalRequest(request);
     if (randomness !== undefined) {
       const bytes = expectBytes(randomness, 'randomness');
-      return callRelabelled<ApprovalResult>(() => handleOf(this).approve(checked, bytes), requestField);
+      return call<ApprovalResult>(() => handleOf(this).approve(checked, bytes));
     }
     let result: ApprovalResult | undefined;
     for (let attempt = 0; attempt < TEMPCARD_APPROVE_ATTEMPTS_MAX; attempt += 1) {
-      result = callRelabelled<ApprovalResult>(() => handleOf(this).approve(checked, freshRandomness()), requestField);
+      result = call<ApprovalResult>(() => handleOf(this).approve(checked, freshRandomness()));
       if (result.code !== 'PAN_COLLISION' && result.code !== 'RANDOMNESS_EXHAUSTED') break;
     }
     return result as ApprovalResult;
@@ -568,14 +522,13 @@ export class TempCardIssuer extends WasmObject<Handle> {
 
   /** Decides a purchase presented by a merchant (PAN, MM/YY, CVV, amount, merchant) and records it. */
   authorise(request: PurchaseRequest): AuthorisationResult {
-    const checked = purchaseRequest(request);
-    return callRelabelled<AuthorisationResult>(() => handleOf(this).authorise(checked, this.#cvvKey), requestField);
+    // Checked by the adapter and the core, naming the path (`request.amount`).
+    return call<AuthorisationResult>(() => handleOf(this).authorise(request, this.#cvvKey));
   }
 
   /** Refunds (part of) an approved purchase: always to the parent credit line. */
   refund(request: RefundRequest): RefundResult {
-    const checked = refundRequest(request);
-    return callRelabelled<RefundResult>(() => handleOf(this).refund(checked), requestField);
+    return call<RefundResult>(() => handleOf(this).refund(request));
   }
 
   /** The physical card was activated: closes the temporary account, releasing the unused hold. */

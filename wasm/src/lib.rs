@@ -23,6 +23,8 @@ pub(crate) type JsResult<T> = Result<T, JsValue>;
 // features is systems.json (tests/manifest.test.mjs checks wasm/Cargo.toml against it).
 #[cfg(feature = "card")]
 mod card;
+#[cfg(feature = "any-system")]
+mod de;
 #[cfg(feature = "energy")]
 mod energy;
 #[cfg(feature = "ledger")]
@@ -372,19 +374,20 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
         .map_err(|e| to_js_error(Error::new(ErrorCode::Internal, "", format!("serialising a result failed: {e}"))))
 }
 
-/// serde-wasm-bindgen's error in plain words: its `Display` is the JS `Error`'s `toString()`
-/// ("Error: missing field `hard`"), whose prefix tells a caller nothing. The param is not repeated:
-/// `to_js_error` puts it in front of every message.
-#[cfg(feature = "any-system")]
-fn serde_message(e: &serde_wasm_bindgen::Error) -> String {
-    let text = e.to_string();
-    text.strip_prefix("Error: ").unwrap_or(&text).to_owned()
+/// Reads a JS object into a core input type: the one place that refuses what the core's types
+/// do not accept (an unknown field, a missing one, a wrong type), naming where in the value the
+/// problem is under `param` (`order.tariff.unitPrice`). See `de.rs`.
+// Not in the ledger-only module: the ledger reads its requests with `from_js_at`.
+#[cfg(any(feature = "card", feature = "tempcard", feature = "energy"))]
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &'static str) -> JsResult<T> {
+    de::read(value, param).map_err(to_js_error)
 }
 
-/// Reads a JS object into a core input type; a shape mismatch is a `TypeError` naming `param`.
+/// [`from_js`] with the core error, for a caller that puts it under an enclosing name
+/// (`Error::at`); `param` may be empty (the path alone).
 #[cfg(feature = "any-system")]
-pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &'static str) -> JsResult<T> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| type_error(param, &serde_message(&e)))
+pub(crate) fn from_js_at<T: serde::de::DeserializeOwned>(value: JsValue, param: &str) -> Result<T, Error> {
+    de::read(value, param)
 }
 
 #[cfg(feature = "any-system")]
