@@ -57,7 +57,7 @@ macro_rules! error_codes {
 error_codes! {
     /// A parameter has a value outside what the operation accepts.
     InvalidArgument = "INVALID_ARGUMENT", Range;
-    /// A parameter has the wrong type or shape, a getter or Proxy trap threw while the SDK read it, or a method was called on something the SDK did not make (thrown by the SDK before crossing into wasm).
+    /// A parameter has the wrong type or shape (a field of the wrong type, an unknown or a missing field, named by its path), a getter or Proxy trap threw while the SDK read it, or a method was called on something the SDK did not make.
     InvalidType = "INVALID_TYPE", Type;
     /// An amount or decimal string does not match the strict grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
     AmountSyntax = "AMOUNT_SYNTAX", Range;

@@ -35,7 +35,6 @@ import { StateStore, type PersistedState } from './store.js';
 import type { StorageAdapter } from './storage/types.js';
 import {
   expectArray,
-  expectBoolean,
   expectBytes,
   expectInteger,
   expectObject,

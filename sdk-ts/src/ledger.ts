@@ -8,7 +8,7 @@
  * Rejections are returned codes (`outcome.code`), not exceptions; exceptions are for malformed
  * requests (naming the field, e.g. `request.amount`) and failures.
  */
-import { CountersignRangeError, CountersignTypeError, fromWasmError } from './errors.js';
+import { CountersignRangeError, fromWasmError } from './errors.js';
 import { WasmObject, handleOf, withHandle } from './handle.js';
 import { SealedLog, StateStore, corrupt } from './store.js';
 import { call } from './calls.js';
@@ -26,7 +26,7 @@ import {
 import { CheckedStorage } from './storage/checked.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
-import { expectArray, expectBoolean, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
+import { expectArray, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types (the JSON shapes of the core's serde types)

@@ -41,7 +41,6 @@ import type { LedgerCode } from './ledger.js';
 import type { StorageAdapter } from './storage/types.js';
 import {
   expectArray,
-  expectBoolean,
   expectBytes,
   expectInteger,
   expectObject,
@@ -273,12 +272,6 @@ function expectTime(value: unknown, param: string): number {
   return expectInteger(value, param, -TIME_S_MAX, TIME_S_MAX);
 }
 
-/** Money crosses as decimal strings only: a `number` is refused, naming the parameter. */
-function expectMoney(value: unknown, param: string): string {
-  if (typeof value !== 'string') throw typeError(param, 'a decimal string (never a number)', value);
-  return value;
-}
-
 function expectKey(value: unknown, param: string): Uint8Array {
   const key = expectBytes(value, param);
   if (key.length !== 32) {
@@ -290,15 +283,6 @@ function expectKey(value: unknown, param: string): Uint8Array {
 function expectWindow(value: unknown, param: string): TimeWindow {
   const w = expectObject(value, param, ['from', 'until']);
   return { from: expectTime(w.from, `${param}.from`), until: expectTime(w.until, `${param}.until`) };
-}
-
-function expectBinRange(value: unknown, param: string): BinRange {
-  const r = expectObject(value, param, ['low', 'high', 'panLength']);
-  return {
-    low: expectString(r.low, `${param}.low`),
-    high: expectString(r.high, `${param}.high`),
-    panLength: expectInteger(r.panLength, `${param}.panLength`, 0, 255),
-  };
 }
 
 /**
@@ -399,13 +383,9 @@ export const tempCredentials = Object.freeze({
     request: CredentialIssueRequest,
     randomness: Uint8Array,
   ): { code: TempCardCode; credentials: TempCredentials | null } {
-    const r = expectObject(request, 'request');
-    const core: Record<string, unknown> = {
-      binRange: expectBinRange(r.binRange, 'request.binRange'),
-      displayWindow: expectWindow(r.displayWindow, 'request.displayWindow'),
-      usableWindow: expectWindow(r.usableWindow, 'request.usableWindow'),
-    };
-    if (r.issuedPans !== undefined) core.issuedPans = expectIssuedPans(r.issuedPans, 'request.issuedPans');
+    // Checked by the adapter and the core, naming the path; `issuedPans` is bounded before it crosses.
+    const core = expectObject(request, 'request');
+    if (core.issuedPans !== undefined) expectIssuedPans(core.issuedPans, 'request.issuedPans');
     const bytes = expectBytes(randomness, 'randomness');
     return call(() => wasm('tempcard').tempcardIssue(core, bytes));
   }, ['request', 'randomness']),
@@ -441,8 +421,7 @@ export const tempCredentials = Object.freeze({
   ): TempCardCode {
     const c = credentialsToCore(credentials);
     const key = expectBytes(cvvKey, 'cvvKey');
-    const p = expectObject(presented, 'presented');
-    const core = { pan: expectString(p.pan, 'presented.pan'), expiry: expectString(p.expiry, 'presented.expiry'), cvv: expectString(p.cvv, 'presented.cvv') };
+    const core = expectObject(presented, 'presented'); // fields checked by the adapter, naming the path
     return call(() => wasm('tempcard').tempcardVerifyPresented(c, key, core, BigInt(expectTime(now, 'now'))));
   }, ['credentials', 'cvvKey', 'presented', 'now']),
 });
@@ -476,16 +455,12 @@ export class TempCardIssuer extends WasmObject<Handle> {
    * memory only: it is never part of a snapshot.
    */
   static create(config: TempCardConfig, options: { cvvKey: Uint8Array; now: number }): TempCardIssuer {
-    const c = expectObject(config, 'config', ['currency', 'binRange', 'settlementAccountId']);
+    const c = expectObject(config, 'config');
     const o = expectObject(options, 'options', ['cvvKey', 'now']);
     const cvvKey = expectKey(o.cvvKey, 'options.cvvKey').slice();
     const now = expectTime(o.now, 'options.now');
-    const core = {
-      currency: expectString(c.currency, 'config.currency'),
-      binRange: expectBinRange(c.binRange, 'config.binRange'),
-      settlementAccountId:
-        c.settlementAccountId === undefined ? 'settlement' : expectString(c.settlementAccountId, 'config.settlementAccountId'),
-    };
+    // Checked by the adapter and the core, naming the path (`config.binRange.panLength`).
+    const core = c.settlementAccountId === undefined ? { ...c, settlementAccountId: 'settlement' } : c;
     return new TempCardIssuer(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('tempcard').TempCardServiceHandle)(core, BigInt(now))), cvvKey);
   }
 

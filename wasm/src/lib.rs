@@ -35,7 +35,8 @@ mod tempcard;
 /// Converts a core error into a JS `Error` with `name`, `code`, `param` and `kind`.
 /// The SDK re-wraps it in its own classes; a raw caller still sees a real `Error`, never a string.
 pub(crate) fn to_js_error(err: Error) -> JsValue {
-    // Same shape as the SDK's own validation messages: "countersign: <param>: <why>".
+    // The one place a message is composed: "countersign: <path>: <why>". The core built the path
+    // where the error was raised (Error::at) and its message does not repeat it.
     let message = if err.param().is_empty() {
         format!("countersign: {}", err.message())
     } else {
@@ -376,18 +377,10 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
 
 /// Reads a JS object into a core input type: the one place that refuses what the core's types
 /// do not accept (an unknown field, a missing one, a wrong type), naming where in the value the
-/// problem is under `param` (`order.tariff.unitPrice`). See `de.rs`.
-// Not in the ledger-only module: the ledger reads its requests with `from_js_at`.
-#[cfg(any(feature = "card", feature = "tempcard", feature = "energy"))]
-pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &'static str) -> JsResult<T> {
-    de::read(value, param).map_err(to_js_error)
-}
-
-/// [`from_js`] with the core error, for a caller that puts it under an enclosing name
-/// (`Error::at`); `param` may be empty (the path alone).
+/// problem is under `param` (`order.tariff.unitPrice`, `operations[3].request.finale`). See `de.rs`.
 #[cfg(feature = "any-system")]
-pub(crate) fn from_js_at<T: serde::de::DeserializeOwned>(value: JsValue, param: &str) -> Result<T, Error> {
-    de::read(value, param)
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &str) -> JsResult<T> {
+    de::read(value, param).map_err(to_js_error)
 }
 
 #[cfg(feature = "any-system")]
