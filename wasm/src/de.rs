@@ -465,7 +465,9 @@ impl<'de> de::MapAccess<'de> for ObjectAccess {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Fail> {
-        let value = js_sys::Reflect::get(&self.object, &JsValue::from_str(&self.key)).unwrap_or(JsValue::UNDEFINED);
+        // The key as `Object.keys` gave it (the one `next_key_seed` read): no second UTF-8 encoding.
+        let key = self.keys.get(self.index.saturating_sub(1));
+        let value = js_sys::Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED);
         seed.deserialize(JsDe(value)).map_err(|f| f.under(&self.key))
     }
 
