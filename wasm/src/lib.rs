@@ -2,9 +2,10 @@
 //!
 //! This crate holds no business logic. Each export converts JavaScript values into core types,
 //! calls exactly one core function, and converts the result back; core errors become real JS
-//! `Error` objects with a stable `code` (see [`to_js_error`]). Inputs have already been type-checked
-//! by the TypeScript SDK; the checks here exist so that a direct caller of the raw module still gets
-//! a coded error rather than a trap.
+//! `Error` objects with a stable `code` (see [`to_js_error`]). Direct scalar and byte arguments
+//! have already been checked by the TypeScript SDK (wasm-bindgen would mangle them silently);
+//! object arguments are checked here, by `de.rs`, which is the one place that refuses an unknown
+//! field or a wrong type and names its path.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
