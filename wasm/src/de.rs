@@ -508,3 +508,60 @@ impl<'de> de::VariantAccess<'de> for JsDe {
         de::Deserializer::deserialize_map(self, visitor)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    // The wording and codes, natively: serde's own value deserialisers with `Fail` as their error
+    // type drive the same hooks `JsDe` does (the path building needs a JS engine: the SDK's
+    // sdk-ts/test/paths.test.mjs covers it).
+    use super::*;
+    use countersign_core::ledger::PostRequest;
+    use serde::de::value::{MapDeserializer, StrDeserializer};
+    use serde::Deserialize;
+
+    fn post(fields: Vec<(&'static str, &'static str)>) -> Error {
+        let map = MapDeserializer::<_, Fail>::new(fields.into_iter());
+        PostRequest::deserialize(map).map(|_| ()).expect_err("refused").into_error("request")
+    }
+
+    #[test]
+    fn unknown_field_names_itself_and_the_allowed_ones() {
+        let e = post(vec![("idempotencyKey", "k"), ("finale", "x")]);
+        assert_eq!(e.code(), ErrorCode::InvalidType);
+        assert_eq!(e.param(), "request.finale");
+        assert_eq!(e.message(), "unknown field `finale`; allowed: idempotencyKey, now, holdId, amount, currency, final");
+    }
+
+    #[test]
+    fn missing_field_is_named_under_its_parent() {
+        let e = post(vec![("idempotencyKey", "k")]);
+        assert_eq!((e.code(), e.param(), e.message()), (ErrorCode::InvalidType, "request.now", "is required"));
+    }
+
+    #[test]
+    fn wrong_type_and_out_of_range_in_the_projects_words() {
+        // A string where an integer belongs: a wrong type (serde's map adds no key to the path;
+        // `ObjectAccess` does).
+        let e = post(vec![("idempotencyKey", "k"), ("now", "later")]);
+        assert_eq!((e.code(), e.param(), e.message()), (ErrorCode::InvalidType, "request", "must be an integer, got \"later\""));
+        // A negative number where a count belongs, a fraction where an integer belongs: values.
+        let e = <Fail as de::Error>::invalid_value(Unexpected::Signed(-1), &"u32").into_error("maxUses");
+        assert_eq!((e.code(), e.message()), (ErrorCode::InvalidArgument, "must be a non-negative integer, got -1"));
+        let e = <Fail as de::Error>::invalid_type(Unexpected::Float(1.5), &"i64").into_error("time");
+        assert_eq!((e.code(), e.message()), (ErrorCode::InvalidArgument, "must be an integer, got 1.5"));
+        let e = <Fail as de::Error>::invalid_type(Unexpected::Float(f64::NAN), &"u32").into_error("n");
+        assert_eq!((e.code(), e.message()), (ErrorCode::InvalidArgument, "must be a non-negative integer, got NaN"));
+        let e = <Fail as de::Error>::invalid_type(Unexpected::Unit, &"a string").into_error("cardId");
+        assert_eq!((e.code(), e.message()), (ErrorCode::InvalidType, "must be a string, got null or undefined"));
+        let unit: StrDeserializer<'_, Fail> = "gallon".into_deserializer();
+        let e = countersign_core::energy::Unit::deserialize(unit).expect_err("refused").into_error("unit");
+        assert_eq!((e.code(), e.message()), (ErrorCode::InvalidArgument, "must be one of litre, kWh, kg, got \"gallon\""));
+    }
+
+    #[test]
+    fn paths_grow_by_key_and_index_without_touching_the_message() {
+        let e = <Fail as de::Error>::missing_field("until").under("displayWindow").under("[2]").under("items").into_error("request");
+        assert_eq!(e.param(), "request.items[2].displayWindow.until");
+        assert_eq!(e.message(), "is required");
+    }
+}
