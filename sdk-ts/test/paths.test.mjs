@@ -15,6 +15,7 @@ import {
   dispenseLimit,
   generateKeyPair,
   meteredCost,
+  tempCredentials,
 } from '@countersign/sdk';
 
 const NOW = 1_796_895_000;
@@ -92,6 +93,8 @@ const CASES = [
   [() => issuer().approve({ ...APPROVAL, maxUses: -1 }), 'INVALID_ARGUMENT', CountersignRangeError, 'request.maxUses', 'must be a non-negative integer, got -1'],
   [() => card().authorise({ ...AUTHORISATION, time: 1.5 }), 'INVALID_ARGUMENT', CountersignRangeError, 'request.time', 'must be an integer, got 1.5'],
   [() => issuer().approve({ ...APPROVAL, displayWindow: { from: NOW } }), 'INVALID_TYPE', CountersignTypeError, 'request.displayWindow.until', 'is required'],
+  [() => tempCredentials.displayStatus({ pan: '4571736000000001', expiry: '12/30', expiresAt: NOW, displayWindow: { from: NOW, until: '1' }, usableWindow: { from: NOW, until: NOW } }, NOW),
+    'INVALID_TYPE', CountersignTypeError, 'credentials.displayWindow.until', 'must be an integer, got "1"'],
   // Values, checked by the core, named with their full path where they are raised.
   [() => funded().executeBatch([transfer(), transfer({ amount: '1.001' })]), 'AMOUNT_PRECISION', CountersignRangeError, 'operations[1].request.amount', null],
   [() => terminal().order({ ...ORDER, tariff: { ...FUEL, unitPrice: '0' } }, NOW), 'INVALID_ARGUMENT', CountersignRangeError, 'order.tariff.unitPrice', 'must be greater than zero'],
