@@ -10,7 +10,8 @@ use countersign_core::ledger::{
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::{codes_to_js, from_js, get, to_js, to_js_error, type_error, JsResult};
+use crate::de::read;
+use crate::{codes_to_js, get, to_js, to_js_error, type_error, JsResult};
 
 /// Every ledger outcome code with its description.
 #[wasm_bindgen(js_name = ledgerCodes)]
@@ -18,38 +19,36 @@ pub fn ledger_codes() -> Array {
     codes_to_js(LedgerCode::ALL, LedgerCode::as_str, LedgerCode::description)
 }
 
-/// An `{op, request}` object named `param` (`operation`, `operations[3]`) as an [`Operation`];
-/// errors name their path under it (`operations[3].request.amount`).
-fn operation_of(value: &JsValue, param: &str) -> JsResult<Operation> {
+/// An `{op, request}` object as an [`Operation`]; errors name their path inside it
+/// (`request.amount`, `op`). The caller puts the path under the argument's name only when there
+/// is an error: a batch of well-formed operations builds no path string.
+fn operation_of(value: &JsValue) -> Result<Operation, Error> {
     if !value.is_object() {
-        return Err(to_js_error(Error::at_path(ErrorCode::InvalidType, param.to_owned(), "must be an object {op, request}")));
+        return Err(Error::new(ErrorCode::InvalidType, "", "must be an object {op, request}"));
     }
     let op = get(value, "op").as_string().unwrap_or_default();
-    request_of(&op, get(value, "request"), &format!("{param}.request")).unwrap_or_else(|| {
-        Err(to_js_error(Error::at_path(
-            ErrorCode::InvalidType,
-            format!("{param}.op"),
-            format!("must name a ledger operation, got {op:?}"),
-        )))
-    })
+    match request_of(&op, get(value, "request")) {
+        Some(operation) => operation.map_err(|e| e.at("request")),
+        None => Err(Error::at_path(ErrorCode::InvalidType, "op".to_owned(), format!("must name a ledger operation, got {op:?}"))),
+    }
 }
 
-/// The request of operation `op`, named `param`, as an [`Operation`] (`None`: no such
-/// operation). Reads only that request type: serde's derive for the adjacently tagged enum
-/// buffers every field into its generic `Content` first, which measured ~60 KB of wasm on its
-/// own and is slower.
-fn request_of(op: &str, request: JsValue, param: &str) -> Option<JsResult<Operation>> {
+/// The request of operation `op` as an [`Operation`] (`None`: no such operation); errors name
+/// the field (`amount`). Reads only that request type: serde's derive for the adjacently tagged
+/// enum buffers every field into its generic `Content` first, which measured ~60 KB of wasm on
+/// its own and is slower.
+fn request_of(op: &str, request: JsValue) -> Option<Result<Operation, Error>> {
     Some(match op {
-        "openAccount" => from_js::<OpenAccountRequest>(request, param).map(Operation::OpenAccount),
-        "transfer" => from_js::<TransferRequest>(request, param).map(Operation::Transfer),
-        "hold" => from_js::<HoldRequest>(request, param).map(Operation::Hold),
-        "increment" => from_js::<IncrementRequest>(request, param).map(Operation::Increment),
-        "extend" => from_js::<ExtendRequest>(request, param).map(Operation::Extend),
-        "post" => from_js::<PostRequest>(request, param).map(Operation::Post),
-        "void" => from_js::<VoidRequest>(request, param).map(Operation::Void),
-        "expireDue" => from_js::<ExpireDueRequest>(request, param).map(Operation::ExpireDue),
-        "setCreditLimit" => from_js::<SetCreditLimitRequest>(request, param).map(Operation::SetCreditLimit),
-        "closeAccount" => from_js::<CloseAccountRequest>(request, param).map(Operation::CloseAccount),
+        "openAccount" => read::<OpenAccountRequest>(request, "").map(Operation::OpenAccount),
+        "transfer" => read::<TransferRequest>(request, "").map(Operation::Transfer),
+        "hold" => read::<HoldRequest>(request, "").map(Operation::Hold),
+        "increment" => read::<IncrementRequest>(request, "").map(Operation::Increment),
+        "extend" => read::<ExtendRequest>(request, "").map(Operation::Extend),
+        "post" => read::<PostRequest>(request, "").map(Operation::Post),
+        "void" => read::<VoidRequest>(request, "").map(Operation::Void),
+        "expireDue" => read::<ExpireDueRequest>(request, "").map(Operation::ExpireDue),
+        "setCreditLimit" => read::<SetCreditLimitRequest>(request, "").map(Operation::SetCreditLimit),
+        "closeAccount" => read::<CloseAccountRequest>(request, "").map(Operation::CloseAccount),
         _ => return None,
     })
 }
@@ -109,7 +108,7 @@ impl LedgerHandle {
 
     /// `{op, request}` → outcome. Errors name their path under `operation`.
     pub fn execute(&mut self, operation: JsValue) -> JsResult<JsValue> {
-        let operation = operation_of(&operation, "operation")?;
+        let operation = operation_of(&operation).map_err(|e| to_js_error(e.at("operation")))?;
         let outcome = self.ledger.execute(&operation).map_err(|e| to_js_error(e.at("request").at("operation")))?;
         to_js(&outcome)
     }
@@ -117,8 +116,8 @@ impl LedgerHandle {
     /// Operation `op` with its `request` → outcome: `ledger.transfer(request)` and its siblings,
     /// whose errors name their path under `request`.
     pub fn run(&mut self, op: &str, request: JsValue) -> JsResult<JsValue> {
-        let operation = match request_of(op, request, "request") {
-            Some(operation) => operation?,
+        let operation = match request_of(op, request) {
+            Some(operation) => operation.map_err(|e| to_js_error(e.at("request")))?,
             None => return Err(type_error("op", "must name a ledger operation")),
         };
         let outcome = self.ledger.execute(&operation).map_err(|e| to_js_error(e.at("request")))?;
@@ -137,7 +136,7 @@ impl LedgerHandle {
         }
         let mut ops = Vec::with_capacity(operations.length() as usize);
         for (index, value) in operations.iter().enumerate() {
-            ops.push(operation_of(&value, &format!("operations[{index}]"))?);
+            ops.push(operation_of(&value).map_err(|e| to_js_error(e.at(&format!("[{index}]")).at("operations")))?);
         }
         to_js(&self.ledger.execute_batch(&ops).map_err(batch_error_to_js)?)
     }

@@ -380,6 +380,7 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
 /// do not accept (an unknown field, a missing one, a wrong type), naming where in the value the
 /// problem is under `param` (`order.tariff.unitPrice`, `operations[3].request.finale`). See `de.rs`.
 #[cfg(feature = "any-system")]
+#[allow(dead_code)] // unused in the ledger-only module: the ledger reads with `de::read` and adds the path only on error
 pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &str) -> JsResult<T> {
     de::read(value, param).map_err(to_js_error)
 }
