@@ -7,6 +7,7 @@
 //! API: never rename one; add new ones at the end of [`ErrorCode::ALL`].
 
 use core::fmt;
+use std::borrow::Cow;
 
 /// Result alias used throughout the core.
 pub type Result<T> = core::result::Result<T, Error>;
@@ -58,7 +59,7 @@ macro_rules! error_codes {
 error_codes! {
     /// A parameter has a value outside what the operation accepts.
     InvalidArgument = "INVALID_ARGUMENT", Range;
-    /// A parameter has the wrong type or shape, a getter or Proxy trap threw while the SDK read it, or a method was called on something the SDK did not make (thrown by the SDK before crossing into wasm).
+    /// A parameter has the wrong type or shape (a field of the wrong type, an unknown or a missing field, named by its path), a getter or Proxy trap threw while the SDK read it, or a method was called on something the SDK did not make.
     InvalidType = "INVALID_TYPE", Type;
     /// An amount or decimal string does not match the strict grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
     AmountSyntax = "AMOUNT_SYNTAX", Range;
@@ -114,18 +115,47 @@ error_codes! {
     JournalMismatch = "JOURNAL_MISMATCH", Range;
 }
 
-/// An error with a stable code, the parameter it concerns and a human-readable message.
+/// An error with a stable code, the path of the parameter it concerns and a message.
+///
+/// The path is where in the caller's arguments the problem is: a parameter (`"amount"`), or a
+/// field inside one (`"request.amount"`, `"order.tariff.unitPrice"`, `"operations[3].request.holdId"`).
+/// A check deep down raises the error with the name it knows (`"unitPrice"`); each caller that
+/// knows the enclosing name adds it with [`Error::at`] (`"tariff"`, then `"order"`), so the path is
+/// built where the error is raised and passed up, never recovered afterwards by rewriting text.
+/// The message says what is wrong and never repeats the path: the adapter composes
+/// `"countersign: <path>: <message>"` once (`to_js_error` in `wasm/src/lib.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     code: ErrorCode,
-    param: &'static str,
+    param: Cow<'static, str>,
     message: String,
 }
 
 impl Error {
     /// A new error about parameter `param` (use the SDK's parameter name, e.g. `"amount"`).
     pub fn new(code: ErrorCode, param: &'static str, message: impl Into<String>) -> Self {
-        Error { code, param, message: message.into() }
+        Error { code, param: Cow::Borrowed(param), message: message.into() }
+    }
+
+    /// A new error about a path built at run time (`"operations[3]"`, a serde field path).
+    pub fn at_path(code: ErrorCode, path: String, message: impl Into<String>) -> Self {
+        Error { code, param: Cow::Owned(path), message: message.into() }
+    }
+
+    /// The same error one level up: `segment` is the name of the value that holds the one the
+    /// error is about. `"unitPrice"`.at(`"tariff"`) is `"tariff.unitPrice"`; an index segment
+    /// joins without a dot (`"operations"` + `"[3]"`), and an error about the whole value (empty
+    /// path) becomes about `segment` itself. The message is not touched.
+    #[must_use]
+    pub fn at(mut self, segment: &str) -> Self {
+        self.param = if self.param.is_empty() {
+            Cow::Owned(segment.to_owned())
+        } else if self.param.starts_with('[') {
+            Cow::Owned(format!("{segment}{}", self.param))
+        } else {
+            Cow::Owned(format!("{segment}.{}", self.param))
+        };
+        self
     }
 
     /// The stable code.
@@ -133,12 +163,12 @@ impl Error {
         self.code
     }
 
-    /// The name of the parameter the error concerns (empty when none).
-    pub fn param(&self) -> &'static str {
-        self.param
+    /// The path of the parameter the error concerns (empty when none).
+    pub fn param(&self) -> &str {
+        &self.param
     }
 
-    /// The message, which names the parameter.
+    /// What is wrong, without the path (the adapter puts the path in front).
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -176,5 +206,17 @@ mod tests {
         let e = Error::new(ErrorCode::AmountSyntax, "amount", "exponent notation is not accepted");
         assert_eq!(e.to_string(), "AMOUNT_SYNTAX: amount: exponent notation is not accepted");
         assert_eq!(e.code().kind(), ErrorKind::Range);
+    }
+
+    #[test]
+    fn at_prefixes_segments_and_keeps_the_message() {
+        let e = Error::new(ErrorCode::InvalidArgument, "unitPrice", "must be positive").at("tariff").at("order");
+        assert_eq!(e.param(), "order.tariff.unitPrice");
+        assert_eq!(e.message(), "must be positive");
+        let e = Error::new(ErrorCode::InvalidType, "", "must be an object").at("[3]").at("operations");
+        assert_eq!(e.param(), "operations[3]");
+        let e = Error::new(ErrorCode::InvalidArgument, "amount", "x").at("request").at("[0]").at("operations");
+        assert_eq!(e.param(), "operations[0].request.amount");
+        assert_eq!(e.code(), ErrorCode::InvalidArgument);
     }
 }

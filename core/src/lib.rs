@@ -31,6 +31,7 @@ pub mod crypto;
 pub mod energy;
 pub mod envelope;
 pub mod error;
+pub mod layers;
 pub mod ledger;
 pub mod limits;
 pub mod money;

@@ -52,7 +52,7 @@ fn check_key(key: &[u8]) -> Result<()> {
         Err(Error::new(
             ErrorCode::KeyInvalid,
             "snapshotKey",
-            format!("snapshotKey must be {SNAPSHOT_KEY_LEN} bytes, got {}", key.len()),
+            format!("must be {SNAPSHOT_KEY_LEN} bytes, got {}", key.len()),
         ))
     }
 }
@@ -117,7 +117,7 @@ pub fn open<'a>(kind: &SnapshotKind, bytes: &'a [u8], key: &[u8]) -> Result<&'a 
             ErrorCode::SnapshotVersionUnsupported,
             "snapshot",
             format!(
-                "snapshot format version {version} is not supported (this build reads {})",
+                "format version {version} is not supported (this build reads {})",
                 kind.version
             ),
         ));

@@ -27,7 +27,7 @@ import { sealEnvelope } from './envelope.js';
 import { CountersignRangeError, isCountersignError } from './errors.js';
 import { isTrapped } from './instance.js';
 import { WasmObject, handleOf, withHandle } from './handle.js';
-import { call, callRelabelled, fieldsOf } from './calls.js';
+import { call } from './calls.js';
 import { wasm } from './loader.js';
 import { loadTimeZone, UTC_TIME_ZONE } from './tz.js';
 import { CheckedStorage } from './storage/checked.js';
@@ -35,7 +35,6 @@ import { StateStore, type PersistedState } from './store.js';
 import type { StorageAdapter } from './storage/types.js';
 import {
   expectArray,
-  expectBoolean,
   expectBytes,
   expectInteger,
   expectObject,
@@ -215,10 +214,6 @@ function messageOptions(value: unknown): { seq: bigint; issuedAt: number; expire
   };
 }
 
-/** Fields of a request object whose core errors are re-labelled `request.<field>`. */
-const REQUEST_FIELDS: ReadonlySet<string> = new Set(['transactionId', 'amount', 'currency', 'time', 'merchantCategory']);
-const requestField = fieldsOf('request', REQUEST_FIELDS);
-
 /** The key pair as a fresh object of the SDK's own (the boundary already copied its bytes). */
 function expectKeyPair(value: unknown): KeyPair {
   const pair = expectObject(value, 'keyPair');
@@ -290,14 +285,10 @@ export class Issuer {
 
   /** A signed configuration envelope for `config.cardId`. */
   provision(config: CardConfig, options: MessageOptions): Uint8Array {
-    const fields = expectObject(config, 'config', [
-      'cardId', 'currency', 'limits', 'counting', 'consecutiveOffline', 'appKeys', 'clockSkewS', 'blockedMerchantCategories',
-    ]);
-    if (Array.isArray(fields.limits)) {
-      expectList(fields.limits, 'config.limits', LIMITS_MAX).forEach((spec, i) =>
-        expectObject(spec, `config.limits[${i}]`, ['id', 'measure', 'currency', 'window', 'hard', 'soft', 'ceiling', 'resettable']),
-      );
-    }
+    // Fields, types and values are checked by the adapter and the core (naming the path); the
+    // lists are bounded here, before a long one is copied into wasm memory.
+    const fields = expectObject(config, 'config');
+    if (Array.isArray(fields.limits)) expectList(fields.limits, 'config.limits', LIMITS_MAX);
     if (Array.isArray(fields.blockedMerchantCategories)) {
       expectList(fields.blockedMerchantCategories, 'config.blockedMerchantCategories', MERCHANT_CATEGORIES_MAX);
     }
@@ -388,29 +379,6 @@ guardClass(CompanionApp, {
 /** The glue's class, named from its declarations (shipped in wasm/): the public class's
  * `extends WasmObject<Handle>` appears in dist/*.d.ts, where the internal `wasm()` does not. */
 type Handle = import('../wasm/countersign_wasm.js').CardHandle;
-
-function authorisationRequest(value: unknown): AuthorisationRequest {
-  const r = expectObject(value, 'request', ['transactionId', 'amount', 'currency', 'time', 'terminalOnline', 'merchantCategory']);
-  const out: AuthorisationRequest = {
-    transactionId: expectString(r.transactionId, 'request.transactionId'),
-    amount: expectString(r.amount, 'request.amount'),
-    currency: expectString(r.currency, 'request.currency'),
-    time: expectTime(r.time, 'request.time'),
-    terminalOnline: expectBoolean(r.terminalOnline, 'request.terminalOnline'),
-  };
-  if (r.merchantCategory === undefined) return out;
-  return { ...out, merchantCategory: expectString(r.merchantCategory, 'request.merchantCategory') };
-}
-
-function settlementRequest(value: unknown): SettlementRequest {
-  const r = expectObject(value, 'request', ['transactionId', 'amount', 'currency', 'time']);
-  return {
-    transactionId: expectString(r.transactionId, 'request.transactionId'),
-    amount: expectString(r.amount, 'request.amount'),
-    currency: expectString(r.currency, 'request.currency'),
-    time: expectTime(r.time, 'request.time'),
-  };
-}
 
 /**
  * Loads the TZif data of every named zone the handle does not have yet. `live` is asked for the
@@ -508,33 +476,26 @@ export class Card extends WasmObject<Handle> {
 
   /** Decides a POS authorisation and records it atomically. A repeated id returns the same answer. */
   authorise(request: AuthorisationRequest): AuthorisationResult {
-    const checked = authorisationRequest(request);
-    return callRelabelled<AuthorisationResult>(() => handleOf(this).authorise(checked), requestField);
+    // The request crosses as the boundary copied it: the adapter refuses an unknown or missing
+    // field or a wrong type, the core a bad value, each naming its path (`request.amount`).
+    return call<AuthorisationResult>(() => handleOf(this).authorise(request));
   }
 
   /** The same decision as `authorise`, without recording anything. */
   preview(request: AuthorisationRequest): AuthorisationResult {
-    const checked = authorisationRequest(request);
-    return callRelabelled<AuthorisationResult>(() => handleOf(this).preview(checked), requestField);
+    return call<AuthorisationResult>(() => handleOf(this).preview(request));
   }
 
   reverse(request: { transactionId: string; time: number }): TransactionOutcome {
-    const r = expectObject(request, 'request', ['transactionId', 'time']);
-    const checked = {
-      transactionId: expectString(r.transactionId, 'request.transactionId'),
-      time: expectTime(r.time, 'request.time'),
-    };
-    return callRelabelled<TransactionOutcome>(() => handleOf(this).reverse(checked), requestField);
+    return call<TransactionOutcome>(() => handleOf(this).reverse(request));
   }
 
   capture(request: SettlementRequest): TransactionOutcome {
-    const checked = settlementRequest(request);
-    return callRelabelled<TransactionOutcome>(() => handleOf(this).capture(checked), requestField);
+    return call<TransactionOutcome>(() => handleOf(this).capture(request));
   }
 
   refund(request: SettlementRequest): TransactionOutcome {
-    const checked = settlementRequest(request);
-    return callRelabelled<TransactionOutcome>(() => handleOf(this).refund(checked), requestField);
+    return call<TransactionOutcome>(() => handleOf(this).refund(request));
   }
 
   /** Status, counters and every limit's `{limit, used, remaining, resetsAt}` at `now`. */

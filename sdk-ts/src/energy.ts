@@ -21,7 +21,7 @@ import {
   raw,
   toSdkError,
 } from './boundary.js';
-import { call, callRelabelled } from './calls.js';
+import { call } from './calls.js';
 import type { CardKey } from './card.js';
 import { expectKeyAlgorithm, generateKeyPair, type KeyAlgorithm, type KeyPair } from './crypto.js';
 import { CountersignRangeError } from './errors.js';
@@ -193,11 +193,6 @@ function expectTime(value: unknown, param: string): bigint {
   return BigInt(expectInteger(value, param, -TIME_S_MAX, TIME_S_MAX));
 }
 
-/** Tariff fields the core names in its errors (without their path). */
-const TARIFF_FIELDS: ReadonlySet<string> = new Set(['currency', 'resolution', 'unitPrice', 'costRounding', 'tax.rate', 'tax.rounding']);
-
-const tariffParam = (prefix: string) => (param: string) => (TARIFF_FIELDS.has(param) ? `${prefix}${param}` : null);
-
 /**
  * The key pair a role keeps to sign with: a frozen object of its own, made from the guard's
  * owned copy (never the caller's object, whose getters could answer differently later, and whose
@@ -212,37 +207,14 @@ function expectKeyPair(value: unknown): KeyPair {
   }));
 }
 
-/** Checks the shape of a tariff (the core checks the values and names the field). */
-function tariffToCore(value: unknown, param: string): EnergyTariff {
-  const t = fieldsOf(value, param, ['currency', 'unit', 'resolution', 'unitPrice', 'costRounding', 'tax']);
-  expectString(t.currency, `${param}.currency`);
-  expectOneOf(t.unit, `${param}.unit`, ['litre', 'kWh', 'kg']);
-  if (t.resolution !== undefined) expectString(t.resolution, `${param}.resolution`);
-  expectString(t.unitPrice, `${param}.unitPrice`);
-  expectString(t.costRounding, `${param}.costRounding`);
-  if (t.tax !== undefined) {
-    const tax = fieldsOf(t.tax, `${param}.tax`, ['rate', 'priceIncludesTax', 'rounding']);
-    expectString(tax.rate, `${param}.tax.rate`);
-    if (typeof tax.priceIncludesTax !== 'boolean') throw typeError(`${param}.tax.priceIncludesTax`, 'a boolean', tax.priceIncludesTax);
-    expectString(tax.rounding, `${param}.tax.rounding`);
-    t.tax = tax;
-  }
-  return t as unknown as EnergyTariff;
-}
-
+/**
+ * An order as it crosses: the terminal's station when the caller gives none. Fields, types and
+ * values are checked by the adapter and the core, naming the path (`order.tariff.unitPrice`).
+ */
 function orderToCore(value: unknown, stationId: string): EnergyOrder {
-  const o = fieldsOf(value, 'order', ['orderId', 'walletId', 'stationId', 'maximum', 'belowMaximum', 'tariff', 'minimum', 'step']);
-  const out: Record<string, unknown> = bare({
-    orderId: expectString(o.orderId, 'order.orderId'),
-    walletId: expectString(o.walletId, 'order.walletId'),
-    stationId: o.stationId === undefined ? stationId : expectString(o.stationId, 'order.stationId'),
-    maximum: expectString(o.maximum, 'order.maximum'),
-    belowMaximum: expectOneOf(o.belowMaximum, 'order.belowMaximum', BELOW_MAXIMUM_POLICIES),
-    tariff: tariffToCore(o.tariff, 'order.tariff'),
-  });
-  if (o.minimum !== undefined) out.minimum = expectString(o.minimum, 'order.minimum');
-  if (o.step !== undefined) out.step = expectString(o.step, 'order.step');
-  return out as unknown as EnergyOrder;
+  const o = fieldsOf(value, 'order');
+  if (o.stationId === undefined) o.stationId = stationId;
+  return o as unknown as EnergyOrder;
 }
 
 /** The signer handed to wasm: plain data fields only (reading it runs no code). */
@@ -259,9 +231,6 @@ function publicKeyOf(keyPair: KeyPair, keyId: string): EnergyKey {
 // ---------------------------------------------------------------------------------------------
 // Pricing (pure)
 
-const requestParam = (param: string): string | null =>
-  TARIFF_FIELDS.has(param) ? `request.tariff.${param}` : ['hold', 'quantity', 'unit'].includes(param) ? `request.${param}` : null;
-
 /** The dispenser or charger limit a hold pays for (see docs/energy.md "Policies"). */
 export const dispenseLimit = guardFunction(function dispenseLimit(request: { tariff: EnergyTariff; hold: string }): {
   code: EnergyCode;
@@ -272,9 +241,8 @@ export const dispenseLimit = guardFunction(function dispenseLimit(request: { tar
   hold: string;
   currency: string;
 } {
-  const r = fieldsOf(request, 'request', ['tariff', 'hold']);
-  const checked = bare({ tariff: tariffToCore(r.tariff, 'request.tariff'), hold: expectString(r.hold, 'request.hold') });
-  return callRelabelled(() => wasm('energy').energyDispenseLimit(checked), requestParam);
+  // Checked by the adapter and the core, naming the path (`request.tariff.unitPrice`).
+  return call(() => wasm('energy').energyDispenseLimit(request));
 }, ['request']);
 
 /** The cost of a metered quantity with the tariff's explicit roundings, compared with a hold if given. */
@@ -285,14 +253,8 @@ export const meteredCost = guardFunction(function meteredCost(request: { tariff:
   cost: CostBreakdown;
   currency: string;
 } {
-  const r = fieldsOf(request, 'request', ['tariff', 'quantity', 'unit', 'hold']);
-  const checked: Record<string, unknown> = bare({
-    tariff: tariffToCore(r.tariff, 'request.tariff'),
-    quantity: expectString(r.quantity, 'request.quantity'),
-    unit: expectOneOf(r.unit, 'request.unit', ['litre', 'kWh', 'kg']),
-  });
-  if (r.hold !== undefined) checked.hold = expectString(r.hold, 'request.hold');
-  return callRelabelled(() => wasm('energy').energyMeteredCost(checked), requestParam);
+  // Checked by the adapter and the core, naming the path (`request.quantity`).
+  return call(() => wasm('energy').energyMeteredCost(request));
 }, ['request']);
 
 /** Every energy outcome code with its description. */
@@ -330,13 +292,8 @@ export class EnergyServer extends WasmObject<ServerHandle> {
 
   /** A new server with an empty ledger (issuer account only), signing with `keyPair`. */
   static create(config: EnergyServerConfig, now: number, keyPair?: KeyPair, keyId = 'energy-server'): EnergyServer {
-    const c = fieldsOf(config, 'config', ['currency', 'holdDurationS', 'lateCompletion', 'clockSkewS']);
-    const checked: Record<string, unknown> = bare({
-      currency: expectString(c.currency, 'config.currency'),
-      holdDurationS: expectInteger(c.holdDurationS, 'config.holdDurationS', 0, TIME_S_MAX),
-      lateCompletion: expectOneOf(c.lateCompletion, 'config.lateCompletion', LATE_COMPLETION_POLICIES),
-    });
-    if (c.clockSkewS !== undefined) checked.clockSkewS = expectInteger(c.clockSkewS, 'config.clockSkewS', 0, 0xffff_ffff);
+    // Fields, types and values are checked by the adapter and the core, naming the path.
+    const checked = fieldsOf(config, 'config');
     const pair = expectKeyPair(keyPair === undefined ? generateKeyPair('EdDSA') : keyPair);
     expectString(keyId, 'keyId');
     const at = expectTime(now, 'now');
@@ -510,12 +467,9 @@ export class EnergyTerminal extends WasmObject<TerminalHandle> {
 
   /** A terminal of `config.stationId` trusting `config.serverKey`, signing with `keyPair`. */
   static create(config: EnergyTerminalConfig, keyPair?: KeyPair, keyId = 'terminal'): EnergyTerminal {
-    const c = fieldsOf(config, 'config', ['stationId', 'serverKey', 'clockSkewS']);
-    const checked: Record<string, unknown> = bare({
-      stationId: expectString(c.stationId, 'config.stationId'),
-      serverKey: keyToCore(c.serverKey, 'config.serverKey'),
-    });
-    if (c.clockSkewS !== undefined) checked.clockSkewS = expectInteger(c.clockSkewS, 'config.clockSkewS', 0, 0xffff_ffff);
+    // The key's bytes become hex here; everything else is checked by the adapter and the core.
+    const checked = fieldsOf(config, 'config');
+    checked.serverKey = keyToCore(checked.serverKey, 'config.serverKey');
     const pair = expectKeyPair(keyPair === undefined ? generateKeyPair('EdDSA') : keyPair);
     expectString(keyId, 'keyId');
     return new EnergyTerminal(INTERNAL_CONSTRUCTION, call<TerminalHandle>(() => new (wasm('energy').EnergyTerminalHandle)(checked)), pair, keyId);
@@ -543,7 +497,7 @@ export class EnergyTerminal extends WasmObject<TerminalHandle> {
     const h = handleOf(this);
     const checked = orderToCore(order, call<string>(() => h.stationId()));
     const at = expectTime(now, 'now');
-    return callRelabelled(() => h.order(checked, at, this.#signer()), tariffParam('order.tariff.'));
+    return call(() => h.order(checked, at, this.#signer()));
   }
 
   /** Verifies and applies the server's `energy.authorisation`. */
@@ -564,10 +518,10 @@ export class EnergyTerminal extends WasmObject<TerminalHandle> {
   /** Pauses delivery and builds a signed `energy.tariff-change` with the increment it needs. */
   changeTariff(orderId: string, tariff: EnergyTariff, now: number): TerminalOutcome {
     expectString(orderId, 'orderId');
-    const checked = tariffToCore(tariff, 'tariff');
     const at = expectTime(now, 'now');
     const h = handleOf(this);
-    return callRelabelled(() => h.changeTariff(orderId, checked, at, this.#signer()), tariffParam('tariff.'));
+    // The tariff is checked by the adapter and the core, naming the path (`tariff.unitPrice`).
+    return call(() => h.changeTariff(orderId, tariff, at, this.#signer()));
   }
 
   /** Builds a signed `energy.extend` asking for the deadline `expiresAt` (Unix seconds). */

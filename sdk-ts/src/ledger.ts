@@ -8,10 +8,10 @@
  * Rejections are returned codes (`outcome.code`), not exceptions; exceptions are for malformed
  * requests (naming the field, e.g. `request.amount`) and failures.
  */
-import { CountersignRangeError, CountersignTypeError, fromWasmError } from './errors.js';
+import { CountersignRangeError, fromWasmError } from './errors.js';
 import { WasmObject, handleOf, withHandle } from './handle.js';
 import { SealedLog, StateStore, corrupt } from './store.js';
-import { call, callRelabelled } from './calls.js';
+import { call } from './calls.js';
 import {
   INTERNAL_CONSTRUCTION,
   adopt,
@@ -26,7 +26,7 @@ import {
 import { CheckedStorage } from './storage/checked.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
-import { expectArray, expectBoolean, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
+import { expectArray, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types (the JSON shapes of the core's serde types)
@@ -97,67 +97,6 @@ export const LEDGER_SNAPSHOT_KEY_BYTES = 32;
 
 // ---------------------------------------------------------------------------------------------
 // Argument checks and calls
-
-/** The fields each operation's request may have (beyond idempotencyKey and now). */
-const REQUEST_FIELDS: Readonly<Record<LedgerOperation['op'], readonly string[]>> = {
-  openAccount: ['accountId', 'currency', 'kind', 'creditLimit'],
-  transfer: ['debitAccountId', 'creditAccountId', 'amount', 'currency'],
-  hold: ['holdId', 'debitAccountId', 'creditAccountId', 'amount', 'currency', 'expiresAt'],
-  increment: ['holdId', 'amount', 'currency'],
-  extend: ['holdId', 'expiresAt'],
-  post: ['holdId', 'amount', 'currency', 'final'],
-  void: ['holdId'],
-  expireDue: [],
-  setCreditLimit: ['accountId', 'creditLimit', 'currency'],
-  closeAccount: ['accountId'],
-};
-
-/**
- * Checks the shape a request must have before it crosses: known fields only (a misspelt
- * `final` must not silently mean `false`), strings, safe-integer times, a boolean `final`. The
- * core checks ids, ranges and amounts, and reports them with the field's name.
- */
-function expectRequest(op: LedgerOperation['op'], value: unknown, param: string): Record<string, unknown> {
-  const r = expectObject(value, param);
-  const allowed = REQUEST_FIELDS[op];
-  for (const field of Object.keys(r)) {
-    if (field !== 'idempotencyKey' && field !== 'now' && !allowed.includes(field)) {
-      throw new CountersignTypeError(
-        'INVALID_TYPE',
-        `countersign: ${param}.${field}: unknown field for ${op} (allowed: idempotencyKey, now, ${allowed.join(', ')})`,
-        `${param}.${field}`,
-      );
-    }
-  }
-  expectString(r.idempotencyKey, `${param}.idempotencyKey`);
-  expectInteger(r.now, `${param}.now`, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-  for (const field of allowed) {
-    const v = r[field];
-    if (v === undefined) continue;
-    if (field === 'expiresAt') expectInteger(v, `${param}.expiresAt`, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    else if (field === 'final') expectBoolean(v, `${param}.final`);
-    else expectString(v, `${param}.${field}`);
-  }
-  return r;
-}
-
-function expectOperation(value: unknown, param: string): LedgerOperation {
-  const o = expectObject(value, param);
-  if (typeof o.op !== 'string' || !Object.hasOwn(REQUEST_FIELDS, o.op)) {
-    throw typeError(`${param}.op`, `one of ${Object.keys(REQUEST_FIELDS).join(', ')}`, o.op);
-  }
-  expectRequest(o.op as LedgerOperation['op'], o.request, `${param}.request`);
-  return o as unknown as LedgerOperation;
-}
-
-
-/**
- * Names a core error's parameter as the caller wrote it, under `prefix` (`request.amount`); a
- * shape error about the whole operation names the request itself.
- */
-function requestParam(prefix: string): (param: string) => string | null {
-  return (param) => (param === '' || param.startsWith('operations[') ? null : param === 'operation' ? prefix : `${prefix}.${param}`);
-}
 
 /** The glue's class, named from its declarations (shipped in wasm/): the public class's
  * `extends WasmObject<Handle>` appears in dist/*.d.ts, where the internal `wasm()` does not. */
@@ -233,14 +172,14 @@ export class Ledger extends WasmObject<Handle> {
 
   /** Any operation `{ op, request }`. */
   execute(operation: LedgerOperation): LedgerOutcome {
-    expectOperation(operation, 'operation');
-    return callRelabelled<LedgerOutcome>(() => handleOf(this).execute(operation), requestParam('operation.request'));
+    // Checked by the adapter and the core, naming the path (`operation.request.amount`).
+    return call<LedgerOutcome>(() => handleOf(this).execute(operation));
   }
 
   /**
    * Several operations in one call, each answered on its own (like TigerBeetle's unlinked
    * batches). All are checked before any runs: a malformed one throws, naming it
-   * (`operations[3].amount`), and nothing runs. At most {@link LEDGER_BATCH_OPERATIONS_MAX}.
+   * (`operations[3].request.amount`), and nothing runs. At most {@link LEDGER_BATCH_OPERATIONS_MAX}.
    */
   executeBatch(operations: readonly LedgerOperation[]): LedgerOutcome[] {
     const list = expectArray(operations, 'operations');
@@ -252,13 +191,14 @@ export class Ledger extends WasmObject<Handle> {
         message: `countersign: operations: at most ${LEDGER_BATCH_OPERATIONS_MAX} per batch, got ${list.length}`,
       });
     }
-    list.forEach((operation, i) => expectOperation(operation, `operations[${i}]`));
+    // Each operation is checked by the adapter and the core, naming its path
+    // (`operations[3].request.amount`); nothing runs unless all are well-formed.
     return call<LedgerOutcome[]>(() => handleOf(this).executeBatch(list as unknown[]));
   }
 
   #run(op: LedgerOperation['op'], request: object): LedgerOutcome {
-    expectRequest(op, request, 'request');
-    return callRelabelled<LedgerOutcome>(() => handleOf(this).execute({ op, request }), requestParam('request'));
+    // Checked by the adapter and the core, naming the path (`request.amount`).
+    return call<LedgerOutcome>(() => handleOf(this).run(op, request));
   }
 
   /** The account, or undefined. */

@@ -33,7 +33,7 @@ import {
 } from './boundary.js';
 import { CountersignRangeError } from './errors.js';
 import { WasmObject, handleOf } from './handle.js';
-import { call, callRelabelled, fieldsOf } from './calls.js';
+import { call } from './calls.js';
 import { wasm } from './loader.js';
 import { CheckedStorage } from './storage/checked.js';
 import { StateStore, type PersistedState } from './store.js';
@@ -83,7 +83,6 @@ export type {
 import type { StorageAdapter } from './storage/types.js';
 import {
   expectArray,
-  expectBoolean,
   expectBytes,
   expectInteger,
   expectObject,
@@ -154,32 +153,12 @@ function expectTime(value: unknown, param: string): number {
   return expectInteger(value, param, -TIME_S_MAX, TIME_S_MAX);
 }
 
-/** Money crosses as decimal strings only: a `number` is refused, naming the parameter. */
-function expectMoney(value: unknown, param: string): string {
-  if (typeof value !== 'string') throw typeError(param, 'a decimal string (never a number)', value);
-  return value;
-}
-
 function expectKey(value: unknown, param: string): Uint8Array {
   const key = expectBytes(value, param);
   if (key.length !== 32) {
     throw new CountersignRangeError('KEY_INVALID', `countersign: ${param} must be 32 bytes, got ${key.length}`, param);
   }
   return key;
-}
-
-function expectWindow(value: unknown, param: string): TimeWindow {
-  const w = expectObject(value, param, ['from', 'until']);
-  return { from: expectTime(w.from, `${param}.from`), until: expectTime(w.until, `${param}.until`) };
-}
-
-function expectBinRange(value: unknown, param: string): BinRange {
-  const r = expectObject(value, param, ['low', 'high', 'panLength']);
-  return {
-    low: expectString(r.low, `${param}.low`),
-    high: expectString(r.high, `${param}.high`),
-    panLength: expectInteger(r.panLength, `${param}.panLength`, 0, 255),
-  };
 }
 
 /**
@@ -206,62 +185,16 @@ function expectIssuedPans(value: unknown, param: string): string[] {
   });
 }
 
+/**
+ * An approval request as it crosses. Its fields, types and values are checked by the adapter and
+ * the core, naming the path (`request.maxUses`); only `issuedPans` is bounded here, before a long
+ * list of long strings is copied into wasm memory.
+ */
 function approvalRequest(value: unknown): ApprovalRequest {
-  const r = expectObject(value, 'request', [
-    'accountId', 'parentAccountId', 'approvedLimit', 'displayWindow', 'usableWindow', 'now', 'limitFraction',
-    'limitCap', 'maxUses', 'merchantLock', 'lockToFirstMerchant', 'issuedPans',
-  ]);
-  const out: Record<string, unknown> = {
-    accountId: expectString(r.accountId, 'request.accountId'),
-    parentAccountId: expectString(r.parentAccountId, 'request.parentAccountId'),
-    approvedLimit: expectMoney(r.approvedLimit, 'request.approvedLimit'),
-    displayWindow: expectWindow(r.displayWindow, 'request.displayWindow'),
-    usableWindow: expectWindow(r.usableWindow, 'request.usableWindow'),
-    now: expectTime(r.now, 'request.now'),
-  };
-  if (r.limitFraction !== undefined) out.limitFraction = expectMoney(r.limitFraction, 'request.limitFraction');
-  if (r.limitCap !== undefined) out.limitCap = expectMoney(r.limitCap, 'request.limitCap');
-  if (r.maxUses !== undefined) out.maxUses = expectInteger(r.maxUses, 'request.maxUses', 1, USES_MAX);
-  if (r.merchantLock !== undefined) out.merchantLock = expectString(r.merchantLock, 'request.merchantLock');
-  if (r.lockToFirstMerchant !== undefined) {
-    out.lockToFirstMerchant = expectBoolean(r.lockToFirstMerchant, 'request.lockToFirstMerchant');
-  }
-  if (r.issuedPans !== undefined) out.issuedPans = expectIssuedPans(r.issuedPans, 'request.issuedPans');
-  return out as unknown as ApprovalRequest;
+  const r = expectObject(value, 'request');
+  if (r.issuedPans !== undefined) expectIssuedPans(r.issuedPans, 'request.issuedPans');
+  return r as unknown as ApprovalRequest;
 }
-
-function purchaseRequest(value: unknown): PurchaseRequest {
-  const r = expectObject(value, 'request', ['authorisationId', 'pan', 'expiry', 'cvv', 'amount', 'currency', 'merchantId', 'now']);
-  return {
-    authorisationId: expectString(r.authorisationId, 'request.authorisationId'),
-    pan: expectString(r.pan, 'request.pan'),
-    expiry: expectString(r.expiry, 'request.expiry'),
-    cvv: expectString(r.cvv, 'request.cvv'),
-    amount: expectMoney(r.amount, 'request.amount'),
-    currency: expectString(r.currency, 'request.currency'),
-    merchantId: expectString(r.merchantId, 'request.merchantId'),
-    now: expectTime(r.now, 'request.now'),
-  };
-}
-
-function refundRequest(value: unknown): RefundRequest {
-  const r = expectObject(value, 'request', ['refundId', 'pan', 'authorisationId', 'amount', 'currency', 'now']);
-  return {
-    refundId: expectString(r.refundId, 'request.refundId'),
-    pan: expectString(r.pan, 'request.pan'),
-    authorisationId: expectString(r.authorisationId, 'request.authorisationId'),
-    amount: expectMoney(r.amount, 'request.amount'),
-    currency: expectString(r.currency, 'request.currency'),
-    now: expectTime(r.now, 'request.now'),
-  };
-}
-
-/** Core parameter names that are fields of the request object the SDK caller wrote. */
-const REQUEST_FIELDS: ReadonlySet<string> = new Set([
-  'accountId', 'parentAccountId', 'approvedLimit', 'limitFraction', 'limitCap', 'displayWindow', 'usableWindow',
-  'maxUses', 'merchantLock', 'issuedPans', 'now', 'authorisationId', 'merchantId', 'amount', 'currency', 'refundId',
-]);
-const requestField = fieldsOf('request', REQUEST_FIELDS);
 
 function freshRandomness(): Uint8Array {
   const bytes = new Uint8Array(TEMPCARD_PAN_RANDOMNESS_BYTES);
@@ -277,15 +210,10 @@ export const tempcardCodes = guardFunction(function tempcardCodes(): { code: Tem
 // ---------------------------------------------------------------------------------------------
 // Credentials (pure functions: no service, no ledger)
 
+/** Credentials as they cross: fields, types and values are checked by the adapter and the core,
+ * naming the path (`credentials.displayWindow.until`). */
 function credentialsToCore(value: unknown): TempCredentials {
-  const c = expectObject(value, 'credentials');
-  return {
-    pan: expectString(c.pan, 'credentials.pan'),
-    expiry: expectString(c.expiry, 'credentials.expiry'),
-    expiresAt: expectTime(c.expiresAt, 'credentials.expiresAt'),
-    displayWindow: expectWindow(c.displayWindow, 'credentials.displayWindow'),
-    usableWindow: expectWindow(c.usableWindow, 'credentials.usableWindow'),
-  };
+  return expectObject(value, 'credentials') as unknown as TempCredentials;
 }
 
 /**
@@ -308,13 +236,9 @@ export const tempCredentials = Object.freeze({
     request: CredentialIssueRequest,
     randomness: Uint8Array,
   ): { code: TempCardCode; credentials: TempCredentials | null } {
-    const r = expectObject(request, 'request');
-    const core: Record<string, unknown> = {
-      binRange: expectBinRange(r.binRange, 'request.binRange'),
-      displayWindow: expectWindow(r.displayWindow, 'request.displayWindow'),
-      usableWindow: expectWindow(r.usableWindow, 'request.usableWindow'),
-    };
-    if (r.issuedPans !== undefined) core.issuedPans = expectIssuedPans(r.issuedPans, 'request.issuedPans');
+    // Checked by the adapter and the core, naming the path; `issuedPans` is bounded before it crosses.
+    const core = expectObject(request, 'request');
+    if (core.issuedPans !== undefined) expectIssuedPans(core.issuedPans, 'request.issuedPans');
     const bytes = expectBytes(randomness, 'randomness');
     return call(() => wasm('tempcard').tempcardIssue(core, bytes));
   }, ['request', 'randomness']),
@@ -350,8 +274,7 @@ export const tempCredentials = Object.freeze({
   ): TempCardCode {
     const c = credentialsToCore(credentials);
     const key = expectBytes(cvvKey, 'cvvKey');
-    const p = expectObject(presented, 'presented');
-    const core = { pan: expectString(p.pan, 'presented.pan'), expiry: expectString(p.expiry, 'presented.expiry'), cvv: expectString(p.cvv, 'presented.cvv') };
+    const core = expectObject(presented, 'presented'); // fields checked by the adapter, naming the path
     return call(() => wasm('tempcard').tempcardVerifyPresented(c, key, core, BigInt(expectTime(now, 'now'))));
   }, ['credentials', 'cvvKey', 'presented', 'now']),
 });
@@ -385,16 +308,12 @@ export class TempCardIssuer extends WasmObject<Handle> {
    * memory only: it is never part of a snapshot.
    */
   static create(config: TempCardConfig, options: { cvvKey: Uint8Array; now: number }): TempCardIssuer {
-    const c = expectObject(config, 'config', ['currency', 'binRange', 'settlementAccountId']);
+    const c = expectObject(config, 'config');
     const o = expectObject(options, 'options', ['cvvKey', 'now']);
     const cvvKey = expectKey(o.cvvKey, 'options.cvvKey').slice();
     const now = expectTime(o.now, 'options.now');
-    const core = {
-      currency: expectString(c.currency, 'config.currency'),
-      binRange: expectBinRange(c.binRange, 'config.binRange'),
-      settlementAccountId:
-        c.settlementAccountId === undefined ? 'settlement' : expectString(c.settlementAccountId, 'config.settlementAccountId'),
-    };
+    // Checked by the adapter and the core, naming the path (`config.binRange.panLength`).
+    const core = c.settlementAccountId === undefined ? { ...c, settlementAccountId: 'settlement' } : c;
     return new TempCardIssuer(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('tempcard').TempCardServiceHandle)(core, BigInt(now))), cvvKey);
   }
 
@@ -419,11 +338,11 @@ export class TempCardIssuer extends WasmObject<Handle> {
     const checked = approvalRequest(request);
     if (randomness !== undefined) {
       const bytes = expectBytes(randomness, 'randomness');
-      return callRelabelled<ApprovalResult>(() => handleOf(this).approve(checked, bytes), requestField);
+      return call<ApprovalResult>(() => handleOf(this).approve(checked, bytes));
     }
     let result: ApprovalResult | undefined;
     for (let attempt = 0; attempt < TEMPCARD_APPROVE_ATTEMPTS_MAX; attempt += 1) {
-      result = callRelabelled<ApprovalResult>(() => handleOf(this).approve(checked, freshRandomness()), requestField);
+      result = call<ApprovalResult>(() => handleOf(this).approve(checked, freshRandomness()));
       if (result.code !== 'PAN_COLLISION' && result.code !== 'RANDOMNESS_EXHAUSTED') break;
     }
     return result as ApprovalResult;
@@ -431,14 +350,13 @@ export class TempCardIssuer extends WasmObject<Handle> {
 
   /** Decides a purchase presented by a merchant (PAN, MM/YY, CVV, amount, merchant) and records it. */
   authorise(request: PurchaseRequest): AuthorisationResult {
-    const checked = purchaseRequest(request);
-    return callRelabelled<AuthorisationResult>(() => handleOf(this).authorise(checked, this.#cvvKey), requestField);
+    // Checked by the adapter and the core, naming the path (`request.amount`).
+    return call<AuthorisationResult>(() => handleOf(this).authorise(request, this.#cvvKey));
   }
 
   /** Refunds (part of) an approved purchase: always to the parent credit line. */
   refund(request: RefundRequest): RefundResult {
-    const checked = refundRequest(request);
-    return callRelabelled<RefundResult>(() => handleOf(this).refund(checked), requestField);
+    return call<RefundResult>(() => handleOf(this).refund(request));
   }
 
   /** The physical card was activated: closes the temporary account, releasing the unused hold. */

@@ -1,7 +1,8 @@
 /**
- * Input validation done in TypeScript before anything crosses into wasm. wasm-bindgen silently
- * wraps out-of-range numbers and truncates BigInts, so every number, bigint and byte array is
- * checked here first; the messages name the parameter.
+ * Input validation done in TypeScript before anything crosses into wasm, for what wasm-bindgen
+ * would silently mangle: it wraps out-of-range numbers, truncates BigInts and coerces a non-string
+ * passed as a string, so direct number, bigint, string and byte-array arguments are checked here
+ * first; the messages name the parameter. Objects that cross are checked by the adapter.
  * @internal
  */
 import { isGenuineBytes } from './boundary.js';
@@ -53,9 +54,9 @@ export function expectBoolean(value: unknown, param: string): boolean {
 }
 
 /**
- * A plain object. With `allowed`, any other own field is refused (INVALID_TYPE naming it): the
- * core's deserialiser ignores unknown fields, so a misspelt optional field (`maxUse` for
- * `maxUses`, `finale` for `final`) would otherwise silently mean "absent".
+ * A plain object. With `allowed`, any other own field is refused (INVALID_TYPE naming it): for the
+ * SDK's own option objects, which never cross. An object that crosses needs no list: the
+ * adapter's deserialiser refuses an unknown field there, naming its path (wasm/src/de.rs).
  */
 export function expectObject(value: unknown, param: string, allowed?: readonly string[]): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -197,7 +197,7 @@ async function energyReloads({ store, wallet, session }) {
 
 test('a method call traps (Ledger#transfer, Card#authorise, TempCardIssuer#accountIds, EnergyTerminal#meter)', async () => {
   const l = await committedLedger();
-  trapInside('LedgerHandle', '#execute');
+  trapInside('LedgerHandle', '#run'); // ledger.transfer(request) → the glue's run(op, request)
   await expectTrap('Ledger#transfer', () => l.ledger.transfer({ idempotencyKey: 't3', now: NOW, debitAccountId: 'bank', creditAccountId: 'w1', amount: '1.00', currency: 'EUR' }), () => l.ledger.head());
   await ledgerReloads(l);
 

@@ -10,7 +10,8 @@ use countersign_core::ledger::{
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::{codes_to_js, from_js, get, to_js, to_js_error, type_error, JsResult};
+use crate::de::read;
+use crate::{codes_to_js, get, to_js, to_js_error, type_error, JsResult};
 
 /// Every ledger outcome code with its description.
 #[wasm_bindgen(js_name = ledgerCodes)]
@@ -18,27 +19,37 @@ pub fn ledger_codes() -> Array {
     codes_to_js(LedgerCode::ALL, LedgerCode::as_str, LedgerCode::description)
 }
 
-/// An `{op, request}` object as an [`Operation`]. Reads `op` first and then only that request
-/// type: serde's derive for the adjacently tagged enum buffers every field into its generic
-/// `Content` first, which measured ~60 KB of wasm on its own and is slower.
-fn operation_of(value: &JsValue, param: &'static str) -> JsResult<Operation> {
+/// An `{op, request}` object as an [`Operation`]; errors name their path inside it
+/// (`request.amount`, `op`). The caller puts the path under the argument's name only when there
+/// is an error: a batch of well-formed operations builds no path string.
+fn operation_of(value: &JsValue) -> Result<Operation, Error> {
     if !value.is_object() {
-        return Err(type_error(param, "must be an object {op, request}"));
+        return Err(Error::new(ErrorCode::InvalidType, "", "must be an object {op, request}"));
     }
-    let request = get(value, "request");
     let op = get(value, "op").as_string().unwrap_or_default();
-    Ok(match op.as_str() {
-        "openAccount" => Operation::OpenAccount(from_js::<OpenAccountRequest>(request, param)?),
-        "transfer" => Operation::Transfer(from_js::<TransferRequest>(request, param)?),
-        "hold" => Operation::Hold(from_js::<HoldRequest>(request, param)?),
-        "increment" => Operation::Increment(from_js::<IncrementRequest>(request, param)?),
-        "extend" => Operation::Extend(from_js::<ExtendRequest>(request, param)?),
-        "post" => Operation::Post(from_js::<PostRequest>(request, param)?),
-        "void" => Operation::Void(from_js::<VoidRequest>(request, param)?),
-        "expireDue" => Operation::ExpireDue(from_js::<ExpireDueRequest>(request, param)?),
-        "setCreditLimit" => Operation::SetCreditLimit(from_js::<SetCreditLimitRequest>(request, param)?),
-        "closeAccount" => Operation::CloseAccount(from_js::<CloseAccountRequest>(request, param)?),
-        _ => return Err(type_error(param, &format!("op must name a ledger operation, got {op:?}"))),
+    match request_of(&op, get(value, "request")) {
+        Some(operation) => operation.map_err(|e| e.at("request")),
+        None => Err(Error::at_path(ErrorCode::InvalidType, "op".to_owned(), format!("must name a ledger operation, got {op:?}"))),
+    }
+}
+
+/// The request of operation `op` as an [`Operation`] (`None`: no such operation); errors name
+/// the field (`amount`). Reads only that request type: serde's derive for the adjacently tagged
+/// enum buffers every field into its generic `Content` first, which measured ~60 KB of wasm on
+/// its own and is slower.
+fn request_of(op: &str, request: JsValue) -> Option<Result<Operation, Error>> {
+    Some(match op {
+        "openAccount" => read::<OpenAccountRequest>(request, "").map(Operation::OpenAccount),
+        "transfer" => read::<TransferRequest>(request, "").map(Operation::Transfer),
+        "hold" => read::<HoldRequest>(request, "").map(Operation::Hold),
+        "increment" => read::<IncrementRequest>(request, "").map(Operation::Increment),
+        "extend" => read::<ExtendRequest>(request, "").map(Operation::Extend),
+        "post" => read::<PostRequest>(request, "").map(Operation::Post),
+        "void" => read::<VoidRequest>(request, "").map(Operation::Void),
+        "expireDue" => read::<ExpireDueRequest>(request, "").map(Operation::ExpireDue),
+        "setCreditLimit" => read::<SetCreditLimitRequest>(request, "").map(Operation::SetCreditLimit),
+        "closeAccount" => read::<CloseAccountRequest>(request, "").map(Operation::CloseAccount),
+        _ => return None,
     })
 }
 
@@ -62,23 +73,11 @@ fn byte_strings(entries: &Array, param: &'static str, max: usize) -> JsResult<Ve
     Ok(out)
 }
 
-/// A batch error as a JS `Error` whose `param` locates the operation: `operations[3].amount`.
+/// A batch error as a JS `Error`: the core raised it with its full path
+/// (`operations[3].request.amount`); `index` is added for callers that want the number.
 fn batch_error_to_js(err: BatchError) -> JsValue {
-    let inner = err.error.param();
-    let param = if inner == "operations" || inner.is_empty() {
-        format!("operations[{}]", err.index)
-    } else {
-        format!("operations[{}].{}", err.index, inner)
-    };
     let js = to_js_error(err.error);
-    let _ = Reflect::set(&js, &"param".into(), &param.clone().into());
     let _ = Reflect::set(&js, &"index".into(), &(err.index as f64).into());
-    if let Ok(message) = Reflect::get(&js, &"message".into()) {
-        if let Some(message) = message.as_string() {
-            let relabelled = message.replacen(&format!("countersign: {inner}:"), &format!("countersign: {param}:"), 1);
-            let _ = Reflect::set(&js, &"message".into(), &relabelled.into());
-        }
-    }
     js
 }
 
@@ -107,10 +106,22 @@ impl LedgerHandle {
         Ok(LedgerHandle { ledger: Ledger::replay(&entries).map_err(to_js_error)? })
     }
 
-    /// `{op, request}` → outcome.
+    /// `{op, request}` → outcome. Errors name their path under `operation`.
     pub fn execute(&mut self, operation: JsValue) -> JsResult<JsValue> {
-        let operation = operation_of(&operation, "operation")?;
-        to_js(&self.ledger.execute(&operation).map_err(to_js_error)?)
+        let operation = operation_of(&operation).map_err(|e| to_js_error(e.at("operation")))?;
+        let outcome = self.ledger.execute(&operation).map_err(|e| to_js_error(e.at("request").at("operation")))?;
+        to_js(&outcome)
+    }
+
+    /// Operation `op` with its `request` → outcome: `ledger.transfer(request)` and its siblings,
+    /// whose errors name their path under `request`.
+    pub fn run(&mut self, op: &str, request: JsValue) -> JsResult<JsValue> {
+        let operation = match request_of(op, request) {
+            Some(operation) => operation.map_err(|e| to_js_error(e.at("request")))?,
+            None => return Err(type_error("op", "must name a ledger operation")),
+        };
+        let outcome = self.ledger.execute(&operation).map_err(|e| to_js_error(e.at("request")))?;
+        to_js(&outcome)
     }
 
     /// `[{op, request}, ...]` → `[outcome, ...]` (see `Ledger::execute_batch`).
@@ -124,8 +135,8 @@ impl LedgerHandle {
             }));
         }
         let mut ops = Vec::with_capacity(operations.length() as usize);
-        for value in operations.iter() {
-            ops.push(operation_of(&value, "operations")?);
+        for (index, value) in operations.iter().enumerate() {
+            ops.push(operation_of(&value).map_err(|e| to_js_error(e.at(&format!("[{index}]")).at("operations")))?);
         }
         to_js(&self.ledger.execute_batch(&ops).map_err(batch_error_to_js)?)
     }

@@ -2,9 +2,10 @@
 //!
 //! This crate holds no business logic. Each export converts JavaScript values into core types,
 //! calls exactly one core function, and converts the result back; core errors become real JS
-//! `Error` objects with a stable `code` (see [`to_js_error`]). Inputs have already been type-checked
-//! by the TypeScript SDK; the checks here exist so that a direct caller of the raw module still gets
-//! a coded error rather than a trap.
+//! `Error` objects with a stable `code` (see [`to_js_error`]). Direct scalar and byte arguments
+//! have already been checked by the TypeScript SDK (wasm-bindgen would mangle them silently);
+//! object arguments are checked here, by `de.rs`, which is the one place that refuses an unknown
+//! field or a wrong type and names its path.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
@@ -23,6 +24,8 @@ pub(crate) type JsResult<T> = Result<T, JsValue>;
 // features is systems.json (tests/manifest.test.mjs checks wasm/Cargo.toml against it).
 #[cfg(feature = "card")]
 mod card;
+#[cfg(feature = "any-system")]
+mod de;
 #[cfg(feature = "energy")]
 mod energy;
 #[cfg(feature = "ledger")]
@@ -33,7 +36,8 @@ mod tempcard;
 /// Converts a core error into a JS `Error` with `name`, `code`, `param` and `kind`.
 /// The SDK re-wraps it in its own classes; a raw caller still sees a real `Error`, never a string.
 pub(crate) fn to_js_error(err: Error) -> JsValue {
-    // Same shape as the SDK's own validation messages: "countersign: <param>: <why>".
+    // The one place a message is composed: "countersign: <path>: <why>". The core built the path
+    // where the error was raised (Error::at) and its message does not repeat it.
     let message = if err.param().is_empty() {
         format!("countersign: {}", err.message())
     } else {
@@ -372,19 +376,13 @@ pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
         .map_err(|e| to_js_error(Error::new(ErrorCode::Internal, "", format!("serialising a result failed: {e}"))))
 }
 
-/// serde-wasm-bindgen's error in plain words: its `Display` is the JS `Error`'s `toString()`
-/// ("Error: missing field `hard`"), whose prefix tells a caller nothing. The param is not repeated:
-/// `to_js_error` puts it in front of every message.
+/// Reads a JS object into a core input type: the one place that refuses what the core's types
+/// do not accept (an unknown field, a missing one, a wrong type), naming where in the value the
+/// problem is under `param` (`order.tariff.unitPrice`, `operations[3].request.finale`). See `de.rs`.
 #[cfg(feature = "any-system")]
-fn serde_message(e: &serde_wasm_bindgen::Error) -> String {
-    let text = e.to_string();
-    text.strip_prefix("Error: ").unwrap_or(&text).to_owned()
-}
-
-/// Reads a JS object into a core input type; a shape mismatch is a `TypeError` naming `param`.
-#[cfg(feature = "any-system")]
-pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &'static str) -> JsResult<T> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| type_error(param, &serde_message(&e)))
+#[allow(dead_code)] // unused in the ledger-only module: the ledger reads with `de::read` and adds the path only on error
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &str) -> JsResult<T> {
+    de::read(value, param).map_err(to_js_error)
 }
 
 #[cfg(feature = "any-system")]

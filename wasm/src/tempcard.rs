@@ -12,6 +12,7 @@ use countersign_core::tempcard::{
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use countersign_core::error::Error;
 use crate::{codes_to_js, from_js, set, to_js, to_js_error, JsResult};
 
 /// Every tempcard outcome code with its description.
@@ -107,17 +108,17 @@ impl TempCardServiceHandle {
 
     pub fn approve(&mut self, request: JsValue, randomness: &[u8]) -> JsResult<JsValue> {
         let request: ApprovalRequest = from_js(request, "request")?;
-        to_js(&self.service.approve(&request, randomness).map_err(to_js_error)?)
+        to_js(&self.service.approve(&request, randomness).map_err(|e| under_request(e, "randomness"))?)
     }
 
     pub fn authorise(&mut self, request: JsValue, cvv_key: &[u8]) -> JsResult<JsValue> {
         let request: AuthorisationRequest = from_js(request, "request")?;
-        to_js(&self.service.authorise(&request, cvv_key).map_err(to_js_error)?)
+        to_js(&self.service.authorise(&request, cvv_key).map_err(|e| under_request(e, "cvvKey"))?)
     }
 
     pub fn refund(&mut self, request: JsValue) -> JsResult<JsValue> {
         let request: RefundRequest = from_js(request, "request")?;
-        to_js(&self.service.refund(&request).map_err(to_js_error)?)
+        to_js(&self.service.refund(&request).map_err(|e| under_request(e, ""))?)
     }
 
     #[wasm_bindgen(js_name = activatePhysicalCard)]
@@ -179,5 +180,17 @@ impl TempCardServiceHandle {
 
     pub fn snapshot(&self, snapshot_key: &[u8]) -> JsResult<Vec<u8>> {
         self.service.snapshot(snapshot_key).map_err(to_js_error)
+    }
+}
+
+/// A service error as a JS error named from the call's arguments. The core's request methods
+/// name a request's field by itself (`"limitFraction"`, as the shared vectors say); the one other
+/// argument of the call (`other`: `randomness`, `cvvKey`) keeps its name, and every other error is
+/// about a field of the argument the SDK calls `request` (`request.limitFraction`).
+fn under_request(err: Error, other: &str) -> JsValue {
+    if err.param() == other || err.param().is_empty() {
+        to_js_error(err)
+    } else {
+        to_js_error(err.at("request"))
     }
 }

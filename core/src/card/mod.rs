@@ -265,7 +265,7 @@ pub struct UpdateOutcome {
 /// is older (a rollback). Sequence numbers are decimal strings in JSON.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "card.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Freshness {
     /// Incremented by every change of the card.
     pub revision: u64,
@@ -384,7 +384,7 @@ fn parse_amount(amount: &str, currency: &str) -> Result<(Amount, u128)> {
         return Err(Error::new(
             ErrorCode::InvalidArgument,
             "amount",
-            format!("amount must be greater than zero, got {amount}"),
+            format!("must be greater than zero, got {amount}"),
         ));
     }
     Ok((amount, minor.unsigned_abs()))
@@ -844,7 +844,7 @@ impl Card {
                 return Err(Error::new(
                     ErrorCode::InvalidArgument,
                     "merchantCategory",
-                    "merchantCategory must be a 4-digit ISO 18245 code",
+                    "must be a 4-digit ISO 18245 code",
                 ));
             }
         }
@@ -861,7 +861,8 @@ impl Card {
         request: &AuthorisationRequest,
         zones: &TimeZones,
     ) -> Result<(AuthorisationResult, Option<Plan>)> {
-        let parsed = Self::parse_request(request)?;
+        // Errors about the request name its field under `request` (`request.amount`).
+        let parsed = Self::parse_request(request).map_err(|e| e.at("request"))?;
         let time = request.time;
         let currency = parsed.amount.currency();
         let result =
@@ -1082,9 +1083,10 @@ impl Card {
 
     /// Decides a POS authorisation and records the decision (see the module docs for the rules).
     ///
-    /// Errors (the card is unchanged): `INVALID_ARGUMENT` about `"transactionId"`, `"amount"`
-    /// (not > 0), `"time"` or `"merchantCategory"`; `CURRENCY_UNKNOWN` about `"currency"`;
-    /// `AMOUNT_SYNTAX` / `AMOUNT_PRECISION` / `AMOUNT_OUT_OF_RANGE` about `"amount"`;
+    /// Errors (the card is unchanged): `INVALID_ARGUMENT` about `"request.transactionId"`,
+    /// `"request.amount"` (not > 0), `"request.time"` or `"request.merchantCategory"`;
+    /// `CURRENCY_UNKNOWN` about `"request.currency"`; `AMOUNT_SYNTAX` / `AMOUNT_PRECISION` /
+    /// `AMOUNT_OUT_OF_RANGE` about `"request.amount"`;
     /// `TIME_ZONE_MISSING`.
     pub fn authorise(
         &mut self,
@@ -1183,8 +1185,8 @@ impl Card {
         request: &ReversalRequest,
         zones: &TimeZones,
     ) -> Result<TransactionOutcome> {
-        limits::check_transaction_id(&request.transaction_id, "transactionId")?;
-        check_time(request.time, "time")?;
+        limits::check_transaction_id(&request.transaction_id, "transactionId").map_err(|e| e.at("request"))?;
+        check_time(request.time, "time").map_err(|e| e.at("request"))?;
         let id = request.transaction_id.as_str();
         self.settle(id, request.time, zones, limits::Code::Reversed, |limits| {
             limits.reverse(id)
@@ -1228,11 +1230,15 @@ impl Card {
         })
     }
 
+    /// The id and amount of a settlement request; errors name the field under `request`.
     fn parse_settlement(request: &SettlementRequest) -> Result<(&str, Amount)> {
-        limits::check_transaction_id(&request.transaction_id, "transactionId")?;
-        let (amount, _) = parse_amount(&request.amount, &request.currency)?;
-        check_time(request.time, "time")?;
-        Ok((&request.transaction_id, amount))
+        let parse = || {
+            limits::check_transaction_id(&request.transaction_id, "transactionId")?;
+            let (amount, _) = parse_amount(&request.amount, &request.currency)?;
+            check_time(request.time, "time")?;
+            Ok((request.transaction_id.as_str(), amount))
+        };
+        parse().map_err(|e: Error| e.at("request"))
     }
 
     /// The card's state as authenticated bytes (see `snapshot.rs` for the format).

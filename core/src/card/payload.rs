@@ -114,7 +114,7 @@ pub(crate) fn check_card_id(id: &str) -> Result<()> {
             ErrorCode::InvalidArgument,
             "cardId",
             format!(
-                "cardId must be 1..={CARD_ID_BYTES_MAX} UTF-8 bytes without control characters"
+                "must be 1..={CARD_ID_BYTES_MAX} UTF-8 bytes without control characters"
             ),
         ))
     }
@@ -228,7 +228,7 @@ impl CardConfig {
                 return Err(Error::new(
                     ErrorCode::InvalidArgument,
                     "consecutiveOffline",
-                    format!("consecutiveOffline needs soft ≤ hard ≤ {CONSECUTIVE_OFFLINE_MAX}"),
+                    format!("needs soft ≤ hard ≤ {CONSECUTIVE_OFFLINE_MAX}"),
                 ));
             }
         }
@@ -236,7 +236,7 @@ impl CardConfig {
             return Err(Error::new(
                 ErrorCode::InvalidArgument,
                 "clockSkewS",
-                format!("clockSkewS must be at most {CLOCK_SKEW_S_MAX} seconds"),
+                format!("must be at most {CLOCK_SKEW_S_MAX} seconds"),
             ));
         }
         if self.blocked_merchant_categories.len() > MERCHANT_CATEGORIES_MAX {
@@ -403,7 +403,7 @@ impl Command {
                     ErrorCode::InvalidArgument,
                     "limitId",
                     format!(
-                        "limitId must be 1..={} characters of [a-z0-9._-]",
+                        "must be 1..={} characters of [a-z0-9._-]",
                         limits::LIMIT_ID_CHARS_MAX
                     ),
                 ));

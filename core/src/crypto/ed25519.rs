@@ -34,7 +34,7 @@ fn signing_key(secret_key: &[u8]) -> Result<SigningKey> {
                 ErrorCode::KeyInvalid,
                 "secretKey",
                 format!(
-                    "secretKey must be {SECRET_KEY_LEN} bytes for Ed25519, got {}",
+                    "must be {SECRET_KEY_LEN} bytes for Ed25519, got {}",
                     secret_key.len()
                 ),
             )

@@ -62,7 +62,7 @@ impl SignatureFormat {
             _ => Err(Error::new(
                 ErrorCode::AlgorithmUnsupported,
                 "format",
-                "format must be \"der\" or \"compact\"",
+                "must be \"der\" or \"compact\"",
             )),
         }
     }
@@ -86,7 +86,7 @@ fn signing_key(secret_key: &[u8]) -> Result<SigningKey> {
                 ErrorCode::KeyInvalid,
                 "secretKey",
                 format!(
-                    "secretKey must be {SECRET_KEY_LEN} bytes for secp256k1, got {}",
+                    "must be {SECRET_KEY_LEN} bytes for secp256k1, got {}",
                     secret_key.len()
                 ),
             )
@@ -95,7 +95,7 @@ fn signing_key(secret_key: &[u8]) -> Result<SigningKey> {
         Error::new(
             ErrorCode::KeyInvalid,
             "secretKey",
-            "secretKey must be a big-endian integer in [1, n) for secp256k1 (zero or ≥ the group order)",
+            "must be a big-endian integer in [1, n) for secp256k1 (zero or ≥ the group order)",
         )
     })
 }

@@ -324,7 +324,7 @@ impl Signer<'_> {
             return Err(Error::new(
                 ErrorCode::InvalidArgument,
                 "keyId",
-                "keyId must be 1..=64 UTF-8 bytes without control characters",
+                "must be 1..=64 UTF-8 bytes without control characters",
             ));
         }
         let valid = match self.alg {
@@ -337,7 +337,7 @@ impl Signer<'_> {
             Err(Error::new(
                 ErrorCode::KeyInvalid,
                 "secretKey",
-                format!("secretKey is not a valid {} secret key", self.alg.as_str()),
+                format!("is not a valid {} secret key", self.alg.as_str()),
             ))
         }
     }

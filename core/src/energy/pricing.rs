@@ -301,8 +301,8 @@ fn bounded_decimal(
         return Err(invalid(
             param,
             format!(
-                "{param} has more than {decimals_max} fraction digits (for a quantity: finer than \
-                 the resolution)"
+                "has more than {decimals_max} fraction digits (for a quantity: finer than the \
+                 resolution)"
             ),
         ));
     }
@@ -321,7 +321,7 @@ impl Pricing {
                     return Err(invalid(
                         "resolution",
                         format!(
-                            "resolution must be a power of ten from 1 to 0.{}1",
+                            "must be a power of ten from 1 to 0.{}1",
                             "0".repeat(usize::try_from(QUANTITY_DECIMALS_MAX - 1).unwrap_or(0))
                         ),
                     ));
@@ -414,7 +414,7 @@ impl Pricing {
             Error::new(
                 ErrorCode::AmountOverflow,
                 "quantity",
-                "quantity out of range",
+                "out of range",
             )
         })?;
         let priced = Amount::from_product(self.price, quantity, self.currency, self.cost_rounding)?;
@@ -471,7 +471,7 @@ impl Pricing {
         let amount = Amount::parse(hold, self.currency, None)
             .map_err(|e| Error::new(e.code(), "hold", e.message().to_owned()))?;
         if amount.is_negative() {
-            return Err(invalid("hold", "hold must not be negative".to_owned()));
+            return Err(invalid("hold", "must not be negative".to_owned()));
         }
         Ok(amount)
     }
@@ -533,7 +533,12 @@ pub(super) fn round_ratio(numerator: u128, denominator: u128, mode: RoundingMode
 /// `costRounding` / `tax.rounding`; `AMOUNT_SYNTAX` / `AMOUNT_PRECISION` /
 /// `AMOUNT_OUT_OF_RANGE` / `INVALID_ARGUMENT` (negative) about `hold`.
 pub fn dispense_limit(request: &DispenseLimitRequest) -> Result<DispenseLimit> {
-    let pricing = Pricing::from_tariff(&request.tariff)?;
+    // Every error names its field under `request` (`request.tariff.unitPrice`, `request.hold`).
+    dispense_limit_of(request).map_err(|e| e.at("request"))
+}
+
+fn dispense_limit_of(request: &DispenseLimitRequest) -> Result<DispenseLimit> {
+    let pricing = Pricing::from_tariff(&request.tariff).map_err(|e| e.at("tariff"))?;
     let hold = pricing.parse_hold(&request.hold)?;
     let steps_max = pricing.steps_max();
     let (code, steps) = if pricing.fits(steps_max, &hold) {
@@ -591,7 +596,12 @@ pub fn dispense_limit(request: &DispenseLimitRequest) -> Result<DispenseLimit> {
 /// `quantity` (negative, above [`QUANTITY_MAX`], or finer than the resolution);
 /// `AMOUNT_OVERFLOW` when the cost does not fit an amount of the currency.
 pub fn metered_cost(request: &MeteredCostRequest) -> Result<MeteredCost> {
-    let pricing = Pricing::from_tariff(&request.tariff)?;
+    // Every error names its field under `request` (`request.quantity`, `request.tariff.currency`).
+    metered_cost_of(request).map_err(|e| e.at("request"))
+}
+
+fn metered_cost_of(request: &MeteredCostRequest) -> Result<MeteredCost> {
+    let pricing = Pricing::from_tariff(&request.tariff).map_err(|e| e.at("tariff"))?;
     if request.unit != pricing.unit {
         return Err(invalid(
             "unit",
@@ -618,7 +628,7 @@ pub fn metered_cost(request: &MeteredCostRequest) -> Result<MeteredCost> {
     };
     let quantity = pricing
         .quantity(steps)
-        .ok_or_else(|| Error::new(ErrorCode::Internal, "quantity", "quantity out of range"))?;
+        .ok_or_else(|| Error::new(ErrorCode::Internal, "quantity", "out of range"))?;
     Ok(MeteredCost {
         code,
         quantity: quantity.to_string(),

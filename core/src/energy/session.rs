@@ -53,7 +53,7 @@ fn amount_param(value: &str, pricing: &Pricing, param: &'static str) -> Result<A
 /// Errors: `INVALID_ARGUMENT` about `"order.orderId"`, `"order.walletId"`, `"order.stationId"`
 /// (1..=48 bytes, no control characters), `"order.maximum"` (not > 0), `"order.minimum"`
 /// (above the maximum), `"order.step"` (missing with lower-maximum, given without it, not > 0);
-/// the tariff's errors (see [`super::pricing`]); `AMOUNT_*` about the amounts.
+/// the tariff's errors (see [`super::pricing`]) under `"order.tariff"`; `AMOUNT_*` about the amounts.
 pub(super) fn validate_order(order: &Order) -> Result<ValidOrder> {
     for (id, param) in [
         (&order.order_id, "order.orderId"),
@@ -67,7 +67,7 @@ pub(super) fn validate_order(order: &Order) -> Result<ValidOrder> {
             ));
         }
     }
-    let pricing = Pricing::from_tariff(&order.tariff)?;
+    let pricing = Pricing::from_tariff(&order.tariff).map_err(|e| e.at("tariff").at("order"))?;
     let maximum = amount_param(&order.maximum, &pricing, "order.maximum")?;
     if maximum.is_zero() {
         return Err(invalid("order.maximum", "must be greater than zero"));
@@ -109,9 +109,10 @@ pub(super) fn validate_order(order: &Order) -> Result<ValidOrder> {
 
 /// Checks a new tariff for a session priced by `base`: valid, same currency, unit and resolution.
 ///
-/// Errors: the tariff's errors; `INVALID_ARGUMENT` about `"tariff"`.
+/// Errors: the tariff's errors under `"tariff"` (`"tariff.unitPrice"`); `INVALID_ARGUMENT` about
+/// `"tariff"`.
 pub(super) fn check_tariff(base: &Pricing, tariff: &Tariff) -> Result<Pricing> {
-    let pricing = Pricing::from_tariff(tariff)?;
+    let pricing = Pricing::from_tariff(tariff).map_err(|e| e.at("tariff"))?;
     if pricing.currency().code() != base.currency().code()
         || pricing.unit() != base.unit()
         || pricing.decimals() != base.decimals()
@@ -129,7 +130,7 @@ pub(super) fn quantity_string(pricing: &Pricing, steps: u128) -> Result<String> 
     pricing
         .quantity(steps)
         .map(|q| q.to_string())
-        .ok_or_else(|| Error::new(ErrorCode::Internal, "quantity", "quantity out of range"))
+        .ok_or_else(|| Error::new(ErrorCode::Internal, "quantity", "out of range"))
 }
 
 /// The first segment of a session: the order's tariff from 0.

@@ -280,10 +280,10 @@ fn malformed_calls_are_errors_naming_the_parameter() {
     let check = |err: crate::Error, code: ErrorCode, param: &str| {
         assert_eq!((err.code(), err.param()), (code, param), "{err}");
     };
-    check(limit_err(&ok, "-1.00"), ErrorCode::InvalidArgument, "hold");
-    check(limit_err(&ok, "1.001"), ErrorCode::AmountPrecision, "hold");
-    check(limit_err(&ok, "1e3"), ErrorCode::AmountSyntax, "hold");
-    check(limit_err(&ok, ""), ErrorCode::AmountSyntax, "hold");
+    check(limit_err(&ok, "-1.00"), ErrorCode::InvalidArgument, "request.hold");
+    check(limit_err(&ok, "1.001"), ErrorCode::AmountPrecision, "request.hold");
+    check(limit_err(&ok, "1e3"), ErrorCode::AmountSyntax, "request.hold");
+    check(limit_err(&ok, ""), ErrorCode::AmountSyntax, "request.hold");
     let with = |f: &dyn Fn(&mut Tariff)| {
         let mut t = ok.clone();
         f(&mut t);
@@ -292,31 +292,31 @@ fn malformed_calls_are_errors_naming_the_parameter() {
     check(
         with(&|t| t.currency = "XXX".to_owned()),
         ErrorCode::CurrencyUnknown,
-        "currency",
+        "request.tariff.currency",
     );
     for price in ["0", "-1.859", "0.0000001", "1000000000.01"] {
         check(
             with(&|t| t.unit_price = price.to_owned()),
             ErrorCode::InvalidArgument,
-            "unitPrice",
+            "request.tariff.unitPrice",
         );
     }
     check(
         with(&|t| t.unit_price = "1,859".to_owned()),
         ErrorCode::AmountSyntax,
-        "unitPrice",
+        "request.tariff.unitPrice",
     );
     for resolution in ["0.05", "10", "0.0000001", "0", "-0.01", "2"] {
         check(
             with(&|t| t.resolution = Some(resolution.to_owned())),
             ErrorCode::InvalidArgument,
-            "resolution",
+            "request.tariff.resolution",
         );
     }
     check(
         with(&|t| t.cost_rounding = "bankers".to_owned()),
         ErrorCode::RoundingModeUnknown,
-        "costRounding",
+        "request.tariff.costRounding",
     );
     for rate in ["1.01", "-0.19", "0.1234567"] {
         let mut t = taxed(ok.clone(), rate, false, "half-even");
@@ -324,18 +324,18 @@ fn malformed_calls_are_errors_naming_the_parameter() {
         check(
             limit_err(&t, "10.00"),
             ErrorCode::InvalidArgument,
-            "tax.rate",
+            "request.tariff.tax.rate",
         );
     }
     check(
         limit_err(&taxed(ok.clone(), "19%", false, "half-even"), "1"),
         ErrorCode::AmountSyntax,
-        "tax.rate",
+        "request.tariff.tax.rate",
     );
     check(
         limit_err(&taxed(ok.clone(), "0.19", false, "up"), "1"),
         ErrorCode::RoundingModeUnknown,
-        "tax.rounding",
+        "request.tariff.tax.rounding",
     );
     let cost_err = |quantity: &str, unit: Unit| {
         metered_cost(&MeteredCostRequest {
@@ -350,18 +350,18 @@ fn malformed_calls_are_errors_naming_the_parameter() {
         check(
             cost_err(quantity, Unit::Litre),
             ErrorCode::InvalidArgument,
-            "quantity",
+            "request.quantity",
         );
     }
     check(
         cost_err(" 1", Unit::Litre),
         ErrorCode::AmountSyntax,
-        "quantity",
+        "request.quantity",
     );
     check(
         cost_err("1", Unit::KilowattHour),
         ErrorCode::InvalidArgument,
-        "unit",
+        "request.unit",
     );
     // The bounds themselves are accepted.
     assert_eq!(cost(&ok, "1000000", None).quantity, "1000000.00");

@@ -108,7 +108,7 @@ impl Alg {
             _ => Err(Error::new(
                 ErrorCode::AlgorithmUnsupported,
                 "algorithm",
-                "algorithm must be \"EdDSA\" or \"ES256K\"",
+                "must be \"EdDSA\" or \"ES256K\"",
             )),
         }
     }
@@ -483,7 +483,7 @@ pub fn validate_open_params(p: &OpenParams<'_>) -> Result<()> {
             ErrorCode::LimitExceeded,
             "trustedKeys",
             format!(
-                "trustedKeys has {} keys, more than the maximum of {TRUSTED_KEYS_MAX}",
+                "has {} keys, more than the maximum of {TRUSTED_KEYS_MAX}",
                 p.trusted_keys.len()
             ),
         ));
@@ -537,7 +537,7 @@ pub fn validate_open_params(p: &OpenParams<'_>) -> Result<()> {
         return Err(Error::new(
             ErrorCode::InvalidArgument,
             "maxClockSkewS",
-            format!("maxClockSkewS must be at most {CLOCK_SKEW_S_MAX} seconds"),
+            format!("must be at most {CLOCK_SKEW_S_MAX} seconds"),
         ));
     }
     Ok(())

@@ -106,7 +106,7 @@ fn non_negative(limit: &Amount) -> Result<()> {
         Err(Error::new(
             ErrorCode::InvalidArgument,
             "creditLimit",
-            format!("creditLimit must not be negative, got {limit}"),
+            format!("must not be negative, got {limit}"),
         ))
     } else {
         Ok(())

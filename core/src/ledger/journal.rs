@@ -237,7 +237,7 @@ pub(super) fn truncate(ledger: &mut Ledger, through_seq: u64) -> Result<()> {
             ErrorCode::InvalidArgument,
             "throughSeq",
             format!(
-                "throughSeq {through_seq} is above the journal head's seq {}",
+                "{through_seq} is above the journal head's seq {}",
                 ledger.head.seq
             ),
         ));

@@ -755,7 +755,7 @@ pub const BATCH_OPERATIONS_MAX: usize = 1024;
 pub struct BatchError {
     /// Index of the operation in the batch ([`BATCH_OPERATIONS_MAX`] for an over-long batch).
     pub index: usize,
-    /// What was wrong with it.
+    /// What was wrong with it; its path starts with `operations[index]`.
     pub error: Error,
 }
 
@@ -846,12 +846,15 @@ impl Ledger {
             });
         }
         let mut validated = Vec::with_capacity(operations.len());
+        // The error's path is the operation's place in the batch: a malformed request names its
+        // field (`operations[3].request.amount`), a failed run the operation (`operations[3]`).
+        let at = |index: usize, error: Error| BatchError { index, error: error.at(&format!("[{index}]")).at("operations") };
         for (index, operation) in operations.iter().enumerate() {
-            validated.push(engine::validate(operation).map_err(|error| BatchError { index, error })?);
+            validated.push(engine::validate(operation).map_err(|error| at(index, error.at("request")))?);
         }
         let mut outcomes = Vec::with_capacity(validated.len());
         for (index, op) in validated.into_iter().enumerate() {
-            outcomes.push(self.run(op).map_err(|error| BatchError { index, error })?);
+            outcomes.push(self.run(op).map_err(|error| at(index, error))?);
         }
         Ok(outcomes)
     }

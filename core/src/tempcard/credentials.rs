@@ -679,7 +679,7 @@ pub(super) fn check_cvv_key(cvv_key: &[u8]) -> Result<()> {
         Err(Error::new(
             ErrorCode::KeyInvalid,
             "cvvKey",
-            format!("cvvKey must be {CVV_KEY_LEN} bytes, got {}", cvv_key.len()),
+            format!("must be {CVV_KEY_LEN} bytes, got {}", cvv_key.len()),
         ))
     }
 }

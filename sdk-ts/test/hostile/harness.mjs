@@ -398,6 +398,12 @@ function checkThrown(err, name, what) {
     const detail = err instanceof Error ? `${err.constructor.name} ${err.code ?? ''}: ${err.message}` : String(err);
     assert.fail(`${name} with ${what} threw something that is not a CountersignError with a listed code (other than INTERNAL): ${detail}`);
   }
+  // A path (`order.tariff.unitPrice`, `operations[3].request`) is named once, where the message
+  // is composed: never repeated by a layer that re-labelled it ("order.maximum: order.maximum: …").
+  if (typeof err.param === 'string' && /[.[]/.test(err.param)) {
+    const times = err.message.split(err.param).length - 1;
+    assert.ok(times <= 1, `${name} with ${what}: the message repeats the path ${err.param}: ${err.message}`);
+  }
 }
 
 async function settle(fn) {
