@@ -16,7 +16,7 @@ wasm_dir=${COUNTERSIGN_WASM_OUT:-sdk-ts/wasm}
 dist_dir=${COUNTERSIGN_DIST_OUT:-sdk-ts/dist}
 tzdata_dir=${COUNTERSIGN_TZDATA_OUT:-sdk-ts/tzdata}
 
-# The wasm build's code-generation flags live in .cargo/config.toml (a lower inlining threshold:
+# The wasm build's code-generation flags live in .cargo/config.toml (less inlining, no unrolling:
 # see HACKING.md "Wasm size budget"). Cargo does not merge RUSTFLAGS with them but replaces
 # them, which would silently build larger modules than the budgets are set for.
 if [ -n "${RUSTFLAGS:-}" ] || [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
