@@ -16,6 +16,14 @@ wasm_dir=${COUNTERSIGN_WASM_OUT:-sdk-ts/wasm}
 dist_dir=${COUNTERSIGN_DIST_OUT:-sdk-ts/dist}
 tzdata_dir=${COUNTERSIGN_TZDATA_OUT:-sdk-ts/tzdata}
 
+# The wasm build's code-generation flags live in .cargo/config.toml (less inlining, no unrolling:
+# see HACKING.md "Wasm size budget"). Cargo does not merge RUSTFLAGS with them but replaces
+# them, which would silently build larger modules than the budgets are set for.
+if [ -n "${RUSTFLAGS:-}" ] || [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
+  log "RUSTFLAGS / CARGO_ENCODED_RUSTFLAGS is set: it would replace the wasm flags of .cargo/config.toml; unset it"
+  exit 1
+fi
+
 # The modules, their systems and budgets come from systems.json (scripts/manifest.mjs reads it).
 # First: wasm/Cargo.toml's features and the generated files must agree with it.
 node scripts/manifest.mjs check
