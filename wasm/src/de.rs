@@ -2,12 +2,14 @@
 //! not accept, naming where in the value the problem is.
 //!
 //! Why our own serde `Deserializer` rather than serde-wasm-bindgen's: that one reads a struct by
-//! asking the object for each *declared* field, so an unknown field is never seen and
-//! `deny_unknown_fields` cannot fire (the SDK had to re-list every struct's fields to catch a
+//! asking the object for each *declared* field and nothing else, so an unknown field is never seen
+//! and `deny_unknown_fields` cannot fire (the SDK had to re-list every struct's fields to catch a
 //! misspelt `finale`); its errors carry no path; and wrapping it for a path
 //! (`serde_path_to_error`) measured +20.6 KB gzip (+4.2 %) on the everything-module, because every
 //! visitor of every input type is wrapped. Here the path is added only while an error travels up
-//! (`Fail::under`, not generic), a struct is read by its object's own keys, and serde's error hooks
+//! (`Fail::under`, not generic); a struct is read by its declared own fields and then its own keys
+//! are counted, so a key it does not declare is refused (`deserialize_struct`); a map by its own
+//! keys; and serde's error hooks
 //! (`invalid_type`, `unknown_field`, `missing_field` …) write the message in the project's words
 //! once, where the error is made: "must be a non-negative integer, got -1",
 //! "unknown field `finale`; allowed: holdId, amount, final".
