@@ -138,18 +138,38 @@ fn generate() -> BTreeMap<String, String> {
 ///   TypeDoc can render (it would report the Rust paths as broken links).
 fn sdk_style(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
+    // Nesting depth of object types: ts-rs writes each property on its own line after its doc
+    // comment but indents nothing, so a reader of the declarations could not see where a type
+    // ends. Braces are counted on declaration lines only (doc comments hold JSON examples).
+    let mut depth = 0usize;
     for line in text.lines() {
         let trimmed = line.trim_start();
         if trimmed.starts_with("/**") || trimmed.starts_with('*') {
-            out.push_str(&code_spans_for_doc_links(line));
+            push_indented(&mut out, depth, &code_spans_for_doc_links(line));
         } else if trimmed.starts_with("import ") || trimmed.starts_with("//") {
             out.push_str(line);
         } else {
-            out.push_str(&readonly_properties(line).replace("Array<", "ReadonlyArray<"));
+            let indent = if trimmed.starts_with('}') { depth.saturating_sub(1) } else { depth };
+            push_indented(&mut out, indent, &readonly_properties(line).replace("Array<", "ReadonlyArray<"));
+            let opened = line.matches('{').count();
+            let closed = line.matches('}').count();
+            depth = (depth + opened).saturating_sub(closed);
         }
         out.push('\n');
     }
     out
+}
+
+/// `line` without trailing spaces, indented two spaces per level (doc-comment lines keep their
+/// own one-space alignment of `*` under `/**`).
+fn push_indented(out: &mut String, depth: usize, line: &str) {
+    let line = line.trim_end();
+    if !line.is_empty() {
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    }
+    out.push_str(line);
 }
 
 /// Prefixes `readonly` to each property of an object type on a declaration line: a property

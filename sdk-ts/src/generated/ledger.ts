@@ -10,144 +10,144 @@ export type AccountKind = "unrestricted" | "nonNegative" | "creditLine";
 /**
  * An account's state. Amounts are decimal strings in `currency`.
  */
-export type AccountView = { 
-/**
- * Account id.
- */
-readonly accountId: string, 
-/**
- * Currency code.
- */
-readonly currency: string, 
-/**
- * The balance rule.
- */
-readonly kind: AccountKind, 
-/**
- * The credit limit of a credit line.
- */
-readonly creditLimit: string | null, 
-/**
- * Whether it is closed.
- */
-readonly closed: boolean, 
-/**
- * `creditsPosted − debitsPosted` (may be negative).
- */
-readonly balance: string, 
-/**
- * `balance − debitsPending (+ creditLimit)`: what a transfer or hold may still debit; absent
- * for an unrestricted account.
- */
-readonly available: string | null, 
-/**
- * Posted debits, in total.
- */
-readonly debitsPosted: string, 
-/**
- * Posted credits, in total.
- */
-readonly creditsPosted: string, 
-/**
- * Held by pending holds debiting it.
- */
-readonly debitsPending: string, 
-/**
- * Announced by pending holds crediting it (not available until posted).
- */
-readonly creditsPending: string, 
-/**
- * The number of pending holds debiting it.
- */
-readonly pendingHolds: number, };
+export type AccountView = {
+  /**
+   * Account id.
+   */
+  readonly accountId: string,
+  /**
+   * Currency code.
+   */
+  readonly currency: string,
+  /**
+   * The balance rule.
+   */
+  readonly kind: AccountKind,
+  /**
+   * The credit limit of a credit line.
+   */
+  readonly creditLimit: string | null,
+  /**
+   * Whether it is closed.
+   */
+  readonly closed: boolean,
+  /**
+   * `creditsPosted − debitsPosted` (may be negative).
+   */
+  readonly balance: string,
+  /**
+   * `balance − debitsPending (+ creditLimit)`: what a transfer or hold may still debit; absent
+   * for an unrestricted account.
+   */
+  readonly available: string | null,
+  /**
+   * Posted debits, in total.
+   */
+  readonly debitsPosted: string,
+  /**
+   * Posted credits, in total.
+   */
+  readonly creditsPosted: string,
+  /**
+   * Held by pending holds debiting it.
+   */
+  readonly debitsPending: string,
+  /**
+   * Announced by pending holds crediting it (not available until posted).
+   */
+  readonly creditsPending: string,
+  /**
+   * The number of pending holds debiting it.
+   */
+  readonly pendingHolds: number, };
 
 /**
  * Close an empty account.
  */
-export type CloseAccountRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, 
-/**
- * The account.
- */
-readonly accountId: string, };
+export type CloseAccountRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * The account.
+   */
+  readonly accountId: string, };
 
 /**
  * Expire the holds due at `now`.
  */
-export type ExpireDueRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, };
+export type ExpireDueRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number, };
 
 /**
  * Give a pending hold a later deadline.
  */
-export type ExtendRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, 
-/**
- * The hold.
- */
-readonly holdId: string, 
-/**
- * The new deadline, Unix seconds (after the current one).
- */
-readonly expiresAt: number, };
+export type ExtendRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * The hold.
+   */
+  readonly holdId: string,
+  /**
+   * The new deadline, Unix seconds (after the current one).
+   */
+  readonly expiresAt: number, };
 
 /**
  * Place a hold (a pending transfer).
  */
-export type HoldRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, 
-/**
- * The new hold's id.
- */
-readonly holdId: string, 
-/**
- * The account whose funds are held.
- */
-readonly debitAccountId: string, 
-/**
- * The account a post will credit.
- */
-readonly creditAccountId: string, 
-/**
- * Decimal string in `currency`.
- */
-readonly amount: string, 
-/**
- * ISO 4217 code or registered asset.
- */
-readonly currency: string, 
-/**
- * Deadline, Unix seconds: the hold expires when `now ≥ expiresAt`.
- */
-readonly expiresAt: number, };
+export type HoldRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * The new hold's id.
+   */
+  readonly holdId: string,
+  /**
+   * The account whose funds are held.
+   */
+  readonly debitAccountId: string,
+  /**
+   * The account a post will credit.
+   */
+  readonly creditAccountId: string,
+  /**
+   * Decimal string in `currency`.
+   */
+  readonly amount: string,
+  /**
+   * ISO 4217 code or registered asset.
+   */
+  readonly currency: string,
+  /**
+   * Deadline, Unix seconds: the hold expires when `now ≥ expiresAt`.
+   */
+  readonly expiresAt: number, };
 
 /**
  * The state of a hold. JSON: `"pending"`, `"posted"`, `"voided"`, `"expired"`.
@@ -157,72 +157,72 @@ export type HoldState = "pending" | "posted" | "voided" | "expired";
 /**
  * A hold as seen after an operation. Amounts are decimal strings in `currency`.
  */
-export type HoldView = { 
-/**
- * Hold id.
- */
-readonly holdId: string, 
-/**
- * The account whose funds are held.
- */
-readonly debitAccountId: string, 
-/**
- * The account posts credit.
- */
-readonly creditAccountId: string, 
-/**
- * Currency code.
- */
-readonly currency: string, 
-/**
- * Its state.
- */
-readonly state: HoldState, 
-/**
- * Everything ever held: the first amount plus increments (= pending + posted + released).
- */
-readonly amount: string, 
-/**
- * Still held (zero once resolved).
- */
-readonly pending: string, 
-/**
- * Captured in total.
- */
-readonly posted: string, 
-/**
- * Released in total (by a final post, a void or expiry).
- */
-readonly released: string, 
-/**
- * Deadline, Unix seconds.
- */
-readonly expiresAt: number, };
+export type HoldView = {
+  /**
+   * Hold id.
+   */
+  readonly holdId: string,
+  /**
+   * The account whose funds are held.
+   */
+  readonly debitAccountId: string,
+  /**
+   * The account posts credit.
+   */
+  readonly creditAccountId: string,
+  /**
+   * Currency code.
+   */
+  readonly currency: string,
+  /**
+   * Its state.
+   */
+  readonly state: HoldState,
+  /**
+   * Everything ever held: the first amount plus increments (= pending + posted + released).
+   */
+  readonly amount: string,
+  /**
+   * Still held (zero once resolved).
+   */
+  readonly pending: string,
+  /**
+   * Captured in total.
+   */
+  readonly posted: string,
+  /**
+   * Released in total (by a final post, a void or expiry).
+   */
+  readonly released: string,
+  /**
+   * Deadline, Unix seconds.
+   */
+  readonly expiresAt: number, };
 
 /**
  * Raise a pending hold.
  */
-export type IncrementRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, 
-/**
- * The hold.
- */
-readonly holdId: string, 
-/**
- * The amount added, decimal string in `currency`.
- */
-readonly amount: string, 
-/**
- * ISO 4217 code or registered asset.
- */
-readonly currency: string, };
+export type IncrementRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * The hold.
+   */
+  readonly holdId: string,
+  /**
+   * The amount added, decimal string in `currency`.
+   */
+  readonly amount: string,
+  /**
+   * ISO 4217 code or registered asset.
+   */
+  readonly currency: string, };
 
 /**
  * The last entry of a journal: its seq and hash. JSON: `{"seq": 12, "hash": "<64 hex digits>"}`.
@@ -238,27 +238,27 @@ export type LedgerCode = "ACCOUNT_OPENED" | "TRANSFERRED" | "HELD" | "INCREMENTE
 /**
  * How much the ledger holds, against its limits.
  */
-export type LedgerCounts = { 
-/**
- * Accounts (≤ ACCOUNTS_MAX).
- */
-readonly accounts: number, 
-/**
- * Pending holds (≤ HOLDS_MAX).
- */
-readonly holdsPending: number, 
-/**
- * Retained resolved holds (≤ HOLDS_RESOLVED_RETAINED_MAX).
- */
-readonly holdsResolved: number, 
-/**
- * Retained idempotency keys (≤ IDEMPOTENCY_KEYS_MAX).
- */
-readonly idempotencyKeys: number, 
-/**
- * Retained journal entries (≤ JOURNAL_ENTRIES_RETAINED_MAX).
- */
-readonly journalRetained: number, };
+export type LedgerCounts = {
+  /**
+   * Accounts (≤ ACCOUNTS_MAX).
+   */
+  readonly accounts: number,
+  /**
+   * Pending holds (≤ HOLDS_MAX).
+   */
+  readonly holdsPending: number,
+  /**
+   * Retained resolved holds (≤ HOLDS_RESOLVED_RETAINED_MAX).
+   */
+  readonly holdsResolved: number,
+  /**
+   * Retained idempotency keys (≤ IDEMPOTENCY_KEYS_MAX).
+   */
+  readonly idempotencyKeys: number,
+  /**
+   * Retained journal entries (≤ JOURNAL_ENTRIES_RETAINED_MAX).
+   */
+  readonly journalRetained: number, };
 
 /**
  * Any operation. JSON: `{"op": "transfer", "request": {...}}`.
@@ -268,155 +268,155 @@ export type LedgerOperation = { readonly "op": "openAccount", readonly "request"
 /**
  * The result of an operation.
  */
-export type LedgerOutcome = { 
-/**
- * One code per reason.
- */
-readonly code: LedgerCode, 
-/**
- * The journal entry that decided it (for a repeat: the original's); 0 when the operation
- * was refused without being journaled.
- */
-readonly seq: number, 
-/**
- * True when answered from the idempotency store (the same key and request again).
- */
-readonly repeated: boolean, 
-/**
- * The hold the operation acted on, after it.
- */
-readonly hold: HoldView | null, 
-/**
- * Ids of the holds this operation expired.
- */
-readonly expired: ReadonlyArray<string>, };
+export type LedgerOutcome = {
+  /**
+   * One code per reason.
+   */
+  readonly code: LedgerCode,
+  /**
+   * The journal entry that decided it (for a repeat: the original's); 0 when the operation
+   * was refused without being journaled.
+   */
+  readonly seq: number,
+  /**
+   * True when answered from the idempotency store (the same key and request again).
+   */
+  readonly repeated: boolean,
+  /**
+   * The hold the operation acted on, after it.
+   */
+  readonly hold: HoldView | null,
+  /**
+   * Ids of the holds this operation expired.
+   */
+  readonly expired: ReadonlyArray<string>, };
 
 /**
  * Open an account.
  */
-export type OpenAccountRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, 
-/**
- * The new account's id.
- */
-readonly accountId: string, 
-/**
- * ISO 4217 code or registered asset.
- */
-readonly currency: string, 
-/**
- * The balance rule.
- */
-readonly kind: AccountKind, 
-/**
- * The credit limit of a `creditLine` (a non-negative amount); absent for other kinds.
- */
-readonly creditLimit?: string, };
+export type OpenAccountRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * The new account's id.
+   */
+  readonly accountId: string,
+  /**
+   * ISO 4217 code or registered asset.
+   */
+  readonly currency: string,
+  /**
+   * The balance rule.
+   */
+  readonly kind: AccountKind,
+  /**
+   * The credit limit of a `creditLine` (a non-negative amount); absent for other kinds.
+   */
+  readonly creditLimit?: string, };
 
 /**
  * Capture from a pending hold.
  */
-export type PostRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, 
-/**
- * The hold.
- */
-readonly holdId: string, 
-/**
- * The amount captured, decimal string in `currency`; absent: everything still held.
- */
-readonly amount?: string, 
-/**
- * The currency of `amount` (given with it, absent without it).
- */
-readonly currency?: string, 
-/**
- * `true`: release what remains after this capture (the hold is resolved). `false`: keep it
- * held (unless nothing remains).
- */
-readonly final?: boolean, };
+export type PostRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * The hold.
+   */
+  readonly holdId: string,
+  /**
+   * The amount captured, decimal string in `currency`; absent: everything still held.
+   */
+  readonly amount?: string,
+  /**
+   * The currency of `amount` (given with it, absent without it).
+   */
+  readonly currency?: string,
+  /**
+   * `true`: release what remains after this capture (the hold is resolved). `false`: keep it
+   * held (unless nothing remains).
+   */
+  readonly final?: boolean, };
 
 /**
  * Change a credit line's limit.
  */
-export type SetCreditLimitRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, 
-/**
- * The credit line.
- */
-readonly accountId: string, 
-/**
- * The new limit, a non-negative decimal string in `currency`.
- */
-readonly creditLimit: string, 
-/**
- * ISO 4217 code or registered asset.
- */
-readonly currency: string, };
+export type SetCreditLimitRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * The credit line.
+   */
+  readonly accountId: string,
+  /**
+   * The new limit, a non-negative decimal string in `currency`.
+   */
+  readonly creditLimit: string,
+  /**
+   * ISO 4217 code or registered asset.
+   */
+  readonly currency: string, };
 
 /**
  * Move an amount between two accounts at once.
  */
-export type TransferRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, 
-/**
- * The account debited.
- */
-readonly debitAccountId: string, 
-/**
- * The account credited.
- */
-readonly creditAccountId: string, 
-/**
- * Decimal string in `currency`, e.g. `"12.30"`.
- */
-readonly amount: string, 
-/**
- * ISO 4217 code or registered asset.
- */
-readonly currency: string, };
+export type TransferRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * The account debited.
+   */
+  readonly debitAccountId: string,
+  /**
+   * The account credited.
+   */
+  readonly creditAccountId: string,
+  /**
+   * Decimal string in `currency`, e.g. `"12.30"`.
+   */
+  readonly amount: string,
+  /**
+   * ISO 4217 code or registered asset.
+   */
+  readonly currency: string, };
 
 /**
  * Release a pending hold.
  */
-export type VoidRequest = { 
-/**
- * Idempotency key.
- */
-readonly idempotencyKey: string, 
-/**
- * Unix seconds.
- */
-readonly now: number, 
-/**
- * The hold.
- */
-readonly holdId: string, };
+export type VoidRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * The hold.
+   */
+  readonly holdId: string, };
