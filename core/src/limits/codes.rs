@@ -35,9 +35,12 @@ macro_rules! outcome_codes {
                 match self { $( $name::$variant => concat!($($doc),*), )* }
             }
 
-            /// The code with this string, if any.
+            /// The code with this string, if any. A search of `ALL` rather than a `match` on
+            /// the strings: the match compiled to ~2.7 KB of wasm per enum (a comparison tree over
+            /// every string), the search to a loop over `as_str`'s table; names are decoded only
+            /// from messages and snapshots, never per authorisation.
             pub fn from_name(name: &str) -> Option<Self> {
-                match name { $( $code => Some($name::$variant), )* _ => None }
+                Self::ALL.iter().copied().find(|code| code.as_str() == name)
             }
         }
 
