@@ -6,6 +6,7 @@
 //   …change, npm run build (or scripts/build.sh)…
 //   node bench/ab.mjs /tmp/wasm-before sdk-ts/wasm [rounds] [sliceMs]
 //   AB_OPS=ledgerPair,cardAuth node bench/ab.mjs …   (only some operations)
+//   AB_SDK=1 node bench/ab.mjs <treeA> <treeB> …       (two built checkouts, through their SDKs)
 //
 // Why not two runs of `npm run bench`: on the shared 2-core machine run-to-run noise is ±30 %,
 // which hides a 5 % change. Here both builds are loaded side by side (each glue imported as its
@@ -15,6 +16,10 @@
 // ratios is printed. An A/A run (the same build twice) shows the remaining noise: about ±3 %.
 // The operations are the raw wasm-bindgen calls of bench/card.mjs and bench/ledger.mjs (same
 // requests) plus the signature operations of bench/run.mjs; each result is checked as it runs.
+// With AB_SDK=1 the arguments are two built checkouts (`npm run build` in each; e.g. a
+// `git worktree` of the commit before) and the same operations run through each one's SDK
+// (`<tree>/sdk-ts/dist/node.js`): what a change that moves work between the SDK and the adapter
+// costs the caller.
 // A benchmark, never a test: nothing here asserts a speed.
 
 import { readFileSync } from 'node:fs';
@@ -139,8 +144,53 @@ function rate(operation, ms) {
   return calls / ((cpu.user + cpu.system) / 1e6);
 }
 
-const a = await operationsOf(dirA, 'a');
-const b = await operationsOf(dirB, 'b');
+/** The same operations through a built checkout's SDK (AB_SDK=1). */
+async function sdkOperationsOf(tree) {
+  const api = await import(pathToFileURL(path.resolve(tree, 'sdk-ts', 'dist', 'node.js')).href);
+  const newLedger = () => {
+    const ledger = api.Ledger.create();
+    ledger.executeBatch(setUpOperations());
+    return ledger;
+  };
+  const truncate = (ledger) => {
+    if (ledger.counts().journalRetained >= TRUNCATE_EVERY) ledger.truncateJournal(ledger.head().seq);
+  };
+  const single = newLedger();
+  const batched = newLedger();
+  const treeIssuer = new api.Issuer(api.keyPairFromSecret('EdDSA', new Uint8Array(32).fill(0x11)), 'issuer-1');
+  const card = api.Card.create('bench', treeIssuer.publicKey);
+  const envelope = treeIssuer.provision(CONFIG, { seq: 1n, issuedAt: CARD_T0 - 60, expiresAt: CARD_T0 + 3600 });
+  expect((await card.applyConfig(envelope, CARD_T0)).code === 'CONFIG_APPLIED', `${tree}: card configuration not applied`);
+  let pair = 0;
+  let batchPair = 0;
+  let payment = 0;
+  return {
+    ledgerPair: () => {
+      expect(single.hold(holdOp(pair).request).code === 'HELD', 'hold');
+      expect(single.post(postOp(pair).request).code === 'POSTED', 'post');
+      pair++;
+      truncate(single);
+    },
+    ledgerBatch256: () => {
+      const ops = [];
+      for (let p = 0; p < BATCH_PAIRS; p++, batchPair++) ops.push(holdOp(batchPair), postOp(batchPair));
+      expect(batched.executeBatch(ops).length === 2 * BATCH_PAIRS, 'batch');
+      truncate(batched);
+    },
+    cardAuth: () => {
+      const outcome = card.authorise({ transactionId: `txn-${payment}`, amount: '12.34', currency: 'EUR', time: CARD_T0 + payment * 10, terminalOnline: false });
+      expect(outcome.code === 'APPROVED', `card authorise: ${outcome.code}`);
+      payment++;
+    },
+    cardPreview: () => expect(card.preview({ transactionId: 'preview', amount: '12.34', currency: 'EUR', time: CARD_T0, terminalOnline: true }).code === 'APPROVED', 'preview'),
+    edVerify: () => expect(api.verifyEd25519(ed.publicKey, message, edSignature), 'Ed25519 verify'),
+    edSign: () => expect(api.signEd25519(ed.secretKey, message).length === 64, 'Ed25519 sign'),
+  };
+}
+
+const viaSdk = process.env.AB_SDK === '1';
+const a = viaSdk ? await sdkOperationsOf(dirA) : await operationsOf(dirA, 'a');
+const b = viaSdk ? await sdkOperationsOf(dirB) : await operationsOf(dirB, 'b');
 const names = process.env.AB_OPS ? process.env.AB_OPS.split(',') : Object.keys(a);
 for (const name of names) expect(name in a, `unknown operation ${name} (known: ${Object.keys(a).join(', ')})`);
 for (const name of names) {
