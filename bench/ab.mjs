@@ -85,30 +85,25 @@ function expect(condition, what) {
   if (!condition) throw new Error(`bench/ab: ${what}`);
 }
 
-/** The operations of one build, each on its own state. */
-async function operationsOf(dir, tag) {
-  const glue = await import(`${pathToFileURL(path.resolve(dir, 'countersign_wasm.js')).href}?ab=${tag}`);
-  glue.initSync({ module: readFileSync(path.resolve(dir, 'countersign_wasm_bg.wasm')) });
-  const newLedger = () => {
-    const ledger = new glue.LedgerHandle();
-    ledger.executeBatch(setUpOperations());
-    return ledger;
-  };
+/**
+ * The timed operations over one side, each on its own state. A side is either the raw
+ * wasm-bindgen exports of a build or a checkout's SDK; it supplies a set-up ledger, how one
+ * `{op, request}` runs on it, a configured card and the signature calls.
+ */
+function operationsOver(side) {
   const truncate = (ledger) => {
-    if (ledger.counts().journalRetained >= TRUNCATE_EVERY) ledger.truncateJournal(Number(ledger.head().seq));
+    if (ledger.counts().journalRetained >= TRUNCATE_EVERY) ledger.truncateJournal(side.seqArgument(ledger.head().seq));
   };
-  const single = newLedger();
-  const batched = newLedger();
-  const card = new glue.CardHandle('bench', { keyId: 'issuer-1', alg: issuer.publicKey.algorithm, publicKey: Buffer.from(issuer.publicKey.publicKey).toString('hex') });
-  card.addTimeZone('Europe/Paris', parisTzif);
-  expect(card.applyConfig(configEnvelope, BigInt(CARD_T0)).code === 'CONFIG_APPLIED', `${dir}: card configuration not applied`);
+  const single = side.newLedger();
+  const batched = side.newLedger();
+  const { card } = side;
   let pair = 0;
   let batchPair = 0;
   let payment = 0;
   return {
     ledgerPair: () => {
-      expect(single.execute(holdOp(pair)).code === 'HELD', 'hold');
-      expect(single.execute(postOp(pair)).code === 'POSTED', 'post');
+      expect(side.run(single, holdOp(pair)).code === 'HELD', 'hold');
+      expect(side.run(single, postOp(pair)).code === 'POSTED', 'post');
       pair++;
       truncate(single);
     },
@@ -124,10 +119,56 @@ async function operationsOf(dir, tag) {
       payment++;
     },
     cardPreview: () => expect(card.preview({ transactionId: 'preview', amount: '12.34', currency: 'EUR', time: CARD_T0, terminalOnline: true }).code === 'APPROVED', 'preview'),
-    edVerify: () => expect(glue.ed25519Verify(ed.publicKey, message, edSignature), 'Ed25519 verify'),
-    edSign: () => expect(glue.ed25519Sign(ed.secretKey, message).length === 64, 'Ed25519 sign'),
-    k1Verify: () => expect(glue.secp256k1Verify(k1.publicKey, message, k1Signature, 'der', false), 'secp256k1 verify'),
-    k1Sign: () => expect(glue.secp256k1Sign(k1.secretKey, message, 'der').length > 0, 'secp256k1 sign'),
+    ...side.signatures,
+  };
+}
+
+/** The raw wasm-bindgen exports of one build (a directory of glue + .wasm). */
+async function rawSide(dir, tag) {
+  const glue = await import(`${pathToFileURL(path.resolve(dir, 'countersign_wasm.js')).href}?ab=${tag}`);
+  glue.initSync({ module: readFileSync(path.resolve(dir, 'countersign_wasm_bg.wasm')) });
+  const card = new glue.CardHandle('bench', { keyId: 'issuer-1', alg: issuer.publicKey.algorithm, publicKey: Buffer.from(issuer.publicKey.publicKey).toString('hex') });
+  card.addTimeZone('Europe/Paris', parisTzif);
+  expect(card.applyConfig(configEnvelope, BigInt(CARD_T0)).code === 'CONFIG_APPLIED', `${dir}: card configuration not applied`);
+  return {
+    newLedger: () => {
+      const ledger = new glue.LedgerHandle();
+      ledger.executeBatch(setUpOperations());
+      return ledger;
+    },
+    run: (ledger, operation) => ledger.execute(operation),
+    seqArgument: Number, // the raw export takes the seq as a JS number
+    card,
+    signatures: {
+      edVerify: () => expect(glue.ed25519Verify(ed.publicKey, message, edSignature), 'Ed25519 verify'),
+      edSign: () => expect(glue.ed25519Sign(ed.secretKey, message).length === 64, 'Ed25519 sign'),
+      k1Verify: () => expect(glue.secp256k1Verify(k1.publicKey, message, k1Signature, 'der', false), 'secp256k1 verify'),
+      k1Sign: () => expect(glue.secp256k1Sign(k1.secretKey, message, 'der').length > 0, 'secp256k1 sign'),
+    },
+  };
+}
+
+/** A built checkout's SDK (`<tree>/sdk-ts/dist/node.js`), for AB_SDK=1. */
+async function sdkSide(tree) {
+  const api = await import(pathToFileURL(path.resolve(tree, 'sdk-ts', 'dist', 'node.js')).href);
+  const treeIssuer = new api.Issuer(api.keyPairFromSecret('EdDSA', new Uint8Array(32).fill(0x11)), 'issuer-1');
+  const card = api.Card.create('bench', treeIssuer.publicKey);
+  const envelope = treeIssuer.provision(CONFIG, { seq: 1n, issuedAt: CARD_T0 - 60, expiresAt: CARD_T0 + 3600 });
+  expect((await card.applyConfig(envelope, CARD_T0)).code === 'CONFIG_APPLIED', `${tree}: card configuration not applied`);
+  return {
+    newLedger: () => {
+      const ledger = api.Ledger.create();
+      ledger.executeBatch(setUpOperations());
+      return ledger;
+    },
+    // One SDK method per operation (`ledger.hold(request)`), as callers write it.
+    run: (ledger, operation) => ledger[operation.op](operation.request),
+    seqArgument: (seq) => seq,
+    card,
+    signatures: {
+      edVerify: () => expect(api.verifyEd25519(ed.publicKey, message, edSignature), 'Ed25519 verify'),
+      edSign: () => expect(api.signEd25519(ed.secretKey, message).length === 64, 'Ed25519 sign'),
+    },
   };
 }
 
@@ -144,53 +185,9 @@ function rate(operation, ms) {
   return calls / ((cpu.user + cpu.system) / 1e6);
 }
 
-/** The same operations through a built checkout's SDK (AB_SDK=1). */
-async function sdkOperationsOf(tree) {
-  const api = await import(pathToFileURL(path.resolve(tree, 'sdk-ts', 'dist', 'node.js')).href);
-  const newLedger = () => {
-    const ledger = api.Ledger.create();
-    ledger.executeBatch(setUpOperations());
-    return ledger;
-  };
-  const truncate = (ledger) => {
-    if (ledger.counts().journalRetained >= TRUNCATE_EVERY) ledger.truncateJournal(ledger.head().seq);
-  };
-  const single = newLedger();
-  const batched = newLedger();
-  const treeIssuer = new api.Issuer(api.keyPairFromSecret('EdDSA', new Uint8Array(32).fill(0x11)), 'issuer-1');
-  const card = api.Card.create('bench', treeIssuer.publicKey);
-  const envelope = treeIssuer.provision(CONFIG, { seq: 1n, issuedAt: CARD_T0 - 60, expiresAt: CARD_T0 + 3600 });
-  expect((await card.applyConfig(envelope, CARD_T0)).code === 'CONFIG_APPLIED', `${tree}: card configuration not applied`);
-  let pair = 0;
-  let batchPair = 0;
-  let payment = 0;
-  return {
-    ledgerPair: () => {
-      expect(single.hold(holdOp(pair).request).code === 'HELD', 'hold');
-      expect(single.post(postOp(pair).request).code === 'POSTED', 'post');
-      pair++;
-      truncate(single);
-    },
-    ledgerBatch256: () => {
-      const ops = [];
-      for (let p = 0; p < BATCH_PAIRS; p++, batchPair++) ops.push(holdOp(batchPair), postOp(batchPair));
-      expect(batched.executeBatch(ops).length === 2 * BATCH_PAIRS, 'batch');
-      truncate(batched);
-    },
-    cardAuth: () => {
-      const outcome = card.authorise({ transactionId: `txn-${payment}`, amount: '12.34', currency: 'EUR', time: CARD_T0 + payment * 10, terminalOnline: false });
-      expect(outcome.code === 'APPROVED', `card authorise: ${outcome.code}`);
-      payment++;
-    },
-    cardPreview: () => expect(card.preview({ transactionId: 'preview', amount: '12.34', currency: 'EUR', time: CARD_T0, terminalOnline: true }).code === 'APPROVED', 'preview'),
-    edVerify: () => expect(api.verifyEd25519(ed.publicKey, message, edSignature), 'Ed25519 verify'),
-    edSign: () => expect(api.signEd25519(ed.secretKey, message).length === 64, 'Ed25519 sign'),
-  };
-}
-
 const viaSdk = process.env.AB_SDK === '1';
-const a = viaSdk ? await sdkOperationsOf(dirA) : await operationsOf(dirA, 'a');
-const b = viaSdk ? await sdkOperationsOf(dirB) : await operationsOf(dirB, 'b');
+const a = operationsOver(viaSdk ? await sdkSide(dirA) : await rawSide(dirA, 'a'));
+const b = operationsOver(viaSdk ? await sdkSide(dirB) : await rawSide(dirB, 'b'));
 const names = process.env.AB_OPS ? process.env.AB_OPS.split(',') : Object.keys(a);
 for (const name of names) expect(name in a, `unknown operation ${name} (known: ${Object.keys(a).join(', ')})`);
 for (const name of names) {
