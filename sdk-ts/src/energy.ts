@@ -159,11 +159,11 @@ const objectCreate = Object.create;
 const objectAssign = Object.assign;
 
 /**
- * A shallow copy of `value` without a prototype. Everything read from a caller's object and
- * everything handed to wasm is one of these: a field the caller left out reads as `undefined`
- * here and in the core's deserialiser (which looks fields up by name, prototype chain included),
- * whatever a caller put on `Object.prototype` (a getter there would otherwise run with Rust on the
- * stack). `value` is owned data, so copying its own fields runs no caller code.
+ * A shallow copy of `value` without a prototype. Everything this file reads from a caller's
+ * object is one of these, so a field the caller left out reads as `undefined` here whatever a
+ * caller put on `Object.prototype` (the adapter's reader, `wasm/src/de.rs`, reads own fields
+ * only, so this guards the SDK's own reads such as `o.stationId`). `value` is owned data, so
+ * copying its own fields runs no caller code.
  */
 function bare<T extends object>(value: T): T {
   return objectAssign(objectCreate(null) as T, value);
