@@ -537,32 +537,39 @@ thread_local! {
     static FIELD_KEYS: core::cell::RefCell<Vec<((usize, usize), JsValue)>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
+/// Calls `f` with the JS string of a declared name (a field, a variant), made once per program
+/// and lent, not cloned (a clone and its drop are two more steps per field). Shared with the
+/// result writer (`ser.rs`), whose field names are the same kind of `&'static str`.
+pub(crate) fn with_field_key<R>(name: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
+    let id = (name.as_ptr() as usize, name.len());
+    FIELD_KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        match keys.binary_search_by_key(&id, |(key_id, _)| *key_id) {
+            Ok(at) => match keys.get(at) {
+                Some((_, key)) => f(key),
+                None => f(&JsValue::from_str(name)),
+            },
+            Err(at) => {
+                let key = JsValue::from_str(name);
+                let result = f(&key);
+                if keys.len() < FIELD_NAMES_MAX {
+                    keys.insert(at, (id, key));
+                }
+                result
+            }
+        }
+    })
+}
+
 /// `object[field]` if `object` has it as its own property (never through the prototype chain: a
-/// getter someone put on `Object.prototype` must not run, nor count as a missing optional field),
-/// with the field's JS string made once per program and borrowed, not cloned (a clone and its
-/// drop are two more calls into JS per field).
+/// getter someone put on `Object.prototype` must not run, nor count as a missing optional field).
 fn get_own_field(object: &JsValue, field: &'static str) -> JsValue {
-    let read = |key: &JsValue| {
+    with_field_key(field, |key| {
         if Object::has_own(object.unchecked_ref::<Object>(), key) {
             // An own data property of a plain object (the SDK boundary copied it): no getter runs.
             js_sys::Reflect::get(object, key).unwrap_or(JsValue::UNDEFINED)
         } else {
             JsValue::UNDEFINED
-        }
-    };
-    let id = (field.as_ptr() as usize, field.len());
-    FIELD_KEYS.with(|keys| {
-        let mut keys = keys.borrow_mut();
-        match keys.binary_search_by_key(&id, |(key_id, _)| *key_id) {
-            Ok(at) => keys.get(at).map_or(JsValue::UNDEFINED, |(_, key)| read(key)),
-            Err(at) => {
-                let key = JsValue::from_str(field);
-                let value = read(&key);
-                if keys.len() < FIELD_NAMES_MAX {
-                    keys.insert(at, (id, key));
-                }
-                value
-            }
         }
     })
 }

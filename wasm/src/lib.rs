@@ -30,6 +30,8 @@ mod de;
 mod energy;
 #[cfg(feature = "ledger")]
 mod ledger;
+#[cfg(feature = "any-system")]
+mod ser;
 #[cfg(feature = "tempcard")]
 mod tempcard;
 
@@ -368,11 +370,11 @@ pub fn trap_for_tests() {
 // system that is not on the ledger (the helpers missing) or holding no system (dead code
 // denied by clippy).
 
-/// Serialises a core value as a plain JS object (maps as objects, `None` as `null`).
+/// Serialises a core value as a plain JS object (maps as objects, `None` as `null`; `ser.rs`).
 #[cfg(feature = "any-system")]
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
     value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .serialize(ser::JsSer)
         .map_err(|e| to_js_error(Error::new(ErrorCode::Internal, "", format!("serialising a result failed: {e}"))))
 }
 
