@@ -23,8 +23,8 @@ use countersign_core::ledger::{
     TransferRequest,
 };
 
-/// Upper bound on pairs of one measurement.
-const PAIRS_MAX: u64 = 5_000_000;
+/// Upper bound on pairs of one measurement (built before the clock starts).
+const PAIRS_MAX: u64 = 2_000_000;
 /// Time box of one measurement.
 const TIME_BOX: Duration = Duration::from_secs(1);
 /// Entries in the replayed journal (10,000 pairs).
@@ -114,12 +114,15 @@ fn main() {
 
     // Pairs per second. Requests are built outside the timed loop (the SDK rows build theirs
     // in JS inside it: that cost is the boundary's, reported there).
-    let pairs: Vec<[Operation; 2]> = (0..PAIRS_MAX.min(2_000_000)).map(pair).collect();
+    // `LEDGER_BENCH_PAIRS=N`: exactly N pairs, no time box, for an instruction count that does
+    // not depend on the machine (`valgrind --tool=callgrind`, see HACKING.md "Ledger throughput").
+    let fixed_pairs: Option<u64> = std::env::var("LEDGER_BENCH_PAIRS").ok().and_then(|n| n.parse().ok());
+    let pairs: Vec<[Operation; 2]> = (0..fixed_pairs.unwrap_or(PAIRS_MAX).min(PAIRS_MAX)).map(pair).collect();
     let mut l = funded();
     let start = Instant::now();
     let mut n = 0u64;
     while n < pairs.len() as u64 {
-        if n % 256 == 0 && start.elapsed() >= TIME_BOX {
+        if fixed_pairs.is_none() && n % 256 == 0 && start.elapsed() >= TIME_BOX {
             break;
         }
         run_pair(&mut l, &pairs[n as usize]);

@@ -1092,15 +1092,7 @@ impl Verdict {
 
 /// `units` minor units at `scale` as a decimal string (`"-12.30"`); exact for any `i128`.
 fn format_minor(units: i128, scale: u32) -> String {
-    let sign = if units < 0 { "-" } else { "" };
-    let magnitude = units.unsigned_abs();
-    if scale == 0 {
-        return format!("{sign}{magnitude}");
-    }
-    let divisor = 10u128.checked_pow(scale).unwrap_or(1);
-    let integer = magnitude.checked_div(divisor).unwrap_or(0);
-    let fraction = magnitude.checked_rem(divisor).unwrap_or(0);
-    format!("{sign}{integer}.{fraction:0width$}", width = scale as usize)
+    crate::money::minor_units_text(units, scale)
 }
 
 /// Whether `id` is a valid id: 1..=ID_BYTES_MAX UTF-8 bytes, no control characters.

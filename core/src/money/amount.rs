@@ -437,16 +437,6 @@ impl fmt::Display for Amount {
     /// a currency with 0 minor units), `-` only for nonzero negatives: `"12.30"`, `"5"`,
     /// `"0.000"`, `"-0.00000001"`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let minor = self.to_minor_units();
-        let sign = if minor < 0 { "-" } else { "" };
-        let scale = usize::try_from(self.currency.minor_units()).map_err(|_| fmt::Error)?;
-        if scale == 0 {
-            return write!(f, "{sign}{}", minor.unsigned_abs());
-        }
-        // At least one integer digit: pad to scale + 1 digits, then place the point.
-        let digits = format!("{:0>width$}", minor.unsigned_abs(), width = scale + 1);
-        let point = digits.len().checked_sub(scale).ok_or(fmt::Error)?;
-        let (integer, fraction) = digits.split_at_checked(point).ok_or(fmt::Error)?;
-        write!(f, "{sign}{integer}.{fraction}")
+        f.write_str(&super::minor_units_text(self.to_minor_units(), self.currency.minor_units()))
     }
 }

@@ -17,6 +17,7 @@ mod amount;
 mod currency;
 mod decimal;
 mod rounding;
+mod text;
 
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ pub use amount::{Amount, SPLIT_PARTS_MAX};
 pub use currency::{Currency, CurrencyKind, NO_MINOR_UNIT_CODES, WITHDRAWN_CODES};
 pub use decimal::{parse_decimal, AMOUNT_STRING_CHARS_MAX};
 pub use rounding::RoundingMode;
+pub use text::minor_units_text;
 
 /// Property-test case count: `PROPTEST_CASES` overrides the default (see HACKING.md).
 #[cfg(test)]

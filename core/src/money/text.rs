@@ -1,0 +1,129 @@
+//! Money as text: the one writer of a canonical decimal string from integer minor units.
+//!
+//! Every amount a result carries is written here (`Amount`'s `Display`, the ledger's balances and
+//! holds), so a ledger operation writes three to six of them. `format!` with a `u128` argument
+//! went through the formatting machinery and a 128-bit division per digit (a library call in
+//! wasm, where there is no 128-bit arithmetic): 10–15 % of a native ledger operation's
+//! instructions. Here digits are written from the right into a stack buffer with 64-bit
+//! division once the magnitude fits in 64 bits (every amount of a real currency does), and the
+//! string is allocated once at its final length.
+
+/// Digits of the largest `u128` (340282366920938463463374607431768211455).
+const U128_DIGITS_MAX: usize = 39;
+/// Most digits written after the point with leading zeros (`0.000…01`): above every currency's
+/// minor units and rust_decimal's 28; a larger scale is written by the slow path.
+const SCALE_FAST_MAX: u32 = 38;
+
+/// `units` minor units with `scale` digits after the point, canonical: exactly `scale` fraction
+/// digits (none and no point when `scale` is 0), at least one integer digit, `-` only for a
+/// nonzero negative. `(-1230, 2)` → `"-12.30"`, `(5, 0)` → `"5"`, `(0, 3)` → `"0.000"`.
+pub fn minor_units_text(units: i128, scale: u32) -> String {
+    if scale > SCALE_FAST_MAX {
+        return minor_units_text_slow(units, scale);
+    }
+    let mut digits = [b'0'; U128_DIGITS_MAX];
+    let mut start = U128_DIGITS_MAX;
+    let mut rest = units.unsigned_abs();
+    // 128-bit division only for the digits above 2^64 (at most 20 of them, never for a real
+    // amount); each loop runs once per digit of a 39-digit number at most.
+    while rest > u128::from(u64::MAX) {
+        let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) else { break };
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        start -= 1;
+    }
+    let mut small = rest as u64;
+    while let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) {
+        *slot = b'0' + (small % 10) as u8;
+        small /= 10;
+        start -= 1;
+        if small == 0 {
+            break;
+        }
+    }
+    let written = digits.get(start..).unwrap_or_default();
+    let scale = scale as usize;
+    // Zeros between the point and the first digit when the magnitude has fewer digits than the
+    // scale needs (at least one integer digit: `0.05` for 5 at scale 2).
+    let padding = (scale + 1).saturating_sub(written.len());
+    let integer_digits = (written.len() + padding) - scale;
+    let mut text = String::with_capacity(1 + written.len() + padding + 1);
+    if units < 0 {
+        text.push('-');
+    }
+    // Every byte pushed is an ASCII digit, a point or a sign.
+    for index in 0..written.len() + padding {
+        if index == integer_digits {
+            text.push('.');
+        }
+        let digit = index.checked_sub(padding).and_then(|at| written.get(at)).copied().unwrap_or(b'0');
+        text.push(char::from(digit));
+    }
+    text
+}
+
+/// The same text through `format!`, for scales no currency has.
+#[cold]
+fn minor_units_text_slow(units: i128, scale: u32) -> String {
+    let sign = if units < 0 { "-" } else { "" };
+    let width = scale as usize + 1;
+    let digits = format!("{:0>width$}", units.unsigned_abs());
+    let point = digits.len() - scale as usize;
+    let (integer, fraction) = digits.split_at_checked(point).unwrap_or((&digits, ""));
+    format!("{sign}{integer}.{fraction}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The formatter this one replaced (`format!`), as the oracle.
+    fn oracle(units: i128, scale: u32) -> String {
+        let sign = if units < 0 { "-" } else { "" };
+        let magnitude = units.unsigned_abs();
+        if scale == 0 {
+            return format!("{sign}{magnitude}");
+        }
+        let divisor = 10u128.pow(scale);
+        format!("{sign}{}.{:0width$}", magnitude / divisor, magnitude % divisor, width = scale as usize)
+    }
+
+    #[test]
+    fn canonical_forms() {
+        assert_eq!(minor_units_text(0, 2), "0.00");
+        assert_eq!(minor_units_text(-1230, 2), "-12.30");
+        assert_eq!(minor_units_text(5, 0), "5");
+        assert_eq!(minor_units_text(-5, 0), "-5");
+        assert_eq!(minor_units_text(0, 0), "0");
+        assert_eq!(minor_units_text(0, 3), "0.000");
+        assert_eq!(minor_units_text(5, 2), "0.05");
+        assert_eq!(minor_units_text(-1, 8), "-0.00000001");
+        assert_eq!(minor_units_text(1, 18), "0.000000000000000001");
+        assert_eq!(minor_units_text(i128::MIN, 2), "-1701411834604692317316873037158841057.28");
+        assert_eq!(minor_units_text(i128::MAX, 0), "170141183460469231731687303715884105727");
+        assert_eq!(minor_units_text(i128::MIN, 38), "-1.70141183460469231731687303715884105728");
+        assert_eq!(minor_units_text(7, 40), "0.0000000000000000000000000000000000000007");
+    }
+
+    #[test]
+    fn around_the_64_bit_boundary() {
+        for units in [u64::MAX as i128 - 1, u64::MAX as i128, u64::MAX as i128 + 1, -(u64::MAX as i128) - 1] {
+            for scale in [0, 2, 8, 19, 20, 21] {
+                assert_eq!(minor_units_text(units, scale), oracle(units, scale), "{units} at {scale}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_format(units in any::<i128>(), scale in 0u32..=38) {
+            prop_assert_eq!(minor_units_text(units, scale), oracle(units, scale));
+        }
+
+        #[test]
+        fn agrees_with_format_for_amounts(units in -(1i128 << 70)..(1i128 << 70), scale in 0u32..=18) {
+            prop_assert_eq!(minor_units_text(units, scale), oracle(units, scale));
+        }
+    }
+}
