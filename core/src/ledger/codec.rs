@@ -160,8 +160,11 @@ fn encode_op(e: &mut Enc, op: &Op, with_now: bool) {
 }
 
 /// SHA-256 of the operation without its `now`: what "the same request" means.
+/// An operation's usual encoded size without its key and time (ids, amounts, currency).
+const OP_BYTES_USUAL: usize = 192;
+
 pub(super) fn fingerprint(op: &Op) -> [u8; 32] {
-    let mut e = Enc::new();
+    let mut e = Enc::with_capacity(OP_BYTES_USUAL);
     encode_op(&mut e, op, false);
     sha256(&e.into_bytes())
 }

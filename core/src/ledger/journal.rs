@@ -109,8 +109,12 @@ pub struct JournalEntry {
     hash: [u8; 32],
 }
 
+/// A journal entry's usual size: an operation with its ids, amounts, verdict and hold view, and the
+/// previous hash (a hold and its post measure 250–350 bytes); larger ones grow the buffer once.
+const ENTRY_BYTES_USUAL: usize = 384;
+
 fn encode_entry(seq: u64, op: &Op, verdict: &Verdict, prev_hash: &[u8; 32]) -> Vec<u8> {
-    let mut e = Enc::new();
+    let mut e = Enc::with_capacity(ENTRY_BYTES_USUAL);
     e.map(4).u64(0).u64(seq).u64(1);
     op.encode(&mut e);
     e.u64(2);

@@ -24,6 +24,12 @@ impl Enc {
         Enc(Encoder::new(Vec::new()))
     }
 
+    /// An encoder whose buffer starts at `bytes`: for an encoding made on every operation, one
+    /// allocation instead of a growth step per doubling.
+    pub(crate) fn with_capacity(bytes: usize) -> Self {
+        Enc(Encoder::new(Vec::with_capacity(bytes)))
+    }
+
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.0.into_writer()
     }
