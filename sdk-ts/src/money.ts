@@ -110,6 +110,9 @@ function disagreement(where: string, coreAnswer: unknown): CountersignError {
  * without a check. Longer strings go to the core.
  */
 const EXACT_PARSE_DIGITS_MAX = 28;
+/** The longest string {@link parseExact} can accept: a sign, those digits and a point. Longer
+ * strings are handed to the core without being scanned. */
+const EXACT_PARSE_CHARS_MAX = EXACT_PARSE_DIGITS_MAX + 2;
 /** Most digits accumulated in a `number` exactly (10^15 < 2^53); more go through a string. */
 const NUMBER_DIGITS_MAX = 15;
 const POW10: readonly number[] = Object.freeze(Array.from({ length: NUMBER_DIGITS_MAX + 1 }, (_, i) => 10 ** i));
@@ -130,6 +133,7 @@ const CHAR_9 = 0x39;
  */
 function parseExact(value: string, minorUnits: number): bigint | undefined {
   const length = value.length;
+  if (length > EXACT_PARSE_CHARS_MAX) return undefined;
   let index = 0;
   const negative = value.charCodeAt(0) === CHAR_MINUS;
   if (negative) index = 1;
