@@ -15,7 +15,8 @@
 // the machine gave to other processes does not count), and the median of the per-round B/A
 // ratios is printed. An A/A run (the same build twice) shows the remaining noise: about ±3 %.
 // The operations are the raw wasm-bindgen calls of bench/card.mjs and bench/ledger.mjs (same
-// requests) plus the signature operations of bench/run.mjs; each result is checked as it runs.
+// requests) plus the signature and amount operations of bench/run.mjs; each result is checked as
+// it runs.
 // With AB_SDK=1 the arguments are two built checkouts (`npm run build` in each; e.g. a
 // `git worktree` of the commit before) and the same operations run through each one's SDK
 // (`<tree>/sdk-ts/dist/node.js`): what a change that moves work between the SDK and the adapter
@@ -81,6 +82,15 @@ const holdOp = (i) => ({
 });
 const postOp = (i) => ({ op: 'post', request: { idempotencyKey: `k${i}p`, now: LEDGER_T0 + i, holdId: `h${i}`, amount: '31.17', currency: 'EUR', final: true } });
 
+// Amounts, as bench/run.mjs's amount cases: two strings parsed, added, formatted; and the total
+// of a basket of 100 prices.
+const AMOUNT_PAIRS = [['12.34', '0.66', '13.00'], ['999999.99', '0.01', '1000000.00'], ['-5.25', '10.00', '4.75'], ['100', '0.5', '100.50']];
+const BASKET = Array.from({ length: 100 }, (_, i) => {
+  const cents = (i * 7919 + 13) % 250_000;
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+});
+const BASKET_TOTAL = '119503.50'; // the integer sum of the cents above
+
 function expect(condition, what) {
   if (!condition) throw new Error(`bench/ab: ${what}`);
 }
@@ -120,6 +130,23 @@ function operationsOver(side) {
     },
     cardPreview: () => expect(card.preview({ transactionId: 'preview', amount: '12.34', currency: 'EUR', time: CARD_T0, terminalOnline: true }).code === 'APPROVED', 'preview'),
     ...side.signatures,
+    ...side.amounts,
+  };
+}
+
+/** amountAdd (parse two, add, format) and amountBasket over one side's parse / add / format / zero. */
+function amountOperations(parse, add, format, zero) {
+  let pair = 0;
+  return {
+    amountAdd: () => {
+      const [x, y, sum] = AMOUNT_PAIRS[pair++ % AMOUNT_PAIRS.length];
+      expect(format(add(parse(x), parse(y))) === sum, `amount ${x} + ${y}`);
+    },
+    amountBasket: () => {
+      let total = zero();
+      for (const price of BASKET) total = add(total, parse(price));
+      expect(format(total) === BASKET_TOTAL, 'basket total');
+    },
   };
 }
 
@@ -145,6 +172,13 @@ async function rawSide(dir, tag) {
       k1Verify: () => expect(glue.secp256k1Verify(k1.publicKey, message, k1Signature, 'der', false), 'secp256k1 verify'),
       k1Sign: () => expect(glue.secp256k1Sign(k1.secretKey, message, 'der').length > 0, 'secp256k1 sign'),
     },
+    // The raw exports work on canonical strings: one call per parse and per addition.
+    amounts: amountOperations(
+      (text) => glue.amountParse(text, 'EUR', undefined),
+      (x, y) => glue.amountAdd(x, 'EUR', y, 'EUR'),
+      (x) => x,
+      () => glue.amountFromMinor('0', 'EUR'),
+    ),
   };
 }
 
@@ -169,6 +203,12 @@ async function sdkSide(tree) {
       edVerify: () => expect(api.verifyEd25519(ed.publicKey, message, edSignature), 'Ed25519 verify'),
       edSign: () => expect(api.signEd25519(ed.secretKey, message).length === 64, 'Ed25519 sign'),
     },
+    amounts: amountOperations(
+      (text) => api.Amount.parse(text, 'EUR'),
+      (x, y) => x.add(y),
+      (x) => x.toString(),
+      () => api.Amount.zero('EUR'),
+    ),
   };
 }
 

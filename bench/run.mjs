@@ -5,6 +5,8 @@
 //   npm run bench            (builds first)
 //   node bench/run.mjs       (uses the existing build)
 //   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
+//   BENCH_ONLY=amount node bench/run.mjs      (only the parts whose name contains one of the
+//                                              comma-separated words: an op, "card", "ledger")
 //
 // Every side is checked to produce the right answer once before it is timed:
 // a benchmark that measures broken code is worse than none.
@@ -27,6 +29,10 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const WASM_DIR = path.join(REPO_ROOT, 'sdk-ts', 'wasm');
 
 const MESSAGE_LENGTH_BYTES = 128;
+
+/** BENCH_ONLY: comma-separated words; a part runs when its name contains one (all when unset). */
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((word) => word.trim().toLowerCase()).filter(Boolean) : [];
+const selected = (name) => ONLY.length === 0 || ONLY.some((word) => name.toLowerCase().includes(word));
 
 // ---------------------------------------------------------------------------------------
 // fixtures: one key pair and message per algorithm, shared by every side
@@ -200,7 +206,8 @@ function buildCases(ed, k1) {
       ],
     },
     amountCase(),
-  ];
+    basketCase(),
+  ].filter((benchCase) => selected(benchCase.op));
 }
 
 // Amount parse + add + format: two decimal strings in, the canonical 2-decimal sum out.
@@ -244,6 +251,37 @@ function amountCase() {
   };
 }
 
+// The total of a basket: 100 amount strings parsed and added up, the sum formatted once (what
+// an app does with a cart or a receipt; the SDK adds bigint minor units, no wasm call per item).
+const BASKET_ITEMS = 100;
+const BASKET = Array.from({ length: BASKET_ITEMS }, (_, i) => {
+  const cents = (i * 7919 + 13) % 250_000; // deterministic prices 0.13 .. 2,499.99
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+});
+// Independent of both sides: the integer sum of the cents, written with two decimals.
+const BASKET_TOTAL = (() => {
+  const cents = BASKET.reduce((sum, price) => sum + BigInt(price.replace('.', '')), 0n);
+  return `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
+})();
+
+function basketCase() {
+  const sdkTotal = () => {
+    let total = sdk.Amount.zero(AMOUNT_CURRENCY);
+    for (const price of BASKET) total = total.add(sdk.Amount.parse(price, AMOUNT_CURRENCY));
+    return total.toString();
+  };
+  const decimalTotal = () => {
+    let total = new Decimal(0);
+    for (const price of BASKET) total = total.plus(new Decimal(price));
+    return total.toFixed(AMOUNT_FRACTION_DIGITS);
+  };
+  return {
+    op: `amount total of a basket (${BASKET_ITEMS} parsed)`,
+    countersign: { run: sdkTotal, check: () => assert.equal(sdkTotal(), BASKET_TOTAL, 'countersign basket total') },
+    peers: [{ peer: 'decimal.js', run: decimalTotal, check: () => assert.equal(decimalTotal(), BASKET_TOTAL, 'decimal.js basket total') }],
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // report
 
@@ -257,7 +295,9 @@ function wasmSizes() {
 async function main() {
   if (!sdk.isInitialized()) throw new Error('the SDK Node entry should be ready on import');
   const cases = buildCases(ed25519Fixture(), secp256k1Fixture());
-  const card = await setUpCard(REPO_ROOT);
+  const withCard = selected('card');
+  const withLedger = selected('ledger');
+  const card = withCard ? await setUpCard(REPO_ROOT) : undefined;
 
   // Correctness first, for every side, before any timing.
   for (const benchCase of cases) {
@@ -270,19 +310,19 @@ async function main() {
     }
   }
   try {
-    checkCard(card);
+    if (withCard) checkCard(card);
   } catch (err) {
     throw new Error(`card: wrong result, not benchmarking: ${err.message}`);
   }
   try {
-    checkLedger();
+    if (withLedger) checkLedger();
   } catch (err) {
     throw new Error(`ledger: wrong result, not benchmarking: ${err.message}`);
   }
 
   // The native card bench first: its release build must not overlap any timing in this process.
-  const cardNative = nativeCardBench(REPO_ROOT);
-  const ledgerNative = nativeLedgerBench(REPO_ROOT);
+  const cardNative = withCard ? nativeCardBench(REPO_ROOT) : undefined;
+  const ledgerNative = withLedger ? nativeLedgerBench(REPO_ROOT) : undefined;
 
   const rows = [];
   for (const benchCase of cases) {
@@ -293,9 +333,9 @@ async function main() {
       rows.push({ op: benchCase.op, countersignOps, peer: peer.peer, peerOps });
     }
   }
-  const cardMeasured = measureCard(card);
-  process.stderr.write('measuring ledger …\n');
-  const ledgerMeasured = measureLedger();
+  const cardMeasured = withCard ? measureCard(card) : undefined;
+  if (withLedger) process.stderr.write('measuring ledger …\n');
+  const ledgerMeasured = withLedger ? measureLedger() : undefined;
 
   const sizes = wasmSizes();
   const lines = [
@@ -312,10 +352,8 @@ async function main() {
       (r) => `| ${r.op} | ${formatOps(r.countersignOps)} | ${r.peer} | ${formatOps(r.peerOps)} | ${(r.countersignOps / r.peerOps).toFixed(2)} |`,
     ),
     '',
-    ...cardTable(cardNative, cardMeasured),
-    '',
-    ...ledgerTable(ledgerNative, ledgerMeasured),
-    '',
+    ...(withCard ? [...cardTable(cardNative, cardMeasured), ''] : []),
+    ...(withLedger ? [...ledgerTable(ledgerNative, ledgerMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',
     sizeTable(sizes),

@@ -49,12 +49,22 @@ test('a trap: calls refuse with WASM_TRAP, init() starts a fresh instance, commi
   const card = sdk.Card.create('card-1', { keyId: 'issuer', algorithm: 'EdDSA', publicKey: cardKey.publicKey });
   assert.equal(issuer.config.currency, 'EUR');
 
+  // An amount is a value (bigint minor units): made before the trap, it is still usable after
+  // init(); while the instance is trapped, every method that used to call the core refuses even
+  // though the SDK now computes it in JavaScript (docs/money.md "How the SDK computes").
+  const price = sdk.Amount.parse('2.50', 'EUR');
+
   trap();
   assert.equal(sdk.isInitialized(), false);
   for (const call of [
     () => ledger.account('wallet'),
     () => sdk.Ledger.create(),
     () => sdk.Amount.parse('1.00', 'EUR'),
+    () => sdk.Amount.fromMinor(1n, 'EUR'),
+    () => price.add(price),
+    () => price.sub(price),
+    () => price.compare(price),
+    () => price.toMinor(),
     () => sdk.sha256(new Uint8Array(1)),
   ]) {
     assert.throws(call, (err) => err instanceof sdk.CountersignError && err.code === 'WASM_TRAP');
@@ -64,6 +74,8 @@ test('a trap: calls refuse with WASM_TRAP, init() starts a fresh instance, commi
   await Promise.all([sdk.init(), sdk.init()]);
   assert.equal(sdk.isInitialized(), true);
   assert.equal(sdk.Amount.parse('1.5', 'EUR').toString(), '1.50');
+  assert.equal(price.add(price).toString(), '5.00');
+  assert.equal(price.toString(), '2.50', 'formatting never needed the core');
   // Objects of the trapped instance stay refused: they must come back from their store.
   assert.throws(() => ledger.account('wallet'), (err) => err.code === 'WASM_TRAP' && /load it again/.test(err.message));
   assert.throws(() => issuer.config, (err) => err.code === 'WASM_TRAP' && /issuer/.test(err.message));

@@ -140,6 +140,14 @@ pub fn amount_parse(value: &str, currency: &str, rounding: Option<String>) -> Js
     Ok(amount.to_string())
 }
 
+/// The largest number of minor units an amount holds in magnitude (2^96 - 1) as a decimal
+/// string: the SDK keeps amounts as `bigint` minor units and checks this range itself, against
+/// the core's number rather than a copy of it.
+#[wasm_bindgen(js_name = amountMinorUnitsMax)]
+pub fn amount_minor_units_max() -> String {
+    countersign_core::money::MINOR_UNITS_MAX.to_string()
+}
+
 #[wasm_bindgen(js_name = amountFromMinor)]
 pub fn amount_from_minor(minor: &str, currency: &str) -> JsResult<String> {
     let amount = Amount::from_minor_str(minor, currency_of(currency)?).map_err(to_js_error)?;

@@ -21,6 +21,11 @@ use crate::error::{Error, ErrorCode, Result};
 /// The most parts [`Amount::split`] produces.
 pub const SPLIT_PARTS_MAX: usize = 1000;
 
+/// The largest number of minor units an amount holds in magnitude, 2^96 - 1 (the `Decimal`
+/// mantissa's range), in every currency. Exported so that a caller keeping amounts as integers
+/// of minor units (the TypeScript SDK does, as `bigint`) checks the very same range.
+pub const MINOR_UNITS_MAX: u128 = MANTISSA_MAX;
+
 /// An exact amount of money: a `Decimal` whose scale always equals the currency's minor units,
 /// so the mantissa is the number of minor units (cents, satoshi, wei), at most 2^96 - 1 in
 /// magnitude. There is no negative zero.

@@ -22,7 +22,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-pub use amount::{Amount, SPLIT_PARTS_MAX};
+pub use amount::{Amount, MINOR_UNITS_MAX, SPLIT_PARTS_MAX};
 pub use currency::{Currency, CurrencyKind, NO_MINOR_UNIT_CODES, WITHDRAWN_CODES};
 pub use decimal::{parse_decimal, AMOUNT_STRING_CHARS_MAX};
 pub use rounding::RoundingMode;

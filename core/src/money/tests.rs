@@ -32,6 +32,21 @@ fn max_i128() -> i128 {
 // ---------------------------------------------------------------- parsing and display
 
 #[test]
+fn minor_units_max_is_the_edge_of_the_range_in_every_currency() {
+    // The SDK checks its bigint arithmetic against this exported bound: it must be exactly the
+    // largest magnitude accepted, in a 0-digit, a 2-digit and an 18-digit currency alike.
+    let edge = i128::try_from(MINOR_UNITS_MAX).unwrap();
+    for code in ["JPY", "EUR", "BTC", "ETH"] {
+        for sign in [1, -1] {
+            let at = Amount::from_minor_units(sign * edge, cur(code)).unwrap();
+            assert_eq!(at.to_minor_units(), sign * edge, "{code}");
+            let past = Amount::from_minor_units(sign * (edge + 1), cur(code)).unwrap_err();
+            assert_eq!(past.code(), ErrorCode::AmountOutOfRange, "{code}");
+        }
+    }
+}
+
+#[test]
 fn canonical_display_per_currency() {
     let cases = [
         ("12.3", "EUR", "12.30"),
