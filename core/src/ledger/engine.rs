@@ -482,7 +482,7 @@ impl Ledger {
         self.accounts.extend(accounts);
         for (id, hold) in holds {
             if let Some(old) = self.holds.remove(&id) {
-                self.unindex(&old);
+                self.unindex(old);
             }
             self.index(&hold);
             self.holds.insert(id, hold);
@@ -535,14 +535,18 @@ impl Ledger {
         }
     }
 
-    fn unindex(&mut self, hold: &Hold) {
-        if hold.state == HoldState::Pending {
-            self.deadlines.remove(&(hold.expires_at, hold.id.clone()));
-            self.debit_holds
-                .remove(&(hold.debit.clone(), hold.id.clone()));
+    /// Removes a hold that left the ledger from the indexes. Takes it by value: its strings become
+    /// the lookup keys (a `BTreeSet` of owned tuples is searched with an owned tuple), so
+    /// unindexing copies nothing.
+    fn unindex(&mut self, hold: Hold) {
+        let Hold { id, debit, state, expires_at, resolved_seq, .. } = hold;
+        if state == HoldState::Pending {
+            let deadline = (expires_at, id);
+            self.deadlines.remove(&deadline);
+            let (_, id) = deadline;
+            self.debit_holds.remove(&(debit, id));
         } else {
-            self.resolved
-                .remove(&(hold.resolved_seq.unwrap_or(0), hold.id.clone()));
+            self.resolved.remove(&(resolved_seq.unwrap_or(0), id));
         }
     }
 
