@@ -66,7 +66,7 @@ fn kind_of(code: u8) -> Option<AccountKind> {
 }
 
 fn amount(e: &mut Enc, amount: &Amount) {
-    e.str(amount.currency().code()).str(&amount.to_string());
+    e.str(amount.currency().code()).str(amount.text().as_str());
 }
 
 /// Encodes `op`, with or without its `now` (the fingerprint leaves it out).

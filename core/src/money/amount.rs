@@ -191,6 +191,12 @@ impl Amount {
         self.value.mantissa()
     }
 
+    /// The canonical text (as `Display` writes it) on the stack, for writing it somewhere
+    /// without allocating a `String`.
+    pub fn text(&self) -> super::MinorUnitsText {
+        super::MinorUnitsText::new(self.to_minor_units(), self.currency.minor_units())
+    }
+
     /// The currency.
     pub fn currency(&self) -> &'static Currency {
         self.currency
@@ -442,6 +448,6 @@ impl fmt::Display for Amount {
     /// a currency with 0 minor units), `-` only for nonzero negatives: `"12.30"`, `"5"`,
     /// `"0.000"`, `"-0.00000001"`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&super::minor_units_text(self.to_minor_units(), self.currency.minor_units()))
+        f.write_str(self.text().as_str())
     }
 }

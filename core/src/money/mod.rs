@@ -26,7 +26,7 @@ pub use amount::{Amount, MINOR_UNITS_MAX, SPLIT_PARTS_MAX};
 pub use currency::{Currency, CurrencyKind, NO_MINOR_UNIT_CODES, WITHDRAWN_CODES};
 pub use decimal::{parse_decimal, AMOUNT_STRING_CHARS_MAX};
 pub use rounding::RoundingMode;
-pub use text::minor_units_text;
+pub use text::{minor_units_text, MinorUnitsText};
 
 /// Property-test case count: `PROPTEST_CASES` overrides the default (see HACKING.md).
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! wasm, where there is no 128-bit arithmetic): 10–15 % of a native ledger operation's
 //! instructions. Here digits are written from the right into a stack buffer with 64-bit
 //! division once the magnitude fits in 64 bits (every amount of a real currency does), and the
-//! string is allocated once at its final length.
+//! text stays on the stack ([`MinorUnitsText`]) unless a `String` is asked for.
 
 /// Digits of the largest `u128` (340282366920938463463374607431768211455).
 const U128_DIGITS_MAX: usize = 39;
@@ -14,52 +14,86 @@ const U128_DIGITS_MAX: usize = 39;
 /// minor units and rust_decimal's 28; a larger scale is written by the slow path.
 const SCALE_FAST_MAX: u32 = 38;
 
+/// Longest text of the fast path: a sign, 39 digits (or `0.` and 38 fraction digits), a point.
+const TEXT_BYTES_MAX: usize = 1 + U128_DIGITS_MAX + 1;
+
+/// A canonical amount text on the stack (see [`minor_units_text`]): for writing it into an
+/// encoding or a formatter without a heap allocation.
+pub struct MinorUnitsText {
+    bytes: [u8; TEXT_BYTES_MAX],
+    len: usize,
+    /// A scale above [`SCALE_FAST_MAX`] (no currency has one): the text is on the heap.
+    slow: Option<String>,
+}
+
+impl MinorUnitsText {
+    /// `units` minor units with `scale` digits after the point; see [`minor_units_text`].
+    pub fn new(units: i128, scale: u32) -> MinorUnitsText {
+        let mut text = MinorUnitsText { bytes: [0; TEXT_BYTES_MAX], len: 0, slow: None };
+        if scale > SCALE_FAST_MAX {
+            text.slow = Some(minor_units_text_slow(units, scale));
+            return text;
+        }
+        let mut digits = [b'0'; U128_DIGITS_MAX];
+        let mut start = U128_DIGITS_MAX;
+        let mut rest = units.unsigned_abs();
+        // 128-bit division only for the digits above 2^64 (at most 20 of them, never for a real
+        // amount); each loop runs once per digit of a 39-digit number at most.
+        while rest > u128::from(u64::MAX) {
+            let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) else { break };
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            start -= 1;
+        }
+        let mut small = rest as u64;
+        while let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) {
+            *slot = b'0' + (small % 10) as u8;
+            small /= 10;
+            start -= 1;
+            if small == 0 {
+                break;
+            }
+        }
+        let written = digits.get(start..).unwrap_or_default();
+        let scale = scale as usize;
+        // Zeros between the point and the first digit when the magnitude has fewer digits than
+        // the scale needs (at least one integer digit: `0.05` for 5 at scale 2).
+        let padding = (scale + 1).saturating_sub(written.len());
+        let integer_digits = (written.len() + padding) - scale;
+        if units < 0 {
+            text.push(b'-');
+        }
+        for index in 0..written.len() + padding {
+            if index == integer_digits {
+                text.push(b'.');
+            }
+            text.push(index.checked_sub(padding).and_then(|at| written.get(at)).copied().unwrap_or(b'0'));
+        }
+        text
+    }
+
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.slow {
+            Some(text) => text,
+            // Only ASCII digits, a point and a sign were written.
+            None => core::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default(),
+        }
+    }
+}
+
 /// `units` minor units with `scale` digits after the point, canonical: exactly `scale` fraction
 /// digits (none and no point when `scale` is 0), at least one integer digit, `-` only for a
 /// nonzero negative. `(-1230, 2)` → `"-12.30"`, `(5, 0)` → `"5"`, `(0, 3)` → `"0.000"`.
 pub fn minor_units_text(units: i128, scale: u32) -> String {
-    if scale > SCALE_FAST_MAX {
-        return minor_units_text_slow(units, scale);
-    }
-    let mut digits = [b'0'; U128_DIGITS_MAX];
-    let mut start = U128_DIGITS_MAX;
-    let mut rest = units.unsigned_abs();
-    // 128-bit division only for the digits above 2^64 (at most 20 of them, never for a real
-    // amount); each loop runs once per digit of a 39-digit number at most.
-    while rest > u128::from(u64::MAX) {
-        let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) else { break };
-        *slot = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        start -= 1;
-    }
-    let mut small = rest as u64;
-    while let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) {
-        *slot = b'0' + (small % 10) as u8;
-        small /= 10;
-        start -= 1;
-        if small == 0 {
-            break;
-        }
-    }
-    let written = digits.get(start..).unwrap_or_default();
-    let scale = scale as usize;
-    // Zeros between the point and the first digit when the magnitude has fewer digits than the
-    // scale needs (at least one integer digit: `0.05` for 5 at scale 2).
-    let padding = (scale + 1).saturating_sub(written.len());
-    let integer_digits = (written.len() + padding) - scale;
-    let mut text = String::with_capacity(1 + written.len() + padding + 1);
-    if units < 0 {
-        text.push('-');
-    }
-    // Every byte pushed is an ASCII digit, a point or a sign.
-    for index in 0..written.len() + padding {
-        if index == integer_digits {
-            text.push('.');
-        }
-        let digit = index.checked_sub(padding).and_then(|at| written.get(at)).copied().unwrap_or(b'0');
-        text.push(char::from(digit));
-    }
-    text
+    MinorUnitsText::new(units, scale).as_str().to_owned()
 }
 
 /// The same text through `format!`, for scales no currency has.
