@@ -1,5 +1,6 @@
-// Storage adapters in Node: the shared contract (storage-contract.mjs) against MemoryStorage and
-// FileStorage, then what only files have to prove — other processes racing on one key, a writer
+// Storage adapters in Node: the shared contract (storage-contract.mjs) against MemoryStorage,
+// FileStorage and PostgresStorage (its own tables per case, on the server of postgres-server.mjs;
+// skipped, saying why, when there is none), then what only files have to prove — other processes racing on one key, a writer
 // killed between writing and renaming, torn log tails, corruption, abandoned locks, and that no
 // key can name a path outside the directory.
 import assert from 'node:assert/strict';
@@ -13,7 +14,9 @@ import { CountersignError } from '../dist/errors.js';
 import { FileStorage } from '../dist/storage/file.js';
 import { IndexedDbStorage } from '../dist/storage/indexeddb.js';
 import { MemoryStorage } from '../dist/storage/memory.js';
+import { PostgresStorage } from '../dist/storage/postgres.js';
 import * as storageTypes from '../dist/storage/types.js';
+import { DATABASE_URL, dropTables, freshPrefix, SKIP_NO_SERVER } from './postgres-server.mjs';
 import { STORAGE_LIMITS, storageContract } from './storage-contract.mjs';
 
 const WORKER = fileURLToPath(new URL('./storage-worker.mjs', import.meta.url));
@@ -101,18 +104,29 @@ describe('storage constants', () => {
   });
 });
 
-for (const [label, make] of [
-  ['MemoryStorage', () => new MemoryStorage()],
-  ['FileStorage', () => new FileStorage(freshDir())],
+// Each maker returns the storage and what removes it afterwards.
+for (const [label, make, skip] of [
+  ['MemoryStorage', () => ({ storage: new MemoryStorage() }), false],
+  ['FileStorage', () => ({ storage: new FileStorage(freshDir()) }), false],
+  [
+    'PostgresStorage',
+    () => {
+      const tablePrefix = freshPrefix('contract');
+      // A connection string: the adapter makes its own pool and ends it on close().
+      return { storage: new PostgresStorage(DATABASE_URL, { tablePrefix }), cleanup: () => dropTables(tablePrefix) };
+    },
+    SKIP_NO_SERVER,
+  ],
 ]) {
-  describe(`storage contract: ${label}`, () => {
+  describe(`storage contract: ${label}`, { skip }, () => {
     for (const testCase of storageContract) {
       test(testCase.name, async () => {
-        const storage = make();
+        const { storage, cleanup } = make();
         try {
           await testCase.run(storage);
         } finally {
           await storage.close();
+          await cleanup?.();
         }
       });
     }
