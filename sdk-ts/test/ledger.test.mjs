@@ -226,6 +226,53 @@ test('LedgerStore: a second writer gets false and writes nothing; the first stay
   assert.deepEqual((await new LedgerStore(storage, KEY).load()).accounts().map((acc) => acc.accountId), ['x', 'y']);
 });
 
+test('LedgerStore: a commit cut short by another writer (it took the next log position) is false and never loaded', async () => {
+  const storage = new MemoryStorage();
+  const setup = new LedgerStore(storage, KEY);
+  const base = await setup.load();
+  base.openAccount({ idempotencyKey: 'o1', now: T0, accountId: 'bank', currency: 'EUR', kind: 'unrestricted' });
+  base.openAccount({ idempotencyKey: 'o2', now: T0, accountId: 'a', currency: 'EUR', kind: 'nonNegative' });
+  base.openAccount({ idempotencyKey: 'o3', now: T0, accountId: 'b', currency: 'EUR', kind: 'nonNegative' });
+  assert.equal(await setup.commit(base), true);
+  // Writer A's commit spans two log records; writer B commits between A's first and second.
+  let interleave;
+  const a = new LedgerStore(
+    { ...Object.fromEntries(['get', 'put', 'readLog', 'list', 'close'].map((m) => [m, (...args) => storage[m](...args)])),
+      append: async (log, record, expectedSeq) => {
+        const seq = await storage.append(log, record, expectedSeq);
+        if (interleave !== undefined) await interleave.splice(0)[0]?.();
+        return seq;
+      } },
+    KEY,
+  );
+  const la = await a.load();
+  for (let i = 0; i < 60; i++) {
+    la.transfer({ idempotencyKey: `a${i}`, now: T0, debitAccountId: 'bank', creditAccountId: 'a', amount: '1.00', currency: 'EUR' });
+  }
+  interleave = [async () => {
+    const b = new LedgerStore(storage, KEY);
+    const lb = await b.load(); // sees A's first record, a commit not finished: not applied
+    assert.equal(lb.account('a').balance, '0.00');
+    lb.transfer({ idempotencyKey: 'b0', now: T0, debitAccountId: 'bank', creditAccountId: 'b', amount: '7.00', currency: 'EUR' });
+    assert.equal(await b.commit(lb), true, 'B takes the position A expected next');
+  }];
+  assert.equal(await a.commit(la), false, 'A lost the position half-way');
+  assert.equal((await storage.readLog('ledger/main/journal')).length, 3, 'setup, A\'s first record, B\'s record');
+  const loaded = await new LedgerStore(storage, KEY).load();
+  assert.equal(loaded.account('a').balance, '0.00', 'none of A\'s cut-short commit');
+  assert.equal(loaded.account('b').balance, '7.00', 'B\'s commit');
+  // A reloads and retries: all 60 transfers land after B's.
+  const la2 = await a.load();
+  for (let i = 0; i < 60; i++) {
+    la2.transfer({ idempotencyKey: `a${i}`, now: T0, debitAccountId: 'bank', creditAccountId: 'a', amount: '1.00', currency: 'EUR' });
+  }
+  assert.equal(await a.commit(la2), true);
+  const final = await new LedgerStore(storage, KEY).load();
+  assert.equal(final.account('a').balance, '60.00');
+  assert.equal(final.account('b').balance, '7.00');
+  assert.equal(hex(final.stateDigest()), hex(la2.stateDigest()));
+});
+
 test('LedgerStore: a garbage log record is refused on load (authentication), nothing applied', async () => {
   const storage = new MemoryStorage();
   const store = new LedgerStore(storage, KEY, { name: 'c' });

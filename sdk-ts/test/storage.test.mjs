@@ -4,12 +4,10 @@
 // killed between writing and renaming, torn log tails, corruption, abandoned locks, and that no
 // key can name a path outside the directory.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync, appendFileSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CountersignError } from '../dist/errors.js';
 import { FileStorage } from '../dist/storage/file.js';
 import { IndexedDbStorage } from '../dist/storage/indexeddb.js';
@@ -18,9 +16,8 @@ import { PostgresStorage } from '../dist/storage/postgres.js';
 import * as storageTypes from '../dist/storage/types.js';
 import { DATABASE_URL, dropTables, freshPrefix, SKIP_NO_SERVER } from './postgres-server.mjs';
 import { STORAGE_LIMITS, storageContract } from './storage-contract.mjs';
+import { startWorker, workerResult } from './storage-worker.mjs';
 
-const WORKER = fileURLToPath(new URL('./storage-worker.mjs', import.meta.url));
-const WORKER_TIMEOUT_MS = 60_000;
 const text = (s) => new TextEncoder().encode(s);
 const untext = (b) => new TextDecoder().decode(b);
 const hex = (s) => Buffer.from(s, 'utf8').toString('hex');
@@ -32,49 +29,6 @@ function freshDir() {
   return path.join(scratch, `s${dirCount}`);
 }
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** Starts a worker; resolves with its parsed stdout lines when it exits (code and signal too). */
-function startWorker(job) {
-  const child = spawn(process.execPath, [WORKER], {
-    env: { ...process.env, COUNTERSIGN_STORAGE_WORKER: JSON.stringify(job) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-    child.emit('stdout-line');
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MS);
-  const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const lines = stdout.split('\n').filter(Boolean);
-      resolve({ code, signal, lines, stderr });
-    });
-  });
-  const waitForOutput = (pattern) =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        if (pattern.test(stdout)) {
-          child.off('stdout-line', check);
-          resolve();
-        }
-      };
-      child.on('stdout-line', check);
-      child.on('exit', () => reject(new Error(`worker exited before printing ${pattern}: ${stderr}`)));
-      check();
-    });
-  return { child, exited, waitForOutput };
-}
-
-function workerResult({ code, signal, lines, stderr }) {
-  assert.equal(code, 0, `worker failed (signal ${signal}): ${stderr}`);
-  return JSON.parse(lines.at(-1));
-}
 
 /** Every file under dir, relative, sorted. */
 function tree(dir) {

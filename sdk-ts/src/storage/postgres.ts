@@ -26,7 +26,8 @@
  *   row's lock until the statement commits) and inserts the record under the new number, in one
  *   statement. Concurrent appenders queue on the head row, so numbers are consecutive and commit in
  *   order; an append that fails rolls its bump back with it, so there are no gaps. (A database
- *   sequence would leave a gap for every aborted append.)
+ *   sequence would leave a gap for every aborted append.) An append with `expectedSeq` bumps the
+ *   head only `WHERE seq = expectedSeq - 1`: of concurrent appenders at one position, one wins.
  * * Every statement is parameterised; table names are built only from the validated prefix.
  * * An acknowledged write has committed with the server's `synchronous_commit` (on by default:
  *   keep it on). A connection that drops mid-statement rolls the statement back whole; when it
@@ -40,6 +41,7 @@ import {
   CODE_STORAGE_CORRUPT,
   CODE_STORAGE_UNAVAILABLE,
   conflict,
+  expectExpectedSeq,
   expectExpectedVersion,
   expectKey,
   expectListOptions,
@@ -245,19 +247,46 @@ export class PostgresStorage implements StorageAdapter {
     return conflict(current);
   }
 
-  async append(log: string, record: Uint8Array): Promise<number> {
+  async append(log: string, record: Uint8Array, expectedSeq?: number): Promise<number> {
     const name = expectKey(log, 'log');
     const bytes = expectPayload(record, 'record', STORAGE_LOG_RECORD_BYTES_MAX);
-    const { rows } = await this.#query(
-      `appending to log "${name}"`,
-      `WITH head AS (
-         INSERT INTO ${this.#sql.logHead} AS h (log, seq) VALUES ($1, 1)
-         ON CONFLICT (log) DO UPDATE SET seq = h.seq + 1
-         RETURNING seq)
-       INSERT INTO ${this.#sql.log} (log, seq, record) SELECT $1, seq, $2 FROM head RETURNING seq`,
-      [name, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)],
-    );
-    if (rows[0] === undefined) throw storageError(CODE_STORAGE_UNAVAILABLE, `appending to log "${name}" inserted nothing`);
+    const expected = expectExpectedSeq(expectedSeq, 'expectedSeq');
+    const what = `appending to log "${name}"`;
+    const param = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    // The head row decides the number: bumped (or created) and the record inserted in one
+    // statement. With an expected number the bump is conditional, like put's compare-and-swap.
+    let rows: Record<string, unknown>[];
+    if (expected === undefined) {
+      ({ rows } = await this.#query(
+        what,
+        `WITH head AS (
+           INSERT INTO ${this.#sql.logHead} AS h (log, seq) VALUES ($1, 1)
+           ON CONFLICT (log) DO UPDATE SET seq = h.seq + 1
+           RETURNING seq)
+         INSERT INTO ${this.#sql.log} (log, seq, record) SELECT $1, seq, $2 FROM head RETURNING seq`,
+        [name, param],
+      ));
+    } else if (expected === 1) {
+      ({ rows } = await this.#query(
+        what,
+        `WITH head AS (
+           INSERT INTO ${this.#sql.logHead} (log, seq) VALUES ($1, 1) ON CONFLICT (log) DO NOTHING RETURNING seq)
+         INSERT INTO ${this.#sql.log} (log, seq, record) SELECT $1, seq, $2 FROM head RETURNING seq`,
+        [name, param],
+      ));
+    } else {
+      ({ rows } = await this.#query(
+        what,
+        `WITH head AS (
+           UPDATE ${this.#sql.logHead} SET seq = seq + 1 WHERE log = $1 AND seq = $3 RETURNING seq)
+         INSERT INTO ${this.#sql.log} (log, seq, record) SELECT $1, seq, $2 FROM head RETURNING seq`,
+        [name, param, expected - 1],
+      ));
+    }
+    if (rows[0] === undefined) {
+      if (expected !== undefined) return 0; // the log is not at expectedSeq - 1: nothing written
+      throw storageError(CODE_STORAGE_UNAVAILABLE, `${what} inserted nothing`);
+    }
     return toVersion(rows[0].seq, `the sequence number of log "${name}"`);
   }
 
