@@ -2,7 +2,8 @@
 // (`scripts/test.sh` wraps the Node tests in `postgres.sh run`, which starts a throw-away server),
 // or by a user pointing the tests at their own server. Without it the PostgreSQL tests are
 // skipped with the reason below; with it they run. Loading this file alone does nothing.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
@@ -44,8 +45,7 @@ export async function dropTables(prefix) {
   }
 }
 
-/** Restarts the test server (pg_ctl restart -m fast through postgres.sh); synchronous. */
-export function restartServer() {
-  const result = spawnSync('bash', [POSTGRES_SH, 'restart', PG_DIR], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`restarting PostgreSQL failed: ${result.stderr}`);
+/** Restarts the test server (pg_ctl restart -m fast through postgres.sh); resolves once it is up. */
+export async function restartServer() {
+  await promisify(execFile)('bash', [POSTGRES_SH, 'restart', PG_DIR], { encoding: 'utf8' });
 }
