@@ -1,5 +1,6 @@
 // The SDK's Ledger and LedgerStore: behaviour, argument errors naming the field, the batch API,
-// journal replay and tampering, snapshots, and persistence through FileStorage across "restarts".
+// journal replay and tampering, snapshots, and persistence through FileStorage and PostgresStorage
+// across "restarts".
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { test } from 'node:test';
 import {
   CountersignRangeError,
   CountersignTypeError,
-  FileStorage,
   LEDGER_BATCH_OPERATIONS_MAX,
   LEDGER_CODES,
   Ledger,
@@ -17,6 +17,7 @@ import {
   ledgerCodes,
 } from '@countersign/sdk';
 import { docTable, hex, throwsCode } from './helpers.mjs';
+import { durableAdapters } from './postgres-server.mjs';
 
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const KEY = new Uint8Array(32).fill(7);
@@ -174,10 +175,11 @@ function tempDir() {
   return mkdtempSync(path.join(tmpdir(), 'countersign-ledger-'));
 }
 
-test('LedgerStore over FileStorage: commit, reload after a "restart", snapshots, log records packing', async () => {
+for (const { label, skip, place } of await durableAdapters()) test(`LedgerStore over ${label}: commit, reload after a "restart", snapshots, log records packing`, { skip }, async () => {
   const dir = tempDir();
+  const { open, cleanup } = place(dir);
   try {
-    const store = new LedgerStore(new FileStorage(dir), KEY, { name: 'wallets', snapshotEvery: 50 });
+    const store = new LedgerStore(open(), KEY, { name: 'wallets', snapshotEvery: 50 });
     const ledger = await store.load();
     assert.equal(ledger.head().seq, 0);
     ledger.executeBatch([
@@ -196,13 +198,14 @@ test('LedgerStore over FileStorage: commit, reload after a "restart", snapshots,
     assert.equal(ledger.counts().journalRetained, 0);
     assert.equal(store.persistedSeq, 244);
     // A new process: a fresh store over the same directory.
-    const again = await new LedgerStore(new FileStorage(dir), KEY, { name: 'wallets' }).load();
+    const again = await new LedgerStore(open(), KEY, { name: 'wallets' }).load();
     assert.equal(hex(again.stateDigest()), hex(ledger.stateDigest()));
     assert.deepEqual(again.head(), ledger.head());
     assert.equal(again.account('wallet').balance, '850.00');
     // The snapshot is used: it exists, and loading with the wrong key fails on it.
-    await assert.rejects(new LedgerStore(new FileStorage(dir), new Uint8Array(32), { name: 'wallets' }).load(), { code: 'SNAPSHOT_INVALID' });
+    await assert.rejects(new LedgerStore(open(), new Uint8Array(32), { name: 'wallets' }).load(), { code: 'SNAPSHOT_INVALID' });
   } finally {
+    await cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
 });

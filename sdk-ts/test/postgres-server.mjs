@@ -49,3 +49,36 @@ export async function dropTables(prefix) {
 export async function restartServer() {
   await promisify(execFile)('bash', [POSTGRES_SH, 'restart', PG_DIR], { encoding: 'utf8' });
 }
+
+/**
+ * The durable adapters the persistence flows (ledger, energy, temporary card) run on, as places
+ * that can be opened several times over the same data (as several processes would):
+ * `{ label, skip, place() }`, where `place(dir)` gives `{ open(): StorageAdapter, cleanup() }`.
+ * FileStorage in `dir`; PostgresStorage under its own table prefix (skipped, saying why, without
+ * a server), on one pool per place that `cleanup` ends.
+ */
+export async function durableAdapters() {
+  const { FileStorage, PostgresStorage } = await import('@countersign/sdk');
+  return [
+    {
+      label: 'FileStorage (atomic files)',
+      skip: false,
+      place: (dir) => ({ open: () => new FileStorage(dir), cleanup: async () => {} }),
+    },
+    {
+      label: 'PostgresStorage',
+      skip: SKIP_NO_SERVER,
+      place: () => {
+        const tablePrefix = freshPrefix('flow');
+        const pool = testPool();
+        return {
+          open: () => new PostgresStorage(pool, { tablePrefix }),
+          cleanup: async () => {
+            await pool.end();
+            await dropTables(tablePrefix);
+          },
+        };
+      },
+    },
+  ];
+}
