@@ -18,6 +18,8 @@ const RUN_MS = 3_000;
 const OPS_PER_WRITER_MAX = 5_000;
 const KEY = new Uint8Array(32).fill(9);
 const T0 = 1_767_225_600;
+/** Most a writer pauses between two operations (uniformly random). */
+const THINK_MS = 4;
 /** No snapshot during the run: loading afterwards re-executes the whole stored log. */
 const SNAPSHOT_EVERY = 1 << 20;
 
@@ -53,10 +55,10 @@ async function fourWriters(storageJob, openStorage) {
   const workers = WRITERS.map((id) =>
     startWorker({
       mode: 'ledger', ...storageJob, name, id, goFile, keyHex: Buffer.from(KEY).toString('hex'),
-      durationMs: RUN_MS, opsMax: OPS_PER_WRITER_MAX, now: T0, snapshotEvery: SNAPSHOT_EVERY,
+      durationMs: RUN_MS, opsMax: OPS_PER_WRITER_MAX, now: T0, snapshotEvery: SNAPSHOT_EVERY, thinkMs: THINK_MS,
     }),
   );
-  await new Promise((resolve) => setTimeout(resolve, 500)); // all four loaded the SDK and wait
+  await Promise.all(workers.map((w) => w.waitForOutput(/ready/))); // all four loaded the SDK and wait
   writeFileSync(goFile, 'go');
   const results = (await Promise.all(workers.map((w) => w.exited))).map(workerResult);
 

@@ -94,12 +94,14 @@ const hexOf = (bytes) => Buffer.from(bytes).toString('hex');
  * operation per commit, each with its own idempotency key `<id>-<n>` and amount `<n>.01`. A
  * commit answered `false` (another process committed first) discards the ledger, loads it again
  * and retries the same operation. Reports each acknowledged operation, in order, with the
- * ledger's head and state digest right after it, and how often it lost.
+ * ledger's head and state digest right after it, and how often it lost. Between two operations
+ * it pauses up to `thinkMs`.
  */
 async function ledgerWriter(config) {
   const { LedgerStore } = await import('@countersign/sdk');
   const storage = await openStorage(config);
   const store = new LedgerStore(storage, Buffer.from(config.keyHex, 'hex'), { name: config.name, snapshotEvery: config.snapshotEvery });
+  process.stdout.write('ready\n'); // the SDK is loaded: the parent starts all writers together
   await barrier(config.goFile);
   const deadline = Date.now() + config.durationMs;
   const acked = [];
@@ -118,6 +120,9 @@ async function ledgerWriter(config) {
     if (await store.commit(ledger)) {
       acked.push({ n, seq: ledger.head().seq, digest: hexOf(ledger.stateDigest()) });
       n += 1;
+      // A pause between requests, as a server has: without it the last winner, whose ledger is
+      // current, wins again and again while the others reload.
+      await sleep(Math.random() * config.thinkMs);
     } else {
       losses += 1;
       ledger.free();

@@ -3,8 +3,8 @@
  *
  * Four operations — `get`, `put` with an expected version (compare-and-swap), `append` to a log,
  * `list` — plus `readLog` to read a log back. Implementations: {@link MemoryStorage} (tests),
- * `IndexedDbStorage` (browsers), `FileStorage` (Node: atomic files — write, fsync, rename). The
- * versioned write is what lets the same interface be backed later by a real database.
+ * `IndexedDbStorage` (browsers), `FileStorage` (Node: atomic files — write, fsync, rename),
+ * `PostgresStorage` (Node: tables with row versions, several processes on one database).
  *
  * Contract, identical for every implementation (one shared test suite runs against each):
  *
