@@ -48,6 +48,16 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 fi
 
+# 4b. Debian's PostgreSQL server for the PostgresStorage tests: scripts/postgres.sh initdb's a
+#     throw-away cluster from its binaries (`pg_config --bindir`; they are not on PATH). Not needed
+#     when the tests are pointed at a server of the user's own (COUNTERSIGN_TEST_DATABASE_URL).
+if [ -z "${COUNTERSIGN_TEST_DATABASE_URL:-}" ] \
+  && { ! command -v pg_config >/dev/null || [ ! -x "$(pg_config --bindir)/initdb" ]; }; then
+  log "installing Debian's postgresql"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql
+fi
+
 # 5. A Python venv with pycose for the COSE interoperability test.
 venv=".cache/pyenv"
 req="tests/interop/requirements.txt"

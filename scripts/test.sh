@@ -44,4 +44,6 @@ step "API reference (TypeDoc, warnings are errors)"
 bash scripts/docs.sh
 
 step "node --test: SDK (vectors, Wycheproof, hostile inputs), COSE interop, packaging, Vite bundle, headless Chromium"
-node --test --test-concurrency=1 tests/manifest.test.mjs sdk-ts/test/ tests/interop/ tests/packaging/ tests/bundler/ tests/browser/
+# Inside a throw-away PostgreSQL server (scripts/postgres.sh: started here, stopped and removed
+# whatever the outcome) for the PostgresStorage tests; or the user's COUNTERSIGN_TEST_DATABASE_URL.
+bash scripts/postgres.sh run -- node --test --test-concurrency=1 tests/manifest.test.mjs sdk-ts/test/ tests/interop/ tests/packaging/ tests/bundler/ tests/browser/

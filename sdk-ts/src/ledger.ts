@@ -312,14 +312,20 @@ export interface LedgerStoreOptions {
  * O(new entries), not O(state), and a crash loses nothing acknowledged:
  *
  * - `ledger/<name>/journal` (log): records of up to {@link LEDGER_LOG_RECORD_ENTRIES_MAX}
- *   journal entries each — header `firstSeq` (u64 BE) + `count` (u32 BE), then each entry as
- *   u32 BE length + bytes, then a 32-byte HMAC-SHA256 tag over the ledger's name and all of the
- *   above, under a key derived from the snapshot key. The entries' SHA-256 chain alone would not
- *   do: anyone able to write the storage could compute a chain of forged transfers;
+ *   journal entries each — header `firstSeq` (u64 BE) + `count` (u32 BE, its top bit set when
+ *   the commit goes on in the next record), then each entry as u32 BE length + bytes, then a
+ *   32-byte HMAC-SHA256 tag over the ledger's name and all of the above, under a key derived from
+ *   the snapshot key. The entries' SHA-256 chain alone would not do: anyone able to write the
+ *   storage could compute a chain of forged transfers;
  * - `ledger/<name>/snapshot` (key): u64 BE = the last log record the snapshot covers, then
- *   `Ledger.snapshot()` bytes;
- * - `ledger/<name>/writer` (key): compare-and-swap claim written before every append, so two
- *   writers (tabs, processes) can never interleave their entries: the second gets `false`.
+ *   `Ledger.snapshot()` bytes.
+ *
+ * Every record is appended at the log position the store expects (`append` with `expectedSeq`,
+ * the log's compare-and-swap): when another writer (a tab, a process) appended first, the append
+ * writes nothing and `commit` resolves to `false`, so two writers can never interleave their
+ * entries. A commit spanning several records counts only once its last record is in: a commit
+ * cut short (a crash, or a writer that lost the position half-way) is skipped on load, and the
+ * next commit continues from the entries before it.
  *
  * `load()` restores the snapshot and re-applies the entries logged after it; the core checks
  * the hash chain and that each entry re-executes to exactly its recorded result. A store also
@@ -335,7 +341,10 @@ export class LedgerStore {
   readonly #snapshotEvery: number;
   #persistedSeq = 0;
   #snapshotSeq = 0;
+  /** Records in the log as this store last saw it: the next append expects this + 1. */
   #logRecords = 0;
+  /** The last record of the last whole commit (what a snapshot may claim to cover). */
+  #committedRecords = 0;
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: LedgerStoreOptions) {
     try {
@@ -373,8 +382,10 @@ export class LedgerStore {
       ledger = Ledger.restore(stored.value.subarray(8), this.#store.snapshotKey);
     }
     try {
-      await this.#store.get(`${this.#prefix}writer`);
       const snapshotSeq = ledger.head().seq;
+      let committedRecords = logAfter;
+      // Entries of a commit whose last record is not read yet, and the seq they follow.
+      let open: Uint8Array[] = [];
       // Re-apply what was logged after the snapshot; a page at a time (bounded memory per step).
       const firstRecord = logAfter;
       for (;;) {
@@ -387,13 +398,27 @@ export class LedgerStore {
         }
         const records = await this.#store.readLog(`${this.#prefix}journal`, { after: logAfter, limit: LOG_READ_PAGE });
         if (records.length === 0) break;
-        const entries: Uint8Array[] = [];
-        const head = ledger.head().seq;
+        const whole: Uint8Array[] = []; // entries of the commits completed in this page
         for (const { seq, record } of records) {
           logAfter = seq;
-          for (const [entrySeq, entry] of unpackRecord(this.#log.open(record, `journal log record ${seq}`))) if (entrySeq > head) entries.push(entry);
+          const head = ledger.head().seq + whole.length;
+          const { firstSeq, entries, continued } = unpackRecord(this.#log.open(record, `journal log record ${seq}`));
+          if (open.length > 0 && firstSeq === head + open.length + 1) {
+            for (const entry of entries) open.push(entry); // the open commit goes on
+          } else if (firstSeq <= head + 1) {
+            // A commit starting at the head: any open one before it was cut short and is skipped.
+            // (Entries at or below the head: from before the snapshot.)
+            open = entries.filter((_, i) => firstSeq + i > head);
+          } else {
+            throw corrupt(`journal log record ${seq} starts at entry ${firstSeq}, after entry ${head + open.length}`);
+          }
+          if (!continued) {
+            for (const entry of open) whole.push(entry);
+            open = [];
+            committedRecords = seq;
+          }
         }
-        ledger.applyJournal(entries);
+        ledger.applyJournal(whole);
       }
       const persistedSeq = ledger.head().seq;
       this.#store.noteFreshness(
@@ -405,6 +430,7 @@ export class LedgerStore {
       );
       this.#snapshotSeq = snapshotSeq;
       this.#logRecords = logAfter;
+      this.#committedRecords = committedRecords;
       this.#persistedSeq = persistedSeq;
     } catch (e) {
       ledger.free();
@@ -416,22 +442,26 @@ export class LedgerStore {
   /**
    * Persists the operations run since the last commit (or load) and truncates them from the
    * ledger's retained journal; snapshots every `snapshotEvery` entries. Resolves to `false`,
-   * writing nothing, when another writer committed to this ledger since this store loaded it:
-   * discard this ledger and `load()` again.
+   * with nothing of this commit ever loaded, when another writer committed to this ledger since
+   * this store loaded it: discard this ledger and `load()` again.
    */
   async commit(ledger: Ledger): Promise<boolean> {
     if (!isOwned(ledger, Ledger)) throw typeError('ledger', 'a Ledger', ledger);
     const entries = ledger.journalAfter(this.#persistedSeq);
     if (entries.length === 0) return true;
     const lastSeq = this.#persistedSeq + entries.length;
-    // The writer claim: two writers (tabs, processes) can never interleave their entries.
-    if (!(await this.#store.put(`${this.#prefix}writer`, u64(lastSeq)))) return false;
     for (let i = 0; i < entries.length; i += LEDGER_LOG_RECORD_ENTRIES_MAX) {
       const chunk = entries.slice(i, i + LEDGER_LOG_RECORD_ENTRIES_MAX);
-      const logSeq = await this.#store.append(`${this.#prefix}journal`, this.#log.seal(packRecord(this.#persistedSeq + i + 1, chunk)));
-      if (logSeq !== this.#logRecords + 1) throw corrupt(`the journal log is out of step (record ${logSeq}, expected ${this.#logRecords + 1})`);
+      const continued = i + LEDGER_LOG_RECORD_ENTRIES_MAX < entries.length;
+      const expected = this.#logRecords + 1;
+      const record = this.#log.seal(packRecord(this.#persistedSeq + i + 1, chunk, continued));
+      const logSeq = await this.#store.append(`${this.#prefix}journal`, record, expected);
+      // Another writer took the position: its records follow what this store loaded, ours do
+      // not. Records of this commit already in are a commit cut short, which loads skip.
+      if (logSeq === 0) return false;
       this.#logRecords = logSeq;
     }
+    this.#committedRecords = this.#logRecords;
     this.#persistedSeq = lastSeq;
     this.#store.noteFreshness(
       this.#prefix,
@@ -453,7 +483,9 @@ export class LedgerStore {
     }
     const body = ledger.snapshot(this.#store.snapshotKey);
     const value = new Uint8Array(8 + body.length);
-    value.set(u64(this.#logRecords), 0);
+    // Not #logRecords: records after the last whole commit may belong to a commit still being
+    // written by another writer, which a load must read again.
+    value.set(u64(this.#committedRecords), 0);
     value.set(body, 8);
     const covered = this.#persistedSeq;
     // A conflict means another writer snapshotted; the log stays the truth, so it is harmless.
@@ -510,13 +542,16 @@ function u64(value: number): Uint8Array {
   return out;
 }
 
-function packRecord(firstSeq: number, entries: readonly Uint8Array[]): Uint8Array {
+/** Top bit of a record's count: the commit goes on in the next record. */
+const RECORD_CONTINUED = 0x8000_0000;
+
+function packRecord(firstSeq: number, entries: readonly Uint8Array[], continued: boolean): Uint8Array {
   let size = 12;
   for (const e of entries) size += 4 + e.length;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(firstSeq));
-  view.setUint32(8, entries.length);
+  view.setUint32(8, (entries.length | (continued ? RECORD_CONTINUED : 0)) >>> 0);
   let at = 12;
   for (const e of entries) {
     view.setUint32(at, e.length);
@@ -526,22 +561,31 @@ function packRecord(firstSeq: number, entries: readonly Uint8Array[]): Uint8Arra
   return out;
 }
 
-/** [seq, entry] pairs of a log record; a malformed record is STORAGE_CORRUPT. */
-function unpackRecord(record: Uint8Array): [number, Uint8Array][] {
+interface UnpackedRecord {
+  readonly firstSeq: number;
+  readonly entries: Uint8Array[];
+  /** The commit goes on in the next record. */
+  readonly continued: boolean;
+}
+
+/** A log record's entries; a malformed record is STORAGE_CORRUPT. */
+function unpackRecord(record: Uint8Array): UnpackedRecord {
   if (record.length < 12) throw corrupt('a journal log record is too short');
   const view = new DataView(record.buffer, record.byteOffset, record.length);
   const firstSeq = Number(view.getBigUint64(0));
-  const count = view.getUint32(8);
+  const countWord = view.getUint32(8);
+  const continued = (countWord & RECORD_CONTINUED) !== 0;
+  const count = countWord & ~RECORD_CONTINUED;
   if (count > LEDGER_LOG_RECORD_ENTRIES_MAX) throw corrupt(`a journal log record holds ${count} entries`);
-  const out: [number, Uint8Array][] = [];
+  const entries: Uint8Array[] = [];
   let at = 12;
   for (let i = 0; i < count; i++) {
     if (at + 4 > record.length) throw corrupt('a journal log record is truncated');
     const len = view.getUint32(at);
     if (at + 4 + len > record.length) throw corrupt('a journal log record is truncated');
-    out.push([firstSeq + i, record.subarray(at + 4, at + 4 + len)]);
+    entries.push(record.subarray(at + 4, at + 4 + len));
     at += 4 + len;
   }
   if (at !== record.length) throw corrupt('a journal log record has trailing bytes');
-  return out;
+  return { firstSeq, entries, continued };
 }

@@ -19,4 +19,13 @@ export {
   FILE_LOCK_STALE_MS_DEFAULT,
   FILE_STORAGE_KEYS_MAX,
 } from './storage/file.js';
+export {
+  PostgresStorage,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresStorageOptions,
+  POSTGRES_SCHEMA_VERSION,
+  POSTGRES_TABLE_PREFIX_DEFAULT,
+  POSTGRES_TABLE_PREFIX_PATTERN,
+} from './storage/postgres.js';
 export { loadTimeZoneSync, loadTimeZoneIndexSync } from './tz.js';

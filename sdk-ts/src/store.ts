@@ -164,8 +164,9 @@ export class StateStore {
     this.#seen.set(key, { version: seen?.version ?? 0, freshness });
   }
 
-  append(log: string, record: Uint8Array): Promise<number> {
-    return this.#storage.append(log, record);
+  /** See `StorageAdapter.append`: with `expectedSeq`, 0 when the log is not where it was expected. */
+  append(log: string, record: Uint8Array, expectedSeq?: number): Promise<number> {
+    return this.#storage.append(log, record, expectedSeq);
   }
 
   readLog(log: string, options?: ReadLogOptions): Promise<LogRecord[]> {

@@ -1,14 +1,16 @@
 // The energy purchase across a real network: the e-money server behind node:http on 127.0.0.1
-// (ephemeral port), persisting through EnergyStore over FileStorage in a temp dir after every
-// request; the terminal talks to it with fetch. The server is stopped and started again from its
-// files mid-way, and a request is resent over HTTP (same bytes back, nothing applied twice).
+// (ephemeral port), persisting through EnergyStore after every request — over FileStorage in a
+// temp dir, and over PostgresStorage; the terminal talks to it with fetch. The server is stopped
+// and started again from its storage mid-way, and a request is resent over HTTP (same bytes back,
+// nothing applied twice).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ENERGY_REQUESTS, EnergyServer, EnergyStore, EnergyTerminal, FileStorage, generateKeyPair } from '@countersign/sdk';
+import { ENERGY_REQUESTS, EnergyServer, EnergyStore, EnergyTerminal, generateKeyPair } from '@countersign/sdk';
+import { durableAdapters } from './postgres-server.mjs';
 
 const T0 = 1_767_225_600;
 const FUEL = { currency: 'EUR', unit: 'litre', unitPrice: '1.859', costRounding: 'half-even' };
@@ -20,13 +22,13 @@ const snapshotKey = new Uint8Array(32).fill(11);
 const serverKeys = generateKeyPair('EdDSA');
 
 /**
- * Starts the HTTP front of a server loaded from (or created in) `dir`. Routes:
+ * Starts the HTTP front of a server loaded from (or created in) the storage `open()` gives. Routes:
  * POST /energy/<order|tariff-change|extend|completion>, body = the request envelope; answer 200
  * with the signed answer envelope, or 422 with `{code}` for a refusal. `clock.now` is the
  * server's clock (a simulated one, so expiry can be tested without waiting).
  */
-async function startServer(dir, clock, setup) {
-  const store = new EnergyStore(new FileStorage(dir), snapshotKey);
+async function startServer(open, clock, setup) {
+  const store = new EnergyStore(open(), snapshotKey);
   let energy = await store.loadServer('main', serverKeys, 'server-1');
   if (energy === null) {
     energy = EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'charge-if-funds' }, clock.now, serverKeys, 'server-1');
@@ -82,16 +84,17 @@ async function post(url, kind, envelope) {
   return { code, repeated, ledgerCode: null, orderId: null, envelope: null };
 }
 
-test('terminal and e-money server over HTTP on 127.0.0.1, persisted in files, restarted mid-way', async () => {
-  const dir = join(workDir, 'server');
+for (const { label, skip, place } of await durableAdapters()) test(`terminal and e-money server over HTTP on 127.0.0.1, persisted over ${label}, restarted mid-way`, { skip }, async (t) => {
+  const { open, cleanup } = place(join(workDir, 'server'));
+  t.after(cleanup);
   const clock = { now: T0 };
   const terminal = EnergyTerminal.create({ stationId: 'station-1', serverKey: { keyId: 'server-1', algorithm: 'EdDSA', publicKey: serverKeys.publicKey } }, generateKeyPair('EdDSA'), 'pump-1');
-  let server = await startServer(dir, clock, (energy) => {
+  let server = await startServer(open, clock, (energy) => {
     energy.addTerminal('station-1', terminal.publicKey, T0);
     energy.openWallet('alice', T0);
     energy.topUp('alice', '100.00', T0);
   });
-  assert.ok(existsSync(dir), 'the server persists in its directory');
+  assert.notEqual(await open().get('energy/server/main'), null, 'the server persisted its state');
 
   // Order → hold of the maximum.
   const ordered = terminal.order({ orderId: 'o-1', walletId: 'alice', maximum: '50.00', belowMaximum: 'decline', tariff: FUEL }, clock.now);
@@ -116,7 +119,7 @@ test('terminal and e-money server over HTTP on 127.0.0.1, persisted in files, re
   // Stop the server; start it again from its files: the hold is still there.
   await server.close();
   server.energy.free();
-  server = await startServer(dir, clock, () => assert.fail('the state must be loaded, not created'));
+  server = await startServer(open, clock, () => assert.fail('the state must be loaded, not created'));
   assert.equal(server.energy.wallet('alice').available, '47.63');
 
   clock.now += 60;
@@ -156,12 +159,12 @@ test('terminal and e-money server over HTTP on 127.0.0.1, persisted in files, re
 
   await server.close();
   // What was acknowledged is on disk: a fresh process state sees the final balances.
-  const reloaded = await new EnergyStore(new FileStorage(dir), snapshotKey).loadServer('main', serverKeys, 'server-1');
+  const reloaded = await new EnergyStore(open(), snapshotKey).loadServer('main', serverKeys, 'server-1');
   assert.equal(reloaded.wallet('alice').balance, '52.11');
   assert.equal(reloaded.station('station-1').balance, '47.89');
   // Every ledger operation went to the journal log beside the snapshot, continuously across the
   // restart (seq 1 … head), and none is left waiting in memory.
-  const journal = await new EnergyStore(new FileStorage(dir), snapshotKey).readServerJournal('main');
+  const journal = await new EnergyStore(open(), snapshotKey).readServerJournal('main');
   assert.equal(BigInt(journal.length), BigInt(reloaded.revision()[1]));
   assert.deepEqual(reloaded.journal(), []);
   reloaded.free();

@@ -10,13 +10,13 @@ import {
   EnergyServer,
   EnergyStore,
   EnergyTerminal,
-  FileStorage,
   MemoryStorage,
   dispenseLimit,
   energyCodes,
   generateKeyPair,
 } from '@countersign/sdk';
 import { docTable, throwsCode } from './helpers.mjs';
+import { durableAdapters } from './postgres-server.mjs';
 
 const NOW = 1_767_225_600;
 const FUEL = { currency: 'EUR', unit: 'litre', unitPrice: '1.859', costRounding: 'half-even' };
@@ -138,44 +138,49 @@ test('arguments are validated before crossing, errors name the parameter', () =>
   assert.ok(e instanceof CountersignError);
 });
 
-test('EnergyStore persists both roles in atomic files: conflict, tamper and rollback are refused', async () => {
+for (const { label, skip, place } of await durableAdapters()) test(`EnergyStore persists both roles over ${label}: conflict, tamper and rollback are refused`, { skip }, async () => {
   const { server, terminal, serverKeys, terminalKeys } = setup();
-  const storage = new FileStorage(join(workDir, 'store'));
-  const store = new EnergyStore(storage, snapshotKey);
-  assert.equal(await store.saveServer('main', server), true);
-  assert.equal(await store.saveTerminal('pump-1', terminal), true);
-  const ordered = terminal.order({ orderId: 'o-1', walletId: 'alice', maximum: '30.00', belowMaximum: 'decline', tariff: FUEL }, NOW);
-  const before = await storage.get('energy/server/main');
-  exchange(server, terminal, 'order', ordered, NOW);
-  assert.equal(await store.saveServer('main', server), true);
-  assert.equal(await store.saveTerminal('pump-1', terminal), true);
+  const { open, cleanup } = place(join(workDir, 'store'));
+  try {
+    const storage = open();
+    const store = new EnergyStore(storage, snapshotKey);
+    assert.equal(await store.saveServer('main', server), true);
+    assert.equal(await store.saveTerminal('pump-1', terminal), true);
+    const ordered = terminal.order({ orderId: 'o-1', walletId: 'alice', maximum: '30.00', belowMaximum: 'decline', tariff: FUEL }, NOW);
+    const before = await storage.get('energy/server/main');
+    exchange(server, terminal, 'order', ordered, NOW);
+    assert.equal(await store.saveServer('main', server), true);
+    assert.equal(await store.saveTerminal('pump-1', terminal), true);
 
-  const reader = new EnergyStore(new FileStorage(join(workDir, 'store')), snapshotKey);
-  const loaded = await reader.loadServer('main', serverKeys, 'server-1');
-  assert.equal(loaded.wallet('alice').available, '70.00');
-  assert.equal(loaded.session('o-1').hold.amount, '30.00');
-  const loadedTerminal = await reader.loadTerminal('pump-1', terminalKeys, 'pump-1');
-  assert.equal(loadedTerminal.session('o-1').maxQuantity, terminal.session('o-1').maxQuantity);
+    const reader = new EnergyStore(open(), snapshotKey);
+    const loaded = await reader.loadServer('main', serverKeys, 'server-1');
+    assert.equal(loaded.wallet('alice').available, '70.00');
+    assert.equal(loaded.session('o-1').hold.amount, '30.00');
+    const loadedTerminal = await reader.loadTerminal('pump-1', terminalKeys, 'pump-1');
+    assert.equal(loadedTerminal.session('o-1').maxQuantity, terminal.session('o-1').maxQuantity);
 
-  // Compare-and-swap: the first store's view is now stale once the reader saves.
-  loaded.topUp('alice', '1.00', NOW + 1);
-  assert.equal(await reader.saveServer('main', loaded), true);
-  assert.equal(await store.saveServer('main', server), false, 'a stale writer is refused');
+    // Compare-and-swap: the first store's view is now stale once the reader saves.
+    loaded.topUp('alice', '1.00', NOW + 1);
+    assert.equal(await reader.saveServer('main', loaded), true);
+    assert.equal(await store.saveServer('main', server), false, 'a stale writer is refused');
 
-  // Rollback: the old bytes written back are refused by a store that saw newer ones.
-  const current = await storage.get('energy/server/main');
-  await storage.put('energy/server/main', before.value, current.version);
-  await assert.rejects(reader.loadServer('main', serverKeys, 'server-1'), (e) => e.code === 'SNAPSHOT_INVALID');
+    // Rollback: the old bytes written back are refused by a store that saw newer ones.
+    const current = await storage.get('energy/server/main');
+    await storage.put('energy/server/main', before.value, current.version);
+    await assert.rejects(reader.loadServer('main', serverKeys, 'server-1'), (e) => e.code === 'SNAPSHOT_INVALID');
 
-  // Tamper: one flipped byte.
-  const mem = new MemoryStorage();
-  const memStore = new EnergyStore(mem, snapshotKey);
-  await memStore.saveTerminal('t', terminal);
-  const stored = await mem.get('energy/terminal/t');
-  const flipped = Uint8Array.from(stored.value);
-  flipped[30] ^= 1;
-  await mem.put('energy/terminal/t', flipped, stored.version);
-  await assert.rejects(new EnergyStore(mem, snapshotKey).loadTerminal('t', terminalKeys), (e) => e.code === 'SNAPSHOT_INVALID');
+    // Tamper: one flipped byte.
+    const mem = new MemoryStorage();
+    const memStore = new EnergyStore(mem, snapshotKey);
+    await memStore.saveTerminal('t', terminal);
+    const stored = await mem.get('energy/terminal/t');
+    const flipped = Uint8Array.from(stored.value);
+    flipped[30] ^= 1;
+    await mem.put('energy/terminal/t', flipped, stored.version);
+    await assert.rejects(new EnergyStore(mem, snapshotKey).loadTerminal('t', terminalKeys), (e) => e.code === 'SNAPSHOT_INVALID');
+  } finally {
+    await cleanup();
+  }
 });
 
 

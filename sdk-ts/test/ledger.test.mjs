@@ -1,5 +1,6 @@
 // The SDK's Ledger and LedgerStore: behaviour, argument errors naming the field, the batch API,
-// journal replay and tampering, snapshots, and persistence through FileStorage across "restarts".
+// journal replay and tampering, snapshots, and persistence through FileStorage and PostgresStorage
+// across "restarts".
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import { test } from 'node:test';
 import {
   CountersignRangeError,
   CountersignTypeError,
-  FileStorage,
   LEDGER_BATCH_OPERATIONS_MAX,
   LEDGER_CODES,
   Ledger,
@@ -17,6 +17,7 @@ import {
   ledgerCodes,
 } from '@countersign/sdk';
 import { docTable, hex, throwsCode } from './helpers.mjs';
+import { durableAdapters } from './postgres-server.mjs';
 
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const KEY = new Uint8Array(32).fill(7);
@@ -174,10 +175,11 @@ function tempDir() {
   return mkdtempSync(path.join(tmpdir(), 'countersign-ledger-'));
 }
 
-test('LedgerStore over FileStorage: commit, reload after a "restart", snapshots, log records packing', async () => {
+for (const { label, skip, place } of await durableAdapters()) test(`LedgerStore over ${label}: commit, reload after a "restart", snapshots, log records packing`, { skip }, async () => {
   const dir = tempDir();
+  const { open, cleanup } = place(dir);
   try {
-    const store = new LedgerStore(new FileStorage(dir), KEY, { name: 'wallets', snapshotEvery: 50 });
+    const store = new LedgerStore(open(), KEY, { name: 'wallets', snapshotEvery: 50 });
     const ledger = await store.load();
     assert.equal(ledger.head().seq, 0);
     ledger.executeBatch([
@@ -196,13 +198,14 @@ test('LedgerStore over FileStorage: commit, reload after a "restart", snapshots,
     assert.equal(ledger.counts().journalRetained, 0);
     assert.equal(store.persistedSeq, 244);
     // A new process: a fresh store over the same directory.
-    const again = await new LedgerStore(new FileStorage(dir), KEY, { name: 'wallets' }).load();
+    const again = await new LedgerStore(open(), KEY, { name: 'wallets' }).load();
     assert.equal(hex(again.stateDigest()), hex(ledger.stateDigest()));
     assert.deepEqual(again.head(), ledger.head());
     assert.equal(again.account('wallet').balance, '850.00');
     // The snapshot is used: it exists, and loading with the wrong key fails on it.
-    await assert.rejects(new LedgerStore(new FileStorage(dir), new Uint8Array(32), { name: 'wallets' }).load(), { code: 'SNAPSHOT_INVALID' });
+    await assert.rejects(new LedgerStore(open(), new Uint8Array(32), { name: 'wallets' }).load(), { code: 'SNAPSHOT_INVALID' });
   } finally {
+    await cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -224,6 +227,53 @@ test('LedgerStore: a second writer gets false and writes nothing; the first stay
   lb2.openAccount({ idempotencyKey: 'b1', now: T0, accountId: 'y', currency: 'EUR', kind: 'unrestricted' });
   assert.equal(await b.commit(lb2), true);
   assert.deepEqual((await new LedgerStore(storage, KEY).load()).accounts().map((acc) => acc.accountId), ['x', 'y']);
+});
+
+test('LedgerStore: a commit cut short by another writer (it took the next log position) is false and never loaded', async () => {
+  const storage = new MemoryStorage();
+  const setup = new LedgerStore(storage, KEY);
+  const base = await setup.load();
+  base.openAccount({ idempotencyKey: 'o1', now: T0, accountId: 'bank', currency: 'EUR', kind: 'unrestricted' });
+  base.openAccount({ idempotencyKey: 'o2', now: T0, accountId: 'a', currency: 'EUR', kind: 'nonNegative' });
+  base.openAccount({ idempotencyKey: 'o3', now: T0, accountId: 'b', currency: 'EUR', kind: 'nonNegative' });
+  assert.equal(await setup.commit(base), true);
+  // Writer A's commit spans two log records; writer B commits between A's first and second.
+  let interleave;
+  const a = new LedgerStore(
+    { ...Object.fromEntries(['get', 'put', 'readLog', 'list', 'close'].map((m) => [m, (...args) => storage[m](...args)])),
+      append: async (log, record, expectedSeq) => {
+        const seq = await storage.append(log, record, expectedSeq);
+        if (interleave !== undefined) await interleave.splice(0)[0]?.();
+        return seq;
+      } },
+    KEY,
+  );
+  const la = await a.load();
+  for (let i = 0; i < 60; i++) {
+    la.transfer({ idempotencyKey: `a${i}`, now: T0, debitAccountId: 'bank', creditAccountId: 'a', amount: '1.00', currency: 'EUR' });
+  }
+  interleave = [async () => {
+    const b = new LedgerStore(storage, KEY);
+    const lb = await b.load(); // sees A's first record, a commit not finished: not applied
+    assert.equal(lb.account('a').balance, '0.00');
+    lb.transfer({ idempotencyKey: 'b0', now: T0, debitAccountId: 'bank', creditAccountId: 'b', amount: '7.00', currency: 'EUR' });
+    assert.equal(await b.commit(lb), true, 'B takes the position A expected next');
+  }];
+  assert.equal(await a.commit(la), false, 'A lost the position half-way');
+  assert.equal((await storage.readLog('ledger/main/journal')).length, 3, 'setup, A\'s first record, B\'s record');
+  const loaded = await new LedgerStore(storage, KEY).load();
+  assert.equal(loaded.account('a').balance, '0.00', 'none of A\'s cut-short commit');
+  assert.equal(loaded.account('b').balance, '7.00', 'B\'s commit');
+  // A reloads and retries: all 60 transfers land after B's.
+  const la2 = await a.load();
+  for (let i = 0; i < 60; i++) {
+    la2.transfer({ idempotencyKey: `a${i}`, now: T0, debitAccountId: 'bank', creditAccountId: 'a', amount: '1.00', currency: 'EUR' });
+  }
+  assert.equal(await a.commit(la2), true);
+  const final = await new LedgerStore(storage, KEY).load();
+  assert.equal(final.account('a').balance, '60.00');
+  assert.equal(final.account('b').balance, '7.00');
+  assert.equal(hex(final.stateDigest()), hex(la2.stateDigest()));
 });
 
 test('LedgerStore: a garbage log record is refused on load (authentication), nothing applied', async () => {

@@ -192,6 +192,31 @@ export const storageContract = [
     },
   },
   {
+    name: 'append with expectedSeq: only at that number, else 0 and nothing written; of concurrent appenders at one number exactly one wins',
+    async run(storage) {
+      equal(await storage.append('wal', text('a'), 2), 0, 'seq 2 on an empty log');
+      sameJson(await storage.readLog('wal'), [], 'a refused append creates nothing');
+      equal(await storage.append('wal', text('a'), 1), 1, 'seq 1 on an empty log');
+      equal(await storage.append('wal', text('x'), 1), 0, 'seq 1 again');
+      equal(await storage.append('wal', text('x'), 3), 0, 'a gap');
+      equal(await storage.append('wal', text('b'), 2), 2, 'seq 2');
+      equal(await storage.append('wal', text('c')), 3, 'an append without expectedSeq goes on from there');
+      const racers = 10;
+      const answers = await Promise.all(Array.from({ length: racers }, (_, i) => storage.append('wal', text(`racer-${i}`), 4)));
+      const winners = answers.map((a, i) => (a === 4 ? i : -1)).filter((i) => i >= 0);
+      equal(winners.length, 1, 'number of winners at seq 4');
+      equal(answers.filter((a) => a === 0).length, racers - 1, 'the others are told 0');
+      const records = await storage.readLog('wal');
+      sameJson(records.map((r) => r.seq), [1, 2, 3, 4], 'seqs');
+      sameJson(records.map((r) => new TextDecoder().decode(r.record)), ['a', 'b', 'c', `racer-${winners[0]}`], 'records');
+      for (const bad of [0, -1, 1.5, 2 ** 53]) {
+        await rejects(() => storage.append('wal', text('x'), bad), 'RangeError', 'INVALID_ARGUMENT', 'expectedSeq', `expectedSeq ${bad}`);
+      }
+      await rejects(() => storage.append('wal', text('x'), '5'), 'TypeError', 'INVALID_TYPE', 'expectedSeq', 'expectedSeq "5"');
+      equal((await storage.readLog('wal')).length, 4, 'refused calls wrote nothing');
+    },
+  },
+  {
     name: 'list: ascending, by prefix, paged with after/limit',
     async run(storage) {
       const keys = ['card/b', 'card/a', 'card/c', 'cardx', 'pos/1', 'card/a/1', 'Card/A', '0'];

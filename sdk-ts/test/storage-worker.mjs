@@ -1,8 +1,13 @@
-// Child process for the FileStorage tests in storage.test.mjs: racing writers, appenders, and
-// writers that die mid-write. Does nothing unless COUNTERSIGN_STORAGE_WORKER holds its job (as
-// JSON), so `node --test sdk-ts/test/` may load it like any other file.
+// Child process for the multi-process storage tests: racing writers, appenders and writers that
+// die mid-write on FileStorage (storage.test.mjs), and ledger writers committing through
+// LedgerStore on FileStorage or PostgresStorage (storage-postgres.test.mjs). Does nothing unless
+// COUNTERSIGN_STORAGE_WORKER holds its job (as JSON), so `node --test sdk-ts/test/` may load it
+// like any other file.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { FileStorage } from '../dist/storage/file.js';
 
 const job = process.env.COUNTERSIGN_STORAGE_WORKER;
@@ -18,6 +23,52 @@ if (job !== undefined) {
   );
 }
 
+const WORKER = fileURLToPath(import.meta.url);
+const WORKER_TIMEOUT_MS = 60_000;
+
+/** For the tests: starts a worker on `job`; resolves with its parsed stdout lines when it exits (code and signal too). */
+export function startWorker(job) {
+  const child = spawn(process.execPath, [WORKER], {
+    env: { ...process.env, COUNTERSIGN_STORAGE_WORKER: JSON.stringify(job) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    child.emit('stdout-line');
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MS);
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const lines = stdout.split('\n').filter(Boolean);
+      resolve({ code, signal, lines, stderr });
+    });
+  });
+  const waitForOutput = (pattern) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        if (pattern.test(stdout)) {
+          child.off('stdout-line', check);
+          resolve();
+        }
+      };
+      child.on('stdout-line', check);
+      child.on('exit', () => reject(new Error(`worker exited before printing ${pattern}: ${stderr}`)));
+      check();
+    });
+  return { child, exited, waitForOutput };
+}
+
+export function workerResult({ code, signal, lines, stderr }) {
+  assert.equal(code, 0, `worker failed (signal ${signal}): ${stderr}`);
+  return JSON.parse(lines.at(-1));
+}
+
 const text = (s) => new TextEncoder().encode(s);
 const untext = (b) => new TextDecoder().decode(b);
 
@@ -27,7 +78,64 @@ async function barrier(goFile) {
   while (!existsSync(goFile)) await sleep(1);
 }
 
+/** The storage a job names: files in `dir`, or PostgreSQL at `url` under `tablePrefix`. */
+async function openStorage(config) {
+  if (config.adapter === 'postgres') {
+    const { PostgresStorage } = await import('../dist/storage/postgres.js');
+    return new PostgresStorage(config.url, { tablePrefix: config.tablePrefix });
+  }
+  return new FileStorage(config.dir);
+}
+
+const hexOf = (bytes) => Buffer.from(bytes).toString('hex');
+
+/**
+ * Commits transfers bank → `acct-<id>` to one shared ledger until `durationMs` has passed, one
+ * operation per commit, each with its own idempotency key `<id>-<n>` and amount `<n>.01`. A
+ * commit answered `false` (another process committed first) discards the ledger, loads it again
+ * and retries the same operation. Reports each acknowledged operation, in order, with the
+ * ledger's head and state digest right after it, and how often it lost. Between two operations
+ * it pauses up to `thinkMs`.
+ */
+async function ledgerWriter(config) {
+  const { LedgerStore } = await import('@countersign/sdk');
+  const storage = await openStorage(config);
+  const store = new LedgerStore(storage, Buffer.from(config.keyHex, 'hex'), { name: config.name, snapshotEvery: config.snapshotEvery });
+  process.stdout.write('ready\n'); // the SDK is loaded: the parent starts all writers together
+  await barrier(config.goFile);
+  const deadline = Date.now() + config.durationMs;
+  const acked = [];
+  let losses = 0;
+  let ledger = await store.load();
+  for (let n = 1; Date.now() < deadline && n <= config.opsMax; ) {
+    const outcome = ledger.transfer({
+      idempotencyKey: `${config.id}-${n}`,
+      now: config.now,
+      debitAccountId: 'bank',
+      creditAccountId: `acct-${config.id}`,
+      amount: `${n}.01`,
+      currency: 'EUR',
+    });
+    if (outcome.code !== 'TRANSFERRED') throw new Error(`transfer ${config.id}-${n}: ${outcome.code}`);
+    if (await store.commit(ledger)) {
+      acked.push({ n, seq: ledger.head().seq, digest: hexOf(ledger.stateDigest()) });
+      n += 1;
+      // A pause between requests, as a server has: without it the last winner, whose ledger is
+      // current, wins again and again while the others reload.
+      await sleep(Math.random() * config.thinkMs);
+    } else {
+      losses += 1;
+      ledger.free();
+      ledger = await store.load();
+    }
+  }
+  ledger.free();
+  await storage.close();
+  return { acked, losses };
+}
+
 async function run(config) {
+  if (config.mode === 'ledger') return ledgerWriter(config);
   const storage = new FileStorage(config.dir);
   switch (config.mode) {
     case 'increment': {

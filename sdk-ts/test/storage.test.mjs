@@ -1,23 +1,23 @@
-// Storage adapters in Node: the shared contract (storage-contract.mjs) against MemoryStorage and
-// FileStorage, then what only files have to prove — other processes racing on one key, a writer
+// Storage adapters in Node: the shared contract (storage-contract.mjs) against MemoryStorage,
+// FileStorage and PostgresStorage (its own tables per case, on the server of postgres-server.mjs;
+// skipped, saying why, when there is none), then what only files have to prove — other processes racing on one key, a writer
 // killed between writing and renaming, torn log tails, corruption, abandoned locks, and that no
 // key can name a path outside the directory.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync, appendFileSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CountersignError } from '../dist/errors.js';
 import { FileStorage } from '../dist/storage/file.js';
 import { IndexedDbStorage } from '../dist/storage/indexeddb.js';
 import { MemoryStorage } from '../dist/storage/memory.js';
+import { PostgresStorage } from '../dist/storage/postgres.js';
 import * as storageTypes from '../dist/storage/types.js';
+import { DATABASE_URL, dropTables, freshPrefix, SKIP_NO_SERVER } from './postgres-server.mjs';
 import { STORAGE_LIMITS, storageContract } from './storage-contract.mjs';
+import { startWorker, workerResult } from './storage-worker.mjs';
 
-const WORKER = fileURLToPath(new URL('./storage-worker.mjs', import.meta.url));
-const WORKER_TIMEOUT_MS = 60_000;
 const text = (s) => new TextEncoder().encode(s);
 const untext = (b) => new TextDecoder().decode(b);
 const hex = (s) => Buffer.from(s, 'utf8').toString('hex');
@@ -29,49 +29,6 @@ function freshDir() {
   return path.join(scratch, `s${dirCount}`);
 }
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** Starts a worker; resolves with its parsed stdout lines when it exits (code and signal too). */
-function startWorker(job) {
-  const child = spawn(process.execPath, [WORKER], {
-    env: { ...process.env, COUNTERSIGN_STORAGE_WORKER: JSON.stringify(job) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-    child.emit('stdout-line');
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MS);
-  const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const lines = stdout.split('\n').filter(Boolean);
-      resolve({ code, signal, lines, stderr });
-    });
-  });
-  const waitForOutput = (pattern) =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        if (pattern.test(stdout)) {
-          child.off('stdout-line', check);
-          resolve();
-        }
-      };
-      child.on('stdout-line', check);
-      child.on('exit', () => reject(new Error(`worker exited before printing ${pattern}: ${stderr}`)));
-      check();
-    });
-  return { child, exited, waitForOutput };
-}
-
-function workerResult({ code, signal, lines, stderr }) {
-  assert.equal(code, 0, `worker failed (signal ${signal}): ${stderr}`);
-  return JSON.parse(lines.at(-1));
-}
 
 /** Every file under dir, relative, sorted. */
 function tree(dir) {
@@ -101,18 +58,29 @@ describe('storage constants', () => {
   });
 });
 
-for (const [label, make] of [
-  ['MemoryStorage', () => new MemoryStorage()],
-  ['FileStorage', () => new FileStorage(freshDir())],
+// Each maker returns the storage and what removes it afterwards.
+for (const [label, make, skip] of [
+  ['MemoryStorage', () => ({ storage: new MemoryStorage() }), false],
+  ['FileStorage', () => ({ storage: new FileStorage(freshDir()) }), false],
+  [
+    'PostgresStorage',
+    () => {
+      const tablePrefix = freshPrefix('contract');
+      // A connection string: the adapter makes its own pool and ends it on close().
+      return { storage: new PostgresStorage(DATABASE_URL, { tablePrefix }), cleanup: () => dropTables(tablePrefix) };
+    },
+    SKIP_NO_SERVER,
+  ],
 ]) {
-  describe(`storage contract: ${label}`, () => {
+  describe(`storage contract: ${label}`, { skip }, () => {
     for (const testCase of storageContract) {
       test(testCase.name, async () => {
-        const storage = make();
+        const { storage, cleanup } = make();
         try {
           await testCase.run(storage);
         } finally {
           await storage.close();
+          await cleanup?.();
         }
       });
     }

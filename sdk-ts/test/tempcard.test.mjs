@@ -10,7 +10,6 @@ import {
   CountersignError,
   CountersignRangeError,
   CountersignTypeError,
-  FileStorage,
   MemoryStorage,
   TempCardIssuer,
   TempCardStore,
@@ -18,6 +17,7 @@ import {
   tempcardCodes,
 } from '@countersign/sdk';
 import { docTable, throwsCode } from './helpers.mjs';
+import { durableAdapters } from './postgres-server.mjs';
 
 const NOW = 1_796_895_000; // 2026-12-10 09:30 UTC
 const cvvKey = new Uint8Array(32).fill(3);
@@ -124,51 +124,55 @@ test('arguments are validated with typed errors naming the parameter; money neve
   issuer.free();
 });
 
-test('TempCardStore over atomic files: reload in a new store, conflict, rollback, tamper; no CVV key on disk', async () => {
+for (const { label, skip, place } of await durableAdapters()) test(`TempCardStore over ${label}: reload in a new store, conflict, rollback, tamper; no CVV key stored`, { skip }, async () => {
   shownCredentials.clear();
-  const dir = join(workDir, 'files');
-  const storage = new FileStorage(dir);
-  const store = new TempCardStore(storage, snapshotKey);
-  assert.equal(await store.load('issuer-a', cvvKey), null);
-  const issuer = TempCardIssuer.create(config, { cvvKey, now: NOW });
-  issuer.approve(approval('tmp-1'));
-  purchase(issuer, 'tmp-1', 'a1', '12.34', NOW + 1);
-  assert.equal(await store.save('issuer-a', issuer), true);
-  assert.deepEqual(issuer.journal(), [], 'the journal was persisted to the log and truncated');
-  const log = await storage.readLog('tempcard/issuer-a');
-  assert.equal(log.length, issuer.journalHead().seq, 'one log record per ledger operation');
-  const older = (await storage.get('tempcard/issuer-a')).value;
+  const { open, cleanup } = place(join(workDir, 'files'));
+  try {
+    const storage = open();
+    const store = new TempCardStore(storage, snapshotKey);
+    assert.equal(await store.load('issuer-a', cvvKey), null);
+    const issuer = TempCardIssuer.create(config, { cvvKey, now: NOW });
+    issuer.approve(approval('tmp-1'));
+    purchase(issuer, 'tmp-1', 'a1', '12.34', NOW + 1);
+    assert.equal(await store.save('issuer-a', issuer), true);
+    assert.deepEqual(issuer.journal(), [], 'the journal was persisted to the log and truncated');
+    const log = await storage.readLog('tempcard/issuer-a');
+    assert.equal(log.length, issuer.journalHead().seq, 'one log record per ledger operation');
+    const older = (await storage.get('tempcard/issuer-a')).value;
 
-  // A new process: a new storage and store over the same directory.
-  const storage2 = new FileStorage(dir);
-  const store2 = new TempCardStore(storage2, snapshotKey);
-  const reloaded = await store2.load('issuer-a', cvvKey);
-  assert.deepEqual(reloaded.account('tmp-1', NOW + 2), issuer.account('tmp-1', NOW + 2));
-  // The reloaded issuer continues: the same CVV (derived from the key passed in) still works.
-  assert.equal(purchase(reloaded, 'tmp-1', 'a2', '1', NOW + 3).code, 'APPROVED');
-  assert.equal(await store2.save('issuer-a', reloaded), true);
+    // A new process: a new storage and store over the same data.
+    const storage2 = open();
+    const store2 = new TempCardStore(storage2, snapshotKey);
+    const reloaded = await store2.load('issuer-a', cvvKey);
+    assert.deepEqual(reloaded.account('tmp-1', NOW + 2), issuer.account('tmp-1', NOW + 2));
+    // The reloaded issuer continues: the same CVV (derived from the key passed in) still works.
+    assert.equal(purchase(reloaded, 'tmp-1', 'a2', '1', NOW + 3).code, 'APPROVED');
+    assert.equal(await store2.save('issuer-a', reloaded), true);
 
-  // The first store's view is stale: compare-and-swap refuses to overwrite.
-  purchase(issuer, 'tmp-1', 'a3', '1', NOW + 4);
-  assert.equal(await store.save('issuer-a', issuer), false);
+    // The first store's view is stale: compare-and-swap refuses to overwrite.
+    purchase(issuer, 'tmp-1', 'a3', '1', NOW + 4);
+    assert.equal(await store.save('issuer-a', issuer), false);
 
-  // Rollback: the older snapshot written back is refused by a store that saw newer state.
-  const current = await storage2.get('tempcard/issuer-a');
-  assert.equal((await storage2.put('tempcard/issuer-a', older, current.version)).ok, true);
-  await assert.rejects(() => store2.load('issuer-a', cvvKey), (e) => e.code === 'SNAPSHOT_INVALID');
+    // Rollback: the older snapshot written back is refused by a store that saw newer state.
+    const current = await storage2.get('tempcard/issuer-a');
+    assert.equal((await storage2.put('tempcard/issuer-a', older, current.version)).ok, true);
+    await assert.rejects(() => store2.load('issuer-a', cvvKey), (e) => e.code === 'SNAPSHOT_INVALID');
 
-  // Tampered bytes and another key are refused by the snapshot's MAC.
-  const tampered = older.slice();
-  tampered[tampered.length - 40] ^= 1;
-  throwsCode(assert, () => TempCardIssuer.restore(tampered, snapshotKey, cvvKey), 'SNAPSHOT_INVALID');
-  throwsCode(assert, () => TempCardIssuer.restore(older, new Uint8Array(32), cvvKey), 'SNAPSHOT_INVALID');
+    // Tampered bytes and another key are refused by the snapshot's MAC.
+    const tampered = older.slice();
+    tampered[tampered.length - 40] ^= 1;
+    throwsCode(assert, () => TempCardIssuer.restore(tampered, snapshotKey, cvvKey), 'SNAPSHOT_INVALID');
+    throwsCode(assert, () => TempCardIssuer.restore(older, new Uint8Array(32), cvvKey), 'SNAPSHOT_INVALID');
 
-  // Neither the CVV key nor the CVV is in what was written.
-  const bytes = Buffer.from(older);
-  assert.equal(bytes.indexOf(Buffer.from(cvvKey)), -1);
-  for (const c of [issuer, reloaded]) c.free();
-  await storage.close();
-  await storage2.close();
+    // Neither the CVV key nor the CVV is in what was written.
+    const bytes = Buffer.from(older);
+    assert.equal(bytes.indexOf(Buffer.from(cvvKey)), -1);
+    for (const c of [issuer, reloaded]) c.free();
+    await storage.close();
+    await storage2.close();
+  } finally {
+    await cleanup();
+  }
 });
 
 test('TempCardStore over memory: a restored issuer with another CVV key declines the old CVV', async () => {

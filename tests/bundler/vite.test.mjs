@@ -208,7 +208,7 @@ console.log(JSON.stringify({ signatures: signatureChecks(sdk), card: await cardC
     return out;
   }
 
-  function assertCommon(page, expectedModule) {
+  async function assertCommon(page, expectedModule) {
     assert.deepEqual(page.problems, [], `the page reported errors:\n${page.problems.join('\n')}`);
     assert.equal(page.result.error, undefined, `the page threw: ${page.result.error} ${page.result.message}`);
     assert.equal(page.result.before, false, 'the browser entry needs init() before use');
@@ -231,6 +231,17 @@ console.log(JSON.stringify({ signatures: signatureChecks(sdk), card: await cardC
     const zones = page.requests.map((r) => r.path).filter((p) => p.startsWith('/tzdata/'));
     // Loaded once (before the trap), not again after: zones are kept in JS.
     assert.deepEqual(zones.sort(), ['/tzdata/Europe/Paris', '/tzdata/index.json']);
+    await assertNoNodeOnlyCode(page);
+  }
+
+  /** The Node-only adapters (files, PostgreSQL and its driver, an optional peer dependency) stay out of the bundle. */
+  async function assertNoNodeOnlyCode(page) {
+    const scripts = page.files.filter((f) => f.endsWith('.js'));
+    assert.ok(scripts.length > 0, `dist/ has scripts: ${page.files.join(', ')}`);
+    for (const file of scripts) {
+      const source = await readFile(path.join(page.outDir, file), 'utf8');
+      assert.doesNotMatch(source, /PostgresStorage|FileStorage|pg-protocol|pg-pool/, `${file} holds Node-only storage code`);
+    }
   }
 
   test('Node reference: the packed package verifies and authorises', () => {
@@ -240,7 +251,7 @@ console.log(JSON.stringify({ signatures: signatureChecks(sdk), card: await cardC
 
   /** Checks of a page loading the module with every system (bundled glue, one `.wasm`). */
   async function assertEverySystemPage(page) {
-    assertCommon(page, 'all');
+    await assertCommon(page, 'all');
     // The bundle ships the one `.wasm` the SDK and its glue name, not every module's.
     assert.equal(page.files.filter((f) => f.endsWith('.wasm')).length, 1, `dist/: ${page.files.join(', ')}`);
     const wasmRequests = page.requests.filter((r) => r.path.endsWith('.wasm')).map((r) => r.path);
@@ -266,7 +277,7 @@ console.log(JSON.stringify({ signatures: signatureChecks(sdk), card: await cardC
 
   test("init({ system: 'card', module: url of sdk/wasm/card/countersign_wasm_bg.wasm?url }): System 1's own module", async () => {
     const page = await buildAndOpen('card');
-    assertCommon(page, 'card');
+    await assertCommon(page, 'card');
     // The card module's `.wasm` (imported with ?url) and the one with every system, which the
     // glue bundled with the SDK names; no other module's.
     assert.equal(page.files.filter((f) => f.endsWith('.wasm')).length, 2, `dist/: ${page.files.join(', ')}`);

@@ -159,14 +159,21 @@ import { runChecks } from './checks.mjs';
 const vectors = JSON.parse(process.env.COUNTERSIGN_VECTORS);
 const results = runChecks(sdk, vectors);
 results.resolvedEntry = import.meta.resolve('${PACKAGE_NAME}');
+// pg is an optional peer dependency, not installed here: the Node entry still loads, and
+// PostgresStorage says what is missing when it is used.
+results.postgresWithoutPg = await new sdk.PostgresStorage('postgres://nobody@127.0.0.1:1/none').get('k').then(
+  () => 'resolved',
+  (e) => e.code + (/needs the "pg" package/.test(e.message) ? ': needs pg' : ': ' + e.message),
+);
 console.log(JSON.stringify(results));
 `,
     );
     const { stdout } = await runClean(process.execPath, ['node-check.mjs'], projectDir, {
       extraEnv: { COUNTERSIGN_VECTORS: JSON.stringify(VECTORS) },
     });
-    const { resolvedEntry, ...results } = JSON.parse(stdout.trim().split('\n').pop());
+    const { resolvedEntry, postgresWithoutPg, ...results } = JSON.parse(stdout.trim().split('\n').pop());
     assert.deepEqual(results, EXPECTED_RESULTS);
+    assert.equal(postgresWithoutPg, 'STORAGE_UNAVAILABLE: needs pg');
     const packageJson = JSON.parse(await readFile(path.join(installedDir, 'package.json'), 'utf8'));
     const nodeCondition = packageJson.exports['.'].node;
     const nodeEntry = typeof nodeCondition === 'string' ? nodeCondition : nodeCondition.default;

@@ -100,10 +100,16 @@ export class CheckedStorage {
     throw this.#malformed('put', '{ ok: true, version } or { ok: false, code: "VERSION_CONFLICT", currentVersion }');
   }
 
-  async append(log: string, record: Uint8Array): Promise<number> {
-    const answer = await this.#call('append', [log, record]);
-    if (!isVersion(answer)) throw this.#malformed('append', 'a sequence number');
-    return answer;
+  /** With `expectedSeq`: the answer must be that number or 0 (refused); an adapter that
+   * ignores the argument and appends elsewhere is caught here. */
+  async append(log: string, record: Uint8Array, expectedSeq?: number): Promise<number> {
+    const answer = await this.#call('append', expectedSeq === undefined ? [log, record] : [log, record, expectedSeq]);
+    if (expectedSeq === undefined) {
+      if (!isVersion(answer)) throw this.#malformed('append', 'a sequence number');
+    } else if (answer !== 0 && answer !== expectedSeq) {
+      throw this.#malformed('append', `${expectedSeq} (the expected sequence number) or 0 (refused), got ${String(answer)}`);
+    }
+    return answer as number;
   }
 
   async readLog(log: string, options?: ReadLogOptions): Promise<LogRecord[]> {

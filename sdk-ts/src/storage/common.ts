@@ -66,6 +66,12 @@ export function expectExpectedVersion(value: unknown, param: string): number {
   return expectInteger(value, param, 0, STORAGE_VERSION_MAX);
 }
 
+/** `undefined` (append anywhere) or the sequence number an append must get, 1..STORAGE_VERSION_MAX. */
+export function expectExpectedSeq(value: unknown, param: string): number | undefined {
+  if (value === undefined) return undefined;
+  return expectInteger(value, param, 1, STORAGE_VERSION_MAX);
+}
+
 export interface CheckedListOptions {
   readonly after: string | undefined;
   readonly limit: number;
@@ -130,7 +136,7 @@ export function pageOfKeys(sorted: readonly string[], prefix: string, options: C
 export const STORAGE_ADAPTER_GUARD_METHODS = {
   get: ['key'],
   put: ['key', 'value', 'expectedVersion'],
-  append: ['log', 'record'],
+  append: ['log', 'record', 'expectedSeq'],
   readLog: ['log', 'options'],
   list: ['prefix', 'options'],
   close: [],

@@ -44,6 +44,7 @@ import {
   CODE_STORAGE_UNAVAILABLE,
   STORAGE_KEY_PATTERN,
   conflict,
+  expectExpectedSeq,
   expectExpectedVersion,
   expectKey,
   expectListOptions,
@@ -333,9 +334,10 @@ export class FileStorage implements StorageAdapter {
     });
   }
 
-  async append(log: string, record: Uint8Array): Promise<number> {
+  async append(log: string, record: Uint8Array, expectedSeq?: number): Promise<number> {
     const name = expectKey(log, 'log');
     const bytes = expectPayload(record, 'record', STORAGE_LOG_RECORD_BYTES_MAX);
+    const expected = expectExpectedSeq(expectedSeq, 'expectedSeq');
     await this.#ensureDirs();
     const file = path.join(this.#logsDir, hexName(name));
     return this.#locked(path.join(this.#logsDir, `.lock-${hexName(name)}`), undefined, () =>
@@ -349,6 +351,7 @@ export class FileStorage implements StorageAdapter {
             await fh.truncate(tail.end);
           }
           const seq = tail.seq + 1;
+          if (expected !== undefined && seq !== expected) return 0; // decided under the log's lock
           const encoded = encodeRecord(seq, bytes);
           await writeAll(fh, encoded);
           await fh.sync();

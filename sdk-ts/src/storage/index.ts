@@ -1,6 +1,7 @@
 /**
- * The storage adapter and its browser-safe implementations. `FileStorage` (Node, `node:fs`) is
- * exported from the Node entry only: import it from `./file.js` there.
+ * The storage adapter and its browser-safe implementations. `FileStorage` (Node, `node:fs`) and
+ * `PostgresStorage` (Node, the optional peer dependency `pg`) are exported from the Node entry
+ * only: import them from `./file.js` and `./postgres.js` there.
  */
 export {
   STORAGE_KEY_LENGTH_MAX_CHARS,

@@ -21,6 +21,7 @@ import {
   CODE_STORAGE_CORRUPT,
   CODE_STORAGE_UNAVAILABLE,
   conflict,
+  expectExpectedSeq,
   expectExpectedVersion,
   expectKey,
   expectListOptions,
@@ -170,9 +171,10 @@ export class IndexedDbStorage implements StorageAdapter {
     });
   }
 
-  async append(log: string, record: Uint8Array): Promise<number> {
+  async append(log: string, record: Uint8Array, expectedSeq?: number): Promise<number> {
     const name = expectKey(log, 'log');
     const bytes = expectPayload(record, 'record', STORAGE_LOG_RECORD_BYTES_MAX);
+    const expected = expectExpectedSeq(expectedSeq, 'expectedSeq');
     return this.#transact<number>(LOGS, 'readwrite', (tx, done, fail) => {
       const store = tx.objectStore(LOGS);
       const last = store.openCursor(IDBKeyRange.bound([name, 0], [name, Infinity]), 'prev');
@@ -181,6 +183,10 @@ export class IndexedDbStorage implements StorageAdapter {
           const cursor = last.result;
           const previous = cursor === null ? 0 : checkLogRow(cursor.value, name).seq;
           const seq = nextVersion(previous, name);
+          if (expected !== undefined && seq !== expected) {
+            done(0); // decided inside the transaction: nothing written
+            return;
+          }
           const row: LogRow = { log: name, seq, bytes };
           store.add(row);
           done(seq);

@@ -6,6 +6,7 @@ import { adopt, guardClass } from '../boundary.js';
 import { CountersignRangeError } from '../errors.js';
 import {
   conflict,
+  expectExpectedSeq,
   expectExpectedVersion,
   expectKey,
   expectListOptions,
@@ -65,9 +66,11 @@ export class MemoryStorage implements StorageAdapter {
     return { ok: true, version };
   }
 
-  async append(log: string, record: Uint8Array): Promise<number> {
+  async append(log: string, record: Uint8Array, expectedSeq?: number): Promise<number> {
     const name = expectKey(log, 'log');
     const bytes = expectPayload(record, 'record', STORAGE_LOG_RECORD_BYTES_MAX);
+    const expected = expectExpectedSeq(expectedSeq, 'expectedSeq');
+    if (expected !== undefined && (this.#logs.get(name)?.length ?? 0) + 1 !== expected) return 0;
     if (this.#records >= MEMORY_STORAGE_LOG_RECORDS_MAX) {
       throw full('log records', MEMORY_STORAGE_LOG_RECORDS_MAX, 'record');
     }

@@ -3,8 +3,8 @@
  *
  * Four operations — `get`, `put` with an expected version (compare-and-swap), `append` to a log,
  * `list` — plus `readLog` to read a log back. Implementations: {@link MemoryStorage} (tests),
- * `IndexedDbStorage` (browsers), `FileStorage` (Node: atomic files — write, fsync, rename). The
- * versioned write is what lets the same interface be backed later by a real database.
+ * `IndexedDbStorage` (browsers), `FileStorage` (Node: atomic files — write, fsync, rename),
+ * `PostgresStorage` (Node: tables with row versions, several processes on one database).
  *
  * Contract, identical for every implementation (one shared test suite runs against each):
  *
@@ -24,7 +24,12 @@
  *   expected version wins — across tabs (IndexedDB) and processes (files).
  * * **Logs** are append-only. `append` returns the record's sequence number: 1 for the first
  *   record of a log, then consecutive. An acknowledged `append` or `put` is durable (fsync /
- *   IndexedDB strict durability).
+ *   IndexedDB strict durability / a committed database transaction).
+ * * **`append(log, record, expectedSeq)`** appends only if the record gets exactly the number
+ *   `expectedSeq` (the log's last record is `expectedSeq - 1`); otherwise it writes nothing and
+ *   resolves to `0`. Compare-and-swap for logs: of several writers appending at the same position,
+ *   exactly one succeeds, so a writer whose log is the truth (the ledger's write-ahead log) can
+ *   never interleave its records with another's.
  * * **`list(prefix)`** returns keys in ascending (code-unit) order, a page at a time:
  *   at most `limit` (default and maximum {@link STORAGE_LIST_KEYS_MAX}) after `after`.
  * * Malformed calls throw `CountersignTypeError` / `CountersignRangeError` naming the parameter;
@@ -98,8 +103,11 @@ export interface StorageAdapter {
   get(key: string): Promise<StoredValue | null>;
   /** Compare-and-swap write; see the contract above. */
   put(key: string, value: Uint8Array, expectedVersion: number | null): Promise<PutResult>;
-  /** Appends `record` to the log `log` (created on first use); resolves to its sequence number. */
-  append(log: string, record: Uint8Array): Promise<number>;
+  /**
+   * Appends `record` to the log `log` (created on first use); resolves to its sequence number.
+   * With `expectedSeq`: only at that number, else nothing is written and it resolves to 0.
+   */
+  append(log: string, record: Uint8Array, expectedSeq?: number): Promise<number>;
   /** Records of `log` in sequence order (empty for a log never written). */
   readLog(log: string, options?: ReadLogOptions): Promise<LogRecord[]>;
   /** Keys starting with `prefix` (all keys for `''`), ascending, one page. */

@@ -1,8 +1,9 @@
-// Hostile-input targets: the storage adapters (browser-safe ones and Node's files).
+// Hostile-input targets: the storage adapters (browser-safe ones, Node's files, PostgreSQL).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as s from '@countersign/sdk';
+import { DATABASE_URL, freshPrefix, testPool } from '../../postgres-server.mjs';
 
 const dirs = [];
 process.on('exit', () => {
@@ -28,12 +29,13 @@ async function fingerprint(storage) {
   return JSON.stringify([value && [...value.value], value?.version, log.map((r) => [r.seq, [...r.record]]), keys]);
 }
 
-function adapterTargets(name, make) {
-  const on = { receiver: () => seeded(make), state: fingerprint };
+/** `make` gives a fresh empty adapter; `receiver` (default: `make` seeded) a seeded one. */
+function adapterTargets(name, make, receiver = () => seeded(make)) {
+  const on = { receiver, state: fingerprint };
   return {
     [`${name}#get`]: { ...on, args: () => ['k'] },
     [`${name}#put`]: { ...on, args: () => ['k', new Uint8Array([9]), 1] },
-    [`${name}#append`]: { ...on, args: () => ['log', new Uint8Array([5])] },
+    [`${name}#append`]: { ...on, args: () => ['log', new Uint8Array([5]), 2] },
     [`${name}#readLog`]: { ...on, args: () => ['log', { after: 0, limit: 10 }] },
     [`${name}#list`]: { ...on, args: () => ['', { after: 'a', limit: 10 }] },
     [`${name}#close`]: { ...on, args: () => [] },
@@ -45,12 +47,43 @@ function adapterTargets(name, make) {
 // real thing).
 const noIndexedDb = { receiver: () => new s.MemoryStorage(), state: () => 'none' };
 
+// PostgreSQL: one pool and one set of tables for all calls (a pool per receiver would exhaust the
+// server's connections); each receiver starts from emptied, re-seeded tables. Without a server
+// the methods are reached only through fake receivers, like IndexedDB's.
+let pgPool;
+const pgPrefix = freshPrefix('hostile');
+async function seededPostgres() {
+  pgPool ??= testPool({ max: 2 });
+  const storage = new s.PostgresStorage(pgPool, { tablePrefix: pgPrefix });
+  await storage.get('k'); // creates the tables on first use
+  await pgPool.query(`TRUNCATE "${pgPrefix}kv", "${pgPrefix}log_head", "${pgPrefix}log"`);
+  return seeded(() => storage);
+}
+process.on('beforeExit', () => {
+  if (pgPool === undefined) return;
+  const pool = pgPool;
+  pgPool = undefined;
+  pool.query(['schema', 'kv', 'log_head', 'log'].map((t) => `DROP TABLE IF EXISTS "${pgPrefix}${t}";`).join(' ')).finally(() => pool.end());
+});
+const postgresTargets =
+  DATABASE_URL === undefined
+    ? Object.fromEntries(
+        ['tablePrefix', 'get', 'put', 'append', 'readLog', 'list', 'close'].map((m) => [`PostgresStorage#${m}`, { ...noIndexedDb, args: () => ['k'] }]),
+      )
+    : {
+        'PostgresStorage#tablePrefix': { receiver: seededPostgres, state: (p) => p.tablePrefix, args: () => [] },
+        ...adapterTargets('PostgresStorage', undefined, seededPostgres),
+      };
+
 export const targets = {
   'new MemoryStorage': { args: () => [] },
   ...adapterTargets('MemoryStorage', () => new s.MemoryStorage()),
   'new FileStorage': { args: () => [tempDir(), { lockWaitMs: 1000, lockStaleMs: 5000 }] },
   'FileStorage#dir': { receiver: () => new s.FileStorage(tempDir()), state: (f) => f.dir, args: () => [] },
   ...adapterTargets('FileStorage', () => new s.FileStorage(tempDir())),
+  // Constructing connects to nothing (the pool is made on first use).
+  'new PostgresStorage': { args: () => ['postgres://countersign@127.0.0.1:1/none', { tablePrefix: 'hostile_' }] },
+  ...postgresTargets,
   'new IndexedDbStorage': { args: () => ['db'] },
   ...Object.fromEntries(
     ['dbName', 'get', 'put', 'append', 'readLog', 'list', 'close'].map((m) => [`IndexedDbStorage#${m}`, { ...noIndexedDb, args: () => ['k'] }]),
