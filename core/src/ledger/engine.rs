@@ -372,6 +372,51 @@ pub(super) struct Plan {
     now: i64,
 }
 
+/// What one commit of a linked chain's member replaced, to take it back if the chain fails
+/// (each list is bounded by what one operation touches).
+pub(super) struct Undo {
+    clock: i64,
+    head: super::JournalHead,
+    /// Whether the commit appended its entry to the retained journal.
+    retained: bool,
+    /// Each changed account's previous state (`None`: opened by the commit).
+    accounts: Vec<(String, Option<Account>)>,
+    /// Each changed hold's previous state (`None`: placed by the commit).
+    holds: Vec<(String, Option<Hold>)>,
+    /// Resolved holds forgotten by the retention bound: (resolution seq, id, the hold).
+    forgotten_holds: Vec<(u64, String, Option<Hold>)>,
+    /// The oldest key evicted to make room, and whether it was in the whole-outcome window.
+    evicted_key: Option<(KeyRecord, bool)>,
+    /// The key the commit recorded.
+    key: Option<String>,
+    /// Keys whose outcome left the whole-outcome window: (seq, key, their whole verdict).
+    compacted: Vec<(u64, String, Verdict)>,
+}
+
+impl Plan {
+    /// The decided code.
+    pub(super) fn code(&self) -> LedgerCode {
+        self.record.verdict.code
+    }
+}
+
+impl Undo {
+    /// An empty record of the ledger's clock and head, filled by the commit it is passed to.
+    pub(super) fn new(ledger: &Ledger) -> Undo {
+        Undo {
+            clock: ledger.clock,
+            head: ledger.head,
+            retained: false,
+            accounts: Vec::new(),
+            holds: Vec::new(),
+            forgotten_holds: Vec::new(),
+            evicted_key: None,
+            key: None,
+            compacted: Vec::new(),
+        }
+    }
+}
+
 // A transient return value, moved once: boxing either variant would only add an allocation.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Decided {
@@ -395,7 +440,7 @@ impl Ledger {
     pub(super) fn run(&mut self, op: Op) -> Result<Outcome> {
         match self.decide(&op, true)? {
             Decided::Answer(outcome) => Ok(outcome),
-            Decided::Apply(plan) => Ok(self.commit(plan, true)),
+            Decided::Apply(plan) => Ok(self.commit(plan, true, None)),
         }
     }
 
@@ -469,8 +514,9 @@ impl Ledger {
         }))
     }
 
-    /// Applies a checked plan (cannot fail).
-    pub(super) fn commit(&mut self, plan: Plan, retain: bool) -> Outcome {
+    /// Applies a checked plan (cannot fail). With `undo`, also records what it replaced there,
+    /// so that [`Ledger::rollback`] can take it back (a member of a linked chain).
+    pub(super) fn commit(&mut self, plan: Plan, retain: bool, mut undo: Option<&mut Undo>) -> Outcome {
         let Plan {
             accounts,
             holds,
@@ -479,18 +525,33 @@ impl Ledger {
             entry,
             now,
         } = plan;
-        self.accounts.extend(accounts);
+        if let Some(undo) = undo.as_deref_mut() {
+            undo.retained = retain;
+        }
+        for (id, account) in accounts {
+            let old = self.accounts.insert(id.clone(), account);
+            if let Some(undo) = undo.as_deref_mut() {
+                undo.accounts.push((id, old));
+            }
+        }
         for (id, hold) in holds {
-            if let Some(old) = self.holds.remove(&id) {
-                self.unindex(&old);
+            let old = self.holds.remove(&id);
+            if let Some(old) = &old {
+                self.unindex(old);
             }
             self.index(&hold);
-            self.holds.insert(id, hold);
+            self.holds.insert(id.clone(), hold);
+            if let Some(undo) = undo.as_deref_mut() {
+                undo.holds.push((id, old));
+            }
         }
         while self.resolved.len() > HOLDS_RESOLVED_RETAINED_MAX {
             match self.resolved.pop_first() {
-                Some((_, id)) => {
-                    self.holds.remove(&id);
+                Some((seq, id)) => {
+                    let forgotten = self.holds.remove(&id);
+                    if let Some(undo) = undo.as_deref_mut() {
+                        undo.forgotten_holds.push((seq, id, forgotten));
+                    }
                 }
                 None => break,
             }
@@ -498,18 +559,27 @@ impl Ledger {
         if let Some(key) = evict_key {
             if let Some(old) = self.keys.remove(&key) {
                 self.key_order.remove(&old.seq);
-                self.full_outcomes.remove(&old.seq);
+                let was_whole = self.full_outcomes.remove(&old.seq).is_some();
+                if let Some(undo) = undo.as_deref_mut() {
+                    undo.evicted_key = Some((old, was_whole));
+                }
             }
         }
         let outcome = record.verdict.outcome(record.seq, false);
         self.key_order.insert(record.seq, record.key.clone());
         self.full_outcomes.insert(record.seq, record.key.clone());
+        if let Some(undo) = undo.as_deref_mut() {
+            undo.key = Some(record.key.clone());
+        }
         self.keys.insert(record.key.clone(), record);
         // One in, at most one out of the whole-outcome window (the loop is bounded by that).
         while self.full_outcomes.len() > IDEMPOTENCY_OUTCOMES_MAX {
             match self.full_outcomes.pop_first() {
-                Some((_, key)) => {
+                Some((seq, key)) => {
                     if let Some(older) = self.keys.get_mut(&key) {
+                        if let Some(undo) = undo.as_deref_mut() {
+                            undo.compacted.push((seq, key.clone(), older.verdict.clone()));
+                        }
                         older.verdict.compact();
                     }
                 }
@@ -522,6 +592,70 @@ impl Ledger {
             self.journal.push(entry);
         }
         outcome
+    }
+
+    /// Takes back one [`Ledger::commit`] made with `undo`, the exact inverse of each of its steps
+    /// in reverse order (cannot fail). The commits of a chain are taken back newest first, so
+    /// the ledger ends equal to what it was before the chain, indexes and journal included.
+    pub(super) fn rollback(&mut self, undo: Undo) {
+        let Undo {
+            clock,
+            head,
+            retained,
+            accounts,
+            holds,
+            forgotten_holds,
+            evicted_key,
+            key,
+            compacted,
+        } = undo;
+        if retained {
+            self.journal.pop();
+        }
+        self.head = head;
+        self.clock = clock;
+        for (seq, key, verdict) in compacted.into_iter().rev() {
+            if let Some(record) = self.keys.get_mut(&key) {
+                record.verdict = verdict;
+            }
+            self.full_outcomes.insert(seq, key);
+        }
+        if let Some(record) = key.and_then(|key| self.keys.remove(&key)) {
+            self.key_order.remove(&record.seq);
+            self.full_outcomes.remove(&record.seq);
+        }
+        if let Some((old, was_whole)) = evicted_key {
+            self.key_order.insert(old.seq, old.key.clone());
+            if was_whole {
+                self.full_outcomes.insert(old.seq, old.key.clone());
+            }
+            self.keys.insert(old.key.clone(), old);
+        }
+        for (seq, id, forgotten) in forgotten_holds.into_iter().rev() {
+            if let Some(hold) = forgotten {
+                self.holds.insert(id.clone(), hold);
+            }
+            self.resolved.insert((seq, id));
+        }
+        for (id, old) in holds.into_iter().rev() {
+            if let Some(new) = self.holds.remove(&id) {
+                self.unindex(&new);
+            }
+            if let Some(old) = old {
+                self.index(&old);
+                self.holds.insert(id, old);
+            }
+        }
+        for (id, old) in accounts.into_iter().rev() {
+            match old {
+                Some(old) => {
+                    self.accounts.insert(id, old);
+                }
+                None => {
+                    self.accounts.remove(&id);
+                }
+            }
+        }
     }
 
     pub(super) fn index(&mut self, hold: &Hold) {

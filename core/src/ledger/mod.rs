@@ -101,6 +101,34 @@
 //! `amount` / `currency` (`INVALID_ARGUMENT`). Plus `INTERNAL` (an invariant would break: the
 //! ledger is unchanged) and `LIMIT_EXCEEDED` (the journal sequence reached 2^53 − 1).
 //!
+//! # Linked chains
+//!
+//! In [`Ledger::execute_batch`] an operation may be `linked` to the next one, as TigerBeetle's
+//! `linked` flag: a **chain** is a run of linked operations plus the first unlinked one after
+//! them, and it succeeds or fails as one — a transfer and its fee, the legs of a transfer
+//! between providers, a sweep and its network fee. An unlinked operation outside a chain is
+//! answered on its own, exactly as before.
+//!
+//! | rule | |
+//! |---|---|
+//! | order | members are decided in batch order, each on the ledger as the members before it left it (a hold placed by one can be posted by the next) |
+//! | success | every member's code is a success code, or a repeat of a stored success (`repeated: true`: the key was recorded earlier and nothing is done again) |
+//! | failure | the first member whose code is not a success: a rejection (`INSUFFICIENT_FUNDS`, ...), a not-journaled refusal (`IDEMPOTENCY_KEY_REUSED`, `IDEMPOTENCY_KEYS_FULL`, `JOURNAL_FULL`), or a repeat of a stored rejection; the members after it are not decided |
+//! | a successful chain | every member is journaled (consecutive entries, ordinary ones: replay needs nothing new) and answered with its own outcome |
+//! | a failed chain | nothing of it stands: no balance, hold, expiry, clock or journal change, and none of its keys is recorded (retry it with the same keys). The failing member answers its own code with `seq` 0, `hold` null and no `expired` (a repeated stored rejection answers its stored outcome, `repeated: true`); every other member answers `LINKED_OPERATION_FAILED` (`seq` 0): the failing member is the one with another code |
+//! | open chain | a batch whose last operation is `linked` is an error (`INVALID_ARGUMENT` about `operations[i].linked`), nothing runs: like every error it depends on the request alone. TigerBeetle answers its per-event `linked_event_chain_open` because its client may pack several callers' events into one batch; here a batch is one caller's call |
+//! | operations | every operation may be linked, `expireDue` too: its expiries are taken back with a failed chain like any other change |
+//! | time | each member runs at its own effective time `max(now, clock)`, the clock advancing member by member as for separate calls (time never runs backwards inside a chain); a failed chain leaves the clock where it was |
+//! | errors | `INTERNAL` or `LIMIT_EXCEEDED` in a member: nothing of its chain stands; the batch stops there, the operations before the chain stand |
+//! | bound | a chain is at most the batch ([`BATCH_OPERATIONS_MAX`] operations) |
+//!
+//! How: each member is committed with a record of what it replaced (accounts, holds, the
+//! evicted idempotency key, the retention windows, clock, head, retained journal entry); when a
+//! member fails, the records are applied back newest first, so the ledger equals what it was
+//! before the chain (tests compare the whole state, indexes included). A rejected member is not
+//! committed at all. Each member's decision is checked against the invariants as for any
+//! operation, so every intermediate state was valid.
+//!
 //! # Idempotency
 //!
 //! Every operation carries an idempotency key (1..=[`ID_BYTES_MAX`] bytes). A request's
@@ -169,7 +197,7 @@
 //! | [`JOURNAL_ENTRIES_RETAINED_MAX`] | 4096 entries not yet truncated | `JOURNAL_FULL` |
 //! | [`JOURNAL_ENTRY_BYTES_MAX`] | 16 KiB per entry | `JOURNAL_INVALID` on decode |
 //! | [`REPLAY_ENTRIES_MAX`] | 2^20 entries per replay call | `LIMIT_EXCEEDED` |
-//! | [`BATCH_OPERATIONS_MAX`] | 1024 operations per `execute_batch` | `LIMIT_EXCEEDED` (nothing runs) |
+//! | [`BATCH_OPERATIONS_MAX`] | 1024 operations per `execute_batch` (and so per linked chain) | `LIMIT_EXCEEDED` (nothing runs) |
 //! | [`SNAPSHOT_BYTES_MAX`] | 16 MiB | `SNAPSHOT_INVALID` on restore |
 //! | [`SEQ_MAX`] | 2^53 − 1 journal entries | `LIMIT_EXCEEDED` |
 //! | [`ID_BYTES_MAX`] | 64 UTF-8 bytes per id | `INVALID_ARGUMENT` |
@@ -503,6 +531,50 @@ impl Operation {
     }
 }
 
+/// One operation of a batch and whether it is linked to the next: JSON
+/// `{"op": "transfer", "request": {...}, "linked": true}` (see the module docs, *Linked chains*).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts", rename = "LedgerBatchOperation"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchOperation {
+    /// The operation.
+    #[serde(flatten)]
+    pub operation: Operation,
+    /// `true`: this operation and the next succeed or fail as one (TigerBeetle's `linked` flag).
+    /// A chain is a run of linked operations and the first unlinked one after them; the batch's
+    /// last operation must not be linked.
+    // Optional in TypeScript: the core reads a missing field as `false`.
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub linked: bool,
+}
+
+/// An element of [`Ledger::execute_batch`]'s slice: an [`Operation`] (never linked) or a
+/// [`BatchOperation`].
+pub trait BatchElement {
+    /// The operation.
+    fn operation(&self) -> &Operation;
+    /// Whether it is linked to the next operation of the batch.
+    fn linked(&self) -> bool;
+}
+
+impl BatchElement for Operation {
+    fn operation(&self) -> &Operation {
+        self
+    }
+    fn linked(&self) -> bool {
+        false
+    }
+}
+
+impl BatchElement for BatchOperation {
+    fn operation(&self) -> &Operation {
+        &self.operation
+    }
+    fn linked(&self) -> bool {
+        self.linked
+    }
+}
+
 /// A hold as seen after an operation. Amounts are decimal strings in `currency`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -821,19 +893,23 @@ impl Ledger {
         self.run(op)
     }
 
-    /// Runs several operations in order, like a TigerBeetle batch of unlinked events: each is
+    /// Runs several operations in order, like a TigerBeetle batch: each unlinked operation is
     /// decided, journaled and answered on its own (one may be `INSUFFICIENT_FUNDS` while the
     /// next is `HELD`), as if [`Ledger::execute`] were called for each — but one call across the
-    /// wasm boundary instead of many.
+    /// wasm boundary instead of many. Operations marked `linked` form chains that succeed or
+    /// fail as one (see the module docs, *Linked chains*). `operations` is a slice of
+    /// [`Operation`]s (all unlinked) or of [`BatchOperation`]s.
     ///
     /// Every request is validated before any runs, so a malformed one (or more than
-    /// [`BATCH_OPERATIONS_MAX`]) is a [`BatchError`] with nothing executed. The only errors
-    /// after that are `INTERNAL` and `LIMIT_EXCEEDED` (see [`Ledger::execute`]); one stops the
-    /// batch at its index and the operations before it stand, journaled: send the batch again
-    /// with the same idempotency keys to get their outcomes (`repeated: true`).
-    pub fn execute_batch(
+    /// [`BATCH_OPERATIONS_MAX`], or a last operation that is `linked`: an open chain) is a
+    /// [`BatchError`] with nothing executed. The only errors after that are `INTERNAL` and
+    /// `LIMIT_EXCEEDED` (see [`Ledger::execute`]); one stops the batch at its index, nothing of
+    /// that operation's chain stands, and the operations before it (before its chain) stand,
+    /// journaled: send the batch again with the same idempotency keys to get their outcomes
+    /// (`repeated: true`).
+    pub fn execute_batch<B: BatchElement>(
         &mut self,
-        operations: &[Operation],
+        operations: &[B],
     ) -> std::result::Result<Vec<Outcome>, BatchError> {
         if operations.len() > BATCH_OPERATIONS_MAX {
             return Err(BatchError {
@@ -850,13 +926,95 @@ impl Ledger {
         // field (`operations[3].request.amount`), a failed run the operation (`operations[3]`).
         let at = |index: usize, error: Error| BatchError { index, error: error.at(&format!("[{index}]")).at("operations") };
         for (index, operation) in operations.iter().enumerate() {
-            validated.push(engine::validate(operation).map_err(|error| at(index, error.at("request")))?);
+            let op = engine::validate(operation.operation()).map_err(|error| at(index, error.at("request")))?;
+            validated.push((op, operation.linked()));
+        }
+        // An open chain depends on the request alone, so it is an error like any malformed
+        // request (nothing runs), not an outcome: a batch is one caller's, built wrong.
+        if let Some(last) = operations.len().checked_sub(1).filter(|_| validated.last().is_some_and(|(_, linked)| *linked)) {
+            return Err(at(
+                last,
+                Error::new(
+                    ErrorCode::InvalidArgument,
+                    "linked",
+                    "the batch's last operation is linked to nothing: its chain is open (a chain's last operation has linked false)",
+                ),
+            ));
         }
         let mut outcomes = Vec::with_capacity(validated.len());
-        for (index, op) in validated.into_iter().enumerate() {
-            outcomes.push(self.run(op).map_err(|error| at(index, error))?);
+        // The chain being gathered: at most the batch (BATCH_OPERATIONS_MAX).
+        let mut chain = Vec::new();
+        for (index, (op, linked)) in validated.into_iter().enumerate() {
+            if !linked && chain.is_empty() {
+                outcomes.push(self.run(op).map_err(|error| at(index, error))?);
+                continue;
+            }
+            chain.push(op);
+            if !linked {
+                let first = index.saturating_add(1).saturating_sub(chain.len());
+                self.run_chain(&core::mem::take(&mut chain), &mut outcomes)
+                    .map_err(|(offset, error)| at(first.saturating_add(offset), error))?;
+            }
         }
         Ok(outcomes)
+    }
+
+    /// Runs one linked chain (see the module docs, *Linked chains*) and appends its outcomes.
+    /// Each member is decided on the ledger as the members before it left it, and committed with
+    /// an undo record; at the first member that does not succeed (or an error), every commit of
+    /// the chain is taken back, newest first, so nothing of it stands. Errors: the member's
+    /// offset in the chain and its error.
+    fn run_chain(&mut self, chain: &[Op], outcomes: &mut Vec<Outcome>) -> std::result::Result<(), (usize, Error)> {
+        // One record per committed member: at most the chain's length.
+        let mut undos = Vec::with_capacity(chain.len());
+        let mut failed = None;
+        let first = outcomes.len();
+        for (offset, op) in chain.iter().enumerate() {
+            let decided = match self.decide(op, true) {
+                Ok(decided) => decided,
+                Err(error) => {
+                    self.rollback_chain(undos);
+                    return Err((offset, error));
+                }
+            };
+            let outcome = match decided {
+                // A repeat (its stored outcome) or a refusal that is not journaled.
+                engine::Decided::Answer(outcome) => outcome,
+                engine::Decided::Apply(plan) if plan.code().is_success() => {
+                    let mut undo = engine::Undo::new(self);
+                    let outcome = self.commit(plan, true, Some(&mut undo));
+                    undos.push(undo);
+                    outcome
+                }
+                // A rejection: the chain fails here; it is not committed, so it has no seq and
+                // nothing it would have done (a hold it would have expired) stands.
+                engine::Decided::Apply(plan) => failed_outcome(plan.code()),
+            };
+            if !outcome.code.is_success() {
+                failed = Some((offset, outcome));
+                break;
+            }
+            outcomes.push(outcome);
+        }
+        if let Some((failing, outcome)) = failed {
+            self.rollback_chain(undos);
+            outcomes.truncate(first);
+            let mut outcome = Some(outcome);
+            for offset in 0..chain.len() {
+                outcomes.push(match outcome.take_if(|_| offset == failing) {
+                    Some(outcome) => outcome,
+                    None => failed_outcome(LedgerCode::LinkedOperationFailed),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes back a chain's commits, newest first.
+    fn rollback_chain(&mut self, undos: Vec<engine::Undo>) {
+        for undo in undos.into_iter().rev() {
+            self.rollback(undo);
+        }
     }
 
     /// Opens an account. Codes: `ACCOUNT_OPENED`, `ACCOUNT_EXISTS`, `ACCOUNTS_FULL` (and the
@@ -1087,6 +1245,18 @@ impl Verdict {
             hold: self.hold.as_ref().map(Hold::view),
             expired: self.expired.clone(),
         }
+    }
+}
+
+/// The outcome of a chain member that did not stand: its code, nothing journaled (`seq` 0), no
+/// hold view and no expiries (whatever it decided was taken back).
+fn failed_outcome(code: LedgerCode) -> Outcome {
+    Outcome {
+        code,
+        seq: 0,
+        repeated: false,
+        hold: None,
+        expired: Vec::new(),
     }
 }
 
