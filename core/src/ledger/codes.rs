@@ -37,7 +37,7 @@ outcome_codes! {
         IdempotencyKeysFull = "IDEMPOTENCY_KEYS_FULL",
         /// JOURNAL_ENTRIES_RETAINED_MAX journal entries await persisting: persist them, truncate the journal and retry.
         JournalFull = "JOURNAL_FULL",
-        /// Not done: another operation of its linked chain failed (the chain's one operation with another code says why); nothing of the chain was done or journaled, and its keys were not recorded.
+        /// Not done: another operation of its linked chain failed (the one with another code); nothing of the chain was done, journaled or recorded.
         LinkedOperationFailed = "LINKED_OPERATION_FAILED",
         // Rejections (journaled, and answered again for the same idempotency key).
         /// The amount is zero or negative.

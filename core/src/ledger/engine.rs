@@ -372,49 +372,20 @@ pub(super) struct Plan {
     now: i64,
 }
 
-/// What one commit of a linked chain's member replaced, to take it back if the chain fails
-/// (each list is bounded by what one operation touches).
-pub(super) struct Undo {
-    clock: i64,
-    head: super::JournalHead,
-    /// Whether the commit appended its entry to the retained journal.
-    retained: bool,
-    /// Each changed account's previous state (`None`: opened by the commit).
-    accounts: Vec<(String, Option<Account>)>,
-    /// Each changed hold's previous state (`None`: placed by the commit).
-    holds: Vec<(String, Option<Hold>)>,
-    /// Resolved holds forgotten by the retention bound: (resolution seq, id, the hold).
-    forgotten_holds: Vec<(u64, String, Option<Hold>)>,
-    /// The oldest key evicted to make room, and whether it was in the whole-outcome window.
-    evicted_key: Option<(KeyRecord, bool)>,
+/// One change a commit made, as the undo log of a linked chain records it: enough to take it
+/// back exactly. One log per chain (its length is bounded by what the chain's members touch).
+pub(super) enum Change {
+    /// An account's previous state (a chain opens none: nothing to remove).
+    Account(Account),
+    /// A hold's id and previous state (`None`: placed by the commit; a resolved hold forgotten
+    /// by the retention bound is its own previous state).
+    Hold(String, Option<Hold>),
+    /// The oldest key, evicted to make room, and whether it was in the whole-outcome window.
+    EvictedKey(KeyRecord, bool),
     /// The key the commit recorded.
-    key: Option<String>,
-    /// Keys whose outcome left the whole-outcome window: (seq, key, their whole verdict).
-    compacted: Vec<(u64, String, Verdict)>,
-}
-
-impl Plan {
-    /// The decided code.
-    pub(super) fn code(&self) -> LedgerCode {
-        self.record.verdict.code
-    }
-}
-
-impl Undo {
-    /// An empty record of the ledger's clock and head, filled by the commit it is passed to.
-    pub(super) fn new(ledger: &Ledger) -> Undo {
-        Undo {
-            clock: ledger.clock,
-            head: ledger.head,
-            retained: false,
-            accounts: Vec::new(),
-            holds: Vec::new(),
-            forgotten_holds: Vec::new(),
-            evicted_key: None,
-            key: None,
-            compacted: Vec::new(),
-        }
-    }
+    Key(String),
+    /// A key whose outcome left the whole-outcome window: its seq, the key, its whole verdict.
+    Compacted(u64, String, Verdict),
 }
 
 // A transient return value, moved once: boxing either variant would only add an allocation.
@@ -514,9 +485,10 @@ impl Ledger {
         }))
     }
 
-    /// Applies a checked plan (cannot fail). With `undo`, also records what it replaced there,
-    /// so that [`Ledger::rollback`] can take it back (a member of a linked chain).
-    pub(super) fn commit(&mut self, plan: Plan, retain: bool, mut undo: Option<&mut Undo>) -> Outcome {
+    /// Applies a checked plan (cannot fail). With `undo`, also logs each change there, so that
+    /// [`Ledger::rollback`] can take it back (a member of a linked chain, which never opens an
+    /// account: see `execute_batch`).
+    pub(super) fn commit(&mut self, plan: Plan, retain: bool, mut undo: Option<&mut Vec<Change>>) -> Outcome {
         let Plan {
             accounts,
             holds,
@@ -525,62 +497,50 @@ impl Ledger {
             entry,
             now,
         } = plan;
-        if let Some(undo) = undo.as_deref_mut() {
-            undo.retained = retain;
-        }
         for (id, account) in accounts {
-            let old = self.accounts.insert(id.clone(), account);
-            if let Some(undo) = undo.as_deref_mut() {
-                undo.accounts.push((id, old));
+            let old = self.accounts.insert(id, account);
+            if let (Some(undo), Some(old)) = (undo.as_deref_mut(), old) {
+                undo.push(Change::Account(old));
             }
         }
         for (id, hold) in holds {
-            let old = self.holds.remove(&id);
-            if let Some(old) = &old {
-                self.unindex(old);
-            }
-            self.index(&hold);
-            self.holds.insert(id.clone(), hold);
-            if let Some(undo) = undo.as_deref_mut() {
-                undo.holds.push((id, old));
+            let undo_id = undo.is_some().then(|| id.clone());
+            let old = self.put_hold(id, Some(hold));
+            if let (Some(undo), Some(id)) = (undo.as_deref_mut(), undo_id) {
+                undo.push(Change::Hold(id, old));
             }
         }
         while self.resolved.len() > HOLDS_RESOLVED_RETAINED_MAX {
             match self.resolved.pop_first() {
-                Some((seq, id)) => {
+                Some((_, id)) => {
                     let forgotten = self.holds.remove(&id);
-                    if let Some(undo) = undo.as_deref_mut() {
-                        undo.forgotten_holds.push((seq, id, forgotten));
+                    if let (Some(undo), Some(hold)) = (undo.as_deref_mut(), forgotten) {
+                        undo.push(Change::Hold(hold.id.clone(), Some(hold)));
                     }
                 }
                 None => break,
             }
         }
         if let Some(key) = evict_key {
-            if let Some(old) = self.keys.remove(&key) {
-                self.key_order.remove(&old.seq);
-                let was_whole = self.full_outcomes.remove(&old.seq).is_some();
-                if let Some(undo) = undo.as_deref_mut() {
-                    undo.evicted_key = Some((old, was_whole));
-                }
+            let evicted = self.forget_key(&key);
+            if let (Some(undo), Some((record, whole))) = (undo.as_deref_mut(), evicted) {
+                undo.push(Change::EvictedKey(record, whole));
             }
         }
         let outcome = record.verdict.outcome(record.seq, false);
-        self.key_order.insert(record.seq, record.key.clone());
-        self.full_outcomes.insert(record.seq, record.key.clone());
         if let Some(undo) = undo.as_deref_mut() {
-            undo.key = Some(record.key.clone());
+            undo.push(Change::Key(record.key.clone()));
         }
-        self.keys.insert(record.key.clone(), record);
+        self.record_key(record, true);
         // One in, at most one out of the whole-outcome window (the loop is bounded by that).
         while self.full_outcomes.len() > IDEMPOTENCY_OUTCOMES_MAX {
             match self.full_outcomes.pop_first() {
                 Some((seq, key)) => {
                     if let Some(older) = self.keys.get_mut(&key) {
+                        let whole = older.verdict.compact();
                         if let Some(undo) = undo.as_deref_mut() {
-                            undo.compacted.push((seq, key.clone(), older.verdict.clone()));
+                            undo.push(Change::Compacted(seq, key, whole));
                         }
-                        older.verdict.compact();
                     }
                 }
                 None => break,
@@ -594,65 +554,61 @@ impl Ledger {
         outcome
     }
 
-    /// Takes back one [`Ledger::commit`] made with `undo`, the exact inverse of each of its steps
-    /// in reverse order (cannot fail). The commits of a chain are taken back newest first, so
-    /// the ledger ends equal to what it was before the chain, indexes and journal included.
-    pub(super) fn rollback(&mut self, undo: Undo) {
-        let Undo {
-            clock,
-            head,
-            retained,
-            accounts,
-            holds,
-            forgotten_holds,
-            evicted_key,
-            key,
-            compacted,
-        } = undo;
-        if retained {
-            self.journal.pop();
+    /// Puts `hold` (or nothing) under `id`, keeping the indexes; returns what was there.
+    fn put_hold(&mut self, id: String, hold: Option<Hold>) -> Option<Hold> {
+        let old = self.holds.remove(&id);
+        if let Some(old) = &old {
+            self.unindex(old);
         }
-        self.head = head;
+        if let Some(hold) = hold {
+            self.index(&hold);
+            self.holds.insert(id, hold);
+        }
+        old
+    }
+
+    /// Records a key (`whole`: in the whole-outcome window) with its indexes.
+    fn record_key(&mut self, record: KeyRecord, whole: bool) {
+        self.key_order.insert(record.seq, record.key.clone());
+        if whole {
+            self.full_outcomes.insert(record.seq, record.key.clone());
+        }
+        self.keys.insert(record.key.clone(), record);
+    }
+
+    /// Forgets a key with its indexes; returns it and whether it was in the whole-outcome window.
+    fn forget_key(&mut self, key: &str) -> Option<(KeyRecord, bool)> {
+        let record = self.keys.remove(key)?;
+        self.key_order.remove(&record.seq);
+        let whole = self.full_outcomes.remove(&record.seq).is_some();
+        Some((record, whole))
+    }
+
+    /// Takes back the commits logged in `undo` since the ledger had `clock`, `head` and
+    /// `journal_len` retained entries: each change's exact inverse, newest first (cannot fail).
+    /// The ledger ends equal to what it was then, indexes and journal included.
+    pub(super) fn rollback(&mut self, mut undo: Vec<Change>, clock: i64, head: super::JournalHead, journal_len: usize) {
         self.clock = clock;
-        for (seq, key, verdict) in compacted.into_iter().rev() {
-            if let Some(record) = self.keys.get_mut(&key) {
-                record.verdict = verdict;
-            }
-            self.full_outcomes.insert(seq, key);
-        }
-        if let Some(record) = key.and_then(|key| self.keys.remove(&key)) {
-            self.key_order.remove(&record.seq);
-            self.full_outcomes.remove(&record.seq);
-        }
-        if let Some((old, was_whole)) = evicted_key {
-            self.key_order.insert(old.seq, old.key.clone());
-            if was_whole {
-                self.full_outcomes.insert(old.seq, old.key.clone());
-            }
-            self.keys.insert(old.key.clone(), old);
-        }
-        for (seq, id, forgotten) in forgotten_holds.into_iter().rev() {
-            if let Some(hold) = forgotten {
-                self.holds.insert(id.clone(), hold);
-            }
-            self.resolved.insert((seq, id));
-        }
-        for (id, old) in holds.into_iter().rev() {
-            if let Some(new) = self.holds.remove(&id) {
-                self.unindex(&new);
-            }
-            if let Some(old) = old {
-                self.index(&old);
-                self.holds.insert(id, old);
-            }
-        }
-        for (id, old) in accounts.into_iter().rev() {
-            match old {
-                Some(old) => {
-                    self.accounts.insert(id, old);
+        self.head = head;
+        self.journal.truncate(journal_len);
+        // Bounded by the log's length.
+        while let Some(change) = undo.pop() {
+            match change {
+                Change::Account(account) => {
+                    self.accounts.insert(account.id.clone(), account);
                 }
-                None => {
-                    self.accounts.remove(&id);
+                Change::Hold(id, old) => {
+                    self.put_hold(id, old);
+                }
+                Change::EvictedKey(record, whole) => self.record_key(record, whole),
+                Change::Key(key) => {
+                    self.forget_key(&key);
+                }
+                Change::Compacted(seq, key, verdict) => {
+                    if let Some(record) = self.keys.get_mut(&key) {
+                        record.verdict = verdict;
+                    }
+                    self.full_outcomes.insert(seq, key);
                 }
             }
         }

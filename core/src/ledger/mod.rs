@@ -117,16 +117,17 @@
 //! | a successful chain | every member is journaled (consecutive entries, ordinary ones: replay needs nothing new) and answered with its own outcome |
 //! | a failed chain | nothing of it stands: no balance, hold, expiry, clock or journal change, and none of its keys is recorded (retry it with the same keys). The failing member answers its own code with `seq` 0, `hold` null and no `expired` (a repeated stored rejection answers its stored outcome, `repeated: true`); every other member answers `LINKED_OPERATION_FAILED` (`seq` 0): the failing member is the one with another code |
 //! | open chain | a batch whose last operation is `linked` is an error (`INVALID_ARGUMENT` about `operations[i].linked`), nothing runs: like every error it depends on the request alone. TigerBeetle answers its per-event `linked_event_chain_open` because its client may pack several callers' events into one batch; here a batch is one caller's call |
-//! | operations | every operation may be linked, `expireDue` too: its expiries are taken back with a failed chain like any other change |
+//! | operations | every operation may be linked, `expireDue` too (its expiries are taken back with a failed chain like any other change), except `openAccount`: an account is never removed (its id is never reused), so a chain could not take an opening back; an `openAccount` linked, or last in a chain, is an error (`INVALID_ARGUMENT` about `operations[i].op`). Open accounts in operations of their own first, as TigerBeetle creates accounts and transfers in separate batches |
 //! | time | each member runs at its own effective time `max(now, clock)`, the clock advancing member by member as for separate calls (time never runs backwards inside a chain); a failed chain leaves the clock where it was |
 //! | errors | `INTERNAL` or `LIMIT_EXCEEDED` in a member: nothing of its chain stands; the batch stops there, the operations before the chain stand |
 //! | bound | a chain is at most the batch ([`BATCH_OPERATIONS_MAX`] operations) |
 //!
-//! How: each member is committed with a record of what it replaced (accounts, holds, the
-//! evicted idempotency key, the retention windows, clock, head, retained journal entry); when a
-//! member fails, the records are applied back newest first, so the ledger equals what it was
-//! before the chain (tests compare the whole state, indexes included). A rejected member is not
-//! committed at all. Each member's decision is checked against the invariants as for any
+//! How: each member is committed as a single operation is, and every change the commit makes
+//! (an account's or a hold's previous state, the idempotency key recorded or evicted, a resolved
+//! hold forgotten, an outcome compacted) is logged; when a member fails, the log is applied back
+//! newest first and the clock, head and retained journal are reset, so the ledger equals what it
+//! was before the chain (tests compare the whole state, indexes included). A rejected member is
+//! not committed at all. Each member's decision is checked against the invariants as for any
 //! operation, so every intermediate state was valid.
 //!
 //! # Idempotency
@@ -901,8 +902,8 @@ impl Ledger {
     /// [`Operation`]s (all unlinked) or of [`BatchOperation`]s.
     ///
     /// Every request is validated before any runs, so a malformed one (or more than
-    /// [`BATCH_OPERATIONS_MAX`], or a last operation that is `linked`: an open chain) is a
-    /// [`BatchError`] with nothing executed. The only errors after that are `INTERNAL` and
+    /// [`BATCH_OPERATIONS_MAX`], an `openAccount` in a chain, or a last operation that is
+    /// `linked`: an open chain) is a [`BatchError`] with nothing executed. The only errors after that are `INTERNAL` and
     /// `LIMIT_EXCEEDED` (see [`Ledger::execute`]); one stops the batch at its index, nothing of
     /// that operation's chain stands, and the operations before it (before its chain) stand,
     /// journaled: send the batch again with the same idempotency keys to get their outcomes
@@ -925,96 +926,88 @@ impl Ledger {
         // The error's path is the operation's place in the batch: a malformed request names its
         // field (`operations[3].request.amount`), a failed run the operation (`operations[3]`).
         let at = |index: usize, error: Error| BatchError { index, error: error.at(&format!("[{index}]")).at("operations") };
+        let mut previous_linked = false;
         for (index, operation) in operations.iter().enumerate() {
             let op = engine::validate(operation.operation()).map_err(|error| at(index, error.at("request")))?;
-            validated.push((op, operation.linked()));
+            let linked = operation.linked();
+            // An account is never removed (ids are never reused), so a failed chain could not
+            // take an opening back: accounts are opened apart from chains, as TigerBeetle
+            // creates accounts and transfers in separate batches.
+            if (previous_linked || linked) && matches!(op.action, Action::OpenAccount { .. }) {
+                let message = "openAccount cannot be in a linked chain: open the account before";
+                return Err(at(index, Error::new(ErrorCode::InvalidArgument, "op", message)));
+            }
+            previous_linked = linked;
+            validated.push((op, linked));
         }
         // An open chain depends on the request alone, so it is an error like any malformed
         // request (nothing runs), not an outcome: a batch is one caller's, built wrong.
-        if let Some(last) = operations.len().checked_sub(1).filter(|_| validated.last().is_some_and(|(_, linked)| *linked)) {
-            return Err(at(
-                last,
-                Error::new(
-                    ErrorCode::InvalidArgument,
-                    "linked",
-                    "the batch's last operation is linked to nothing: its chain is open (a chain's last operation has linked false)",
-                ),
-            ));
+        if previous_linked {
+            let message = "the last operation is linked to nothing: an open chain";
+            return Err(at(validated.len().saturating_sub(1), Error::new(ErrorCode::InvalidArgument, "linked", message)));
         }
         let mut outcomes = Vec::with_capacity(validated.len());
-        // The chain being gathered: at most the batch (BATCH_OPERATIONS_MAX).
-        let mut chain = Vec::new();
-        for (index, (op, linked)) in validated.into_iter().enumerate() {
-            if !linked && chain.is_empty() {
-                outcomes.push(self.run(op).map_err(|error| at(index, error))?);
-                continue;
-            }
-            chain.push(op);
-            if !linked {
-                let first = index.saturating_add(1).saturating_sub(chain.len());
-                self.run_chain(&core::mem::take(&mut chain), &mut outcomes)
-                    .map_err(|(offset, error)| at(first.saturating_add(offset), error))?;
-            }
+        let mut start = 0;
+        // One chain per round (an unlinked operation is a chain of one): at most the batch.
+        while let Some(rest) = validated.get(start..).filter(|rest| !rest.is_empty()) {
+            // Up to the first unlinked operation (the last one is unlinked).
+            let length = rest.iter().position(|(_, linked)| !linked).map_or(rest.len(), |last| last.saturating_add(1));
+            let chain = rest.get(..length).unwrap_or(rest);
+            self.run_chain(chain, &mut outcomes)
+                .map_err(|(offset, error)| at(start.saturating_add(offset), error))?;
+            start = start.saturating_add(length);
         }
         Ok(outcomes)
     }
 
-    /// Runs one linked chain (see the module docs, *Linked chains*) and appends its outcomes.
-    /// Each member is decided on the ledger as the members before it left it, and committed with
-    /// an undo record; at the first member that does not succeed (or an error), every commit of
-    /// the chain is taken back, newest first, so nothing of it stands. Errors: the member's
-    /// offset in the chain and its error.
-    fn run_chain(&mut self, chain: &[Op], outcomes: &mut Vec<Outcome>) -> std::result::Result<(), (usize, Error)> {
-        // One record per committed member: at most the chain's length.
-        let mut undos = Vec::with_capacity(chain.len());
-        let mut failed = None;
+    /// Runs one chain (see the module docs, *Linked chains*) and appends its outcomes. One
+    /// operation alone runs as [`Ledger::execute`] would. In a longer chain each member is
+    /// decided on the ledger as the members before it left it, and committed with its changes
+    /// logged; at the first member that does not succeed (or an error), every commit of the
+    /// chain is taken back, newest first, so nothing of it stands. Errors: the member's offset in
+    /// the chain and its error.
+    fn run_chain(&mut self, chain: &[(Op, bool)], outcomes: &mut Vec<Outcome>) -> std::result::Result<(), (usize, Error)> {
+        let atomic = chain.len() > 1;
+        // The chain's undo log: the changes of its committed members, in order, and what they
+        // change besides.
+        let mut undo = Vec::new();
+        let (clock, head, journal_len) = (self.clock, self.head, self.journal.len());
         let first = outcomes.len();
-        for (offset, op) in chain.iter().enumerate() {
-            let decided = match self.decide(op, true) {
-                Ok(decided) => decided,
+        // The first member that failed (with its outcome) or erred; none: the chain stands.
+        let mut failed = None;
+        for (offset, (op, _)) in chain.iter().enumerate() {
+            let outcome = match self.decide(op, true) {
                 Err(error) => {
-                    self.rollback_chain(undos);
-                    return Err((offset, error));
+                    failed = Some((offset, Err(error)));
+                    break;
                 }
-            };
-            let outcome = match decided {
                 // A repeat (its stored outcome) or a refusal that is not journaled.
-                engine::Decided::Answer(outcome) => outcome,
-                engine::Decided::Apply(plan) if plan.code().is_success() => {
-                    let mut undo = engine::Undo::new(self);
-                    let outcome = self.commit(plan, true, Some(&mut undo));
-                    undos.push(undo);
-                    outcome
-                }
-                // A rejection: the chain fails here; it is not committed, so it has no seq and
-                // nothing it would have done (a hold it would have expired) stands.
-                engine::Decided::Apply(plan) => failed_outcome(plan.code()),
+                Ok(engine::Decided::Answer(outcome)) => outcome,
+                Ok(engine::Decided::Apply(plan)) if !atomic => self.commit(plan, true, None),
+                Ok(engine::Decided::Apply(plan)) if plan.entry.code().is_success() => self.commit(plan, true, Some(&mut undo)),
+                // A rejection in a chain: the chain fails here; it is not committed, so it has no
+                // seq and nothing it would have done (a hold it would have expired) stands.
+                Ok(engine::Decided::Apply(plan)) => failed_outcome(plan.entry.code()),
             };
-            if !outcome.code.is_success() {
-                failed = Some((offset, outcome));
+            if atomic && !outcome.code.is_success() {
+                failed = Some((offset, Ok(outcome)));
                 break;
             }
             outcomes.push(outcome);
         }
-        if let Some((failing, outcome)) = failed {
-            self.rollback_chain(undos);
-            outcomes.truncate(first);
-            let mut outcome = Some(outcome);
-            for offset in 0..chain.len() {
-                outcomes.push(match outcome.take_if(|_| offset == failing) {
-                    Some(outcome) => outcome,
-                    None => failed_outcome(LedgerCode::LinkedOperationFailed),
-                });
-            }
+        let Some((offset, failure)) = failed else {
+            return Ok(());
+        };
+        self.rollback(undo, clock, head, journal_len);
+        let mut failing = Some(failure.map_err(|error| (offset, error))?);
+        outcomes.truncate(first);
+        for index in 0..chain.len() {
+            outcomes.push(match failing.take_if(|_| index == offset) {
+                Some(outcome) => outcome,
+                None => failed_outcome(LedgerCode::LinkedOperationFailed),
+            });
         }
         Ok(())
-    }
-
-    /// Takes back a chain's commits, newest first.
-    fn rollback_chain(&mut self, undos: Vec<engine::Undo>) {
-        for undo in undos.into_iter().rev() {
-            self.rollback(undo);
-        }
     }
 
     /// Opens an account. Codes: `ACCOUNT_OPENED`, `ACCOUNT_EXISTS`, `ACCOUNTS_FULL` (and the
@@ -1231,10 +1224,14 @@ impl Hold {
 }
 
 impl Verdict {
-    /// Keeps the code only: the record has left the newest IDEMPOTENCY_OUTCOMES_MAX.
-    fn compact(&mut self) {
-        self.hold = None;
-        self.expired = Vec::new();
+    /// Keeps the code only: the record has left the newest IDEMPOTENCY_OUTCOMES_MAX. Returns
+    /// the whole verdict it was (for a linked chain's undo log).
+    fn compact(&mut self) -> Verdict {
+        Verdict {
+            code: self.code,
+            hold: self.hold.take(),
+            expired: core::mem::take(&mut self.expired),
+        }
     }
 
     fn outcome(&self, seq: u64, repeated: bool) -> Outcome {

@@ -2088,3 +2088,31 @@ fn batch_operation_json_carries_linked_only_when_set() {
     let back: BatchOperation = serde_json::from_value(json).unwrap();
     assert_eq!(back, linked(op));
 }
+
+#[test]
+fn an_account_cannot_be_opened_in_a_chain() {
+    let mut h = H::funded();
+    let before = h.l.clone();
+    let open = |key: &str| {
+        Operation::OpenAccount(OpenAccountRequest {
+            idempotency_key: key.into(),
+            now: T0,
+            account_id: "fresh".into(),
+            currency: "EUR".into(),
+            kind: AccountKind::NonNegative,
+            credit_limit: None,
+        })
+    };
+    // Linked to the next, or the last member of a chain: refused, naming it; nothing runs.
+    for (batch, index) in [
+        (vec![unlinked(pay("a", "w", "m", "1.00", T0)), linked(open("o")), unlinked(pay("b", "w", "fresh", "1.00", T0))], 1),
+        (vec![linked(pay("b", "w", "m", "1.00", T0)), unlinked(open("o"))], 1),
+    ] {
+        let err = h.l.execute_batch(&batch).unwrap_err();
+        assert_eq!((err.index, err.error.code(), err.error.param()), (index, ErrorCode::InvalidArgument, format!("operations[{index}].op").as_str()));
+        assert_eq!(h.l, before);
+    }
+    // Unlinked, before the chain that uses it: fine.
+    let batch = vec![unlinked(open("o")), linked(pay("b", "w", "fresh", "1.00", T0)), unlinked(pay("c", "w", "m", "1.00", T0))];
+    assert_eq!(codes(&h.l.execute_batch(&batch).unwrap()), vec![C::AccountOpened, C::Transferred, C::Transferred]);
+}
