@@ -380,12 +380,10 @@ pub(super) enum Change {
     /// A hold's id and previous state (`None`: placed by the commit; a resolved hold forgotten
     /// by the retention bound is its own previous state).
     Hold(String, Option<Hold>),
-    /// The oldest key, evicted to make room, and whether it was in the whole-outcome window.
-    EvictedKey(KeyRecord, bool),
-    /// The key the commit recorded.
-    Key(String),
-    /// A key whose outcome left the whole-outcome window: its seq, the key, its whole verdict.
-    Compacted(u64, String, Verdict),
+    /// A key record as it was, and whether it was in the whole-outcome window: the oldest key,
+    /// evicted to make room, or one whose outcome left the window (compacted). (The keys the
+    /// chain recorded are those with a seq above the head before it.)
+    Key(KeyRecord, bool),
 }
 
 // A transient return value, moved once: boxing either variant would only add an allocation.
@@ -524,22 +522,20 @@ impl Ledger {
         if let Some(key) = evict_key {
             let evicted = self.forget_key(&key);
             if let (Some(undo), Some((record, whole))) = (undo.as_deref_mut(), evicted) {
-                undo.push(Change::EvictedKey(record, whole));
+                undo.push(Change::Key(record, whole));
             }
         }
         let outcome = record.verdict.outcome(record.seq, false);
-        if let Some(undo) = undo.as_deref_mut() {
-            undo.push(Change::Key(record.key.clone()));
-        }
         self.record_key(record, true);
         // One in, at most one out of the whole-outcome window (the loop is bounded by that).
         while self.full_outcomes.len() > IDEMPOTENCY_OUTCOMES_MAX {
             match self.full_outcomes.pop_first() {
-                Some((seq, key)) => {
+                Some((_, key)) => {
                     if let Some(older) = self.keys.get_mut(&key) {
-                        let whole = older.verdict.compact();
+                        let verdict = older.verdict.compact();
                         if let Some(undo) = undo.as_deref_mut() {
-                            undo.push(Change::Compacted(seq, key, whole));
+                            let whole = KeyRecord { key, verdict, ..*older };
+                            undo.push(Change::Key(whole, true));
                         }
                     }
                 }
@@ -600,17 +596,13 @@ impl Ledger {
                 Change::Hold(id, old) => {
                     self.put_hold(id, old);
                 }
-                Change::EvictedKey(record, whole) => self.record_key(record, whole),
-                Change::Key(key) => {
-                    self.forget_key(&key);
-                }
-                Change::Compacted(seq, key, verdict) => {
-                    if let Some(record) = self.keys.get_mut(&key) {
-                        record.verdict = verdict;
-                    }
-                    self.full_outcomes.insert(seq, key);
-                }
+                Change::Key(record, whole) => self.record_key(record, whole),
             }
+        }
+        // The keys the chain recorded: their seqs follow the head's (at most one per member).
+        while let Some((_, key)) = self.key_order.last_key_value().filter(|(seq, _)| **seq > head.seq) {
+            let key = key.clone();
+            self.forget_key(&key);
         }
     }
 

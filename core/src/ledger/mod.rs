@@ -123,9 +123,10 @@
 //! | bound | a chain is at most the batch ([`BATCH_OPERATIONS_MAX`] operations) |
 //!
 //! How: each member is committed as a single operation is, and every change the commit makes
-//! (an account's or a hold's previous state, the idempotency key recorded or evicted, a resolved
-//! hold forgotten, an outcome compacted) is logged; when a member fails, the log is applied back
-//! newest first and the clock, head and retained journal are reset, so the ledger equals what it
+//! (an account's or a hold's previous state, a resolved hold forgotten, an idempotency key
+//! evicted or its outcome compacted) is logged; when a member fails, the log is applied back
+//! newest first, the keys the chain recorded (their seqs follow the head's) are forgotten and
+//! the clock, head and retained journal are reset, so the ledger equals what it
 //! was before the chain (tests compare the whole state, indexes included). A rejected member is
 //! not committed at all. Each member's decision is checked against the invariants as for any
 //! operation, so every intermediate state was valid.
