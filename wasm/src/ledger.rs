@@ -38,11 +38,11 @@ fn operation_of(value: &JsValue) -> Result<Operation, Error> {
 /// `executeBatch` in sdk-ts/src/ledger.ts.)
 fn batch_operation_of(value: &JsValue) -> Result<BatchOperation, Error> {
     let operation = operation_of(value)?;
-    // An own property only: a `linked` put on `Object.prototype` must not link every element;
-    // `undefined` is absent, as for the requests' fields.
-    let linked = Object::has_own(value.unchecked_ref::<Object>(), &"linked".into())
-        .then(|| get(value, "linked"))
-        .filter(|linked| !linked.is_undefined())
+    // `undefined` is absent, as for the requests' fields (one JS call for an unlinked element);
+    // a value counts only as an own property: a `linked` put on `Object.prototype` must not
+    // link every element.
+    let linked = Some(get(value, "linked"))
+        .filter(|linked| !linked.is_undefined() && Object::has_own(value.unchecked_ref::<Object>(), &"linked".into()))
         .map_or(Some(false), |linked| linked.as_bool())
         .ok_or_else(|| Error::at_path(ErrorCode::InvalidType, "linked".to_owned(), "must be a boolean"))?;
     Ok(BatchOperation { operation, linked })
