@@ -126,9 +126,9 @@
 //! (an account's or a hold's previous state, a resolved hold forgotten, an idempotency key
 //! evicted or its outcome compacted) is logged; when a member fails, the log is applied back
 //! newest first, the keys the chain recorded (their seqs follow the head's) are forgotten and
-//! the clock, head and retained journal are reset, so the ledger equals what it
-//! was before the chain (tests compare the whole state, indexes included). A rejected member is
-//! not committed at all. Each member's decision is checked against the invariants as for any
+//! the clock, head and retained journal are reset, so the ledger equals what it was before the
+//! chain (tests compare the whole state, indexes included). A rejected member is not committed
+//! at all. Each member's decision is checked against the invariants as for any
 //! operation, so every intermediate state was valid.
 //!
 //! # Idempotency
@@ -904,11 +904,11 @@ impl Ledger {
     ///
     /// Every request is validated before any runs, so a malformed one (or more than
     /// [`BATCH_OPERATIONS_MAX`], an `openAccount` in a chain, or a last operation that is
-    /// `linked`: an open chain) is a [`BatchError`] with nothing executed. The only errors after that are `INTERNAL` and
-    /// `LIMIT_EXCEEDED` (see [`Ledger::execute`]); one stops the batch at its index, nothing of
-    /// that operation's chain stands, and the operations before it (before its chain) stand,
-    /// journaled: send the batch again with the same idempotency keys to get their outcomes
-    /// (`repeated: true`).
+    /// `linked`: an open chain) is a [`BatchError`] with nothing executed. The only errors
+    /// after that are `INTERNAL` and `LIMIT_EXCEEDED` (see [`Ledger::execute`]); one stops the
+    /// batch at its index, nothing of that operation's chain stands, and the operations before
+    /// its chain stand, journaled: send the batch again with the same idempotency keys to get
+    /// their outcomes (`repeated: true`).
     pub fn execute_batch<B: BatchElement>(
         &mut self,
         operations: &[B],
