@@ -1,7 +1,8 @@
 //! Property test of the ledger: long random sequences of every operation (transfers, holds,
 //! increments, extensions, partial / final / whole posts, voids, explicit and lazy expiries at
 //! random times, credit-limit changes, closures, repeats and reuses of idempotency keys, time
-//! running forwards and backwards, snapshot → restore mid-sequence), run against an independent
+//! running forwards and backwards, snapshot → restore mid-sequence, and batches of up to 8 with
+//! random `linked` flags and their own times, sometimes open), run against an independent
 //! reference model written from the module's documentation.
 //!
 //! Checked after every operation:
@@ -15,6 +16,12 @@
 //! - a repeated key gives the stored outcome again (`repeated`), changing nothing; a reused key
 //!   with another request is `IDEMPOTENCY_KEY_REUSED`, changing nothing;
 //! - `check_invariants` passes;
+//! - in a batch, each chain is all or nothing: a chain whose members all succeed (repeats of
+//!   stored successes included) is answered and journaled as unlinked calls would be; a failed
+//!   one leaves the model as it was, its failing member answers its code with seq 0 (a repeat its
+//!   stored outcome) and the others `LINKED_OPERATION_FAILED`; the journal holds exactly the
+//!   standing members; an open chain, or an `openAccount` in a chain, is `INVALID_ARGUMENT` and
+//!   changes nothing;
 //!
 //! and at the end of every sequence: replaying the persisted journal from the start gives the same
 //! state digest, and snapshot → restore gives the same state (also done at random points, after
@@ -26,8 +33,9 @@
 
 use std::collections::BTreeMap;
 
+use countersign_core::error::ErrorCode;
 use countersign_core::ledger::{
-    AccountKind, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, HoldState,
+    AccountKind, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, HoldState,
     IncrementRequest, Ledger, LedgerCode as C, OpenAccountRequest, Operation, Outcome, PostRequest,
     SetCreditLimitRequest, TransferRequest, VoidRequest, EXPIRE_BATCH_MAX, HOLD_DURATION_S_MAX,
 };
@@ -518,6 +526,13 @@ enum Step {
     Repeat(usize),
     Reuse(usize),
     Snapshot,
+    /// One `execute_batch` call: each member (an operation, repeat or reuse step; others are
+    /// skipped) with its `linked` flag and its own `now` relative to the run's; `open` sets the
+    /// last member's flag (an open chain), else it is cleared.
+    Batch {
+        members: Vec<(Step, bool, i64)>,
+        open: bool,
+    },
 }
 
 fn minor() -> impl Strategy<Value = i64> {
@@ -568,6 +583,52 @@ fn step() -> impl Strategy<Value = Step> {
         1 => any::<usize>().prop_map(Step::Reuse),
         1 => Just(Step::Snapshot),
     ]
+}
+
+/// A step or, about one time in seven, a batch of up to 8 with random linked flags.
+fn step_or_batch() -> impl Strategy<Value = Step> {
+    let member = (step(), prop::bool::weighted(0.35), -30i64..90);
+    prop_oneof![
+        6 => step(),
+        1 => (prop::collection::vec(member, 1..9), prop::bool::weighted(0.05))
+            .prop_map(|(members, open)| Step::Batch { members, open }),
+    ]
+}
+
+/// What the model expects of one batch member, found before the chain's fate is known.
+#[derive(Debug)]
+enum Expect {
+    /// A repeat: the stored outcome again.
+    Stored(Outcome),
+    /// Refused without being journaled (a reused key).
+    Refused(C),
+    /// Decided: its code, expired holds, journal seq and the target hold as the model has it
+    /// right after this member.
+    Decided {
+        code: C,
+        expired: Vec<String>,
+        seq: u64,
+        hold: Option<(String, MHold)>,
+    },
+}
+
+impl Expect {
+    fn code(&self) -> C {
+        match self {
+            Expect::Stored(outcome) => outcome.code,
+            Expect::Refused(code) | Expect::Decided { code, .. } => *code,
+        }
+    }
+}
+
+fn not_standing(code: C) -> Outcome {
+    Outcome {
+        code,
+        seq: 0,
+        repeated: false,
+        hold: None,
+        expired: Vec::new(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -637,6 +698,145 @@ impl Run {
             (without_now(&op), out.clone()),
         );
         self.sent.push((op, out));
+        self.persist();
+        Ok(())
+    }
+
+    /// Runs one batch and checks every outcome against the model, chain by chain: a chain
+    /// whose members all succeed is answered and journaled member by member as unlinked
+    /// operations would be; a failed chain leaves the model as it was before it, its first
+    /// failing member answers its own code (seq 0, no hold, no expiries; a repeat its stored
+    /// outcome) and every other member `LINKED_OPERATION_FAILED`.
+    fn batch(&mut self, members: &[(Step, bool, i64)], open: bool) -> Result<(), TestCaseError> {
+        let mut batch = Vec::new();
+        for (step, linked, offset) in members {
+            let now = (self.now + offset).max(0);
+            let operation = match step {
+                Step::Repeat(pick) | Step::Reuse(pick) if self.sent.is_empty() => continue,
+                Step::Repeat(pick) => {
+                    let mut op = self.sent[pick % self.sent.len()].0.clone();
+                    set_now(&mut op, now);
+                    op
+                }
+                Step::Reuse(pick) => Operation::Void(VoidRequest {
+                    idempotency_key: self.sent[pick % self.sent.len()].0.idempotency_key().to_owned(),
+                    now,
+                    hold_id: "never-sent".into(),
+                }),
+                _ => match self.operation(step, now) {
+                    Some(op) => op,
+                    None => continue,
+                },
+            };
+            batch.push(BatchOperation { operation, linked: *linked });
+        }
+        let Some(last) = batch.len().checked_sub(1) else {
+            return Ok(());
+        };
+        batch[last].linked = open;
+        let before = (self.ledger.state_digest(), self.ledger.head());
+        let result = self.ledger.execute_batch(&batch);
+        // Malformed batches, found in index order: an openAccount in a chain (an account is
+        // opened apart from chains), then an open chain (the last operation linked).
+        let opening_in_chain = (0..batch.len()).find(|&m| {
+            let in_chain = batch[m].linked || (m > 0 && batch[m - 1].linked);
+            in_chain && matches!(batch[m].operation, Operation::OpenAccount(_))
+        });
+        let malformed = match (opening_in_chain, open) {
+            (Some(index), _) => Some((index, format!("operations[{index}].op"))),
+            (None, true) => Some((last, format!("operations[{last}].linked"))),
+            (None, false) => None,
+        };
+        if let Some((index, param)) = malformed {
+            let err = result.err().expect("a malformed batch is an error");
+            prop_assert_eq!(err.index, index);
+            prop_assert_eq!(err.error.code(), ErrorCode::InvalidArgument);
+            prop_assert_eq!(err.error.param(), param);
+            prop_assert_eq!((self.ledger.state_digest(), self.ledger.head()), before);
+            return Ok(());
+        }
+        let outcomes = result.map_err(|e| TestCaseError::fail(format!("{batch:?}: {}", e.error)))?;
+        prop_assert_eq!(outcomes.len(), batch.len());
+        let mut first = 0;
+        while first < batch.len() {
+            // The chain: `first` and the linked run after it, up to the first unlinked member.
+            let end = (first..batch.len()).find(|&m| !batch[m].linked).unwrap();
+            let chained = end > first;
+            let saved = self.model.clone();
+            let mut expected = Vec::new();
+            for member in &batch[first..=end] {
+                let op = &member.operation;
+                let expect = match self.model.keys.get(op.idempotency_key()) {
+                    Some((request, stored)) if *request == without_now(op) => {
+                        Expect::Stored(Outcome { repeated: true, ..stored.clone() })
+                    }
+                    Some(_) => Expect::Refused(C::IdempotencyKeyReused),
+                    None => {
+                        let (code, expired, target) = self.model.apply(op);
+                        self.model.seq += 1;
+                        let hold = target.and_then(|id| self.model.holds.get(&id).cloned().map(|h| (id, h)));
+                        Expect::Decided { code, expired, seq: self.model.seq, hold }
+                    }
+                };
+                let stop = chained && !expect.code().is_success();
+                expected.push(expect);
+                if stop {
+                    break;
+                }
+            }
+            let failing = (chained && !expected.last().unwrap().code().is_success()).then(|| expected.len() - 1);
+            for (offset, expect) in expected.into_iter().enumerate() {
+                let index = first + offset;
+                let (op, out) = (&batch[index].operation, &outcomes[index]);
+                let ctx = format!("batch member {index} of {batch:?}");
+                match (failing, expect) {
+                    // The members of a failed chain other than the failing one: checked below.
+                    (Some(failing), _) if failing != offset => {}
+                    (_, Expect::Stored(stored)) => prop_assert_eq!(out, &stored, "{}", ctx),
+                    (Some(_), Expect::Refused(code)) | (Some(_), Expect::Decided { code, .. }) => {
+                        prop_assert_eq!(out, &not_standing(code), "{}", ctx)
+                    }
+                    (None, Expect::Refused(code)) => prop_assert_eq!(out, &not_standing(code), "{}", ctx),
+                    (None, Expect::Decided { code, expired, seq, hold }) => {
+                        prop_assert_eq!((out.code, &out.expired, out.seq, out.repeated), (code, &expired, seq, false), "{}", ctx);
+                        match (&out.hold, hold) {
+                            (Some(view), Some((id, h))) => {
+                                prop_assert_eq!(&view.hold_id, &id);
+                                prop_assert_eq!(view.state, h.state);
+                                prop_assert_eq!(parse(&view.pending), h.pending);
+                            }
+                            (None, None) => {}
+                            (view, model) => prop_assert!(false, "hold view {:?} vs model {:?}: {}", view, model, ctx),
+                        }
+                        self.model.keys.insert(op.idempotency_key().to_owned(), (without_now(op), out.clone()));
+                        self.sent.push((op.clone(), out.clone()));
+                    }
+                }
+            }
+            if chained {
+                TALLY.with(|t| {
+                    let mut t = t.borrow_mut();
+                    if failing.is_some() {
+                        t.chains_failed += 1;
+                    } else {
+                        t.chains_stood += 1;
+                    }
+                });
+            }
+            if let Some(failing) = failing {
+                for (offset, out) in outcomes[first..=end].iter().enumerate() {
+                    if offset != failing {
+                        prop_assert_eq!(out, &not_standing(C::LinkedOperationFailed));
+                    }
+                }
+                self.model = saved;
+            }
+            first = end + 1;
+        }
+        for out in &outcomes {
+            tally(out.code);
+        }
+        prop_assert_eq!(self.ledger.head().seq, self.model.seq, "journaled: the standing members");
         self.persist();
         Ok(())
     }
@@ -713,11 +913,12 @@ impl Run {
         (fmt(i128::from(minor), currency), currency.to_owned())
     }
 
-    fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
-        let now = self.now;
+    /// The fresh operation of an operation step at `now` (a new idempotency key); `None` for
+    /// the other steps.
+    fn operation(&mut self, step: &Step, now: i64) -> Option<Operation> {
         let id = |i: usize| ACCOUNTS[i].0.to_owned();
         let hold = |i: usize| format!("h{i}");
-        let op = match step {
+        Some(match step {
             Step::Open(a) => {
                 let (name, currency, kind) = ACCOUNTS[*a];
                 Operation::OpenAccount(OpenAccountRequest {
@@ -818,9 +1019,16 @@ impl Run {
                 now,
                 account_id: id(*a),
             }),
+            Step::Advance(_) | Step::Repeat(_) | Step::Reuse(_) | Step::Snapshot | Step::Batch { .. } => return None,
+        })
+    }
+
+    fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
+        let now = self.now;
+        match step {
             Step::Advance(seconds) => {
                 self.now = (self.now + seconds).max(0);
-                return Ok(());
+                Ok(())
             }
             Step::Repeat(pick) => {
                 if self.sent.is_empty() {
@@ -842,7 +1050,7 @@ impl Run {
                 );
                 prop_assert_eq!(self.ledger.state_digest(), digest);
                 prop_assert_eq!(self.ledger.head(), head);
-                return Ok(());
+                Ok(())
             }
             Step::Reuse(pick) => {
                 if self.sent.is_empty() {
@@ -866,7 +1074,7 @@ impl Run {
                 );
                 prop_assert_eq!(self.ledger.state_digest(), digest);
                 prop_assert!(self.model.keys.contains_key(&key));
-                return Ok(());
+                Ok(())
             }
             Step::Snapshot => {
                 let bytes = self.ledger.snapshot(&KEY).unwrap();
@@ -874,10 +1082,14 @@ impl Run {
                 prop_assert_eq!(restored.state_digest(), self.ledger.state_digest());
                 prop_assert_eq!(restored.snapshot(&KEY).unwrap(), bytes);
                 self.ledger = restored;
-                return Ok(());
+                Ok(())
             }
-        };
-        self.send(op)
+            Step::Batch { members, open } => self.batch(members, *open),
+            _ => match self.operation(step, now) {
+                Some(op) => self.send(op),
+                None => Ok(()),
+            },
+        }
     }
 }
 
@@ -953,6 +1165,9 @@ struct Tally {
     codes: BTreeMap<&'static str, u64>,
     operations: u64,
     sequences: u64,
+    /// Linked chains of two or more members that stood / failed.
+    chains_stood: u64,
+    chains_failed: u64,
 }
 
 thread_local! {
@@ -975,7 +1190,7 @@ fn random_ledger_sequences_keep_every_invariant() {
         cases,
         ..ProptestConfig::default()
     });
-    let strategy = (0i64..20_000, prop::collection::vec(step(), 1..48));
+    let strategy = (0i64..20_000, prop::collection::vec(step_or_batch(), 1..48));
     let result = runner.run(&strategy, |(credit_limit, steps)| {
         TALLY.with(|t| t.borrow_mut().sequences += 1);
         run(credit_limit, &steps)
@@ -992,7 +1207,9 @@ fn random_ledger_sequences_keep_every_invariant() {
             started.elapsed().as_secs_f64()
         );
         println!("codes: {:?}", t.codes);
+        println!("linked chains: {} stood, {} failed", t.chains_stood, t.chains_failed);
         if cases >= 1_000 {
+            assert!(t.chains_stood > 0 && t.chains_failed > 0, "chains of both fates");
             // Everything reachable with these sizes was reached (the *_FULL limits, overflow and
             // MORE_HOLDS_DUE need more than 10 holds / 8 accounts: unit tests cover them).
             let unreachable = [

@@ -1,7 +1,7 @@
 //! Runs the ledger scenarios in `tests/vectors/ledger/*.json` (the TypeScript SDK will run the same
 //! files; the format is described in each file's `description`).
 //!
-//! Every step's expected outcome and account views are checked; after every step the runner also
+//! Every step's expected outcome (a batch: one per operation) and account views are checked; after every step the runner also
 //! checks the invariants, that an error, a repeat or an unjournaled refusal left the ledger
 //! unchanged, and it persists the new journal entries (then truncates the ledger's journal), as
 //! the SDK does, so that `replay` steps can rebuild the ledger from all of them.
@@ -13,7 +13,7 @@
 
 use std::path::PathBuf;
 
-use countersign_core::ledger::{Ledger, Operation};
+use countersign_core::ledger::{BatchOperation, Ledger, Operation};
 use serde_json::{json, Value};
 
 fn vectors_dir() -> PathBuf {
@@ -116,6 +116,36 @@ fn run_file(path: &PathBuf) -> usize {
             }
         } else {
             match kind.as_str() {
+                "batch" => {
+                    let operations: Vec<BatchOperation> =
+                        serde_json::from_value(step["operations"].clone())
+                            .unwrap_or_else(|e| panic!("{ctx}: operations: {e}"));
+                    match (ledger.execute_batch(&operations), expect.get("error")) {
+                        (Err(e), Some(error)) => {
+                            assert_eq!(e.error.code().as_str(), error["code"].as_str().unwrap(), "{ctx}: {}", e.error);
+                            assert_eq!(e.error.param(), error["param"].as_str().unwrap(), "{ctx}: {}", e.error);
+                            assert_eq!((ledger.state_digest(), ledger.head()), before, "{ctx}: an error changed the ledger");
+                        }
+                        (Ok(outcomes), None) => {
+                            let expected = expect.as_array().unwrap_or_else(|| panic!("{ctx}: expect is one object per operation"));
+                            assert_eq!(outcomes.len(), expected.len(), "{ctx}: one outcome per operation");
+                            for (i, (outcome, expected)) in outcomes.iter().zip(expected).enumerate() {
+                                let actual = serde_json::to_value(outcome).unwrap();
+                                assert_subset(expected, &actual, &format!("{ctx} operation {i}"));
+                            }
+                            // Exactly the standing operations were journaled, in order.
+                            let journaled: Vec<u64> = outcomes.iter().filter(|o| o.seq > 0 && !o.repeated).map(|o| o.seq).collect();
+                            let expected_seqs: Vec<u64> = (1..=journaled.len() as u64).map(|n| before.1.seq + n).collect();
+                            assert_eq!(journaled, expected_seqs, "{ctx}: journaled");
+                            assert_eq!(ledger.head().seq, before.1.seq + journaled.len() as u64, "{ctx}: journaled");
+                            if journaled.is_empty() {
+                                // Failed chains and repeats: nothing of them stands.
+                                assert_eq!((ledger.state_digest(), ledger.head()), before, "{ctx}: changed the ledger");
+                            }
+                        }
+                        (result, _) => panic!("{ctx}: unexpected {result:?}, expected {expect}"),
+                    }
+                }
                 "account" => {
                     let view = ledger.account(step["accountId"].as_str().unwrap());
                     let actual = serde_json::to_value(view).unwrap();

@@ -66,6 +66,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     // ledger
     ledger::LedgerCode::export_all(cfg)?;
     ledger::Operation::export_all(cfg)?;
+    ledger::BatchOperation::export_all(cfg)?;
     ledger::Outcome::export_all(cfg)?;
     ledger::AccountView::export_all(cfg)?;
     ledger::HoldView::export_all(cfg)?;

@@ -63,6 +63,27 @@ for (const file of files) {
           if (outcome.repeated || UNJOURNALED.has(outcome.code)) assert.equal(state(ledger), before, `${ctx}: changed`);
           else assert.equal(ledger.head().seq, JSON.parse(before.slice(64)).seq + 1, `${ctx}: journaled once`);
         }
+      } else if (step.step === 'batch') {
+        const run = () => ledger.executeBatch(step.operations);
+        if (expect?.error) {
+          assert.throws(run, (err) => {
+            assert.equal(err.code, expect.error.code, `${ctx}: ${err.message}`);
+            assert.equal(err.param, expect.error.param, `${ctx}: ${err.message}`);
+            return true;
+          });
+          assert.equal(state(ledger), before, `${ctx}: an error changed the ledger`);
+        } else {
+          const outcomes = run();
+          assert.equal(outcomes.length, expect.length, `${ctx}: one outcome per operation`);
+          outcomes.forEach((outcome, i) => assertSubset(expect[i], outcome, `${ctx} operation ${i}`));
+          // Exactly the standing operations were journaled, in order.
+          const seq0 = JSON.parse(before.slice(64)).seq;
+          const journaled = outcomes.filter((o) => o.seq > 0 && !o.repeated).map((o) => o.seq);
+          assert.deepEqual(journaled, journaled.map((_, i) => seq0 + i + 1), `${ctx}: journaled`);
+          assert.equal(ledger.head().seq, seq0 + journaled.length, `${ctx}: journaled`);
+          // Failed chains and repeats: nothing of them stands.
+          if (journaled.length === 0) assert.equal(state(ledger), before, `${ctx}: changed the ledger`);
+        }
       } else if (step.step === 'account') {
         const view = ledger.account(step.accountId);
         if (expect === null) assert.equal(view, undefined, ctx);

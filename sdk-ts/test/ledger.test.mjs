@@ -351,3 +351,100 @@ test('docs/ledger.md lists every ledger outcome code in order, and its operation
   const kinds = docTable('ledger.md', '| kind | rule (checked on every debit and hold) |');
   assert.deepEqual(kinds.map((row) => row[0]), ['`unrestricted`', '`nonNegative`', '`creditLine`']);
 });
+
+test('executeBatch: a linked chain succeeds or fails as one; a failed chain can be retried with the same keys', async () => {
+  const ledger = funded();
+  const pay = (idempotencyKey, creditAccountId, amount) => ({ idempotencyKey, now: T0 + 10, debitAccountId: 'wallet', creditAccountId, amount, currency: 'EUR' });
+  const chain = [
+    { op: 'transfer', linked: true, request: pay('order-1/pay', 'shop', '95.00') },
+    { op: 'transfer', request: pay('order-1/fee', 'bank', '6.00') },
+  ];
+  const before = hex(ledger.stateDigest());
+  const head = ledger.head();
+  const failed = ledger.executeBatch(chain);
+  assert.deepEqual(failed, [
+    { code: 'LINKED_OPERATION_FAILED', seq: 0, repeated: false, hold: null, expired: [] },
+    { code: 'INSUFFICIENT_FUNDS', seq: 0, repeated: false, hold: null, expired: [] },
+  ]);
+  assert.equal(hex(ledger.stateDigest()), before, 'nothing of the chain stands');
+  assert.deepEqual(ledger.head(), head, 'nothing journaled');
+  assert.equal(ledger.clock, T0, 'the clock did not move');
+  // Top up, then the very same batch: its keys were not recorded, so it runs, as one.
+  ledger.transfer({ idempotencyKey: k(), now: T0 + 20, debitAccountId: 'bank', creditAccountId: 'wallet', amount: '1.00', currency: 'EUR' });
+  const stood = ledger.executeBatch(chain);
+  assert.deepEqual(stood.map((o) => [o.code, o.seq]), [['TRANSFERRED', head.seq + 2], ['TRANSFERRED', head.seq + 3]]);
+  assert.equal(ledger.account('wallet').balance, '0.00');
+  // Sent again: repeats of stored successes, nothing done.
+  const digest = hex(ledger.stateDigest());
+  assert.deepEqual(ledger.executeBatch(chain).map((o) => [o.code, o.repeated]), [['TRANSFERRED', true], ['TRANSFERRED', true]]);
+  assert.equal(hex(ledger.stateDigest()), digest);
+  ledger.checkInvariants();
+  assert.equal(hex(Ledger.replay(ledger.journal()).stateDigest()), hex(ledger.stateDigest()));
+  // The journal holds ordinary entries: a store persists and reloads it as always.
+  const storage = new MemoryStorage();
+  const store = new LedgerStore(storage, KEY, { name: 'linked' });
+  const live = await store.load();
+  const open = (accountId, kind) => ({ op: 'openAccount', request: { idempotencyKey: `open-${accountId}`, now: T0, accountId, currency: 'EUR', kind } });
+  const move = (idempotencyKey, debitAccountId, creditAccountId, amount) => ({ op: 'transfer', request: { idempotencyKey, now: T0, debitAccountId, creditAccountId, amount, currency: 'EUR' } });
+  live.executeBatch([open('bank', 'unrestricted'), open('a', 'nonNegative'), open('b', 'nonNegative')]);
+  const codes = live.executeBatch([
+    { ...move('m1', 'bank', 'a', '5.00'), linked: true }, move('m2', 'a', 'b', '5.00'),
+    { ...move('m3', 'a', 'b', '1.00'), linked: true }, move('m4', 'bank', 'a', '1.00'),
+  ]).map((o) => o.code);
+  assert.deepEqual(codes, ['TRANSFERRED', 'TRANSFERRED', 'INSUFFICIENT_FUNDS', 'LINKED_OPERATION_FAILED']);
+  assert.equal(await store.commit(live), true);
+  const loaded = await new LedgerStore(storage, KEY, { name: 'linked' }).load();
+  assert.equal(hex(loaded.stateDigest()), hex(live.stateDigest()));
+  assert.equal(loaded.account('b').balance, '5.00');
+});
+
+test('executeBatch: an open chain, a non-boolean or misspelt linked throw naming it, and nothing runs', () => {
+  const ledger = funded();
+  const before = hex(ledger.stateDigest());
+  const op = (extra) => ({ op: 'transfer', request: { idempotencyKey: k(), now: T0, debitAccountId: 'wallet', creditAccountId: 'shop', amount: '1.00', currency: 'EUR' }, ...extra });
+  assert.throws(() => ledger.executeBatch([op(), op({ linked: true })]), (err) => {
+    assert.ok(err instanceof CountersignRangeError, err.name);
+    assert.deepEqual([err.code, err.param], ['INVALID_ARGUMENT', 'operations[1].linked']);
+    assert.match(err.message, /open/);
+    return true;
+  });
+  assert.throws(() => ledger.executeBatch([op({ linked: 'yes' }), op()]), (err) => err instanceof CountersignTypeError && err.code === 'INVALID_TYPE' && err.param === 'operations[0].linked');
+  assert.throws(() => ledger.executeBatch([op({ linkd: true }), op()]), {
+    code: 'INVALID_TYPE',
+    param: 'operations[0].linkd',
+    message: 'countersign: operations[0].linkd: unknown field (allowed: op, request, linked)',
+  });
+  // Only an own `linked` counts: one on Object.prototype does not link every operation.
+  Object.prototype.linked = true;
+  let outcomes;
+  try {
+    outcomes = ledger.executeBatch([op({ request: { ...op().request, amount: '500.00' } }), op()]);
+  } finally {
+    delete Object.prototype.linked;
+  }
+  assert.deepEqual(outcomes.map((o) => o.code), ['INSUFFICIENT_FUNDS', 'TRANSFERRED']);
+  assert.notEqual(hex(ledger.stateDigest()), before);
+});
+
+test('executeBatch: a chain with a hold and its capture; a failed chain takes back the expiry it caused', () => {
+  const ledger = funded();
+  const h = hold('h-late', '30.00', 60);
+  assert.equal(ledger.hold(h).code, 'HELD');
+  const later = T0 + 120;
+  const before = hex(ledger.stateDigest());
+  const outcomes = ledger.executeBatch([
+    { op: 'transfer', linked: true, request: { idempotencyKey: k(), now: later, debitAccountId: 'wallet', creditAccountId: 'shop', amount: '1.00', currency: 'EUR' } },
+    { op: 'post', request: { idempotencyKey: k(), now: later, holdId: 'h-late' } },
+  ]);
+  assert.deepEqual(outcomes.map((o) => o.code), ['LINKED_OPERATION_FAILED', 'HOLD_EXPIRED']);
+  assert.equal(hex(ledger.stateDigest()), before);
+  assert.equal(ledger.holdView('h-late').state, 'pending', 'the lazy expiry did not stand');
+  const placed = ledger.executeBatch([
+    { op: 'hold', linked: true, request: hold('h2', '40.00', 600, later) },
+    { op: 'post', request: { idempotencyKey: k(), now: later, holdId: 'h2', amount: '25.00', currency: 'EUR', final: true } },
+  ]);
+  assert.deepEqual(placed.map((o) => [o.code, o.hold.state]), [['HELD', 'pending'], ['POSTED', 'posted']]);
+  assert.deepEqual(placed[0].expired, ['h-late'], 'the hold expired by the chain that stood');
+  assert.equal(ledger.account('wallet').balance, '75.00');
+  ledger.checkInvariants();
+});

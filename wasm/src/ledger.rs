@@ -3,11 +3,11 @@
 
 use countersign_core::error::{Error, ErrorCode};
 use countersign_core::ledger::{
-    BatchError, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, IncrementRequest, Ledger,
+    BatchError, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, IncrementRequest, Ledger,
     LedgerCode, OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, TransferRequest, VoidRequest,
     BATCH_OPERATIONS_MAX, REPLAY_ENTRIES_MAX,
 };
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::de::read;
@@ -31,6 +31,21 @@ fn operation_of(value: &JsValue) -> Result<Operation, Error> {
         Some(operation) => operation.map_err(|e| e.at("request")),
         None => Err(Error::at_path(ErrorCode::InvalidType, "op".to_owned(), format!("must name a ledger operation, got {op:?}"))),
     }
+}
+
+/// A batch element `{op, request, linked?}` as a [`BatchOperation`]; errors name their path
+/// inside it. (The SDK refuses a field besides these three, e.g. a misspelt `linked`: see
+/// `executeBatch` in sdk-ts/src/ledger.ts.)
+fn batch_operation_of(value: &JsValue) -> Result<BatchOperation, Error> {
+    let operation = operation_of(value)?;
+    // `undefined` is absent, as for the requests' fields (one JS call for an unlinked element);
+    // a value counts only as an own property: a `linked` put on `Object.prototype` must not
+    // link every element.
+    let linked = Some(get(value, "linked"))
+        .filter(|linked| !linked.is_undefined() && Object::has_own(value.unchecked_ref::<Object>(), &"linked".into()))
+        .map_or(Some(false), |linked| linked.as_bool())
+        .ok_or_else(|| Error::at_path(ErrorCode::InvalidType, "linked".to_owned(), "must be a boolean"))?;
+    Ok(BatchOperation { operation, linked })
 }
 
 /// The request of operation `op` as an [`Operation`] (`None`: no such operation); errors name
@@ -124,7 +139,7 @@ impl LedgerHandle {
         to_js(&outcome)
     }
 
-    /// `[{op, request}, ...]` → `[outcome, ...]` (see `Ledger::execute_batch`).
+    /// `[{op, request, linked?}, ...]` → `[outcome, ...]` (see `Ledger::execute_batch`).
     #[wasm_bindgen(js_name = executeBatch)]
     pub fn execute_batch(&mut self, operations: &Array) -> JsResult<JsValue> {
         if operations.length() as usize > BATCH_OPERATIONS_MAX {
@@ -136,7 +151,7 @@ impl LedgerHandle {
         }
         let mut ops = Vec::with_capacity(operations.length() as usize);
         for (index, value) in operations.iter().enumerate() {
-            ops.push(operation_of(&value).map_err(|e| to_js_error(e.at(&format!("[{index}]")).at("operations")))?);
+            ops.push(batch_operation_of(&value).map_err(|e| to_js_error(e.at(&format!("[{index}]")).at("operations")))?);
         }
         to_js(&self.ledger.execute_batch(&ops).map_err(batch_error_to_js)?)
     }

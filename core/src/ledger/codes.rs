@@ -37,6 +37,8 @@ outcome_codes! {
         IdempotencyKeysFull = "IDEMPOTENCY_KEYS_FULL",
         /// JOURNAL_ENTRIES_RETAINED_MAX journal entries await persisting: persist them, truncate the journal and retry.
         JournalFull = "JOURNAL_FULL",
+        /// Not done: another operation of its linked chain failed (the one with another code); nothing of the chain was done, journaled or recorded.
+        LinkedOperationFailed = "LINKED_OPERATION_FAILED",
         // Rejections (journaled, and answered again for the same idempotency key).
         /// The amount is zero or negative.
         AmountNotPositive = "AMOUNT_NOT_POSITIVE",
@@ -102,14 +104,17 @@ impl LedgerCode {
         )
     }
 
-    /// Whether an operation with this code is journaled and its key recorded (every code but
-    /// `IDEMPOTENCY_KEY_REUSED`, `IDEMPOTENCY_KEYS_FULL` and `JOURNAL_FULL`).
+    /// Whether an operation answered with this code on its own (not in a failed linked chain)
+    /// is journaled and its key recorded: every code but `IDEMPOTENCY_KEY_REUSED`,
+    /// `IDEMPOTENCY_KEYS_FULL`, `JOURNAL_FULL` and `LINKED_OPERATION_FAILED`. In a failed chain
+    /// nothing is journaled, whatever the codes (see the module docs, *Linked chains*).
     pub const fn is_journaled(self) -> bool {
         !matches!(
             self,
             LedgerCode::IdempotencyKeyReused
                 | LedgerCode::IdempotencyKeysFull
                 | LedgerCode::JournalFull
+                | LedgerCode::LinkedOperationFailed
         )
     }
 }

@@ -372,6 +372,20 @@ pub(super) struct Plan {
     now: i64,
 }
 
+/// One change a commit made, as the undo log of a linked chain records it: enough to take it
+/// back exactly. One log per chain (its length is bounded by what the chain's members touch).
+pub(super) enum Change {
+    /// An account's previous state (a chain opens none: nothing to remove).
+    Account(Account),
+    /// A hold's id and previous state (`None`: placed by the commit; a resolved hold forgotten
+    /// by the retention bound is its own previous state).
+    Hold(String, Option<Hold>),
+    /// A key record as it was, and whether it was in the whole-outcome window: the oldest key,
+    /// evicted to make room, or one whose outcome left the window (compacted). (The keys the
+    /// chain recorded are those with a seq above the head before it.)
+    Key(KeyRecord, bool),
+}
+
 // A transient return value, moved once: boxing either variant would only add an allocation.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Decided {
@@ -395,7 +409,7 @@ impl Ledger {
     pub(super) fn run(&mut self, op: Op) -> Result<Outcome> {
         match self.decide(&op, true)? {
             Decided::Answer(outcome) => Ok(outcome),
-            Decided::Apply(plan) => Ok(self.commit(plan, true)),
+            Decided::Apply(plan) => Ok(self.commit(plan, true, None)),
         }
     }
 
@@ -469,8 +483,10 @@ impl Ledger {
         }))
     }
 
-    /// Applies a checked plan (cannot fail).
-    pub(super) fn commit(&mut self, plan: Plan, retain: bool) -> Outcome {
+    /// Applies a checked plan (cannot fail). With `undo`, also logs each change there, so that
+    /// [`Ledger::rollback`] can take it back (a member of a linked chain, which never opens an
+    /// account: see `execute_batch`).
+    pub(super) fn commit(&mut self, plan: Plan, retain: bool, mut undo: Option<&mut Vec<Change>>) -> Outcome {
         let Plan {
             accounts,
             holds,
@@ -479,38 +495,48 @@ impl Ledger {
             entry,
             now,
         } = plan;
-        self.accounts.extend(accounts);
-        for (id, hold) in holds {
-            if let Some(old) = self.holds.remove(&id) {
-                self.unindex(old);
+        for (id, account) in accounts {
+            let old = self.accounts.insert(id, account);
+            if let (Some(undo), Some(old)) = (undo.as_deref_mut(), old) {
+                undo.push(Change::Account(old));
             }
-            self.index(&hold);
-            self.holds.insert(id, hold);
+        }
+        for (id, hold) in holds {
+            let undo_id = undo.is_some().then(|| id.clone());
+            let old = self.put_hold(id, Some(hold));
+            if let (Some(undo), Some(id)) = (undo.as_deref_mut(), undo_id) {
+                undo.push(Change::Hold(id, old));
+            }
         }
         while self.resolved.len() > HOLDS_RESOLVED_RETAINED_MAX {
             match self.resolved.pop_first() {
                 Some((_, id)) => {
-                    self.holds.remove(&id);
+                    let forgotten = self.holds.remove(&id);
+                    if let (Some(undo), Some(hold)) = (undo.as_deref_mut(), forgotten) {
+                        undo.push(Change::Hold(hold.id.clone(), Some(hold)));
+                    }
                 }
                 None => break,
             }
         }
         if let Some(key) = evict_key {
-            if let Some(old) = self.keys.remove(&key) {
-                self.key_order.remove(&old.seq);
-                self.full_outcomes.remove(&old.seq);
+            let evicted = self.forget_key(&key);
+            if let (Some(undo), Some((record, whole))) = (undo.as_deref_mut(), evicted) {
+                undo.push(Change::Key(record, whole));
             }
         }
         let outcome = record.verdict.outcome(record.seq, false);
-        self.key_order.insert(record.seq, record.key.clone());
-        self.full_outcomes.insert(record.seq, record.key.clone());
-        self.keys.insert(record.key.clone(), record);
+        self.record_key(record, true);
         // One in, at most one out of the whole-outcome window (the loop is bounded by that).
         while self.full_outcomes.len() > IDEMPOTENCY_OUTCOMES_MAX {
             match self.full_outcomes.pop_first() {
                 Some((_, key)) => {
                     if let Some(older) = self.keys.get_mut(&key) {
-                        older.verdict.compact();
+                        let verdict = older.verdict.compact();
+                        if let Some(undo) = undo.as_deref_mut() {
+                            let whole = KeyRecord { key, verdict, ..*older };
+                            undo.push(Change::Key(whole, true));
+                        }
                     }
                 }
                 None => break,
@@ -524,6 +550,62 @@ impl Ledger {
         outcome
     }
 
+    /// Puts `hold` (or nothing) under `id`, keeping the indexes; returns what was there.
+    fn put_hold(&mut self, id: String, hold: Option<Hold>) -> Option<Hold> {
+        let old = self.holds.remove(&id);
+        if let Some(old) = &old {
+            self.unindex(old);
+        }
+        if let Some(hold) = hold {
+            self.index(&hold);
+            self.holds.insert(id, hold);
+        }
+        old
+    }
+
+    /// Records a key (`whole`: in the whole-outcome window) with its indexes.
+    fn record_key(&mut self, record: KeyRecord, whole: bool) {
+        self.key_order.insert(record.seq, record.key.clone());
+        if whole {
+            self.full_outcomes.insert(record.seq, record.key.clone());
+        }
+        self.keys.insert(record.key.clone(), record);
+    }
+
+    /// Forgets a key with its indexes; returns it and whether it was in the whole-outcome window.
+    fn forget_key(&mut self, key: &str) -> Option<(KeyRecord, bool)> {
+        let record = self.keys.remove(key)?;
+        self.key_order.remove(&record.seq);
+        let whole = self.full_outcomes.remove(&record.seq).is_some();
+        Some((record, whole))
+    }
+
+    /// Takes back the commits logged in `undo` since the ledger had `clock`, `head` and
+    /// `journal_len` retained entries: each change's exact inverse, newest first (cannot fail).
+    /// The ledger ends equal to what it was then, indexes and journal included.
+    pub(super) fn rollback(&mut self, mut undo: Vec<Change>, clock: i64, head: super::JournalHead, journal_len: usize) {
+        self.clock = clock;
+        self.head = head;
+        self.journal.truncate(journal_len);
+        // Bounded by the log's length.
+        while let Some(change) = undo.pop() {
+            match change {
+                Change::Account(account) => {
+                    self.accounts.insert(account.id.clone(), account);
+                }
+                Change::Hold(id, old) => {
+                    self.put_hold(id, old);
+                }
+                Change::Key(record, whole) => self.record_key(record, whole),
+            }
+        }
+        // The keys the chain recorded: their seqs follow the head's (at most one per member).
+        while let Some((_, key)) = self.key_order.last_key_value().filter(|(seq, _)| **seq > head.seq) {
+            let key = key.clone();
+            self.forget_key(&key);
+        }
+    }
+
     pub(super) fn index(&mut self, hold: &Hold) {
         if hold.state == HoldState::Pending {
             self.deadlines.insert((hold.expires_at, hold.id.clone()));
@@ -535,18 +617,14 @@ impl Ledger {
         }
     }
 
-    /// Removes a hold that left the ledger from the indexes. Takes it by value: its strings become
-    /// the lookup keys (a `BTreeSet` of owned tuples is searched with an owned tuple), so
-    /// unindexing copies nothing.
-    fn unindex(&mut self, hold: Hold) {
-        let Hold { id, debit, state, expires_at, resolved_seq, .. } = hold;
-        if state == HoldState::Pending {
-            let deadline = (expires_at, id);
-            self.deadlines.remove(&deadline);
-            let (_, id) = deadline;
-            self.debit_holds.remove(&(debit, id));
+    fn unindex(&mut self, hold: &Hold) {
+        if hold.state == HoldState::Pending {
+            self.deadlines.remove(&(hold.expires_at, hold.id.clone()));
+            self.debit_holds
+                .remove(&(hold.debit.clone(), hold.id.clone()));
         } else {
-            self.resolved.remove(&(resolved_seq.unwrap_or(0), id));
+            self.resolved
+                .remove(&(hold.resolved_seq.unwrap_or(0), hold.id.clone()));
         }
     }
 

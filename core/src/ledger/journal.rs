@@ -285,7 +285,7 @@ pub(super) fn apply<B: AsRef<[u8]>>(ledger: &mut Ledger, entries: &[B]) -> Resul
         }
         match work.decide(&entry.op, false)? {
             Decided::Apply(plan) if plan.entry.bytes == entry.bytes => {
-                work.commit(plan, false);
+                work.commit(plan, false, None);
             }
             _ => {
                 return Err(Error::new(

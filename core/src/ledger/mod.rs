@@ -101,6 +101,36 @@
 //! `amount` / `currency` (`INVALID_ARGUMENT`). Plus `INTERNAL` (an invariant would break: the
 //! ledger is unchanged) and `LIMIT_EXCEEDED` (the journal sequence reached 2^53 − 1).
 //!
+//! # Linked chains
+//!
+//! In [`Ledger::execute_batch`] an operation may be `linked` to the next one, as TigerBeetle's
+//! `linked` flag: a **chain** is a run of linked operations plus the first unlinked one after
+//! them, and it succeeds or fails as one — a transfer and its fee, the legs of a transfer
+//! between providers, a sweep and its network fee. An unlinked operation outside a chain is
+//! answered on its own, exactly as before.
+//!
+//! | rule | |
+//! |---|---|
+//! | order | members are decided in batch order, each on the ledger as the members before it left it (a hold placed by one can be posted by the next) |
+//! | success | every member's code is a success code, or a repeat of a stored success (`repeated: true`: the key was recorded earlier and nothing is done again) |
+//! | failure | the first member whose code is not a success: a rejection (`INSUFFICIENT_FUNDS`, ...), a not-journaled refusal (`IDEMPOTENCY_KEY_REUSED`, `IDEMPOTENCY_KEYS_FULL`, `JOURNAL_FULL`), or a repeat of a stored rejection; the members after it are not decided |
+//! | a successful chain | every member is journaled (consecutive entries, ordinary ones: replay needs nothing new) and answered with its own outcome |
+//! | a failed chain | nothing of it stands: no balance, hold, expiry, clock or journal change, and none of its keys is recorded (retry it with the same keys). The failing member answers its own code with `seq` 0, `hold` null and no `expired` (a repeated stored rejection answers its stored outcome, `repeated: true`); every other member answers `LINKED_OPERATION_FAILED` (`seq` 0): the failing member is the one with another code |
+//! | open chain | a batch whose last operation is `linked` is an error (`INVALID_ARGUMENT` about `operations[i].linked`), nothing runs: like every error it depends on the request alone. TigerBeetle answers its per-event `linked_event_chain_open` because its client may pack several callers' events into one batch; here a batch is one caller's call |
+//! | operations | every operation may be linked, `expireDue` too (its expiries are taken back with a failed chain like any other change), except `openAccount`: an account is never removed (its id is never reused), so a chain could not take an opening back; an `openAccount` linked, or last in a chain, is an error (`INVALID_ARGUMENT` about `operations[i].op`). Open accounts in operations of their own first, as TigerBeetle creates accounts and transfers in separate batches |
+//! | time | each member runs at its own effective time `max(now, clock)`, the clock advancing member by member as for separate calls (time never runs backwards inside a chain); a failed chain leaves the clock where it was |
+//! | errors | `INTERNAL` or `LIMIT_EXCEEDED` in a member: nothing of its chain stands; the batch stops there, the operations before the chain stand |
+//! | bound | a chain is at most the batch ([`BATCH_OPERATIONS_MAX`] operations) |
+//!
+//! How: each member is committed as a single operation is, and every change the commit makes
+//! (an account's or a hold's previous state, a resolved hold forgotten, an idempotency key
+//! evicted or its outcome compacted) is logged; when a member fails, the log is applied back
+//! newest first, the keys the chain recorded (their seqs follow the head's) are forgotten and
+//! the clock, head and retained journal are reset, so the ledger equals what it was before the
+//! chain (tests compare the whole state, indexes included). A rejected member is not committed
+//! at all. Each member's decision is checked against the invariants as for any
+//! operation, so every intermediate state was valid.
+//!
 //! # Idempotency
 //!
 //! Every operation carries an idempotency key (1..=[`ID_BYTES_MAX`] bytes). A request's
@@ -169,7 +199,7 @@
 //! | [`JOURNAL_ENTRIES_RETAINED_MAX`] | 4096 entries not yet truncated | `JOURNAL_FULL` |
 //! | [`JOURNAL_ENTRY_BYTES_MAX`] | 16 KiB per entry | `JOURNAL_INVALID` on decode |
 //! | [`REPLAY_ENTRIES_MAX`] | 2^20 entries per replay call | `LIMIT_EXCEEDED` |
-//! | [`BATCH_OPERATIONS_MAX`] | 1024 operations per `execute_batch` | `LIMIT_EXCEEDED` (nothing runs) |
+//! | [`BATCH_OPERATIONS_MAX`] | 1024 operations per `execute_batch` (and so per linked chain) | `LIMIT_EXCEEDED` (nothing runs) |
 //! | [`SNAPSHOT_BYTES_MAX`] | 16 MiB | `SNAPSHOT_INVALID` on restore |
 //! | [`SEQ_MAX`] | 2^53 − 1 journal entries | `LIMIT_EXCEEDED` |
 //! | [`ID_BYTES_MAX`] | 64 UTF-8 bytes per id | `INVALID_ARGUMENT` |
@@ -503,6 +533,50 @@ impl Operation {
     }
 }
 
+/// One operation of a batch and whether it is linked to the next: JSON
+/// `{"op": "transfer", "request": {...}, "linked": true}` (see the module docs, *Linked chains*).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts", rename = "LedgerBatchOperation"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchOperation {
+    /// The operation.
+    #[serde(flatten)]
+    pub operation: Operation,
+    /// `true`: this operation and the next succeed or fail as one (TigerBeetle's `linked` flag).
+    /// A chain is a run of linked operations and the first unlinked one after them; the batch's
+    /// last operation must not be linked.
+    // Optional in TypeScript: the core reads a missing field as `false`.
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub linked: bool,
+}
+
+/// An element of [`Ledger::execute_batch`]'s slice: an [`Operation`] (never linked) or a
+/// [`BatchOperation`].
+pub trait BatchElement {
+    /// The operation.
+    fn operation(&self) -> &Operation;
+    /// Whether it is linked to the next operation of the batch.
+    fn linked(&self) -> bool;
+}
+
+impl BatchElement for Operation {
+    fn operation(&self) -> &Operation {
+        self
+    }
+    fn linked(&self) -> bool {
+        false
+    }
+}
+
+impl BatchElement for BatchOperation {
+    fn operation(&self) -> &Operation {
+        &self.operation
+    }
+    fn linked(&self) -> bool {
+        self.linked
+    }
+}
+
 /// A hold as seen after an operation. Amounts are decimal strings in `currency`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -821,19 +895,23 @@ impl Ledger {
         self.run(op)
     }
 
-    /// Runs several operations in order, like a TigerBeetle batch of unlinked events: each is
+    /// Runs several operations in order, like a TigerBeetle batch: each unlinked operation is
     /// decided, journaled and answered on its own (one may be `INSUFFICIENT_FUNDS` while the
     /// next is `HELD`), as if [`Ledger::execute`] were called for each — but one call across the
-    /// wasm boundary instead of many.
+    /// wasm boundary instead of many. Operations marked `linked` form chains that succeed or
+    /// fail as one (see the module docs, *Linked chains*). `operations` is a slice of
+    /// [`Operation`]s (all unlinked) or of [`BatchOperation`]s.
     ///
     /// Every request is validated before any runs, so a malformed one (or more than
-    /// [`BATCH_OPERATIONS_MAX`]) is a [`BatchError`] with nothing executed. The only errors
+    /// [`BATCH_OPERATIONS_MAX`], an `openAccount` in a chain, or a last operation that is
+    /// `linked`: an open chain) is a [`BatchError`] with nothing executed. The only errors
     /// after that are `INTERNAL` and `LIMIT_EXCEEDED` (see [`Ledger::execute`]); one stops the
-    /// batch at its index and the operations before it stand, journaled: send the batch again
-    /// with the same idempotency keys to get their outcomes (`repeated: true`).
-    pub fn execute_batch(
+    /// batch at its index, nothing of that operation's chain stands, and the operations before
+    /// its chain stand, journaled: send the batch again with the same idempotency keys to get
+    /// their outcomes (`repeated: true`).
+    pub fn execute_batch<B: BatchElement>(
         &mut self,
-        operations: &[Operation],
+        operations: &[B],
     ) -> std::result::Result<Vec<Outcome>, BatchError> {
         if operations.len() > BATCH_OPERATIONS_MAX {
             return Err(BatchError {
@@ -849,14 +927,88 @@ impl Ledger {
         // The error's path is the operation's place in the batch: a malformed request names its
         // field (`operations[3].request.amount`), a failed run the operation (`operations[3]`).
         let at = |index: usize, error: Error| BatchError { index, error: error.at(&format!("[{index}]")).at("operations") };
+        let mut previous_linked = false;
         for (index, operation) in operations.iter().enumerate() {
-            validated.push(engine::validate(operation).map_err(|error| at(index, error.at("request")))?);
+            let op = engine::validate(operation.operation()).map_err(|error| at(index, error.at("request")))?;
+            let linked = operation.linked();
+            // An account is never removed (ids are never reused), so a failed chain could not
+            // take an opening back: accounts are opened apart from chains, as TigerBeetle
+            // creates accounts and transfers in separate batches.
+            if (previous_linked || linked) && matches!(op.action, Action::OpenAccount { .. }) {
+                let message = "openAccount cannot be in a linked chain: open the account before";
+                return Err(at(index, Error::new(ErrorCode::InvalidArgument, "op", message)));
+            }
+            previous_linked = linked;
+            validated.push((op, linked));
+        }
+        // An open chain depends on the request alone, so it is an error like any malformed
+        // request (nothing runs), not an outcome: a batch is one caller's, built wrong.
+        if previous_linked {
+            let message = "the last operation is linked to nothing: an open chain";
+            return Err(at(validated.len().saturating_sub(1), Error::new(ErrorCode::InvalidArgument, "linked", message)));
         }
         let mut outcomes = Vec::with_capacity(validated.len());
-        for (index, op) in validated.into_iter().enumerate() {
-            outcomes.push(self.run(op).map_err(|error| at(index, error))?);
+        let mut start = 0;
+        // One chain per round (an unlinked operation is a chain of one): at most the batch.
+        while let Some(rest) = validated.get(start..).filter(|rest| !rest.is_empty()) {
+            // Up to the first unlinked operation (the last one is unlinked).
+            let length = rest.iter().position(|(_, linked)| !linked).map_or(rest.len(), |last| last.saturating_add(1));
+            let chain = rest.get(..length).unwrap_or(rest);
+            self.run_chain(chain, &mut outcomes)
+                .map_err(|(offset, error)| at(start.saturating_add(offset), error))?;
+            start = start.saturating_add(length);
         }
         Ok(outcomes)
+    }
+
+    /// Runs one chain (see the module docs, *Linked chains*) and appends its outcomes. One
+    /// operation alone runs as [`Ledger::execute`] would. In a longer chain each member is
+    /// decided on the ledger as the members before it left it, and committed with its changes
+    /// logged; at the first member that does not succeed (or an error), every commit of the
+    /// chain is taken back, newest first, so nothing of it stands. Errors: the member's offset in
+    /// the chain and its error.
+    fn run_chain(&mut self, chain: &[(Op, bool)], outcomes: &mut Vec<Outcome>) -> std::result::Result<(), (usize, Error)> {
+        let atomic = chain.len() > 1;
+        // The chain's undo log: the changes of its committed members, in order, and what they
+        // change besides.
+        let mut undo = Vec::new();
+        let (clock, head, journal_len) = (self.clock, self.head, self.journal.len());
+        let first = outcomes.len();
+        // The first member that failed (with its outcome) or erred; none: the chain stands.
+        let mut failed = None;
+        for (offset, (op, _)) in chain.iter().enumerate() {
+            let outcome = match self.decide(op, true) {
+                Err(error) => {
+                    failed = Some((offset, Err(error)));
+                    break;
+                }
+                // A repeat (its stored outcome) or a refusal that is not journaled.
+                Ok(engine::Decided::Answer(outcome)) => outcome,
+                Ok(engine::Decided::Apply(plan)) if !atomic => self.commit(plan, true, None),
+                Ok(engine::Decided::Apply(plan)) if plan.entry.code().is_success() => self.commit(plan, true, Some(&mut undo)),
+                // A rejection in a chain: the chain fails here; it is not committed, so it has no
+                // seq and nothing it would have done (a hold it would have expired) stands.
+                Ok(engine::Decided::Apply(plan)) => failed_outcome(plan.entry.code()),
+            };
+            if atomic && !outcome.code.is_success() {
+                failed = Some((offset, Ok(outcome)));
+                break;
+            }
+            outcomes.push(outcome);
+        }
+        let Some((offset, failure)) = failed else {
+            return Ok(());
+        };
+        self.rollback(undo, clock, head, journal_len);
+        let mut failing = Some(failure.map_err(|error| (offset, error))?);
+        outcomes.truncate(first);
+        for index in 0..chain.len() {
+            outcomes.push(match failing.take_if(|_| index == offset) {
+                Some(outcome) => outcome,
+                None => failed_outcome(LedgerCode::LinkedOperationFailed),
+            });
+        }
+        Ok(())
     }
 
     /// Opens an account. Codes: `ACCOUNT_OPENED`, `ACCOUNT_EXISTS`, `ACCOUNTS_FULL` (and the
@@ -1073,10 +1225,14 @@ impl Hold {
 }
 
 impl Verdict {
-    /// Keeps the code only: the record has left the newest IDEMPOTENCY_OUTCOMES_MAX.
-    fn compact(&mut self) {
-        self.hold = None;
-        self.expired = Vec::new();
+    /// Keeps the code only: the record has left the newest IDEMPOTENCY_OUTCOMES_MAX. Returns
+    /// the whole verdict it was (for a linked chain's undo log).
+    fn compact(&mut self) -> Verdict {
+        Verdict {
+            code: self.code,
+            hold: self.hold.take(),
+            expired: core::mem::take(&mut self.expired),
+        }
     }
 
     fn outcome(&self, seq: u64, repeated: bool) -> Outcome {
@@ -1087,6 +1243,18 @@ impl Verdict {
             hold: self.hold.as_ref().map(Hold::view),
             expired: self.expired.clone(),
         }
+    }
+}
+
+/// The outcome of a chain member that did not stand: its code, nothing journaled (`seq` 0), no
+/// hold view and no expiries (whatever it decided was taken back).
+fn failed_outcome(code: LedgerCode) -> Outcome {
+    Outcome {
+        code,
+        seq: 0,
+        repeated: false,
+        hold: None,
+        expired: Vec::new(),
     }
 }
 

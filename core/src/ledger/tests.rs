@@ -12,15 +12,28 @@ pub(super) mod fault {
 
     thread_local! {
         static ARMED: Cell<bool> = const { Cell::new(false) };
+        /// Decisions to let through before the fault strikes (a fault in the middle of a chain).
+        static SPARED: Cell<u32> = const { Cell::new(0) };
     }
 
     pub(crate) fn arm(on: bool) {
         ARMED.with(|armed| armed.set(on));
     }
 
+    /// Arms the fault for the decision after the next `spared` ones.
+    pub(crate) fn arm_after(spared: u32) {
+        SPARED.with(|s| s.set(spared));
+        arm(true);
+    }
+
     /// Credits one more minor unit to the first touched account (breaks conservation).
     pub(crate) fn inject(tx: &mut Tx<'_>) {
         if ARMED.with(Cell::get) {
+            let spared = SPARED.with(Cell::get);
+            if spared > 0 {
+                SPARED.with(|s| s.set(spared - 1));
+                return;
+            }
             if let Some(account) = tx.accounts.values_mut().next() {
                 account.credits_posted += 1;
             }
@@ -1777,4 +1790,329 @@ fn keys_beyond_the_whole_outcome_window_keep_code_and_seq_only() {
     let mut restored = restored;
     assert_eq!(restored.hold(&first).unwrap().hold, None);
     assert!(restored.hold(&recent).unwrap().hold.is_some());
+}
+
+// ------------------------------------------------------------------------------------------
+// Linked chains in execute_batch
+// ------------------------------------------------------------------------------------------
+
+fn linked(operation: Operation) -> BatchOperation {
+    BatchOperation { operation, linked: true }
+}
+
+fn unlinked(operation: Operation) -> BatchOperation {
+    BatchOperation { operation, linked: false }
+}
+
+fn pay(key: &str, debit: &str, credit: &str, amount: &str, now: i64) -> Operation {
+    Operation::Transfer(TransferRequest {
+        idempotency_key: key.into(),
+        now,
+        debit_account_id: debit.into(),
+        credit_account_id: credit.into(),
+        amount: amount.into(),
+        currency: "EUR".into(),
+    })
+}
+
+fn codes(outcomes: &[Outcome]) -> Vec<LedgerCode> {
+    outcomes.iter().map(|o| o.code).collect()
+}
+
+#[test]
+fn a_failed_chain_leaves_the_ledger_exactly_as_it_was_and_its_keys_free() {
+    let mut h = H::funded();
+    // 100.00 in the wallet: the payment fits, the payment and its fee do not.
+    let batch = vec![
+        linked(pay("pay-1", "w", "m", "95.00", T0 + 5)),
+        unlinked(pay("fee-1", "w", "bank", "6.00", T0 + 9)),
+    ];
+    let before = h.l.clone();
+    let outcomes = h.l.execute_batch(&batch).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::LinkedOperationFailed, C::InsufficientFunds]);
+    for o in &outcomes {
+        assert_eq!((o.seq, o.repeated, o.hold.is_none(), o.expired.len()), (0, false, true, 0));
+    }
+    assert_eq!(h.l, before, "nothing stands: balances, keys, clock, journal, indexes");
+    assert_eq!(h.l.clock(), T0, "the clock is not moved by a failed chain");
+    // The same keys are free: the chain retried with a smaller fee goes through as one.
+    let retry = vec![
+        linked(pay("pay-1", "w", "m", "95.00", T0 + 20)),
+        unlinked(pay("fee-1", "w", "bank", "5.00", T0 + 21)),
+    ];
+    let outcomes = h.l.execute_batch(&retry).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::Transferred, C::Transferred]);
+    let head = before.head().seq;
+    assert_eq!((outcomes[0].seq, outcomes[1].seq), (head + 1, head + 2), "journaled together, in order");
+    assert_eq!(h.balance("w"), "0.00");
+    assert_eq!(h.l.clock(), T0 + 21);
+    h.l.check_invariants().unwrap();
+    // Sent again: every member is a repeat of a stored success, so the chain succeeds, doing
+    // nothing.
+    let digest = h.l.state_digest();
+    let again = h.l.execute_batch(&retry).unwrap();
+    assert!(again.iter().all(|o| o.repeated));
+    assert_eq!(codes(&again), vec![C::Transferred, C::Transferred]);
+    assert_eq!(h.l.state_digest(), digest);
+    h.round_trips();
+}
+
+#[test]
+fn chain_members_see_each_other_and_a_three_leg_chain_is_journaled_together() {
+    let mut h = H::funded();
+    h.open("prov-a", AccountKind::Unrestricted, None);
+    h.open("prov-b", AccountKind::Unrestricted, None);
+    h.open("r", AccountKind::NonNegative, None);
+    let start = h.l.head().seq;
+    let place = Operation::Hold(h.hold_req("x1", "w", "prov-a", "40.00", T0 + 600));
+    let capture = Operation::Post(PostRequest {
+        idempotency_key: "x1/post".into(),
+        now: T0,
+        hold_id: "x1".into(),
+        amount: None,
+        currency: None,
+        is_final: true,
+    });
+    let batch = vec![
+        linked(place),
+        linked(capture),
+        linked(pay("x1/settle", "prov-a", "prov-b", "40.00", T0)),
+        unlinked(pay("x1/credit", "prov-b", "r", "40.00", T0)),
+    ];
+    let outcomes = h.l.execute_batch(&batch).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::Held, C::Posted, C::Transferred, C::Transferred]);
+    let seqs: Vec<u64> = outcomes.iter().map(|o| o.seq).collect();
+    assert_eq!(seqs, vec![start + 1, start + 2, start + 3, start + 4]);
+    assert_eq!(outcomes[1].hold.as_ref().unwrap().state, HoldState::Posted);
+    assert_eq!((h.balance("w"), h.balance("r")), ("60.00".to_owned(), "40.00".to_owned()));
+    h.l.check_invariants().unwrap();
+    // Replay re-executes the members one by one: the journal needs nothing new.
+    h.round_trips();
+}
+
+#[test]
+fn an_open_chain_is_an_error_naming_the_last_operation_and_nothing_runs() {
+    let mut h = H::funded();
+    let before = h.l.clone();
+    let batch = vec![
+        unlinked(pay("a", "w", "m", "1.00", T0)),
+        linked(pay("b", "w", "m", "1.00", T0)),
+        linked(pay("c", "w", "m", "1.00", T0)),
+    ];
+    let err = h.l.execute_batch(&batch).unwrap_err();
+    assert_eq!(err.index, 2);
+    assert_eq!((err.error.code(), err.error.param()), (ErrorCode::InvalidArgument, "operations[2].linked"));
+    assert!(err.error.message().contains("open"), "{}", err.error.message());
+    assert_eq!(h.l, before);
+    // A malformed request inside a chain is named as in an unlinked batch.
+    let batch = vec![linked(pay("a", "w", "m", "1.00", T0)), unlinked(pay("b", "w", "m", "1.001", T0))];
+    let err = h.l.execute_batch(&batch).unwrap_err();
+    assert_eq!((err.index, err.error.param()), (1, "operations[1].request.amount"));
+    assert_eq!(h.l, before);
+}
+
+#[test]
+fn chains_and_unlinked_operations_are_independent() {
+    let mut h = H::funded();
+    let batch = vec![
+        // Unlinked and failing: journaled on its own, as always.
+        unlinked(pay("alone", "w", "m", "500.00", T0)),
+        // A chain after it is not affected.
+        linked(pay("c1", "w", "m", "10.00", T0)),
+        unlinked(pay("c2", "w", "bank", "1.00", T0)),
+        // A failing chain does not affect the unlinked operation after it.
+        linked(pay("d1", "w", "m", "10.00", T0)),
+        unlinked(pay("d2", "ghost", "m", "1.00", T0)),
+        unlinked(pay("after", "w", "m", "2.00", T0)),
+    ];
+    let start = h.l.head().seq;
+    let outcomes = h.l.execute_batch(&batch).unwrap();
+    assert_eq!(
+        codes(&outcomes),
+        vec![
+            C::InsufficientFunds,
+            C::Transferred,
+            C::Transferred,
+            C::LinkedOperationFailed,
+            C::UnknownAccount,
+            C::Transferred,
+        ]
+    );
+    let seqs: Vec<u64> = outcomes.iter().map(|o| o.seq).collect();
+    assert_eq!(seqs, vec![start + 1, start + 2, start + 3, 0, 0, start + 4]);
+    assert_eq!(h.balance("w"), "87.00");
+    assert!(h.l.account("ghost").is_none());
+    h.round_trips();
+}
+
+#[test]
+fn repeats_inside_a_chain_count_by_their_stored_outcome() {
+    let mut h = H::funded();
+    let ok = pay("done", "w", "m", "10.00", T0);
+    let refused = pay("refused", "w", "m", "1000.00", T0);
+    assert_eq!(h.exec(ok.clone()).code, C::Transferred);
+    let refused_out = h.exec(refused.clone());
+    assert_eq!(refused_out.code, C::InsufficientFunds);
+    // A repeat of a stored success is a success: the chain goes through, done once.
+    let outcomes = h.l.execute_batch(&[linked(ok.clone()), unlinked(pay("new", "w", "m", "1.00", T0))]).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::Transferred, C::Transferred]);
+    assert!(outcomes[0].repeated && !outcomes[1].repeated);
+    assert_eq!(h.balance("w"), "89.00");
+    // A repeat of a stored rejection fails the chain with that stored outcome.
+    let before = h.l.clone();
+    let outcomes = h.l.execute_batch(&[linked(pay("n2", "w", "m", "1.00", T0)), unlinked(refused)]).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::LinkedOperationFailed, C::InsufficientFunds]);
+    assert_eq!(outcomes[1], Outcome { repeated: true, ..refused_out });
+    assert_eq!(h.l, before);
+    // A key reused with another request fails the chain with IDEMPOTENCY_KEY_REUSED; so does
+    // the same key twice in one chain for different requests.
+    let outcomes = h.l.execute_batch(&[linked(pay("n3", "w", "m", "1.00", T0)), unlinked(pay("done", "w", "m", "2.00", T0))]).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::LinkedOperationFailed, C::IdempotencyKeyReused]);
+    let outcomes = h.l.execute_batch(&[linked(pay("n4", "w", "m", "1.00", T0)), unlinked(pay("n4", "w", "m", "2.00", T0))]).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::LinkedOperationFailed, C::IdempotencyKeyReused]);
+    assert_eq!(h.l, before);
+}
+
+#[test]
+fn a_failed_chain_takes_back_the_expiries_it_caused() {
+    let mut h = H::funded();
+    assert_eq!(h.hold("old", "w", "m", "30.00", 60).code, C::Held);
+    assert_eq!(h.hold("late", "w", "m", "5.00", 60).code, C::Held);
+    let later = T0 + 120;
+    let before = h.l.clone();
+    // The transfer expires the wallet's overdue holds before its funds check; the post then
+    // finds "late" expired: the chain fails, and neither expiry stands.
+    let post = Operation::Post(PostRequest {
+        idempotency_key: "p".into(),
+        now: later,
+        hold_id: "late".into(),
+        amount: None,
+        currency: None,
+        is_final: false,
+    });
+    let expire = Operation::ExpireDue(ExpireDueRequest { idempotency_key: "e".into(), now: later });
+    let outcomes = h
+        .l
+        .execute_batch(&[linked(expire), linked(pay("t", "w", "m", "1.00", later)), unlinked(post)])
+        .unwrap();
+    assert_eq!(codes(&outcomes), vec![C::LinkedOperationFailed, C::LinkedOperationFailed, C::HoldExpired]);
+    assert!(outcomes.iter().all(|o| o.expired.is_empty() && o.hold.is_none()));
+    assert_eq!(h.l, before);
+    assert_eq!(h.held("old").state, HoldState::Pending, "still stored as pending until an expiry stands");
+    // Alone, the same expiry stands (and is journaled).
+    h.now = later;
+    assert_eq!(h.expire_due().expired, vec!["late".to_owned(), "old".to_owned()]);
+}
+
+#[test]
+fn an_internal_error_mid_chain_leaves_nothing_of_the_chain() {
+    let mut h = H::funded();
+    let batch = vec![
+        unlinked(pay("before", "w", "m", "1.00", T0)),
+        linked(pay("c1", "w", "m", "1.00", T0)),
+        linked(pay("c2", "w", "m", "1.00", T0)),
+        unlinked(pay("c3", "w", "m", "1.00", T0)),
+    ];
+    let mut expected = h.l.clone();
+    assert_eq!(expected.execute(&batch[0].operation).unwrap().code, C::Transferred);
+    // "before" and "c1" are decided cleanly, "c2" breaks conservation.
+    fault::arm_after(2);
+    let result = h.l.execute_batch(&batch);
+    fault::arm(false);
+    let err = result.unwrap_err();
+    assert_eq!((err.index, err.error.code(), err.error.param()), (2, ErrorCode::Internal, "operations[2]"));
+    assert_eq!(h.l, expected, "the operation before the chain stands, nothing of the chain");
+    // Sent again: the first is a repeat, the chain runs.
+    let outcomes = h.l.execute_batch(&batch).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::Transferred; 4]);
+    assert!(outcomes[0].repeated && !outcomes[1].repeated);
+    h.round_trips();
+}
+
+#[test]
+fn a_failed_chain_takes_back_evictions_of_keys_holds_and_whole_outcomes() {
+    // Every retention window full: the next decided operation evicts the oldest key, forgets
+    // the earliest resolved hold and compacts the oldest whole outcome. A chain whose first
+    // members do all that and whose last member fails must leave the ledger exactly as it was.
+    let mut h = H::funded();
+    // Cheap operations first, then hold/void pairs: the whole-outcome window then holds only
+    // outcomes with a hold view, so compacting its oldest changes it.
+    let pairs = HOLDS_RESOLVED_RETAINED_MAX + 1;
+    while h.l.counts().idempotency_keys < IDEMPOTENCY_KEYS_MAX - 2 * pairs {
+        let key = h.key();
+        h.l.expire_due(&ExpireDueRequest { idempotency_key: key, now: h.now }).unwrap();
+        if h.l.journal().len() >= JOURNAL_ENTRIES_RETAINED_MAX - 2 {
+            h.l.truncate_journal(h.l.head().seq).unwrap();
+        }
+    }
+    for i in 0..pairs {
+        let hold = h.hold_req(&format!("h{i}"), "w", "m", "0.01", h.now + 60);
+        assert_eq!(h.l.hold(&hold).unwrap().code, C::Held);
+        let void = VoidRequest { idempotency_key: format!("v{i}"), now: h.now, hold_id: format!("h{i}") };
+        assert_eq!(h.l.void(&void).unwrap().code, C::Voided);
+        if h.l.journal().len() >= JOURNAL_ENTRIES_RETAINED_MAX - 2 {
+            h.l.truncate_journal(h.l.head().seq).unwrap();
+        }
+    }
+    h.now += IDEMPOTENCY_KEY_RETENTION_S + 1;
+    h.l.truncate_journal(h.l.head().seq).unwrap();
+    let counts = h.l.counts();
+    assert_eq!((counts.idempotency_keys, counts.holds_resolved), (IDEMPOTENCY_KEYS_MAX, HOLDS_RESOLVED_RETAINED_MAX));
+    let before = h.l.clone();
+    let place = Operation::Hold(h.hold_req("hx", "w", "m", "1.00", h.now + 60));
+    let void = Operation::Void(VoidRequest { idempotency_key: "vx".into(), now: h.now, hold_id: "hx".into() });
+    let batch = [linked(place), linked(void), unlinked(pay("tx", "w", "m", "1000.00", h.now))];
+    let outcomes = h.l.execute_batch(&batch).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::LinkedOperationFailed, C::LinkedOperationFailed, C::InsufficientFunds]);
+    assert_eq!(h.l, before, "every eviction was taken back");
+    h.l.check_invariants().unwrap();
+    // Without the failing member the same chain stands, evicting as a single call would.
+    let mut twin = h.l.clone();
+    let outcomes = h.l.execute_batch(&batch[..2].iter().cloned().enumerate().map(|(i, mut b)| { b.linked = i == 0; b }).collect::<Vec<_>>()).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::Held, C::Voided]);
+    twin.execute(&batch[0].operation).unwrap();
+    twin.execute(&batch[1].operation).unwrap();
+    assert_eq!(h.l, twin);
+    h.l.check_invariants().unwrap();
+}
+
+#[test]
+fn batch_operation_json_carries_linked_only_when_set() {
+    let op = pay("k", "w", "m", "1.00", T0);
+    let json = serde_json::to_value(linked(op.clone())).unwrap();
+    assert_eq!(json["op"], "transfer");
+    assert_eq!(json["linked"], true);
+    assert_eq!(json["request"]["idempotencyKey"], "k");
+    let plain = serde_json::to_value(unlinked(op.clone())).unwrap();
+    assert!(plain.get("linked").is_none(), "{plain}");
+    let back: BatchOperation = serde_json::from_value(json).unwrap();
+    assert_eq!(back, linked(op));
+}
+
+#[test]
+fn an_account_cannot_be_opened_in_a_chain() {
+    let mut h = H::funded();
+    let before = h.l.clone();
+    let open = |key: &str| {
+        Operation::OpenAccount(OpenAccountRequest {
+            idempotency_key: key.into(),
+            now: T0,
+            account_id: "fresh".into(),
+            currency: "EUR".into(),
+            kind: AccountKind::NonNegative,
+            credit_limit: None,
+        })
+    };
+    // Linked to the next, or the last member of a chain: refused, naming it; nothing runs.
+    for (batch, index) in [
+        (vec![unlinked(pay("a", "w", "m", "1.00", T0)), linked(open("o")), unlinked(pay("b", "w", "fresh", "1.00", T0))], 1),
+        (vec![linked(pay("b", "w", "m", "1.00", T0)), unlinked(open("o"))], 1),
+    ] {
+        let err = h.l.execute_batch(&batch).unwrap_err();
+        assert_eq!((err.index, err.error.code(), err.error.param()), (index, ErrorCode::InvalidArgument, format!("operations[{index}].op").as_str()));
+        assert_eq!(h.l, before);
+    }
+    // Unlinked, before the chain that uses it: fine.
+    let batch = vec![unlinked(open("o")), linked(pay("b", "w", "fresh", "1.00", T0)), unlinked(pay("c", "w", "m", "1.00", T0))];
+    assert_eq!(codes(&h.l.execute_batch(&batch).unwrap()), vec![C::AccountOpened, C::Transferred, C::Transferred]);
 }
