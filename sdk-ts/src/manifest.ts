@@ -29,8 +29,8 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   primitives: 99328,
   card: 204800,
   ledger: 190464,
-  tempcard: 245760,
-  energy: 274432,
+  tempcard: 241664,
+  energy: 265216,
 };
 
 /** What each system is built on (direct dependencies). */
