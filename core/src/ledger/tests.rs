@@ -1293,10 +1293,12 @@ fn journal_entries_chain_and_decode() {
         assert_eq!(entry.hash(), crate::crypto::sha256(entry.bytes()));
         let decoded = JournalEntry::decode(entry.bytes()).unwrap();
         assert_eq!(&decoded, entry);
-        // The operation round-trips through its public form.
-        let op = engine::validate(&entry.operation()).unwrap();
-        assert_eq!(op, entry.op);
-        assert_eq!(entry.outcome().seq, entry.seq());
+        // The operation round-trips through its public form: re-encoded, it is the entry's own.
+        let operation = entry.operation().unwrap();
+        let op = engine::validate(&operation).unwrap();
+        assert_eq!(engine::validate(&op.to_operation()).unwrap(), op);
+        assert_eq!(entry.outcome().unwrap().seq, entry.seq());
+        assert_eq!(entry.outcome().unwrap().code, entry.code());
         prev = entry.hash();
     }
     assert_eq!(journal.last().unwrap().head(), h.l.head());
@@ -1394,12 +1396,12 @@ fn a_forged_result_is_journal_mismatch_even_with_a_valid_chain() {
     let mut prev = GENESIS_HASH;
     let mut forged = Vec::new();
     for entry in h.l.journal() {
-        let mut verdict = entry.verdict.clone();
+        let (op, mut verdict) = entry.parts();
         if entry.seq() == 10 {
             assert_eq!(verdict.code, C::InsufficientFunds);
             verdict.code = C::Transferred;
         }
-        let rebuilt = JournalEntry::build(entry.seq(), &entry.op, &verdict, prev).unwrap();
+        let rebuilt = JournalEntry::build(entry.seq(), &op, &verdict, prev).unwrap();
         prev = rebuilt.hash();
         forged.push(rebuilt.bytes().to_vec());
     }
