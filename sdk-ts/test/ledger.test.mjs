@@ -412,7 +412,7 @@ test('executeBatch: an open chain, a non-boolean or misspelt linked throw naming
   assert.throws(() => ledger.executeBatch([op({ linkd: true }), op()]), {
     code: 'INVALID_TYPE',
     param: 'operations[0].linkd',
-    message: 'countersign: operations[0].linkd: unknown field (allowed: op, request, linked)',
+    message: 'countersign: operations[0].linkd: unknown field `linkd`; allowed: op, request, linked',
   });
   // Only an own `linked` counts: one on Object.prototype does not link every operation.
   Object.prototype.linked = true;
@@ -424,6 +424,19 @@ test('executeBatch: an open chain, a non-boolean or misspelt linked throw naming
   }
   assert.deepEqual(outcomes.map((o) => o.code), ['INSUFFICIENT_FUNDS', 'TRANSFERRED']);
   assert.notEqual(hex(ledger.stateDigest()), before);
+});
+
+test('execute refuses a field besides op and request (a linked flag there would link nothing), and nothing runs', () => {
+  const ledger = funded();
+  const before = hex(ledger.stateDigest());
+  const request = { idempotencyKey: k(), now: T0, debitAccountId: 'wallet', creditAccountId: 'shop', amount: '1.00', currency: 'EUR' };
+  assert.throws(() => ledger.execute({ op: 'transfer', request, linked: true }), {
+    code: 'INVALID_TYPE',
+    param: 'operation.linked',
+    message: 'countersign: operation.linked: unknown field `linked`; allowed: op, request',
+  });
+  assert.equal(hex(ledger.stateDigest()), before);
+  assert.equal(ledger.execute({ op: 'transfer', request }).code, 'TRANSFERRED');
 });
 
 test('executeBatch: a chain with a hold and its capture; a failed chain takes back the expiry it caused', () => {

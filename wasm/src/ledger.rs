@@ -22,10 +22,30 @@ pub fn ledger_codes() -> Array {
 /// An `{op, request}` object as an [`Operation`]; errors name their path inside it
 /// (`request.amount`, `op`). The caller puts the path under the argument's name only when there
 /// is an error: a batch of well-formed operations builds no path string.
-fn operation_of(value: &JsValue) -> Result<Operation, Error> {
+/// The fields of an operation object given to `execute`.
+const OPERATION_FIELDS: &[&str] = &["op", "request"];
+/// The fields of a batch element: an operation and its `linked` flag.
+const BATCH_OPERATION_FIELDS: &[&str] = &["op", "request", "linked"];
+
+/// An operation object's own key that is not one of `allowed`, as an error naming it (a misspelt
+/// `linked` would otherwise run a chain unlinked, and a `linked` given to `execute` would link
+/// nothing): what `de.rs` does for every request type, for the two objects around a request.
+fn refuse_unknown_keys(value: &JsValue, allowed: &[&str]) -> Result<(), Error> {
+    let keys = Object::keys(value.unchecked_ref::<Object>());
+    match keys.iter().filter_map(|key| key.as_string()).find(|key| !allowed.contains(&key.as_str())) {
+        Some(key) => {
+            let message = format!("unknown field `{key}`; allowed: {}", allowed.join(", "));
+            Err(Error::at_path(ErrorCode::InvalidType, key, message))
+        }
+        None => Ok(()),
+    }
+}
+
+fn operation_of(value: &JsValue, allowed: &[&str]) -> Result<Operation, Error> {
     if !value.is_object() {
         return Err(Error::new(ErrorCode::InvalidType, "", "must be an object {op, request}"));
     }
+    refuse_unknown_keys(value, allowed)?;
     let op = get(value, "op").as_string().unwrap_or_default();
     match request_of(&op, get(value, "request")) {
         Some(operation) => operation.map_err(|e| e.at("request")),
@@ -34,10 +54,9 @@ fn operation_of(value: &JsValue) -> Result<Operation, Error> {
 }
 
 /// A batch element `{op, request, linked?}` as a [`BatchOperation`]; errors name their path
-/// inside it. (The SDK refuses a field besides these three, e.g. a misspelt `linked`: see
-/// `executeBatch` in sdk-ts/src/ledger.ts.)
+/// inside it (a field besides these three too).
 fn batch_operation_of(value: &JsValue) -> Result<BatchOperation, Error> {
-    let operation = operation_of(value)?;
+    let operation = operation_of(value, BATCH_OPERATION_FIELDS)?;
     // `undefined` is absent, as for the requests' fields (one JS call for an unlinked element);
     // a value counts only as an own property: a `linked` put on `Object.prototype` must not
     // link every element.
@@ -123,7 +142,7 @@ impl LedgerHandle {
 
     /// `{op, request}` → outcome. Errors name their path under `operation`.
     pub fn execute(&mut self, operation: JsValue) -> JsResult<JsValue> {
-        let operation = operation_of(&operation).map_err(|e| to_js_error(e.at("operation")))?;
+        let operation = operation_of(&operation, OPERATION_FIELDS).map_err(|e| to_js_error(e.at("operation")))?;
         let outcome = self.ledger.execute(&operation).map_err(|e| to_js_error(e.at("request").at("operation")))?;
         to_js(&outcome)
     }
