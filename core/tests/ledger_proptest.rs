@@ -748,7 +748,7 @@ impl Run {
             (None, false) => None,
         };
         if let Some((index, param)) = malformed {
-            let err = result.err().expect("a malformed batch is an error");
+            let err = result.expect_err("a malformed batch is an error");
             prop_assert_eq!(err.index, index);
             prop_assert_eq!(err.error.code(), ErrorCode::InvalidArgument);
             prop_assert_eq!(err.error.param(), param);

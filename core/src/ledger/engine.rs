@@ -396,13 +396,7 @@ pub(super) enum Decided {
 }
 
 fn refusal(code: LedgerCode) -> Decided {
-    Decided::Answer(Outcome {
-        code,
-        seq: 0,
-        repeated: false,
-        hold: None,
-        expired: Vec::new(),
-    })
+    Decided::Answer(super::unjournaled_outcome(code))
 }
 
 impl Ledger {

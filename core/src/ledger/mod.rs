@@ -988,7 +988,7 @@ impl Ledger {
                 Ok(engine::Decided::Apply(plan)) if plan.entry.code().is_success() => self.commit(plan, true, Some(&mut undo)),
                 // A rejection in a chain: the chain fails here; it is not committed, so it has no
                 // seq and nothing it would have done (a hold it would have expired) stands.
-                Ok(engine::Decided::Apply(plan)) => failed_outcome(plan.entry.code()),
+                Ok(engine::Decided::Apply(plan)) => unjournaled_outcome(plan.entry.code()),
             };
             if atomic && !outcome.code.is_success() {
                 failed = Some((offset, Ok(outcome)));
@@ -1005,7 +1005,7 @@ impl Ledger {
         for index in 0..chain.len() {
             outcomes.push(match failing.take_if(|_| index == offset) {
                 Some(outcome) => outcome,
-                None => failed_outcome(LedgerCode::LinkedOperationFailed),
+                None => unjournaled_outcome(LedgerCode::LinkedOperationFailed),
             });
         }
         Ok(())
@@ -1181,7 +1181,7 @@ impl Ledger {
 
     fn account_view(&self, account: &Account) -> AccountView {
         let scale = account.currency.0.minor_units();
-        let units = |value: u128| format_minor(value as i128, scale);
+        let units = |value: u128| crate::money::minor_units_text(value as i128, scale);
         let pending_holds = self
             .debit_holds
             .range((account.id.clone(), String::new())..)
@@ -1194,8 +1194,8 @@ impl Ledger {
             credit_limit: (account.kind == AccountKind::CreditLine)
                 .then(|| units(account.credit_limit)),
             closed: account.closed,
-            balance: format_minor(account.balance(), scale),
-            available: account.available().map(|a| format_minor(a, scale)),
+            balance: crate::money::minor_units_text(account.balance(), scale),
+            available: account.available().map(|a| crate::money::minor_units_text(a, scale)),
             debits_posted: units(account.debits_posted),
             credits_posted: units(account.credits_posted),
             debits_pending: units(account.debits_pending),
@@ -1208,7 +1208,7 @@ impl Ledger {
 impl Hold {
     fn view(&self) -> HoldView {
         let scale = self.currency.0.minor_units();
-        let units = |value: u128| format_minor(value as i128, scale);
+        let units = |value: u128| crate::money::minor_units_text(value as i128, scale);
         HoldView {
             hold_id: self.id.clone(),
             debit_account_id: self.debit.clone(),
@@ -1246,9 +1246,9 @@ impl Verdict {
     }
 }
 
-/// The outcome of a chain member that did not stand: its code, nothing journaled (`seq` 0), no
-/// hold view and no expiries (whatever it decided was taken back).
-fn failed_outcome(code: LedgerCode) -> Outcome {
+/// An outcome with nothing journaled (`seq` 0), no hold view and no expiries: a refusal that is
+/// not journaled, or a chain member that did not stand (whatever it decided was taken back).
+pub(super) fn unjournaled_outcome(code: LedgerCode) -> Outcome {
     Outcome {
         code,
         seq: 0,
@@ -1256,11 +1256,6 @@ fn failed_outcome(code: LedgerCode) -> Outcome {
         hold: None,
         expired: Vec::new(),
     }
-}
-
-/// `units` minor units at `scale` as a decimal string (`"-12.30"`); exact for any `i128`.
-fn format_minor(units: i128, scale: u32) -> String {
-    crate::money::minor_units_text(units, scale)
 }
 
 /// Whether `id` is a valid id: 1..=ID_BYTES_MAX UTF-8 bytes, no control characters.

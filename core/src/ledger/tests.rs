@@ -336,19 +336,6 @@ fn outcome_and_views_serialise_in_camel_case() {
     );
 }
 
-#[test]
-fn format_minor_is_exact() {
-    assert_eq!(format_minor(0, 2), "0.00");
-    assert_eq!(format_minor(-1, 2), "-0.01");
-    assert_eq!(format_minor(12345, 2), "123.45");
-    assert_eq!(format_minor(-5, 0), "-5");
-    assert_eq!(format_minor(1, 18), "0.000000000000000001");
-    assert_eq!(
-        format_minor(i128::MIN, 2),
-        "-1701411834604692317316873037158841057.28"
-    );
-}
-
 // ---------------------------------------------------------------------------------------------
 // Accounts
 // ---------------------------------------------------------------------------------------------
