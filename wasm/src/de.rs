@@ -70,6 +70,13 @@ fn names(list: &[&str]) -> String {
     list.join(", ")
 }
 
+/// The message for an own key that is not a declared field (here and for the ledger's operation
+/// objects, `ledger.rs`): one wording for every unknown field.
+pub(crate) fn unknown_field_message(field: &str, allowed: &[&str]) -> String {
+    let allowed = if allowed.is_empty() { "none".to_owned() } else { names(allowed) };
+    format!("unknown field `{field}`; allowed: {allowed}")
+}
+
 /// What serde expected, as a JS developer would say it.
 fn expected_text(expected: &dyn Expected) -> String {
     let text = expected.to_string();
@@ -157,8 +164,7 @@ impl de::Error for Fail {
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        let allowed = if expected.is_empty() { "none".to_owned() } else { names(expected) };
-        Fail::new(ErrorCode::InvalidType, field, format!("unknown field `{field}`; allowed: {allowed}"))
+        Fail::new(ErrorCode::InvalidType, field, unknown_field_message(field, expected))
     }
 
     fn missing_field(field: &'static str) -> Self {

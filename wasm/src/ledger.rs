@@ -10,7 +10,7 @@ use countersign_core::ledger::{
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::de::read;
+use crate::de::{read, unknown_field_message};
 use crate::{codes_to_js, get, to_js, to_js_error, type_error, JsResult};
 
 /// Every ledger outcome code with its description.
@@ -34,7 +34,7 @@ fn refuse_unknown_keys(value: &JsValue, allowed: &[&str]) -> Result<(), Error> {
     let keys = Object::keys(value.unchecked_ref::<Object>());
     match keys.iter().filter_map(|key| key.as_string()).find(|key| !allowed.contains(&key.as_str())) {
         Some(key) => {
-            let message = format!("unknown field `{key}`; allowed: {}", allowed.join(", "));
+            let message = unknown_field_message(&key, allowed);
             Err(Error::at_path(ErrorCode::InvalidType, key, message))
         }
         None => Ok(()),
