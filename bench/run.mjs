@@ -65,6 +65,23 @@ function ed25519Fixture() {
   return { ...keyPair, signature, nodePublicKey, nodePrivateKey };
 }
 
+/** Signatures in the batch-verification case: issue 10's measure (a log of signed records). */
+const ED25519_BATCH_SIZE = 64;
+
+/** 64 signatures by 64 distinct keys (the batch's least favourable case: no key terms merged). */
+function ed25519BatchFixture() {
+  const items = [];
+  for (let i = 0; i < ED25519_BATCH_SIZE; i++) {
+    const keyPair = sdk.generateKeyPair('EdDSA');
+    const record = new TextEncoder().encode(`signed record ${i}: ${'x'.repeat(i)}`);
+    items.push({ publicKey: keyPair.publicKey, message: record, signature: sdk.signEd25519(keyPair.secretKey, record) });
+  }
+  const nodeKeys = items.map((item) =>
+    crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: base64url(item.publicKey) }, format: 'jwk' }),
+  );
+  return { items, nodeKeys };
+}
+
 function secp256k1Fixture() {
   const keyPair = sdk.generateKeyPair('ES256K');
   const uncompressed = secp256k1.getPublicKey(keyPair.secretKey, false); // 0x04 ‖ x ‖ y
@@ -87,9 +104,32 @@ function secp256k1Fixture() {
 //   secp256k1: ECDSA over SHA-256(message), compact r‖s, low-S (noble v2 prehash: true hashes
 //   with SHA-256; Node hashes with 'sha256' and emits IEEE P1363 r‖s).
 
-function buildCases(ed, k1) {
+function buildCases(ed, k1, batch) {
   const nodeEcdsa = (key) => ({ key, dsaEncoding: 'ieee-p1363' });
+  const allTrue = (results) => results.length === ED25519_BATCH_SIZE && results.every((ok) => ok === true);
+  const oneByOne = (verify) => () => batch.items.map(verify);
+  const sdkOne = oneByOne((it) => sdk.verifyEd25519(it.publicKey, it.message, it.signature));
+  const nobleOne = oneByOne((it) => ed25519.verify(it.signature, it.message, it.publicKey, { zip215: false }));
+  const nodeOne = oneByOne((it, i) => crypto.verify(null, it.message, batch.nodeKeys[i], it.signature));
   return [
+    {
+      // Each side checks the same 64 signatures per run; the ratio beside "countersign,
+      // one by one" is what batching buys (issue 10: at least 2x).
+      op: `Ed25519 verify, batch of ${ED25519_BATCH_SIZE}`,
+      countersign: {
+        run: () => sdk.verifyEd25519Batch(batch.items),
+        check: () => {
+          assert.ok(allTrue(sdk.verifyEd25519Batch(batch.items)), 'batch refused a valid signature');
+          const tampered = batch.items.map((it, i) => (i === 9 ? { ...it, signature: flipOneBit(it.signature, 40) } : it));
+          assert.deepEqual(sdk.verifyEd25519Batch(tampered), batch.items.map((_, i) => i !== 9));
+        },
+      },
+      peers: [
+        { peer: 'countersign, one by one', run: sdkOne, check: () => assert.ok(allTrue(sdkOne())) },
+        { peer: '@noble/curves, one by one', run: nobleOne, check: () => assert.ok(allTrue(nobleOne())) },
+        { peer: 'node:crypto, one by one', run: nodeOne, check: () => assert.ok(allTrue(nodeOne())) },
+      ],
+    },
     {
       op: 'Ed25519 verify',
       countersign: {
@@ -294,7 +334,7 @@ function wasmSizes() {
 
 async function main() {
   if (!sdk.isInitialized()) throw new Error('the SDK Node entry should be ready on import');
-  const cases = buildCases(ed25519Fixture(), secp256k1Fixture());
+  const cases = buildCases(ed25519Fixture(), secp256k1Fixture(), ed25519BatchFixture());
   const withCard = selected('card');
   const withLedger = selected('ledger');
   const card = withCard ? await setUpCard(REPO_ROOT) : undefined;

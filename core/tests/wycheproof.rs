@@ -128,6 +128,40 @@ fn ed25519_test() {
     });
 }
 
+/// Every case through the batch path: all 151 in one batch, and each case alone among valid
+/// signatures of other keys (a bad one must be named, and must not make a good one fail).
+#[test]
+fn ed25519_test_batch() {
+    let suite = load("ed25519_test.json");
+    let mut cases: Vec<(Vec<u8>, Vec<u8>, Vec<u8>, bool)> = Vec::new();
+    for group in suite["testGroups"].as_array().expect("testGroups") {
+        let pk = hex_field(&group["publicKey"], "pk");
+        for test in group["tests"].as_array().expect("tests") {
+            let valid = test["result"] == "valid";
+            cases.push((pk.clone(), hex_field(test, "msg"), hex_field(test, "sig"), valid));
+        }
+    }
+    assert_eq!(cases.len() as u64, suite["numberOfTests"].as_u64().expect("numberOfTests"));
+    let items = |list: &[&(Vec<u8>, Vec<u8>, Vec<u8>, bool)]| -> Vec<bool> {
+        let borrowed: Vec<(&[u8], &[u8], &[u8])> =
+            list.iter().map(|c| (&c.0[..], &c.1[..], &c.2[..])).collect();
+        ed25519::verify_batch(&borrowed).expect("within the batch limit")
+    };
+    let all: Vec<_> = cases.iter().collect();
+    let expected: Vec<bool> = cases.iter().map(|c| c.3).collect();
+    assert_eq!(items(&all), expected, "the whole suite as one batch");
+    let valid: Vec<_> = cases.iter().filter(|c| c.3).collect();
+    assert!(valid.len() > 8);
+    assert!(items(&valid).iter().all(|&ok| ok), "the valid cases as one batch");
+    for (n, case) in cases.iter().enumerate() {
+        let mut batch: Vec<_> = valid.iter().copied().take(7).collect();
+        batch.insert(n % 8, case);
+        let mut want = vec![true; 8];
+        want[n % 8] = case.3;
+        assert_eq!(items(&batch), want, "case {n} inside a batch of valid signatures");
+    }
+}
+
 #[test]
 fn ecdsa_secp256k1_sha256_der_high_s_allowed() {
     run("ecdsa_secp256k1_sha256_test.json", |group, test| {

@@ -19,6 +19,7 @@ export {
 } from './errors.js';
 export { Amount, ROUNDING_MODES, currencies, currency, type CurrencyInfo, type RoundingMode } from './money.js';
 export {
+  ED25519_BATCH_SIGNATURES_MAX,
   KEY_ALGORITHMS,
   SIGNATURE_FORMATS,
   constantTimeEqual,
@@ -32,7 +33,9 @@ export {
   signEd25519,
   signSecp256k1,
   verifyEd25519,
+  verifyEd25519Batch,
   verifySecp256k1,
+  type Ed25519BatchItem,
   type KeyAlgorithm,
   type KeyPair,
   type SignatureFormat,

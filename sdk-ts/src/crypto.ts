@@ -7,7 +7,8 @@
  */
 import { guardFunction } from './boundary.js';
 import { wasm } from './loader.js';
-import { expectBoolean, expectBytes, expectObject, expectOneOf, typeError } from './validate.js';
+import { CountersignRangeError } from './errors.js';
+import { expectArray, expectBoolean, expectBytes, expectObject, expectOneOf, typeError } from './validate.js';
 
 export const KEY_ALGORITHMS = Object.freeze(['EdDSA', 'ES256K'] as const);
 /** `EdDSA` is Ed25519; `ES256K` is ECDSA over secp256k1 with SHA-256. */
@@ -94,8 +95,9 @@ export const signEd25519 = guardFunction(function signEd25519(secretKey: Uint8Ar
 }, ['secretKey', 'message']);
 
 /**
- * Strict Ed25519 verification (RFC 8032 with `verify_strict` rules: small-order keys and
- * non-canonical encodings are rejected). Returns false for any malformed input.
+ * Strict Ed25519 verification (RFC 8032: small-order keys and R, non-canonical encodings and
+ * S ≥ ℓ are refused; the cofactored equation, so that {@link verifyEd25519Batch} always agrees).
+ * Returns false for any malformed input.
  */
 export const verifyEd25519 = guardFunction(function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   expectBytes(publicKey, 'publicKey');
@@ -103,6 +105,57 @@ export const verifyEd25519 = guardFunction(function verifyEd25519(publicKey: Uin
   expectBytes(signature, 'signature');
   return wasm().ed25519Verify(publicKey, message, signature);
 }, ['publicKey', 'message', 'signature']);
+
+/** Most signatures one {@link verifyEd25519Batch} call takes. */
+export const ED25519_BATCH_SIGNATURES_MAX = 1024;
+
+/** One signature for {@link verifyEd25519Batch}. */
+export interface Ed25519BatchItem {
+  readonly publicKey: Uint8Array;
+  readonly message: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+const BATCH_ITEM_FIELDS = ['publicKey', 'message', 'signature'] as const;
+
+/**
+ * {@link verifyEd25519} for many signatures at once (a log of signed records): `result[i]` is
+ * exactly `verifyEd25519(items[i]...)`. The well-formed signatures are checked together with one
+ * random linear combination (one multi-scalar multiplication, terms of one key merged); only
+ * when it fails is each checked alone, to say which are bad. At most
+ * {@link ED25519_BATCH_SIGNATURES_MAX} items (`LIMIT_EXCEEDED` naming `items`).
+ */
+export const verifyEd25519Batch = guardFunction(function verifyEd25519Batch(items: readonly Ed25519BatchItem[]): boolean[] {
+  const list = expectArray(items, 'items');
+  if (list.length > ED25519_BATCH_SIGNATURES_MAX) {
+    throw new CountersignRangeError(
+      'LIMIT_EXCEEDED',
+      `countersign: items: at most ${ED25519_BATCH_SIGNATURES_MAX} signatures per batch, got ${list.length}`,
+      'items',
+    );
+  }
+  // Packed as the adapter reads it: each item's key, message and signature back to back, and
+  // their lengths, three per item (one copy into wasm instead of three per item).
+  const lengths = new Uint32Array(list.length * 3);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  list.forEach((item, i) => {
+    const fields = expectObject(item, `items[${i}]`, BATCH_ITEM_FIELDS);
+    BATCH_ITEM_FIELDS.forEach((name, j) => {
+      const bytes = expectBytes(fields[name], `items[${i}].${name}`);
+      lengths[i * 3 + j] = bytes.length;
+      parts.push(bytes);
+      total += bytes.length;
+    });
+  });
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    data.set(part, at);
+    at += part.length;
+  }
+  return Array.from(wasm().ed25519VerifyBatch(data, lengths), (ok) => ok === 1);
+}, ['items']);
 
 function formatOption(options: unknown): SignatureFormat {
   if (options === undefined) return 'der';

@@ -18,7 +18,9 @@ import {
   signEd25519,
   signSecp256k1,
   verifyEd25519,
+  verifyEd25519Batch,
   verifySecp256k1,
+  ED25519_BATCH_SIGNATURES_MAX,
 } from '@countersign/sdk';
 import { hex, throwsCode, unhex } from './helpers.mjs';
 
@@ -162,4 +164,38 @@ test('constantTimeEqual', () => {
   assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2])), true);
   assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3])), false);
   assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3])), false);
+});
+
+test('verifyEd25519Batch: agrees with node:crypto and @noble/curves on honest signatures, names the bad ones', () => {
+  const items = [];
+  for (let i = 0; i < 70; i++) {
+    const { secretKey, publicKey } = generateKeyPair('EdDSA');
+    const message = new TextEncoder().encode(`record ${i}`.repeat(i % 5));
+    items.push({ publicKey, message, signature: signEd25519(secretKey, message) });
+  }
+  const nodeKey = (pk) => createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(pk).toString('base64url') }, format: 'jwk' });
+  for (const { publicKey, message, signature } of items) {
+    assert.ok(nodeVerify(null, message, nodeKey(publicKey), signature));
+    assert.ok(ed25519.verify(signature, message, publicKey));
+  }
+  assert.deepEqual(verifyEd25519Batch(items), Array(70).fill(true));
+  const tampered = items.map((it) => ({ ...it }));
+  tampered[4] = { ...tampered[4], message: new Uint8Array([9]) };
+  tampered[50] = { ...tampered[50], signature: tampered[51].signature };
+  tampered[69] = { ...tampered[69], publicKey: tampered[69].publicKey.slice(1) };
+  const results = verifyEd25519Batch(tampered);
+  results.forEach((ok, i) => assert.equal(ok, ![4, 50, 69].includes(i), `item ${i}`));
+  results.forEach((ok, i) => assert.equal(ok, verifyEd25519(tampered[i].publicKey, tampered[i].message, tampered[i].signature)));
+  assert.deepEqual(verifyEd25519Batch([]), []);
+});
+
+test('verifyEd25519Batch: bad input throws typed errors naming the item and field', () => {
+  const bytes = new Uint8Array(32);
+  const item = { publicKey: bytes, message: bytes, signature: new Uint8Array(64) };
+  throwsCode(assert, () => verifyEd25519Batch('items'), 'INVALID_TYPE', TypeError);
+  assert.throws(() => verifyEd25519Batch([item, { ...item, message: 'text' }]), (e) => e instanceof TypeError && /items\[1\]\.message/.test(e.message));
+  assert.throws(() => verifyEd25519Batch([{ ...item, extra: 1 }]), (e) => /items\[0\]/.test(e.message) && /extra/.test(e.message));
+  assert.throws(() => verifyEd25519Batch([null]), (e) => e instanceof TypeError && /items\[0\]/.test(e.message));
+  throwsCode(assert, () => verifyEd25519Batch(Array(ED25519_BATCH_SIGNATURES_MAX + 1).fill(item)), 'LIMIT_EXCEEDED', RangeError);
+  assert.equal(verifyEd25519Batch(Array(ED25519_BATCH_SIGNATURES_MAX).fill(item)).length, ED25519_BATCH_SIGNATURES_MAX);
 });

@@ -1,7 +1,7 @@
 // Every Wycheproof case through the SDK in Node (the same files cargo test runs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { verifyEd25519, verifySecp256k1 } from '@countersign/sdk';
+import { verifyEd25519, verifyEd25519Batch, verifySecp256k1 } from '@countersign/sdk';
 import { readJson, unhex } from './helpers.mjs';
 
 const SUITES = [
@@ -43,3 +43,25 @@ for (const suite of SUITES) {
     assert.equal(ran, doc.numberOfTests);
   });
 }
+
+// The batch path decides every case as the single one does: the whole suite in one batch, and
+// each case among valid signatures of other keys (a bad one is named, good ones stay good).
+test('wycheproof ed25519_test.json: every case through verifyEd25519Batch', () => {
+  const doc = readJson('wycheproof/ed25519_test.json');
+  const cases = doc.testGroups.flatMap((group) =>
+    group.tests.map((tc) => ({
+      item: { publicKey: unhex(group.publicKey.pk), message: unhex(tc.msg), signature: unhex(tc.sig) },
+      valid: tc.result === 'valid',
+    })),
+  );
+  assert.equal(cases.length, doc.numberOfTests);
+  assert.deepEqual(verifyEd25519Batch(cases.map((c) => c.item)), cases.map((c) => c.valid));
+  const valid = cases.filter((c) => c.valid).slice(0, 7);
+  cases.forEach((c, n) => {
+    const batch = valid.map((v) => v.item);
+    batch.splice(n % 8, 0, c.item);
+    const want = Array(8).fill(true);
+    want[n % 8] = c.valid;
+    assert.deepEqual(verifyEd25519Batch(batch), want, `case ${n} among valid signatures`);
+  });
+});

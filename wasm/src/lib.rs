@@ -225,6 +225,38 @@ pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bo
     ed25519::verify(public_key, message, signature)
 }
 
+/// `ed25519::verify_batch` over the SDK's packing: `data` holds each item's public key, message
+/// and signature back to back, `lengths` their byte lengths (three per item). One 0/1 byte per
+/// item comes back. Two arrays instead of one JS array of objects: one copy each way.
+#[wasm_bindgen(js_name = ed25519VerifyBatch)]
+pub fn ed25519_verify_batch(data: &[u8], lengths: &[u32]) -> JsResult<Vec<u8>> {
+    let packing = |what: &str| to_js_error(Error::new(ErrorCode::InvalidArgument, "items", what));
+    if lengths.len() % 3 != 0 {
+        return Err(packing("the lengths are not three per item"));
+    }
+    let mut items: Vec<(&[u8], &[u8], &[u8])> = Vec::with_capacity(lengths.len() / 3);
+    let mut rest = data;
+    let mut take = |len: u32| -> JsResult<&[u8]> {
+        let len = usize::try_from(len).map_err(|_| packing("a length does not fit"))?;
+        if len > rest.len() {
+            return Err(packing("the lengths exceed the data"));
+        }
+        let (head, tail) = rest.split_at(len);
+        rest = tail;
+        Ok(head)
+    };
+    for triple in lengths.chunks_exact(3) {
+        if let &[key, message, signature] = triple {
+            items.push((take(key)?, take(message)?, take(signature)?));
+        }
+    }
+    if !rest.is_empty() {
+        return Err(packing("the data is longer than the lengths"));
+    }
+    let results = ed25519::verify_batch(&items).map_err(to_js_error)?;
+    Ok(results.into_iter().map(u8::from).collect())
+}
+
 fn signature_format_of(name: &str) -> JsResult<secp256k1::SignatureFormat> {
     secp256k1::SignatureFormat::from_name(name).map_err(to_js_error)
 }

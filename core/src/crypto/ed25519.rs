@@ -1,17 +1,26 @@
-//! Ed25519 (RFC 8032) with strict verification.
+//! Ed25519 (RFC 8032) with strict encodings and the cofactored verification equation.
 //!
-//! Verification follows `ed25519-dalek`'s `verify_strict` and adds one check of our own:
-//! - `S` must be canonical (`S < ℓ`), so a signature cannot be re-encoded (malleability);
-//! - `R` must be canonically encoded and not of small order;
-//! - the public key `A` must be canonically encoded (re-compressing the decoded point gives the
-//!   same 32 bytes) and not of small order. `verify_strict` hashes the key bytes as given and
-//!   only rejects small-order points, so it would accept one of the few non-canonical encodings
-//!   of a large-order point; we reject them so that one key has exactly one accepted encoding.
+//! A signature `R‖S` of `M` under the public key `A` is valid when:
+//! - `S` is canonical (`S < ℓ`), so a signature cannot be re-encoded (malleability);
+//! - `R` is canonically encoded (its y coordinate below p) and not of small order;
+//! - the public key `A` is canonically encoded (re-compressing the decoded point gives the same
+//!   32 bytes) and not of small order, so that one key has exactly one accepted encoding;
+//! - `[8]([S]B − R − [k]A)` is the identity, with `k = SHA-512(R‖A‖M) mod ℓ`.
 //!
-//! This is the "strict" profile (as opposed to ZIP-215's batch-compatible rules, which accept
-//! non-canonical and small-order points); every Wycheproof Ed25519 case passes with it.
+//! The equation is the *cofactored* one (RFC 8032 §5.1.7 allows either; ZIP-215 and
+//! `@noble/curves` use it too) so that [`verify_batch`] decides exactly as [`verify`] does: with
+//! the cofactorless equation of ed25519-dalek's `verify_strict`, a batch can accept a crafted
+//! signature whose `R` carries a torsion component that the single check refuses (HACKING.md,
+//! "Ed25519 batch verification"). The two equations differ only on such crafted points, which no
+//! honest signer produces: every signature `verify_strict` or OpenSSL accepts with these encodings
+//! is accepted here, and all 151 Wycheproof cases give their expected result on both paths.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -62,19 +71,25 @@ pub fn sign(secret_key: &[u8], message: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
 /// Used by the envelope to validate trusted keys up front.
 pub(crate) fn parse_public_key(public_key: &[u8]) -> Option<VerifyingKey> {
     let bytes: &[u8; PUBLIC_KEY_LEN] = public_key.try_into().ok()?;
-    let key = VerifyingKey::from_bytes(bytes).ok()?;
     // `from_bytes` accepts a y coordinate ≥ p (reduced silently) and the "negative zero" x; the
-    // canonical encoding of the decoded point must be exactly the input.
-    if key.to_edwards().compress().to_bytes() != *bytes {
+    // first is refused on the bytes, the second decodes to a small-order point (y = ±1), refused
+    // below. Checking the bytes instead of re-compressing the point saves a field inversion.
+    if !y_below_p(bytes) {
         return None;
     }
+    let key = VerifyingKey::from_bytes(bytes).ok()?;
     if key.is_weak() {
         return None;
     }
     Some(key)
 }
 
-/// Whether `signature` is a valid strict Ed25519 signature of `message` under `public_key`.
+/// The most signatures one [`verify_batch`] call checks (the SDK refuses longer lists): a bound
+/// on the call's memory and time, far above what batching needs to pay off (64).
+pub const BATCH_SIGNATURES_MAX: usize = 1024;
+
+/// Whether `signature` is a valid Ed25519 signature of `message` under `public_key` (the rules
+/// in the module docs).
 ///
 /// Any malformed input (wrong lengths, non-canonical or small-order points, `S ≥ ℓ`) gives
 /// `false`, never an error.
@@ -82,12 +97,178 @@ pub fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     let Some(key) = parse_public_key(public_key) else {
         return false;
     };
-    let Ok(signature) = Signature::from_slice(signature) else {
-        return false;
-    };
-    // verify_strict: S canonical, R not small order, R canonical (the recomputed R is compared
-    // with the given bytes), A not small order.
-    key.verify_strict(message, &signature).is_ok()
+    match Parsed::of(public_key, message, signature) {
+        Some(parsed) => parsed.holds_with(&-key.to_edwards()),
+        None => false,
+    }
+}
+
+/// One signature whose encodings passed the checks, ready for the equation.
+struct Parsed {
+    r: EdwardsPoint,
+    s: Scalar,
+    /// `k = SHA-512(R‖A‖M) mod ℓ`.
+    k: Scalar,
+    /// The 64-byte hash `k` was reduced from, which the batch weights are derived from.
+    k_hash: [u8; 64],
+}
+
+impl Parsed {
+    /// `None` when the signature is malformed (the key is checked by the caller, once per key).
+    fn of(public_key: &[u8], message: &[u8], signature: &[u8]) -> Option<Parsed> {
+        let signature: &[u8; 64] = signature.try_into().ok()?;
+        let (r_bytes, s_bytes) = signature.split_at(32);
+        let r_bytes: [u8; 32] = r_bytes.try_into().ok()?;
+        if !y_below_p(&r_bytes) {
+            return None;
+        }
+        // Below p, the only encodings decompress() takes that compress() would not give back are
+        // the two with x = 0 and the sign bit set: both are small-order points, refused here.
+        let r = CompressedEdwardsY(r_bytes).decompress()?;
+        if r.is_small_order() {
+            return None;
+        }
+        let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes.try_into().ok()?))?;
+        let k_hash: [u8; 64] = Sha512::new()
+            .chain_update(r_bytes)
+            .chain_update(public_key)
+            .chain_update(message)
+            .finalize()
+            .into();
+        Some(Parsed { r, s, k: Scalar::from_bytes_mod_order_wide(&k_hash), k_hash })
+    }
+
+    /// `[8]([S]B − [k]A − R) = O`, given `−A`.
+    fn holds_with(&self, negated_key: &EdwardsPoint) -> bool {
+        (EdwardsPoint::vartime_double_scalar_mul_basepoint(&self.k, negated_key, &self.s) - self.r)
+            .mul_by_cofactor()
+            .is_identity()
+    }
+}
+
+/// Whether y (the encoding without its sign bit) is below p = 2^255 − 19.
+fn y_below_p(encoding: &[u8; 32]) -> bool {
+    let top = encoding[31] & 0x7f;
+    !(top == 0x7f && encoding[1..31].iter().all(|&b| b == 0xff) && encoding[0] >= 0xed)
+}
+
+/// [`verify`] for many signatures at once: `results[i]` is exactly `verify(items[i])`.
+///
+/// The well-formed signatures are checked [`BATCH_CHUNK_SIGNATURES`] at a time with one random
+/// linear combination of their equations, `[8](Σ zᵢ([Sᵢ]B − Rᵢ − [kᵢ]Aᵢ)) = O`: one multi-scalar
+/// multiplication instead of one double multiplication each, and terms of the same key merged.
+/// The 128-bit weights `zᵢ` are derived from SHA-512 of every signature's `kᵢ` hash (which binds
+/// `R`, `A` and `M`) and `S` (the core draws no randomness; ed25519-dalek and ZIP-215 do the
+/// same), so a forged chunk passes with probability about 2^-128. When a chunk's combination
+/// fails, each of its signatures is checked alone to say which ones are bad.
+///
+/// Errors: `LIMIT_EXCEEDED` (param `items`) for more than [`BATCH_SIGNATURES_MAX`] items.
+pub fn verify_batch(items: &[(&[u8], &[u8], &[u8])]) -> Result<Vec<bool>> {
+    if items.len() > BATCH_SIGNATURES_MAX {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            "items",
+            format!("at most {BATCH_SIGNATURES_MAX} signatures per batch, got {}", items.len()),
+        ));
+    }
+    let mut results = Vec::with_capacity(items.len());
+    for chunk in items.chunks(BATCH_CHUNK_SIGNATURES) {
+        verify_chunk(chunk, &mut results);
+    }
+    Ok(results)
+}
+
+/// Signatures combined into one equation. 64 keeps the multi-scalar multiplication at most
+/// 129 points (B, each R, each distinct key), where curve25519-dalek uses Straus's method; a
+/// larger combination gains little (the doublings are already shared by 64), and a failed chunk
+/// costs at most 64 single checks.
+pub const BATCH_CHUNK_SIGNATURES: usize = 64;
+
+/// Appends one result per item of `chunk` (at most [`BATCH_CHUNK_SIGNATURES`]) to `results`.
+fn verify_chunk(chunk: &[(&[u8], &[u8], &[u8])], results: &mut Vec<bool>) {
+    let first = results.len();
+    results.resize(first + chunk.len(), false);
+    // The chunk's distinct keys: bytes, negated point, and the sum of their signatures'
+    // weighted k (one term per key). At most one per item, so the searches are bounded by 64.
+    let mut keys: Vec<(&[u8], EdwardsPoint, Scalar)> = Vec::with_capacity(chunk.len());
+    // (result index, key index, parsed signature) of the well-formed ones.
+    let mut parsed: Vec<(usize, usize, Parsed)> = Vec::with_capacity(chunk.len());
+    let mut transcript = Sha512::new_with_prefix(b"countersign/ed25519-batch/v1");
+    for (i, &(public_key, message, signature)) in chunk.iter().enumerate() {
+        let key_at = match keys.iter().position(|(bytes, _, _)| *bytes == public_key) {
+            Some(at) => at,
+            None => match parse_public_key(public_key) {
+                Some(key) => {
+                    keys.push((public_key, -key.to_edwards(), Scalar::ZERO));
+                    keys.len() - 1
+                }
+                None => continue,
+            },
+        };
+        let Some(one) = Parsed::of(public_key, message, signature) else { continue };
+        transcript.update(one.k_hash);
+        transcript.update(one.s.as_bytes());
+        parsed.push((first + i, key_at, one));
+    }
+    if parsed.is_empty() {
+        return;
+    }
+    let mut weights = BatchWeights { seed: transcript.finalize().into(), block: [0; 64], next: 0 };
+    // Σ zᵢSᵢ·B + Σ zᵢ·(−Rᵢ) + Σ_keys (Σ zᵢkᵢ)·(−A): positive scalars over negated points.
+    let mut b_coefficient = Scalar::ZERO;
+    let mut scalars: Vec<Scalar> = Vec::with_capacity(1 + parsed.len() + keys.len());
+    let mut points: Vec<EdwardsPoint> = Vec::with_capacity(1 + parsed.len() + keys.len());
+    for (_, key_at, one) in &parsed {
+        let z = weights.next();
+        b_coefficient += z * one.s;
+        scalars.push(z);
+        points.push(-one.r);
+        if let Some(key) = keys.get_mut(*key_at) {
+            key.2 += z * one.k;
+        }
+    }
+    scalars.push(b_coefficient);
+    points.push(ED25519_BASEPOINT_POINT);
+    for (_, negated_key, coefficient) in &keys {
+        scalars.push(*coefficient);
+        points.push(*negated_key);
+    }
+    let all_hold = EdwardsPoint::vartime_multiscalar_mul(scalars, points)
+        .mul_by_cofactor()
+        .is_identity();
+    for (at, key_at, one) in &parsed {
+        let holds = all_hold || keys.get(*key_at).is_some_and(|(_, negated_key, _)| one.holds_with(negated_key));
+        if let Some(result) = results.get_mut(*at) {
+            *result = holds;
+        }
+    }
+}
+
+/// The batch's 128-bit weights: SHA-512(seed ‖ counter) cut into four 16-byte halves of a
+/// scalar each, so one hash serves four signatures.
+struct BatchWeights {
+    seed: [u8; 64],
+    block: [u8; 64],
+    next: u64,
+}
+
+impl BatchWeights {
+    fn next(&mut self) -> Scalar {
+        let at = (self.next % 4) as usize * 16;
+        if at == 0 {
+            self.block = Sha512::new()
+                .chain_update(self.seed)
+                .chain_update((self.next / 4).to_le_bytes())
+                .finalize()
+                .into();
+        }
+        self.next += 1;
+        let mut weight = [0u8; 32];
+        if let (Some(low), Some(part)) = (weight.get_mut(..16), self.block.get(at..at + 16)) {
+            low.copy_from_slice(part);
+        }
+        Scalar::from_bytes_mod_order(weight)
+    }
 }
 
 #[cfg(test)]
@@ -175,6 +356,53 @@ mod tests {
         assert!(parse_public_key(&neg_zero).is_none());
     }
 
+    /// The byte-level canonical check plus the small-order refusal accepts exactly the encodings
+    /// that re-compress to themselves and are not of small order: every encoding with y ≥ p (both
+    /// sign bits), the negative zeros, the eight small-order points, and 4,000 pseudo-random ones.
+    #[test]
+    fn byte_check_accepts_exactly_the_recompressing_encodings() {
+        let by_recompression = |bytes: &[u8; 32]| {
+            CompressedEdwardsY(*bytes)
+                .decompress()
+                .is_some_and(|p| p.compress().to_bytes() == *bytes && !p.is_small_order())
+        };
+        let mut encodings: Vec<[u8; 32]> = Vec::new();
+        for low in 0xedu8..=0xff {
+            for sign in [0u8, 0x80] {
+                let mut y = [0xffu8; 32];
+                y[0] = low;
+                y[31] = 0x7f | sign;
+                encodings.push(y);
+            }
+        }
+        for point in curve25519_dalek::constants::EIGHT_TORSION {
+            let canonical = point.compress().to_bytes();
+            encodings.push(canonical);
+            let mut flipped = canonical;
+            flipped[31] ^= 0x80;
+            encodings.push(flipped);
+        }
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..4000 {
+            let mut bytes = [0u8; 32];
+            for b in &mut bytes {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                *b = (state >> 56) as u8;
+            }
+            encodings.push(bytes);
+        }
+        let mut accepted = 0;
+        for bytes in &encodings {
+            let want = by_recompression(bytes);
+            assert_eq!(parse_public_key(bytes).is_some(), want, "key {}", hex::encode(bytes));
+            let as_r = y_below_p(bytes)
+                && CompressedEdwardsY(*bytes).decompress().is_some_and(|p| !p.is_small_order());
+            assert_eq!(as_r, want, "R {}", hex::encode(bytes));
+            accepted += usize::from(want);
+        }
+        assert!(accepted > 1000, "about half of random strings are points: {accepted}");
+    }
+
     #[test]
     fn s_not_reduced_is_rejected() {
         let (sk, pk) = (h(RFC8032[0].0), h(RFC8032[0].1));
@@ -192,5 +420,94 @@ mod tests {
         }
         assert_eq!(carry, 0);
         assert!(!verify(&pk, b"m", &sig));
+    }
+    /// A signature whose R carries an order-8 component: the cofactorless equation
+    /// (ed25519-dalek's `verify_strict`) refuses it, the cofactored one accepts it, and the batch
+    /// path decides exactly as the single one, alone and next to honest signatures.
+    #[test]
+    fn mixed_order_r_is_decided_alike_by_single_and_batch() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        let seed = h(RFC8032[0].0);
+        let expanded: [u8; 64] = Sha512::digest(&seed).into();
+        let mut clamped = [0u8; 32];
+        clamped.copy_from_slice(&expanded[..32]);
+        clamped[0] &= 248;
+        clamped[31] &= 127;
+        clamped[31] |= 64;
+        let a = Scalar::from_bytes_mod_order(clamped);
+        let public = public_key(&seed).unwrap();
+        assert_eq!((ED25519_BASEPOINT_POINT * a).compress().to_bytes(), public);
+        let message = b"crafted";
+        let r = Scalar::from_bytes_mod_order([9u8; 32]);
+        let big_r = ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[1];
+        let r_bytes = big_r.compress().to_bytes();
+        let k_hash: [u8; 64] = Sha512::new()
+            .chain_update(r_bytes)
+            .chain_update(public)
+            .chain_update(message)
+            .finalize()
+            .into();
+        let s = r + Scalar::from_bytes_mod_order_wide(&k_hash) * a;
+        let mut signature = [0u8; 64];
+        signature[..32].copy_from_slice(&r_bytes);
+        signature[32..].copy_from_slice(s.as_bytes());
+        let strict = VerifyingKey::from_bytes(&public)
+            .unwrap()
+            .verify_strict(message, &ed25519_dalek::Signature::from_bytes(&signature));
+        assert!(strict.is_err(), "the cofactorless equation refuses the torsion component");
+        assert!(verify(&public, message, &signature));
+        let honest = sign(&seed, b"honest").unwrap();
+        let batch = [
+            (&public[..], &b"honest"[..], &honest[..]),
+            (&public[..], &message[..], &signature[..]),
+        ];
+        assert_eq!(verify_batch(&batch).unwrap(), vec![true, true]);
+        // The same torsion trick with a wrong S is refused by both paths.
+        let mut wrong = signature;
+        wrong[32] ^= 1;
+        let batch = [(&public[..], &message[..], &wrong[..]), (&public[..], &b"honest"[..], &honest[..])];
+        assert!(!verify(&public, message, &wrong));
+        assert_eq!(verify_batch(&batch).unwrap(), vec![false, true]);
+    }
+
+    #[test]
+    fn batch_names_each_bad_signature_and_keeps_the_good_ones() {
+        let seeds: Vec<[u8; 32]> = (1..=5u8).map(|i| [i; 32]).collect();
+        let keys: Vec<[u8; 32]> = seeds.iter().map(|seed| public_key(seed).unwrap()).collect();
+        // 150 signatures: three chunks, the last one partial.
+        let messages: Vec<Vec<u8>> = (0..150u8).map(|i| vec![i; usize::from(i)]).collect();
+        let mut signatures: Vec<[u8; 64]> = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| sign(&seeds[i % 5], m).unwrap())
+            .collect();
+        let items = |signatures: &[[u8; 64]]| -> Vec<bool> {
+            let list: Vec<(&[u8], &[u8], &[u8])> = signatures
+                .iter()
+                .enumerate()
+                .map(|(i, sig)| (&keys[i % 5][..], &messages[i][..], &sig[..]))
+                .collect();
+            verify_batch(&list).unwrap()
+        };
+        assert_eq!(items(&signatures), vec![true; 150]);
+        signatures[3][5] ^= 1; // R changed
+        signatures[70][40] ^= 1; // S changed, second chunk
+        signatures[149][63] |= 0xf0; // S ≥ ℓ: malformed, left out of the combination
+        let results = items(&signatures);
+        for (i, ok) in results.iter().enumerate() {
+            assert_eq!(*ok, ![3, 70, 149].contains(&i), "signature {i}");
+        }
+        assert_eq!(verify_batch(&[]).unwrap(), Vec::<bool>::new());
+        let short = [(&keys[0][..31], &b""[..], &signatures[0][..])];
+        assert_eq!(verify_batch(&short).unwrap(), vec![false]);
+    }
+
+    #[test]
+    fn batch_over_the_limit_is_refused() {
+        let item = (&[0u8; 32][..], &b""[..], &[0u8; 64][..]);
+        let e = verify_batch(&vec![item; BATCH_SIGNATURES_MAX + 1]).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::LimitExceeded);
+        assert_eq!(e.param(), "items");
+        assert_eq!(verify_batch(&vec![item; BATCH_SIGNATURES_MAX]).unwrap().len(), BATCH_SIGNATURES_MAX);
     }
 }

@@ -2,9 +2,10 @@
 //! secp256k1 ECDSA.
 //!
 //! Signature policy (docs/signatures.md repeats it):
-//! - **Ed25519** ([`ed25519`]): RFC 8032 signing; verification has `verify_strict` semantics —
-//!   small-order public keys and `R` points are rejected, as are non-canonical encodings of the
-//!   public key, of `R` and of `S` (`S ≥ ℓ`). All 151 Wycheproof cases pass.
+//! - **Ed25519** ([`ed25519`]): RFC 8032 signing; verification refuses small-order public keys
+//!   and `R` points, non-canonical encodings of the public key, of `R` and of `S` (`S ≥ ℓ`), and
+//!   checks the cofactored equation, so that [`ed25519::verify_batch`] decides exactly as
+//!   [`ed25519::verify`]. All 151 Wycheproof cases pass on both paths.
 //! - **secp256k1 ECDSA** ([`secp256k1`]): ECDSA over SHA-256 of the message, deterministic nonces
 //!   (RFC 6979), and signatures are always produced with a low `S` (BIP-62/146). Verification
 //!   rejects high-`S` unless the caller opts in (`allow_high_s`), accepts only strict DER or the

@@ -53,6 +53,7 @@ export const targets = {
   secp256k1PublicKey: { args: () => [new Uint8Array(32).fill(5), { compressed: false }] },
   signEd25519: { args: () => [ed.secretKey.slice(), msg()] },
   verifyEd25519: { args: () => [ed.publicKey.slice(), msg(), edSig.slice()] },
+  verifyEd25519Batch: { args: () => [[{ publicKey: ed.publicKey.slice(), message: msg(), signature: edSig.slice() }, { publicKey: ed.publicKey.slice(), message: new Uint8Array(0), signature: edSig.slice() }]] },
   signSecp256k1: { args: () => [k1.secretKey.slice(), msg(), { format: 'compact' }] },
   verifySecp256k1: { args: () => [k1.publicKey.slice(), msg(), k1Sig.slice(), { format: 'der', allowHighS: false }] },
   normalizeSecp256k1Signature: { args: () => [k1Sig.slice(), { format: 'der' }] },
