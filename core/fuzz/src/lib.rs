@@ -70,6 +70,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("card_messages", card_messages),
     ("energy_messages", energy_messages),
     ("tzif", tzif),
+    ("ed25519_batch", ed25519_batch),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -1205,5 +1206,60 @@ impl<'a> Reader<'a> {
     fn str_prefixed(&mut self) -> Option<&'a str> {
         let n = usize::from(self.u8()?);
         std::str::from_utf8(self.take(n)?).ok()
+    }
+}
+
+/// Most items one `ed25519_batch` input is cut into (three chunks of the combined equation).
+pub const ED25519_BATCH_ITEMS_MAX: usize = 160;
+
+/// Batch verification decides every item exactly as single verification does. The input is cut
+/// into items, each led by one byte: its low two bits pick the item's kind, the rest its
+/// message length (0..=63 bytes taken from the input). Kind 0 takes the key (32 bytes) and the
+/// signature (64) from the input too; kinds 1..=3 sign the message with the fixture key `ED`
+/// (so the combined equation runs on valid signatures, not only on refusals): 1 as is, 2 with
+/// one bit of the signature flipped (chosen by the next input byte), 3 under `APP`'s key instead.
+pub fn ed25519_batch(data: &[u8]) {
+    let ed_public = ed25519::public_key(&ED).expect("fixture key");
+    let app_public = ed25519::public_key(&APP).expect("fixture key");
+    let mut items: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut rest = data;
+    while let Some((&head, tail)) = rest.split_first() {
+        if items.len() >= ED25519_BATCH_ITEMS_MAX {
+            break;
+        }
+        let (message, tail) = tail.split_at(usize::from(head >> 2).min(tail.len()));
+        rest = tail;
+        let mut take = |n: usize| {
+            let (taken, left) = rest.split_at(n.min(rest.len()));
+            rest = left;
+            taken.to_vec()
+        };
+        let signed = || ed25519::sign(&ED, message).expect("fixture key").to_vec();
+        let item = match head & 3 {
+            0 => {
+                let key = take(32);
+                (key, message.to_vec(), take(64))
+            }
+            1 => (ed_public.to_vec(), message.to_vec(), signed()),
+            2 => {
+                let mut signature = signed();
+                let bit = take(1).first().copied().unwrap_or(0);
+                signature[usize::from(bit >> 3) % 64] ^= 1 << (bit & 7);
+                (ed_public.to_vec(), message.to_vec(), signature)
+            }
+            _ => (app_public.to_vec(), message.to_vec(), signed()),
+        };
+        items.push(item);
+    }
+    let borrowed: Vec<(&[u8], &[u8], &[u8])> =
+        items.iter().map(|(k, m, s)| (&k[..], &m[..], &s[..])).collect();
+    let results = ed25519::verify_batch(&borrowed).expect("within the batch limit");
+    assert_eq!(results.len(), items.len());
+    for (i, (key, message, signature)) in items.iter().enumerate() {
+        assert_eq!(
+            results[i],
+            ed25519::verify(key, message, signature),
+            "item {i}: the batch and the single check disagree"
+        );
     }
 }
