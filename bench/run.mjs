@@ -160,8 +160,8 @@ function buildCases(ed, k1, batch) {
       ],
     },
     {
-      // Shown because the wasm build has no precomputed basepoint tables (HACKING.md "Wasm size
-      // budget": 35 KB gzip in every module for a ~3x slower signature).
+      // Shown because the wasm build ships no precomputed basepoint tables: signing builds its
+      // table at run time (HACKING.md "Wasm size budget").
       op: 'Ed25519 sign',
       countersign: {
         run: () => sdk.signEd25519(ed.secretKey, message),

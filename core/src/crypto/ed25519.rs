@@ -16,10 +16,12 @@
 //! is accepted here, and all 151 Wycheproof cases give their expected result on both paths.
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
-use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use std::sync::OnceLock;
+
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsBasepointTable, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use curve25519_dalek::traits::{BasepointTable, IsIdentity, VartimeMultiscalarMul};
+use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
@@ -32,38 +34,91 @@ pub const PUBLIC_KEY_LEN: usize = 32;
 /// Length of an Ed25519 signature (`R‖S`) in bytes.
 pub const SIGNATURE_LEN: usize = 64;
 
-/// Builds the signing key from the caller's 32 secret bytes.
-///
-/// The copy of the secret made to get a fixed-size array is zeroised when it goes out of scope;
-/// `SigningKey` zeroises itself on drop (crate feature `zeroize`).
-fn signing_key(secret_key: &[u8]) -> Result<SigningKey> {
-    let seed: Zeroizing<[u8; SECRET_KEY_LEN]> =
-        Zeroizing::new(secret_key.try_into().map_err(|_| {
+/// The basepoint's radix-16 multiples (32 × 8 points, ~30 KB of memory), built on the first
+/// signature or public key instead of shipped in the module: curve25519-dalek's precomputed
+/// constant is 30 KB of data gzip cannot shrink, in every module; without any table, a
+/// fixed-base multiplication is a variable-base one, about 3× slower. Building it costs about
+/// one scalar multiplication, once per instance. The table holds public points only.
+fn basepoint_table() -> &'static EdwardsBasepointTable {
+    static TABLE: OnceLock<EdwardsBasepointTable> = OnceLock::new();
+    TABLE.get_or_init(|| EdwardsBasepointTable::create(&ED25519_BASEPOINT_POINT))
+}
+
+/// The RFC 8032 §5.1.5 expansion of a seed: the secret scalar `s` (the clamped first half of
+/// SHA-512(seed), reduced mod ℓ, which changes no product with B) and the nonce prefix (the
+/// second half). Every 32-byte string is a valid seed, so only its length is checked. The hash
+/// and everything derived from it are zeroised on drop.
+struct ExpandedSecret {
+    scalar: Zeroizing<Scalar>,
+    prefix: Zeroizing<[u8; 32]>,
+    public_key: [u8; PUBLIC_KEY_LEN],
+}
+
+impl ExpandedSecret {
+    fn of(secret_key: &[u8]) -> Result<ExpandedSecret> {
+        let seed: &[u8; SECRET_KEY_LEN] = secret_key.try_into().map_err(|_| {
             Error::new(
                 ErrorCode::KeyInvalid,
                 "secretKey",
-                format!(
-                    "must be {SECRET_KEY_LEN} bytes for Ed25519, got {}",
-                    secret_key.len()
-                ),
+                format!("must be {SECRET_KEY_LEN} bytes for Ed25519, got {}", secret_key.len()),
             )
-        })?);
-    // Every 32-byte string is a valid Ed25519 seed (it is hashed and clamped), so no other check.
-    Ok(SigningKey::from_bytes(&seed))
+        })?;
+        let hash: Zeroizing<[u8; 64]> = Zeroizing::new(sha512(&[seed]));
+        let (low, high) = hash.split_at(32);
+        let mut clamped: Zeroizing<[u8; 32]> = Zeroizing::new([0; 32]);
+        clamped.copy_from_slice(low);
+        if let Some(first) = clamped.first_mut() {
+            *first &= 248;
+        }
+        if let Some(last) = clamped.last_mut() {
+            *last = (*last & 127) | 64;
+        }
+        let scalar = Zeroizing::new(Scalar::from_bytes_mod_order(*clamped));
+        let mut prefix: Zeroizing<[u8; 32]> = Zeroizing::new([0; 32]);
+        prefix.copy_from_slice(high);
+        let public_key = (basepoint_table() * &*scalar).compress().to_bytes();
+        Ok(ExpandedSecret { scalar, prefix, public_key })
+    }
+}
+
+/// SHA-512 of the parts, concatenated. One out-of-line function for every hash here: each
+/// inlined `finalize` is a copy of the padding and block code in every module.
+#[inline(never)]
+fn sha512(parts: &[&[u8]]) -> [u8; 64] {
+    let mut hash = Sha512::new();
+    for part in parts {
+        hash.update(part);
+    }
+    hash.finalize().into()
 }
 
 /// The public key of a 32-byte secret key (seed).
 ///
 /// Errors: `KEY_INVALID` (param `secretKey`) if `secret_key` is not 32 bytes.
 pub fn public_key(secret_key: &[u8]) -> Result<[u8; PUBLIC_KEY_LEN]> {
-    Ok(signing_key(secret_key)?.verifying_key().to_bytes())
+    Ok(ExpandedSecret::of(secret_key)?.public_key)
 }
 
-/// Signs `message` (pure Ed25519, no pre-hash, no context). Deterministic by construction.
+/// Signs `message` (pure Ed25519, RFC 8032 §5.1.6: no pre-hash, no context). Deterministic by
+/// construction; constant-time in the secret (the table lookups and scalar arithmetic are).
 ///
 /// Errors: `KEY_INVALID` (param `secretKey`) if `secret_key` is not 32 bytes.
 pub fn sign(secret_key: &[u8], message: &[u8]) -> Result<[u8; SIGNATURE_LEN]> {
-    Ok(signing_key(secret_key)?.sign(message).to_bytes())
+    let secret = ExpandedSecret::of(secret_key)?;
+    let nonce_hash: Zeroizing<[u8; 64]> =
+        Zeroizing::new(sha512(&[&secret.prefix[..], message]));
+    let nonce = Zeroizing::new(Scalar::from_bytes_mod_order_wide(&nonce_hash));
+    let r = (basepoint_table() * &*nonce).compress().to_bytes();
+    let k_hash = sha512(&[&r, &secret.public_key, message]);
+    // By reference: a by-value operand would leave a copy of the secret scalar (or the nonce)
+    // on the stack that no Zeroizing wrapper clears.
+    #[allow(clippy::op_ref)]
+    let s = Scalar::from_bytes_mod_order_wide(&k_hash) * &*secret.scalar + &*nonce;
+    let mut signature = [0u8; SIGNATURE_LEN];
+    let (r_half, s_half) = signature.split_at_mut(32);
+    r_half.copy_from_slice(&r);
+    s_half.copy_from_slice(s.as_bytes());
+    Ok(signature)
 }
 
 /// Parses a public key, accepting only canonical encodings of points that are not of small order.
@@ -129,18 +184,16 @@ impl Parsed {
             return None;
         }
         let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes.try_into().ok()?))?;
-        let k_hash: [u8; 64] = Sha512::new()
-            .chain_update(r_bytes)
-            .chain_update(public_key)
-            .chain_update(message)
-            .finalize()
-            .into();
+        let k_hash = sha512(&[&r_bytes, public_key, message]);
         Some(Parsed { r, s, k: Scalar::from_bytes_mod_order_wide(&k_hash), k_hash })
     }
 
     /// `[8]([S]B − [k]A − R) = O`, given `−A`.
     fn holds_with(&self, negated_key: &EdwardsPoint) -> bool {
-        (EdwardsPoint::vartime_double_scalar_mul_basepoint(&self.k, negated_key, &self.s) - self.r)
+        // Not `vartime_double_scalar_mul_basepoint`: with the `precomputed-tables` feature (for
+        // `EdwardsBasepointTable`) it reads a 7.7 KB static table of B's multiples; the
+        // multi-scalar multiplication builds B's small table at run time, like the batch.
+        (EdwardsPoint::vartime_multiscalar_mul([self.k, self.s], [*negated_key, ED25519_BASEPOINT_POINT]) - self.r)
             .mul_by_cofactor()
             .is_identity()
     }
@@ -193,7 +246,9 @@ fn verify_chunk(chunk: &[(&[u8], &[u8], &[u8])], results: &mut Vec<bool>) {
     let mut keys: Vec<(&[u8], EdwardsPoint, Scalar)> = Vec::with_capacity(chunk.len());
     // (result index, key index, parsed signature) of the well-formed ones.
     let mut parsed: Vec<(usize, usize, Parsed)> = Vec::with_capacity(chunk.len());
-    let mut transcript = Sha512::new_with_prefix(b"countersign/ed25519-batch/v1");
+    const TRANSCRIPT_LABEL: &[u8] = b"countersign/ed25519-batch/v1";
+    let mut transcript: Vec<u8> = Vec::with_capacity(TRANSCRIPT_LABEL.len() + 96 * chunk.len());
+    transcript.extend_from_slice(TRANSCRIPT_LABEL);
     for (i, &(public_key, message, signature)) in chunk.iter().enumerate() {
         let key_at = match keys.iter().position(|(bytes, _, _)| *bytes == public_key) {
             Some(at) => at,
@@ -206,14 +261,14 @@ fn verify_chunk(chunk: &[(&[u8], &[u8], &[u8])], results: &mut Vec<bool>) {
             },
         };
         let Some(one) = Parsed::of(public_key, message, signature) else { continue };
-        transcript.update(one.k_hash);
-        transcript.update(one.s.as_bytes());
+        transcript.extend_from_slice(&one.k_hash);
+        transcript.extend_from_slice(one.s.as_bytes());
         parsed.push((first + i, key_at, one));
     }
     if parsed.is_empty() {
         return;
     }
-    let mut weights = BatchWeights { seed: transcript.finalize().into(), block: [0; 64], next: 0 };
+    let mut weights = BatchWeights { seed: sha512(&[&transcript]), block: [0; 64], next: 0 };
     // Σ zᵢSᵢ·B + Σ zᵢ·(−Rᵢ) + Σ_keys (Σ zᵢkᵢ)·(−A): positive scalars over negated points.
     let mut b_coefficient = Scalar::ZERO;
     let mut scalars: Vec<Scalar> = Vec::with_capacity(1 + parsed.len() + keys.len());
@@ -256,11 +311,7 @@ impl BatchWeights {
     fn next(&mut self) -> Scalar {
         let at = (self.next % 4) as usize * 16;
         if at == 0 {
-            self.block = Sha512::new()
-                .chain_update(self.seed)
-                .chain_update((self.next / 4).to_le_bytes())
-                .finalize()
-                .into();
+            self.block = sha512(&[&self.seed, &(self.next / 4).to_le_bytes()]);
         }
         self.next += 1;
         let mut weight = [0u8; 32];
@@ -431,9 +482,12 @@ mod tests {
         let expanded: [u8; 64] = Sha512::digest(&seed).into();
         let mut clamped = [0u8; 32];
         clamped.copy_from_slice(&expanded[..32]);
-        clamped[0] &= 248;
-        clamped[31] &= 127;
-        clamped[31] |= 64;
+        if let Some(first) = clamped.first_mut() {
+            *first &= 248;
+        }
+        if let Some(last) = clamped.last_mut() {
+            *last = (*last & 127) | 64;
+        }
         let a = Scalar::from_bytes_mod_order(clamped);
         let public = public_key(&seed).unwrap();
         assert_eq!((ED25519_BASEPOINT_POINT * a).compress().to_bytes(), public);
