@@ -15,8 +15,8 @@ import { CheckedStorage } from './storage/checked.js';
 import { StateStore, corrupt } from './store.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
-import { expectBytes, expectInteger, expectObject, expectString } from './validate.js';
-import { Ledger, LedgerStore } from './ledger.js';
+import { expectArray, expectBytes, expectInteger, expectObject, expectString } from './validate.js';
+import { LEDGER_BATCH_OPERATIONS_MAX, Ledger, LedgerStore } from './ledger.js';
 import type {
   AccountView,
   CloseAccountRequest,
@@ -26,6 +26,7 @@ import type {
   HoldView,
   IncrementRequest,
   JournalHead,
+  LedgerBatchOperation,
   LedgerCode,
   LedgerCounts,
   LedgerOutcome,
@@ -459,6 +460,39 @@ export class ShardedLedger {
   }
 
   /**
+   * A batch on shard `shard`, as {@link Ledger.executeBatch} (each operation answered on its own,
+   * `linked: true` chains, at most 1,024): for bulk work on one shard (opening and funding its
+   * wallets). Every account an operation names must be on `shard` (else INVALID_ARGUMENT naming
+   * `operations[i].request.<field>`), holds and keys outside the `@` space; `post`, `void`,
+   * `increment` and `extend` act on that shard's holds.
+   */
+  executeBatch(shard: number, operations: readonly LedgerBatchOperation[]): LedgerOutcome[] {
+    const ledger = this.#shard(shard, 'shard');
+    const list = expectArray(operations, 'operations');
+    if (list.length > LEDGER_BATCH_OPERATIONS_MAX) {
+      throw new CountersignRangeError('LIMIT_EXCEEDED', `countersign: operations: at most ${LEDGER_BATCH_OPERATIONS_MAX} per batch, got ${list.length}`, 'operations');
+    }
+    list.forEach((operation, i) => {
+      const o = expectObject(operation, `operations[${i}]`);
+      const r = expectObject(o.request, `operations[${i}].request`);
+      if (typeof r.idempotencyKey === 'string' && r.idempotencyKey.startsWith('@')) {
+        throw reserved(`operations[${i}].request.idempotencyKey`, 'keys starting with "@" are the sharded ledger\'s own (its transfers between shards)');
+      }
+      if (r.holdId !== undefined) expectHoldId(r.holdId, `operations[${i}].request.holdId`);
+      for (const field of ['accountId', 'debitAccountId', 'creditAccountId'] as const) {
+        if (r[field] === undefined) continue;
+        const param = `operations[${i}].request.${field}`;
+        const on = this.#route(expectAccountId(r[field], param, this.#shardCount));
+        if (on !== shard) throw reserved(param, `on shard ${on}, not ${shard}`);
+      }
+    });
+    this.#check();
+    const outcomes = call<LedgerOutcome[]>(() => handleOf(ledger).executeBatch(list as unknown[]));
+    if (outcomes.some((o) => o.seq !== 0)) this.#dirty.add(shard);
+    return outcomes;
+  }
+
+  /**
    * `expireDue` on every shard (the same key on each: keys are per shard); the outcomes by
    * shard. A shard answering `MORE_HOLDS_DUE` wants another call.
    */
@@ -785,6 +819,7 @@ guardClass(ShardedLedger, {
     setCreditLimit: ['request'],
     closeAccount: ['request'],
     expireDue: ['request'],
+    executeBatch: ['shard', 'operations'],
     transfer: ['request'],
     recover: [],
     checkSettlement: [],

@@ -330,6 +330,29 @@ describe('errors and limits', () => {
   });
 });
 
+describe('executeBatch on one shard', () => {
+  test('opens and funds wallets of one shard; an account of another shard is refused, naming it, and nothing runs', async () => {
+    const sharded = await ShardedLedger.load(new MemoryStorage(), KEY, { shardCount: SHARDS });
+    await setUp(sharded);
+    const wallets = idsOnShards('bulk', [1]).concat(idsOnShards('bulk2', [1]));
+    const ops = wallets.flatMap((w) => [
+      { op: 'openAccount', request: { idempotencyKey: `bo-${w}`, now: T0, accountId: w, currency: 'EUR', kind: 'nonNegative' } },
+    ]).concat(wallets.map((w) => ({ op: 'transfer', request: pay(`bf-${w}`, '@1/issuer', w, '5.00') })));
+    const head = sharded.head(1).seq;
+    const outOfShard = [...ops, { op: 'transfer', request: pay('bx', '@1/issuer', B_WALLET, '1.00') }];
+    assert.throws(() => sharded.executeBatch(1, outOfShard), (e) => e instanceof RangeError && e.param === `operations[${ops.length}].request.creditAccountId`);
+    assert.throws(() => sharded.executeBatch(1, [{ op: 'void', request: { idempotencyKey: '@v', now: T0, holdId: 'h' } }]), (e) => e.param === 'operations[0].request.idempotencyKey');
+    assert.throws(() => sharded.executeBatch(1, [{ op: 'void', request: { idempotencyKey: 'v', now: T0, holdId: '@h' } }]), (e) => e.param === 'operations[0].request.holdId');
+    assert.throws(() => sharded.executeBatch(9, ops), (e) => e.param === 'shard');
+    assert.equal(sharded.head(1).seq, head);
+    const outs = sharded.executeBatch(1, ops);
+    assert.deepEqual(outs.map((o) => o.code), ['ACCOUNT_OPENED', 'ACCOUNT_OPENED', 'TRANSFERRED', 'TRANSFERRED']);
+    assert.equal(sharded.account(wallets[1]).balance, '5.00');
+    assert.equal(await sharded.commit(), true);
+    sharded.free();
+  });
+});
+
 describe('persistence', () => {
   const dirs = [];
   after(() => {

@@ -44,6 +44,10 @@ export const targets = {
   'ShardedLedger#setCreditLimit': { ...onSharded, args: () => [{ idempotencyKey: 'x1', now: 5, accountId: A, creditLimit: '5.00', currency: 'EUR' }] },
   'ShardedLedger#closeAccount': { ...onSharded, args: () => [{ idempotencyKey: 'x1', now: 5, accountId: B }] },
   'ShardedLedger#expireDue': { ...onSharded, args: () => [{ idempotencyKey: 'x1', now: 5000 }] },
+  'ShardedLedger#executeBatch': {
+    ...onSharded,
+    args: () => [1, [{ op: 'transfer', linked: true, request: { idempotencyKey: 'x1', now: 5, debitAccountId: A, creditAccountId: '@1/issuer', amount: '1.00', currency: 'EUR' } }, { op: 'void', request: { idempotencyKey: 'x2', now: 6, holdId: 'h1' } }]],
+  },
   'ShardedLedger#recover': { ...onSharded, args: () => [] },
   'ShardedLedger#checkSettlement': { ...onSharded, args: () => [] },
   'ShardedLedger#account': { ...onSharded, args: () => [A] },
