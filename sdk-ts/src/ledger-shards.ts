@@ -656,20 +656,21 @@ export class ShardedLedger {
    */
   async recover(): Promise<ShardRecovery> {
     this.#check();
-    const found = new Map<string, [number, number]>();
+    // By hold id and shard pair: one key may name transfers from two different debit shards.
+    const found = new Map<string, [string, number, number]>();
     this.#ledgers.forEach((ledger, shard) => {
       for (const hold of call<HoldView[]>(() => handleOf(ledger).pendingHolds())) {
         if (!hold.holdId.startsWith('@')) continue;
         const credit = SETTLEMENT.exec(hold.creditAccountId);
         const debit = SETTLEMENT.exec(hold.debitAccountId);
-        if (credit !== null && Number(credit[1]) === shard) found.set(hold.holdId, [shard, Number(credit[2])]);
-        else if (debit !== null && Number(debit[1]) === shard) found.set(hold.holdId, [Number(debit[2]), shard]);
+        if (credit !== null && Number(credit[1]) === shard) found.set(`${hold.holdId} ${shard} ${credit[2]}`, [hold.holdId, shard, Number(credit[2])]);
+        else if (debit !== null && Number(debit[1]) === shard) found.set(`${hold.holdId} ${debit[2]} ${shard}`, [hold.holdId, Number(debit[2]), shard]);
       }
     });
     let completed = 0;
     let voided = 0;
     const unresolved: string[] = [];
-    for (const [holdId, [A, B]] of found) {
+    for (const [holdId, A, B] of found.values()) {
       const t = holdId.slice(1);
       const a = this.#ledgers[A] as Ledger;
       const b = this.#ledgers[B] as Ledger;
