@@ -6,7 +6,8 @@
 //   interleaved slices (the ratio is the point: cost per operation at that size vs a tiny ledger);
 //   each pair is the energy-purchase shape of bench/ledger.mjs (hold 50.00 for 600 s, final post
 //   31.17), one SDK call per operation, the clock advancing 1 s per pair; between slices (not
-//   timed) the sharded side commits and the small ledger truncates its journal;
+//   timed) both sides commit to their MemoryStorage (the 10-account ledger through a LedgerStore),
+//   so the garbage of persisting falls on both alike;
 // - transfers between shards per second (the two-phase commit: four holds/posts and four
 //   commits each) on MemoryStorage and on FileStorage;
 // - `ShardedLedger.load` after a restart (a fresh object on the same storage): MemoryStorage and
@@ -26,12 +27,13 @@ import { MEASURE_MS } from './measure.mjs';
 
 const KEY = new Uint8Array(32).fill(3);
 const T0 = 1_767_225_600;
-/** Interleaved rounds: a slice of each side per round; the ratio is taken over all rounds. */
-const ROUNDS = 10;
+/**
+ * Interleaved rounds: a slice of each side per round, the ratio taken over all of them. Many
+ * short slices, so that load from elsewhere on the machine falls on both sides alike.
+ */
+const ROUNDS = 30;
 /** Time per slice (a round is two slices). */
-const SLICE_MS = Math.max(50, Math.round(MEASURE_MS / 4));
-/** The 10-account ledger's journal is truncated every this many pairs (1,024 entries). */
-const SMALL_TRUNCATE_PAIRS = 512;
+const SLICE_MS = Math.max(25, Math.round(MEASURE_MS / 10));
 /** Set-up holds stay pending through the run: deadline 200 days after T0. */
 const SETUP_HOLD_S = 200 * 86_400;
 /** Shards copied to or read from storage at once while copying to FileStorage. */
@@ -45,12 +47,18 @@ const TRANSFERS_MAX = 200_000;
 
 const mib = (bytes) => (bytes / 1048576).toFixed(1);
 
-/** Runs `body` for about `ms` (checking the clock every 64 calls); calls per second. */
+/**
+ * Most pairs per slice: 3,072 journal entries, below a ledger's 4,096 retained (the 10-account
+ * ledger's journal is persisted and truncated only between slices).
+ */
+const SLICE_PAIRS_MAX = 1536;
+
+/** Runs `body` for about `ms` (checking the clock every 64 calls), at most SLICE_PAIRS_MAX times. */
 function slice(ms, body) {
   let n = 0;
   const start = performance.now();
   let elapsed = 0;
-  while (elapsed < ms) {
+  while (elapsed < ms && n + 64 <= SLICE_PAIRS_MAX) {
     for (let k = 0; k < 64; k++, n++) body();
     elapsed = performance.now() - start;
   }
@@ -119,9 +127,10 @@ async function build(storage, wallets, holds) {
   return { sharded, shardOf, setupMs, accountsMax };
 }
 
-/** The 10-account ledger of the comparison: issuer, merchant, eight wallets. */
-function smallLedger() {
-  const ledger = sdk.Ledger.create();
+/** The 10-account ledger of the comparison: issuer, merchant, eight wallets, and its store. */
+async function smallLedger() {
+  const store = new sdk.LedgerStore(new sdk.MemoryStorage(), KEY, { name: 'small' });
+  const ledger = await store.load();
   const ops = [
     { op: 'openAccount', request: { idempotencyKey: 'o-issuer', now: T0, accountId: 'issuer', currency: 'EUR', kind: 'unrestricted' } },
     { op: 'openAccount', request: { idempotencyKey: 'o-merchant', now: T0, accountId: 'merchant', currency: 'EUR', kind: 'nonNegative' } },
@@ -133,8 +142,8 @@ function smallLedger() {
     ops.push({ op: 'transfer', request: { idempotencyKey: `f-w${n}`, now: T0, debitAccountId: 'issuer', creditAccountId: `w${n}`, amount: '1000000000.00', currency: 'EUR' } });
   }
   for (const o of ledger.executeBatch(ops)) assert.ok(['ACCOUNT_OPENED', 'TRANSFERRED'].includes(o.code));
-  ledger.truncateJournal(ledger.head().seq);
-  return ledger;
+  assert.equal(await store.commit(ledger), true);
+  return { small: ledger, smallStore: store };
 }
 
 /** Copies every record of `from` (the sharded ledger `main` with `shards` shards) to `to`. */
@@ -190,12 +199,17 @@ export async function measureShards({ wallets, log = (line) => process.stderr.wr
   log(`shards: set up in ${(setupMs / 1000).toFixed(1)} s; rss ${mib(mem.rss)} MiB, wasm memory ${mib(wasmBytes)} MiB`);
 
   // Pairs: check both sides once, then interleaved slices.
-  const small = smallLedger();
+  const { small, smallStore } = await smallLedger();
   const pick = prng(12345);
   let p = 0;
   let q = 0;
+  // Wallets of shard 0 only: one ~1,000-account ledger, to tell the size of a shard from the
+  // switching between 1,024 of them.
+  const shard0 = [];
+  for (let n = 0; n < wallets; n++) if (shardOf[n] === 0) shard0.push(n);
+  let pickShard0 = false;
   const shardedPair = () => {
-    const n = pick() % wallets;
+    const n = pickShard0 ? shard0[pick() % shard0.length] : pick() % wallets;
     const s = shardOf[n];
     const w = `w${n}`;
     const now = T0 + 1 + p;
@@ -213,19 +227,23 @@ export async function measureShards({ wallets, log = (line) => process.stderr.wr
     const out = small.post({ idempotencyKey: `pp${q}`, now, holdId: `p${q}`, amount: '31.17', currency: 'EUR', final: true });
     q++;
     if (out.code !== 'POSTED') throw new Error(`10-account pair ${q}: ${out.code}`);
-    // As bench/ledger.mjs: the journal truncated every 1,024 entries, as a caller persisting it would.
-    if (q % SMALL_TRUNCATE_PAIRS === 0) small.truncateJournal(small.head().seq);
     return out;
   };
   assert.equal(shardedPair().code, 'POSTED');
   assert.equal(smallPair().code, 'POSTED');
-  const totals = { sharded: { n: 0, ms: 0 }, small: { n: 0, ms: 0 } };
+  const totals = { sharded: { n: 0, ms: 0 }, small: { n: 0, ms: 0 }, shard0: { n: 0, ms: 0 } };
   const ratios = [];
   for (let round = 0; round < ROUNDS; round++) {
     const a = slice(SLICE_MS, shardedPair);
     const b = slice(SLICE_MS, smallPair);
-    await sharded.commit(); // persists and truncates the shards' journals (not timed)
-    small.truncateJournal(small.head().seq);
+    pickShard0 = true;
+    const c = slice(SLICE_MS, shardedPair);
+    pickShard0 = false;
+    totals.shard0.n += c.n;
+    totals.shard0.ms += c.ms;
+    // Not timed: both persist (and so truncate their journals) between slices.
+    assert.equal(await sharded.commit(), true);
+    assert.equal(await smallStore.commit(small), true);
     totals.sharded.n += a.n;
     totals.sharded.ms += a.ms;
     totals.small.n += b.n;
@@ -236,6 +254,7 @@ export async function measureShards({ wallets, log = (line) => process.stderr.wr
   small.free();
   const shardedPairs = totals.sharded.n / (totals.sharded.ms / 1000);
   const smallPairs = totals.small.n / (totals.small.ms / 1000);
+  const shard0Pairs = totals.shard0.n / (totals.shard0.ms / 1000);
   ratios.sort((x, y) => x - y);
   const ratioMedian = ratios[Math.floor(ratios.length / 2)];
 
@@ -271,7 +290,7 @@ export async function measureShards({ wallets, log = (line) => process.stderr.wr
     fromFile.free();
     return {
       wallets, holds, shards: 1024, accountsMax, setupMs, rss: mem.rss, rssGrowth: mem.rss - rssBefore, heapUsed: mem.heapUsed, external: mem.external, wasmBytes,
-      shardedPairs, smallPairs, ratio: shardedPairs / smallPairs, ratioMedian, ratioMin: ratios[0], ratioMax: ratios.at(-1),
+      shardedPairs, smallPairs, shard0Pairs, shard0Wallets: shard0.length, ratio: shardedPairs / smallPairs, ratioMedian, ratioMin: ratios[0], ratioMax: ratios.at(-1),
       transfersMemory, transfersFile, loadMemoryMs, loadFileMs, settlementMs, settlementPairs: settlement.pairs,
     };
   } finally {
@@ -287,6 +306,7 @@ export function shardsTable(r) {
     '|---|---:|',
     `| hold + post pairs/s, random wallets of the sharded set | ${fmt(r.shardedPairs)} |`,
     `| hold + post pairs/s, 10-account Ledger (interleaved slices) | ${fmt(r.smallPairs)} |`,
+    `| hold + post pairs/s, random wallets of shard 0 only (${fmt(r.shard0Wallets)} wallets: one shard's size, no switching) | ${fmt(r.shard0Pairs)} (${(r.shard0Pairs / r.smallPairs).toFixed(3)} of 10-account) |`,
     `| ratio sharded / 10-account (all slices; median, min–max of ${ROUNDS} rounds) | ${r.ratio.toFixed(3)} (${r.ratioMedian.toFixed(3)}, ${r.ratioMin.toFixed(3)}–${r.ratioMax.toFixed(3)}) |`,
     `| transfers between shards/s (2PC, 4 commits each), MemoryStorage | ${fmt(r.transfersMemory)} |`,
     `| transfers between shards/s, FileStorage (fsync per commit) | ${fmt(r.transfersFile)} |`,
