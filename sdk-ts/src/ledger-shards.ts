@@ -362,7 +362,12 @@ export class ShardedLedger {
       throw e;
     }
     const sharded = new ShardedLedger(INTERNAL_CONSTRUCTION, name, ledgers, stores);
-    await sharded.recover();
+    try {
+      await sharded.recover();
+    } catch (e) {
+      sharded.free(); // a recovery that could not commit leaves nothing for the caller to use
+      throw e;
+    }
     return sharded;
   }
 
