@@ -239,7 +239,7 @@ describe('crashes between the steps, then load()', () => {
     });
   }
 
-  test('recovery counts what it did', async () => {
+  test('recover() on a loaded ledger finishes nothing twice; a load through the same storage object after the crash finishes the transfer', async () => {
     const memory = new MemoryStorage();
     const crashing = new CrashingStorage(memory);
     const sharded = await ShardedLedger.load(crashing, KEY, { shardCount: SHARDS });
@@ -251,6 +251,9 @@ describe('crashes between the steps, then load()', () => {
     crashing.appendsLeft = Infinity;
     const loaded = await ShardedLedger.load(crashing, KEY);
     assert.equal(loaded.account(B_WALLET).balance, '101.00');
+    assert.equal(loaded.account(A_WALLET).balance, '99.00');
+    assert.deepEqual(await loaded.recover(), { completed: 0, voided: 0, unresolved: [] });
+    assert.equal(loaded.checkSettlement().ok, true);
     loaded.free();
   });
 });
