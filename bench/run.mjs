@@ -6,7 +6,11 @@
 //   node bench/run.mjs       (uses the existing build)
 //   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
 //   BENCH_ONLY=amount node bench/run.mjs      (only the parts whose name contains one of the
-//                                              comma-separated words: an op, "card", "ledger")
+//                                              comma-separated words: an op, "card", "ledger",
+//                                              "shards")
+//   BENCH_WALLETS=100000 node bench/run.mjs   (wallets of the sharded-ledger part: default 20,000
+//                                              here, a quick look; `node bench/shards.mjs` runs it
+//                                              alone at 1,000,000)
 //
 // Every side is checked to produce the right answer once before it is timed:
 // a benchmark that measures broken code is worse than none.
@@ -22,6 +26,7 @@ import Decimal from 'decimal.js';
 import * as sdk from '@countersign/sdk';
 import { cardTable, checkCard, nativeCardBench, measureCard, setUpCard } from './card.mjs';
 import { checkLedger, ledgerTable, measureLedger, nativeLedgerBench } from './ledger.mjs';
+import { measureShards, shardsTable } from './ledger-shards.mjs';
 import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
 import { measureModules, readManifest, sizeTable } from '../scripts/manifest.mjs';
 
@@ -29,6 +34,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const WASM_DIR = path.join(REPO_ROOT, 'sdk-ts', 'wasm');
 
 const MESSAGE_LENGTH_BYTES = 128;
+/** Wallets of the sharded-ledger part in the main run (bench/shards.mjs: 1,000,000). */
+const SHARDS_WALLETS_DEFAULT = 20_000;
 
 /** BENCH_ONLY: comma-separated words; a part runs when its name contains one (all when unset). */
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((word) => word.trim().toLowerCase()).filter(Boolean) : [];
@@ -376,6 +383,8 @@ async function main() {
   const cardMeasured = withCard ? measureCard(card) : undefined;
   if (withLedger) process.stderr.write('measuring ledger …\n');
   const ledgerMeasured = withLedger ? measureLedger() : undefined;
+  const withShards = selected('shards');
+  const shardsMeasured = withShards ? await measureShards({ wallets: Number(process.env.BENCH_WALLETS ?? SHARDS_WALLETS_DEFAULT) }) : undefined;
 
   const sizes = wasmSizes();
   const lines = [
@@ -394,6 +403,7 @@ async function main() {
     '',
     ...(withCard ? [...cardTable(cardNative, cardMeasured), ''] : []),
     ...(withLedger ? [...ledgerTable(ledgerNative, ledgerMeasured), ''] : []),
+    ...(withShards ? [...shardsTable(shardsMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',
     sizeTable(sizes),

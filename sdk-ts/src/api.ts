@@ -99,5 +99,6 @@ export {
   type Weekday,
 } from './card.js';
 export * from './ledger.js';
+export * from './ledger-shards.js';
 export * from './energy.js';
 export * from './tempcard.js';
