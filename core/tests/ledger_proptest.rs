@@ -148,6 +148,7 @@ fn without_now(op: &Operation) -> Operation {
         Operation::ExpireDue(r) => r.now = 0,
         Operation::SetCreditLimit(r) => r.now = 0,
         Operation::CloseAccount(r) => r.now = 0,
+        Operation::SetKeyRetention(r) => r.now = 0,
     }
     op
 }
@@ -328,6 +329,8 @@ impl Model {
                 };
                 (code, None)
             }
+            // Not generated (the steps stay far below the key window, where the mode decides).
+            Operation::SetKeyRetention(_) => (C::KeyRetentionSet, None),
         };
         self.clock = now;
         (code, expired, target)
@@ -1105,6 +1108,7 @@ fn set_now(op: &mut Operation, now: i64) {
         Operation::ExpireDue(r) => r.now = now,
         Operation::SetCreditLimit(r) => r.now = now,
         Operation::CloseAccount(r) => r.now = now,
+        Operation::SetKeyRetention(r) => r.now = now,
     }
 }
 
