@@ -326,8 +326,8 @@ export class PostgresStorage implements StorageAdapter, KeyedIndexStorage {
     const what = `appending to log "${name}" with index "${indexName}"`;
     const head =
       expected === 1
-        ? `INSERT INTO ${this.#sql.logHead} (log, seq) VALUES ($1, 1) ON CONFLICT (log) DO NOTHING RETURNING seq`
-        : `UPDATE ${this.#sql.logHead} SET seq = seq + 1 WHERE log = $1 AND seq = $3 RETURNING seq`;
+        ? `INSERT INTO ${this.#sql.logHead} (log, seq) VALUES ($1, $3::bigint + 1) ON CONFLICT (log) DO NOTHING RETURNING seq`
+        : `UPDATE ${this.#sql.logHead} SET seq = seq + 1 WHERE log = $1 AND seq = $3::bigint RETURNING seq`;
     // One statement, so one transaction: the rows are written only with the record.
     const { rows: appended } = await this.#query(
       what,
