@@ -12,7 +12,7 @@ const files = readdirSync(new URL('ledger/', vectorsDir)).filter((f) => f.endsWi
 
 const OPERATIONS = new Set([
   'openAccount', 'transfer', 'hold', 'increment', 'extend', 'post', 'void', 'expireDue',
-  'setCreditLimit', 'closeAccount',
+  'setCreditLimit', 'closeAccount', 'setKeyRetention',
 ]);
 /** Outcomes that change nothing and are not journaled. */
 const UNJOURNALED = new Set(['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEYS_FULL', 'JOURNAL_FULL']);
