@@ -211,7 +211,11 @@ export class Ledger extends WasmObject<Handle> {
   /** The idempotency key and effective time of each retained journal entry with seq > `afterSeq`. */
   journalKeysAfter(afterSeq: number): LedgerJournalKey[] {
     expectInteger(afterSeq, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);
-    return call<LedgerJournalKey[]>(() => handleOf(this).journalKeysAfter(afterSeq));
+    // The adapter answers one flat array [seq, key, time, ...] (smaller wasm than objects).
+    const flat = call<unknown[]>(() => handleOf(this).journalKeysAfter(afterSeq));
+    const keys: LedgerJournalKey[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) keys.push({ seq: flat[i] as number, idempotencyKey: flat[i + 1] as string, time: flat[i + 2] as number });
+    return keys;
   }
 
   /** Any operation `{ op, request }`. */

@@ -30,7 +30,7 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   card: 204800,
   ledger: 190464,
   tempcard: 241664,
-  energy: 265216,
+  energy: 267264,
 };
 
 /** What each system is built on (direct dependencies). */

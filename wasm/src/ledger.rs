@@ -191,11 +191,19 @@ impl LedgerHandle {
         }
     }
 
-    /// `[{seq, idempotencyKey, time}]` of the retained entries with seq > `after_seq`.
+    /// The seq, idempotency key and effective time of each retained entry with seq > `after_seq`,
+    /// as one flat array `[seq, key, time, seq, key, time, ...]` (the SDK names them).
     #[wasm_bindgen(js_name = journalKeysAfter)]
-    pub fn journal_keys_after(&self, after_seq: f64) -> JsResult<JsValue> {
+    pub fn journal_keys_after(&self, after_seq: f64) -> JsResult<Array> {
         let seq = seq_of(after_seq, "afterSeq")?;
-        to_js(&self.ledger.journal_keys(seq).map_err(to_js_error)?)
+        let out = Array::new();
+        for key in self.ledger.journal_keys(seq).map_err(to_js_error)? {
+            // Seqs stay within 2^53 − 1 (SEQ_MAX) and times within TIME_S_MIN..=TIME_S_MAX: exact.
+            out.push(&JsValue::from_f64(key.seq as f64));
+            out.push(&JsValue::from_str(&key.idempotency_key));
+            out.push(&JsValue::from_f64(key.time as f64));
+        }
+        Ok(out)
     }
 
     /// `"ledger"` or `"store"`: who keeps the keys the window no longer holds.

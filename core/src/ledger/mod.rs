@@ -1192,18 +1192,21 @@ impl Ledger {
     /// Errors: `INTERNAL` if a retained entry's key is not in the window (it always is: the
     /// window holds far more keys than the retained journal entries).
     pub fn journal_keys(&self, after_seq: u64) -> Result<Vec<JournalKey>> {
-        let from = self.journal.first().map_or(u64::MAX, JournalEntry::seq).max(after_seq.saturating_add(1));
-        self.key_order
-            .range(from..)
-            .map(|(seq, key)| {
-                let record = self.keys.get(key).ok_or_else(|| engine::internal("the key order index names an unknown key"))?;
-                Ok(JournalKey {
-                    seq: *seq,
-                    idempotency_key: key.clone(),
-                    time: record.time,
-                })
-            })
-            .collect()
+        // Bounded by the retained journal (JOURNAL_ENTRIES_RETAINED_MAX).
+        let mut out = Vec::new();
+        for entry in self.journal.iter().filter(|entry| entry.seq() > after_seq) {
+            let record = self
+                .key_order
+                .get(&entry.seq())
+                .and_then(|key| self.keys.get(key))
+                .ok_or_else(|| engine::internal("a retained journal entry's key is not in the window"))?;
+            out.push(JournalKey {
+                seq: record.seq,
+                idempotency_key: record.key.clone(),
+                time: record.time,
+            });
+        }
+        Ok(out)
     }
 
     /// An account's stored state (overdue holds still count until expired).

@@ -107,7 +107,7 @@ export interface PostgresPoolClient {
 
 export interface PostgresStorageOptions {
   /**
-   * Prefix of the adapter's four table names (default `countersign_`): two stores with
+   * Prefix of the adapter's table names (default `countersign_`): two stores with
    * different prefixes share a database without seeing each other's data. 1-40 characters of
    * `a-z 0-9 _`, not starting with a digit. The tables live in the connection's current schema
    * (`search_path`): a schema per store is the other way to separate them.
