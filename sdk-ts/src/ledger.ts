@@ -8,7 +8,7 @@
  * Rejections are returned codes (`outcome.code`), not exceptions; exceptions are for malformed
  * requests (naming the field, e.g. `request.amount`) and failures.
  */
-import { CountersignRangeError, fromWasmError } from './errors.js';
+import { CountersignError, CountersignRangeError, fromWasmError } from './errors.js';
 import { WasmObject, handleOf, withHandle } from './handle.js';
 import { SealedLog, StateStore, corrupt } from './store.js';
 import { call } from './calls.js';
@@ -604,7 +604,10 @@ export class LedgerStore {
     const answers: (LedgerOutcome | undefined)[] = [];
     try {
       for (const operation of list) answers.push(this.#answer(ledger, { op: operation.op, request: operation.request } as LedgerOperation, rows));
-    } catch {
+    } catch (e) {
+      // A row that fails its seal or holds another key's entry is the storage's fault: never
+      // run the operations as new ones over it.
+      if (e instanceof CountersignError && e.code === 'STORAGE_CORRUPT') throw e;
       // A malformed operation: the ledger names it by its place in the batch, and runs nothing.
       return ledger.executeBatch(list);
     }
@@ -688,7 +691,13 @@ export class LedgerStore {
     const now = Math.max(typeof request.now === 'number' ? request.now : 0, ledger.clock);
     // Past the retention: the key is forgotten, the operation runs as a new one.
     if (time + keys.retention < now) return undefined;
-    return ledger.answerFromEntry(operation, body.subarray(8));
+    try {
+      return ledger.answerFromEntry(operation, body.subarray(8));
+    } catch (e) {
+      // A genuine row moved under another key (its entry is that key's), or not an entry.
+      if (e instanceof CountersignError && e.param === 'entry') throw corrupt(`the index row of key ${JSON.stringify(row.key)} does not hold that key's journal entry: ${e.message}`);
+      throw e;
+    }
   }
 
   get #indexName(): string {

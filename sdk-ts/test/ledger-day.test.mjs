@@ -240,8 +240,14 @@ describe('a simulated day of 24-hour idempotency keys', () => {
     tampered[20] ^= 1;
     await storage.appendIndexed('other-log', new Uint8Array(1), 2, 'ledger/a/keys', [{ key: 'k', value: tampered, time: genuine.time }]);
     await assert.rejects(a.execute(la, pay('k', T0 + 40)), (e) => e.code === 'STORAGE_CORRUPT');
+    // A genuine row of this ledger moved under another key: its entry is not that key's.
+    const balance = la.account('w').balance;
+    await storage.appendIndexed('other-log', new Uint8Array(1), 3, 'ledger/a/keys', [{ ...genuine, key: 'f-0-0' }]);
+    await assert.rejects(a.execute(la, pay('f-0-0', T0 + 40)), (e) => e.code === 'STORAGE_CORRUPT');
+    await assert.rejects(a.executeBatch(la, [pay('f-0-0', T0 + 40), pay('brand-new', T0 + 40)]), (e) => e.code === 'STORAGE_CORRUPT', 'a batch is not run over a corrupt row');
+    assert.equal(la.account('w').balance, balance, 'nothing ran');
     // The genuine row answers.
-    await storage.appendIndexed('other-log', new Uint8Array(1), 3, 'ledger/a/keys', [genuine]);
+    await storage.appendIndexed('other-log', new Uint8Array(1), 4, 'ledger/a/keys', [genuine]);
     assert.equal((await a.execute(la, pay('k', T0 + 40))).repeated, true);
     la.free();
     lb.free();
