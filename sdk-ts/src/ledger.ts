@@ -460,7 +460,7 @@ export class LedgerStore {
         if (!checked.hasKeyedIndex) {
           throw new CountersignRangeError(
             'INVALID_ARGUMENT',
-            'countersign: storage: has no keyed index (appendIndexed, indexGet, indexPurge), which options.keyRetentionSeconds needs: MemoryStorage and PostgresStorage have one',
+            'countersign: storage: has no keyed index (appendIndexed, indexGet, indexPurge), which options.keyRetentionSeconds needs (see docs/storage.md: the memory and PostgreSQL adapters have one)',
             'storage',
           );
         }

@@ -198,6 +198,38 @@ describe('a simulated day of 24-hour idempotency keys', () => {
     }
   });
 
+  test('two processes racing one new key: the log\'s compare-and-swap settles it, the loser reloads and gets the stored answer', async () => {
+    const storage = new MemoryStorage();
+    const open = async () => {
+      const store = new LedgerStore(storage, SNAPSHOT_KEY, { name: 'race', keyRetentionSeconds: DAY });
+      return { store, ledger: await store.load() };
+    };
+    const a = await open();
+    for (const operation of [
+      { op: 'openAccount', request: { idempotencyKey: 'open-bank', now: T0, accountId: 'bank', currency: 'EUR', kind: 'unrestricted' } },
+      { op: 'openAccount', request: { idempotencyKey: 'open-w', now: T0, accountId: 'w', currency: 'EUR', kind: 'nonNegative' } },
+    ]) await a.store.execute(a.ledger, operation);
+    assert.equal(await a.store.commit(a.ledger), true);
+    const b = await open();
+    // Both execute the same new operation; A commits first.
+    const first = await a.store.execute(a.ledger, pay('race', T0));
+    assert.equal((await b.store.execute(b.ledger, pay('race', T0))).repeated, false);
+    assert.equal(await a.store.commit(a.ledger), true);
+    assert.equal(await b.store.commit(b.ledger), false, 'B lost the position: nothing of it is in');
+    // A goes on until the window has forgotten "race"; B reloads and retries.
+    for (let n = 0; n < 33; n++) {
+      await a.store.executeBatch(a.ledger, Array.from({ length: 1000 }, (_, i) => pay(`more-${n}-${i}`, T0 + n)));
+      assert.equal(await a.store.commit(a.ledger), true);
+    }
+    b.ledger.free();
+    const reloaded = await b.store.load();
+    const again = await b.store.execute(reloaded, pay('race', T0 + 60));
+    assert.deepEqual([again.code, again.seq, again.repeated], ['TRANSFERRED', first.seq, true]);
+    assert.equal(cents(reloaded), 1 + 33_000, 'executed once');
+    a.ledger.free();
+    reloaded.free();
+  });
+
   test('a store without a keyed index refuses keyRetentionSeconds; an index row forged or from another ledger is STORAGE_CORRUPT, never an answer', async () => {
     /** An adapter delegating to `target` (a caller's object: the SDK reads its methods once). */
     const delegate = (target, methods) => Object.fromEntries(methods.map((m) => [m, (...args) => target[m](...args)]));
