@@ -766,11 +766,21 @@ export class LedgerStore {
     return [...rows.values()];
   }
 
-  /** Deletes the index rows past the retention, at most once per LEDGER_KEY_INDEX_PURGE_EVERY_S of ledger time. */
+  /**
+   * Deletes the index rows past the retention, at most once per LEDGER_KEY_INDEX_PURGE_EVERY_S of
+   * ledger time. Housekeeping after a commit that is already durable: a failure is not the
+   * commit's (lookups ignore rows past the retention anyway), so it is retried at the next
+   * commit instead of thrown.
+   */
   async #purge(clock: number): Promise<void> {
     if (this.#keys === undefined || clock - this.#purgedAt < LEDGER_KEY_INDEX_PURGE_EVERY_S) return;
+    const previous = this.#purgedAt;
     this.#purgedAt = clock;
-    await this.#checked.indexPurge(this.#indexName, clock - this.#keys.retention);
+    try {
+      await this.#checked.indexPurge(this.#indexName, clock - this.#keys.retention);
+    } catch {
+      this.#purgedAt = previous;
+    }
   }
 
   /** Writes a snapshot now (after `commit`: the snapshot must not be ahead of the log). */

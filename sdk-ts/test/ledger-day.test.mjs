@@ -284,4 +284,34 @@ describe('a simulated day of 24-hour idempotency keys', () => {
     la.free();
     lb.free();
   });
+
+  test('rows past the retention are purged by commits, at most once a minute of ledger time; a failed purge does not fail the commit', async () => {
+    const storage = new MemoryStorage();
+    let failPurge = false;
+    const purges = [];
+    const adapter = Object.fromEntries(['get', 'put', 'append', 'readLog', 'list', 'close', 'appendIndexed', 'indexGet'].map((m) => [m, (...args) => storage[m](...args)]));
+    adapter.indexPurge = async (index, before) => {
+      purges.push(before);
+      if (failPurge) throw new Error('database away');
+      return storage.indexPurge(index, before);
+    };
+    const store = new LedgerStore(adapter, SNAPSHOT_KEY, { name: 'purge', keyRetentionSeconds: 100 });
+    const ledger = await store.load();
+    await store.execute(ledger, { op: 'openAccount', request: { idempotencyKey: 'open-bank', now: T0, accountId: 'bank', currency: 'EUR', kind: 'unrestricted' } });
+    await store.execute(ledger, { op: 'openAccount', request: { idempotencyKey: 'open-w', now: T0, accountId: 'w', currency: 'EUR', kind: 'nonNegative' } });
+    await store.execute(ledger, pay('old', T0));
+    assert.equal(await store.commit(ledger), true);
+    await store.execute(ledger, pay('t30', T0 + 30));
+    assert.equal(await store.commit(ledger), true); // within a minute of the last purge: none
+    failPurge = true;
+    await store.execute(ledger, pay('t150', T0 + 150));
+    assert.equal(await store.commit(ledger), true, 'committed although the purge failed');
+    failPurge = false;
+    await store.execute(ledger, pay('t151', T0 + 151));
+    assert.equal(await store.commit(ledger), true); // retried
+    assert.deepEqual(purges, [T0 - 100, T0 + 50, T0 + 51]);
+    // At ledger time T0 + 151 with a retention of 100 s: rows from before T0 + 51 are gone.
+    assert.deepEqual((await storage.indexGet('ledger/purge/keys', ['old', 't30', 't150', 't151'])).map((r) => r.key).sort(), ['t150', 't151']);
+    ledger.free();
+  });
 });
