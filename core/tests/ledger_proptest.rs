@@ -37,7 +37,7 @@ use countersign_core::error::ErrorCode;
 use countersign_core::ledger::{
     AccountKind, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, HoldState,
     IncrementRequest, Ledger, LedgerCode as C, OpenAccountRequest, Operation, Outcome, PostRequest,
-    SetCreditLimitRequest, TransferRequest, VoidRequest, EXPIRE_BATCH_MAX, HOLD_DURATION_S_MAX,
+    SetCreditLimitRequest, SetKeyRetentionRequest, KeysKeptBy, TransferRequest, VoidRequest, EXPIRE_BATCH_MAX, HOLD_DURATION_S_MAX,
 };
 use proptest::prelude::*;
 
@@ -148,6 +148,7 @@ fn without_now(op: &Operation) -> Operation {
         Operation::ExpireDue(r) => r.now = 0,
         Operation::SetCreditLimit(r) => r.now = 0,
         Operation::CloseAccount(r) => r.now = 0,
+        Operation::SetKeyRetention(r) => r.now = 0,
     }
     op
 }
@@ -328,6 +329,8 @@ impl Model {
                 };
                 (code, None)
             }
+            // Not generated (the steps stay far below the key window, where the mode decides).
+            Operation::SetKeyRetention(_) => (C::KeyRetentionSet, None),
         };
         self.clock = now;
         (code, expired, target)
@@ -522,6 +525,9 @@ enum Step {
         minor: i64,
     },
     Close(usize),
+    /// `setKeyRetention`: `true` the store keeps the keys (far below the window here, the
+    /// eviction rule never decides; the mode must still journal, replay and roll back).
+    KeyMode(bool),
     Advance(i64),
     Repeat(usize),
     Reuse(usize),
@@ -578,6 +584,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (prop_oneof![4 => Just(3usize), 1 => account.clone()], -100i64..40_000)
             .prop_map(|(a, minor)| Step::SetLimit { a, minor: minor.max(0) }),
         1 => account.prop_map(Step::Close),
+        1 => any::<bool>().prop_map(Step::KeyMode),
         5 => prop_oneof![5 => seconds(0, 400), 2 => 400i64..3_000, 1 => -300i64..0].prop_map(Step::Advance),
         2 => any::<usize>().prop_map(Step::Repeat),
         1 => any::<usize>().prop_map(Step::Reuse),
@@ -1019,6 +1026,11 @@ impl Run {
                 now,
                 account_id: id(*a),
             }),
+            Step::KeyMode(store) => Operation::SetKeyRetention(SetKeyRetentionRequest {
+                idempotency_key: self.key(),
+                now,
+                keys_kept_by: if *store { KeysKeptBy::Store } else { KeysKeptBy::Ledger },
+            }),
             Step::Advance(_) | Step::Repeat(_) | Step::Reuse(_) | Step::Snapshot | Step::Batch { .. } => return None,
         })
     }
@@ -1105,6 +1117,7 @@ fn set_now(op: &mut Operation, now: i64) {
         Operation::ExpireDue(r) => r.now = now,
         Operation::SetCreditLimit(r) => r.now = now,
         Operation::CloseAccount(r) => r.now = now,
+        Operation::SetKeyRetention(r) => r.now = now,
     }
 }
 

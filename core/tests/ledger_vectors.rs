@@ -24,7 +24,7 @@ fn writing() -> bool {
     std::env::var("COUNTERSIGN_WRITE_VECTORS").is_ok_and(|v| v == "1")
 }
 
-const OPERATIONS: [&str; 10] = [
+const OPERATIONS: [&str; 11] = [
     "openAccount",
     "transfer",
     "hold",
@@ -35,6 +35,7 @@ const OPERATIONS: [&str; 10] = [
     "expireDue",
     "setCreditLimit",
     "closeAccount",
+    "setKeyRetention",
 ];
 
 /// Every field of `expected` equals the same field of `actual` (objects: recursively, by the

@@ -72,6 +72,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     ledger::HoldView::export_all(cfg)?;
     ledger::LedgerCounts::export_all(cfg)?;
     ledger::JournalHead::export_all(cfg)?;
+    ledger::JournalKey::export_all(cfg)?;
     // tempcard (System 2)
     tempcard::TempCardCode::export_all(cfg)?;
     tempcard::ServiceConfig::export_all(cfg)?;

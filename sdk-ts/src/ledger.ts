@@ -8,7 +8,7 @@
  * Rejections are returned codes (`outcome.code`), not exceptions; exceptions are for malformed
  * requests (naming the field, e.g. `request.amount`) and failures.
  */
-import { CountersignRangeError, fromWasmError } from './errors.js';
+import { CountersignError, CountersignRangeError, fromWasmError } from './errors.js';
 import { WasmObject, handleOf, withHandle } from './handle.js';
 import { SealedLog, StateStore, corrupt } from './store.js';
 import { call } from './calls.js';
@@ -24,6 +24,7 @@ import {
   toSdkError,
 } from './boundary.js';
 import { CheckedStorage } from './storage/checked.js';
+import { STORAGE_INDEX_ROWS_MAX, type IndexRow } from './storage/types.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
@@ -44,14 +45,17 @@ import type {
   HoldView,
   IncrementRequest,
   JournalHead,
+  KeysKeptBy,
   LedgerBatchOperation,
   LedgerCode,
   LedgerCounts,
+  LedgerJournalKey,
   LedgerOperation,
   LedgerOutcome,
   OpenAccountRequest,
   PostRequest,
   SetCreditLimitRequest,
+  SetKeyRetentionRequest,
   TransferRequest,
   VoidRequest,
 } from './generated/ledger.js';
@@ -67,14 +71,17 @@ export type {
   HoldView,
   IncrementRequest,
   JournalHead,
+  KeysKeptBy,
   LedgerBatchOperation,
   LedgerCode,
   LedgerCounts,
+  LedgerJournalKey,
   LedgerOperation,
   LedgerOutcome,
   OpenAccountRequest,
   PostRequest,
   SetCreditLimitRequest,
+  SetKeyRetentionRequest,
   TransferRequest,
   VoidRequest,
 };
@@ -82,7 +89,7 @@ export type {
 /** Every ledger outcome code (the docs/ledger.md table; `ledgerCodes()` describes each). */
 export const LEDGER_CODES = Object.freeze([
   'ACCOUNT_OPENED', 'TRANSFERRED', 'HELD', 'INCREMENTED', 'EXTENDED', 'POSTED', 'VOIDED',
-  'DUE_HOLDS_EXPIRED', 'MORE_HOLDS_DUE', 'CREDIT_LIMIT_SET', 'ACCOUNT_CLOSED',
+  'DUE_HOLDS_EXPIRED', 'MORE_HOLDS_DUE', 'CREDIT_LIMIT_SET', 'ACCOUNT_CLOSED', 'KEY_RETENTION_SET',
   'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEYS_FULL', 'JOURNAL_FULL', 'LINKED_OPERATION_FAILED', 'AMOUNT_NOT_POSITIVE',
   'SAME_ACCOUNT', 'UNKNOWN_ACCOUNT', 'ACCOUNT_EXISTS', 'ACCOUNTS_FULL', 'ACCOUNT_ALREADY_CLOSED',
   'ACCOUNT_NOT_EMPTY', 'CURRENCY_MISMATCH', 'INSUFFICIENT_FUNDS', 'BALANCE_OVERFLOW',
@@ -170,6 +177,45 @@ export class Ledger extends WasmObject<Handle> {
   }
   closeAccount(request: CloseAccountRequest): LedgerOutcome {
     return this.#run('closeAccount', request);
+  }
+  /**
+   * Says who keeps the idempotency keys the ledger's window (32,768 keys) no longer holds:
+   * `"store"` lets a full window forget its oldest key whatever its age, for a store that keeps
+   * every key's entry and answers its repeats ({@link LedgerStore} with `keyRetentionSeconds`,
+   * which journals this on a new ledger). Journaled: replay reproduces it.
+   */
+  setKeyRetention(request: SetKeyRetentionRequest): LedgerOutcome {
+    return this.#run('setKeyRetention', request);
+  }
+  /** Who keeps the idempotency keys the window no longer holds: `"ledger"` (the default) or `"store"`. */
+  get keysKeptBy(): KeysKeptBy {
+    return withHandle(this, (h) => h.keysKeptBy() as KeysKeptBy);
+  }
+
+  /**
+   * The answer to a repeat of `operation` from the journal entry that decided its key (kept by
+   * a store: the ledger no longer retains the key), as the ledger answers a key it keeps with
+   * code and seq only — the same request: the entry's `code` and `seq`, `repeated: true`,
+   * `hold: null`, no `expired`; another request under the key: `IDEMPOTENCY_KEY_REUSED`.
+   * `undefined` when the ledger retains the key itself (execute the operation). Changes nothing.
+   * The entry's bytes are decoded, not authenticated: read them from storage you authenticate
+   * ({@link LedgerStore} does). Throws for a malformed operation (naming
+   * `operation.request.<field>`) and JOURNAL_INVALID naming `entry` for bytes that are not a
+   * journal entry or an entry under another key.
+   */
+  answerFromEntry(operation: LedgerOperation, entry: Uint8Array): LedgerOutcome | undefined {
+    expectBytes(entry, 'entry');
+    return call<LedgerOutcome | undefined>(() => handleOf(this).answerFromEntry(operation, entry));
+  }
+
+  /** The idempotency key and effective time of each retained journal entry with seq > `afterSeq`. */
+  journalKeysAfter(afterSeq: number): LedgerJournalKey[] {
+    expectInteger(afterSeq, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);
+    // The adapter answers one flat array [seq, key, time, ...] (smaller wasm than objects).
+    const flat = call<unknown[]>(() => handleOf(this).journalKeysAfter(afterSeq));
+    const keys: LedgerJournalKey[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) keys.push({ seq: flat[i] as number, idempotencyKey: flat[i + 1] as string, time: flat[i + 2] as number });
+    return keys;
   }
 
   /** Any operation `{ op, request }`. */
@@ -310,11 +356,44 @@ const LOG_READ_PAGE = 1000;
  */
 export const LEDGER_LOAD_LOG_RECORDS_MAX = 1 << 16;
 
+/** Longest `keyRetentionSeconds`: 366 days. */
+export const LEDGER_KEY_RETENTION_S_MAX = 366 * 86_400;
+/** The store purges index rows past the retention at most once per this many seconds of ledger time. */
+export const LEDGER_KEY_INDEX_PURGE_EVERY_S = 60;
+/** The idempotency key of the `setKeyRetention` a store with `keyRetentionSeconds` journals on a new ledger. */
+export const LEDGER_KEY_RETENTION_IDEMPOTENCY_KEY = 'countersign.ledger-store.keys-kept-by-store';
+
+/** A store's keyed index of idempotency keys: the retention, and the seal of its rows. */
+interface KeyIndex {
+  readonly retention: number;
+  /** Rows are `HMAC`-sealed under a key derived from the snapshot key for this purpose alone. */
+  readonly seal: SealedLog;
+}
+
+/** The success codes: a chain stands when each of its members has one. */
+const LEDGER_SUCCESS_CODES: ReadonlySet<LedgerCode> = new Set<LedgerCode>([
+  'ACCOUNT_OPENED', 'TRANSFERRED', 'HELD', 'INCREMENTED', 'EXTENDED', 'POSTED', 'VOIDED',
+  'DUE_HOLDS_EXPIRED', 'MORE_HOLDS_DUE', 'CREDIT_LIMIT_SET', 'ACCOUNT_CLOSED', 'KEY_RETENTION_SET',
+]);
+
+function linkedFailed(): LedgerOutcome {
+  return { code: 'LINKED_OPERATION_FAILED', seq: 0, repeated: false, hold: null, expired: [] };
+}
+
 export interface LedgerStoreOptions {
   /** Names the ledger's keys and log: `ledger/<name>/...` (default `main`). */
   readonly name?: string;
   /** Snapshot after this many entries since the last snapshot (1 .. 2^20, default 1024). */
   readonly snapshotEvery?: number;
+  /**
+   * Keep every idempotency key for this many seconds of ledger time (1 ..
+   * {@link LEDGER_KEY_RETENTION_S_MAX}; payment APIs keep them 86,400: a day), beyond the
+   * ledger's own window of 32,768 keys: a repeat within it is answered with its stored outcome
+   * by {@link LedgerStore.execute} / {@link LedgerStore.executeBatch}, at any rate of new
+   * operations. Needs a storage with the keyed index (MemoryStorage, PostgresStorage); applies to
+   * a new ledger (see docs/ledger.md, *Keys for a day*).
+   */
+  readonly keyRetentionSeconds?: number;
 }
 
 /**
@@ -347,6 +426,7 @@ export class LedgerStore {
   readonly #store: StateStore;
   /** The log's records, HMAC-tagged under a key derived from the snapshot key. */
   readonly #log: SealedLog;
+  readonly #checked: CheckedStorage;
   readonly #name: string;
   readonly #snapshotEvery: number;
   #persistedSeq = 0;
@@ -355,13 +435,17 @@ export class LedgerStore {
   #logRecords = 0;
   /** The last record of the last whole commit (what a snapshot may claim to cover). */
   #committedRecords = 0;
+  /** With `keyRetentionSeconds`: the retention, and the index rows' seal (another derived key). */
+  readonly #keys: KeyIndex | undefined;
+  /** Ledger time of the last purge of the index. */
+  #purgedAt = Number.MIN_SAFE_INTEGER;
 
   constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: LedgerStoreOptions) {
     try {
       const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new LedgerStore');
       const checked = CheckedStorage.of(adapter, 'storage');
       const ownKey = expectBytes(key, 'snapshotKey');
-      const opts = given === undefined ? {} : expectObject(given, 'options', ['name', 'snapshotEvery']);
+      const opts = given === undefined ? {} : expectObject(given, 'options', ['name', 'snapshotEvery', 'keyRetentionSeconds']);
       this.#name = opts.name === undefined ? 'main' : expectString(opts.name, 'options.name');
       this.#snapshotEvery =
         opts.snapshotEvery === undefined
@@ -369,6 +453,20 @@ export class LedgerStore {
           : expectInteger(opts.snapshotEvery, 'options.snapshotEvery', 1, 1 << 20);
       this.#store = new StateStore(checked, ownKey);
       this.#log = new SealedLog(ownKey, 'countersign/ledger-store/log-key/v1', this.#name, 'ledger');
+      if (opts.keyRetentionSeconds === undefined) {
+        this.#keys = undefined;
+      } else {
+        const retention = expectInteger(opts.keyRetentionSeconds, 'options.keyRetentionSeconds', 1, LEDGER_KEY_RETENTION_S_MAX);
+        if (!checked.hasKeyedIndex) {
+          throw new CountersignRangeError(
+            'INVALID_ARGUMENT',
+            'countersign: storage: has no keyed index (appendIndexed, indexGet, indexPurge), which options.keyRetentionSeconds needs (see docs/storage.md: the memory and PostgreSQL adapters have one)',
+            'storage',
+          );
+        }
+        this.#keys = { retention, seal: new SealedLog(ownKey, 'countersign/ledger-store/key-index/v1', this.#name, 'ledger') };
+      }
+      this.#checked = checked;
       adopt(this, LedgerStore);
     } catch (e) {
       throw toSdkError(e, 'new LedgerStore');
@@ -442,11 +540,168 @@ export class LedgerStore {
       this.#logRecords = logAfter;
       this.#committedRecords = committedRecords;
       this.#persistedSeq = persistedSeq;
+      this.#checkKeyMode(ledger, persistedSeq === 0);
     } catch (e) {
       ledger.free();
       throw e;
     }
     return ledger;
+  }
+
+  /**
+   * With `keyRetentionSeconds` the ledger must keep its keys in the store: a new ledger is told
+   * so (journaled `setKeyRetention`, committed with the first commit); an existing one that keeps
+   * them itself is refused (the keys it committed before have no index rows). Without the option
+   * a ledger whose keys the store keeps is refused: its forgotten keys' repeats would run again.
+   */
+  #checkKeyMode(ledger: Ledger, isNew: boolean): void {
+    const mode = ledger.keysKeptBy;
+    if (this.#keys === undefined) {
+      if (mode === 'store') {
+        throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: options.keyRetentionSeconds: the stored ledger keeps its idempotency keys in the store: open it with keyRetentionSeconds', 'options.keyRetentionSeconds');
+      }
+    } else if (mode === 'ledger') {
+      if (!isNew) {
+        throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: options.keyRetentionSeconds: the stored ledger keeps its idempotency keys itself (its committed keys have no index rows): use keyRetentionSeconds for a new ledger', 'options.keyRetentionSeconds');
+      }
+      ledger.setKeyRetention({ idempotencyKey: LEDGER_KEY_RETENTION_IDEMPOTENCY_KEY, now: Math.max(ledger.clock, 0), keysKeptBy: 'store' });
+    }
+  }
+
+  /**
+   * Runs `operation` on `ledger` as `ledger.execute` does, but answers a repeat of a key the
+   * ledger has forgotten from the store's index (within `keyRetentionSeconds` of ledger time)
+   * with its stored outcome (`repeated: true`, code and seq, `hold: null`), so that an operation
+   * is never executed twice within the retention. One index read per call. Without
+   * `keyRetentionSeconds`: `ledger.execute(operation)`.
+   */
+  async execute(ledger: Ledger, operation: LedgerOperation): Promise<LedgerOutcome> {
+    if (!isOwned(ledger, Ledger)) throw typeError('ledger', 'a Ledger', ledger);
+    if (this.#keys !== undefined) {
+      const rows = await this.#lookup([operation]);
+      const answer = rows.size === 0 ? undefined : this.#answer(ledger, operation, rows);
+      if (answer !== undefined) return answer;
+    }
+    return ledger.execute(operation);
+  }
+
+  /**
+   * Runs a batch as `ledger.executeBatch` does, answering repeats of keys the ledger has
+   * forgotten from the store's index (one index read per batch), as {@link LedgerStore.execute}.
+   * A linked chain stands or fails as one as in the ledger: members answered from the index are
+   * repeats of successes that do nothing again, the others run as a chain; when the chain fails
+   * the answered members answer `LINKED_OPERATION_FAILED`. A chain with a member answered
+   * `IDEMPOTENCY_KEY_REUSED` (or a stored rejection) from the index fails at that member
+   * without running the others (the ledger would report the first failing member; an earlier
+   * member that would also fail is not tried).
+   */
+  async executeBatch(ledger: Ledger, operations: readonly LedgerBatchOperation[]): Promise<LedgerOutcome[]> {
+    if (!isOwned(ledger, Ledger)) throw typeError('ledger', 'a Ledger', ledger);
+    const list = expectArray(operations, 'operations') as LedgerBatchOperation[];
+    if (this.#keys === undefined || list.length === 0 || list.length > LEDGER_BATCH_OPERATIONS_MAX) return ledger.executeBatch(list);
+    const rows = await this.#lookup(list);
+    if (rows.size === 0) return ledger.executeBatch(list);
+    const answers: (LedgerOutcome | undefined)[] = [];
+    try {
+      for (const operation of list) answers.push(this.#answer(ledger, { op: operation.op, request: operation.request } as LedgerOperation, rows));
+    } catch (e) {
+      // A row that fails its seal or holds another key's entry is the storage's fault: never
+      // run the operations as new ones over it.
+      if (e instanceof CountersignError && e.code === 'STORAGE_CORRUPT') throw e;
+      // A malformed operation: the ledger names it by its place in the batch, and runs nothing.
+      return ledger.executeBatch(list);
+    }
+    if (answers.every((answer) => answer === undefined)) return ledger.executeBatch(list);
+    return this.#runAround(ledger, list, answers);
+  }
+
+  /** The batch with the operations answered from the index left out (see `executeBatch`). */
+  #runAround(ledger: Ledger, list: readonly LedgerBatchOperation[], answers: readonly (LedgerOutcome | undefined)[]): LedgerOutcome[] {
+    // Errors that depend on the batch's shape (an open chain, an account opened in a chain) are
+    // the ledger's to name, on the whole batch.
+    const last = list[list.length - 1];
+    const shapeError = last?.linked === true || list.some((o, i) => o.op === 'openAccount' && (o.linked === true || list[i - 1]?.linked === true));
+    if (shapeError) return ledger.executeBatch(list);
+    const outcomes: (LedgerOutcome | undefined)[] = new Array(list.length).fill(undefined);
+    const run: LedgerBatchOperation[] = [];
+    /** For each operation run: its index in `list`. */
+    const placeOf: number[] = [];
+    /** For each chain that runs partly: its members' indexes and the answered ones. */
+    const chains: { members: number[]; answered: number[] }[] = [];
+    let start = 0;
+    // One chain per round, bounded by the batch.
+    while (start < list.length) {
+      let end = start;
+      while (list[end]?.linked === true) end += 1;
+      const members = Array.from({ length: end - start + 1 }, (_, k) => start + k);
+      const answered = members.filter((i) => answers[i] !== undefined);
+      const failing = answered.find((i) => !LEDGER_SUCCESS_CODES.has((answers[i] as LedgerOutcome).code));
+      if (members.length > 1 && failing !== undefined) {
+        for (const i of members) outcomes[i] = i === failing ? answers[i] : linkedFailed();
+      } else {
+        for (const i of answered) outcomes[i] = answers[i];
+        const rest = members.filter((i) => answers[i] === undefined);
+        rest.forEach((i, k) => {
+          const operation = list[i] as LedgerBatchOperation;
+          run.push({ op: operation.op, request: operation.request, linked: k < rest.length - 1 } as LedgerBatchOperation);
+          placeOf.push(i);
+        });
+        if (members.length > 1 && answered.length > 0) chains.push({ members, answered });
+      }
+      start = end + 1;
+    }
+    const ran = run.length === 0 ? [] : ledger.executeBatch(run);
+    ran.forEach((outcome, k) => (outcomes[placeOf[k] as number] = outcome));
+    // A chain whose other members failed: its answered members did not stand either.
+    for (const { members, answered } of chains) {
+      const ranMembers = members.filter((i) => !answered.includes(i));
+      if (ranMembers.some((i) => !LEDGER_SUCCESS_CODES.has((outcomes[i] as LedgerOutcome).code))) {
+        for (const i of answered) outcomes[i] = linkedFailed();
+      }
+    }
+    return outcomes as LedgerOutcome[];
+  }
+
+  /** The index rows of the operations' keys (one read), by key. */
+  async #lookup(operations: readonly { readonly request?: unknown }[]): Promise<Map<string, IndexRow>> {
+    const keys = new Set<string>();
+    for (const operation of operations) {
+      const key = (operation?.request as { idempotencyKey?: unknown } | undefined)?.idempotencyKey;
+      // A key that is no valid id is the ledger's to refuse, naming it.
+      if (typeof key === 'string' && key.length > 0 && key.length <= 64 && !/[\u0000-\u001f\u007f-\u009f]/.test(key)) keys.add(key);
+    }
+    if (keys.size === 0 || keys.size > STORAGE_INDEX_ROWS_MAX) return new Map();
+    const rows = await this.#checked.indexGet(this.#indexName, [...keys]);
+    return new Map(rows.map((row) => [row.key, row]));
+  }
+
+  /**
+   * The stored answer to `operation`, if its key has an index row within the retention and the
+   * ledger does not retain the key itself. The row's value is authenticated (its seal: a forged
+   * row is STORAGE_CORRUPT, never a false "repeated"); its time is the one sealed with it.
+   */
+  #answer(ledger: Ledger, operation: LedgerOperation, rows: ReadonlyMap<string, IndexRow>): LedgerOutcome | undefined {
+    const keys = this.#keys as KeyIndex;
+    const request = operation.request as { idempotencyKey: string; now: number };
+    const row = rows.get(request.idempotencyKey);
+    if (row === undefined) return undefined;
+    const body = keys.seal.open(row.value, `index row of key ${JSON.stringify(row.key)}`);
+    if (body.length < 8) throw corrupt('an index row is too short');
+    const time = Number(new DataView(body.buffer, body.byteOffset, 8).getBigInt64(0));
+    const now = Math.max(typeof request.now === 'number' ? request.now : 0, ledger.clock);
+    // Past the retention: the key is forgotten, the operation runs as a new one.
+    if (time + keys.retention < now) return undefined;
+    try {
+      return ledger.answerFromEntry(operation, body.subarray(8));
+    } catch (e) {
+      // A genuine row moved under another key (its entry is that key's), or not an entry.
+      if (e instanceof CountersignError && e.param === 'entry') throw corrupt(`the index row of key ${JSON.stringify(row.key)} does not hold that key's journal entry: ${e.message}`);
+      throw e;
+    }
+  }
+
+  get #indexName(): string {
+    return `${this.#prefix}keys`;
   }
 
   /**
@@ -457,15 +712,24 @@ export class LedgerStore {
    */
   async commit(ledger: Ledger): Promise<boolean> {
     if (!isOwned(ledger, Ledger)) throw typeError('ledger', 'a Ledger', ledger);
+    if (this.#keys !== undefined && ledger.keysKeptBy !== 'store') {
+      throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: ledger: keeps its idempotency keys itself: load() it from this store (keyRetentionSeconds)', 'ledger');
+    }
     const entries = ledger.journalAfter(this.#persistedSeq);
     if (entries.length === 0) return true;
+    // The index rows of the whole commit go with its last record (a commit counts once its last
+    // record is in: rows of a commit cut short would answer for entries that never stood).
+    const rows = this.#keys === undefined ? [] : this.#indexRows(ledger, entries);
     const lastSeq = this.#persistedSeq + entries.length;
     for (let i = 0; i < entries.length; i += LEDGER_LOG_RECORD_ENTRIES_MAX) {
       const chunk = entries.slice(i, i + LEDGER_LOG_RECORD_ENTRIES_MAX);
       const continued = i + LEDGER_LOG_RECORD_ENTRIES_MAX < entries.length;
       const expected = this.#logRecords + 1;
       const record = this.#log.seal(packRecord(this.#persistedSeq + i + 1, chunk, continued));
-      const logSeq = await this.#store.append(`${this.#prefix}journal`, record, expected);
+      const logSeq =
+        this.#keys !== undefined && !continued
+          ? await this.#checked.appendIndexed(`${this.#prefix}journal`, record, expected, this.#indexName, rows)
+          : await this.#store.append(`${this.#prefix}journal`, record, expected);
       // Another writer took the position: its records follow what this store loaded, ours do
       // not. Records of this commit already in are a commit cut short, which loads skip.
       if (logSeq === 0) return false;
@@ -482,7 +746,41 @@ export class LedgerStore {
     );
     ledger.truncateJournal(lastSeq);
     if (lastSeq - this.#snapshotSeq >= this.#snapshotEvery) await this.snapshot(ledger);
+    await this.#purge(ledger.clock);
     return true;
+  }
+
+  /** One sealed index row per entry: key → (effective time ‖ entry bytes); a key's last entry wins. */
+  #indexRows(ledger: Ledger, entries: readonly Uint8Array[]): IndexRow[] {
+    const keys = ledger.journalKeysAfter(this.#persistedSeq);
+    if (keys.length !== entries.length) throw new CountersignRangeError('INTERNAL', 'countersign: ledger: its journal keys do not match its entries', 'ledger');
+    const rows = new Map<string, IndexRow>();
+    keys.forEach(({ idempotencyKey, time }, i) => {
+      const entry = entries[i] as Uint8Array;
+      const body = new Uint8Array(8 + entry.length);
+      new DataView(body.buffer).setBigInt64(0, BigInt(time));
+      body.set(entry, 8);
+      rows.delete(idempotencyKey);
+      rows.set(idempotencyKey, { key: idempotencyKey, value: (this.#keys as KeyIndex).seal.seal(body), time });
+    });
+    return [...rows.values()];
+  }
+
+  /**
+   * Deletes the index rows past the retention, at most once per LEDGER_KEY_INDEX_PURGE_EVERY_S of
+   * ledger time. Housekeeping after a commit that is already durable: a failure is not the
+   * commit's (lookups ignore rows past the retention anyway), so it is retried at the next
+   * commit instead of thrown.
+   */
+  async #purge(clock: number): Promise<void> {
+    if (this.#keys === undefined || clock - this.#purgedAt < LEDGER_KEY_INDEX_PURGE_EVERY_S) return;
+    const previous = this.#purgedAt;
+    this.#purgedAt = clock;
+    try {
+      await this.#checked.indexPurge(this.#indexName, clock - this.#keys.retention);
+    } catch {
+      this.#purgedAt = previous;
+    }
   }
 
   /** Writes a snapshot now (after `commit`: the snapshot must not be ahead of the log). */
@@ -520,6 +818,10 @@ guardClass(Ledger, {
     expireDue: ['request'],
     setCreditLimit: ['request'],
     closeAccount: ['request'],
+    setKeyRetention: ['request'],
+    keysKeptBy: [],
+    answerFromEntry: ['operation', 'entry'],
+    journalKeysAfter: ['afterSeq'],
     execute: ['operation'],
     executeBatch: ['operations'],
     account: ['accountId'],
@@ -543,7 +845,7 @@ guardClass(Ledger, {
 });
 
 guardClass(LedgerStore, {
-  methods: { load: [], commit: ['ledger'], snapshot: ['ledger'], persistedSeq: [] },
+  methods: { load: [], commit: ['ledger'], snapshot: ['ledger'], persistedSeq: [], execute: ['ledger', 'operation'], executeBatch: ['ledger', 'operations'] },
 });
 
 function u64(value: number): Uint8Array {

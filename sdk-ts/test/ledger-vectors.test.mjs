@@ -12,7 +12,7 @@ const files = readdirSync(new URL('ledger/', vectorsDir)).filter((f) => f.endsWi
 
 const OPERATIONS = new Set([
   'openAccount', 'transfer', 'hold', 'increment', 'extend', 'post', 'void', 'expireDue',
-  'setCreditLimit', 'closeAccount',
+  'setCreditLimit', 'closeAccount', 'setKeyRetention',
 ]);
 /** Outcomes that change nothing and are not journaled. */
 const UNJOURNALED = new Set(['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEYS_FULL', 'JOURNAL_FULL']);
@@ -124,7 +124,9 @@ for (const file of files) {
     }
     const replayed = Ledger.replay(persisted);
     assert.equal(state(replayed), state(ledger), `${file}: final replay`);
-    const loaded = await new LedgerStore(storage, key, { name: file.replace(/\W/g, '-') }).load();
+    // A ledger whose keys the store keeps (setKeyRetention "store") loads only with a retention.
+    const keyRetention = ledger.keysKeptBy === 'store' ? { keyRetentionSeconds: 86_400 } : {};
+    const loaded = await new LedgerStore(storage, key, { name: file.replace(/\W/g, '-'), ...keyRetention }).load();
     assert.equal(state(loaded), state(ledger), `${file}: loaded from the store`);
   });
 }

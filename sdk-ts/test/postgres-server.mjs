@@ -19,7 +19,7 @@ export const SKIP_NO_RESTART =
   SKIP_NO_SERVER || (PG_DIR === undefined ? 'the server is the user\'s own (COUNTERSIGN_TEST_PG_DIR unset): not restarting it' : false);
 
 const POSTGRES_SH = fileURLToPath(new URL('../../scripts/postgres.sh', import.meta.url));
-const TABLES = ['schema', 'kv', 'log_head', 'log'];
+const TABLES = ['schema', 'kv', 'log_head', 'log', 'index'];
 
 let prefixes = 0;
 /** A table prefix no other test (or test process) uses: each test gets its own tables. */
@@ -35,7 +35,7 @@ export function testPool(options = {}) {
   return pool;
 }
 
-/** Drops the four tables of `prefix`. */
+/** Drops the tables of `prefix`. */
 export async function dropTables(prefix) {
   const pool = testPool({ max: 1 });
   try {

@@ -5,6 +5,9 @@
 
 // Relative to this file, the same path in Node (sdk-ts/test/) and in the browser (/sdk/test/).
 import {
+  STORAGE_INDEX_KEY_LENGTH_MAX_CHARS,
+  STORAGE_INDEX_ROWS_MAX,
+  STORAGE_INDEX_VALUE_BYTES_MAX,
   STORAGE_KEY_LENGTH_MAX_CHARS,
   STORAGE_LIST_KEYS_MAX,
   STORAGE_LOG_READ_RECORDS_MAX,
@@ -297,6 +300,82 @@ export const storageContract = [
       sameJson((await storage.readLog('kept-log')).map((r) => r.seq), [1], 'log after close');
       await storage.close();
       await storage.close(); // idempotent
+    },
+  },
+];
+
+/**
+ * The optional keyed index (types.ts, KeyedIndexStorage), for the adapters that have it
+ * (MemoryStorage and PostgresStorage). Each case gets a fresh, empty storage.
+ */
+export const keyedIndexContract = [
+  {
+    name: 'appendIndexed appends at expectedSeq with its rows; indexGet finds them (copies), per index',
+    async run(storage) {
+      const rows = [
+        { key: 'k1', value: text('one'), time: 100 },
+        { key: 'ключ ✓', value: text('two'), time: -5 },
+      ];
+      equal(await storage.appendIndexed('wal', text('r1'), 1, 'idx', rows), 1, 'first record');
+      rows[0].value[0] = 0; // the caller's buffer is the caller's
+      const found = await storage.indexGet('idx', ['k1', 'absent', 'ключ ✓', 'k1']);
+      sameJson(found.map((r) => [r.key, new TextDecoder().decode(r.value), r.time]).sort(), [['k1', 'one', 100], ['ключ ✓', 'two', -5]], 'rows found');
+      found[0].value[0] = 0;
+      sameBytes((await storage.indexGet('idx', ['k1']))[0].value, text('one'), 'a row after mutating a copy');
+      sameJson(await storage.indexGet('other', ['k1']), [], 'another index holds nothing');
+      sameJson(await storage.indexGet('idx', []), [], 'no keys');
+      sameJson((await storage.readLog('wal')).map((r) => r.seq), [1], 'the record is in the log');
+      equal(await storage.append('wal', text('r2'), 2), 2, 'a plain append continues the log');
+      equal(await storage.appendIndexed('wal', text('r3'), 3, 'other', [{ key: 'k1', value: text('x'), time: 1 }]), 3, 'next record, another index');
+      sameBytes((await storage.indexGet('idx', ['k1']))[0].value, text('one'), 'the first index is untouched');
+    },
+  },
+  {
+    name: 'appendIndexed at a position already taken writes neither the record nor any row',
+    async run(storage) {
+      equal(await storage.appendIndexed('wal', text('r1'), 1, 'idx', [{ key: 'a', value: text('a'), time: 1 }]), 1, 'first');
+      equal(await storage.appendIndexed('wal', text('lost'), 1, 'idx', [{ key: 'b', value: text('b'), time: 1 }, { key: 'a', value: text('overwritten?'), time: 9 }]), 0, 'a taken position');
+      equal(await storage.appendIndexed('wal', text('lost'), 3, 'idx', [{ key: 'c', value: text('c'), time: 1 }]), 0, 'a position ahead');
+      sameJson((await storage.readLog('wal')).map((r) => r.seq), [1], 'one record');
+      const found = await storage.indexGet('idx', ['a', 'b', 'c']);
+      sameJson(found.map((r) => [r.key, new TextDecoder().decode(r.value), r.time]), [['a', 'a', 1]], 'only the first rows');
+    },
+  },
+  {
+    name: 'a row under a key already indexed replaces it; indexPurge deletes rows below a time and counts them',
+    async run(storage) {
+      equal(await storage.appendIndexed('wal', text('r1'), 1, 'idx', [{ key: 'a', value: text('old'), time: 10 }, { key: 'b', value: text('b'), time: 20 }]), 1, 'first');
+      equal(await storage.appendIndexed('wal', text('r2'), 2, 'idx', [{ key: 'a', value: text('new'), time: 30 }, { key: 'c', value: text('c'), time: 25 }]), 2, 'second');
+      sameBytes((await storage.indexGet('idx', ['a']))[0].value, text('new'), 'replaced');
+      equal(await storage.appendIndexed('wal', text('r3'), 3, 'keep', [{ key: 'b', value: text('kept'), time: 0 }]), 3, 'another index');
+      equal(await storage.indexPurge('idx', 25), 1, 'purged b (20 < 25)');
+      sameJson((await storage.indexGet('idx', ['a', 'b', 'c'])).map((r) => r.key).sort(), ['a', 'c'], 'a (30) and c (25) stay');
+      equal(await storage.indexPurge('idx', 25), 0, 'nothing more below 25');
+      equal(await storage.indexPurge('idx', 31), 2, 'the rest');
+      sameJson(await storage.indexGet('idx', ['a', 'c']), [], 'empty');
+      equal((await storage.indexGet('keep', ['b'])).length, 1, 'another index is not purged');
+      equal(await storage.indexPurge('never-written', 100), 0, 'an index never written');
+    },
+  },
+  {
+    name: 'malformed index calls throw naming the parameter, and write nothing',
+    async run(storage) {
+      const row = (key, value = text('v'), time = 1) => ({ key, value, time });
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'idx', [row('a'), row('a')]), 'RangeError', 'INVALID_ARGUMENT', 'rows', 'a key twice');
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'idx', [row('')]), 'RangeError', 'INVALID_ARGUMENT', 'rows[0].key', 'an empty key');
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'idx', [row('a\u0000b')]), 'RangeError', 'INVALID_ARGUMENT', 'rows[0].key', 'a control character');
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'idx', [row('\ud800')]), 'RangeError', 'INVALID_ARGUMENT', 'rows[0].key', 'a lone surrogate');
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'idx', [row('x'.repeat(STORAGE_INDEX_KEY_LENGTH_MAX_CHARS + 1))]), 'RangeError', 'INVALID_ARGUMENT', 'rows[0].key', 'a long key');
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'idx', [row('a', new Uint8Array(STORAGE_INDEX_VALUE_BYTES_MAX + 1))]), 'RangeError', 'LIMIT_EXCEEDED', 'rows[0].value', 'a large value');
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'idx', [row('a', text('v'), 1.5)]), 'RangeError', 'INVALID_ARGUMENT', 'rows[0].time', 'a fractional time');
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'idx', Array.from({ length: STORAGE_INDEX_ROWS_MAX + 1 }, (_, i) => row(`k${i}`))), 'RangeError', 'LIMIT_EXCEEDED', 'rows', 'too many rows');
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'bad index!', [row('a')]), 'RangeError', 'INVALID_ARGUMENT', 'index', 'an index name outside the key grammar');
+      await rejects(() => storage.appendIndexed('wal', text('r'), 1, 'idx', 'rows'), 'TypeError', 'INVALID_TYPE', 'rows', 'rows not an array');
+      await rejects(() => storage.indexGet('idx', 'k'), 'TypeError', 'INVALID_TYPE', 'keys', 'keys not an array');
+      await rejects(() => storage.indexGet('idx', [7]), 'TypeError', 'INVALID_TYPE', 'keys[0]', 'a key not a string');
+      await rejects(() => storage.indexPurge('idx', '5'), 'TypeError', 'INVALID_TYPE', 'before', 'before not a number');
+      sameJson(await storage.readLog('wal'), [], 'nothing appended');
+      sameJson(await storage.indexGet('idx', ['a']), [], 'nothing indexed');
     },
   },
 ];

@@ -70,7 +70,7 @@ describe('PostgresStorage: tables', { skip: SKIP_NO_SERVER }, () => {
       const { rows } = await pool.query(`SELECT version FROM "${p1}schema"`);
       assert.deepEqual(rows, [{ version: POSTGRES_SCHEMA_VERSION }]);
       const tables = await pool.query(`SELECT table_name FROM information_schema.tables WHERE table_name LIKE $1 ORDER BY table_name`, [`${p1.replace(/_/g, '\\_')}%`]);
-      assert.deepEqual(tables.rows.map((r) => r.table_name), ['kv', 'log', 'log_head', 'schema'].map((t) => `${p1}${t}`));
+      assert.deepEqual(tables.rows.map((r) => r.table_name), ['index', 'kv', 'log', 'log_head', 'schema'].map((t) => `${p1}${t}`));
       await a.close(); // the caller's pool stays open
       assert.equal((await pool.query('SELECT 1 AS one')).rows[0].one, 1);
     } finally {
@@ -100,6 +100,25 @@ describe('PostgresStorage: tables', { skip: SKIP_NO_SERVER }, () => {
       await assert.rejects(fresh.put('k', text('x'), 1), unavailable);
       await pool.query(`UPDATE "${p}schema" SET version = $1`, [POSTGRES_SCHEMA_VERSION]);
       assert.equal(untext((await fresh.get('k')).value), 'v', 'nothing was written meanwhile');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  test('tables at layout 1 (before the keyed index) are migrated to 2, their data kept', async () => {
+    const p = prefix('layout1');
+    const pool = testPool();
+    try {
+      const old = new PostgresStorage(pool, { tablePrefix: p });
+      await old.put('k', text('v'), null);
+      assert.equal(await old.append('wal', text('r1')), 1);
+      // Back to what layout 1 was: no index table.
+      await pool.query(`DROP TABLE "${p}index"; UPDATE "${p}schema" SET version = 1`);
+      const fresh = new PostgresStorage(pool, { tablePrefix: p });
+      assert.equal(untext((await fresh.get('k')).value), 'v');
+      assert.deepEqual((await pool.query(`SELECT version FROM "${p}schema"`)).rows, [{ version: 2 }]);
+      assert.equal(await fresh.appendIndexed('wal', text('r2'), 2, 'idx', [{ key: 'a', value: text('x'), time: 1 }]), 2);
+      assert.equal((await fresh.indexGet('idx', ['a'])).length, 1);
     } finally {
       await pool.end();
     }

@@ -15,7 +15,7 @@ import { MemoryStorage } from '../dist/storage/memory.js';
 import { PostgresStorage } from '../dist/storage/postgres.js';
 import * as storageTypes from '../dist/storage/types.js';
 import { DATABASE_URL, dropTables, freshPrefix, SKIP_NO_SERVER } from './postgres-server.mjs';
-import { STORAGE_LIMITS, storageContract } from './storage-contract.mjs';
+import { keyedIndexContract, STORAGE_LIMITS, storageContract } from './storage-contract.mjs';
 import { startWorker, workerResult } from './storage-worker.mjs';
 
 const text = (s) => new TextEncoder().encode(s);
@@ -74,6 +74,33 @@ for (const [label, make, skip] of [
 ]) {
   describe(`storage contract: ${label}`, { skip }, () => {
     for (const testCase of storageContract) {
+      test(testCase.name, async () => {
+        const { storage, cleanup } = make();
+        try {
+          await testCase.run(storage);
+        } finally {
+          await storage.close();
+          await cleanup?.();
+        }
+      });
+    }
+  });
+}
+
+// The optional keyed index: the adapters that have it.
+for (const [label, make, skip] of [
+  ['MemoryStorage', () => ({ storage: new MemoryStorage() }), false],
+  [
+    'PostgresStorage',
+    () => {
+      const tablePrefix = freshPrefix('index');
+      return { storage: new PostgresStorage(DATABASE_URL, { tablePrefix }), cleanup: () => dropTables(tablePrefix) };
+    },
+    SKIP_NO_SERVER,
+  ],
+]) {
+  describe(`keyed index contract: ${label}`, { skip }, () => {
+    for (const testCase of keyedIndexContract) {
       test(testCase.name, async () => {
         const { storage, cleanup } = make();
         try {

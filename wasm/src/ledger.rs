@@ -4,7 +4,8 @@
 use countersign_core::error::{Error, ErrorCode};
 use countersign_core::ledger::{
     BatchError, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, IncrementRequest, Ledger,
-    LedgerCode, OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, TransferRequest, VoidRequest,
+    KeysKeptBy, LedgerCode, OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, SetKeyRetentionRequest,
+    TransferRequest, VoidRequest,
     BATCH_OPERATIONS_MAX, REPLAY_ENTRIES_MAX,
 };
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -83,6 +84,7 @@ fn request_of(op: &str, request: JsValue) -> Option<Result<Operation, Error>> {
         "expireDue" => read::<ExpireDueRequest>(request, "").map(Operation::ExpireDue),
         "setCreditLimit" => read::<SetCreditLimitRequest>(request, "").map(Operation::SetCreditLimit),
         "closeAccount" => read::<CloseAccountRequest>(request, "").map(Operation::CloseAccount),
+        "setKeyRetention" => read::<SetKeyRetentionRequest>(request, "").map(Operation::SetKeyRetention),
         _ => return None,
     })
 }
@@ -173,6 +175,44 @@ impl LedgerHandle {
             ops.push(batch_operation_of(&value).map_err(|e| to_js_error(e.at(&format!("[{index}]")).at("operations")))?);
         }
         to_js(&self.ledger.execute_batch(&ops).map_err(batch_error_to_js)?)
+    }
+
+    /// `{op, request}` and a stored journal entry → the outcome of a repeat answered from the
+    /// entry, or `undefined` when the ledger retains the key itself (`Ledger::answer_from_entry`).
+    /// Errors name their path under `operation`, or `entry`.
+    #[wasm_bindgen(js_name = answerFromEntry)]
+    pub fn answer_from_entry(&self, operation: JsValue, entry: &[u8]) -> JsResult<JsValue> {
+        let operation = operation_of(&operation, OPERATION_FIELDS).map_err(|e| to_js_error(e.at("operation")))?;
+        match self.ledger.answer_from_entry(&operation, entry) {
+            Ok(Some(outcome)) => to_js(&outcome),
+            Ok(None) => Ok(JsValue::UNDEFINED),
+            Err(e) if e.param() == "entry" => Err(to_js_error(e)),
+            Err(e) => Err(to_js_error(e.at("request").at("operation"))),
+        }
+    }
+
+    /// The seq, idempotency key and effective time of each retained entry with seq > `after_seq`,
+    /// as one flat array `[seq, key, time, seq, key, time, ...]` (the SDK names them).
+    #[wasm_bindgen(js_name = journalKeysAfter)]
+    pub fn journal_keys_after(&self, after_seq: f64) -> JsResult<Array> {
+        let seq = seq_of(after_seq, "afterSeq")?;
+        let out = Array::new();
+        for key in self.ledger.journal_keys(seq).map_err(to_js_error)? {
+            // Seqs stay within 2^53 − 1 (SEQ_MAX) and times within TIME_S_MIN..=TIME_S_MAX: exact.
+            out.push(&JsValue::from_f64(key.seq as f64));
+            out.push(&JsValue::from_str(&key.idempotency_key));
+            out.push(&JsValue::from_f64(key.time as f64));
+        }
+        Ok(out)
+    }
+
+    /// `"ledger"` or `"store"`: who keeps the keys the window no longer holds.
+    #[wasm_bindgen(js_name = keysKeptBy)]
+    pub fn keys_kept_by(&self) -> String {
+        match self.ledger.keys_kept_by() {
+            KeysKeptBy::Ledger => "ledger".to_owned(),
+            KeysKeptBy::Store => "store".to_owned(),
+        }
     }
 
     /// The account's view, or `undefined`.

@@ -13,6 +13,7 @@
 //!   7 expireDue       —
 //!   8 setCreditLimit  accountId, currency, creditLimit tstr
 //!   9 closeAccount    accountId
+//!  10 setKeyRetention keysKeptBy (0 ledger | 1 store)
 //! fingerprint = SHA-256(op without its `now` item)
 //! amounts     = canonical decimal strings at the currency's scale ("12.30", "-1.00", "5")
 //! result    = [code tstr, hold / null, expired [holdId tstr]]
@@ -23,7 +24,8 @@
 //!              creditsPosted uint, debitsPending uint, creditsPending uint]
 //! key       = [idempotencyKey, fingerprint bstr(32), seq uint, time int, result]
 //! state     = [clock int, headSeq uint, headHash bstr(32), [account] by id, [hold] by id,
-//!              [key] by seq]
+//!              [key] by seq, (keysKeptBy 1)]   (keysKeptBy only when "store": a ledger that
+//!                                               never set it encodes as before)
 //! ```
 
 use minicbor::Decoder;
@@ -31,8 +33,8 @@ use minicbor::Decoder;
 use super::engine;
 use super::{
     Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest, Hold,
-    HoldRequest, HoldState, IncrementRequest, JournalHead, KeyRecord, Ledger, LedgerCode, Op,
-    OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, TransferRequest, Verdict,
+    HoldRequest, HoldState, IncrementRequest, JournalHead, KeyRecord, KeysKeptBy, Ledger, LedgerCode, Op,
+    OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, SetKeyRetentionRequest, TransferRequest, Verdict,
     VoidRequest, ACCOUNTS_MAX, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
     HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
 };
@@ -82,6 +84,7 @@ fn encode_op(e: &mut Enc, op: &Op, with_now: bool) {
         Action::ExpireDue => (7, 0),
         Action::SetCreditLimit { .. } => (8, 3),
         Action::CloseAccount { .. } => (9, 1),
+        Action::SetKeyRetention { .. } => (10, 1),
     };
     e.array(2 + u64::from(with_now) + fields)
         .u64(kind)
@@ -156,7 +159,25 @@ fn encode_op(e: &mut Enc, op: &Op, with_now: bool) {
         Action::CloseAccount { account } => {
             e.str(account);
         }
+        Action::SetKeyRetention { keys_kept_by } => {
+            e.u64(keys_kept_by_code(*keys_kept_by));
+        }
     }
+}
+
+fn keys_kept_by_code(keys_kept_by: KeysKeptBy) -> u64 {
+    match keys_kept_by {
+        KeysKeptBy::Ledger => 0,
+        KeysKeptBy::Store => 1,
+    }
+}
+
+fn keys_kept_by_of(code: u8) -> Option<KeysKeptBy> {
+    Some(match code {
+        0 => KeysKeptBy::Ledger,
+        1 => KeysKeptBy::Store,
+        _ => return None,
+    })
 }
 
 /// SHA-256 of the operation without its `now`: what "the same request" means.
@@ -252,6 +273,11 @@ impl Cbor for Op {
                 idempotency_key,
                 now,
                 account_id: s(d)?,
+            }),
+            (10, 4) => Operation::SetKeyRetention(SetKeyRetentionRequest {
+                idempotency_key,
+                now,
+                keys_kept_by: keys_kept_by_of(cbor::u8(d)?)?,
             }),
             _ => return None,
         };
@@ -391,7 +417,10 @@ impl Cbor for KeyRecord {
 /// with duplicates re-encodes differently and is refused by `cbor::from_slice`.
 impl Cbor for Ledger {
     fn encode(&self, e: &mut Enc) {
-        e.array(6)
+        // The default ("ledger") is left out, so a ledger that never set it encodes exactly as
+        // before the mode existed (snapshots, state digests and vectors unchanged).
+        let store = self.keys_kept_by == KeysKeptBy::Store;
+        e.array(6 + u64::from(store))
             .i64(self.clock)
             .u64(self.head.seq)
             .bytes(&self.head.hash);
@@ -409,9 +438,12 @@ impl Cbor for Ledger {
                 record.encode(e);
             }
         }
+        if store {
+            e.u64(keys_kept_by_code(self.keys_kept_by));
+        }
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
-        cbor::array(d, 6)?;
+        let len = cbor::array_len(d)?;
         let mut ledger = Ledger::new();
         ledger.clock = cbor::i64(d)?;
         ledger.head = JournalHead {
@@ -438,6 +470,12 @@ impl Cbor for Ledger {
             .take(IDEMPOTENCY_OUTCOMES_MAX)
             .map(|(seq, key)| (*seq, key.clone()))
             .collect();
+        // Only "store" is written (the default is left out; re-encoding refuses a written 0).
+        ledger.keys_kept_by = match len {
+            6 => KeysKeptBy::Ledger,
+            7 => keys_kept_by_of(cbor::u8(d)?)?,
+            _ => return None,
+        };
         Some(ledger)
     }
 }

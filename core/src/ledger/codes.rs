@@ -30,6 +30,8 @@ outcome_codes! {
         CreditLimitSet = "CREDIT_LIMIT_SET",
         /// The account was closed: it takes part in no new transfer or hold.
         AccountClosed = "ACCOUNT_CLOSED",
+        /// Who keeps the idempotency keys the ledger's window no longer holds was set.
+        KeyRetentionSet = "KEY_RETENTION_SET",
         // Refusals that change nothing and are not journaled.
         /// The idempotency key was already used for a different request: nothing was done.
         IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED",
@@ -101,6 +103,7 @@ impl LedgerCode {
                 | LedgerCode::MoreHoldsDue
                 | LedgerCode::CreditLimitSet
                 | LedgerCode::AccountClosed
+                | LedgerCode::KeyRetentionSet
         )
     }
 

@@ -8,7 +8,8 @@ use super::journal::JournalEntry;
 use super::{
     id_ok, Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest,
     Hold, HoldRequest, HoldState, IncrementRequest, KeyRecord, Ledger, LedgerCode, Op,
-    OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest, TransferRequest,
+    KeysKeptBy, OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest,
+    SetKeyRetentionRequest, TransferRequest,
     Verdict, VoidRequest, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
     HOLDS_RESOLVED_RETAINED_MAX, HOLD_DURATION_S_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
     IDEMPOTENCY_KEY_RETENTION_S, ID_BYTES_MAX, JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, UNITS_MAX,
@@ -60,6 +61,7 @@ pub(super) fn validate(operation: &Operation) -> Result<Op> {
         Operation::ExpireDue(r) => validate_expire_due(r),
         Operation::SetCreditLimit(r) => validate_set_credit_limit(r),
         Operation::CloseAccount(r) => validate_close_account(r),
+        Operation::SetKeyRetention(r) => validate_set_key_retention(r),
     }
 }
 
@@ -250,6 +252,17 @@ pub(super) fn validate_close_account(r: &CloseAccountRequest) -> Result<Op> {
     })
 }
 
+pub(super) fn validate_set_key_retention(r: &SetKeyRetentionRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::SetKeyRetention {
+            keys_kept_by: r.keys_kept_by,
+        },
+    })
+}
+
 impl Op {
     /// The public request this operation was validated from (amounts in canonical form).
     pub(super) fn to_operation(&self) -> Operation {
@@ -346,6 +359,11 @@ impl Op {
                 now,
                 account_id: account.clone(),
             }),
+            Action::SetKeyRetention { keys_kept_by } => Operation::SetKeyRetention(SetKeyRetentionRequest {
+                idempotency_key,
+                now,
+                keys_kept_by: *keys_kept_by,
+            }),
         }
     }
 }
@@ -367,6 +385,8 @@ pub(super) struct Plan {
     accounts: BTreeMap<String, Account>,
     holds: BTreeMap<String, Hold>,
     evict_key: Option<String>,
+    /// Who keeps the keys from now on, when the operation sets it.
+    keys_kept_by: Option<KeysKeptBy>,
     record: KeyRecord,
     pub(super) entry: JournalEntry,
     now: i64,
@@ -384,6 +404,8 @@ pub(super) enum Change {
     /// evicted to make room, or one whose outcome left the window (compacted). (The keys the
     /// chain recorded are those with a seq above the head before it.)
     Key(KeyRecord, bool),
+    /// Who kept the keys before the commit set it.
+    KeysKeptBy(KeysKeptBy),
 }
 
 // A transient return value, moved once: boxing either variant would only add an allocation.
@@ -431,7 +453,9 @@ impl Ledger {
                 .keys
                 .get(oldest)
                 .ok_or_else(|| internal("the key order index names an unknown key"))?;
-            if record.time.saturating_add(IDEMPOTENCY_KEY_RETENTION_S) > now {
+            // When the store keeps the long tail, the window only bounds the state: the oldest
+            // key goes whatever its age (the store answers its repeats).
+            if self.keys_kept_by == KeysKeptBy::Ledger && record.time.saturating_add(IDEMPOTENCY_KEY_RETENTION_S) > now {
                 return Ok(refusal(LedgerCode::IdempotencyKeysFull));
             }
             Some(oldest.clone())
@@ -465,6 +489,7 @@ impl Ledger {
             accounts: tx.accounts,
             holds: tx.holds,
             evict_key,
+            keys_kept_by: tx.keys_kept_by,
             record: KeyRecord {
                 key: op.key.clone(),
                 fingerprint,
@@ -485,6 +510,7 @@ impl Ledger {
             accounts,
             holds,
             evict_key,
+            keys_kept_by,
             record,
             entry,
             now,
@@ -517,6 +543,12 @@ impl Ledger {
             let evicted = self.forget_key(&key);
             if let (Some(undo), Some((record, whole))) = (undo.as_deref_mut(), evicted) {
                 undo.push(Change::Key(record, whole));
+            }
+        }
+        if let Some(keys_kept_by) = keys_kept_by {
+            let old = core::mem::replace(&mut self.keys_kept_by, keys_kept_by);
+            if let Some(undo) = undo.as_deref_mut() {
+                undo.push(Change::KeysKeptBy(old));
             }
         }
         let outcome = record.verdict.outcome(record.seq, false);
@@ -591,6 +623,7 @@ impl Ledger {
                     self.put_hold(id, old);
                 }
                 Change::Key(record, whole) => self.record_key(record, whole),
+                Change::KeysKeptBy(old) => self.keys_kept_by = old,
             }
         }
         // The keys the chain recorded: their seqs follow the head's (at most one per member).
@@ -646,6 +679,8 @@ pub(super) struct Tx<'a> {
     pub(super) accounts: BTreeMap<String, Account>,
     pub(super) holds: BTreeMap<String, Hold>,
     pub(super) expired: Vec<String>,
+    /// Who keeps the keys after this operation, when it sets it.
+    pub(super) keys_kept_by: Option<KeysKeptBy>,
 }
 
 /// `a + b` within the unit range.
@@ -674,6 +709,7 @@ impl<'a> Tx<'a> {
             accounts: BTreeMap::new(),
             holds: BTreeMap::new(),
             expired: Vec::new(),
+            keys_kept_by: None,
         }
     }
 
@@ -853,6 +889,10 @@ impl<'a> Tx<'a> {
                 credit_limit,
             } => (self.set_credit_limit(account, credit_limit)?, None),
             Action::CloseAccount { account } => (self.close_account(account)?, None),
+            Action::SetKeyRetention { keys_kept_by } => {
+                self.keys_kept_by = Some(*keys_kept_by);
+                (LedgerCode::KeyRetentionSet, None)
+            }
         })
     }
 

@@ -245,6 +245,18 @@ impl JournalEntry {
     }
 }
 
+/// The seq, operation and code of a canonically encoded entry (for answering a repeat from a
+/// stored entry, `Ledger::answer_from_entry`).
+///
+/// Errors: `JOURNAL_INVALID` about `"entries"`.
+pub(super) fn entry_parts(bytes: &[u8]) -> Result<(u64, Op, LedgerCode)> {
+    let (seq, op, verdict, prev_hash) = parse_entry(bytes)?;
+    if encode_entry(seq, &op, &verdict, &prev_hash) != bytes {
+        return Err(invalid("the entry is not canonically encoded".into()));
+    }
+    Ok((seq, op, verdict.code))
+}
+
 impl AsRef<[u8]> for JournalEntry {
     fn as_ref(&self) -> &[u8] {
         &self.bytes

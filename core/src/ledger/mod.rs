@@ -84,6 +84,7 @@
 //! | `expireDue` | — | — | `DUE_HOLDS_EXPIRED`, `MORE_HOLDS_DUE` |
 //! | `setCreditLimit` | `accountId`, `creditLimit`, `currency` | `UNKNOWN_ACCOUNT`, `CURRENCY_MISMATCH`, `ACCOUNT_ALREADY_CLOSED`, `NOT_A_CREDIT_LINE`, (expire the account's overdue holds), `CREDIT_LIMIT_BELOW_USAGE` | `CREDIT_LIMIT_SET` |
 //! | `closeAccount` | `accountId` | `UNKNOWN_ACCOUNT`, `ACCOUNT_ALREADY_CLOSED`, `ACCOUNT_NOT_EMPTY` (a balance, or any pending hold on either side: expire them first) | `ACCOUNT_CLOSED` |
+//! | `setKeyRetention` | `keysKeptBy` (`"ledger"` / `"store"`) | — | `KEY_RETENTION_SET` |
 //!
 //! `HOLD_EXPIRED` is given for a hold that expired before, and for a pending hold past its
 //! deadline, which the operation then expires. `outcome.hold` is the hold the operation acted on,
@@ -147,6 +148,18 @@
 //! beyond it for as long as fewer than `IDEMPOTENCY_KEYS_MAX` operations came after; a retry of a
 //! forgotten key is executed as a new operation.
 //!
+//! **Keys kept by the store.** That is about 109 new operations per second sustained; a server
+//! role that needs more, or keys kept for a day as payment APIs keep them, journals
+//! `setKeyRetention` with `keysKeptBy: "store"` ([`KeysKeptBy`]). From then on a full window
+//! forgets its oldest key **whatever its age** (never `IDEMPOTENCY_KEYS_FULL`), so the state
+//! stays bounded by [`IDEMPOTENCY_KEYS_MAX`] keys however long the retention is; the store keeps
+//! every key's journal entry for its own retention (the SDK's `LedgerStore` with
+//! `keyRetentionSeconds`: 24 hours) and answers a repeat of a key the ledger forgot with
+//! [`Ledger::answer_from_entry`] — the same answer the ledger gives for a key it keeps with code
+//! and seq only. The mode is journaled, so replay reproduces it with no option besides the
+//! journal; the state encodes it only when `"store"` (a ledger that never set it encodes, and
+//! digests, exactly as before). In a failed linked chain the change is taken back like any other.
+//!
 //! # Journal
 //!
 //! Every decided operation is appended to a hash-chained journal:
@@ -194,7 +207,7 @@
 //! | [`HOLDS_RESOLVED_RETAINED_MAX`] | 4096 resolved holds | the earliest resolved is forgotten |
 //! | [`EXPIRE_BATCH_MAX`] | 64 holds per `expireDue` | `MORE_HOLDS_DUE` |
 //! | [`HOLD_DURATION_S_MAX`] | 366 days from now to a deadline | `DEADLINE_INVALID` |
-//! | [`IDEMPOTENCY_KEYS_MAX`] / [`IDEMPOTENCY_KEY_RETENTION_S`] | 32,768 keys / 300 s (about 109 new operations per second sustained) | the oldest key is forgotten, or `IDEMPOTENCY_KEYS_FULL` |
+//! | [`IDEMPOTENCY_KEYS_MAX`] / [`IDEMPOTENCY_KEY_RETENTION_S`] | 32,768 keys / 300 s (about 109 new operations per second sustained) | the oldest key is forgotten, or `IDEMPOTENCY_KEYS_FULL` (never when the store keeps the keys: `setKeyRetention`) |
 //! | [`IDEMPOTENCY_OUTCOMES_MAX`] | 8192 keys with their whole outcome | older keys keep code and seq |
 //! | [`JOURNAL_ENTRIES_RETAINED_MAX`] | 4096 entries not yet truncated | `JOURNAL_FULL` |
 //! | [`JOURNAL_ENTRY_BYTES_MAX`] | 16 KiB per entry | `JOURNAL_INVALID` on decode |
@@ -481,6 +494,36 @@ pub struct CloseAccountRequest {
     pub account_id: String,
 }
 
+/// Who keeps the idempotency keys the ledger's window no longer holds (see the module docs,
+/// *Idempotency*). JSON: `"ledger"`, `"store"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum KeysKeptBy {
+    /// The ledger alone: a key is kept at least [`IDEMPOTENCY_KEY_RETENTION_S`]; a new key that
+    /// would evict a younger one is refused (`IDEMPOTENCY_KEYS_FULL`).
+    #[default]
+    Ledger,
+    /// The store keeps the long tail (every key's journal entry, for its own retention): when the
+    /// window is full the oldest key is forgotten whatever its age, and the store answers a
+    /// repeat of it ([`Ledger::answer_from_entry`]).
+    Store,
+}
+
+/// Say who keeps the idempotency keys the ledger's window no longer holds (journaled, so that
+/// replay reproduces it).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetKeyRetentionRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// `"ledger"` (the default of a new ledger) or `"store"`.
+    pub keys_kept_by: KeysKeptBy,
+}
+
 /// Any operation. JSON: `{"op": "transfer", "request": {...}}`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts", rename = "LedgerOperation"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -497,6 +540,7 @@ pub enum Operation {
     ExpireDue(ExpireDueRequest),
     SetCreditLimit(SetCreditLimitRequest),
     CloseAccount(CloseAccountRequest),
+    SetKeyRetention(SetKeyRetentionRequest),
 }
 
 impl Operation {
@@ -513,6 +557,7 @@ impl Operation {
             Operation::ExpireDue(r) => &r.idempotency_key,
             Operation::SetCreditLimit(r) => &r.idempotency_key,
             Operation::CloseAccount(r) => &r.idempotency_key,
+            Operation::SetKeyRetention(r) => &r.idempotency_key,
         }
     }
 
@@ -529,6 +574,7 @@ impl Operation {
             Operation::ExpireDue(r) => r.now,
             Operation::SetCreditLimit(r) => r.now,
             Operation::CloseAccount(r) => r.now,
+            Operation::SetKeyRetention(r) => r.now,
         }
     }
 }
@@ -678,6 +724,19 @@ pub struct LedgerCounts {
     pub journal_retained: usize,
 }
 
+/// A retained journal entry's idempotency key and effective time ([`Ledger::journal_keys`]).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts", rename = "LedgerJournalKey"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalKey {
+    /// The entry's seq.
+    pub seq: u64,
+    /// Its operation's idempotency key.
+    pub idempotency_key: String,
+    /// Its effective time, `max(now, clock)`, Unix seconds.
+    pub time: i64,
+}
+
 // ------------------------------------------------------------------------------------------
 // State
 // ------------------------------------------------------------------------------------------
@@ -797,6 +856,9 @@ enum Action {
     CloseAccount {
         account: String,
     },
+    SetKeyRetention {
+        keys_kept_by: KeysKeptBy,
+    },
 }
 
 /// The decided result of an operation, as journaled and stored with its key.
@@ -852,6 +914,8 @@ pub struct Ledger {
     debit_holds: BTreeSet<(String, String)>,
     /// Resolved holds by (resolution seq, id): the eviction order.
     resolved: BTreeSet<(u64, String)>,
+    /// Who keeps the keys the window no longer holds (journaled by `setKeyRetention`).
+    keys_kept_by: KeysKeptBy,
     /// Keys by seq: the eviction order.
     key_order: BTreeMap<u64, String>,
     /// The newest IDEMPOTENCY_OUTCOMES_MAX keys by seq: those whose outcome is kept whole.
@@ -881,6 +945,7 @@ impl Ledger {
             deadlines: BTreeSet::new(),
             debit_holds: BTreeSet::new(),
             resolved: BTreeSet::new(),
+            keys_kept_by: KeysKeptBy::Ledger,
             key_order: BTreeMap::new(),
             full_outcomes: BTreeMap::new(),
         }
@@ -1066,6 +1131,82 @@ impl Ledger {
     /// Closes an empty account. Codes: see the module docs.
     pub fn close_account(&mut self, request: &CloseAccountRequest) -> Result<Outcome> {
         self.run(engine::validate_close_account(request)?)
+    }
+
+    /// Says who keeps the idempotency keys the window no longer holds. Codes:
+    /// `KEY_RETENTION_SET` (and the common ones).
+    pub fn set_key_retention(&mut self, request: &SetKeyRetentionRequest) -> Result<Outcome> {
+        self.run(engine::validate_set_key_retention(request)?)
+    }
+
+    /// Who keeps the idempotency keys the window no longer holds (see the module docs,
+    /// *Idempotency*).
+    pub fn keys_kept_by(&self) -> KeysKeptBy {
+        self.keys_kept_by
+    }
+
+    /// Answers a repeat of an operation whose key this ledger no longer retains from the journal
+    /// entry that decided it (kept by the store, [`KeysKeptBy::Store`]), as the ledger answers a
+    /// key it retains with code and seq only: the same request → the entry's code and seq with
+    /// `repeated: true`, `hold: null`, no `expired`; a different request under the key →
+    /// `IDEMPOTENCY_KEY_REUSED` (`seq` 0). Changes nothing. `None` when this ledger retains the
+    /// key itself: run the operation, the ledger answers it.
+    ///
+    /// The entry's bytes are not authenticated here (only decoded and checked for canonical form):
+    /// the caller reads them from storage it authenticates.
+    ///
+    /// Errors: as [`Ledger::execute`] for a malformed operation (about its field);
+    /// `JOURNAL_INVALID` about `"entry"` when the bytes are not a journal entry, or when the
+    /// entry's idempotency key is not the operation's.
+    pub fn answer_from_entry(&self, operation: &Operation, entry: &[u8]) -> Result<Option<Outcome>> {
+        let op = engine::validate(operation)?;
+        let at = |e: Error| Error::new(e.code(), "entry", e.message());
+        let (seq, stored, code) = journal::entry_parts(entry).map_err(at)?;
+        if stored.key != op.key {
+            return Err(Error::new(
+                ErrorCode::JournalInvalid,
+                "entry",
+                "the entry's idempotency key is not the operation's",
+            ));
+        }
+        if self.keys.contains_key(&op.key) {
+            return Ok(None);
+        }
+        Ok(Some(if codec::fingerprint(&stored) == codec::fingerprint(&op) {
+            Outcome {
+                code,
+                seq,
+                repeated: true,
+                hold: None,
+                expired: Vec::new(),
+            }
+        } else {
+            unjournaled_outcome(LedgerCode::IdempotencyKeyReused)
+        }))
+    }
+
+    /// The idempotency key and effective time (Unix seconds) of each retained journal entry
+    /// with a seq above `after_seq`, oldest first: what a store indexes with the entries it
+    /// persists ([`KeysKeptBy::Store`]). At most [`JOURNAL_ENTRIES_RETAINED_MAX`].
+    ///
+    /// Errors: `INTERNAL` if a retained entry's key is not in the window (it always is: the
+    /// window holds far more keys than the retained journal entries).
+    pub fn journal_keys(&self, after_seq: u64) -> Result<Vec<JournalKey>> {
+        // Bounded by the retained journal (JOURNAL_ENTRIES_RETAINED_MAX).
+        let mut out = Vec::new();
+        for entry in self.journal.iter().filter(|entry| entry.seq() > after_seq) {
+            let record = self
+                .key_order
+                .get(&entry.seq())
+                .and_then(|key| self.keys.get(key))
+                .ok_or_else(|| engine::internal("a retained journal entry's key is not in the window"))?;
+            out.push(JournalKey {
+                seq: record.seq,
+                idempotency_key: record.key.clone(),
+                time: record.time,
+            });
+        }
+        Ok(out)
     }
 
     /// An account's stored state (overdue holds still count until expired).

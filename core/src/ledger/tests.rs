@@ -2105,3 +2105,167 @@ fn an_account_cannot_be_opened_in_a_chain() {
     let batch = vec![unlinked(open("o")), linked(pay("b", "w", "fresh", "1.00", T0)), unlinked(pay("c", "w", "m", "1.00", T0))];
     assert_eq!(codes(&h.l.execute_batch(&batch).unwrap()), vec![C::AccountOpened, C::Transferred, C::Transferred]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Keys kept by the store (issue 10: day-long idempotency)
+// ---------------------------------------------------------------------------------------------
+
+fn set_retention(key: &str, now: i64, keys_kept_by: KeysKeptBy) -> Operation {
+    Operation::SetKeyRetention(SetKeyRetentionRequest { idempotency_key: key.into(), now, keys_kept_by })
+}
+
+/// `count` expireDue operations at `now` (keys `prefix0`, `prefix1`, ...), truncating the journal
+/// as a store would; the entries, in order.
+fn fill_keys(l: &mut Ledger, prefix: &str, count: usize, now: i64) -> Vec<JournalEntry> {
+    let mut entries = Vec::new();
+    for i in 0..count {
+        let out = l.expire_due(&ExpireDueRequest { idempotency_key: format!("{prefix}{i}"), now }).unwrap();
+        assert_eq!(out.code, C::DueHoldsExpired);
+        if l.journal().len() == JOURNAL_ENTRIES_RETAINED_MAX {
+            entries.extend_from_slice(l.journal());
+            l.truncate_journal(l.head().seq).unwrap();
+        }
+    }
+    entries.extend_from_slice(l.journal());
+    l.truncate_journal(l.head().seq).unwrap();
+    entries
+}
+
+#[test]
+fn in_store_mode_a_full_window_forgets_the_oldest_key_whatever_its_age() {
+    let mut l = Ledger::new();
+    assert_eq!(l.keys_kept_by(), KeysKeptBy::Ledger);
+    let out = l.execute(&set_retention("mode", T0, KeysKeptBy::Store)).unwrap();
+    assert_eq!((out.code, out.seq, out.repeated), (C::KeyRetentionSet, 1, false));
+    assert_eq!(l.keys_kept_by(), KeysKeptBy::Store);
+    let mut entries = vec![l.journal()[0].clone()];
+    l.truncate_journal(1).unwrap();
+    // All in the same second: in "ledger" mode the window would refuse IDEMPOTENCY_KEYS_FULL.
+    entries.extend(fill_keys(&mut l, "k", IDEMPOTENCY_KEYS_MAX + 10, T0));
+    assert_eq!(l.counts().idempotency_keys, IDEMPOTENCY_KEYS_MAX, "the window stays bounded");
+    l.check_invariants().unwrap();
+    // "mode" and k0..k10 were forgotten (11 keys), k11 is the oldest retained.
+    let k0 = Operation::ExpireDue(ExpireDueRequest { idempotency_key: "k0".into(), now: T0 });
+    let k11 = Operation::ExpireDue(ExpireDueRequest { idempotency_key: "k11".into(), now: T0 });
+    assert!(l.clone().execute(&k11).unwrap().repeated);
+    assert!(!l.clone().execute(&k0).unwrap().repeated, "forgotten: the ledger alone would execute it again");
+    // Replay reproduces the mode and the evictions; restore keeps them.
+    let replayed = Ledger::replay(&entries).unwrap();
+    assert_eq!(replayed.state_digest(), l.state_digest());
+    assert_eq!(replayed.keys_kept_by(), KeysKeptBy::Store);
+    let restored = Ledger::restore(&l.snapshot(&KEY).unwrap(), &KEY).unwrap();
+    assert_eq!(restored, l);
+    // The same fill in "ledger" mode is refused once the window is full.
+    let mut plain = Ledger::new();
+    fill_keys(&mut plain, "k", IDEMPOTENCY_KEYS_MAX, T0);
+    let out = plain.execute(&Operation::ExpireDue(ExpireDueRequest { idempotency_key: "new".into(), now: T0 })).unwrap();
+    assert_eq!(out.code, C::IdempotencyKeysFull);
+}
+
+#[test]
+fn the_mode_is_state_encoded_only_when_set_and_back_to_ledger_restores_the_age_rule() {
+    let mut l = Ledger::new();
+    let plain_digest = l.state_digest();
+    l.execute(&set_retention("s", T0, KeysKeptBy::Store)).unwrap();
+    let store_bytes = codec::state_bytes(&l);
+    l.execute(&set_retention("l", T0, KeysKeptBy::Ledger)).unwrap();
+    let ledger_bytes = codec::state_bytes(&l);
+    // A ledger in "ledger" mode encodes with the six items it always had; "store" adds one.
+    assert_eq!(ledger_bytes.first(), Some(&0x86));
+    assert_eq!(store_bytes.first(), Some(&0x87));
+    assert_ne!(l.state_digest(), plain_digest, "the journal head moved");
+    assert_eq!(Ledger::new().state_digest(), plain_digest);
+    // A non-canonical state that writes the default explicitly is refused.
+    let mut forged = ledger_bytes.clone();
+    forged[0] = 0x87;
+    forged.push(0x00);
+    assert!(crate::limits::cbor::from_slice::<Ledger>(&forged).is_none());
+    // Back in "ledger" mode the age rule applies again ("s" and "l" hold two places).
+    fill_keys(&mut l, "k", IDEMPOTENCY_KEYS_MAX - 2, T0);
+    let out = l.execute(&Operation::ExpireDue(ExpireDueRequest { idempotency_key: "new".into(), now: T0 })).unwrap();
+    assert_eq!(out.code, C::IdempotencyKeysFull);
+}
+
+#[test]
+fn set_key_retention_is_idempotent_and_taken_back_with_a_failed_chain() {
+    let mut h = H::funded();
+    let op = set_retention("mode", h.now, KeysKeptBy::Store);
+    let first = h.exec(op.clone());
+    let again = h.exec(op);
+    assert_eq!((again.code, again.seq, again.repeated), (first.code, first.seq, true));
+    let changed = h.exec(set_retention("mode", h.now, KeysKeptBy::Ledger));
+    assert_eq!(changed.code, C::IdempotencyKeyReused);
+    assert_eq!(h.l.keys_kept_by(), KeysKeptBy::Store);
+    // In a chain whose last member fails, the mode change is taken back.
+    let before = h.l.clone();
+    let batch = [linked(set_retention("back", h.now, KeysKeptBy::Ledger)), unlinked(pay("big", "w", "m", "1000.00", h.now))];
+    let outcomes = h.l.execute_batch(&batch).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::LinkedOperationFailed, C::InsufficientFunds]);
+    assert_eq!(h.l, before);
+    // And it stands with the chain.
+    let batch = [linked(set_retention("back", h.now, KeysKeptBy::Ledger)), unlinked(pay("small", "w", "m", "1.00", h.now))];
+    assert_eq!(codes(&h.l.execute_batch(&batch).unwrap()), vec![C::KeyRetentionSet, C::Transferred]);
+    assert_eq!(h.l.keys_kept_by(), KeysKeptBy::Ledger);
+    h.round_trips();
+}
+
+#[test]
+fn answer_from_entry_answers_a_forgotten_key_from_its_stored_entry() {
+    let mut h = H::funded();
+    h.exec(set_retention("mode", h.now, KeysKeptBy::Store));
+    let pay_op = pay("p1", "w", "m", "10.00", h.now);
+    let paid = h.exec(pay_op.clone());
+    let refused_op = pay("p2", "w", "m", "1000.00", h.now);
+    let refused = h.exec(refused_op.clone());
+    assert_eq!(refused.code, C::InsufficientFunds);
+    let entry_of = |l: &Ledger, seq: u64| l.journal().iter().find(|e| e.seq() == seq).unwrap().bytes().to_vec();
+    let (paid_entry, refused_entry) = (entry_of(&h.l, paid.seq), entry_of(&h.l, refused.seq));
+    // The ledger still retains both keys: it answers them itself.
+    assert_eq!(h.l.answer_from_entry(&pay_op, &paid_entry).unwrap(), None);
+    h.l.truncate_journal(h.l.head().seq).unwrap();
+    fill_keys(&mut h.l, "k", IDEMPOTENCY_KEYS_MAX, h.now + 86_000);
+    let before = h.l.clone();
+    // A retry (later, sent again: `now` is not part of the request) gets the stored code and seq.
+    let retry = pay("p1", "w", "m", "10.00", h.now + 86_000);
+    let out = h.l.answer_from_entry(&retry, &paid_entry).unwrap().unwrap();
+    assert_eq!(out, Outcome { code: C::Transferred, seq: paid.seq, repeated: true, hold: None, expired: vec![] });
+    let out = h.l.answer_from_entry(&refused_op, &refused_entry).unwrap().unwrap();
+    assert_eq!((out.code, out.seq, out.repeated), (C::InsufficientFunds, refused.seq, true));
+    // "10.0" is the same amount in canonical form: the same request.
+    let same = pay("p1", "w", "m", "10.0", h.now);
+    assert!(h.l.answer_from_entry(&same, &paid_entry).unwrap().unwrap().repeated);
+    // Another request under the key: IDEMPOTENCY_KEY_REUSED, seq 0.
+    let other = pay("p1", "w", "m", "11.00", h.now);
+    let out = h.l.answer_from_entry(&other, &paid_entry).unwrap().unwrap();
+    assert_eq!((out.code, out.seq, out.repeated), (C::IdempotencyKeyReused, 0, false));
+    assert_eq!(h.l, before, "answering changes nothing");
+    // Errors: another key's entry, bytes that are no entry, a malformed operation.
+    let e = h.l.answer_from_entry(&refused_op, &paid_entry).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::JournalInvalid, "entry"));
+    let mut corrupt = paid_entry.clone();
+    *corrupt.last_mut().unwrap() ^= 1;
+    corrupt.truncate(corrupt.len() - 3);
+    let e = h.l.answer_from_entry(&pay_op, &corrupt).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::JournalInvalid, "entry"));
+    assert_eq!(h.l.answer_from_entry(&pay_op, &[]).unwrap_err().param(), "entry");
+    let bad = pay("p1", "w", "m", "ten", h.now);
+    assert_eq!(h.l.answer_from_entry(&bad, &paid_entry).unwrap_err().param(), "amount");
+}
+
+#[test]
+fn journal_keys_name_each_retained_entry_with_its_effective_time() {
+    let mut h = H::funded();
+    h.l.truncate_journal(h.l.head().seq).unwrap();
+    let head = h.l.head().seq;
+    h.l.execute(&pay("a", "w", "m", "1.00", T0 + 10)).unwrap();
+    // Sent with a clock behind the ledger's: its effective time is the ledger's.
+    h.l.execute(&pay("b", "w", "m", "1.00", T0 + 5)).unwrap();
+    h.l.execute(&pay("c", "w", "m", "1000.00", T0 + 20)).unwrap();
+    let keys = h.l.journal_keys(head).unwrap();
+    let seen: Vec<(u64, &str, i64)> = keys.iter().map(|k| (k.seq, k.idempotency_key.as_str(), k.time)).collect();
+    assert_eq!(seen, vec![(head + 1, "a", T0 + 10), (head + 2, "b", T0 + 10), (head + 3, "c", T0 + 20)]);
+    assert_eq!(h.l.journal_keys(head + 2).unwrap().len(), 1);
+    assert!(h.l.journal_keys(head + 3).unwrap().is_empty());
+    h.l.truncate_journal(head + 2).unwrap();
+    assert_eq!(h.l.journal_keys(0).unwrap().len(), 1, "only retained entries");
+}

@@ -230,6 +230,12 @@ export type IncrementRequest = {
 export type JournalHead = { readonly seq: number, readonly hash: string, };
 
 /**
+ * Who keeps the idempotency keys the ledger's window no longer holds (see the module docs,
+ * *Idempotency*). JSON: `"ledger"`, `"store"`.
+ */
+export type KeysKeptBy = "ledger" | "store";
+
+/**
  * One operation of a batch and whether it is linked to the next: JSON
  * `{"op": "transfer", "request": {...}, "linked": true}` (see the module docs, *Linked chains*).
  */
@@ -239,13 +245,13 @@ export type LedgerBatchOperation = {
    * A chain is a run of linked operations and the first unlinked one after them; the batch's
    * last operation must not be linked.
    */
-  readonly linked?: boolean, } & ({ readonly "op": "openAccount", readonly "request": OpenAccountRequest } | { readonly "op": "transfer", readonly "request": TransferRequest } | { readonly "op": "hold", readonly "request": HoldRequest } | { readonly "op": "increment", readonly "request": IncrementRequest } | { readonly "op": "extend", readonly "request": ExtendRequest } | { readonly "op": "post", readonly "request": PostRequest } | { readonly "op": "void", readonly "request": VoidRequest } | { readonly "op": "expireDue", readonly "request": ExpireDueRequest } | { readonly "op": "setCreditLimit", readonly "request": SetCreditLimitRequest } | { readonly "op": "closeAccount", readonly "request": CloseAccountRequest });
+  readonly linked?: boolean, } & ({ readonly "op": "openAccount", readonly "request": OpenAccountRequest } | { readonly "op": "transfer", readonly "request": TransferRequest } | { readonly "op": "hold", readonly "request": HoldRequest } | { readonly "op": "increment", readonly "request": IncrementRequest } | { readonly "op": "extend", readonly "request": ExtendRequest } | { readonly "op": "post", readonly "request": PostRequest } | { readonly "op": "void", readonly "request": VoidRequest } | { readonly "op": "expireDue", readonly "request": ExpireDueRequest } | { readonly "op": "setCreditLimit", readonly "request": SetCreditLimitRequest } | { readonly "op": "closeAccount", readonly "request": CloseAccountRequest } | { readonly "op": "setKeyRetention", readonly "request": SetKeyRetentionRequest });
 
 /**
  * Outcome of a ledger operation. A success or a rejection is a normal result with exactly
  * one of these codes; an `Error` means the call itself was malformed (or an internal fault).
  */
-export type LedgerCode = "ACCOUNT_OPENED" | "TRANSFERRED" | "HELD" | "INCREMENTED" | "EXTENDED" | "POSTED" | "VOIDED" | "DUE_HOLDS_EXPIRED" | "MORE_HOLDS_DUE" | "CREDIT_LIMIT_SET" | "ACCOUNT_CLOSED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEYS_FULL" | "JOURNAL_FULL" | "LINKED_OPERATION_FAILED" | "AMOUNT_NOT_POSITIVE" | "SAME_ACCOUNT" | "UNKNOWN_ACCOUNT" | "ACCOUNT_EXISTS" | "ACCOUNTS_FULL" | "ACCOUNT_ALREADY_CLOSED" | "ACCOUNT_NOT_EMPTY" | "CURRENCY_MISMATCH" | "INSUFFICIENT_FUNDS" | "BALANCE_OVERFLOW" | "NOT_A_CREDIT_LINE" | "CREDIT_LIMIT_BELOW_USAGE" | "UNKNOWN_HOLD" | "HOLD_EXISTS" | "HOLDS_FULL" | "ACCOUNT_HOLDS_FULL" | "DEADLINE_INVALID" | "EXCEEDS_HOLD" | "HOLD_ALREADY_POSTED" | "HOLD_ALREADY_VOIDED" | "HOLD_EXPIRED";
+export type LedgerCode = "ACCOUNT_OPENED" | "TRANSFERRED" | "HELD" | "INCREMENTED" | "EXTENDED" | "POSTED" | "VOIDED" | "DUE_HOLDS_EXPIRED" | "MORE_HOLDS_DUE" | "CREDIT_LIMIT_SET" | "ACCOUNT_CLOSED" | "KEY_RETENTION_SET" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEYS_FULL" | "JOURNAL_FULL" | "LINKED_OPERATION_FAILED" | "AMOUNT_NOT_POSITIVE" | "SAME_ACCOUNT" | "UNKNOWN_ACCOUNT" | "ACCOUNT_EXISTS" | "ACCOUNTS_FULL" | "ACCOUNT_ALREADY_CLOSED" | "ACCOUNT_NOT_EMPTY" | "CURRENCY_MISMATCH" | "INSUFFICIENT_FUNDS" | "BALANCE_OVERFLOW" | "NOT_A_CREDIT_LINE" | "CREDIT_LIMIT_BELOW_USAGE" | "UNKNOWN_HOLD" | "HOLD_EXISTS" | "HOLDS_FULL" | "ACCOUNT_HOLDS_FULL" | "DEADLINE_INVALID" | "EXCEEDS_HOLD" | "HOLD_ALREADY_POSTED" | "HOLD_ALREADY_VOIDED" | "HOLD_EXPIRED";
 
 /**
  * How much the ledger holds, against its limits.
@@ -273,9 +279,26 @@ export type LedgerCounts = {
   readonly journalRetained: number, };
 
 /**
+ * A retained journal entry's idempotency key and effective time (`Ledger::journal_keys`).
+ */
+export type LedgerJournalKey = {
+  /**
+   * The entry's seq.
+   */
+  readonly seq: number,
+  /**
+   * Its operation's idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Its effective time, `max(now, clock)`, Unix seconds.
+   */
+  readonly time: number, };
+
+/**
  * Any operation. JSON: `{"op": "transfer", "request": {...}}`.
  */
-export type LedgerOperation = { readonly "op": "openAccount", readonly "request": OpenAccountRequest } | { readonly "op": "transfer", readonly "request": TransferRequest } | { readonly "op": "hold", readonly "request": HoldRequest } | { readonly "op": "increment", readonly "request": IncrementRequest } | { readonly "op": "extend", readonly "request": ExtendRequest } | { readonly "op": "post", readonly "request": PostRequest } | { readonly "op": "void", readonly "request": VoidRequest } | { readonly "op": "expireDue", readonly "request": ExpireDueRequest } | { readonly "op": "setCreditLimit", readonly "request": SetCreditLimitRequest } | { readonly "op": "closeAccount", readonly "request": CloseAccountRequest };
+export type LedgerOperation = { readonly "op": "openAccount", readonly "request": OpenAccountRequest } | { readonly "op": "transfer", readonly "request": TransferRequest } | { readonly "op": "hold", readonly "request": HoldRequest } | { readonly "op": "increment", readonly "request": IncrementRequest } | { readonly "op": "extend", readonly "request": ExtendRequest } | { readonly "op": "post", readonly "request": PostRequest } | { readonly "op": "void", readonly "request": VoidRequest } | { readonly "op": "expireDue", readonly "request": ExpireDueRequest } | { readonly "op": "setCreditLimit", readonly "request": SetCreditLimitRequest } | { readonly "op": "closeAccount", readonly "request": CloseAccountRequest } | { readonly "op": "setKeyRetention", readonly "request": SetKeyRetentionRequest };
 
 /**
  * The result of an operation.
@@ -386,6 +409,24 @@ export type SetCreditLimitRequest = {
    * ISO 4217 code or registered asset.
    */
   readonly currency: string, };
+
+/**
+ * Say who keeps the idempotency keys the ledger's window no longer holds (journaled, so that
+ * replay reproduces it).
+ */
+export type SetKeyRetentionRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * `"ledger"` (the default of a new ledger) or `"store"`.
+   */
+  readonly keysKeptBy: KeysKeptBy, };
 
 /**
  * Move an amount between two accounts at once.

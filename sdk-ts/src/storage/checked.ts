@@ -10,9 +10,12 @@ import { isGenuineBytes, ownData, readCallerObject } from '../boundary.js';
 import { CountersignTypeError, isCountersignError } from '../errors.js';
 import { CODE_STORAGE_CORRUPT, CODE_STORAGE_UNAVAILABLE, storageError } from './common.js';
 import {
+  STORAGE_INDEX_KEY_LENGTH_MAX_CHARS,
+  STORAGE_INDEX_VALUE_BYTES_MAX,
   STORAGE_LIST_KEYS_MAX,
   STORAGE_LOG_READ_RECORDS_MAX,
   STORAGE_VERSION_MAX,
+  type IndexRow,
   type ListOptions,
   type LogRecord,
   type PutResult,
@@ -22,7 +25,9 @@ import {
 } from './types.js';
 
 const ADAPTER_METHODS = ['get', 'put', 'append', 'readLog', 'list', 'close'] as const;
-type AdapterMethod = (typeof ADAPTER_METHODS)[number];
+/** The optional keyed index: all three or none. */
+const INDEX_METHODS = ['appendIndexed', 'indexGet', 'indexPurge'] as const;
+type AdapterMethod = (typeof ADAPTER_METHODS)[number] | (typeof INDEX_METHODS)[number];
 
 function isVersion(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= STORAGE_VERSION_MAX;
@@ -31,11 +36,16 @@ function isVersion(value: unknown): value is number {
 /** The adapter behind a store; see the module comment. */
 export class CheckedStorage {
   readonly #target: object;
-  readonly #methods: Readonly<Record<AdapterMethod, (...args: unknown[]) => unknown>>;
+  readonly #methods: Readonly<Partial<Record<AdapterMethod, (...args: unknown[]) => unknown>>>;
 
-  private constructor(target: object, methods: Record<AdapterMethod, (...args: unknown[]) => unknown>) {
+  private constructor(target: object, methods: Partial<Record<AdapterMethod, (...args: unknown[]) => unknown>>) {
     this.#target = target;
     this.#methods = methods;
+  }
+
+  /** Whether the adapter has the optional keyed index (`appendIndexed`, `indexGet`, `indexPurge`). */
+  get hasKeyedIndex(): boolean {
+    return this.#methods.appendIndexed !== undefined;
   }
 
   /** Checks that `value` has the adapter's six methods (INVALID_TYPE naming `param` if not). */
@@ -43,7 +53,7 @@ export class CheckedStorage {
     if (typeof value !== 'object' || value === null) {
       throw new CountersignTypeError('INVALID_TYPE', `countersign: ${param} must be a StorageAdapter, got ${value === null ? 'null' : typeof value}`, param);
     }
-    const methods = {} as Record<AdapterMethod, (...args: unknown[]) => unknown>;
+    const methods: Partial<Record<AdapterMethod, (...args: unknown[]) => unknown>> = {};
     for (const name of ADAPTER_METHODS) {
       const method = readCallerObject(param, () => (value as Record<string, unknown>)[name]);
       if (typeof method !== 'function') {
@@ -55,13 +65,25 @@ export class CheckedStorage {
       }
       methods[name] = method as (...args: unknown[]) => unknown;
     }
+    const index = INDEX_METHODS.map((name) => readCallerObject(param, () => (value as Record<string, unknown>)[name]));
+    if (index.every((method) => typeof method === 'function')) {
+      INDEX_METHODS.forEach((name, i) => (methods[name] = index[i] as (...args: unknown[]) => unknown));
+    } else if (!index.every((method) => method === undefined)) {
+      throw new CountersignTypeError(
+        'INVALID_TYPE',
+        `countersign: ${param} has part of the keyed index: appendIndexed, indexGet and indexPurge must all be functions, or none`,
+        param,
+      );
+    }
     return new CheckedStorage(value, methods);
   }
 
   async #call(name: AdapterMethod, args: unknown[]): Promise<unknown> {
     let answer: unknown;
     try {
-      answer = await Reflect.apply(this.#methods[name], this.#target, args);
+      const method = this.#methods[name];
+      if (method === undefined) throw new CountersignTypeError('INVALID_TYPE', `countersign: storage has no ${name} (no keyed index)`, 'storage');
+      answer = await Reflect.apply(method, this.#target, args);
     } catch (e) {
       if (isCountersignError(e)) throw e;
       throw storageError(CODE_STORAGE_UNAVAILABLE, `storage.${name} failed`, e);
@@ -135,6 +157,40 @@ export class CheckedStorage {
 
   async close(): Promise<void> {
     await this.#call('close', []);
+  }
+
+  /** The answer must be `expectedSeq` or 0, as for `append`. */
+  async appendIndexed(log: string, record: Uint8Array, expectedSeq: number, index: string, rows: readonly IndexRow[]): Promise<number> {
+    const answer = await this.#call('appendIndexed', [log, record, expectedSeq, index, rows]);
+    if (answer !== 0 && answer !== expectedSeq) {
+      throw this.#malformed('appendIndexed', `${expectedSeq} (the expected sequence number) or 0 (refused), got ${String(answer)}`);
+    }
+    return answer;
+  }
+
+  /** Rows with well-formed fields, only for keys asked for, each at most once. */
+  async indexGet(index: string, keys: readonly string[]): Promise<IndexRow[]> {
+    const answer = await this.#call('indexGet', [index, keys]);
+    const asked = new Set(keys);
+    if (!Array.isArray(answer) || answer.length > asked.size) throw this.#malformed('indexGet', `an array of at most ${asked.size} rows`);
+    const seen = new Set<string>();
+    return answer.map((entry: Partial<IndexRow> | undefined) => {
+      if (
+        typeof entry !== 'object' || entry === null || typeof entry.key !== 'string' || entry.key.length > STORAGE_INDEX_KEY_LENGTH_MAX_CHARS ||
+        !asked.has(entry.key) || seen.has(entry.key) || !isGenuineBytes(entry.value) || entry.value.length > STORAGE_INDEX_VALUE_BYTES_MAX ||
+        !Number.isSafeInteger(entry.time)
+      ) {
+        throw this.#malformed('indexGet', 'an array of { key (one asked for, once), value: Uint8Array, time }');
+      }
+      seen.add(entry.key);
+      return { key: entry.key, value: entry.value, time: entry.time as number };
+    });
+  }
+
+  async indexPurge(index: string, before: number): Promise<number> {
+    const answer = await this.#call('indexPurge', [index, before]);
+    if (!Number.isSafeInteger(answer) || (answer as number) < 0) throw this.#malformed('indexPurge', 'a count');
+    return answer as number;
   }
 }
 

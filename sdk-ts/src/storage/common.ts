@@ -5,10 +5,14 @@
 import { CountersignError, CountersignRangeError, type ErrorCode } from '../errors.js';
 import { expectBytes, expectInteger, expectObject, expectString, rangeError, typeError } from '../validate.js';
 import {
+  STORAGE_INDEX_KEY_LENGTH_MAX_CHARS,
+  STORAGE_INDEX_ROWS_MAX,
+  STORAGE_INDEX_VALUE_BYTES_MAX,
   STORAGE_KEY_LENGTH_MAX_CHARS,
   STORAGE_LIST_KEYS_MAX,
   STORAGE_LOG_READ_RECORDS_MAX,
   STORAGE_VERSION_MAX,
+  type IndexRow,
   type PutConflict,
 } from './types.js';
 
@@ -131,6 +135,56 @@ export function pageOfKeys(sorted: readonly string[], prefix: string, options: C
   }
   return page;
 }
+
+/** Control characters and lone surrogates: not in an index key (a database's text refuses them). */
+const INDEX_KEY_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function expectIndexKey(value: unknown, param: string): string {
+  const key = expectString(value, param);
+  if (key.length === 0 || key.length > STORAGE_INDEX_KEY_LENGTH_MAX_CHARS) {
+    throw rangeError(param, `must be 1 to ${STORAGE_INDEX_KEY_LENGTH_MAX_CHARS} characters, got ${key.length}`);
+  }
+  if (INDEX_KEY_FORBIDDEN.test(key)) throw rangeError(param, 'must hold no control characters and no lone surrogates');
+  return key;
+}
+
+/** A time: a safe integer. */
+export function expectIndexTime(value: unknown, param: string): number {
+  return expectInteger(value, param, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+}
+
+function expectIndexList(value: unknown, param: string): unknown[] {
+  if (!Array.isArray(value)) throw typeError(param, 'an array', value);
+  if (value.length > STORAGE_INDEX_ROWS_MAX) {
+    throw new CountersignRangeError('LIMIT_EXCEEDED', `countersign: ${param}: at most ${STORAGE_INDEX_ROWS_MAX} per call, got ${value.length}`, param);
+  }
+  return value;
+}
+
+/** Index rows, checked and copied; each key at most once. */
+export function expectIndexRows(value: unknown, param: string): IndexRow[] {
+  const seen = new Set<string>();
+  return expectIndexList(value, param).map((row, i) => {
+    const at = `${param}[${i}]`;
+    const fields = expectObject(row, at, ['key', 'value', 'time']);
+    const key = expectIndexKey(fields.key, `${at}.key`);
+    if (seen.has(key)) throw rangeError(param, `names the key ${JSON.stringify(key)} twice`);
+    seen.add(key);
+    return { key, value: expectPayload(fields.value, `${at}.value`, STORAGE_INDEX_VALUE_BYTES_MAX), time: expectIndexTime(fields.time, `${at}.time`) };
+  });
+}
+
+/** Index keys to read, checked; duplicates removed. */
+export function expectIndexKeys(value: unknown, param: string): string[] {
+  return [...new Set(expectIndexList(value, param).map((key, i) => expectIndexKey(key, `${param}[${i}]`)))];
+}
+
+/** The parameter lists of the keyed index's methods, for `guardClass` of adapters that have it. */
+export const KEYED_INDEX_GUARD_METHODS = {
+  appendIndexed: ['log', 'record', 'expectedSeq', 'index', 'rows'],
+  indexGet: ['index', 'keys'],
+  indexPurge: ['index', 'before'],
+} as const;
 
 /** The parameter lists of the storage adapter's methods, for `guardClass` of each adapter. */
 export const STORAGE_ADAPTER_GUARD_METHODS = {

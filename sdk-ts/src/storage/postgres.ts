@@ -16,6 +16,8 @@
  * <prefix>kv        (key, value bytea, version)     one row per key; version 1, 2, 3 ...
  * <prefix>log_head  (log, seq)                      per log: the sequence number of its last record
  * <prefix>log       (log, seq, record bytea)        the records, primary key (log, seq)
+ * <prefix>index     (idx, key, value bytea, time)   keyed index rows, primary key (idx, key),
+ *                                                   and an index on (idx, time) for purges
  * ```
  *
  * * **put** with expected version 0 is `INSERT ... ON CONFLICT DO NOTHING`; with expected version
@@ -28,6 +30,10 @@
  *   order; an append that fails rolls its bump back with it, so there are no gaps. (A database
  *   sequence would leave a gap for every aborted append.) An append with `expectedSeq` bumps the
  *   head only `WHERE seq = expectedSeq - 1`: of concurrent appenders at one position, one wins.
+ * * **appendIndexed** is that conditional append and the upsert of the index rows in **one
+ *   statement** (data-modifying CTEs; the rows are inserted only when the record is): one
+ *   transaction, so a crash keeps both or neither. **indexGet** reads a batch of keys in one
+ *   query (`key = ANY($2)`), **indexPurge** deletes by age through the `(idx, time)` index.
  * * Every statement is parameterised; table names are built only from the validated prefix.
  * * An acknowledged write has committed with the server's `synchronous_commit` (on by default:
  *   keep it on). A connection that drops mid-statement rolls the statement back whole; when it
@@ -43,11 +49,15 @@ import {
   conflict,
   expectExpectedSeq,
   expectExpectedVersion,
+  expectIndexKeys,
+  expectIndexRows,
+  expectIndexTime,
   expectKey,
   expectListOptions,
   expectPayload,
   expectPrefix,
   expectReadLogOptions,
+  KEYED_INDEX_GUARD_METHODS,
   nextVersion,
   storageError,
   STORAGE_ADAPTER_GUARD_METHODS,
@@ -56,6 +66,8 @@ import {
   STORAGE_LOG_RECORD_BYTES_MAX,
   STORAGE_VALUE_BYTES_MAX,
   STORAGE_VERSION_MAX,
+  type IndexRow,
+  type KeyedIndexStorage,
   type ListOptions,
   type LogRecord,
   type PutResult,
@@ -65,7 +77,7 @@ import {
 } from './types.js';
 
 /** The table layout this SDK writes; recorded in `<prefix>schema`. */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 /** Default table-name prefix. */
 export const POSTGRES_TABLE_PREFIX_DEFAULT = 'countersign_';
 /**
@@ -95,7 +107,7 @@ export interface PostgresPoolClient {
 
 export interface PostgresStorageOptions {
   /**
-   * Prefix of the adapter's four table names (default `countersign_`): two stores with
+   * Prefix of the adapter's table names (default `countersign_`): two stores with
    * different prefixes share a database without seeing each other's data. 1-40 characters of
    * `a-z 0-9 _`, not starting with a digit. The tables live in the connection's current schema
    * (`search_path`): a schema per store is the other way to separate them.
@@ -109,6 +121,8 @@ class Statements {
   readonly kv: string;
   readonly logHead: string;
   readonly log: string;
+  readonly index: string;
+  readonly indexTime: string;
   readonly lockName: string;
 
   constructor(prefix: string) {
@@ -116,6 +130,8 @@ class Statements {
     this.kv = `"${prefix}kv"`;
     this.logHead = `"${prefix}log_head"`;
     this.log = `"${prefix}log"`;
+    this.index = `"${prefix}index"`;
+    this.indexTime = `"${prefix}index_time"`;
     this.lockName = `countersign-schema:${prefix}`;
   }
 
@@ -137,6 +153,16 @@ class Statements {
            seq bigint NOT NULL CHECK (seq BETWEEN 1 AND ${STORAGE_VERSION_MAX}),
            record bytea NOT NULL,
            PRIMARY KEY (log, seq))`,
+      ],
+      [
+        // The keyed index (a ledger's idempotency keys for a day): looked up by key, purged by time.
+        `CREATE TABLE ${this.index} (
+           idx text COLLATE "C" NOT NULL,
+           key text COLLATE "C" NOT NULL,
+           value bytea NOT NULL,
+           time bigint NOT NULL,
+           PRIMARY KEY (idx, key))`,
+        `CREATE INDEX ${this.indexTime} ON ${this.index} (idx, time)`,
       ],
     ];
   }
@@ -164,7 +190,7 @@ function ignorePoolError(): void {
   // The dropped client is discarded by the pool; the next query reports the failure.
 }
 
-export class PostgresStorage implements StorageAdapter {
+export class PostgresStorage implements StorageAdapter, KeyedIndexStorage {
   /** The caller's pool, used as given and never ended by us. */
   readonly #givenPool: PostgresPool | undefined;
   /** Or a connection string: we make (and end, on close) our own pool from it. */
@@ -290,6 +316,66 @@ export class PostgresStorage implements StorageAdapter {
     return toVersion(rows[0].seq, `the sequence number of log "${name}"`);
   }
 
+  async appendIndexed(log: string, record: Uint8Array, expectedSeq: number, index: string, rows: readonly IndexRow[]): Promise<number> {
+    const name = expectKey(log, 'log');
+    const bytes = expectPayload(record, 'record', STORAGE_LOG_RECORD_BYTES_MAX);
+    const expected = expectExpectedSeq(expectedSeq, 'expectedSeq');
+    if (expected === undefined) throw rangeError('expectedSeq', 'is required');
+    const indexName = expectKey(index, 'index');
+    const checked = expectIndexRows(rows, 'rows');
+    const what = `appending to log "${name}" with index "${indexName}"`;
+    const head =
+      expected === 1
+        ? `INSERT INTO ${this.#sql.logHead} (log, seq) VALUES ($1, $3::bigint + 1) ON CONFLICT (log) DO NOTHING RETURNING seq`
+        : `UPDATE ${this.#sql.logHead} SET seq = seq + 1 WHERE log = $1 AND seq = $3::bigint RETURNING seq`;
+    // One statement, so one transaction: the rows are written only with the record.
+    const { rows: appended } = await this.#query(
+      what,
+      `WITH head AS (${head}),
+         rec AS (INSERT INTO ${this.#sql.log} (log, seq, record) SELECT $1, seq, $2 FROM head RETURNING seq),
+         indexed AS (
+           INSERT INTO ${this.#sql.index} (idx, key, value, time)
+           SELECT $4, u.key, u.value, u.time FROM unnest($5::text[], $6::bytea[], $7::bigint[]) AS u(key, value, time)
+           WHERE EXISTS (SELECT 1 FROM rec)
+           ON CONFLICT (idx, key) DO UPDATE SET value = EXCLUDED.value, time = EXCLUDED.time)
+       SELECT seq FROM rec`,
+      [
+        name,
+        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+        expected - 1,
+        indexName,
+        checked.map((row) => row.key),
+        checked.map((row) => Buffer.from(row.value.buffer, row.value.byteOffset, row.value.length)),
+        checked.map((row) => row.time),
+      ],
+    );
+    if (appended[0] === undefined) return 0;
+    return toVersion(appended[0].seq, `the sequence number of log "${name}"`);
+  }
+
+  async indexGet(index: string, keys: readonly string[]): Promise<IndexRow[]> {
+    const indexName = expectKey(index, 'index');
+    const wanted = expectIndexKeys(keys, 'keys');
+    if (wanted.length === 0) return [];
+    const { rows } = await this.#query(
+      `reading index "${indexName}"`,
+      `SELECT key, value, time FROM ${this.#sql.index} WHERE idx = $1 AND key = ANY($2::text[])`,
+      [indexName, wanted],
+    );
+    return rows.map((row) => {
+      const time = typeof row.time === 'string' && /^-?[0-9]{1,16}$/.test(row.time) ? Number(row.time) : Number.NaN;
+      if (typeof row.key !== 'string' || !Number.isSafeInteger(time)) throw storageError(CODE_STORAGE_CORRUPT, `a row of index "${indexName}" is malformed`);
+      return { key: row.key, value: toBytes(row.value, `a value of index "${indexName}"`), time };
+    });
+  }
+
+  async indexPurge(index: string, before: number): Promise<number> {
+    const indexName = expectKey(index, 'index');
+    const limit = expectIndexTime(before, 'before');
+    const { rowCount } = await this.#query(`purging index "${indexName}"`, `DELETE FROM ${this.#sql.index} WHERE idx = $1 AND time < $2`, [indexName, limit]);
+    return rowCount ?? 0;
+  }
+
   async readLog(log: string, options?: ReadLogOptions): Promise<LogRecord[]> {
     const name = expectKey(log, 'log');
     const { after, limit } = expectReadLogOptions(options, 'options');
@@ -368,7 +454,7 @@ export class PostgresStorage implements StorageAdapter {
   }
 
   /** One statement, once the tables exist; any database failure is STORAGE_UNAVAILABLE with its cause. */
-  async #query(what: string, text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
+  async #query(what: string, text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }> {
     const pool = await this.#pool();
     await this.#ensureSchema(pool);
     try {
@@ -437,4 +523,4 @@ export class PostgresStorage implements StorageAdapter {
   }
 }
 
-guardClass(PostgresStorage, { methods: { tablePrefix: [], ...STORAGE_ADAPTER_GUARD_METHODS } });
+guardClass(PostgresStorage, { methods: { tablePrefix: [], ...STORAGE_ADAPTER_GUARD_METHODS, ...KEYED_INDEX_GUARD_METHODS } });

@@ -34,6 +34,12 @@
  *   at most `limit` (default and maximum {@link STORAGE_LIST_KEYS_MAX}) after `after`.
  * * Malformed calls throw `CountersignTypeError` / `CountersignRangeError` naming the parameter;
  *   a failing or corrupt backend throws `CountersignError`.
+ *
+ * **Keyed index** (optional: {@link KeyedIndexStorage}; MemoryStorage and PostgresStorage have
+ * it, FileStorage and IndexedDbStorage do not). What a ledger needs to answer an idempotency key
+ * for a day when its own window holds 32,768 keys: rows `key → (value, time)` per index name,
+ * written **in the same atomic write as a log append** (`appendIndexed`: the record and every
+ * row, or nothing), read back by key (`indexGet`) and deleted by age (`indexPurge`).
  */
 
 /** Longest key or log name. */
@@ -114,4 +120,49 @@ export interface StorageAdapter {
   list(prefix?: string, options?: ListOptions): Promise<string[]>;
   /** Releases what the adapter holds open (a database connection); later calls reopen it. */
   close(): Promise<void>;
+  /** Optional, with `indexGet` and `indexPurge`: see {@link KeyedIndexStorage}. */
+  appendIndexed?: KeyedIndexStorage['appendIndexed'];
+  /** Optional: see {@link KeyedIndexStorage}. */
+  indexGet?: KeyedIndexStorage['indexGet'];
+  /** Optional: see {@link KeyedIndexStorage}. */
+  indexPurge?: KeyedIndexStorage['indexPurge'];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyed index (optional)
+
+/** Longest key of a keyed index (an idempotency key is at most 64 UTF-8 bytes). */
+export const STORAGE_INDEX_KEY_LENGTH_MAX_CHARS = 256;
+/** Largest value of an index row (a ledger journal entry is at most 16 KiB). */
+export const STORAGE_INDEX_VALUE_BYTES_MAX = 64 * 1024;
+/** Most rows one `appendIndexed` writes, and most keys one `indexGet` reads. */
+export const STORAGE_INDEX_ROWS_MAX = 4096;
+
+/** One row of a keyed index. */
+export interface IndexRow {
+  /** 1 to {@link STORAGE_INDEX_KEY_LENGTH_MAX_CHARS} characters, no control characters, no lone surrogates. */
+  readonly key: string;
+  /** At most {@link STORAGE_INDEX_VALUE_BYTES_MAX} bytes, opaque to the storage. */
+  readonly value: Uint8Array;
+  /** A safe integer (the ledger writes Unix seconds of ledger time); `indexPurge` compares it. */
+  readonly time: number;
+}
+
+/**
+ * The optional keyed index of a storage adapter. Index names follow the key grammar and are a
+ * namespace of their own; keys are unique per index.
+ */
+export interface KeyedIndexStorage {
+  /**
+   * `append(log, record, expectedSeq)` and, only when the record is appended, the upsert of
+   * every row into `index` (a row with a key already there replaces it), as **one atomic write**:
+   * after a crash either the record and all rows are there, or none of them. Resolves to
+   * `expectedSeq`, or to 0 with nothing written. At most {@link STORAGE_INDEX_ROWS_MAX} rows,
+   * each key at most once (INVALID_ARGUMENT naming `rows`).
+   */
+  appendIndexed(log: string, record: Uint8Array, expectedSeq: number, index: string, rows: readonly IndexRow[]): Promise<number>;
+  /** The rows of `index` with these keys (those found, in any order); at most {@link STORAGE_INDEX_ROWS_MAX} keys. */
+  indexGet(index: string, keys: readonly string[]): Promise<IndexRow[]>;
+  /** Deletes the rows of `index` whose time is below `before`; resolves to how many. */
+  indexPurge(index: string, before: number): Promise<number>;
 }

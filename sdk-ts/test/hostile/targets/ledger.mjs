@@ -39,6 +39,15 @@ export const targets = {
   'Ledger#expireDue': { ...onLedger, args: () => [{ idempotencyKey: 'x1', now: 5000 }] },
   'Ledger#setCreditLimit': { ...onLedger, args: () => [{ idempotencyKey: 'x1', now: 5, accountId: 'b', creditLimit: '5.00', currency: 'EUR' }] },
   'Ledger#closeAccount': { ...onLedger, args: () => [{ idempotencyKey: 'x1', now: 5, accountId: 'a' }] },
+  'Ledger#setKeyRetention': { ...onLedger, args: () => [{ idempotencyKey: 'x1', now: 5, keysKeptBy: 'store' }] },
+  'Ledger#keysKeptBy': { ...onLedger, args: () => [] },
+  'Ledger#answerFromEntry': {
+    // The ledger without the key t1 (its window forgot it, in effect): answered from t1's entry.
+    receiver: () => s.Ledger.create(),
+    state: (l) => `${hex(l.stateDigest())} ${l.head().seq}`,
+    args: () => [{ op: 'transfer', request: { idempotencyKey: 't1', now: 9, debitAccountId: 'a', creditAccountId: 'b', amount: '100.00', currency: 'EUR' } }, baseJournal[2].slice()],
+  },
+  'Ledger#journalKeysAfter': { ...onLedger, args: () => [1] },
   'Ledger#execute': { ...onLedger, args: () => [{ op: 'transfer', request: transfer() }] },
   'Ledger#executeBatch': { ...onLedger, args: () => [[{ op: 'transfer', request: transfer(), linked: true }, { op: 'void', request: { idempotencyKey: 'x2', now: 6, holdId: 'h1' } }]] },
   'Ledger#account': { ...onLedger, args: () => ['a'] },
@@ -76,6 +85,27 @@ export const targets = {
     state: (store) => store.persistedSeq,
     args: () => [],
   },
+  ...Object.fromEntries(
+    ['execute', 'executeBatch'].map((method) => [
+      `LedgerStore#${method}`,
+      {
+        // A store that keeps the keys for a day, with its ledger (a committed key t0 in its index).
+        receiver: async () => {
+          const store = new s.LedgerStore(new s.MemoryStorage(), SNAPSHOT_KEY, { keyRetentionSeconds: 86_400 });
+          store.ledger = await store.load();
+          store.ledger.openAccount({ idempotencyKey: 'o1', now: 1, accountId: 'a', currency: 'EUR', kind: 'unrestricted' });
+          store.ledger.openAccount({ idempotencyKey: 'o2', now: 1, accountId: 'b', currency: 'EUR', kind: 'nonNegative' });
+          await store.commit(store.ledger);
+          return store;
+        },
+        state: (store) => `${store.persistedSeq} ${hex(store.ledger.stateDigest())}`,
+        argsFor: (store) => [
+          store.ledger,
+          method === 'execute' ? { op: 'transfer', request: transfer() } : [{ op: 'transfer', request: transfer(), linked: true }, { op: 'expireDue', request: { idempotencyKey: 'x2', now: 6 } }],
+        ],
+      },
+    ]),
+  ),
   ...Object.fromEntries(
     ['commit', 'snapshot', 'persistedSeq'].map((method) => [
       `LedgerStore#${method}`,

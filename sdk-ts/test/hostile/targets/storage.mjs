@@ -42,6 +42,25 @@ function adapterTargets(name, make, receiver = () => seeded(make)) {
   };
 }
 
+/** The keyed index's methods, on an adapter seeded with one index row (`a` of `idx`, with log record 2). */
+function indexTargets(name, make) {
+  const receiver = async () => {
+    const storage = await make();
+    await storage.appendIndexed('log', new Uint8Array([6]), 2, 'idx', [{ key: 'a', value: new Uint8Array([1]), time: 1 }]);
+    return storage;
+  };
+  const state = async (storage) => {
+    const rows = await storage.indexGet('idx', ['a', 'b']);
+    return (await fingerprint(storage)) + JSON.stringify(rows.map((r) => [r.key, [...r.value], r.time]).sort());
+  };
+  const on = { receiver, state };
+  return {
+    [`${name}#appendIndexed`]: { ...on, args: () => ['log', new Uint8Array([7]), 3, 'idx', [{ key: 'b', value: new Uint8Array([2]), time: 5 }]] },
+    [`${name}#indexGet`]: { ...on, args: () => ['idx', ['a', 'b']] },
+    [`${name}#indexPurge`]: { ...on, args: () => ['idx', 3] },
+  };
+}
+
 // Node has no IndexedDB: its constructor refuses (STORAGE_UNAVAILABLE), and its methods are
 // reached only through fake receivers, which must be refused too (the browser suite covers the
 // real thing).
@@ -56,28 +75,30 @@ async function seededPostgres() {
   pgPool ??= testPool({ max: 2 });
   const storage = new s.PostgresStorage(pgPool, { tablePrefix: pgPrefix });
   await storage.get('k'); // creates the tables on first use
-  await pgPool.query(`TRUNCATE "${pgPrefix}kv", "${pgPrefix}log_head", "${pgPrefix}log"`);
+  await pgPool.query(`TRUNCATE "${pgPrefix}kv", "${pgPrefix}log_head", "${pgPrefix}log", "${pgPrefix}index"`);
   return seeded(() => storage);
 }
 process.on('beforeExit', () => {
   if (pgPool === undefined) return;
   const pool = pgPool;
   pgPool = undefined;
-  pool.query(['schema', 'kv', 'log_head', 'log'].map((t) => `DROP TABLE IF EXISTS "${pgPrefix}${t}";`).join(' ')).finally(() => pool.end());
+  pool.query(['schema', 'kv', 'log_head', 'log', 'index'].map((t) => `DROP TABLE IF EXISTS "${pgPrefix}${t}";`).join(' ')).finally(() => pool.end());
 });
 const postgresTargets =
   DATABASE_URL === undefined
     ? Object.fromEntries(
-        ['tablePrefix', 'get', 'put', 'append', 'readLog', 'list', 'close'].map((m) => [`PostgresStorage#${m}`, { ...noIndexedDb, args: () => ['k'] }]),
+        ['tablePrefix', 'get', 'put', 'append', 'readLog', 'list', 'close', 'appendIndexed', 'indexGet', 'indexPurge'].map((m) => [`PostgresStorage#${m}`, { ...noIndexedDb, args: () => ['k'] }]),
       )
     : {
         'PostgresStorage#tablePrefix': { receiver: seededPostgres, state: (p) => p.tablePrefix, args: () => [] },
         ...adapterTargets('PostgresStorage', undefined, seededPostgres),
+        ...indexTargets('PostgresStorage', seededPostgres),
       };
 
 export const targets = {
   'new MemoryStorage': { args: () => [] },
   ...adapterTargets('MemoryStorage', () => new s.MemoryStorage()),
+  ...indexTargets('MemoryStorage', () => seeded(() => new s.MemoryStorage())),
   'new FileStorage': { args: () => [tempDir(), { lockWaitMs: 1000, lockStaleMs: 5000 }] },
   'FileStorage#dir': { receiver: () => new s.FileStorage(tempDir()), state: (f) => f.dir, args: () => [] },
   ...adapterTargets('FileStorage', () => new s.FileStorage(tempDir())),
