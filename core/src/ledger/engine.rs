@@ -410,7 +410,9 @@ impl Ledger {
     /// Decides `op` without changing anything. `live`: a caller's operation (the retained
     /// journal's limit applies), else a replayed one (its entry is already persisted).
     pub(super) fn decide(&self, op: &Op, live: bool) -> Result<Decided> {
-        let fingerprint = codec::fingerprint(op);
+        // Encoded once: hashed (without `now`) for the fingerprint, copied into the entry.
+        let op_bytes = codec::OpBytes::new(op);
+        let fingerprint = op_bytes.fingerprint();
         if let Some(record) = self.keys.get(&op.key) {
             return Ok(if record.fingerprint == fingerprint {
                 Decided::Answer(record.verdict.outcome(record.seq, true))
@@ -460,7 +462,7 @@ impl Ledger {
             hold: target.and_then(|id| tx.hold(&id).cloned()),
             expired: core::mem::take(&mut tx.expired),
         };
-        let entry = JournalEntry::build(seq, op, &verdict, self.head.hash)?;
+        let entry = JournalEntry::build(seq, &op_bytes, &verdict, self.head.hash)?;
         Ok(Decided::Apply(Plan {
             accounts: tx.accounts,
             holds: tx.holds,
