@@ -300,7 +300,7 @@ pub(super) fn apply<B: AsRef<[u8]>>(ledger: &mut Ledger, entries: &[B]) -> Resul
         }
         match work.decide(&op, false)? {
             Decided::Apply(plan) if plan.entry.bytes == bytes => {
-                work.commit(plan, false, None);
+                work.apply_plan(plan, false, None);
             }
             _ => {
                 JournalEntry::decode(bytes).map_err(at)?;
