@@ -158,10 +158,10 @@ impl Tx<'_> {
             );
         }
         for (currency, (debits, credits)) in posted.iter() {
-            ensure(
-                debits == credits,
-                &format!("posted debits and credits changed by different totals in {currency}"),
-            )?;
+            // The message is formatted only on failure (an allocation on every operation else).
+            if debits != credits {
+                return Err(broken(&format!("posted debits and credits changed by different totals in {currency}")));
+            }
         }
 
         let mut pending_by_holds = Deltas::default();
@@ -255,10 +255,9 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
         sums.1 = sums.1.saturating_add(a.credits_posted);
     }
     for (currency, (debits, credits)) in &posted {
-        ensure(
-            debits == credits,
-            &format!("the balances in {currency} do not sum to zero"),
-        )?;
+        if debits != credits {
+            return Err(broken(&format!("the balances in {currency} do not sum to zero")));
+        }
     }
 
     // Holds and pending totals.
