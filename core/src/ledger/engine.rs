@@ -364,8 +364,8 @@ pub(super) fn internal(what: &str) -> Error {
 
 /// A decided operation, checked and ready to apply.
 pub(super) struct Plan {
-    accounts: BTreeMap<String, Account>,
-    holds: BTreeMap<String, Hold>,
+    accounts: Overlay<Account>,
+    holds: Overlay<Hold>,
     evict_key: Option<String>,
     record: KeyRecord,
     pub(super) entry: JournalEntry,
@@ -651,10 +651,68 @@ pub(super) struct Tx<'a> {
     pub(super) base: &'a Ledger,
     pub(super) now: i64,
     pub(super) seq: u64,
-    pub(super) accounts: BTreeMap<String, Account>,
-    pub(super) holds: BTreeMap<String, Hold>,
+    pub(super) accounts: Overlay<Account>,
+    pub(super) holds: Overlay<Hold>,
     pub(super) expired: Vec<String>,
 }
+/// The accounts or holds one operation changed, by id, as copies: a short list searched from the
+/// front. An operation touches two accounts and one hold, plus the holds it expires (at most
+/// [`EXPIRE_BATCH_MAX`], or an account's [`HOLDS_PER_ACCOUNT_MAX`]) and their accounts, so
+/// the list is that long at most: a
+/// `BTreeMap` here allocated a node of eleven entries (~1.5 KB) for the first copy in every
+/// operation, and its ordered iteration is not needed (the copies are applied to, and checked
+/// against, the ledger's own ordered maps; the order only decides which broken invariant is named
+/// first).
+#[derive(Debug)]
+pub(super) struct Overlay<T>(Vec<(String, T)>);
+
+impl<T> Overlay<T> {
+    fn new() -> Self {
+        Overlay(Vec::new())
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.0.iter().position(|(key, _)| key == id)
+    }
+
+    pub(super) fn get(&self, id: &str) -> Option<&T> {
+        self.0.iter().find(|(key, _)| key == id).map(|(_, value)| value)
+    }
+
+    /// Puts `value` under `id`, replacing the copy there if any.
+    fn insert(&mut self, id: String, value: T) {
+        match self.position(id.as_str()).and_then(|at| self.0.get_mut(at)) {
+            Some((_, slot)) => *slot = value,
+            None => self.0.push((id, value)),
+        }
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&String, &T)> {
+        self.0.iter().map(|(key, value)| (key, value))
+    }
+
+    pub(super) fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(key, _)| key)
+    }
+
+    pub(super) fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().map(|(_, value)| value)
+    }
+
+    #[cfg(test)]
+    pub(super) fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.0.iter_mut().map(|(_, value)| value)
+    }
+}
+
+impl<T> IntoIterator for Overlay<T> {
+    type Item = (String, T);
+    type IntoIter = std::vec::IntoIter<(String, T)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 
 /// `a + b` within the unit range.
 fn add_units(a: u128, b: u128) -> Option<u128> {
@@ -679,8 +737,8 @@ impl<'a> Tx<'a> {
             base,
             now,
             seq,
-            accounts: BTreeMap::new(),
-            holds: BTreeMap::new(),
+            accounts: Overlay::new(),
+            holds: Overlay::new(),
             expired: Vec::new(),
         }
     }
@@ -704,7 +762,7 @@ impl<'a> Tx<'a> {
     /// Pending holds in the ledger after this transaction.
     pub(super) fn pending_total(&self) -> usize {
         let mut total = self.base.deadlines.len();
-        for (id, hold) in &self.holds {
+        for (id, hold) in self.holds.iter() {
             let was = self
                 .base
                 .holds
@@ -1180,19 +1238,25 @@ impl<'a> Tx<'a> {
 /// The entry `id` of a transaction's overlay, copied from the base state on first change, so the
 /// base stays untouched until the whole operation is checked (atomicity).
 fn copy_on_write<'a, T: Clone>(
-    overlay: &'a mut BTreeMap<String, T>,
+    overlay: &'a mut Overlay<T>,
     base: &BTreeMap<String, T>,
     id: &str,
     what: &str,
 ) -> Result<&'a mut T> {
-    if !overlay.contains_key(id) {
-        let original = base
-            .get(id)
-            .ok_or_else(|| internal(&format!("{what} to change does not exist")))?
-            .clone();
-        overlay.insert(id.to_owned(), original);
-    }
+    let at = match overlay.position(id) {
+        Some(at) => at,
+        None => {
+            let original = base
+                .get(id)
+                .ok_or_else(|| internal(&format!("{what} to change does not exist")))?
+                .clone();
+            overlay.0.push((id.to_owned(), original));
+            overlay.0.len().saturating_sub(1)
+        }
+    };
     overlay
-        .get_mut(id)
+        .0
+        .get_mut(at)
+        .map(|(_, value)| value)
         .ok_or_else(|| internal(&format!("{what} copy is missing")))
 }

@@ -115,7 +115,7 @@ impl Tx<'_> {
     pub(super) fn verify(&self) -> Result<()> {
         let mut posted = Deltas::default();
         let mut pending_by_account = Deltas::default();
-        for (id, new) in &self.accounts {
+        for (id, new) in self.accounts.iter() {
             ensure(*id == new.id, "an account is filed under another id")?;
             account_ok(new)?;
             let old = self.base.accounts.get(id);
@@ -165,7 +165,7 @@ impl Tx<'_> {
         }
 
         let mut pending_by_holds = Deltas::default();
-        for (id, new) in &self.holds {
+        for (id, new) in self.holds.iter() {
             ensure(*id == new.id, "a hold is filed under another id")?;
             hold_ok(new, |a| self.account(a))?;
             let old = self.base.holds.get(id);
