@@ -800,7 +800,9 @@ impl<'a> Tx<'a> {
     /// Resolves a pending hold: releases what it still holds.
     fn release(&mut self, id: &str, state: HoldState) -> Result<()> {
         let seq = self.seq;
-        let hold = self.hold_mut(id)?;
+        // The hold's copy and the accounts' copies are borrowed side by side (two fields), so its
+        // account ids are read in place rather than cloned.
+        let hold = copy_on_write(&mut self.holds, &self.base.holds, id, "a hold")?;
         if hold.state != HoldState::Pending {
             return Err(internal("releasing a hold that is not pending"));
         }
@@ -810,13 +812,12 @@ impl<'a> Tx<'a> {
         hold.pending = 0;
         hold.state = state;
         hold.resolved_seq = Some(seq);
-        let (debit, credit) = (hold.debit.clone(), hold.credit.clone());
-        let account = self.account_mut(&debit)?;
+        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &hold.debit, "an account")?;
         account.debits_pending = account
             .debits_pending
             .checked_sub(amount)
             .ok_or_else(|| internal("debits pending below a hold"))?;
-        let account = self.account_mut(&credit)?;
+        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &hold.credit, "an account")?;
         account.credits_pending = account
             .credits_pending
             .checked_sub(amount)
