@@ -29,8 +29,8 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   primitives: 104448,
   card: 204800,
   ledger: 191488,
-  tempcard: 243712,
-  energy: 272384,
+  tempcard: 242688,
+  energy: 271360,
 };
 
 /** What each system is built on (direct dependencies). */

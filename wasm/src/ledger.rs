@@ -11,8 +11,8 @@ use countersign_core::ledger::{
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::de::{read, unknown_field_message};
-use crate::{codes_to_js, get, to_js, to_js_error, type_error, JsResult};
+use crate::de::{read, unknown_field_message, with_field_key};
+use crate::{codes_to_js, to_js, to_js_error, type_error, JsResult};
 
 /// Every ledger outcome code with its description.
 #[wasm_bindgen(js_name = ledgerCodes)]
@@ -20,19 +20,34 @@ pub fn ledger_codes() -> Array {
     codes_to_js(LedgerCode::ALL, LedgerCode::as_str, LedgerCode::description)
 }
 
-/// An `{op, request}` object as an [`Operation`]; errors name their path inside it
-/// (`request.amount`, `op`). The caller puts the path under the argument's name only when there
-/// is an error: a batch of well-formed operations builds no path string.
 /// The fields of an operation object given to `execute`.
 const OPERATION_FIELDS: &[&str] = &["op", "request"];
 /// The fields of a batch element: an operation and its `linked` flag.
 const BATCH_OPERATION_FIELDS: &[&str] = &["op", "request", "linked"];
 
+/// Whether `value` has `key` as its own property; the key's JS string is made once per program
+/// (`with_field_key`), not per call: a batch reads these names on each of its elements.
+fn has_own(value: &JsValue, key: &'static str) -> bool {
+    with_field_key(key, |key| Object::has_own(value.unchecked_ref::<Object>(), key))
+}
+
+/// `value[key]` (`undefined` when absent), with the key's JS string made once per program.
+fn get_named(value: &JsValue, key: &'static str) -> JsValue {
+    with_field_key(key, |key| Reflect::get(value, key).unwrap_or(JsValue::UNDEFINED))
+}
+
 /// An operation object's own key that is not one of `allowed`, as an error naming it (a misspelt
 /// `linked` would otherwise run a chain unlinked, and a `linked` given to `execute` would link
 /// nothing): what `de.rs` does for every request type, for the two objects around a request.
-fn refuse_unknown_keys(value: &JsValue, allowed: &[&str]) -> Result<(), Error> {
+/// As there, the keys are counted first and read as strings (each a copy into wasm memory) only
+/// when there are more than the allowed ones present: reading them on every element made a batch
+/// slower per operation than single calls.
+fn refuse_unknown_keys(value: &JsValue, allowed: &'static [&'static str]) -> Result<(), Error> {
     let keys = Object::keys(value.unchecked_ref::<Object>());
+    let present = allowed.iter().filter(|key| has_own(value, key)).count();
+    if keys.length() as usize <= present {
+        return Ok(());
+    }
     match keys.iter().filter_map(|key| key.as_string()).find(|key| !allowed.contains(&key.as_str())) {
         Some(key) => {
             let message = unknown_field_message(&key, allowed);
@@ -42,13 +57,16 @@ fn refuse_unknown_keys(value: &JsValue, allowed: &[&str]) -> Result<(), Error> {
     }
 }
 
-fn operation_of(value: &JsValue, allowed: &[&str]) -> Result<Operation, Error> {
+/// An `{op, request}` object as an [`Operation`]; errors name their path inside it
+/// (`request.amount`, `op`). The caller puts the path under the argument's name only when there
+/// is an error: a batch of well-formed operations builds no path string.
+fn operation_of(value: &JsValue, allowed: &'static [&'static str]) -> Result<Operation, Error> {
     if !value.is_object() {
         return Err(Error::new(ErrorCode::InvalidType, "", "must be an object {op, request}"));
     }
     refuse_unknown_keys(value, allowed)?;
-    let op = get(value, "op").as_string().unwrap_or_default();
-    match request_of(&op, get(value, "request")) {
+    let op = get_named(value, "op").as_string().unwrap_or_default();
+    match request_of(&op, get_named(value, "request")) {
         Some(operation) => operation.map_err(|e| e.at("request")),
         None => Err(Error::at_path(ErrorCode::InvalidType, "op".to_owned(), format!("must name a ledger operation, got {op:?}"))),
     }
@@ -61,8 +79,8 @@ fn batch_operation_of(value: &JsValue) -> Result<BatchOperation, Error> {
     // `undefined` is absent, as for the requests' fields (one JS call for an unlinked element);
     // a value counts only as an own property: a `linked` put on `Object.prototype` must not
     // link every element.
-    let linked = Some(get(value, "linked"))
-        .filter(|linked| !linked.is_undefined() && Object::has_own(value.unchecked_ref::<Object>(), &"linked".into()))
+    let linked = Some(get_named(value, "linked"))
+        .filter(|linked| !linked.is_undefined() && has_own(value, "linked"))
         .map_or(Some(false), |linked| linked.as_bool())
         .ok_or_else(|| Error::at_path(ErrorCode::InvalidType, "linked".to_owned(), "must be a boolean"))?;
     Ok(BatchOperation { operation, linked })

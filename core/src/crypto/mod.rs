@@ -36,6 +36,16 @@ pub fn sha256(data: &[u8]) -> [u8; SHA256_LEN] {
     Sha256::digest(data).into()
 }
 
+/// SHA-256 of the concatenation of `parts`, without copying them into one buffer (the ledger
+/// hashes an operation's encoding minus one item this way).
+pub(crate) fn sha256_parts(parts: &[&[u8]]) -> [u8; SHA256_LEN] {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
 /// Block size of SHA-256 in bytes: the length of an HMAC-SHA256 key block.
 const SHA256_BLOCK_LEN: usize = 64;
 

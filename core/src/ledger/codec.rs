@@ -38,6 +38,8 @@ use super::{
     VoidRequest, ACCOUNTS_MAX, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
     HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
 };
+use crate::crypto::sha256_parts;
+#[cfg(test)]
 use crate::crypto::sha256;
 use crate::limits::cbor::{self, Cbor, Enc};
 use crate::limits::CurrencyCode;
@@ -71,8 +73,9 @@ fn amount(e: &mut Enc, amount: &Amount) {
     e.str(amount.currency().code()).str(amount.text().as_str());
 }
 
-/// Encodes `op`, with or without its `now` (the fingerprint leaves it out).
-fn encode_op(e: &mut Enc, op: &Op, with_now: bool) {
+/// Encodes `op`, with or without its `now` (the fingerprint leaves it out); returns where the
+/// `now` item is in `e`'s bytes (an empty range without it).
+fn encode_op(e: &mut Enc, op: &Op, with_now: bool) -> core::ops::Range<usize> {
     let (kind, fields): (u64, u64) = match &op.action {
         Action::OpenAccount { .. } => (0, 4),
         Action::Transfer { .. } => (1, 4),
@@ -89,9 +92,11 @@ fn encode_op(e: &mut Enc, op: &Op, with_now: bool) {
     e.array(2 + u64::from(with_now) + fields)
         .u64(kind)
         .str(&op.key);
+    let now_start = e.written();
     if with_now {
         e.i64(op.now);
     }
+    let now = now_start..e.written();
     match &op.action {
         Action::OpenAccount {
             account,
@@ -163,6 +168,7 @@ fn encode_op(e: &mut Enc, op: &Op, with_now: bool) {
             e.u64(keys_kept_by_code(*keys_kept_by));
         }
     }
+    now
 }
 
 fn keys_kept_by_code(keys_kept_by: KeysKeptBy) -> u64 {
@@ -180,14 +186,49 @@ fn keys_kept_by_of(code: u8) -> Option<KeysKeptBy> {
     })
 }
 
-/// SHA-256 of the operation without its `now`: what "the same request" means.
 /// An operation's usual encoded size without its key and time (ids, amounts, currency).
 const OP_BYTES_USUAL: usize = 192;
 
+/// SHA-256 of the operation encoded without its `now`: the definition of "the same request",
+/// which [`OpBytes::fingerprint`] must equal (a test checks every kind).
+#[cfg(test)]
 pub(super) fn fingerprint(op: &Op) -> [u8; 32] {
     let mut e = Enc::with_capacity(OP_BYTES_USUAL);
     encode_op(&mut e, op, false);
     sha256(&e.into_bytes())
+}
+
+/// An operation encoded once, with its `now`: copied into its journal entry, and hashed without
+/// the `now` item for its fingerprint, instead of encoding it a second time (ids, amount text)
+/// for the fingerprint alone.
+pub(super) struct OpBytes {
+    bytes: Vec<u8>,
+    /// Where the `now` item is in `bytes`.
+    now: core::ops::Range<usize>,
+}
+
+impl OpBytes {
+    pub(super) fn new(op: &Op) -> OpBytes {
+        let mut e = Enc::with_capacity(OP_BYTES_USUAL);
+        let now = encode_op(&mut e, op, true);
+        OpBytes { bytes: e.into_bytes(), now }
+    }
+
+    /// The canonical CBOR of the operation (with `now`).
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// SHA-256 of the operation without its `now`: what "the same request" means. The same
+    /// bytes as encoding it without `now`: the array's header counts one item less — a one-byte
+    /// header (`0x80 | count`, as every operation has at most 9 items: 2 + now + 6 fields) — and
+    /// the `now` item is skipped.
+    pub(super) fn fingerprint(&self) -> [u8; 32] {
+        let (header, rest) = self.bytes.split_first().map_or((0, &[][..]), |(h, rest)| (*h, rest));
+        let before_now = rest.get(..self.now.start.saturating_sub(1)).unwrap_or_default();
+        let after_now = self.bytes.get(self.now.end..).unwrap_or_default();
+        sha256_parts(&[&[header.wrapping_sub(1)], before_now, after_now])
+    }
 }
 
 /// A text string or null.

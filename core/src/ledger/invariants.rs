@@ -115,7 +115,7 @@ impl Tx<'_> {
     pub(super) fn verify(&self) -> Result<()> {
         let mut posted = Deltas::default();
         let mut pending_by_account = Deltas::default();
-        for (id, new) in &self.accounts {
+        for (id, new) in self.accounts.iter() {
             ensure(*id == new.id, "an account is filed under another id")?;
             account_ok(new)?;
             let old = self.base.accounts.get(id);
@@ -158,14 +158,14 @@ impl Tx<'_> {
             );
         }
         for (currency, (debits, credits)) in posted.iter() {
-            ensure(
-                debits == credits,
-                &format!("posted debits and credits changed by different totals in {currency}"),
-            )?;
+            // The message is formatted only on failure (an allocation on every operation else).
+            if debits != credits {
+                return Err(broken(&format!("posted debits and credits changed by different totals in {currency}")));
+            }
         }
 
         let mut pending_by_holds = Deltas::default();
-        for (id, new) in &self.holds {
+        for (id, new) in self.holds.iter() {
             ensure(*id == new.id, "a hold is filed under another id")?;
             hold_ok(new, |a| self.account(a))?;
             let old = self.base.holds.get(id);
@@ -255,10 +255,9 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
         sums.1 = sums.1.saturating_add(a.credits_posted);
     }
     for (currency, (debits, credits)) in &posted {
-        ensure(
-            debits == credits,
-            &format!("the balances in {currency} do not sum to zero"),
-        )?;
+        if debits != credits {
+            return Err(broken(&format!("the balances in {currency} do not sum to zero")));
+        }
     }
 
     // Holds and pending totals.

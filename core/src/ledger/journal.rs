@@ -11,7 +11,7 @@
 use minicbor::Decoder;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::codec::hash32;
+use super::codec::{hash32, OpBytes};
 use super::engine::{internal, Decided};
 use super::{Ledger, LedgerCode, Op, Operation, Outcome, Verdict, REPLAY_ENTRIES_MAX};
 use crate::crypto::sha256;
@@ -116,10 +116,10 @@ pub struct JournalEntry {
 /// previous hash (a hold and its post measure 250–350 bytes); larger ones grow the buffer once.
 const ENTRY_BYTES_USUAL: usize = 384;
 
-fn encode_entry(seq: u64, op: &Op, verdict: &Verdict, prev_hash: &[u8; 32]) -> Vec<u8> {
+/// `op`: the operation's canonical CBOR ([`OpBytes`], encoded once per operation).
+fn encode_entry(seq: u64, op: &[u8], verdict: &Verdict, prev_hash: &[u8; 32]) -> Vec<u8> {
     let mut e = Enc::with_capacity(ENTRY_BYTES_USUAL);
-    e.map(4).u64(0).u64(seq).u64(1);
-    op.encode(&mut e);
+    e.map(4).u64(0).u64(seq).u64(1).encoded(op);
     e.u64(2);
     verdict.encode(&mut e);
     e.u64(3).bytes(prev_hash);
@@ -157,8 +157,8 @@ fn parse_entry(bytes: &[u8]) -> Result<(u64, Op, Verdict, [u8; 32])> {
 }
 
 impl JournalEntry {
-    pub(super) fn build(seq: u64, op: &Op, verdict: &Verdict, prev_hash: [u8; 32]) -> Result<Self> {
-        let bytes = encode_entry(seq, op, verdict, &prev_hash);
+    pub(super) fn build(seq: u64, op: &OpBytes, verdict: &Verdict, prev_hash: [u8; 32]) -> Result<Self> {
+        let bytes = encode_entry(seq, op.bytes(), verdict, &prev_hash);
         if bytes.len() > JOURNAL_ENTRY_BYTES_MAX {
             return Err(internal(
                 "a journal entry is larger than JOURNAL_ENTRY_BYTES_MAX",
@@ -178,7 +178,7 @@ impl JournalEntry {
     /// Errors: `JOURNAL_INVALID` about `"entries"`.
     pub fn decode(bytes: &[u8]) -> Result<JournalEntry> {
         let (seq, op, verdict, prev_hash) = parse_entry(bytes)?;
-        if encode_entry(seq, &op, &verdict, &prev_hash) != bytes {
+        if encode_entry(seq, OpBytes::new(&op).bytes(), &verdict, &prev_hash) != bytes {
             return Err(invalid("the entry is not canonically encoded".into()));
         }
         Ok(JournalEntry {
@@ -251,7 +251,7 @@ impl JournalEntry {
 /// Errors: `JOURNAL_INVALID` about `"entries"`.
 pub(super) fn entry_parts(bytes: &[u8]) -> Result<(u64, Op, LedgerCode)> {
     let (seq, op, verdict, prev_hash) = parse_entry(bytes)?;
-    if encode_entry(seq, &op, &verdict, &prev_hash) != bytes {
+    if encode_entry(seq, OpBytes::new(&op).bytes(), &verdict, &prev_hash) != bytes {
         return Err(invalid("the entry is not canonically encoded".into()));
     }
     Ok((seq, op, verdict.code))
@@ -312,7 +312,7 @@ pub(super) fn apply<B: AsRef<[u8]>>(ledger: &mut Ledger, entries: &[B]) -> Resul
         }
         match work.decide(&op, false)? {
             Decided::Apply(plan) if plan.entry.bytes == bytes => {
-                work.commit(plan, false, None);
+                work.apply_plan(plan, false, None);
             }
             _ => {
                 JournalEntry::decode(bytes).map_err(at)?;

@@ -1172,7 +1172,7 @@ impl Ledger {
         if self.keys.contains_key(&op.key) {
             return Ok(None);
         }
-        Ok(Some(if codec::fingerprint(&stored) == codec::fingerprint(&op) {
+        Ok(Some(if codec::OpBytes::new(&stored).fingerprint() == codec::OpBytes::new(&op).fingerprint() {
             Outcome {
                 code,
                 seq,

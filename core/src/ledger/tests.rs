@@ -1269,6 +1269,30 @@ fn busy() -> H {
 }
 
 #[test]
+fn an_operations_fingerprint_is_its_encoding_without_now() {
+    // The fingerprint is hashed from the operation's one encoding (with `now`) minus the `now`
+    // item and with a one-less array header; it must equal SHA-256 of the operation encoded
+    // without `now` (the definition), for every kind of operation.
+    let mut h = busy();
+    h.hold("h3", "w", "m", "1.00", 60);
+    h.void("h3");
+    h.set_limit("cl", "30.00");
+    h.open("empty", AccountKind::NonNegative, None);
+    h.close("empty");
+    let mut kinds = std::collections::HashSet::new();
+    for entry in h.l.journal() {
+        let (op, _) = entry.parts();
+        kinds.insert(core::mem::discriminant(&op.action));
+        let once = codec::OpBytes::new(&op);
+        assert_eq!(once.fingerprint(), codec::fingerprint(&op), "{op:?}");
+        // A different `now` leaves it unchanged (a retry is sent later).
+        let later = Op { now: op.now + 1, ..op.clone() };
+        assert_eq!(codec::OpBytes::new(&later).fingerprint(), once.fingerprint());
+    }
+    assert_eq!(kinds.len(), 10, "every kind of operation is covered");
+}
+
+#[test]
 fn journal_entries_chain_and_decode() {
     let h = busy();
     let journal = h.l.journal();
@@ -1388,7 +1412,7 @@ fn a_forged_result_is_journal_mismatch_even_with_a_valid_chain() {
             assert_eq!(verdict.code, C::InsufficientFunds);
             verdict.code = C::Transferred;
         }
-        let rebuilt = JournalEntry::build(entry.seq(), &op, &verdict, prev).unwrap();
+        let rebuilt = JournalEntry::build(entry.seq(), &codec::OpBytes::new(&op), &verdict, prev).unwrap();
         prev = rebuilt.hash();
         forged.push(rebuilt.bytes().to_vec());
     }

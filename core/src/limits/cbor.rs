@@ -34,6 +34,18 @@ impl Enc {
         self.0.into_writer()
     }
 
+    /// The bytes written so far.
+    pub(crate) fn written(&self) -> usize {
+        self.0.writer().len()
+    }
+
+    /// Appends `bytes`, which must already be one encoded CBOR item (an operation encoded once
+    /// and copied into its journal entry).
+    pub(crate) fn encoded(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.writer_mut().extend_from_slice(bytes);
+        self
+    }
+
     #[inline(never)]
     pub(crate) fn array(&mut self, len: u64) -> &mut Self {
         let _ = self.0.array(len);
