@@ -58,6 +58,23 @@ describe('storage constants', () => {
   });
 });
 
+/** Runs each case of a contract suite on a fresh storage from `make`, closed and removed after. */
+function contractSuite(title, cases, make, skip) {
+  describe(title, { skip }, () => {
+    for (const testCase of cases) {
+      test(testCase.name, async () => {
+        const { storage, cleanup } = make();
+        try {
+          await testCase.run(storage);
+        } finally {
+          await storage.close();
+          await cleanup?.();
+        }
+      });
+    }
+  });
+}
+
 // Each maker returns the storage and what removes it afterwards.
 for (const [label, make, skip] of [
   ['MemoryStorage', () => ({ storage: new MemoryStorage() }), false],
@@ -72,19 +89,7 @@ for (const [label, make, skip] of [
     SKIP_NO_SERVER,
   ],
 ]) {
-  describe(`storage contract: ${label}`, { skip }, () => {
-    for (const testCase of storageContract) {
-      test(testCase.name, async () => {
-        const { storage, cleanup } = make();
-        try {
-          await testCase.run(storage);
-        } finally {
-          await storage.close();
-          await cleanup?.();
-        }
-      });
-    }
-  });
+  contractSuite(`storage contract: ${label}`, storageContract, make, skip);
 }
 
 // The optional keyed index: the adapters that have it.
@@ -99,19 +104,7 @@ for (const [label, make, skip] of [
     SKIP_NO_SERVER,
   ],
 ]) {
-  describe(`keyed index contract: ${label}`, { skip }, () => {
-    for (const testCase of keyedIndexContract) {
-      test(testCase.name, async () => {
-        const { storage, cleanup } = make();
-        try {
-          await testCase.run(storage);
-        } finally {
-          await storage.close();
-          await cleanup?.();
-        }
-      });
-    }
-  });
+  contractSuite(`keyed index contract: ${label}`, keyedIndexContract, make, skip);
 }
 
 describe('IndexedDbStorage outside a browser', () => {
