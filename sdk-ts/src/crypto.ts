@@ -120,9 +120,10 @@ const BATCH_ITEM_FIELDS = ['publicKey', 'message', 'signature'] as const;
 
 /**
  * {@link verifyEd25519} for many signatures at once (a log of signed records): `result[i]` is
- * exactly `verifyEd25519(items[i]...)`. The well-formed signatures are checked together with one
- * random linear combination (one multi-scalar multiplication, terms of one key merged); only
- * when it fails is each checked alone, to say which are bad. At most
+ * exactly `verifyEd25519(items[i]...)`. The well-formed signatures are checked 64 at a time, each
+ * chunk with one random linear combination (one multi-scalar multiplication, terms of one key
+ * merged); only when a chunk's check fails is each of its signatures checked alone, to say which
+ * are bad. At most
  * {@link ED25519_BATCH_SIGNATURES_MAX} items (`LIMIT_EXCEEDED` naming `items`).
  */
 export const verifyEd25519Batch = guardFunction(function verifyEd25519Batch(items: readonly Ed25519BatchItem[]): boolean[] {
