@@ -1030,6 +1030,7 @@ impl Run {
                 idempotency_key: self.key(),
                 now,
                 keys_kept_by: if *store { KeysKeptBy::Store } else { KeysKeptBy::Ledger },
+                key_window: None,
             }),
             Step::Advance(_) | Step::Repeat(_) | Step::Reuse(_) | Step::Snapshot | Step::Batch { .. } => return None,
         })
@@ -1224,7 +1225,8 @@ fn random_ledger_sequences_keep_every_invariant() {
         if cases >= 1_000 {
             assert!(t.chains_stood > 0 && t.chains_failed > 0, "chains of both fates");
             // Everything reachable with these sizes was reached (the *_FULL limits, overflow and
-            // MORE_HOLDS_DUE need more than 10 holds / 8 accounts: unit tests cover them).
+            // MORE_HOLDS_DUE need more than 10 holds / 8 accounts, KEY_WINDOW_BELOW_KEYS 4,096
+            // keys: unit tests cover them).
             let unreachable = [
                 C::AccountsFull,
                 C::HoldsFull,
@@ -1233,6 +1235,7 @@ fn random_ledger_sequences_keep_every_invariant() {
                 C::JournalFull,
                 C::BalanceOverflow,
                 C::MoreHoldsDue,
+                C::KeyWindowBelowKeys,
             ];
             for code in C::ALL.iter().filter(|c| !unreachable.contains(c)) {
                 assert!(t.codes.contains_key(code.as_str()), "no sequence reached {code}");

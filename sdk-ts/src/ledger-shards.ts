@@ -16,7 +16,7 @@ import { StateStore, corrupt } from './store.js';
 import { wasm } from './loader.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBytes, expectInteger, expectObject, expectString } from './validate.js';
-import { LEDGER_BATCH_OPERATIONS_MAX, Ledger, LedgerStore } from './ledger.js';
+import { LEDGER_BATCH_OPERATIONS_MAX, LEDGER_IDEMPOTENCY_KEYS_MAX, LEDGER_KEY_WINDOW_MIN, Ledger, LedgerStore } from './ledger.js';
 import type {
   AccountView,
   CloseAccountRequest,
@@ -66,6 +66,14 @@ export const LEDGER_SHARD_TRANSFER_KEY_BYTES_MAX = 62;
 export const LEDGER_SHARD_TRANSFERS_IN_FLIGHT_MAX = 65_536;
 /** Shards loaded from storage at once by `load()` (bounded parallel reads). */
 const LOAD_CONCURRENCY = 16;
+/**
+ * The key window of a new shard: {@link LEDGER_KEY_WINDOW_MIN} keys (a ledger's default is
+ * 32,768). 1,024 shards with full default windows would need ~8 GiB of the WebAssembly memory's
+ * 4 GiB; with this one, ~1 GiB. Each shard still recognises every retry within 300 s of ledger
+ * time, and sustains 4,096 / 300 ≈ 13 new operations per second (over 13,000/s across 1,024
+ * shards) before `IDEMPOTENCY_KEYS_FULL`.
+ */
+export const LEDGER_SHARD_KEY_WINDOW_DEFAULT = LEDGER_KEY_WINDOW_MIN;
 /** Routing answers remembered (a hold's post usually follows it on the same account). */
 const ROUTE_CACHE_MAX = 65_536;
 /** Unix seconds: a ledger's latest time (core `TIME_S_MAX`). */
@@ -123,6 +131,8 @@ const KEY_B_POST = '@q';
 const KEY_A_VOID = '@v';
 const KEY_B_VOID = '@w';
 const KEY_OPEN = '@o/';
+/** The idempotency key of the `setKeyRetention` that gives a new shard its key window. */
+const KEY_WINDOW = '@k';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -134,6 +144,12 @@ export interface ShardedLedgerOptions {
   readonly shardCount?: number;
   /** Each shard's `LedgerStore` snapshot interval (default 1,024 entries). */
   readonly snapshotEvery?: number;
+  /**
+   * The key window a new shard gets (journaled in it, {@link Ledger.setKeyRetention}):
+   * {@link LEDGER_KEY_WINDOW_MIN} .. {@link LEDGER_IDEMPOTENCY_KEYS_MAX}, default
+   * {@link LEDGER_SHARD_KEY_WINDOW_DEFAULT}. A shard keeps the window it was created with.
+   */
+  readonly keyWindow?: number;
 }
 
 /** The answer of {@link ShardedLedger.transfer}. */
@@ -319,10 +335,11 @@ export class ShardedLedger {
   static async load(storage: StorageAdapter, snapshotKey: Uint8Array, options?: ShardedLedgerOptions): Promise<ShardedLedger> {
     const checked = CheckedStorage.of(storage, 'storage');
     const key = expectBytes(snapshotKey, 'snapshotKey');
-    const opts = options === undefined ? {} : expectObject(options, 'options', ['name', 'shardCount', 'snapshotEvery']);
+    const opts = options === undefined ? {} : expectObject(options, 'options', ['name', 'shardCount', 'snapshotEvery', 'keyWindow']);
     const name = opts.name === undefined ? 'main' : expectString(opts.name, 'options.name');
     const wanted = opts.shardCount === undefined ? undefined : expectInteger(opts.shardCount, 'options.shardCount', 1, LEDGER_SHARD_COUNT_MAX);
     const snapshotEvery = opts.snapshotEvery === undefined ? undefined : expectInteger(opts.snapshotEvery, 'options.snapshotEvery', 1, 1 << 20);
+    const keyWindow = opts.keyWindow === undefined ? LEDGER_SHARD_KEY_WINDOW_DEFAULT : expectInteger(opts.keyWindow, 'options.keyWindow', LEDGER_KEY_WINDOW_MIN, LEDGER_IDEMPOTENCY_KEYS_MAX);
     const configKey = hmacSha256(key, CONFIG_KEY_PURPOSE);
     const store = new StateStore(checked, key);
     const configName = `ledger-shards/${name}/config`;
@@ -363,12 +380,29 @@ export class ShardedLedger {
     }
     const sharded = new ShardedLedger(INTERNAL_CONSTRUCTION, name, ledgers, stores);
     try {
+      sharded.#giveNewShardsTheirWindow(keyWindow);
       await sharded.recover();
     } catch (e) {
       sharded.free(); // a recovery that could not commit leaves nothing for the caller to use
       throw e;
     }
     return sharded;
+  }
+
+  /**
+   * Journals the key window in every shard that has nothing journaled yet (committed with the
+   * next commit). The window of a ledger that has operations stays as it is.
+   */
+  #giveNewShardsTheirWindow(keyWindow: number): void {
+    if (keyWindow === LEDGER_IDEMPOTENCY_KEYS_MAX) return;
+    for (let shard = 0; shard < this.#shardCount; shard++) {
+      const ledger = this.#ledgers[shard] as Ledger;
+      if (ledger.head().seq !== 0) continue;
+      const outcome = this.#on(shard, 'setKeyRetention', { idempotencyKey: KEY_WINDOW, now: Math.max(ledger.clock, 0), keysKeptBy: ledger.keysKeptBy, keyWindow });
+      if (outcome.code !== 'KEY_RETENTION_SET') {
+        throw new CountersignError('INTERNAL', `countersign: shard ${shard}: setting its key window answered ${outcome.code}`, 'options.keyWindow');
+      }
+    }
   }
 
   /** The number of shards (fixed when created). */

@@ -95,13 +95,17 @@ export const LEDGER_CODES = Object.freeze([
   'ACCOUNT_NOT_EMPTY', 'CURRENCY_MISMATCH', 'INSUFFICIENT_FUNDS', 'BALANCE_OVERFLOW',
   'NOT_A_CREDIT_LINE', 'CREDIT_LIMIT_BELOW_USAGE', 'UNKNOWN_HOLD', 'HOLD_EXISTS', 'HOLDS_FULL',
   'ACCOUNT_HOLDS_FULL', 'DEADLINE_INVALID', 'EXCEEDS_HOLD', 'HOLD_ALREADY_POSTED',
-  'HOLD_ALREADY_VOIDED', 'HOLD_EXPIRED',
+  'HOLD_ALREADY_VOIDED', 'HOLD_EXPIRED', 'KEY_WINDOW_BELOW_KEYS',
 ] as const satisfies readonly LedgerCode[]);
 // Compile-time: LEDGER_CODES names every code of the generated union.
 type _LedgerCodesComplete = Exhaustive<Exclude<LedgerCode, (typeof LEDGER_CODES)[number]>>;
 
 /** Limits the core enforces (see docs/ledger.md "Limits"). */
 export const LEDGER_BATCH_OPERATIONS_MAX = 1024;
+/** The default and largest key window: idempotency keys a ledger retains. */
+export const LEDGER_IDEMPOTENCY_KEYS_MAX = 32_768;
+/** The smallest key window `setKeyRetention` may set (`keyWindow`): the retained journal's bound. */
+export const LEDGER_KEY_WINDOW_MIN = 4096;
 export const LEDGER_SNAPSHOT_KEY_BYTES = 32;
 
 // ---------------------------------------------------------------------------------------------
@@ -179,10 +183,14 @@ export class Ledger extends WasmObject<Handle> {
     return this.#run('closeAccount', request);
   }
   /**
-   * Says who keeps the idempotency keys the ledger's window (32,768 keys) no longer holds:
-   * `"store"` lets a full window forget its oldest key whatever its age, for a store that keeps
-   * every key's entry and answers its repeats ({@link LedgerStore} with `keyRetentionSeconds`,
-   * which journals this on a new ledger). Journaled: replay reproduces it.
+   * Says who keeps the idempotency keys the ledger's window no longer holds: `"store"` lets a
+   * full window forget its oldest key whatever its age, for a store that keeps every key's entry
+   * and answers its repeats ({@link LedgerStore} with `keyRetentionSeconds`, which journals this
+   * on a new ledger). `keyWindow` (optional, {@link LEDGER_KEY_WINDOW_MIN} ..
+   * {@link LEDGER_IDEMPOTENCY_KEYS_MAX}, default the latter) sets how many keys the window holds:
+   * a small window bounds the memory of a ledger that is one of many (the shards of a
+   * `ShardedLedger`); a smaller window than the ledger's while it retains that many keys is refused
+   * (`KEY_WINDOW_BELOW_KEYS`). Journaled: replay reproduces both.
    */
   setKeyRetention(request: SetKeyRetentionRequest): LedgerOutcome {
     return this.#run('setKeyRetention', request);
@@ -190,6 +198,10 @@ export class Ledger extends WasmObject<Handle> {
   /** Who keeps the idempotency keys the window no longer holds: `"ledger"` (the default) or `"store"`. */
   get keysKeptBy(): KeysKeptBy {
     return withHandle(this, (h) => h.keysKeptBy() as KeysKeptBy);
+  }
+  /** How many idempotency keys the ledger retains at most (its key window). */
+  get keyWindow(): number {
+    return withHandle(this, (h) => h.keyWindow());
   }
 
   /**
@@ -820,6 +832,7 @@ guardClass(Ledger, {
     closeAccount: ['request'],
     setKeyRetention: ['request'],
     keysKeptBy: [],
+    keyWindow: [],
     answerFromEntry: ['operation', 'entry'],
     journalKeysAfter: ['afterSeq'],
     execute: ['operation'],

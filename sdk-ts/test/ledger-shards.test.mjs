@@ -13,6 +13,7 @@ import {
   CountersignError,
   FileStorage,
   LEDGER_SHARD_COUNT_DEFAULT,
+  LEDGER_SHARD_KEY_WINDOW_DEFAULT,
   LEDGER_SHARD_TRANSFER_HOLD_S,
   MemoryStorage,
   PostgresStorage,
@@ -353,6 +354,49 @@ describe('executeBatch on one shard', () => {
     assert.equal(sharded.account(wallets[1]).balance, '5.00');
     assert.equal(await sharded.commit(), true);
     sharded.free();
+  });
+});
+
+describe('the key window of a shard', () => {
+  /** `count` new keys on shard 0 at T0 (expireDue, committed every 1,024); the codes seen. */
+  async function fill(sharded, prefix, count) {
+    const codes = new Set();
+    for (let i = 0; i < count; i += 1024) {
+      const ops = Array.from({ length: Math.min(1024, count - i) }, (_, k) => ({ op: 'expireDue', request: { idempotencyKey: `${prefix}${i + k}`, now: T0 } }));
+      for (const o of sharded.executeBatch(0, ops)) codes.add(o.code);
+      assert.equal(await sharded.commit(), true);
+    }
+    return [...codes];
+  }
+  const next = (sharded, key) => sharded.executeBatch(0, [{ op: 'expireDue', request: { idempotencyKey: key, now: T0 } }])[0].code;
+
+  test(`a new shard journals a window of ${LEDGER_SHARD_KEY_WINDOW_DEFAULT} keys, kept across loads; options.keyWindow chooses it`, async () => {
+    const storage = new MemoryStorage();
+    const sharded = await ShardedLedger.load(storage, KEY, { shardCount: 2 });
+    assert.equal(sharded.head(0).seq, 1, 'setKeyRetention is the first entry of each shard');
+    assert.equal(sharded.head(1).seq, 1);
+    assert.deepEqual(await fill(sharded, 'e', LEDGER_SHARD_KEY_WINDOW_DEFAULT), ['DUE_HOLDS_EXPIRED']);
+    assert.equal(sharded.counts(0).idempotencyKeys, LEDGER_SHARD_KEY_WINDOW_DEFAULT, 'bounded by the window');
+    // Every retained key is younger than 300 s: the ledger keeps them, so a new one waits.
+    assert.equal(next(sharded, 'one-more'), 'IDEMPOTENCY_KEYS_FULL');
+    sharded.free();
+    // A load (with another window asked for) keeps the window the shard was created with.
+    const loaded = await ShardedLedger.load(storage, KEY, { keyWindow: 32_768 });
+    assert.equal(loaded.counts(0).idempotencyKeys, LEDGER_SHARD_KEY_WINDOW_DEFAULT);
+    assert.equal(next(loaded, 'one-more'), 'IDEMPOTENCY_KEYS_FULL');
+    loaded.free();
+    // The ledger's own default: nothing journaled, and the same fill is not refused.
+    const wide = await ShardedLedger.load(new MemoryStorage(), KEY, { shardCount: 2, keyWindow: 32_768 });
+    assert.equal(wide.head(0).seq, 0);
+    await fill(wide, 'e', LEDGER_SHARD_KEY_WINDOW_DEFAULT);
+    assert.equal(next(wide, 'one-more'), 'DUE_HOLDS_EXPIRED');
+    wide.free();
+  });
+
+  test('options.keyWindow out of range or not an integer: typed errors naming it', async () => {
+    for (const [keyWindow, Class] of [[4095, RangeError], [32_769, RangeError], [5000.5, RangeError], ['4096', TypeError]]) {
+      await assert.rejects(ShardedLedger.load(new MemoryStorage(), KEY, { shardCount: 2, keyWindow }), (e) => e instanceof Class && e.param === 'options.keyWindow');
+    }
   });
 });
 

@@ -11,6 +11,8 @@ import {
   CountersignTypeError,
   LEDGER_BATCH_OPERATIONS_MAX,
   LEDGER_CODES,
+  LEDGER_IDEMPOTENCY_KEYS_MAX,
+  LEDGER_KEY_WINDOW_MIN,
   Ledger,
   LedgerStore,
   MemoryStorage,
@@ -338,6 +340,26 @@ test('LedgerStore: loading an older state than one already seen is refused (roll
 // The README's ledger example runs as written in readme-examples.test.mjs (with every example
 // of README.md and docs/), which also loads back what it committed.
 
+
+test('setKeyRetention keyWindow: read back, replayed; out of range or fractional: errors naming request.keyWindow, nothing changed', () => {
+  const ledger = Ledger.create();
+  assert.equal(ledger.keyWindow, LEDGER_IDEMPOTENCY_KEYS_MAX);
+  const before = hex(ledger.stateDigest());
+  for (const keyWindow of [LEDGER_KEY_WINDOW_MIN - 1, LEDGER_IDEMPOTENCY_KEYS_MAX + 1, 5000.5, -1]) {
+    assert.throws(() => ledger.setKeyRetention({ idempotencyKey: 'w', now: T0, keysKeptBy: 'ledger', keyWindow }), (e) => e.param === 'request.keyWindow', String(keyWindow));
+  }
+  assert.throws(() => ledger.setKeyRetention({ idempotencyKey: 'w', now: T0, keysKeptBy: 'ledger', keyWindow: '5000' }), (e) => e instanceof CountersignTypeError && e.param === 'request.keyWindow');
+  assert.equal(hex(ledger.stateDigest()), before);
+  const out = ledger.setKeyRetention({ idempotencyKey: 'w', now: T0, keysKeptBy: 'store', keyWindow: LEDGER_KEY_WINDOW_MIN });
+  assert.equal(out.code, 'KEY_RETENTION_SET');
+  assert.equal(ledger.keyWindow, LEDGER_KEY_WINDOW_MIN);
+  const replayed = Ledger.replay(ledger.journal());
+  assert.equal(replayed.keyWindow, LEDGER_KEY_WINDOW_MIN);
+  assert.equal(replayed.keysKeptBy, 'store');
+  assert.equal(hex(replayed.stateDigest()), hex(ledger.stateDigest()));
+  ledger.free();
+  replayed.free();
+});
 
 test('docs/ledger.md lists every ledger outcome code in order, and its operations table names real operations and codes', async () => {
   const codes = ledgerCodes();

@@ -233,6 +233,13 @@ impl LedgerHandle {
         }
     }
 
+    /// Most idempotency keys the ledger retains (its key window).
+    #[wasm_bindgen(js_name = keyWindow)]
+    pub fn key_window(&self) -> u32 {
+        // At most IDEMPOTENCY_KEYS_MAX (the invariants).
+        u32::try_from(self.ledger.key_window()).unwrap_or(u32::MAX)
+    }
+
     /// The account's view, or `undefined`.
     pub fn account(&self, account_id: &str) -> JsResult<JsValue> {
         match self.ledger.account(account_id) {

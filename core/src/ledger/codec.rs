@@ -28,6 +28,8 @@
 //!                                               never set it encodes as before)
 //! ```
 
+use std::sync::Arc;
+
 use minicbor::Decoder;
 
 use super::engine;
@@ -36,7 +38,7 @@ use super::{
     HoldRequest, HoldState, IncrementRequest, JournalHead, KeyRecord, KeysKeptBy, Ledger, LedgerCode, Op,
     OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, SetKeyRetentionRequest, TransferRequest, Verdict,
     VoidRequest, ACCOUNTS_MAX, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
-    HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
+    HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX,
 };
 use crate::crypto::sha256_parts;
 #[cfg(test)]
@@ -87,7 +89,7 @@ fn encode_op(e: &mut Enc, op: &Op, with_now: bool) -> core::ops::Range<usize> {
         Action::ExpireDue => (7, 0),
         Action::SetCreditLimit { .. } => (8, 3),
         Action::CloseAccount { .. } => (9, 1),
-        Action::SetKeyRetention { .. } => (10, 1),
+        Action::SetKeyRetention { key_window, .. } => (10, 1 + u64::from(key_window.is_some())),
     };
     e.array(2 + u64::from(with_now) + fields)
         .u64(kind)
@@ -164,8 +166,13 @@ fn encode_op(e: &mut Enc, op: &Op, with_now: bool) -> core::ops::Range<usize> {
         Action::CloseAccount { account } => {
             e.str(account);
         }
-        Action::SetKeyRetention { keys_kept_by } => {
+        Action::SetKeyRetention { keys_kept_by, key_window } => {
             e.u64(keys_kept_by_code(*keys_kept_by));
+            // Written only when not the default, so entries from before the window existed
+            // encode (and hash) as they did.
+            if let Some(window) = key_window {
+                e.u64(u64::from(*window));
+            }
         }
     }
     now
@@ -319,6 +326,13 @@ impl Cbor for Op {
                 idempotency_key,
                 now,
                 keys_kept_by: keys_kept_by_of(cbor::u8(d)?)?,
+                key_window: None,
+            }),
+            (10, 5) => Operation::SetKeyRetention(SetKeyRetentionRequest {
+                idempotency_key,
+                now,
+                keys_kept_by: keys_kept_by_of(cbor::u8(d)?)?,
+                key_window: Some(u32::try_from(cbor::u64(d)?).ok()?),
             }),
             _ => return None,
         };
@@ -388,13 +402,13 @@ impl Cbor for Verdict {
     fn encode(&self, e: &mut Enc) {
         e.array(3);
         self.code.encode(e);
-        e.opt(self.hold.as_ref()).list(&self.expired);
+        e.opt(self.hold.as_deref()).list(&self.expired);
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
         cbor::array(d, 3)?;
         Some(Verdict {
             code: LedgerCode::decode(d)?,
-            hold: cbor::opt(d)?,
+            hold: cbor::opt::<Hold>(d)?.map(Box::new),
             expired: cbor::list(d, EXPIRED_PER_RESULT_MAX)?,
         })
     }
@@ -445,7 +459,7 @@ impl Cbor for KeyRecord {
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
         cbor::array(d, 5)?;
         Some(KeyRecord {
-            key: cbor::string(d)?,
+            key: Arc::from(cbor::string(d)?),
             fingerprint: hash32(d)?,
             seq: cbor::u64(d)?,
             time: cbor::i64(d)?,
@@ -458,10 +472,12 @@ impl Cbor for KeyRecord {
 /// with duplicates re-encodes differently and is refused by `cbor::from_slice`.
 impl Cbor for Ledger {
     fn encode(&self, e: &mut Enc) {
-        // The default ("ledger") is left out, so a ledger that never set it encodes exactly as
-        // before the mode existed (snapshots, state digests and vectors unchanged).
+        // The defaults ("ledger", IDEMPOTENCY_KEYS_MAX) are left out, so a ledger that never set
+        // them encodes exactly as before they existed (snapshots, state digests and vectors
+        // unchanged): 6 items; 7 with the mode "store"; 8 with a key window (and the mode).
+        let window = self.key_window != IDEMPOTENCY_KEYS_MAX;
         let store = self.keys_kept_by == KeysKeptBy::Store;
-        e.array(6 + u64::from(store))
+        e.array(if window { 8 } else { 6 + u64::from(store) })
             .i64(self.clock)
             .u64(self.head.seq)
             .bytes(&self.head.hash);
@@ -474,13 +490,16 @@ impl Cbor for Ledger {
             hold.encode(e);
         }
         e.array(self.key_order.len() as u64);
-        for key in self.key_order.values() {
+        for (_, key) in &self.key_order {
             if let Some(record) = self.keys.get(key) {
                 record.encode(e);
             }
         }
-        if store {
+        if store || window {
             e.u64(keys_kept_by_code(self.keys_kept_by));
+        }
+        if window {
+            e.u64(self.key_window as u64);
         }
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
@@ -499,22 +518,22 @@ impl Cbor for Ledger {
             ledger.index(&hold);
             ledger.holds.insert(hold.id.clone(), hold);
         }
+        // By ascending seq, each key once (the queue's order; the newest
+        // IDEMPOTENCY_OUTCOMES_MAX keep their whole outcome: checked by the invariants).
         for record in cbor::list::<KeyRecord>(d, IDEMPOTENCY_KEYS_MAX)? {
-            ledger.key_order.insert(record.seq, record.key.clone());
-            ledger.keys.insert(record.key.clone(), record);
+            if ledger.key_order.back().is_some_and(|(seq, _)| *seq >= record.seq) {
+                return None;
+            }
+            ledger.key_order.push_back((record.seq, record.key.clone()));
+            if ledger.keys.insert(record.key.clone(), record).is_some() {
+                return None;
+            }
         }
-        // The newest IDEMPOTENCY_OUTCOMES_MAX keep their whole outcome (checked by the invariants).
-        ledger.full_outcomes = ledger
-            .key_order
-            .iter()
-            .rev()
-            .take(IDEMPOTENCY_OUTCOMES_MAX)
-            .map(|(seq, key)| (*seq, key.clone()))
-            .collect();
-        // Only "store" is written (the default is left out; re-encoding refuses a written 0).
-        ledger.keys_kept_by = match len {
-            6 => KeysKeptBy::Ledger,
-            7 => keys_kept_by_of(cbor::u8(d)?)?,
+        // The defaults are left out (re-encoding refuses them written).
+        (ledger.keys_kept_by, ledger.key_window) = match len {
+            6 => (KeysKeptBy::Ledger, IDEMPOTENCY_KEYS_MAX),
+            7 => (keys_kept_by_of(cbor::u8(d)?)?, IDEMPOTENCY_KEYS_MAX),
+            8 => (keys_kept_by_of(cbor::u8(d)?)?, usize::try_from(cbor::u64(d)?).ok()?),
             _ => return None,
         };
         Some(ledger)

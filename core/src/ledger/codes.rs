@@ -84,6 +84,8 @@ outcome_codes! {
         HoldAlreadyVoided = "HOLD_ALREADY_VOIDED",
         /// The hold expired (now or before): what it held was released.
         HoldExpired = "HOLD_EXPIRED",
+        /// The ledger retains as many idempotency keys as the key window asked for, or more: nothing changed (set a small window on a new ledger).
+        KeyWindowBelowKeys = "KEY_WINDOW_BELOW_KEYS",
     }
 }
 

@@ -2,6 +2,7 @@
 //! the commit that applies a checked decision.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::codec;
 use super::journal::JournalEntry;
@@ -11,7 +12,7 @@ use super::{
     KeysKeptBy, OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest,
     SetKeyRetentionRequest, TransferRequest,
     Verdict, VoidRequest, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
-    HOLDS_RESOLVED_RETAINED_MAX, HOLD_DURATION_S_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
+    HOLDS_RESOLVED_RETAINED_MAX, HOLD_DURATION_S_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_KEY_WINDOW_MIN, IDEMPOTENCY_OUTCOMES_MAX,
     IDEMPOTENCY_KEY_RETENTION_S, ID_BYTES_MAX, JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, UNITS_MAX,
 };
 use crate::error::{Error, ErrorCode, Result};
@@ -259,8 +260,23 @@ pub(super) fn validate_set_key_retention(r: &SetKeyRetentionRequest) -> Result<O
         now: r.now,
         action: Action::SetKeyRetention {
             keys_kept_by: r.keys_kept_by,
+            key_window: key_window(r.key_window)?,
         },
     })
+}
+
+/// A requested key window: `None` for the default (so that it is never written), or the size.
+fn key_window(requested: Option<u32>) -> Result<Option<u32>> {
+    match requested {
+        None => Ok(None),
+        Some(window) if window as usize == IDEMPOTENCY_KEYS_MAX => Ok(None),
+        Some(window) if (IDEMPOTENCY_KEY_WINDOW_MIN..IDEMPOTENCY_KEYS_MAX).contains(&(window as usize)) => Ok(Some(window)),
+        Some(window) => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "keyWindow",
+            format!("must be {IDEMPOTENCY_KEY_WINDOW_MIN}..={IDEMPOTENCY_KEYS_MAX} keys, got {window}"),
+        )),
+    }
 }
 
 impl Op {
@@ -359,10 +375,11 @@ impl Op {
                 now,
                 account_id: account.clone(),
             }),
-            Action::SetKeyRetention { keys_kept_by } => Operation::SetKeyRetention(SetKeyRetentionRequest {
+            Action::SetKeyRetention { keys_kept_by, key_window } => Operation::SetKeyRetention(SetKeyRetentionRequest {
                 idempotency_key,
                 now,
                 keys_kept_by: *keys_kept_by,
+                key_window: *key_window,
             }),
         }
     }
@@ -384,9 +401,10 @@ pub(super) fn internal(what: &str) -> Error {
 pub(super) struct Plan {
     accounts: Overlay<Account>,
     holds: Overlay<Hold>,
-    evict_key: Option<String>,
-    /// Who keeps the keys from now on, when the operation sets it.
-    keys_kept_by: Option<KeysKeptBy>,
+    /// Whether the oldest retained key is forgotten to make room for this one.
+    evict_oldest_key: bool,
+    /// Who keeps the keys and the key window from now on, when the operation sets them.
+    key_retention: Option<(KeysKeptBy, usize)>,
     record: KeyRecord,
     pub(super) entry: JournalEntry,
     now: i64,
@@ -400,12 +418,12 @@ pub(super) enum Change {
     /// A hold's id and previous state (`None`: placed by the commit; a resolved hold forgotten
     /// by the retention bound is its own previous state).
     Hold(String, Option<Hold>),
-    /// A key record as it was, and whether it was in the whole-outcome window: the oldest key,
-    /// evicted to make room, or one whose outcome left the window (compacted). (The keys the
-    /// chain recorded are those with a seq above the head before it.)
-    Key(KeyRecord, bool),
-    /// Who kept the keys before the commit set it.
-    KeysKeptBy(KeysKeptBy),
+    /// A key record as it was: the oldest key, evicted to make room, or one whose outcome left
+    /// the whole-outcome window (compacted). (The keys the chain recorded are those with a seq
+    /// above the head before it.)
+    Key(KeyRecord),
+    /// Who kept the keys, and the key window, before the commit set them.
+    KeyRetention(KeysKeptBy, usize),
 }
 
 // A transient return value, moved once: boxing either variant would only add an allocation.
@@ -435,7 +453,7 @@ impl Ledger {
         // Encoded once: hashed (without `now`) for the fingerprint, copied into the entry.
         let op_bytes = codec::OpBytes::new(op);
         let fingerprint = op_bytes.fingerprint();
-        if let Some(record) = self.keys.get(&op.key) {
+        if let Some(record) = self.keys.get(op.key.as_str()) {
             return Ok(if record.fingerprint == fingerprint {
                 Decided::Answer(record.verdict.outcome(record.seq, true))
             } else {
@@ -446,10 +464,10 @@ impl Ledger {
             return Ok(refusal(LedgerCode::JournalFull));
         }
         let now = op.now.max(self.clock);
-        let evict_key = if self.keys.len() >= IDEMPOTENCY_KEYS_MAX {
+        let evict_oldest_key = if self.keys.len() >= self.key_window {
             let (_, oldest) = self
                 .key_order
-                .first_key_value()
+                .front()
                 .ok_or_else(|| internal("the key order index is empty"))?;
             let record = self
                 .keys
@@ -460,9 +478,9 @@ impl Ledger {
             if self.keys_kept_by == KeysKeptBy::Ledger && record.time.saturating_add(IDEMPOTENCY_KEY_RETENTION_S) > now {
                 return Ok(refusal(LedgerCode::IdempotencyKeysFull));
             }
-            Some(oldest.clone())
+            true
         } else {
-            None
+            false
         };
         let seq = self
             .head
@@ -483,17 +501,17 @@ impl Ledger {
         tx.verify()?;
         let verdict = Verdict {
             code,
-            hold: target.and_then(|id| tx.hold(&id).cloned()),
+            hold: target.and_then(|id| tx.hold(&id).cloned().map(Box::new)),
             expired: core::mem::take(&mut tx.expired),
         };
         let entry = JournalEntry::build(seq, &op_bytes, &verdict, self.head.hash)?;
         Ok(Decided::Apply(Plan {
             accounts: tx.accounts,
             holds: tx.holds,
-            evict_key,
-            keys_kept_by: tx.keys_kept_by,
+            evict_oldest_key,
+            key_retention: tx.key_retention,
             record: KeyRecord {
-                key: op.key.clone(),
+                key: Arc::from(op.key.as_str()),
                 fingerprint,
                 seq,
                 time: now,
@@ -519,8 +537,8 @@ impl Ledger {
         let Plan {
             accounts,
             holds,
-            evict_key,
-            keys_kept_by,
+            evict_oldest_key,
+            key_retention,
             record,
             entry,
             now,
@@ -549,32 +567,35 @@ impl Ledger {
                 None => break,
             }
         }
-        if let Some(key) = evict_key {
-            let evicted = self.forget_key(&key);
-            if let (Some(undo), Some((record, whole))) = (undo.as_deref_mut(), evicted) {
-                undo.push(Change::Key(record, whole));
+        if evict_oldest_key {
+            let evicted = self.forget_oldest_key();
+            if let (Some(undo), Some(record)) = (undo.as_deref_mut(), evicted) {
+                undo.push(Change::Key(record));
             }
         }
-        if let Some(keys_kept_by) = keys_kept_by {
-            let old = core::mem::replace(&mut self.keys_kept_by, keys_kept_by);
+        if let Some((keys_kept_by, key_window)) = key_retention {
+            let old = (
+                core::mem::replace(&mut self.keys_kept_by, keys_kept_by),
+                core::mem::replace(&mut self.key_window, key_window),
+            );
             if let Some(undo) = undo.as_deref_mut() {
-                undo.push(Change::KeysKeptBy(old));
+                undo.push(Change::KeyRetention(old.0, old.1));
             }
         }
-        self.record_key(record, true);
-        // One in, at most one out of the whole-outcome window (the loop is bounded by that).
-        while self.full_outcomes.len() > IDEMPOTENCY_OUTCOMES_MAX {
-            match self.full_outcomes.pop_first() {
-                Some((_, key)) => {
-                    if let Some(older) = self.keys.get_mut(&key) {
-                        let verdict = older.verdict.compact();
-                        if let Some(undo) = undo.as_deref_mut() {
-                            let whole = KeyRecord { key, verdict, ..*older };
-                            undo.push(Change::Key(whole, true));
-                        }
-                    }
+        self.key_order.push_back((record.seq, record.key.clone()));
+        self.keys.insert(record.key.clone(), record);
+        // One in: the key IDEMPOTENCY_OUTCOMES_MAX places before it leaves the whole-outcome
+        // window (the window is the newest of the queue).
+        if let Some(leaving) = self.key_order.len().checked_sub(IDEMPOTENCY_OUTCOMES_MAX + 1) {
+            let older = self
+                .key_order
+                .get(leaving)
+                .and_then(|(_, key)| self.keys.get_mut(key));
+            if let Some(older) = older {
+                let verdict = older.verdict.compact();
+                if let Some(undo) = undo.as_deref_mut() {
+                    undo.push(Change::Key(KeyRecord { key: older.key.clone(), verdict, ..*older }));
                 }
-                None => break,
             }
         }
         self.clock = now;
@@ -597,21 +618,19 @@ impl Ledger {
         old
     }
 
-    /// Records a key (`whole`: in the whole-outcome window) with its indexes.
-    fn record_key(&mut self, record: KeyRecord, whole: bool) {
-        self.key_order.insert(record.seq, record.key.clone());
-        if whole {
-            self.full_outcomes.insert(record.seq, record.key.clone());
+    /// Puts back a key record as it was (a chain's undo): in place of its compacted self, or
+    /// in the queue where its seq belongs (an evicted key: at the front).
+    fn restore_key(&mut self, record: KeyRecord) {
+        if let Err(at) = self.key_order.binary_search_by_key(&record.seq, |(seq, _)| *seq) {
+            self.key_order.insert(at, (record.seq, record.key.clone()));
         }
         self.keys.insert(record.key.clone(), record);
     }
 
-    /// Forgets a key with its indexes; returns it and whether it was in the whole-outcome window.
-    fn forget_key(&mut self, key: &str) -> Option<(KeyRecord, bool)> {
-        let record = self.keys.remove(key)?;
-        self.key_order.remove(&record.seq);
-        let whole = self.full_outcomes.remove(&record.seq).is_some();
-        Some((record, whole))
+    /// Forgets the oldest retained key; returns it.
+    fn forget_oldest_key(&mut self) -> Option<KeyRecord> {
+        let (_, key) = self.key_order.pop_front()?;
+        self.keys.remove(&key)
     }
 
     /// Takes back the commits logged in `undo` since the ledger had `clock`, `head` and
@@ -630,14 +649,18 @@ impl Ledger {
                 Change::Hold(id, old) => {
                     self.put_hold(id, old);
                 }
-                Change::Key(record, whole) => self.record_key(record, whole),
-                Change::KeysKeptBy(old) => self.keys_kept_by = old,
+                Change::Key(record) => self.restore_key(record),
+                Change::KeyRetention(keys_kept_by, key_window) => {
+                    self.keys_kept_by = keys_kept_by;
+                    self.key_window = key_window;
+                }
             }
         }
         // The keys the chain recorded: their seqs follow the head's (at most one per member).
-        while let Some((_, key)) = self.key_order.last_key_value().filter(|(seq, _)| **seq > head.seq) {
-            let key = key.clone();
-            self.forget_key(&key);
+        while self.key_order.back().is_some_and(|(seq, _)| *seq > head.seq) {
+            if let Some((_, key)) = self.key_order.pop_back() {
+                self.keys.remove(&key);
+            }
         }
     }
 
@@ -687,8 +710,8 @@ pub(super) struct Tx<'a> {
     pub(super) accounts: Overlay<Account>,
     pub(super) holds: Overlay<Hold>,
     pub(super) expired: Vec<String>,
-    /// Who keeps the keys after this operation, when it sets it.
-    pub(super) keys_kept_by: Option<KeysKeptBy>,
+    /// Who keeps the keys and the key window after this operation, when it sets them.
+    pub(super) key_retention: Option<(KeysKeptBy, usize)>,
 }
 /// The accounts or holds one operation changed, by id, as copies: a short list searched from the
 /// front. An operation touches two accounts and one hold, plus the holds it expires (at most
@@ -775,7 +798,7 @@ impl<'a> Tx<'a> {
             accounts: Overlay::new(),
             holds: Overlay::new(),
             expired: Vec::new(),
-            keys_kept_by: None,
+            key_retention: None,
         }
     }
 
@@ -956,9 +979,16 @@ impl<'a> Tx<'a> {
                 credit_limit,
             } => (self.set_credit_limit(account, credit_limit)?, None),
             Action::CloseAccount { account } => (self.close_account(account)?, None),
-            Action::SetKeyRetention { keys_kept_by } => {
-                self.keys_kept_by = Some(*keys_kept_by);
-                (LedgerCode::KeyRetentionSet, None)
+            Action::SetKeyRetention { keys_kept_by, key_window } => {
+                let key_window = key_window.map_or(IDEMPOTENCY_KEYS_MAX, |window| window as usize);
+                // A smaller window must hold what is retained plus this operation's own key (a
+                // window as large or larger makes room as always: the oldest key goes).
+                if key_window < self.base.key_window && self.base.keys.len() >= key_window {
+                    (LedgerCode::KeyWindowBelowKeys, None)
+                } else {
+                    self.key_retention = Some((*keys_kept_by, key_window));
+                    (LedgerCode::KeyRetentionSet, None)
+                }
             }
         })
     }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::engine::{internal, Tx};
 use super::{
     id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX,
-    HOLDS_PER_ACCOUNT_MAX, HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
+    HOLDS_PER_ACCOUNT_MAX, HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_KEY_WINDOW_MIN, IDEMPOTENCY_OUTCOMES_MAX,
     JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, TIME_S_MAX, TIME_S_MIN, UNITS_MAX,
 };
 use crate::error::{Error, Result};
@@ -315,40 +315,38 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
 
     // Idempotency keys.
     ensure(
-        l.keys.len() <= IDEMPOTENCY_KEYS_MAX,
-        "more than IDEMPOTENCY_KEYS_MAX keys",
+        (IDEMPOTENCY_KEY_WINDOW_MIN..=IDEMPOTENCY_KEYS_MAX).contains(&l.key_window),
+        "the key window is out of range",
     )?;
-    let mut key_order = BTreeMap::new();
-    for (key, record) in &l.keys {
+    ensure(
+        l.keys.len() <= l.key_window,
+        "more keys than the key window",
+    )?;
+    ensure(
+        l.key_order.len() == l.keys.len(),
+        "the key order index is out of date",
+    )?;
+    // The queue ascends by seq; the newest IDEMPOTENCY_OUTCOMES_MAX keep their whole outcome.
+    let whole_from = l.key_order.len().saturating_sub(IDEMPOTENCY_OUTCOMES_MAX);
+    let mut previous_seq = 0;
+    for (at, (seq, key)) in l.key_order.iter().enumerate() {
+        let record = l
+            .keys
+            .get(key)
+            .ok_or_else(|| broken("the key order index names an unknown key"))?;
         ensure(
-            id_ok(key) && *key == record.key,
-            "an idempotency key is invalid",
+            id_ok(key) && *key == record.key && *seq == record.seq && *seq > previous_seq,
+            "the key order index is out of date (or two keys share a seq)",
         )?;
         ensure(
             (1..=l.head.seq).contains(&record.seq) && record.time <= l.clock,
             "an idempotency key has a seq or time the ledger has not reached",
         )?;
-        key_order.insert(record.seq, key.clone());
-    }
-    ensure(
-        key_order == l.key_order && key_order.len() == l.keys.len(),
-        "the key order index is out of date (or two keys share a seq)",
-    )?;
-    let full: BTreeMap<u64, String> = key_order
-        .iter()
-        .rev()
-        .take(IDEMPOTENCY_OUTCOMES_MAX)
-        .map(|(seq, key)| (*seq, key.clone()))
-        .collect();
-    ensure(full == l.full_outcomes, "the whole-outcome index is not the newest keys")?;
-    for (seq, key) in &key_order {
-        if !full.contains_key(seq) {
-            let compact = l
-                .keys
-                .get(key)
-                .is_some_and(|r| r.verdict.hold.is_none() && r.verdict.expired.is_empty());
-            ensure(compact, "an idempotency key older than the whole-outcome window keeps more than its code")?;
-        }
+        ensure(
+            at >= whole_from || (record.verdict.hold.is_none() && record.verdict.expired.is_empty()),
+            "an idempotency key older than the whole-outcome window keeps more than its code",
+        )?;
+        previous_seq = *seq;
     }
 
     // The retained journal chains up to the head.

@@ -84,7 +84,7 @@
 //! | `expireDue` | — | — | `DUE_HOLDS_EXPIRED`, `MORE_HOLDS_DUE` |
 //! | `setCreditLimit` | `accountId`, `creditLimit`, `currency` | `UNKNOWN_ACCOUNT`, `CURRENCY_MISMATCH`, `ACCOUNT_ALREADY_CLOSED`, `NOT_A_CREDIT_LINE`, (expire the account's overdue holds), `CREDIT_LIMIT_BELOW_USAGE` | `CREDIT_LIMIT_SET` |
 //! | `closeAccount` | `accountId` | `UNKNOWN_ACCOUNT`, `ACCOUNT_ALREADY_CLOSED`, `ACCOUNT_NOT_EMPTY` (a balance, or any pending hold on either side: expire them first) | `ACCOUNT_CLOSED` |
-//! | `setKeyRetention` | `keysKeptBy` (`"ledger"` / `"store"`) | — | `KEY_RETENTION_SET` |
+//! | `setKeyRetention` | `keysKeptBy` (`"ledger"` / `"store"`), `keyWindow` (optional: [`IDEMPOTENCY_KEY_WINDOW_MIN`] ..= [`IDEMPOTENCY_KEYS_MAX`] keys, default the latter) | `KEY_WINDOW_BELOW_KEYS` (a smaller window than the ledger's while it retains that many keys or more) | `KEY_RETENTION_SET` |
 //!
 //! `HOLD_EXPIRED` is given for a hold that expired before, and for a pending hold past its
 //! deadline, which the operation then expires. `outcome.hold` is the hold the operation acted on,
@@ -160,6 +160,18 @@
 //! journal; the state encodes it only when `"store"` (a ledger that never set it encodes, and
 //! digests, exactly as before). In a failed linked chain the change is taken back like any other.
 //!
+//! **The key window.** The same operation's `keyWindow` sets how many keys the ledger retains
+//! (default and most [`IDEMPOTENCY_KEYS_MAX`], least [`IDEMPOTENCY_KEY_WINDOW_MIN`]: every
+//! retained journal entry's key stays in the window). A ledger that is one of many — the shards
+//! of a sharded ledger, 1,024 ledgers in one WebAssembly memory — sets a small window when it
+//! is new, so that its memory stays bounded (a full window of 32,768 keys is ~8 MiB; 4,096 are
+//! ~1 MiB). The rules above apply with the window in place of [`IDEMPOTENCY_KEYS_MAX`]: with the
+//! keys kept by the ledger, a window of W keys sustains W / [`IDEMPOTENCY_KEY_RETENTION_S`] new
+//! operations per second. A window smaller than the ledger's is refused with
+//! `KEY_WINDOW_BELOW_KEYS` (journaled, nothing changed) while the ledger retains that many keys
+//! or more — it never forgets keys to shrink. Like the mode, the window is journaled, and the
+//! state encodes it only when it is not the default.
+//!
 //! # Journal
 //!
 //! Every decided operation is appended to a hash-chained journal:
@@ -207,7 +219,8 @@
 //! | [`HOLDS_RESOLVED_RETAINED_MAX`] | 4096 resolved holds | the earliest resolved is forgotten |
 //! | [`EXPIRE_BATCH_MAX`] | 64 holds per `expireDue` | `MORE_HOLDS_DUE` |
 //! | [`HOLD_DURATION_S_MAX`] | 366 days from now to a deadline | `DEADLINE_INVALID` |
-//! | [`IDEMPOTENCY_KEYS_MAX`] / [`IDEMPOTENCY_KEY_RETENTION_S`] | 32,768 keys / 300 s (about 109 new operations per second sustained) | the oldest key is forgotten, or `IDEMPOTENCY_KEYS_FULL` (never when the store keeps the keys: `setKeyRetention`) |
+//! | [`IDEMPOTENCY_KEYS_MAX`] / [`IDEMPOTENCY_KEY_RETENTION_S`] | 32,768 keys (the default key window) / 300 s (about 109 new operations per second sustained) | the oldest key is forgotten, or `IDEMPOTENCY_KEYS_FULL` (never when the store keeps the keys: `setKeyRetention`) |
+//! | [`IDEMPOTENCY_KEY_WINDOW_MIN`] | 4096 keys: the smallest key window (`setKeyRetention`'s `keyWindow`) | `INVALID_ARGUMENT` about `keyWindow` |
 //! | [`IDEMPOTENCY_OUTCOMES_MAX`] | 8192 keys with their whole outcome | older keys keep code and seq |
 //! | [`JOURNAL_ENTRIES_RETAINED_MAX`] | 4096 entries not yet truncated | `JOURNAL_FULL` |
 //! | [`JOURNAL_ENTRY_BYTES_MAX`] | 16 KiB per entry | `JOURNAL_INVALID` on decode |
@@ -245,7 +258,8 @@ pub use codes::LedgerCode;
 pub use journal::{JournalEntry, JournalHead, GENESIS_HASH, JOURNAL_ENTRY_BYTES_MAX};
 pub use snapshot::{SNAPSHOT_BYTES_MAX, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_KEY_LEN};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -270,8 +284,12 @@ pub const HOLDS_RESOLVED_RETAINED_MAX: usize = 4096;
 pub const EXPIRE_BATCH_MAX: usize = 64;
 /// The longest a hold may run: its deadline is at most this many seconds after now (366 days).
 pub const HOLD_DURATION_S_MAX: i64 = 366 * 86_400;
-/// The most idempotency keys retained (a repeat is recognised and never executed twice).
+/// The most idempotency keys retained (a repeat is recognised and never executed twice): the
+/// default key window.
 pub const IDEMPOTENCY_KEYS_MAX: usize = 32_768;
+/// The smallest key window `setKeyRetention` may set: every retained journal entry's key must
+/// stay in the window (`journal_keys`), so it is the retained journal's bound.
+pub const IDEMPOTENCY_KEY_WINDOW_MIN: usize = JOURNAL_ENTRIES_RETAINED_MAX;
 /// The most recent keys whose whole outcome (hold view, expired ids) is kept; an older key keeps
 /// its code and seq only (~150 bytes instead of ~410), so that many keys fit in a snapshot.
 pub const IDEMPOTENCY_OUTCOMES_MAX: usize = 8192;
@@ -522,6 +540,12 @@ pub struct SetKeyRetentionRequest {
     pub now: i64,
     /// `"ledger"` (the default of a new ledger) or `"store"`.
     pub keys_kept_by: KeysKeptBy,
+    /// How many keys the ledger retains ([`IDEMPOTENCY_KEY_WINDOW_MIN`] ..=
+    /// [`IDEMPOTENCY_KEYS_MAX`]); absent: [`IDEMPOTENCY_KEYS_MAX`]. A smaller window bounds
+    /// the memory of a ledger that is one of many (the shards of a sharded ledger).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub key_window: Option<u32>,
 }
 
 /// Any operation. JSON: `{"op": "transfer", "request": {...}}`.
@@ -858,6 +882,8 @@ enum Action {
     },
     SetKeyRetention {
         keys_kept_by: KeysKeptBy,
+        /// `None`: [`IDEMPOTENCY_KEYS_MAX`] (normalised: the default is never written).
+        key_window: Option<u32>,
     },
 }
 
@@ -865,14 +891,18 @@ enum Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Verdict {
     code: LedgerCode,
-    hold: Option<Hold>,
+    /// Boxed: most retained keys have no hold, and a key record is one of up to
+    /// IDEMPOTENCY_KEYS_MAX per ledger (an inline hold was ~2/3 of a record's memory).
+    hold: Option<Box<Hold>>,
     expired: Vec<String>,
 }
 
 /// A retained idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct KeyRecord {
-    key: String,
+    /// Shared with the key table's entry and the key order (one allocation for the three: a
+    /// ledger retains up to 32,768 keys, and a process may hold 1,024 ledgers).
+    key: Arc<str>,
     fingerprint: [u8; 32],
     /// The journal seq of the operation.
     seq: u64,
@@ -901,7 +931,7 @@ pub struct BatchError {
 pub struct Ledger {
     accounts: BTreeMap<String, Account>,
     holds: BTreeMap<String, Hold>,
-    keys: BTreeMap<String, KeyRecord>,
+    keys: BTreeMap<Arc<str>, KeyRecord>,
     /// The latest effective time seen.
     clock: i64,
     head: JournalHead,
@@ -916,10 +946,12 @@ pub struct Ledger {
     resolved: BTreeSet<(u64, String)>,
     /// Who keeps the keys the window no longer holds (journaled by `setKeyRetention`).
     keys_kept_by: KeysKeptBy,
-    /// Keys by seq: the eviction order.
-    key_order: BTreeMap<u64, String>,
-    /// The newest IDEMPOTENCY_OUTCOMES_MAX keys by seq: those whose outcome is kept whole.
-    full_outcomes: BTreeMap<u64, String>,
+    /// Most keys retained (journaled by `setKeyRetention`; IDEMPOTENCY_KEYS_MAX by default).
+    key_window: usize,
+    /// The retained keys by ascending seq (≤ key_window): the eviction order. Keys are recorded
+    /// newest last and evicted oldest first, so a queue keeps the order; the newest
+    /// IDEMPOTENCY_OUTCOMES_MAX of it keep their whole outcome (the window is positional).
+    key_order: VecDeque<(u64, Arc<str>)>,
 }
 
 impl Default for Ledger {
@@ -946,8 +978,8 @@ impl Ledger {
             debit_holds: BTreeSet::new(),
             resolved: BTreeSet::new(),
             keys_kept_by: KeysKeptBy::Ledger,
-            key_order: BTreeMap::new(),
-            full_outcomes: BTreeMap::new(),
+            key_window: IDEMPOTENCY_KEYS_MAX,
+            key_order: VecDeque::new(),
         }
     }
 
@@ -1133,8 +1165,8 @@ impl Ledger {
         self.run(engine::validate_close_account(request)?)
     }
 
-    /// Says who keeps the idempotency keys the window no longer holds. Codes:
-    /// `KEY_RETENTION_SET` (and the common ones).
+    /// Says who keeps the idempotency keys the window no longer holds, and how many keys the
+    /// window holds. Codes: `KEY_RETENTION_SET`, `KEY_WINDOW_BELOW_KEYS` (and the common ones).
     pub fn set_key_retention(&mut self, request: &SetKeyRetentionRequest) -> Result<Outcome> {
         self.run(engine::validate_set_key_retention(request)?)
     }
@@ -1143,6 +1175,17 @@ impl Ledger {
     /// *Idempotency*).
     pub fn keys_kept_by(&self) -> KeysKeptBy {
         self.keys_kept_by
+    }
+
+    /// Most idempotency keys this ledger retains (set by `setKeyRetention`'s `keyWindow`).
+    pub fn key_window(&self) -> usize {
+        self.key_window
+    }
+
+    /// The retained record of the key with journal seq `seq`, if any.
+    fn key_of_seq(&self, seq: u64) -> Option<&KeyRecord> {
+        let at = self.key_order.binary_search_by_key(&seq, |(s, _)| *s).ok()?;
+        self.key_order.get(at).and_then(|(_, key)| self.keys.get(key))
     }
 
     /// Answers a repeat of an operation whose key this ledger no longer retains from the journal
@@ -1169,7 +1212,7 @@ impl Ledger {
                 "the entry's idempotency key is not the operation's",
             ));
         }
-        if self.keys.contains_key(&op.key) {
+        if self.keys.contains_key(op.key.as_str()) {
             return Ok(None);
         }
         Ok(Some(if codec::OpBytes::new(&stored).fingerprint() == codec::OpBytes::new(&op).fingerprint() {
@@ -1196,13 +1239,11 @@ impl Ledger {
         let mut out = Vec::new();
         for entry in self.journal.iter().filter(|entry| entry.seq() > after_seq) {
             let record = self
-                .key_order
-                .get(&entry.seq())
-                .and_then(|key| self.keys.get(key))
+                .key_of_seq(entry.seq())
                 .ok_or_else(|| engine::internal("a retained journal entry's key is not in the window"))?;
             out.push(JournalKey {
                 seq: record.seq,
-                idempotency_key: record.key.clone(),
+                idempotency_key: record.key.to_string(),
                 time: record.time,
             });
         }
@@ -1381,7 +1422,7 @@ impl Verdict {
             code: self.code,
             seq,
             repeated,
-            hold: self.hold.as_ref().map(Hold::view),
+            hold: self.hold.as_deref().map(Hold::view),
             expired: self.expired.clone(),
         }
     }

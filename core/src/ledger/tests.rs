@@ -2135,7 +2135,7 @@ fn an_account_cannot_be_opened_in_a_chain() {
 // ---------------------------------------------------------------------------------------------
 
 fn set_retention(key: &str, now: i64, keys_kept_by: KeysKeptBy) -> Operation {
-    Operation::SetKeyRetention(SetKeyRetentionRequest { idempotency_key: key.into(), now, keys_kept_by })
+    Operation::SetKeyRetention(SetKeyRetentionRequest { idempotency_key: key.into(), now, keys_kept_by, key_window: None })
 }
 
 /// `count` expireDue operations at `now` (keys `prefix0`, `prefix1`, ...), truncating the journal
@@ -2292,4 +2292,121 @@ fn journal_keys_name_each_retained_entry_with_its_effective_time() {
     assert!(h.l.journal_keys(head + 3).unwrap().is_empty());
     h.l.truncate_journal(head + 2).unwrap();
     assert_eq!(h.l.journal_keys(0).unwrap().len(), 1, "only retained entries");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The key window (issue 10: a million wallets, 1,024 ledgers in one memory)
+// ---------------------------------------------------------------------------------------------
+
+fn set_window(key: &str, now: i64, keys_kept_by: KeysKeptBy, window: u32) -> Operation {
+    Operation::SetKeyRetention(SetKeyRetentionRequest { idempotency_key: key.into(), now, keys_kept_by, key_window: Some(window) })
+}
+
+#[test]
+fn a_key_window_bounds_the_keys_and_is_journaled_replayed_and_restored() {
+    let window = IDEMPOTENCY_KEY_WINDOW_MIN;
+    let mut l = Ledger::new();
+    let out = l.execute(&set_window("w", T0, KeysKeptBy::Store, window as u32)).unwrap();
+    assert_eq!((out.code, out.seq), (C::KeyRetentionSet, 1));
+    assert_eq!((l.key_window(), l.keys_kept_by()), (window, KeysKeptBy::Store));
+    let mut entries = l.journal().to_vec();
+    l.truncate_journal(1).unwrap();
+    entries.extend(fill_keys(&mut l, "k", window + 100, T0));
+    assert_eq!(l.counts().idempotency_keys, window, "the window, not IDEMPOTENCY_KEYS_MAX");
+    l.check_invariants().unwrap();
+    // "w" and k0..k99 were forgotten (101 keys); k100 is the oldest retained.
+    let repeat = |l: &Ledger, key: &str| l.clone().execute(&Operation::ExpireDue(ExpireDueRequest { idempotency_key: key.into(), now: T0 })).unwrap().repeated;
+    assert!(repeat(&l, "k100") && !repeat(&l, "k99"));
+    // The state encodes mode and window (8 items); replay and restore reproduce both.
+    assert_eq!(codec::state_bytes(&l).first(), Some(&0x88));
+    let replayed = Ledger::replay(&entries).unwrap();
+    assert_eq!(replayed.state_digest(), l.state_digest());
+    assert_eq!((replayed.key_window(), replayed.keys_kept_by()), (window, KeysKeptBy::Store));
+    let restored = Ledger::restore(&l.snapshot(&KEY).unwrap(), &KEY).unwrap();
+    assert_eq!(restored, l);
+    // The default written explicitly is refused as non-canonical state.
+    let mut plain = Ledger::new();
+    plain.execute(&set_retention("s", T0, KeysKeptBy::Store)).unwrap();
+    let mut forged = codec::state_bytes(&plain);
+    assert_eq!(forged[0], 0x87);
+    forged[0] = 0x88;
+    forged.extend_from_slice(&[0x19, 0x80, 0x00]); // 32768
+    assert!(crate::limits::cbor::from_slice::<Ledger>(&forged).is_none());
+}
+
+#[test]
+fn with_the_keys_kept_by_the_ledger_a_small_window_keeps_the_age_rule() {
+    let window = IDEMPOTENCY_KEY_WINDOW_MIN;
+    let mut l = Ledger::new();
+    l.execute(&set_window("w", T0, KeysKeptBy::Ledger, window as u32)).unwrap();
+    assert_eq!(codec::state_bytes(&l).first(), Some(&0x88), "the window is written with the mode \"ledger\"");
+    fill_keys(&mut l, "k", window - 1, T0);
+    let next = |l: &mut Ledger, key: &str, now: i64| l.execute(&Operation::ExpireDue(ExpireDueRequest { idempotency_key: key.into(), now })).unwrap().code;
+    assert_eq!(next(&mut l, "young", T0), C::IdempotencyKeysFull, "the oldest key is younger than the retention");
+    assert_eq!(l.counts().idempotency_keys, window);
+    assert_eq!(next(&mut l, "later", T0 + IDEMPOTENCY_KEY_RETENTION_S), C::DueHoldsExpired);
+    assert_eq!(l.counts().idempotency_keys, window);
+    l.check_invariants().unwrap();
+}
+
+#[test]
+fn a_smaller_window_is_refused_while_the_ledger_retains_that_many_keys() {
+    let mut l = Ledger::new();
+    fill_keys(&mut l, "k", IDEMPOTENCY_KEY_WINDOW_MIN, T0);
+    let keys_before = l.counts().idempotency_keys;
+    let out = l.execute(&set_window("w", T0, KeysKeptBy::Store, IDEMPOTENCY_KEY_WINDOW_MIN as u32)).unwrap();
+    // A rejection: journaled and answered again, nothing changed.
+    assert_eq!(out.code, C::KeyWindowBelowKeys);
+    assert!(out.seq > 0);
+    assert_eq!((l.key_window(), l.keys_kept_by()), (IDEMPOTENCY_KEYS_MAX, KeysKeptBy::Ledger));
+    assert_eq!(l.counts().idempotency_keys, keys_before + 1, "its own key is recorded");
+    // One key fewer than the window asked for, plus its own key: accepted.
+    let mut small = Ledger::new();
+    fill_keys(&mut small, "k", IDEMPOTENCY_KEY_WINDOW_MIN - 1, T0);
+    let out = small.execute(&set_window("w", T0, KeysKeptBy::Ledger, IDEMPOTENCY_KEY_WINDOW_MIN as u32)).unwrap();
+    assert_eq!(out.code, C::KeyRetentionSet);
+    assert_eq!(small.counts().idempotency_keys, IDEMPOTENCY_KEY_WINDOW_MIN);
+    small.check_invariants().unwrap();
+    // Growing the window back is always possible, even when full.
+    let out = small.execute(&set_retention("grow", T0 + IDEMPOTENCY_KEY_RETENTION_S, KeysKeptBy::Ledger)).unwrap();
+    assert_eq!(out.code, C::KeyRetentionSet);
+    assert_eq!(small.key_window(), IDEMPOTENCY_KEYS_MAX);
+    assert_eq!(codec::state_bytes(&small).first(), Some(&0x86), "back to the defaults: six items");
+}
+
+#[test]
+fn a_key_window_out_of_range_is_an_error_about_key_window_and_the_default_is_not_written() {
+    let mut l = Ledger::new();
+    for window in [0, IDEMPOTENCY_KEY_WINDOW_MIN as u32 - 1, IDEMPOTENCY_KEYS_MAX as u32 + 1, u32::MAX] {
+        let err = l.execute(&set_window("w", T0, KeysKeptBy::Store, window)).unwrap_err();
+        assert_eq!((err.code(), err.param()), (ErrorCode::InvalidArgument, "keyWindow"), "{window}");
+    }
+    assert_eq!(l.head().seq, 0);
+    // keyWindow 32,768 is the default: the same request as none (a repeat), and not journaled
+    // with a window.
+    let first = l.execute(&set_window("w", T0, KeysKeptBy::Store, IDEMPOTENCY_KEYS_MAX as u32)).unwrap();
+    let again = l.execute(&set_retention("w", T0, KeysKeptBy::Store)).unwrap();
+    assert_eq!((again.seq, again.repeated), (first.seq, true));
+    assert_eq!(codec::state_bytes(&l).first(), Some(&0x87));
+    // A journaled window round-trips through the entry's bytes.
+    let mut w = Ledger::new();
+    w.execute(&set_window("w", T0, KeysKeptBy::Store, 5000)).unwrap();
+    let (op, _) = w.journal()[0].parts();
+    assert_eq!(op.to_operation(), set_window("w", T0, KeysKeptBy::Store, 5000));
+    assert_eq!(Ledger::replay(w.journal()).unwrap().key_window(), 5000);
+}
+
+#[test]
+fn a_failed_chain_takes_back_a_window_change() {
+    let mut h = H::funded();
+    let before = h.l.clone();
+    let batch = [linked(set_window("w", h.now, KeysKeptBy::Store, 5000)), unlinked(pay("big", "w", "m", "1000.00", h.now))];
+    let outcomes = h.l.execute_batch(&batch).unwrap();
+    assert_eq!(codes(&outcomes), vec![C::LinkedOperationFailed, C::InsufficientFunds]);
+    assert_eq!(h.l, before);
+    assert_eq!(h.l.key_window(), IDEMPOTENCY_KEYS_MAX);
+    let batch = [linked(set_window("w", h.now, KeysKeptBy::Store, 5000)), unlinked(pay("small", "w", "m", "1.00", h.now))];
+    assert_eq!(codes(&h.l.execute_batch(&batch).unwrap()), vec![C::KeyRetentionSet, C::Transferred]);
+    assert_eq!(h.l.key_window(), 5000);
+    h.round_trips();
 }

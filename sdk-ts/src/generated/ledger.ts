@@ -251,7 +251,7 @@ export type LedgerBatchOperation = {
  * Outcome of a ledger operation. A success or a rejection is a normal result with exactly
  * one of these codes; an `Error` means the call itself was malformed (or an internal fault).
  */
-export type LedgerCode = "ACCOUNT_OPENED" | "TRANSFERRED" | "HELD" | "INCREMENTED" | "EXTENDED" | "POSTED" | "VOIDED" | "DUE_HOLDS_EXPIRED" | "MORE_HOLDS_DUE" | "CREDIT_LIMIT_SET" | "ACCOUNT_CLOSED" | "KEY_RETENTION_SET" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEYS_FULL" | "JOURNAL_FULL" | "LINKED_OPERATION_FAILED" | "AMOUNT_NOT_POSITIVE" | "SAME_ACCOUNT" | "UNKNOWN_ACCOUNT" | "ACCOUNT_EXISTS" | "ACCOUNTS_FULL" | "ACCOUNT_ALREADY_CLOSED" | "ACCOUNT_NOT_EMPTY" | "CURRENCY_MISMATCH" | "INSUFFICIENT_FUNDS" | "BALANCE_OVERFLOW" | "NOT_A_CREDIT_LINE" | "CREDIT_LIMIT_BELOW_USAGE" | "UNKNOWN_HOLD" | "HOLD_EXISTS" | "HOLDS_FULL" | "ACCOUNT_HOLDS_FULL" | "DEADLINE_INVALID" | "EXCEEDS_HOLD" | "HOLD_ALREADY_POSTED" | "HOLD_ALREADY_VOIDED" | "HOLD_EXPIRED";
+export type LedgerCode = "ACCOUNT_OPENED" | "TRANSFERRED" | "HELD" | "INCREMENTED" | "EXTENDED" | "POSTED" | "VOIDED" | "DUE_HOLDS_EXPIRED" | "MORE_HOLDS_DUE" | "CREDIT_LIMIT_SET" | "ACCOUNT_CLOSED" | "KEY_RETENTION_SET" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEYS_FULL" | "JOURNAL_FULL" | "LINKED_OPERATION_FAILED" | "AMOUNT_NOT_POSITIVE" | "SAME_ACCOUNT" | "UNKNOWN_ACCOUNT" | "ACCOUNT_EXISTS" | "ACCOUNTS_FULL" | "ACCOUNT_ALREADY_CLOSED" | "ACCOUNT_NOT_EMPTY" | "CURRENCY_MISMATCH" | "INSUFFICIENT_FUNDS" | "BALANCE_OVERFLOW" | "NOT_A_CREDIT_LINE" | "CREDIT_LIMIT_BELOW_USAGE" | "UNKNOWN_HOLD" | "HOLD_EXISTS" | "HOLDS_FULL" | "ACCOUNT_HOLDS_FULL" | "DEADLINE_INVALID" | "EXCEEDS_HOLD" | "HOLD_ALREADY_POSTED" | "HOLD_ALREADY_VOIDED" | "HOLD_EXPIRED" | "KEY_WINDOW_BELOW_KEYS";
 
 /**
  * How much the ledger holds, against its limits.
@@ -426,7 +426,13 @@ export type SetKeyRetentionRequest = {
   /**
    * `"ledger"` (the default of a new ledger) or `"store"`.
    */
-  readonly keysKeptBy: KeysKeptBy, };
+  readonly keysKeptBy: KeysKeptBy,
+  /**
+   * How many keys the ledger retains (`IDEMPOTENCY_KEY_WINDOW_MIN` ..=
+   * `IDEMPOTENCY_KEYS_MAX`); absent: `IDEMPOTENCY_KEYS_MAX`. A smaller window bounds
+   * the memory of a ledger that is one of many (the shards of a sharded ledger).
+   */
+  readonly keyWindow?: number, };
 
 /**
  * Move an amount between two accounts at once.
