@@ -28,6 +28,13 @@ const GC_EVERY = 500;
  * at most 128 KiB of wasm memory (two pages) for a dropped run.
  */
 const WASM_GROWTH_MAX_BYTES = 1 * 1024 * 1024;
+/**
+ * Allowed growth of the Rust heap's bytes in use (`heapBytesInUse`, counted by the adapter's
+ * allocator), after warm-up: exact where the memory's size is coarse (it grows by a MiB or an
+ * eighth of itself at a time, wasm/src/alloc.rs), so a leak of 4 bytes per iteration over
+ * 5,000 iterations fails it.
+ */
+const HEAP_GROWTH_MAX_BYTES = 16 * 1024;
 const EXTERNAL_GROWTH_MAX_BYTES = 2 * 1024 * 1024;
 /** The child's time limit (it prints progress on stderr). */
 const CHILD_TIMEOUT_MS = 20 * 60 * 1000;
@@ -50,8 +57,9 @@ if (process.env.COUNTERSIGN_LEAK_CHILD === '1') {
     assert.equal(results.length, kinds.size * 2, 'a freed run and a dropped run per kind');
     for (const r of results) {
       const what = `${r.kind} (${r.mode}, ${r.iterations} iterations, ${r.msPerIteration.toFixed(3)} ms each)`;
-      console.log(`${what}: wasm memory ${r.wasmBefore} -> ${r.wasmAfter} bytes, external ${r.externalBefore} -> ${r.externalAfter} bytes`);
+      console.log(`${what}: wasm memory ${r.wasmBefore} -> ${r.wasmAfter} bytes, heap in use ${r.heapBefore} -> ${r.heapAfter} bytes, external ${r.externalBefore} -> ${r.externalAfter} bytes`);
       assert.equal(r.iterations, ITERATIONS);
+      assert.ok(r.heapAfter - r.heapBefore <= HEAP_GROWTH_MAX_BYTES, `${what}: the Rust heap in use grew by ${r.heapAfter - r.heapBefore} bytes`);
       assert.ok(r.wasmAfter - r.wasmBefore <= WASM_GROWTH_MAX_BYTES, `${what}: wasm memory grew by ${r.wasmAfter - r.wasmBefore} bytes`);
       assert.ok(r.externalAfter - r.externalBefore <= EXTERNAL_GROWTH_MAX_BYTES, `${what}: external memory grew by ${r.externalAfter - r.externalBefore} bytes`);
     }
@@ -68,7 +76,8 @@ if (process.env.COUNTERSIGN_LEAK_CHILD === '1') {
 async function child() {
   const sdk = await import('@countersign/sdk');
   const { wasm } = await import('../dist/loader.js');
-  const memory = wasm().initSync().memory; // initSync() of a loaded glue returns its exports
+  const glue = wasm();
+  const memory = glue.initSync().memory; // initSync() of a loaded glue returns its exports
   const iterations = Number(process.env.LEAK_ITERATIONS);
   const KEY = new Uint8Array(32).fill(3);
   const NOW = 1_767_225_600;
@@ -186,6 +195,7 @@ async function child() {
       for (let i = 0; i < WARM_UP; i++) await once(i);
       await settle();
       const wasmBefore = memory.buffer.byteLength;
+      const heapBefore = glue.heapBytesInUse();
       const externalBefore = process.memoryUsage().external;
       const started = performance.now();
       for (let i = 0; i < iterations; i++) await once(i);
@@ -198,6 +208,8 @@ async function child() {
         msPerIteration: elapsed / iterations,
         wasmBefore,
         wasmAfter: memory.buffer.byteLength,
+        heapBefore,
+        heapAfter: glue.heapBytesInUse(),
         externalBefore,
         externalAfter: process.memoryUsage().external,
         reclaimed: mode === 'dropped' ? witness !== undefined && witness.deref() === undefined : undefined,

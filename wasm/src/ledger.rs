@@ -20,6 +20,13 @@ pub fn ledger_codes() -> Array {
     codes_to_js(LedgerCode::ALL, LedgerCode::as_str, LedgerCode::description)
 }
 
+/// The shard of an account among `shard_count` ledgers (`ledger::shard_of`, the sharded
+/// ledger's routing rule). The SDK checked both arguments.
+#[wasm_bindgen(js_name = ledgerShardOf)]
+pub fn ledger_shard_of(account_id: &str, shard_count: u32) -> JsResult<u32> {
+    countersign_core::ledger::shard_of(account_id, shard_count).map_err(to_js_error)
+}
+
 /// The fields of an operation object given to `execute`.
 const OPERATION_FIELDS: &[&str] = &["op", "request"];
 /// The fields of a batch element: an operation and its `linked` flag.

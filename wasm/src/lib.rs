@@ -6,7 +6,8 @@
 //! have already been checked by the TypeScript SDK (wasm-bindgen would mangle them silently);
 //! object arguments are checked here, by `de.rs`, which is the one place that refuses an unknown
 //! field or a wrong type and names its path.
-#![forbid(unsafe_code)]
+// No unsafe code, but for the global allocator (alloc.rs, the one module that allows it).
+#![deny(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 use countersign_core::crypto::{self, ed25519, secp256k1};
@@ -22,6 +23,8 @@ pub(crate) type JsResult<T> = Result<T, JsValue>;
 // compiled only when its feature is on; this file keeps the primitives every module carries
 // (money, crypto, envelope) and the shared conversion helpers. The list of systems and their
 // features is systems.json (tests/manifest.test.mjs checks wasm/Cargo.toml against it).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+mod alloc;
 #[cfg(feature = "card")]
 mod card;
 #[cfg(feature = "any-system")]
@@ -34,6 +37,14 @@ mod ledger;
 mod ser;
 #[cfg(feature = "tempcard")]
 mod tempcard;
+
+/// Bytes the Rust heap has handed out and not taken back: a diagnostic (the leak test watches
+/// it; the memory's own size grows in steps of a MiB or more, see alloc.rs).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[wasm_bindgen(js_name = heapBytesInUse)]
+pub fn heap_bytes_in_use() -> f64 {
+    alloc::bytes_in_use() as f64
+}
 
 /// Converts a core error into a JS `Error` with `name`, `code`, `param` and `kind`.
 /// The SDK re-wraps it in its own classes; a raw caller still sees a real `Error`, never a string.

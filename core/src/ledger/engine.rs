@@ -593,7 +593,7 @@ impl Ledger {
                 .and_then(|(_, key)| self.keys.get_mut(key));
             if let Some(older) = older {
                 let verdict = older.verdict.compact();
-                if let Some(undo) = undo.as_deref_mut() {
+                if let Some(undo) = undo {
                     undo.push(Change::Key(KeyRecord { key: older.key.clone(), verdict, ..*older }));
                 }
             }

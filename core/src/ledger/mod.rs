@@ -249,12 +249,14 @@ mod codes;
 mod engine;
 mod invariants;
 mod journal;
+mod shard;
 mod snapshot;
 
 #[cfg(test)]
 mod tests;
 
 pub use codes::LedgerCode;
+pub use shard::{shard_of, SHARD_COUNT_MAX, SHARD_ROUTING_TAG};
 pub use journal::{JournalEntry, JournalHead, GENESIS_HASH, JOURNAL_ENTRY_BYTES_MAX};
 pub use snapshot::{SNAPSHOT_BYTES_MAX, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_KEY_LEN};
 
