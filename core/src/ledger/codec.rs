@@ -492,12 +492,13 @@ impl Cbor for Ledger {
             hash: hash32(d)?,
         };
         for account in cbor::list::<Account>(d, ACCOUNTS_MAX)? {
-            ledger.accounts.insert(account.id.clone(), account);
+            ledger.accounts.put(account);
         }
         let holds = cbor::list::<Hold>(d, HOLDS_MAX.saturating_add(HOLDS_RESOLVED_RETAINED_MAX))?;
         for hold in holds {
-            ledger.index(&hold);
-            ledger.holds.insert(hold.id.clone(), hold);
+            // A repeated id replaces the hold before (and re-encodes differently: refused).
+            let id = hold.id.clone();
+            ledger.put_hold(&id, Some(hold));
         }
         for record in cbor::list::<KeyRecord>(d, IDEMPOTENCY_KEYS_MAX)? {
             ledger.key_order.insert(record.seq, record.key.clone());

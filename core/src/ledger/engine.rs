@@ -1,16 +1,15 @@
 //! Request validation (errors), the decision of each operation on a scratch copy (codes), and
 //! the commit that applies a checked decision.
 
-use std::collections::BTreeMap;
-
 use super::codec;
+use super::table::{Record, Table};
 use super::journal::JournalEntry;
 use super::{
     id_ok, Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest,
     Hold, HoldRequest, HoldState, IncrementRequest, KeyRecord, Ledger, LedgerCode, Op,
     KeysKeptBy, OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest,
     SetKeyRetentionRequest, TransferRequest,
-    Verdict, VoidRequest, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
+    Verdict, VoidRequest, deadline_key, insert_in_order, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
     HOLDS_RESOLVED_RETAINED_MAX, HOLD_DURATION_S_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
     IDEMPOTENCY_KEY_RETENTION_S, ID_BYTES_MAX, JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, UNITS_MAX,
 };
@@ -525,28 +524,27 @@ impl Ledger {
             entry,
             now,
         } = plan;
-        for (id, account) in accounts {
-            let old = self.accounts.insert(id, account);
+        for (_, account) in accounts {
+            let (_, old) = self.accounts.put(account);
             if let (Some(undo), Some(old)) = (undo.as_deref_mut(), old) {
                 undo.push(Change::Account(old));
             }
         }
         for (id, hold) in holds {
             let undo_id = undo.is_some().then(|| id.clone());
-            let old = self.put_hold(id, Some(hold));
+            let old = self.put_hold(&id, Some(hold));
             if let (Some(undo), Some(id)) = (undo.as_deref_mut(), undo_id) {
                 undo.push(Change::Hold(id, old));
             }
         }
+        // At most the holds this operation resolved go (each loop removes one).
         while self.resolved.len() > HOLDS_RESOLVED_RETAINED_MAX {
-            match self.resolved.pop_first() {
-                Some((_, id)) => {
-                    let forgotten = self.holds.remove(&id);
-                    if let (Some(undo), Some(hold)) = (undo.as_deref_mut(), forgotten) {
-                        undo.push(Change::Hold(hold.id.clone(), Some(hold)));
-                    }
-                }
-                None => break,
+            let Some(at) = self.earliest_resolved() else {
+                break;
+            };
+            let forgotten = self.put_hold_at(at, None);
+            if let (Some(undo), Some(hold)) = (undo.as_deref_mut(), forgotten) {
+                undo.push(Change::Hold(hold.id.clone(), Some(hold)));
             }
         }
         if let Some(key) = evict_key {
@@ -585,16 +583,40 @@ impl Ledger {
     }
 
     /// Puts `hold` (or nothing) under `id`, keeping the indexes; returns what was there.
-    fn put_hold(&mut self, id: String, hold: Option<Hold>) -> Option<Hold> {
-        let old = self.holds.remove(&id);
-        if let Some(old) = &old {
-            self.unindex(old);
+    pub(super) fn put_hold(&mut self, id: &str, hold: Option<Hold>) -> Option<Hold> {
+        match (self.holds.handle(id), hold) {
+            (Some(at), hold) => self.put_hold_at(at, hold),
+            (None, Some(hold)) => {
+                let at = self.holds.insert_new(hold);
+                self.index(at);
+                None
+            }
+            (None, None) => None,
         }
-        if let Some(hold) = hold {
-            self.index(&hold);
-            self.holds.insert(id, hold);
-        }
+    }
+
+    /// Puts `hold` (or nothing) in the slot of the hold at `at` (with the same id), keeping the
+    /// indexes; returns what was there.
+    fn put_hold_at(&mut self, at: u32, hold: Option<Hold>) -> Option<Hold> {
+        self.unindex(at);
+        let old = match hold {
+            Some(hold) => self.holds.replace_at(at, hold),
+            None => self.holds.remove_at(at),
+        };
+        self.index(at);
         old
+    }
+
+    /// The resolved hold forgotten first: the earliest resolution seq, then the least hold id
+    /// (the order of the journaled state; handles are in no such order). Scans the holds
+    /// resolved at that one seq (at most the holds one operation resolves).
+    fn earliest_resolved(&self) -> Option<u32> {
+        let &(seq, _) = self.resolved.first()?;
+        self.resolved
+            .range((seq, 0)..=(seq, u32::MAX))
+            .filter_map(|&(_, at)| self.holds.at(at).map(|hold| (hold.id.as_str(), at)))
+            .min()
+            .map(|(_, at)| at)
     }
 
     /// Records a key (`whole`: in the whole-outcome window) with its indexes.
@@ -625,10 +647,10 @@ impl Ledger {
         while let Some(change) = undo.pop() {
             match change {
                 Change::Account(account) => {
-                    self.accounts.insert(account.id.clone(), account);
+                    self.accounts.put(account);
                 }
                 Change::Hold(id, old) => {
-                    self.put_hold(id, old);
+                    self.put_hold(&id, old);
                 }
                 Change::Key(record, whole) => self.record_key(record, whole),
                 Change::KeysKeptBy(old) => self.keys_kept_by = old,
@@ -641,37 +663,50 @@ impl Ledger {
         }
     }
 
-    pub(super) fn index(&mut self, hold: &Hold) {
-        if hold.state == HoldState::Pending {
-            self.deadlines.insert((hold.expires_at, hold.id.clone()));
-            self.debit_holds
-                .insert((hold.debit.clone(), hold.id.clone()));
-        } else {
-            self.resolved
-                .insert((hold.resolved_seq.unwrap_or(0), hold.id.clone()));
+    /// The derived index entries of the hold at `at` (none for a free slot): its deadline and
+    /// debit account while pending, its resolution seq after.
+    fn index_keys(&self, at: u32) -> Option<(bool, u64, u64)> {
+        let hold = self.holds.at(at)?;
+        // An unknown debit account (only in a state the invariants then refuse) files under a
+        // handle no account has.
+        Some(match hold.state {
+            HoldState::Pending => (true, deadline_key(hold.expires_at), self.accounts.handle(&hold.debit).map_or(u64::MAX, u64::from)),
+            _ => (false, hold.resolved_seq.unwrap_or(0), 0),
+        })
+    }
+
+    /// Files the hold at `at` in the derived indexes.
+    pub(super) fn index(&mut self, at: u32) {
+        match self.index_keys(at) {
+            Some((true, deadline, debit)) => {
+                self.deadlines.insert((deadline, at));
+                self.debit_holds.insert((debit, at));
+            }
+            Some((false, seq, _)) => {
+                self.resolved.insert((seq, at));
+            }
+            None => {}
         }
     }
 
-    fn unindex(&mut self, hold: &Hold) {
-        if hold.state == HoldState::Pending {
-            self.deadlines.remove(&(hold.expires_at, hold.id.clone()));
-            self.debit_holds
-                .remove(&(hold.debit.clone(), hold.id.clone()));
-        } else {
-            self.resolved
-                .remove(&(hold.resolved_seq.unwrap_or(0), hold.id.clone()));
+    /// Takes the hold at `at` out of the derived indexes.
+    fn unindex(&mut self, at: u32) {
+        match self.index_keys(at) {
+            Some((true, deadline, debit)) => {
+                self.deadlines.remove(&(deadline, at));
+                self.debit_holds.remove(&(debit, at));
+            }
+            Some((false, seq, _)) => {
+                self.resolved.remove(&(seq, at));
+            }
+            None => {}
         }
     }
 
-    /// The ids of the pending holds debiting `account`, by id.
-    pub(super) fn debit_hold_ids<'a>(
-        &'a self,
-        account: &'a str,
-    ) -> impl Iterator<Item = &'a String> + 'a {
-        self.debit_holds
-            .range((account.to_owned(), String::new())..)
-            .take_while(move |(debit, _)| debit == account)
-            .map(|(_, id)| id)
+    /// The handles of the pending holds debiting the account at `account`, in handle order.
+    pub(super) fn debit_hold_handles(&self, account: u32) -> impl Iterator<Item = u32> + '_ {
+        let account = u64::from(account);
+        self.debit_holds.range((account, 0)..=(account, u32::MAX)).map(|(_, at)| *at)
     }
 }
 
@@ -818,8 +853,12 @@ impl<'a> Tx<'a> {
     pub(super) fn pending_debit_count(&self, account: &str) -> usize {
         let kept = self
             .base
-            .debit_hold_ids(account)
-            .filter(|id| self.hold(id).is_some_and(|h| h.state == HoldState::Pending))
+            .accounts
+            .handle(account)
+            .into_iter()
+            .flat_map(|at| self.base.debit_hold_handles(at))
+            .filter_map(|at| self.base.holds.at(at))
+            .filter(|held| self.hold(&held.id).is_some_and(|h| h.state == HoldState::Pending))
             .count();
         let added = self
             .holds
@@ -870,15 +909,21 @@ impl<'a> Tx<'a> {
     /// Expires the pending holds of `account` (debit side) whose deadline has passed.
     fn expire_overdue_of(&mut self, account: &str) -> Result<()> {
         let now = self.now;
-        let due: Vec<String> = self
-            .base
-            .debit_hold_ids(account)
-            .filter(|id| {
-                self.hold(id)
-                    .is_some_and(|h| h.state == HoldState::Pending && h.expires_at <= now)
-            })
-            .cloned()
-            .collect();
+        let Some(account) = self.base.accounts.handle(account) else {
+            return Ok(());
+        };
+        // At most HOLDS_PER_ACCOUNT_MAX; the index lists them by handle, so they are put in id
+        // order (the order they expire in, and are listed in the outcome).
+        let mut due: Vec<(u64, &str)> = Vec::new();
+        for held in self.base.debit_hold_handles(account).filter_map(|at| self.base.holds.at(at)) {
+            if self.hold(&held.id).is_some_and(|h| h.state == HoldState::Pending && h.expires_at <= now) {
+                insert_in_order(&mut due, (0, &held.id), usize::MAX);
+            }
+        }
+        if due.is_empty() {
+            return Ok(());
+        }
+        let due: Vec<String> = due.iter().map(|(_, id)| (*id).to_owned()).collect();
         for id in due {
             self.expire(&id)?;
         }
@@ -1215,17 +1260,24 @@ impl<'a> Tx<'a> {
     }
 
     fn expire_due(&mut self) -> Result<LedgerCode> {
-        let now = self.now;
-        let due: Vec<String> = self
-            .base
-            .deadlines
-            .iter()
-            .take_while(|(deadline, _)| *deadline <= now)
-            .take(EXPIRE_BATCH_MAX.saturating_add(1))
-            .map(|(_, id)| id.clone())
-            .collect();
+        let now = deadline_key(self.now);
+        // Earliest deadline first, ties by hold id. The index orders ties by handle, so the first
+        // batch and one (to know whether more are due) are kept in (deadline, id) order while
+        // the index is read to the end of the last deadline they reach (at most HOLDS_MAX).
+        let keep = EXPIRE_BATCH_MAX.saturating_add(1);
+        let mut due: Vec<(u64, &str)> = Vec::with_capacity(keep);
+        for &(deadline, at) in self.base.deadlines.iter() {
+            let batch_done = due.len() >= keep && due.last().is_some_and(|(last, _)| *last < deadline);
+            if deadline > now || batch_done {
+                break;
+            }
+            if let Some(hold) = self.base.holds.at(at) {
+                insert_in_order(&mut due, (deadline, hold.id.as_str()), keep);
+            }
+        }
         let more = due.len() > EXPIRE_BATCH_MAX;
-        for id in due.iter().take(EXPIRE_BATCH_MAX) {
+        let due: Vec<String> = due.iter().take(EXPIRE_BATCH_MAX).map(|(_, id)| (*id).to_owned()).collect();
+        for id in due.iter() {
             self.expire(id)?;
         }
         Ok(if more {
@@ -1278,9 +1330,9 @@ impl<'a> Tx<'a> {
 
 /// The entry `id` of a transaction's overlay, copied from the base state on first change, so the
 /// base stays untouched until the whole operation is checked (atomicity).
-fn copy_on_write<'a, T: Clone>(
+fn copy_on_write<'a, T: Clone + Record>(
     overlay: &'a mut Overlay<T>,
-    base: &BTreeMap<String, T>,
+    base: &Table<T>,
     id: &str,
     what: &str,
 ) -> Result<&'a mut T> {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::engine::{internal, Tx};
 use super::{
-    id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX,
+    deadline_key, id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX, HOLD_SLOTS_MAX,
     HOLDS_PER_ACCOUNT_MAX, HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_OUTCOMES_MAX,
     JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, TIME_S_MAX, TIME_S_MIN, UNITS_MAX,
 };
@@ -242,50 +242,60 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
 
     // Accounts and conservation.
     ensure(
-        l.accounts.len() <= ACCOUNTS_MAX,
-        "more than ACCOUNTS_MAX accounts",
+        l.accounts.len() <= ACCOUNTS_MAX && l.accounts.consistent(),
+        "more than ACCOUNTS_MAX accounts, or the account index disagrees with the slab",
     )?;
-    let mut posted: BTreeMap<&str, (u128, u128)> = BTreeMap::new();
-    for (id, a) in &l.accounts {
-        ensure(*id == a.id, "an account is filed under another id")?;
+    // Accounts are never removed: the slab has no free slot.
+    ensure(l.accounts.slots() == l.accounts.len(), "the account slab has a free slot")?;
+    // Per currency (a short list: one entry per currency used). At most 4096 accounts of at
+    // most 2^96 each: the sums stay far below 2^127.
+    let mut posted = Deltas::default();
+    for a in l.accounts.values() {
         account_ok(a)?;
-        let sums = posted.entry(a.currency.0.code()).or_insert((0, 0));
-        // At most 4096 accounts of at most 2^96 each: the sums stay far below 2^128.
-        sums.0 = sums.0.saturating_add(a.debits_posted);
-        sums.1 = sums.1.saturating_add(a.credits_posted);
+        posted.add(a.currency.0.code(), (a.debits_posted as i128, a.credits_posted as i128));
     }
-    for (currency, (debits, credits)) in &posted {
+    for (currency, (debits, credits)) in posted.iter() {
         if debits != credits {
             return Err(broken(&format!("the balances in {currency} do not sum to zero")));
         }
     }
 
-    // Holds and pending totals.
-    let mut pending: BTreeMap<&str, (u128, u128)> = BTreeMap::new();
-    let mut per_account: BTreeMap<&str, usize> = BTreeMap::new();
+    // Holds and pending totals, summed per account handle (the slab has no free slot, so every
+    // handle is below its length).
+    ensure(
+        l.holds.consistent() && l.holds.slots() <= HOLD_SLOTS_MAX,
+        "the hold index disagrees with the slab, or the slab outgrew its bound",
+    )?;
+    let mut pending: Vec<(u128, u128)> = vec![(0, 0); l.accounts.slots()];
+    let mut per_account: Vec<usize> = vec![0; l.accounts.slots()];
     let mut deadlines = BTreeSet::new();
     let mut debit_holds = BTreeSet::new();
     let mut resolved = BTreeSet::new();
-    for (id, h) in &l.holds {
-        ensure(*id == h.id, "a hold is filed under another id")?;
+    for (at, h) in l.holds.iter() {
         hold_ok(h, |a| l.accounts.get(a))?;
         match h.resolved_seq {
             None => {
-                let debit = pending.entry(h.debit.as_str()).or_insert((0, 0));
-                debit.0 = debit.0.saturating_add(h.pending);
-                let credit = pending.entry(h.credit.as_str()).or_insert((0, 0));
-                credit.1 = credit.1.saturating_add(h.pending);
-                let count = per_account.entry(h.debit.as_str()).or_insert(0);
-                *count = count.saturating_add(1);
-                deadlines.insert((h.expires_at, h.id.clone()));
-                debit_holds.insert((h.debit.clone(), h.id.clone()));
+                let (Some(debit), Some(credit)) = (l.accounts.handle(&h.debit), l.accounts.handle(&h.credit)) else {
+                    return Err(broken("a hold names an unknown account"));
+                };
+                if let Some(sums) = pending.get_mut(debit as usize) {
+                    sums.0 = sums.0.saturating_add(h.pending);
+                }
+                if let Some(sums) = pending.get_mut(credit as usize) {
+                    sums.1 = sums.1.saturating_add(h.pending);
+                }
+                if let Some(count) = per_account.get_mut(debit as usize) {
+                    *count = count.saturating_add(1);
+                }
+                deadlines.insert((deadline_key(h.expires_at), at));
+                debit_holds.insert((u64::from(debit), at));
             }
             Some(seq) => {
                 ensure(
                     (1..=l.head.seq).contains(&seq),
                     "a hold resolved at a seq not in the journal",
                 )?;
-                resolved.insert((seq, h.id.clone()));
+                resolved.insert((seq, at));
             }
         }
     }
@@ -298,11 +308,11 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
         "more than HOLDS_RESOLVED_RETAINED_MAX resolved holds",
     )?;
     ensure(
-        per_account.values().all(|n| *n <= HOLDS_PER_ACCOUNT_MAX),
+        per_account.iter().all(|n| *n <= HOLDS_PER_ACCOUNT_MAX),
         "more than HOLDS_PER_ACCOUNT_MAX pending holds on an account",
     )?;
-    for (id, a) in &l.accounts {
-        let (debits, credits) = pending.get(id.as_str()).copied().unwrap_or((0, 0));
+    for (at, a) in l.accounts.iter() {
+        let (debits, credits) = pending.get(at as usize).copied().unwrap_or((0, 0));
         ensure(
             a.debits_pending == debits && a.credits_pending == credits,
             "an account's pending totals differ from its pending holds",
