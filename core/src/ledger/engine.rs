@@ -2,7 +2,7 @@
 //! the commit that applies a checked decision.
 
 use super::codec;
-use super::table::{Record, Table};
+use super::table::{Record, Seen, Table};
 use super::journal::JournalEntry;
 use super::{
     id_ok, Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest,
@@ -524,15 +524,28 @@ impl Ledger {
             entry,
             now,
         } = plan;
-        for (_, account) in accounts {
-            let (_, old) = self.accounts.put(account);
+        for (at, account) in accounts {
+            let old = match at {
+                Some(at) => self.accounts.replace_at(at, account),
+                None => {
+                    self.accounts.insert_new(account);
+                    None
+                }
+            };
             if let (Some(undo), Some(old)) = (undo.as_deref_mut(), old) {
                 undo.push(Change::Account(old));
             }
         }
-        for (id, hold) in holds {
-            let undo_id = undo.is_some().then(|| id.clone());
-            let old = self.put_hold(&id, Some(hold));
+        for (at, hold) in holds {
+            let undo_id = undo.is_some().then(|| hold.id.clone());
+            let old = match at {
+                Some(at) => self.put_hold_at(at, Some(hold)),
+                None => {
+                    let at = self.holds.insert_new(hold);
+                    self.index(at);
+                    None
+                }
+            };
             if let (Some(undo), Some(id)) = (undo.as_deref_mut(), undo_id) {
                 undo.push(Change::Hold(id, old));
             }
@@ -724,45 +737,48 @@ pub(super) struct Tx<'a> {
     pub(super) expired: Vec<String>,
     /// Who keeps the keys after this operation, when it sets it.
     pub(super) keys_kept_by: Option<KeysKeptBy>,
+    /// The accounts and holds last found in the ledger.
+    seen_accounts: Seen,
+    seen_holds: Seen,
 }
-/// The accounts or holds one operation changed, by id, as copies: a short list searched from the
-/// front. An operation touches two accounts and one hold, plus the holds it expires (at most
-/// [`EXPIRE_BATCH_MAX`], or an account's [`HOLDS_PER_ACCOUNT_MAX`]) and their accounts, so
-/// the list is that long at most: a
+/// The accounts or holds one operation changed, as copies, each with the handle of the record it
+/// copies (`None`: new), so that the commit and the checks reach the original without looking
+/// its id up: a short list searched from the front. An operation touches two accounts and one
+/// hold, plus the holds it expires (at most [`EXPIRE_BATCH_MAX`], or an account's
+/// [`HOLDS_PER_ACCOUNT_MAX`]) and their accounts, so the list is that long at most: a
 /// `BTreeMap` here allocated a node of eleven entries (~1.5 KB) for the first copy in every
 /// operation, and its ordered iteration is not needed (the copies are applied to, and checked
-/// against, the ledger's own ordered maps; the order only decides which broken invariant is named
+/// against, the ledger's own tables; the order only decides which broken invariant is named
 /// first).
 #[derive(Debug)]
-pub(super) struct Overlay<T>(Vec<(String, T)>);
+pub(super) struct Overlay<T>(Vec<(Option<u32>, T)>);
 
-impl<T> Overlay<T> {
+impl<T: Record> Overlay<T> {
     fn new() -> Self {
         Overlay(Vec::new())
     }
 
     fn position(&self, id: &str) -> Option<usize> {
-        self.0.iter().position(|(key, _)| key == id)
+        self.0.iter().position(|(_, value)| value.id() == id)
     }
 
     pub(super) fn get(&self, id: &str) -> Option<&T> {
-        self.0.iter().find(|(key, _)| key == id).map(|(_, value)| value)
+        self.0.iter().find(|(_, value)| value.id() == id).map(|(_, value)| value)
     }
 
-    /// Puts `value` under `id`, replacing the copy there if any.
-    fn insert(&mut self, id: String, value: T) {
-        match self.position(id.as_str()).and_then(|at| self.0.get_mut(at)) {
-            Some((_, slot)) => *slot = value,
-            None => self.0.push((id, value)),
-        }
+    /// The copy of the record at `handle` in the ledger, if any.
+    pub(super) fn at(&self, handle: u32) -> Option<&T> {
+        self.0.iter().find(|(at, _)| *at == Some(handle)).map(|(_, value)| value)
     }
 
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&String, &T)> {
-        self.0.iter().map(|(key, value)| (key, value))
+    /// Adds a record the ledger does not have (the caller looked).
+    fn insert_new(&mut self, value: T) {
+        self.0.push((None, value));
     }
 
-    pub(super) fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(key, _)| key)
+    /// The copies with the handles of their originals.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (Option<u32>, &T)> {
+        self.0.iter().map(|(at, value)| (*at, value))
     }
 
     pub(super) fn values(&self) -> impl Iterator<Item = &T> {
@@ -776,13 +792,12 @@ impl<T> Overlay<T> {
 }
 
 impl<T> IntoIterator for Overlay<T> {
-    type Item = (String, T);
-    type IntoIter = std::vec::IntoIter<(String, T)>;
+    type Item = (Option<u32>, T);
+    type IntoIter = std::vec::IntoIter<(Option<u32>, T)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
 }
-
 
 /// `a + b` within the unit range.
 fn add_units(a: u128, b: u128) -> Option<u128> {
@@ -811,33 +826,33 @@ impl<'a> Tx<'a> {
             holds: Overlay::new(),
             expired: Vec::new(),
             keys_kept_by: None,
+            seen_accounts: Seen::default(),
+            seen_holds: Seen::default(),
         }
     }
 
     pub(super) fn account(&self, id: &str) -> Option<&Account> {
-        self.accounts.get(id).or_else(|| self.base.accounts.get(id))
+        self.accounts.get(id).or_else(|| self.seen_accounts.handle(&self.base.accounts, id).and_then(|at| self.base.accounts.at(at)))
     }
 
     fn account_mut(&mut self, id: &str) -> Result<&mut Account> {
-        copy_on_write(&mut self.accounts, &self.base.accounts, id, "an account")
+        copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, id, "an account")
     }
 
     pub(super) fn hold(&self, id: &str) -> Option<&Hold> {
-        self.holds.get(id).or_else(|| self.base.holds.get(id))
+        self.holds.get(id).or_else(|| self.seen_holds.handle(&self.base.holds, id).and_then(|at| self.base.holds.at(at)))
     }
 
     fn hold_mut(&mut self, id: &str) -> Result<&mut Hold> {
-        copy_on_write(&mut self.holds, &self.base.holds, id, "a hold")
+        copy_on_write(&mut self.holds, &self.base.holds, &self.seen_holds, id, "a hold")
     }
 
     /// Pending holds in the ledger after this transaction.
     pub(super) fn pending_total(&self) -> usize {
         let mut total = self.base.deadlines.len();
-        for (id, hold) in self.holds.iter() {
-            let was = self
-                .base
-                .holds
-                .get(id)
+        for (at, hold) in self.holds.iter() {
+            let was = at
+                .and_then(|at| self.base.holds.at(at))
                 .is_some_and(|h| h.state == HoldState::Pending);
             let is = hold.state == HoldState::Pending;
             if is && !was {
@@ -851,23 +866,19 @@ impl<'a> Tx<'a> {
 
     /// Pending holds debiting `account` after this transaction.
     pub(super) fn pending_debit_count(&self, account: &str) -> usize {
+        // The ledger's pending holds of the account (its copy if this operation changed one).
         let kept = self
             .base
             .accounts
             .handle(account)
             .into_iter()
             .flat_map(|at| self.base.debit_hold_handles(at))
-            .filter_map(|at| self.base.holds.at(at))
-            .filter(|held| self.hold(&held.id).is_some_and(|h| h.state == HoldState::Pending))
+            .filter(|at| self.holds.at(*at).or_else(|| self.base.holds.at(*at)).is_some_and(|h| h.state == HoldState::Pending))
             .count();
         let added = self
             .holds
-            .values()
-            .filter(|h| {
-                h.debit == account
-                    && h.state == HoldState::Pending
-                    && !self.base.holds.contains_key(&h.id)
-            })
+            .iter()
+            .filter(|(at, h)| at.is_none() && h.debit == account && h.state == HoldState::Pending)
             .count();
         kept.saturating_add(added)
     }
@@ -877,7 +888,7 @@ impl<'a> Tx<'a> {
         let seq = self.seq;
         // The hold's copy and the accounts' copies are borrowed side by side (two fields), so its
         // account ids are read in place rather than cloned.
-        let hold = copy_on_write(&mut self.holds, &self.base.holds, id, "a hold")?;
+        let hold = copy_on_write(&mut self.holds, &self.base.holds, &self.seen_holds, id, "a hold")?;
         if hold.state != HoldState::Pending {
             return Err(internal("releasing a hold that is not pending"));
         }
@@ -887,12 +898,12 @@ impl<'a> Tx<'a> {
         hold.pending = 0;
         hold.state = state;
         hold.resolved_seq = Some(seq);
-        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &hold.debit, "an account")?;
+        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &hold.debit, "an account")?;
         account.debits_pending = account
             .debits_pending
             .checked_sub(amount)
             .ok_or_else(|| internal("debits pending below a hold"))?;
-        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &hold.credit, "an account")?;
+        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &hold.credit, "an account")?;
         account.credits_pending = account
             .credits_pending
             .checked_sub(amount)
@@ -915,9 +926,11 @@ impl<'a> Tx<'a> {
         // At most HOLDS_PER_ACCOUNT_MAX; the index lists them by handle, so they are put in id
         // order (the order they expire in, and are listed in the outcome).
         let mut due: Vec<(u64, &str)> = Vec::new();
-        for held in self.base.debit_hold_handles(account).filter_map(|at| self.base.holds.at(at)) {
-            if self.hold(&held.id).is_some_and(|h| h.state == HoldState::Pending && h.expires_at <= now) {
-                insert_in_order(&mut due, (0, &held.id), usize::MAX);
+        for at in self.base.debit_hold_handles(account) {
+            if let Some(h) = self.holds.at(at).or_else(|| self.base.holds.at(at)) {
+                if h.state == HoldState::Pending && h.expires_at <= now {
+                    insert_in_order(&mut due, (0, &h.id), usize::MAX);
+                }
             }
         }
         if due.is_empty() {
@@ -1022,8 +1035,7 @@ impl<'a> Tx<'a> {
             return Ok(LedgerCode::AccountsFull);
         }
         let credit_limit = credit_limit.map_or(0, |l| l.to_minor_units().unsigned_abs());
-        self.accounts.insert(
-            id.to_owned(),
+        self.accounts.insert_new(
             Account {
                 id: id.to_owned(),
                 currency,
@@ -1126,8 +1138,7 @@ impl<'a> Tx<'a> {
         };
         self.account_mut(debit)?.debits_pending = debits;
         self.account_mut(credit)?.credits_pending = credits;
-        self.holds.insert(
-            id.to_owned(),
+        self.holds.insert_new(
             Hold {
                 id: id.to_owned(),
                 debit: debit.to_owned(),
@@ -1333,17 +1344,19 @@ impl<'a> Tx<'a> {
 fn copy_on_write<'a, T: Clone + Record>(
     overlay: &'a mut Overlay<T>,
     base: &Table<T>,
+    seen: &Seen,
     id: &str,
     what: &str,
 ) -> Result<&'a mut T> {
     let at = match overlay.position(id) {
         Some(at) => at,
         None => {
-            let original = base
-                .get(id)
+            let handle = seen.handle(base, id);
+            let original = handle
+                .and_then(|handle| base.at(handle))
                 .ok_or_else(|| internal(&format!("{what} to change does not exist")))?
                 .clone();
-            overlay.0.push((id.to_owned(), original));
+            overlay.0.push((handle, original));
             overlay.0.len().saturating_sub(1)
         }
     };

@@ -115,10 +115,10 @@ impl Tx<'_> {
     pub(super) fn verify(&self) -> Result<()> {
         let mut posted = Deltas::default();
         let mut pending_by_account = Deltas::default();
-        for (id, new) in self.accounts.iter() {
-            ensure(*id == new.id, "an account is filed under another id")?;
+        for (at, new) in self.accounts.iter() {
+            let old = at.and_then(|at| self.base.accounts.at(at));
+            ensure(old.map_or(!self.base.accounts.contains_key(&new.id), |old| old.id == new.id), "an account is filed under another id")?;
             account_ok(new)?;
-            let old = self.base.accounts.get(id);
             match old {
                 Some(old) => {
                     ensure(
@@ -150,7 +150,7 @@ impl Tx<'_> {
                 ),
             );
             pending_by_account.add(
-                id,
+                &new.id,
                 (
                     new.debits_pending as i128 - before(|a| a.debits_pending),
                     new.credits_pending as i128 - before(|a| a.credits_pending),
@@ -165,10 +165,10 @@ impl Tx<'_> {
         }
 
         let mut pending_by_holds = Deltas::default();
-        for (id, new) in self.holds.iter() {
-            ensure(*id == new.id, "a hold is filed under another id")?;
+        for (at, new) in self.holds.iter() {
+            let old = at.and_then(|at| self.base.holds.at(at));
+            ensure(old.map_or(!self.base.holds.contains_key(&new.id), |old| old.id == new.id), "a hold is filed under another id")?;
             hold_ok(new, |a| self.account(a))?;
-            let old = self.base.holds.get(id);
             match old {
                 Some(old) => {
                     ensure(
@@ -207,11 +207,7 @@ impl Tx<'_> {
             )?;
         }
 
-        let new_accounts = self
-            .accounts
-            .keys()
-            .filter(|id| !self.base.accounts.contains_key(*id))
-            .count();
+        let new_accounts = self.accounts.iter().filter(|(at, _)| at.is_none()).count();
         ensure(
             self.base.accounts.len().saturating_add(new_accounts) <= ACCOUNTS_MAX,
             "more than ACCOUNTS_MAX accounts",

@@ -9,6 +9,7 @@
 //! record (for views, snapshots and the journal) and once as the index key, which also gives
 //! the id order the canonical encoding iterates in.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 /// A record a [`Table`] files under its id.
@@ -151,5 +152,29 @@ impl<T: Record> Table<T> {
         T: PartialEq,
     {
         self.len() == other.len() && self.values().eq(other.values())
+    }
+}
+
+/// The handles of the last two records an operation looked up in one [`Table`], so that reading
+/// the same hold or account again (an operation reads its hold and its two accounts several
+/// times) compares one id instead of searching the index (~12 string compares among 4,096).
+/// Valid while the table does not change: one per operation, over the unchanged ledger.
+#[derive(Debug, Default)]
+pub(super) struct Seen(Cell<[Option<u32>; 2]>);
+
+impl Seen {
+    /// The handle of `id` in `table`, from the last two found or by searching the index.
+    pub(super) fn handle<T: Record>(&self, table: &Table<T>, id: &str) -> Option<u32> {
+        let [newest, older] = self.0.get();
+        for at in [newest, older].into_iter().flatten() {
+            if table.at(at).is_some_and(|record| record.id() == id) {
+                return Some(at);
+            }
+        }
+        let found = table.handle(id);
+        if found.is_some() {
+            self.0.set([found, newest]);
+        }
+        found
     }
 }
