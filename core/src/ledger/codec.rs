@@ -511,12 +511,13 @@ impl Cbor for Ledger {
             hash: hash32(d)?,
         };
         for account in cbor::list::<Account>(d, ACCOUNTS_MAX)? {
-            ledger.accounts.insert(account.id.clone(), account);
+            ledger.accounts.put(account);
         }
         let holds = cbor::list::<Hold>(d, HOLDS_MAX.saturating_add(HOLDS_RESOLVED_RETAINED_MAX))?;
         for hold in holds {
-            ledger.index(&hold);
-            ledger.holds.insert(hold.id.clone(), hold);
+            // A repeated id replaces the hold before (and re-encodes differently: refused).
+            let id = hold.id.clone();
+            ledger.put_hold(&id, Some(hold));
         }
         // By ascending seq, each key once (the queue's order; the newest
         // IDEMPOTENCY_OUTCOMES_MAX keep their whole outcome: checked by the invariants).

@@ -1,17 +1,17 @@
 //! Request validation (errors), the decision of each operation on a scratch copy (codes), and
 //! the commit that applies a checked decision.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::codec;
+use super::table::{Record, Seen, Table};
 use super::journal::JournalEntry;
 use super::{
     id_ok, Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest,
     Hold, HoldRequest, HoldState, IncrementRequest, KeyRecord, Ledger, LedgerCode, Op,
     KeysKeptBy, OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest,
     SetKeyRetentionRequest, TransferRequest,
-    Verdict, VoidRequest, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
+    Verdict, VoidRequest, deadline_key, insert_in_order, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
     HOLDS_RESOLVED_RETAINED_MAX, HOLD_DURATION_S_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_KEY_WINDOW_MIN, IDEMPOTENCY_OUTCOMES_MAX,
     IDEMPOTENCY_KEY_RETENTION_S, ID_BYTES_MAX, JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, UNITS_MAX,
 };
@@ -543,28 +543,40 @@ impl Ledger {
             entry,
             now,
         } = plan;
-        for (id, account) in accounts {
-            let old = self.accounts.insert(id, account);
+        for (at, account) in accounts {
+            let old = match at {
+                Some(at) => self.accounts.replace_at(at, account),
+                None => {
+                    self.accounts.insert_new(account);
+                    None
+                }
+            };
             if let (Some(undo), Some(old)) = (undo.as_deref_mut(), old) {
                 undo.push(Change::Account(old));
             }
         }
-        for (id, hold) in holds {
-            let undo_id = undo.is_some().then(|| id.clone());
-            let old = self.put_hold(id, Some(hold));
+        for (at, hold) in holds {
+            let undo_id = undo.is_some().then(|| hold.id.clone());
+            let old = match at {
+                Some(at) => self.put_hold_at(at, Some(hold)),
+                None => {
+                    let at = self.holds.insert_new(hold);
+                    self.index(at);
+                    None
+                }
+            };
             if let (Some(undo), Some(id)) = (undo.as_deref_mut(), undo_id) {
                 undo.push(Change::Hold(id, old));
             }
         }
+        // At most the holds this operation resolved go (each loop removes one).
         while self.resolved.len() > HOLDS_RESOLVED_RETAINED_MAX {
-            match self.resolved.pop_first() {
-                Some((_, id)) => {
-                    let forgotten = self.holds.remove(&id);
-                    if let (Some(undo), Some(hold)) = (undo.as_deref_mut(), forgotten) {
-                        undo.push(Change::Hold(hold.id.clone(), Some(hold)));
-                    }
-                }
-                None => break,
+            let Some(at) = self.earliest_resolved() else {
+                break;
+            };
+            let forgotten = self.put_hold_at(at, None);
+            if let (Some(undo), Some(hold)) = (undo.as_deref_mut(), forgotten) {
+                undo.push(Change::Hold(hold.id.clone(), Some(hold)));
             }
         }
         if evict_oldest_key {
@@ -606,16 +618,40 @@ impl Ledger {
     }
 
     /// Puts `hold` (or nothing) under `id`, keeping the indexes; returns what was there.
-    fn put_hold(&mut self, id: String, hold: Option<Hold>) -> Option<Hold> {
-        let old = self.holds.remove(&id);
-        if let Some(old) = &old {
-            self.unindex(old);
+    pub(super) fn put_hold(&mut self, id: &str, hold: Option<Hold>) -> Option<Hold> {
+        match (self.holds.handle(id), hold) {
+            (Some(at), hold) => self.put_hold_at(at, hold),
+            (None, Some(hold)) => {
+                let at = self.holds.insert_new(hold);
+                self.index(at);
+                None
+            }
+            (None, None) => None,
         }
-        if let Some(hold) = hold {
-            self.index(&hold);
-            self.holds.insert(id, hold);
-        }
+    }
+
+    /// Puts `hold` (or nothing) in the slot of the hold at `at` (with the same id), keeping the
+    /// indexes; returns what was there.
+    fn put_hold_at(&mut self, at: u32, hold: Option<Hold>) -> Option<Hold> {
+        self.unindex(at);
+        let old = match hold {
+            Some(hold) => self.holds.replace_at(at, hold),
+            None => self.holds.remove_at(at),
+        };
+        self.index(at);
         old
+    }
+
+    /// The resolved hold forgotten first: the earliest resolution seq, then the least hold id
+    /// (the order of the journaled state; handles are in no such order). Scans the holds
+    /// resolved at that one seq (at most the holds one operation resolves).
+    fn earliest_resolved(&self) -> Option<u32> {
+        let &(seq, _) = self.resolved.first()?;
+        self.resolved
+            .range((seq, 0)..=(seq, u32::MAX))
+            .filter_map(|&(_, at)| self.holds.at(at).map(|hold| (hold.id.as_str(), at)))
+            .min()
+            .map(|(_, at)| at)
     }
 
     /// Puts back a key record as it was (a chain's undo): in place of its compacted self, or
@@ -644,10 +680,10 @@ impl Ledger {
         while let Some(change) = undo.pop() {
             match change {
                 Change::Account(account) => {
-                    self.accounts.insert(account.id.clone(), account);
+                    self.accounts.put(account);
                 }
                 Change::Hold(id, old) => {
-                    self.put_hold(id, old);
+                    self.put_hold(&id, old);
                 }
                 Change::Key(record) => self.restore_key(record),
                 Change::KeyRetention(keys_kept_by, key_window) => {
@@ -664,37 +700,50 @@ impl Ledger {
         }
     }
 
-    pub(super) fn index(&mut self, hold: &Hold) {
-        if hold.state == HoldState::Pending {
-            self.deadlines.insert((hold.expires_at, hold.id.clone()));
-            self.debit_holds
-                .insert((hold.debit.clone(), hold.id.clone()));
-        } else {
-            self.resolved
-                .insert((hold.resolved_seq.unwrap_or(0), hold.id.clone()));
+    /// The derived index entries of the hold at `at` (none for a free slot): its deadline and
+    /// debit account while pending, its resolution seq after.
+    fn index_keys(&self, at: u32) -> Option<(bool, u64, u64)> {
+        let hold = self.holds.at(at)?;
+        // An unknown debit account (only in a state the invariants then refuse) files under a
+        // handle no account has.
+        Some(match hold.state {
+            HoldState::Pending => (true, deadline_key(hold.expires_at), self.accounts.handle(&hold.debit).map_or(u64::MAX, u64::from)),
+            _ => (false, hold.resolved_seq.unwrap_or(0), 0),
+        })
+    }
+
+    /// Files the hold at `at` in the derived indexes.
+    pub(super) fn index(&mut self, at: u32) {
+        match self.index_keys(at) {
+            Some((true, deadline, debit)) => {
+                self.deadlines.insert((deadline, at));
+                self.debit_holds.insert((debit, at));
+            }
+            Some((false, seq, _)) => {
+                self.resolved.insert((seq, at));
+            }
+            None => {}
         }
     }
 
-    fn unindex(&mut self, hold: &Hold) {
-        if hold.state == HoldState::Pending {
-            self.deadlines.remove(&(hold.expires_at, hold.id.clone()));
-            self.debit_holds
-                .remove(&(hold.debit.clone(), hold.id.clone()));
-        } else {
-            self.resolved
-                .remove(&(hold.resolved_seq.unwrap_or(0), hold.id.clone()));
+    /// Takes the hold at `at` out of the derived indexes.
+    fn unindex(&mut self, at: u32) {
+        match self.index_keys(at) {
+            Some((true, deadline, debit)) => {
+                self.deadlines.remove(&(deadline, at));
+                self.debit_holds.remove(&(debit, at));
+            }
+            Some((false, seq, _)) => {
+                self.resolved.remove(&(seq, at));
+            }
+            None => {}
         }
     }
 
-    /// The ids of the pending holds debiting `account`, by id.
-    pub(super) fn debit_hold_ids<'a>(
-        &'a self,
-        account: &'a str,
-    ) -> impl Iterator<Item = &'a String> + 'a {
-        self.debit_holds
-            .range((account.to_owned(), String::new())..)
-            .take_while(move |(debit, _)| debit == account)
-            .map(|(_, id)| id)
+    /// The handles of the pending holds debiting the account at `account`, in handle order.
+    pub(super) fn debit_hold_handles(&self, account: u32) -> impl Iterator<Item = u32> + '_ {
+        let account = u64::from(account);
+        self.debit_holds.range((account, 0)..=(account, u32::MAX)).map(|(_, at)| *at)
     }
 }
 
@@ -712,45 +761,48 @@ pub(super) struct Tx<'a> {
     pub(super) expired: Vec<String>,
     /// Who keeps the keys and the key window after this operation, when it sets them.
     pub(super) key_retention: Option<(KeysKeptBy, usize)>,
+    /// The accounts and holds last found in the ledger.
+    seen_accounts: Seen,
+    seen_holds: Seen,
 }
-/// The accounts or holds one operation changed, by id, as copies: a short list searched from the
-/// front. An operation touches two accounts and one hold, plus the holds it expires (at most
-/// [`EXPIRE_BATCH_MAX`], or an account's [`HOLDS_PER_ACCOUNT_MAX`]) and their accounts, so
-/// the list is that long at most: a
+/// The accounts or holds one operation changed, as copies, each with the handle of the record it
+/// copies (`None`: new), so that the commit and the checks reach the original without looking
+/// its id up: a short list searched from the front. An operation touches two accounts and one
+/// hold, plus the holds it expires (at most [`EXPIRE_BATCH_MAX`], or an account's
+/// [`HOLDS_PER_ACCOUNT_MAX`]) and their accounts, so the list is that long at most: a
 /// `BTreeMap` here allocated a node of eleven entries (~1.5 KB) for the first copy in every
 /// operation, and its ordered iteration is not needed (the copies are applied to, and checked
-/// against, the ledger's own ordered maps; the order only decides which broken invariant is named
+/// against, the ledger's own tables; the order only decides which broken invariant is named
 /// first).
 #[derive(Debug)]
-pub(super) struct Overlay<T>(Vec<(String, T)>);
+pub(super) struct Overlay<T>(Vec<(Option<u32>, T)>);
 
-impl<T> Overlay<T> {
+impl<T: Record> Overlay<T> {
     fn new() -> Self {
         Overlay(Vec::new())
     }
 
     fn position(&self, id: &str) -> Option<usize> {
-        self.0.iter().position(|(key, _)| key == id)
+        self.0.iter().position(|(_, value)| value.id() == id)
     }
 
     pub(super) fn get(&self, id: &str) -> Option<&T> {
-        self.0.iter().find(|(key, _)| key == id).map(|(_, value)| value)
+        self.0.iter().find(|(_, value)| value.id() == id).map(|(_, value)| value)
     }
 
-    /// Puts `value` under `id`, replacing the copy there if any.
-    fn insert(&mut self, id: String, value: T) {
-        match self.position(id.as_str()).and_then(|at| self.0.get_mut(at)) {
-            Some((_, slot)) => *slot = value,
-            None => self.0.push((id, value)),
-        }
+    /// The copy of the record at `handle` in the ledger, if any.
+    pub(super) fn at(&self, handle: u32) -> Option<&T> {
+        self.0.iter().find(|(at, _)| *at == Some(handle)).map(|(_, value)| value)
     }
 
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&String, &T)> {
-        self.0.iter().map(|(key, value)| (key, value))
+    /// Adds a record the ledger does not have (the caller looked).
+    fn insert_new(&mut self, value: T) {
+        self.0.push((None, value));
     }
 
-    pub(super) fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(key, _)| key)
+    /// The copies with the handles of their originals.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (Option<u32>, &T)> {
+        self.0.iter().map(|(at, value)| (*at, value))
     }
 
     pub(super) fn values(&self) -> impl Iterator<Item = &T> {
@@ -764,13 +816,12 @@ impl<T> Overlay<T> {
 }
 
 impl<T> IntoIterator for Overlay<T> {
-    type Item = (String, T);
-    type IntoIter = std::vec::IntoIter<(String, T)>;
+    type Item = (Option<u32>, T);
+    type IntoIter = std::vec::IntoIter<(Option<u32>, T)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
 }
-
 
 /// `a + b` within the unit range.
 fn add_units(a: u128, b: u128) -> Option<u128> {
@@ -799,33 +850,33 @@ impl<'a> Tx<'a> {
             holds: Overlay::new(),
             expired: Vec::new(),
             key_retention: None,
+            seen_accounts: Seen::default(),
+            seen_holds: Seen::default(),
         }
     }
 
     pub(super) fn account(&self, id: &str) -> Option<&Account> {
-        self.accounts.get(id).or_else(|| self.base.accounts.get(id))
+        self.accounts.get(id).or_else(|| self.seen_accounts.handle(&self.base.accounts, id).and_then(|at| self.base.accounts.at(at)))
     }
 
     fn account_mut(&mut self, id: &str) -> Result<&mut Account> {
-        copy_on_write(&mut self.accounts, &self.base.accounts, id, "an account")
+        copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, id, "an account")
     }
 
     pub(super) fn hold(&self, id: &str) -> Option<&Hold> {
-        self.holds.get(id).or_else(|| self.base.holds.get(id))
+        self.holds.get(id).or_else(|| self.seen_holds.handle(&self.base.holds, id).and_then(|at| self.base.holds.at(at)))
     }
 
     fn hold_mut(&mut self, id: &str) -> Result<&mut Hold> {
-        copy_on_write(&mut self.holds, &self.base.holds, id, "a hold")
+        copy_on_write(&mut self.holds, &self.base.holds, &self.seen_holds, id, "a hold")
     }
 
     /// Pending holds in the ledger after this transaction.
     pub(super) fn pending_total(&self) -> usize {
         let mut total = self.base.deadlines.len();
-        for (id, hold) in self.holds.iter() {
-            let was = self
-                .base
-                .holds
-                .get(id)
+        for (at, hold) in self.holds.iter() {
+            let was = at
+                .and_then(|at| self.base.holds.at(at))
                 .is_some_and(|h| h.state == HoldState::Pending);
             let is = hold.state == HoldState::Pending;
             if is && !was {
@@ -839,19 +890,19 @@ impl<'a> Tx<'a> {
 
     /// Pending holds debiting `account` after this transaction.
     pub(super) fn pending_debit_count(&self, account: &str) -> usize {
+        // The ledger's pending holds of the account (its copy if this operation changed one).
         let kept = self
             .base
-            .debit_hold_ids(account)
-            .filter(|id| self.hold(id).is_some_and(|h| h.state == HoldState::Pending))
+            .accounts
+            .handle(account)
+            .into_iter()
+            .flat_map(|at| self.base.debit_hold_handles(at))
+            .filter(|at| self.holds.at(*at).or_else(|| self.base.holds.at(*at)).is_some_and(|h| h.state == HoldState::Pending))
             .count();
         let added = self
             .holds
-            .values()
-            .filter(|h| {
-                h.debit == account
-                    && h.state == HoldState::Pending
-                    && !self.base.holds.contains_key(&h.id)
-            })
+            .iter()
+            .filter(|(at, h)| at.is_none() && h.debit == account && h.state == HoldState::Pending)
             .count();
         kept.saturating_add(added)
     }
@@ -861,7 +912,7 @@ impl<'a> Tx<'a> {
         let seq = self.seq;
         // The hold's copy and the accounts' copies are borrowed side by side (two fields), so its
         // account ids are read in place rather than cloned.
-        let hold = copy_on_write(&mut self.holds, &self.base.holds, id, "a hold")?;
+        let hold = copy_on_write(&mut self.holds, &self.base.holds, &self.seen_holds, id, "a hold")?;
         if hold.state != HoldState::Pending {
             return Err(internal("releasing a hold that is not pending"));
         }
@@ -871,12 +922,12 @@ impl<'a> Tx<'a> {
         hold.pending = 0;
         hold.state = state;
         hold.resolved_seq = Some(seq);
-        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &hold.debit, "an account")?;
+        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &hold.debit, "an account")?;
         account.debits_pending = account
             .debits_pending
             .checked_sub(amount)
             .ok_or_else(|| internal("debits pending below a hold"))?;
-        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &hold.credit, "an account")?;
+        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &hold.credit, "an account")?;
         account.credits_pending = account
             .credits_pending
             .checked_sub(amount)
@@ -893,15 +944,23 @@ impl<'a> Tx<'a> {
     /// Expires the pending holds of `account` (debit side) whose deadline has passed.
     fn expire_overdue_of(&mut self, account: &str) -> Result<()> {
         let now = self.now;
-        let due: Vec<String> = self
-            .base
-            .debit_hold_ids(account)
-            .filter(|id| {
-                self.hold(id)
-                    .is_some_and(|h| h.state == HoldState::Pending && h.expires_at <= now)
-            })
-            .cloned()
-            .collect();
+        let Some(account) = self.base.accounts.handle(account) else {
+            return Ok(());
+        };
+        // At most HOLDS_PER_ACCOUNT_MAX; the index lists them by handle, so they are put in id
+        // order (the order they expire in, and are listed in the outcome).
+        let mut due: Vec<(u64, &str)> = Vec::new();
+        for at in self.base.debit_hold_handles(account) {
+            if let Some(h) = self.holds.at(at).or_else(|| self.base.holds.at(at)) {
+                if h.state == HoldState::Pending && h.expires_at <= now {
+                    insert_in_order(&mut due, (0, &h.id), usize::MAX);
+                }
+            }
+        }
+        if due.is_empty() {
+            return Ok(());
+        }
+        let due: Vec<String> = due.iter().map(|(_, id)| (*id).to_owned()).collect();
         for id in due {
             self.expire(&id)?;
         }
@@ -1007,8 +1066,7 @@ impl<'a> Tx<'a> {
             return Ok(LedgerCode::AccountsFull);
         }
         let credit_limit = credit_limit.map_or(0, |l| l.to_minor_units().unsigned_abs());
-        self.accounts.insert(
-            id.to_owned(),
+        self.accounts.insert_new(
             Account {
                 id: id.to_owned(),
                 currency,
@@ -1111,8 +1169,7 @@ impl<'a> Tx<'a> {
         };
         self.account_mut(debit)?.debits_pending = debits;
         self.account_mut(credit)?.credits_pending = credits;
-        self.holds.insert(
-            id.to_owned(),
+        self.holds.insert_new(
             Hold {
                 id: id.to_owned(),
                 debit: debit.to_owned(),
@@ -1245,17 +1302,24 @@ impl<'a> Tx<'a> {
     }
 
     fn expire_due(&mut self) -> Result<LedgerCode> {
-        let now = self.now;
-        let due: Vec<String> = self
-            .base
-            .deadlines
-            .iter()
-            .take_while(|(deadline, _)| *deadline <= now)
-            .take(EXPIRE_BATCH_MAX.saturating_add(1))
-            .map(|(_, id)| id.clone())
-            .collect();
+        let now = deadline_key(self.now);
+        // Earliest deadline first, ties by hold id. The index orders ties by handle, so the first
+        // batch and one (to know whether more are due) are kept in (deadline, id) order while
+        // the index is read to the end of the last deadline they reach (at most HOLDS_MAX).
+        let keep = EXPIRE_BATCH_MAX.saturating_add(1);
+        let mut due: Vec<(u64, &str)> = Vec::with_capacity(keep);
+        for &(deadline, at) in self.base.deadlines.iter() {
+            let batch_done = due.len() >= keep && due.last().is_some_and(|(last, _)| *last < deadline);
+            if deadline > now || batch_done {
+                break;
+            }
+            if let Some(hold) = self.base.holds.at(at) {
+                insert_in_order(&mut due, (deadline, hold.id.as_str()), keep);
+            }
+        }
         let more = due.len() > EXPIRE_BATCH_MAX;
-        for id in due.iter().take(EXPIRE_BATCH_MAX) {
+        let due: Vec<String> = due.iter().take(EXPIRE_BATCH_MAX).map(|(_, id)| (*id).to_owned()).collect();
+        for id in due.iter() {
             self.expire(id)?;
         }
         Ok(if more {
@@ -1308,20 +1372,22 @@ impl<'a> Tx<'a> {
 
 /// The entry `id` of a transaction's overlay, copied from the base state on first change, so the
 /// base stays untouched until the whole operation is checked (atomicity).
-fn copy_on_write<'a, T: Clone>(
+fn copy_on_write<'a, T: Clone + Record>(
     overlay: &'a mut Overlay<T>,
-    base: &BTreeMap<String, T>,
+    base: &Table<T>,
+    seen: &Seen,
     id: &str,
     what: &str,
 ) -> Result<&'a mut T> {
     let at = match overlay.position(id) {
         Some(at) => at,
         None => {
-            let original = base
-                .get(id)
+            let handle = seen.handle(base, id);
+            let original = handle
+                .and_then(|handle| base.at(handle))
                 .ok_or_else(|| internal(&format!("{what} to change does not exist")))?
                 .clone();
-            overlay.0.push((id.to_owned(), original));
+            overlay.0.push((handle, original));
             overlay.0.len().saturating_sub(1)
         }
     };

@@ -1,11 +1,11 @@
 //! The ledger's invariants: checked on each change before it is applied (O(touched)), and over
 //! the whole state on restore, replay and demand (O(state)).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::engine::{internal, Tx};
 use super::{
-    id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX,
+    deadline_key, id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX, HOLD_SLOTS_MAX,
     HOLDS_PER_ACCOUNT_MAX, HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_KEY_WINDOW_MIN, IDEMPOTENCY_OUTCOMES_MAX,
     JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, TIME_S_MAX, TIME_S_MIN, UNITS_MAX,
 };
@@ -115,10 +115,10 @@ impl Tx<'_> {
     pub(super) fn verify(&self) -> Result<()> {
         let mut posted = Deltas::default();
         let mut pending_by_account = Deltas::default();
-        for (id, new) in self.accounts.iter() {
-            ensure(*id == new.id, "an account is filed under another id")?;
+        for (at, new) in self.accounts.iter() {
+            let old = at.and_then(|at| self.base.accounts.at(at));
+            ensure(old.map_or(!self.base.accounts.contains_key(&new.id), |old| old.id == new.id), "an account is filed under another id")?;
             account_ok(new)?;
-            let old = self.base.accounts.get(id);
             match old {
                 Some(old) => {
                     ensure(
@@ -150,7 +150,7 @@ impl Tx<'_> {
                 ),
             );
             pending_by_account.add(
-                id,
+                &new.id,
                 (
                     new.debits_pending as i128 - before(|a| a.debits_pending),
                     new.credits_pending as i128 - before(|a| a.credits_pending),
@@ -165,10 +165,10 @@ impl Tx<'_> {
         }
 
         let mut pending_by_holds = Deltas::default();
-        for (id, new) in self.holds.iter() {
-            ensure(*id == new.id, "a hold is filed under another id")?;
+        for (at, new) in self.holds.iter() {
+            let old = at.and_then(|at| self.base.holds.at(at));
+            ensure(old.map_or(!self.base.holds.contains_key(&new.id), |old| old.id == new.id), "a hold is filed under another id")?;
             hold_ok(new, |a| self.account(a))?;
-            let old = self.base.holds.get(id);
             match old {
                 Some(old) => {
                     ensure(
@@ -207,11 +207,7 @@ impl Tx<'_> {
             )?;
         }
 
-        let new_accounts = self
-            .accounts
-            .keys()
-            .filter(|id| !self.base.accounts.contains_key(*id))
-            .count();
+        let new_accounts = self.accounts.iter().filter(|(at, _)| at.is_none()).count();
         ensure(
             self.base.accounts.len().saturating_add(new_accounts) <= ACCOUNTS_MAX,
             "more than ACCOUNTS_MAX accounts",
@@ -242,50 +238,60 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
 
     // Accounts and conservation.
     ensure(
-        l.accounts.len() <= ACCOUNTS_MAX,
-        "more than ACCOUNTS_MAX accounts",
+        l.accounts.len() <= ACCOUNTS_MAX && l.accounts.consistent(),
+        "more than ACCOUNTS_MAX accounts, or the account index disagrees with the slab",
     )?;
-    let mut posted: BTreeMap<&str, (u128, u128)> = BTreeMap::new();
-    for (id, a) in &l.accounts {
-        ensure(*id == a.id, "an account is filed under another id")?;
+    // Accounts are never removed: the slab has no free slot.
+    ensure(l.accounts.slots() == l.accounts.len(), "the account slab has a free slot")?;
+    // Per currency (a short list: one entry per currency used). At most 4096 accounts of at
+    // most 2^96 each: the sums stay far below 2^127.
+    let mut posted = Deltas::default();
+    for a in l.accounts.values() {
         account_ok(a)?;
-        let sums = posted.entry(a.currency.0.code()).or_insert((0, 0));
-        // At most 4096 accounts of at most 2^96 each: the sums stay far below 2^128.
-        sums.0 = sums.0.saturating_add(a.debits_posted);
-        sums.1 = sums.1.saturating_add(a.credits_posted);
+        posted.add(a.currency.0.code(), (a.debits_posted as i128, a.credits_posted as i128));
     }
-    for (currency, (debits, credits)) in &posted {
+    for (currency, (debits, credits)) in posted.iter() {
         if debits != credits {
             return Err(broken(&format!("the balances in {currency} do not sum to zero")));
         }
     }
 
-    // Holds and pending totals.
-    let mut pending: BTreeMap<&str, (u128, u128)> = BTreeMap::new();
-    let mut per_account: BTreeMap<&str, usize> = BTreeMap::new();
+    // Holds and pending totals, summed per account handle (the slab has no free slot, so every
+    // handle is below its length).
+    ensure(
+        l.holds.consistent() && l.holds.slots() <= HOLD_SLOTS_MAX,
+        "the hold index disagrees with the slab, or the slab outgrew its bound",
+    )?;
+    let mut pending: Vec<(u128, u128)> = vec![(0, 0); l.accounts.slots()];
+    let mut per_account: Vec<usize> = vec![0; l.accounts.slots()];
     let mut deadlines = BTreeSet::new();
     let mut debit_holds = BTreeSet::new();
     let mut resolved = BTreeSet::new();
-    for (id, h) in &l.holds {
-        ensure(*id == h.id, "a hold is filed under another id")?;
+    for (at, h) in l.holds.iter() {
         hold_ok(h, |a| l.accounts.get(a))?;
         match h.resolved_seq {
             None => {
-                let debit = pending.entry(h.debit.as_str()).or_insert((0, 0));
-                debit.0 = debit.0.saturating_add(h.pending);
-                let credit = pending.entry(h.credit.as_str()).or_insert((0, 0));
-                credit.1 = credit.1.saturating_add(h.pending);
-                let count = per_account.entry(h.debit.as_str()).or_insert(0);
-                *count = count.saturating_add(1);
-                deadlines.insert((h.expires_at, h.id.clone()));
-                debit_holds.insert((h.debit.clone(), h.id.clone()));
+                let (Some(debit), Some(credit)) = (l.accounts.handle(&h.debit), l.accounts.handle(&h.credit)) else {
+                    return Err(broken("a hold names an unknown account"));
+                };
+                if let Some(sums) = pending.get_mut(debit as usize) {
+                    sums.0 = sums.0.saturating_add(h.pending);
+                }
+                if let Some(sums) = pending.get_mut(credit as usize) {
+                    sums.1 = sums.1.saturating_add(h.pending);
+                }
+                if let Some(count) = per_account.get_mut(debit as usize) {
+                    *count = count.saturating_add(1);
+                }
+                deadlines.insert((deadline_key(h.expires_at), at));
+                debit_holds.insert((u64::from(debit), at));
             }
             Some(seq) => {
                 ensure(
                     (1..=l.head.seq).contains(&seq),
                     "a hold resolved at a seq not in the journal",
                 )?;
-                resolved.insert((seq, h.id.clone()));
+                resolved.insert((seq, at));
             }
         }
     }
@@ -298,11 +304,11 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
         "more than HOLDS_RESOLVED_RETAINED_MAX resolved holds",
     )?;
     ensure(
-        per_account.values().all(|n| *n <= HOLDS_PER_ACCOUNT_MAX),
+        per_account.iter().all(|n| *n <= HOLDS_PER_ACCOUNT_MAX),
         "more than HOLDS_PER_ACCOUNT_MAX pending holds on an account",
     )?;
-    for (id, a) in &l.accounts {
-        let (debits, credits) = pending.get(id.as_str()).copied().unwrap_or((0, 0));
+    for (at, a) in l.accounts.iter() {
+        let (debits, credits) = pending.get(at as usize).copied().unwrap_or((0, 0));
         ensure(
             a.debits_pending == debits && a.credits_pending == credits,
             "an account's pending totals differ from its pending holds",

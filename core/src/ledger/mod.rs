@@ -251,6 +251,7 @@ mod invariants;
 mod journal;
 mod shard;
 mod snapshot;
+mod table;
 
 #[cfg(test)]
 mod tests;
@@ -304,6 +305,11 @@ pub const JOURNAL_ENTRIES_RETAINED_MAX: usize = 4096;
 pub const REPLAY_ENTRIES_MAX: usize = 1 << 20;
 /// The largest journal sequence number: 2^53 − 1 (exact as a JavaScript number).
 pub const SEQ_MAX: u64 = (1 << 53) - 1;
+
+/// The most hold records alive at once, so the bound of the hold slab's length (`table.rs`): the
+/// pending and retained resolved holds, plus the one an operation places before the oldest
+/// resolved hold is forgotten.
+const HOLD_SLOTS_MAX: usize = HOLDS_MAX + HOLDS_RESOLVED_RETAINED_MAX + 1;
 
 /// The largest total in minor units (an `Amount`'s mantissa bound, 2^96 − 1).
 const UNITS_MAX: u128 = (1 << 96) - 1;
@@ -927,25 +933,43 @@ pub struct BatchError {
     pub error: Error,
 }
 
+impl table::Record for Account {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl table::Record for Hold {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
 /// A ledger: accounts, holds, idempotency keys and the journal head, in memory. See the module
 /// docs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Accounts and holds are kept in slabs addressed by `u32` handles (`table.rs`); the derived
+/// indexes hold handles. Two ledgers are equal when their logical state is (see the
+/// `PartialEq` impl), wherever their records sit in the slabs.
+#[derive(Debug, Clone)]
 pub struct Ledger {
-    accounts: BTreeMap<String, Account>,
-    holds: BTreeMap<String, Hold>,
+    accounts: table::Table<Account>,
+    holds: table::Table<Hold>,
     keys: BTreeMap<Arc<str>, KeyRecord>,
     /// The latest effective time seen.
     clock: i64,
     head: JournalHead,
     /// Entries not yet truncated, oldest first, ending at `head`.
     journal: Vec<JournalEntry>,
-    // Indexes derived from the above (rebuilt on restore).
-    /// Pending holds by (deadline, id).
-    deadlines: BTreeSet<(i64, String)>,
-    /// Pending holds by (debit account, id).
-    debit_holds: BTreeSet<(String, String)>,
-    /// Resolved holds by (resolution seq, id): the eviction order.
-    resolved: BTreeSet<(u64, String)>,
+    // Indexes derived from the above (rebuilt on restore), of hold handles: one set type for
+    // the three. Where their order decides something (which holds expire first, which resolved
+    // hold is forgotten first) ties are broken by hold id, as when they held ids (`engine.rs`).
+    /// Pending holds by (deadline as [`deadline_key`], handle).
+    deadlines: BTreeSet<(u64, u32)>,
+    /// Pending holds by (debit account's handle, handle).
+    debit_holds: BTreeSet<(u64, u32)>,
+    /// Resolved holds by (resolution seq, handle): the eviction order.
+    resolved: BTreeSet<(u64, u32)>,
     /// Who keeps the keys the window no longer holds (journaled by `setKeyRetention`).
     keys_kept_by: KeysKeptBy,
     /// Most keys retained (journaled by `setKeyRetention`; IDEMPOTENCY_KEYS_MAX by default).
@@ -955,6 +979,46 @@ pub struct Ledger {
     /// IDEMPOTENCY_OUTCOMES_MAX of it keep their whole outcome (the window is positional).
     key_order: VecDeque<(u64, Arc<str>)>,
 }
+
+/// A deadline (Unix seconds) as a `u64` in the same order (the sign bit flipped), so that the
+/// deadline index shares its set type with the other two.
+fn deadline_key(expires_at: i64) -> u64 {
+    (expires_at as u64) ^ (1 << 63)
+}
+
+/// Inserts `item` into `sorted` (in order) where it belongs, then keeps the first `keep`: the one
+/// ordering helper of the indexes' tie-breaking by id (one small function instead of a sort
+/// monomorph per use: each is ~3 KB of wasm). Appending in the indexes' order costs a search
+/// and a move of the items after it: only ties move.
+fn insert_in_order<'a>(sorted: &mut Vec<(u64, &'a str)>, item: (u64, &'a str), keep: usize) {
+    let at = sorted.partition_point(|present| *present < item);
+    if at < keep {
+        sorted.insert(at, item);
+        sorted.truncate(keep);
+    }
+}
+
+/// The logical state: accounts and holds by id, keys, clock, journal, and the derived indexes
+/// read as ids (a restored or rolled-back ledger equals the original even when its records sit
+/// in other slots).
+impl PartialEq for Ledger {
+    fn eq(&self, other: &Self) -> bool {
+        self.accounts.same_records(&other.accounts)
+            && self.holds.same_records(&other.holds)
+            && self.keys == other.keys
+            && self.clock == other.clock
+            && self.head == other.head
+            && self.journal == other.journal
+            && self.keys_kept_by == other.keys_kept_by
+            && self.key_window == other.key_window
+            && self.key_order == other.key_order
+            && self.same_index(&self.deadlines, other, &other.deadlines, false)
+            && self.same_index(&self.debit_holds, other, &other.debit_holds, true)
+            && self.same_index(&self.resolved, other, &other.resolved, false)
+    }
+}
+
+impl Eq for Ledger {}
 
 impl Default for Ledger {
     fn default() -> Self {
@@ -967,8 +1031,8 @@ impl Ledger {
     /// [`GENESIS_HASH`].
     pub fn new() -> Ledger {
         Ledger {
-            accounts: BTreeMap::new(),
-            holds: BTreeMap::new(),
+            accounts: table::Table::new(),
+            holds: table::Table::new(),
             keys: BTreeMap::new(),
             clock: TIME_S_MIN,
             head: JournalHead {
@@ -1272,11 +1336,15 @@ impl Ledger {
 
     /// The pending holds, by deadline then id.
     pub fn pending_holds(&self) -> Vec<HoldView> {
-        self.deadlines
-            .iter()
-            .filter_map(|(_, id)| self.holds.get(id))
-            .map(Hold::view)
-            .collect()
+        // The index orders ties by handle: each deadline's holds are put in id order. At most
+        // HOLDS_MAX.
+        let mut pending: Vec<(u64, &str)> = Vec::new();
+        for &(deadline, at) in &self.deadlines {
+            if let Some(hold) = self.holds.at(at) {
+                insert_in_order(&mut pending, (deadline, &hold.id), usize::MAX);
+            }
+        }
+        pending.iter().filter_map(|(_, id)| self.holds.get(id)).map(Hold::view).collect()
     }
 
     /// The latest effective time seen, Unix seconds.
@@ -1363,14 +1431,26 @@ impl Ledger {
         invariants::check_all(self)
     }
 
+    /// Whether a derived index of this ledger (`mine`) names the same holds, by id, as `theirs`
+    /// of `other`: the same length, and every entry found there with the other ledger's handles
+    /// (its key an account's handle when `by_account`, translated by the account's id). At most
+    /// the index's length lookups.
+    fn same_index(&self, mine: &BTreeSet<(u64, u32)>, other: &Ledger, theirs: &BTreeSet<(u64, u32)>, by_account: bool) -> bool {
+        let translate = |&(key, at): &(u64, u32)| -> Option<(u64, u32)> {
+            let hold = other.holds.handle(&self.holds.at(at)?.id)?;
+            let key = match by_account {
+                true => u64::from(other.accounts.handle(&self.accounts.at(u32::try_from(key).ok()?)?.id)?),
+                false => key,
+            };
+            Some((key, hold))
+        };
+        mine.len() == theirs.len() && mine.iter().all(|entry| translate(entry).is_some_and(|found| theirs.contains(&found)))
+    }
+
     fn account_view(&self, account: &Account) -> AccountView {
         let scale = account.currency.0.minor_units();
         let units = |value: u128| crate::money::minor_units_text(value as i128, scale);
-        let pending_holds = self
-            .debit_holds
-            .range((account.id.clone(), String::new())..)
-            .take_while(|(debit, _)| *debit == account.id)
-            .count();
+        let pending_holds = self.accounts.handle(&account.id).map_or(0, |at| self.debit_hold_handles(at).count());
         AccountView {
             account_id: account.id.clone(),
             currency: account.currency.0.code().to_owned(),

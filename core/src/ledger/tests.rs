@@ -1033,6 +1033,91 @@ fn expire_due_expires_in_deadline_order_in_batches() {
     h.round_trips();
 }
 
+/// The deadline index files holds by handle (placement order): ties must still go by hold id,
+/// as when the index held ids (the journal and state digests depend on that order).
+#[test]
+fn equal_deadlines_expire_by_hold_id_whatever_the_placement_order() {
+    let mut h = H::funded();
+    h.open("w2", AccountKind::Unrestricted, None);
+    // 70 holds with one deadline, placed from the greatest id down (handle order is the reverse
+    // of id order), over two accounts (at most 64 each).
+    for i in (0..70).rev() {
+        let debit = if i % 2 == 0 { "w" } else { "w2" };
+        assert_eq!(h.hold(&format!("t{i:02}"), debit, "m", "0.10", 50).code, C::Held);
+    }
+    let listed: Vec<String> = h.l.pending_holds().into_iter().map(|v| v.hold_id).collect();
+    let by_id: Vec<String> = (0..70).map(|i| format!("t{i:02}")).collect();
+    assert_eq!(listed, by_id, "pending holds by deadline, then id");
+    h.now = T0 + 50;
+    let out = h.expire_due();
+    assert_eq!((out.code, out.expired.as_slice()), (C::MoreHoldsDue, &by_id[..EXPIRE_BATCH_MAX]));
+    let out = h.expire_due();
+    assert_eq!((out.code, out.expired.as_slice()), (C::DueHoldsExpired, &by_id[EXPIRE_BATCH_MAX..]));
+    h.round_trips();
+}
+
+/// An account's overdue holds expire before a funds check in hold-id order (the per-account
+/// index lists them by handle).
+#[test]
+fn an_accounts_overdue_holds_expire_by_hold_id() {
+    let mut h = H::funded();
+    for (id, ttl) in [("c", 20), ("b", 10), ("a", 30), ("d", 500)] {
+        assert_eq!(h.hold(id, "w", "m", "1.00", ttl).code, C::Held);
+    }
+    h.now = T0 + 100;
+    let out = h.transfer("w", "m", "1.00");
+    assert_eq!(out.code, C::Transferred);
+    assert_eq!(out.expired, ["a", "b", "c"].map(String::from).to_vec());
+    assert_eq!(h.held("d").state, HoldState::Pending);
+    h.round_trips();
+}
+
+/// Holds resolved by one operation share a seq: the one forgotten first is the least hold id
+/// (placement order reversed here), and a forgotten hold's slot is reused, so the slab does not
+/// grow with churn.
+#[test]
+fn resolved_holds_with_one_seq_are_forgotten_by_hold_id_and_free_their_slots() {
+    let mut h = H::funded();
+    for id in ["x2", "x1", "x0"] {
+        assert_eq!(h.hold(id, "w", "m", "0.01", 10).code, C::Held);
+    }
+    h.now = T0 + 10;
+    assert_eq!(h.expire_due().expired, ["x0", "x1", "x2"].map(String::from).to_vec());
+    // Fill the retained resolved holds to one past the limit: exactly one of the x's goes.
+    let pairs = HOLDS_RESOLVED_RETAINED_MAX - 3 + 1;
+    let mut slots_when_full = 0;
+    for i in 0..pairs + 10 {
+        h.now = T0 + 11 + i as i64;
+        let hold = h.hold_req(&format!("h{i}"), "w", "m", "0.01", h.now + 60);
+        assert_eq!(h.l.hold(&hold).unwrap().code, C::Held);
+        let void = VoidRequest { idempotency_key: format!("v{i}"), now: h.now, hold_id: format!("h{i}") };
+        assert_eq!(h.l.void(&void).unwrap().code, C::Voided);
+        if h.l.journal().len() >= JOURNAL_ENTRIES_RETAINED_MAX - 2 {
+            h.l.truncate_journal(h.l.head().seq).unwrap();
+        }
+        if i + 1 == pairs {
+            h.l.check_invariants().unwrap();
+            assert!(h.l.hold_view("x0").is_none(), "the least id of the earliest seq went first");
+            assert!(h.l.hold_view("x1").is_some() && h.l.hold_view("x2").is_some());
+            slots_when_full = h.l.holds.slots();
+        }
+    }
+    h.l.check_invariants().unwrap();
+    assert!(h.l.hold_view("x2").is_none() && h.l.hold_view("x1").is_none());
+    assert_eq!(h.l.counts().holds_resolved, HOLDS_RESOLVED_RETAINED_MAX);
+    // One hold placed while the retained ones are full: one slot more than them, then reused.
+    assert_eq!(slots_when_full, HOLDS_RESOLVED_RETAINED_MAX + 1);
+    assert_eq!(h.l.holds.slots(), slots_when_full, "freed slots are reused");
+    // Restored, the holds sit in other slots (in id order): still the same ledger.
+    h.l.truncate_journal(h.l.head().seq).unwrap();
+    let restored = Ledger::restore(&h.l.snapshot(&KEY).unwrap(), &KEY).unwrap();
+    let newest = format!("h{}", pairs + 9);
+    assert!(restored.holds.handle(&newest).is_some());
+    assert_ne!(restored.holds.handle(&newest), h.l.holds.handle(&newest));
+    assert_eq!(restored, h.l);
+    assert_eq!(restored.snapshot(&KEY).unwrap(), h.l.snapshot(&KEY).unwrap());
+}
+
 #[test]
 fn time_never_runs_backwards() {
     let mut h = H::funded();
