@@ -436,7 +436,7 @@ fn refusals_change_nothing() {
         server: w.server.clone(),
         terminal: w.terminal.clone(),
     };
-    other.terminal.sessions.clear();
+    other.terminal.sessions = Default::default();
     let sent = other
         .terminal
         .order(
