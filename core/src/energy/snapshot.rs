@@ -457,3 +457,26 @@ impl EnergyServer {
         (self.seq, self.ledger.head().seq)
     }
 }
+
+/// `bytes` (a server snapshot) with its sessions edited and sealed again under `snapshot_key`:
+/// for tests of what a restore refuses in a body that is authentic but inconsistent.
+#[cfg(test)]
+pub(super) fn resealed_server(bytes: &[u8], snapshot_key: &[u8], edit: impl FnOnce(&mut Vec<Session>)) -> Vec<u8> {
+    let body = snapshot::open(&SERVER_KIND, bytes, snapshot_key).expect("an authentic server snapshot");
+    let mut body: ServerBody = cbor::from_slice(body).expect("a canonical server body");
+    edit(&mut body.sessions);
+    snapshot::seal(&SERVER_KIND, &cbor::to_vec(&body), snapshot_key).expect("a 32-byte key")
+}
+
+/// As [`resealed_server`], for a terminal snapshot.
+#[cfg(test)]
+pub(super) fn resealed_terminal(
+    bytes: &[u8],
+    snapshot_key: &[u8],
+    edit: impl FnOnce(&mut Vec<TerminalSession>),
+) -> Vec<u8> {
+    let body = snapshot::open(&TERMINAL_KIND, bytes, snapshot_key).expect("an authentic terminal snapshot");
+    let mut body: TerminalBody = cbor::from_slice(body).expect("a canonical terminal body");
+    edit(&mut body.sessions);
+    snapshot::seal(&TERMINAL_KIND, &cbor::to_vec(&body), snapshot_key).expect("a 32-byte key")
+}

@@ -351,3 +351,13 @@ fn consistent(account: &TempAccount, ledger: &Ledger, currency: &str) -> bool {
         && usize::try_from(account.uses).is_ok_and(|uses| uses == approved_uses)
         && account.max_uses.map_or(true, |max| account.uses <= max)
 }
+
+/// `bytes` (a service snapshot) with its accounts edited and sealed again under `snapshot_key`:
+/// for tests of what a restore refuses in a body that is authentic but inconsistent.
+#[cfg(test)]
+pub(super) fn resealed(bytes: &[u8], snapshot_key: &[u8], edit: impl FnOnce(&mut Vec<TempAccount>)) -> Vec<u8> {
+    let body = snapshot::open(&KIND, bytes, snapshot_key).expect("an authentic service snapshot");
+    let mut body: Body = cbor::from_slice(body).expect("a canonical service body");
+    edit(&mut body.accounts);
+    snapshot::seal(&KIND, &cbor::to_vec(&body), snapshot_key).expect("a 32-byte key")
+}
