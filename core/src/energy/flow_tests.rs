@@ -436,7 +436,7 @@ fn refusals_change_nothing() {
         server: w.server.clone(),
         terminal: w.terminal.clone(),
     };
-    other.terminal.sessions.clear();
+    other.terminal.sessions = Default::default();
     let sent = other
         .terminal
         .order(
@@ -782,4 +782,41 @@ fn expired_sessions_wait_for_late_completions_then_make_room() {
     assert_eq!(next(&mut w, "x-3", late), EnergyCode::Held);
     assert!(w.server.session("h-0").is_none());
     assert!(w.server.session("h-1").is_some());
+}
+
+#[test]
+fn a_restore_refuses_sessions_out_of_order_or_twice_and_rebuilds_the_answer_index() {
+    let mut w = world("100.00", LateCompletion::Reject);
+    w.order(order("o-1", "10.00", BelowMaximum::Decline), T0);
+    w.order(order("o-2", "10.00", BelowMaximum::Decline), T0);
+    let server = w.server.snapshot(&SNAPSHOT_KEY).unwrap();
+    let terminal = w.terminal.snapshot(&SNAPSHOT_KEY).unwrap();
+    let refused = "the snapshot's order ids are not unique and ascending";
+    // Swapped, and one session twice: authentic bodies, refused all the same.
+    for edit in [
+        (|s: &mut Vec<server::Session>| s.reverse()) as fn(&mut Vec<server::Session>),
+        |s: &mut Vec<server::Session>| {
+            let first = s[0].clone();
+            s.insert(1, first);
+        },
+    ] {
+        let bytes = snapshot::resealed_server(&server, &SNAPSHOT_KEY, edit);
+        let err = EnergyServer::restore(&bytes, &SNAPSHOT_KEY).unwrap_err();
+        assert_eq!((err.code(), err.message()), (crate::error::ErrorCode::SnapshotInvalid, refused));
+    }
+    let bytes = snapshot::resealed_terminal(&terminal, &SNAPSHOT_KEY, |s| s.reverse());
+    let err = EnergyTerminal::restore(&bytes, &SNAPSHOT_KEY).unwrap_err();
+    assert_eq!((err.code(), err.message()), (crate::error::ErrorCode::SnapshotInvalid, refused));
+    // Unchanged, both restore as they were (the server's retained journal aside: snapshots do
+    // not hold it), the request-hash index rebuilt from the sessions' stored answers (each
+    // answer's request found again).
+    let restored = EnergyServer::restore(&server, &SNAPSHOT_KEY).unwrap();
+    assert!(restored.sessions == w.server.sessions && restored.answers == w.server.answers);
+    for session in w.server.sessions.iter() {
+        for answer in &session.answers {
+            let found = restored.answers.get(&answer.request).map(String::as_str);
+            assert_eq!(found, Some(session.order.order_id.as_str()));
+        }
+    }
+    assert_eq!(EnergyTerminal::restore(&terminal, &SNAPSHOT_KEY).unwrap(), w.terminal);
 }

@@ -87,8 +87,6 @@
 //! [`LATE_COMPLETION_WINDOW_S`], is forgotten to make room; if none, `SESSIONS_FULL`), [`SESSION_MESSAGES_MAX`] answers per session, [`TERMINALS_MAX`]
 //! trusted terminals, [`EXPIRE_ROUNDS_MAX`] ledger expiry batches per call.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::codes::EnergyCode;
@@ -111,6 +109,7 @@ use crate::ledger::{
 };
 use crate::limits::cbor::Cbor;
 use crate::limits::check_time;
+use crate::limits::keyed::{Keyed, KeyedVec};
 use crate::money::{Amount, Currency};
 
 /// The most sessions the server keeps.
@@ -271,6 +270,75 @@ pub(super) struct Session {
     pub(super) receipt: Option<Receipt>,
 }
 
+impl Keyed for Session {
+    fn key(&self) -> &str {
+        &self.order.order_id
+    }
+}
+
+/// How many buckets [`AnswerIndex`] spreads the request hashes over (by their first byte).
+const ANSWER_BUCKETS: usize = 256;
+
+/// Request hash → order id, for every stored answer (at most [`SESSIONS_MAX`] ×
+/// [`SESSION_MESSAGES_MAX`] entries): sorted lists in 256 buckets chosen by the hash's first byte.
+///
+/// Why not a `BTreeMap<[u8; 32], String>`: its own copy of the B-tree code measured ~10 KB of
+/// wasm; and not one sorted list: at 16,384 entries an insert would shift ~700 KB. SHA-256 spreads
+/// the hashes evenly, so a bucket holds ~64 entries when the server is full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AnswerIndex {
+    buckets: [Vec<([u8; 32], String)>; ANSWER_BUCKETS],
+}
+
+impl Default for AnswerIndex {
+    fn default() -> Self {
+        AnswerIndex {
+            buckets: core::array::from_fn(|_| Vec::new()),
+        }
+    }
+}
+
+impl AnswerIndex {
+    // A hash's bucket is its first byte, always below ANSWER_BUCKETS (256): `get` never misses.
+    fn bucket(&self, hash: &[u8; 32]) -> Option<&Vec<([u8; 32], String)>> {
+        self.buckets.get(usize::from(hash[0]))
+    }
+
+    fn bucket_mut(&mut self, hash: &[u8; 32]) -> Option<&mut Vec<([u8; 32], String)>> {
+        self.buckets.get_mut(usize::from(hash[0]))
+    }
+
+    pub(super) fn get(&self, hash: &[u8; 32]) -> Option<&String> {
+        let bucket = self.bucket(hash)?;
+        let index = bucket.binary_search_by(|(h, _)| h.cmp(hash)).ok()?;
+        bucket.get(index).map(|(_, order_id)| order_id)
+    }
+
+    /// Maps `hash` to `order_id`, replacing an earlier mapping of the same hash.
+    pub(super) fn insert(&mut self, hash: [u8; 32], order_id: String) {
+        let Some(bucket) = self.bucket_mut(&hash) else {
+            return;
+        };
+        match bucket.binary_search_by(|(h, _)| h.cmp(&hash)) {
+            Ok(index) => {
+                if let Some(slot) = bucket.get_mut(index) {
+                    slot.1 = order_id;
+                }
+            }
+            Err(index) => bucket.insert(index, (hash, order_id)),
+        }
+    }
+
+    pub(super) fn remove(&mut self, hash: &[u8; 32]) {
+        let Some(bucket) = self.bucket_mut(hash) else {
+            return;
+        };
+        if let Ok(index) = bucket.binary_search_by(|(h, _)| h.cmp(hash)) {
+            bucket.remove(index);
+        }
+    }
+}
+
 /// The e-money server. See the module docs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnergyServer {
@@ -278,9 +346,10 @@ pub struct EnergyServer {
     pub(super) currency: &'static Currency,
     pub(super) terminals: Vec<TerminalKey>,
     pub(super) ledger: Ledger,
-    pub(super) sessions: BTreeMap<String, Session>,
+    /// By order id.
+    pub(super) sessions: KeyedVec<Session>,
     /// Request hash → order id (derived from the sessions' answers).
-    pub(super) answers: BTreeMap<[u8; 32], String>,
+    pub(super) answers: AnswerIndex,
     /// The last sequence number of the server's envelopes.
     pub(super) seq: u64,
     /// Sessions created so far (their creation order).
@@ -364,8 +433,8 @@ impl EnergyServer {
             currency,
             terminals: Vec::new(),
             ledger,
-            sessions: BTreeMap::new(),
-            answers: BTreeMap::new(),
+            sessions: KeyedVec::new(),
+            answers: AnswerIndex::default(),
             seq: 0,
             created: 0,
         })
@@ -525,7 +594,7 @@ impl EnergyServer {
 
     /// The order ids of every session, by id.
     pub fn session_ids(&self) -> Vec<String> {
-        self.sessions.keys().cloned().collect()
+        self.sessions.keys()
     }
 
     /// Expires every hold due at `now` (in batches, at most [`EXPIRE_ROUNDS_MAX`]) and marks
@@ -541,7 +610,7 @@ impl EnergyServer {
             // of the ledger belongs to a session, so the held sessions' deadlines are its holds'.
             let due = self
                 .sessions
-                .values()
+                .iter()
                 .any(|s| s.state == SessionState::Held && s.deadline <= effective);
             if !due {
                 break;
@@ -781,9 +850,9 @@ impl EnergyServer {
         let oldest = self
             .sessions
             .iter()
-            .filter(|(_, s)| forgettable(s))
-            .min_by_key(|(_, s)| s.created)
-            .map(|(id, _)| id.clone());
+            .filter(|s| forgettable(s))
+            .min_by_key(|s| s.created)
+            .map(|s| s.order.order_id.clone());
         let Some(id) = oldest else {
             return false;
         };
@@ -849,9 +918,7 @@ impl EnergyServer {
             Err(_) => Vec::new(),
         };
         self.created = self.created.saturating_add(1);
-        self.sessions.insert(
-            order_id.clone(),
-            Session {
+        self.sessions.insert(Session {
                 order,
                 created: self.created,
                 state: if decided.changed {
@@ -872,8 +939,7 @@ impl EnergyServer {
                 increments: Vec::new(),
                 answers: Vec::new(),
                 receipt: None,
-            },
-        );
+            });
         let payload = self.authorisation(&order_id, hash, &decided);
         self.answer(
             &order_id,

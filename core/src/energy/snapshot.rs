@@ -17,14 +17,13 @@
 //!             [* increment], [* reading], limit, receipt / null]
 //! ```
 
-use std::collections::BTreeMap;
 
 use minicbor::Decoder;
 
 use super::codes::EnergyCode;
 use super::messages::{MeterReading, Order, Receipt, READINGS_MAX, TARIFF_CHANGES_MAX};
 use super::server::{
-    Answer, EnergyServer, LateCompletion, ServerConfig, Session, SessionState, TerminalKey,
+    Answer, AnswerIndex, EnergyServer, LateCompletion, ServerConfig, Session, SessionState, TerminalKey,
     SESSIONS_MAX, SESSION_MESSAGES_MAX, TERMINALS_MAX,
 };
 use super::terminal::{
@@ -35,6 +34,7 @@ use crate::card::PublicKey;
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::limits::cbor::{self, Cbor, Enc};
+use crate::limits::keyed::KeyedVec;
 use crate::money::Currency;
 use crate::snapshot::{self, invalid, SnapshotKind};
 
@@ -347,7 +347,7 @@ impl EnergyServer {
             config: self.config.clone(),
             terminals: self.terminals.clone(),
             ledger: self.ledger.snapshot(snapshot_key)?,
-            sessions: self.sessions.values().cloned().collect(),
+            sessions: self.sessions.iter().cloned().collect(),
             seq: self.seq,
             created: self.created,
         };
@@ -366,8 +366,8 @@ impl EnergyServer {
         let ledger = Ledger::restore(&body.ledger, snapshot_key)?;
         let currency = Currency::from_code(&body.config.currency)
             .map_err(|_| invalid("the snapshot names an unknown currency"))?;
-        let mut sessions = BTreeMap::new();
-        let mut answers = BTreeMap::new();
+        let mut sessions = KeyedVec::new();
+        let mut answers = AnswerIndex::default();
         for session in body.sessions {
             // Consistency: a held session has its pending hold, ids are unique and ordered.
             let held_ok = session.state != SessionState::Held
@@ -377,20 +377,16 @@ impl EnergyServer {
             if !held_ok || session.created > body.created {
                 return Err(invalid("the snapshot holds an inconsistent energy session"));
             }
-            // Strictly ascending, as `snapshot` writes them (the map's order): unique, and one
-            // accepted encoding per state (the fuzzer found unordered ids restoring).
-            if sessions
-                .last_key_value()
-                .is_some_and(|(last, _): (&String, _)| *last >= session.order.order_id)
-            {
+            for answer in &session.answers {
+                answers.insert(answer.request, session.order.order_id.clone());
+            }
+            // Strictly ascending, as `snapshot` writes them (the sessions' order): unique, and
+            // one accepted encoding per state (the fuzzer found unordered ids restoring).
+            if !sessions.push_ascending(session) {
                 return Err(invalid(
                     "the snapshot's order ids are not unique and ascending",
                 ));
             }
-            for answer in &session.answers {
-                answers.insert(answer.request, session.order.order_id.clone());
-            }
-            sessions.insert(session.order.order_id.clone(), session);
         }
         Ok(EnergyServer {
             config: body.config,
@@ -414,7 +410,7 @@ impl EnergyTerminal {
             config: self.config.clone(),
             seq: self.seq,
             created: self.created,
-            sessions: self.sessions.values().cloned().collect(),
+            sessions: self.sessions.iter().cloned().collect(),
         };
         snapshot::seal(&TERMINAL_KIND, &cbor::to_vec(&body), snapshot_key)
     }
@@ -427,21 +423,17 @@ impl EnergyTerminal {
         let body: TerminalBody = cbor::from_slice(body).ok_or_else(|| {
             invalid("the snapshot body is not a canonically encoded energy terminal")
         })?;
-        let mut sessions = BTreeMap::new();
+        let mut sessions = KeyedVec::new();
         for session in body.sessions {
             if session.created > body.created {
                 return Err(invalid("the snapshot holds an inconsistent energy session"));
             }
             // Strictly ascending, as `snapshot` writes them: unique, and one accepted encoding.
-            if sessions
-                .last_key_value()
-                .is_some_and(|(last, _): (&String, _)| *last >= session.order.order_id)
-            {
+            if !sessions.push_ascending(session) {
                 return Err(invalid(
                     "the snapshot's order ids are not unique and ascending",
                 ));
             }
-            sessions.insert(session.order.order_id.clone(), session);
         }
         Ok(EnergyTerminal {
             config: body.config,
@@ -464,4 +456,27 @@ impl EnergyServer {
     pub fn revision(&self) -> (u64, u64) {
         (self.seq, self.ledger.head().seq)
     }
+}
+
+/// `bytes` (a server snapshot) with its sessions edited and sealed again under `snapshot_key`:
+/// for tests of what a restore refuses in a body that is authentic but inconsistent.
+#[cfg(test)]
+pub(super) fn resealed_server(bytes: &[u8], snapshot_key: &[u8], edit: impl FnOnce(&mut Vec<Session>)) -> Vec<u8> {
+    let body = snapshot::open(&SERVER_KIND, bytes, snapshot_key).expect("an authentic server snapshot");
+    let mut body: ServerBody = cbor::from_slice(body).expect("a canonical server body");
+    edit(&mut body.sessions);
+    snapshot::seal(&SERVER_KIND, &cbor::to_vec(&body), snapshot_key).expect("a 32-byte key")
+}
+
+/// As [`resealed_server`], for a terminal snapshot.
+#[cfg(test)]
+pub(super) fn resealed_terminal(
+    bytes: &[u8],
+    snapshot_key: &[u8],
+    edit: impl FnOnce(&mut Vec<TerminalSession>),
+) -> Vec<u8> {
+    let body = snapshot::open(&TERMINAL_KIND, bytes, snapshot_key).expect("an authentic terminal snapshot");
+    let mut body: TerminalBody = cbor::from_slice(body).expect("a canonical terminal body");
+    edit(&mut body.sessions);
+    snapshot::seal(&TERMINAL_KIND, &cbor::to_vec(&body), snapshot_key).expect("a 32-byte key")
 }

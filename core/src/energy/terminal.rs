@@ -38,7 +38,6 @@
 //! server's answer states the hold and the tariff segments; the terminal derives the new limit
 //! from them ([`super::session`]), whether or not the increment was granted.
 
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +55,7 @@ use crate::crypto::sha256;
 use crate::envelope::{self, OpenParams, Opened, TrustedKey, CLOCK_SKEW_S_MAX};
 use crate::error::{Error, ErrorCode, Result};
 use crate::limits::check_time;
+use crate::limits::keyed::{Keyed, KeyedVec};
 use crate::money::Amount;
 
 /// The most sessions a terminal keeps (the oldest closed or declined is forgotten first).
@@ -201,12 +201,19 @@ pub struct EnergyTerminal {
     pub(super) config: TerminalConfig,
     /// The last sequence number of the terminal's envelopes.
     pub(super) seq: u64,
-    pub(super) sessions: BTreeMap<String, TerminalSession>,
+    /// By order id.
+    pub(super) sessions: KeyedVec<TerminalSession>,
     pub(super) created: u64,
 }
 
 fn invalid(param: &'static str, message: &str) -> Error {
     Error::new(ErrorCode::InvalidArgument, param, message.to_owned())
+}
+
+impl Keyed for TerminalSession {
+    fn key(&self) -> &str {
+        &self.order.order_id
+    }
 }
 
 impl TerminalSession {
@@ -274,7 +281,7 @@ impl EnergyTerminal {
         Ok(EnergyTerminal {
             config,
             seq: 0,
-            sessions: BTreeMap::new(),
+            sessions: KeyedVec::new(),
             created: 0,
         })
     }
@@ -294,7 +301,7 @@ impl EnergyTerminal {
 
     /// The order ids of every session, by id.
     pub fn session_ids(&self) -> Vec<String> {
-        self.sessions.keys().cloned().collect()
+        self.sessions.keys()
     }
 
     /// The envelope of the request a session waits an answer for (to send it again unchanged).
@@ -327,9 +334,9 @@ impl EnergyTerminal {
         let oldest = self
             .sessions
             .iter()
-            .filter(|(_, s)| matches!(s.state, TerminalState::Declined | TerminalState::Closed))
-            .min_by_key(|(_, s)| s.created)
-            .map(|(id, _)| id.clone());
+            .filter(|s| matches!(s.state, TerminalState::Declined | TerminalState::Closed))
+            .min_by_key(|s| s.created)
+            .map(|s| s.order.order_id.clone());
         oldest.is_some_and(|id| self.sessions.remove(&id).is_some())
     }
 
@@ -371,9 +378,7 @@ impl EnergyTerminal {
         let envelope = signer.seal(ORDER_TYPE, seq, now, &to_payload(&order))?;
         let held = Amount::zero(validate_order(&order)?.pricing.currency()).to_string();
         self.created = self.created.saturating_add(1);
-        self.sessions.insert(
-            order_id.clone(),
-            TerminalSession {
+        self.sessions.insert(TerminalSession {
                 order,
                 created: self.created,
                 state: TerminalState::Ordered,
@@ -392,8 +397,7 @@ impl EnergyTerminal {
                 readings: Vec::new(),
                 limit: "0".to_owned(),
                 receipt: None,
-            },
-        );
+            });
         let mut outcome = self.outcome(&order_id, EnergyCode::OrderSent, true)?;
         outcome.envelope = Some(envelope);
         Ok(outcome)
@@ -500,7 +504,7 @@ impl EnergyTerminal {
             next.state = TerminalState::Declined;
             next.limit = session::quantity_string(&base, 0)?;
         }
-        self.sessions.insert(order_id.clone(), next);
+        self.sessions.insert(next);
         self.outcome(&order_id, answer.code, true)
     }
 

@@ -77,6 +77,7 @@ mod calendar;
 pub(crate) mod cbor;
 mod codec;
 mod codes;
+pub(crate) mod keyed;
 mod tz;
 
 #[cfg(test)]

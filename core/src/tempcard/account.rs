@@ -91,8 +91,6 @@
 //! The CVV key is an argument of [`TempCardService::authorise`] and [`TempCardService::reveal`],
 //! never stored; the CVV is derived on demand. The service stores no CVV nor any function of one.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
@@ -108,6 +106,7 @@ use crate::ledger::{
     OpenAccountRequest, Outcome, PostRequest, TransferRequest, VoidRequest, HOLD_DURATION_S_MAX,
 };
 use crate::limits::check_time;
+use crate::limits::keyed::{Keyed, KeyedVec};
 use crate::money::{parse_decimal, Amount, Currency, RoundingMode};
 
 /// The most temporary accounts in one service (accounts are never forgotten: ids are not reused).
@@ -505,9 +504,29 @@ pub struct TempCardService {
     pub(super) config: ServiceConfig,
     pub(super) currency: &'static Currency,
     pub(super) ledger: Ledger,
-    pub(super) accounts: BTreeMap<String, TempAccount>,
+    /// By id.
+    pub(super) accounts: KeyedVec<TempAccount>,
     /// PAN → temporary account id (derived, rebuilt on restore).
-    pub(super) pans: BTreeMap<String, String>,
+    pub(super) pans: KeyedVec<PanOwner>,
+}
+
+impl Keyed for TempAccount {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A temporary PAN and the account it was issued to (the PAN index's record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct PanOwner {
+    pub(super) pan: String,
+    pub(super) account_id: String,
+}
+
+impl Keyed for PanOwner {
+    fn key(&self) -> &str {
+        &self.pan
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -568,8 +587,8 @@ impl TempCardService {
             config: config.clone(),
             currency,
             ledger,
-            accounts: BTreeMap::new(),
-            pans: BTreeMap::new(),
+            accounts: KeyedVec::new(),
+            pans: KeyedVec::new(),
         })
     }
 
@@ -593,7 +612,7 @@ impl TempCardService {
 
     /// The temporary account ids, ascending.
     pub fn account_ids(&self) -> Vec<String> {
-        self.accounts.keys().cloned().collect()
+        self.accounts.keys()
     }
 
     fn effective(&self, now: i64) -> Result<i64> {
@@ -752,7 +771,7 @@ impl TempCardService {
                 return Ok(refuse(TempCardCode::ParentMismatch, None));
             }
         }
-        let parent_open_temporary = self.accounts.values().any(|a| {
+        let parent_open_temporary = self.accounts.iter().any(|a| {
             a.parent == request.parent_account_id
                 && a.closure.is_none()
                 && now < a.credentials.usable_window.until
@@ -765,7 +784,7 @@ impl TempCardService {
         // service-wide index is checked after the draw).
         let mut issued_pans: Vec<String> = self
             .accounts
-            .values()
+            .iter()
             .filter(|a| a.parent == request.parent_account_id)
             .map(|a| a.credentials.pan.clone())
             .take(ISSUED_PANS_MAX.saturating_add(1))
@@ -846,9 +865,11 @@ impl TempCardService {
         }
         // Commit: nothing below can fail.
         self.ledger = scratch;
-        self.pans
-            .insert(account.credentials.pan.clone(), account.id.clone());
-        self.accounts.insert(account.id.clone(), account);
+        self.pans.insert(PanOwner {
+            pan: account.credentials.pan.clone(),
+            account_id: account.id.clone(),
+        });
+        self.accounts.insert(account);
         let view = self.view_of(&request.account_id, now);
         Ok(ApprovalResult {
             code: TempCardCode::TemporaryAccountOpened,
@@ -961,7 +982,7 @@ impl TempCardService {
         let now = self.effective(now)?;
         let mut due: Vec<(i64, String)> = self
             .accounts
-            .values()
+            .iter()
             .filter(|a| a.closure.is_none() && a.credentials.usable_window.until <= now)
             .map(|a| (a.credentials.usable_window.until, a.id.clone()))
             .collect();
@@ -1028,7 +1049,7 @@ impl TempCardService {
         };
 
         // 1–3: lookup, idempotency, capacity.
-        let Some(account_id) = self.pans.get(&request.pan).cloned() else {
+        let Some(account_id) = self.pans.get(&request.pan).map(|p| p.account_id.clone()) else {
             return Ok(unrecorded(TempCardCode::UnknownPan, None));
         };
         let Some(account) = self.accounts.get(&account_id) else {
@@ -1238,7 +1259,7 @@ impl TempCardService {
             after_closure,
             ledger_code: None,
         };
-        let Some(account_id) = self.pans.get(&request.pan).cloned() else {
+        let Some(account_id) = self.pans.get(&request.pan).map(|p| p.account_id.clone()) else {
             return Ok(answer(TempCardCode::UnknownPan, false, None, false));
         };
         let Some(account) = self.accounts.get(&account_id) else {

@@ -956,3 +956,28 @@ fn too_many_wrong_cvvs_lock_the_account() {
     assert_eq!(attempt(&mut s, "right", &cvv), TempCardCode::CvvTriesExceeded);
     assert_eq!(attempt(&mut s, "wrong", &wrong), TempCardCode::CvvTriesExceeded);
 }
+
+#[test]
+fn a_restore_refuses_accounts_out_of_order_or_sharing_a_pan() {
+    let mut s = service();
+    open(&mut s, &approval("a", Some("0.5"), Some("300")));
+    open(&mut s, &approval("b", None, Some("10")));
+    let bytes = s.snapshot(&SNAP).unwrap();
+    let refused = |edit: fn(&mut Vec<account::TempAccount>)| {
+        let err = TempCardService::restore(&codec::resealed(&bytes, &SNAP, edit), &SNAP).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::SnapshotInvalid);
+        err.message().to_owned()
+    };
+    assert_eq!(refused(|a| a.reverse()), "the snapshot's accounts are not in ascending order");
+    assert_eq!(
+        refused(|a| a[1].credentials.pan = a[0].credentials.pan.clone()),
+        "two temporary accounts of the snapshot share a PAN"
+    );
+    // Unchanged, it restores with both accounts found by id and by PAN.
+    let restored = TempCardService::restore(&bytes, &SNAP).unwrap();
+    assert_eq!(restored.accounts, s.accounts);
+    for account in s.accounts.iter() {
+        let owner = restored.pans.get(&account.credentials.pan).map(|p| p.account_id.as_str());
+        assert_eq!(owner, Some(account.id.as_str()));
+    }
+}

@@ -21,12 +21,11 @@
 //! restore; then the service checks its accounts against it. No CVV and no CVV key is in a
 //! snapshot.
 
-use std::collections::BTreeMap;
-
 use minicbor::Decoder;
 
 use super::account::{
-    AuthRecord, Closure, ClosureReason, RefundRecord, ServiceConfig, TempAccount, TempCardService,
+    AuthRecord, Closure, ClosureReason, PanOwner, RefundRecord, ServiceConfig, TempAccount,
+    TempCardService,
     ACCOUNT_ID_BYTES_MAX, AUTHORISATIONS_PER_ACCOUNT_MAX, REFUNDS_PER_ACCOUNT_MAX,
     TEMP_ACCOUNTS_MAX,
 };
@@ -35,6 +34,7 @@ use super::credentials::{BinRange, Credentials, Window};
 use crate::error::Result;
 use crate::ledger::{id_ok, AccountKind, Ledger};
 use crate::limits::cbor::{self, Cbor, Enc};
+use crate::limits::keyed::KeyedVec;
 use crate::money::Currency;
 use crate::snapshot::{self, invalid, SnapshotKind};
 
@@ -263,7 +263,7 @@ impl TempCardService {
     pub fn snapshot(&self, snapshot_key: &[u8]) -> Result<Vec<u8>> {
         let body = Body {
             config: self.config.clone(),
-            accounts: self.accounts.values().cloned().collect(),
+            accounts: self.accounts.iter().cloned().collect(),
             ledger: self.ledger.snapshot(snapshot_key)?,
         };
         snapshot::seal(&KIND, &cbor::to_vec(&body), snapshot_key)
@@ -281,8 +281,8 @@ impl TempCardService {
         let ledger = Ledger::restore(&body.ledger, snapshot_key)?;
         let currency = Currency::from_code(&body.config.currency)
             .map_err(|_| invalid("the snapshot names an unknown currency"))?;
-        let mut accounts = BTreeMap::new();
-        let mut pans = BTreeMap::new();
+        let mut accounts = KeyedVec::new();
+        let mut pans = KeyedVec::new();
         let mut previous: Option<String> = None;
         for account in body.accounts {
             // Ascending ids: one encoding per state.
@@ -297,15 +297,17 @@ impl TempCardService {
                     "the snapshot holds an inconsistent temporary account",
                 ));
             }
-            if pans
-                .insert(account.credentials.pan.clone(), account.id.clone())
-                .is_some()
-            {
+            if pans.contains_key(&account.credentials.pan) {
                 return Err(invalid(
                     "two temporary accounts of the snapshot share a PAN",
                 ));
             }
-            accounts.insert(account.id.clone(), account);
+            pans.insert(PanOwner {
+                pan: account.credentials.pan.clone(),
+                account_id: account.id.clone(),
+            });
+            // Above every id so far (checked above): appended.
+            accounts.insert(account);
         }
         let settlement_ok = ledger
             .account(&body.config.settlement_account_id)
@@ -348,4 +350,14 @@ fn consistent(account: &TempAccount, ledger: &Ledger, currency: &str) -> bool {
         && account.refunded <= account.spent
         && usize::try_from(account.uses).is_ok_and(|uses| uses == approved_uses)
         && account.max_uses.map_or(true, |max| account.uses <= max)
+}
+
+/// `bytes` (a service snapshot) with its accounts edited and sealed again under `snapshot_key`:
+/// for tests of what a restore refuses in a body that is authentic but inconsistent.
+#[cfg(test)]
+pub(super) fn resealed(bytes: &[u8], snapshot_key: &[u8], edit: impl FnOnce(&mut Vec<TempAccount>)) -> Vec<u8> {
+    let body = snapshot::open(&KIND, bytes, snapshot_key).expect("an authentic service snapshot");
+    let mut body: Body = cbor::from_slice(body).expect("a canonical service body");
+    edit(&mut body.accounts);
+    snapshot::seal(&KIND, &cbor::to_vec(&body), snapshot_key).expect("a 32-byte key")
 }
