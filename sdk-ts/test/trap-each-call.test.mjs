@@ -75,15 +75,22 @@ async function expectTrap(what, call, stale) {
 // ---------------------------------------------------------------------------------------------
 // State with a store
 
-async function committedLedger(accounts = 3) {
+async function committedLedger(accounts = 3, keys = 0) {
   const storage = new sdk.MemoryStorage();
-  const store = new sdk.LedgerStore(storage, KEY, { name: 'trap' });
+  // No snapshot while it is built: a snapshot of the big ledger is a buffer of megabytes that,
+  // freed, could serve the allocation that must fail (the log alone reloads it).
+  const store = new sdk.LedgerStore(storage, KEY, { name: 'trap', snapshotEvery: 1 << 20 });
   const ledger = await store.load();
   const ops = [{ op: 'openAccount', request: { idempotencyKey: 'bank', now: NOW, accountId: 'bank', currency: 'EUR', kind: 'unrestricted' } }];
   for (let i = 0; i < accounts; i++) {
     ops.push({ op: 'openAccount', request: { idempotencyKey: `o${i}`, now: NOW, accountId: `w${i}`, currency: 'EUR', kind: 'nonNegative' } });
   }
-  for (let i = 0; i < ops.length; i += 1000) ledger.executeBatch(ops.slice(i, i + 1000));
+  for (let i = 0; i < keys; i++) ops.push({ op: 'expireDue', request: { idempotencyKey: `k${i}`, now: NOW } });
+  for (let i = 0; i < ops.length; i += 1000) {
+    ledger.executeBatch(ops.slice(i, i + 1000));
+    // The retained journal holds 4,096 entries: persist as a server would.
+    if (ledger.counts().journalRetained > 3000) assert.equal(await store.commit(ledger), true);
+  }
   ledger.transfer({ idempotencyKey: 't1', now: NOW, debitAccountId: 'bank', creditAccountId: 'w0', amount: '25.00', currency: 'EUR' });
   assert.equal(await store.commit(ledger), true);
   const digest = hex(ledger.stateDigest());
@@ -240,16 +247,29 @@ test('a getter traps (Ledger#clock, Card#cardId, TempCardIssuer#config, EnergySe
 });
 
 /**
- * Accounts in the ledger whose copy or restore must run out of memory. In a fresh instance the
- * allocator's free space let copies of up to ~50 accounts through (measured); 2,000 is 40 times
- * that, so the allocation cannot be served from memory freed earlier.
+ * Accounts and further idempotency keys in the ledger whose copy or restore must run out of
+ * memory. The allocator grows the memory by at least 1 MiB or an eighth of it at a time
+ * (wasm/src/alloc.rs), so up to that much may be free when the memory is exhausted from
+ * JavaScript: the ledger (~4 MiB: 4,000 accounts and 24,000 keys) must be far larger than that
+ * headroom and than anything freed earlier, so its copy cannot be served.
  */
-const OUT_OF_MEMORY_ACCOUNTS = 2000;
+const OUT_OF_MEMORY_ACCOUNTS = 4000;
+const OUT_OF_MEMORY_KEYS = 24_000;
+/**
+ * Copies (or restores) kept alive until one runs out of memory: each takes ~5 MB, and what the
+ * allocator still has free when the memory is exhausted (an eighth of the memory at most, plus
+ * what was freed) is far below 8 of them.
+ */
+const OUT_OF_MEMORY_COPIES_MAX = 8;
 
 test('copy() runs out of memory (Ledger, a real allocation failure) and traps (Card, TempCardIssuer)', async () => {
-  const l = await committedLedger(OUT_OF_MEMORY_ACCOUNTS);
+  const l = await committedLedger(OUT_OF_MEMORY_ACCOUNTS, OUT_OF_MEMORY_KEYS);
   exhaustMemory();
-  await expectTrap('Ledger#copy (out of memory)', () => l.ledger.copy(), () => l.ledger.head());
+  const copies = [];
+  await expectTrap('Ledger#copy (out of memory)', () => {
+    while (copies.length < OUT_OF_MEMORY_COPIES_MAX) copies.push(l.ledger.copy());
+  }, () => l.ledger.head());
+  assert.ok(copies.length < OUT_OF_MEMORY_COPIES_MAX, 'a copy ran out of memory');
   await ledgerReloads(l);
 
   const c = await savedCard();
@@ -281,10 +301,13 @@ test('journal() traps (Ledger, TempCardIssuer, EnergyServer)', async () => {
 });
 
 test('a static constructor traps (Ledger.restore out of memory; Card.restore, EnergyTerminal.restore, TempCardIssuer.restore)', async () => {
-  const l = await committedLedger(OUT_OF_MEMORY_ACCOUNTS);
+  const l = await committedLedger(OUT_OF_MEMORY_ACCOUNTS, OUT_OF_MEMORY_KEYS);
   const big = l.ledger.snapshot(KEY); // the live ledger stays: its memory is not free to reuse
   exhaustMemory();
-  await expectTrap('Ledger.restore (out of memory)', () => sdk.Ledger.restore(big, KEY), () => l.ledger.head());
+  const restored = [];
+  await expectTrap('Ledger.restore (out of memory)', () => {
+    while (restored.length < OUT_OF_MEMORY_COPIES_MAX) restored.push(sdk.Ledger.restore(big, KEY));
+  }, () => l.ledger.head());
   await ledgerReloads(l);
 
   const c = await savedCard();

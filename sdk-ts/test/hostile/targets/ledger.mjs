@@ -41,6 +41,7 @@ export const targets = {
   'Ledger#closeAccount': { ...onLedger, args: () => [{ idempotencyKey: 'x1', now: 5, accountId: 'a' }] },
   'Ledger#setKeyRetention': { ...onLedger, args: () => [{ idempotencyKey: 'x1', now: 5, keysKeptBy: 'store' }] },
   'Ledger#keysKeptBy': { ...onLedger, args: () => [] },
+  'Ledger#keyWindow': { ...onLedger, args: () => [] },
   'Ledger#answerFromEntry': {
     // The ledger without the key t1 (its window forgot it, in effect): answered from t1's entry.
     receiver: () => s.Ledger.create(),
