@@ -19,14 +19,15 @@
 //! different reading (two identical yoghurts from two picks are one reading, not an ambiguity).
 //!
 //! Search order (exact: the number of combinations tried depends on it, and a limit case's
-//! outcome on that number): lots sorted by `w(j, 1)` ascending (ties: original order); a
+//! outcome on that number): lots sorted by their lightest addition `min(w(j, 1), w(j, count))`
+//! ascending (ties: original order); a
 //! depth-first walk adds (j, m) for j after the last lot used and m = 1..=min(count, units
 //! left), each addition is one *combination tried*; when the combinations tried would exceed
 //! `combinationsMax` the search stops (`limitReached`). A combination heavier than
 //! `Δ + band` (band = `2·kCenti/100 · sqrt(Vbound)`, `Vbound` = `σ_Δ² + itemsMax · max_j
 //! max(unitVar_j, measVar_j)`, an upper bound of every `V`) is not extended (everything
-//! added makes it heavier); when even `w(j, 1)` of the next lot makes it so, no later lot is
-//! tried (they are sorted). The pruning only skips hypotheses outside the evidence band, so
+//! added makes it heavier); when even the next lot's lightest addition makes it so, no later
+//! lot is tried (they are sorted). The pruning only skips hypotheses outside the evidence band, so
 //! it never changes the answer.
 
 use super::sensor::floor_sqrt;
@@ -45,6 +46,12 @@ pub struct Lot {
 }
 
 impl Lot {
+    /// The lightest weight the lot can add: `min(w(j, 1), w(j, count))` (a measured total may
+    /// be below one unit's predicted weight; every `w(j, m)` is at least this).
+    pub fn lightest(&self) -> i64 {
+        self.take(1).0.min(self.take(self.count).0)
+    }
+
     /// `w(j, m)` and `v(j, m)`.
     pub fn take(&self, m: u32) -> (i64, i128) {
         match self.measured {
@@ -123,7 +130,7 @@ fn ranks_before(delta: i64, a: &Found, b: &Found) -> core::cmp::Ordering {
 /// Runs the search over `lots`; `kinds[j]` is lot `j`'s kind.
 pub fn search(lots: &[Lot], kinds: &[u32], p: &Params) -> Search {
     let mut order: Vec<usize> = (0..lots.len()).collect();
-    order.sort_by_key(|&j| (lots.get(j).map_or(i64::MAX, |l| l.take(1).0), j));
+    order.sort_by_key(|&j| (lots.get(j).map_or(i64::MAX, Lot::lightest), j));
     let var_max = lots
         .iter()
         .map(|l| l.unit_var.max(l.measured.map_or(0, |m| m.1)))
@@ -161,7 +168,7 @@ impl Walk<'_> {
         for pos in from..self.order.len() {
             let Some(&j) = self.order.get(pos) else { return };
             let Some(lot) = self.lots.get(j) else { return };
-            if w.saturating_add(lot.take(1).0) > self.ceiling {
+            if w.saturating_add(lot.lightest()) > self.ceiling {
                 return; // every later lot is at least as heavy
             }
             let m_max = lot.count.min(self.p.items_max.saturating_sub(units));
