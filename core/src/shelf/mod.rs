@@ -973,28 +973,35 @@ impl Shelf {
             self.learn(t, req.delta_mg.abs(), req.sigma_mg);
         }
         // Take the items out of the lane (entries from the highest index down, so indices hold).
-        let mut entry_parts: Vec<(usize, u32, i64)> = Vec::new();
-        for (&(src, m), lot) in reading.parts.iter().zip(&new_lots) {
+        // What an entry keeps after a partial pick: its total less the predicted weight of the
+        // m items (its own estimate of them), its variance plus theirs — as a shopper's record
+        // after a partial return.
+        let mut entry_parts: Vec<(usize, u32, i64, i128)> = Vec::new();
+        for &(src, m) in &reading.parts {
             match src {
                 Source::Stock => {
                     if let Some(l) = self.lanes.get_mut(lane) {
                         l.count = l.count.saturating_sub(m);
                     }
                 }
-                Source::Entry(e) => entry_parts.push((e, m, lot.total_mg)),
+                Source::Entry(e) => {
+                    let (w, v) = self.source_lot(src, lane).map_or((1, 0), |l| self.lot_of(l).take(m));
+                    entry_parts.push((e, m, w, v));
+                }
                 Source::Record(..) => {}
             }
         }
         entry_parts.sort_by_key(|p| core::cmp::Reverse(p.0));
         let mut closed = Vec::new();
         if let Some(l) = self.lanes.get_mut(lane) {
-            for (e, m, w) in entry_parts {
+            for (e, m, w, v) in entry_parts {
                 let Some(entry) = l.entries.get_mut(e) else { continue };
                 if m >= entry.count {
                     closed.push(l.entries.remove(e).origin);
                 } else {
                     entry.count -= m;
                     entry.total_mg = (entry.total_mg - w).max(1);
+                    entry.variance_mg2 = to_i64(i128::from(entry.variance_mg2).saturating_add(v));
                 }
             }
         }
