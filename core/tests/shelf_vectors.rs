@@ -3,8 +3,8 @@
 //! checkouts on one shelf per scenario). Expectations come from `generate.py`, an independent
 //! Python model (brute-force matching with exact fractions); the files' `description` fields say
 //! the format. Every step's whole result is compared as JSON; a refused step must leave the shelf
-//! unchanged; after every step the shelf is persisted (serde JSON) and reloaded through
-//! `Shelf::from_state`, and the run continues on the reloaded shelf.
+//! unchanged; after every step the shelf is snapshotted and restored (authenticated CBOR,
+//! `Shelf::snapshot` / `Shelf::restore`), and the run continues on the reloaded shelf.
 
 use std::path::PathBuf;
 
@@ -93,8 +93,10 @@ fn scenario_vectors() {
             }
             assert!(shelf.is_consistent(), "{ctx}");
             // Persist and reload: the run continues on the reloaded shelf.
-            let state = serde_json::to_string(&shelf).unwrap();
-            shelf = Shelf::from_state(serde_json::from_str(&state).unwrap()).unwrap();
+            let bytes = shelf.snapshot(&[0x5a; 32]).unwrap();
+            let reloaded = Shelf::restore(&bytes, &[0x5a; 32]).unwrap();
+            assert_eq!(reloaded, shelf, "{ctx}: snapshot and restore");
+            shelf = reloaded;
             steps_run += 1;
         }
     }

@@ -105,6 +105,7 @@
 //! and nothing changes. A full table (`BASKET_LOTS_MAX`, `LANE_ENTRIES_MAX`, `TASKS_MAX`,
 //! `SHOPPERS_MAX`) is checked before anything changes, so a refused call leaves the shelf as it was.
 
+mod codec;
 pub mod matching;
 pub mod sensor;
 #[cfg(test)]
@@ -242,8 +243,7 @@ pub struct ShelfSetup {
 }
 
 /// What an item type has learned from picks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Learned {
     /// Observations (≤ LEARN_OBSERVATIONS_MAX).
     n: u32,
@@ -255,8 +255,7 @@ struct Learned {
     sum_var: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct TypeState {
     item: ItemType,
     learned: Learned,
@@ -280,8 +279,7 @@ pub struct ItemLot {
     pub origin: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Lane {
     id: String,
     item_type: usize,
@@ -291,8 +289,7 @@ struct Lane {
     sensor: LaneSensor,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Shopper {
     id: String,
     lots: Vec<ItemLot>,
@@ -492,9 +489,8 @@ pub struct ShopperView {
 }
 
 /// The shelf: catalogue, lanes with their sensors and contents, shoppers' take records, tasks.
-/// Plain data (serde) so the SDK persists it whole; [`Shelf::from_state`] checks it on load.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Persisted whole as an authenticated snapshot ([`Shelf::snapshot`], `codec.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shelf {
     config: ShelfConfig,
     types: Vec<TypeState>,
@@ -502,6 +498,9 @@ pub struct Shelf {
     shoppers: Vec<Shopper>,
     tasks: Vec<Task>,
     next_task: u64,
+    /// Changes so far (every call that changed the state): the snapshot's freshness, so a store
+    /// can refuse to load an older one (rollback).
+    revision: u64,
 }
 
 fn invalid(param: &'static str, message: impl Into<String>) -> Error {
@@ -587,16 +586,28 @@ impl Shelf {
             let sensor = LaneSensor::new(spec.sensor).map_err(at)?;
             lanes.push(Lane { id: spec.id.clone(), item_type, count: spec.count, entries: Vec::new(), sensor });
         }
-        Ok(Shelf { config: setup.config, types, lanes, shoppers: Vec::new(), tasks: Vec::new(), next_task: 1 })
+        Ok(Shelf { config: setup.config, types, lanes, shoppers: Vec::new(), tasks: Vec::new(), next_task: 1, revision: 0 })
     }
 
-    /// A shelf from its persisted state (`SNAPSHOT_INVALID` if it is inconsistent).
-    pub fn from_state(state: Shelf) -> Result<Shelf> {
-        if state.is_consistent() {
-            Ok(state)
-        } else {
-            Err(Error::new(ErrorCode::SnapshotInvalid, "state", "the shelf state is inconsistent"))
-        }
+    /// The shelf as authenticated snapshot bytes (`KEY_INVALID` about `snapshotKey` unless 32 bytes).
+    pub fn snapshot(&self, snapshot_key: &[u8]) -> Result<Vec<u8>> {
+        codec::seal(self, snapshot_key)
+    }
+
+    /// A shelf from [`Shelf::snapshot`] bytes: `KEY_INVALID` about `snapshotKey`;
+    /// `SNAPSHOT_VERSION_UNSUPPORTED` and `SNAPSHOT_INVALID` (truncated, tampered, wrong key,
+    /// not canonical, inconsistent) about `snapshot`.
+    pub fn restore(bytes: &[u8], snapshot_key: &[u8]) -> Result<Shelf> {
+        codec::open(bytes, snapshot_key)
+    }
+
+    /// Changes so far (the snapshot's freshness: never goes down).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    fn changed(&mut self) {
+        self.revision = self.revision.saturating_add(1);
     }
 
     /// Every invariant of a shelf (the property test checks it after every operation).
@@ -607,7 +618,19 @@ impl Shelf {
                 && l.variance_mg2 >= 0
                 && l.item_type.as_ref().map_or(true, |t| self.types.iter().any(|s| &s.item.id == t))
         };
+        let ids_unique = |ids: Vec<&String>| ids.iter().enumerate().all(|(i, a)| ids.iter().take(i).all(|b| b != a));
         self.config.check().is_ok()
+            && self.types.iter().all(|t| {
+                check_id(&t.item.id, "id").is_ok()
+                    && (1..=WEIGHT_MG_MAX).contains(&t.item.nominal_mg)
+                    && (0..=SIGMA_MG_MAX).contains(&t.item.sigma_mg)
+                    && t.item.value_minor < 1 << 53
+            })
+            && ids_unique(self.types.iter().map(|t| &t.item.id).collect())
+            && ids_unique(self.lanes.iter().map(|l| &l.id).collect())
+            && ids_unique(self.shoppers.iter().map(|s| &s.id).collect())
+            && ids_unique(self.tasks.iter().map(|t| &t.id).collect())
+            && self.tasks.iter().all(|t| task_number(&t.id) < self.next_task)
             && self.types.len() <= ITEM_TYPES_MAX
             && self.lanes.len() <= LANES_MAX
             && self.shoppers.len() <= SHOPPERS_MAX
@@ -676,7 +699,9 @@ impl Shelf {
     pub fn samples(&mut self, lane_id: &str, samples_mg: &[i64]) -> Result<Vec<WeightEvent>> {
         let i = self.lane_index(lane_id, "laneId")?;
         let lane = self.lanes.get_mut(i).ok_or_else(|| invalid("laneId", "no such lane"))?;
-        lane.sensor.push(samples_mg)
+        let events = lane.sensor.push(samples_mg)?;
+        self.changed();
+        Ok(events)
     }
 
     fn lot_of(&self, l: &ItemLot) -> Lot {
@@ -821,6 +846,7 @@ impl Shelf {
             None => self.apply_unexplained(lane, req, &mut verdict)?,
         }
         verdict.lane_count = self.lanes.get(lane).map_or(0, |l| l.count);
+        self.changed();
         Ok(verdict)
     }
 
@@ -1164,6 +1190,7 @@ impl Shelf {
         let e = l.entries.iter().position(|e| e.origin == task_id).ok_or_else(|| Error::new(ErrorCode::Internal, "", "a task without its lane entry"))?;
         let entry = l.entries.remove(e);
         self.tasks.remove(t);
+        self.changed();
         Ok(entry)
     }
 
@@ -1184,7 +1211,10 @@ impl Shelf {
     pub fn checkout(&mut self, shopper_id: &str) -> Result<Vec<ItemLot>> {
         check_id(shopper_id, "shopperId")?;
         match self.shoppers.iter().position(|s| s.id == shopper_id) {
-            Some(s) => Ok(self.shoppers.remove(s).lots),
+            Some(s) => {
+                self.changed();
+                Ok(self.shoppers.remove(s).lots)
+            }
             None => Ok(Vec::new()),
         }
     }

@@ -24,7 +24,10 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use minicbor::Decoder;
+
 use crate::error::{Error, ErrorCode, Result};
+use crate::limits::cbor::{self, Cbor, Enc};
 
 /// The largest absolute sample value, milligrams (±200 kg: more than any shelf lane carries).
 pub const SAMPLE_MG_ABS_MAX: i64 = 200_000_000;
@@ -177,9 +180,8 @@ pub enum SensorPhase {
     Moving,
 }
 
-/// A lane's event detector. Its whole state is plain data (serde), so it persists with the shelf.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A lane's event detector. Its whole state persists with the shelf (`codec.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaneSensor {
     config: SensorConfig,
     phase: SensorPhase,
@@ -358,5 +360,73 @@ impl LaneSensor {
                 }
             }
         }
+    }
+}
+
+/// `[config (6 fields), phase, window, baseline, cusumUp, cusumDown, samples, touchSample,
+/// touchBaseline, absorbed]` (the shelf snapshot's lane sensor; `codec.rs`).
+impl Cbor for LaneSensor {
+    fn encode(&self, e: &mut Enc) {
+        let c = &self.config;
+        e.array(15)
+            .i64(c.noise_sigma_mg)
+            .i64(c.event_threshold_mg)
+            .u64(u64::from(c.window_samples))
+            .i64(c.cusum_h_mg)
+            .i64(c.stable_range_mg)
+            .i64(c.drift_mg_per_sample_max)
+            .u64(match self.phase {
+                SensorPhase::Starting => 0,
+                SensorPhase::Stable => 1,
+                SensorPhase::Moving => 2,
+            })
+            .array(self.window.len() as u64);
+        for &x in &self.window {
+            e.i64(x);
+        }
+        e.i64(self.baseline_mg)
+            .i64(self.cusum_up_mg)
+            .i64(self.cusum_down_mg)
+            .u64(self.samples)
+            .u64(self.touch_sample)
+            .i64(self.touch_baseline_mg)
+            .u64(self.absorbed);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Option<Self> {
+        cbor::array(d, 15)?;
+        let config = SensorConfig {
+            noise_sigma_mg: cbor::i64(d)?,
+            event_threshold_mg: cbor::i64(d)?,
+            window_samples: cbor::u32(d)?,
+            cusum_h_mg: cbor::i64(d)?,
+            stable_range_mg: cbor::i64(d)?,
+            drift_mg_per_sample_max: cbor::i64(d)?,
+        };
+        let phase = match cbor::u8(d)? {
+            0 => SensorPhase::Starting,
+            1 => SensorPhase::Stable,
+            2 => SensorPhase::Moving,
+            _ => return None,
+        };
+        let len = usize::try_from(cbor::array_len(d)?).ok()?;
+        if len > WINDOW_SAMPLES_MAX as usize {
+            return None;
+        }
+        let mut window = VecDeque::with_capacity(len);
+        for _ in 0..len {
+            window.push_back(cbor::i64(d)?);
+        }
+        Some(LaneSensor {
+            config,
+            phase,
+            window,
+            baseline_mg: cbor::i64(d)?,
+            cusum_up_mg: cbor::i64(d)?,
+            cusum_down_mg: cbor::i64(d)?,
+            samples: cbor::u64(d)?,
+            touch_sample: cbor::u64(d)?,
+            touch_baseline_mg: cbor::i64(d)?,
+            absorbed: cbor::u64(d)?,
+        })
     }
 }

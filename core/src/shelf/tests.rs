@@ -357,10 +357,20 @@ fn the_state_round_trips_and_an_inconsistent_one_is_refused() {
     decide(&mut s, "L3", -300, &["ann"]);
     decide(&mut s, "L4", 300, &["ann"]);
     s.samples("L1", &[1, 2, 3]).unwrap();
-    let json = serde_json::to_string(&s).unwrap();
-    let back = Shelf::from_state(serde_json::from_str(&json).unwrap()).unwrap();
+    assert_eq!(s.revision(), 3);
+    let key = [9u8; 32];
+    let bytes = s.snapshot(&key).unwrap();
+    let back = Shelf::restore(&bytes, &key).unwrap();
     assert_eq!(back, s);
+    assert_eq!(back.snapshot(&key).unwrap(), bytes, "one state, one byte string");
+    assert_eq!(Shelf::restore(&bytes, &[8u8; 32]).unwrap_err().code(), ErrorCode::SnapshotInvalid);
+    assert_eq!(Shelf::restore(&bytes, &[8u8; 31]).unwrap_err().param(), "snapshotKey");
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 1;
+    assert_eq!(Shelf::restore(&flipped, &key).unwrap_err().code(), ErrorCode::SnapshotInvalid);
     let mut broken = s.clone();
-    broken.tasks.clear(); // an entry without its task
-    assert_eq!(Shelf::from_state(broken).unwrap_err().code(), ErrorCode::SnapshotInvalid);
+    broken.tasks.clear(); // an entry without its task: sealed, but refused on restore
+    let sealed = broken.snapshot(&key).unwrap();
+    assert_eq!(Shelf::restore(&sealed, &key).unwrap_err().code(), ErrorCode::SnapshotInvalid);
 }
