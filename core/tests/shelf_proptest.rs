@@ -122,6 +122,7 @@ const TYPES: [(&str, i64, i64); 5] = [("soup", 540_000, 3_000), ("beans", 538_00
 fn shelf() -> Shelf {
     let sensor = SensorConfig::for_noise(10_000).unwrap();
     Shelf::new(&ShelfSetup {
+        shelf_id: "shelf-1".into(),
         config: ShelfConfig { combinations_max: 5_000, ..ShelfConfig::default() },
         item_types: TYPES
             .iter()

@@ -179,13 +179,14 @@ impl Cbor for Task {
 
 impl Cbor for Shelf {
     fn encode(&self, e: &mut Enc) {
-        e.array(7);
+        e.array(8).str(&self.shelf_id);
         self.config.encode(e);
         e.list(&self.types).list(&self.lanes).list(&self.shoppers).list(&self.tasks).u64(self.next_task).u64(self.revision);
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
-        cbor::array(d, 7)?;
+        cbor::array(d, 8)?;
         Some(Shelf {
+            shelf_id: cbor::string(d)?,
             config: ShelfConfig::decode(d)?,
             types: cbor::list(d, ITEM_TYPES_MAX)?,
             lanes: cbor::list(d, LANES_MAX)?,

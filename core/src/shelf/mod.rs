@@ -234,6 +234,8 @@ impl ShelfConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ShelfSetup {
+    /// The shelf's id (1..=64 bytes): the key a store keeps it under.
+    pub shelf_id: String,
     /// The engine's parameters.
     pub config: ShelfConfig,
     /// The catalogue (ids unique).
@@ -368,14 +370,26 @@ pub enum VerdictCode {
     SearchLimit,
 }
 
+/// Where a hypothesis part's items are.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "shelf.ts"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartSource {
+    /// A shopper's take record (returns).
+    Record,
+    /// The lane's own stock (picks).
+    Stock,
+    /// A foreign or unidentified entry of the lane (picks).
+    Entry,
+}
+
 /// Which items a hypothesis uses.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "shelf.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HypothesisPart {
-    /// `"record"` (a shopper's take record), `"stock"` (the lane's own stock) or `"entry"`
-    /// (a foreign / unidentified entry of the lane).
-    pub source: String,
+    /// Where the items are.
+    pub source: PartSource,
     /// Index of the record or entry (0 for stock).
     pub index: u32,
     /// The item type (none: unidentified).
@@ -492,6 +506,7 @@ pub struct ShopperView {
 /// Persisted whole as an authenticated snapshot ([`Shelf::snapshot`], `codec.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shelf {
+    shelf_id: String,
     config: ShelfConfig,
     types: Vec<TypeState>,
     lanes: Vec<Lane>,
@@ -548,8 +563,14 @@ struct Reading {
 }
 
 impl Shelf {
-    /// A new shelf. Errors name the field (`itemTypes[2].nominalMg`, `lanes[0].itemType` …).
+    /// A new shelf. Errors name the field under `setup` (`setup.itemTypes[2].nominalMg`,
+    /// `setup.lanes[0].itemType` …).
     pub fn new(setup: &ShelfSetup) -> Result<Shelf> {
+        Shelf::build(setup).map_err(|e| e.at("setup"))
+    }
+
+    fn build(setup: &ShelfSetup) -> Result<Shelf> {
+        check_id(&setup.shelf_id, "shelfId")?;
         setup.config.check().map_err(|e| e.at("config"))?;
         if setup.item_types.len() > ITEM_TYPES_MAX {
             return Err(limit("itemTypes", format!("at most {ITEM_TYPES_MAX} item types")));
@@ -586,7 +607,7 @@ impl Shelf {
             let sensor = LaneSensor::new(spec.sensor).map_err(at)?;
             lanes.push(Lane { id: spec.id.clone(), item_type, count: spec.count, entries: Vec::new(), sensor });
         }
-        Ok(Shelf { config: setup.config, types, lanes, shoppers: Vec::new(), tasks: Vec::new(), next_task: 1, revision: 0 })
+        Ok(Shelf { shelf_id: setup.shelf_id.clone(), config: setup.config, types, lanes, shoppers: Vec::new(), tasks: Vec::new(), next_task: 1, revision: 0 })
     }
 
     /// The shelf as authenticated snapshot bytes (`KEY_INVALID` about `snapshotKey` unless 32 bytes).
@@ -599,6 +620,11 @@ impl Shelf {
     /// not canonical, inconsistent) about `snapshot`.
     pub fn restore(bytes: &[u8], snapshot_key: &[u8]) -> Result<Shelf> {
         codec::open(bytes, snapshot_key)
+    }
+
+    /// The shelf's id.
+    pub fn shelf_id(&self) -> &str {
+        &self.shelf_id
     }
 
     /// Changes so far (the snapshot's freshness: never goes down).
@@ -619,7 +645,8 @@ impl Shelf {
                 && l.item_type.as_ref().map_or(true, |t| self.types.iter().any(|s| &s.item.id == t))
         };
         let ids_unique = |ids: Vec<&String>| ids.iter().enumerate().all(|(i, a)| ids.iter().take(i).all(|b| b != a));
-        self.config.check().is_ok()
+        check_id(&self.shelf_id, "shelfId").is_ok()
+            && self.config.check().is_ok()
             && self.types.iter().all(|t| {
                 check_id(&t.item.id, "id").is_ok()
                     && (1..=WEIGHT_MG_MAX).contains(&t.item.nominal_mg)
@@ -716,8 +743,13 @@ impl Shelf {
         Lot { count: l.count, unit_mg: unit_mg.max(1), unit_var, measured: Some((l.total_mg, i128::from(l.variance_mg2))) }
     }
 
-    /// Decides a weight change (a pick when Δ < 0, a return when Δ > 0) and applies it.
+    /// Decides a weight change (a pick when Δ < 0, a return when Δ > 0) and applies it. Errors
+    /// name the field under `request` (`request.deltaMg`, `request.shopperIds[1]` …).
     pub fn weight_change(&mut self, req: &WeightChange) -> Result<Verdict> {
+        self.decide(req).map_err(|e| e.at("request"))
+    }
+
+    fn decide(&mut self, req: &WeightChange) -> Result<Verdict> {
         let lane = self.lane_index(&req.lane_id, "laneId")?;
         if req.delta_mg == 0 || req.delta_mg.abs() > WEIGHT_MG_MAX {
             return Err(invalid("deltaMg", format!("must be non-zero and within ±{WEIGHT_MG_MAX}")));
@@ -917,12 +949,12 @@ impl Shelf {
                 .iter()
                 .map(|&(src, m)| {
                     let (source, index) = match src {
-                        Source::Record(_, j) => ("record", j),
-                        Source::Stock => ("stock", 0),
-                        Source::Entry(e) => ("entry", e),
+                        Source::Record(_, j) => (PartSource::Record, j),
+                        Source::Stock => (PartSource::Stock, 0),
+                        Source::Entry(e) => (PartSource::Entry, e),
                     };
                     HypothesisPart {
-                        source: source.to_owned(),
+                        source,
                         index: index as u32,
                         item_type: self.type_id(self.source_type(src, lane)),
                         count: m,

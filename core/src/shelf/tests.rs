@@ -105,6 +105,7 @@ fn shelf() -> Shelf {
     let sensor = SensorConfig::for_noise(10_000).unwrap();
     let lane = |id: &str, t: &str| LaneSpec { id: id.into(), item_type: t.into(), count: 10, sensor };
     Shelf::new(&ShelfSetup {
+        shelf_id: "shelf-1".into(),
         config: ShelfConfig::default(),
         item_types: vec![
             item("soup", 540, 3, 250, false),
@@ -163,7 +164,7 @@ fn an_untidy_return_is_recorded_in_the_lane_so_a_later_pick_of_it_is_explained_n
     // milk count stays 10, and Bob's record says jam.
     let v = decide(&mut s, "L4", -299, &["bob"]);
     assert_eq!(v.code, VerdictCode::Picked);
-    assert_eq!(v.evidence.hypotheses[0].parts[0].source, "entry");
+    assert_eq!(v.evidence.hypotheses[0].parts[0].source, PartSource::Entry);
     assert_eq!(v.tasks_closed, vec!["t1".to_string()]);
     assert_eq!(v.lane_count, 10);
     assert!(s.tasks().is_empty());
@@ -307,32 +308,32 @@ fn bad_input_is_an_error_naming_the_parameter_and_changes_nothing() {
     decide(&mut s, "L3", -300, &["ann"]);
     let before = s.clone();
     let cases: Vec<(WeightChange, &str)> = vec![
-        (WeightChange { lane_id: "nope".into(), ..change("L1", 1, &["ann"]) }, "laneId"),
-        (change("L1", 0, &["ann"]), "deltaMg"),
-        (WeightChange { delta_mg: WEIGHT_MG_MAX + 1, ..change("L1", 1, &["ann"]) }, "deltaMg"),
-        (WeightChange { sigma_mg: 0, ..change("L1", 1, &["ann"]) }, "sigmaMg"),
-        (WeightChange { now: -1, ..change("L1", 1, &["ann"]) }, "now"),
-        (change("L1", 1, &[]), "shopperIds"),
-        (change("L1", 1, &["a", "b", "c", "d", "e"]), "shopperIds"),
-        (change("L1", 1, &["ann", "ann"]), "shopperIds[1]"),
-        (change("L1", 1, &["ann", ""]), "shopperIds[1]"),
+        (WeightChange { lane_id: "nope".into(), ..change("L1", 1, &["ann"]) }, "request.laneId"),
+        (change("L1", 0, &["ann"]), "request.deltaMg"),
+        (WeightChange { delta_mg: WEIGHT_MG_MAX + 1, ..change("L1", 1, &["ann"]) }, "request.deltaMg"),
+        (WeightChange { sigma_mg: 0, ..change("L1", 1, &["ann"]) }, "request.sigmaMg"),
+        (WeightChange { now: -1, ..change("L1", 1, &["ann"]) }, "request.now"),
+        (change("L1", 1, &[]), "request.shopperIds"),
+        (change("L1", 1, &["a", "b", "c", "d", "e"]), "request.shopperIds"),
+        (change("L1", 1, &["ann", "ann"]), "request.shopperIds[1]"),
+        (change("L1", 1, &["ann", ""]), "request.shopperIds[1]"),
     ];
     for (req, param) in cases {
         let e = s.weight_change(&req).unwrap_err();
         assert_eq!(e.param(), param, "{req:?}");
         assert_eq!(s, before);
     }
-    let mut setup = ShelfSetup { config: ShelfConfig::default(), item_types: vec![item("a", 1, 0, 0, false)], lanes: vec![] };
+    let mut setup = ShelfSetup { shelf_id: "s".into(), config: ShelfConfig::default(), item_types: vec![item("a", 1, 0, 0, false)], lanes: vec![] };
     setup.item_types.push(item("a", 1, 0, 0, false));
-    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "itemTypes[1].id");
+    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "setup.itemTypes[1].id");
     setup.item_types.pop();
     setup.item_types[0].nominal_mg = 0;
-    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "itemTypes[0].nominalMg");
+    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "setup.itemTypes[0].nominalMg");
     setup.item_types[0].nominal_mg = 1;
     setup.lanes.push(LaneSpec { id: "x".into(), item_type: "b".into(), count: 0, sensor: SensorConfig::for_noise(1).unwrap() });
-    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "lanes[0].itemType");
+    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "setup.lanes[0].itemType");
     setup.config.k_centi = 99;
-    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "config.kCenti");
+    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "setup.config.kCenti");
 }
 
 #[test]
@@ -347,7 +348,7 @@ fn full_tables_refuse_before_anything_changes() {
     s.lanes[2].count = 10;
     let before = s.clone();
     let e = s.weight_change(&change("L3", -300, &["ann"])).unwrap_err();
-    assert_eq!((e.code(), e.param()), (ErrorCode::LimitExceeded, "shopperIds"));
+    assert_eq!((e.code(), e.param()), (ErrorCode::LimitExceeded, "request.shopperIds"));
     assert_eq!(s, before);
 }
 

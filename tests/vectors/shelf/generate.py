@@ -582,7 +582,7 @@ T0 = 1_800_000_000
 
 class Scenario:
     def __init__(self, name, config=None, catalogue=None, lanes=None):
-        self.setup = {"config": dict(CONFIG, **(config or {})), "itemTypes": catalogue or CATALOGUE, "lanes": lanes or LANES}
+        self.setup = {"shelfId": "aisle-4", "config": dict(CONFIG, **(config or {})), "itemTypes": catalogue or CATALOGUE, "lanes": lanes or LANES}
         self.M = Model(self.setup)
         self.name = name
         self.steps = []
@@ -596,7 +596,7 @@ class Scenario:
         try:
             step["expect"] = decide(self.M, req)
         except ShelfError as e:
-            step["expect"] = {"error": {"code": e.code, "param": e.param}}
+            step["expect"] = {"error": {"code": e.code, "param": "request." + e.param}}
         self.steps.append(step)
         return step["expect"]
 
@@ -751,11 +751,11 @@ def scenarios():
 
 SCENARIO_DESCRIPTION = (
     "countersign shelf scenarios (System 10: untidy returns judged by weight). Each scenario: `setup` (a ShelfSetup: "
-    "config, itemTypes, lanes with their sensor configs) and `steps` in order on one shelf. Step kinds: "
+    "shelfId, config, itemTypes, lanes with their sensor configs) and `steps` in order on one shelf. Step kinds: "
     "'change' (request: a WeightChange {laneId, deltaMg, sigmaMg, shopperIds, now}) -> expect: the whole Verdict "
     "{code, shopperId, attributed, evidence {deltaMg, sigmaMg, kCenti, marginZCenti, hypotheses [{shopperId, parts "
     "[{source, index, itemType, count}], predictedMg, varianceMg2, toleranceMg, z2Milli, withinTolerance}], "
-    "combinationsTried}, tasksOpened, tasksClosed, laneCount}, or expect.error {code, param} (the shelf unchanged); "
+    "combinationsTried}, tasksOpened, tasksClosed, laneCount}, or expect.error {code, param} (param: the path under the request, request.laneId ...; the shelf unchanged); "
     "'completeTask' (taskId) -> the ItemLot staff took away, or expect.error; 'checkout' (shopperId) -> the "
     "shopper's records; views with the whole expected value: 'tasks' (priority order), 'lanes', 'itemTypes', "
     "'shopper' (shopperId). Weights in integer mg, variances in mg^2. Written by generate.py: an independent "
