@@ -149,6 +149,7 @@ function feed(laneId, samples) {
  * the new rest; every event found is decided for the shoppers present. Returns the last verdict.
  */
 function touch(laneId, change, what) {
+  demo.verdict = null; // until this touch is decided: a failed action shows no stale verdict
   const before = laneMass(laneId);
   const idle = Array.from({ length: IDLE_SAMPLES }, () => before + noise(NOISE_SIGMA_MG));
   change();
@@ -180,6 +181,7 @@ const shopperNow = () => value('shopper');
 const basket = () => demo.baskets[shopperNow()];
 
 function takeFrom(laneId, predicate, what) {
+  demo.verdict = null;
   if (basket().length >= ITEMS_HELD_MAX) throw fieldError('shopper', `holds ${ITEMS_HELD_MAX} items already`);
   const items = demo.lanes[laneId];
   const at = items.findIndex(predicate);
@@ -200,6 +202,7 @@ function pickForeign() {
 }
 
 function heldIndex() {
+  demo.verdict = null;
   const text = value('held');
   if (text === '') throw fieldError('held', 'is empty: pick an item first');
   return Number(text);
@@ -226,6 +229,7 @@ function returnToLane() {
 }
 
 function returnTwo() {
+  demo.verdict = null;
   if (basket().length < 2) throw fieldError('held', 'holds fewer than two items: pick two first');
   putBack([0, 1], value('lane'), `${shopperNow()} puts two items at once into`);
 }
