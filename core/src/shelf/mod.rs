@@ -106,6 +106,7 @@
 //! `SHOPPERS_MAX`) is checked before anything changes, so a refused call leaves the shelf as it was.
 
 mod codec;
+pub use codec::{SNAPSHOT_BYTES_MAX, SNAPSHOT_FORMAT_VERSION};
 pub mod matching;
 pub mod sensor;
 #[cfg(test)]
