@@ -27,6 +27,7 @@ fn sensor_vectors() {
     let doc = load("sensor.json");
     let cases = doc["cases"].as_array().unwrap();
     assert!(cases.len() >= 7);
+    println!("shelf sensor vectors: {} cases", cases.len());
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let config: SensorConfig = serde_json::from_value(case["config"].clone()).unwrap();
@@ -101,4 +102,5 @@ fn scenario_vectors() {
         }
     }
     assert!(steps_run >= 80, "{steps_run}");
+    println!("shelf scenario vectors: {} scenarios, {steps_run} steps", scenarios.len());
 }
