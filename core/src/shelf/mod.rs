@@ -100,7 +100,7 @@
 //!
 //! # Errors
 //!
-//! Malformed input is an [`Error`](crate::Error) naming the parameter (`INVALID_ARGUMENT`:
+//! Malformed input is an [`Error`] naming the parameter (`INVALID_ARGUMENT`:
 //! ranges, unknown lane or item type, duplicate ids; `LIMIT_EXCEEDED`: a named limit above),
 //! and nothing changes. A full table (`BASKET_LOTS_MAX`, `LANE_ENTRIES_MAX`, `TASKS_MAX`,
 //! `SHOPPERS_MAX`) is checked before anything changes, so a refused call leaves the shelf as it was.
