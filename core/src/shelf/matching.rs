@@ -32,6 +32,27 @@
 
 use super::sensor::floor_sqrt;
 
+/// Sorts `v` stably by `order` with an insertion sort. Every list the shelf sorts is short (≤ 200
+/// lots, ≤ 1,024 tasks, most ≤ 20): the standard library's stable sort costs ~15 KB of wasm per
+/// element type and comparison (58 monomorphs, 100 KB raw, measured with
+/// `scripts/wasm-size-origins.mjs`), this one a few hundred bytes; O(n²) moves are nothing at
+/// these sizes.
+pub(crate) fn insertion_sort_by<T>(v: &mut [T], mut order: impl FnMut(&T, &T) -> core::cmp::Ordering) {
+    for i in 1..v.len() {
+        let mut j = i;
+        // Move v[i] left past every element it orders strictly before (stable: never past an equal).
+        while j > 0 {
+            let (Some(a), Some(b)) = (v.get(j - 1), v.get(j)) else { break };
+            if order(b, a).is_lt() {
+                v.swap(j - 1, j);
+                j -= 1;
+            } else {
+                break;
+            }
+        }
+    }
+}
+
 /// One lot the search may draw from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lot {
@@ -130,7 +151,10 @@ fn ranks_before(delta: i64, a: &Found, b: &Found) -> core::cmp::Ordering {
 /// Runs the search over `lots`; `kinds[j]` is lot `j`'s kind.
 pub fn search(lots: &[Lot], kinds: &[u32], p: &Params) -> Search {
     let mut order: Vec<usize> = (0..lots.len()).collect();
-    order.sort_by_key(|&j| (lots.get(j).map_or(i64::MAX, Lot::lightest), j));
+    let lightest: Vec<i64> = lots.iter().map(Lot::lightest).collect();
+    insertion_sort_by(&mut order, |&a, &b| {
+        (lightest.get(a).copied().unwrap_or(i64::MAX), a).cmp(&(lightest.get(b).copied().unwrap_or(i64::MAX), b))
+    });
     let var_max = lots
         .iter()
         .map(|l| l.unit_var.max(l.measured.map_or(0, |m| m.1)))
@@ -143,10 +167,8 @@ pub fn search(lots: &[Lot], kinds: &[u32], p: &Params) -> Search {
     let ceiling = p.delta_mg.saturating_add(band);
     let mut state = Walk { lots, kinds, order: &order, p, ceiling, found: Vec::new(), tried: 0, limit_reached: false, parts: Vec::new() };
     state.walk(0, 0, p.delta_var, 0);
-    let mut found = state.found;
-    found.sort_by(|a, b| ranks_before(p.delta_mg, a, b));
-    found.truncate(p.keep);
-    Search { found, tried: state.tried, limit_reached: state.limit_reached }
+    // `keep` kept the list ranked and at most `p.keep` long.
+    Search { found: state.found, tried: state.tried, limit_reached: state.limit_reached }
 }
 
 struct Walk<'a> {
@@ -208,7 +230,7 @@ impl Walk<'_> {
                 None => r.push((kind, m)),
             }
         }
-        r.sort_unstable();
+        insertion_sort_by(&mut r, |a, b| a.cmp(b));
         r
     }
 

@@ -115,7 +115,7 @@ mod tests;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, Result};
-use matching::{search, tolerance_mg, z2_milli, Lot, Params};
+use matching::{insertion_sort_by, search, tolerance_mg, z2_milli, Lot, Params};
 use sensor::{check_range, floor_sqrt, LaneSensor, SensorConfig, SensorView, WeightEvent};
 
 /// The largest weight (item, Δ, lot total), mg (100 kg).
@@ -830,7 +830,7 @@ impl Shelf {
                     break;
                 }
             }
-            readings.sort_by(|a, b| rank(delta, a, b));
+            insertion_sort_by(&mut readings, |a, b| rank(delta, a, b));
             readings.truncate(HYPOTHESES_MAX);
         }
         let best_two = (readings.first(), readings.get(1));
@@ -1050,7 +1050,7 @@ impl Shelf {
                 Source::Record(..) => {}
             }
         }
-        entry_parts.sort_by_key(|p| core::cmp::Reverse(p.0));
+        insertion_sort_by(&mut entry_parts, |a, b| b.0.cmp(&a.0));
         let mut closed = Vec::new();
         if let Some(l) = self.lanes.get_mut(lane) {
             for (e, m, w, v) in entry_parts {
@@ -1150,7 +1150,8 @@ impl Shelf {
         }
         // Records leave the shopper from the highest index down, so indices hold.
         let mut order: Vec<usize> = (0..placed.len()).collect();
-        order.sort_by_key(|&i| core::cmp::Reverse(placed.get(i).map_or(0, |p| if let Source::Record(_, j) = p.0 { j } else { 0 })));
+        let record_of = |i: usize| placed.get(i).map_or(0, |p| if let Source::Record(_, j) = p.0 { j } else { 0 });
+        insertion_sort_by(&mut order, |&a, &b| record_of(b).cmp(&record_of(a)));
         for i in order {
             let Some(&(src, m, t, w, v, wp, vp, tidy)) = placed.get(i) else { continue };
             if let Source::Record(s, j) = src {
@@ -1175,7 +1176,7 @@ impl Shelf {
                 verdict.tasks_opened.push(id);
             }
         }
-        verdict.tasks_opened.sort();
+        insertion_sort_by(&mut verdict.tasks_opened, |a, b| a.cmp(b));
         // A shopper stays listed (with no records) until checkout, so the index still holds.
         verdict.shopper_id = reading.shopper.and_then(|s| self.shoppers.get(s)).map(|s| s.id.clone());
         verdict.attributed = true;
@@ -1230,7 +1231,7 @@ impl Shelf {
     /// Open clean-up tasks in priority order (perishable, value, age, id).
     pub fn tasks(&self) -> Vec<Task> {
         let mut tasks = self.tasks.clone();
-        tasks.sort_by(|a, b| {
+        insertion_sort_by(&mut tasks, |a, b| {
             b.perishable
                 .cmp(&a.perishable)
                 .then(b.value_minor.cmp(&a.value_minor))
