@@ -7,7 +7,7 @@
 //   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
 //   BENCH_ONLY=amount node bench/run.mjs      (only the parts whose name contains one of the
 //                                              comma-separated words: an op, "card", "ledger",
-//                                              "shards")
+//                                              "shards", "shelf")
 //   BENCH_WALLETS=100000 node bench/run.mjs   (wallets of the sharded-ledger part: default 20,000
 //                                              here, a quick look; `node bench/shards.mjs` runs it
 //                                              alone at 1,000,000)
@@ -27,6 +27,7 @@ import * as sdk from '@countersign/sdk';
 import { cardTable, checkCard, nativeCardBench, measureCard, setUpCard } from './card.mjs';
 import { checkLedger, ledgerTable, measureLedger, nativeLedgerBench } from './ledger.mjs';
 import { measureShards, shardsTable } from './ledger-shards.mjs';
+import { checkShelf, measureShelf, shelfTable } from './shelf.mjs';
 import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
 import { measureModules, readManifest, sizeTable } from '../scripts/manifest.mjs';
 
@@ -366,6 +367,12 @@ async function main() {
   } catch (err) {
     throw new Error(`ledger: wrong result, not benchmarking: ${err.message}`);
   }
+  const withShelf = selected('shelf');
+  try {
+    if (withShelf) checkShelf();
+  } catch (err) {
+    throw new Error(`shelf: wrong result, not benchmarking: ${err.message}`);
+  }
 
   // The native card bench first: its release build must not overlap any timing in this process.
   const cardNative = withCard ? nativeCardBench(REPO_ROOT) : undefined;
@@ -386,6 +393,8 @@ async function main() {
   const withShards = selected('shards');
   const shardsMeasured = withShards ? await measureShards({ wallets: Number(process.env.BENCH_WALLETS ?? SHARDS_WALLETS_DEFAULT) }) : undefined;
 
+  const shelfMeasured = withShelf ? measureShelf() : undefined;
+
   const sizes = wasmSizes();
   const lines = [
     `# countersign benchmark`,
@@ -404,6 +413,7 @@ async function main() {
     ...(withCard ? [...cardTable(cardNative, cardMeasured), ''] : []),
     ...(withLedger ? [...ledgerTable(ledgerNative, ledgerMeasured), ''] : []),
     ...(withShards ? [...shardsTable(shardsMeasured), ''] : []),
+    ...(withShelf ? [...shelfTable(shelfMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',
     sizeTable(sizes),

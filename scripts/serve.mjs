@@ -4,6 +4,8 @@
 //   /        -> examples-web/
 //   /sdk/... -> sdk-ts/ (so pages import '/sdk/dist/index.js' and the SDK's
 //               default init() finds '/sdk/wasm/countersign_wasm_bg.wasm')
+//   /vendor/uplot/... -> node_modules/uplot/dist/ (the shelf page's chart library, an npm
+//               devDependency served from the install: no CDN)
 //
 // Binds to 127.0.0.1 only. Usage: `PORT=8080 node scripts/serve.mjs`
 // (PORT=0 picks a free port). Tests import startServer() and use port 0.
@@ -22,6 +24,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 /** Default mounts: URL prefix -> directory on disk. Longest prefix wins. */
 export const DEFAULT_MOUNTS = Object.freeze({
   '/sdk/': path.join(repoRoot, 'sdk-ts'),
+  '/vendor/uplot/': path.join(repoRoot, 'node_modules', 'uplot', 'dist'),
   '/': path.join(repoRoot, 'examples-web'),
 });
 

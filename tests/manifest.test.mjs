@@ -129,7 +129,7 @@ describe('what cannot read the manifest agrees with it', () => {
     const features = parseCargoFeatures(readFileSync(CARGO_TOML_PATH, 'utf8'));
     // Spelled out, so a wrong checker cannot pass a wrong file.
     assert.deepEqual(features.tempcard.sort(), [ANY_SYSTEM_FEATURE, 'ledger'].sort());
-    assert.deepEqual(features.default.sort(), ['card', 'energy', 'ledger', 'tempcard']);
+    assert.deepEqual(features.default.sort(), ['card', 'energy', 'ledger', 'shelf', 'tempcard']);
   });
 
   test('the Cargo check catches a missing dependency, a missing feature and an extra one', () => {

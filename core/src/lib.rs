@@ -23,6 +23,8 @@
 //!   issuer's service holding the reduced limit on the parent credit line.
 //! - [`energy`]: System 3, the pre-authorised energy purchase: the e-money server and the
 //!   terminal, their signed messages and receipt, the metering math.
+//! - [`shelf`]: System 10, untidy item returns judged by weight: load-cell events, take records,
+//!   return matching with an honest "ambiguous", lane contents and clean-up tasks.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
@@ -36,6 +38,7 @@ pub mod ledger;
 pub mod limits;
 pub mod money;
 pub mod snapshot;
+pub mod shelf;
 pub mod tempcard;
 
 pub use error::{Error, ErrorCode, Result};

@@ -319,6 +319,11 @@ fn write_fuzz_seeds() {
         &fuzz::ENERGY_TERMINAL_KIND,
         energy.terminal.snapshot(&key).unwrap(),
     );
+    s.snapshot(
+        "shelf_restore",
+        &fuzz::SHELF_KIND,
+        fuzz::shelf_fixture().snapshot(&key).unwrap(),
+    );
 
     // Ledgers and journals: the shared scenarios, the tempcard and energy fixtures' ledgers.
     let mut ledgers = vector_ledgers();

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, energy, ledger, limits, tempcard};
+use countersign_core::{card, energy, ledger, limits, shelf, tempcard};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -107,6 +107,15 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     energy::TerminalConfig::export_all(cfg)?;
     energy::TerminalOutcome::export_all(cfg)?;
     energy::TerminalSessionView::export_all(cfg)?;
+    // shelf (System 10)
+    shelf::ShelfSetup::export_all(cfg)?;
+    shelf::WeightChange::export_all(cfg)?;
+    shelf::Verdict::export_all(cfg)?;
+    shelf::LaneView::export_all(cfg)?;
+    shelf::ShopperView::export_all(cfg)?;
+    shelf::ItemTypeView::export_all(cfg)?;
+    shelf::Task::export_all(cfg)?;
+    shelf::sensor::WeightEvent::export_all(cfg)?;
     Ok(())
 }
 

@@ -102,3 +102,4 @@ export * from './ledger.js';
 export * from './ledger-shards.js';
 export * from './energy.js';
 export * from './tempcard.js';
+export * from './shelf.js';

@@ -169,6 +169,7 @@ function moduleUrls(name: WasmModuleName): { glue: URL; wasm: URL } {
     ledger: () => new URL('../wasm/ledger/countersign_wasm.js', import.meta.url),
     tempcard: () => new URL('../wasm/tempcard/countersign_wasm.js', import.meta.url),
     energy: () => new URL('../wasm/energy/countersign_wasm.js', import.meta.url),
+    shelf: () => new URL('../wasm/shelf/countersign_wasm.js', import.meta.url),
   };
   // Not `../wasm/${name}/…`: Vite would turn such a template into a glob and ship every `.wasm`.
   const dir = `../wasm/${name}/`;

@@ -53,7 +53,7 @@ if (process.env.COUNTERSIGN_LEAK_CHILD === '1') {
     assert.equal(run.status, 0, `the measuring process failed:\n${run.stderr}`);
     const results = JSON.parse(run.stdout);
     const kinds = new Set(results.map((r) => r.kind));
-    assert.deepEqual([...kinds].sort(), ['Card', 'EnergyServer', 'EnergyTerminal', 'Ledger', 'TempCardIssuer']);
+    assert.deepEqual([...kinds].sort(), ['Card', 'EnergyServer', 'EnergyTerminal', 'Ledger', 'ShelfController', 'TempCardIssuer']);
     assert.equal(results.length, kinds.size * 2, 'a freed run and a dropped run per kind');
     for (const r of results) {
       const what = `${r.kind} (${r.mode}, ${r.iterations} iterations, ${r.msPerIteration.toFixed(3)} ms each)`;
@@ -132,6 +132,17 @@ async function child() {
   server0.free();
   terminal0.free();
 
+  const shelfSensor = { noiseSigmaMg: 10000, eventThresholdMg: 10000, windowSamples: 10, cusumHMg: 100000, stableRangeMg: 60000, driftMgPerSampleMax: 500 };
+  const shelf0 = sdk.ShelfController.create({
+    shelfId: 'aisle-1',
+    config: { kCenti: 300, marginZCenti: 200, learnShiftPermilleMax: 50, learnPicksMin: 5, itemsMax: 6, combinationsMax: 200000 },
+    itemTypes: [{ id: 'jam', nominalMg: 300000, sigmaMg: 4000, valueMinor: 400, perishable: false }, { id: 'milk', nominalMg: 1030000, sigmaMg: 8000, valueMinor: 150, perishable: true }],
+    lanes: [{ id: 'L1', itemType: 'jam', count: 5, sensor: shelfSensor }, { id: 'L2', itemType: 'milk', count: 5, sensor: shelfSensor }],
+  });
+  shelf0.weightChange({ laneId: 'L1', deltaMg: -300000, sigmaMg: 4473, shopperIds: ['ann'], now: NOW });
+  const shelfSnapshot = shelf0.snapshot(KEY);
+  shelf0.free();
+
   /** Per kind: make one object, use it (copy() and journal() included where they exist). */
   const kinds = {
     Ledger: (i) => {
@@ -171,6 +182,14 @@ async function child() {
       terminal.session('o-1');
       terminal.snapshot(KEY);
       return terminal;
+    },
+    ShelfController: (i) => {
+      const shelf = sdk.ShelfController.restore(shelfSnapshot, KEY);
+      if (shelf.weightChange({ laneId: 'L2', deltaMg: 300000 + (i % 7) * 1000, sigmaMg: 4473, shopperIds: ['ann'], now: NOW + 10 }).code !== 'untidy') throw new Error('shelf use failed');
+      shelf.samples('L1', [1, 2, 3]);
+      shelf.tasks();
+      shelf.snapshot(KEY);
+      return shelf;
     },
   };
 

@@ -110,6 +110,14 @@ const FURTHER = {
     assert.equal(saved.wallet('alice').balance, '62.82');
     saved.free();
   },
+  'System 10 — untidy returns judged by weight': async ({ snapshotKey }, state) => {
+    const shelf = await new sdk.ShelfStore(new sdk.FileStorage(state), snapshotKey).load('aisle-4');
+    // The jam is recorded in the soup lane; the ambiguous return left Ann's soup and beans records.
+    assert.deepEqual(shelf.lanes()[0].entries.map((e) => e.itemType), ['jam']);
+    assert.deepEqual(shelf.shopper('ann').lots.map((l) => l.itemType), ['soup', 'beans']);
+    assert.equal(shelf.lanes()[2].count, 7);
+    shelf.free();
+  },
 };
 
 for (const file of DOC_FILES) {
@@ -137,6 +145,7 @@ test('the README has one section per system, each with one example and its docs 
     ['## Ledger — two-phase transfers', 'docs/ledger.md'],
     ['## System 2 — limited-use temporary credit account', 'docs/tempcard.md'],
     ['## System 3 — pre-authorised energy purchase', 'docs/energy.md'],
+    ['## System 10 — untidy returns judged by weight', 'docs/shelf.md'],
   ]) {
     const start = readme.indexOf(`\n${heading}\n`);
     assert.ok(start >= 0, `README has ${heading}`);

@@ -380,3 +380,51 @@ test('a store save traps (LedgerStore#commit, CardStore#save, TempCardStore#save
   await expectTrap('EnergyStore#saveServer', () => e.store.saveServer('s', e.server), () => e.server.revision());
   await energyReloads(e);
 });
+
+// ---------------------------------------------------------------------------------------------
+// System 10: the shelf. A restart — or a trap — loses no saved take record.
+
+const SHELF_SENSOR = { noiseSigmaMg: 10000, eventThresholdMg: 10000, windowSamples: 10, cusumHMg: 100000, stableRangeMg: 60000, driftMgPerSampleMax: 500 };
+async function savedShelf() {
+  const store = new sdk.ShelfStore(new sdk.MemoryStorage(), KEY);
+  const shelf = sdk.ShelfController.create({
+    shelfId: 'aisle-1',
+    config: { kCenti: 300, marginZCenti: 200, learnShiftPermilleMax: 50, learnPicksMin: 5, itemsMax: 6, combinationsMax: 200000 },
+    itemTypes: [{ id: 'jam', nominalMg: 300000, sigmaMg: 4000, valueMinor: 400, perishable: false }],
+    lanes: [{ id: 'L1', itemType: 'jam', count: 5, sensor: SHELF_SENSOR }],
+  });
+  const pick = { laneId: 'L1', deltaMg: -300000, sigmaMg: 4473, shopperIds: ['ann'], now: NOW };
+  assert.equal(shelf.weightChange(pick).code, 'picked');
+  assert.equal(await store.save(shelf), true);
+  const records = JSON.stringify(shelf.shopper('ann'));
+  // Not saved: must not survive the trap.
+  assert.equal(shelf.weightChange({ ...pick, shopperIds: ['bob'] }).code, 'picked');
+  return { store, shelf, records, pick };
+}
+
+async function shelfReloads({ store, records, pick }) {
+  const again = await store.load('aisle-1');
+  assert.equal(JSON.stringify(again.shopper('ann')), records, 'the saved take record came back');
+  assert.deepEqual(again.shopper('bob').lots, [], 'the unsaved pick did not');
+  assert.equal(again.lanes()[0].count, 4);
+  assert.equal(again.weightChange({ ...pick, shopperIds: ['bob'] }).code, 'picked');
+  assert.equal(await store.save(again), true, 'the store writes after recovery');
+  again.free();
+}
+
+test('the shelf: a method traps (ShelfController#weightChange), a store load and a save trap; the saved take records come back', async () => {
+  let s = await savedShelf();
+  trapInside('ShelfHandle', '#weightChange');
+  await expectTrap('ShelfController#weightChange', () => s.shelf.weightChange({ ...s.pick, deltaMg: 300000 }), () => s.shelf.tasks());
+  await shelfReloads(s);
+
+  s = await savedShelf();
+  trapInside('ShelfHandle', 'restore');
+  await expectTrap('ShelfStore#load', () => s.store.load('aisle-1'), () => s.shelf.tasks());
+  await shelfReloads(s);
+
+  s = await savedShelf();
+  trapInside('ShelfHandle', '#snapshot');
+  await expectTrap('ShelfStore#save', () => s.store.save(s.shelf), () => s.shelf.tasks());
+  await shelfReloads(s);
+});

@@ -1,4 +1,4 @@
-// The usability checks of page-checks.mjs on every demo page (card, tempcard, energy, primitives),
+// The usability checks of page-checks.mjs on every demo page (card, tempcard, energy, shelf, primitives),
 // then what the issue found on particular pages: the energy page's one-order-at-a-time, its event
 // log's direction and colours, card numbers typed with spaces, whole-number ratios.
 //
@@ -233,6 +233,49 @@ checkPage({
       await h.act('meter-run');
       assert.equal(await textOf(page, 'meter-code'), 'READING_ACCEPTED', 'the meter goes on from there');
       assert.equal(await number(page, 'delivered'), delivered + 1);
+    },
+  },
+});
+
+// --- System 10: shelf --------------------------------------------------------------------------
+
+const SHELF_VERDICT = ['verdict-code', 'verdict-explain', 'verdict-delta'];
+checkPage({
+  name: 'shelf',
+  path: 'shelf.html',
+  actions: [
+    {
+      // Two jams left among the milk: "Pick the misplaced item" works at L4 (twice: the good run
+      // before and after the bad one), and at L1 (nothing misplaced there) says so next to the
+      // button, naming the Lane field.
+      control: 'pick-foreign',
+      async prepare(page, h) {
+        await page.getByTestId('lane').selectOption('L3');
+        await h.act('pick');
+        await h.act('pick');
+        await page.getByTestId('lane').selectOption('L4');
+        await h.act('return-two');
+      },
+      good: (page) => page.getByTestId('lane').selectOption('L4'),
+      bad: (page) => page.getByTestId('lane').selectOption('L1'),
+      field: 'lane',
+      outcome: SHELF_VERDICT,
+      ran: (page) => logCount(page, 'takes from'),
+    },
+  ],
+  reload: {
+    async start(page) {
+      await page.getByTestId('lane').selectOption('L3');
+      await page.getByTestId('pick').click();
+    },
+    read: async (page) => ({ L3: await number(page, 'lane-count-L3') }),
+    async check(page, seen, h) {
+      const count = await number(page, 'lane-count-L3');
+      assert.ok(count === seen.L3 || count === seen.L3 - 1, `the pick happened once or not at all (${seen.L3} → ${count})`);
+      await page.getByTestId('lane').selectOption('L3');
+      await h.act('pick');
+      assert.equal(await textOf(page, 'verdict-code'), 'picked', 'the shelf goes on from there');
+      assert.equal(await number(page, 'lane-count-L3'), count - 1);
     },
   },
 });

@@ -35,6 +35,8 @@ mod energy;
 mod ledger;
 #[cfg(feature = "any-system")]
 mod ser;
+#[cfg(feature = "shelf")]
+mod shelf;
 #[cfg(feature = "tempcard")]
 mod tempcard;
 
@@ -439,6 +441,7 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, param: &st
 }
 
 #[cfg(feature = "any-system")]
+#[allow(dead_code)] // unused in the shelf-only module: the shelf's verdicts are a short union the SDK lists
 pub(crate) fn codes_to_js<C: Copy>(all: &[C], as_str: fn(C) -> &'static str, describe: fn(C) -> &'static str) -> Array {
     all.iter()
         .map(|&code| {

@@ -71,6 +71,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("energy_messages", energy_messages),
     ("tzif", tzif),
     ("ed25519_batch", ed25519_batch),
+    ("shelf_restore", shelf_restore),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -101,6 +102,11 @@ pub const ENERGY_TERMINAL_KIND: SnapshotKind = SnapshotKind {
     type_name: "countersign.energy.terminal.snapshot",
     version: energy::SNAPSHOT_FORMAT_VERSION,
     bytes_max: energy::TERMINAL_SNAPSHOT_BYTES_MAX,
+};
+pub const SHELF_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.shelf.snapshot",
+    version: countersign_core::shelf::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: countersign_core::shelf::SNAPSHOT_BYTES_MAX,
 };
 /// A kind of no system, for the generic format alone.
 pub const FUZZ_KIND: SnapshotKind = SnapshotKind {
@@ -726,6 +732,7 @@ pub fn snapshot_open(data: &[u8]) {
         &TEMPCARD_KIND,
         &ENERGY_SERVER_KIND,
         &ENERGY_TERMINAL_KIND,
+        &SHELF_KIND,
     ] {
         if let Ok(body) = snapshot::open(kind, data, &SNAPSHOT_KEY) {
             let again = snapshot::seal(kind, body, &SNAPSHOT_KEY).expect("seal");
@@ -751,6 +758,62 @@ pub fn card_restore(data: &[u8]) {
         let _ = card.view(NOW, zones());
         let _ = card.config();
     });
+}
+
+/// `Shelf::restore` (raw and keyed): a restored shelf is consistent (checked on restore), answers
+/// its views, and decides a weight change and samples without panicking.
+pub fn shelf_restore(data: &[u8]) {
+    restore_both(data, &SHELF_KIND, countersign_core::shelf::Shelf::restore, countersign_core::shelf::Shelf::snapshot, |shelf| {
+        let mut shelf = shelf.clone();
+        let _ = shelf.lanes();
+        let _ = shelf.tasks();
+        let _ = shelf.item_types();
+        let lanes: Vec<String> = shelf.lanes().into_iter().map(|l| l.id).collect();
+        for lane in lanes.iter().take(2) {
+            let _ = shelf.samples(lane, &[0, 1_000, -1_000]);
+            for delta_mg in [-300_000, 300_000] {
+                let _ = shelf.weight_change(&countersign_core::shelf::WeightChange {
+                    lane_id: lane.clone(),
+                    delta_mg,
+                    sigma_mg: 4_473,
+                    shopper_ids: vec!["ann".into(), "bob".into()],
+                    now: NOW,
+                });
+            }
+        }
+        assert!(shelf.is_consistent(), "a restored shelf stays consistent after decisions");
+    });
+}
+
+/// A shelf with a lane entry, take records of two shoppers, learned weights and sensor state:
+/// the seed of `shelf_restore`.
+pub fn shelf_fixture() -> countersign_core::shelf::Shelf {
+    use countersign_core::shelf::{ItemType, LaneSpec, Shelf, ShelfConfig, ShelfSetup, WeightChange};
+    let sensor = countersign_core::shelf::sensor::SensorConfig::for_noise(10_000).expect("a valid noise");
+    let item = |id: &str, grams: i64| ItemType { id: id.into(), nominal_mg: grams * 1000, sigma_mg: 3_000, value_minor: 100, perishable: id == "milk" };
+    let mut shelf = Shelf::new(&ShelfSetup {
+        shelf_id: "fuzz".into(),
+        config: ShelfConfig::default(),
+        item_types: vec![item("jam", 300), item("milk", 1030), item("soup", 540)],
+        lanes: ["jam", "milk", "soup"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| LaneSpec { id: format!("L{i}"), item_type: (*t).into(), count: 6, sensor })
+            .collect(),
+    })
+    .expect("a valid setup");
+    let change = |lane: &str, grams: i64, who: &str| WeightChange {
+        lane_id: lane.into(),
+        delta_mg: grams * 1000,
+        sigma_mg: 4_473,
+        shopper_ids: vec![who.into()],
+        now: NOW,
+    };
+    for (lane, grams, who) in [("L0", -300, "ann"), ("L0", -300, "ann"), ("L0", -301, "bob"), ("L0", -299, "ann"), ("L0", -300, "cy"), ("L1", 300, "ann"), ("L2", -540, "bob"), ("L2", 420, "bob")] {
+        shelf.weight_change(&change(lane, grams, who)).expect("a valid change");
+    }
+    shelf.samples("L1", &[1_000_000; 12]).expect("valid samples");
+    shelf
 }
 
 /// `Ledger::restore` (raw and keyed): a restored ledger holds every invariant, and its digest

@@ -1,0 +1,377 @@
+use super::sensor::*;
+use super::*;
+
+/// A deterministic noise source: xorshift64*, Gaussian by the sum of 12 uniforms − 6 (no
+/// transcendental functions, so the streams are the same everywhere).
+struct Noise(u64);
+
+impl Noise {
+    fn uniform(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn gauss(&mut self, sigma: f64) -> f64 {
+        let s: f64 = (0..12).map(|_| self.uniform()).sum();
+        (s - 6.0) * sigma
+    }
+}
+
+/// `n` samples around `level_mg` with σ 10 g noise and `drift_mg_per_sample`.
+fn stream(noise: &mut Noise, level_mg: i64, n: usize, sigma_mg: f64) -> Vec<i64> {
+    (0..n).map(|_| level_mg + noise.gauss(sigma_mg).round() as i64).collect()
+}
+
+fn sensor_10g() -> LaneSensor {
+    LaneSensor::new(SensorConfig::for_noise(10_000).unwrap()).unwrap()
+}
+
+#[test]
+fn sensor_tares_then_finds_a_placement_and_a_pick_with_their_uncertainty() {
+    let mut noise = Noise(7);
+    let mut s = sensor_10g();
+    assert_eq!(s.push(&stream(&mut noise, 2_000_000, 50, 10_000.0)).unwrap(), vec![]);
+    assert_eq!(s.view().phase, SensorPhase::Stable);
+    // A 540 g item put down: the shelf swings for half a second (±80 g, damped), then rests.
+    let mut samples = Vec::new();
+    for i in 0..5i64 {
+        samples.push(2_540_000 + if i % 2 == 0 { 80_000 / (i + 1) } else { -80_000 / (i + 1) });
+    }
+    samples.extend(stream(&mut noise, 2_540_000, 40, 10_000.0));
+    let events = s.push(&samples).unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let e = events[0];
+    // σ_Δ = ceil(sqrt(2·10000²/10)) = 4473 mg; the estimate is within 4 σ_Δ of the truth.
+    assert_eq!(e.sigma_mg, 4_473);
+    assert!((e.delta_mg - 540_000).abs() < 4 * e.sigma_mg, "{e:?}");
+    assert_eq!(e.start_sample, 50, "the first sample of the touch raises the alarm");
+    assert!(e.settled_sample >= 50 + 9);
+    let events = s.push(&stream(&mut noise, 2_000_000, 40, 10_000.0)).unwrap();
+    assert_eq!(events.len(), 1);
+    assert!((events[0].delta_mg + 540_000).abs() < 4 * events[0].sigma_mg);
+}
+
+#[test]
+fn sensor_follows_slow_drift_without_events_and_absorbs_changes_below_the_threshold() {
+    let mut noise = Noise(11);
+    let mut s = sensor_10g();
+    // Ten minutes at 10 samples/s with 1 g/min drift (1.7 mg per sample, below σ/20 = 500).
+    let samples: Vec<i64> =
+        (0..6_000).map(|i| 1_000_000 + i * 1_000 / 600 + noise.gauss(10_000.0).round() as i64).collect();
+    let mut events = Vec::new();
+    for chunk in samples.chunks(SAMPLES_PER_CALL_MAX) {
+        events.extend(s.push(chunk).unwrap());
+    }
+    assert_eq!(events, vec![]);
+    assert!((s.view().baseline_mg - 1_010_000).abs() < 5_000, "{:?}", s.view());
+    // A 4 g change: absorbed or never alarmed, never an event (threshold 10 g).
+    let mut quiet = Noise(12);
+    let small: Vec<i64> = (0..200).map(|_| 1_014_000 + quiet.gauss(1_000.0).round() as i64).collect();
+    assert_eq!(s.push(&small).unwrap(), vec![]);
+}
+
+#[test]
+fn sensor_refuses_bad_samples_and_configs_naming_them_and_feeds_nothing() {
+    let mut s = sensor_10g();
+    let before = s.clone();
+    let e = s.push(&[1, 2, SAMPLE_MG_ABS_MAX + 1]).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, "samples[2]"));
+    assert_eq!(s, before);
+    let e = s.push(&vec![0; SAMPLES_PER_CALL_MAX + 1]).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::LimitExceeded, "samples"));
+    let mut c = SensorConfig::for_noise(10_000).unwrap();
+    c.window_samples = WINDOW_SAMPLES_MAX + 1;
+    assert_eq!(LaneSensor::new(c).unwrap_err().param(), "sensor.windowSamples");
+    assert_eq!(SensorConfig::for_noise(0).unwrap_err().param(), "noiseSigmaMg");
+}
+
+#[test]
+fn integer_square_roots_are_exact() {
+    for v in [0u128, 1, 2, 3, 4, 15, 16, 17, 99, 100, 101, u64::MAX as u128, u128::MAX] {
+        let r = floor_sqrt(v);
+        assert!(r * r <= v && (r + 1).checked_mul(r + 1).map_or(true, |s| s > v), "{v}");
+        let c = ceil_sqrt(v);
+        assert!(c.checked_mul(c).map_or(true, |s| s >= v) && (c == 0 || (c - 1) * (c - 1) < v), "{v}");
+    }
+}
+
+fn item(id: &str, grams: i64, sigma_g: i64, value: u64, perishable: bool) -> ItemType {
+    ItemType { id: id.into(), nominal_mg: grams * 1000, sigma_mg: sigma_g * 1000, value_minor: value, perishable }
+}
+
+/// Lanes: soup (540 g), beans (538 g, the near-twin), jam (300 g), milk (1030 g, perishable).
+fn shelf() -> Shelf {
+    let sensor = SensorConfig::for_noise(10_000).unwrap();
+    let lane = |id: &str, t: &str| LaneSpec { id: id.into(), item_type: t.into(), count: 10, sensor };
+    Shelf::new(&ShelfSetup {
+        shelf_id: "shelf-1".into(),
+        config: ShelfConfig::default(),
+        item_types: vec![
+            item("soup", 540, 3, 250, false),
+            item("beans", 538, 3, 120, false),
+            item("jam", 300, 4, 400, false),
+            item("milk", 1030, 8, 150, true),
+        ],
+        lanes: vec![lane("L1", "soup"), lane("L2", "beans"), lane("L3", "jam"), lane("L4", "milk")],
+    })
+    .unwrap()
+}
+
+fn change(lane: &str, delta_g: i64, shoppers: &[&str]) -> WeightChange {
+    WeightChange {
+        lane_id: lane.into(),
+        delta_mg: delta_g * 1000,
+        sigma_mg: 4_473,
+        shopper_ids: shoppers.iter().map(|s| s.to_string()).collect(),
+        now: 1_800_000_000,
+    }
+}
+
+fn decide(s: &mut Shelf, lane: &str, delta_g: i64, shoppers: &[&str]) -> Verdict {
+    let v = s.weight_change(&change(lane, delta_g, shoppers)).unwrap();
+    assert!(s.is_consistent(), "{s:?}");
+    v
+}
+
+#[test]
+fn a_pick_then_a_tidy_return_restores_the_lane_count() {
+    let mut s = shelf();
+    let v = decide(&mut s, "L3", -301, &["ann"]);
+    assert_eq!((v.code, v.shopper_id.as_deref(), v.lane_count), (VerdictCode::Picked, Some("ann"), 9));
+    assert_eq!(s.shopper("ann").unwrap().lots[0].total_mg, 301_000, "the measured weight is recorded");
+    let v = decide(&mut s, "L3", 299, &["ann"]);
+    assert_eq!((v.code, v.lane_count), (VerdictCode::Tidy, 10));
+    assert!(s.shopper("ann").unwrap().lots.is_empty());
+    let h = &v.evidence.hypotheses[0];
+    // V = σ_Δ² (return) + the pick's measured variance σ_Δ²: 2·4473²; tolerance 3·sqrt(V).
+    assert_eq!(h.variance_mg2, 2 * 4_473 * 4_473);
+    assert_eq!(h.tolerance_mg, 18_977);
+    assert_eq!(h.z2_milli, 4_000_000 * 1000 / (2 * 4_473 * 4_473));
+}
+
+#[test]
+fn an_untidy_return_is_recorded_in_the_lane_so_a_later_pick_of_it_is_explained_no_cascade() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]); // jam
+    let v = decide(&mut s, "L4", 301, &["ann"]); // jam put down among the milk
+    assert_eq!(v.code, VerdictCode::Untidy);
+    assert_eq!(v.lane_count, 10, "the milk count does not change");
+    assert_eq!(v.tasks_opened, vec!["t1".to_string()]);
+    let lane = &s.lanes()[3];
+    assert_eq!(lane.entries[0].item_type.as_deref(), Some("jam"));
+    // Bob picks the jam from the milk lane: explained as the jam entry, the task closes, the
+    // milk count stays 10, and Bob's record says jam.
+    let v = decide(&mut s, "L4", -299, &["bob"]);
+    assert_eq!(v.code, VerdictCode::Picked);
+    assert_eq!(v.evidence.hypotheses[0].parts[0].source, PartSource::Entry);
+    assert_eq!(v.tasks_closed, vec!["t1".to_string()]);
+    assert_eq!(v.lane_count, 10);
+    assert!(s.tasks().is_empty());
+    assert_eq!(s.shopper("bob").unwrap().lots[0].item_type.as_deref(), Some("jam"));
+    // Without the entry the same pick would have been unexplained (300 g is no milk).
+    let mut fresh = shelf();
+    assert_eq!(decide(&mut fresh, "L4", -299, &["bob"]).code, VerdictCode::Unexplained);
+}
+
+#[test]
+fn near_twins_are_ambiguous_never_a_silent_pick() {
+    let mut s = shelf();
+    decide(&mut s, "L1", -540, &["ann"]); // soup 540 g
+    decide(&mut s, "L2", -538, &["ann"]); // beans 538 g
+    let before = s.clone();
+    let v = decide(&mut s, "L3", 539, &["ann"]);
+    assert_eq!(v.code, VerdictCode::Ambiguous);
+    assert!(v.evidence.hypotheses[0].within_tolerance && v.evidence.hypotheses[1].within_tolerance);
+    let types: Vec<_> = v.evidence.hypotheses.iter().take(2).map(|h| h.parts[0].item_type.clone().unwrap()).collect();
+    assert!(types.contains(&"soup".to_string()) && types.contains(&"beans".to_string()));
+    // The records stay (nobody knows which went back); the lane gets an unidentified entry and
+    // staff an identify task.
+    assert_eq!(s.shopper("ann").unwrap(), before.shopper("ann").unwrap());
+    assert_eq!(s.tasks()[0].kind, TaskKind::Identify);
+    assert_eq!(s.lanes()[2].entries[0].item_type, None);
+}
+
+#[test]
+fn separated_readings_are_decided_and_the_margin_is_the_rule() {
+    let mut s = shelf();
+    decide(&mut s, "L1", -540, &["ann"]);
+    decide(&mut s, "L3", -300, &["ann"]);
+    // 540 against 300: far apart, tidy.
+    assert_eq!(decide(&mut s, "L1", 541, &["ann"]).code, VerdictCode::Tidy);
+}
+
+#[test]
+fn two_different_items_returned_at_once_are_one_hypothesis() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]);
+    decide(&mut s, "L4", -1031, &["ann"]);
+    decide(&mut s, "L1", -541, &["ann"]);
+    let v = decide(&mut s, "L3", 1331, &["ann"]); // jam + milk into the jam lane
+    assert_eq!(v.code, VerdictCode::Untidy);
+    let best = &v.evidence.hypotheses[0];
+    let mut types: Vec<_> = best.parts.iter().map(|p| p.item_type.clone().unwrap()).collect();
+    types.sort();
+    assert_eq!(types, ["jam", "milk"]);
+    assert_eq!(v.lane_count, 10, "the jam went home");
+    assert_eq!(s.tasks()[0].item_type.as_deref(), Some("milk"));
+    assert_eq!(s.shopper("ann").unwrap().lots.len(), 1);
+}
+
+#[test]
+fn nothing_within_tolerance_is_unexplained_with_its_evidence() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]);
+    let v = decide(&mut s, "L3", 420, &["ann"]);
+    assert_eq!(v.code, VerdictCode::Unexplained);
+    assert!(v.evidence.hypotheses.is_empty());
+    assert_eq!(s.shopper("ann").unwrap().lots.len(), 1);
+    // A shopper with no records: unexplained as well.
+    assert_eq!(decide(&mut s, "L1", 540, &["zoe"]).code, VerdictCode::Unexplained);
+}
+
+#[test]
+fn the_search_limit_is_an_outcome_not_a_guess() {
+    let mut s = shelf();
+    s.config.combinations_max = 3;
+    for _ in 0..4 {
+        decide(&mut s, "L3", -300, &["ann"]);
+    }
+    let v = decide(&mut s, "L3", 1200, &["ann"]);
+    assert_eq!(v.code, VerdictCode::SearchLimit);
+    assert_eq!(v.evidence.combinations_tried, 3);
+    assert_eq!(s.shopper("ann").unwrap().lots.len(), 4, "nothing taken off the records");
+}
+
+#[test]
+fn two_shoppers_who_could_each_explain_a_return_make_it_ambiguous() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]);
+    decide(&mut s, "L3", -300, &["bob"]);
+    let v = decide(&mut s, "L3", 300, &["ann", "bob"]);
+    assert_eq!(v.code, VerdictCode::Ambiguous);
+    assert!(!v.attributed);
+    let who: Vec<_> = v.evidence.hypotheses.iter().map(|h| h.shopper_id.clone().unwrap()).collect();
+    assert_eq!(who, ["ann", "bob"]);
+    // Only Bob holds milk: a milk return with both present is his.
+    decide(&mut s, "L4", -1030, &["bob"]);
+    let v = decide(&mut s, "L4", 1030, &["ann", "bob"]);
+    assert_eq!((v.code, v.shopper_id.as_deref()), (VerdictCode::Tidy, Some("bob")));
+    // A pick with two candidates: the lane loses it, nobody's record gains it.
+    let v = decide(&mut s, "L1", -540, &["ann", "bob"]);
+    assert_eq!((v.code, v.attributed, v.lane_count), (VerdictCode::Picked, false, 9));
+    assert_eq!(s.shopper("ann").unwrap().lots.len(), 1);
+}
+
+#[test]
+fn learning_moves_a_type_only_within_its_bound() {
+    let mut s = shelf();
+    // Jam weighs 312 g, not the catalogue's 300 (each pick within tolerance); learning may
+    // move it 2 % (to 306 g).
+    s.config.learn_shift_permille_max = 20;
+    for i in 0..6 {
+        let v = decide(&mut s, "L3", -312, &["ann"]);
+        assert_eq!(v.code, VerdictCode::Picked);
+        let expected = if i + 1 < 5 { 300_000 } else { 306_000 };
+        assert_eq!(s.item_types()[2].weight_mg, expected, "after {} picks", i + 1);
+    }
+    let jam = &s.item_types()[2];
+    assert_eq!(jam.observations, 6);
+    // The spread: the picks are identical, so the sample variance is 0; clamped up to σ/2.
+    assert_eq!(jam.spread_mg, 2_000);
+}
+
+#[test]
+fn clean_up_tasks_come_in_priority_order_and_completing_one_empties_its_entry() {
+    let mut s = shelf();
+    decide(&mut s, "L1", -540, &["ann"]);
+    decide(&mut s, "L4", -1030, &["ann"]);
+    decide(&mut s, "L3", -300, &["ann"]);
+    let mut v = change("L2", 300, &["ann"]);
+    v.now += 10;
+    s.weight_change(&v).unwrap(); // jam (value 400) into beans, later
+    decide(&mut s, "L2", 540, &["ann"]); // soup (250) into beans
+    decide(&mut s, "L3", 1030, &["ann"]); // milk (perishable, 150) into jam
+    let order: Vec<_> = s.tasks().iter().map(|t| t.item_type.clone().unwrap()).collect();
+    assert_eq!(order, ["milk", "jam", "soup"]);
+    let milk = s.tasks()[0].id.clone();
+    let taken = s.complete_task(&milk).unwrap();
+    assert_eq!(taken.item_type.as_deref(), Some("milk"));
+    assert!(s.lanes()[2].entries.is_empty());
+    assert!(s.is_consistent());
+    assert_eq!(s.complete_task(&milk).unwrap_err().param(), "taskId");
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_parameter_and_changes_nothing() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]);
+    let before = s.clone();
+    let cases: Vec<(WeightChange, &str)> = vec![
+        (WeightChange { lane_id: "nope".into(), ..change("L1", 1, &["ann"]) }, "request.laneId"),
+        (change("L1", 0, &["ann"]), "request.deltaMg"),
+        (WeightChange { delta_mg: WEIGHT_MG_MAX + 1, ..change("L1", 1, &["ann"]) }, "request.deltaMg"),
+        (WeightChange { sigma_mg: 0, ..change("L1", 1, &["ann"]) }, "request.sigmaMg"),
+        (WeightChange { now: -1, ..change("L1", 1, &["ann"]) }, "request.now"),
+        (change("L1", 1, &[]), "request.shopperIds"),
+        (change("L1", 1, &["a", "b", "c", "d", "e"]), "request.shopperIds"),
+        (change("L1", 1, &["ann", "ann"]), "request.shopperIds[1]"),
+        (change("L1", 1, &["ann", ""]), "request.shopperIds[1]"),
+    ];
+    for (req, param) in cases {
+        let e = s.weight_change(&req).unwrap_err();
+        assert_eq!(e.param(), param, "{req:?}");
+        assert_eq!(s, before);
+    }
+    let mut setup = ShelfSetup { shelf_id: "s".into(), config: ShelfConfig::default(), item_types: vec![item("a", 1, 0, 0, false)], lanes: vec![] };
+    setup.item_types.push(item("a", 1, 0, 0, false));
+    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "setup.itemTypes[1].id");
+    setup.item_types.pop();
+    setup.item_types[0].nominal_mg = 0;
+    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "setup.itemTypes[0].nominalMg");
+    setup.item_types[0].nominal_mg = 1;
+    setup.lanes.push(LaneSpec { id: "x".into(), item_type: "b".into(), count: 0, sensor: SensorConfig::for_noise(1).unwrap() });
+    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "setup.lanes[0].itemType");
+    setup.config.k_centi = 99;
+    assert_eq!(Shelf::new(&setup).unwrap_err().param(), "setup.config.kCenti");
+}
+
+#[test]
+fn full_tables_refuse_before_anything_changes() {
+    let mut s = shelf();
+    for _ in 0..BASKET_LOTS_MAX {
+        let mut r = change("L3", -300, &["ann"]);
+        r.delta_mg = -300_000;
+        s.lanes[2].count = 10;
+        s.weight_change(&r).unwrap();
+    }
+    s.lanes[2].count = 10;
+    let before = s.clone();
+    let e = s.weight_change(&change("L3", -300, &["ann"])).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::LimitExceeded, "request.shopperIds"));
+    assert_eq!(s, before);
+}
+
+#[test]
+fn the_state_round_trips_and_an_inconsistent_one_is_refused() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]);
+    decide(&mut s, "L4", 300, &["ann"]);
+    s.samples("L1", &[1, 2, 3]).unwrap();
+    assert_eq!(s.revision(), 3);
+    let key = [9u8; 32];
+    let bytes = s.snapshot(&key).unwrap();
+    let back = Shelf::restore(&bytes, &key).unwrap();
+    assert_eq!(back, s);
+    assert_eq!(back.snapshot(&key).unwrap(), bytes, "one state, one byte string");
+    assert_eq!(Shelf::restore(&bytes, &[8u8; 32]).unwrap_err().code(), ErrorCode::SnapshotInvalid);
+    assert_eq!(Shelf::restore(&bytes, &[8u8; 31]).unwrap_err().param(), "snapshotKey");
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 1;
+    assert_eq!(Shelf::restore(&flipped, &key).unwrap_err().code(), ErrorCode::SnapshotInvalid);
+    let mut broken = s.clone();
+    broken.tasks.clear(); // an entry without its task: sealed, but refused on restore
+    let sealed = broken.snapshot(&key).unwrap();
+    assert_eq!(Shelf::restore(&sealed, &key).unwrap_err().code(), ErrorCode::SnapshotInvalid);
+}
