@@ -1088,13 +1088,7 @@ fn resolved_holds_with_one_seq_are_forgotten_by_hold_id_and_free_their_slots() {
     let mut slots_when_full = 0;
     for i in 0..pairs + 10 {
         h.now = T0 + 11 + i as i64;
-        let hold = h.hold_req(&format!("h{i}"), "w", "m", "0.01", h.now + 60);
-        assert_eq!(h.l.hold(&hold).unwrap().code, C::Held);
-        let void = VoidRequest { idempotency_key: format!("v{i}"), now: h.now, hold_id: format!("h{i}") };
-        assert_eq!(h.l.void(&void).unwrap().code, C::Voided);
-        if h.l.journal().len() >= JOURNAL_ENTRIES_RETAINED_MAX - 2 {
-            h.l.truncate_journal(h.l.head().seq).unwrap();
-        }
+        hold_then_void(&mut h, i);
         if i + 1 == pairs {
             h.l.check_invariants().unwrap();
             assert!(h.l.hold_view("x0").is_none(), "the least id of the earliest seq went first");
@@ -2144,13 +2138,7 @@ fn a_failed_chain_takes_back_evictions_of_keys_holds_and_whole_outcomes() {
         }
     }
     for i in 0..pairs {
-        let hold = h.hold_req(&format!("h{i}"), "w", "m", "0.01", h.now + 60);
-        assert_eq!(h.l.hold(&hold).unwrap().code, C::Held);
-        let void = VoidRequest { idempotency_key: format!("v{i}"), now: h.now, hold_id: format!("h{i}") };
-        assert_eq!(h.l.void(&void).unwrap().code, C::Voided);
-        if h.l.journal().len() >= JOURNAL_ENTRIES_RETAINED_MAX - 2 {
-            h.l.truncate_journal(h.l.head().seq).unwrap();
-        }
+        hold_then_void(&mut h, i);
     }
     h.now += IDEMPOTENCY_KEY_RETENTION_S + 1;
     h.l.truncate_journal(h.l.head().seq).unwrap();
@@ -2213,6 +2201,18 @@ fn an_account_cannot_be_opened_in_a_chain() {
     // Unlinked, before the chain that uses it: fine.
     let batch = vec![unlinked(open("o")), linked(pay("b", "w", "fresh", "1.00", T0)), unlinked(pay("c", "w", "m", "1.00", T0))];
     assert_eq!(codes(&h.l.execute_batch(&batch).unwrap()), vec![C::AccountOpened, C::Transferred, C::Transferred]);
+}
+
+/// Places hold `h<i>` (0.01 from `w` to `m`) and voids it (key `v<i>`), persisting the journal as
+/// a store would: one resolved hold more.
+fn hold_then_void(h: &mut H, i: usize) {
+    let hold = h.hold_req(&format!("h{i}"), "w", "m", "0.01", h.now + 60);
+    assert_eq!(h.l.hold(&hold).unwrap().code, C::Held);
+    let void = VoidRequest { idempotency_key: format!("v{i}"), now: h.now, hold_id: format!("h{i}") };
+    assert_eq!(h.l.void(&void).unwrap().code, C::Voided);
+    if h.l.journal().len() >= JOURNAL_ENTRIES_RETAINED_MAX - 2 {
+        h.l.truncate_journal(h.l.head().seq).unwrap();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
