@@ -68,8 +68,9 @@ export const LEDGER_SHARD_TRANSFERS_IN_FLIGHT_MAX = 65_536;
 const LOAD_CONCURRENCY = 16;
 /**
  * The key window of a new shard: {@link LEDGER_KEY_WINDOW_MIN} keys (a ledger's default is
- * 32,768). 1,024 shards with full default windows would need ~8 GiB of the WebAssembly memory's
- * 4 GiB; with this one, ~1 GiB. Each shard still recognises every retry within 300 s of ledger
+ * 32,768). 1,024 shards with full default windows would need ~12 GiB of the WebAssembly
+ * memory's 4 GiB; with this one, ~2.2 GiB (`node bench/ledger-memory.mjs`: ~11.7 MiB and ~2.2 MiB
+ * per 1,000-wallet shard). Each shard still recognises every retry within 300 s of ledger
  * time, and sustains 4,096 / 300 ≈ 13 new operations per second (over 13,000/s across 1,024
  * shards) before `IDEMPOTENCY_KEYS_FULL`.
  */

@@ -1,6 +1,6 @@
 // The WebAssembly memory grows in steps (wasm/src/alloc.rs): at least 1 MiB, or an eighth of the
 // memory, at a time — never the 64 KiB a time of Rust's default allocator, whose every grow cost
-// ~0.3–2 ms in V8 once the memory was tens of MiB (HACKING.md "Memory growth"). Checked by
+// ~0.1–2 ms in V8 once the memory was tens of MiB (HACKING.md "Memory growth"). Checked by
 // watching the memory's size after every single ledger operation while the heap grows by
 // ~24 MiB: each change is at least 16 pages, and there are few of them.
 import assert from 'node:assert/strict';

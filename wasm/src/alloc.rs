@@ -3,9 +3,9 @@
 //!
 //! Why: dlmalloc asks the system for more memory whenever its top chunk runs out, 64 KiB at a
 //! time, and every `memory.grow` detaches the JS `ArrayBuffer` over the whole memory. In V8
-//! (Node 20) one `memory.grow(1)` measured ~3 µs on a 19 MiB memory, ~140–300 µs at 34 MiB and
-//! ~0.7–2 ms from 128 MiB up (`node` with a bare `WebAssembly.Memory`; see HACKING.md "Memory
-//! growth"). A server that holds a million wallets in 1,024 ledgers (a 1–2 GiB memory) grew 64
+//! (Node 20) one `memory.grow(1)` measured ~2 µs on a 16 MiB memory, ~60–110 µs at 32 MiB and
+//! ~0.2 ms from 128 MiB up on an idle machine, 0.7–2 ms while other builds ran
+//! (`node bench/memory-grow.mjs`; see HACKING.md "Memory growth"). A server that holds a million wallets in 1,024 ledgers (a 1–2 GiB memory) grew 64
 //! KiB every few hundred operations: a quarter of its time was spent growing. Growing by an
 //! eighth of the memory (at least [`GROW_PAGES_MIN`], at most [`GROW_PAGES_MAX`]) makes the
 //! number of grows logarithmic in the size, for at most an eighth (or 64 MiB) left unused.
