@@ -490,8 +490,8 @@ impl Cbor for Ledger {
             hold.encode(e);
         }
         e.array(self.key_order.len() as u64);
-        for (_, key) in &self.key_order {
-            if let Some(record) = self.keys.get(key) {
+        for &(_, at) in &self.key_order {
+            if let Some(record) = self.keys.at(at) {
                 record.encode(e);
             }
         }
@@ -525,10 +525,12 @@ impl Cbor for Ledger {
             if ledger.key_order.back().is_some_and(|(seq, _)| *seq >= record.seq) {
                 return None;
             }
-            ledger.key_order.push_back((record.seq, record.key.clone()));
-            if ledger.keys.insert(record.key.clone(), record).is_some() {
+            if ledger.keys.contains_key(&record.key) {
                 return None;
             }
+            let seq = record.seq;
+            let at = ledger.keys.insert_new(record);
+            ledger.key_order.push_back((seq, at));
         }
         // The defaults are left out (re-encoding refuses them written).
         (ledger.keys_kept_by, ledger.key_window) = match len {

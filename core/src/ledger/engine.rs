@@ -465,13 +465,13 @@ impl Ledger {
         }
         let now = op.now.max(self.clock);
         let evict_oldest_key = if self.keys.len() >= self.key_window {
-            let (_, oldest) = self
+            let &(_, oldest) = self
                 .key_order
                 .front()
                 .ok_or_else(|| internal("the key order index is empty"))?;
             let record = self
                 .keys
-                .get(oldest)
+                .at(oldest)
                 .ok_or_else(|| internal("the key order index names an unknown key"))?;
             // When the store keeps the long tail, the window only bounds the state: the oldest
             // key goes whatever its age (the store answers its repeats).
@@ -594,15 +594,16 @@ impl Ledger {
                 undo.push(Change::KeyRetention(old.0, old.1));
             }
         }
-        self.key_order.push_back((record.seq, record.key.clone()));
-        self.keys.insert(record.key.clone(), record);
+        let seq = record.seq;
+        let at = self.keys.insert_new(record);
+        self.key_order.push_back((seq, at));
         // One in: the key IDEMPOTENCY_OUTCOMES_MAX places before it leaves the whole-outcome
         // window (the window is the newest of the queue).
         if let Some(leaving) = self.key_order.len().checked_sub(IDEMPOTENCY_OUTCOMES_MAX + 1) {
             let older = self
                 .key_order
                 .get(leaving)
-                .and_then(|(_, key)| self.keys.get_mut(key));
+                .and_then(|&(_, at)| self.keys.at_mut(at));
             if let Some(older) = older {
                 let verdict = older.verdict.compact();
                 if let Some(undo) = undo {
@@ -657,16 +658,23 @@ impl Ledger {
     /// Puts back a key record as it was (a chain's undo): in place of its compacted self, or
     /// in the queue where its seq belongs (an evicted key: at the front).
     fn restore_key(&mut self, record: KeyRecord) {
-        if let Err(at) = self.key_order.binary_search_by_key(&record.seq, |(seq, _)| *seq) {
-            self.key_order.insert(at, (record.seq, record.key.clone()));
+        let seq = record.seq;
+        let at = match self.keys.handle(&record.key) {
+            Some(at) => {
+                self.keys.replace_at(at, record);
+                at
+            }
+            None => self.keys.insert_new(record),
+        };
+        if let Err(position) = self.key_order.binary_search_by_key(&seq, |(seq, _)| *seq) {
+            self.key_order.insert(position, (seq, at));
         }
-        self.keys.insert(record.key.clone(), record);
     }
 
     /// Forgets the oldest retained key; returns it.
     fn forget_oldest_key(&mut self) -> Option<KeyRecord> {
-        let (_, key) = self.key_order.pop_front()?;
-        self.keys.remove(&key)
+        let (_, at) = self.key_order.pop_front()?;
+        self.keys.remove_at(at)
     }
 
     /// Takes back the commits logged in `undo` since the ledger had `clock`, `head` and
@@ -694,8 +702,8 @@ impl Ledger {
         }
         // The keys the chain recorded: their seqs follow the head's (at most one per member).
         while self.key_order.back().is_some_and(|(seq, _)| *seq > head.seq) {
-            if let Some((_, key)) = self.key_order.pop_back() {
-                self.keys.remove(&key);
+            if let Some((_, at)) = self.key_order.pop_back() {
+                self.keys.remove_at(at);
             }
         }
     }

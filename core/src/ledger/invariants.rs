@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::engine::{internal, Tx};
 use super::{
-    deadline_key, id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX, HOLD_SLOTS_MAX,
+    deadline_key, id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX, HOLD_SLOTS_MAX, KEY_SLOTS_MAX,
     HOLDS_PER_ACCOUNT_MAX, HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_KEY_WINDOW_MIN, IDEMPOTENCY_OUTCOMES_MAX,
     JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, TIME_S_MAX, TIME_S_MIN, UNITS_MAX,
 };
@@ -335,13 +335,17 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
     // The queue ascends by seq; the newest IDEMPOTENCY_OUTCOMES_MAX keep their whole outcome.
     let whole_from = l.key_order.len().saturating_sub(IDEMPOTENCY_OUTCOMES_MAX);
     let mut previous_seq = 0;
-    for (at, (seq, key)) in l.key_order.iter().enumerate() {
+    ensure(
+        l.keys.consistent() && l.keys.slots() <= KEY_SLOTS_MAX,
+        "the key index disagrees with the slab, or the slab outgrew its bound",
+    )?;
+    for (at, &(seq, handle)) in l.key_order.iter().enumerate() {
         let record = l
             .keys
-            .get(key)
+            .at(handle)
             .ok_or_else(|| broken("the key order index names an unknown key"))?;
         ensure(
-            id_ok(key) && *key == record.key && *seq == record.seq && *seq > previous_seq,
+            id_ok(&record.key) && seq == record.seq && seq > previous_seq,
             "the key order index is out of date (or two keys share a seq)",
         )?;
         ensure(
@@ -352,7 +356,7 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
             at >= whole_from || (record.verdict.hold.is_none() && record.verdict.expired.is_empty()),
             "an idempotency key older than the whole-outcome window keeps more than its code",
         )?;
-        previous_seq = *seq;
+        previous_seq = seq;
     }
 
     // The retained journal chains up to the head.

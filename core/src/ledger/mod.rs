@@ -261,7 +261,7 @@ pub use shard::{shard_of, SHARD_COUNT_MAX, SHARD_ROUTING_TAG};
 pub use journal::{JournalEntry, JournalHead, GENESIS_HASH, JOURNAL_ENTRY_BYTES_MAX};
 pub use snapshot::{SNAPSHOT_BYTES_MAX, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_KEY_LEN};
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -310,6 +310,12 @@ pub const SEQ_MAX: u64 = (1 << 53) - 1;
 /// pending and retained resolved holds, plus the one an operation places before the oldest
 /// resolved hold is forgotten.
 const HOLD_SLOTS_MAX: usize = HOLDS_MAX + HOLDS_RESOLVED_RETAINED_MAX + 1;
+
+/// The most key records alive at once, so the bound of the key slab's length (`table.rs`): the
+/// largest window, plus the keys a failed linked chain evicted while its own keys are still
+/// there (its undo puts the evicted ones back before it takes its own out, at most one per
+/// member).
+const KEY_SLOTS_MAX: usize = IDEMPOTENCY_KEYS_MAX + BATCH_OPERATIONS_MAX;
 
 /// The largest total in minor units (an `Amount`'s mantissa bound, 2^96 − 1).
 const UNITS_MAX: u128 = (1 << 96) - 1;
@@ -908,8 +914,7 @@ struct Verdict {
 /// A retained idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct KeyRecord {
-    /// Shared with the key table's entry and the key order (one allocation for the three: a
-    /// ledger retains up to 32,768 keys, and a process may hold 1,024 ledgers).
+    /// The key's text (cloned without allocating into a chain's undo log).
     key: Arc<str>,
     fingerprint: [u8; 32],
     /// The journal seq of the operation.
@@ -945,6 +950,12 @@ impl table::Record for Hold {
     }
 }
 
+impl table::Record for KeyRecord {
+    fn id(&self) -> &str {
+        &self.key
+    }
+}
+
 /// A ledger: accounts, holds, idempotency keys and the journal head, in memory. See the module
 /// docs.
 ///
@@ -955,7 +966,8 @@ impl table::Record for Hold {
 pub struct Ledger {
     accounts: table::Table<Account>,
     holds: table::Table<Hold>,
-    keys: BTreeMap<Arc<str>, KeyRecord>,
+    /// The retained idempotency keys' records (`key_order` is their order).
+    keys: table::Table<KeyRecord>,
     /// The latest effective time seen.
     clock: i64,
     head: JournalHead,
@@ -974,10 +986,11 @@ pub struct Ledger {
     keys_kept_by: KeysKeptBy,
     /// Most keys retained (journaled by `setKeyRetention`; IDEMPOTENCY_KEYS_MAX by default).
     key_window: usize,
-    /// The retained keys by ascending seq (≤ key_window): the eviction order. Keys are recorded
-    /// newest last and evicted oldest first, so a queue keeps the order; the newest
-    /// IDEMPOTENCY_OUTCOMES_MAX of it keep their whole outcome (the window is positional).
-    key_order: VecDeque<(u64, Arc<str>)>,
+    /// The retained keys (seq, handle in `keys`) by ascending seq (≤ key_window): the eviction
+    /// order. Keys are recorded newest last and evicted oldest first, so a queue keeps the
+    /// order; the newest IDEMPOTENCY_OUTCOMES_MAX of it keep their whole outcome (the window is
+    /// positional).
+    key_order: VecDeque<(u64, u32)>,
 }
 
 /// A deadline (Unix seconds) as a `u64` in the same order (the sign bit flipped), so that the
@@ -1005,13 +1018,13 @@ impl PartialEq for Ledger {
     fn eq(&self, other: &Self) -> bool {
         self.accounts.same_records(&other.accounts)
             && self.holds.same_records(&other.holds)
-            && self.keys == other.keys
+            && self.keys.same_records(&other.keys)
             && self.clock == other.clock
             && self.head == other.head
             && self.journal == other.journal
             && self.keys_kept_by == other.keys_kept_by
             && self.key_window == other.key_window
-            && self.key_order == other.key_order
+            && self.same_key_order(other)
             && self.same_index(&self.deadlines, other, &other.deadlines, false)
             && self.same_index(&self.debit_holds, other, &other.debit_holds, true)
             && self.same_index(&self.resolved, other, &other.resolved, false)
@@ -1033,7 +1046,7 @@ impl Ledger {
         Ledger {
             accounts: table::Table::new(),
             holds: table::Table::new(),
-            keys: BTreeMap::new(),
+            keys: table::Table::new(),
             clock: TIME_S_MIN,
             head: JournalHead {
                 seq: 0,
@@ -1251,7 +1264,7 @@ impl Ledger {
     /// The retained record of the key with journal seq `seq`, if any.
     fn key_of_seq(&self, seq: u64) -> Option<&KeyRecord> {
         let at = self.key_order.binary_search_by_key(&seq, |(s, _)| *s).ok()?;
-        self.key_order.get(at).and_then(|(_, key)| self.keys.get(key))
+        self.key_order.get(at).and_then(|&(_, handle)| self.keys.at(handle))
     }
 
     /// Answers a repeat of an operation whose key this ledger no longer retains from the journal
@@ -1445,6 +1458,17 @@ impl Ledger {
             Some((key, hold))
         };
         mine.len() == theirs.len() && mine.iter().all(|entry| translate(entry).is_some_and(|found| theirs.contains(&found)))
+    }
+
+    /// Whether `other` retains the same keys in the same order, each with the same record (the
+    /// queues hold handles, which differ between equal ledgers).
+    fn same_key_order(&self, other: &Ledger) -> bool {
+        self.key_order.len() == other.key_order.len()
+            && self
+                .key_order
+                .iter()
+                .zip(other.key_order.iter())
+                .all(|(&(seq, at), &(their_seq, their_at))| seq == their_seq && self.keys.at(at) == other.keys.at(their_at))
     }
 
     fn account_view(&self, account: &Account) -> AccountView {

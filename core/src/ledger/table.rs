@@ -1,16 +1,70 @@
-//! Accounts and holds kept in a slab (a `Vec` of records addressed by a `u32` handle) with one
-//! id → handle index per kind.
+//! Accounts, holds and idempotency keys kept in a slab (a `Vec` of records addressed by a `u32`
+//! handle) with one id → handle index per kind.
 //!
-//! Why: the derived indexes (deadlines, an account's pending holds, the resolution order) then
-//! hold integers, not copies of ids, so keeping them allocates nothing and a lookup compares
-//! integers; and every kind shares one `BTreeMap<String, u32>` and one `BTreeSet<(u64, u32)>`,
-//! instead of a `BTreeMap`/`BTreeSet` per key and value type (each type is a copy of the
-//! B-tree's insert, remove, clone and drop code in the wasm module). An id is stored in its
-//! record (for views, snapshots and the journal) and once as the index key, which also gives
-//! the id order the canonical encoding iterates in.
+//! Why: the derived indexes (deadlines, an account's pending holds, the resolution order, the
+//! key queue) then hold integers, not copies of ids, so keeping them allocates nothing and a
+//! lookup compares integers; and the ledger's derived indexes share one `BTreeSet<(u64, u32)>`
+//! type and its id indexes one hash table type, instead of a `BTreeMap`/`BTreeSet` per key and
+//! value type (each type is a copy of its insert, remove, clone and drop code in the wasm
+//! module).
+//!
+//! The id index is a hash table from a 64-bit hash of the id ([`id_hash`]) to the handle, not
+//! a tree of the ids' text: a lookup reads one group of the table and the found record's id
+//! to confirm it, ~2 cache lines, where a `BTreeMap<String, _>` descends ~4 nodes and follows
+//! a pointer to each id it compares — ~15 of them per lookup among 4,096. Each is a cache miss
+//! when the ledger is one of 1,024 that share a process: issue 10's million wallets spent most
+//! of their time there (HACKING.md, *A million wallets*). Nothing observable depends on the
+//! table's order: the id order the canonical encoding needs is made when it is needed
+//! ([`Table::iter`]: a sort of the live ids).
+//!
+//! Two ids with one hash (never seen: SipHash-1-3) are both kept: the second in `collided`,
+//! searched when the table's record has another id, so a collision costs a comparison, never a
+//! wrong record. A fixed hash key lets anyone compute the hashes; what a caller choosing ids
+//! for one table bucket gains is a longer probe over 16-byte entries in one array (bounded by
+//! the table's records), not a walk over strings.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, DefaultHasher, Hasher};
+
+/// The hash an id is filed under: SipHash-1-3 with std's fixed keys (`DefaultHasher::new`),
+/// the same on every platform and run. Never encoded, journaled or shown: only where the hash
+/// table keeps an entry depends on it, so a change of the algorithm in a later Rust changes
+/// nothing observable.
+pub(super) fn id_hash(id: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    hasher.write(id.as_bytes());
+    let hash = hasher.finish();
+    #[cfg(test)]
+    let hash = tests::FEW_HASHES.with(|few| match few.get() {
+        0 => hash,
+        buckets => hash % buckets,
+    });
+    hash
+}
+
+/// The id index's hasher: its keys are [`id_hash`] values already, passed through.
+#[derive(Default)]
+pub(super) struct IdHashPassThrough(u64);
+
+impl Hasher for IdHashPassThrough {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed (`write_u64`); any other input still mixes in.
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// An id index: [`id_hash`] of the id → the record's handle.
+type IdIndex = HashMap<u64, u32, BuildHasherDefault<IdHashPassThrough>>;
 
 /// A record a [`Table`] files under its id.
 pub(super) trait Record {
@@ -19,7 +73,8 @@ pub(super) trait Record {
 
 /// The records of one kind: a slab and its id index. Live records are bounded by the ledger's
 /// limits (accounts by `ACCOUNTS_MAX`, holds by `HOLDS_MAX + HOLDS_RESOLVED_RETAINED_MAX` plus the
-/// one hold an operation places before the oldest resolved one is forgotten); a removed
+/// one hold an operation places before the oldest resolved one is forgotten, keys by the key
+/// window plus the one an operation records before the oldest is forgotten); a removed
 /// record's slot goes on the free list and is reused first, so the slab never grows past the
 /// most records live at once.
 #[derive(Debug, Clone)]
@@ -27,8 +82,11 @@ pub(super) struct Table<T> {
     slots: Vec<Option<T>>,
     /// Empty slots, reused last-freed first.
     free: Vec<u32>,
-    /// Every live record's handle, by id.
-    ids: BTreeMap<String, u32>,
+    /// Every live record's handle by the hash of its id ([`id_hash`]), but those in `collided`.
+    ids: IdIndex,
+    /// (hash, handle) of the live records whose id hashes as another's in `ids` (in practice
+    /// none; at most every live record).
+    collided: Vec<(u64, u32)>,
 }
 
 impl<T: Record> Table<T> {
@@ -36,13 +94,14 @@ impl<T: Record> Table<T> {
         Table {
             slots: Vec::new(),
             free: Vec::new(),
-            ids: BTreeMap::new(),
+            ids: IdIndex::default(),
+            collided: Vec::new(),
         }
     }
 
     /// Live records.
     pub(super) fn len(&self) -> usize {
-        self.ids.len()
+        self.ids.len().saturating_add(self.collided.len())
     }
 
     /// The slab's length (live and free slots): what the records' memory is bounded by.
@@ -51,11 +110,17 @@ impl<T: Record> Table<T> {
     }
 
     pub(super) fn handle(&self, id: &str) -> Option<u32> {
-        self.ids.get(id).copied()
+        let hash = id_hash(id);
+        let is_it = |at: u32| self.at(at).is_some_and(|record| record.id() == id);
+        match self.ids.get(&hash) {
+            Some(&at) if is_it(at) => Some(at),
+            Some(_) => self.collided.iter().find(|&&(other, at)| other == hash && is_it(at)).map(|&(_, at)| at),
+            None => None,
+        }
     }
 
     pub(super) fn contains_key(&self, id: &str) -> bool {
-        self.ids.contains_key(id)
+        self.handle(id).is_some()
     }
 
     pub(super) fn get(&self, id: &str) -> Option<&T> {
@@ -67,10 +132,15 @@ impl<T: Record> Table<T> {
         self.slots.get(handle as usize).and_then(Option::as_ref)
     }
 
+    /// The record at `handle`, to change in place (its id must stay: the index files it).
+    pub(super) fn at_mut(&mut self, handle: u32) -> Option<&mut T> {
+        self.slots.get_mut(handle as usize).and_then(Option::as_mut)
+    }
+
     #[cfg(test)]
     pub(super) fn get_mut(&mut self, id: &str) -> Option<&mut T> {
         let at = self.handle(id)?;
-        self.slots.get_mut(at as usize).and_then(Option::as_mut)
+        self.at_mut(at)
     }
 
     /// Files `record` under its id: replaces the record there in its slot, or takes a slot.
@@ -91,7 +161,7 @@ impl<T: Record> Table<T> {
     /// Files `record`, whose id the table does not have (the caller looked), in a slot; returns
     /// its handle.
     pub(super) fn insert_new(&mut self, record: T) -> u32 {
-        let id = record.id().to_owned();
+        let hash = id_hash(record.id());
         let at = match self.free.pop() {
             Some(at) => {
                 if let Some(slot) = self.slots.get_mut(at as usize) {
@@ -107,21 +177,44 @@ impl<T: Record> Table<T> {
                 at
             }
         };
-        self.ids.insert(id, at);
+        match self.ids.entry(hash) {
+            Entry::Occupied(_) => self.collided.push((hash, at)),
+            Entry::Vacant(vacant) => {
+                vacant.insert(at);
+            }
+        }
         at
     }
 
     /// Removes the record at `handle` and frees its slot.
     pub(super) fn remove_at(&mut self, handle: u32) -> Option<T> {
         let record = self.slots.get_mut(handle as usize)?.take()?;
-        self.ids.remove(record.id());
+        let hash = id_hash(record.id());
+        if self.ids.get(&hash) == Some(&handle) {
+            self.ids.remove(&hash);
+            // A record that collided with this one takes its place in the table.
+            if let Some(at) = self.collided.iter().position(|&(other, _)| other == hash) {
+                let (_, moved) = self.collided.swap_remove(at);
+                self.ids.insert(hash, moved);
+            }
+        } else if let Some(at) = self.collided.iter().position(|&entry| entry == (hash, handle)) {
+            self.collided.swap_remove(at);
+        }
         self.free.push(handle);
         Some(record)
     }
 
-    /// The live records by id, with their handles.
+    /// The live records by id, with their handles (sorted here: the index is in hash order).
+    /// For the canonical encoding and the full invariant check, not for an operation's path.
     pub(super) fn iter(&self) -> impl Iterator<Item = (u32, &T)> {
-        self.ids.values().filter_map(|at| self.at(*at).map(|record| (*at, record)))
+        let mut by_id: Vec<(&str, u32)> = self
+            .ids
+            .values()
+            .chain(self.collided.iter().map(|(_, at)| at))
+            .filter_map(|&at| self.at(at).map(|record| (record.id(), at)))
+            .collect();
+        sort_by_id(&mut by_id);
+        by_id.into_iter().filter_map(|(_, at)| self.at(at).map(|record| (at, record)))
     }
 
     /// The live records by id.
@@ -133,17 +226,24 @@ impl<T: Record> Table<T> {
     /// no other slot is live, and the free list has one entry per empty slot, each naming an
     /// empty slot.
     pub(super) fn consistent(&self) -> bool {
-        let indexed = self
-            .ids
-            .iter()
-            .all(|(id, at)| self.at(*at).is_some_and(|record| record.id() == id));
+        let filed = |hash: u64, at: u32| self.at(at).is_some_and(|record| id_hash(record.id()) == hash);
+        let indexed = self.ids.iter().all(|(&hash, &at)| filed(hash, at))
+            && self.collided.iter().all(|&(hash, at)| filed(hash, at) && self.ids.contains_key(&hash));
+        // Each id once: in id order, every id is greater than the one before.
+        let ids: Vec<&str> = self.iter().map(|(_, record)| record.id()).collect();
+        let distinct = ids.windows(2).all(|pair| pair.first() < pair.get(1));
         // Bounded by the slab's length.
         let live = self.slots.iter().filter(|slot| slot.is_some()).count();
         let free_empty = self
             .free
             .iter()
             .all(|at| self.slots.get(*at as usize).is_some_and(Option::is_none));
-        indexed && live == self.ids.len() && live.saturating_add(self.free.len()) == self.slots.len() && free_empty
+        indexed
+            && distinct
+            && ids.len() == self.len()
+            && live == self.len()
+            && live.saturating_add(self.free.len()) == self.slots.len()
+            && free_empty
     }
 
     /// Logical equality: the same records under the same ids, wherever their slots are.
@@ -155,9 +255,15 @@ impl<T: Record> Table<T> {
     }
 }
 
+/// Sorts `(id, handle)` pairs by id: one function for every kind of record (a sort is ~3 KB of
+/// wasm per element type and comparison).
+fn sort_by_id(by_id: &mut [(&str, u32)]) {
+    by_id.sort_unstable();
+}
+
 /// The handles of the last two records an operation looked up in one [`Table`], so that reading
 /// the same hold or account again (an operation reads its hold and its two accounts several
-/// times) compares one id instead of searching the index (~12 string compares among 4,096).
+/// times) compares one id instead of hashing it and searching the index.
 /// Valid while the table does not change: one per operation, over the unchanged ledger.
 #[derive(Debug, Default)]
 pub(super) struct Seen(Cell<[Option<u32>; 2]>);
@@ -176,5 +282,95 @@ impl Seen {
             self.0.set([found, newest]);
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    thread_local! {
+        /// When not 0: `id_hash` returns only this many values, so ids collide (the tests of the
+        /// collision path; SipHash-1-3 gives no collision to test with).
+        pub(super) static FEW_HASHES: Cell<u64> = const { Cell::new(0) };
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Named(String, u32);
+    impl Record for Named {
+        fn id(&self) -> &str {
+            &self.0
+        }
+    }
+
+    /// Random puts, replacements and removals against a `BTreeMap` model, with every id
+    /// filed under one of `buckets` hashes: lookups, order, length and the consistency check
+    /// agree with the model after each step.
+    fn against_model(buckets: u64) {
+        FEW_HASHES.with(|few| few.set(buckets));
+        let mut table: Table<Named> = Table::new();
+        let mut model: BTreeMap<String, u32> = BTreeMap::new();
+        let mut x: u32 = 0x9e37_79b9;
+        // 4,000 steps over 300 ids: each id is put, replaced and removed many times.
+        for step in 0..4000u32 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let id = format!("id-{}", x % 300);
+            if x % 3 == 0 {
+                let removed = table.handle(&id).and_then(|at| table.remove_at(at));
+                assert_eq!(removed.map(|r| r.1), model.remove(&id), "remove {id}");
+            } else {
+                let (_, old) = table.put(Named(id.clone(), step));
+                assert_eq!(old.map(|r| r.1), model.insert(id.clone(), step), "put {id}");
+            }
+            assert!(table.consistent(), "step {step}");
+            assert_eq!(table.len(), model.len());
+            assert!(table.slots() <= 300);
+            for probe in ["id-0", "id-7", "id-150", "id-299", &id] {
+                assert_eq!(table.get(probe).map(|r| r.1), model.get(probe).copied(), "get {probe}");
+            }
+        }
+        let listed: Vec<(String, u32)> = table.values().map(|r| (r.0.clone(), r.1)).collect();
+        let expected: Vec<(String, u32)> = model.into_iter().collect();
+        assert_eq!(listed, expected, "iter is in id order");
+        FEW_HASHES.with(|few| few.set(0));
+    }
+
+    #[test]
+    fn the_id_index_agrees_with_a_model_with_real_hashes() {
+        against_model(0);
+    }
+
+    #[test]
+    fn the_id_index_agrees_with_a_model_when_ids_collide() {
+        // 3 hashes for 300 ids: nearly every record is in `collided`.
+        against_model(3);
+    }
+
+    #[test]
+    fn a_colliding_record_takes_the_removed_ones_place() {
+        FEW_HASHES.with(|few| few.set(1));
+        let mut table: Table<Named> = Table::new();
+        let a = table.insert_new(Named("a".into(), 1));
+        let b = table.insert_new(Named("b".into(), 2));
+        assert_eq!(table.collided.len(), 1);
+        assert_eq!(table.remove_at(a), Some(Named("a".into(), 1)));
+        assert_eq!(table.handle("b"), Some(b), "b moved into the table");
+        assert!(table.collided.is_empty() && table.consistent());
+        assert_eq!(table.handle("a"), None);
+        FEW_HASHES.with(|few| few.set(0));
+    }
+
+    #[test]
+    fn the_consistency_check_sees_an_index_entry_under_the_wrong_hash() {
+        let mut table: Table<Named> = Table::new();
+        let at = table.insert_new(Named("a".into(), 1));
+        assert!(table.consistent());
+        let hash = id_hash("a");
+        table.ids.remove(&hash);
+        table.ids.insert(hash ^ 1, at);
+        assert!(!table.consistent());
     }
 }
