@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A/B of two builds of one system module's raw glue (e.g. the energy module at two opt-levels):
-// the operations every module runs (Ed25519 sign and verify, secp256k1 verify, an amount sum)
-// and, when both glues export the energy server, its ledger path (a wallet top-up: one ledger
-// transfer with its journal entry). Slices alternate A-B / B-A per round; rates are per CPU
+// the operations every module runs (Ed25519 sign and verify, secp256k1 verify, an amount sum, a
+// split into 1,000 parts) and, when both glues export the energy server, its ledger path (a
+// wallet top-up: one ledger transfer with its journal entry). Slices alternate A-B / B-A per round; rates are per CPU
 // second of this process; the median of the per-round B/A ratios is printed, as bench/ab.mjs does
 // for the everything-module.
 //   node bench/module-ab.mjs <glue dir A> <glue dir B> [rounds] [sliceMs]
@@ -40,6 +40,8 @@ const edSignature = builds[0].ed25519Sign(edSecret, message);
 const k1Public = builds[0].secp256k1PublicKey(k1Secret, true);
 const k1Signature = builds[0].secp256k1Sign(k1Secret, message, 'compact');
 
+const splitRatios = BigUint64Array.from({ length: 1000 }, (_, i) => BigInt(((i * 7919) % 997) + 1));
+
 /** Each operation: a function of the glue returning a step closure (state per build). */
 const operations = {
   edSign: (g) => () => g.ed25519Sign(edSecret, message),
@@ -50,6 +52,10 @@ const operations = {
     if (!g.secp256k1Verify(k1Public, message, k1Signature, 'compact', false)) throw new Error('secp256k1 verify failed');
   },
   amountAdd: (g) => () => g.amountAdd('1234.56', 'EUR', '0.44', 'EUR'),
+  // The largest split (SPLIT_PARTS_MAX parts, uneven ratios): its remainders are sorted.
+  amountSplit1000: (g) => () => {
+    if (g.amountSplit('98765.43', 'EUR', splitRatios).length !== splitRatios.length) throw new Error('split');
+  },
 };
 if (builds.every((g) => typeof g.EnergyServerHandle === 'function')) {
   operations.energyTopUp = (g) => {
