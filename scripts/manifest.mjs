@@ -57,7 +57,9 @@ function fail(message) {
 
 /**
  * The manifest, checked for shape and consistency: unique ids, known dependencies without
- * cycles, every module closed under dependencies, budgets in range.
+ * cycles, budgets in range. A module's `systems` are the JS APIs it exports; what they depend on
+ * (`dependsOn`) is core code compiled in with them, so a module need not list it (the energy
+ * module runs a ledger inside its server but exports no `Ledger`).
  */
 export function readManifest(file = MANIFEST_PATH) {
   const manifest = JSON.parse(readFileSync(file, 'utf8'));
@@ -91,9 +93,8 @@ export function readManifest(file = MANIFEST_PATH) {
     names.add(module.name);
     if (!Number.isInteger(module.gzipBudgetBytes) || module.gzipBudgetBytes <= 0 || module.gzipBudgetBytes > GZIP_BUDGET_MAX_BYTES) fail(`${module.name}: gzipBudgetBytes`);
     if (!Array.isArray(module.systems)) fail(`${module.name}: systems`);
-    for (const id of module.systems) if (!unitIds.includes(id)) fail(`module ${module.name} holds ${id}, which is not an available system or optional primitive`);
-    const missing = closure(manifest, module.systems).filter((id) => !module.systems.includes(id));
-    if (missing.length > 0) fail(`module ${module.name} lacks ${missing.join(', ')}, which its systems depend on`);
+    for (const id of module.systems) if (!unitIds.includes(id)) fail(`module ${module.name} exports ${id}, which is not an available system or optional primitive`);
+    if (new Set(module.systems).size !== module.systems.length) fail(`module ${module.name} lists a system twice`);
   }
   const all = modules.find((m) => m.name === ALL_MODULE);
   if (all === undefined) fail(`no module named ${ALL_MODULE}`);
@@ -103,9 +104,9 @@ export function readManifest(file = MANIFEST_PATH) {
 }
 
 /**
- * What a module can hold or leave out, in manifest order: the available systems, then the
+ * What a module can export or leave out, in manifest order: the available systems, then the
  * primitives that have their own feature (`inEveryModule: false`, the ledger). Each becomes a
- * Cargo feature of wasm/ and a `WasmSystem` of the SDK.
+ * Cargo feature of wasm/ (its adapter, i.e. its JS API) and a `WasmSystem` of the SDK.
  */
 export function units(manifest) {
   return [
@@ -114,7 +115,10 @@ export function units(manifest) {
   ];
 }
 
-/** `ids` with everything they depend on, transitively, in manifest order. Throws on a cycle. */
+/**
+ * `ids` with everything they depend on in the core, transitively, in manifest order (what a
+ * module holding `ids` compiles; it exports only `ids`). Throws on a cycle.
+ */
 export function closure(manifest, ids) {
   const all = units(manifest);
   const byId = new Map(all.map((u) => [u.id, u]));
@@ -206,7 +210,7 @@ export function generateManifestTs(manifest) {
 /** A WebAssembly module the package ships (\`init({ system })\`). */
 export type WasmModuleName = ${union(names)};
 
-/** A system (or primitive with its own feature) a module may hold, which SDK classes ask for. */
+/** A system (or primitive with its own feature) whose JS API a module may export, which SDK classes ask for. */
 export type WasmSystem = ${union(all.map((u) => u.id))};
 
 /** Every module, in manifest order (the everything-module first). */
@@ -215,7 +219,10 @@ export const MODULE_NAMES = [${names.map(q).join(', ')}] as const;
 /** Every system a module may hold, in manifest order. */
 export const SYSTEM_IDS = [${all.map((u) => q(u.id)).join(', ')}] as const;
 
-/** The systems each module holds (closed under dependencies). */
+/**
+ * The systems whose JS API each module exports. What they are built on in the core (energy and
+ * tempcard on the ledger) is compiled in but not exported: the energy module has no \`Ledger\`.
+ */
 export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = {
 ${record(manifest.modules.map((m) => [m.name, `[${m.systems.map(q).join(', ')}]`]))}
 };
@@ -223,11 +230,6 @@ ${record(manifest.modules.map((m) => [m.name, `[${m.systems.map(q).join(', ')}]`
 /** Each module's gzip -9 size budget in bytes (\`scripts/build.sh\` fails above it). */
 export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> = {
 ${record(manifest.modules.map((m) => [m.name, String(m.gzipBudgetBytes)]))}
-};
-
-/** What each system is built on (direct dependencies). */
-export const SYSTEM_DEPENDENCIES: Readonly<Record<WasmSystem, readonly WasmSystem[]>> = {
-${record(all.map((u) => [u.id, `[${u.dependsOn.map(q).join(', ')}]`]))}
 };
 
 /** Each system's name, for messages. */
@@ -303,15 +305,17 @@ export function parseCargoFeatures(toml) {
 
 /**
  * Differences between wasm/Cargo.toml's features and the manifest, as sentences ([] = agree):
- * one feature per system, whose list is ANY_SYSTEM_FEATURE plus its dependencies; ANY_SYSTEM_FEATURE
- * itself empty; `default` = the everything-module's systems; nothing else.
+ * one feature per system, whose list is ANY_SYSTEM_FEATURE alone (a feature compiles the system's
+ * adapter, its JS API; what the system depends on is core code, always compiled, so a feature
+ * never enables another system's API); ANY_SYSTEM_FEATURE itself empty; `default` = the
+ * everything-module's systems; nothing else.
  */
 export function checkCargoFeatures(manifest, toml = readFileSync(CARGO_TOML_PATH, 'utf8')) {
   const features = parseCargoFeatures(toml);
   const problems = [];
   const sorted = (list) => [...list].sort().join(', ');
   const expected = { default: moduleNamed(manifest, ALL_MODULE).systems, [ANY_SYSTEM_FEATURE]: [] };
-  for (const unit of units(manifest)) expected[unit.id] = [ANY_SYSTEM_FEATURE, ...unit.dependsOn];
+  for (const unit of units(manifest)) expected[unit.id] = [ANY_SYSTEM_FEATURE];
   for (const [name, list] of Object.entries(expected)) {
     if (features[name] === undefined) problems.push(`feature ${name} is missing (expected [${sorted(list)}])`);
     else if (sorted(features[name]) !== sorted(list)) problems.push(`feature ${name} = [${sorted(features[name])}], expected [${sorted(list)}]`);
@@ -325,8 +329,8 @@ export function checkCargoFeatures(manifest, toml = readFileSync(CARGO_TOML_PATH
 const HELP = `node scripts/manifest.mjs <command>
   modules              every module name, one a line (the everything-module first)
   systems              the available systems' ids
-  units                what a module may hold: available systems and optional primitives (Cargo features)
-  features <module>    the module's systems, comma-separated (its Cargo features)
+  units                what a module may export: available systems and optional primitives (Cargo features)
+  features <module>    the systems whose JS API the module exports, comma-separated (its Cargo features)
   cargo-args <module>  the cargo build arguments selecting them, one a line
   dir <module>         its directory under the wasm output ('' for ${ALL_MODULE})
   budget <module>      its gzip -9 budget in bytes
@@ -338,9 +342,11 @@ const HELP = `node scripts/manifest.mjs <command>
 Adding a system: add it to "systems" in systems.json (status "coming" until it has every part),
 then with status "available" its parts (core/src/<id>/, wasm/src/<id>.rs, sdk-ts/src/<id>.ts,
 tests/vectors/<id>/ and core/tests/<id>_vectors.rs, examples-web/<id>.html, docs/<id>.md), a
-feature in wasm/Cargo.toml (["${ANY_SYSTEM_FEATURE}", <dependencies>]) and \`mod <id>;\` in
-wasm/src/lib.rs, its own module in "modules" (and a module for pages that need it with another
-system), then \`node scripts/manifest.mjs write\`. tests/manifest.test.mjs says what is missing.
+feature in wasm/Cargo.toml (["${ANY_SYSTEM_FEATURE}"]) and \`mod <id>;\` in wasm/src/lib.rs, its
+own module in "modules" listing only <id>, then \`node scripts/manifest.mjs write\`. A module's
+"systems" are the JS APIs it exports; "dependsOn" (e.g. the ledger) is core code compiled in
+with the system, not exported: a page that also uses the ledger's own API needs a module listing
+both (today only ${ALL_MODULE}; add one only when a page needs it). tests/manifest.test.mjs says what is missing.
 Its serde types get the core's \`ts\` derive (export_to "<id>.ts"), its roots a line in
 core/tests/ts_types.rs; \`bash scripts/types.sh\` writes sdk-ts/src/generated/<id>.ts for sdk-ts/src/<id>.ts.`;
 

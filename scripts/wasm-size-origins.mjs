@@ -114,9 +114,13 @@ while (at < bytes.length) {
 }
 if (!namesFound) process.stderr.write(`${file}: no name section (a stripped build?): origins will be unknown\n`);
 
-/** Rust's legacy mangling (`_ZN…17h<hash>E`) to a path; v0 names (`_R…`) are left as they are. */
+/**
+ * Rust's legacy mangling (`_ZN…17h<hash>E`) to a path; v0 names (`_R…`) are left as they are. A
+ * name wasm-bindgen already demangled from v0 (`countersign_core[1348605b8286dc46]::ledger::…`)
+ * loses its crate disambiguators, so it is bucketed like a legacy one.
+ */
 function demangle(symbol) {
-  if (!symbol.startsWith('_ZN')) return symbol;
+  if (!symbol.startsWith('_ZN')) return symbol.replace(/\[[0-9a-f]{16}\]/g, '');
   const parts = [];
   let i = 3;
   while (i < symbol.length && symbol[i] !== 'E') {

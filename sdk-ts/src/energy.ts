@@ -672,7 +672,8 @@ export class EnergyStore {
   /**
    * Saves the server; false (nothing written) when someone else changed it since this store saw
    * it. After the snapshot is written, the ledger's journal entries it covers are appended to the
-   * log `<prefix>server/<name>.journal` (an audit trail `Ledger.replay` can re-execute) and
+   * log `<prefix>server/<name>.journal` (an audit trail `Ledger.replay` can re-execute, in Node or
+   * with the `'ledger'` or `'all'` module: the `'energy'` module exports no `Ledger`) and
    * truncated from memory, so the ledger never fills its journal. A crash between the two writes
    * loses journal entries from the log, never state: the snapshot is written first.
    */

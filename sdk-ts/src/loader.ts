@@ -20,7 +20,6 @@ import {
   MODULE_GZIP_BUDGET_BYTES,
   MODULE_NAMES,
   MODULE_SYSTEMS,
-  SYSTEM_DEPENDENCIES,
   SYSTEM_IDS,
   type WasmModuleName,
   type WasmSystem,
@@ -43,14 +42,17 @@ export type RawModule = typeof firstGlue;
 // repository root; manifest.ts is generated from it (a JSON import would need import
 // attributes, which not every bundler and browser accepts).
 /**
- * The WebAssembly modules the package ships: each system's own (with the primitives and what
- * the system is built on), the primitives alone, or `'all'` (the default, and always in Node).
- * A page loads exactly one.
+ * The WebAssembly modules the package ships: each system's own (with the primitives and, inside,
+ * what the system is built on), the primitives alone, or `'all'` (the default, and always in
+ * Node). A page loads exactly one.
  */
 export type { WasmModuleName, WasmSystem };
 export const WASM_MODULES: readonly WasmModuleName[] = Object.freeze([...MODULE_NAMES]);
 
-/** The systems each module carries (the ledger comes with the systems built on it). */
+/**
+ * The systems whose JS API each module exports. The energy and tempcard modules run a ledger
+ * inside their system but do not export the `Ledger` class: a page using both needs `'all'`.
+ */
 const SYSTEMS_IN: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = MODULE_SYSTEMS;
 
 /** `init({ systems })` names at most this many systems (each at most once). */
@@ -62,8 +64,9 @@ export interface InitOptions {
   readonly system?: WasmModuleName;
   /**
    * Instead of `system`: the systems the page uses, e.g. `['card', 'ledger']`. `init` loads the
-   * smallest module (by gzip budget) holding all of them and what they are built on, not
-   * necessarily the one with everything.
+   * smallest module (by gzip budget) exporting all of them, not necessarily the one with
+   * everything. Name every class family the page calls: `['energy']` has no `Ledger` class
+   * (the energy server's own ledger is inside it), `['energy', 'ledger']` has.
    */
   readonly systems?: readonly WasmSystem[];
   /** The `.wasm` of that module, when it is not next to the SDK (default `../wasm/<system>/`). */
@@ -75,38 +78,23 @@ export interface ModuleTable {
   readonly modules: readonly WasmModuleName[];
   readonly systemsIn: Readonly<Record<WasmModuleName, readonly WasmSystem[]>>;
   readonly budgetBytes: Readonly<Record<WasmModuleName, number>>;
-  readonly dependencies: Readonly<Record<WasmSystem, readonly WasmSystem[]>>;
 }
 
 const PACKAGE_MODULES: ModuleTable = {
   modules: MODULE_NAMES,
   systemsIn: MODULE_SYSTEMS,
   budgetBytes: MODULE_GZIP_BUDGET_BYTES,
-  dependencies: SYSTEM_DEPENDENCIES,
 };
 
-/** @internal `systems` and everything they are built on, transitively. */
-export function withDependencies(systems: readonly WasmSystem[], table: ModuleTable = PACKAGE_MODULES): WasmSystem[] {
-  const found: WasmSystem[] = [];
-  const queue = [...systems];
-  // Each system enters `found` once, so the walk ends after at most one step per system.
-  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    if (found.includes(next)) continue;
-    found.push(next);
-    queue.push(...(table.dependencies[next] ?? []));
-  }
-  return found;
-}
-
 /**
- * @internal The smallest module (by gzip budget; the first listed on a tie) holding every one
- * of `systems` and what they are built on, or undefined when none does.
+ * @internal The smallest module (by gzip budget; the first listed on a tie) exporting every one
+ * of `systems`, or undefined when none does. What a system is built on is compiled into every
+ * module exporting it, so only the JS APIs asked for count.
  */
 export function smallestModuleHolding(systems: readonly WasmSystem[], table: ModuleTable = PACKAGE_MODULES): WasmModuleName | undefined {
-  const needed = withDependencies(systems, table);
   let best: WasmModuleName | undefined;
   for (const name of table.modules) {
-    if (!needed.every((system) => table.systemsIn[name].includes(system))) continue;
+    if (!systems.every((system) => table.systemsIn[name].includes(system))) continue;
     if (best === undefined || table.budgetBytes[name] < table.budgetBytes[best]) best = name;
   }
   return best;
@@ -208,10 +196,11 @@ async function instantiateFresh(): Promise<void> {
  * with every system is fetched from next to the SDK (`../wasm/countersign_wasm_bg.wasm`).
  *
  * `init({ system: 'card' })` loads the smaller module of one system (with the primitives):
- * `'primitives'`, `'card'`, `'ledger'`, `'tempcard'` or `'energy'` (the last two include the
- * ledger). `init({ systems: ['card', 'ledger'] })` names what the page uses instead, and loads
- * the smallest module holding all of it (with what it is built on). A page loads one module;
- * asking later for a system it lacks is `NOT_INITIALIZED`.
+ * `'primitives'`, `'card'`, `'ledger'`, `'tempcard'`, `'energy'` or `'shelf'` (tempcard and
+ * energy run their ledger inside, without exporting the `Ledger` class).
+ * `init({ systems: ['card', 'ledger'] })` names what the page uses instead, and loads the
+ * smallest module exporting all of it. A page loads one module; asking later for a system it
+ * lacks is `NOT_INITIALIZED`.
  *
  * After a call threw `WASM_TRAP`, `init()` starts a fresh instance (from the module compiled
  * the first time: nothing is fetched again); objects made before it must be loaded again from
@@ -264,7 +253,7 @@ function chooseModule(given: InitGiven): { name: WasmModuleName; needed: readonl
     if (list.length > INIT_SYSTEMS_MAX) throw invalidOption('options.systems', 'range', `names at most ${INIT_SYSTEMS_MAX} systems, got ${list.length}`);
     const unknown = (list as string[]).find((s) => !(SYSTEM_IDS as readonly string[]).includes(s));
     if (unknown !== undefined) throw invalidOption('options.systems', 'range', `must name systems among ${SYSTEM_IDS.join(', ')}, got ${unknown}`);
-    const needed = withDependencies(list as WasmSystem[]);
+    const needed = list as WasmSystem[];
     const name = smallestModuleHolding(needed);
     // Unreachable while the manifest's check holds ('all' holds every system); kept so that a
     // broken table is a clear error rather than a wrong module.

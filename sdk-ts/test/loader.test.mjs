@@ -148,16 +148,25 @@ test('browser entry: init({ system }) loads one system’s module; what it lacks
   assert.equal(result.again, 'resolved');
 });
 
-test('browser entry: the energy module carries the ledger it is built on, and not the card', () => {
+test('browser entry: the energy module runs the ledger it is built on inside its server, exports no Ledger class, and not the card', () => {
   const out = runBrowserEntry(`
     import('node:fs').then(async ({ readFileSync }) => {
       await sdk.init({ system: 'energy', module: readFileSync(new URL('energy/countersign_wasm_bg.wasm', wasmUrl)) });
       const result = {};
-      result.head = sdk.Ledger.create().head().seq;
-      result.server = sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000).publicKey.keyId;
+      try { sdk.Ledger.create(); result.head = 'no error'; } catch (e) { result.head = e.code; }
+      const pair = sdk.generateKeyPair('EdDSA');
+      const server = sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000, pair);
+      result.server = server.publicKey.keyId;
+      // The server's own ledger, its journal and its store work without the Ledger class.
+      result.opened = server.openWallet('w1', 1_796_895_000);
+      result.topUp = server.topUp('w1', '25.00', 1_796_895_001).code;
+      const store = new sdk.EnergyStore(new sdk.MemoryStorage(), new Uint8Array(32).fill(7));
+      result.saved = await store.saveServer('s', server);
+      result.journal = (await store.readServerJournal('s')).length;
+      result.balance = (await store.loadServer('s', pair)).wallet('w1').balance;
       try { sdk.TempCardIssuer.create({ currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } }, { cvvKey: new Uint8Array(32), now: 0 }); result.tempcard = 'no error'; } catch (e) { result.tempcard = e.code; }
       console.log(JSON.stringify(result));
     });
   `);
-  assert.deepEqual(JSON.parse(out.trim()), { head: 0, server: 'energy-server', tempcard: 'NOT_INITIALIZED' });
+  assert.deepEqual(JSON.parse(out.trim()), { head: 'NOT_INITIALIZED', server: 'energy-server', opened: 'ACCOUNT_OPENED', topUp: 'TRANSFERRED', saved: true, journal: 3, balance: '25.00', tempcard: 'NOT_INITIALIZED' });
 });

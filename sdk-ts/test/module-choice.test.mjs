@@ -1,13 +1,17 @@
-// init({ systems }): the page names what it uses and the loader picks the smallest module (by
-// gzip budget) that holds all of it with what it is built on. The choice is checked against an
-// independent brute force over systems.json, on a made-up table with two-system modules (the
-// POS terminal with its relay, e-cash with the ledger), and through the browser entry.
+// init({ systems }): the page names the systems whose JS API it uses and the loader picks the
+// smallest module (by gzip budget) exporting all of them. What a system is built on in the core
+// (energy and tempcard on the ledger) is compiled into its module but not exported, so it does
+// not count: `['energy', 'ledger']` needs a module exporting both. The choice is checked against
+// an independent brute force over systems.json, on a made-up table with two-system modules (the
+// POS terminal with its relay, e-cash with the ledger), and through the browser entry; the
+// built glue of every module is checked to export exactly its listed systems' APIs.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as sdk from '@countersign/sdk';
-import { smallestModuleHolding, withDependencies } from '../dist/loader.js';
-import { closure, readManifest, units } from '../../scripts/manifest.mjs';
+import { smallestModuleHolding } from '../dist/loader.js';
+import { moduleDir, readManifest, units } from '../../scripts/manifest.mjs';
 import { repoRoot } from './helpers.mjs';
 
 const manifest = readManifest();
@@ -26,32 +30,33 @@ test('the package table: known choices', () => {
     [['card'], 'card'],
     [['ledger'], 'ledger'],
     [['tempcard'], 'tempcard'],
-    [['tempcard', 'ledger'], 'tempcard'],
     [['energy'], 'energy'],
-    // No module holds the card and the ledger without the rest: the everything-module.
+    // The tempcard and energy modules run their ledger inside without exporting `Ledger`: a page
+    // that also calls the ledger's own API needs a module exporting both, today the everything-module.
+    [['tempcard', 'ledger'], 'all'],
+    [['energy', 'ledger'], 'all'],
+    // No module exports the card and the ledger without the rest: the everything-module.
     [['card', 'ledger'], 'all'],
     [['tempcard', 'energy'], 'all'],
   ];
   for (const [systems, expected] of cases) assert.equal(smallestModuleHolding(systems), expected, `${systems.join('+') || 'nothing'}`);
-  assert.deepEqual(withDependencies(['energy']), ['energy', 'ledger']);
 });
 
-test('the package table: for every set of systems, the chosen module holds them and no cheaper module does (brute force over systems.json)', () => {
+test('the package table: for every set of systems, the chosen module exports them and no cheaper module does (brute force over systems.json)', () => {
   const ids = units(manifest).map((u) => u.id);
   for (const systems of subsets(ids)) {
-    const needed = closure(manifest, systems);
-    const holding = manifest.modules.filter((m) => needed.every((s) => m.systems.includes(s)));
+    const holding = manifest.modules.filter((m) => systems.every((s) => m.systems.includes(s)));
     const cheapest = Math.min(...holding.map((m) => m.gzipBudgetBytes));
     const chosen = manifest.modules.find((m) => m.name === smallestModuleHolding(systems));
     assert.ok(chosen, `a module for ${systems.join('+')}`);
-    assert.ok(needed.every((s) => chosen.systems.includes(s)), `${chosen.name} holds ${needed.join('+')}`);
+    assert.ok(systems.every((s) => chosen.systems.includes(s)), `${chosen.name} exports ${systems.join('+')}`);
     assert.equal(chosen.gzipBudgetBytes, cheapest, `${systems.join('+')}: ${chosen.name} is the cheapest`);
   }
 });
 
 test('a table with two-system modules: a page using both loads their module, not the one with everything', () => {
   const table = {
-    modules: ['all', 'primitives', 'pos', 'relay', 'posrelay', 'ledger', 'ecash', 'tie1', 'tie2'],
+    modules: ['all', 'primitives', 'pos', 'relay', 'posrelay', 'ledger', 'ecashledger', 'ecash', 'tie1', 'tie2'],
     systemsIn: {
       all: ['pos', 'relay', 'ledger', 'ecash', 'merchant'],
       primitives: [],
@@ -59,19 +64,20 @@ test('a table with two-system modules: a page using both loads their module, not
       relay: ['relay'],
       posrelay: ['pos', 'relay'],
       ledger: ['ledger'],
-      ecash: ['ecash', 'ledger'],
-      tie1: ['merchant', 'ecash', 'ledger'],
-      tie2: ['merchant', 'ecash', 'ledger'],
+      // e-cash is built on the ledger in the core; this module exports both APIs.
+      ecashledger: ['ecash', 'ledger'],
+      // e-cash alone (its ledger inside, not exported): cheaper, chosen when the page asks for e-cash only.
+      ecash: ['ecash'],
+      tie1: ['merchant', 'ecash'],
+      tie2: ['merchant', 'ecash'],
     },
-    budgetBytes: { all: 900, primitives: 100, pos: 300, relay: 250, posrelay: 400, ledger: 200, ecash: 350, tie1: 500, tie2: 500 },
-    dependencies: { pos: [], relay: [], ledger: [], ecash: ['ledger'], merchant: ['ecash'] },
+    budgetBytes: { all: 900, primitives: 100, pos: 300, relay: 250, posrelay: 400, ledger: 200, ecashledger: 380, ecash: 350, tie1: 500, tie2: 500 },
   };
   assert.equal(smallestModuleHolding(['pos', 'relay'], table), 'posrelay');
   assert.equal(smallestModuleHolding(['relay'], table), 'relay');
-  // The merchant needs e-cash, which needs the ledger: pulled in transitively.
-  assert.deepEqual(withDependencies(['merchant'], table), ['merchant', 'ecash', 'ledger']);
   assert.equal(smallestModuleHolding(['merchant'], table), 'tie1', 'the first listed on a tie');
-  assert.equal(smallestModuleHolding(['ecash'], table), 'ecash');
+  assert.equal(smallestModuleHolding(['ecash'], table), 'ecash', 'what e-cash is built on does not count: its own module');
+  assert.equal(smallestModuleHolding(['ecash', 'ledger'], table), 'ecashledger', 'both APIs asked for: the module exporting both');
   assert.equal(smallestModuleHolding(['pos', 'ledger'], table), 'all');
   const withoutAll = { ...table, modules: table.modules.filter((m) => m !== 'all') };
   assert.equal(smallestModuleHolding(['pos', 'ledger'], withoutAll), undefined);
@@ -97,19 +103,64 @@ function runBrowserEntry(script) {
 
 const TRY = `const attempt = async (fn) => { try { await fn(); return 'ok'; } catch (e) { return e.code; } };`;
 
-test('browser entry: init({ systems: [\'tempcard\'] }) loads the tempcard module (with its ledger); later asks are checked against it', () => {
+test('browser entry: init({ systems: [\'tempcard\'] }) loads the tempcard module (its ledger inside, no Ledger class); later asks are checked against it', () => {
   const result = runBrowserEntry(`${TRY}
     await sdk.init({ systems: ['tempcard'], module: readFileSync(new URL('tempcard/countersign_wasm_bg.wasm', wasmDir)) });
+    const storage = new sdk.MemoryStorage();
+    const issuer = sdk.TempCardIssuer.create({ currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } }, { cvvKey: new Uint8Array(32), now: 1_796_895_000 });
     console.log(JSON.stringify({
       loaded: sdk.loadedModule(),
-      ledger: sdk.Ledger.create().head().seq,
+      tempcard: issuer.accountIds().length,
+      // Its store (snapshot, ledger journal log, rollback guard by the journal head) without the Ledger class.
+      saved: await new sdk.TempCardStore(storage, new Uint8Array(32).fill(3)).save('t', issuer),
+      reloaded: (await new sdk.TempCardStore(storage, new Uint8Array(32).fill(3)).load('t', new Uint8Array(32))).accountIds().length,
+      ledger: await attempt(() => sdk.Ledger.create()),
       ledgerAgain: await attempt(() => sdk.init({ systems: ['ledger'] })),
       both: await attempt(() => sdk.init({ systems: ['tempcard', 'ledger'] })),
       card: await attempt(() => sdk.init({ systems: ['card'] })),
       cardUse: await attempt(() => sdk.Card.create('c1', new sdk.Issuer(sdk.generateKeyPair('EdDSA'), 'i').publicKey)),
     }));
   `);
-  assert.deepEqual(result, { loaded: 'tempcard', ledger: 0, ledgerAgain: 'ok', both: 'ok', card: 'NOT_INITIALIZED', cardUse: 'NOT_INITIALIZED' });
+  assert.deepEqual(result, { loaded: 'tempcard', tempcard: 0, saved: true, reloaded: 0, ledger: 'NOT_INITIALIZED', ledgerAgain: 'NOT_INITIALIZED', both: 'NOT_INITIALIZED', card: 'NOT_INITIALIZED', cardUse: 'NOT_INITIALIZED' });
+});
+
+test('browser entry: init({ systems: [\'energy\', \'ledger\'] }) loads the module exporting both', () => {
+  const result = runBrowserEntry(`
+    await sdk.init({ systems: ['energy', 'ledger'], module: readFileSync(new URL('countersign_wasm_bg.wasm', wasmDir)) });
+    const server = sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000);
+    console.log(JSON.stringify({ loaded: sdk.loadedModule(), server: server.publicKey.keyId, ledger: sdk.Ledger.create().head().seq }));
+  `);
+  assert.deepEqual(result, { loaded: 'all', server: 'energy-server', ledger: 0 });
+});
+
+/** The classes and functions a module's glue exports (what `wasm()` hands the SDK). */
+function glueExports(name) {
+  const glue = readFileSync(new URL(`sdk-ts/wasm/${moduleDir(name) ? `${moduleDir(name)}/` : ''}countersign_wasm.js`, repoRoot), 'utf8');
+  return new Set([...glue.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]));
+}
+
+test('built modules: each exports the primitives plus exactly the JS APIs of the systems systems.json lists for it (energy and tempcard: no LedgerHandle)', () => {
+  const primitives = glueExports('primitives');
+  // A system's API: what its own module exports beyond the primitives.
+  const apiOf = Object.fromEntries(units(manifest).map((u) => [u.id, [...glueExports(u.id)].filter((name) => !primitives.has(name))]));
+  for (const [id, api] of Object.entries(apiOf)) assert.ok(api.length > 0, `${id} exports something of its own`);
+  // The APIs are disjoint: a system module exporting another's classes (LedgerHandle from the
+  // energy module) would put them in two sets.
+  const owner = new Map();
+  for (const [id, api] of Object.entries(apiOf)) {
+    for (const name of api) {
+      assert.equal(owner.get(name), undefined, `${name} is exported by the ${id} module and the ${owner.get(name)} module`);
+      owner.set(name, id);
+    }
+  }
+  for (const module of manifest.modules) {
+    const expected = [...primitives, ...module.systems.flatMap((id) => apiOf[id])].sort();
+    assert.deepEqual([...glueExports(module.name)].sort(), expected, `module ${module.name} exports ${module.systems.join(', ') || 'the primitives'}`);
+  }
+  // Spelled out, so a wrong derivation cannot pass a wrong build.
+  for (const name of ['energy', 'tempcard']) assert.ok(!glueExports(name).has('LedgerHandle'), `the ${name} module exports no LedgerHandle`);
+  assert.ok(glueExports('ledger').has('LedgerHandle') && glueExports('all').has('LedgerHandle'));
+  assert.ok(glueExports('energy').has('EnergyServerHandle') && glueExports('tempcard').has('TempCardServiceHandle'));
 });
 
 test('browser entry: init({ systems: [\'card\', \'ledger\'] }) loads the module holding both', () => {

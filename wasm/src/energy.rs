@@ -98,10 +98,6 @@ impl EnergyServerHandle {
         Ok(EnergyServerHandle { server: EnergyServer::restore(snapshot, snapshot_key).map_err(to_js_error)? })
     }
 
-    pub fn copy(&self) -> EnergyServerHandle {
-        EnergyServerHandle { server: self.server.clone() }
-    }
-
     pub fn config(&self) -> JsResult<JsValue> {
         to_js(self.server.config())
     }
@@ -203,10 +199,6 @@ impl EnergyTerminalHandle {
 
     pub fn restore(snapshot: &[u8], snapshot_key: &[u8]) -> JsResult<EnergyTerminalHandle> {
         Ok(EnergyTerminalHandle { terminal: EnergyTerminal::restore(snapshot, snapshot_key).map_err(to_js_error)? })
-    }
-
-    pub fn copy(&self) -> EnergyTerminalHandle {
-        EnergyTerminalHandle { terminal: self.terminal.clone() }
     }
 
     #[wasm_bindgen(js_name = stationId)]

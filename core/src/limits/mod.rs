@@ -78,6 +78,7 @@ pub(crate) mod cbor;
 mod codec;
 mod codes;
 pub(crate) mod keyed;
+pub(crate) mod sort;
 mod tz;
 
 #[cfg(test)]

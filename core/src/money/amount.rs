@@ -304,10 +304,11 @@ impl Amount {
             .enumerate()
             .map(|(index, &(_, remainder))| (remainder, index))
             .collect();
-        // Largest remainder first; equal remainders keep index order. Unstable sort: the index
-        // makes every key distinct, so the order is the same as a stable sort's (and the stable
-        // sort's code, ~4.5 KB of wasm, is then in no module).
-        by_remainder.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Largest remainder first; equal remainders keep index order. The index makes every key
+        // distinct, so any correct sort gives this order: the core's small heapsort, whose code is
+        // a few hundred bytes where `sort_unstable_by`'s was ~6 KB in every module
+        // (limits/sort.rs).
+        crate::limits::sort::heap_sort_by(&mut by_remainder, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut extra = vec![false; shares.len()];
         for &(_, index) in by_remainder.iter().take(leftover) {
             if let Some(flag) = extra.get_mut(index) {

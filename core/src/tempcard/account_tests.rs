@@ -981,3 +981,29 @@ fn a_restore_refuses_accounts_out_of_order_or_sharing_a_pan() {
         assert_eq!(owner, Some(account.id.as_str()));
     }
 }
+
+/// `close_due` picks its batch by scanning instead of sorting: more due accounts than one batch,
+/// with ties in the window's end, close in (end, id) order, CLOSE_BATCH_MAX at a time.
+#[test]
+fn close_due_closes_the_earliest_ends_first_by_batches() {
+    const ACCOUNTS: usize = CLOSE_BATCH_MAX + 6;
+    let mut s = service();
+    let mut expected: Vec<(i64, String)> = Vec::new();
+    // Ids listed out of their end order, with every end shared by several accounts.
+    for i in 0..ACCOUNTS {
+        let id = format!("acc-{i:02}");
+        let end = NOW + HOUR + i64::try_from((i * 37) % 10).unwrap();
+        let mut request = approval(&id, None, Some("10"));
+        request.usable_window.until = end;
+        open(&mut s, &request);
+        expected.push((end, id));
+    }
+    expected.sort();
+    let ids = |from: usize, to: usize| expected[from..to].iter().map(|(_, id)| id.clone()).collect::<Vec<_>>();
+    let first = s.close_due(NOW + HOUR + 10).unwrap();
+    assert_eq!(first.code, TempCardCode::MoreAccountsDue);
+    assert_eq!(first.closed, ids(0, CLOSE_BATCH_MAX));
+    let second = s.close_due(NOW + HOUR + 10).unwrap();
+    assert_eq!(second.code, TempCardCode::DueAccountsClosed);
+    assert_eq!(second.closed, ids(CLOSE_BATCH_MAX, ACCOUNTS));
+}
