@@ -15,7 +15,7 @@
 // the machine gave to other processes does not count), and the median of the per-round B/A
 // ratios is printed. An A/A run (the same build twice) shows the remaining noise: about ±3 %.
 // The operations are the raw wasm-bindgen calls of bench/card.mjs and bench/ledger.mjs (same
-// requests) plus the signature and amount operations of bench/run.mjs; each result is checked as
+// requests; `ledgerReplay` replays a journal of 1,004 entries, so entries/s = 1,004 × its rate) plus the signature and amount operations of bench/run.mjs; each result is checked as
 // it runs.
 // With AB_SDK=1 the arguments are two built checkouts (`npm run build` in each; e.g. a
 // `git worktree` of the commit before) and the same operations run through each one's SDK
@@ -43,6 +43,9 @@ const CALLS_PER_CLOCK_READ = 8;
 const TRUNCATE_EVERY = 1024;
 /** Pairs per executeBatch call, as in bench/ledger.mjs. */
 const BATCH_PAIRS = 256;
+/** Pairs in the journal `ledgerReplay` replays (with the set-up: 1,004 entries), short enough
+ * that a slice holds several calls. */
+const REPLAY_PAIRS = 500;
 
 const LEDGER_T0 = 1_767_225_600;
 const CARD_T0 = 1_774_778_400;
@@ -110,6 +113,15 @@ function operationsOver(side) {
   let pair = 0;
   let batchPair = 0;
   let payment = 0;
+  // The journal ledgerReplay replays, made by this side, and the digest its replay must reach.
+  const source = side.newLedger();
+  for (let p = 0; p < REPLAY_PAIRS; p += BATCH_PAIRS) {
+    const ops = [];
+    for (let q = p; q < Math.min(REPLAY_PAIRS, p + BATCH_PAIRS); q++) ops.push(holdOp(q), postOp(q));
+    source.executeBatch(ops);
+  }
+  const replayJournal = source.journal();
+  const replayDigest = Buffer.from(source.stateDigest()).toString('hex');
   return {
     ledgerPair: () => {
       expect(side.run(single, holdOp(pair)).code === 'HELD', 'hold');
@@ -122,6 +134,11 @@ function operationsOver(side) {
       for (let p = 0; p < BATCH_PAIRS; p++, batchPair++) ops.push(holdOp(batchPair), postOp(batchPair));
       expect(batched.executeBatch(ops).length === 2 * BATCH_PAIRS, 'batch');
       truncate(batched);
+    },
+    ledgerReplay: () => {
+      const replayed = side.replay(replayJournal);
+      expect(Buffer.from(replayed.stateDigest()).toString('hex') === replayDigest, 'replay');
+      replayed.free();
     },
     cardAuth: () => {
       const outcome = card.authorise({ transactionId: `txn-${payment}`, amount: '12.34', currency: 'EUR', time: CARD_T0 + payment * 10, terminalOnline: false });
@@ -164,6 +181,7 @@ async function rawSide(dir, tag) {
       return ledger;
     },
     run: (ledger, operation) => ledger.execute(operation),
+    replay: (entries) => glue.LedgerHandle.replay(entries),
     seqArgument: Number, // the raw export takes the seq as a JS number
     card,
     signatures: {
@@ -197,6 +215,7 @@ async function sdkSide(tree) {
     },
     // One SDK method per operation (`ledger.hold(request)`), as callers write it.
     run: (ledger, operation) => ledger[operation.op](operation.request),
+    replay: (entries) => api.Ledger.replay(entries),
     seqArgument: (seq) => seq,
     card,
     signatures: {
