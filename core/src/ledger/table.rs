@@ -13,7 +13,7 @@
 //! to confirm it, ~2 cache lines, where a `BTreeMap<String, _>` descends ~4 nodes and follows
 //! a pointer to each id it compares — ~15 of them per lookup among 4,096. Each is a cache miss
 //! when the ledger is one of 1,024 that share a process: issue 10's million wallets spent most
-//! of their time there (HACKING.md, *A million wallets*). Nothing observable depends on the
+//! of their time there (HACKING.md, *Id indexes as hash tables*). Nothing observable depends on the
 //! table's order: the id order the canonical encoding needs is made when it is needed
 //! ([`Table::iter`]: a sort of the live ids).
 //!
