@@ -26,6 +26,12 @@ export const PRIMITIVES_MAX = 32;
 export const MODULES_MAX = 64;
 /** A module's budget can never be above this (the everything-module today is under 0.5 MB). */
 export const GZIP_BUDGET_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * A module's `optLevel`: built for size ("s", "z") instead of the release profile's 3. For
+ * browser-only modules whose pages decide a few operations at a time; the numbers that chose it
+ * are in HACKING.md's table of size levers.
+ */
+export const OPT_LEVELS_FOR_SIZE = ['s', 'z'];
 /** The module named so holds every system and sits at the root of the wasm directory. */
 export const ALL_MODULE = 'all';
 /**
@@ -95,6 +101,8 @@ export function readManifest(file = MANIFEST_PATH) {
     if (!Array.isArray(module.systems)) fail(`${module.name}: systems`);
     for (const id of module.systems) if (!unitIds.includes(id)) fail(`module ${module.name} exports ${id}, which is not an available system or optional primitive`);
     if (new Set(module.systems).size !== module.systems.length) fail(`module ${module.name} lists a system twice`);
+    if (module.optLevel !== undefined && !OPT_LEVELS_FOR_SIZE.includes(module.optLevel)) fail(`${module.name}: optLevel must be one of ${OPT_LEVELS_FOR_SIZE.join(', ')}`);
+    if (module.optLevel !== undefined && module.name === ALL_MODULE) fail(`${ALL_MODULE}: the everything-module (Node's) is built for speed, without optLevel`);
   }
   const all = modules.find((m) => m.name === ALL_MODULE);
   if (all === undefined) fail(`no module named ${ALL_MODULE}`);
@@ -162,7 +170,8 @@ export function moduleWasmPath(wasmDir, name) {
 export function cargoArgs(manifest, name) {
   const module = moduleNamed(manifest, name);
   if (module.name === ALL_MODULE) return [];
-  return module.systems.length === 0 ? ['--no-default-features'] : ['--no-default-features', '--features', module.systems.join(',')];
+  const features = module.systems.length === 0 ? ['--no-default-features'] : ['--no-default-features', '--features', module.systems.join(',')];
+  return module.optLevel === undefined ? features : [...features, '--config', `profile.release.opt-level="${module.optLevel}"`];
 }
 
 /** The cargo integration tests that run shared vectors, in manifest order (primitives first). */

@@ -19,6 +19,7 @@ import {
   PART_CONVENTION,
   REPO_ROOT,
   SYSTEM_PARTS,
+  cargoArgs,
   checkCargoFeatures,
   closure,
   generatedFiles,
@@ -209,10 +210,18 @@ describe('the reader refuses an inconsistent manifest', () => {
     ['a module exporting a coming system', (m) => m.modules.push({ name: 'posrelay', systems: ['pos'], gzipBudgetBytes: 1000 }), /exports pos/],
     ['"all" missing a system', (m) => (m.modules.find((x) => x.name === ALL_MODULE).systems = ['card']), /module all lacks/],
     ['a budget that is not a positive integer', (m) => (m.modules[0].gzipBudgetBytes = '500k'), /gzipBudgetBytes/],
+    ['an opt-level that is not for size', (m) => (m.modules.find((x) => x.name === 'card').optLevel = '3'), /card: optLevel must be one of s, z/],
+    ['the everything-module built for size', (m) => (m.modules.find((x) => x.name === ALL_MODULE).optLevel = 'z'), /all: the everything-module/],
   ];
   for (const [what, mutate, message] of cases) {
     test(what, () => assert.throws(() => readManifest(variant(what.replace(/\W+/g, '-'), mutate)), message));
   }
+  test('a module built for size gets its opt-level from cargoArgs, after its features; the others none', () => {
+    const sized = readManifest(variant('card-s', (m) => (m.modules.find((x) => x.name === 'card').optLevel = 's')));
+    assert.deepEqual(cargoArgs(sized, 'card'), ['--no-default-features', '--features', 'card', '--config', 'profile.release.opt-level="s"']);
+    assert.deepEqual(cargoArgs(sized, 'ledger'), ['--no-default-features', '--features', 'ledger']);
+    assert.deepEqual(cargoArgs(sized, ALL_MODULE), []);
+  });
   test('the unchanged copy is accepted (the cases above fail for their own reason)', () => {
     assert.doesNotThrow(() => readManifest(variant('unchanged', () => {})));
   });
