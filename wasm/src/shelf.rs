@@ -1,6 +1,6 @@
 //! wasm-bindgen adapter for System 10, untidy returns judged by weight: conversions only (see lib.rs).
 
-use countersign_core::shelf::{Shelf, ShelfSetup, WeightChange};
+use countersign_core::shelf::{ResolveTask, Shelf, ShelfSetup, WeightChange};
 use wasm_bindgen::prelude::*;
 
 use crate::{from_js, to_js, to_js_error, JsResult};
@@ -52,6 +52,13 @@ impl ShelfHandle {
     pub fn weight_change(&mut self, request: JsValue) -> JsResult<JsValue> {
         let request: WeightChange = from_js(request, "request")?;
         to_js(&self.shelf.weight_change(&request).map_err(to_js_error)?)
+    }
+
+    /// Staff resolve an identify or unattributable task with what they found (a `ResolveTask`).
+    #[wasm_bindgen(js_name = resolveTask)]
+    pub fn resolve_task(&mut self, request: JsValue) -> JsResult<JsValue> {
+        let request: ResolveTask = from_js(request, "request")?;
+        to_js(&self.shelf.resolve_task(&request).map_err(to_js_error)?)
     }
 
     #[wasm_bindgen(js_name = completeTask)]

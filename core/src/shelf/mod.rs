@@ -37,6 +37,8 @@
 //! | [`HYPOTHESES_MAX`] | 5 | hypotheses | reported as evidence |
 //! | [`SHOPPERS_PER_EVENT_MAX`] | 4 | shoppers | candidates for one event |
 //! | [`LEARN_OBSERVATIONS_MAX`] | 1,024 | picks | remembered per item type (then halved: old picks fade) |
+//! | [`IDEMPOTENCY_KEYS_MAX`] | 1,024 | keys | remembered with their request and answer (the oldest forgotten first) |
+//! | [`EXCURSION_MG_MAX`] | 400,000,000 | mg | a weight change's `excursionMg` |
 //!
 //! # Tolerance, ranking and the verdict
 //!
@@ -53,6 +55,7 @@
 //!
 //! | verdict | when (first that applies) | what changes |
 //! |---|---|---|
+//! | `unattributable` | the request's `excursionMg` is above the lane sensor's `mixedExcursionMg` (`2·stableRangeMg`): the touch was not a single step — a pick and a return inside one settling window. No search is made (`hypotheses` empty) | no take record and no lane count changes; an `unattributable` task opens with the net Δ (signed), σ_Δ² and the candidate shoppers; a net gain (Δ > 0) is also an unidentified entry of the lane (so a later pick of that weight is explained), a net loss (or Δ 0: a swap) leaves no entry. `deltaMg` 0 is accepted only here |
 //! | `search-limit` | the search tried `combinationsMax` combinations before finishing | as `unexplained` |
 //! | `unexplained` | no hypothesis within tolerance | the lane gets an *unidentified* entry (Δ, σ_Δ) and an `identify` task; no take record changes |
 //! | `ambiguous` | the second-best reading is also within tolerance and `z²₂ − z²₁ < (marginZCenti/100)²` (default margin 2: the best is less than e² ≈ 7.4 times as likely) — 540 g against 538 g at σ 10 g is always this | as `unexplained`, and the evidence names both readings |
@@ -87,15 +90,38 @@
 //! with more than one candidate is decided on the lane's side (what left the lane), but is
 //! `attributed: false`: nobody's take record gains it (the outcome lists the candidates; the
 //! store must settle it). A pick and a return that overlap within one settling window reach
-//! the engine as one net Δ; it is explained as whatever explains that Δ, or not at all — the
-//! engine cannot see two touches in one window.
+//! the engine as one net Δ, but the sensor sees that the weight went outside the band between
+//! its two rest values ([`sensor`]: `excursionMg`, `mixed`): passed on with the weight change,
+//! it makes the verdict `unattributable` — the engine says it cannot attribute the net change
+//! (evidence: the excursion, its bound, the net Δ, who was at the shelf) and guesses nothing.
+//! Staff resolve the task with what they found ([`Shelf::resolve_task`]): the returned item
+//! comes off its holder's record; the part that was a pick stays unattributed (as a pick with
+//! several candidates). Two shoppers at one shelf, end to end: a return only one of them can
+//! explain is theirs (`tidy`/`untidy`, `shopperId`); one both can explain is `ambiguous` (an
+//! `identify` task naming both; staff resolve it, naming the shopper when both hold the item);
+//! a pick is `picked` with `attributed: false`; a mixed touch is `unattributable`.
+//!
+//! # Idempotency
+//!
+//! A weight change or a resolution may carry an `idempotencyKey` (1..=64 bytes). The shelf
+//! remembers the request (without its key and its `now`: a retry sent later is the same request)
+//! and the answer; the same key with the same request answers the remembered answer and changes
+//! nothing; with any other request (another kind included) it is the error
+//! `IDEMPOTENCY_CONFLICT` about `request.idempotencyKey`, and nothing changes. Only applied
+//! requests are remembered (a refused resolution or an error changes nothing, its key
+//! included). At most [`IDEMPOTENCY_KEYS_MAX`] keys are kept, the oldest forgotten first (like
+//! the ledger's key window): a retry later than that many newer keys is a new request. The keys
+//! are part of the snapshot. The request is kept whole rather than as a hash: it is small
+//! (≤ ~400 bytes) and the comparison is then exact.
 //!
 //! # Clean-up tasks
 //!
-//! One task per misplaced lot or unidentified weight, listed by [`Shelf::tasks`] in priority
-//! order: perishable first, then higher value (`valueMinor · count`, minor units of the store's
-//! currency, only for ordering), then older (`createdAt`), then lower id. A task closes when
-//! staff complete it ([`Shelf::complete_task`]: the entry leaves the lane) or when a shopper
+//! One task per misplaced lot, unidentified weight or unattributable touch, listed by
+//! [`Shelf::tasks`] in priority order: perishable first, then higher value (`valueMinor ·
+//! count`, minor units of the store's currency, only for ordering), then older (`createdAt`),
+//! then lower id. A task closes when staff complete it ([`Shelf::complete_task`]: the entry
+//! leaves the lane), when staff resolve it with what they found ([`Shelf::resolve_task`], for
+//! `identify` and `unattributable` tasks: the table there says what changes), or when a shopper
 //! picks the item.
 //!
 //! # Errors
