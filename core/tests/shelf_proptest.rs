@@ -220,7 +220,11 @@ proptest! {
                     None
                 }
                 Op::Checkout { shopper } => {
-                    let lots = s.checkout(SHOPPERS[*shopper]).unwrap();
+                    let lots = s.checkout(SHOPPERS[*shopper], key.as_deref()).unwrap();
+                    // A retry answers the same records and changes nothing.
+                    let after = s.clone();
+                    prop_assert_eq!(&s.checkout(SHOPPERS[*shopper], key.as_deref()).unwrap(), &lots);
+                    prop_assert_eq!(&s, &after);
                     gone += lots.iter().filter(|l| l.item_type.is_some()).map(|l| l.count).sum::<u32>();
                     None
                 }

@@ -89,7 +89,10 @@ fn scenario_vectors() {
                     Ok(lot) => serde_json::to_value(lot).unwrap(),
                     Err(e) => error_json(&e),
                 },
-                "checkout" => serde_json::to_value(shelf.checkout(step["shopperId"].as_str().unwrap()).unwrap()).unwrap(),
+                "checkout" => match shelf.checkout(step["shopperId"].as_str().unwrap(), step["idempotencyKey"].as_str()) {
+                    Ok(lots) => serde_json::to_value(lots).unwrap(),
+                    Err(e) => error_json(&e),
+                },
                 "tasks" => serde_json::to_value(shelf.tasks()).unwrap(),
                 "lanes" => serde_json::to_value(shelf.lanes()).unwrap(),
                 "itemTypes" => serde_json::to_value(shelf.item_types()).unwrap(),

@@ -26,13 +26,13 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem
 
 /** Each module's gzip -9 size budget in bytes (`scripts/build.sh` fails above it). */
 export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> = {
-  all: 434176,
+  all: 436224,
   primitives: 104448,
   card: 204800,
   ledger: 183296,
   tempcard: 232448,
   energy: 254976,
-  shelf: 163840,
+  shelf: 164864,
 };
 
 /** What each system is built on (direct dependencies). */

@@ -207,10 +207,16 @@ export class ShelfController extends WasmObject<Handle> {
     return withHandle(this, (h) => h.completeTask(id) as ItemLot);
   }
 
-  /** The shopper leaves: their take records (what they pay for); their slot is freed. */
-  checkout(shopperId: string): ItemLot[] {
+  /**
+   * The shopper leaves: their take records (what they pay for); their slot is freed. With
+   * `idempotencyKey` a retried checkout answers the same records again (without one, a
+   * retry answers `[]`: the slot is gone); the same key for another shopper is
+   * `IDEMPOTENCY_CONFLICT`.
+   */
+  checkout(shopperId: string, idempotencyKey?: string): ItemLot[] {
     const id = expectString(shopperId, 'shopperId');
-    return withHandle(this, (h) => h.checkout(id) as ItemLot[]);
+    const key = idempotencyKey === undefined ? undefined : expectString(idempotencyKey, 'idempotencyKey');
+    return withHandle(this, (h) => h.checkout(id, key) as ItemLot[]);
   }
 
   /** Open clean-up tasks, highest priority first (perishable, value, age). */
@@ -258,7 +264,7 @@ guardClass(ShelfController, {
     weightChange: ['request'],
     resolveTask: ['request'],
     completeTask: ['taskId'],
-    checkout: ['shopperId'],
+    checkout: ['shopperId', 'idempotencyKey'],
     tasks: [],
     lanes: [],
     shopper: ['shopperId'],

@@ -180,7 +180,7 @@ test('a pick and a return in one window: the sensor flags it, the verdict does n
   assert.equal(shelf.resolveTask({ taskId: task.id, found: null }).code, 'task-closed');
 }));
 
-test('idempotency keys through the SDK: a retried weight change answers the stored verdict; another request under the key is IDEMPOTENCY_CONFLICT', () => withShelf((shelf) => {
+test('idempotency keys through the SDK: a retried weight change (or checkout) answers the stored answer; another request under the key is IDEMPOTENCY_CONFLICT', () => withShelf((shelf) => {
   const req = { laneId: 'L3', deltaMg: -300000, sigmaMg: 4473, shopperIds: ['ann'], now: NOW, idempotencyKey: 'gw-7:evt-1' };
   const v = shelf.weightChange(req);
   const { revision } = shelf.freshness();
@@ -194,6 +194,11 @@ test('idempotency keys through the SDK: a retried weight change answers the stor
   try {
     assert.deepEqual(restored.weightChange(req), v);
     assert.equal(restored.shopper('ann').lots.length, 1);
+    // A keyed checkout answers the same records to a retry (the till lost the first answer).
+    const paid = restored.checkout('ann', 'pay-1');
+    assert.equal(paid.length, 1);
+    assert.deepEqual(restored.checkout('ann', 'pay-1'), paid);
+    assert.throws(() => restored.checkout('bob', 'pay-1'), (e) => e.code === 'IDEMPOTENCY_CONFLICT' && e.param === 'idempotencyKey');
   } finally {
     restored.free();
   }

@@ -66,8 +66,9 @@ impl ShelfHandle {
         to_js(&self.shelf.complete_task(task_id).map_err(to_js_error)?)
     }
 
-    pub fn checkout(&mut self, shopper_id: &str) -> JsResult<JsValue> {
-        to_js(&self.shelf.checkout(shopper_id).map_err(to_js_error)?)
+    /// The shopper's take records; `idempotency_key` (the SDK checked it is a string) answers a retry.
+    pub fn checkout(&mut self, shopper_id: &str, idempotency_key: Option<String>) -> JsResult<JsValue> {
+        to_js(&self.shelf.checkout(shopper_id, idempotency_key.as_deref()).map_err(to_js_error)?)
     }
 
     pub fn tasks(&self) -> JsResult<JsValue> {

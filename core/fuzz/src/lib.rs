@@ -792,6 +792,7 @@ pub fn shelf_restore(data: &[u8]) {
                 idempotency_key: Some("fuzz-2".into()),
             });
         }
+        let _ = shelf.checkout("bob", Some("fuzz-3"));
         assert!(shelf.is_consistent(), "a restored shelf stays consistent after decisions");
     });
 }

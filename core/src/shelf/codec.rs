@@ -227,13 +227,14 @@ fn opt_i64_of(d: &mut Decoder<'_>) -> Option<Option<i64>> {
     }
 }
 
-/// `[key, 0, request, verdict]` or `[key, 1, request, resolution]`.
+/// `[key, 0, request, verdict]`, `[key, 1, request, resolution]` or `[key, 2, shopperId, lots]`.
 impl Cbor for KeyRecord {
     fn encode(&self, e: &mut Enc) {
         e.array(4).str(&self.key);
         match &self.request {
             Keyed::Change(r) => e.u64(0).array(6).str(&r.lane_id).i64(r.delta_mg).i64(r.sigma_mg).list(&r.shopper_ids).i64(r.now),
             Keyed::Resolve(r) => e.u64(1).array(3).str(&r.task_id).opt(r.found.as_ref()).opt(r.shopper_id.as_ref()),
+            Keyed::Checkout(id) => e.u64(2).str(id),
         };
         if let Keyed::Change(r) = &self.request {
             opt_i64(e, r.excursion_mg);
@@ -241,6 +242,9 @@ impl Cbor for KeyRecord {
         match &self.answer {
             Answer::Verdict(v) => v.encode(e),
             Answer::Resolution(r) => r.encode(e),
+            Answer::Lots(lots) => {
+                e.list(lots);
+            }
         }
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
@@ -266,6 +270,7 @@ impl Cbor for KeyRecord {
                     ResolveTask { task_id: cbor::string(d)?, found: cbor::opt(d)?, shopper_id: cbor::opt(d)?, idempotency_key: None };
                 (Keyed::Resolve(request), Answer::Resolution(Resolution::decode(d)?))
             }
+            2 => (Keyed::Checkout(cbor::string(d)?), Answer::Lots(cbor::list(d, BASKET_LOTS_MAX)?)),
             _ => return None,
         };
         Some(KeyRecord { key, request, answer })

@@ -103,7 +103,7 @@
 //!
 //! # Idempotency
 //!
-//! A weight change or a resolution may carry an `idempotencyKey` (1..=64 bytes). The shelf
+//! A weight change, a resolution or a checkout may carry an `idempotencyKey` (1..=64 bytes). The shelf
 //! remembers the request (without its key and its `now`: a retry sent later is the same request)
 //! and the answer; the same key with the same request answers the remembered answer and changes
 //! nothing; with any other request (another kind included) it is the error
@@ -646,6 +646,8 @@ pub struct Resolution {
 enum Keyed {
     Change(WeightChange),
     Resolve(ResolveTask),
+    /// A checkout: the shopper's id.
+    Checkout(String),
 }
 
 /// The answer given the first time.
@@ -653,6 +655,8 @@ enum Keyed {
 enum Answer {
     Verdict(Verdict),
     Resolution(Resolution),
+    /// What a checkout returned (what the shopper pays for).
+    Lots(Vec<ItemLot>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -923,7 +927,7 @@ impl Shelf {
         let keyed = Keyed::Change(WeightChange { now: 0, idempotency_key: None, ..req.clone() });
         match self.replay(req.idempotency_key.as_deref(), &keyed).map_err(|e| e.at("request"))? {
             Some(Answer::Verdict(v)) => return Ok(v),
-            Some(Answer::Resolution(_)) => return Err(conflict().at("request")),
+            Some(_) => return Err(conflict().at("request")),
             None => {}
         }
         let verdict = self.decide(req).map_err(|e| e.at("request"))?;
@@ -975,7 +979,7 @@ impl Shelf {
         let keyed = Keyed::Resolve(ResolveTask { idempotency_key: None, ..req.clone() });
         match self.replay(req.idempotency_key.as_deref(), &keyed).map_err(|e| e.at("request"))? {
             Some(Answer::Resolution(r)) => return Ok(r),
-            Some(Answer::Verdict(_)) => return Err(conflict().at("request")),
+            Some(_) => return Err(conflict().at("request")),
             None => {}
         }
         let resolution = self.resolve(req).map_err(|e| e.at("request"))?;
@@ -1641,15 +1645,29 @@ impl Shelf {
     }
 
     /// The shopper leaves: their take records (what they pay for), and their slot is freed.
-    pub fn checkout(&mut self, shopper_id: &str) -> Result<Vec<ItemLot>> {
+    /// With an `idempotencyKey` a retried checkout answers the same records again (without one,
+    /// a retry answers an empty list: the slot is gone); the key is remembered even when the
+    /// shopper held nothing, so a retry never checks out records taken since.
+    pub fn checkout(&mut self, shopper_id: &str, idempotency_key: Option<&str>) -> Result<Vec<ItemLot>> {
         check_id(shopper_id, "shopperId")?;
-        match self.shoppers.iter().position(|s| s.id == shopper_id) {
+        let keyed = Keyed::Checkout(shopper_id.to_owned());
+        match self.replay(idempotency_key, &keyed)? {
+            Some(Answer::Lots(lots)) => return Ok(lots),
+            Some(_) => return Err(conflict()),
+            None => {}
+        }
+        let lots = match self.shoppers.iter().position(|s| s.id == shopper_id) {
             Some(s) => {
                 self.changed();
-                Ok(self.shoppers.remove(s).lots)
+                self.shoppers.remove(s).lots
             }
-            None => Ok(Vec::new()),
+            None => Vec::new(),
+        };
+        if idempotency_key.is_some() {
+            self.remember(idempotency_key, keyed, Answer::Lots(lots.clone()));
+            self.changed();
         }
+        Ok(lots)
     }
 
     /// The lanes.

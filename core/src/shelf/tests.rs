@@ -573,3 +573,27 @@ fn the_key_window_forgets_the_oldest_key_first() {
     assert_eq!(s.shopper("ann").unwrap().lots.len(), jams + 1);
     assert!(s.is_consistent());
 }
+
+#[test]
+fn a_keyed_checkout_answers_its_records_again_and_never_checks_out_later_ones() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]);
+    let lots = s.checkout("ann", Some("pay-1")).unwrap();
+    assert_eq!(lots.len(), 1);
+    let after = s.clone();
+    // The till retries: the same records (what she pays for), nothing changes.
+    assert_eq!(s.checkout("ann", Some("pay-1")).unwrap(), lots);
+    assert_eq!(s, after);
+    // Without the key the retry answers nothing (her slot is gone): that is what the key is for.
+    assert!(s.checkout("ann", None).unwrap().is_empty());
+    // A key remembered for a shopper with no records stays empty though she picks again.
+    assert!(s.checkout("bob", Some("pay-2")).unwrap().is_empty());
+    decide(&mut s, "L3", -300, &["bob"]);
+    assert!(s.checkout("bob", Some("pay-2")).unwrap().is_empty());
+    assert_eq!(s.shopper("bob").unwrap().lots.len(), 1);
+    let e = s.checkout("cy", Some("pay-1")).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::IdempotencyConflict, "idempotencyKey"));
+    let restored = Shelf::restore(&s.snapshot(&[3; 32]).unwrap(), &[3; 32]).unwrap();
+    assert_eq!(restored, s);
+    assert!(s.is_consistent());
+}

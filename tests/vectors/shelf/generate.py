@@ -671,7 +671,8 @@ def keyed(M, kind, req, run):
                     return answer
                 raise ShelfError("IDEMPOTENCY_CONFLICT", "idempotencyKey")
     answer = run()
-    remember = key is not None and (kind == "change" or answer["code"] == "resolved")
+    # Only applied requests are remembered: every weight change and checkout, a resolution that resolved.
+    remember = key is not None and (kind != "resolve" or answer["code"] == "resolved")
     if remember:
         if len(M.keys) >= IDEMPOTENCY_KEYS_MAX:
             M.keys.pop(0)
@@ -781,10 +782,20 @@ class Scenario:
         self.M.tasks.remove(t)
         self.steps.append({"step": "completeTask", "taskId": task_id, "comment": comment, "expect": lot})
 
-    def checkout(self, sid, comment):
-        s = next((i for i, x in enumerate(self.M.shoppers) if x["id"] == sid), None)
-        lots = self.M.shoppers.pop(s)["lots"] if s is not None else []
-        self.steps.append({"step": "checkout", "shopperId": sid, "comment": comment, "expect": lots})
+    def checkout(self, sid, comment, key=None):
+        def run():
+            s = next((i for i, x in enumerate(self.M.shoppers) if x["id"] == sid), None)
+            return self.M.shoppers.pop(s)["lots"] if s is not None else []
+        step = {"step": "checkout", "shopperId": sid, "comment": comment}
+        req = {"shopperId": sid}
+        if key is not None:
+            step["idempotencyKey"] = req["idempotencyKey"] = key
+        try:
+            step["expect"] = keyed(self.M, "checkout", req, run)
+        except ShelfError as e:
+            step["expect"] = {"error": {"code": e.code, "param": e.param}}
+        self.steps.append(step)
+        return step["expect"]
 
     def doc(self):
         return {"name": self.name, "setup": self.setup, "steps": self.steps}
@@ -960,6 +971,15 @@ def scenarios():
     assert s.resolve("t1", None, "the tablet retries it: the same answer, not task-closed", key="res-1") == r
     assert s.resolve("t1", None, "without its key: closed")["code"] == "task-closed"
     s.view("tasks")
+    lots = s.checkout("ann", "ann pays (key pay-1): her jam", key="pay-1")
+    assert len(lots) == 1
+    assert s.checkout("ann", "the till retries: the same jam, not an empty list", key="pay-1") == lots
+    assert s.checkout("ann", "without the key: nothing (her slot is gone)") == []
+    s.checkout("bob", "pay-1 for another shopper: a conflict", key="pay-1")
+    s.checkout("bob", "bob has nothing to pay (key pay-2)", key="pay-2")
+    s.change("L3", -300, ["bob"], "then bob takes a jam")
+    assert s.checkout("bob", "pay-2 retried: still nothing; the new jam is not checked out by a retry", key="pay-2") == []
+    s.view("shopper", "bob", "bob still holds the jam")
     out.append(s.doc())
 
     s = Scenario("bad input is an error naming the parameter, and changes nothing")
@@ -985,8 +1005,8 @@ SCENARIO_DESCRIPTION = (
     "idempotencyKey (the same key and request answer the stored result; another request is IDEMPOTENCY_CONFLICT). "
     "'resolveTask' (request: a ResolveTask {taskId, found: {itemType, count} or null, shopperId?, idempotencyKey?}) -> "
     "the whole Resolution {code, taskId, found, shopperId, taskMg, predictedMg, toleranceMg, toStock, laneCount}, or expect.error; "
-    "'completeTask' (taskId) -> the ItemLot staff took away, or expect.error; 'checkout' (shopperId) -> the "
-    "shopper's records; views with the whole expected value: 'tasks' (priority order), 'lanes', 'itemTypes', "
+    "'completeTask' (taskId) -> the ItemLot staff took away, or expect.error; 'checkout' (shopperId, "
+    "idempotencyKey?) -> the shopper's records, or expect.error (param idempotencyKey); views with the whole expected value: 'tasks' (priority order), 'lanes', 'itemTypes', "
     "'shopper' (shopperId). Weights in integer mg, variances in mg^2. Written by generate.py: an independent "
     "model (brute-force matching over every combination, exact Fractions; the documented walk simulated only for "
     "combinationsTried and the limit). A runner may also persist and reload the shelf after every step.")

@@ -64,7 +64,7 @@ export const targets = {
     args: () => [{ taskId: 't2', found: { itemType: 'jam', count: 1 }, shopperId: 'bob', idempotencyKey: 'r1' }],
   },
   'ShelfController#completeTask': { ...onShelf, args: () => ['t1'] },
-  'ShelfController#checkout': { ...onShelf, args: () => ['ann'] },
+  'ShelfController#checkout': { ...onShelf, args: () => ['ann', 'pay-1'] },
   'ShelfController#tasks': { ...onShelf, args: () => [] },
   'ShelfController#lanes': { ...onShelf, args: () => [] },
   'ShelfController#shopper': { ...onShelf, args: () => ['ann'] },
