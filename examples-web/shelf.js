@@ -73,8 +73,10 @@ const EXPLANATIONS = {
   ambiguous: 'Two readings fit and the evidence cannot separate them: nothing is guessed; the lane gets an item to identify.',
   unexplained: 'Nothing the shopper holds explains this weight: an item to identify in the lane.',
   'search-limit': 'Too many combinations to try: not decided; an item to identify.',
+  unattributable: 'A pick and a return inside one settling window (the weight went beyond both rest values): the net change is attributed to nobody — no take record or lane count changes; staff get a task to look.',
 };
-const TONE = { picked: 'ok', tidy: 'ok', untidy: 'warn', ambiguous: 'warn', unexplained: 'bad', 'search-limit': 'bad' };
+const TONE = { picked: 'ok', tidy: 'ok', untidy: 'warn', ambiguous: 'warn', unexplained: 'bad', 'search-limit': 'bad', unattributable: 'bad' };
+const BETWEEN_SAMPLES = 4; // a second hand in the same touch: 0.4 s after the first
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -94,6 +96,7 @@ function freshDemo() {
     baskets: Object.fromEntries(SHOPPERS.map((s) => [s, []])),
     chart: Object.fromEntries(LANES.map((l) => [l.id, [[], []]])),
     verdict: null,
+    resolution: null,
     log: [],
   };
 }
@@ -145,14 +148,21 @@ function feed(laneId, samples) {
 }
 
 /**
- * Someone touches `laneId` and changes its contents with `change()`: idle samples, the swing,
- * the new rest; every event found is decided for the shoppers present. Returns the last verdict.
+ * Someone touches `laneId` and changes its contents with `change()` (and `second()`, a second
+ * hand 0.4 s later in the same touch, when given): idle samples, the swing, the new rest; every
+ * event found is decided for the shoppers present, keyed by its lane and first sample (so a
+ * retried request is answered, not applied twice). Returns the last verdict.
  */
-function touch(laneId, change, what) {
+function touch(laneId, change, what, second = null) {
   demo.verdict = null; // until this touch is decided: a failed action shows no stale verdict
   const before = laneMass(laneId);
   const idle = Array.from({ length: IDLE_SAMPLES }, () => before + noise(NOISE_SIGMA_MG));
   change();
+  if (second) {
+    const mid = laneMass(laneId);
+    idle.push(...Array.from({ length: BETWEEN_SAMPLES }, () => mid + noise(NOISE_SIGMA_MG)));
+    second();
+  }
   const after = laneMass(laneId);
   const swing = Array.from({ length: SWING_SAMPLES }, (_, i) => after + (i % 2 === 0 ? 1 : -1) * Math.round(SWING_MG / (i + 1)) + noise(NOISE_SIGMA_MG));
   const rest = Array.from({ length: SETTLE_SAMPLES }, () => after + noise(NOISE_SIGMA_MG));
@@ -166,7 +176,15 @@ function touch(laneId, change, what) {
   for (const event of events) {
     const shopper = value('shopper');
     const shopperIds = byTestId('both-present').checked ? [shopper, ...SHOPPERS.filter((s) => s !== shopper)] : [shopper];
-    verdict = shelf.weightChange({ laneId, deltaMg: event.deltaMg, sigmaMg: event.sigmaMg, shopperIds, now: Math.floor(demo.clock) });
+    verdict = shelf.weightChange({
+      laneId,
+      deltaMg: event.deltaMg,
+      sigmaMg: event.sigmaMg,
+      excursionMg: event.excursionMg,
+      shopperIds,
+      now: Math.floor(demo.clock),
+      idempotencyKey: `${laneId}#${event.startSample}`,
+    });
     const who = verdict.shopperId ?? (verdict.attributed ? '' : 'not attributed');
     log(`${what}: ${laneId} Δ ${grams(event.deltaMg)} ± ${grams(event.sigmaMg)}${who ? ` (${who})` : ''}`, verdict.code, TONE[verdict.code]);
   }
@@ -234,6 +252,27 @@ function returnTwo() {
   putBack([0, 1], value('lane'), `${shopperNow()} puts two items at once into`);
 }
 
+/** One touch, two hands: an item of the lane's own type taken and the held item put in. */
+function swap() {
+  const i = heldIndex();
+  const laneId = value('lane');
+  const own = LANES.find((l) => l.id === laneId).itemType;
+  const items = demo.lanes[laneId];
+  const at = items.findIndex((item) => item.type === own);
+  if (at < 0) throw fieldError('lane', `has no ${itemName(own)} left`);
+  const held = basket();
+  const moving = held[i];
+  touch(
+    laneId,
+    () => held.push(...items.splice(at, 1)),
+    `${shopperNow()} takes a ${itemName(own)} and puts a ${itemName(moving.type)} into (one touch)`,
+    () => {
+      held.splice(held.indexOf(moving), 1);
+      items.push(moving);
+    },
+  );
+}
+
 function nearTwin() {
   const who = shopperNow();
   takeFrom('L1', (item) => item.type === 'soup', 'has no soup left');
@@ -253,7 +292,15 @@ async function restore() {
     localStorage.setItem(LS_SNAPSHOT_KEY, keyHex);
   }
   store = new sdk.ShelfStore(new sdk.IndexedDbStorage(DB_NAME), fromHex(keyHex));
-  shelf = await store.load(SHELF_ID);
+  try {
+    shelf = await store.load(SHELF_ID);
+  } catch (err) {
+    // A shelf saved by an older build of this demo (snapshot format 1): start a new one.
+    if (err?.code !== 'SNAPSHOT_VERSION_UNSUPPORTED') throw err;
+    await deleteDatabase(DB_NAME);
+    store = new sdk.ShelfStore(new sdk.IndexedDbStorage(DB_NAME), fromHex(keyHex));
+    shelf = null;
+  }
   if (shelf === null) {
     demo = freshDemo();
     shelf = sdk.ShelfController.create({
@@ -366,7 +413,7 @@ function render() {
   const records = shelf.shopper(shopperNow()).lots;
   setText('records', records.length === 0 ? 'nothing' : records.map((l) => `${l.count} × ${itemName(l.itemType)} (${grams(l.totalMg)})`).join(', '));
   for (const id of ['pick', 'pick-foreign', 'near-twin']) setEnabled(id, true);
-  for (const id of ['return-home', 'return-lane']) setEnabled(id, basket().length > 0);
+  for (const id of ['return-home', 'return-lane', 'swap']) setEnabled(id, basket().length > 0);
   setEnabled('return-two', basket().length > 1);
   // Verdict.
   const v = demo.verdict;
@@ -374,7 +421,8 @@ function render() {
   badge.textContent = v?.code ?? '';
   badge.className = `badge ${v ? TONE[v.code] : ''}`;
   setText('verdict-explain', v ? EXPLANATIONS[v.code] : '');
-  setText('verdict-delta', v ? `Δ ${grams(v.evidence.deltaMg)} ± ${grams(v.evidence.sigmaMg)} · k ${v.evidence.kCenti / 100} · ${v.evidence.combinationsTried} combinations tried${v.shopperId ? ` · ${v.shopperId}` : ''}` : '');
+  const mixed = v && v.code === 'unattributable' ? ` · excursion ${grams(v.evidence.excursionMg)} (above ${grams(v.evidence.mixedExcursionMg)}) · at the shelf: ${v.evidence.shopperIds.join(', ')}` : '';
+  setText('verdict-delta', v ? `Δ ${grams(v.evidence.deltaMg)} ± ${grams(v.evidence.sigmaMg)} · k ${v.evidence.kCenti / 100} · ${v.evidence.combinationsTried} combinations tried${mixed}${v.shopperId ? ` · ${v.shopperId}` : ''}` : '');
   byTestId('hypotheses').replaceChildren(
     ...(v?.evidence.hypotheses ?? []).map((h, i) => {
       const tr = document.createElement('tr');
@@ -404,8 +452,25 @@ function render() {
       const li = document.createElement('li');
       li.dataset.testid = 'task';
       li.dataset.task = t.id;
-      const what = t.kind === 'misplaced' ? `${t.count} × ${itemName(t.itemType)} misplaced` : `identify ${grams(t.totalMg)}`;
-      li.append(`${what} in ${t.laneId}${t.perishable ? ' (perishable)' : ''} `);
+      const what = t.kind === 'misplaced'
+        ? `${t.count} × ${itemName(t.itemType)} misplaced`
+        : t.kind === 'unattributable' ? `look: net ${grams(t.totalMg)} not attributed (${t.shopperIds.join(', ')})` : `identify ${grams(t.totalMg)}`;
+      const text = document.createElement('span');
+      text.dataset.testid = 'task-text';
+      text.textContent = `${what} in ${t.laneId}${t.perishable ? ' (perishable)' : ''}`;
+      li.append(text, ' ');
+      if (t.kind !== 'misplaced') {
+        // Staff say what they found: an item type (one item), or nothing.
+        const found = document.createElement('select');
+        found.dataset.testid = `task-found-${t.id}`;
+        found.append(new Option('nothing', ''), ...Object.keys(ITEMS).map((id) => new Option(itemName(id), id)));
+        const resolve = document.createElement('button');
+        resolve.type = 'button';
+        resolve.textContent = 'Resolve';
+        resolve.dataset.testid = `task-resolve-${t.id}`;
+        resolve.addEventListener('click', () => resolveTask(t.id, found.value));
+        li.append(found, ' ', resolve, ' ');
+      }
       const done = document.createElement('button');
       done.type = 'button';
       done.className = 'secondary';
@@ -417,10 +482,28 @@ function render() {
     }),
   );
   byTestId('tasks-empty').hidden = tasks.length > 0;
+  const r = demo.resolution;
+  const outcome = byTestId('resolve-outcome');
+  outcome.textContent = r ? r.code : '';
+  outcome.className = `badge ${r ? (r.code === 'resolved' ? 'ok' : 'bad') : ''}`;
   renderLog(demo.log, (clock) => formatLocal(Math.floor(clock)));
 }
 
 let completeTask = () => {};
+let resolveTask = () => {};
+
+/** Staff lift an item out of `laneId` (physically; the load cell sees it, the store knows it is staff). */
+function carryAway(laneId, predicate) {
+  const items = demo.lanes[laneId];
+  const at = items.findIndex(predicate);
+  const before = laneMass(laneId);
+  if (at >= 0) items.splice(at, 1);
+  const after = laneMass(laneId);
+  feed(laneId, [
+    ...Array.from({ length: IDLE_SAMPLES }, () => before + noise(NOISE_SIGMA_MG)),
+    ...Array.from({ length: SWING_SAMPLES + SETTLE_SAMPLES }, () => after + noise(NOISE_SIGMA_MG)),
+  ]);
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -440,6 +523,7 @@ async function main() {
   bind('return-lane', returnToLane, { outcome: VERDICT });
   bind('return-two', returnTwo, { outcome: VERDICT });
   bind('near-twin', nearTwin, { outcome: VERDICT });
+  bind('swap', swap, { outcome: VERDICT });
   bind('reset-demo', resetDemo);
   byTestId('shopper').addEventListener('change', () => action(() => {})());
   completeTask = (id) =>
@@ -448,17 +532,25 @@ async function main() {
       const lot = shelf.completeTask(id);
       // Staff carry the item away: out of the lane physically too. The load cell sees them lift
       // it; that change is staff's, known to the store, so it is not decided as a pick.
-      const items = demo.lanes[task.laneId];
       const own = LANES.find((l) => l.id === task.laneId).itemType;
-      const at = items.findIndex((item) => item.type !== own && (lot.itemType === null || item.type === lot.itemType));
-      const before = laneMass(task.laneId);
-      if (at >= 0) items.splice(at, 1);
-      const after = laneMass(task.laneId);
-      feed(task.laneId, [
-        ...Array.from({ length: IDLE_SAMPLES }, () => before + noise(NOISE_SIGMA_MG)),
-        ...Array.from({ length: SWING_SAMPLES + SETTLE_SAMPLES }, () => after + noise(NOISE_SIGMA_MG)),
-      ]);
+      if (lot.totalMg > 0) carryAway(task.laneId, (item) => item.type !== own && (lot.itemType === null || item.type === lot.itemType));
       log(`staff completed task ${id}: ${lot.count} × ${itemName(lot.itemType)} taken away from ${task.laneId}`, 'DONE', 'ok');
+    })();
+  resolveTask = (id, type) =>
+    action(() => {
+      const task = shelf.tasks().find((t) => t.id === id);
+      const found = type === '' ? null : { itemType: type, count: 1 };
+      // Keyed: a tablet that retries after a lost answer gets this answer again, not task-closed.
+      const r = shelf.resolveTask({ taskId: id, found, idempotencyKey: `resolve:${id}` });
+      demo.resolution = r;
+      const said = found ? `1 × ${itemName(type)}` : 'nothing';
+      if (r.code !== 'resolved') {
+        log(`staff resolve task ${id} as ${said}: refused`, r.code, 'bad');
+        return;
+      }
+      // A found item of another type is carried away; one of the lane's own type stays (stock).
+      if (found && r.toStock === 0) carryAway(task.laneId, (item) => item.type === type);
+      log(`staff resolved task ${id}: ${said}${r.shopperId ? `, off ${r.shopperId}'s record` : ''}`, 'RESOLVED', 'ok');
     })();
 
   action(async () => {

@@ -113,6 +113,8 @@ error_codes! {
     JournalInvalid = "JOURNAL_INVALID", Range;
     /// Re-executing a ledger journal entry's operation does not give the result recorded in it.
     JournalMismatch = "JOURNAL_MISMATCH", Range;
+    /// An idempotency key was used before for a different request: nothing was done.
+    IdempotencyConflict = "IDEMPOTENCY_CONFLICT", Range;
 }
 
 /// An error with a stable code, the path of the parameter it concerns and a message.

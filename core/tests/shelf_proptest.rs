@@ -16,7 +16,7 @@
 
 use countersign_core::shelf::matching::{search, Lot, Params};
 use countersign_core::shelf::sensor::SensorConfig;
-use countersign_core::shelf::{
+use countersign_core::shelf::{FoundItems, ResolveCode, ResolveTask, Verdict, 
     ItemType, LaneSpec, Shelf, ShelfConfig, ShelfSetup, VerdictCode, WeightChange,
 };
 use countersign_core::ErrorCode;
@@ -147,6 +147,12 @@ enum Op {
     Stray { lane: usize, grams: i64 },
     Complete { task: usize },
     Checkout { shopper: usize },
+    /// A pick and a return in one settling window (the sensor's excursion above its bound).
+    Mixed { lane: usize, grams: i64 },
+    /// Staff resolve a task with `count` items of type `t` (or nothing), naming the shopper or not.
+    Resolve { task: usize, found: Option<(usize, u32)>, shopper: Option<usize> },
+    /// The last weight change again, with its idempotency key.
+    Retry,
 }
 
 fn arb_op() -> impl Strategy<Value = Op> {
@@ -156,6 +162,9 @@ fn arb_op() -> impl Strategy<Value = Op> {
         1 => (0usize..5, 1i64..2_000).prop_map(|(lane, grams)| Op::Stray { lane, grams }),
         1 => (0usize..8).prop_map(|task| Op::Complete { task }),
         1 => (0usize..3).prop_map(|shopper| Op::Checkout { shopper }),
+        1 => (0usize..5, -1_500i64..1_500).prop_map(|(lane, grams)| Op::Mixed { lane, grams }),
+        2 => (0usize..8, proptest::option::of((0usize..5, 1u32..3)), proptest::option::of(0usize..3)).prop_map(|(task, found, shopper)| Op::Resolve { task, found, shopper }),
+        1 => Just(Op::Retry),
     ]
 }
 
@@ -176,8 +185,10 @@ proptest! {
         let mut s = shelf();
         let mut gone = 0u32; // typed items taken away by staff or at checkout
         let mut now = 1_800_000_000i64;
+        let mut last: Option<(WeightChange, Verdict)> = None;
         for op in ops {
             now += 1;
+            let key = Some(format!("k{now}"));
             let before = s.clone();
             let items_before = typed_items(&s) + gone;
             let req = match &op {
@@ -185,7 +196,7 @@ proptest! {
                     let w = TYPES[*lane].1 * i64::from(*n) + noise;
                     let mut ids = vec![SHOPPERS[*shopper].to_string()];
                     if *crowd { ids.push(SHOPPERS[(shopper + 1) % 3].to_string()); }
-                    Some(WeightChange { lane_id: format!("L{lane}"), delta_mg: -w, sigma_mg: 4_473, shopper_ids: ids, now })
+                    Some(WeightChange { lane_id: format!("L{lane}"), delta_mg: -w, sigma_mg: 4_473, shopper_ids: ids, now, excursion_mg: None, idempotency_key: key })
                 }
                 Op::Return { lane, shopper, records, noise, crowd } => {
                     let lots = s.shopper(SHOPPERS[*shopper]).unwrap().lots;
@@ -196,10 +207,10 @@ proptest! {
                         let w: i64 = picked.iter().map(|&r| lots[r].total_mg).sum::<i64>() + noise;
                         let mut ids = vec![SHOPPERS[*shopper].to_string()];
                         if *crowd { ids.push(SHOPPERS[(shopper + 1) % 3].to_string()); }
-                        Some(WeightChange { lane_id: format!("L{lane}"), delta_mg: w.max(1), sigma_mg: 4_473, shopper_ids: ids, now })
+                        Some(WeightChange { lane_id: format!("L{lane}"), delta_mg: w.max(1), sigma_mg: 4_473, shopper_ids: ids, now, excursion_mg: None, idempotency_key: key.clone() })
                     }
                 }
-                Op::Stray { lane, grams } => Some(WeightChange { lane_id: format!("L{lane}"), delta_mg: grams * 1000, sigma_mg: 4_473, shopper_ids: vec!["ann".into()], now }),
+                Op::Stray { lane, grams } => Some(WeightChange { lane_id: format!("L{lane}"), delta_mg: grams * 1000, sigma_mg: 4_473, shopper_ids: vec!["ann".into()], now, excursion_mg: None, idempotency_key: key.clone() }),
                 Op::Complete { task } => {
                     let tasks = s.tasks();
                     if let Some(t) = tasks.get(*task) {
@@ -209,14 +220,69 @@ proptest! {
                     None
                 }
                 Op::Checkout { shopper } => {
-                    let lots = s.checkout(SHOPPERS[*shopper]).unwrap();
+                    let lots = s.checkout(SHOPPERS[*shopper], key.as_deref()).unwrap();
+                    // A retry answers the same records and changes nothing.
+                    let after = s.clone();
+                    prop_assert_eq!(&s.checkout(SHOPPERS[*shopper], key.as_deref()).unwrap(), &lots);
+                    prop_assert_eq!(&s, &after);
                     gone += lots.iter().filter(|l| l.item_type.is_some()).map(|l| l.count).sum::<u32>();
+                    None
+                }
+                Op::Mixed { lane, grams } => Some(WeightChange {
+                    lane_id: format!("L{lane}"),
+                    delta_mg: grams * 1000,
+                    sigma_mg: 4_473,
+                    shopper_ids: vec!["ann".into(), "bob".into()],
+                    now,
+                    excursion_mg: Some(300_000),
+                    idempotency_key: key,
+                }),
+                Op::Resolve { task, found, shopper } => {
+                    let tasks = s.tasks();
+                    if let Some(t) = tasks.get(*task) {
+                        let req = ResolveTask {
+                            task_id: t.id.clone(),
+                            found: found.map(|(ty, count)| FoundItems { item_type: TYPES[ty].0.to_string(), count }),
+                            shopper_id: shopper.map(|i| SHOPPERS[i].to_string()),
+                            idempotency_key: key,
+                        };
+                        let r = s.resolve_task(&req).unwrap();
+                        if r.code == ResolveCode::Resolved {
+                            prop_assert!(s.tasks().iter().all(|x| x.id != t.id));
+                            // Found items left the records: into the lane's stock, or carried away by staff.
+                            if let Some(f) = &req.found {
+                                prop_assert!(r.shopper_id.is_some());
+                                gone += f.count - r.to_stock;
+                            }
+                        } else {
+                            prop_assert_eq!(&s, &before, "a refused resolution changed the shelf");
+                        }
+                        // The same key and request again: the same answer, nothing changes.
+                        let after = s.clone();
+                        prop_assert_eq!(s.resolve_task(&req).unwrap(), r);
+                        prop_assert_eq!(&s, &after);
+                    }
+                    None
+                }
+                Op::Retry => {
+                    if let Some((req, v)) = &last {
+                        let after = s.clone();
+                        prop_assert_eq!(&s.weight_change(req).unwrap(), v);
+                        prop_assert_eq!(&s, &after, "a retry changed the shelf");
+                    }
                     None
                 }
             };
             if let Some(req) = req {
                 match s.weight_change(&req) {
                     Ok(v) => {
+                        if req.excursion_mg.is_some() {
+                            prop_assert_eq!(v.code, VerdictCode::Unattributable);
+                            prop_assert_eq!(&s.lanes().iter().map(|l| (l.count, s.shopper("ann").unwrap(), s.shopper("bob").unwrap())).collect::<Vec<_>>(),
+                                &before.lanes().iter().map(|l| (l.count, before.shopper("ann").unwrap(), before.shopper("bob").unwrap())).collect::<Vec<_>>(),
+                                "an unattributable change moved no count and no record");
+                        }
+                        last = Some((req.clone(), v.clone()));
                         // A pick with several candidates leaves the lane for nobody's record.
                         if v.code == VerdictCode::Picked && !v.attributed {
                             let taken: u32 = v.evidence.hypotheses[0].parts.iter().filter(|p| p.item_type.is_some()).map(|p| p.count).sum();

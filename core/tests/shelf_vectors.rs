@@ -1,6 +1,7 @@
 //! Runs the System 10 (shelf) vectors in `tests/vectors/shelf/` in full: `sensor.json` (raw
-//! samples → weight-change events) and `scenarios.json` (picks, returns, views, tasks,
-//! checkouts on one shelf per scenario). Expectations come from `generate.py`, an independent
+//! samples → weight-change events, mixed touches flagged) and `scenarios.json` (picks, returns,
+//! unattributable mixed touches, tasks resolved by staff, idempotent retries, views, checkouts on
+//! one shelf per scenario). Expectations come from `generate.py`, an independent
 //! Python model (brute-force matching with exact fractions); the files' `description` fields say
 //! the format. Every step's whole result is compared as JSON; a refused step must leave the shelf
 //! unchanged; after every step the shelf is snapshotted and restored (authenticated CBOR,
@@ -9,7 +10,7 @@
 use std::path::PathBuf;
 
 use countersign_core::shelf::sensor::{LaneSensor, SensorConfig};
-use countersign_core::shelf::{Shelf, ShelfSetup, WeightChange};
+use countersign_core::shelf::{ResolveTask, Shelf, ShelfSetup, WeightChange};
 use countersign_core::Error;
 use serde_json::{json, Value};
 
@@ -60,7 +61,7 @@ fn sensor_vectors() {
 fn scenario_vectors() {
     let doc = load("scenarios.json");
     let scenarios = doc["scenarios"].as_array().unwrap();
-    assert!(scenarios.len() >= 10);
+    assert!(scenarios.len() >= 13);
     let mut steps_run = 0;
     for sc in scenarios {
         let name = sc["name"].as_str().unwrap();
@@ -77,11 +78,21 @@ fn scenario_vectors() {
                         Err(e) => error_json(&e),
                     }
                 }
+                "resolveTask" => {
+                    let req: ResolveTask = serde_json::from_value(step["request"].clone()).unwrap();
+                    match shelf.resolve_task(&req) {
+                        Ok(r) => serde_json::to_value(r).unwrap(),
+                        Err(e) => error_json(&e),
+                    }
+                }
                 "completeTask" => match shelf.complete_task(step["taskId"].as_str().unwrap()) {
                     Ok(lot) => serde_json::to_value(lot).unwrap(),
                     Err(e) => error_json(&e),
                 },
-                "checkout" => serde_json::to_value(shelf.checkout(step["shopperId"].as_str().unwrap()).unwrap()).unwrap(),
+                "checkout" => match shelf.checkout(step["shopperId"].as_str().unwrap(), step["idempotencyKey"].as_str()) {
+                    Ok(lots) => serde_json::to_value(lots).unwrap(),
+                    Err(e) => error_json(&e),
+                },
                 "tasks" => serde_json::to_value(shelf.tasks()).unwrap(),
                 "lanes" => serde_json::to_value(shelf.lanes()).unwrap(),
                 "itemTypes" => serde_json::to_value(shelf.item_types()).unwrap(),
@@ -101,6 +112,6 @@ fn scenario_vectors() {
             steps_run += 1;
         }
     }
-    assert!(steps_run >= 80, "{steps_run}");
+    assert!(steps_run >= 140, "{steps_run}");
     println!("shelf scenario vectors: {} scenarios, {steps_run} steps", scenarios.len());
 }

@@ -116,6 +116,8 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     shelf::ItemTypeView::export_all(cfg)?;
     shelf::Task::export_all(cfg)?;
     shelf::sensor::WeightEvent::export_all(cfg)?;
+    shelf::ResolveTask::export_all(cfg)?;
+    shelf::Resolution::export_all(cfg)?;
     Ok(())
 }
 

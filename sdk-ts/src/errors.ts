@@ -43,6 +43,7 @@ export const ERROR_CODES = Object.freeze([
   'STORAGE_CORRUPT',
   'JOURNAL_INVALID',
   'JOURNAL_MISMATCH',
+  'IDEMPOTENCY_CONFLICT',
 ] as const satisfies readonly ErrorCode[]);
 // Compile-time: ERROR_CODES names every code of the union generated from the core's ErrorCode.
 type _ErrorCodesComplete = Exhaustive<Exclude<ErrorCode, (typeof ERROR_CODES)[number]>>;

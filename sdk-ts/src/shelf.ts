@@ -4,8 +4,11 @@
  * Two roles, one class each:
  * - the **shelf controller** ({@link ShelfController}): the in-store tablet or gateway behind a
  *   shelf's load cells. It feeds raw samples (integer milligrams) lane by lane, gets weight-change
- *   events, has each decided (a pick, a tidy or untidy return, ambiguous, unexplained) against
- *   the shoppers' take records and the lanes' contents, and keeps the clean-up list;
+ *   events, has each decided (a pick, a tidy or untidy return, ambiguous, unexplained, or
+ *   unattributable when a pick and a return fell in one settling window) against the shoppers'
+ *   take records and the lanes' contents, keeps the clean-up list, and records what staff found
+ *   when they resolve a task. Weight changes and resolutions may carry an idempotency key, so a
+ *   back-end that retries a request gets the first answer and nothing twice;
  * - the **store back-end** keeps the same state durably for many shelves: the same controller
  *   class, persisted by {@link ShelfStore} through any storage adapter (IndexedDB on the tablet,
  *   atomic files or PostgreSQL on a server), with compare-and-swap and rollback refusal, so a
@@ -35,6 +38,7 @@ import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBytes, expectInteger, expectObject, expectString, rangeError, typeError } from './validate.js';
 import type {
   Evidence,
+  FoundItems,
   Hypothesis,
   HypothesisPart,
   ItemLot,
@@ -43,6 +47,9 @@ import type {
   LaneSpec,
   LaneView,
   PartSource,
+  ResolveCode,
+  ResolveTask,
+  Resolution,
   SensorConfig,
   SensorPhase,
   SensorView,
@@ -59,6 +66,7 @@ import type {
 import type { Exhaustive } from './exhaustive.js';
 export type {
   Evidence,
+  FoundItems,
   Hypothesis,
   HypothesisPart,
   ItemLot,
@@ -67,6 +75,9 @@ export type {
   LaneSpec,
   LaneView,
   PartSource,
+  ResolveCode,
+  ResolveTask,
+  Resolution,
   SensorConfig,
   SensorPhase,
   SensorView,
@@ -83,10 +94,17 @@ export type {
 
 /** Every verdict, in the core's order (docs/shelf.md "Verdicts"). */
 export const SHELF_VERDICT_CODES = Object.freeze([
-  'picked', 'tidy', 'untidy', 'ambiguous', 'unexplained', 'search-limit',
+  'picked', 'tidy', 'untidy', 'ambiguous', 'unexplained', 'search-limit', 'unattributable',
 ] as const satisfies readonly VerdictCode[]);
 // Compile-time: the list names every member of the generated union (and, above, nothing else).
 type _VerdictCodesComplete = Exhaustive<Exclude<VerdictCode, (typeof SHELF_VERDICT_CODES)[number]>>;
+
+/** Every outcome of {@link ShelfController.resolveTask}, in the core's order (docs/shelf.md "Resolving a task"). */
+export const SHELF_RESOLVE_CODES = Object.freeze([
+  'resolved', 'task-unknown', 'task-closed', 'not-resolvable', 'shopper-not-candidate', 'shopper-required',
+  'contradicts-records', 'contradicts-weight',
+] as const satisfies readonly ResolveCode[]);
+type _ResolveCodesComplete = Exhaustive<Exclude<ResolveCode, (typeof SHELF_RESOLVE_CODES)[number]>>;
 
 /** The largest absolute sample, mg (±200 kg; the core's `SAMPLE_MG_ABS_MAX`). */
 export const SHELF_SAMPLE_MG_ABS_MAX = 200_000_000;
@@ -171,16 +189,34 @@ export class ShelfController extends WasmObject<Handle> {
     return withHandle(this, (h) => h.weightChange(request) as Verdict);
   }
 
+  /**
+   * Staff resolve an `identify` or `unattributable` task with what they found in the lane
+   * (`found: {itemType, count}`, or `null` for nothing; `shopperId` when several candidates hold
+   * such items). The outcome's `code` says whether it was recorded (`resolved`: lane, take
+   * records and task changed together) or refused (`task-unknown`, `task-closed`,
+   * `contradicts-weight` …: nothing changed).
+   */
+  resolveTask(request: ResolveTask): Resolution {
+    expectObject(request, 'request');
+    return withHandle(this, (h) => h.resolveTask(request) as Resolution);
+  }
+
   /** Staff completed a clean-up task: its items left the lane. Returns what they took away. */
   completeTask(taskId: string): ItemLot {
     const id = expectString(taskId, 'taskId');
     return withHandle(this, (h) => h.completeTask(id) as ItemLot);
   }
 
-  /** The shopper leaves: their take records (what they pay for); their slot is freed. */
-  checkout(shopperId: string): ItemLot[] {
+  /**
+   * The shopper leaves: their take records (what they pay for); their slot is freed. With
+   * `idempotencyKey` a retried checkout answers the same records again (without one, a
+   * retry answers `[]`: the slot is gone); the same key for another shopper is
+   * `IDEMPOTENCY_CONFLICT`.
+   */
+  checkout(shopperId: string, idempotencyKey?: string): ItemLot[] {
     const id = expectString(shopperId, 'shopperId');
-    return withHandle(this, (h) => h.checkout(id) as ItemLot[]);
+    const key = idempotencyKey === undefined ? undefined : expectString(idempotencyKey, 'idempotencyKey');
+    return withHandle(this, (h) => h.checkout(id, key) as ItemLot[]);
   }
 
   /** Open clean-up tasks, highest priority first (perishable, value, age). */
@@ -226,8 +262,9 @@ guardClass(ShelfController, {
   methods: {
     samples: ['laneId', 'samples'],
     weightChange: ['request'],
+    resolveTask: ['request'],
     completeTask: ['taskId'],
-    checkout: ['shopperId'],
+    checkout: ['shopperId', 'idempotencyKey'],
     tasks: [],
     lanes: [],
     shopper: ['shopperId'],

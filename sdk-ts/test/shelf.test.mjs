@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { FileStorage, MemoryStorage, SHELF_VERDICT_CODES, ShelfController, ShelfStore } from '@countersign/sdk';
+import { FileStorage, MemoryStorage, SHELF_RESOLVE_CODES, SHELF_VERDICT_CODES, ShelfController, ShelfStore } from '@countersign/sdk';
 
 const KEY = new Uint8Array(32).fill(0x21);
 const SENSOR = { noiseSigmaMg: 10000, eventThresholdMg: 10000, windowSamples: 10, cusumHMg: 100000, stableRangeMg: 60000, driftMgPerSampleMax: 500 };
@@ -154,3 +154,54 @@ test('ShelfStore: a restart loses no saved take record; rollback and concurrent 
   await assert.rejects(new ShelfStore(storage2, KEY).load('aisle-7'), (e) => e.code === 'SNAPSHOT_INVALID' && e.param === 'shelfId');
   elsewhere.free();
 });
+
+test('a pick and a return in one window: the sensor flags it, the verdict does not attribute it, staff resolve it', () => withShelf((shelf) => {
+  const start = 8 * 540000;
+  assert.deepEqual(shelf.samples('L1', level(start, 20)), []);
+  // A soup lifted (−540 g) and, 0.4 s later, ann's jam put down (+300 g): one touch, net −240 g.
+  const [event] = shelf.samples('L1', [...level(start - 540000, 4), ...level(start - 240000, 20)]);
+  assert.equal(event.mixed, true, JSON.stringify(event));
+  assert.ok(event.excursionMg > 2 * SENSOR.stableRangeMg && Math.abs(event.deltaMg + 240000) < 3 * event.sigmaMg);
+  shelf.weightChange({ laneId: 'L3', deltaMg: -300000, sigmaMg: 4473, shopperIds: ['ann'], now: NOW });
+  const before = shelf.shopper('ann');
+  const v = shelf.weightChange({ laneId: 'L1', deltaMg: event.deltaMg, sigmaMg: event.sigmaMg, excursionMg: event.excursionMg, shopperIds: ['ann', 'bob'], now: NOW + 5 });
+  assert.equal(v.code, 'unattributable');
+  assert.equal(v.attributed, false);
+  assert.deepEqual(v.evidence.shopperIds, ['ann', 'bob']);
+  assert.equal(v.evidence.excursionMg, event.excursionMg);
+  assert.deepEqual(shelf.shopper('ann'), before, 'no take record changed');
+  const [task] = shelf.tasks();
+  assert.equal(task.kind, 'unattributable');
+  const r = shelf.resolveTask({ taskId: task.id, found: { itemType: 'jam', count: 1 } });
+  assert.equal(r.code, 'resolved');
+  assert.ok(SHELF_RESOLVE_CODES.includes(r.code));
+  assert.equal(r.shopperId, 'ann');
+  assert.deepEqual(shelf.shopper('ann').lots, []);
+  assert.equal(shelf.resolveTask({ taskId: task.id, found: null }).code, 'task-closed');
+}));
+
+test('idempotency keys through the SDK: a retried weight change (or checkout) answers the stored answer; another request under the key is IDEMPOTENCY_CONFLICT', () => withShelf((shelf) => {
+  const req = { laneId: 'L3', deltaMg: -300000, sigmaMg: 4473, shopperIds: ['ann'], now: NOW, idempotencyKey: 'gw-7:evt-1' };
+  const v = shelf.weightChange(req);
+  const { revision } = shelf.freshness();
+  assert.deepEqual(shelf.weightChange({ ...req, now: NOW + 60 }), v);
+  assert.equal(shelf.freshness().revision, revision, 'a retry changes nothing');
+  assert.equal(shelf.shopper('ann').lots.length, 1);
+  assert.throws(() => shelf.weightChange({ ...req, deltaMg: -301000 }), (e) => e.code === 'IDEMPOTENCY_CONFLICT' && e.param === 'request.idempotencyKey' && e instanceof RangeError);
+  assert.throws(() => shelf.resolveTask({ taskId: 't1', found: null, idempotencyKey: 'gw-7:evt-1' }), (e) => e.code === 'IDEMPOTENCY_CONFLICT');
+  // Keys survive a snapshot.
+  const restored = ShelfController.restore(shelf.snapshot(KEY), KEY);
+  try {
+    assert.deepEqual(restored.weightChange(req), v);
+    assert.equal(restored.shopper('ann').lots.length, 1);
+    // A keyed checkout answers the same records to a retry (the till lost the first answer).
+    const paid = restored.checkout('ann', 'pay-1');
+    assert.equal(paid.length, 1);
+    assert.deepEqual(restored.checkout('ann', 'pay-1'), paid);
+    assert.throws(() => restored.checkout('bob', 'pay-1'), (e) => e.code === 'IDEMPOTENCY_CONFLICT' && e.param === 'idempotencyKey');
+  } finally {
+    restored.free();
+  }
+  assert.throws(() => shelf.resolveTask({ taskId: 't1', found: { itemType: 'caviar', count: 1 } }), (e) => e.code === 'INVALID_ARGUMENT' && e.param === 'request.found.itemType');
+  assert.throws(() => shelf.resolveTask({ taskId: 't1', found: null, extra: 1 }), (e) => e.code === 'INVALID_TYPE');
+}));

@@ -1,8 +1,10 @@
 // Drives the System 10 demo page (examples-web/shelf.html) in headless Chromium: a pick and a tidy
 // return, an untidy return that opens a clean-up task, the misplaced item picked by the next
 // shopper (explained as what it is: no cascade), two items returned at once, the near twins that
-// must be ambiguous, two shoppers at the shelf, the live weight charts (uPlot, served from the npm
-// install), a reload from IndexedDB, staff completing a task, and a reset. Every verdict checked
+// must be ambiguous, two shoppers at the shelf, staff resolving the ambiguous task with the real
+// item (a contradicting answer refused first), a pick and a return in one touch (unattributable)
+// resolved in turn, the live weight charts (uPlot, served from the npm install), a reload from
+// IndexedDB, staff completing a task, and a reset. Every verdict checked
 // is what the WebAssembly core decided in the browser from the samples the page simulated.
 
 import assert from 'node:assert/strict';
@@ -25,7 +27,17 @@ async function act(page, testId) {
 }
 
 const count = (page, lane) => textOf(page, `lane-count-${lane}`);
-const tasks = (page) => page.getByTestId('task').evaluateAll((items) => items.map((li) => li.textContent.replace(/\s*Done$/, '').trim()));
+const tasks = (page) => page.getByTestId('task-text').evaluateAll((items) => items.map((span) => span.textContent.trim()));
+
+/** Staff resolve `taskId` saying they found one `type` (or '' for nothing). */
+async function resolveAs(page, taskId, type) {
+  const before = await currentStep(page);
+  await page.getByTestId(`task-found-${taskId}`).selectOption(type);
+  await page.getByTestId(`task-resolve-${taskId}`).click();
+  await page.waitForFunction((s) => Number(document.body.dataset.step) > s && document.body.dataset.busy === 'false', before);
+  assert.equal(await shownErrors(page), '', `resolve ${taskId}: unexpected error`);
+  return textOf(page, 'resolve-outcome');
+}
 const hypotheses = (page) => page.getByTestId('hypothesis').evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
 
 describe('browser demo: untidy returns judged by weight', () => {
@@ -45,7 +57,7 @@ describe('browser demo: untidy returns judged by weight', () => {
     await server?.close();
   });
 
-  test('picks, tidy and untidy returns, the cascade avoided, near twins, two shoppers, reload, clean-up, reset', async () => {
+  test('picks, tidy and untidy returns, the cascade avoided, near twins, two shoppers, staff resolving tasks, a pick and a return in one touch, reload, clean-up, reset', async () => {
     await withWatchedPage(browser, async (page) => {
       await page.goto(url);
       await waitForRestored(page);
@@ -125,12 +137,39 @@ describe('browser demo: untidy returns judged by weight', () => {
       assert.match(await textOf(page, 'verdict-delta'), /· ann$/);
       await page.getByTestId('both-present').uncheck();
 
+      // Staff resolve the near twins' identify task. A milk cannot weigh 5xx g: refused
+      // (contradicts-weight), nothing changes. It was the soup: off Ann's record, carried away.
+      const twin = await page.getByTestId('task').nth(1).getAttribute('data-task');
+      assert.equal(await resolveAs(page, twin, 'milk'), 'contradicts-weight');
+      assert.equal((await tasks(page)).length, 2);
+      assert.equal(await resolveAs(page, twin, 'soup'), 'resolved');
+      assert.equal((await tasks(page)).length, 1);
+      assert.match(await textOf(page, 'records'), /^1 × beans \(/);
+
+      // One touch, two hands: Ann takes a soup from L1 and puts her beans in its place (net about
+      // −2 g). The weight went far beyond both rest values: unattributable, nothing guessed — the
+      // count and her records stay, staff get a task naming who was there.
+      await page.getByTestId('lane').selectOption('L1');
+      await page.getByTestId('held').selectOption({ label: 'beans (from the shelf)' });
+      assert.equal(await act(page, 'swap'), 'unattributable');
+      assert.match(await textOf(page, 'verdict-delta'), /excursion \d+\.\d g \(above 120\.0 g\) · at the shelf: ann$/);
+      assert.equal(await count(page, 'L1'), '5');
+      assert.match(await textOf(page, 'records'), /^1 × beans \(/);
+      const look = await tasks(page);
+      assert.equal(look.length, 2);
+      assert.match(look[1], /^look: net -?\d+\.\d g not attributed \(ann\) in L1$/);
+      // Staff find the beans among the soups: off Ann's record.
+      const mixedTask = await page.getByTestId('task').nth(1).getAttribute('data-task');
+      assert.equal(await resolveAs(page, mixedTask, 'beans'), 'resolved');
+      assert.equal(await textOf(page, 'records'), 'nothing');
+      assert.equal((await tasks(page)).length, 1);
+
       // Staff take the milk away: its task closes, the clean-up list shrinks.
       const milk = await page.getByTestId('task').first().getAttribute('data-task');
       const stepBefore = await currentStep(page);
       await page.getByTestId(`task-done-${milk}`).click();
       await page.waitForFunction((s) => Number(document.body.dataset.step) > s && document.body.dataset.busy === 'false', stepBefore);
-      assert.equal((await tasks(page)).length, 1);
+      assert.equal((await tasks(page)).length, 0);
 
       // Reset: a new shelf.
       await act(page, 'reset-demo');

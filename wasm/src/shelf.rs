@@ -1,6 +1,6 @@
 //! wasm-bindgen adapter for System 10, untidy returns judged by weight: conversions only (see lib.rs).
 
-use countersign_core::shelf::{Shelf, ShelfSetup, WeightChange};
+use countersign_core::shelf::{ResolveTask, Shelf, ShelfSetup, WeightChange};
 use wasm_bindgen::prelude::*;
 
 use crate::{from_js, to_js, to_js_error, JsResult};
@@ -54,13 +54,21 @@ impl ShelfHandle {
         to_js(&self.shelf.weight_change(&request).map_err(to_js_error)?)
     }
 
+    /// Staff resolve an identify or unattributable task with what they found (a `ResolveTask`).
+    #[wasm_bindgen(js_name = resolveTask)]
+    pub fn resolve_task(&mut self, request: JsValue) -> JsResult<JsValue> {
+        let request: ResolveTask = from_js(request, "request")?;
+        to_js(&self.shelf.resolve_task(&request).map_err(to_js_error)?)
+    }
+
     #[wasm_bindgen(js_name = completeTask)]
     pub fn complete_task(&mut self, task_id: &str) -> JsResult<JsValue> {
         to_js(&self.shelf.complete_task(task_id).map_err(to_js_error)?)
     }
 
-    pub fn checkout(&mut self, shopper_id: &str) -> JsResult<JsValue> {
-        to_js(&self.shelf.checkout(shopper_id).map_err(to_js_error)?)
+    /// The shopper's take records; `idempotency_key` (the SDK checked it is a string) answers a retry.
+    pub fn checkout(&mut self, shopper_id: &str, idempotency_key: Option<String>) -> JsResult<JsValue> {
+        to_js(&self.shelf.checkout(shopper_id, idempotency_key.as_deref()).map_err(to_js_error)?)
     }
 
     pub fn tasks(&self) -> JsResult<JsValue> {

@@ -778,14 +778,27 @@ pub fn shelf_restore(data: &[u8]) {
                     sigma_mg: 4_473,
                     shopper_ids: vec!["ann".into(), "bob".into()],
                     now: NOW,
+                    excursion_mg: None,
+                    idempotency_key: Some("fuzz-1".into()),
                 });
             }
         }
+        let tasks: Vec<String> = shelf.tasks().into_iter().map(|t| t.id).collect();
+        for task_id in tasks.iter().take(2) {
+            let _ = shelf.resolve_task(&countersign_core::shelf::ResolveTask {
+                task_id: task_id.clone(),
+                found: Some(countersign_core::shelf::FoundItems { item_type: "jam".into(), count: 1 }),
+                shopper_id: None,
+                idempotency_key: Some("fuzz-2".into()),
+            });
+        }
+        let _ = shelf.checkout("bob", Some("fuzz-3"));
         assert!(shelf.is_consistent(), "a restored shelf stays consistent after decisions");
     });
 }
 
-/// A shelf with a lane entry, take records of two shoppers, learned weights and sensor state:
+/// A shelf with a lane entry, take records of two shoppers, learned weights, sensor state, an
+/// unattributable task and remembered idempotency keys:
 /// the seed of `shelf_restore`.
 pub fn shelf_fixture() -> countersign_core::shelf::Shelf {
     use countersign_core::shelf::{ItemType, LaneSpec, Shelf, ShelfConfig, ShelfSetup, WeightChange};
@@ -808,10 +821,13 @@ pub fn shelf_fixture() -> countersign_core::shelf::Shelf {
         sigma_mg: 4_473,
         shopper_ids: vec![who.into()],
         now: NOW,
+        excursion_mg: None,
+        idempotency_key: Some(format!("{lane}{grams}{who}")),
     };
-    for (lane, grams, who) in [("L0", -300, "ann"), ("L0", -300, "ann"), ("L0", -301, "bob"), ("L0", -299, "ann"), ("L0", -300, "cy"), ("L1", 300, "ann"), ("L2", -540, "bob"), ("L2", 420, "bob")] {
+    for (lane, grams, who) in [("L0", -300, "ann"), ("L0", -301, "ann"), ("L0", -302, "bob"), ("L0", -299, "ann"), ("L0", -300, "cy"), ("L1", 300, "ann"), ("L2", -540, "bob"), ("L2", 420, "bob")] {
         shelf.weight_change(&change(lane, grams, who)).expect("a valid change");
     }
+    shelf.weight_change(&WeightChange { excursion_mg: Some(400_000), ..change("L1", 250, "cy") }).expect("a valid mixed change");
     shelf.samples("L1", &[1_000_000; 12]).expect("valid samples");
     shelf
 }

@@ -37,6 +37,8 @@
 //! | [`HYPOTHESES_MAX`] | 5 | hypotheses | reported as evidence |
 //! | [`SHOPPERS_PER_EVENT_MAX`] | 4 | shoppers | candidates for one event |
 //! | [`LEARN_OBSERVATIONS_MAX`] | 1,024 | picks | remembered per item type (then halved: old picks fade) |
+//! | [`IDEMPOTENCY_KEYS_MAX`] | 1,024 | keys | remembered with their request and answer (the oldest forgotten first) |
+//! | [`EXCURSION_MG_MAX`] | 400,000,000 | mg | a weight change's `excursionMg` |
 //!
 //! # Tolerance, ranking and the verdict
 //!
@@ -53,6 +55,7 @@
 //!
 //! | verdict | when (first that applies) | what changes |
 //! |---|---|---|
+//! | `unattributable` | the request's `excursionMg` is above the lane sensor's `mixedExcursionMg` (`2·stableRangeMg`): the touch was not a single step — a pick and a return inside one settling window. No search is made (`hypotheses` empty) | no take record and no lane count changes; an `unattributable` task opens with the net Δ (signed), σ_Δ² and the candidate shoppers; a net gain (Δ > 0) is also an unidentified entry of the lane (so a later pick of that weight is explained), a net loss (or Δ 0: a swap) leaves no entry. `deltaMg` 0 is accepted only here |
 //! | `search-limit` | the search tried `combinationsMax` combinations before finishing | as `unexplained` |
 //! | `unexplained` | no hypothesis within tolerance | the lane gets an *unidentified* entry (Δ, σ_Δ) and an `identify` task; no take record changes |
 //! | `ambiguous` | the second-best reading is also within tolerance and `z²₂ − z²₁ < (marginZCenti/100)²` (default margin 2: the best is less than e² ≈ 7.4 times as likely) — 540 g against 538 g at σ 10 g is always this | as `unexplained`, and the evidence names both readings |
@@ -87,15 +90,38 @@
 //! with more than one candidate is decided on the lane's side (what left the lane), but is
 //! `attributed: false`: nobody's take record gains it (the outcome lists the candidates; the
 //! store must settle it). A pick and a return that overlap within one settling window reach
-//! the engine as one net Δ; it is explained as whatever explains that Δ, or not at all — the
-//! engine cannot see two touches in one window.
+//! the engine as one net Δ, but the sensor sees that the weight went outside the band between
+//! its two rest values ([`sensor`]: `excursionMg`, `mixed`): passed on with the weight change,
+//! it makes the verdict `unattributable` — the engine says it cannot attribute the net change
+//! (evidence: the excursion, its bound, the net Δ, who was at the shelf) and guesses nothing.
+//! Staff resolve the task with what they found ([`Shelf::resolve_task`]): the returned item
+//! comes off its holder's record; the part that was a pick stays unattributed (as a pick with
+//! several candidates). Two shoppers at one shelf, end to end: a return only one of them can
+//! explain is theirs (`tidy`/`untidy`, `shopperId`); one both can explain is `ambiguous` (an
+//! `identify` task naming both; staff resolve it, naming the shopper when both hold the item);
+//! a pick is `picked` with `attributed: false`; a mixed touch is `unattributable`.
+//!
+//! # Idempotency
+//!
+//! A weight change, a resolution or a checkout may carry an `idempotencyKey` (1..=64 bytes). The shelf
+//! remembers the request (without its key and its `now`: a retry sent later is the same request)
+//! and the answer; the same key with the same request answers the remembered answer and changes
+//! nothing; with any other request (another kind included) it is the error
+//! `IDEMPOTENCY_CONFLICT` about `request.idempotencyKey`, and nothing changes. Only applied
+//! requests are remembered (a refused resolution or an error changes nothing, its key
+//! included). At most [`IDEMPOTENCY_KEYS_MAX`] keys are kept, the oldest forgotten first (like
+//! the ledger's key window): a retry later than that many newer keys is a new request. The keys
+//! are part of the snapshot. The request is kept whole rather than as a hash: it is small
+//! (≤ ~400 bytes) and the comparison is then exact.
 //!
 //! # Clean-up tasks
 //!
-//! One task per misplaced lot or unidentified weight, listed by [`Shelf::tasks`] in priority
-//! order: perishable first, then higher value (`valueMinor · count`, minor units of the store's
-//! currency, only for ordering), then older (`createdAt`), then lower id. A task closes when
-//! staff complete it ([`Shelf::complete_task`]: the entry leaves the lane) or when a shopper
+//! One task per misplaced lot, unidentified weight or unattributable touch, listed by
+//! [`Shelf::tasks`] in priority order: perishable first, then higher value (`valueMinor ·
+//! count`, minor units of the store's currency, only for ordering), then older (`createdAt`),
+//! then lower id. A task closes when staff complete it ([`Shelf::complete_task`]: the entry
+//! leaves the lane), when staff resolve it with what they found ([`Shelf::resolve_task`], for
+//! `identify` and `unattributable` tasks: the table there says what changes), or when a shopper
 //! picks the item.
 //!
 //! # Errors
@@ -111,6 +137,8 @@ pub mod matching;
 pub mod sensor;
 #[cfg(test)]
 mod tests;
+
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -152,6 +180,10 @@ pub const LEARN_OBSERVATIONS_MAX: u32 = 1_024;
 pub const LANE_COUNT_MAX: u32 = 10_000;
 /// The latest `now`, Unix seconds (9999-12-31T23:59:59Z).
 pub const TIME_S_MAX: i64 = 253_402_300_799;
+/// Idempotency keys remembered (with their request and answer); the oldest is forgotten first.
+pub const IDEMPOTENCY_KEYS_MAX: usize = 1_024;
+/// The largest `excursionMg` of a weight change, mg (two samples at ±[`sensor::SAMPLE_MG_ABS_MAX`]).
+pub const EXCURSION_MG_MAX: i64 = 2 * sensor::SAMPLE_MG_ABS_MAX;
 
 /// An item type in the catalogue.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "shelf.ts"))]
@@ -307,6 +339,8 @@ pub enum TaskKind {
     Misplaced,
     /// A weight nobody could explain (or explain unambiguously): look at the lane.
     Identify,
+    /// A pick and a return in one settling window: look at the lane and at who was there.
+    Unattributable,
 }
 
 /// A clean-up task for store staff.
@@ -324,8 +358,13 @@ pub struct Task {
     pub item_type: Option<String>,
     /// Items.
     pub count: u32,
-    /// The weight involved, mg.
+    /// The weight involved, mg (an `unattributable` task: the net change, negative when the
+    /// lane lost weight).
     pub total_mg: i64,
+    /// The variance of `totalMg`, mg².
+    pub variance_mg2: i64,
+    /// The shoppers involved: the returning shopper (`misplaced`), the candidates (the others).
+    pub shopper_ids: Vec<String>,
     /// When it was opened, Unix seconds.
     pub created_at: i64,
     /// Perishable item type.
@@ -350,6 +389,17 @@ pub struct WeightChange {
     pub shopper_ids: Vec<String>,
     /// Now, Unix seconds, 0..=[`TIME_S_MAX`].
     pub now: i64,
+    /// The event's `excursionMg` (how far the touch went outside the band between its two
+    /// baselines), mg, 0..=[`EXCURSION_MG_MAX`]; absent is 0 (a single step). Above the lane
+    /// sensor's `mixedExcursionMg` the change is `unattributable`.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub excursion_mg: Option<i64>,
+    /// An idempotency key (1..=64 bytes): the same key with the same request answers the stored
+    /// verdict and changes nothing; with another request it is `IDEMPOTENCY_CONFLICT`.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub idempotency_key: Option<String>,
 }
 
 /// The verdict on a weight change.
@@ -369,6 +419,9 @@ pub enum VerdictCode {
     Unexplained,
     /// The search hit `combinationsMax` before finishing.
     SearchLimit,
+    /// The touch was not a single step (a pick and a return in one settling window): the net
+    /// change is not attributed to anyone or anything.
+    Unattributable,
 }
 
 /// Where a hypothesis part's items are.
@@ -437,6 +490,12 @@ pub struct Evidence {
     pub hypotheses: Vec<Hypothesis>,
     /// Combinations tried.
     pub combinations_tried: u32,
+    /// The touch's excursion outside the band between its baselines, mg (0 when not given).
+    pub excursion_mg: i64,
+    /// The lane sensor's `mixedExcursionMg`: above it the touch was not a single step.
+    pub mixed_excursion_mg: i64,
+    /// The candidate shoppers (who was at the shelf).
+    pub shopper_ids: Vec<String>,
 }
 
 /// The answer to a weight change.
@@ -503,6 +562,110 @@ pub struct ShopperView {
     pub lots: Vec<ItemLot>,
 }
 
+/// Items staff found in a lane.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "shelf.ts"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FoundItems {
+    /// The item type (from the catalogue).
+    pub item_type: String,
+    /// Items, 1..=[`BASKET_ITEMS_MAX`].
+    pub count: u32,
+}
+
+/// Staff resolve an `identify` or `unattributable` task with what they found in the lane.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "shelf.ts"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResolveTask {
+    /// The task.
+    pub task_id: String,
+    /// What was there: the returned items, or `null` for nothing.
+    pub found: Option<FoundItems>,
+    /// Whose items they were, when several candidates hold them (one of the task's shoppers).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub shopper_id: Option<String>,
+    /// An idempotency key, as for a weight change.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub idempotency_key: Option<String>,
+}
+
+/// The outcome of resolving a task.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "shelf.ts"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResolveCode {
+    /// Recorded: the lane, the records and the task changed as the spec says.
+    Resolved,
+    /// No such task was ever opened.
+    TaskUnknown,
+    /// The task was closed already (resolved, completed, or its item picked).
+    TaskClosed,
+    /// A `misplaced` task: its item is known; staff complete it instead.
+    NotResolvable,
+    /// `shopperId` is not one of the task's shoppers.
+    ShopperNotCandidate,
+    /// Several of the task's shoppers hold such items: say whose with `shopperId`.
+    ShopperRequired,
+    /// None of the task's shoppers (or not the one named) holds that many items of that type.
+    ContradictsRecords,
+    /// The items do not fit the weight the lane measured (outside the tolerance).
+    ContradictsWeight,
+}
+
+/// The answer to [`Shelf::resolve_task`]. Anything but `resolved` changed nothing.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "shelf.ts"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resolution {
+    /// The outcome.
+    pub code: ResolveCode,
+    /// The task.
+    pub task_id: String,
+    /// What staff found (as given).
+    pub found: Option<FoundItems>,
+    /// Whose take records lost the items (none: nothing found, or refused).
+    pub shopper_id: Option<String>,
+    /// The task's weight, mg (its `totalMg`).
+    pub task_mg: i64,
+    /// The found items' weight as matching uses it, mg (0 for nothing).
+    pub predicted_mg: i64,
+    /// The tolerance of the weight test, `floor(k·sqrt(V))`, mg (0 for nothing).
+    pub tolerance_mg: i64,
+    /// Items put into the lane's own stock (found items of the lane's type).
+    pub to_stock: u32,
+    /// The lane's own-stock count after.
+    pub lane_count: u32,
+}
+
+/// A request remembered under its idempotency key (without the key, `now` set to 0: a retry
+/// sent later carries a later clock and is still the same request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Keyed {
+    Change(WeightChange),
+    Resolve(ResolveTask),
+    /// A checkout: the shopper's id.
+    Checkout(String),
+}
+
+/// The answer given the first time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Answer {
+    Verdict(Verdict),
+    Resolution(Resolution),
+    /// What a checkout returned (what the shopper pays for).
+    Lots(Vec<ItemLot>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct KeyRecord {
+    key: String,
+    request: Keyed,
+    answer: Answer,
+}
+
 /// The shelf: catalogue, lanes with their sensors and contents, shoppers' take records, tasks.
 /// Persisted whole as an authenticated snapshot ([`Shelf::snapshot`], `codec.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -514,9 +677,15 @@ pub struct Shelf {
     shoppers: Vec<Shopper>,
     tasks: Vec<Task>,
     next_task: u64,
+    /// Idempotency keys, oldest first (at most [`IDEMPOTENCY_KEYS_MAX`]).
+    keys: VecDeque<KeyRecord>,
     /// Changes so far (every call that changed the state): the snapshot's freshness, so a store
     /// can refuse to load an older one (rollback).
     revision: u64,
+}
+
+fn conflict() -> Error {
+    Error::new(ErrorCode::IdempotencyConflict, "idempotencyKey", "was used before for a different request: nothing was done")
 }
 
 fn invalid(param: &'static str, message: impl Into<String>) -> Error {
@@ -608,7 +777,7 @@ impl Shelf {
             let sensor = LaneSensor::new(spec.sensor).map_err(at)?;
             lanes.push(Lane { id: spec.id.clone(), item_type, count: spec.count, entries: Vec::new(), sensor });
         }
-        Ok(Shelf { shelf_id: setup.shelf_id.clone(), config: setup.config, types, lanes, shoppers: Vec::new(), tasks: Vec::new(), next_task: 1, revision: 0 })
+        Ok(Shelf { shelf_id: setup.shelf_id.clone(), config: setup.config, types, lanes, shoppers: Vec::new(), tasks: Vec::new(), next_task: 1, keys: VecDeque::new(), revision: 0 })
     }
 
     /// The shelf as authenticated snapshot bytes (`KEY_INVALID` about `snapshotKey` unless 32 bytes).
@@ -676,10 +845,18 @@ impl Shelf {
                     && s.lots.iter().map(|l| l.count).sum::<u32>() <= BASKET_ITEMS_MAX
                     && s.lots.iter().all(lot_ok)
             })
-            // Every task has exactly one lane entry (its items are in the lane until closed).
+            // Every task has exactly one lane entry (its items are in the lane until closed), but an
+            // unattributable net loss, which has none.
             && self.tasks.iter().all(|t| {
-                self.lanes.iter().map(|l| l.entries.iter().filter(|e| e.origin == t.id).count()).sum::<usize>() == 1
+                let entries = self.lanes.iter().map(|l| l.entries.iter().filter(|e| e.origin == t.id).count()).sum::<usize>();
+                let weight_ok = match t.kind {
+                    TaskKind::Unattributable => t.total_mg.abs() <= WEIGHT_MG_MAX,
+                    _ => (1..=WEIGHT_MG_MAX).contains(&t.total_mg),
+                };
+                weight_ok && t.variance_mg2 >= 0 && t.shopper_ids.len() <= SHOPPERS_PER_EVENT_MAX && entries == usize::from(t.total_mg > 0)
             })
+            && self.keys.len() <= IDEMPOTENCY_KEYS_MAX
+            && ids_unique(self.keys.iter().map(|k| &k.key).collect())
     }
 
     fn lane_index(&self, lane_id: &str, param: &'static str) -> Result<usize> {
@@ -747,13 +924,210 @@ impl Shelf {
     /// Decides a weight change (a pick when Δ < 0, a return when Δ > 0) and applies it. Errors
     /// name the field under `request` (`request.deltaMg`, `request.shopperIds[1]` …).
     pub fn weight_change(&mut self, req: &WeightChange) -> Result<Verdict> {
-        self.decide(req).map_err(|e| e.at("request"))
+        let keyed = Keyed::Change(WeightChange { now: 0, idempotency_key: None, ..req.clone() });
+        match self.replay(req.idempotency_key.as_deref(), &keyed).map_err(|e| e.at("request"))? {
+            Some(Answer::Verdict(v)) => return Ok(v),
+            Some(_) => return Err(conflict().at("request")),
+            None => {}
+        }
+        let verdict = self.decide(req).map_err(|e| e.at("request"))?;
+        self.remember(req.idempotency_key.as_deref(), keyed, Answer::Verdict(verdict.clone()));
+        Ok(verdict)
+    }
+
+    /// The stored answer for `key` when it was used for this very request; `None` for a new key
+    /// (or no key); `IDEMPOTENCY_CONFLICT` about `idempotencyKey` when it was used for another.
+    fn replay(&self, key: Option<&str>, request: &Keyed) -> Result<Option<Answer>> {
+        let Some(key) = key else { return Ok(None) };
+        check_id(key, "idempotencyKey")?;
+        match self.keys.iter().find(|k| k.key == key) {
+            Some(k) if &k.request == request => Ok(Some(k.answer.clone())),
+            Some(_) => Err(conflict()),
+            None => Ok(None),
+        }
+    }
+
+    /// Remembers a decided request under its key; beyond [`IDEMPOTENCY_KEYS_MAX`] the oldest is
+    /// forgotten (a retry that late is a new request).
+    fn remember(&mut self, key: Option<&str>, request: Keyed, answer: Answer) {
+        let Some(key) = key else { return };
+        if self.keys.len() >= IDEMPOTENCY_KEYS_MAX {
+            self.keys.pop_front();
+        }
+        self.keys.push_back(KeyRecord { key: key.to_owned(), request, answer });
+    }
+
+    /// Staff resolve an `identify` or `unattributable` task with what they found in the lane
+    /// (`found`: the returned items, or `null` for nothing). Malformed input is an error naming
+    /// the field under `request`; a refusal is an outcome code and changes nothing:
+    ///
+    /// | code | when (first that applies) |
+    /// |---|---|
+    /// | `task-unknown` | no task with that id was ever opened |
+    /// | `task-closed` | it was closed already (resolved, completed, its entry picked) |
+    /// | `not-resolvable` | a `misplaced` task (its item is known: complete it) |
+    /// | `contradicts-weight` | `identify`: `(W − P)² > k²·V` with `W` the task's weight, `P = count · w` (the type's weight for matching), `V` = the task's variance + `count · σ²`; `unattributable`: the items are lighter than the net gain, `W − P > k·sqrt(V)` (what was put back weighs at least what the lane gained) |
+    /// | `shopper-not-candidate` | `shopperId` given and not one of the task's shoppers |
+    /// | `contradicts-records` | the named shopper, or else every candidate, holds fewer than `count` items of the type |
+    /// | `shopper-required` | no `shopperId` and several candidates hold them |
+    /// | `resolved` | the task closes and its lane entry (if any) leaves the lane. Nothing found: no record changes. Items found: the shopper's take records lose them (newest record of the type first, a partial record keeps its total less the items' weight); items of the lane's own type join its stock (`toStock`), others are carried away by staff |
+    ///
+    /// An `unattributable` task records only what came back: the part of the touch that was a
+    /// pick (`P − W` when positive) stays unattributed, as a pick with several candidates does —
+    /// the store settles it; the lane's count is not changed for it.
+    pub fn resolve_task(&mut self, req: &ResolveTask) -> Result<Resolution> {
+        let keyed = Keyed::Resolve(ResolveTask { idempotency_key: None, ..req.clone() });
+        match self.replay(req.idempotency_key.as_deref(), &keyed).map_err(|e| e.at("request"))? {
+            Some(Answer::Resolution(r)) => return Ok(r),
+            Some(_) => return Err(conflict().at("request")),
+            None => {}
+        }
+        let resolution = self.resolve(req).map_err(|e| e.at("request"))?;
+        // A refusal changes nothing, its key included: the same request again is refused again
+        // by the same rules (or, if another resolution closed the task meanwhile, `task-closed`).
+        if resolution.code == ResolveCode::Resolved {
+            self.remember(req.idempotency_key.as_deref(), keyed, Answer::Resolution(resolution.clone()));
+        }
+        Ok(resolution)
+    }
+
+    fn resolve(&mut self, req: &ResolveTask) -> Result<Resolution> {
+        check_id(&req.task_id, "taskId")?;
+        let found_type = match &req.found {
+            Some(f) => {
+                check_range(i64::from(f.count), 1, i64::from(BASKET_ITEMS_MAX), "count").map_err(|e| e.at("found"))?;
+                let t = self.types.iter().position(|t| t.item.id == f.item_type);
+                Some(t.ok_or_else(|| invalid("itemType", format!("{:?} is not in the catalogue", f.item_type)).at("found"))?)
+            }
+            None => None,
+        };
+        if let Some(id) = &req.shopper_id {
+            check_id(id, "shopperId")?;
+        }
+        let mut out = Resolution {
+            code: ResolveCode::Resolved,
+            task_id: req.task_id.clone(),
+            found: req.found.clone(),
+            shopper_id: None,
+            task_mg: 0,
+            predicted_mg: 0,
+            tolerance_mg: 0,
+            to_stock: 0,
+            lane_count: 0,
+        };
+        let refuse = |mut out: Resolution, code| {
+            out.code = code;
+            Ok(out)
+        };
+        let Some(ti) = self.tasks.iter().position(|t| t.id == req.task_id) else {
+            let n = task_number(&req.task_id);
+            let issued = (1..self.next_task).contains(&n) && format!("t{n}") == req.task_id;
+            return refuse(out, if issued { ResolveCode::TaskClosed } else { ResolveCode::TaskUnknown });
+        };
+        let task = self.tasks.get(ti).cloned().ok_or_else(|| invalid("taskId", "no such task"))?;
+        let lane = self.lane_index(&task.lane_id, "taskId")?;
+        out.task_mg = task.total_mg;
+        out.lane_count = self.lanes.get(lane).map_or(0, |l| l.count);
+        if task.kind == TaskKind::Misplaced {
+            return refuse(out, ResolveCode::NotResolvable);
+        }
+        let mut taken: Option<(usize, usize, u32)> = None; // (shopper, type, count)
+        if let (Some(t), Some(f)) = (found_type, &req.found) {
+            let (unit, unit_var) = self.type_weight(t);
+            let predicted = unit.saturating_mul(i64::from(f.count));
+            let variance = i128::from(task.variance_mg2) + unit_var * i128::from(f.count);
+            out.predicted_mg = predicted;
+            out.tolerance_mg = tolerance_mg(variance, self.config.k_centi);
+            let d = i128::from(task.total_mg) - i128::from(predicted);
+            let k = i128::from(self.config.k_centi);
+            let outside = (d * d).saturating_mul(10_000) > (k * k).saturating_mul(variance);
+            let fits = match task.kind {
+                TaskKind::Unattributable => d <= 0 || !outside,
+                _ => !outside,
+            };
+            if !fits {
+                return refuse(out, ResolveCode::ContradictsWeight);
+            }
+            let holds = |s: &Shopper| s.lots.iter().filter(|l| self.type_of(l) == Some(t)).map(|l| l.count).sum::<u32>() >= f.count;
+            let slot = |id: &String| self.shoppers.iter().position(|s| &s.id == id);
+            let shopper = match &req.shopper_id {
+                Some(id) if !task.shopper_ids.contains(id) => return refuse(out, ResolveCode::ShopperNotCandidate),
+                Some(id) => match slot(id) {
+                    Some(s) if self.shoppers.get(s).is_some_and(holds) => s,
+                    _ => return refuse(out, ResolveCode::ContradictsRecords),
+                },
+                None => {
+                    let holders: Vec<usize> =
+                        task.shopper_ids.iter().filter_map(slot).filter(|&s| self.shoppers.get(s).is_some_and(holds)).collect();
+                    match holders.as_slice() {
+                        [] => return refuse(out, ResolveCode::ContradictsRecords),
+                        [s] => *s,
+                        _ => return refuse(out, ResolveCode::ShopperRequired),
+                    }
+                }
+            };
+            let own = self.lanes.get(lane).is_some_and(|l| l.item_type == t);
+            if own && out.lane_count + f.count > LANE_COUNT_MAX {
+                return Err(limit("found", format!("the lane would hold more than {LANE_COUNT_MAX} items")).at("count"));
+            }
+            taken = Some((shopper, t, f.count));
+        }
+        // Everything that can refuse was checked: apply.
+        if let Some((s, t, count)) = taken {
+            let lots: Vec<(usize, u32, i64, i128)> = {
+                let shopper = self.shoppers.get(s).ok_or_else(|| invalid("shopperId", "no such shopper"))?;
+                let mut left = count;
+                let mut out = Vec::new();
+                for (j, l) in shopper.lots.iter().enumerate().rev() {
+                    if left == 0 {
+                        break;
+                    }
+                    if self.type_of(l) == Some(t) {
+                        let m = left.min(l.count);
+                        let (w, v) = self.lot_of(l).take(m);
+                        out.push((j, m, w, v));
+                        left -= m;
+                    }
+                }
+                out
+            };
+            if let Some(shopper) = self.shoppers.get_mut(s) {
+                // Highest index first (as collected), so the indices hold.
+                for (j, m, w, v) in lots {
+                    let Some(lot) = shopper.lots.get_mut(j) else { continue };
+                    if m >= lot.count {
+                        shopper.lots.remove(j);
+                    } else {
+                        lot.count -= m;
+                        lot.total_mg = (lot.total_mg - w).max(1);
+                        lot.variance_mg2 = to_i64(i128::from(lot.variance_mg2).saturating_add(v));
+                    }
+                }
+                out.shopper_id = Some(shopper.id.clone());
+            }
+            if let Some(l) = self.lanes.get_mut(lane).filter(|l| l.item_type == t) {
+                l.count += count;
+                out.to_stock = count;
+            }
+        }
+        if let Some(l) = self.lanes.get_mut(lane) {
+            l.entries.retain(|e| e.origin != task.id);
+            out.lane_count = l.count;
+        }
+        self.tasks.retain(|t| t.id != task.id);
+        self.changed();
+        Ok(out)
     }
 
     fn decide(&mut self, req: &WeightChange) -> Result<Verdict> {
         let lane = self.lane_index(&req.lane_id, "laneId")?;
-        if req.delta_mg == 0 || req.delta_mg.abs() > WEIGHT_MG_MAX {
-            return Err(invalid("deltaMg", format!("must be non-zero and within ±{WEIGHT_MG_MAX}")));
+        let excursion = req.excursion_mg.unwrap_or(0);
+        check_range(excursion, 0, EXCURSION_MG_MAX, "excursionMg")?;
+        let mixed_at = self.lanes.get(lane).map_or(i64::MAX, |l| l.sensor.config().mixed_excursion_mg());
+        let mixed = excursion > mixed_at;
+        // A mixed touch may settle where it began (a swap of near twins): Δ 0 is then an event.
+        if (req.delta_mg == 0 && !mixed) || req.delta_mg.abs() > WEIGHT_MG_MAX {
+            return Err(invalid("deltaMg", format!("must be within ±{WEIGHT_MG_MAX}, and non-zero unless the touch was mixed")));
         }
         check_range(req.sigma_mg, 1, SIGMA_MG_MAX, "sigmaMg")?;
         check_range(req.now, 0, TIME_S_MAX, "now")?;
@@ -780,7 +1154,9 @@ impl Shelf {
         let mut tried = 0u32;
         let mut limit_reached = false;
         let is_pick = req.delta_mg < 0;
-        if is_pick {
+        if mixed {
+            // Not a single step: no reading of the net Δ would mean anything, so none is sought.
+        } else if is_pick {
             let l = self.lanes.get(lane).ok_or_else(|| invalid("laneId", "no such lane"))?;
             let (unit_mg, unit_var) = self.type_weight(l.item_type);
             let mut lots = Vec::with_capacity(l.entries.len() + 1);
@@ -834,7 +1210,9 @@ impl Shelf {
             readings.truncate(HYPOTHESES_MAX);
         }
         let best_two = (readings.first(), readings.get(1));
-        let code = if limit_reached {
+        let code = if mixed {
+            VerdictCode::Unattributable
+        } else if limit_reached {
             VerdictCode::SearchLimit
         } else {
             match best_two {
@@ -859,6 +1237,9 @@ impl Shelf {
             margin_z_centi: self.config.margin_z_centi,
             hypotheses: readings.iter().map(|r| self.hypothesis(delta, r, lane)).collect(),
             combinations_tried: tried,
+            excursion_mg: excursion,
+            mixed_excursion_mg: mixed_at,
+            shopper_ids: req.shopper_ids.clone(),
         };
         let decided = match code {
             VerdictCode::Picked | VerdictCode::Tidy | VerdictCode::Untidy => readings.into_iter().next(),
@@ -876,6 +1257,7 @@ impl Shelf {
         match decided {
             Some(reading) if is_pick => self.apply_pick(lane, req, &reading, &mut verdict)?,
             Some(reading) => self.apply_return(lane, req, &reading, &mut verdict)?,
+            None if mixed => self.apply_unattributable(lane, req, &mut verdict)?,
             None => self.apply_unexplained(lane, req, &mut verdict)?,
         }
         verdict.lane_count = self.lanes.get(lane).map_or(0, |l| l.count);
@@ -1085,8 +1467,8 @@ impl Shelf {
 
     /// Opens a task and puts its entry (`count` items of `item_type`, or an unidentified weight)
     /// in the lane. The caller checked there is room.
-    fn open_task(&mut self, kind: TaskKind, lane: usize, item_type: Option<usize>, count: u32, weight: (i64, i128), now: i64) -> String {
-        let (total_mg, variance) = weight;
+    fn open_task(&mut self, kind: TaskKind, lane: usize, items: (Option<usize>, u32), weight: (i64, i128), now: i64, shopper_ids: Vec<String>) -> String {
+        let ((item_type, count), (total_mg, variance)) = (items, weight);
         let id = format!("t{}", self.next_task);
         self.next_task = self.next_task.saturating_add(1);
         let item = item_type.and_then(|t| self.types.get(t)).map(|t| t.item.clone());
@@ -1098,11 +1480,15 @@ impl Shelf {
             item_type: item.as_ref().map(|i| i.id.clone()),
             count,
             total_mg,
+            variance_mg2: to_i64(variance),
+            shopper_ids,
             created_at: now,
             perishable: item.as_ref().is_some_and(|i| i.perishable),
             value_minor: item.as_ref().map_or(0, |i| i.value_minor.saturating_mul(u64::from(count))),
         });
-        if let Some(l) = self.lanes.get_mut(lane) {
+        // Every task's weight is in the lane but a net loss of an unattributable touch.
+        let in_lane = total_mg > 0;
+        if let (true, Some(l)) = (in_lane, self.lanes.get_mut(lane)) {
             l.entries.push(ItemLot {
                 item_type: item.map(|i| i.id),
                 count,
@@ -1172,7 +1558,8 @@ impl Shelf {
                     l.count += m;
                 }
             } else {
-                let id = self.open_task(TaskKind::Misplaced, lane, t, m, (w, v), req.now);
+                let returning = reading.shopper.and_then(|s| self.shoppers.get(s)).map(|s| s.id.clone()).into_iter().collect();
+                let id = self.open_task(TaskKind::Misplaced, lane, (t, m), (w, v), req.now, returning);
                 verdict.tasks_opened.push(id);
             }
         }
@@ -1209,7 +1596,17 @@ impl Shelf {
             return Ok(());
         }
         self.room_for_tasks(lane, 1)?;
-        let id = self.open_task(TaskKind::Identify, lane, None, 1, (req.delta_mg, var_of(req.sigma_mg)), req.now);
+        let id = self.open_task(TaskKind::Identify, lane, (None, 1), (req.delta_mg, var_of(req.sigma_mg)), req.now, req.shopper_ids.clone());
+        verdict.tasks_opened.push(id);
+        Ok(())
+    }
+
+    /// A mixed touch: no take record and no lane count changes; an `unattributable` task opens
+    /// with the net Δ and the candidates, and a net gain is an unidentified entry of the lane
+    /// (so a later pick of that weight is explained).
+    fn apply_unattributable(&mut self, lane: usize, req: &WeightChange, verdict: &mut Verdict) -> Result<()> {
+        self.room_for_tasks(lane, 1)?;
+        let id = self.open_task(TaskKind::Unattributable, lane, (None, 1), (req.delta_mg, var_of(req.sigma_mg)), req.now, req.shopper_ids.clone());
         verdict.tasks_opened.push(id);
         Ok(())
     }
@@ -1221,8 +1618,14 @@ impl Shelf {
         let lane_id = self.tasks.get(t).map(|t| t.lane_id.clone()).unwrap_or_default();
         let lane = self.lane_index(&lane_id, "taskId")?;
         let l = self.lanes.get_mut(lane).ok_or_else(|| invalid("taskId", "no such lane"))?;
-        let e = l.entries.iter().position(|e| e.origin == task_id).ok_or_else(|| Error::new(ErrorCode::Internal, "", "a task without its lane entry"))?;
-        let entry = l.entries.remove(e);
+        let entry = match l.entries.iter().position(|e| e.origin == task_id) {
+            Some(e) => l.entries.remove(e),
+            // An unattributable net loss has no entry: what staff dismiss is its net Δ.
+            None => {
+                let task = self.tasks.get(t).ok_or_else(|| Error::new(ErrorCode::Internal, "", "a task vanished"))?;
+                ItemLot { item_type: None, count: 1, total_mg: task.total_mg, variance_mg2: task.variance_mg2, origin: task.id.clone() }
+            }
+        };
         self.tasks.remove(t);
         self.changed();
         Ok(entry)
@@ -1242,15 +1645,29 @@ impl Shelf {
     }
 
     /// The shopper leaves: their take records (what they pay for), and their slot is freed.
-    pub fn checkout(&mut self, shopper_id: &str) -> Result<Vec<ItemLot>> {
+    /// With an `idempotencyKey` a retried checkout answers the same records again (without one,
+    /// a retry answers an empty list: the slot is gone); the key is remembered even when the
+    /// shopper held nothing, so a retry never checks out records taken since.
+    pub fn checkout(&mut self, shopper_id: &str, idempotency_key: Option<&str>) -> Result<Vec<ItemLot>> {
         check_id(shopper_id, "shopperId")?;
-        match self.shoppers.iter().position(|s| s.id == shopper_id) {
+        let keyed = Keyed::Checkout(shopper_id.to_owned());
+        match self.replay(idempotency_key, &keyed)? {
+            Some(Answer::Lots(lots)) => return Ok(lots),
+            Some(_) => return Err(conflict()),
+            None => {}
+        }
+        let lots = match self.shoppers.iter().position(|s| s.id == shopper_id) {
             Some(s) => {
                 self.changed();
-                Ok(self.shoppers.remove(s).lots)
+                self.shoppers.remove(s).lots
             }
-            None => Ok(Vec::new()),
+            None => Vec::new(),
+        };
+        if idempotency_key.is_some() {
+            self.remember(idempotency_key, keyed, Answer::Lots(lots.clone()));
+            self.changed();
         }
+        Ok(lots)
     }
 
     /// The lanes.

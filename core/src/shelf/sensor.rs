@@ -6,10 +6,26 @@
 //! |---|---|
 //! | `starting` | once the window is full and *stable* (below): the baseline (zero) is its mean; → `stable`. No event: taring is not a change |
 //! | `stable` | CUSUM on `e = x − baseline`: `S⁺ = max(0, S⁺ + e − k)`, `S⁻ = max(0, S⁻ − e − k)` with `k = eventThresholdMg / 2` (half the smallest shift to find, the classic choice). If `S⁺ > cusumHMg` or `S⁻ > cusumHMg` → `moving` (a touch began at this sample). Otherwise, when the window is full and stable, the baseline follows the window mean by at most `driftMgPerSampleMax` per sample (zero and drift tracking; a change faster than that is left to the CUSUM) |
-//! | `moving` | once at least `N` samples have arrived since the touch began and the window is stable (the shelf has stopped swinging): the new baseline is the window mean, `Δ = new − old`. If `abs(Δ) ≥ eventThresholdMg` an event `{deltaMg: Δ, sigmaMg, startSample, settledSample}` is emitted, otherwise the touch is absorbed (counted in `absorbed`); the CUSUM restarts; → `stable` |
+//! | `moving` | the segment's highest and lowest sample are kept (starting from the window's at the alarm, so the samples that built up the alarm count). Once at least `N` samples have arrived since the touch began and the window is stable (the shelf has stopped swinging): the new baseline is the window mean, `Δ = new − old`. If `abs(Δ) ≥ eventThresholdMg` or the touch was `mixed` (below) an event `{deltaMg: Δ, sigmaMg, startSample, settledSample, baselineMg, excursionMg, mixed}` is emitted, otherwise the touch is absorbed (counted in `absorbed`); the CUSUM restarts; → `stable` |
 //!
 //! - *stable window*: `max − min ≤ stableRangeMg` over the `N` samples;
 //! - *window mean*: `round(sum / N)`, halves away from zero (exact integer arithmetic);
+//! - `excursionMg` of an event: how far the segment went *outside* the band between the old and
+//!   the new baseline, `max(0, highest − max(old, new), min(old, new) − lowest)`. One pick or one
+//!   return moves the weight from one baseline to the other: the signal stays within the band
+//!   but for the shelf's swing and the noise. A pick and a return inside one settling window
+//!   (two hands at one lane) go beyond it — the 540 g soup lifted (−540 g) before the 300 g jam is
+//!   put down (net −240 g) leave an excursion of 300 g below the band;
+//! - `mixed`: `excursionMg > mixedExcursionMg` with `mixedExcursionMg = 2·stableRangeMg`
+//!   ([`SensorConfig::mixed_excursion_mg`]; 120 g at σ 10 g): the segment was not a single step,
+//!   and the net Δ must not be explained as one. The multiple is chosen from measurement
+//!   (`core/tests/shelf_sensor_stats.rs`, docs/shelf.md "Measured"): a single step's swing
+//!   (±4σ, damped) plus noise stays below it, a second touch of ≥ 150 g in the other direction
+//!   goes above it. A mixed touch is an event even when its net Δ is below the threshold (or 0):
+//!   a 540 g soup taken and a 538 g can of beans put in its place is a swap, not nothing. Why the band and not the CUSUM firing both ways or the sign of the
+//!   swing: the swing of one touch crosses the new baseline in both directions by design, so a
+//!   two-sided test on the raw signal flags every touch; the band test only asks whether the
+//!   weight went somewhere neither baseline explains;
 //! - `sigmaMg` of an event, the uncertainty of `Δ`, is `ceil(sqrt(2·σ²/N))` (`σ = noiseSigmaMg`):
 //!   both baselines are means of `N` independent samples. Rounded up so a tolerance built on
 //!   it is never narrower than the noise.
@@ -95,6 +111,11 @@ impl SensorConfig {
         check_range(self.drift_mg_per_sample_max, 0, THRESHOLD_MG_MAX, "driftMgPerSampleMax")
     }
 
+    /// The excursion beyond which a touch was not a single step (`mixed`): `2·stableRangeMg`, mg.
+    pub fn mixed_excursion_mg(&self) -> i64 {
+        self.stable_range_mg.saturating_mul(2)
+    }
+
     /// The uncertainty of an event's Δ: `ceil(sqrt(2·σ²/N))`, mg.
     pub fn delta_sigma_mg(&self) -> i64 {
         let sigma = i128::from(self.noise_sigma_mg);
@@ -165,6 +186,11 @@ pub struct WeightEvent {
     pub settled_sample: u64,
     /// The baseline after the change, mg.
     pub baseline_mg: i64,
+    /// How far the touch went outside the band between the two baselines, mg (≥ 0).
+    pub excursion_mg: i64,
+    /// `excursionMg > mixedExcursionMg`: not a single step (a pick and a return in one window);
+    /// pass `excursionMg` on with the weight change and the shelf will not attribute it.
+    pub mixed: bool,
 }
 
 /// Where the sensor is.
@@ -198,6 +224,9 @@ pub struct LaneSensor {
     touch_baseline_mg: i64,
     /// Touches that settled with |Δ| below the threshold.
     absorbed: u64,
+    /// Highest and lowest sample since the touch began (in `moving`).
+    touch_max_mg: i64,
+    touch_min_mg: i64,
 }
 
 /// What a sensor's state looks like from outside.
@@ -232,6 +261,8 @@ impl LaneSensor {
             touch_sample: 0,
             touch_baseline_mg: 0,
             absorbed: 0,
+            touch_max_mg: 0,
+            touch_min_mg: 0,
         })
     }
 
@@ -255,6 +286,9 @@ impl LaneSensor {
             && (0..=THRESHOLD_MG_MAX.saturating_mul(2)).contains(&self.cusum_up_mg)
             && (0..=THRESHOLD_MG_MAX.saturating_mul(2)).contains(&self.cusum_down_mg)
             && self.touch_sample <= self.samples
+            && self.touch_min_mg <= self.touch_max_mg
+            && self.touch_max_mg.abs() <= SAMPLE_MG_ABS_MAX
+            && self.touch_min_mg.abs() <= SAMPLE_MG_ABS_MAX
     }
 
     /// Feeds samples (mg) in order; returns the events they complete. Checks every sample first:
@@ -328,6 +362,9 @@ impl LaneSensor {
                     self.phase = SensorPhase::Moving;
                     self.touch_sample = index;
                     self.touch_baseline_mg = self.baseline_mg;
+                    // The window holds the samples that built up the alarm: they are part of the touch.
+                    self.touch_max_mg = self.window.iter().copied().max().unwrap_or(x);
+                    self.touch_min_mg = self.window.iter().copied().min().unwrap_or(x);
                     self.cusum_up_mg = 0;
                     self.cusum_down_mg = 0;
                 } else if let Some(mean) = settled_mean {
@@ -338,6 +375,8 @@ impl LaneSensor {
                 None
             }
             SensorPhase::Moving => {
+                self.touch_max_mg = self.touch_max_mg.max(x);
+                self.touch_min_mg = self.touch_min_mg.min(x);
                 let since_touch = index - self.touch_sample + 1;
                 let mean = settled_mean?;
                 if since_touch < u64::from(self.config.window_samples) {
@@ -346,8 +385,13 @@ impl LaneSensor {
                 self.baseline_mg = mean;
                 self.phase = SensorPhase::Stable;
                 let delta_mg = mean - self.touch_baseline_mg;
-                if delta_mg.abs() >= self.config.event_threshold_mg {
+                let (low, high) = (mean.min(self.touch_baseline_mg), mean.max(self.touch_baseline_mg));
+                let excursion_mg = (self.touch_max_mg - high).max(low - self.touch_min_mg).max(0);
+                let mixed = excursion_mg > self.config.mixed_excursion_mg();
+                if delta_mg.abs() >= self.config.event_threshold_mg || mixed {
                     Some(WeightEvent {
+                        excursion_mg,
+                        mixed,
                         delta_mg,
                         sigma_mg: self.config.delta_sigma_mg(),
                         start_sample: self.touch_sample,
@@ -364,11 +408,11 @@ impl LaneSensor {
 }
 
 /// `[config (6 fields), phase, window, baseline, cusumUp, cusumDown, samples, touchSample,
-/// touchBaseline, absorbed]` (the shelf snapshot's lane sensor; `codec.rs`).
+/// touchBaseline, absorbed, touchMax, touchMin]` (the shelf snapshot's lane sensor; `codec.rs`).
 impl Cbor for LaneSensor {
     fn encode(&self, e: &mut Enc) {
         let c = &self.config;
-        e.array(15)
+        e.array(17)
             .i64(c.noise_sigma_mg)
             .i64(c.event_threshold_mg)
             .u64(u64::from(c.window_samples))
@@ -390,10 +434,12 @@ impl Cbor for LaneSensor {
             .u64(self.samples)
             .u64(self.touch_sample)
             .i64(self.touch_baseline_mg)
-            .u64(self.absorbed);
+            .u64(self.absorbed)
+            .i64(self.touch_max_mg)
+            .i64(self.touch_min_mg);
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
-        cbor::array(d, 15)?;
+        cbor::array(d, 17)?;
         let config = SensorConfig {
             noise_sigma_mg: cbor::i64(d)?,
             event_threshold_mg: cbor::i64(d)?,
@@ -427,6 +473,8 @@ impl Cbor for LaneSensor {
             touch_sample: cbor::u64(d)?,
             touch_baseline_mg: cbor::i64(d)?,
             absorbed: cbor::u64(d)?,
+            touch_max_mg: cbor::i64(d)?,
+            touch_min_mg: cbor::i64(d)?,
         })
     }
 }

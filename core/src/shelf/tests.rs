@@ -125,6 +125,8 @@ fn change(lane: &str, delta_g: i64, shoppers: &[&str]) -> WeightChange {
         sigma_mg: 4_473,
         shopper_ids: shoppers.iter().map(|s| s.to_string()).collect(),
         now: 1_800_000_000,
+        excursion_mg: None,
+        idempotency_key: None,
     }
 }
 
@@ -374,4 +376,224 @@ fn the_state_round_trips_and_an_inconsistent_one_is_refused() {
     broken.tasks.clear(); // an entry without its task: sealed, but refused on restore
     let sealed = broken.snapshot(&key).unwrap();
     assert_eq!(Shelf::restore(&sealed, &key).unwrap_err().code(), ErrorCode::SnapshotInvalid);
+}
+
+// ---- issue 11 follow-ups: mixed touches, resolving tasks, idempotency ----------------------
+
+#[test]
+fn sensor_flags_a_pick_and_a_return_in_one_window_and_not_a_single_step() {
+    let mut noise = Noise(21);
+    let mut s = sensor_10g();
+    s.push(&stream(&mut noise, 3_000_000, 40, 10_000.0)).unwrap();
+    // A soup (540 g) lifted, and 0.4 s later a jam (300 g) put down: net −240 g.
+    let mut samples = stream(&mut noise, 2_460_000, 4, 10_000.0);
+    samples.extend(stream(&mut noise, 2_760_000, 40, 10_000.0));
+    let events = s.push(&samples).unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let e = events[0];
+    assert!((e.delta_mg + 240_000).abs() < 4 * e.sigma_mg, "{e:?}");
+    // The segment went ~300 g below the band [−240 g, 0]: beyond 2 · stableRangeMg = 120 g.
+    assert!(e.mixed && (e.excursion_mg - 300_000).abs() < 40_000, "{e:?}");
+    // One pick of the same soup, swinging ±40 g: a single step, not mixed.
+    let mut samples: Vec<i64> = (0..5i64).map(|i| 2_220_000 + 40_000 / (i + 1) * if i % 2 == 0 { 1 } else { -1 }).collect();
+    samples.extend(stream(&mut noise, 2_220_000, 40, 10_000.0));
+    let events = s.push(&samples).unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(!events[0].mixed && events[0].excursion_mg < 120_000, "{:?}", events[0]);
+}
+
+#[test]
+fn a_swap_of_near_twins_in_one_window_is_an_event_though_its_net_is_below_the_threshold() {
+    let mut noise = Noise(22);
+    let mut s = sensor_10g();
+    s.push(&stream(&mut noise, 3_000_000, 40, 10_000.0)).unwrap();
+    // Soup (540 g) out, beans (538 g) in: net −2 g.
+    let mut samples = stream(&mut noise, 2_460_000, 5, 10_000.0);
+    samples.extend(stream(&mut noise, 2_998_000, 40, 10_000.0));
+    let events = s.push(&samples).unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].mixed && events[0].delta_mg.abs() < 10_000, "{:?}", events[0]);
+}
+
+fn mixed(lane: &str, delta_g: i64, shoppers: &[&str], excursion_g: i64) -> WeightChange {
+    WeightChange { excursion_mg: Some(excursion_g * 1000), ..change(lane, delta_g, shoppers) }
+}
+
+#[test]
+fn a_mixed_touch_is_unattributable_and_changes_no_record_and_no_count() {
+    let mut s = shelf();
+    decide(&mut s, "L1", -540, &["ann"]);
+    decide(&mut s, "L3", -300, &["bob"]);
+    let before = (s.lanes().iter().map(|l| l.count).collect::<Vec<_>>(), s.shopper("ann").unwrap(), s.shopper("bob").unwrap());
+    // Two shoppers at L1: a soup leaves and a jam comes back in one window; net −240 g, excursion 300 g.
+    let v = s.weight_change(&mixed("L1", -240, &["ann", "bob"], 300)).unwrap();
+    assert_eq!(v.code, VerdictCode::Unattributable);
+    assert!(!v.attributed && v.shopper_id.is_none() && v.evidence.hypotheses.is_empty());
+    assert_eq!((v.evidence.excursion_mg, v.evidence.mixed_excursion_mg), (300_000, 120_000));
+    assert_eq!(v.evidence.shopper_ids, vec!["ann".to_string(), "bob".to_string()]);
+    assert_eq!(before, (s.lanes().iter().map(|l| l.count).collect::<Vec<_>>(), s.shopper("ann").unwrap(), s.shopper("bob").unwrap()));
+    let task = s.tasks().into_iter().find(|t| t.id == v.tasks_opened[0]).unwrap();
+    assert_eq!((task.kind, task.total_mg, task.shopper_ids.len()), (TaskKind::Unattributable, -240_000, 2));
+    // A net loss puts nothing in the lane; a net gain is an unidentified entry (a later pick of it is explained).
+    assert!(s.lanes()[0].entries.is_empty());
+    let v = s.weight_change(&mixed("L2", 250, &["ann"], 400)).unwrap();
+    assert_eq!(v.code, VerdictCode::Unattributable);
+    assert_eq!(s.lanes()[1].entries.len(), 1);
+    // At or below the lane's bound it is an ordinary change; Δ 0 only when mixed; the range is checked.
+    assert_eq!(s.weight_change(&mixed("L3", 300, &["bob"], 120)).unwrap().code, VerdictCode::Tidy);
+    assert_eq!(s.weight_change(&mixed("L3", 0, &["bob"], 200)).unwrap().code, VerdictCode::Unattributable);
+    let e = s.weight_change(&mixed("L3", 0, &["bob"], 100)).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, "request.deltaMg"));
+    let e = s.weight_change(&WeightChange { excursion_mg: Some(-1), ..change("L3", 10, &["bob"]) }).unwrap_err();
+    assert_eq!(e.param(), "request.excursionMg");
+    // Completing a net-loss task returns its net Δ (there is no entry to carry away).
+    let lot = s.complete_task(&task.id).unwrap();
+    assert_eq!((lot.item_type, lot.total_mg), (None, -240_000));
+    assert!(s.is_consistent());
+}
+
+fn resolve(task: &str, found: Option<(&str, u32)>, shopper: Option<&str>) -> ResolveTask {
+    ResolveTask {
+        task_id: task.into(),
+        found: found.map(|(t, c)| FoundItems { item_type: t.into(), count: c }),
+        shopper_id: shopper.map(Into::into),
+        idempotency_key: None,
+    }
+}
+
+#[test]
+fn staff_resolve_an_ambiguous_return_with_the_real_item() {
+    let mut s = shelf();
+    decide(&mut s, "L1", -540, &["ann"]);
+    decide(&mut s, "L2", -538, &["ann"]);
+    let v = decide(&mut s, "L3", 539, &["ann"]);
+    assert_eq!(v.code, VerdictCode::Ambiguous);
+    let t = v.tasks_opened[0].clone();
+    let refused = |s: &mut Shelf, r: ResolveTask, code: ResolveCode| {
+        let before = s.clone();
+        assert_eq!(s.resolve_task(&r).unwrap().code, code, "{r:?}");
+        assert_eq!(*s, before, "a refusal changed the shelf");
+    };
+    refused(&mut s, resolve("t99", None, None), ResolveCode::TaskUnknown);
+    refused(&mut s, resolve("t01", None, None), ResolveCode::TaskUnknown);
+    refused(&mut s, resolve(&t, Some(("soup", 2)), None), ResolveCode::ContradictsWeight);
+    refused(&mut s, resolve(&t, Some(("jam", 1)), None), ResolveCode::ContradictsWeight);
+    refused(&mut s, resolve(&t, Some(("soup", 1)), Some("bob")), ResolveCode::ShopperNotCandidate);
+    // The beans were the ones: ann's beans record goes, the soup stays; staff carry the can away.
+    let r = s.resolve_task(&resolve(&t, Some(("beans", 1)), None)).unwrap();
+    assert_eq!((r.code, r.shopper_id.as_deref(), r.to_stock, r.predicted_mg, r.task_mg), (ResolveCode::Resolved, Some("ann"), 0, 538_000, 539_000));
+    let lots = s.shopper("ann").unwrap().lots;
+    assert_eq!((lots.len(), lots[0].item_type.as_deref()), (1, Some("soup")));
+    assert!(s.tasks().is_empty() && s.lanes()[2].entries.is_empty());
+    assert_eq!(s.lanes()[2].count, 10);
+    refused(&mut s, resolve(&t, None, None), ResolveCode::TaskClosed);
+    assert!(s.is_consistent());
+}
+
+#[test]
+fn resolving_names_the_shopper_when_several_hold_the_item_and_puts_own_type_items_in_stock() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]);
+    decide(&mut s, "L3", -300, &["bob"]);
+    let v = decide(&mut s, "L3", 300, &["ann", "bob"]);
+    assert_eq!(v.code, VerdictCode::Ambiguous);
+    let t = v.tasks_opened[0].clone();
+    let before = s.clone();
+    assert_eq!(s.resolve_task(&resolve(&t, Some(("jam", 1)), None)).unwrap().code, ResolveCode::ShopperRequired);
+    assert_eq!(s.resolve_task(&resolve(&t, Some(("milk", 1)), Some("ann"))).unwrap().code, ResolveCode::ContradictsWeight);
+    assert_eq!(s, before);
+    let r = s.resolve_task(&resolve(&t, Some(("jam", 1)), Some("bob"))).unwrap();
+    assert_eq!((r.code, r.to_stock, r.lane_count), (ResolveCode::Resolved, 1, 9));
+    assert!(s.shopper("bob").unwrap().lots.is_empty());
+    assert_eq!(s.shopper("ann").unwrap().lots.len(), 1);
+    // A misplaced task's item is known: staff complete it instead.
+    decide(&mut s, "L1", -540, &["cy"]);
+    let v = decide(&mut s, "L4", 541, &["cy"]);
+    assert_eq!(v.code, VerdictCode::Untidy);
+    assert_eq!(s.resolve_task(&resolve(&v.tasks_opened[0], None, None)).unwrap().code, ResolveCode::NotResolvable);
+    // Malformed input is an error naming the field.
+    let e = s.resolve_task(&resolve(&t, Some(("caviar", 1)), None)).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, "request.found.itemType"));
+    let e = s.resolve_task(&resolve(&t, Some(("jam", 0)), None)).unwrap_err();
+    assert_eq!(e.param(), "request.found.count");
+    assert_eq!(s.resolve_task(&resolve("", None, None)).unwrap_err().param(), "request.taskId");
+}
+
+#[test]
+fn an_unattributable_task_is_resolved_with_what_came_back() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]);
+    // At L1 a soup leaves and ann's jam comes back in one window: net −240 g.
+    let v = s.weight_change(&mixed("L1", -240, &["ann", "bob"], 300)).unwrap();
+    let t = v.tasks_opened[0].clone();
+    let r = s.resolve_task(&resolve(&t, Some(("jam", 1)), None)).unwrap();
+    assert_eq!((r.code, r.shopper_id.as_deref(), r.to_stock), (ResolveCode::Resolved, Some("ann"), 0));
+    assert!(s.shopper("ann").unwrap().lots.is_empty() && s.tasks().is_empty());
+    // A net gain of 250 g cannot be a 20 g item coming back.
+    let v = s.weight_change(&mixed("L2", 250, &["bob"], 400)).unwrap();
+    assert_eq!(s.resolve_task(&resolve(&v.tasks_opened[0], Some(("soup", 1)), None)).unwrap().code, ResolveCode::ContradictsRecords);
+    assert!(s.is_consistent());
+}
+
+#[test]
+fn an_idempotency_key_answers_a_retry_and_refuses_a_different_request() {
+    let mut s = shelf();
+    let req = WeightChange { idempotency_key: Some("evt-1".into()), ..change("L3", -301, &["ann"]) };
+    let v = s.weight_change(&req).unwrap();
+    let after = s.clone();
+    // The retry arrives later (another `now`): the same answer, nothing changes.
+    assert_eq!(s.weight_change(&WeightChange { now: req.now + 30, ..req.clone() }).unwrap(), v);
+    assert_eq!(s, after);
+    let e = s.weight_change(&WeightChange { delta_mg: -302_000, ..req.clone() }).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::IdempotencyConflict, "request.idempotencyKey"));
+    assert_eq!(s, after);
+    // A resolution under a weight change's key is a conflict too; keys survive a snapshot.
+    let e = s.resolve_task(&ResolveTask { idempotency_key: Some("evt-1".into()), ..resolve("t1", None, None) }).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::IdempotencyConflict);
+    let mut s = Shelf::restore(&s.snapshot(&[7; 32]).unwrap(), &[7; 32]).unwrap();
+    assert_eq!(s.weight_change(&req).unwrap(), v);
+    assert_eq!(s.shopper("ann").unwrap().lots.len(), 1);
+    let e = s.weight_change(&WeightChange { idempotency_key: Some(String::new()), ..req.clone() }).unwrap_err();
+    assert_eq!(e.param(), "request.idempotencyKey");
+}
+
+#[test]
+fn the_key_window_forgets_the_oldest_key_first() {
+    let mut s = shelf();
+    let keyed = |i: usize, d: i64| WeightChange { idempotency_key: Some(format!("k{i}")), ..change("L3", d, &["ann"]) };
+    // Alternate picks and returns so the lane never runs out.
+    for i in 0..=IDEMPOTENCY_KEYS_MAX {
+        s.weight_change(&keyed(i, if i % 2 == 0 { -300 } else { 300 })).unwrap();
+    }
+    assert_eq!(s.keys.len(), IDEMPOTENCY_KEYS_MAX);
+    assert_eq!(s.keys.front().map(|k| k.key.as_str()), Some("k1"));
+    // k0 was forgotten: the same request is decided again (a pick: ann holds one more jam).
+    let jams = s.shopper("ann").unwrap().lots.len();
+    s.weight_change(&keyed(0, -300)).unwrap();
+    assert_eq!(s.shopper("ann").unwrap().lots.len(), jams + 1);
+    assert!(s.is_consistent());
+}
+
+#[test]
+fn a_keyed_checkout_answers_its_records_again_and_never_checks_out_later_ones() {
+    let mut s = shelf();
+    decide(&mut s, "L3", -300, &["ann"]);
+    let lots = s.checkout("ann", Some("pay-1")).unwrap();
+    assert_eq!(lots.len(), 1);
+    let after = s.clone();
+    // The till retries: the same records (what she pays for), nothing changes.
+    assert_eq!(s.checkout("ann", Some("pay-1")).unwrap(), lots);
+    assert_eq!(s, after);
+    // Without the key the retry answers nothing (her slot is gone): that is what the key is for.
+    assert!(s.checkout("ann", None).unwrap().is_empty());
+    // A key remembered for a shopper with no records stays empty though she picks again.
+    assert!(s.checkout("bob", Some("pay-2")).unwrap().is_empty());
+    decide(&mut s, "L3", -300, &["bob"]);
+    assert!(s.checkout("bob", Some("pay-2")).unwrap().is_empty());
+    assert_eq!(s.shopper("bob").unwrap().lots.len(), 1);
+    let e = s.checkout("cy", Some("pay-1")).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::IdempotencyConflict, "idempotencyKey"));
+    let restored = Shelf::restore(&s.snapshot(&[3; 32]).unwrap(), &[3; 32]).unwrap();
+    assert_eq!(restored, s);
+    assert!(s.is_consistent());
 }

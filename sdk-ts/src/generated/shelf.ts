@@ -28,7 +28,32 @@ export type Evidence = {
   /**
    * Combinations tried.
    */
-  readonly combinationsTried: number, };
+  readonly combinationsTried: number,
+  /**
+   * The touch's excursion outside the band between its baselines, mg (0 when not given).
+   */
+  readonly excursionMg: number,
+  /**
+   * The lane sensor's `mixedExcursionMg`: above it the touch was not a single step.
+   */
+  readonly mixedExcursionMg: number,
+  /**
+   * The candidate shoppers (who was at the shelf).
+   */
+  readonly shopperIds: ReadonlyArray<string>, };
+
+/**
+ * Items staff found in a lane.
+ */
+export type FoundItems = {
+  /**
+   * The item type (from the catalogue).
+   */
+  readonly itemType: string,
+  /**
+   * Items, 1..=`BASKET_ITEMS_MAX`.
+   */
+  readonly count: number, };
 
 /**
  * One ranked hypothesis.
@@ -209,6 +234,73 @@ export type LaneView = {
 export type PartSource = "record" | "stock" | "entry";
 
 /**
+ * The answer to `Shelf::resolve_task`. Anything but `resolved` changed nothing.
+ */
+export type Resolution = {
+  /**
+   * The outcome.
+   */
+  readonly code: ResolveCode,
+  /**
+   * The task.
+   */
+  readonly taskId: string,
+  /**
+   * What staff found (as given).
+   */
+  readonly found: FoundItems | null,
+  /**
+   * Whose take records lost the items (none: nothing found, or refused).
+   */
+  readonly shopperId: string | null,
+  /**
+   * The task's weight, mg (its `totalMg`).
+   */
+  readonly taskMg: number,
+  /**
+   * The found items' weight as matching uses it, mg (0 for nothing).
+   */
+  readonly predictedMg: number,
+  /**
+   * The tolerance of the weight test, `floor(k·sqrt(V))`, mg (0 for nothing).
+   */
+  readonly toleranceMg: number,
+  /**
+   * Items put into the lane's own stock (found items of the lane's type).
+   */
+  readonly toStock: number,
+  /**
+   * The lane's own-stock count after.
+   */
+  readonly laneCount: number, };
+
+/**
+ * The outcome of resolving a task.
+ */
+export type ResolveCode = "resolved" | "task-unknown" | "task-closed" | "not-resolvable" | "shopper-not-candidate" | "shopper-required" | "contradicts-records" | "contradicts-weight";
+
+/**
+ * Staff resolve an `identify` or `unattributable` task with what they found in the lane.
+ */
+export type ResolveTask = {
+  /**
+   * The task.
+   */
+  readonly taskId: string,
+  /**
+   * What was there: the returned items, or `null` for nothing.
+   */
+  readonly found: FoundItems | null,
+  /**
+   * Whose items they were, when several candidates hold them (one of the task's shoppers).
+   */
+  readonly shopperId?: string,
+  /**
+   * An idempotency key, as for a weight change.
+   */
+  readonly idempotencyKey?: string, };
+
+/**
  * How a lane's load cell behaves and what counts as a change.
  */
 export type SensorConfig = {
@@ -351,9 +443,18 @@ export type Task = {
    */
   readonly count: number,
   /**
-   * The weight involved, mg.
+   * The weight involved, mg (an `unattributable` task: the net change, negative when the
+   * lane lost weight).
    */
   readonly totalMg: number,
+  /**
+   * The variance of `totalMg`, mg².
+   */
+  readonly varianceMg2: number,
+  /**
+   * The shoppers involved: the returning shopper (`misplaced`), the candidates (the others).
+   */
+  readonly shopperIds: ReadonlyArray<string>,
   /**
    * When it was opened, Unix seconds.
    */
@@ -370,7 +471,7 @@ export type Task = {
 /**
  * Why a clean-up task exists.
  */
-export type TaskKind = "misplaced" | "identify";
+export type TaskKind = "misplaced" | "identify" | "unattributable";
 
 /**
  * The answer to a weight change.
@@ -408,7 +509,7 @@ export type Verdict = {
 /**
  * The verdict on a weight change.
  */
-export type VerdictCode = "picked" | "tidy" | "untidy" | "ambiguous" | "unexplained" | "search-limit";
+export type VerdictCode = "picked" | "tidy" | "untidy" | "ambiguous" | "unexplained" | "search-limit" | "unattributable";
 
 /**
  * A weight change to decide: an event from a lane's sensor, with who may have caused it.
@@ -433,7 +534,18 @@ export type WeightChange = {
   /**
    * Now, Unix seconds, 0..=`TIME_S_MAX`.
    */
-  readonly now: number, };
+  readonly now: number,
+  /**
+   * The event's `excursionMg` (how far the touch went outside the band between its two
+   * baselines), mg, 0..=`EXCURSION_MG_MAX`; absent is 0 (a single step). Above the lane
+   * sensor's `mixedExcursionMg` the change is `unattributable`.
+   */
+  readonly excursionMg?: number,
+  /**
+   * An idempotency key (1..=64 bytes): the same key with the same request answers the stored
+   * verdict and changes nothing; with another request it is `IDEMPOTENCY_CONFLICT`.
+   */
+  readonly idempotencyKey?: string, };
 
 /**
  * One detected weight change at a lane.
@@ -458,4 +570,13 @@ export type WeightEvent = {
   /**
    * The baseline after the change, mg.
    */
-  readonly baselineMg: number, };
+  readonly baselineMg: number,
+  /**
+   * How far the touch went outside the band between the two baselines, mg (≥ 0).
+   */
+  readonly excursionMg: number,
+  /**
+   * `excursionMg > mixedExcursionMg`: not a single step (a pick and a return in one window);
+   * pass `excursionMg` on with the weight change and the shelf will not attribute it.
+   */
+  readonly mixed: boolean, };

@@ -10,7 +10,7 @@ rustdoc), in plain Python integers (no floats in any decision):
   `combinationsMax` limit stops it; when it is not hit, its result is checked against the
   brute force here, so the two readings of the spec agree before a vector is written.
 Run: python3 tests/vectors/shelf/generate.py (deterministic: same files every run)."""
-import json, os
+import json, os, re
 from fractions import Fraction
 
 OUT = os.path.dirname(os.path.abspath(__file__))
@@ -20,6 +20,7 @@ SIGMA_MG_MAX = 1_000_000
 BASKET_LOTS_MAX, BASKET_ITEMS_MAX = 200, 500
 LANE_ENTRIES_MAX, TASKS_MAX, SHOPPERS_MAX = 32, 1024, 1024
 HYPOTHESES_MAX, LEARN_OBSERVATIONS_MAX, LANE_COUNT_MAX = 5, 1024, 10_000
+IDEMPOTENCY_KEYS_MAX, EXCURSION_MG_MAX = 1024, 400_000_000
 
 
 def isqrt(v):
@@ -61,6 +62,7 @@ class Sensor:
         self.touch_sample = 0
         self.touch_baseline = 0
         self.absorbed = 0
+        self.touch_hi = self.touch_lo = 0
 
     def delta_sigma(self):
         s, n = self.c["noiseSigmaMg"], self.c["windowSamples"]
@@ -87,18 +89,23 @@ class Sensor:
                 h = self.c["cusumHMg"]
                 if self.up > h or self.down > h:
                     self.phase, self.touch_sample, self.touch_baseline = "moving", index, self.baseline
+                    self.touch_hi, self.touch_lo = max(self.window), min(self.window)
                     self.up = self.down = 0
                 elif settled is not None:
                     d = self.c["driftMgPerSampleMax"]
                     self.baseline += max(-d, min(d, settled - self.baseline))
             else:
+                self.touch_hi, self.touch_lo = max(self.touch_hi, x), min(self.touch_lo, x)
                 if settled is None or index - self.touch_sample + 1 < n:
                     continue
                 self.baseline, self.phase = settled, "stable"
                 delta = settled - self.touch_baseline
-                if abs(delta) >= self.c["eventThresholdMg"]:
+                lo, hi = sorted((settled, self.touch_baseline))
+                excursion = max(0, self.touch_hi - hi, lo - self.touch_lo)
+                mixed = excursion > 2 * self.c["stableRangeMg"]
+                if abs(delta) >= self.c["eventThresholdMg"] or mixed:
                     events.append({"deltaMg": delta, "sigmaMg": self.delta_sigma(), "startSample": self.touch_sample,
-                                   "settledSample": index, "baselineMg": settled})
+                                   "settledSample": index, "baselineMg": settled, "excursionMg": excursion, "mixed": mixed})
                 else:
                     self.absorbed += 1
         return events
@@ -141,7 +148,7 @@ def swing(mg, amp, n):
 SENSOR_DESCRIPTION = (
     "countersign shelf sensor vectors (System 10): raw load-cell samples (integer mg) fed to a LaneSensor "
     "(config: SensorConfig) in `chunks` (one push per chunk); expect.events is every WeightEvent "
-    "{deltaMg, sigmaMg, startSample, settledSample, baselineMg} in order, expect.view the SensorView "
+    "{deltaMg, sigmaMg, startSample, settledSample, baselineMg, excursionMg, mixed} in order, expect.view the SensorView "
     "{phase, baselineMg, samples, absorbed} after the last chunk; expect.error {code, param} on a chunk "
     "means that push fails and changes nothing. Written by generate.py (an independent model of the "
     "rustdoc algorithm; noise from xorshift64* + Irwin-Hall).")
@@ -176,6 +183,15 @@ def sensor_cases():
     case("80 samples/s, window 40 (0.5 s): two items put down one after the other", c80,
          [level(r, 0, 80, 10_000), swing(300_000, 60_000, 10) + level(r, 300_000, 80, 10_000),
           swing(1_330_000, 60_000, 10) + level(r, 1_330_000, 80, 10_000)])
+    r = Rng(7)
+    case("a pick and a return in one settling window: soup out (-540 g), jam in 0.4 s later; net -240 g, mixed", c10,
+         [level(r, 3_000_000, 40, 10_000), level(r, 2_460_000, 4, 10_000) + level(r, 2_760_000, 40, 10_000)])
+    r = Rng(8)
+    case("a swap of near twins in one window (soup out, beans in: net -2 g) is a mixed event", c10,
+         [level(r, 3_000_000, 40, 10_000), level(r, 2_460_000, 5, 10_000) + level(r, 2_998_000, 40, 10_000)])
+    r = Rng(9)
+    case("one pick with the shelf swinging +-40 g: a single step, not mixed", c10,
+         [level(r, 3_000_000, 40, 10_000), swing(2_460_000, 40_000, 5) + level(r, 2_460_000, 40, 10_000)])
     r = Rng(6)
     case("never settles (someone leaning on the shelf): no event while moving", c10,
          [level(r, 0, 20, 10_000), [200_000 + ((i * 37_000) % 150_000) for i in range(60)]])
@@ -197,6 +213,7 @@ class Model:
         self.shoppers = []  # [{"id", "lots": [lot]}]
         self.tasks = []
         self.next_task = 1
+        self.keys = []  # [(key, request without key and now, answer)], oldest first
 
     def tix(self, tid):
         for i, t in enumerate(self.types):
@@ -335,8 +352,6 @@ def decide(M, req):
     if lane_i is None:
         raise ShelfError("INVALID_ARGUMENT", "laneId")
     d = req["deltaMg"]
-    if d == 0 or abs(d) > WEIGHT_MG_MAX:
-        raise ShelfError("INVALID_ARGUMENT", "deltaMg")
     if not 1 <= req["sigmaMg"] <= SIGMA_MG_MAX:
         raise ShelfError("INVALID_ARGUMENT", "sigmaMg")
     if not 1 <= len(req["shopperIds"]) <= 4:
@@ -345,6 +360,13 @@ def decide(M, req):
         if not sid or sid in req["shopperIds"][:i]:
             raise ShelfError("INVALID_ARGUMENT", f"shopperIds[{i}]")
     lane = M.lanes[lane_i]
+    excursion = req.get("excursionMg") or 0
+    if not 0 <= excursion <= EXCURSION_MG_MAX:
+        raise ShelfError("INVALID_ARGUMENT", "excursionMg")
+    mixed_at = 2 * lane["sensor"].c["stableRangeMg"]
+    mixed = excursion > mixed_at
+    if (d == 0 and not mixed) or abs(d) > WEIGHT_MG_MAX:
+        raise ShelfError("INVALID_ARGUMENT", "deltaMg")
     delta, dvar, k = abs(d), req["sigmaMg"] ** 2, M.cfg["kCenti"]
     items_max, cmax = M.cfg["itemsMax"], M.cfg["combinationsMax"]
     is_pick = d < 0
@@ -367,7 +389,9 @@ def decide(M, req):
             assert found == brute(lots, kinds, delta, dvar, k, items_max), "walk != brute force"
         return t_, lim, [dict(h, shopper=shopper, src=[(sources[j], m) for j, m in h["parts"]]) for h in found]
 
-    if is_pick:
+    if mixed:
+        pass  # not a single step: no reading of the net change is sought
+    elif is_pick:
         lots, sources = [], []
         if lane["count"] > 0:
             unit, uvar = M.type_weight(lane["type"])
@@ -401,7 +425,9 @@ def decide(M, req):
         m = Fraction(M.cfg["marginZCenti"], 100)
         return z2(delta, b) - z2(delta, a) >= m * m
 
-    if limit:
+    if mixed:
+        code = "unattributable"
+    elif limit:
         code = "search-limit"
     elif readings and readings[0]["within"]:
         best = readings[0]
@@ -429,7 +455,8 @@ def decide(M, req):
             "z2Milli": (delta - h["w"]) ** 2 * 1000 // h["v"], "withinTolerance": h["within"]})
     verdict = {"code": code, "shopperId": None, "attributed": False,
                "evidence": {"deltaMg": d, "sigmaMg": req["sigmaMg"], "kCenti": k, "marginZCenti": M.cfg["marginZCenti"],
-                            "hypotheses": hyps, "combinationsTried": tried},
+                            "hypotheses": hyps, "combinationsTried": tried, "excursionMg": excursion,
+                            "mixedExcursionMg": mixed_at, "shopperIds": list(req["shopperIds"])},
                "tasksOpened": [], "tasksClosed": [], "laneCount": 0}
 
     def part_weight(src, m, nparts):
@@ -441,15 +468,16 @@ def decide(M, req):
         lot = lane["entries"][src[1]] if src[0] == "entry" else M.shoppers[src[1]]["lots"][src[2]]
         return Model.take(M.lot_of(lot), m)
 
-    def open_task(kind, t, count, w, v):
+    def open_task(kind, t, count, w, v, shoppers):
         tid = f"t{M.next_task}"
         M.next_task += 1
         item = M.types[t] if t is not None else None
         M.tasks.append({"id": tid, "kind": kind, "laneId": lane["id"], "itemType": tname(t), "count": count,
-                        "totalMg": w, "createdAt": req["now"], "perishable": bool(item and item["perishable"]),
-                        "valueMinor": item["valueMinor"] * count if item else 0})
-        lane["entries"].append({"itemType": tname(t), "count": count, "totalMg": max(1, min(WEIGHT_MG_MAX, w)),
-                                "varianceMg2": v, "origin": tid})
+                        "totalMg": w, "varianceMg2": v, "shopperIds": list(shoppers), "createdAt": req["now"],
+                        "perishable": bool(item and item["perishable"]), "valueMinor": item["valueMinor"] * count if item else 0})
+        if w > 0:  # an unattributable net loss leaves nothing in the lane
+            lane["entries"].append({"itemType": tname(t), "count": count, "totalMg": max(1, min(WEIGHT_MG_MAX, w)),
+                                    "varianceMg2": v, "origin": tid})
         return tid
 
     def shopper_slot(sid):
@@ -522,9 +550,13 @@ def decide(M, req):
             if tidy:
                 lane["count"] += m
             else:
-                verdict["tasksOpened"].append(open_task("misplaced", t, m, w, v))
+                verdict["tasksOpened"].append(open_task("misplaced", t, m, w, v, [M.shoppers[best["shopper"]]["id"]]))
         verdict["tasksOpened"].sort()
         verdict["shopperId"], verdict["attributed"] = M.shoppers[best["shopper"]]["id"], True
+    elif code == "unattributable":
+        if len(lane["entries"]) + 1 > LANE_ENTRIES_MAX or len(M.tasks) + 1 > TASKS_MAX:
+            raise ShelfError("LIMIT_EXCEEDED", "laneId")
+        verdict["tasksOpened"].append(open_task("unattributable", None, 1, d, dvar, req["shopperIds"]))
     else:
         if is_pick:
             if len(req["shopperIds"]) == 1:
@@ -541,9 +573,111 @@ def decide(M, req):
         else:
             if len(lane["entries"]) + 1 > LANE_ENTRIES_MAX or len(M.tasks) + 1 > TASKS_MAX:
                 raise ShelfError("LIMIT_EXCEEDED", "laneId")
-            verdict["tasksOpened"].append(open_task("identify", None, 1, d, dvar))
+            verdict["tasksOpened"].append(open_task("identify", None, 1, d, dvar, req["shopperIds"]))
     verdict["laneCount"] = lane["count"]
     return verdict
+
+
+def resolve(M, req):
+    """Staff resolve an identify or unattributable task (the table in Shelf::resolve_task's rustdoc)."""
+    tid = req["taskId"]
+    if not tid or len(tid.encode()) > 64:
+        raise ShelfError("INVALID_ARGUMENT", "taskId")
+    f = req.get("found")
+    t = None
+    if f is not None:
+        if not 1 <= f["count"] <= BASKET_ITEMS_MAX:
+            raise ShelfError("INVALID_ARGUMENT", "found.count")
+        t = M.tix(f["itemType"])
+        if t is None:
+            raise ShelfError("INVALID_ARGUMENT", "found.itemType")
+    sid = req.get("shopperId")
+    if sid is not None and (not sid or len(sid.encode()) > 64):
+        raise ShelfError("INVALID_ARGUMENT", "shopperId")
+    out = {"code": "resolved", "taskId": tid, "found": f, "shopperId": None, "taskMg": 0, "predictedMg": 0,
+           "toleranceMg": 0, "toStock": 0, "laneCount": 0}
+    task = next((x for x in M.tasks if x["id"] == tid), None)
+    if task is None:
+        issued = re.fullmatch(r"t[1-9][0-9]*", tid) is not None and int(tid[1:]) < M.next_task
+        return dict(out, code="task-closed" if issued else "task-unknown")
+    lane = next(l for l in M.lanes if l["id"] == task["laneId"])
+    out["taskMg"], out["laneCount"] = task["totalMg"], lane["count"]
+    if task["kind"] == "misplaced":
+        return dict(out, code="not-resolvable")
+    holder = None
+    if f is not None:
+        c = f["count"]
+        unit, uvar = M.type_weight(t)
+        P, V, k = unit * c, task["varianceMg2"] + uvar * c, M.cfg["kCenti"]
+        out["predictedMg"], out["toleranceMg"] = P, isqrt(k * k * V) // 100
+        W = task["totalMg"]
+        within = (W - P) ** 2 * 10_000 <= k * k * V
+        if not (within or (task["kind"] == "unattributable" and W <= P)):
+            return dict(out, code="contradicts-weight")
+
+        def holds(shopper_id):
+            sh = next((x for x in M.shoppers if x["id"] == shopper_id), None)
+            return sh is not None and sum(l["count"] for l in sh["lots"] if l["itemType"] == f["itemType"]) >= c
+        if sid is not None:
+            if sid not in task["shopperIds"]:
+                return dict(out, code="shopper-not-candidate")
+            if not holds(sid):
+                return dict(out, code="contradicts-records")
+            holder = sid
+        else:
+            holders = [x for x in task["shopperIds"] if holds(x)]
+            if not holders:
+                return dict(out, code="contradicts-records")
+            if len(holders) > 1:
+                return dict(out, code="shopper-required")
+            holder = holders[0]
+        if lane["type"] == t and lane["count"] + c > LANE_COUNT_MAX:
+            raise ShelfError("LIMIT_EXCEEDED", "found.count")
+        lots = next(x for x in M.shoppers if x["id"] == holder)["lots"]
+        left = c
+        for j in range(len(lots) - 1, -1, -1):
+            if left == 0:
+                break
+            if lots[j]["itemType"] == f["itemType"]:
+                m = min(left, lots[j]["count"])
+                w, v = Model.take(M.lot_of(lots[j]), m)
+                if m >= lots[j]["count"]:
+                    lots.pop(j)
+                else:
+                    lots[j]["count"] -= m
+                    lots[j]["totalMg"] = max(1, lots[j]["totalMg"] - w)
+                    lots[j]["varianceMg2"] += v
+                left -= m
+        out["shopperId"] = holder
+        if lane["type"] == t:
+            lane["count"] += c
+            out["toStock"] = c
+    lane["entries"] = [e for e in lane["entries"] if e["origin"] != tid]
+    M.tasks = [x for x in M.tasks if x["id"] != tid]
+    out["laneCount"] = lane["count"]
+    return out
+
+
+def keyed(M, kind, req, run):
+    """The idempotency window around a mutating request: (answer) or raises ShelfError."""
+    key = req.get("idempotencyKey")
+    canon = {x: y for x, y in req.items() if x not in ("idempotencyKey", "now")}
+    if key is not None:
+        if not key or len(key.encode()) > 64:
+            raise ShelfError("INVALID_ARGUMENT", "idempotencyKey")
+        for k_, kind_, canon_, answer in M.keys:
+            if k_ == key:
+                if kind_ == kind and canon_ == canon:
+                    return answer
+                raise ShelfError("IDEMPOTENCY_CONFLICT", "idempotencyKey")
+    answer = run()
+    # Only applied requests are remembered: every weight change and checkout, a resolution that resolved.
+    remember = key is not None and (kind != "resolve" or answer["code"] == "resolved")
+    if remember:
+        if len(M.keys) >= IDEMPOTENCY_KEYS_MAX:
+            M.keys.pop(0)
+        M.keys.append((key, kind, canon, answer))
+    return answer
 
 
 def tasks_view(M):
@@ -588,13 +722,17 @@ class Scenario:
         self.steps = []
         self.now = T0
 
-    def change(self, lane, grams_or_mg, shoppers, comment, mg=False, sigma=SIGMA):
+    def change(self, lane, grams_or_mg, shoppers, comment, mg=False, sigma=SIGMA, excursion=None, key=None):
         self.now += 5
         req = {"laneId": lane, "deltaMg": grams_or_mg if mg else grams_or_mg * 1000, "sigmaMg": sigma,
                "shopperIds": shoppers, "now": self.now}
+        if excursion is not None:
+            req["excursionMg"] = excursion * 1000
+        if key is not None:
+            req["idempotencyKey"] = key
         step = {"step": "change", "comment": comment, "request": req}
         try:
-            step["expect"] = decide(self.M, req)
+            step["expect"] = keyed(self.M, "change", req, lambda: decide(self.M, req))
         except ShelfError as e:
             step["expect"] = {"error": {"code": e.code, "param": "request." + e.param}}
         self.steps.append(step)
@@ -615,6 +753,20 @@ class Scenario:
             step["shopperId"] = arg
         self.steps.append(step)
 
+    def resolve(self, task_id, found, comment, shopper=None, key=None):
+        req = {"taskId": task_id, "found": None if found is None else {"itemType": found[0], "count": found[1]}}
+        if shopper is not None:
+            req["shopperId"] = shopper
+        if key is not None:
+            req["idempotencyKey"] = key
+        step = {"step": "resolveTask", "comment": comment, "request": req}
+        try:
+            step["expect"] = keyed(self.M, "resolve", req, lambda: resolve(self.M, req))
+        except ShelfError as e:
+            step["expect"] = {"error": {"code": e.code, "param": "request." + e.param}}
+        self.steps.append(step)
+        return step["expect"]
+
     def complete(self, task_id, comment):
         t = next((t for t in self.M.tasks if t["id"] == task_id), None)
         if t is None:
@@ -622,15 +774,28 @@ class Scenario:
                                "expect": {"error": {"code": "INVALID_ARGUMENT", "param": "taskId"}}})
             return
         lane = next(l for l in self.M.lanes if l["id"] == t["laneId"])
-        e = next(i for i, x in enumerate(lane["entries"]) if x["origin"] == task_id)
-        lot = lane["entries"].pop(e)
+        e = next((i for i, x in enumerate(lane["entries"]) if x["origin"] == task_id), None)
+        if e is None:  # an unattributable net loss: its net change is what staff dismiss
+            lot = {"itemType": None, "count": 1, "totalMg": t["totalMg"], "varianceMg2": t["varianceMg2"], "origin": t["id"]}
+        else:
+            lot = lane["entries"].pop(e)
         self.M.tasks.remove(t)
         self.steps.append({"step": "completeTask", "taskId": task_id, "comment": comment, "expect": lot})
 
-    def checkout(self, sid, comment):
-        s = next((i for i, x in enumerate(self.M.shoppers) if x["id"] == sid), None)
-        lots = self.M.shoppers.pop(s)["lots"] if s is not None else []
-        self.steps.append({"step": "checkout", "shopperId": sid, "comment": comment, "expect": lots})
+    def checkout(self, sid, comment, key=None):
+        def run():
+            s = next((i for i, x in enumerate(self.M.shoppers) if x["id"] == sid), None)
+            return self.M.shoppers.pop(s)["lots"] if s is not None else []
+        step = {"step": "checkout", "shopperId": sid, "comment": comment}
+        req = {"shopperId": sid}
+        if key is not None:
+            step["idempotencyKey"] = req["idempotencyKey"] = key
+        try:
+            step["expect"] = keyed(self.M, "checkout", req, run)
+        except ShelfError as e:
+            step["expect"] = {"error": {"code": e.code, "param": e.param}}
+        self.steps.append(step)
+        return step["expect"]
 
     def doc(self):
         return {"name": self.name, "setup": self.setup, "steps": self.steps}
@@ -737,6 +902,86 @@ def scenarios():
     s.view("shopper", "ann")
     out.append(s.doc())
 
+    s = Scenario("two shoppers at one shelf, a pick and a return in one settling window: unattributable, never guessed")
+    s.change("L3", -300, ["ann"], "ann: jam")
+    s.change("L4", -1030, ["bob"], "bob: milk")
+    v = s.change("L1", -240, ["ann", "bob"], "at the soup lane a soup leaves and a jam comes back in one window: net -240 g, "
+                 "excursion 300 g (above 2 x stableRangeMg = 120 g)", excursion=300)
+    assert v["code"] == "unattributable" and not v["attributed"] and v["evidence"]["hypotheses"] == [], v
+    s.view("shopper", "ann", "ann's jam is still on her record: nobody knows yet")
+    s.view("tasks", comment="an unattributable task naming both shoppers, with the net change")
+    v = s.resolve("t1", ("jam", 1), "staff find ann's jam among the soups: only ann holds a jam, so it is hers; staff carry it away")
+    assert v["code"] == "resolved" and v["shopperId"] == "ann" and v["toStock"] == 0, v
+    s.view("shopper", "ann", "the jam is off ann's record")
+    s.view("lanes", comment="L1's count is unchanged: the soup that left is not attributed (the store settles it)")
+    v = s.change("L2", 250, ["bob"], "a net gain of 250 g in a mixed touch: an unidentified entry, so a later pick of it is explained", excursion=400)
+    assert v["code"] == "unattributable", v
+    v = s.resolve("t2", ("milk", 1), "a milk (1030 g) is heavier than the net gain: fits an unattributable task; bob holds one")
+    assert v["code"] == "resolved" and v["shopperId"] == "bob", v
+    v = s.change("L1", 0, ["ann"], "a swap of near twins (soup out, beans in): net 0, but mixed: an event", excursion=500)
+    assert v["code"] == "unattributable", v
+    s.complete("t3", "staff look and dismiss it: the net change is what they close")
+    assert s.change("L3", 300, ["ann"], "an excursion at the bound is a single step: an ordinary verdict", excursion=120)["code"] == "unexplained"
+    s.change("L3", 0, ["ann"], "net 0 without a mixed excursion: refused", excursion=100)
+    s.change("L3", 300, ["ann"], "a negative excursion: refused", excursion=-1)
+    s.view("tasks")
+    out.append(s.doc())
+
+    s = Scenario("staff resolve ambiguous and unexplained tasks with the real item")
+    s.change("L1", -540, ["ann"], "soup")
+    s.change("L2", -538, ["ann"], "beans")
+    assert s.change("L3", 539, ["ann"], "one of them comes back into the jam lane")["code"] == "ambiguous"
+    assert s.resolve("t9", None, "no such task")["code"] == "task-unknown"
+    assert s.resolve("t0", None, "t0 was never issued")["code"] == "task-unknown"
+    assert s.resolve("t1", ("soup", 2), "two soups (1080 g) do not fit 539 g")["code"] == "contradicts-weight"
+    assert s.resolve("t1", ("soup", 1), "bob was not there", shopper="bob")["code"] == "shopper-not-candidate"
+    assert s.resolve("t1", ("jam", 1), "a jam (300 g) does not fit either")["code"] == "contradicts-weight"
+    v = s.resolve("t1", ("beans", 1), "staff find the beans: ann's beans record goes, staff carry the can away")
+    assert v["code"] == "resolved" and v["shopperId"] == "ann", v
+    s.view("shopper", "ann", "the soup is left")
+    assert s.resolve("t1", None, "again: closed")["code"] == "task-closed"
+    s.change("L3", -300, ["bob"], "bob: jam")
+    s.change("L3", -300, ["cy"], "cy: jam")
+    assert s.change("L3", 300, ["bob", "cy"], "a jam back, both present")["code"] == "ambiguous"
+    assert s.resolve("t2", ("jam", 1), "both hold a jam: whose?")["code"] == "shopper-required"
+    v = s.resolve("t2", ("jam", 1), "cy's: the jam joins the lane's stock", shopper="cy")
+    assert v["code"] == "resolved" and v["toStock"] == 1, v
+    s.view("lanes", comment="L3 back to 9 (two picked, one back); no entry")
+    assert s.change("L4", 538, ["ann"], "ann's soup into the milk lane: untidy (soup 540 g, within tolerance)")["code"] == "untidy"
+    assert s.resolve("t3", None, "a misplaced task is completed, not resolved")["code"] == "not-resolvable"
+    assert s.change("L2", 540, ["zoe"], "zoe holds nothing: unexplained")["code"] == "unexplained"
+    assert s.resolve("t4", ("soup", 1), "zoe holds no soup")["code"] == "contradicts-records"
+    assert s.resolve("t4", None, "staff find nothing there: the entry goes")["code"] == "resolved"
+    s.resolve("t3", ("caviar", 1), "not in the catalogue: an error")
+    s.resolve("t3", ("soup", 0), "zero items: an error")
+    s.resolve("", None, "an empty task id: an error")
+    s.view("tasks")
+    s.view("lanes")
+    out.append(s.doc())
+
+    s = Scenario("idempotency keys: a retry answers the stored verdict, another request under the key is refused")
+    v = s.change("L3", -301, ["ann"], "ann takes a jam (key evt-1)", key="evt-1")
+    assert s.change("L3", -301, ["ann"], "the gateway retries it 5 s later: the same verdict, nothing changes", key="evt-1") == v
+    s.view("shopper", "ann", "one jam, not two")
+    s.change("L3", -302, ["ann"], "evt-1 again with another weight: a conflict", key="evt-1")
+    s.change("L3", -300, ["ann"], "an empty key: an error", key="")
+    assert s.change("L2", 700, ["zoe"], "an unexplained return (key evt-2)", key="evt-2")["code"] == "unexplained"
+    s.resolve("t1", None, "a resolution under a weight change's key: a conflict", key="evt-1")
+    r = s.resolve("t1", None, "staff find nothing (key res-1)", key="res-1")
+    assert s.resolve("t1", None, "the tablet retries it: the same answer, not task-closed", key="res-1") == r
+    assert s.resolve("t1", None, "without its key: closed")["code"] == "task-closed"
+    s.view("tasks")
+    lots = s.checkout("ann", "ann pays (key pay-1): her jam", key="pay-1")
+    assert len(lots) == 1
+    assert s.checkout("ann", "the till retries: the same jam, not an empty list", key="pay-1") == lots
+    assert s.checkout("ann", "without the key: nothing (her slot is gone)") == []
+    s.checkout("bob", "pay-1 for another shopper: a conflict", key="pay-1")
+    s.checkout("bob", "bob has nothing to pay (key pay-2)", key="pay-2")
+    s.change("L3", -300, ["bob"], "then bob takes a jam")
+    assert s.checkout("bob", "pay-2 retried: still nothing; the new jam is not checked out by a retry", key="pay-2") == []
+    s.view("shopper", "bob", "bob still holds the jam")
+    out.append(s.doc())
+
     s = Scenario("bad input is an error naming the parameter, and changes nothing")
     s.change("L3", -300, ["ann"], "jam")
     s.change("L9", 300, ["ann"], "no such lane")
@@ -755,9 +1000,13 @@ SCENARIO_DESCRIPTION = (
     "'change' (request: a WeightChange {laneId, deltaMg, sigmaMg, shopperIds, now}) -> expect: the whole Verdict "
     "{code, shopperId, attributed, evidence {deltaMg, sigmaMg, kCenti, marginZCenti, hypotheses [{shopperId, parts "
     "[{source, index, itemType, count}], predictedMg, varianceMg2, toleranceMg, z2Milli, withinTolerance}], "
-    "combinationsTried}, tasksOpened, tasksClosed, laneCount}, or expect.error {code, param} (param: the path under the request, request.laneId ...; the shelf unchanged); "
-    "'completeTask' (taskId) -> the ItemLot staff took away, or expect.error; 'checkout' (shopperId) -> the "
-    "shopper's records; views with the whole expected value: 'tasks' (priority order), 'lanes', 'itemTypes', "
+    "combinationsTried, excursionMg, mixedExcursionMg, shopperIds}, tasksOpened, tasksClosed, laneCount}, or expect.error {code, param} (param: the path under the request, request.laneId ...; the shelf unchanged); "
+    "The request may carry excursionMg (a mixed touch above the lane's 2 x stableRangeMg is 'unattributable') and "
+    "idempotencyKey (the same key and request answer the stored result; another request is IDEMPOTENCY_CONFLICT). "
+    "'resolveTask' (request: a ResolveTask {taskId, found: {itemType, count} or null, shopperId?, idempotencyKey?}) -> "
+    "the whole Resolution {code, taskId, found, shopperId, taskMg, predictedMg, toleranceMg, toStock, laneCount}, or expect.error; "
+    "'completeTask' (taskId) -> the ItemLot staff took away, or expect.error; 'checkout' (shopperId, "
+    "idempotencyKey?) -> the shopper's records, or expect.error (param idempotencyKey); views with the whole expected value: 'tasks' (priority order), 'lanes', 'itemTypes', "
     "'shopper' (shopperId). Weights in integer mg, variances in mg^2. Written by generate.py: an independent "
     "model (brute-force matching over every combination, exact Fractions; the documented walk simulated only for "
     "combinationsTried and the limit). A runner may also persist and reload the shelf after every step.")

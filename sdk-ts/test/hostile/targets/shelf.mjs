@@ -53,8 +53,18 @@ export const targets = {
   'ShelfController.restore': { args: () => [baseSnapshot.slice(), KEY.slice()] },
   'ShelfController#samples': { ...onShelf, args: () => ['L1', [0, 1, -2, 3, 200000000, -200000000]] },
   'ShelfController#weightChange': { ...onShelf, args: () => [change(301000, 'L1')] },
+  'ShelfController#resolveTask': {
+    receiver: () => {
+      const sh = shelf();
+      sh.weightChange({ ...change(-300000), shopperIds: ['bob'] });
+      sh.weightChange({ ...change(-20000, 'L2'), excursionMg: 400000, shopperIds: ['ann', 'bob'] }); // t2, unattributable
+      return sh;
+    },
+    state: (sh) => hex(sh.snapshot(KEY)),
+    args: () => [{ taskId: 't2', found: { itemType: 'jam', count: 1 }, shopperId: 'bob', idempotencyKey: 'r1' }],
+  },
   'ShelfController#completeTask': { ...onShelf, args: () => ['t1'] },
-  'ShelfController#checkout': { ...onShelf, args: () => ['ann'] },
+  'ShelfController#checkout': { ...onShelf, args: () => ['ann', 'pay-1'] },
   'ShelfController#tasks': { ...onShelf, args: () => [] },
   'ShelfController#lanes': { ...onShelf, args: () => [] },
   'ShelfController#shopper': { ...onShelf, args: () => ['ann'] },
