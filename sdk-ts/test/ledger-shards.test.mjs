@@ -13,6 +13,7 @@ import {
   CountersignError,
   FileStorage,
   LEDGER_SHARD_COUNT_DEFAULT,
+  LEDGER_SHARD_ROUTING_TAG,
   LEDGER_SHARD_KEY_WINDOW_DEFAULT,
   LEDGER_SHARD_TRANSFER_HOLD_S,
   MemoryStorage,
@@ -93,8 +94,10 @@ describe('routing', () => {
       const id = n % 7 === 0 ? `wället-€-${n}` : `wallet-${n}`;
       for (const count of [1, 3, 8, 1024, 4096]) assert.equal(ledgerShardOf(id, count), expectedShard(id, count), `${id} / ${count}`);
     }
-    // A fixed vector, so a change of tag or byte order is caught even if both sides changed.
-    assert.equal(expectedShard('wallet-1', 1024), ledgerShardOf('wallet-1', 1024));
+    // A fixed vector (Python's hashlib gives the same), so a change of tag or byte order is caught
+    // even if both sides changed; and the tag the SDK exports is the one the core routes by.
+    assert.equal(ledgerShardOf('wallet-1', 1024), 760);
+    assert.equal(LEDGER_SHARD_ROUTING_TAG, 'countersign/ledger-shard/v1');
     assert.equal(ledgerShardOf('@7/merchant', 8), 7);
     assert.equal(ledgerShardOf('@8/merchant', 8), expectedShard('@8/merchant', 8), 'a pin past the count is hashed');
     assert.equal(ledgerShardOf('@07/merchant', 8), expectedShard('@07/merchant', 8), 'not canonical: hashed');
