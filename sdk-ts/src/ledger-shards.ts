@@ -411,6 +411,13 @@ export class ShardedLedger {
   }
 
   #route(accountId: string): number {
+    // A pinned id routes by its text (the rule of `ledgerShardOf`: canonical and below the
+    // count, else hashed like any id), without a cache entry or a crossing: per-shard accounts
+    // such as `@<i>/merchant` are in most operations.
+    if (accountId.charCodeAt(0) === 64 /* @ */) {
+      const pinned = PINNED.exec(accountId);
+      if (pinned !== null && Number(pinned[1]) < this.#shardCount) return Number(pinned[1]);
+    }
     const known = this.#routes.get(accountId);
     if (known !== undefined) return known;
     const shard = this.#routesOld.get(accountId) ?? shardOf(accountId, this.#shardCount);

@@ -106,6 +106,9 @@ describe('routing', () => {
     const sharded = await ShardedLedger.load(new MemoryStorage(), KEY);
     assert.equal(sharded.shardCount, LEDGER_SHARD_COUNT_DEFAULT);
     assert.equal(sharded.shardOf('wallet-1'), ledgerShardOf('wallet-1', LEDGER_SHARD_COUNT_DEFAULT));
+    // The object routes pinned-looking ids itself: the same answers as the core's rule.
+    const pinnedLike = ['@0/m', '@7/merchant', '@1023/x', '@1024/x', '@4095/x', '@07/x', '@/x', '@1/', '@12345/x', '@1x/y', '@+1/x', '@ 1/x', '@3/\n', '@3/shard/4/EUR', '@', '@@1/x'];
+    for (const id of pinnedLike) assert.equal(sharded.shardOf(id), ledgerShardOf(id, LEDGER_SHARD_COUNT_DEFAULT), id);
     sharded.free();
   });
 });
