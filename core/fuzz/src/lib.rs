@@ -72,6 +72,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("tzif", tzif),
     ("ed25519_batch", ed25519_batch),
     ("shelf_restore", shelf_restore),
+    ("dose_frames", dose_frames),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -1340,5 +1341,59 @@ pub fn ed25519_batch(data: &[u8]) {
             ed25519::verify(key, message, signature),
             "item {i}: the batch and the single check disagree"
         );
+    }
+}
+
+/// The dose frames a seed packs, each behind its length byte (the input format of `dose_frames`).
+pub fn pack_dose_frames(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in frames {
+        out.push(f.len() as u8);
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+/// The frames of `dose_frames` evaluated at most (a longer input is cut: the fuzzer's time goes to
+/// the decoder, not to long evaluations).
+pub const DOSE_FRAMES_MAX: usize = 256;
+
+/// System 9's frame decoder and stream (`dose::frame`), then the evaluation. The input is a
+/// sequence of frames, each a length byte followed by that many bytes (a short last one is cut
+/// where the input ends). Checks: a frame that decodes re-encodes to exactly its bytes (one
+/// encoding per frame); the frames the stream accepts form a history `evaluate` accepts (the
+/// stream's order is the evaluation's), whose signals are ordered by time, with unique ids, each
+/// resolved no earlier than issued.
+pub fn dose_frames(data: &[u8]) {
+    use countersign_core::dose::{evaluate, frame, settings::AlarmSettings, DoseCode, TIME_MS_MAX};
+    let mut stream = frame::Stream::default();
+    let mut history = Vec::new();
+    let mut rest = data;
+    while let Some((&len, tail)) = rest.split_first() {
+        let (bytes, next) = tail.split_at(usize::from(len).min(tail.len()));
+        rest = next;
+        if let Ok(f) = frame::decode(bytes) {
+            assert_eq!(frame::encode(&f).expect("a decoded frame encodes"), bytes, "one encoding per frame");
+        }
+        let before = stream;
+        let got = stream.accept(bytes);
+        match got.code {
+            DoseCode::Accepted | DoseCode::AcceptedAfterGap => history.push(got.frame.expect("an accepted frame")),
+            _ => assert_eq!(stream, before, "a refused frame changes nothing"),
+        }
+        if history.len() >= DOSE_FRAMES_MAX {
+            break;
+        }
+    }
+    let Some(last) = history.last() else { return };
+    let until = last.at_ms.saturating_add(3_600_000).min(TIME_MS_MAX);
+    let signals = evaluate::evaluate(&AlarmSettings::default(), &history, until).expect("a stream-ordered history evaluates");
+    let mut ids = std::collections::BTreeSet::new();
+    for pair in signals.windows(2) {
+        assert!(pair[0].at_ms <= pair[1].at_ms, "signals in time order");
+    }
+    for s in &signals {
+        assert!(ids.insert(s.signal_id.clone()), "unique signal ids");
+        assert!(s.resolved.as_ref().map_or(true, |r| r.at_ms >= s.at_ms), "resolved no earlier than issued");
     }
 }

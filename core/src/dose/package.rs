@@ -1,7 +1,7 @@
 //! The program package, the settings envelope and its confirmation; the terminal and
 //! controller roles.
 //!
-//! Every message is a COSE_Sign1 [envelope](super::super::envelope) of its own type, schema version
+//! Every message is a COSE_Sign1 envelope ([`crate::envelope`]) of its own type, schema version
 //! [`SCHEMA_VERSION`], whose payload is deterministic CBOR (arrays in field order; the receiver
 //! decodes, re-encodes and requires the same bytes):
 //!
