@@ -53,6 +53,8 @@
 //! [`settings`] (fields, bounds, validation), [`package`] (program package, settings envelope,
 //! confirmation, terminal and controller roles), [`evaluate`] (risk signals).
 
+mod codec;
+pub use codec::{SNAPSHOT_BYTES_MAX, SNAPSHOT_FORMAT_VERSION};
 pub mod evaluate;
 pub mod frame;
 pub mod package;

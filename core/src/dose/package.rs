@@ -50,6 +50,7 @@ use super::evaluate::{evaluate, Signal};
 use super::frame::{Accepted, Frame, Stream, DECODING_TABLES_VERSION};
 use super::settings::{absolute_bounds, check_bounds, validate, AlarmSettings, Bounds, Finding, Validation, FIELDS_COUNT};
 use super::DoseCode;
+use crate::card::PublicKey;
 use crate::crypto::sha256;
 use crate::envelope::{self, Alg, OpenParams, Opened, SealParams, TrustedKey};
 use crate::error::{Error, ErrorCode, Result};
@@ -69,6 +70,46 @@ pub const ROLES_MAX: usize = 8;
 pub const ID_BYTES_MAX: usize = 64;
 /// Clock skew tolerated on `issuedAt`, seconds (5 minutes: phone and pump clocks drift).
 pub const CLOCK_SKEW_S: u32 = 300;
+/// Management-server keys a role trusts (key rotation keeps an old and a new one).
+pub const SERVER_KEYS_MAX: usize = 4;
+
+fn trusted(keys: &[PublicKey]) -> Vec<TrustedKey<'_>> {
+    keys.iter().map(|k| TrustedKey { key_id: &k.key_id, alg: k.alg, public_key: &k.public_key }).collect()
+}
+
+fn check_keys(server_keys: &[PublicKey], peer: &PublicKey, peer_param: &'static str) -> Result<()> {
+    if server_keys.is_empty() || server_keys.len() > SERVER_KEYS_MAX {
+        return Err(Error::new(ErrorCode::InvalidArgument, "config.serverKeys", format!("must hold 1..={SERVER_KEYS_MAX} keys")));
+    }
+    for k in server_keys {
+        k.validate("config.serverKeys")?;
+    }
+    peer.validate(peer_param)
+}
+
+/// What a terminal is paired with and whom it trusts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalConfig {
+    /// The paired controller's model.
+    pub controller_model: String,
+    /// The management server's keys (program packages), 1..=[`SERVER_KEYS_MAX`].
+    pub server_keys: Vec<PublicKey>,
+    /// The controller's key (settings confirmations).
+    pub controller_key: PublicKey,
+}
+
+/// What a controller is and whom it trusts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ControllerConfig {
+    /// Its model.
+    pub model: String,
+    /// The management server's keys (program packages), 1..=[`SERVER_KEYS_MAX`].
+    pub server_keys: Vec<PublicKey>,
+    /// The paired terminal's key (settings).
+    pub terminal_key: PublicKey,
+}
 
 /// A program package's content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,7 +134,7 @@ fn id_ok(s: &str) -> bool {
 }
 
 impl ProgramPackage {
-    fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let mut e = Enc::new();
         e.array(6).str(&self.program_id).str(&self.controller_model).u64(u64::from(self.decoding_tables_version));
         e.array(FIELDS_COUNT as u64);
@@ -111,7 +152,7 @@ impl ProgramPackage {
         e.into_bytes()
     }
 
-    fn decode(bytes: &[u8]) -> Option<Self> {
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
         let d = &mut Decoder::new(bytes);
         cbor::array(d, 6)?;
         let program_id = cbor::string(d)?;
@@ -271,8 +312,10 @@ pub struct ProposeOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Terminal {
-    /// The paired controller's model.
-    pub controller_model: String,
+    /// Pairing and trust.
+    pub config: TerminalConfig,
+    /// Changes so far (the store's rollback guard; +1 per change).
+    pub revision: u64,
     /// The installed program.
     pub program: Option<Installed>,
     /// The settings the controller confirmed.
@@ -290,14 +333,16 @@ pub struct Terminal {
 }
 
 impl Terminal {
-    /// A terminal paired with a controller of `controller_model`, no program yet. Errors:
-    /// `INVALID_ARGUMENT` (param `controllerModel`).
-    pub fn new(controller_model: &str) -> Result<Self> {
-        if !id_ok(controller_model) {
-            return Err(Error::new(ErrorCode::InvalidArgument, "controllerModel", "must be 1..=64 bytes without control characters"));
+    /// A terminal paired with a controller, no program yet. Errors: `INVALID_ARGUMENT` /
+    /// `KEY_INVALID` naming `config.controllerModel`, `config.serverKeys`, `config.controllerKey`.
+    pub fn new(config: TerminalConfig) -> Result<Self> {
+        if !id_ok(&config.controller_model) {
+            return Err(Error::new(ErrorCode::InvalidArgument, "config.controllerModel", "must be 1..=64 bytes without control characters"));
         }
+        check_keys(&config.server_keys, &config.controller_key, "config.controllerKey")?;
         Ok(Terminal {
-            controller_model: controller_model.to_owned(),
+            config,
+            revision: 0,
             program: None,
             confirmed: None,
             pending: None,
@@ -314,8 +359,9 @@ impl Terminal {
     }
 
     /// Installs a program package (check order in the module documentation).
-    pub fn install(&mut self, bytes: &[u8], server_keys: &[TrustedKey<'_>], now_s: i64) -> Result<InstallOutcome> {
-        let installed = match check_package(bytes, server_keys, now_s, &self.controller_model, self.program.as_ref())? {
+    pub fn install(&mut self, bytes: &[u8], now_s: i64) -> Result<InstallOutcome> {
+        let keys = trusted(&self.config.server_keys);
+        let installed = match check_package(bytes, &keys, now_s, &self.config.controller_model, self.program.as_ref())? {
             Ok(i) => i,
             Err((code, version)) => return Ok(InstallOutcome { code, version, invalid: Vec::new() }),
         };
@@ -325,6 +371,7 @@ impl Terminal {
         let current = self.confirmed.unwrap_or(self.draft);
         let invalid = validate(&current, &permitted).refusals;
         self.program = Some(installed);
+        self.revision += 1;
         if invalid.is_empty() {
             self.draft = current;
             return Ok(InstallOutcome { code: DoseCode::Installed, version, invalid });
@@ -371,14 +418,16 @@ impl Terminal {
             payload: &e.into_bytes(),
         })?;
         self.settings_seq = seq;
+        self.revision += 1;
         self.draft = *settings;
         self.pending = Some(Pending { settings: *settings, seq, hash: sha256(&bytes) });
         Ok(ProposeOutcome { code: DoseCode::SettingsPending, validation, envelope: Some(bytes) })
     }
 
     /// Takes the controller's `dose.settings-ack` (see the module documentation).
-    pub fn take_ack(&mut self, bytes: &[u8], controller_keys: &[TrustedKey<'_>], now_s: i64) -> Result<DoseCode> {
-        let opened = match open(bytes, controller_keys, now_s, SETTINGS_ACK_TYPE, self.last_ack_seq)? {
+    pub fn take_ack(&mut self, bytes: &[u8], now_s: i64) -> Result<DoseCode> {
+        let keys = trusted(core::slice::from_ref(&self.config.controller_key));
+        let opened = match open(bytes, &keys, now_s, SETTINGS_ACK_TYPE, self.last_ack_seq)? {
             Ok(o) => o,
             Err(code) => return Ok(code),
         };
@@ -391,6 +440,7 @@ impl Terminal {
         let settings = pending.settings;
         self.last_ack_seq = Some(opened.seq);
         self.pending = None;
+        self.revision += 1;
         if code == DoseCode::SettingsConfirmed {
             self.confirmed = Some(settings);
             Ok(DoseCode::SettingsConfirmed)
@@ -401,7 +451,38 @@ impl Terminal {
 
     /// Decodes a frame from the controller into the stream (see [`Stream::accept`]).
     pub fn accept_frame(&mut self, bytes: &[u8]) -> Accepted {
-        self.stream.accept(bytes)
+        let out = self.stream.accept(bytes);
+        if matches!(out.code, DoseCode::Accepted | DoseCode::AcceptedAfterGap) {
+            self.revision += 1;
+        }
+        out
+    }
+
+    /// The terminal as authenticated snapshot bytes (see [`super::codec`]).
+    pub fn snapshot(&self, snapshot_key: &[u8]) -> Result<Vec<u8>> {
+        super::codec::seal(self, snapshot_key)
+    }
+
+    /// A terminal from [`Terminal::snapshot`] bytes. Errors: `SNAPSHOT_INVALID` (tampered, not
+    /// canonical, or an inconsistent state), `SNAPSHOT_VERSION_UNSUPPORTED`, `KEY_INVALID`.
+    pub fn restore(bytes: &[u8], snapshot_key: &[u8]) -> Result<Self> {
+        super::codec::open(bytes, snapshot_key)
+    }
+
+    /// Whether the state keeps the rules a terminal built by these methods keeps: valid config,
+    /// the program's bounds and defaults valid, the confirmed and pending settings valid under
+    /// it, the sequence numbers in step.
+    pub fn is_consistent(&self) -> bool {
+        let config_ok = id_ok(&self.config.controller_model) && check_keys(&self.config.server_keys, &self.config.controller_key, "config").is_ok();
+        let program_ok = self.program.as_ref().map_or(true, |p| {
+            p.package.controller_model == self.config.controller_model
+                && check_bounds(&p.package.permitted).is_ok()
+                && validate(&p.package.defaults, &p.package.permitted).ok()
+        });
+        let permitted = self.permitted();
+        let settings_ok = self.confirmed.map_or(true, |c| validate(&c, &permitted).ok())
+            && self.pending.as_ref().map_or(true, |p| p.seq == self.settings_seq && self.program.is_some());
+        config_ok && program_ok && settings_ok
     }
 }
 
@@ -434,8 +515,8 @@ pub struct SettingsAnswer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Controller {
-    /// Its model.
-    pub model: String,
+    /// What it is and whom it trusts.
+    pub config: ControllerConfig,
     /// The installed program.
     pub program: Option<Installed>,
     /// The settings in force (the program's defaults until the terminal's are confirmed; the
@@ -448,19 +529,22 @@ pub struct Controller {
 }
 
 impl Controller {
-    /// A controller of `model`. Errors: `INVALID_ARGUMENT` (param `model`).
-    pub fn new(model: &str) -> Result<Self> {
-        if !id_ok(model) {
-            return Err(Error::new(ErrorCode::InvalidArgument, "model", "must be 1..=64 bytes without control characters"));
+    /// A controller. Errors: `INVALID_ARGUMENT` / `KEY_INVALID` naming `config.model`,
+    /// `config.serverKeys`, `config.terminalKey`.
+    pub fn new(config: ControllerConfig) -> Result<Self> {
+        if !id_ok(&config.model) {
+            return Err(Error::new(ErrorCode::InvalidArgument, "config.model", "must be 1..=64 bytes without control characters"));
         }
-        Ok(Controller { model: model.to_owned(), program: None, confirmed: AlarmSettings::default(), last_settings_seq: None, ack_seq: 0 })
+        check_keys(&config.server_keys, &config.terminal_key, "config.terminalKey")?;
+        Ok(Controller { config, program: None, confirmed: AlarmSettings::default(), last_settings_seq: None, ack_seq: 0 })
     }
 
     /// Installs a program package (same checks as the terminal's). The first program's defaults
     /// become the settings in force; a later program keeps them when still valid, else its
     /// defaults.
-    pub fn install(&mut self, bytes: &[u8], server_keys: &[TrustedKey<'_>], now_s: i64) -> Result<DoseCode> {
-        let installed = match check_package(bytes, server_keys, now_s, &self.model, self.program.as_ref())? {
+    pub fn install(&mut self, bytes: &[u8], now_s: i64) -> Result<DoseCode> {
+        let keys = trusted(&self.config.server_keys);
+        let installed = match check_package(bytes, &keys, now_s, &self.config.model, self.program.as_ref())? {
             Ok(i) => i,
             Err((code, _)) => return Ok(code),
         };
@@ -473,8 +557,9 @@ impl Controller {
     }
 
     /// Opens a `dose.settings` envelope and answers it (see the module documentation).
-    pub fn receive_settings(&mut self, bytes: &[u8], terminal_keys: &[TrustedKey<'_>], now_s: i64, signer: Signer<'_>) -> Result<SettingsAnswer> {
-        let opened = match open(bytes, terminal_keys, now_s, SETTINGS_TYPE, self.last_settings_seq)? {
+    pub fn receive_settings(&mut self, bytes: &[u8], now_s: i64, signer: Signer<'_>) -> Result<SettingsAnswer> {
+        let keys = trusted(core::slice::from_ref(&self.config.terminal_key));
+        let opened = match open(bytes, &keys, now_s, SETTINGS_TYPE, self.last_settings_seq)? {
             Ok(o) => o,
             Err(code) => return Ok(SettingsAnswer { code, ack: None }),
         };

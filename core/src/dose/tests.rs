@@ -9,7 +9,8 @@ use super::package::*;
 use super::settings::*;
 use super::*;
 use crate::crypto::ed25519;
-use crate::envelope::{Alg, TrustedKey};
+use crate::card::PublicKey;
+use crate::envelope::Alg;
 
 const SERVER_SECRET: [u8; 32] = [5; 32];
 const TERMINAL_SECRET: [u8; 32] = [6; 32];
@@ -26,8 +27,16 @@ fn public(secret: &[u8; 32]) -> Vec<u8> {
     ed25519::public_key(secret).unwrap().to_vec()
 }
 
-fn keys<'a>(key_id: &'a str, pk: &'a [u8]) -> [TrustedKey<'a>; 1] {
-    [TrustedKey { key_id, alg: Alg::EdDSA, public_key: pk }]
+fn key(secret: &[u8; 32], key_id: &str) -> PublicKey {
+    PublicKey { key_id: key_id.into(), alg: Alg::EdDSA, public_key: public(secret) }
+}
+
+fn terminal_config(model: &str) -> TerminalConfig {
+    TerminalConfig { controller_model: model.into(), server_keys: vec![key(&SERVER_SECRET, "mgmt")], controller_key: key(&CONTROLLER_SECRET, "controller") }
+}
+
+fn controller_config(model: &str) -> ControllerConfig {
+    ControllerConfig { model: model.into(), server_keys: vec![key(&SERVER_SECRET, "mgmt")], terminal_key: key(&TERMINAL_SECRET, "terminal") }
 }
 
 fn package(model: &str) -> ProgramPackage {
@@ -312,20 +321,14 @@ fn settings_json_refuses_unknown_and_missing_fields() {
 // ---------- program package and settings flow ----------
 
 struct World {
-    server_pk: Vec<u8>,
-    terminal_pk: Vec<u8>,
-    controller_pk: Vec<u8>,
     terminal: Terminal,
     controller: Controller,
 }
 
 fn world() -> World {
     World {
-        server_pk: public(&SERVER_SECRET),
-        terminal_pk: public(&TERMINAL_SECRET),
-        controller_pk: public(&CONTROLLER_SECRET),
-        terminal: Terminal::new("pump-x1").unwrap(),
-        controller: Controller::new("pump-x1").unwrap(),
+        terminal: Terminal::new(terminal_config("pump-x1")).unwrap(),
+        controller: Controller::new(controller_config("pump-x1")).unwrap(),
     }
 }
 
@@ -336,30 +339,41 @@ fn sealed(p: &ProgramPackage, version: u64) -> Vec<u8> {
 #[test]
 fn program_package_checks_signer_type_version_and_model() {
     let mut w = world();
-    let k = keys("mgmt", &w.server_pk);
     let v2 = sealed(&package("pump-x1"), 2);
     // Another signer: a key the terminal does not trust under that id.
     let forged = seal_program(&package("pump-x1"), 2, signer(&TERMINAL_SECRET, "mgmt"), T0, T0 + 60).unwrap();
-    assert_eq!(w.terminal.install(&forged, &k, T0).unwrap().code, DoseCode::BadSignature);
+    assert_eq!(w.terminal.install(&forged, T0).unwrap().code, DoseCode::BadSignature);
     let unknown = seal_program(&package("pump-x1"), 2, signer(&SERVER_SECRET, "other"), T0, T0 + 60).unwrap();
-    assert_eq!(w.terminal.install(&unknown, &k, T0).unwrap().code, DoseCode::UnknownSigner);
-    assert_eq!(w.terminal.install(&v2, &k, T0 + 86_400).unwrap().code, DoseCode::Expired);
-    assert_eq!(w.terminal.install(&v2, &k, T0 - 301).unwrap().code, DoseCode::NotYetValid);
+    assert_eq!(w.terminal.install(&unknown, T0).unwrap().code, DoseCode::UnknownSigner);
+    assert_eq!(w.terminal.install(&v2, T0 + 86_400).unwrap().code, DoseCode::Expired);
+    assert_eq!(w.terminal.install(&v2, T0 - 301).unwrap().code, DoseCode::NotYetValid);
     let mut tampered = v2.clone();
     let i = tampered.len() - 70;
     tampered[i] ^= 1;
-    assert!(matches!(w.terminal.install(&tampered, &k, T0).unwrap().code, DoseCode::BadSignature | DoseCode::EnvelopeMalformed));
-    assert_eq!(w.terminal.install(&sealed(&package("pump-y9"), 2), &k, T0).unwrap().code, DoseCode::ControllerIncompatible);
+    assert!(matches!(w.terminal.install(&tampered, T0).unwrap().code, DoseCode::BadSignature | DoseCode::EnvelopeMalformed));
+    assert_eq!(w.terminal.install(&sealed(&package("pump-y9"), 2), T0).unwrap().code, DoseCode::ControllerIncompatible);
     assert_eq!(w.terminal.program, None, "nothing installed by a refusal");
-    let ok = w.terminal.install(&v2, &k, T0).unwrap();
+    let ok = w.terminal.install(&v2, T0).unwrap();
     assert_eq!((ok.code, ok.version), (DoseCode::Installed, Some(2)));
-    assert_eq!(w.terminal.install(&v2, &k, T0).unwrap().code, DoseCode::AlreadyInstalled);
-    assert_eq!(w.terminal.install(&sealed(&package("pump-x1"), 1), &k, T0).unwrap().code, DoseCode::Downgrade);
-    // A settings envelope is not a program (type).
-    w.terminal.draft = AlarmSettings::default();
-    let out = w.terminal.propose(&AlarmSettings::default(), signer(&TERMINAL_SECRET, "terminal"), T0, 600).unwrap();
-    let tk = keys("terminal", &w.terminal_pk);
-    assert_eq!(w.terminal.install(&out.envelope.unwrap(), &tk, T0).unwrap().code, DoseCode::WrongType);
+    assert_eq!(w.terminal.install(&v2, T0).unwrap().code, DoseCode::AlreadyInstalled);
+    assert_eq!(w.terminal.install(&sealed(&package("pump-x1"), 1), T0).unwrap().code, DoseCode::Downgrade);
+    // The server's key on another type of message: not a program.
+    let other = crate::envelope::seal(&crate::envelope::SealParams {
+        alg: Alg::EdDSA, secret_key: &SERVER_SECRET, key_id: "mgmt", msg_type: SETTINGS_TYPE, version: SCHEMA_VERSION,
+        seq: 9, issued_at: T0, expires_at: T0 + 60, payload: b"",
+    }).unwrap();
+    assert_eq!(w.terminal.install(&other, T0).unwrap().code, DoseCode::WrongType);
+    let schema2 = crate::envelope::seal(&crate::envelope::SealParams {
+        alg: Alg::EdDSA, secret_key: &SERVER_SECRET, key_id: "mgmt", msg_type: PROGRAM_TYPE, version: 2,
+        seq: 9, issued_at: T0, expires_at: T0 + 60, payload: b"",
+    }).unwrap();
+    assert_eq!(w.terminal.install(&schema2, T0).unwrap().code, DoseCode::SchemaUnsupported);
+    let garbage = crate::envelope::seal(&crate::envelope::SealParams {
+        alg: Alg::EdDSA, secret_key: &SERVER_SECRET, key_id: "mgmt", msg_type: PROGRAM_TYPE, version: SCHEMA_VERSION,
+        seq: 9, issued_at: T0, expires_at: T0 + 60, payload: b"\x80",
+    }).unwrap();
+    assert_eq!(w.terminal.install(&garbage, T0).unwrap().code, DoseCode::EnvelopeMalformed);
+    assert_eq!(w.terminal.program.as_ref().map(|p| p.version), Some(2), "refusals changed nothing");
     // Sealing refuses a package whose bounds leave the absolute ones, naming the field.
     let mut bad = package("pump-x1");
     bad.permitted[3] = (120, 500);
@@ -372,12 +386,11 @@ fn program_package_checks_signer_type_version_and_model() {
 #[test]
 fn an_update_keeps_valid_settings_and_lists_the_others() {
     let mut w = world();
-    let k = keys("mgmt", &w.server_pk);
-    w.terminal.install(&sealed(&package("pump-x1"), 1), &k, T0).unwrap();
+    w.terminal.install(&sealed(&package("pump-x1"), 1), T0).unwrap();
     let mine = AlarmSettings { low_mgdl: 90, max_bolus_mu: 8_000, ..AlarmSettings::default() };
     w.terminal.propose(&mine, signer(&TERMINAL_SECRET, "terminal"), T0, 600).unwrap();
     // Version 2 keeps every value of `mine` permitted: kept.
-    let out = w.terminal.install(&sealed(&package("pump-x1"), 2), &k, T0).unwrap();
+    let out = w.terminal.install(&sealed(&package("pump-x1"), 2), T0).unwrap();
     assert_eq!(out.code, DoseCode::Installed);
     assert_eq!(w.terminal.draft, mine);
     // Version 3 caps a bolus at 5 U: maxBolusMu is listed, replaced in the draft by the
@@ -385,7 +398,7 @@ fn an_update_keeps_valid_settings_and_lists_the_others() {
     let mut p3 = package("pump-x1");
     p3.permitted[10] = (50, 5_000);
     p3.defaults.max_bolus_mu = 4_000;
-    let out = w.terminal.install(&sealed(&p3, 3), &k, T0).unwrap();
+    let out = w.terminal.install(&sealed(&p3, 3), T0).unwrap();
     assert_eq!(out.code, DoseCode::InstalledSettingsReview);
     assert_eq!(out.invalid.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), vec!["maxBolusMu"]);
     assert_eq!(w.terminal.draft, AlarmSettings { max_bolus_mu: 4_000, ..mine });
@@ -394,12 +407,9 @@ fn an_update_keeps_valid_settings_and_lists_the_others() {
 #[test]
 fn settings_stay_pending_until_the_controller_confirms() {
     let mut w = world();
-    let sk = keys("mgmt", &w.server_pk);
-    let tk = keys("terminal", &w.terminal_pk);
-    let ck = keys("controller", &w.controller_pk);
     let pkg = sealed(&package("pump-x1"), 1);
-    w.terminal.install(&pkg, &sk, T0).unwrap();
-    assert_eq!(w.controller.install(&pkg, &sk, T0).unwrap(), DoseCode::InstalledSettingsReview);
+    w.terminal.install(&pkg, T0).unwrap();
+    assert_eq!(w.controller.install(&pkg, T0).unwrap(), DoseCode::InstalledSettingsReview);
     let term = signer(&TERMINAL_SECRET, "terminal");
     let ctrl = signer(&CONTROLLER_SECRET, "controller");
 
@@ -418,41 +428,41 @@ fn settings_stay_pending_until_the_controller_confirms() {
     assert_eq!(w.terminal.confirmed, None);
     assert_eq!(w.controller.confirmed, AlarmSettings::default(), "the controller keeps the previous ones until it confirms");
     // A forged settings envelope gets no answer and changes nothing.
-    let forged = Terminal::new("pump-x1").map(|mut t| {
+    let forged = Terminal::new(terminal_config("pump-x1")).map(|mut t| {
         t.program = w.terminal.program.clone();
         t.propose(&mine, signer(&SERVER_SECRET, "terminal"), T0, 600).unwrap().envelope.unwrap()
     }).unwrap();
-    let a = w.controller.receive_settings(&forged, &tk, T0, ctrl).unwrap();
+    let a = w.controller.receive_settings(&forged, T0, ctrl).unwrap();
     assert_eq!((a.code, a.ack.is_none()), (DoseCode::BadSignature, true));
-    let a = w.controller.receive_settings(&env, &tk, T0 + 600, ctrl).unwrap();
+    let a = w.controller.receive_settings(&env, T0 + 600, ctrl).unwrap();
     assert_eq!(a.code, DoseCode::Expired);
-    let a = w.controller.receive_settings(&env, &tk, T0 + 1, ctrl).unwrap();
+    let a = w.controller.receive_settings(&env, T0 + 1, ctrl).unwrap();
     assert_eq!(a.code, DoseCode::SettingsConfirmed);
     assert_eq!(w.controller.confirmed, mine);
     // Replayed: the controller refuses the same envelope again.
-    assert_eq!(w.controller.receive_settings(&env, &tk, T0 + 2, ctrl).unwrap().code, DoseCode::Replayed);
+    assert_eq!(w.controller.receive_settings(&env, T0 + 2, ctrl).unwrap().code, DoseCode::Replayed);
     let ack = a.ack.unwrap();
-    assert_eq!(w.terminal.take_ack(&ack, &ck, T0 + 2).unwrap(), DoseCode::SettingsConfirmed);
+    assert_eq!(w.terminal.take_ack(&ack, T0 + 2).unwrap(), DoseCode::SettingsConfirmed);
     assert_eq!((w.terminal.confirmed, w.terminal.pending.clone()), (Some(mine), None));
-    assert_eq!(w.terminal.take_ack(&ack, &ck, T0 + 3).unwrap(), DoseCode::Replayed);
+    assert_eq!(w.terminal.take_ack(&ack, T0 + 3).unwrap(), DoseCode::Replayed);
 
     // A newer proposal replaces a pending one; an answer to the older one is NOT_PENDING.
     let first = w.terminal.propose(&AlarmSettings { low_mgdl: 85, ..Default::default() }, term, T0 + 10, 600).unwrap().envelope.unwrap();
     let second = w.terminal.propose(&AlarmSettings { low_mgdl: 95, ..Default::default() }, term, T0 + 11, 600).unwrap().envelope.unwrap();
-    let ack1 = w.controller.receive_settings(&first, &tk, T0 + 12, ctrl).unwrap().ack.unwrap();
-    assert_eq!(w.terminal.take_ack(&ack1, &ck, T0 + 12).unwrap(), DoseCode::NotPending);
+    let ack1 = w.controller.receive_settings(&first, T0 + 12, ctrl).unwrap().ack.unwrap();
+    assert_eq!(w.terminal.take_ack(&ack1, T0 + 12).unwrap(), DoseCode::NotPending);
     assert_eq!(w.terminal.confirmed, Some(mine));
-    let ack2 = w.controller.receive_settings(&second, &tk, T0 + 13, ctrl).unwrap().ack.unwrap();
-    assert_eq!(w.terminal.take_ack(&ack2, &ck, T0 + 13).unwrap(), DoseCode::SettingsConfirmed);
+    let ack2 = w.controller.receive_settings(&second, T0 + 13, ctrl).unwrap().ack.unwrap();
+    assert_eq!(w.terminal.take_ack(&ack2, T0 + 13).unwrap(), DoseCode::SettingsConfirmed);
     assert_eq!(w.terminal.confirmed.map(|s| s.low_mgdl), Some(95));
 
     // A controller on another program version answers PROGRAM_MISMATCH; the terminal keeps
     // its confirmed settings.
-    w.controller.install(&sealed(&package("pump-x1"), 2), &sk, T0).unwrap();
+    w.controller.install(&sealed(&package("pump-x1"), 2), T0).unwrap();
     let third = w.terminal.propose(&AlarmSettings { low_mgdl: 99, ..Default::default() }, term, T0 + 20, 600).unwrap().envelope.unwrap();
-    let a = w.controller.receive_settings(&third, &tk, T0 + 20, ctrl).unwrap();
+    let a = w.controller.receive_settings(&third, T0 + 20, ctrl).unwrap();
     assert_eq!(a.code, DoseCode::ProgramMismatch);
-    assert_eq!(w.terminal.take_ack(&a.ack.unwrap(), &ck, T0 + 21).unwrap(), DoseCode::SettingsRejected);
+    assert_eq!(w.terminal.take_ack(&a.ack.unwrap(), T0 + 21).unwrap(), DoseCode::SettingsRejected);
     assert_eq!(w.terminal.confirmed.map(|s| s.low_mgdl), Some(95));
     assert_eq!(w.controller.confirmed.low_mgdl, 95);
     // The terminal's whole state is plain data: it survives JSON.
@@ -633,4 +643,27 @@ proptest! {
         // Evidence of an open stale episode holds the gap so far; none is open at a frame time.
         prop_assert_eq!(prefix, expected);
     }
+}
+
+#[test]
+fn terminal_snapshot_restores_exactly_and_refuses_tampering() {
+    let mut w = world();
+    let key = [3u8; 32];
+    let fresh = w.terminal.snapshot(&key).unwrap();
+    assert_eq!(Terminal::restore(&fresh, &key).unwrap(), w.terminal);
+    w.terminal.install(&sealed(&package("pump-x1"), 1), T0).unwrap();
+    w.terminal.propose(&AlarmSettings { low_mgdl: 85, ..Default::default() }, signer(&TERMINAL_SECRET, "terminal"), T0, 600).unwrap();
+    for g in [(1, 100), (2, 90), (5, 70)] {
+        w.terminal.accept_frame(&encode(&glucose(g.0, T0_MS + u64::from(g.0) * 5 * MIN, g.1)).unwrap());
+    }
+    assert_eq!(w.terminal.revision, 5, "install, propose, three frames");
+    let bytes = w.terminal.snapshot(&key).unwrap();
+    let back = Terminal::restore(&bytes, &key).unwrap();
+    assert_eq!(back, w.terminal);
+    assert_eq!(back.snapshot(&key).unwrap(), bytes, "one state, one byte string");
+    let mut bad = bytes.clone();
+    let i = bad.len() / 2;
+    bad[i] ^= 1;
+    assert_eq!(Terminal::restore(&bad, &key).unwrap_err().code(), crate::ErrorCode::SnapshotInvalid);
+    assert_eq!(Terminal::restore(&bytes, &[4u8; 32]).unwrap_err().code(), crate::ErrorCode::SnapshotInvalid);
 }
