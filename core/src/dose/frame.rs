@@ -384,7 +384,9 @@ pub struct Stream {
     pub last_seq: Option<u32>,
     /// The newest accepted frame's timestamp, ms (0 before the first frame).
     pub last_at_ms: u64,
-    /// Bit i set: `last_seq − 1 − i` was accepted (i < [`SEEN_WINDOW_FRAMES`]).
+    /// Bit i set: `last_seq − 1 − i` was accepted (i < [`SEEN_WINDOW_FRAMES`]). As 16 hex
+    /// digits in JSON: 64 bits do not fit a JavaScript number.
+    #[serde(with = "hex_u64")]
     pub seen_behind: u64,
     /// Frames accepted in total (reported; never decides anything).
     pub accepted_count: u64,
@@ -436,5 +438,22 @@ impl Stream {
             frame: Some(frame),
             missing,
         }
+    }
+}
+
+/// A u64 bitmap as 16 lowercase hex digits (exact in JSON, unlike a number above 2^53).
+mod hex_u64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{v:016x}"))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.len() != 16 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(serde::de::Error::custom("must be 16 lowercase hex digits"));
+        }
+        u64::from_str_radix(&text, 16).map_err(serde::de::Error::custom)
     }
 }

@@ -26,7 +26,8 @@
 //! `INSTALLED_SETTINGS_REVIEW` with the refusals listed, and the **draft** becomes the settings
 //! with each refused field replaced by the package's default (if that mix is still refused, the
 //! package's defaults): the patient reviews and sends it. The controller keeps its confirmed
-//! settings until it confirms new ones.
+//! settings until it confirms new ones; a program update that refuses some of them makes the
+//! controller replace those fields the same way (it must run settings its program permits).
 //!
 //! # Settings ([`Terminal::propose`], [`Controller::receive_settings`], [`Terminal::take_ack`])
 //!
@@ -284,6 +285,24 @@ fn check_package(bytes: &[u8], keys: &[TrustedKey<'_>], now_s: i64, model: &str,
     Ok(Ok(Installed { version: opened.seq, package }))
 }
 
+/// `current` under a new package: kept whole when valid; else each refused field replaced by the
+/// package's default (the refusals listed), or the package's defaults whole when that mix is
+/// still refused (an ordering rule across a kept and a replaced field).
+fn keep_valid(current: &AlarmSettings, package: &ProgramPackage) -> (AlarmSettings, Vec<Finding>) {
+    let invalid = validate(current, &package.permitted).refusals;
+    if invalid.is_empty() {
+        return (*current, invalid);
+    }
+    let mut mixed = current.values();
+    for ((slot, default), spec) in mixed.iter_mut().zip(package.defaults.values()).zip(super::settings::FIELDS.iter()) {
+        if invalid.iter().any(|f| f.field == spec.name) {
+            *slot = default;
+        }
+    }
+    let mixed = AlarmSettings::from_values(mixed);
+    (if validate(&mixed, &package.permitted).ok() { mixed } else { package.defaults }, invalid)
+}
+
 /// Settings sealed and waiting for the controller's confirmation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -366,25 +385,12 @@ impl Terminal {
             Err((code, version)) => return Ok(InstallOutcome { code, version, invalid: Vec::new() }),
         };
         let version = Some(installed.version);
-        let permitted = installed.package.permitted;
-        let defaults = installed.package.defaults;
-        let current = self.confirmed.unwrap_or(self.draft);
-        let invalid = validate(&current, &permitted).refusals;
+        let (kept, invalid) = keep_valid(&self.confirmed.unwrap_or(self.draft), &installed.package);
         self.program = Some(installed);
         self.revision += 1;
-        if invalid.is_empty() {
-            self.draft = current;
-            return Ok(InstallOutcome { code: DoseCode::Installed, version, invalid });
-        }
-        let mut mixed = current.values();
-        for (i, (slot, default)) in mixed.iter_mut().zip(defaults.values()).enumerate() {
-            if invalid.iter().any(|f| super::settings::FIELDS.get(i).is_some_and(|s| s.name == f.field)) {
-                *slot = default;
-            }
-        }
-        let mixed = AlarmSettings::from_values(mixed);
-        self.draft = if validate(&mixed, &permitted).ok() { mixed } else { defaults };
-        Ok(InstallOutcome { code: DoseCode::InstalledSettingsReview, version, invalid })
+        self.draft = kept;
+        let code = if invalid.is_empty() { DoseCode::Installed } else { DoseCode::InstalledSettingsReview };
+        Ok(InstallOutcome { code, version, invalid })
     }
 
     /// Validates `settings` and, when valid, seals them as pending (see the module
@@ -470,8 +476,8 @@ impl Terminal {
     }
 
     /// Whether the state keeps the rules a terminal built by these methods keeps: valid config,
-    /// the program's bounds and defaults valid, the confirmed and pending settings valid under
-    /// it, the sequence numbers in step.
+    /// the program's bounds and defaults valid, the confirmed and pending settings within the
+    /// absolute bounds, the pending one the last sealed.
     pub fn is_consistent(&self) -> bool {
         let config_ok = id_ok(&self.config.controller_model) && check_keys(&self.config.server_keys, &self.config.controller_key, "config").is_ok();
         let program_ok = self.program.as_ref().map_or(true, |p| {
@@ -479,9 +485,12 @@ impl Terminal {
                 && check_bounds(&p.package.permitted).is_ok()
                 && validate(&p.package.defaults, &p.package.permitted).ok()
         });
-        let permitted = self.permitted();
-        let settings_ok = self.confirmed.map_or(true, |c| validate(&c, &permitted).ok())
-            && self.pending.as_ref().map_or(true, |p| p.seq == self.settings_seq && self.program.is_some());
+        // Confirmed and pending settings were valid under the program of their time; a later
+        // program may refuse them (INSTALLED_SETTINGS_REVIEW keeps them until the patient sends
+        // new ones), so only the absolute bounds hold for them here.
+        let absolute = absolute_bounds();
+        let settings_ok = self.confirmed.map_or(true, |c| validate(&c, &absolute).ok())
+            && self.pending.as_ref().map_or(true, |p| p.seq == self.settings_seq && self.program.is_some() && validate(&p.settings, &absolute).ok());
         config_ok && program_ok && settings_ok
     }
 }
@@ -540,20 +549,24 @@ impl Controller {
     }
 
     /// Installs a program package (same checks as the terminal's). The first program's defaults
-    /// become the settings in force; a later program keeps them when still valid, else its
-    /// defaults.
+    /// become the settings in force; a later program keeps them when still valid, else replaces
+    /// each field it refuses by its default (the terminal's draft is made the same way, so the
+    /// patient reviews exactly what the controller now runs).
     pub fn install(&mut self, bytes: &[u8], now_s: i64) -> Result<DoseCode> {
         let keys = trusted(&self.config.server_keys);
         let installed = match check_package(bytes, &keys, now_s, &self.config.model, self.program.as_ref())? {
             Ok(i) => i,
             Err((code, _)) => return Ok(code),
         };
-        let keep = self.program.is_some() && validate(&self.confirmed, &installed.package.permitted).ok();
-        if !keep {
+        if self.program.is_none() {
             self.confirmed = installed.package.defaults;
+            self.program = Some(installed);
+            return Ok(DoseCode::InstalledSettingsReview);
         }
+        let (kept, invalid) = keep_valid(&self.confirmed, &installed.package);
+        self.confirmed = kept;
         self.program = Some(installed);
-        Ok(if keep { DoseCode::Installed } else { DoseCode::InstalledSettingsReview })
+        Ok(if invalid.is_empty() { DoseCode::Installed } else { DoseCode::InstalledSettingsReview })
     }
 
     /// Opens a `dose.settings` envelope and answers it (see the module documentation).

@@ -402,6 +402,10 @@ fn an_update_keeps_valid_settings_and_lists_the_others() {
     assert_eq!(out.code, DoseCode::InstalledSettingsReview);
     assert_eq!(out.invalid.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), vec!["maxBolusMu"]);
     assert_eq!(w.terminal.draft, AlarmSettings { max_bolus_mu: 4_000, ..mine });
+    // The pending settings (8 U) are above the new program's 5 U: the state is still a valid
+    // one to save and restore (the patient reviews and sends new settings).
+    let key = [1u8; 32];
+    assert_eq!(Terminal::restore(&w.terminal.snapshot(&key).unwrap(), &key).unwrap(), w.terminal);
 }
 
 #[test]
@@ -465,6 +469,12 @@ fn settings_stay_pending_until_the_controller_confirms() {
     assert_eq!(w.terminal.take_ack(&a.ack.unwrap(), T0 + 21).unwrap(), DoseCode::SettingsRejected);
     assert_eq!(w.terminal.confirmed.map(|s| s.low_mgdl), Some(95));
     assert_eq!(w.controller.confirmed.low_mgdl, 95);
+    // A program that caps a bolus at 5 U: the controller keeps low 95 and runs the default 4 U.
+    let mut p3 = package("pump-x1");
+    p3.permitted[10] = (50, 5_000);
+    p3.defaults.max_bolus_mu = 4_000;
+    assert_eq!(w.controller.install(&sealed(&p3, 3), T0).unwrap(), DoseCode::InstalledSettingsReview);
+    assert_eq!((w.controller.confirmed.low_mgdl, w.controller.confirmed.max_bolus_mu), (95, 4_000));
     // The terminal's whole state is plain data: it survives JSON.
     let back: Terminal = serde_json::from_str(&serde_json::to_string(&w.terminal).unwrap()).unwrap();
     assert_eq!(back, w.terminal);
