@@ -479,6 +479,32 @@ fn write_fuzz_seeds() {
         s.add("dose_frames", fuzz::pack_dose_frames(&[good.clone(), crc, good[..10].to_vec(), [&good[..], &[0]].concat()]));
     }
 
+    // Dose: the terminal fixture's snapshot; the program, a settings and an acknowledgement
+    // payload (selector 0, 1, 2) taken from real envelopes.
+    {
+        let (terminal, _) = fuzz::dose_fixture();
+        s.snapshot("dose_terminal_restore", &fuzz::DOSE_TERMINAL_KIND, terminal.snapshot(&key).unwrap());
+        let program = countersign_core::dose::package::seal_program(
+            &fuzz::dose_package(), 2,
+            countersign_core::dose::package::Signer { alg: countersign_core::envelope::Alg::EdDSA, secret_key: &fuzz::DOSE_SERVER, key_id: "mgmt" },
+            fuzz::NOW - 10, fuzz::NOW + 600,
+        ).unwrap();
+        s.add("dose_messages", [&[0u8][..], &unverified_payload(&program).unwrap()].concat());
+        let (mut t, mut c) = fuzz::dose_fixture();
+        let env = t
+            .propose(&countersign_core::dose::settings::AlarmSettings::default(), countersign_core::dose::package::Signer { alg: countersign_core::envelope::Alg::EdDSA, secret_key: &fuzz::DOSE_TERMINAL, key_id: "terminal" }, fuzz::NOW, 600)
+            .unwrap()
+            .envelope
+            .unwrap();
+        s.add("dose_messages", [&[1u8][..], &unverified_payload(&env).unwrap()].concat());
+        let ack = c
+            .receive_settings(&env, fuzz::NOW, countersign_core::dose::package::Signer { alg: countersign_core::envelope::Alg::EdDSA, secret_key: &fuzz::DOSE_CONTROLLER, key_id: "controller" })
+            .unwrap()
+            .ack
+            .unwrap();
+        s.add("dose_messages", [&[2u8][..], &unverified_payload(&ack).unwrap()].concat());
+    }
+
     // Write: one file per seed named by its SHA-256 (stable across runs), after checking each
     // runs through its target.
     let corpus = fuzz_dir().join("corpus");

@@ -31,6 +31,31 @@ import { StateStore, type PersistedState } from './store.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBytes, expectInteger, expectObject, expectString, rangeError, typeError } from './validate.js';
 
+import type {
+  Accepted,
+  AlarmSettings as GeneratedAlarmSettings,
+  Body,
+  DoseCode as GeneratedDoseCode,
+  Evidence,
+  Finding,
+  Frame,
+  InstallOutcome as GeneratedInstallOutcome,
+  ProgramPackage as GeneratedProgramPackage,
+  ProposeOutcome as GeneratedProposeOutcome,
+  SettingsAnswer as GeneratedSettingsAnswer,
+  Signal,
+  SignalKind,
+  Terminal,
+  Validation,
+} from './generated/dose.js';
+import type { Exhaustive } from './exhaustive.js';
+
+// The types below are the core's (generated from the Rust types, sdk-ts/src/generated/dose.ts),
+// re-exported under names that say they are the dose module's: `Evidence`, `Resolution` and the
+// like are other systems' names too.
+
+/** An outcome code of the dose module. */
+export type DoseCode = GeneratedDoseCode;
 /** Every outcome code of the dose module, in the core's order (docs/dose.md). */
 export const DOSE_CODES = Object.freeze([
   'ACCEPTED', 'ACCEPTED_AFTER_GAP', 'OVERSIZED', 'TRUNCATED', 'TRAILING_BYTES', 'FRAME_VERSION_UNSUPPORTED', 'BAD_CRC',
@@ -39,41 +64,36 @@ export const DOSE_CODES = Object.freeze([
   'REPLAYED', 'SCHEMA_UNSUPPORTED', 'INSTALLED', 'INSTALLED_SETTINGS_REVIEW', 'CONTROLLER_INCOMPATIBLE', 'DOWNGRADE',
   'ALREADY_INSTALLED', 'PACKAGE_INVALID', 'SETTINGS_PENDING', 'SETTINGS_REFUSED', 'NO_PACKAGE', 'SETTINGS_CONFIRMED',
   'NOT_PENDING', 'SETTINGS_REJECTED', 'PROGRAM_MISMATCH',
-] as const);
-/** An outcome code of the dose module. */
-export type DoseCode = (typeof DOSE_CODES)[number];
+] as const satisfies readonly DoseCode[]);
+type _DoseCodesComplete = Exhaustive<Exclude<DoseCode, (typeof DOSE_CODES)[number]>>;
 
+/** A risk signal's kind. */
+export type DoseSignalKind = SignalKind;
 /** Every risk-signal kind (docs/dose.md "Signals"). */
 export const DOSE_SIGNAL_KINDS = Object.freeze([
   'urgent-low', 'low', 'high', 'urgent-high', 'sustained-low', 'falling-fast', 'rising-fast', 'stale-data',
   'urgent-stale-data', 'occlusion', 'no-delivery', 'pump-error', 'low-reservoir', 'urgent-low-reservoir', 'low-battery',
   'urgent-low-battery', 'max-bolus-exceeded', 'max-daily-exceeded',
-] as const);
-export type DoseSignalKind = (typeof DOSE_SIGNAL_KINDS)[number];
+] as const satisfies readonly SignalKind[]);
+type _SignalKindsComplete = Exhaustive<Exclude<SignalKind, (typeof DOSE_SIGNAL_KINDS)[number]>>;
 
+/** Alarm settings: every field an integer in its unit (docs/dose.md "Settings"). */
+export type AlarmSettings = GeneratedAlarmSettings;
+export type DoseSettingsField = keyof AlarmSettings;
 /** The settings' field names, in the one order (bounds arrays follow it). */
 export const DOSE_SETTINGS_FIELDS = Object.freeze([
   'urgentLowMgdl', 'lowMgdl', 'highMgdl', 'urgentHighMgdl', 'sustainedLowMgdl', 'sustainedLowMin',
   'fallRateTenthsPerMin', 'riseRateTenthsPerMin', 'staleWarnMin', 'staleUrgentMin', 'maxBolusMu', 'maxDailyMu',
   'reservoirWarnMu', 'reservoirUrgentMu', 'batteryWarnPct', 'batteryUrgentPct',
-] as const);
-export type DoseSettingsField = (typeof DOSE_SETTINGS_FIELDS)[number];
-/** Alarm settings: every field an integer in its unit (docs/dose.md "Settings"). */
-export type AlarmSettings = Record<DoseSettingsField, number>;
+] as const satisfies readonly DoseSettingsField[]);
+type _SettingsFieldsComplete = Exhaustive<Exclude<DoseSettingsField, (typeof DOSE_SETTINGS_FIELDS)[number]>>;
 /** The permitted `[min, max]` of every field, in {@link DOSE_SETTINGS_FIELDS} order. */
-export type SettingsBounds = [number, number][];
-
-export interface SettingsFinding {
-  readonly field: DoseSettingsField;
-  readonly code: 'BELOW_ABSOLUTE' | 'ABOVE_ABSOLUTE' | 'BELOW_PERMITTED' | 'ABOVE_PERMITTED' | 'ORDER' | 'BELOW_RECOMMENDED' | 'ABOVE_RECOMMENDED';
-  readonly value: number;
-  readonly limit: number;
-  readonly message: string;
-}
-export interface SettingsValidation {
-  readonly refusals: SettingsFinding[];
-  readonly warnings: SettingsFinding[];
-}
+export type SettingsBounds = GeneratedProgramPackage['permitted'];
+/** One finding about one settings field (a refusal or a warning). */
+export type SettingsFinding = Finding;
+/** Refusals and warnings, in check order. */
+export type SettingsValidation = Validation;
+/** A settings field's unit and ranges (the core's table). */
 export interface SettingsFieldSpec {
   readonly name: DoseSettingsField;
   readonly unit: string;
@@ -81,43 +101,23 @@ export interface SettingsFieldSpec {
   readonly recommended: [number, number];
   readonly default: number;
 }
-
-export type FrameBody =
-  | { type: 'glucose'; mgdl: number }
-  | { type: 'delivery'; mu: number; kind: 'basal' | 'bolus' }
-  | { type: 'device-status'; reservoirMu: number; batteryPct: number; batteryMv: number }
-  | { type: 'device-alarm'; alarm: 'occlusion' | 'no-delivery' | 'pump-error'; raised: boolean }
-  | { type: 'usage'; event: 'suspend' | 'resume' | 'site-change' | 'sensor-start' };
+/** A decoded frame's payload. */
+export type FrameBody = Body;
 /** A decoded frame. */
-export interface DoseFrame {
-  seq: number;
-  atMs: number;
-  body: FrameBody;
-}
-export interface FrameResult {
-  readonly code: DoseCode;
-  readonly frame: DoseFrame | null;
-  readonly missing: number;
-}
-
-export interface SignalEvidence {
-  readonly seq: number;
-  readonly atMs: number;
-  readonly measure: string;
-  readonly value: number;
-}
+export type DoseFrame = Frame;
+/** What the terminal decided about one frame. */
+export type FrameResult = Accepted;
 /** A risk signal: an episode issued at `atMs`, resolved when its condition cleared (or still open). */
-export interface RiskSignal {
-  readonly signalId: string;
-  readonly kind: DoseSignalKind;
-  readonly priority: 'high' | 'medium' | 'low';
-  readonly direction: 'low' | 'high' | 'none';
-  readonly atMs: number;
-  readonly startSeq: number;
-  readonly reason: string;
-  readonly evidence: SignalEvidence[];
-  readonly resolved: { readonly atMs: number; readonly seq: number | null; readonly reason: string } | null;
-}
+export type RiskSignal = Signal;
+/** One value that triggered a signal. */
+export type SignalEvidence = Evidence;
+/** A program package's content. */
+export type ProgramPackage = GeneratedProgramPackage;
+export type InstallOutcome = GeneratedInstallOutcome;
+export type ProposeOutcome = GeneratedProposeOutcome;
+export type SettingsAnswer = GeneratedSettingsAnswer;
+/** The terminal's state as plain data (what the page shows). */
+export type PatientTerminalState = Terminal;
 
 /** A public key a role trusts. */
 export interface DoseKey {
@@ -140,39 +140,6 @@ export interface DoseControllerConfig {
   readonly model: string;
   readonly serverKeys: readonly DoseKey[];
   readonly terminalKey: DoseKey;
-}
-export interface ProgramPackage {
-  programId: string;
-  controllerModel: string;
-  decodingTablesVersion: number;
-  defaults: AlarmSettings;
-  permitted: SettingsBounds;
-  roles: string[];
-}
-export interface InstallOutcome {
-  readonly code: DoseCode;
-  readonly version: number | null;
-  readonly invalid: SettingsFinding[];
-}
-export interface ProposeOutcome {
-  readonly code: DoseCode;
-  readonly validation: SettingsValidation;
-  readonly envelope: Uint8Array | null;
-}
-export interface SettingsAnswer {
-  readonly code: DoseCode;
-  readonly ack: Uint8Array | null;
-}
-/** The terminal's state as plain data (what the page shows). */
-export interface PatientTerminalState {
-  readonly config: { controllerModel: string };
-  readonly revision: number;
-  readonly program: { version: number; package: ProgramPackage } | null;
-  readonly confirmed: AlarmSettings | null;
-  readonly pending: { settings: AlarmSettings; seq: number } | null;
-  readonly draft: AlarmSettings;
-  readonly settingsSeq: number;
-  readonly stream: { lastSeq: number | null; lastAtMs: number; acceptedCount: number; missingCount: number };
 }
 
 /** The latest frame timestamp, ms (2^53 − 1). */

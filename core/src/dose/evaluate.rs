@@ -73,6 +73,7 @@ const MINUTE_MS: u64 = 60_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)] // The table in the module documentation describes each kind.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 pub enum SignalKind {
     UrgentLow,
     Low,
@@ -95,6 +96,7 @@ pub enum SignalKind {
 }
 
 /// IEC 60601-1-8 alarm priority.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Priority {
@@ -107,6 +109,7 @@ pub enum Priority {
 }
 
 /// Which way the glucose risk goes (snoozes are scoped by it: a high snooze never mutes a low).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Direction {
@@ -163,6 +166,7 @@ impl SignalKind {
 }
 
 /// One value that triggered (or cleared) a signal.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Evidence {
@@ -178,6 +182,7 @@ pub struct Evidence {
 }
 
 /// How an episode ended.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resolution {
@@ -190,6 +195,7 @@ pub struct Resolution {
 }
 
 /// A risk signal.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Signal {

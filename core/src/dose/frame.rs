@@ -95,6 +95,7 @@ pub fn crc16_ccitt_false(bytes: &[u8]) -> u16 {
 }
 
 /// Basal (continuous) or bolus (a dose at once).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeliveryKind {
@@ -105,6 +106,7 @@ pub enum DeliveryKind {
 }
 
 /// A device alarm the controller raises or clears.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceAlarm {
@@ -117,6 +119,7 @@ pub enum DeviceAlarm {
 }
 
 /// A usage event.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UsageEvent {
@@ -131,8 +134,9 @@ pub enum UsageEvent {
 }
 
 /// A decoded payload, one variant per message type.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", rename_all_fields = "camelCase")]
+#[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Body {
     /// Type 1.
     Glucose {
@@ -147,6 +151,7 @@ pub enum Body {
         kind: DeliveryKind,
     },
     /// Type 3.
+    #[serde(rename_all = "camelCase")]
     DeviceStatus {
         /// Insulin left, mU.
         reservoir_mu: u32,
@@ -170,6 +175,7 @@ pub enum Body {
 }
 
 /// A decoded frame.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Frame {
@@ -365,6 +371,7 @@ pub fn encode(frame: &Frame) -> Result<Vec<u8>> {
 }
 
 /// What [`Stream::accept`] decided about one frame.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Accepted {
@@ -377,6 +384,7 @@ pub struct Accepted {
 }
 
 /// The receiving side's state of one controller's frame stream (snapshot-able: plain data).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Stream {
@@ -387,6 +395,7 @@ pub struct Stream {
     /// Bit i set: `last_seq − 1 − i` was accepted (i < [`SEEN_WINDOW_FRAMES`]). As 16 hex
     /// digits in JSON: 64 bits do not fit a JavaScript number.
     #[serde(with = "hex_u64")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub seen_behind: u64,
     /// Frames accepted in total (reported; never decides anything).
     pub accepted_count: u64,

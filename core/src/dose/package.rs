@@ -89,6 +89,7 @@ fn check_keys(server_keys: &[PublicKey], peer: &PublicKey, peer_param: &'static 
 }
 
 /// What a terminal is paired with and whom it trusts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TerminalConfig {
@@ -101,6 +102,7 @@ pub struct TerminalConfig {
 }
 
 /// What a controller is and whom it trusts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ControllerConfig {
@@ -113,6 +115,7 @@ pub struct ControllerConfig {
 }
 
 /// A program package's content.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProgramPackage {
@@ -237,6 +240,7 @@ fn open(bytes: &[u8], keys: &[TrustedKey<'_>], now_s: i64, msg_type: &str, last_
 }
 
 /// An installed program.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Installed {
@@ -247,6 +251,7 @@ pub struct Installed {
 }
 
 /// What an installation decided.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InstallOutcome {
@@ -304,6 +309,7 @@ fn keep_valid(current: &AlarmSettings, package: &ProgramPackage) -> (AlarmSettin
 }
 
 /// Settings sealed and waiting for the controller's confirmation.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Pending {
@@ -316,6 +322,7 @@ pub struct Pending {
 }
 
 /// What a proposal decided.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProposeOutcome {
@@ -323,11 +330,13 @@ pub struct ProposeOutcome {
     pub code: DoseCode,
     /// Refusals and warnings.
     pub validation: Validation,
-    /// The `dose.settings` envelope to send (`SETTINGS_PENDING`).
+    /// The `dose.settings` envelope to send (`SETTINGS_PENDING`); a `Uint8Array` in JavaScript.
+    #[cfg_attr(feature = "ts", ts(type = "Uint8Array | null"))]
     pub envelope: Option<Vec<u8>>,
 }
 
 /// The patient terminal's state (plain data: persisted whole).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Terminal {
@@ -510,17 +519,20 @@ fn decode_ack(payload: &[u8]) -> Option<(u64, [u8; 32], DoseCode)> {
 }
 
 /// What the controller did with a settings envelope.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsAnswer {
     /// `SETTINGS_CONFIRMED`, a refusal it answers (`SETTINGS_REFUSED`, `PROGRAM_MISMATCH`), or an
     /// envelope refusal it does not answer.
     pub code: DoseCode,
-    /// The signed `dose.settings-ack` (absent for envelope refusals).
+    /// The signed `dose.settings-ack` (absent for envelope refusals); a `Uint8Array` in JavaScript.
+    #[cfg_attr(feature = "ts", ts(type = "Uint8Array | null"))]
     pub ack: Option<Vec<u8>>,
 }
 
 /// The (simulated) controller's state.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Controller {

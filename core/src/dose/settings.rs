@@ -111,6 +111,7 @@ const ORDER_RULES: [OrderRule; 8] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(missing_docs)] // The table above documents each field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 pub struct AlarmSettings {
     pub urgent_low_mgdl: u32,
     pub low_mgdl: u32,
@@ -178,6 +179,7 @@ pub fn absolute_bounds() -> Bounds {
 }
 
 /// What a finding says about a field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FindingCode {
@@ -205,6 +207,7 @@ impl FindingCode {
 }
 
 /// One finding about one field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
@@ -221,6 +224,7 @@ pub struct Finding {
 }
 
 /// The findings about a set of settings: refusals and warnings, in check order.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Validation {
