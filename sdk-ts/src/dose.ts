@@ -32,30 +32,70 @@ import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBytes, expectInteger, expectObject, expectString, rangeError, typeError } from './validate.js';
 
 import type {
-  Accepted,
-  AlarmSettings as GeneratedAlarmSettings,
-  Body,
-  DoseCode as GeneratedDoseCode,
-  Evidence,
-  Finding,
-  Frame,
-  InstallOutcome as GeneratedInstallOutcome,
-  ProgramPackage as GeneratedProgramPackage,
-  ProposeOutcome as GeneratedProposeOutcome,
-  SettingsAnswer as GeneratedSettingsAnswer,
-  Signal,
-  SignalKind,
-  Terminal,
-  Validation,
+  AlarmPriority,
+  AlarmSettings,
+  DeliveryKind,
+  DeviceAlarm,
+  DoseCode,
+  DoseControllerCoreConfig,
+  DoseControllerState,
+  DoseFrame,
+  DoseSignalKind,
+  DoseTerminalCoreConfig,
+  FrameBody,
+  FrameResult,
+  FrameStream,
+  InstallOutcome,
+  InstalledProgram,
+  PatientTerminalState,
+  PendingSettings,
+  ProgramPackage,
+  ProposeOutcome,
+  RiskDirection,
+  RiskSignal,
+  SettingsAnswer,
+  SettingsFinding,
+  SettingsFindingCode,
+  SettingsValidation,
+  SignalEvidence,
+  SignalResolution,
+  UsageEvent,
 } from './generated/dose.js';
+export type {
+  AlarmPriority,
+  AlarmSettings,
+  DeliveryKind,
+  DeviceAlarm,
+  DoseCode,
+  DoseControllerCoreConfig,
+  DoseControllerState,
+  DoseFrame,
+  DoseSignalKind,
+  DoseTerminalCoreConfig,
+  FrameBody,
+  FrameResult,
+  FrameStream,
+  InstallOutcome,
+  InstalledProgram,
+  PatientTerminalState,
+  PendingSettings,
+  ProgramPackage,
+  ProposeOutcome,
+  RiskDirection,
+  RiskSignal,
+  SettingsAnswer,
+  SettingsFinding,
+  SettingsFindingCode,
+  SettingsValidation,
+  SignalEvidence,
+  SignalResolution,
+  UsageEvent,
+};
 import type { Exhaustive } from './exhaustive.js';
 
-// The types below are the core's (generated from the Rust types, sdk-ts/src/generated/dose.ts),
-// re-exported under names that say they are the dose module's: `Evidence`, `Resolution` and the
-// like are other systems' names too.
+// The types above are the core's (generated from the Rust types, sdk-ts/src/generated/dose.ts),
+// named for this module in the Rust `ts(rename)` (`Evidence`, `Resolution` are the shelf's too).
 
-/** An outcome code of the dose module. */
-export type DoseCode = GeneratedDoseCode;
 /** Every outcome code of the dose module, in the core's order (docs/dose.md). */
 export const DOSE_CODES = Object.freeze([
   'ACCEPTED', 'ACCEPTED_AFTER_GAP', 'OVERSIZED', 'TRUNCATED', 'TRAILING_BYTES', 'FRAME_VERSION_UNSUPPORTED', 'BAD_CRC',
@@ -67,18 +107,14 @@ export const DOSE_CODES = Object.freeze([
 ] as const satisfies readonly DoseCode[]);
 type _DoseCodesComplete = Exhaustive<Exclude<DoseCode, (typeof DOSE_CODES)[number]>>;
 
-/** A risk signal's kind. */
-export type DoseSignalKind = SignalKind;
 /** Every risk-signal kind (docs/dose.md "Signals"). */
 export const DOSE_SIGNAL_KINDS = Object.freeze([
   'urgent-low', 'low', 'high', 'urgent-high', 'sustained-low', 'falling-fast', 'rising-fast', 'stale-data',
   'urgent-stale-data', 'occlusion', 'no-delivery', 'pump-error', 'low-reservoir', 'urgent-low-reservoir', 'low-battery',
   'urgent-low-battery', 'max-bolus-exceeded', 'max-daily-exceeded',
-] as const satisfies readonly SignalKind[]);
-type _SignalKindsComplete = Exhaustive<Exclude<SignalKind, (typeof DOSE_SIGNAL_KINDS)[number]>>;
+] as const satisfies readonly DoseSignalKind[]);
+type _SignalKindsComplete = Exhaustive<Exclude<DoseSignalKind, (typeof DOSE_SIGNAL_KINDS)[number]>>;
 
-/** Alarm settings: every field an integer in its unit (docs/dose.md "Settings"). */
-export type AlarmSettings = GeneratedAlarmSettings;
 export type DoseSettingsField = keyof AlarmSettings;
 /** The settings' field names, in the one order (bounds arrays follow it). */
 export const DOSE_SETTINGS_FIELDS = Object.freeze([
@@ -88,11 +124,7 @@ export const DOSE_SETTINGS_FIELDS = Object.freeze([
 ] as const satisfies readonly DoseSettingsField[]);
 type _SettingsFieldsComplete = Exhaustive<Exclude<DoseSettingsField, (typeof DOSE_SETTINGS_FIELDS)[number]>>;
 /** The permitted `[min, max]` of every field, in {@link DOSE_SETTINGS_FIELDS} order. */
-export type SettingsBounds = GeneratedProgramPackage['permitted'];
-/** One finding about one settings field (a refusal or a warning). */
-export type SettingsFinding = Finding;
-/** Refusals and warnings, in check order. */
-export type SettingsValidation = Validation;
+export type SettingsBounds = ProgramPackage['permitted'];
 /** A settings field's unit and ranges (the core's table). */
 export interface SettingsFieldSpec {
   readonly name: DoseSettingsField;
@@ -101,23 +133,6 @@ export interface SettingsFieldSpec {
   readonly recommended: [number, number];
   readonly default: number;
 }
-/** A decoded frame's payload. */
-export type FrameBody = Body;
-/** A decoded frame. */
-export type DoseFrame = Frame;
-/** What the terminal decided about one frame. */
-export type FrameResult = Accepted;
-/** A risk signal: an episode issued at `atMs`, resolved when its condition cleared (or still open). */
-export type RiskSignal = Signal;
-/** One value that triggered a signal. */
-export type SignalEvidence = Evidence;
-/** A program package's content. */
-export type ProgramPackage = GeneratedProgramPackage;
-export type InstallOutcome = GeneratedInstallOutcome;
-export type ProposeOutcome = GeneratedProposeOutcome;
-export type SettingsAnswer = GeneratedSettingsAnswer;
-/** The terminal's state as plain data (what the page shows). */
-export type PatientTerminalState = Terminal;
 
 /** A public key a role trusts. */
 export interface DoseKey {

@@ -89,7 +89,7 @@ fn check_keys(server_keys: &[PublicKey], peer: &PublicKey, peer_param: &'static 
 }
 
 /// What a terminal is paired with and whom it trusts.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts", rename = "DoseTerminalCoreConfig"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TerminalConfig {
@@ -102,7 +102,7 @@ pub struct TerminalConfig {
 }
 
 /// What a controller is and whom it trusts.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts", rename = "DoseControllerCoreConfig"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ControllerConfig {
@@ -240,7 +240,7 @@ fn open(bytes: &[u8], keys: &[TrustedKey<'_>], now_s: i64, msg_type: &str, last_
 }
 
 /// An installed program.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts", rename = "InstalledProgram"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Installed {
@@ -309,7 +309,7 @@ fn keep_valid(current: &AlarmSettings, package: &ProgramPackage) -> (AlarmSettin
 }
 
 /// Settings sealed and waiting for the controller's confirmation.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts", rename = "PendingSettings"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Pending {
@@ -336,7 +336,7 @@ pub struct ProposeOutcome {
 }
 
 /// The patient terminal's state (plain data: persisted whole).
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts", rename = "PatientTerminalState"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Terminal {
@@ -532,7 +532,7 @@ pub struct SettingsAnswer {
 }
 
 /// The (simulated) controller's state.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose.ts", rename = "DoseControllerState"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Controller {

@@ -3,21 +3,9 @@
 import type { PublicKey } from "./card.js";
 
 /**
- * What `Stream::accept` decided about one frame.
+ * IEC 60601-1-8 alarm priority.
  */
-export type Accepted = {
-  /**
-   * `ACCEPTED`, `ACCEPTED_AFTER_GAP`, or the refusal.
-   */
-  readonly code: DoseCode,
-  /**
-   * The frame, when it decoded (also for the stream refusals: the caller may show it).
-   */
-  readonly frame: Frame | null,
-  /**
-   * Frames missing before this one (`ACCEPTED_AFTER_GAP`), else 0.
-   */
-  readonly missing: number, };
+export type AlarmPriority = "high" | "medium" | "low";
 
 /**
  * The alarm settings (JSON: camelCase, every field required, no other field).
@@ -25,9 +13,108 @@ export type Accepted = {
 export type AlarmSettings = { readonly urgentLowMgdl: number, readonly lowMgdl: number, readonly highMgdl: number, readonly urgentHighMgdl: number, readonly sustainedLowMgdl: number, readonly sustainedLowMin: number, readonly fallRateTenthsPerMin: number, readonly riseRateTenthsPerMin: number, readonly staleWarnMin: number, readonly staleUrgentMin: number, readonly maxBolusMu: number, readonly maxDailyMu: number, readonly reservoirWarnMu: number, readonly reservoirUrgentMu: number, readonly batteryWarnPct: number, readonly batteryUrgentPct: number, };
 
 /**
+ * Basal (continuous) or bolus (a dose at once).
+ */
+export type DeliveryKind = "basal" | "bolus";
+
+/**
+ * A device alarm the controller raises or clears.
+ */
+export type DeviceAlarm = "occlusion" | "no-delivery" | "pump-error";
+
+/**
+ * Outcome of a System 9 operation (frame decoding, package installation, settings,
+ * confirmation). A refusal is a normal result with exactly one of these codes; an `Error`
+ * means the call itself was malformed.
+ */
+export type DoseCode = "ACCEPTED" | "ACCEPTED_AFTER_GAP" | "OVERSIZED" | "TRUNCATED" | "TRAILING_BYTES" | "FRAME_VERSION_UNSUPPORTED" | "BAD_CRC" | "UNKNOWN_TYPE" | "PAYLOAD_LENGTH" | "PAYLOAD_INVALID" | "TIMESTAMP_INVALID" | "DUPLICATE" | "OUT_OF_ORDER" | "TIME_REGRESSED" | "SEQUENCE_EXHAUSTED" | "ENVELOPE_MALFORMED" | "UNKNOWN_SIGNER" | "BAD_SIGNATURE" | "WRONG_TYPE" | "NOT_YET_VALID" | "EXPIRED" | "REPLAYED" | "SCHEMA_UNSUPPORTED" | "INSTALLED" | "INSTALLED_SETTINGS_REVIEW" | "CONTROLLER_INCOMPATIBLE" | "DOWNGRADE" | "ALREADY_INSTALLED" | "PACKAGE_INVALID" | "SETTINGS_PENDING" | "SETTINGS_REFUSED" | "NO_PACKAGE" | "SETTINGS_CONFIRMED" | "NOT_PENDING" | "SETTINGS_REJECTED" | "PROGRAM_MISMATCH";
+
+/**
+ * What a controller is and whom it trusts.
+ */
+export type DoseControllerCoreConfig = {
+  /**
+   * Its model.
+   */
+  readonly model: string,
+  /**
+   * The management server's keys (program packages), 1..=`SERVER_KEYS_MAX`.
+   */
+  readonly serverKeys: ReadonlyArray<PublicKey>,
+  /**
+   * The paired terminal's key (settings).
+   */
+  readonly terminalKey: PublicKey, };
+
+/**
+ * The (simulated) controller's state.
+ */
+export type DoseControllerState = {
+  /**
+   * What it is and whom it trusts.
+   */
+  readonly config: DoseControllerCoreConfig,
+  /**
+   * The installed program.
+   */
+  readonly program: InstalledProgram | null,
+  /**
+   * The settings in force (the program's defaults until the terminal's are confirmed; the
+   * core's defaults before any program).
+   */
+  readonly confirmed: AlarmSettings,
+  /**
+   * The last settings sequence accepted.
+   */
+  readonly lastSettingsSeq: number | null,
+  /**
+   * The last acknowledgement sequence used.
+   */
+  readonly ackSeq: number, };
+
+/**
+ * A decoded frame.
+ */
+export type DoseFrame = {
+  /**
+   * Sequence number.
+   */
+  readonly seq: number,
+  /**
+   * Timestamp, ms since the Unix epoch.
+   */
+  readonly atMs: number,
+  /**
+   * The payload.
+   */
+  readonly body: FrameBody, };
+
+/**
+ * What a signal is about.
+ */
+export type DoseSignalKind = "urgent-low" | "low" | "high" | "urgent-high" | "sustained-low" | "falling-fast" | "rising-fast" | "stale-data" | "urgent-stale-data" | "occlusion" | "no-delivery" | "pump-error" | "low-reservoir" | "urgent-low-reservoir" | "low-battery" | "urgent-low-battery" | "max-bolus-exceeded" | "max-daily-exceeded";
+
+/**
+ * What a terminal is paired with and whom it trusts.
+ */
+export type DoseTerminalCoreConfig = {
+  /**
+   * The paired controller's model.
+   */
+  readonly controllerModel: string,
+  /**
+   * The management server's keys (program packages), 1..=`SERVER_KEYS_MAX`.
+   */
+  readonly serverKeys: ReadonlyArray<PublicKey>,
+  /**
+   * The controller's key (settings confirmations).
+   */
+  readonly controllerKey: PublicKey, };
+
+/**
  * A decoded payload, one variant per message type.
  */
-export type Body = { readonly "type": "glucose",
+export type FrameBody = { readonly "type": "glucose",
   /**
    * mg/dL, 39..=401.
    */
@@ -66,138 +153,47 @@ export type Body = { readonly "type": "glucose",
   readonly event: UsageEvent, };
 
 /**
- * The (simulated) controller's state.
+ * What `Stream::accept` decided about one frame.
  */
-export type Controller = {
+export type FrameResult = {
   /**
-   * What it is and whom it trusts.
+   * `ACCEPTED`, `ACCEPTED_AFTER_GAP`, or the refusal.
    */
-  readonly config: ControllerConfig,
+  readonly code: DoseCode,
   /**
-   * The installed program.
+   * The frame, when it decoded (also for the stream refusals: the caller may show it).
    */
-  readonly program: Installed | null,
+  readonly frame: DoseFrame | null,
   /**
-   * The settings in force (the program's defaults until the terminal's are confirmed; the
-   * core's defaults before any program).
+   * Frames missing before this one (`ACCEPTED_AFTER_GAP`), else 0.
    */
-  readonly confirmed: AlarmSettings,
-  /**
-   * The last settings sequence accepted.
-   */
-  readonly lastSettingsSeq: number | null,
-  /**
-   * The last acknowledgement sequence used.
-   */
-  readonly ackSeq: number, };
+  readonly missing: number, };
 
 /**
- * What a controller is and whom it trusts.
+ * The receiving side's state of one controller's frame stream (snapshot-able: plain data).
  */
-export type ControllerConfig = {
+export type FrameStream = {
   /**
-   * Its model.
+   * The newest accepted sequence number; `None` before the first frame.
    */
-  readonly model: string,
+  readonly lastSeq: number | null,
   /**
-   * The management server's keys (program packages), 1..=`SERVER_KEYS_MAX`.
+   * The newest accepted frame's timestamp, ms (0 before the first frame).
    */
-  readonly serverKeys: ReadonlyArray<PublicKey>,
+  readonly lastAtMs: number,
   /**
-   * The paired terminal's key (settings).
+   * Bit i set: `last_seq − 1 − i` was accepted (i < `SEEN_WINDOW_FRAMES`). As 16 hex
+   * digits in JSON: 64 bits do not fit a JavaScript number.
    */
-  readonly terminalKey: PublicKey, };
-
-/**
- * Basal (continuous) or bolus (a dose at once).
- */
-export type DeliveryKind = "basal" | "bolus";
-
-/**
- * A device alarm the controller raises or clears.
- */
-export type DeviceAlarm = "occlusion" | "no-delivery" | "pump-error";
-
-/**
- * Which way the glucose risk goes (snoozes are scoped by it: a high snooze never mutes a low).
- */
-export type Direction = "low" | "high" | "none";
-
-/**
- * Outcome of a System 9 operation (frame decoding, package installation, settings,
- * confirmation). A refusal is a normal result with exactly one of these codes; an `Error`
- * means the call itself was malformed.
- */
-export type DoseCode = "ACCEPTED" | "ACCEPTED_AFTER_GAP" | "OVERSIZED" | "TRUNCATED" | "TRAILING_BYTES" | "FRAME_VERSION_UNSUPPORTED" | "BAD_CRC" | "UNKNOWN_TYPE" | "PAYLOAD_LENGTH" | "PAYLOAD_INVALID" | "TIMESTAMP_INVALID" | "DUPLICATE" | "OUT_OF_ORDER" | "TIME_REGRESSED" | "SEQUENCE_EXHAUSTED" | "ENVELOPE_MALFORMED" | "UNKNOWN_SIGNER" | "BAD_SIGNATURE" | "WRONG_TYPE" | "NOT_YET_VALID" | "EXPIRED" | "REPLAYED" | "SCHEMA_UNSUPPORTED" | "INSTALLED" | "INSTALLED_SETTINGS_REVIEW" | "CONTROLLER_INCOMPATIBLE" | "DOWNGRADE" | "ALREADY_INSTALLED" | "PACKAGE_INVALID" | "SETTINGS_PENDING" | "SETTINGS_REFUSED" | "NO_PACKAGE" | "SETTINGS_CONFIRMED" | "NOT_PENDING" | "SETTINGS_REJECTED" | "PROGRAM_MISMATCH";
-
-/**
- * One value that triggered (or cleared) a signal.
- */
-export type Evidence = {
+  readonly seenBehind: string,
   /**
-   * The frame's sequence number.
+   * Frames accepted in total (reported; never decides anything).
    */
-  readonly seq: number,
+  readonly acceptedCount: number,
   /**
-   * The frame's timestamp, ms.
+   * Frames reported missing in total.
    */
-  readonly atMs: number,
-  /**
-   * What the value is (`glucoseMgdl`, `slopeTenthsPerMin`, `gapMs`, `reservoirMu`,
-   * `batteryPct`, `batteryMv`, `bolusMu`, `trailingDailyMu`, `deviceAlarm`).
-   */
-  readonly measure: string,
-  /**
-   * The value in the measure's unit (`deviceAlarm`: 1 raised).
-   */
-  readonly value: number, };
-
-/**
- * One finding about one field.
- */
-export type Finding = {
-  /**
-   * The field (camelCase name).
-   */
-  readonly field: string,
-  /**
-   * What is wrong.
-   */
-  readonly code: FindingCode,
-  /**
-   * The field's value.
-   */
-  readonly value: number,
-  /**
-   * The bound it broke (for `ORDER`: the other field's value).
-   */
-  readonly limit: number,
-  /**
-   * Why, in words.
-   */
-  readonly message: string, };
-
-/**
- * What a finding says about a field.
- */
-export type FindingCode = "BELOW_ABSOLUTE" | "ABOVE_ABSOLUTE" | "BELOW_PERMITTED" | "ABOVE_PERMITTED" | "ORDER" | "BELOW_RECOMMENDED" | "ABOVE_RECOMMENDED";
-
-/**
- * A decoded frame.
- */
-export type Frame = {
-  /**
-   * Sequence number.
-   */
-  readonly seq: number,
-  /**
-   * Timestamp, ms since the Unix epoch.
-   */
-  readonly atMs: number,
-  /**
-   * The payload.
-   */
-  readonly body: Body, };
+  readonly missingCount: number, };
 
 /**
  * What an installation decided.
@@ -214,12 +210,12 @@ export type InstallOutcome = {
   /**
    * The patient's settings the new package refuses (`INSTALLED_SETTINGS_REVIEW`).
    */
-  readonly invalid: ReadonlyArray<Finding>, };
+  readonly invalid: ReadonlyArray<SettingsFinding>, };
 
 /**
  * An installed program.
  */
-export type Installed = {
+export type InstalledProgram = {
   /**
    * Its version (the envelope's `seq`).
    */
@@ -230,9 +226,50 @@ export type Installed = {
   readonly package: ProgramPackage, };
 
 /**
+ * The patient terminal's state (plain data: persisted whole).
+ */
+export type PatientTerminalState = {
+  /**
+   * Pairing and trust.
+   */
+  readonly config: DoseTerminalCoreConfig,
+  /**
+   * Changes so far (the store's rollback guard; +1 per change).
+   */
+  readonly revision: number,
+  /**
+   * The installed program.
+   */
+  readonly program: InstalledProgram | null,
+  /**
+   * The settings the controller confirmed.
+   */
+  readonly confirmed: AlarmSettings | null,
+  /**
+   * Settings sent and not yet confirmed.
+   */
+  readonly pending: PendingSettings | null,
+  /**
+   * What the settings form shows.
+   */
+  readonly draft: AlarmSettings,
+  /**
+   * The last settings sequence number used.
+   */
+  readonly settingsSeq: number,
+  /**
+   * The last acknowledgement sequence number accepted.
+   */
+  readonly lastAckSeq: number | null,
+  /**
+   * The controller's frame stream.
+   */
+  readonly stream: FrameStream, };
+
+/**
  * Settings sealed and waiting for the controller's confirmation.
  */
-export type Pending = {
+export type PendingSettings = {
   /**
    * The settings.
    */
@@ -245,11 +282,6 @@ export type Pending = {
    * SHA-256 of the envelope (the acknowledgement names it).
    */
   readonly hash: [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number], };
-
-/**
- * IEC 60601-1-8 alarm priority.
- */
-export type Priority = "high" | "medium" | "low";
 
 /**
  * A program package's content.
@@ -291,28 +323,57 @@ export type ProposeOutcome = {
   /**
    * Refusals and warnings.
    */
-  readonly validation: Validation,
+  readonly validation: SettingsValidation,
   /**
    * The `dose.settings` envelope to send (`SETTINGS_PENDING`); a `Uint8Array` in JavaScript.
    */
   readonly envelope: Uint8Array | null, };
 
 /**
- * How an episode ended.
+ * Which way the glucose risk goes (snoozes are scoped by it: a high snooze never mutes a low).
  */
-export type Resolution = {
+export type RiskDirection = "low" | "high" | "none";
+
+/**
+ * A risk signal.
+ */
+export type RiskSignal = {
   /**
-   * When the condition cleared, ms.
+   * `<kind>:<startSeq>`.
+   */
+  readonly signalId: string,
+  /**
+   * What it is about.
+   */
+  readonly kind: DoseSignalKind,
+  /**
+   * IEC 60601-1-8 priority.
+   */
+  readonly priority: AlarmPriority,
+  /**
+   * Low, high or none.
+   */
+  readonly direction: RiskDirection,
+  /**
+   * When the condition started, ms.
    */
   readonly atMs: number,
   /**
-   * The frame that cleared it (none: superseded at a computed time, e.g. by urgent stale data).
+   * The frame that started it (stale data: the last reading before the gap).
    */
-  readonly seq: number | null,
+  readonly startSeq: number,
   /**
    * Why, in words.
    */
-  readonly reason: string, };
+  readonly reason: string,
+  /**
+   * The values that triggered it (at most `EVIDENCE_MAX`).
+   */
+  readonly evidence: ReadonlyArray<SignalEvidence>,
+  /**
+   * When and why it cleared; `None` while the condition lasts (or for a latched kind).
+   */
+  readonly resolved: SignalResolution | null, };
 
 /**
  * What the controller did with a settings envelope.
@@ -329,149 +390,88 @@ export type SettingsAnswer = {
   readonly ack: Uint8Array | null, };
 
 /**
- * A risk signal.
+ * One finding about one field.
  */
-export type Signal = {
+export type SettingsFinding = {
   /**
-   * `<kind>:<startSeq>`.
+   * The field (camelCase name).
    */
-  readonly signalId: string,
+  readonly field: string,
   /**
-   * What it is about.
+   * What is wrong.
    */
-  readonly kind: SignalKind,
+  readonly code: SettingsFindingCode,
   /**
-   * IEC 60601-1-8 priority.
+   * The field's value.
    */
-  readonly priority: Priority,
+  readonly value: number,
   /**
-   * Low, high or none.
+   * The bound it broke (for `ORDER`: the other field's value).
    */
-  readonly direction: Direction,
-  /**
-   * When the condition started, ms.
-   */
-  readonly atMs: number,
-  /**
-   * The frame that started it (stale data: the last reading before the gap).
-   */
-  readonly startSeq: number,
+  readonly limit: number,
   /**
    * Why, in words.
    */
-  readonly reason: string,
-  /**
-   * The values that triggered it (at most `EVIDENCE_MAX`).
-   */
-  readonly evidence: ReadonlyArray<Evidence>,
-  /**
-   * When and why it cleared; `None` while the condition lasts (or for a latched kind).
-   */
-  readonly resolved: Resolution | null, };
+  readonly message: string, };
 
 /**
- * What a signal is about.
+ * What a finding says about a field.
  */
-export type SignalKind = "urgent-low" | "low" | "high" | "urgent-high" | "sustained-low" | "falling-fast" | "rising-fast" | "stale-data" | "urgent-stale-data" | "occlusion" | "no-delivery" | "pump-error" | "low-reservoir" | "urgent-low-reservoir" | "low-battery" | "urgent-low-battery" | "max-bolus-exceeded" | "max-daily-exceeded";
+export type SettingsFindingCode = "BELOW_ABSOLUTE" | "ABOVE_ABSOLUTE" | "BELOW_PERMITTED" | "ABOVE_PERMITTED" | "ORDER" | "BELOW_RECOMMENDED" | "ABOVE_RECOMMENDED";
 
 /**
- * The receiving side's state of one controller's frame stream (snapshot-able: plain data).
+ * The findings about a set of settings: refusals and warnings, in check order.
  */
-export type Stream = {
+export type SettingsValidation = {
   /**
-   * The newest accepted sequence number; `None` before the first frame.
+   * Refusals (empty: the settings may be sent).
    */
-  readonly lastSeq: number | null,
+  readonly refusals: ReadonlyArray<SettingsFinding>,
   /**
-   * The newest accepted frame's timestamp, ms (0 before the first frame).
+   * Warnings (outside the recommended range).
    */
-  readonly lastAtMs: number,
-  /**
-   * Bit i set: `last_seq − 1 − i` was accepted (i < `SEEN_WINDOW_FRAMES`). As 16 hex
-   * digits in JSON: 64 bits do not fit a JavaScript number.
-   */
-  readonly seenBehind: string,
-  /**
-   * Frames accepted in total (reported; never decides anything).
-   */
-  readonly acceptedCount: number,
-  /**
-   * Frames reported missing in total.
-   */
-  readonly missingCount: number, };
+  readonly warnings: ReadonlyArray<SettingsFinding>, };
 
 /**
- * The patient terminal's state (plain data: persisted whole).
+ * One value that triggered (or cleared) a signal.
  */
-export type Terminal = {
+export type SignalEvidence = {
   /**
-   * Pairing and trust.
+   * The frame's sequence number.
    */
-  readonly config: TerminalConfig,
+  readonly seq: number,
   /**
-   * Changes so far (the store's rollback guard; +1 per change).
+   * The frame's timestamp, ms.
    */
-  readonly revision: number,
+  readonly atMs: number,
   /**
-   * The installed program.
+   * What the value is (`glucoseMgdl`, `slopeTenthsPerMin`, `gapMs`, `reservoirMu`,
+   * `batteryPct`, `batteryMv`, `bolusMu`, `trailingDailyMu`, `deviceAlarm`).
    */
-  readonly program: Installed | null,
+  readonly measure: string,
   /**
-   * The settings the controller confirmed.
+   * The value in the measure's unit (`deviceAlarm`: 1 raised).
    */
-  readonly confirmed: AlarmSettings | null,
-  /**
-   * Settings sent and not yet confirmed.
-   */
-  readonly pending: Pending | null,
-  /**
-   * What the settings form shows.
-   */
-  readonly draft: AlarmSettings,
-  /**
-   * The last settings sequence number used.
-   */
-  readonly settingsSeq: number,
-  /**
-   * The last acknowledgement sequence number accepted.
-   */
-  readonly lastAckSeq: number | null,
-  /**
-   * The controller's frame stream.
-   */
-  readonly stream: Stream, };
+  readonly value: number, };
 
 /**
- * What a terminal is paired with and whom it trusts.
+ * How an episode ended.
  */
-export type TerminalConfig = {
+export type SignalResolution = {
   /**
-   * The paired controller's model.
+   * When the condition cleared, ms.
    */
-  readonly controllerModel: string,
+  readonly atMs: number,
   /**
-   * The management server's keys (program packages), 1..=`SERVER_KEYS_MAX`.
+   * The frame that cleared it (none: superseded at a computed time, e.g. by urgent stale data).
    */
-  readonly serverKeys: ReadonlyArray<PublicKey>,
+  readonly seq: number | null,
   /**
-   * The controller's key (settings confirmations).
+   * Why, in words.
    */
-  readonly controllerKey: PublicKey, };
+  readonly reason: string, };
 
 /**
  * A usage event.
  */
 export type UsageEvent = "suspend" | "resume" | "site-change" | "sensor-start";
-
-/**
- * The findings about a set of settings: refusals and warnings, in check order.
- */
-export type Validation = {
-  /**
-   * Refusals (empty: the settings may be sent).
-   */
-  readonly refusals: ReadonlyArray<Finding>,
-  /**
-   * Warnings (outside the recommended range).
-   */
-  readonly warnings: ReadonlyArray<Finding>, };
