@@ -8,8 +8,9 @@ import { test } from 'node:test';
 import { DoseController, PatientTerminal, doseEncodeFrame, doseEvaluate, doseValidateSettings, generateKeyPair } from '@countersign/sdk';
 import { readJson } from './helpers.mjs';
 
-const hex = (b) => Buffer.from(b).toString('hex');
-const bytes = (h) => new Uint8Array(Buffer.from(h, 'hex'));
+// No Buffer: this file also runs unchanged in Chromium (tests/browser/vectors.test.mjs).
+const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const bytes = (h) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 const server = generateKeyPair('EdDSA');
 const other = generateKeyPair('EdDSA');
 const key = (pair, keyId) => ({ keyId, algorithm: pair.algorithm, publicKey: pair.publicKey });
