@@ -34,6 +34,7 @@ pub mod energy;
 pub mod envelope;
 pub mod error;
 pub mod layers;
+pub mod dose;
 pub mod ledger;
 pub mod limits;
 pub mod money;

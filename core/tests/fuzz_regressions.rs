@@ -453,6 +453,58 @@ fn write_fuzz_seeds() {
     s.add("ed25519_batch", batch.iter().copied().cycle().take(batch.len() * 12).collect());
     s.add("ed25519_batch", vec![0x05; 70]);
 
+    // Dose frames: a day's morning of readings with a gap, a duplicate, a late frame and device
+    // messages; and one broken frame of each kind behind a good one.
+    {
+        use countersign_core::dose::frame::{self, Body, DeliveryKind, DeviceAlarm, Frame};
+        let t0 = 1_767_225_600_000u64;
+        let mut frames = Vec::new();
+        for (i, g) in [120u16, 110, 95, 82, 70, 61, 54, 50, 52, 60, 75, 90].iter().enumerate() {
+            let seq = i as u32 + if i > 6 { 2 } else { 0 };
+            frames.push(frame::encode(&Frame { seq, at_ms: t0 + i as u64 * 300_000, body: Body::Glucose { mgdl: *g } }).unwrap());
+        }
+        frames.push(frames[3].clone());
+        frames.push(frame::encode(&Frame { seq: 7, at_ms: t0, body: Body::Glucose { mgdl: 100 } }).unwrap());
+        for (seq, body) in [
+            (20, Body::Delivery { mu: 12_000, kind: DeliveryKind::Bolus }),
+            (21, Body::DeviceStatus { reservoir_mu: 4_000, battery_pct: 19, battery_mv: 3_500 }),
+            (22, Body::DeviceAlarm { alarm: DeviceAlarm::Occlusion, raised: true }),
+        ] {
+            frames.push(frame::encode(&Frame { seq, at_ms: t0 + 4_000_000, body }).unwrap());
+        }
+        s.add("dose_frames", fuzz::pack_dose_frames(&frames));
+        let good = frames[0].clone();
+        let mut crc = good.clone();
+        *crc.last_mut().unwrap() ^= 1;
+        s.add("dose_frames", fuzz::pack_dose_frames(&[good.clone(), crc, good[..10].to_vec(), [&good[..], &[0]].concat()]));
+    }
+
+    // Dose: the terminal fixture's snapshot; the program, a settings and an acknowledgement
+    // payload (selector 0, 1, 2) taken from real envelopes.
+    {
+        let (terminal, _) = fuzz::dose_fixture();
+        s.snapshot("dose_terminal_restore", &fuzz::DOSE_TERMINAL_KIND, terminal.snapshot(&key).unwrap());
+        let program = countersign_core::dose::package::seal_program(
+            &fuzz::dose_package(), 2,
+            countersign_core::dose::package::Signer { alg: countersign_core::envelope::Alg::EdDSA, secret_key: &fuzz::DOSE_SERVER, key_id: "mgmt" },
+            fuzz::NOW - 10, fuzz::NOW + 600,
+        ).unwrap();
+        s.add("dose_messages", [&[0u8][..], &unverified_payload(&program).unwrap()].concat());
+        let (mut t, mut c) = fuzz::dose_fixture();
+        let env = t
+            .propose(&countersign_core::dose::settings::AlarmSettings::default(), countersign_core::dose::package::Signer { alg: countersign_core::envelope::Alg::EdDSA, secret_key: &fuzz::DOSE_TERMINAL, key_id: "terminal" }, fuzz::NOW, 600)
+            .unwrap()
+            .envelope
+            .unwrap();
+        s.add("dose_messages", [&[1u8][..], &unverified_payload(&env).unwrap()].concat());
+        let ack = c
+            .receive_settings(&env, fuzz::NOW, countersign_core::dose::package::Signer { alg: countersign_core::envelope::Alg::EdDSA, secret_key: &fuzz::DOSE_CONTROLLER, key_id: "controller" })
+            .unwrap()
+            .ack
+            .unwrap();
+        s.add("dose_messages", [&[2u8][..], &unverified_payload(&ack).unwrap()].concat());
+    }
+
     // Write: one file per seed named by its SHA-256 (stable across runs), after checking each
     // runs through its target.
     let corpus = fuzz_dir().join("corpus");

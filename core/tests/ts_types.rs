@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, energy, ledger, limits, shelf, tempcard};
+use countersign_core::{card, dose, energy, ledger, limits, shelf, tempcard};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -107,6 +107,16 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     energy::TerminalConfig::export_all(cfg)?;
     energy::TerminalOutcome::export_all(cfg)?;
     energy::TerminalSessionView::export_all(cfg)?;
+    // dose (System 9)
+    dose::DoseCode::export_all(cfg)?;
+    dose::settings::Validation::export_all(cfg)?;
+    dose::frame::Accepted::export_all(cfg)?;
+    dose::evaluate::Signal::export_all(cfg)?;
+    dose::package::InstallOutcome::export_all(cfg)?;
+    dose::package::ProposeOutcome::export_all(cfg)?;
+    dose::package::SettingsAnswer::export_all(cfg)?;
+    dose::package::Terminal::export_all(cfg)?;
+    dose::package::Controller::export_all(cfg)?;
     // shelf (System 10)
     shelf::ShelfSetup::export_all(cfg)?;
     shelf::WeightChange::export_all(cfg)?;

@@ -72,6 +72,9 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("tzif", tzif),
     ("ed25519_batch", ed25519_batch),
     ("shelf_restore", shelf_restore),
+    ("dose_frames", dose_frames),
+    ("dose_terminal_restore", dose_terminal_restore),
+    ("dose_messages", dose_messages),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -107,6 +110,12 @@ pub const SHELF_KIND: SnapshotKind = SnapshotKind {
     type_name: "countersign.shelf.snapshot",
     version: countersign_core::shelf::SNAPSHOT_FORMAT_VERSION,
     bytes_max: countersign_core::shelf::SNAPSHOT_BYTES_MAX,
+};
+/// The dose terminal's snapshots.
+pub const DOSE_TERMINAL_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.dose.terminal.snapshot",
+    version: countersign_core::dose::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: countersign_core::dose::SNAPSHOT_BYTES_MAX,
 };
 /// A kind of no system, for the generic format alone.
 pub const FUZZ_KIND: SnapshotKind = SnapshotKind {
@@ -733,6 +742,7 @@ pub fn snapshot_open(data: &[u8]) {
         &ENERGY_SERVER_KIND,
         &ENERGY_TERMINAL_KIND,
         &SHELF_KIND,
+        &DOSE_TERMINAL_KIND,
     ] {
         if let Ok(body) = snapshot::open(kind, data, &SNAPSHOT_KEY) {
             let again = snapshot::seal(kind, body, &SNAPSHOT_KEY).expect("seal");
@@ -1340,5 +1350,166 @@ pub fn ed25519_batch(data: &[u8]) {
             ed25519::verify(key, message, signature),
             "item {i}: the batch and the single check disagree"
         );
+    }
+}
+
+/// The dose frames a seed packs, each behind its length byte (the input format of `dose_frames`).
+pub fn pack_dose_frames(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in frames {
+        out.push(f.len() as u8);
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+/// The frames of `dose_frames` evaluated at most (a longer input is cut: the fuzzer's time goes to
+/// the decoder, not to long evaluations).
+pub const DOSE_FRAMES_MAX: usize = 256;
+
+/// System 9's frame decoder and stream (`dose::frame`), then the evaluation. The input is a
+/// sequence of frames, each a length byte followed by that many bytes (a short last one is cut
+/// where the input ends). Checks: a frame that decodes re-encodes to exactly its bytes (one
+/// encoding per frame); the frames the stream accepts form a history `evaluate` accepts (the
+/// stream's order is the evaluation's), whose signals are ordered by time, with unique ids, each
+/// resolved no earlier than issued.
+pub fn dose_frames(data: &[u8]) {
+    use countersign_core::dose::{evaluate, frame, settings::AlarmSettings, DoseCode, TIME_MS_MAX};
+    let mut stream = frame::Stream::default();
+    let mut history = Vec::new();
+    let mut rest = data;
+    while let Some((&len, tail)) = rest.split_first() {
+        let (bytes, next) = tail.split_at(usize::from(len).min(tail.len()));
+        rest = next;
+        if let Ok(f) = frame::decode(bytes) {
+            assert_eq!(frame::encode(&f).expect("a decoded frame encodes"), bytes, "one encoding per frame");
+        }
+        let before = stream;
+        let got = stream.accept(bytes);
+        match got.code {
+            DoseCode::Accepted | DoseCode::AcceptedAfterGap => history.push(got.frame.expect("an accepted frame")),
+            _ => assert_eq!(stream, before, "a refused frame changes nothing"),
+        }
+        if history.len() >= DOSE_FRAMES_MAX {
+            break;
+        }
+    }
+    let Some(last) = history.last() else { return };
+    let until = last.at_ms.saturating_add(3_600_000).min(TIME_MS_MAX);
+    let signals = evaluate::evaluate(&AlarmSettings::default(), &history, until).expect("a stream-ordered history evaluates");
+    let mut ids = std::collections::BTreeSet::new();
+    for pair in signals.windows(2) {
+        assert!(pair[0].at_ms <= pair[1].at_ms, "signals in time order");
+    }
+    for s in &signals {
+        assert!(ids.insert(s.signal_id.clone()), "unique signal ids");
+        assert!(s.resolved.as_ref().map_or(true, |r| r.at_ms >= s.at_ms), "resolved no earlier than issued");
+    }
+}
+
+/// The dose fixtures' keys: management server, terminal, controller (Ed25519).
+pub const DOSE_SERVER: [u8; 32] = [0x91; 32];
+pub const DOSE_TERMINAL: [u8; 32] = [0x92; 32];
+pub const DOSE_CONTROLLER: [u8; 32] = [0x93; 32];
+
+fn dose_key(secret: &[u8; 32], key_id: &str) -> countersign_core::card::PublicKey {
+    countersign_core::card::PublicKey { key_id: key_id.into(), alg: Alg::EdDSA, public_key: ed25519::public_key(secret).expect("a fixture key").to_vec() }
+}
+
+/// The dose program package of the fixtures (absolute bounds, defaults, two roles).
+pub fn dose_package() -> countersign_core::dose::package::ProgramPackage {
+    use countersign_core::dose::settings::{absolute_bounds, AlarmSettings};
+    countersign_core::dose::package::ProgramPackage {
+        program_id: "fuzz".into(),
+        controller_model: "pump-x1".into(),
+        decoding_tables_version: 1,
+        defaults: AlarmSettings::default(),
+        permitted: absolute_bounds(),
+        roles: vec!["patient".into(), "caregiver".into()],
+    }
+}
+
+/// A terminal and a controller with program 1 installed; the terminal has settings pending and
+/// two frames: the seed of `dose_terminal_restore` and the receivers of `dose_messages`.
+pub fn dose_fixture() -> (countersign_core::dose::package::Terminal, countersign_core::dose::package::Controller) {
+    use countersign_core::dose::frame::{encode, Body, Frame};
+    use countersign_core::dose::package::{seal_program, Controller, ControllerConfig, Signer, Terminal, TerminalConfig};
+    use countersign_core::dose::settings::AlarmSettings;
+    let mut t = Terminal::new(TerminalConfig { controller_model: "pump-x1".into(), server_keys: vec![dose_key(&DOSE_SERVER, "mgmt")], controller_key: dose_key(&DOSE_CONTROLLER, "controller") }).expect("a terminal");
+    let mut c = Controller::new(ControllerConfig { model: "pump-x1".into(), server_keys: vec![dose_key(&DOSE_SERVER, "mgmt")], terminal_key: dose_key(&DOSE_TERMINAL, "terminal") }).expect("a controller");
+    let program = seal_program(&dose_package(), 1, Signer { alg: Alg::EdDSA, secret_key: &DOSE_SERVER, key_id: "mgmt" }, NOW - 10, NOW + 600).expect("a program");
+    t.install(&program, NOW).expect("installs");
+    c.install(&program, NOW).expect("installs");
+    for (seq, mgdl) in [(1, 120), (3, 60)] {
+        t.accept_frame(&encode(&Frame { seq, at_ms: 1_767_225_600_000 + u64::from(seq) * 300_000, body: Body::Glucose { mgdl } }).expect("a frame"));
+    }
+    t.propose(&AlarmSettings { low_mgdl: 90, ..AlarmSettings::default() }, Signer { alg: Alg::EdDSA, secret_key: &DOSE_TERMINAL, key_id: "terminal" }, NOW, 600).expect("proposes");
+    (t, c)
+}
+
+/// `dose::package::Terminal::restore` (raw and keyed): a restored terminal is consistent
+/// (checked on restore), snapshots to the same bytes, and takes a frame and a proposal without
+/// panicking.
+pub fn dose_terminal_restore(data: &[u8]) {
+    use countersign_core::dose::package::{Signer, Terminal};
+    restore_both(data, &DOSE_TERMINAL_KIND, Terminal::restore, Terminal::snapshot, |t| {
+        let mut t = t.clone();
+        assert!(t.is_consistent(), "a restored terminal is consistent");
+        let _ = t.accept_frame(&[1, 1, 0, 0, 0, 9, 0, 0, 1, 0x9b, 0x6e, 0x4c, 0x34, 0, 2, 0, 100, 0, 0]);
+        let draft = t.draft;
+        let _ = t.propose(&draft, Signer { alg: Alg::EdDSA, secret_key: &DOSE_TERMINAL, key_id: "terminal" }, NOW, 600);
+        assert!(t.is_consistent(), "a restored terminal stays consistent after decisions");
+    });
+}
+
+/// The dose messages behind their signatures: the selector picks `dose.program` (into a
+/// terminal), `dose.settings` (into the controller) or `dose.settings-ack` (into the terminal
+/// with settings pending); the rest is the payload, fed raw and sealed with the right key.
+/// Checks: a refusal changes nothing; an accepted program or confirmation leaves a consistent
+/// terminal whose snapshot restores to it.
+pub fn dose_messages(data: &[u8]) {
+    use countersign_core::dose::package::{Signer, PROGRAM_TYPE, SCHEMA_VERSION, SETTINGS_ACK_TYPE, SETTINGS_TYPE};
+    use countersign_core::dose::DoseCode;
+    let Some((&selector, payload)) = data.split_first() else {
+        return;
+    };
+    // Built once per process: the fixture's signatures would otherwise dominate each input.
+    static FIXTURE: OnceLock<(countersign_core::dose::package::Terminal, countersign_core::dose::package::Controller)> = OnceLock::new();
+    let (terminal, controller) = FIXTURE.get_or_init(dose_fixture);
+    let which = selector % 3;
+    let (secret, kid, ty) = match which {
+        0 => (&DOSE_SERVER, "mgmt", PROGRAM_TYPE),
+        1 => (&DOSE_TERMINAL, "terminal", SETTINGS_TYPE),
+        _ => (&DOSE_CONTROLLER, "controller", SETTINGS_ACK_TYPE),
+    };
+    let keyed = sealed(secret, kid, ty, SCHEMA_VERSION, 2 + u64::from(selector), payload);
+    for envelope in [keyed.as_slice(), payload] {
+        let mut t = terminal.clone();
+        let mut c = controller.clone();
+        match which {
+            0 => {
+                let out = t.install(envelope, NOW).expect("install answers");
+                if matches!(out.code, DoseCode::Installed | DoseCode::InstalledSettingsReview) {
+                    assert!(t.is_consistent(), "an installed package leaves a consistent terminal");
+                    let again = countersign_core::dose::package::Terminal::restore(&t.snapshot(&SNAPSHOT_KEY).expect("snapshot"), &SNAPSHOT_KEY).expect("restores");
+                    assert_eq!(again, t);
+                } else {
+                    assert_eq!(&t, terminal, "a refused package changes nothing");
+                }
+            }
+            1 => {
+                let out = c.receive_settings(envelope, NOW, Signer { alg: Alg::EdDSA, secret_key: &DOSE_CONTROLLER, key_id: "controller" }).expect("the controller answers");
+                if out.ack.is_none() {
+                    assert_eq!(&c, controller, "an unanswered envelope changes nothing");
+                }
+            }
+            _ => {
+                let code = t.take_ack(envelope, NOW).expect("take_ack answers");
+                if !matches!(code, DoseCode::SettingsConfirmed | DoseCode::SettingsRejected) {
+                    assert_eq!(&t, terminal, "a refused acknowledgement changes nothing");
+                }
+                assert!(t.is_consistent());
+            }
+        }
     }
 }
