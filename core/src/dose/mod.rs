@@ -1,0 +1,3 @@
+//! System 9: the patient terminal after an automatic drug injection.
+
+pub mod escalation;
