@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, energy, ledger, limits, shelf, tempcard};
+use countersign_core::{card, dose, energy, ledger, limits, shelf, tempcard};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -118,6 +118,12 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     shelf::sensor::WeightEvent::export_all(cfg)?;
     shelf::ResolveTask::export_all(cfg)?;
     shelf::Resolution::export_all(cfg)?;
+    // dose (System 9): routing and escalation of risk alarms
+    dose::escalation::RouterSetup::export_all(cfg)?;
+    dose::escalation::RiskSignal::export_all(cfg)?;
+    dose::escalation::RouterOutput::export_all(cfg)?;
+    dose::escalation::OpenAlarm::export_all(cfg)?;
+    dose::escalation::Snooze::export_all(cfg)?;
     Ok(())
 }
 

@@ -103,3 +103,4 @@ export * from './ledger-shards.js';
 export * from './energy.js';
 export * from './tempcard.js';
 export * from './shelf.js';
+export * from './dose-escalation.js';

@@ -29,6 +29,8 @@ mod alloc;
 mod card;
 #[cfg(feature = "any-system")]
 mod de;
+#[cfg(feature = "dose")]
+mod dose_escalation;
 #[cfg(feature = "energy")]
 mod energy;
 #[cfg(feature = "ledger")]

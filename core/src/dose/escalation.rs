@@ -569,6 +569,8 @@ pub struct Router {
     audit_seq: u64,
     audit_head: [u8; 32],
     audit_kept: VecDeque<AuditEntry>,
+    /// The last audit seq the host said it stored ([`Router::mark_audit_saved`]).
+    audit_saved_seq: u64,
 }
 
 fn invalid(param: &'static str, message: impl Into<String>) -> Error {
@@ -778,9 +780,9 @@ enum Cause {
 }
 
 impl Router {
-    /// A new router (no alarm open, time 0). Errors name the setup field.
+    /// A new router (no alarm open, time 0). Errors name the setup field (`setup.receiptTimeoutMs`).
     pub fn new(setup: &RouterSetup) -> Result<Router> {
-        check_setup(setup)?;
+        check_setup(setup).map_err(|e| e.at("setup"))?;
         Ok(Router {
             setup: setup.clone(),
             now_ms: 0,
@@ -791,6 +793,7 @@ impl Router {
             audit_seq: 0,
             audit_head: [0; 32],
             audit_kept: VecDeque::new(),
+            audit_saved_seq: 0,
         })
     }
 
@@ -832,6 +835,28 @@ impl Router {
     /// The last [`AUDIT_KEPT_MAX`] audit entries, oldest first.
     pub fn audit(&self) -> Vec<AuditEntry> {
         self.audit_kept.iter().cloned().collect()
+    }
+
+    /// The kept audit entries the host has not yet said it stored, oldest first (the SDK's store
+    /// appends them to its audit log after each save, then calls [`Router::mark_audit_saved`]).
+    /// A host that lets more than [`AUDIT_KEPT_MAX`] entries go unsaved finds a gap in `seq`.
+    pub fn audit_unsaved(&self) -> Vec<AuditEntry> {
+        self.audit_kept.iter().filter(|e| e.seq > self.audit_saved_seq).cloned().collect()
+    }
+
+    /// The host stored the audit entries through `throughSeq` (never beyond the last one).
+    pub fn mark_audit_saved(&mut self, through_seq: u64) -> Result<()> {
+        if through_seq > self.audit_seq {
+            return Err(invalid("throughSeq", format!("is after the last audit entry {}", self.audit_seq)));
+        }
+        self.audit_saved_seq = self.audit_saved_seq.max(through_seq);
+        Ok(())
+    }
+
+    /// The seq of the last audit entry (0 before the first): the router's freshness, never lower
+    /// after a change that logged anything.
+    pub fn audit_seq(&self) -> u64 {
+        self.audit_seq
     }
 
     /// The hash of the last audit entry (64 zeros before the first), hex.
@@ -1301,6 +1326,7 @@ impl Router {
         });
         alarms_ok
             && self.closed.len() <= CLOSED_IDS_KEPT_MAX
+            && self.audit_saved_seq <= self.audit_seq
             && self.audit_kept.len() <= AUDIT_KEPT_MAX
             && self.audit_kept.back().map_or(true, |e| e.seq == self.audit_seq && e.hash == hex(&self.audit_head))
             && self.snoozes.iter().all(|s| self.recipient_index(&s.by_recipient_id).is_some() && check_kind("kind", &s.kind).is_ok())

@@ -317,7 +317,7 @@ impl Cbor for AuditEntry {
 
 impl Cbor for Router {
     fn encode(&self, e: &mut Enc) {
-        e.array(9);
+        e.array(10);
         self.setup.encode(e);
         e.u64(self.now_ms).list(&self.alarms).list(&self.snoozes);
         e.array(self.closed.len() as u64);
@@ -329,9 +329,10 @@ impl Cbor for Router {
         for entry in &self.audit_kept {
             entry.encode(e);
         }
+        e.u64(self.audit_saved_seq);
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
-        cbor::array(d, 9)?;
+        cbor::array(d, 10)?;
         let setup = RouterSetup::decode(d)?;
         let now_ms = cbor::u64(d)?;
         let alarms = cbor::list(d, OPEN_ALARMS_MAX)?;
@@ -341,6 +342,7 @@ impl Cbor for Router {
         let audit_seq = cbor::u64(d)?;
         let audit_head: [u8; 32] = cbor::bytes(d)?.try_into().ok()?;
         let audit_kept: VecDeque<AuditEntry> = cbor::list(d, AUDIT_KEPT_MAX)?.into_iter().collect();
-        Some(Router { setup, now_ms, alarms, snoozes, closed, next_delivery_id, audit_seq, audit_head, audit_kept })
+        let audit_saved_seq = cbor::u64(d)?;
+        Some(Router { setup, now_ms, alarms, snoozes, closed, next_delivery_id, audit_seq, audit_head, audit_kept, audit_saved_seq })
     }
 }

@@ -231,21 +231,21 @@ fn duplicates_and_time_going_backwards() {
 fn bad_setup_and_signals_name_their_field() {
     let mut s = setup(None);
     s.policies[1].priority = Some(Priority::Low);
-    assert_eq!(Router::new(&s).unwrap_err().param(), "policies");
+    assert_eq!(Router::new(&s).unwrap_err().param(), "setup.policies");
     let mut s = setup(None);
     s.policies[0].steps[2].ack_timeout_ms = 10;
-    assert_eq!(Router::new(&s).unwrap_err().param(), "policies[0].steps[2].ackTimeoutMs");
+    assert_eq!(Router::new(&s).unwrap_err().param(), "setup.policies[0].steps[2].ackTimeoutMs");
     let mut s = setup(None);
     s.recipients.retain(|r| r.role != Role::Doctor);
-    assert_eq!(Router::new(&s).unwrap_err().param(), "policies[0].steps[2].role");
+    assert_eq!(Router::new(&s).unwrap_err().param(), "setup.policies[0].steps[2].role");
     let mut s = setup(None);
     s.recipients[1].id = "pat".into();
-    assert_eq!(Router::new(&s).unwrap_err().param(), "recipients[1].id");
+    assert_eq!(Router::new(&s).unwrap_err().param(), "setup.recipients[1].id");
     let mut s = setup(None);
     s.receipt_timeout_ms = 0;
-    assert_eq!(Router::new(&s).unwrap_err().param(), "receiptTimeoutMs");
+    assert_eq!(Router::new(&s).unwrap_err().param(), "setup.receiptTimeoutMs");
     let s = setup(Some(QuietHours { start_minute: 60, end_minute: 60, utc_offset_minutes: 0 }));
-    assert_eq!(Router::new(&s).unwrap_err().param(), "quietHours.endMinute");
+    assert_eq!(Router::new(&s).unwrap_err().param(), "setup.quietHours.endMinute");
     let mut r = Router::new(&setup(None)).unwrap();
     let mut bad = urgent_low("s|1");
     assert_eq!(r.issue(&bad, T0).unwrap_err().param(), "signal.signalId");
@@ -309,4 +309,17 @@ fn a_newer_delivery_replaces_an_older_pending_one() {
     assert_eq!(to(&out), vec![("pat", 0, true)]);
     assert_eq!(r.receipt(first, T0 + 10_002).unwrap().code, RouterCode::NotPending);
     assert_eq!(r.receipt(out.deliveries[0].delivery_id, T0 + 10_002).unwrap().code, RouterCode::Delivered);
+}
+
+#[test]
+fn unsaved_audit_entries_until_the_host_stores_them() {
+    let mut r = Router::new(&setup(None)).unwrap();
+    r.issue(&urgent_low("s1"), T0).unwrap();
+    let unsaved = r.audit_unsaved();
+    assert_eq!(unsaved.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
+    r.mark_audit_saved(1).unwrap();
+    assert_eq!(r.audit_unsaved().iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(r.mark_audit_saved(3).unwrap_err().param(), "throughSeq");
+    let back = Router::restore(&r.snapshot(&KEY).unwrap(), &KEY).unwrap();
+    assert_eq!(back.audit_unsaved(), r.audit_unsaved());
 }
