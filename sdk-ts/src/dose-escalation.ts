@@ -212,9 +212,22 @@ export class AlarmRouter extends WasmObject<Handle> {
     return withHandle(this, (h) => h.tick(now) as AlarmRouterOutput);
   }
 
+  /** The setup it was made with (recipients, policies, receipt timeout, quiet hours). */
+  setup(): AlarmRouterSetup {
+    return withHandle(this, (h) => h.setup() as AlarmRouterSetup);
+  }
+
   /** The open alarms, in the order they opened. */
   openAlarms(): OpenAlarm[] {
     return withHandle(this, (h) => h.openAlarms() as OpenAlarm[]);
+  }
+
+  /**
+   * Every delivery still waiting for its receipt, exactly as it was made, oldest first: what a
+   * restarted server sends again (marked as a resend; the recipient knows its `deliveryId`).
+   */
+  pendingDeliveries(): AlarmDelivery[] {
+    return withHandle(this, (h) => h.pendingDeliveries() as AlarmDelivery[]);
   }
 
   /** The active snoozes. */
@@ -271,7 +284,9 @@ guardClass(AlarmRouter, {
     receipt: ['deliveryId', 'nowMs'],
     deliveryFailed: ['deliveryId', 'nowMs'],
     tick: ['nowMs'],
+    setup: [],
     openAlarms: [],
+    pendingDeliveries: [],
     snoozes: [],
     audit: [],
     auditHead: [],

@@ -44,6 +44,11 @@ impl AlarmRouterHandle {
         self.router.router_id().to_owned()
     }
 
+    /// The setup it was made with (an `AlarmRouterSetup`).
+    pub fn setup(&self) -> JsResult<JsValue> {
+        to_js(self.router.setup())
+    }
+
     /// `{ auditSeq, nowMs }`, numbers: the store's rollback guard.
     pub fn freshness(&self) -> JsResult<JsValue> {
         to_js(&(self.router.audit_seq(), self.router.now_ms()))
@@ -95,6 +100,12 @@ impl AlarmRouterHandle {
     #[wasm_bindgen(js_name = openAlarms)]
     pub fn open_alarms(&self) -> JsResult<JsValue> {
         to_js(&self.router.open_alarms())
+    }
+
+    /// Deliveries still waiting for their receipt, as made (a restarted server sends them again).
+    #[wasm_bindgen(js_name = pendingDeliveries)]
+    pub fn pending_deliveries(&self) -> JsResult<JsValue> {
+        to_js(&self.router.pending_deliveries())
     }
 
     pub fn snoozes(&self) -> JsResult<JsValue> {

@@ -540,6 +540,8 @@ struct Pending {
     recipient: u16,
     step: u8,
     sent_at_ms: u64,
+    /// As the delivery said (kept so that a delivery can be sent again exactly as it was).
+    repeat: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -825,6 +827,23 @@ impl Router {
                 holders: a.holders.iter().filter_map(|&r| self.recipient_id(r)).map(str::to_owned).collect(),
             })
             .collect()
+    }
+
+    /// Every delivery still waiting for its receipt, as it was made, in delivery id order: what
+    /// a server restarted from a snapshot sends again (the recipient tells a resend by its
+    /// `deliveryId`, which it has seen before, from a new delivery).
+    pub fn pending_deliveries(&self) -> Vec<Delivery> {
+        let mut out: Vec<Delivery> = self
+            .alarms
+            .iter()
+            .flat_map(|a| {
+                a.pending.iter().filter_map(move |p| {
+                    self.setup.recipients.get(usize::from(p.recipient)).map(|r| delivery_of(&a.signal, r, p))
+                })
+            })
+            .collect();
+        out.sort_by_key(|d| d.delivery_id);
+        out
     }
 
     /// The active snoozes (those not yet expired at the router's time).
@@ -1209,24 +1228,10 @@ impl Router {
         alarm.pending.retain(|p| p.recipient != recipient);
         let delivery_id = self.next_delivery_id;
         self.next_delivery_id = self.next_delivery_id.saturating_add(1);
-        alarm.pending.push(Pending { delivery_id, recipient, step, sent_at_ms: now_ms });
-        let s = &alarm.signal;
-        out.deliveries.push(Delivery {
-            delivery_id,
-            alarm_id: s.signal_id.clone(),
-            recipient_id: r.id.clone(),
-            role: r.role,
-            step,
-            repeat,
-            kind: s.kind.clone(),
-            priority: s.priority,
-            direction: s.direction,
-            reason: s.reason.clone(),
-            evidence: s.evidence.clone(),
-            signal_at_ms: s.at_ms,
-            sent_at_ms: now_ms,
-        });
-        let id = s.signal_id.clone();
+        let pending = Pending { delivery_id, recipient, step, sent_at_ms: now_ms, repeat };
+        out.deliveries.push(delivery_of(&alarm.signal, &r, &pending));
+        alarm.pending.push(pending);
+        let id = alarm.signal.signal_id.clone();
         self.log_at(out, now_ms, AuditEvent::Sent, &id, Some(r.id), Some(step), repeat.then(|| "repeat".to_owned()));
     }
 
@@ -1330,6 +1335,25 @@ impl Router {
             && self.audit_kept.len() <= AUDIT_KEPT_MAX
             && self.audit_kept.back().map_or(true, |e| e.seq == self.audit_seq && e.hash == hex(&self.audit_head))
             && self.snoozes.iter().all(|s| self.recipient_index(&s.by_recipient_id).is_some() && check_kind("kind", &s.kind).is_ok())
+    }
+}
+
+/// The message of a delivery (the same bytes whenever it is sent again).
+fn delivery_of(s: &RiskSignal, r: &Recipient, p: &Pending) -> Delivery {
+    Delivery {
+        delivery_id: p.delivery_id,
+        alarm_id: s.signal_id.clone(),
+        recipient_id: r.id.clone(),
+        role: r.role,
+        step: p.step,
+        repeat: p.repeat,
+        kind: s.kind.clone(),
+        priority: s.priority,
+        direction: s.direction,
+        reason: s.reason.clone(),
+        evidence: s.evidence.clone(),
+        signal_at_ms: s.at_ms,
+        sent_at_ms: p.sent_at_ms,
     }
 }
 

@@ -237,15 +237,21 @@ impl Cbor for RiskSignal {
 
 impl Cbor for Pending {
     fn encode(&self, e: &mut Enc) {
-        e.array(4).u64(self.delivery_id).u64(u64::from(self.recipient)).u64(u64::from(self.step)).u64(self.sent_at_ms);
+        e.array(5)
+            .u64(self.delivery_id)
+            .u64(u64::from(self.recipient))
+            .u64(u64::from(self.step))
+            .u64(self.sent_at_ms)
+            .bool(self.repeat);
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
-        cbor::array(d, 4)?;
+        cbor::array(d, 5)?;
         Some(Pending {
             delivery_id: cbor::u64(d)?,
             recipient: u16::try_from(cbor::u64(d)?).ok()?,
             step: cbor::u8(d)?,
             sent_at_ms: cbor::u64(d)?,
+            repeat: cbor::bool(d)?,
         })
     }
 }

@@ -323,3 +323,22 @@ fn unsaved_audit_entries_until_the_host_stores_them() {
     let back = Router::restore(&r.snapshot(&KEY).unwrap(), &KEY).unwrap();
     assert_eq!(back.audit_unsaved(), r.audit_unsaved());
 }
+
+#[test]
+fn pending_deliveries_are_the_deliveries_as_made_until_settled() {
+    let mut r = Router::new(&setup(None)).unwrap();
+    let first = r.issue(&urgent_low("s1"), T0).unwrap().deliveries;
+    assert_eq!(r.pending_deliveries(), first);
+    // The patient never confirms: at T0 + 60 s the tick fails it (unconfirmed) and the caregivers
+    // are told; only their deliveries wait now.
+    let mut up = r.tick(T0 + 60_000).unwrap().deliveries;
+    assert_eq!(up.len(), 2);
+    assert_eq!(r.pending_deliveries(), up);
+    let restored = Router::restore(&r.snapshot(&KEY).unwrap(), &KEY).unwrap();
+    assert_eq!(restored.pending_deliveries(), up);
+    r.receipt(up[0].delivery_id, T0 + 60_001).unwrap();
+    up.remove(0);
+    assert_eq!(r.pending_deliveries(), up);
+    r.acknowledge("s1", "dad", T0 + 60_002).unwrap();
+    assert!(r.pending_deliveries().is_empty());
+}

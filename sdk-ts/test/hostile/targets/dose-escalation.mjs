@@ -59,6 +59,8 @@ export const targets = {
   'AlarmRouter#deliveryFailed': { ...onRouter, args: () => [3, T0 + 60001] },
   'AlarmRouter#tick': { ...onRouter, args: () => [T0 + 200000] },
   'AlarmRouter#openAlarms': { ...onRouter, args: () => [] },
+  'AlarmRouter#setup': { ...onRouter, args: () => [] },
+  'AlarmRouter#pendingDeliveries': { ...onRouter, args: () => [] },
   'AlarmRouter#snoozes': { ...onRouter, args: () => [] },
   'AlarmRouter#audit': { ...onRouter, args: () => [] },
   'AlarmRouter#auditHead': { ...onRouter, args: () => [] },
@@ -76,3 +78,34 @@ export const targets = {
   'AlarmRouterStore#save': { receiver: store, state: storeState, argsFor: (st) => [stores.get(st).router] },
   'AlarmRouterStore#auditLog': { receiver: store, state: storeState, args: () => ['terminal-1', 100] },
 };
+
+// The management server (Node entry): attached to an HTTP server that never listens, so a target
+// holds no socket or timer open; a fixed clock.
+import { createServer } from 'node:http';
+const serverOptions = () => ({
+  storage: new s.MemoryStorage(),
+  snapshotKey: KEY.slice(),
+  setup: setup(),
+  tokens: { pat: 'p', mum: 'm', centre: 'c' },
+  attach: { server: createServer(), path: '/alarms' },
+  clock: () => T0 + 60001,
+  tickIntervalMs: 0,
+});
+async function deliveryServer() {
+  const srv = await s.AlarmDeliveryServer.start(serverOptions());
+  await srv.issue(signal());
+  return srv;
+}
+const onServer = { receiver: deliveryServer, state: (srv) => JSON.stringify(srv.openAlarms()) };
+Object.assign(targets, {
+  'new AlarmDeliveryServer': { args: () => [] }, // private: always refused
+  'AlarmDeliveryServer.start': { args: () => [serverOptions()] },
+  'AlarmDeliveryServer#issue': { ...onServer, args: () => [signal('u2')] },
+  'AlarmDeliveryServer#resolve': { ...onServer, args: () => ['u1'] },
+  'AlarmDeliveryServer#tick': { ...onServer, args: () => [] },
+  'AlarmDeliveryServer#openAlarms': { ...onServer, args: () => [] },
+  'AlarmDeliveryServer#auditLog': { ...onServer, args: () => [] },
+  'AlarmDeliveryServer#close': { ...onServer, args: () => [], consumes: true },
+  'AlarmDeliveryServer#port': { ...onServer, args: () => [] },
+  'AlarmDeliveryServer#url': { ...onServer, args: () => [] },
+});
