@@ -212,9 +212,10 @@ export class AlarmRouter extends WasmObject<Handle> {
     return withHandle(this, (h) => h.tick(now) as AlarmRouterOutput);
   }
 
-  /** The setup it was made with (recipients, policies, receipt timeout, quiet hours). */
-  setup(): AlarmRouterSetup {
-    return withHandle(this, (h) => h.setup() as AlarmRouterSetup);
+  /** The role of a recipient of this router, or undefined. */
+  roleOf(recipientId: string): AlarmRole | undefined {
+    const id = expectString(recipientId, 'recipientId');
+    return withHandle(this, (h) => h.roleOf(id) as AlarmRole | undefined);
   }
 
   /** The open alarms, in the order they opened. */
@@ -284,7 +285,7 @@ guardClass(AlarmRouter, {
     receipt: ['deliveryId', 'nowMs'],
     deliveryFailed: ['deliveryId', 'nowMs'],
     tick: ['nowMs'],
-    setup: [],
+    roleOf: ['recipientId'],
     openAlarms: [],
     pendingDeliveries: [],
     snoozes: [],

@@ -153,8 +153,6 @@ export class AlarmDeliveryServer {
   readonly #store: AlarmRouterStore;
   readonly #router: AlarmRouter;
   readonly #tokens: ReadonlyMap<string, string>;
-  /** Each recipient's role, from the router's own setup. */
-  readonly #roles: ReadonlyMap<string, string>;
   readonly #clock: () => number;
   readonly #afterSave: ((output: AlarmRouterOutput) => void) | undefined;
   readonly #wss: SocketServer;
@@ -173,7 +171,6 @@ export class AlarmDeliveryServer {
     this.#store = parts.store;
     this.#router = parts.router;
     this.#tokens = parts.tokens;
-    this.#roles = new Map(parts.router.setup().recipients.map((r) => [r.id, r.role]));
     this.#clock = parts.clock;
     this.#afterSave = parts.afterSave;
     this.#wss = parts.wss;
@@ -362,7 +359,8 @@ export class AlarmDeliveryServer {
   #hello(socket: Socket, message: Record<string, unknown>): string | undefined {
     const id = typeof message.recipientId === 'string' ? message.recipientId : '';
     const expected = this.#tokens.get(id);
-    const recipient = this.#roles.get(id);
+    // Roles come from the router's own setup (the one in the store wins over `options.setup`).
+    const recipient = id === '' ? undefined : this.#router.roleOf(id);
     if (message.type !== 'hello' || expected === undefined || recipient === undefined || typeof message.token !== 'string' || !sameSecret(message.token, expected)) {
       socket.close(1008, 'hello refused');
       return undefined;
@@ -407,7 +405,7 @@ export class AlarmDeliveryServer {
       }
       case 'signal':
       case 'resolve': {
-        if (this.#roles.get(recipientId) !== 'patient') throw rangeError('type', 'only the patient\'s terminal raises or resolves signals');
+        if (this.#router.roleOf(recipientId) !== 'patient') throw rangeError('type', 'only the patient\'s terminal raises or resolves signals');
         if (m.type === 'signal') {
           const signal = expectObject(m.signal, 'signal') as unknown as RiskSignal;
           const out = await this.#apply((r, now) => r.issue(signal, now));

@@ -3,7 +3,7 @@
 //! integer); the core refuses a negative or too-late time by its own checks after the cast to u64
 //! is refused here for a negative value.
 
-use countersign_core::dose::escalation::{verify_audit, AuditEntry, Direction, RiskSignal, Router, RouterSetup};
+use countersign_core::dose::escalation::{verify_audit, AuditEntry, Direction, RiskSignal, Role, Router, RouterSetup};
 use countersign_core::error::{Error, ErrorCode};
 use wasm_bindgen::prelude::*;
 
@@ -44,9 +44,18 @@ impl AlarmRouterHandle {
         self.router.router_id().to_owned()
     }
 
-    /// The setup it was made with (an `AlarmRouterSetup`).
-    pub fn setup(&self) -> JsResult<JsValue> {
-        to_js(self.router.setup())
+    /// The role of a recipient (`undefined`: not one of this router's).
+    #[wasm_bindgen(js_name = roleOf)]
+    pub fn role_of(&self, recipient_id: &str) -> Option<String> {
+        self.router.role_of(recipient_id).map(|role| {
+            match role {
+                Role::Patient => "patient",
+                Role::Caregiver => "caregiver",
+                Role::Doctor => "doctor",
+                Role::Centre => "centre",
+            }
+            .to_owned()
+        })
     }
 
     /// `{ auditSeq, nowMs }`, numbers: the store's rollback guard.
