@@ -1319,6 +1319,25 @@ impl Router {
         out.audit.push(entry);
     }
 
+    /// The kept audit entries are the last `min(auditSeq, AUDIT_KEPT_MAX)` of the log: consecutive
+    /// `seq` ending at the router's, each chained to the one before (the first to 32 zero bytes
+    /// when it is the log's first), the last one's hash the head. (Found by the fuzz target
+    /// `dose_escalation_restore`: a restore that checked only the last entry kept a broken chain.)
+    fn audit_kept_chains(&self) -> bool {
+        let expected_len = usize::try_from(self.audit_seq).map_or(AUDIT_KEPT_MAX, |n| n.min(AUDIT_KEPT_MAX));
+        if self.audit_kept.len() != expected_len {
+            return false;
+        }
+        let kept: Vec<AuditEntry> = self.audit_kept.iter().cloned().collect();
+        let Some((first, rest)) = kept.split_first() else { return self.audit_seq == 0 && self.audit_head == [0; 32] };
+        let first_ok = if first.seq == 1 { verify_audit(std::slice::from_ref(first), None).is_ok() } else { decode_hash(&first.hash).is_some() };
+        let head = verify_audit(rest, Some(&first.hash));
+        first_ok
+            && first.seq.checked_add(rest.len() as u64) == Some(self.audit_seq)
+            && (rest.is_empty() || rest.first().map(|e| e.seq) == first.seq.checked_add(1))
+            && head.is_ok_and(|h| h == hex(&self.audit_head))
+    }
+
     /// The invariants a restored router must hold (codec.rs checks them).
     fn is_consistent(&self) -> bool {
         if check_setup(&self.setup).is_err() || self.alarms.len() > OPEN_ALARMS_MAX || self.snoozes.len() > SNOOZES_MAX {
@@ -1342,7 +1361,7 @@ impl Router {
             && self.closed.len() <= CLOSED_IDS_KEPT_MAX
             && self.audit_saved_seq <= self.audit_seq
             && self.audit_kept.len() <= AUDIT_KEPT_MAX
-            && self.audit_kept.back().map_or(true, |e| e.seq == self.audit_seq && e.hash == hex(&self.audit_head))
+            && self.audit_kept_chains()
             && self.snoozes.iter().all(|s| self.recipient_index(&s.by_recipient_id).is_some() && check_kind("kind", &s.kind).is_ok())
     }
 }
