@@ -39,6 +39,7 @@ import { STORAGE_LOG_READ_RECORDS_MAX, type StorageAdapter } from './storage/typ
 import { expectArray, expectBytes, expectInteger, expectObject, expectString, rangeError, typeError } from './validate.js';
 import type {
   AlarmAuditEntry,
+  AlarmAuditEvent,
   AlarmDelivery,
   AlarmDirection,
   AlarmPolicy,
@@ -47,19 +48,19 @@ import type {
   AlarmRetraction,
   AlarmRole,
   AlarmRouterCode,
+  AlarmRouterOutput,
   AlarmRouterSetup,
   AlarmSnooze,
   AlarmStep,
-  AuditEvent,
   OpenAlarm,
   QuietHours,
   RetractReason,
   RiskSignal,
-  RouterOutput,
 } from './generated/dose-escalation.js';
 import type { Exhaustive } from './exhaustive.js';
 export type {
   AlarmAuditEntry,
+  AlarmAuditEvent,
   AlarmDelivery,
   AlarmDirection,
   AlarmPolicy,
@@ -68,6 +69,7 @@ export type {
   AlarmRetraction,
   AlarmRole,
   AlarmRouterCode,
+  AlarmRouterOutput,
   AlarmRouterSetup,
   AlarmSnooze,
   AlarmStep,
@@ -76,10 +78,6 @@ export type {
   RetractReason,
   RiskSignal,
 };
-/** What one audit entry records (the core's `AuditEvent`). */
-export type AlarmAuditEvent = AuditEvent;
-/** What every router call answers: the outcome code, deliveries, retractions and audit entries. */
-export type AlarmRouterOutput = RouterOutput;
 
 /** Every outcome code, in the core's order (docs/dose-escalation.md "Outcome codes"). */
 export const ALARM_ROUTER_CODES = Object.freeze([
@@ -93,8 +91,8 @@ type _RouterCodesComplete = Exhaustive<Exclude<AlarmRouterCode, (typeof ALARM_RO
 export const ALARM_AUDIT_EVENTS = Object.freeze([
   'issued', 'sent', 'delivered', 'delivery-failed', 'acknowledged', 'escalated', 'repeated', 'deferred', 'snoozed',
   'snooze-expired', 'retracted', 'closed',
-] as const satisfies readonly AuditEvent[]);
-type _AuditEventsComplete = Exhaustive<Exclude<AuditEvent, (typeof ALARM_AUDIT_EVENTS)[number]>>;
+] as const satisfies readonly AlarmAuditEvent[]);
+type _AuditEventsComplete = Exhaustive<Exclude<AlarmAuditEvent, (typeof ALARM_AUDIT_EVENTS)[number]>>;
 
 /** The latest time, Unix ms (9999-12-31T23:59:59.999Z; the core's `TIME_MS_MAX`). */
 export const ALARM_TIME_MS_MAX = 253_402_300_799_999;

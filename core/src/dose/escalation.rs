@@ -339,7 +339,7 @@ pub enum RouterCode {
 }
 
 /// What an audit entry records.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose-escalation.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose-escalation.ts", rename = "AlarmAuditEvent"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuditEvent {
@@ -484,7 +484,7 @@ pub struct Retraction {
 }
 
 /// What a call did.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose-escalation.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "dose-escalation.ts", rename = "AlarmRouterOutput"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RouterOutput {

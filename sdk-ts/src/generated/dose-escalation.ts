@@ -16,7 +16,7 @@ export type AlarmAuditEntry = {
   /**
    * What.
    */
-  readonly event: AuditEvent,
+  readonly event: AlarmAuditEvent,
   /**
    * The alarm (signal id).
    */
@@ -37,6 +37,11 @@ export type AlarmAuditEntry = {
    * Hex SHA-256 chaining this entry to the previous one.
    */
   readonly hash: string, };
+
+/**
+ * What an audit entry records.
+ */
+export type AlarmAuditEvent = "issued" | "sent" | "delivered" | "delivery-failed" | "acknowledged" | "escalated" | "repeated" | "deferred" | "snoozed" | "snooze-expired" | "retracted" | "closed";
 
 /**
  * A message to send to a recipient's terminal.
@@ -163,6 +168,27 @@ export type AlarmRole = "patient" | "caregiver" | "doctor" | "centre";
 export type AlarmRouterCode = "issued" | "deferred" | "snoozed" | "duplicate" | "already-closed" | "retracted" | "unknown-alarm" | "acknowledged" | "not-a-recipient" | "delivered" | "failed" | "not-pending" | "unknown-delivery" | "ticked";
 
 /**
+ * What a call did.
+ */
+export type AlarmRouterOutput = {
+  /**
+   * The outcome.
+   */
+  readonly code: AlarmRouterCode,
+  /**
+   * Deliveries to make, in order.
+   */
+  readonly deliveries: ReadonlyArray<AlarmDelivery>,
+  /**
+   * Retractions to send, in order.
+   */
+  readonly retractions: ReadonlyArray<AlarmRetraction>,
+  /**
+   * The new audit entries, in order.
+   */
+  readonly audit: ReadonlyArray<AlarmAuditEntry>, };
+
+/**
  * What the router is set up with.
  */
 export type AlarmRouterSetup = {
@@ -221,11 +247,6 @@ export type AlarmStep = {
    * `ACK_TIMEOUT_MS_MIN`..=`ACK_TIMEOUT_MS_MAX`. At the top step: the repeat interval.
    */
   readonly ackTimeoutMs: number, };
-
-/**
- * What an audit entry records.
- */
-export type AuditEvent = "issued" | "sent" | "delivered" | "delivery-failed" | "acknowledged" | "escalated" | "repeated" | "deferred" | "snoozed" | "snooze-expired" | "retracted" | "closed";
 
 /**
  * An open alarm as the terminal shows it.
@@ -310,24 +331,3 @@ export type RiskSignal = {
    * What it rests on, 0..=`EVIDENCE_BYTES_MAX` bytes.
    */
   readonly evidence: string, };
-
-/**
- * What a call did.
- */
-export type RouterOutput = {
-  /**
-   * The outcome.
-   */
-  readonly code: AlarmRouterCode,
-  /**
-   * Deliveries to make, in order.
-   */
-  readonly deliveries: ReadonlyArray<AlarmDelivery>,
-  /**
-   * Retractions to send, in order.
-   */
-  readonly retractions: ReadonlyArray<AlarmRetraction>,
-  /**
-   * The new audit entries, in order.
-   */
-  readonly audit: ReadonlyArray<AlarmAuditEntry>, };
