@@ -7,6 +7,10 @@
 //   /vendor/uplot/... -> node_modules/uplot/dist/ (the shelf page's chart library, an npm
 //               devDependency served from the install: no CDN)
 //
+//   /dose/alarms -> a WebSocket: System 9's management server (AlarmDeliveryServer, the SDK's
+//               Node entry) routing a demo patient's alarms to the caregiver page
+//               (examples-web/dose-caregiver.html); its router lives in memory for the demo
+//
 // Binds to 127.0.0.1 only. Usage: `PORT=8080 node scripts/serve.mjs`
 // (PORT=0 picks a free port). Tests import startServer() and use port 0.
 
@@ -47,6 +51,31 @@ export const MIME_TYPES = Object.freeze({
 
 // A request path longer than this is refused outright: no legitimate asset needs it.
 const URL_PATH_LENGTH_MAX_CHARS = 2048;
+
+/** Where the demo's alarm WebSocket is served. */
+export const DOSE_ALARMS_PATH = '/dose/alarms';
+
+/**
+ * The demo patient's alarm routing (System 9): the patient, a caregiver, the doctor and the
+ * risk-management centre; high priority climbs patient 30 s → caregiver 60 s → doctor 120 s →
+ * centre (repeated every 300 s); everything else patient 60 s → caregiver 300 s.
+ */
+export const DOSE_DEMO_SETUP = Object.freeze({
+  routerId: 'demo-patient',
+  recipients: [
+    { id: 'pat', role: 'patient' }, { id: 'mum', role: 'caregiver' }, { id: 'doc', role: 'doctor' }, { id: 'centre', role: 'centre' },
+  ],
+  policies: [
+    { priority: 'high', steps: [
+      { role: 'patient', ackTimeoutMs: 30_000 }, { role: 'caregiver', ackTimeoutMs: 60_000 },
+      { role: 'doctor', ackTimeoutMs: 120_000 }, { role: 'centre', ackTimeoutMs: 300_000 },
+    ] },
+    { steps: [{ role: 'patient', ackTimeoutMs: 60_000 }, { role: 'caregiver', ackTimeoutMs: 300_000 }] },
+  ],
+  receiptTimeoutMs: 10_000,
+});
+/** Demo-only secrets (the page's `?as=` picks one; a real terminal keeps its own). */
+export const DOSE_DEMO_TOKENS = Object.freeze({ pat: 'demo-pat', mum: 'demo-mum', doc: 'demo-doc', centre: 'demo-centre' });
 
 export function mimeTypeFor(filePath) {
   return MIME_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';
@@ -129,10 +158,12 @@ async function handleRequest(req, res, mounts) {
 
 /**
  * Start the static server. Resolves once it is listening.
- * @param {{ port?: number, host?: string, mounts?: Record<string, string> }} [options]
- * @returns {Promise<{ server: import('node:http').Server, url: string, close: () => Promise<void> }>}
+ * `doseAlarms` (false by default) also serves System 9's alarm WebSocket at DOSE_ALARMS_PATH:
+ * `true` for the demo setup, or `{ setup, tokens, tickIntervalMs }` (tests shorten the ladder).
+ * @param {{ port?: number, host?: string, mounts?: Record<string, string>, doseAlarms?: boolean | object }} [options]
+ * @returns {Promise<{ server: import('node:http').Server, url: string, close: () => Promise<void>, doseAlarms?: object }>}
  */
-export async function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts = DEFAULT_MOUNTS } = {}) {
+export async function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mounts = DEFAULT_MOUNTS, doseAlarms = false } = {}) {
   const server = createServer((req, res) => {
     handleRequest(req, res, mounts).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'internal error\n');
@@ -148,12 +179,28 @@ export async function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mo
   });
   const address = server.address();
   const url = `http://${host}:${address.port}/`;
-  const close = () =>
-    new Promise((resolve) => {
+  let alarms;
+  if (doseAlarms) {
+    // Imported only when asked: the static server stays dependency-free otherwise.
+    const sdk = await import('@countersign/sdk');
+    const given = doseAlarms === true ? {} : doseAlarms;
+    alarms = await sdk.AlarmDeliveryServer.start({
+      storage: new sdk.MemoryStorage(),
+      snapshotKey: new Uint8Array(32).fill(7), // demo only: the router lives in memory
+      setup: given.setup ?? DOSE_DEMO_SETUP,
+      tokens: given.tokens ?? DOSE_DEMO_TOKENS,
+      tickIntervalMs: given.tickIntervalMs ?? 1_000,
+      attach: { server, path: DOSE_ALARMS_PATH },
+    });
+  }
+  const close = async () => {
+    await alarms?.close();
+    await new Promise((resolve) => {
       server.closeAllConnections?.();
       server.close(() => resolve());
     });
-  return { server, url, close };
+  };
+  return { server, url, close, doseAlarms: alarms };
 }
 
 const invokedDirectly = process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url;
@@ -163,6 +210,6 @@ if (invokedDirectly) {
     console.error(`serve: PORT must be an integer 0..65535, got ${JSON.stringify(process.env.PORT)}`);
     process.exit(2);
   }
-  const { url } = await startServer({ port });
+  const { url } = await startServer({ port, doseAlarms: true });
   console.log(`countersign demo: ${url}  (SDK at ${url}sdk/)`);
 }

@@ -30,11 +30,11 @@
 
 pub mod card;
 pub mod crypto;
+pub mod dose;
 pub mod energy;
 pub mod envelope;
 pub mod error;
 pub mod layers;
-pub mod dose;
 pub mod ledger;
 pub mod limits;
 pub mod money;

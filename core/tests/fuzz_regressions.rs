@@ -324,6 +324,11 @@ fn write_fuzz_seeds() {
         &fuzz::SHELF_KIND,
         fuzz::shelf_fixture().snapshot(&key).unwrap(),
     );
+    s.snapshot(
+        "dose_escalation_restore",
+        &fuzz::DOSE_ESCALATION_KIND,
+        fuzz::dose_escalation_fixture().snapshot(&key).unwrap(),
+    );
 
     // Ledgers and journals: the shared scenarios, the tempcard and energy fixtures' ledgers.
     let mut ledgers = vector_ledgers();

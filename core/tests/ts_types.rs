@@ -128,6 +128,12 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     shelf::sensor::WeightEvent::export_all(cfg)?;
     shelf::ResolveTask::export_all(cfg)?;
     shelf::Resolution::export_all(cfg)?;
+    // dose (System 9): routing and escalation of risk alarms
+    dose::escalation::RouterSetup::export_all(cfg)?;
+    dose::escalation::AlarmSignal::export_all(cfg)?;
+    dose::escalation::RouterOutput::export_all(cfg)?;
+    dose::escalation::OpenAlarm::export_all(cfg)?;
+    dose::escalation::Snooze::export_all(cfg)?;
     Ok(())
 }
 

@@ -104,3 +104,4 @@ export * from './energy.js';
 export * from './tempcard.js';
 export * from './shelf.js';
 export * from './dose.js';
+export * from './dose-escalation.js';

@@ -28,4 +28,12 @@ export {
   POSTGRES_TABLE_PREFIX_DEFAULT,
   POSTGRES_TABLE_PREFIX_PATTERN,
 } from './storage/postgres.js';
+export {
+  AlarmDeliveryServer,
+  type AlarmDeliveryServerOptions,
+  ALARM_TICK_INTERVAL_MS_DEFAULT,
+  ALARM_WS_CONNECTIONS_MAX,
+  ALARM_WS_HELLO_TIMEOUT_MS,
+  ALARM_WS_MESSAGE_BYTES_MAX,
+} from './dose-server.js';
 export { loadTimeZoneSync, loadTimeZoneIndexSync } from './tz.js';

@@ -428,3 +428,54 @@ test('the shelf: a method traps (ShelfController#weightChange), a store load and
   await expectTrap('ShelfStore#save', () => s.store.save(s.shelf), () => s.shelf.tasks());
   await shelfReloads(s);
 });
+
+// ---------------------------------------------------------------------------------------------
+// System 9: the alarm router. A restart — or a trap — loses no saved alarm, ladder step or
+// audit entry.
+
+const ALARM_T0 = 1_780_000_000_000;
+async function savedRouter() {
+  const storage = new sdk.MemoryStorage();
+  const store = new sdk.AlarmRouterStore(storage, KEY);
+  const router = sdk.AlarmRouter.create({
+    routerId: 'terminal-1',
+    recipients: [{ id: 'pat', role: 'patient' }, { id: 'mum', role: 'caregiver' }],
+    policies: [{ steps: [{ role: 'patient', ackTimeoutMs: 60000 }, { role: 'caregiver', ackTimeoutMs: 120000 }] }],
+    receiptTimeoutMs: 30000,
+  });
+  const signal = (signalId) => ({ signalId, kind: 'urgent-low', priority: 'high', direction: 'low', atMs: ALARM_T0, reason: '', evidence: '' });
+  assert.equal(router.issue(signal('u1'), ALARM_T0).code, 'issued');
+  assert.equal(await store.save(router), true);
+  // Not saved: must not survive the trap.
+  assert.equal(router.issue(signal('u2'), ALARM_T0 + 1).code, 'issued');
+  return { store, router, signal };
+}
+
+async function routerReloads({ store, signal }) {
+  const again = await store.load('terminal-1');
+  assert.deepEqual(again.openAlarms().map((a) => a.signal.signalId), ['u1'], 'the saved alarm came back, the unsaved one did not');
+  assert.deepEqual((await store.auditLog('terminal-1')).map((e) => e.event), ['issued', 'sent'], 'the saved audit entries are in the log');
+  assert.equal(again.issue(signal('u2'), ALARM_T0 + 2).code, 'issued');
+  // Neither patient delivery was confirmed: both alarms climb to the caregiver.
+  const climbed = again.tick(ALARM_T0 + 60000).deliveries.map((d) => `${d.alarmId}:${d.recipientId}:${d.step}`);
+  assert.deepEqual(climbed, ['u1:mum:1', 'u2:mum:1'], 'the ladder climbs after recovery');
+  assert.equal(await store.save(again), true, 'the store writes after recovery');
+  again.free();
+}
+
+test('the alarm router: a method traps (AlarmRouter#tick), a store load and a save trap; the saved alarms come back', async () => {
+  let s = await savedRouter();
+  trapInside('AlarmRouterHandle', '#tick');
+  await expectTrap('AlarmRouter#tick', () => s.router.tick(ALARM_T0 + 5), () => s.router.openAlarms());
+  await routerReloads(s);
+
+  s = await savedRouter();
+  trapInside('AlarmRouterHandle', 'restore');
+  await expectTrap('AlarmRouterStore#load', () => s.store.load('terminal-1'), () => s.router.openAlarms());
+  await routerReloads(s);
+
+  s = await savedRouter();
+  trapInside('AlarmRouterHandle', '#snapshot');
+  await expectTrap('AlarmRouterStore#save', () => s.store.save(s.router), () => s.router.openAlarms());
+  await routerReloads(s);
+});

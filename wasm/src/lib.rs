@@ -31,6 +31,8 @@ mod card;
 mod de;
 #[cfg(feature = "dose")]
 mod dose;
+#[cfg(feature = "dose")]
+mod dose_escalation;
 #[cfg(feature = "energy")]
 mod energy;
 #[cfg(feature = "ledger")]

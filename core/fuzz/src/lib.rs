@@ -75,6 +75,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("dose_frames", dose_frames),
     ("dose_terminal_restore", dose_terminal_restore),
     ("dose_messages", dose_messages),
+    ("dose_escalation_restore", dose_escalation_restore),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -116,6 +117,12 @@ pub const DOSE_TERMINAL_KIND: SnapshotKind = SnapshotKind {
     type_name: "countersign.dose.terminal.snapshot",
     version: countersign_core::dose::SNAPSHOT_FORMAT_VERSION,
     bytes_max: countersign_core::dose::SNAPSHOT_BYTES_MAX,
+};
+/// The dose escalation router's snapshots.
+pub const DOSE_ESCALATION_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.dose.escalation.snapshot",
+    version: countersign_core::dose::escalation::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: countersign_core::dose::escalation::SNAPSHOT_BYTES_MAX,
 };
 /// A kind of no system, for the generic format alone.
 pub const FUZZ_KIND: SnapshotKind = SnapshotKind {
@@ -1512,4 +1519,98 @@ pub fn dose_messages(data: &[u8]) {
             }
         }
     }
+}
+
+/// `dose::escalation::Router::restore` (raw and keyed): one encoding per state
+/// (`snapshot(restore(x)) == x`); a restored router answers every view and takes a signal, a
+/// receipt, a failure, a snooze, an acknowledgement, a resolution and ticks far ahead without
+/// panicking, and its audit chain (what it kept) still verifies against its head.
+pub fn dose_escalation_restore(data: &[u8]) {
+    use countersign_core::dose::escalation::{verify_audit, Direction, Priority, AlarmSignal, Router};
+    restore_both(data, &DOSE_ESCALATION_KIND, Router::restore, Router::snapshot, |router| {
+        let mut r = router.clone();
+        let _ = (r.open_alarms(), r.snoozes(), r.pending_deliveries(), r.audit_unsaved());
+        let now = r.now_ms();
+        let signal = AlarmSignal {
+            signal_id: "fuzz-1".into(),
+            kind: "urgent-low".into(),
+            priority: Priority::High,
+            direction: Direction::Low,
+            at_ms: now,
+            reason: String::new(),
+            evidence: String::new(),
+        };
+        let _ = r.issue(&signal, now);
+        let ids: Vec<u64> = r.pending_deliveries().iter().map(|d| d.delivery_id).collect();
+        if let Some(first) = ids.first() {
+            let _ = r.receipt(*first, now);
+        }
+        if let Some(last) = ids.last() {
+            let _ = r.delivery_failed(*last, now);
+        }
+        let recipients: Vec<String> = r.setup().recipients.iter().map(|x| x.id.clone()).collect();
+        if let Some(who) = recipients.first() {
+            let _ = r.snooze("low", Direction::Low, 60_000, who, now);
+            for a in r.open_alarms() {
+                for h in &a.holders {
+                    let _ = r.acknowledge(&a.signal.signal_id, h, now);
+                }
+            }
+        }
+        let _ = r.resolve("fuzz-1", now);
+        let _ = r.tick(now.saturating_add(86_400_000));
+        let kept = r.audit();
+        if let Some(last) = kept.last() {
+            assert_eq!(last.hash, r.audit_head(), "the kept audit ends at the head");
+        }
+        // The kept entries chain among themselves (the first one's predecessor is not kept).
+        if kept.len() > 1 {
+            let head = verify_audit(kept.get(1..).unwrap_or_default(), kept.first().map(|e| e.hash.as_str()));
+            assert_eq!(head.ok().as_deref(), Some(r.audit_head().as_str()), "the kept audit chains");
+        }
+    });
+}
+
+/// A router with an escalated urgent low, a snoozed high, a confirmed and a pending delivery, a
+/// closed alarm and quiet hours: the seed of `dose_escalation_restore`.
+pub fn dose_escalation_fixture() -> countersign_core::dose::escalation::Router {
+    use countersign_core::dose::escalation::{
+        Direction, Policy, Priority, QuietHours, Recipient, AlarmSignal, Role, Router, RouterSetup, Step,
+    };
+    let r = |id: &str, role| Recipient { id: id.into(), role };
+    let setup = RouterSetup {
+        router_id: "fuzz-terminal".into(),
+        recipients: vec![r("pat", Role::Patient), r("mum", Role::Caregiver), r("centre", Role::Centre)],
+        policies: vec![Policy {
+            kind: None,
+            priority: None,
+            steps: vec![
+                Step { role: Role::Patient, ack_timeout_ms: 60_000 },
+                Step { role: Role::Caregiver, ack_timeout_ms: 120_000 },
+                Step { role: Role::Centre, ack_timeout_ms: 300_000 },
+            ],
+        }],
+        receipt_timeout_ms: 30_000,
+        quiet_hours: Some(QuietHours { start_minute: 1_320, end_minute: 420, utc_offset_minutes: 60 }),
+    };
+    let mut router = Router::new(&setup).expect("a valid setup");
+    let t0 = 1_780_000_000_000;
+    let signal = |id: &str, kind: &str, priority, direction| AlarmSignal {
+        signal_id: id.into(),
+        kind: kind.into(),
+        priority,
+        direction,
+        at_ms: t0,
+        reason: "fuzz".into(),
+        evidence: "[1,2]".into(),
+    };
+    let out = router.issue(&signal("u1", "urgent-low", Priority::High, Direction::Low), t0).expect("issued");
+    router.receipt(out.deliveries[0].delivery_id, t0 + 1).expect("a receipt");
+    router.issue(&signal("h1", "high", Priority::Medium, Direction::High), t0 + 2).expect("issued");
+    router.issue(&signal("c1", "occlusion", Priority::High, Direction::None), t0 + 3).expect("issued");
+    router.resolve("c1", t0 + 4).expect("resolved");
+    router.snooze("high", Direction::High, 3_600_000, "pat", t0 + 5).expect("snoozed");
+    router.tick(t0 + 60_000).expect("a tick");
+    router.mark_audit_saved(3).expect("saved");
+    router
 }

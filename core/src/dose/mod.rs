@@ -51,10 +51,12 @@
 //!
 //! The submodules hold the details: [`frame`] (format, CRC, check order, stream state),
 //! [`settings`] (fields, bounds, validation), [`package`] (program package, settings envelope,
-//! confirmation, terminal and controller roles), [`evaluate`] (risk signals).
+//! confirmation, terminal and controller roles), [`evaluate`] (risk signals), [`escalation`] (routing
+//! and escalation of the alarms the signals raise: `docs/dose-escalation.md`).
 
 mod codec;
 pub use codec::{SNAPSHOT_BYTES_MAX, SNAPSHOT_FORMAT_VERSION};
+pub mod escalation;
 pub mod evaluate;
 pub mod frame;
 pub mod package;
