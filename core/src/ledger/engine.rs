@@ -501,7 +501,7 @@ impl Ledger {
         tx.verify()?;
         let verdict = Verdict {
             code,
-            hold: target.and_then(|id| tx.hold(&id).cloned().map(Box::new)),
+            hold: target.and_then(|id| tx.hold(id).cloned().map(Box::new)),
             expired: core::mem::take(&mut tx.expired),
         };
         let entry = JournalEntry::build(seq, &op_bytes, &verdict, self.head.hash)?;
@@ -997,8 +997,9 @@ impl<'a> Tx<'a> {
         expires_at > self.now && expires_at.saturating_sub(self.now) <= HOLD_DURATION_S_MAX
     }
 
-    /// Decides the action: its code, and the hold it acted on.
-    pub(super) fn apply(&mut self, action: &Action) -> Result<(LedgerCode, Option<String>)> {
+    /// Decides the action: its code, and the hold it acted on (its id borrowed from the action:
+    /// the verdict copies the hold itself, so a copy of the id was one allocation per operation).
+    pub(super) fn apply<'b>(&mut self, action: &'b Action) -> Result<(LedgerCode, Option<&'b str>)> {
         Ok(match action {
             Action::OpenAccount {
                 account,
@@ -1022,14 +1023,14 @@ impl<'a> Tx<'a> {
                 expires_at,
             } => {
                 let code = self.place_hold(hold, debit, credit, amount, *expires_at)?;
-                let target = (code == LedgerCode::Held).then(|| hold.clone());
+                let target = (code == LedgerCode::Held).then_some(hold.as_str());
                 (code, target)
             }
             Action::Increment { hold, amount } => {
-                (self.increment(hold, amount)?, Some(hold.clone()))
+                (self.increment(hold, amount)?, Some(hold.as_str()))
             }
             Action::Extend { hold, expires_at } => {
-                (self.extend(hold, *expires_at)?, Some(hold.clone()))
+                (self.extend(hold, *expires_at)?, Some(hold.as_str()))
             }
             Action::Post {
                 hold,
@@ -1037,9 +1038,9 @@ impl<'a> Tx<'a> {
                 is_final,
             } => (
                 self.post(hold, amount.as_ref(), *is_final)?,
-                Some(hold.clone()),
+                Some(hold.as_str()),
             ),
-            Action::Void { hold } => (self.void(hold)?, Some(hold.clone())),
+            Action::Void { hold } => (self.void(hold)?, Some(hold.as_str())),
             Action::ExpireDue => (self.expire_due()?, None),
             Action::SetCreditLimit {
                 account,

@@ -164,7 +164,10 @@ impl Tx<'_> {
             }
         }
 
-        let mut pending_by_holds = Deltas::default();
+        // The currency list is done with: its allocation serves the holds' list (one fewer per
+        // operation).
+        let mut pending_by_holds = posted;
+        pending_by_holds.0.clear();
         for (at, new) in self.holds.iter() {
             let old = at.and_then(|at| self.base.holds.at(at));
             ensure(old.map_or(!self.base.holds.contains_key(&new.id), |old| old.id == new.id), "a hold is filed under another id")?;
