@@ -5,7 +5,9 @@
 // ladder's next step); a 30-minute snooze is refused by the router and the refusal is shown; a
 // 5-minute snooze is taken; the patient page reloads and still shows it snoozed; the server's
 // clock moves past the snooze and the patient's step, so the alarm escalates to the caregiver's
-// tab; the caregiver acknowledges there and the alarm closes on the patient page. The server's
+// tab; the caregiver acknowledges there and the alarm closes on the patient page. Then an
+// occlusion escalated to the caregiver is acknowledged on the patient page (gone from both), and
+// one cleared at the pump is retracted as resolved. The server's
 // clock is the test's (a fixed offset from real time, moved forward), so nothing waits 5 minutes.
 
 import assert from 'node:assert/strict';
@@ -47,7 +49,7 @@ describe('browser demo: the patient page routes its alarms to the caregiver page
     await server?.close();
   });
 
-  test('an urgent low: shown, a too-long snooze refused, snoozed, reload, escalated to the caregiver, acknowledged there, closed on the patient page', async () => {
+  test('an urgent low: shown, a too-long snooze refused, snoozed, reload, escalated to the caregiver, acknowledged there, closed on the patient page; acknowledged on the patient page; resolved', async () => {
     const patient = await openWatchedPage(browser);
     const carer = await openWatchedPage(browser);
     try {
@@ -122,6 +124,35 @@ describe('browser demo: the patient page routes its alarms to the caregiver page
         assert.ok(events.includes(e), `${e} in ${events.join(' ')}`);
       }
       assert.equal(events.filter((e) => e === 'issued').length, 1, 'raised once, whatever the reloads and reconnections');
+
+      // An occlusion, escalated to the caregiver, acknowledged on the patient page: gone from both.
+      await act(pat, 'inject-occlusion');
+      await pat.waitForFunction(() => document.querySelector('[data-testid="alarm-panel"]')?.dataset.kind === 'occlusion');
+      const occlusionId = await panelAttr(pat, 'alarm-id');
+      offsetMs += PATIENT_STEP_MS + 1_000;
+      const occlusionCard = mum.locator(`[data-testid="alarm"][data-alarm-id="${occlusionId}"]`);
+      await occlusionCard.waitFor({ timeout: 10_000 });
+      await pat.getByTestId('alarm-ack').click();
+      await occlusionCard.waitFor({ state: 'detached' });
+      await pat.waitForFunction((id) => (document.querySelector('[data-testid="alarm-closed"]')?.textContent ?? '').includes(`(${id}): acknowledged`), occlusionId);
+      assert.match(await textOf(pat, 'alarm-note'), /You acknowledged the alarm/);
+      const occlusionEvents = (await server.doseAlarms.auditLog()).filter((e) => e.alarmId === occlusionId).map((e) => `${e.event}${e.recipientId ? `:${e.recipientId}` : ''}`);
+      for (const e of ['sent:mum', 'acknowledged:pat', 'retracted:mum', 'closed']) assert.ok(occlusionEvents.includes(e), `${e} in ${occlusionEvents.join(' ')}`);
+
+      // Resolution retracts: a new occlusion, cleared at the pump before anyone answers.
+      await act(pat, 'clear-occlusion');
+      await act(pat, 'inject-occlusion');
+      await pat.waitForFunction((id) => {
+        const panel = document.querySelector('[data-testid="alarm-panel"]');
+        return panel?.dataset.kind === 'occlusion' && panel.dataset.alarmId !== id;
+      }, occlusionId);
+      const secondId = await panelAttr(pat, 'alarm-id');
+      await act(pat, 'clear-occlusion');
+      await pat.waitForFunction((id) => (document.querySelector('[data-testid="alarm-closed"]')?.textContent ?? '').includes(`(${id}): resolved: the condition is over`), secondId);
+      assert.ok(!(await pat.getByTestId('alarm-actions').getAttribute('data-open')).split(',').includes(secondId));
+      const second = (await server.doseAlarms.auditLog()).filter((e) => e.alarmId === secondId).map((e) => `${e.event}${e.recipientId ? `:${e.recipientId}` : ''}`);
+      for (const e of ['issued', 'sent:pat', 'retracted:pat', 'closed']) assert.ok(second.includes(e), `${e} in ${second.join(' ')}`);
+      assert.ok(!second.some((e) => e.startsWith('acknowledged')), second.join(' '));
       patient.assertClean();
       carer.assertClean();
     } finally {
