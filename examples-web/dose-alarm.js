@@ -95,8 +95,10 @@ export function startAlarmLink({ sdk, simulatedTime }) {
           refusal = { code: err.code ?? 'INVALID_ARGUMENT', param: err.param ?? 'signal', message: err.message };
           continue;
         }
+        asked = `Raising ${kindText(s.kind)} (${s.signalId})`;
         if (send({ type: 'signal', signal })) routed.set(s.signalId, 'issued');
       } else if (s.resolved !== null && was !== 'resolved') {
+        asked = `Retracting ${kindText(s.kind)} (${s.signalId}), resolved`;
         if (send({ type: 'resolve', alarmId: s.signalId })) routed.set(s.signalId, 'resolved');
       }
     }
