@@ -63,6 +63,7 @@ export function startAlarmLink({ sdk, simulatedTime }) {
   let socket = null;
   let retryMs = RECONNECT_MS_MIN;
   let connected = false;
+  let replaced = false; // another tab connected as the patient's terminal (the server keeps the newest)
   let status = null; // the server's last { nowMs, alarms }
   let signals = []; // the evaluation's signals, as last rendered
   let refusal = null; // { code, param, message } the router's last refusal of this page's request
@@ -171,8 +172,11 @@ export function startAlarmLink({ sdk, simulatedTime }) {
     });
     socket.addEventListener('close', (event) => {
       connected = false;
+      // Replaced by a newer connection of the patient (another tab): reconnecting at once would
+      // replace that one in turn, and the two tabs would take turns forever. Wait to be asked.
+      replaced = event.code === 1000 && event.reason.startsWith('replaced');
       render();
-      if (event.code === 1008) return; // refused: retrying would not help
+      if (event.code === 1008 || replaced) return; // refused: retrying would not help
       setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, RECONNECT_MS_MAX);
     });
@@ -207,9 +211,18 @@ export function startAlarmLink({ sdk, simulatedTime }) {
     box.dataset.connected = String(connected);
     box.dataset.open = alarms.map((a) => a.signal.signalId).join(',');
     const parts = [];
-    parts.push(el('p', { class: 'small status-line' }, 'Alarm server: ',
-      el('span', { class: `badge ${connected ? 'ok' : 'bad'}`, testid: 'alarm-connection' }, connected ? 'connected' : 'not connected'),
-      ` ${alarms.length} open alarm(s) routed to the patient, caregiver, doctor and risk-management centre.`));
+    const line = el('p', { class: 'small status-line' }, 'Alarm server: ',
+      el('span', { class: `badge ${connected ? 'ok' : 'bad'}`, testid: 'alarm-connection' }, connected ? 'connected' : replaced ? 'in another tab' : 'not connected'),
+      replaced ? ' Another tab is the patient\'s terminal now (one connection at a time). ' : ` ${alarms.length} open alarm(s) routed to the patient, caregiver, doctor and risk-management centre.`);
+    if (replaced) {
+      const again = el('button', { type: 'button', class: 'secondary', testid: 'alarm-reconnect' }, 'Use this tab');
+      again.addEventListener('click', () => {
+        replaced = false;
+        connect();
+      });
+      line.append(again);
+    }
+    parts.push(line);
     const panel = el('div', { class: 'routed', testid: 'alarm-panel' });
     panel.dataset.alarmId = current?.signal.signalId ?? '';
     panel.dataset.kind = current?.signal.kind ?? '';

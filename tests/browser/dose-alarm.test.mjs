@@ -160,4 +160,29 @@ describe('browser demo: the patient page routes its alarms to the caregiver page
       await carer.close();
     }
   });
+
+  test('two patient tabs: the newer holds the connection, the older says so and takes it back only when asked (no tug of war)', async () => {
+    const first = await openWatchedPage(browser);
+    const second = await openWatchedPage(browser);
+    const connection = (page) => page.getByTestId('alarm-connection').textContent();
+    try {
+      for (const { page } of [first, second]) {
+        await page.goto(new URL('dose.html', server.url).href);
+        await waitForSdkReady(page);
+        await page.waitForFunction(() => document.querySelector('[data-testid="alarm-actions"]')?.dataset.connected === 'true');
+      }
+      await first.page.getByTestId('alarm-reconnect').waitFor();
+      assert.equal(await connection(first.page), 'in another tab');
+      assert.equal(await connection(second.page), 'connected');
+      await first.page.getByTestId('alarm-reconnect').click();
+      await second.page.getByTestId('alarm-reconnect').waitFor();
+      assert.equal(await connection(second.page), 'in another tab');
+      await first.page.waitForFunction(() => document.querySelector('[data-testid="alarm-actions"]')?.dataset.connected === 'true');
+      first.assertClean();
+      second.assertClean();
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
 });
