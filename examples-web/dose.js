@@ -11,9 +11,14 @@
 //   * the terminal: IndexedDB, through DoseStore (authenticated snapshots, compare-and-swap);
 //   * the simulated world (keys, frames sent, the controller's last settings envelope, the clock,
 //     the log): localStorage.
+//
+// The risk signals go to the demo's management server (dose-alarm.js): the current alarm panel
+// with Acknowledge and Snooze shows what its router decided, and the caregiver page
+// (dose-caregiver.html) receives what the patient does not acknowledge.
 
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { actionRunner, byTestId, deleteDatabase, demoError, formatLocal, fromHex, loadDemoState, renderLog, setEnabled, setSaveStatus, setText, showInitError, toHex } from './demo-kit.js';
+import { startAlarmLink } from './dose-alarm.js';
 
 const SDK_URL = '/sdk/dist/index.js';
 const DB_NAME = 'countersign-dose-demo';
@@ -27,6 +32,7 @@ const PLAY_READINGS = 72; // 6 hours
 const FRAMES_MAX = 2_000; // frames kept by the demo (about a week of readings)
 const LOG_ENTRIES_MAX = 60;
 const SIGNALS_SHOWN_MAX = 40;
+const PLAY_UNTIL_READINGS_MAX = 288; // "play until the next alarm" stops after a day at most
 
 let sdk;
 let store;
@@ -34,6 +40,7 @@ let terminal;
 let controller;
 let demo;
 let chart;
+let alarmLink;
 
 const PACKAGE_V1 = () => ({
   programId: 'closed-loop-demo',
@@ -107,6 +114,26 @@ async function playHours() {
     }
   }
   log('controller', `6 hours played: ${PLAY_READINGS} readings`);
+}
+
+/** Plays readings one by one until the evaluation opens a signal that was not open before (or a day passes). */
+async function playUntilAlarm() {
+  const openIds = () => new Set(controller.evaluate(demo.frames, demo.clock * 1000).filter((s) => s.resolved === null).map((s) => s.signalId));
+  const before = openIds();
+  for (let i = 0; i < PLAY_UNTIL_READINGS_MAX; i++) {
+    demo.clock += READING_S;
+    send({ type: 'glucose', mgdl: glucoseAt(demo.clock) });
+    if (!demo.occluded) {
+      demo.reservoirMu = Math.max(0, demo.reservoirMu - 80);
+      send({ type: 'delivery', mu: 80, kind: 'basal' });
+    }
+    const fresh = [...openIds()].filter((id) => !before.has(id));
+    if (fresh.length > 0) {
+      log('controller', `played ${i + 1} readings until a new alarm: ${fresh.join(', ')}`, '', 'warn');
+      return;
+    }
+  }
+  log('controller', `played ${PLAY_UNTIL_READINGS_MAX} readings: no new alarm`);
 }
 
 async function occlusion(raised) {
@@ -232,6 +259,8 @@ async function save() {
 }
 
 async function resetDemo() {
+  // The alarms this terminal raised end with it (resolved at the router, retracted for everyone).
+  alarmLink?.resolveAll();
   terminal?.free();
   controller?.free();
   terminal = null;
@@ -356,6 +385,7 @@ function render() {
   alarm.dataset.kind = current?.kind ?? '';
   alarm.textContent = current ? `${current.priority.toUpperCase()} · ${current.kind}: ${current.reason}` : 'No alarm';
   document.dispatchEvent(new CustomEvent('dose:alarm', { detail: current }));
+  alarmLink?.update(signals);
   byTestId('signals').replaceChildren(
     ...signals
       .slice(-SIGNALS_SHOWN_MAX)
@@ -386,8 +416,10 @@ async function main() {
     showInitError(err);
     return;
   }
+  alarmLink = startAlarmLink({ sdk, simulatedTime: (ms) => formatLocal(Math.floor(ms / 1000)) });
   const { action, bind } = actionRunner({ render, afterEach: save });
   bind('play-hours', playHours, { outcome: ['frame-code'] });
+  bind('play-until-alarm', playUntilAlarm, { outcome: ['frame-code'] });
   bind('inject-occlusion', () => occlusion(true));
   bind('clear-occlusion', () => occlusion(false));
   bind('lose-sensor', loseSensor);

@@ -159,7 +159,8 @@ async function handleRequest(req, res, mounts) {
 /**
  * Start the static server. Resolves once it is listening.
  * `doseAlarms` (false by default) also serves System 9's alarm WebSocket at DOSE_ALARMS_PATH:
- * `true` for the demo setup, or `{ setup, tokens, tickIntervalMs }` (tests shorten the ladder).
+ * `true` for the demo setup, or `{ setup, tokens, tickIntervalMs, clock }` (tests shorten the ladder
+ * and move the server's clock).
  * @param {{ port?: number, host?: string, mounts?: Record<string, string>, doseAlarms?: boolean | object }} [options]
  * @returns {Promise<{ server: import('node:http').Server, url: string, close: () => Promise<void>, doseAlarms?: object }>}
  */
@@ -190,6 +191,8 @@ export async function startServer({ port = DEFAULT_PORT, host = DEFAULT_HOST, mo
       setup: given.setup ?? DOSE_DEMO_SETUP,
       tokens: given.tokens ?? DOSE_DEMO_TOKENS,
       tickIntervalMs: given.tickIntervalMs ?? 1_000,
+      // Tests move the server's time forward (a snooze's end) without waiting for it.
+      ...(given.clock === undefined ? {} : { clock: given.clock }),
       attach: { server, path: DOSE_ALARMS_PATH },
     });
   }

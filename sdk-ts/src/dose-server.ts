@@ -23,7 +23,12 @@
  * | terminal | `{type:'ack', alarmId}` | `{type:'acked', alarmId, code}` |
  * | terminal | `{type:'snooze', kind, direction, durationMs}` | `{type:'snoozed', kind, direction, code}` |
  * | patient's terminal | `{type:'signal', signal}` / `{type:'resolve', alarmId}` | `{type:'issued', alarmId, code}` / `{type:'resolved', alarmId, code}` |
+ * | server | `{type:'status', nowMs, alarms}` to a patient's terminal whose hello said `status: true`: every open alarm of the router, after the welcome and after each change | none |
  * | server | `{type:'error', code, param, message}` for a refused message | none |
+ *
+ * The `status` follow exists because the patient's terminal owns the router: its page shows who
+ * has been told and the ladder's next step even once the alarm has left the patient (escalated
+ * past, or snoozed), which the deliveries and retractions addressed to the patient cannot say.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { createServer } from 'node:http';
@@ -159,6 +164,8 @@ export class AlarmDeliveryServer {
   readonly #http: Server | undefined;
   readonly #port: number;
   readonly #sockets = new Map<string, Socket>();
+  /** Patient terminals following every open alarm (hello with `status: true`); at most one per connection. */
+  readonly #followers = new Set<Socket>();
   #queue: Promise<unknown> = Promise.resolve();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -308,11 +315,21 @@ export class AlarmDeliveryServer {
       this.#afterSave?.(output);
       for (const delivery of output.deliveries) this.#send(delivery.recipientId, { type: 'alarm', delivery, resend: false });
       for (const retraction of output.retractions) this.#send(retraction.recipientId, { type: 'retract', retraction });
+      // A tick that changed nothing (no audit entry) is not news: the followers keep the last status.
+      if (this.#followers.size > 0 && (output.audit.length > 0 || output.deliveries.length > 0 || output.retractions.length > 0)) {
+        const status = this.#status();
+        for (const socket of this.#followers) if (socket.readyState === OPEN) socket.send(status);
+      }
       return output;
     };
     const next = this.#queue.then(run, run);
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Every open alarm of the router and its time, as a `status` message (the router holds at most its open-alarm limit). */
+  #status(): string {
+    return JSON.stringify({ type: 'status', nowMs: this.#router.freshness().nowMs, alarms: this.#router.openAlarms() });
   }
 
   #send(recipientId: string, message: unknown): void {
@@ -332,6 +349,7 @@ export class AlarmDeliveryServer {
     hello.unref?.();
     socket.on('close', () => {
       clearTimeout(hello);
+      this.#followers.delete(socket);
       if (recipientId !== undefined && this.#sockets.get(recipientId) === socket) this.#sockets.delete(recipientId);
     });
     socket.on('error', () => undefined);
@@ -372,6 +390,18 @@ export class AlarmDeliveryServer {
     socket.send(JSON.stringify({ type: 'welcome', recipientId: id, role: recipient, alarms }));
     for (const delivery of this.#router.pendingDeliveries()) {
       if (delivery.recipientId === id) socket.send(JSON.stringify({ type: 'alarm', delivery, resend: true }));
+    }
+    if (message.status !== undefined) {
+      // Only the patient's terminal (the router's owner) follows every open alarm; anything else
+      // asking is told so, and the connection stays a plain recipient's.
+      if (message.status !== true) {
+        socket.send(JSON.stringify(errorMessage(typeError('status', 'true or absent', message.status))));
+      } else if (recipient !== 'patient') {
+        socket.send(JSON.stringify(errorMessage(rangeError('status', 'only the patient\'s terminal follows every open alarm'))));
+      } else {
+        this.#followers.add(socket);
+        socket.send(this.#status());
+      }
     }
     return id;
   }

@@ -41,7 +41,7 @@ function startServer(dir, options = {}) {
 }
 
 /** A terminal: connects, says hello, records every message; answers receipts when `autoReceipt`. */
-async function terminal(port, recipientId, { autoReceipt = true, log } = {}) {
+async function terminal(port, recipientId, { autoReceipt = true, log, hello = {} } = {}) {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -70,7 +70,7 @@ async function terminal(port, recipientId, { autoReceipt = true, log } = {}) {
       t.waiters.push({ match, resolve: (m) => { clearTimeout(timer); m.taken = true; resolve(m); } });
     });
   };
-  ws.send(JSON.stringify({ type: 'hello', recipientId, token: DOSE_SERVER_TOKENS[recipientId] }));
+  ws.send(JSON.stringify({ type: 'hello', recipientId, token: DOSE_SERVER_TOKENS[recipientId], ...hello }));
   await t.next((m) => m.type === 'welcome');
   return t;
 }
@@ -189,6 +189,33 @@ test('a hello with a wrong token is refused; a refused message is a typed error,
   assert.equal(err.param, 'type', 'only the patient raises signals');
   mum.ws.send(JSON.stringify({ type: 'snooze', kind: 'urgent-low', direction: 'low', durationMs: 3_600_000 }));
   assert.equal((await mum.next((m) => m.type === 'error')).param, 'durationMs');
+  mum.ws.terminate();
+  s.child.kill('SIGTERM');
+  await s.exited;
+});
+
+test('the patient\'s terminal follows every open alarm (status: true): holders, step and next action after each change; another role asking is refused', async () => {
+  const dir = mkdtempSync(join(work, 'status-'));
+  const s = await startServer(dir);
+  const pat = await terminal(s.port, 'pat', { hello: { status: true } });
+  const first = await pat.next((m) => m.type === 'status');
+  assert.deepEqual(first.alarms, [], 'nothing open yet');
+  const mum = await terminal(s.port, 'mum', { hello: { status: true } });
+  assert.equal((await mum.next((m) => m.type === 'error')).param, 'status', 'only the patient follows every alarm');
+
+  pat.ws.send(JSON.stringify({ type: 'signal', signal: signal('follow-1') }));
+  const raised = await pat.next((m) => m.type === 'status' && m.alarms.length === 1);
+  assert.equal(raised.alarms[0].signal.signalId, 'follow-1');
+  assert.equal(raised.alarms[0].steps, 3);
+  assert.ok(raised.nowMs >= raised.alarms[0].signal.atMs && raised.alarms[0].nextAtMs > raised.nowMs, JSON.stringify(raised));
+  // The patient does not answer within 1 s: the status says the caregiver holds it now, at step 1.
+  const escalated = await pat.next((m) => m.type === 'status' && m.alarms[0]?.step === 1 && m.alarms[0].holders.includes('mum'));
+  assert.ok(escalated.alarms[0].holders.includes('pat'), 'the patient still holds it');
+  await mum.next((m) => m.type === 'alarm' && m.delivery.alarmId === 'follow-1');
+  mum.ws.send(JSON.stringify({ type: 'ack', alarmId: 'follow-1' }));
+  await pat.next((m) => m.type === 'status' && m.alarms.length === 0);
+  assert.equal(mum.messages.filter((m) => m.type === 'status').length, 0, 'a refused follow sends no status');
+  pat.ws.terminate();
   mum.ws.terminate();
   s.child.kill('SIGTERM');
   await s.exited;

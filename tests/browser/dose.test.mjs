@@ -36,7 +36,8 @@ describe('browser demo: the patient terminal', () => {
 
   before(async () => {
     assertSdkBuilt();
-    server = await startDemoServer();
+    // The page sends its alarms to the demo's management server (dose-alarm.test.mjs drives that part).
+    server = await startDemoServer({ doseAlarms: true });
     browser = await launchBrowser();
     url = new URL('dose.html', server.url).href;
   });
