@@ -1,9 +1,11 @@
 // Child process for dose-server.test.mjs: the management server (AlarmDeliveryServer) on a
-// loopback port, its router in FileStorage under COUNTERSIGN_DOSE_SERVER_WORKER's `dir`. Prints
+// loopback port, its router in FileStorage under COUNTERSIGN_DOSE_SERVER_WORKER's `dir`, or with
+// `pgPrefix` in PostgresStorage under that table prefix (the test server of postgres-server.mjs). Prints
 // {"port": N} once it listens. With `killAfterEscalation`, it SIGKILLs itself right after saving
 // the first escalation, before sending it. Does nothing without the variable, so
 // `node --test sdk-ts/test/` may load it like any other file.
-import { AlarmDeliveryServer, FileStorage } from '@countersign/sdk';
+import { AlarmDeliveryServer, FileStorage, PostgresStorage } from '@countersign/sdk';
+import { testPool } from './postgres-server.mjs';
 
 export const DOSE_SERVER_KEY = new Uint8Array(32).fill(0x44);
 export const DOSE_SERVER_SETUP = Object.freeze({
@@ -16,9 +18,9 @@ export const DOSE_SERVER_TOKENS = Object.freeze({ pat: 'token-pat', mum: 'token-
 
 const job = process.env.COUNTERSIGN_DOSE_SERVER_WORKER;
 if (job !== undefined) {
-  const { dir, killAfterEscalation } = JSON.parse(job);
+  const { dir, pgPrefix, killAfterEscalation } = JSON.parse(job);
   const server = await AlarmDeliveryServer.start({
-    storage: new FileStorage(dir),
+    storage: pgPrefix === undefined ? new FileStorage(dir) : new PostgresStorage(testPool(), { tablePrefix: pgPrefix }),
     snapshotKey: DOSE_SERVER_KEY,
     setup: DOSE_SERVER_SETUP,
     tokens: DOSE_SERVER_TOKENS,

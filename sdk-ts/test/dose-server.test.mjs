@@ -1,5 +1,6 @@
 // System 9's management server over a real WebSocket on 127.0.0.1 (AlarmDeliveryServer, the `ws`
-// package), its router in FileStorage, in a child process that is SIGKILLed mid-escalation and
+// package), its router in FileStorage (and, for the two kills, in PostgresStorage too: skipped,
+// saying why, without a test server), in a child process that is SIGKILLed mid-escalation and
 // started again on the same files: no alarm is lost, and no delivery reaches a terminal twice
 // unless marked (`resend` for the same deliveryId, the core's `repeat` for a new delivery of an
 // alarm the recipient had). The stored audit log covers both lives of the server and verifies.
@@ -11,7 +12,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { AlarmRouterStore, FileStorage, verifyAlarmAudit } from '@countersign/sdk';
+import { AlarmRouterStore, FileStorage, PostgresStorage, verifyAlarmAudit } from '@countersign/sdk';
+import { SKIP_NO_SERVER, dropTables, freshPrefix, testPool } from './postgres-server.mjs';
 import { DOSE_SERVER_KEY, DOSE_SERVER_SETUP, DOSE_SERVER_TOKENS } from './dose-server-worker.mjs';
 
 const WORKER = fileURLToPath(new URL('./dose-server-worker.mjs', import.meta.url));
@@ -20,9 +22,10 @@ const work = mkdtempSync(join(tmpdir(), 'countersign-dose-server-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 /** Starts the server in a child; resolves with { child, port, exited }. */
-function startServer(dir, options = {}) {
+function startServer(where, options = {}) {
+  const at = typeof where === 'string' ? { dir: where } : where; // a directory, or a backend's options
   const child = spawn(process.execPath, [WORKER], {
-    env: { ...process.env, COUNTERSIGN_DOSE_SERVER_WORKER: JSON.stringify({ dir, ...options }) },
+    env: { ...process.env, COUNTERSIGN_DOSE_SERVER_WORKER: JSON.stringify({ ...at, ...options }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -93,13 +96,35 @@ function assertNothingTwiceUnmarked(log) {
   }
 }
 
-async function storedAudit(dir) {
-  const store = new AlarmRouterStore(new FileStorage(dir), DOSE_SERVER_KEY);
+/** Where a server keeps its router: `{ label, skip, make(name) }`, `make` giving the worker's options and `audit()`. */
+const BACKENDS = [
+  { label: 'FileStorage', skip: false, make: (name) => {
+    const dir = mkdtempSync(join(work, `${name}-`));
+    return { options: { dir }, audit: () => storedAudit(new FileStorage(dir)), cleanup: async () => {} };
+  } },
+  { label: 'PostgresStorage', skip: SKIP_NO_SERVER, make: () => {
+    const pgPrefix = freshPrefix('dose');
+    const pool = testPool();
+    return {
+      options: { pgPrefix },
+      audit: () => storedAudit(new PostgresStorage(pool, { tablePrefix: pgPrefix })),
+      cleanup: async () => {
+        await pool.end();
+        await dropTables(pgPrefix);
+      },
+    };
+  } },
+];
+
+async function storedAudit(storage) {
+  const store = new AlarmRouterStore(storage, DOSE_SERVER_KEY);
   return store.auditLog(DOSE_SERVER_SETUP.routerId);
 }
 
-test('killed while the caregiver holds an unconfirmed escalation: after the restart she gets it again, marked, and acknowledges', async () => {
-  const dir = mkdtempSync(join(work, 'kill-'));
+for (const { label, skip, make } of BACKENDS) test(`killed while the caregiver holds an unconfirmed escalation (${label}): after the restart she gets it again, marked, and acknowledges`, { skip }, async (t) => {
+  const place = make('kill');
+  t.after(place.cleanup);
+  const dir = place.options;
   const log = [];
   let s = await startServer(dir);
   let pat = await terminal(s.port, 'pat', { log });
@@ -134,7 +159,7 @@ test('killed while the caregiver holds an unconfirmed escalation: after the rest
   s.child.kill('SIGTERM');
   await s.exited;
 
-  const audit = await storedAudit(dir);
+  const audit = await place.audit();
   assert.equal(verifyAlarmAudit(audit), audit.at(-1).hash);
   const events = audit.map((e) => `${e.event}${e.recipientId ? `:${e.recipientId}` : ''}`);
   for (const expected of ['issued', 'sent:pat', 'delivered:pat', 'escalated', 'sent:mum', 'delivered:mum', 'acknowledged:mum', 'retracted:pat', 'closed']) {
@@ -142,8 +167,10 @@ test('killed while the caregiver holds an unconfirmed escalation: after the rest
   }
 });
 
-test('killed right after saving an escalation, before sending it: the caregiver gets it from the restarted server, once', async () => {
-  const dir = mkdtempSync(join(work, 'crash-'));
+for (const { label, skip, make } of BACKENDS) test(`killed right after saving an escalation, before sending it (${label}): the caregiver gets it from the restarted server, once`, { skip }, async (t) => {
+  const place = make('crash');
+  t.after(place.cleanup);
+  const dir = place.options;
   const log = [];
   let s = await startServer(dir, { killAfterEscalation: true });
   const pat = await terminal(s.port, 'pat', { log });
@@ -170,7 +197,7 @@ test('killed right after saving an escalation, before sending it: the caregiver 
   mum3.ws.terminate();
   s.child.kill('SIGTERM');
   await s.exited;
-  const audit = await storedAudit(dir);
+  const audit = await place.audit();
   assert.equal(verifyAlarmAudit(audit), audit.at(-1).hash);
   assert.equal(audit.filter((e) => e.event === 'escalated').length, 1, 'escalated once, not again after the restart');
 });
