@@ -482,8 +482,8 @@ pub fn evaluate(settings: &AlarmSettings, history: &[Frame], until_ms: u64) -> R
                 } else {
                     None
                 };
-                let r_ev = vec![ev(f.seq, f.at_ms, "reservoirMu", i64::from(reservoir_mu))];
-                step_level(&mut out, &mut reservoir, r_level, f, &format!("reservoir {} U", super::format_units(reservoir_mu)), r_ev)?;
+                let r_ev = || vec![ev(f.seq, f.at_ms, "reservoirMu", i64::from(reservoir_mu))];
+                step_level(&mut out, &mut reservoir, r_level, f, &|| format!("reservoir {} U", super::format_units(reservoir_mu)), &r_ev)?;
                 let pct = u32::from(battery_pct);
                 let b_level = if pct <= s.battery_urgent_pct {
                     Some(SignalKind::UrgentLowBattery)
@@ -492,8 +492,8 @@ pub fn evaluate(settings: &AlarmSettings, history: &[Frame], until_ms: u64) -> R
                 } else {
                     None
                 };
-                let b_ev = vec![ev(f.seq, f.at_ms, "batteryPct", i64::from(pct)), ev(f.seq, f.at_ms, "batteryMv", i64::from(battery_mv))];
-                step_level(&mut out, &mut battery, b_level, f, &format!("battery {pct} % ({battery_mv} mV)"), b_ev)?;
+                let b_ev = || vec![ev(f.seq, f.at_ms, "batteryPct", i64::from(pct)), ev(f.seq, f.at_ms, "batteryMv", i64::from(battery_mv))];
+                step_level(&mut out, &mut battery, b_level, f, &|| format!("battery {pct} % ({battery_mv} mV)"), &b_ev)?;
             }
             Body::DeviceAlarm { alarm, raised } => {
                 let (slot, kind, what) = match alarm {
@@ -565,17 +565,27 @@ pub fn evaluate_bytes(settings: &AlarmSettings, history: &[u8], until_ms: u64) -
 }
 
 /// One step of a two-level device condition (warn, urgent): a change of level resolves the
-/// previous episode and issues the new one.
-fn step_level(out: &mut Out, state: &mut Option<(SignalKind, usize)>, new: Option<SignalKind>, f: &Frame, what: &str, evidence: Vec<Evidence>) -> Result<()> {
+/// previous episode and issues the new one. `what` and `evidence` are made only on a change:
+/// most device statuses change nothing, and formatting their text for every one of them was a
+/// visible share of a 90-day evaluation's profile.
+fn step_level(
+    out: &mut Out,
+    state: &mut Option<(SignalKind, usize)>,
+    new: Option<SignalKind>,
+    f: &Frame,
+    what: &dyn Fn() -> String,
+    evidence: &dyn Fn() -> Vec<Evidence>,
+) -> Result<()> {
     if state.map(|(k, _)| k) == new {
         return Ok(());
     }
+    let what = what();
     if let Some((_, idx)) = *state {
         let why = if new.is_some() { format!("superseded: {what}") } else { format!("{what}: back above the threshold") };
         out.resolve(Some(idx), f.at_ms, Some(f.seq), &why);
     }
     *state = match new {
-        Some(kind) => Some((kind, out.issue(kind, f.at_ms, f.seq, format!("{what}, at or below the {} threshold", kind.as_str()), evidence)?)),
+        Some(kind) => Some((kind, out.issue(kind, f.at_ms, f.seq, format!("{what}, at or below the {} threshold", kind.as_str()), evidence())?)),
         None => None,
     };
     Ok(())

@@ -107,6 +107,34 @@ fn crc16_ccitt_false_check_value() {
     assert_eq!(crc16_ccitt_false(b""), 0xFFFF);
 }
 
+/// The CRC bit by bit, as the algorithm is defined: the reference the table-driven code must match.
+fn crc16_bitwise(bytes: &[u8]) -> u16 {
+    let mut crc: u16 = 0xFFFF;
+    for &b in bytes {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+        }
+    }
+    crc
+}
+
+proptest! {
+    #[test]
+    fn crc16_by_table_equals_the_bitwise_definition(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+        prop_assert_eq!(crc16_ccitt_false(&bytes), crc16_bitwise(&bytes));
+    }
+}
+
+#[test]
+fn crc16_by_table_equals_the_bitwise_definition_for_every_byte_value() {
+    // Each single byte exercises one table entry from the initial value; pairs exercise the shift.
+    for b in 0..=255u8 {
+        assert_eq!(crc16_ccitt_false(&[b]), crc16_bitwise(&[b]), "{b}");
+        assert_eq!(crc16_ccitt_false(&[b, b.wrapping_mul(31)]), crc16_bitwise(&[b, b.wrapping_mul(31)]), "{b}");
+    }
+}
+
 #[test]
 fn every_message_type_round_trips_with_its_exact_bytes() {
     let g = encode(&glucose(7, 0x0102_0304_0506, 123)).unwrap();
