@@ -119,6 +119,34 @@ export function measureDose() {
   process.stderr.write('measuring dose: 90-day evaluation …\n');
   const evals = measureOpsPerSecond(() => sdk.doseEvaluate(s, history, until).length, { measureMs: Math.max(MEASURE_MS, 2000), iterationsMax: 1_000 });
   const baselineEvals = measureOpsPerSecond(() => baseline(times, values, until, s).episodes, { measureMs: MEASURE_MS });
+  // The same history as the frames' own bytes (doseHistoryBytes): one crossing, decoded and
+  // checked (CRC, ranges) by the core. It must give exactly the object path's signals.
+  const packed = sdk.doseHistoryBytes(history.map((f) => sdk.doseEncodeFrame(f)));
+  assert.deepEqual(sdk.doseEvaluateBytes(s, packed, until), ours, 'bytes and objects give the same signals');
+  const bytesEvals = measureOpsPerSecond(() => sdk.doseEvaluateBytes(s, packed, until).length, { measureMs: Math.max(MEASURE_MS, 2000), iterationsMax: 5_000 });
+  // Its baseline decodes the same bytes by hand first (CRC table, DataView), then runs the same
+  // thresholds-and-gaps check: the floor for a check that starts from the wire.
+  const decodeThenCheck = () => {
+    const ts = [];
+    const vs = [];
+    let at = 0;
+    while (at < packed.length) {
+      const n = packed[at];
+      const b = packed.subarray(at + 1, at + 1 + n);
+      at += 1 + n;
+      const len = b[14];
+      let crc = 0xffff;
+      for (let i = 0; i < 15 + len; i++) crc = ((crc << 8) & 0xffff) ^ table[((crc >> 8) ^ b[i]) & 0xff];
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      if (crc !== dv.getUint16(15 + len) || b[0] !== 1) throw new Error('bad frame');
+      if (b[1] !== 1) continue;
+      ts.push(dv.getUint32(6) * 2 ** 32 + dv.getUint32(10));
+      vs.push(dv.getUint16(15));
+    }
+    return baseline(ts, vs, until, s);
+  };
+  assert.deepEqual(decodeThenCheck(), theirs, 'the hand decoder reads the same readings');
+  const decodeThenCheckEvals = measureOpsPerSecond(() => decodeThenCheck().episodes, { measureMs: MEASURE_MS });
   return {
     frames: history.length,
     signals: ours.length,
@@ -126,6 +154,8 @@ export function measureDose() {
       { op: `frames decoded by PatientTerminal.acceptFrame (CRC, stream), batches of ${FRAMES_PER_DECODE_BATCH}`, ours: decodeBatches * FRAMES_PER_DECODE_BATCH, theirs: tsDecodeBatches * FRAMES_PER_DECODE_BATCH, unit: 'frames/s' },
       { op: `90-day evaluation (${history.length.toLocaleString('en-US')} frames, every rule) vs thresholds + gaps only`, ours: evals, theirs: baselineEvals, unit: 'histories/s' },
       { op: '90-day evaluation, frames evaluated', ours: evals * history.length, theirs: baselineEvals * readings.length, unit: 'frames/s' },
+      { op: `90-day evaluation from the frames' bytes (doseEvaluateBytes: one crossing, CRC and ranges checked) vs thresholds + gaps only`, ours: bytesEvals, theirs: baselineEvals, unit: 'histories/s' },
+      { op: `90-day evaluation from the frames' bytes vs a hand decoder (CRC table) + thresholds + gaps`, ours: bytesEvals, theirs: decodeThenCheckEvals, unit: 'histories/s' },
     ],
   };
 }

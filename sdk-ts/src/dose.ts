@@ -202,6 +202,20 @@ function signerToCore(value: unknown): DoseSigner {
 }
 const timeS = (value: unknown, param: string): bigint => BigInt(expectInteger(value, param, -TIME_S_MAX, TIME_S_MAX));
 const timeMs = (value: unknown, param: string): bigint => BigInt(expectInteger(value, param, 0, DOSE_TIME_MS_MAX));
+/** The longest frame in bytes (the core's `FRAME_BYTES_MAX`: 15-byte header, 32-byte payload, CRC). */
+export const DOSE_FRAME_BYTES_MAX = 49;
+/** The largest history in bytes {@link doseEvaluateBytes} takes: every frame at its largest behind its length byte. */
+export const DOSE_HISTORY_BYTES_MAX = DOSE_HISTORY_FRAMES_MAX * (1 + DOSE_FRAME_BYTES_MAX);
+
+/** History bytes bounded before the adapter copies them (the core decodes and checks each frame). */
+function historyBytesOf(value: unknown): Uint8Array {
+  const bytes = expectBytes(value, 'history');
+  if (bytes.length > DOSE_HISTORY_BYTES_MAX) {
+    throw new CountersignRangeError('LIMIT_EXCEEDED', `countersign: history: at most ${DOSE_HISTORY_BYTES_MAX} bytes, got ${bytes.length}`, 'history');
+  }
+  return bytes;
+}
+
 /** A history array, its length bounded before the adapter reads it (the core checks each frame). */
 function historyOf(value: unknown): readonly unknown[] {
   const list = expectArray(value, 'history');
@@ -246,6 +260,45 @@ export const doseEvaluate = guardFunction(function doseEvaluate(settings: AlarmS
   const h = historyOf(history);
   const until = timeMs(untilMs, 'untilMs');
   return call(() => wasm('dose').doseEvaluate(settings, h, until));
+}, ['settings', 'history', 'untilMs']);
+
+/**
+ * Packs frames as they came off the wire into the bytes form of a history that
+ * {@link doseEvaluateBytes} and {@link DoseController.evaluateBytes} take: the frames concatenated,
+ * each behind one byte holding its length (a frame is at most {@link DOSE_FRAME_BYTES_MAX} bytes).
+ * Packing only: the frames are decoded and checked by the evaluation.
+ */
+export const doseHistoryBytes = guardFunction(function doseHistoryBytes(frames: readonly Uint8Array[]): Uint8Array {
+  const list = historyOf(frames);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let i = 0; i < list.length; i++) {
+    const b = expectBytes(list[i], `frames[${i}]`);
+    if (b.length > DOSE_FRAME_BYTES_MAX) throw rangeError(`frames[${i}]`, `must be at most ${DOSE_FRAME_BYTES_MAX} bytes, got ${b.length}`);
+    parts.push(b);
+    total += 1 + b.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of parts) {
+    out[at] = b.length;
+    out.set(b, at + 1);
+    at += 1 + b.length;
+  }
+  return out;
+}, ['frames']);
+
+/**
+ * {@link doseEvaluate} of a history given as the frames' own bytes ({@link doseHistoryBytes}):
+ * the same signals, with the whole history crossing into the core at once instead of one object
+ * per frame, and every frame decoded and checked by the core (CRC, ranges). A frame that does not
+ * decode is refused naming it (`history[3]`, the message gives its code, e.g. `BAD_CRC`).
+ */
+export const doseEvaluateBytes = guardFunction(function doseEvaluateBytes(settings: AlarmSettings, history: Uint8Array, untilMs: number): RiskSignal[] {
+  expectObject(settings, 'settings');
+  const h = historyBytesOf(history);
+  const until = timeMs(untilMs, 'untilMs');
+  return call(() => wasm('dose').doseEvaluateBytes(settings, h, until));
 }, ['settings', 'history', 'untilMs']);
 
 /** Every dose outcome code with its description (the core's list; {@link DOSE_CODES} is checked against it). */
@@ -397,6 +450,13 @@ export class DoseController extends WasmObject<ControllerHandle> {
     return withHandle(this, (x) => x.evaluate(h, until) as RiskSignal[]);
   }
 
+  /** Evaluates a history given as the frames' bytes against the settings in force (see {@link doseEvaluateBytes}). */
+  evaluateBytes(history: Uint8Array, untilMs: number): RiskSignal[] {
+    const h = historyBytesOf(history);
+    const until = timeMs(untilMs, 'untilMs');
+    return withHandle(this, (x) => x.evaluateBytes(h, until) as RiskSignal[]);
+  }
+
   /** The settings in force. */
   confirmed(): AlarmSettings {
     return withHandle(this, (h) => (h.state() as { confirmed: AlarmSettings }).confirmed);
@@ -408,6 +468,7 @@ guardClass(DoseController, {
     install: ['package', 'nowS'],
     receiveSettings: ['envelope', 'nowS', 'signer'],
     evaluate: ['history', 'untilMs'],
+    evaluateBytes: ['history', 'untilMs'],
     confirmed: [],
     free: [],
   },

@@ -2,7 +2,7 @@
 //! (frames, settings, program package, evaluation): conversions only (see lib.rs). The routing
 //! and escalation part has its own adapter file.
 
-use countersign_core::dose::evaluate::{evaluate, Signal};
+use countersign_core::dose::evaluate::{evaluate, evaluate_bytes, Signal};
 use countersign_core::dose::frame::{self, Frame};
 use countersign_core::dose::package::{seal_program, Controller, ControllerConfig, ProgramPackage, Signer, Terminal, TerminalConfig};
 use countersign_core::dose::settings::{absolute_bounds, validate, AlarmSettings, Bounds, FIELDS};
@@ -62,6 +62,13 @@ pub fn dose_evaluate(settings: JsValue, history: JsValue, until_ms: u64) -> JsRe
     let settings: AlarmSettings = from_js(settings, "settings")?;
     let history: Vec<Frame> = from_js(history, "history")?;
     signals_to_js(evaluate(&settings, &history, until_ms))
+}
+
+/// The history as the frames' bytes, each behind its length byte (one crossing for the whole history).
+#[wasm_bindgen(js_name = doseEvaluateBytes)]
+pub fn dose_evaluate_bytes(settings: JsValue, history: &[u8], until_ms: u64) -> JsResult<JsValue> {
+    let settings: AlarmSettings = from_js(settings, "settings")?;
+    signals_to_js(evaluate_bytes(&settings, history, until_ms))
 }
 
 fn signals_to_js(signals: countersign_core::Result<Vec<Signal>>) -> JsResult<JsValue> {
@@ -200,6 +207,11 @@ impl DoseControllerHandle {
     pub fn evaluate(&self, history: JsValue, until_ms: u64) -> JsResult<JsValue> {
         let history: Vec<Frame> = from_js(history, "history")?;
         signals_to_js(self.controller.evaluate(&history, until_ms))
+    }
+
+    #[wasm_bindgen(js_name = evaluateBytes)]
+    pub fn evaluate_bytes(&self, history: &[u8], until_ms: u64) -> JsResult<JsValue> {
+        signals_to_js(self.controller.evaluate_bytes(history, until_ms))
     }
 
     pub fn state(&self) -> JsResult<JsValue> {

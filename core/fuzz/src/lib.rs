@@ -1379,7 +1379,9 @@ pub const DOSE_FRAMES_MAX: usize = 256;
 /// where the input ends). Checks: a frame that decodes re-encodes to exactly its bytes (one
 /// encoding per frame); the frames the stream accepts form a history `evaluate` accepts (the
 /// stream's order is the evaluation's), whose signals are ordered by time, with unique ids, each
-/// resolved no earlier than issued.
+/// resolved no earlier than issued; the same input read as the bytes form of a history
+/// (`evaluate::decode_history`, `evaluate_bytes`) is refused naming a frame or evaluates exactly
+/// as its decoded frames.
 pub fn dose_frames(data: &[u8]) {
     use countersign_core::dose::{evaluate, frame, settings::AlarmSettings, DoseCode, TIME_MS_MAX};
     let mut stream = frame::Stream::default();
@@ -1400,6 +1402,18 @@ pub fn dose_frames(data: &[u8]) {
         if history.len() >= DOSE_FRAMES_MAX {
             break;
         }
+    }
+    // The same packing read as the bytes form of a history (`evaluate_bytes`): refused naming a
+    // frame, or decoded exactly as each frame alone and evaluated as those frames are. Only the
+    // first DOSE_FRAMES_MAX frames' worth of input, as above, to keep one run short.
+    let packed = &data[..data.len() - rest.len()];
+    match evaluate::decode_history(packed) {
+        Ok(frames) => {
+            let until = frames.last().map_or(0, |f| f.at_ms.saturating_add(3_600_000).min(TIME_MS_MAX));
+            let key = |r: countersign_core::Result<Vec<evaluate::Signal>>| r.map_err(|e| (e.code(), e.param().to_owned()));
+            assert_eq!(key(evaluate::evaluate_bytes(&AlarmSettings::default(), packed, until)), key(evaluate::evaluate(&AlarmSettings::default(), &frames, until)), "bytes evaluate as their frames");
+        }
+        Err(e) => assert!(e.param().starts_with("history["), "a refusal names the frame: {}", e.param()),
     }
     let Some(last) = history.last() else { return };
     let until = last.at_ms.saturating_add(3_600_000).min(TIME_MS_MAX);

@@ -482,8 +482,8 @@ pub fn evaluate(settings: &AlarmSettings, history: &[Frame], until_ms: u64) -> R
                 } else {
                     None
                 };
-                let r_ev = vec![ev(f.seq, f.at_ms, "reservoirMu", i64::from(reservoir_mu))];
-                step_level(&mut out, &mut reservoir, r_level, f, &format!("reservoir {} U", super::format_units(reservoir_mu)), r_ev)?;
+                let r_ev = || vec![ev(f.seq, f.at_ms, "reservoirMu", i64::from(reservoir_mu))];
+                step_level(&mut out, &mut reservoir, r_level, f, &|| format!("reservoir {} U", super::format_units(reservoir_mu)), &r_ev)?;
                 let pct = u32::from(battery_pct);
                 let b_level = if pct <= s.battery_urgent_pct {
                     Some(SignalKind::UrgentLowBattery)
@@ -492,8 +492,8 @@ pub fn evaluate(settings: &AlarmSettings, history: &[Frame], until_ms: u64) -> R
                 } else {
                     None
                 };
-                let b_ev = vec![ev(f.seq, f.at_ms, "batteryPct", i64::from(pct)), ev(f.seq, f.at_ms, "batteryMv", i64::from(battery_mv))];
-                step_level(&mut out, &mut battery, b_level, f, &format!("battery {pct} % ({battery_mv} mV)"), b_ev)?;
+                let b_ev = || vec![ev(f.seq, f.at_ms, "batteryPct", i64::from(pct)), ev(f.seq, f.at_ms, "batteryMv", i64::from(battery_mv))];
+                step_level(&mut out, &mut battery, b_level, f, &|| format!("battery {pct} % ({battery_mv} mV)"), &b_ev)?;
             }
             Body::DeviceAlarm { alarm, raised } => {
                 let (slot, kind, what) = match alarm {
@@ -521,18 +521,71 @@ pub fn evaluate(settings: &AlarmSettings, history: &[Frame], until_ms: u64) -> R
     Ok(out.signals)
 }
 
+/// The largest history in bytes [`decode_history`] reads: every frame at its largest, each behind
+/// its length byte (bounds the scan before any frame is decoded).
+pub const HISTORY_BYTES_MAX: usize = HISTORY_FRAMES_MAX * (1 + super::frame::FRAME_BYTES_MAX);
+
+/// Decodes a history given as the frames' own bytes: concatenated, each behind one byte holding
+/// its length (a frame is at most [`FRAME_BYTES_MAX`](super::frame::FRAME_BYTES_MAX) = 49 bytes,
+/// so one byte suffices). This lets a caller that holds the wire bytes (the terminal stores them)
+/// hand a whole history over in one piece instead of as one object per frame. Each frame is
+/// decoded with [`decode`](super::frame::decode) (CRC, version, payload ranges); stream checks
+/// (order) are [`evaluate`]'s. Errors, nothing decoded: `LIMIT_EXCEEDED` (`history`) above
+/// [`HISTORY_BYTES_MAX`] bytes or [`HISTORY_FRAMES_MAX`] frames; `INVALID_ARGUMENT` naming the
+/// frame (`history[3]`) when its length byte runs past the end or its bytes do not decode (the
+/// message gives the frame's dose code, e.g. `BAD_CRC`).
+pub fn decode_history(bytes: &[u8]) -> Result<Vec<Frame>> {
+    if bytes.len() > HISTORY_BYTES_MAX {
+        return Err(Error::new(ErrorCode::LimitExceeded, "history", format!("at most {HISTORY_BYTES_MAX} bytes")));
+    }
+    // Every frame takes at least its length byte and a header and CRC: reserve no more than that allows.
+    let mut frames = Vec::with_capacity(bytes.len() / (1 + super::frame::HEADER_BYTES + super::frame::CRC_BYTES));
+    let mut rest = bytes;
+    while let Some((&len, tail)) = rest.split_first() {
+        let i = frames.len();
+        if i >= HISTORY_FRAMES_MAX {
+            return Err(Error::new(ErrorCode::LimitExceeded, "history", format!("at most {HISTORY_FRAMES_MAX} frames")));
+        }
+        let len = usize::from(len);
+        let Some((frame, after)) = tail.split_at_checked(len) else {
+            return Err(Error::at_path(ErrorCode::InvalidArgument, format!("history[{i}]"), format!("its length byte says {len} bytes, {} are left", tail.len())));
+        };
+        let frame = super::frame::decode(frame)
+            .map_err(|code| Error::at_path(ErrorCode::InvalidArgument, format!("history[{i}]"), format!("the frame does not decode: {}", code.as_str())))?;
+        frames.push(frame);
+        rest = after;
+    }
+    Ok(frames)
+}
+
+/// [`evaluate`] of a history given as bytes ([`decode_history`]): the same signals as evaluating
+/// the decoded frames.
+pub fn evaluate_bytes(settings: &AlarmSettings, history: &[u8], until_ms: u64) -> Result<Vec<Signal>> {
+    evaluate(settings, &decode_history(history)?, until_ms)
+}
+
 /// One step of a two-level device condition (warn, urgent): a change of level resolves the
-/// previous episode and issues the new one.
-fn step_level(out: &mut Out, state: &mut Option<(SignalKind, usize)>, new: Option<SignalKind>, f: &Frame, what: &str, evidence: Vec<Evidence>) -> Result<()> {
+/// previous episode and issues the new one. `what` and `evidence` are made only on a change:
+/// most device statuses change nothing, and formatting their text for every one of them was a
+/// visible share of a 90-day evaluation's profile.
+fn step_level(
+    out: &mut Out,
+    state: &mut Option<(SignalKind, usize)>,
+    new: Option<SignalKind>,
+    f: &Frame,
+    what: &dyn Fn() -> String,
+    evidence: &dyn Fn() -> Vec<Evidence>,
+) -> Result<()> {
     if state.map(|(k, _)| k) == new {
         return Ok(());
     }
+    let what = what();
     if let Some((_, idx)) = *state {
         let why = if new.is_some() { format!("superseded: {what}") } else { format!("{what}: back above the threshold") };
         out.resolve(Some(idx), f.at_ms, Some(f.seq), &why);
     }
     *state = match new {
-        Some(kind) => Some((kind, out.issue(kind, f.at_ms, f.seq, format!("{what}, at or below the {} threshold", kind.as_str()), evidence)?)),
+        Some(kind) => Some((kind, out.issue(kind, f.at_ms, f.seq, format!("{what}, at or below the {} threshold", kind.as_str()), evidence())?)),
         None => None,
     };
     Ok(())

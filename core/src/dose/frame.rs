@@ -82,14 +82,38 @@ pub const RESERVOIR_MU_MAX: u32 = 1_000_000;
 /// The largest battery voltage, mV.
 pub const BATTERY_MV_MAX: u16 = 10_000;
 
-/// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, not reflected, no final XOR).
+/// The CRC of every byte value shifted through the polynomial 8 times, so that [`crc16_ccitt_false`]
+/// takes one lookup per byte instead of 8 bit steps: the profile of a 90-day evaluation from bytes
+/// (30,240 frames) showed the bitwise loop as its largest single cost (17 %). Computed at compile
+/// time (512 bytes of data in the module).
+const CRC_TABLE: [u16; 256] = crc_table();
+
+// The indexes run below the table's length, and a const fn is evaluated while compiling: an
+// out-of-range index would be a compile error, never a run-time panic.
+#[allow(clippy::indexing_slicing)]
+const fn crc_table() -> [u16; 256] {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = (i as u16) << 8;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+            bit += 1;
+        }
+        table[i] = crc;
+        i += 1;
+    }
+    table
+}
+
+/// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, not reflected, no final XOR), by table.
 pub fn crc16_ccitt_false(bytes: &[u8]) -> u16 {
     let mut crc: u16 = 0xFFFF;
     for &b in bytes {
-        crc ^= u16::from(b) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
-        }
+        // The index is a byte: always inside the 256-entry table.
+        let at = usize::from(crc.to_be_bytes()[0] ^ b);
+        crc = (crc << 8) ^ CRC_TABLE.get(at).copied().unwrap_or(0);
     }
     crc
 }

@@ -47,7 +47,7 @@
 use minicbor::Decoder;
 use serde::{Deserialize, Serialize};
 
-use super::evaluate::{evaluate, Signal};
+use super::evaluate::{evaluate, evaluate_bytes, Signal};
 use super::frame::{Accepted, Frame, Stream, DECODING_TABLES_VERSION};
 use super::settings::{absolute_bounds, check_bounds, validate, AlarmSettings, Bounds, Finding, Validation, FIELDS_COUNT};
 use super::DoseCode;
@@ -626,6 +626,11 @@ impl Controller {
     /// Evaluates `history` against the settings in force ([`evaluate`]).
     pub fn evaluate(&self, history: &[Frame], until_ms: u64) -> Result<Vec<Signal>> {
         evaluate(&self.confirmed, history, until_ms)
+    }
+
+    /// Evaluates a history given as the frames' bytes ([`evaluate_bytes`]).
+    pub fn evaluate_bytes(&self, history: &[u8], until_ms: u64) -> Result<Vec<Signal>> {
+        evaluate_bytes(&self.confirmed, history, until_ms)
     }
 }
 

@@ -107,6 +107,34 @@ fn crc16_ccitt_false_check_value() {
     assert_eq!(crc16_ccitt_false(b""), 0xFFFF);
 }
 
+/// The CRC bit by bit, as the algorithm is defined: the reference the table-driven code must match.
+fn crc16_bitwise(bytes: &[u8]) -> u16 {
+    let mut crc: u16 = 0xFFFF;
+    for &b in bytes {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+        }
+    }
+    crc
+}
+
+proptest! {
+    #[test]
+    fn crc16_by_table_equals_the_bitwise_definition(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+        prop_assert_eq!(crc16_ccitt_false(&bytes), crc16_bitwise(&bytes));
+    }
+}
+
+#[test]
+fn crc16_by_table_equals_the_bitwise_definition_for_every_byte_value() {
+    // Each single byte exercises one table entry from the initial value; pairs exercise the shift.
+    for b in 0..=255u8 {
+        assert_eq!(crc16_ccitt_false(&[b]), crc16_bitwise(&[b]), "{b}");
+        assert_eq!(crc16_ccitt_false(&[b, b.wrapping_mul(31)]), crc16_bitwise(&[b, b.wrapping_mul(31)]), "{b}");
+    }
+}
+
 #[test]
 fn every_message_type_round_trips_with_its_exact_bytes() {
     let g = encode(&glucose(7, 0x0102_0304_0506, 123)).unwrap();
@@ -676,4 +704,66 @@ fn terminal_snapshot_restores_exactly_and_refuses_tampering() {
     bad[i] ^= 1;
     assert_eq!(Terminal::restore(&bad, &key).unwrap_err().code(), crate::ErrorCode::SnapshotInvalid);
     assert_eq!(Terminal::restore(&bytes, &[4u8; 32]).unwrap_err().code(), crate::ErrorCode::SnapshotInvalid);
+}
+
+/// Concatenates frames, each behind its length byte (the bytes form of a history).
+fn history_bytes(frames: &[Frame]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in frames {
+        let b = encode(f).unwrap();
+        out.push(u8::try_from(b.len()).unwrap());
+        out.extend_from_slice(&b);
+    }
+    out
+}
+
+#[test]
+fn evaluation_of_bytes_equals_evaluation_of_the_decoded_frames() {
+    let s = AlarmSettings::default();
+    // A low, a bolus over the maximum, a low reservoir and battery, a 40-minute gap (stale, then
+    // urgent stale), then an urgent high: several kinds with evidence and resolutions.
+    let h = vec![
+        glucose(1, T0_MS, 60),
+        Frame { seq: 2, at_ms: T0_MS + MIN, body: Body::Delivery { mu: 20_000, kind: DeliveryKind::Bolus } },
+        Frame { seq: 3, at_ms: T0_MS + MIN, body: Body::DeviceStatus { reservoir_mu: 1_000, battery_pct: 3, battery_mv: 3_000 } },
+        glucose(4, T0_MS + 41 * MIN, 300),
+    ];
+    let from_frames = evaluate(&s, &h, T0_MS + 50 * MIN).unwrap();
+    assert!(from_frames.len() >= 5, "{from_frames:?}");
+    assert_eq!(evaluate_bytes(&s, &history_bytes(&h), T0_MS + 50 * MIN).unwrap(), from_frames);
+    assert_eq!(decode_history(&history_bytes(&h)).unwrap(), h);
+    assert!(evaluate_bytes(&s, &[], T0_MS).unwrap().is_empty());
+}
+
+#[test]
+fn evaluation_of_bytes_names_the_frame_that_does_not_decode() {
+    use crate::error::ErrorCode;
+    let s = AlarmSettings::default();
+    let h = vec![glucose(1, T0_MS, 100), glucose(2, T0_MS + MIN, 100), glucose(3, T0_MS + 2 * MIN, 100)];
+    let good = history_bytes(&h);
+    let step = usize::from(good[0]) + 1;
+    // A flipped payload bit in the third frame (length byte + 15-byte header + 1): its CRC fails.
+    let mut bad = good.clone();
+    bad[2 * step + 17] ^= 1;
+    let e = evaluate_bytes(&s, &bad, T0_MS + 2 * MIN).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, "history[2]"));
+    assert!(e.message().contains("BAD_CRC"), "{}", e.message());
+    // The second frame's length byte runs past the end.
+    let e = evaluate_bytes(&s, &good[..step + 5], T0_MS + 2 * MIN).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, "history[1]"));
+    // A length byte of 0: an empty frame is truncated.
+    let mut zero = good[..step].to_vec();
+    zero.push(0);
+    let e = evaluate_bytes(&s, &zero, T0_MS).unwrap_err();
+    assert_eq!(e.param(), "history[1]");
+    assert!(e.message().contains("TRUNCATED"), "{}", e.message());
+    // Order is still evaluate's: frames swapped name the later one.
+    let swapped = history_bytes(&[h[1], h[0]]);
+    assert_eq!(evaluate_bytes(&s, &swapped, T0_MS + 2 * MIN).unwrap_err().param(), "history[1]");
+    // One frame more than the limit: refused as a whole.
+    let many = history_bytes(&h[..1]).repeat(HISTORY_FRAMES_MAX + 1);
+    assert_eq!(decode_history(&many).unwrap_err().code(), ErrorCode::LimitExceeded);
+    // Above the byte limit: refused before any frame is read.
+    let e = decode_history(&vec![0u8; HISTORY_BYTES_MAX + 1]).unwrap_err();
+    assert_eq!((e.code(), e.param()), (ErrorCode::LimitExceeded, "history"));
 }

@@ -18,6 +18,7 @@ const terminalConfig = () => ({ controllerModel: 'pump-x1', serverKeys: [pub(ser
 const controllerConfig = () => ({ model: 'pump-x1', serverKeys: [pub(server, 'mgmt')], terminalKey: pub(term, 'terminal') });
 const frame = (seq, mgdl = 100) => ({ seq, atMs: T0 * 1000 + seq * 300_000, body: { type: 'glucose', mgdl } });
 const history = () => [frame(1, 70), frame(2, 60), { seq: 3, atMs: T0 * 1000 + 900_000, body: { type: 'device-alarm', alarm: 'occlusion', raised: true } }];
+const historyBytes = () => s.doseHistoryBytes(history().map((f) => s.doseEncodeFrame(f)));
 
 /** A terminal with program v1, one frame and pending settings. */
 function terminal() {
@@ -68,6 +69,8 @@ export const targets = {
   'doseDecodeFrame': { args: () => [s.doseEncodeFrame(frame(5))] },
   'doseValidateSettings': { args: () => [defaults(), fields.map((f) => f.absolute.slice())] },
   'doseEvaluate': { args: () => [defaults(), history(), T0 * 1000 + 3_600_000] },
+  'doseEvaluateBytes': { args: () => [defaults(), historyBytes(), T0 * 1000 + 3_600_000] },
+  'doseHistoryBytes': { args: () => [history().map((f) => s.doseEncodeFrame(f))] },
   'doseSettingsFields': { args: () => [] },
   'doseCodes': { args: () => [] },
 
@@ -90,6 +93,7 @@ export const targets = {
   'DoseController#install': { ...onController, args: () => [program(2), T0] },
   'DoseController#receiveSettings': { ...onController, args: () => [pendingEnvelope.slice(), T0, sig(ctrl, 'controller')] },
   'DoseController#evaluate': { ...onController, args: () => [history(), T0 * 1000 + 3_600_000] },
+  'DoseController#evaluateBytes': { ...onController, args: () => [historyBytes(), T0 * 1000 + 3_600_000] },
   'DoseController#confirmed': { ...onController, args: () => [] },
   'DoseController#free': { ...onController, args: () => [], consumes: true },
   'DoseController#[Symbol.dispose]': { ...onController, args: () => [], consumes: true },
