@@ -479,3 +479,47 @@ test('the alarm router: a method traps (AlarmRouter#tick), a store load and a sa
   await expectTrap('AlarmRouterStore#save', () => s.store.save(s.router), () => s.router.openAlarms());
   await routerReloads(s);
 });
+
+// ---------------------------------------------------------------------------------------------
+// System 9: the patient terminal. A trap loses nothing its store saved: the frame stream comes
+// back where it was saved (a frame after it is new, the last saved one a duplicate).
+
+const DOSE_T0_MS = 1_780_000_000_000;
+async function savedTerminal() {
+  const server = sdk.generateKeyPair('EdDSA');
+  const controller = sdk.generateKeyPair('EdDSA');
+  const key = (pair, keyId) => ({ keyId, algorithm: 'EdDSA', publicKey: pair.publicKey });
+  const terminal = sdk.PatientTerminal.create({ controllerModel: 'pump-1', serverKeys: [key(server, 'mgmt')], controllerKey: key(controller, 'c') });
+  const store = new sdk.DoseStore(new sdk.MemoryStorage(), KEY);
+  const frame = (seq) => sdk.doseEncodeFrame({ seq, atMs: DOSE_T0_MS + seq * 300_000, body: { type: 'glucose', mgdl: 100 + seq } });
+  for (const seq of [1, 2, 3]) assert.equal(terminal.acceptFrame(frame(seq)).code, 'ACCEPTED');
+  assert.equal(await store.save('t1', terminal), true);
+  // Not saved: must not survive the trap.
+  assert.equal(terminal.acceptFrame(frame(4)).code, 'ACCEPTED');
+  return { store, terminal, frame };
+}
+
+async function terminalReloads({ store, frame }) {
+  const again = await store.load('t1');
+  assert.equal(again.acceptFrame(frame(3)).code, 'DUPLICATE', 'the saved stream came back');
+  assert.equal(again.acceptFrame(frame(4)).code, 'ACCEPTED', 'the unsaved frame did not');
+  assert.equal(await store.save('t1', again), true, 'the store writes after recovery');
+  again.free();
+}
+
+test('the patient terminal: a method traps (PatientTerminal#acceptFrame), a store load and a save trap; the saved stream comes back', async () => {
+  let s = await savedTerminal();
+  trapInside('DoseTerminalHandle', '#acceptFrame');
+  await expectTrap('PatientTerminal#acceptFrame', () => s.terminal.acceptFrame(s.frame(5)), () => s.terminal.state());
+  await terminalReloads(s);
+
+  s = await savedTerminal();
+  trapInside('DoseTerminalHandle', 'restore');
+  await expectTrap('DoseStore#load', () => s.store.load('t1'), () => s.terminal.state());
+  await terminalReloads(s);
+
+  s = await savedTerminal();
+  trapInside('DoseTerminalHandle', '#snapshot');
+  await expectTrap('DoseStore#save', () => s.store.save('t1', s.terminal), () => s.terminal.state());
+  await terminalReloads(s);
+});
