@@ -29,6 +29,7 @@ const MODEL = 'pump-x1';
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z, the simulated clock's start (Unix seconds)
 const READING_S = 300; // one glucose reading every 5 minutes
 const PLAY_READINGS = 72; // 6 hours
+const PLAY_DAY_READINGS = 288; // 24 hours
 const FRAMES_MAX = 2_000; // frames kept by the demo (about a week of readings)
 const LOG_ENTRIES_MAX = 60;
 const SIGNALS_SHOWN_MAX = 40;
@@ -100,8 +101,8 @@ function receive(wire) {
   return r;
 }
 
-async function playHours() {
-  for (let i = 0; i < PLAY_READINGS; i++) {
+async function playHours(readings = PLAY_READINGS) {
+  for (let i = 0; i < readings; i++) {
     demo.clock += READING_S;
     send({ type: 'glucose', mgdl: glucoseAt(demo.clock) });
     if (!demo.occluded) {
@@ -113,7 +114,7 @@ async function playHours() {
       send({ type: 'device-status', reservoirMu: demo.reservoirMu, batteryPct: demo.batteryPct, batteryMv: 3000 + demo.batteryPct * 12 });
     }
   }
-  log('controller', `6 hours played: ${PLAY_READINGS} readings`);
+  log('controller', `${(readings * READING_S) / 3600} hours played: ${readings} readings`);
 }
 
 /** Plays readings one by one until the evaluation opens a signal that was not open before (or a day passes). */
@@ -418,7 +419,8 @@ async function main() {
   }
   alarmLink = startAlarmLink({ sdk, simulatedTime: (ms) => formatLocal(Math.floor(ms / 1000)) });
   const { action, bind } = actionRunner({ render, afterEach: save });
-  bind('play-hours', playHours, { outcome: ['frame-code'] });
+  bind('play-day', () => playHours(PLAY_DAY_READINGS), { outcome: ['frame-code'] });
+  bind('play-hours', () => playHours(PLAY_READINGS), { outcome: ['frame-code'] });
   bind('play-until-alarm', playUntilAlarm, { outcome: ['frame-code'] });
   bind('inject-occlusion', () => occlusion(true));
   bind('clear-occlusion', () => occlusion(false));

@@ -56,9 +56,9 @@ describe('browser demo: the patient terminal', () => {
       assert.equal(await textOf(page, 'install-outcome'), 'INSTALLED');
       assert.equal(await textOf(page, 'settings-confirmed'), '—');
 
-      for (let i = 0; i < 3; i++) await act(page, 'play-hours');
+      await act(page, 'play-day');
       assert.equal(await textOf(page, 'frame-code'), 'ACCEPTED');
-      assert.equal(await chartAttr(page, 'points'), '216');
+      assert.equal(await chartAttr(page, 'points'), '288', 'a day of 5-minute readings');
       assert.equal(await chartAttr(page, 'thresholds'), '55,80,180,260', 'the defaults are drawn');
       assert.equal(await page.locator('[data-testid="chart"] canvas').count() > 0, true, 'uPlot drew the chart');
       assert.ok(Number(await chartAttr(page, 'alarms')) >= 2, 'alarms are marked on the chart');
@@ -114,7 +114,7 @@ describe('browser demo: the patient terminal', () => {
       assert.match(await textOf(page, 'program-version'), /v2$/);
       assert.match(await textOf(page, 'settings-confirmed'), /^55 \/ 90 \/ 180 \/ 260/);
       assert.equal(await chartAttr(page, 'thresholds'), '55,90,180,260', 'the controller replayed its confirmed settings');
-      assert.equal(await chartAttr(page, 'points'), '216');
+      assert.equal(await chartAttr(page, 'points'), '288', 'the day came back from IndexedDB');
       assert.deepEqual(await signalKinds(page), signalsBefore, 'the same evaluation after the reload');
 
       await act(page, 'reset-demo');
