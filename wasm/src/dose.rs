@@ -4,14 +4,13 @@
 
 use countersign_core::dose::evaluate::{evaluate, evaluate_bytes, Signal};
 use countersign_core::dose::frame::{self, Frame};
-use countersign_core::dose::package::{seal_program, Controller, ControllerConfig, ProgramPackage, Signer, Terminal, TerminalConfig};
+use countersign_core::dose::package::{seal_program, Controller, ControllerConfig, ProgramPackage, Terminal, TerminalConfig};
 use countersign_core::dose::settings::{absolute_bounds, validate, AlarmSettings, Bounds, FIELDS};
 use countersign_core::dose::DoseCode;
-use countersign_core::envelope::Alg;
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::{codes_to_js, from_js, get, set, to_js, to_js_error, type_error, JsResult};
+use crate::{codes_to_js, from_js, set, to_js, to_js_error, JsResult, OwnedSigner};
 
 #[wasm_bindgen(js_name = doseCodes)]
 pub fn dose_codes() -> Array {
@@ -73,36 +72,6 @@ pub fn dose_evaluate_bytes(settings: JsValue, history: &[u8], until_ms: u64) -> 
 
 fn signals_to_js(signals: countersign_core::Result<Vec<Signal>>) -> JsResult<JsValue> {
     to_js(&signals.map_err(to_js_error)?)
-}
-
-/// A signer from `{ algorithm, keyId, secretKey: Uint8Array }` (owned for the call, wiped after).
-struct OwnedSigner {
-    alg: Alg,
-    key_id: String,
-    secret_key: Vec<u8>,
-}
-
-impl OwnedSigner {
-    fn from_js(value: &JsValue) -> JsResult<OwnedSigner> {
-        let key_id = get(value, "keyId").as_string().ok_or_else(|| type_error("signer", "signer.keyId must be a string"))?;
-        let alg_name = get(value, "algorithm").as_string().ok_or_else(|| type_error("signer", "signer.algorithm must be a string"))?;
-        let secret_key = get(value, "secretKey")
-            .dyn_into::<Uint8Array>()
-            .map_err(|_| type_error("signer", "signer.secretKey must be a Uint8Array"))?
-            .to_vec();
-        let alg = Alg::from_name(&alg_name).map_err(to_js_error)?;
-        Ok(OwnedSigner { alg, key_id, secret_key })
-    }
-
-    fn signer(&self) -> Signer<'_> {
-        Signer { alg: self.alg, key_id: &self.key_id, secret_key: &self.secret_key }
-    }
-}
-
-impl Drop for OwnedSigner {
-    fn drop(&mut self) {
-        self.secret_key.iter_mut().for_each(|b| *b = 0);
-    }
 }
 
 #[wasm_bindgen(js_name = doseSealProgram)]

@@ -4,15 +4,14 @@
 use countersign_core::card::PublicKey;
 use countersign_core::energy::{
     dispense_limit, metered_cost, DispenseLimitRequest, EnergyCode, EnergyServer, EnergyTerminal,
-    MeteredCostRequest, Order, ServerConfig, ServerReply, Signer, Tariff, TerminalConfig,
+    MeteredCostRequest, Order, ServerConfig, ServerReply, Tariff, TerminalConfig,
     TerminalKey, TerminalOutcome,
 };
-use countersign_core::envelope::Alg;
 use countersign_core::error::{Error, ErrorCode};
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::{codes_to_js, from_js, get, set, to_js, to_js_error, type_error, JsResult};
+use crate::{codes_to_js, from_js, set, to_js, to_js_error, JsResult, OwnedSigner};
 
 #[wasm_bindgen(js_name = energyCodes)]
 pub fn energy_codes() -> Array {
@@ -29,37 +28,6 @@ pub fn energy_dispense_limit(request: JsValue) -> JsResult<JsValue> {
 pub fn energy_metered_cost(request: JsValue) -> JsResult<JsValue> {
     let request: MeteredCostRequest = from_js(request, "request")?;
     to_js(&metered_cost(&request).map_err(to_js_error)?)
-}
-
-/// A signer from `{ algorithm, keyId, secretKey: Uint8Array }` (owned for the call).
-struct OwnedSigner {
-    alg: Alg,
-    key_id: String,
-    secret_key: Vec<u8>,
-}
-
-impl OwnedSigner {
-    fn from_js(value: &JsValue) -> JsResult<OwnedSigner> {
-        let key_id = get(value, "keyId").as_string().ok_or_else(|| type_error("signer", "signer.keyId must be a string"))?;
-        let alg_name = get(value, "algorithm").as_string().ok_or_else(|| type_error("signer", "signer.algorithm must be a string"))?;
-        let secret_key = get(value, "secretKey")
-            .dyn_into::<Uint8Array>()
-            .map_err(|_| type_error("signer", "signer.secretKey must be a Uint8Array"))?
-            .to_vec();
-        let alg = Alg::from_name(&alg_name).map_err(to_js_error)?;
-        Ok(OwnedSigner { alg, key_id, secret_key })
-    }
-
-    fn signer(&self) -> Signer<'_> {
-        Signer { alg: self.alg, key_id: &self.key_id, secret_key: &self.secret_key }
-    }
-}
-
-impl Drop for OwnedSigner {
-    fn drop(&mut self) {
-        // The secret key came from JS for this call only: do not leave it in wasm memory.
-        self.secret_key.iter_mut().for_each(|b| *b = 0);
-    }
 }
 
 fn with_envelope(value: JsValue, envelope: Option<Vec<u8>>) -> JsValue {

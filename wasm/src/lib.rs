@@ -88,6 +88,41 @@ pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// A signer from `{ algorithm, keyId, secretKey: Uint8Array }` (owned for the call), for the
+/// systems that seal messages.
+#[cfg(any(feature = "energy", feature = "dose"))]
+pub(crate) struct OwnedSigner {
+    alg: Alg,
+    key_id: String,
+    secret_key: Vec<u8>,
+}
+
+#[cfg(any(feature = "energy", feature = "dose"))]
+impl OwnedSigner {
+    pub(crate) fn from_js(value: &JsValue) -> JsResult<OwnedSigner> {
+        let key_id = get(value, "keyId").as_string().ok_or_else(|| type_error("signer", "signer.keyId must be a string"))?;
+        let alg_name = get(value, "algorithm").as_string().ok_or_else(|| type_error("signer", "signer.algorithm must be a string"))?;
+        let secret_key = get(value, "secretKey")
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| type_error("signer", "signer.secretKey must be a Uint8Array"))?
+            .to_vec();
+        let alg = Alg::from_name(&alg_name).map_err(to_js_error)?;
+        Ok(OwnedSigner { alg, key_id, secret_key })
+    }
+
+    pub(crate) fn signer(&self) -> envelope::Signer<'_> {
+        envelope::Signer { alg: self.alg, key_id: &self.key_id, secret_key: &self.secret_key }
+    }
+}
+
+#[cfg(any(feature = "energy", feature = "dose"))]
+impl Drop for OwnedSigner {
+    fn drop(&mut self) {
+        // The secret key came from JS for this call only: do not leave it in wasm memory.
+        self.secret_key.iter_mut().for_each(|b| *b = 0);
+    }
+}
+
 pub(crate) fn type_error(param: &'static str, what: &str) -> JsValue {
     to_js_error(Error::new(ErrorCode::InvalidType, param, what))
 }

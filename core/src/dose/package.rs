@@ -53,7 +53,7 @@ use super::settings::{absolute_bounds, check_bounds, validate, AlarmSettings, Bo
 use super::DoseCode;
 use crate::card::PublicKey;
 use crate::crypto::sha256;
-use crate::envelope::{self, Alg, OpenParams, Opened, SealParams, TrustedKey};
+use crate::envelope::{self, OpenParams, Opened, SealParams, TrustedKey};
 use crate::error::{Error, ErrorCode, Result};
 use crate::limits::cbor::{self, Enc};
 
@@ -187,16 +187,8 @@ impl ProgramPackage {
     }
 }
 
-/// Who signs: algorithm, 32-byte secret key, key id.
-#[derive(Debug, Clone, Copy)]
-pub struct Signer<'a> {
-    /// Algorithm.
-    pub alg: Alg,
-    /// Secret key.
-    pub secret_key: &'a [u8],
-    /// Key id.
-    pub key_id: &'a str,
-}
+/// Who signs (the envelope primitive's, shared with the other systems that seal).
+pub use crate::envelope::Signer;
 
 /// Seals a program package (the management server's side). Errors: `INVALID_ARGUMENT` naming
 /// `package.<field>` (ids, roles, bounds, defaults); the envelope's errors.

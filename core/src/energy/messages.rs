@@ -41,9 +41,8 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::EnergyCode;
 use super::pricing::{CostBreakdown, Tariff, TaxRule, Unit};
-use crate::crypto::{ed25519, secp256k1};
-use crate::envelope::{self, Alg, SealParams};
-use crate::error::{Error, ErrorCode, Result};
+use crate::envelope::{self, SealParams};
+use crate::error::Result;
 use crate::limits::cbor::{self, Cbor, Enc};
 
 /// Envelope type of an order (terminal → server).
@@ -301,47 +300,10 @@ pub struct Receipt {
     pub uncollected: String,
 }
 
-/// Who signs: an algorithm, a key id and a 32-byte secret key (never stored by the core).
-#[derive(Debug, Clone, Copy)]
-pub struct Signer<'a> {
-    /// Signature algorithm.
-    pub alg: Alg,
-    /// Key id the receiver knows the public key by.
-    pub key_id: &'a str,
-    /// 32-byte secret key.
-    pub secret_key: &'a [u8],
-}
+/// Who signs (the envelope primitive's [`envelope::Signer`], shared by every system that seals).
+pub use crate::envelope::Signer;
 
 impl Signer<'_> {
-    /// Checks the key so that sealing after a state change cannot fail on it.
-    ///
-    /// Errors: `KEY_INVALID` about `"secretKey"`; `INVALID_ARGUMENT` about `"keyId"`.
-    pub fn check(&self) -> Result<()> {
-        if self.key_id.is_empty()
-            || self.key_id.len() > envelope::KEY_ID_BYTES_MAX
-            || self.key_id.chars().any(char::is_control)
-        {
-            return Err(Error::new(
-                ErrorCode::InvalidArgument,
-                "keyId",
-                "must be 1..=64 UTF-8 bytes without control characters",
-            ));
-        }
-        let valid = match self.alg {
-            Alg::EdDSA => ed25519::public_key(self.secret_key).is_ok(),
-            Alg::ES256K => secp256k1::public_key(self.secret_key, true).is_ok(),
-        };
-        if valid {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorCode::KeyInvalid,
-                "secretKey",
-                format!("is not a valid {} secret key", self.alg.as_str()),
-            ))
-        }
-    }
-
     /// Seals `payload` as a message of `msg_type`, valid from `now` for [`MESSAGE_TTL_S`].
     pub(super) fn seal(
         &self,

@@ -139,6 +139,49 @@ impl Alg {
     }
 }
 
+/// Who signs: an algorithm, a key id and a 32-byte secret key (never stored by the core). The
+/// systems that seal messages (energy, dose) take one; each adds its own sealing on top.
+#[derive(Debug, Clone, Copy)]
+pub struct Signer<'a> {
+    /// Signature algorithm.
+    pub alg: Alg,
+    /// Key id the receiver knows the public key by.
+    pub key_id: &'a str,
+    /// 32-byte secret key.
+    pub secret_key: &'a [u8],
+}
+
+impl Signer<'_> {
+    /// Checks the key so that sealing after a state change cannot fail on it.
+    ///
+    /// Errors: `KEY_INVALID` about `"secretKey"`; `INVALID_ARGUMENT` about `"keyId"`.
+    pub fn check(&self) -> Result<()> {
+        if self.key_id.is_empty()
+            || self.key_id.len() > KEY_ID_BYTES_MAX
+            || self.key_id.chars().any(char::is_control)
+        {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "keyId",
+                "must be 1..=64 UTF-8 bytes without control characters",
+            ));
+        }
+        let valid = match self.alg {
+            Alg::EdDSA => ed25519::public_key(self.secret_key).is_ok(),
+            Alg::ES256K => secp256k1::public_key(self.secret_key, true).is_ok(),
+        };
+        if valid {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::KeyInvalid,
+                "secretKey",
+                format!("is not a valid {} secret key", self.alg.as_str()),
+            ))
+        }
+    }
+}
+
 /// Everything needed to seal (build and sign) an envelope.
 #[derive(Debug, Clone, Copy)]
 pub struct SealParams<'a> {
