@@ -364,7 +364,8 @@ fn the_evaluations_signals_are_alarms_as_they_are() {
             direction: if n % 2 == 0 { Direction::Low } else { Direction::None },
             at_ms: T0 + n as u64,
             start_seq,
-            reason: "é".repeat(REASON_BYTES_MAX), // 2 bytes a character: cut at an odd byte count
+            // "a" then 2-byte characters: byte REASON_BYTES_MAX falls inside one, so the cut is a byte shorter.
+            reason: format!("a{}", "é".repeat(REASON_BYTES_MAX)),
             evidence: vec![
                 Evidence { seq: start_seq, at_ms: T0, measure: "glucoseMgdl".into(), value: 48 },
                 Evidence { seq: start_seq + 1, at_ms: T0 + 300_000, measure: "slopeTenthsPerMin".into(), value: -31 },
@@ -375,7 +376,8 @@ fn the_evaluations_signals_are_alarms_as_they_are() {
         assert_eq!((alarm.signal_id.as_str(), alarm.kind.as_str()), (signal.signal_id.as_str(), kind.as_str()));
         assert_eq!((alarm.priority, alarm.direction, alarm.at_ms), (signal.priority, signal.direction, signal.at_ms));
         assert_eq!(alarm.evidence, format!("glucoseMgdl=48 (seq {start_seq}); slopeTenthsPerMin=-31 (seq {})", start_seq + 1));
-        assert!(alarm.reason.len() <= REASON_BYTES_MAX && alarm.reason.len() == REASON_BYTES_MAX - REASON_BYTES_MAX % 2);
+        assert_eq!(alarm.reason.len(), REASON_BYTES_MAX - 1);
+        assert!(signal.reason.starts_with(&alarm.reason));
         let out = router.issue(&alarm, T0 + 1_000).unwrap_or_else(|e| panic!("{}: {e:?}", kind.as_str()));
         assert!(matches!(out.code, RouterCode::Issued | RouterCode::Deferred), "{}", kind.as_str());
         assert!(router.open_alarms().iter().any(|a| a.signal == alarm));
