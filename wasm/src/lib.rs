@@ -89,15 +89,18 @@ pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
 }
 
 /// A signer from `{ algorithm, keyId, secretKey: Uint8Array }` (owned for the call), for the
-/// systems that seal messages.
-#[cfg(any(feature = "energy", feature = "dose"))]
+/// systems that seal messages (energy, dose). Under `any-system` like the other shared
+/// conversions; a module without a sealing system does not use it (LTO drops it).
+#[cfg(feature = "any-system")]
+#[allow(dead_code)]
 pub(crate) struct OwnedSigner {
     alg: Alg,
     key_id: String,
     secret_key: Vec<u8>,
 }
 
-#[cfg(any(feature = "energy", feature = "dose"))]
+#[cfg(feature = "any-system")]
+#[allow(dead_code)]
 impl OwnedSigner {
     pub(crate) fn from_js(value: &JsValue) -> JsResult<OwnedSigner> {
         let key_id = get(value, "keyId").as_string().ok_or_else(|| type_error("signer", "signer.keyId must be a string"))?;
@@ -115,7 +118,7 @@ impl OwnedSigner {
     }
 }
 
-#[cfg(any(feature = "energy", feature = "dose"))]
+#[cfg(feature = "any-system")]
 impl Drop for OwnedSigner {
     fn drop(&mut self) {
         // The secret key came from JS for this call only: do not leave it in wasm memory.
