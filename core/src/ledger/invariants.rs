@@ -249,7 +249,7 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
     // Per currency (a short list: one entry per currency used). At most 4096 accounts of at
     // most 2^96 each: the sums stay far below 2^127.
     let mut posted = Deltas::default();
-    for a in l.accounts.values() {
+    for (_, a) in l.accounts.iter_unordered() {
         account_ok(a)?;
         posted.add(a.currency.0.code(), (a.debits_posted as i128, a.credits_posted as i128));
     }
@@ -270,7 +270,7 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
     let mut deadlines = BTreeSet::new();
     let mut debit_holds = BTreeSet::new();
     let mut resolved = BTreeSet::new();
-    for (at, h) in l.holds.iter() {
+    for (at, h) in l.holds.iter_unordered() {
         hold_ok(h, |a| l.accounts.get(a))?;
         match h.resolved_seq {
             None => {
@@ -310,7 +310,7 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
         per_account.iter().all(|n| *n <= HOLDS_PER_ACCOUNT_MAX),
         "more than HOLDS_PER_ACCOUNT_MAX pending holds on an account",
     )?;
-    for (at, a) in l.accounts.iter() {
+    for (at, a) in l.accounts.iter_unordered() {
         let (debits, credits) = pending.get(at as usize).copied().unwrap_or((0, 0));
         ensure(
             a.debits_pending == debits && a.credits_pending == credits,
