@@ -494,3 +494,20 @@ fn the_largest_sums_do_not_overflow() {
     }
     assert_eq!(tree.published_root().unwrap().total, (LEAF_BALANCE_MAX * 5).to_string());
 }
+
+#[test]
+fn a_tree_holds_about_51_bytes_per_client() {
+    for n in [1_000u32, 100_000] {
+        let mut tree = LiabilitiesTree::new(&setup("BTC", 1, n), &SECRET).unwrap();
+        let reserved = tree.heap_bytes();
+        let clients: Vec<_> = (0..n).map(|i| client(i, 1)).collect();
+        for chunk in clients.chunks(CHUNK_CLIENTS_MAX) {
+            tree.add(chunk).unwrap();
+        }
+        tree.finish().unwrap();
+        assert_eq!(tree.heap_bytes(), reserved, "n={n}: the memory is reserved once, never grown");
+        let per_client = tree.heap_bytes() as f64 / f64::from(n);
+        assert!(per_client <= 52.0, "n={n}: {per_client} bytes per client");
+        println!("{n} clients: {} bytes, {per_client:.2} per client", tree.heap_bytes());
+    }
+}
