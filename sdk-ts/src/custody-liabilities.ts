@@ -283,6 +283,11 @@ export class LiabilitiesTree extends WasmObject<TreeHandle> {
     return withHandle(this, (h) => h.progress() as BuildProgress);
   }
 
+  /** Bytes of wasm memory the tree holds (leaves and stored levels: about 51 per client), reserved once at `create`. */
+  memoryBytes(): number {
+    return withHandle(this, (h) => h.heapBytes());
+  }
+
   /** Pads the last subtrees and fixes the root: the root statement. Refused before every client was added. */
   finish(): PublishedRoot {
     return withHandle(this, (h) => h.finish() as PublishedRoot);
@@ -315,6 +320,7 @@ guardClass(LiabilitiesTree, {
   methods: {
     add: ['clients'],
     progress: [],
+    memoryBytes: [],
     finish: [],
     publishedRoot: [],
     publish: ['signer', 'issuedAt', 'expiresAt'],

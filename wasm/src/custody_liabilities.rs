@@ -40,6 +40,12 @@ impl LiabilitiesTreeHandle {
         to_js(&self.tree.progress())
     }
 
+    /// Heap bytes of the tree (a number: far below 2^53).
+    #[wasm_bindgen(js_name = heapBytes)]
+    pub fn heap_bytes(&self) -> f64 {
+        self.tree.heap_bytes() as f64
+    }
+
     /// Pads and fixes the root; the published root statement.
     pub fn finish(&mut self) -> JsResult<JsValue> {
         to_js(&self.tree.finish().map_err(to_js_error)?)

@@ -44,6 +44,7 @@ export const targets = {
   },
   'LiabilitiesTree#add': { ...onPartial, args: () => [clients(3, 5)] },
   'LiabilitiesTree#progress': { ...onPartial, args: () => [] },
+  'LiabilitiesTree#memoryBytes': { ...onPartial, args: () => [] },
   'LiabilitiesTree#finish': { receiver: () => { const t = partial(); t.add(clients(3, 6)); return t; }, state: treeState, args: () => [] },
   'LiabilitiesTree#publishedRoot': { ...onFinished, args: () => [] },
   'LiabilitiesTree#publish': { ...onFinished, args: () => [SIGNER(), NOW, NOW + 60] },
