@@ -8,7 +8,7 @@
 // sibling's sum lowered, and a proof from a private tree whose root was shown only to her. Kept
 // across reloads (localStorage): the platform key, the published root, alice's proof, the outcome.
 
-import { actionRunner, byTestId, fromHex, loadDemoState, setEnabled, setText, showInitError, toHex } from './demo-kit.js';
+import { actionRunner, byTestId, fieldError, fromHex, loadDemoState, setEnabled, setText, showInitError, toHex } from './demo-kit.js';
 const SDK_URL = '/sdk/dist/index.js';
 
 const LS_STATE = 'countersign-custody-proof-demo:state';
@@ -73,8 +73,10 @@ async function buildTree(n, round, leaveOut = null) {
 }
 
 async function publish() {
-  const n = Number(byTestId('client-count').value);
-  if (!Number.isInteger(n) || n < 2 || n > 1_000_000) throw Object.assign(new Error('between 2 and 1,000,000 clients'), { code: 'INVALID_INPUT' });
+  demo.note = ''; // a refused or interrupted build leaves no stale "built" line
+  const text = byTestId('client-count').value.trim();
+  const n = /^[0-9]{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 2 || n > 1_000_000) throw fieldError('client-count', 'must be a whole number of clients from 2 to 1,000,000');
   demo.round += 1;
   demo.platformSecret ??= toHex(crypto.getRandomValues(new Uint8Array(32)));
   const { tree, ms } = await buildTree(n, demo.round);
@@ -188,7 +190,7 @@ function drawPath() {
 
 function render() {
   setText('round', demo.round === 0 ? '—' : String(demo.round));
-  setText('build-status', demo.note || 'No root published yet.');
+  setText('build-status', demo.note);
   setText('root-asset', demo.root ? demo.root.asset : '—');
   setText('root-hash', demo.root ? demo.root.rootHash : '—');
   setText('root-total', demo.root ? btc(demo.root.total) : '—');
@@ -238,7 +240,7 @@ async function main() {
   }
   const { action, bind } = actionRunner({ render, afterEach: save });
   const OUTCOME = ['outcome-code', 'outcome-explain'];
-  bind('publish', publish, { fields: { 'setup.clientCount': 'client-count' } });
+  bind('publish', publish, { outcome: ['build-status'] });
   bind('verify', verify, { outcome: OUTCOME });
   bind('tamper', tamper, { outcome: OUTCOME });
   bind('private-root', privateRoot, { outcome: OUTCOME });
