@@ -141,6 +141,7 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     custody::liabilities::PublishedRoot::export_all(cfg)?;
     custody::liabilities::InclusionOutcome::export_all(cfg)?;
     custody::liabilities::ProofView::export_all(cfg)?;
+    custody::liabilities::RootComparison::export_all(cfg)?;
     Ok(())
 }
 

@@ -1027,6 +1027,71 @@ pub fn verify_inclusion_against(proof: &[u8], root: &OpenedRoot, client_id: &str
     Ok(out)
 }
 
+outcome_codes! {
+    /// Outcome of comparing two published roots two clients hold ([`compare_roots`]).
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "custody-liabilities.ts"))]
+    pub enum RootComparisonCode {
+        /// Same asset and round, the same statement (root, total, clients): everyone was shown one tree.
+        Consistent = "CONSISTENT",
+        /// Another asset or round: nothing to compare.
+        NotComparable = "NOT_COMPARABLE",
+        /// Same asset and round, two different signed statements: the platform signed two trees (evidence of a root shown only to some clients).
+        Equivocation = "EQUIVOCATION",
+        /// One of the two did not open or decode (rootRejection says why, `which` says which).
+        RootRefused = "ROOT_REFUSED",
+    }
+}
+
+/// Two clients' published roots compared.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "custody-liabilities.ts"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RootComparison {
+    /// What the comparison found.
+    pub code: RootComparisonCode,
+    /// For `ROOT_REFUSED`: 1 or 2, the refused one (the first if both).
+    pub which: Option<u8>,
+    /// For `ROOT_REFUSED`: the envelope's rejection, or `MALFORMED_PAYLOAD` when its payload did not decode.
+    pub root_rejection: Option<String>,
+    /// The first statement, once it opened.
+    pub first: Option<PublishedRoot>,
+    /// The second statement, once it opened.
+    pub second: Option<PublishedRoot>,
+}
+
+/// Compares two signed roots (each opened as [`open_root`] does, under the same keys and clock):
+/// a platform that shows a private tree to one client must sign a second root for the same asset
+/// and round, and two clients comparing theirs (gossip, a transparency log) catch it. `Err` only
+/// for a malformed call (the envelope's parameter errors).
+pub fn compare_roots(first: &[u8], second: &[u8], check: &ClientCheck<'_>) -> Result<RootComparison> {
+    let mut out = RootComparison { code: RootComparisonCode::Consistent, which: None, root_rejection: None, first: None, second: None };
+    let mut opened = Vec::with_capacity(2);
+    for (which, bytes) in [(1u8, first), (2u8, second)] {
+        match open_root(bytes, check)? {
+            Ok(root) => opened.push(root),
+            Err(refused) => {
+                out.code = RootComparisonCode::RootRefused;
+                out.which = Some(which);
+                out.root_rejection = Some(refused.root_rejection.unwrap_or_else(|| "MALFORMED_PAYLOAD".to_owned()));
+                return Ok(out);
+            }
+        }
+    }
+    let (Some(a), Some(b)) = (opened.first(), opened.get(1)) else {
+        return Err(internal("two roots opened"));
+    };
+    out.first = Some(a.view());
+    out.second = Some(b.view());
+    out.code = if a.asset != b.asset || a.facts.round != b.facts.round {
+        RootComparisonCode::NotComparable
+    } else if a.facts == b.facts {
+        RootComparisonCode::Consistent
+    } else {
+        RootComparisonCode::Equivocation
+    };
+    Ok(out)
+}
+
 /// A decoded proof for display (the SDK's `decodeInclusionProof`).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "custody-liabilities.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

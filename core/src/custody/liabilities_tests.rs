@@ -511,3 +511,27 @@ fn a_tree_holds_about_51_bytes_per_client() {
         println!("{n} clients: {} bytes, {per_client:.2} per client", tree.heap_bytes());
     }
 }
+
+#[test]
+fn two_clients_comparing_their_roots_catch_a_second_tree() {
+    let pk = public_key();
+    let keys = [TrustedKey { key_id: "platform-1", alg: Alg::EdDSA, public_key: &pk }];
+    let c = check(&keys, "-");
+    let public = build("BTC", 5, &[10, 20, 30]);
+    let private = build("BTC", 5, &[10, 20]);
+    let root = published(&public);
+    let resigned = public.publish(&signer(), NOW - 100, NOW + 60).unwrap();
+    assert_ne!(root, resigned);
+    assert_eq!(compare_roots(&root, &resigned, &c).unwrap().code, RootComparisonCode::Consistent);
+    let out = compare_roots(&root, &published(&private), &c).unwrap();
+    assert_eq!(out.code, RootComparisonCode::Equivocation);
+    assert_eq!(out.first.unwrap().total, "60");
+    assert_eq!(out.second.unwrap().total, "30");
+    assert_eq!(compare_roots(&root, &published(&build("BTC", 6, &[1])), &c).unwrap().code, RootComparisonCode::NotComparable);
+    assert_eq!(compare_roots(&root, &published(&build("ETH", 5, &[1])), &c).unwrap().code, RootComparisonCode::NotComparable);
+    let mut forged = root.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let out = compare_roots(&root, &forged, &c).unwrap();
+    assert_eq!((out.code, out.which, out.root_rejection.as_deref()), (RootComparisonCode::RootRefused, Some(2), Some("BAD_SIGNATURE")));
+}

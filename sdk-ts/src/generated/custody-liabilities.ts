@@ -174,6 +174,36 @@ export type PublishedRoot = {
   readonly total: string, };
 
 /**
+ * Two clients' published roots compared.
+ */
+export type RootComparison = {
+  /**
+   * What the comparison found.
+   */
+  readonly code: RootComparisonCode,
+  /**
+   * For `ROOT_REFUSED`: 1 or 2, the refused one (the first if both).
+   */
+  readonly which: number | null,
+  /**
+   * For `ROOT_REFUSED`: the envelope's rejection, or `MALFORMED_PAYLOAD` when its payload did not decode.
+   */
+  readonly rootRejection: string | null,
+  /**
+   * The first statement, once it opened.
+   */
+  readonly first: PublishedRoot | null,
+  /**
+   * The second statement, once it opened.
+   */
+  readonly second: PublishedRoot | null, };
+
+/**
+ * Outcome of comparing two published roots two clients hold (`compare_roots`).
+ */
+export type RootComparisonCode = "CONSISTENT" | "NOT_COMPARABLE" | "EQUIVOCATION" | "ROOT_REFUSED";
+
+/**
  * What a tree is for: sent by the platform to `LiabilitiesTree::new`.
  */
 export type TreeSetup = {
