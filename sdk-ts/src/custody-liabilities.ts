@@ -32,10 +32,12 @@ import type {
   PathStep,
   ProofView,
   PublishedRoot,
+  RootComparison,
+  RootComparisonCode,
   TreeSetup,
 } from './generated/custody-liabilities.js';
 import type { Exhaustive } from './exhaustive.js';
-export type { BuildProgress, ClientBalance, InclusionCode, InclusionOutcome, PathStep, ProofView, PublishedRoot, TreeSetup };
+export type { BuildProgress, ClientBalance, InclusionCode, InclusionOutcome, PathStep, ProofView, PublishedRoot, RootComparison, RootComparisonCode, TreeSetup };
 
 /** Every outcome of an inclusion check, in the core's check order (docs/custody-liabilities.md). */
 export const CUSTODY_INCLUSION_CODES = Object.freeze([
@@ -44,6 +46,12 @@ export const CUSTODY_INCLUSION_CODES = Object.freeze([
   'INDEX_OUT_OF_RANGE', 'SIBLING_SUM_OUT_OF_RANGE', 'ROOT_MISMATCH', 'TOTAL_MISMATCH',
 ] as const satisfies readonly InclusionCode[]);
 type _InclusionCodesComplete = Exhaustive<Exclude<InclusionCode, (typeof CUSTODY_INCLUSION_CODES)[number]>>;
+
+/** Every outcome of {@link compareLiabilitiesRoots}, in the core's order. */
+export const CUSTODY_ROOT_COMPARISON_CODES = Object.freeze([
+  'CONSISTENT', 'NOT_COMPARABLE', 'EQUIVOCATION', 'ROOT_REFUSED',
+] as const satisfies readonly RootComparisonCode[]);
+type _RootComparisonCodesComplete = Exhaustive<Exclude<RootComparisonCode, (typeof CUSTODY_ROOT_COMPARISON_CODES)[number]>>;
 
 /** The envelope type of a published root. */
 export const LIABILITIES_ROOT_TYPE = 'custody.liabilities.root';
@@ -405,4 +413,26 @@ export const decodeInclusionProof = guardFunction(function decodeInclusionProof(
 /** Each inclusion code with its one-line description (from the core). */
 export const custodyInclusionCodes = guardFunction(function custodyInclusionCodes(): { code: InclusionCode; description: string }[] {
   return call(() => wasm('custody').custodyInclusionCodes() as { code: InclusionCode; description: string }[]);
+}, []);
+
+/**
+ * Two published roots compared — the one this client holds and one another client (or a public
+ * log) holds: `EQUIVOCATION` when the platform signed two different trees for the same asset and
+ * round (how a root shown only to some clients is caught), `CONSISTENT` when both are the same
+ * statement, `NOT_COMPARABLE` for another asset or round, `ROOT_REFUSED` when one does not open.
+ */
+export const compareLiabilitiesRoots = guardFunction(function compareLiabilitiesRoots(
+  first: Uint8Array,
+  second: Uint8Array,
+  options: Omit<InclusionCheckOptions, 'clientId' | 'expectedBalance' | 'lastRound'>,
+): RootComparison {
+  const a = expectBytes(first, 'first');
+  const b = expectBytes(second, 'second');
+  const o = openingOf(expectObject(options, 'options', ['trustedKeys', 'now', 'maxClockSkewSeconds']));
+  return call(() => wasm('custody').custodyCompareRoots(a, b, o.keys, o.now, o.skew) as RootComparison);
+}, ['first', 'second', 'options']);
+
+/** Each root-comparison code with its one-line description (from the core). */
+export const custodyRootComparisonCodes = guardFunction(function custodyRootComparisonCodes(): { code: RootComparisonCode; description: string }[] {
+  return call(() => wasm('custody').custodyRootComparisonCodes() as { code: RootComparisonCode; description: string }[]);
 }, []);

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   CUSTODY_INCLUSION_CODES,
+  CUSTODY_ROOT_COMPARISON_CODES,
+  compareLiabilitiesRoots,
+  custodyRootComparisonCodes,
   LiabilitiesTree,
   PublishedLiabilitiesRoot,
   custodyInclusionCodes,
@@ -98,8 +101,31 @@ test('tampered proofs, a private root and bad roots are refused with their codes
   }
 });
 
-test('the SDK code list is the core list', () => {
+test('the SDK code lists are the core lists', () => {
   assert.deepEqual(custodyInclusionCodes().map((c) => c.code), [...CUSTODY_INCLUSION_CODES]);
+  assert.deepEqual(custodyRootComparisonCodes().map((c) => c.code), [...CUSTODY_ROOT_COMPARISON_CODES]);
+});
+
+test('two clients comparing their roots catch a platform that signed a second tree for the round', async () => {
+  const build = (n, round = 9) => LiabilitiesTree.build({ asset: 'ETH', round, scale: 18, clientCount: n }, SECRET, source);
+  const [pub, priv, next] = [await build(40), await build(39), await build(40, 10)];
+  try {
+    const options = { trustedKeys: TRUSTED, now: NOW };
+    const mine = pub.publish(SIGNER, NOW - 5, NOW + 3600);
+    const theirs = pub.publish(SIGNER, NOW - 50, NOW + 60); // the same tree, signed again later
+    assert.equal(compareLiabilitiesRoots(mine, theirs, options).code, 'CONSISTENT');
+    const shownToOne = priv.publish(SIGNER, NOW - 5, NOW + 3600);
+    const out = compareLiabilitiesRoots(mine, shownToOne, options);
+    assert.equal(out.code, 'EQUIVOCATION');
+    assert.deepEqual([out.first.leafCount, out.second.leafCount], [40, 39]);
+    assert.equal(compareLiabilitiesRoots(mine, next.publish(SIGNER, NOW - 5, NOW + 3600), options).code, 'NOT_COMPARABLE');
+    const forged = theirs.slice();
+    forged[forged.length - 1] ^= 1;
+    const refused = compareLiabilitiesRoots(forged, mine, options);
+    assert.deepEqual([refused.code, refused.which, refused.rootRejection], ['ROOT_REFUSED', 1, 'BAD_SIGNATURE']);
+  } finally {
+    for (const t of [pub, priv, next]) t.free();
+  }
 });
 
 test('bad arguments are refused naming the parameter, and a refused chunk adds nothing', async () => {

@@ -1,8 +1,8 @@
 //! wasm-bindgen adapter for System 8's proof of liabilities: conversions only (see lib.rs).
 
 use countersign_core::custody::liabilities::{
-    open_root, parse_balance, proof_view, verify_inclusion, verify_inclusion_against, ClientBalance, ClientCheck,
-    InclusionCode, LiabilitiesTree, OpenedRoot, TreeSetup,
+    compare_roots, open_root, parse_balance, proof_view, verify_inclusion, verify_inclusion_against, ClientBalance, ClientCheck,
+    InclusionCode, LiabilitiesTree, RootComparisonCode, OpenedRoot, TreeSetup,
 };
 use countersign_core::envelope::TrustedKey;
 use js_sys::Array;
@@ -124,6 +124,20 @@ impl LiabilitiesRootHandle {
     pub fn verify(&self, proof: &[u8], client_id: &str, expected_balance: Option<String>) -> JsResult<JsValue> {
         to_js(&verify_inclusion_against(proof, &self.root, client_id, expected_of(expected_balance)?).map_err(to_js_error)?)
     }
+}
+
+#[wasm_bindgen(js_name = custodyRootComparisonCodes)]
+pub fn custody_root_comparison_codes() -> Array {
+    codes_to_js(RootComparisonCode::ALL, RootComparisonCode::as_str, RootComparisonCode::description)
+}
+
+/// Two published roots compared (each opened under the same keys and clock).
+#[wasm_bindgen(js_name = custodyCompareRoots)]
+pub fn custody_compare_roots(first: &[u8], second: &[u8], trusted_keys: &Array, now: i64, max_clock_skew_s: u32) -> JsResult<JsValue> {
+    let owned = trusted_keys_of(trusted_keys)?;
+    let keys = keys_of(&owned);
+    let check = ClientCheck { trusted_keys: &keys, now, max_clock_skew_s, last_round: None, client_id: "-", expected_balance: None };
+    to_js(&compare_roots(first, second, &check).map_err(to_js_error)?)
 }
 
 /// A proof decoded for display (`INVALID_ARGUMENT` about `proof` when it does not decode).

@@ -25,6 +25,7 @@ function finished() {
 const base = finished();
 const ROOT = base.publish(SIGNER(), NOW - 5, NOW + 3600);
 const PROOF = base.proof(2, 'c2');
+const ROOT2 = base.publish(SIGNER(), NOW - 50, NOW + 60);
 base.free();
 
 const treeState = (tree) => JSON.stringify([tree.progress(), (() => { try { return tree.publishedRoot(); } catch (e) { return e.code; } })()]);
@@ -62,4 +63,6 @@ export const targets = {
   verifyInclusion: { args: () => [PROOF.slice(), ROOT.slice(), { trustedKeys: TRUSTED(), now: NOW, clientId: 'c2', expectedBalance: '2000', lastRound: 1, maxClockSkewSeconds: 0 }] },
   decodeInclusionProof: { args: () => [PROOF.slice()] },
   custodyInclusionCodes: { args: () => [] },
+  compareLiabilitiesRoots: { args: () => [ROOT.slice(), ROOT2.slice(), { trustedKeys: TRUSTED(), now: NOW, maxClockSkewSeconds: 0 }] },
+  custodyRootComparisonCodes: { args: () => [] },
 };
