@@ -23,6 +23,8 @@
 //!   issuer's service holding the reduced limit on the parent credit line.
 //! - [`energy`]: System 3, the pre-authorised energy purchase: the e-money server and the
 //!   terminal, their signed messages and receipt, the metering math.
+//! - [`custody`]: System 8, crypto custody; its proof of liabilities (Merkle-sum tree, inclusion
+//!   proofs each client checks).
 //! - [`shelf`]: System 10, untidy item returns judged by weight: load-cell events, take records,
 //!   return matching with an honest "ambiguous", lane contents and clean-up tasks.
 #![forbid(unsafe_code)]
@@ -30,6 +32,7 @@
 
 pub mod card;
 pub mod crypto;
+pub mod custody;
 pub mod dose;
 pub mod energy;
 pub mod envelope;

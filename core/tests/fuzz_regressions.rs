@@ -510,6 +510,12 @@ fn write_fuzz_seeds() {
         s.add("dose_messages", [&[2u8][..], &unverified_payload(&ack).unwrap()].concat());
     }
 
+    // System 8's inclusion proofs: every client's genuine proof of the fixture tree.
+    let liabilities = fuzz::liabilities_fixture();
+    for (i, client) in liabilities.clients.iter().enumerate() {
+        s.add("custody_liabilities_proof", liabilities.tree.proof(i as u32, client).unwrap());
+    }
+
     // Write: one file per seed named by its SHA-256 (stable across runs), after checking each
     // runs through its target.
     let corpus = fuzz_dir().join("corpus");

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, dose, energy, ledger, limits, shelf, tempcard};
+use countersign_core::{card, custody, dose, energy, ledger, limits, shelf, tempcard};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -134,6 +134,14 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     dose::escalation::RouterOutput::export_all(cfg)?;
     dose::escalation::OpenAlarm::export_all(cfg)?;
     dose::escalation::Snooze::export_all(cfg)?;
+    // custody (System 8): the proof of liabilities
+    custody::liabilities::TreeSetup::export_all(cfg)?;
+    custody::liabilities::ClientBalance::export_all(cfg)?;
+    custody::liabilities::BuildProgress::export_all(cfg)?;
+    custody::liabilities::PublishedRoot::export_all(cfg)?;
+    custody::liabilities::InclusionOutcome::export_all(cfg)?;
+    custody::liabilities::ProofView::export_all(cfg)?;
+    custody::liabilities::RootComparison::export_all(cfg)?;
     Ok(())
 }
 

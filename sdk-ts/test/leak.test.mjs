@@ -53,7 +53,7 @@ if (process.env.COUNTERSIGN_LEAK_CHILD === '1') {
     assert.equal(run.status, 0, `the measuring process failed:\n${run.stderr}`);
     const results = JSON.parse(run.stdout);
     const kinds = new Set(results.map((r) => r.kind));
-    assert.deepEqual([...kinds].sort(), ['Card', 'EnergyServer', 'EnergyTerminal', 'Ledger', 'ShelfController', 'TempCardIssuer']);
+    assert.deepEqual([...kinds].sort(), ['Card', 'EnergyServer', 'EnergyTerminal', 'Ledger', 'LiabilitiesTree', 'PublishedLiabilitiesRoot', 'ShelfController', 'TempCardIssuer']);
     assert.equal(results.length, kinds.size * 2, 'a freed run and a dropped run per kind');
     for (const r of results) {
       const what = `${r.kind} (${r.mode}, ${r.iterations} iterations, ${r.msPerIteration.toFixed(3)} ms each)`;
@@ -143,6 +143,22 @@ async function child() {
   const shelfSnapshot = shelf0.snapshot(KEY);
   shelf0.free();
 
+  const LIABILITIES_SECRET = new Uint8Array(32).fill(0x42);
+  const liabilitiesSigner = { keyId: 'platform-1', algorithm: 'EdDSA', secretKey: new Uint8Array(32).fill(7) };
+  const liabilitiesTrusted = [{ keyId: 'platform-1', algorithm: 'EdDSA', publicKey: sdk.ed25519PublicKey(liabilitiesSigner.secretKey) }];
+  const liabilitiesClients = Array.from({ length: 9 }, (_, i) => ({ clientId: `c${i}`, balance: String(i * 100) }));
+  const liabilitiesTree = (round) => {
+    const tree = sdk.LiabilitiesTree.create({ asset: 'BTC', round, scale: 8, clientCount: 9 }, LIABILITIES_SECRET);
+    tree.add(liabilitiesClients.slice(0, 4));
+    tree.add(liabilitiesClients.slice(4));
+    tree.finish();
+    return tree;
+  };
+  const tree0 = liabilitiesTree(1);
+  const liabilitiesRoot = tree0.publish(liabilitiesSigner, NOW - 5, NOW + 3600);
+  const liabilitiesProof = tree0.proof(5, 'c5');
+  tree0.free();
+
   /** Per kind: make one object, use it (copy() and journal() included where they exist). */
   const kinds = {
     Ledger: (i) => {
@@ -182,6 +198,17 @@ async function child() {
       terminal.session('o-1');
       terminal.snapshot(KEY);
       return terminal;
+    },
+    LiabilitiesTree: (i) => {
+      const tree = liabilitiesTree(i);
+      if (tree.publishedRoot().total !== '3600') throw new Error('liabilities tree use failed');
+      tree.proof(i % 9, `c${i % 9}`);
+      return tree;
+    },
+    PublishedLiabilitiesRoot: () => {
+      const opened = sdk.PublishedLiabilitiesRoot.open(liabilitiesRoot, { trustedKeys: liabilitiesTrusted, now: NOW });
+      if (opened.root.verify(liabilitiesProof, 'c5', '500').code !== 'INCLUDED') throw new Error('liabilities root use failed');
+      return opened.root;
     },
     ShelfController: (i) => {
       const shelf = sdk.ShelfController.restore(shelfSnapshot, KEY);

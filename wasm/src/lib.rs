@@ -27,6 +27,8 @@ pub(crate) type JsResult<T> = Result<T, JsValue>;
 mod alloc;
 #[cfg(feature = "card")]
 mod card;
+#[cfg(feature = "custody")]
+mod custody_liabilities;
 #[cfg(feature = "any-system")]
 mod de;
 #[cfg(feature = "dose")]
@@ -378,13 +380,13 @@ pub fn envelope_seal(
 }
 
 /// Owned copy of one trusted key read from a JS object `{ keyId, algorithm, publicKey }`.
-struct OwnedTrustedKey {
-    key_id: String,
-    alg: Alg,
-    public_key: Vec<u8>,
+pub(crate) struct OwnedTrustedKey {
+    pub(crate) key_id: String,
+    pub(crate) alg: Alg,
+    pub(crate) public_key: Vec<u8>,
 }
 
-fn trusted_keys_of(keys: &Array) -> JsResult<Vec<OwnedTrustedKey>> {
+pub(crate) fn trusted_keys_of(keys: &Array) -> JsResult<Vec<OwnedTrustedKey>> {
     if keys.length() as usize > envelope::TRUSTED_KEYS_MAX {
         return Err(to_js_error(Error::new(
             ErrorCode::LimitExceeded,

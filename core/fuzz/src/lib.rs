@@ -76,6 +76,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("dose_terminal_restore", dose_terminal_restore),
     ("dose_messages", dose_messages),
     ("dose_escalation_restore", dose_escalation_restore),
+    ("custody_liabilities_proof", custody_liabilities_proof),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -1627,4 +1628,57 @@ pub fn dose_escalation_fixture() -> countersign_core::dose::escalation::Router {
     router.tick(t0 + 60_000).expect("a tick");
     router.mark_audit_saved(3).expect("saved");
     router
+}
+
+// ---- System 8: the proof of liabilities ----
+
+/// The fixture tree of `custody_liabilities_proof`: 11 clients of BTC round 3 (depth 4, so a
+/// path crosses padding), its signed root opened as a client would.
+pub struct LiabilitiesFixture {
+    pub tree: countersign_core::custody::liabilities::LiabilitiesTree,
+    pub root: countersign_core::custody::liabilities::OpenedRoot,
+    pub clients: Vec<String>,
+}
+
+pub fn liabilities_fixture() -> &'static LiabilitiesFixture {
+    use countersign_core::custody::liabilities::{open_root, ClientBalance, ClientCheck, LiabilitiesTree, TreeSetup};
+    static FIXTURE: OnceLock<LiabilitiesFixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let clients: Vec<String> = (0..11).map(|i| format!("client-{i:02}")).collect();
+        let setup = TreeSetup { asset: "BTC".into(), round: 3, scale: 8, client_count: 11 };
+        let mut tree = LiabilitiesTree::new(&setup, &[9; 32]).expect("fixture tree");
+        let chunk: Vec<ClientBalance> =
+            clients.iter().enumerate().map(|(i, c)| ClientBalance { client_id: c.clone(), balance: (i as u128 * 100_000_007).to_string() }).collect();
+        tree.add(&chunk).expect("fixture clients");
+        tree.finish().expect("fixture root");
+        let signer = envelope::Signer { alg: Alg::EdDSA, key_id: "ed", secret_key: &ED };
+        let signed = tree.publish(&signer, NOW - 10, NOW + 600).expect("fixture publish");
+        let public = ed25519::public_key(&ED).expect("fixture key");
+        let keys = [TrustedKey { key_id: "ed", alg: Alg::EdDSA, public_key: &public }];
+        let check = ClientCheck { trusted_keys: &keys, now: NOW, max_clock_skew_s: 0, last_round: None, client_id: "-", expected_balance: None };
+        let root = open_root(&signed, &check).expect("fixture check").expect("fixture root opens");
+        LiabilitiesFixture { tree, root, clients }
+    })
+}
+
+/// Inclusion-proof decoding and checking: a proof that decodes has exactly one encoding
+/// (`encode(decode(x)) == x`), its view decodes too, and checking it against the fixture's
+/// published root never panics; a proof judged `INCLUDED` is byte for byte the tree's own proof
+/// for that client (anything else would be a forgery the check let through).
+pub fn custody_liabilities_proof(data: &[u8]) {
+    use countersign_core::custody::liabilities::{decode_proof, encode_proof, proof_view, verify_inclusion_against, InclusionCode};
+    let fixture = liabilities_fixture();
+    let Some(proof) = decode_proof(data) else {
+        assert!(proof_view(data).is_err(), "a proof that does not decode has no view");
+        return;
+    };
+    assert_eq!(encode_proof(&proof), data, "two encodings of one proof");
+    assert!(proof_view(data).is_ok());
+    for client in [proof.client_id.as_str(), "client-00"] {
+        let out = verify_inclusion_against(data, &fixture.root, client, None).expect("client ids are well-formed");
+        if out.code == InclusionCode::Included {
+            let genuine = fixture.tree.proof(proof.index, client).expect("an included proof names a real client");
+            assert_eq!(genuine, data, "a proof other than the tree's own was INCLUDED");
+        }
+    }
 }
