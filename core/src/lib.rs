@@ -31,6 +31,7 @@
 pub mod card;
 pub mod crypto;
 pub mod dose;
+pub mod ecash;
 pub mod energy;
 pub mod envelope;
 pub mod error;
