@@ -413,7 +413,7 @@ impl Backend {
         if balance > AMOUNT_MINOR_MAX {
             return Err(Error::new(ErrorCode::InvalidArgument, "balance", "above AMOUNT_MINOR_MAX"));
         }
-        if !ed25519::parse_public_key(&card_key).is_some() {
+        if ed25519::parse_public_key(&card_key).is_none() {
             return Err(Error::new(ErrorCode::InvalidArgument, "cardKey", "not a valid Ed25519 public key"));
         }
         if self.cards.contains_key(card) {

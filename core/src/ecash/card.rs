@@ -198,7 +198,7 @@ fn check_payment(
     if payer.card != record.card {
         return Err(Refusal::PayerSecurityInvalid);
     }
-    if blocklist.iter().any(|b| *b == record.card) {
+    if blocklist.contains(&record.card) {
         return Err(Refusal::PayerBlocked);
     }
     if !record.verify(&payer.card_key) {

@@ -414,7 +414,7 @@ pub fn run(config: &SimConfig) -> Result<SimReport> {
         for m in merchants.iter_mut() {
             let records = m.take_deposit();
             if !records.is_empty() {
-                let (_, f) = backend.deposit(&m.id().to_owned(), &records)?;
+                let (_, f) = backend.deposit(m.id(), &records)?;
                 findings.extend(f);
             }
             m.set_blocklist(backend.blocklist())?;
