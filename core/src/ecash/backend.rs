@@ -312,37 +312,37 @@ pub struct Policy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Account {
-    public_key: [u8; 32],
-    synced: u64,
-    head: Hash,
-    balance: u64,
-    seq: u64,
+pub(crate) struct Account {
+    pub(crate) public_key: [u8; 32],
+    pub(crate) synced: u64,
+    pub(crate) head: Hash,
+    pub(crate) balance: u64,
+    pub(crate) seq: u64,
     /// The sync point before the last one: (synced counter, security version, balance).
-    previous: Option<(u64, u64, u64, Hash)>,
+    pub(crate) previous: Option<(u64, u64, u64, Hash)>,
     /// The limits last signed.
-    limits: OfflineLimits,
-    counter_max: u64,
-    status: Action,
-    findings: Vec<RuleCode>,
+    pub(crate) limits: OfflineLimits,
+    pub(crate) counter_max: u64,
+    pub(crate) status: Action,
+    pub(crate) findings: Vec<RuleCode>,
     /// The time of the last sync request checked past its form.
-    last_sync_time: Option<i64>,
+    pub(crate) last_sync_time: Option<i64>,
 }
 
 /// The back-end's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Backend {
-    policy: Policy,
-    cards: BTreeMap<String, Account>,
-    merchants: BTreeMap<String, u64>,
+    pub(crate) policy: Policy,
+    pub(crate) cards: BTreeMap<String, Account>,
+    pub(crate) merchants: BTreeMap<String, u64>,
     /// Records accepted from each card's own log, by (card, counter).
-    own: BTreeMap<(String, u64), Record>,
+    pub(crate) own: BTreeMap<(String, u64), Record>,
     /// Every send record seen, from any source, by (payer, counter).
-    spends: BTreeMap<(String, u64), Record>,
+    pub(crate) spends: BTreeMap<(String, u64), Record>,
     /// Payment records already credited to their payee, by hash.
-    claimed: BTreeSet<Hash>,
+    pub(crate) claimed: BTreeSet<Hash>,
     /// Value paid out twice by double spends, minor units (what the limits put at risk).
-    absorbed: u64,
+    pub(crate) absorbed: u64,
 }
 
 fn finding(rules: &Rules, code: RuleCode, subject: &str, evidence: Evidence) -> Finding {

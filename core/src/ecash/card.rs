@@ -565,6 +565,70 @@ impl Card {
         }
     }
 
+    /// Borrowed view of every field, for the snapshot codec.
+    pub(crate) fn parts(&self) -> CardParts<'_> {
+        CardParts {
+            id: &self.id,
+            secret_key: &self.secret_key,
+            issuer: &self.issuer,
+            security: &self.security,
+            security_envelope: &self.security_envelope,
+            security_seq: self.security_seq,
+            counter: self.counter,
+            head: &self.head,
+            available: self.available,
+            pending: self.pending,
+            reserved: self.reserved.as_ref(),
+            log: &self.log,
+            sends: self.sends,
+            spent: self.spent,
+            blocked: self.blocked,
+            restricted: self.restricted,
+        }
+    }
+
+    /// A card from its fields (the snapshot codec checks consistency after).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        id: String,
+        secret_key: &[u8],
+        issuer: IssuerKey,
+        security: Security,
+        security_envelope: Vec<u8>,
+        security_seq: u64,
+        counter: u64,
+        head: Hash,
+        available: u64,
+        pending: u64,
+        reserved: Option<Record>,
+        log: Vec<LogEntry>,
+        sends: u32,
+        spent: u64,
+        blocked: bool,
+        restricted: bool,
+    ) -> Result<Card> {
+        let public_key = ed25519::public_key(secret_key)?;
+        Ok(Card {
+            id,
+            secret_key: secret_key.to_vec(),
+            public_key,
+            issuer,
+            security,
+            security_envelope,
+            security_seq,
+            counter,
+            head,
+            available,
+            pending,
+            reserved,
+            log,
+            sends,
+            spent,
+            blocked,
+            restricted,
+        })
+    }
+
     /// Whether the card's state holds together: the head is the last record's hash, counters
     /// run consecutively from the synced counter, pending is the sum of receipts and the offline
     /// sends are within the limits' count and sum.
@@ -583,6 +647,26 @@ impl Card {
         let pending: u64 = self.log.iter().filter(|e| e.record.kind == RecordKind::Receive).map(|e| e.record.amount).sum();
         head_ok && pending == self.pending && self.security.synced_counter <= self.counter
     }
+}
+
+/// Every field of a card, borrowed (for the snapshot codec).
+pub(crate) struct CardParts<'a> {
+    pub id: &'a str,
+    pub secret_key: &'a [u8],
+    pub issuer: &'a IssuerKey,
+    pub security: &'a Security,
+    pub security_envelope: &'a [u8],
+    pub security_seq: u64,
+    pub counter: u64,
+    pub head: &'a Hash,
+    pub available: u64,
+    pub pending: u64,
+    pub reserved: Option<&'a Record>,
+    pub log: &'a [LogEntry],
+    pub sends: u32,
+    pub spent: u64,
+    pub blocked: bool,
+    pub restricted: bool,
 }
 
 /// What a card sends the back-end when it comes online.

@@ -94,11 +94,13 @@
 
 mod backend;
 mod card;
+mod codec;
 mod record;
 pub mod sim;
 
 pub use backend::*;
 pub use card::*;
+pub use codec::{BACKEND_SNAPSHOT_BYTES_MAX, CARD_SNAPSHOT_BYTES_MAX, CARD_SNAPSHOT_TYPE, SNAPSHOT_FORMAT_VERSION};
 pub use record::*;
 
 #[cfg(test)]

@@ -554,3 +554,31 @@ fn simulator_rejects_bad_configs_naming_the_field() {
     let c = sim_config(vec![Attack { kind: AttackKind::Clone, card: 1, step: 0 }, Attack { kind: AttackKind::Relay, card: 1, step: 0 }]);
     assert_eq!(sim::run(&c).unwrap_err().param(), "attacks.card");
 }
+
+#[test]
+fn snapshots_restore_cards_and_backends_exactly() {
+    let key = [3u8; 32];
+    let mut w = world(2);
+    pay_shop(&mut w, 0, 100, T0 + 1);
+    let p = w.cards[1].pay("card-0", 300, T0 + 2).unwrap().unwrap();
+    w.cards[0].receive(&p, T0 + 2).unwrap().unwrap();
+    let reserved = w.cards[0].pay("shop-a", 5, T0 + 3).unwrap().unwrap();
+    let bytes = w.cards[0].snapshot(&key).unwrap();
+    let restored = Card::restore(&bytes, &key).unwrap();
+    assert_eq!(restored, w.cards[0]);
+    assert_eq!(restored.reserved_payment(), Some(reserved));
+    assert_eq!(Card::restore(&bytes, &[4; 32]).unwrap_err().code(), crate::ErrorCode::SnapshotInvalid);
+    for cut in [0, 10, bytes.len() / 2, bytes.len() - 1] {
+        assert!(Card::restore(&bytes[..cut], &key).is_err());
+    }
+    sync(&mut w, 0, T0 + 10);
+    let (_, _) = w.backend.deposit("shop-a", &w.shop.take_deposit()).unwrap();
+    let bytes = w.backend.snapshot(&key).unwrap();
+    let restored = Backend::restore(&bytes, &key).unwrap();
+    assert_eq!(restored, w.backend);
+    // The restored back-end goes on deciding as the original would.
+    let request = w.cards[1].sync_request(T0 + 20).unwrap();
+    let mut a = w.backend.clone();
+    let mut b = restored;
+    assert_eq!(a.sync(&signer(), &request, None, T0 + 20).unwrap(), b.sync(&signer(), &request, None, T0 + 20).unwrap());
+}
