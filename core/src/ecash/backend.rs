@@ -147,7 +147,6 @@ pub struct Velocity {
     /// Most sends within a window.
     pub count_max: u32,
     /// Largest sum within a window, minor units.
-    #[cfg_attr(feature = "ts", ts(type = "bigint"))]
     pub amount_max: u64,
 }
 
@@ -360,7 +359,7 @@ impl Backend {
             return Err(Error::new(ErrorCode::InvalidArgument, "policy.rules.velocity.windowS", "must be ≥ 1"));
         }
         if policy.counter_window < 1 || policy.counter_window > OFFLINE_WINDOW_MAX {
-            return Err(Error::new(ErrorCode::InvalidArgument, "policy.counterWindow", "must be 1..=4096"));
+            return Err(Error::new(ErrorCode::InvalidArgument, "policy.counterWindow", "must be 1..=16384"));
         }
         Ok(Backend {
             policy,

@@ -36,7 +36,7 @@ use crate::envelope::{self, Alg, OpenParams, Rejection, TrustedKey};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Most records in a card's offline log before it must come online.
-pub const OFFLINE_RECORDS_MAX: usize = 4_096;
+pub const OFFLINE_RECORDS_MAX: usize = 16_384;
 /// Most payments a merchant holds before it must deposit.
 pub const MERCHANT_RECORDS_MAX: usize = 65_536;
 

@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::snapshot::{self, invalid, SnapshotKind};
 
 /// The largest card snapshot, bytes (a full offline log of receive entries).
-pub const CARD_SNAPSHOT_BYTES_MAX: usize = 4 * 1024 * 1024;
+pub const CARD_SNAPSHOT_BYTES_MAX: usize = 16 * 1024 * 1024;
 /// The largest back-end snapshot, bytes.
 pub const BACKEND_SNAPSHOT_BYTES_MAX: usize = 512 * 1024 * 1024;
 

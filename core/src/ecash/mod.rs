@@ -85,7 +85,7 @@
 //! |---|---:|---|---|
 //! | [`AMOUNT_MINOR_MAX`] | 10^15 | minor units | one amount, a balance, a limit |
 //! | [`ID_BYTES_MAX`] | 32 | bytes | a card or merchant id |
-//! | [`OFFLINE_RECORDS_MAX`] | 4,096 | records | in a card's offline log (it must come online) |
+//! | [`OFFLINE_RECORDS_MAX`] | 16,384 | records | in a card's offline log (it must come online; a day of a busy transit card, and the 10,000-record log the bench checks) |
 //! | [`SYNC_RECORDS_MAX`] | 16,384 | records | in one [`SyncRequest`] or deposit |
 //! | [`BLOCKLIST_MAX`] | 1,024 | card ids | in one security information |
 //! | [`FINDINGS_MAX`] | 64 | findings | reported by one check (the rest are counted) |

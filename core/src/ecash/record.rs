@@ -323,10 +323,8 @@ impl DoubleSpendProof {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OfflineLimits {
     /// Largest single offline payment, minor units.
-    #[cfg_attr(feature = "ts", ts(type = "bigint"))]
     pub single_max: u64,
     /// Largest sum of offline payments since the last check, minor units.
-    #[cfg_attr(feature = "ts", ts(type = "bigint"))]
     pub cumulative_max: u64,
     /// Most offline payments since the last check.
     pub count_max: u32,

@@ -73,7 +73,6 @@ pub struct Attack {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SimConfig {
     /// The seed of every random choice.
-    #[cfg_attr(feature = "ts", ts(type = "bigint"))]
     pub seed: u64,
     /// Cards, 2..=[`SIM_CARDS_MAX`].
     pub cards: u32,
@@ -88,7 +87,6 @@ pub struct SimConfig {
     /// Chance that a card pays in a step, per cent (0..=100).
     pub pay_percent: u32,
     /// Opening balance of each card, minor units.
-    #[cfg_attr(feature = "ts", ts(type = "bigint"))]
     pub opening_balance: u64,
     /// The offline limits under test (`validUntil` is set from `validityS`).
     pub limits: OfflineLimits,
@@ -112,7 +110,6 @@ pub struct AttackResult {
     /// Seconds from the first fraudulent act to detection.
     pub seconds_to_detection: Option<i64>,
     /// Value obtained beyond the attacker's own, minor units.
-    #[cfg_attr(feature = "ts", ts(type = "bigint"))]
     pub value_at_risk: u64,
 }
 
@@ -130,11 +127,9 @@ pub struct SimReport {
     /// Offline payments made.
     pub payments: u64,
     /// Value at risk (obtained by undetected-yet attacks, cumulative) at the end of each step.
-    #[cfg_attr(feature = "ts", ts(type = "Array<bigint>"))]
     pub value_at_risk_by_step: Vec<u64>,
     /// The largest value at risk the limits allow per attacking card and offline period:
     /// `min(cumulativeMax, countMax × singleMax)`.
-    #[cfg_attr(feature = "ts", ts(type = "bigint"))]
     pub value_at_risk_bound: u64,
 }
 
