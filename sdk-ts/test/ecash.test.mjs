@@ -1,0 +1,212 @@
+// System 6 through the SDK: an offline day (card → shop, card → card, syncs, a deposit) with money
+// as decimal strings; the Python model's vectors replayed through the SDK byte for byte; attacks
+// and their evidence (a double-spend proof anyone can verify); what the SDK refuses before
+// anything crosses; the simulator; and the back-end as a server on 127.0.0.1 whose state lives in
+// a FileStorage and survives a restart in the middle of the day.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { EcashBackend, EcashCard, EcashMerchant, FileStorage, ecashSimulate, ecashVerifyDoubleSpend, ed25519PublicKey } from '@countersign/sdk';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const vectors = (name) => JSON.parse(readFileSync(path.join(here, '../../tests/vectors/ecash', name), 'utf8'));
+const hex = (b) => Buffer.from(b).toString('hex');
+const T0 = 1_700_000_000;
+const ISSUER_SK = new Uint8Array(32).fill(7);
+const SIGNER = { keyId: 'issuer-1', secretKey: ISSUER_SK };
+const ISSUER = { keyId: 'issuer-1', publicKey: ed25519PublicKey(ISSUER_SK) };
+const POLICY = { limits: { singleMax: '5000', cumulativeMax: '20000', countMax: 10 }, validityS: 86400, counterWindow: 100, velocity: { windowS: 3600, countMax: 8, amountMax: '30000' } };
+const skOf = (i) => new Uint8Array(32).fill(i + 1);
+const KEY = new Uint8Array(32).fill(0x33);
+
+function world() {
+  const backend = EcashBackend.create(POLICY);
+  const cards = [0, 1].map((i) => {
+    const security = backend.register(SIGNER, `card-${i}`, ed25519PublicKey(skOf(i)), '10000', T0);
+    return EcashCard.create(`card-${i}`, skOf(i), ISSUER, security, T0);
+  });
+  return { backend, cards, shop: EcashMerchant.create('shop-a', ISSUER) };
+}
+
+test('an offline day: payments, syncs and a deposit add up, money as strings', () => {
+  const { backend, cards, shop } = world();
+  const p = cards[0].pay('shop-a', '1500', T0 + 10);
+  assert.equal(p.ok, true);
+  const ack = shop.receive(p.payment, T0 + 10);
+  assert.equal(ack.ok, true);
+  assert.equal(cards[0].confirm(ack.ack), true);
+  const q = cards[0].pay('card-1', '2000', T0 + 20);
+  const ack2 = cards[1].receive(q.payment, T0 + 21);
+  assert.equal(cards[0].confirm(ack2.ack), true);
+  assert.deepEqual([cards[0].view().available, cards[1].view().pending], ['6500', '2000']);
+  for (const c of cards) {
+    const out = backend.sync(SIGNER, c.syncRequest(T0 + 100), T0 + 100);
+    assert.equal(out.outcome, 'clean');
+    assert.equal(c.accept(out.security, T0 + 100), 'security');
+  }
+  assert.deepEqual(backend.deposit('shop-a', shop.takeDeposit()), { credited: '1500', findings: [] });
+  assert.deepEqual([backend.balance('card-0'), backend.balance('card-1'), backend.merchantBalance('shop-a'), backend.total()], ['6500', '12000', '1500', '20000']);
+  assert.equal(cards[1].view().available, '12000');
+  // A card survives a snapshot and restore exactly.
+  const again = EcashCard.restore(cards[1].snapshot(KEY), KEY);
+  assert.deepEqual(again.view(), cards[1].view());
+});
+
+test('the Python model\'s vectors through the SDK: envelopes, records, requests byte for byte', () => {
+  const sec = vectors('security.json');
+  const backend = EcashBackend.create(POLICY);
+  assert.equal(hex(backend.register(SIGNER, 'card-0', ed25519PublicKey(skOf(0)), '10000', T0)), sec.cases[0].envelope);
+  const scenario = vectors('scenarios.json').scenarios.find((s) => s.name === 'clean-day');
+  const { backend: be, cards } = world();
+  const shop = EcashMerchant.create('shop-a', ISSUER);
+  const byId = { 'card-0': cards[0], 'card-1': cards[1] };
+  let checked = 0;
+  for (const { step, expect } of scenario.steps) {
+    if (step.op === 'pay') {
+      const out = byId[step.card].pay(step.payee, String(step.amount), step.time);
+      if (!out.ok) { assert.deepEqual({ refusal: out.refusal }, expect); checked++; continue; }
+      assert.ok(hex(out.payment).endsWith(expect.record), 'the payment ends with the signed record');
+      const ack = step.payee.startsWith('shop') ? shop.receive(out.payment, step.time) : byId[step.payee].receive(out.payment, step.time);
+      assert.equal(byId[step.card].confirm(ack.ack), true);
+    } else if (step.op === 'sync') {
+      const request = byId[step.card].syncRequest(step.time);
+      assert.equal(hex(request), expect.request);
+      const out = be.sync(SIGNER, request, step.time);
+      assert.equal(out.outcome, expect.outcome);
+      assert.equal(hex(out.security), expect.security);
+      assert.deepEqual([out.credited, out.debited], [String(expect.credited), String(expect.debited)]);
+      assert.equal(byId[step.card].accept(out.security, step.time), expect.accepted);
+    } else if (step.op === 'deposit') {
+      const out = be.deposit(step.merchant, shop.takeDeposit());
+      assert.equal(out.credited, String(expect.credited));
+    }
+    checked++;
+  }
+  assert.equal(checked, scenario.steps.length);
+});
+
+test('attacks leave evidence; a double-spend proof verifies with the card key alone', () => {
+  const { backend, cards } = world();
+  const twin = EcashCard.restore(cards[0].snapshot(KEY), KEY);
+  const a = EcashMerchant.create('shop-a', ISSUER);
+  const b = EcashMerchant.create('shop-b', ISSUER);
+  cards[0].confirm(a.receive(cards[0].pay('shop-a', '100', T0 + 1).payment, T0 + 1).ack);
+  twin.confirm(b.receive(twin.pay('shop-b', '100', T0 + 1).payment, T0 + 1).ack);
+  assert.deepEqual(backend.deposit('shop-a', a.takeDeposit()).findings, []);
+  const { findings } = backend.deposit('shop-b', b.takeDeposit());
+  assert.equal(findings.length, 1);
+  assert.deepEqual([findings[0].code, findings[0].subject, findings[0].action, findings[0].evidence.kind], ['DOUBLE_SPEND', 'card-0', 'block', 'double-spend']);
+  assert.equal(ecashVerifyDoubleSpend(findings[0].evidence.proof, ed25519PublicKey(skOf(0))), true);
+  assert.equal(ecashVerifyDoubleSpend(findings[0].evidence.proof, ed25519PublicKey(skOf(1))), false);
+  assert.equal(backend.status('card-0'), 'block');
+  assert.equal(backend.absorbed(), '100');
+  const out = backend.sync(SIGNER, cards[0].syncRequest(T0 + 5), T0 + 5);
+  assert.equal(out.outcome, 'abnormal');
+  assert.equal(cards[0].accept(out.instruction, T0 + 5), 'blocked');
+  assert.deepEqual(cards[0].pay('shop-a', '1', T0 + 6), { ok: false, refusal: 'CARD_BLOCKED' });
+  // A relayed request is refused and the card is not flagged.
+  const request = cards[1].syncRequest(T0 + 7);
+  assert.equal(backend.sync(SIGNER, request, T0 + 7).outcome, 'clean');
+  const replay = backend.sync(SIGNER, request, T0 + 8);
+  assert.deepEqual([replay.outcome, replay.findings[0].code], ['refused', 'REPLAYED_COUNTER']);
+  assert.equal(backend.status('card-1'), null);
+});
+
+test('the SDK refuses bad arguments before they cross, naming them', () => {
+  const { backend, cards } = world();
+  const before = cards[0].view();
+  assert.throws(() => cards[0].pay('shop-a', 100, T0), (e) => e.code === 'INVALID_TYPE' && e.param === 'amount');
+  assert.throws(() => cards[0].pay('shop-a', '1.5', T0), (e) => e.code === 'INVALID_ARGUMENT' && e.param === 'amount');
+  assert.throws(() => cards[0].pay('shop-a', '0', T0), (e) => e.param === 'amount');
+  assert.throws(() => cards[0].pay('shop-a', '1000000000000001', T0), (e) => e.param === 'amount');
+  assert.throws(() => cards[0].pay('shop-a', '1', 1.5), (e) => e.param === 'now');
+  assert.throws(() => cards[0].pay('Shop A', '1', T0), (e) => e.code === 'INVALID_ARGUMENT' && e.param === 'payee');
+  assert.throws(() => backend.sync(SIGNER, new Uint8Array([1, 2, 3]), T0), (e) => e.code === 'INVALID_ARGUMENT' && e.param === 'request');
+  assert.throws(() => EcashBackend.create({ ...POLICY, limits: { ...POLICY.limits, singleMax: 5000 } }), (e) => e.param === 'policy.limits.singleMax');
+  assert.throws(() => EcashBackend.create({ ...POLICY, actions: { VELOCITY: 'ignore' } }), (e) => e.param === 'policy.actions.VELOCITY');
+  assert.deepEqual(cards[0].view(), before, 'nothing changed');
+});
+
+test('the simulator through the SDK: every attack detected, nobody honest flagged, money as strings', () => {
+  const config = {
+    seed: 7, cards: 40, merchants: 5, steps: 40, stepS: 600, offlineSteps: 6, payPercent: 30, openingBalance: '50000',
+    limits: { singleMax: '2000', cumulativeMax: '10000', countMax: 12 }, validityS: 86400,
+    attacks: [{ kind: 'clone', card: 3, step: 2 }, { kind: 'replay', card: 5, step: 1 }, { kind: 'rollback', card: 7, step: 0 }, { kind: 'double-spend', card: 9, step: 4 }, { kind: 'relay', card: 11, step: 3 }],
+  };
+  const report = ecashSimulate(config);
+  assert.equal(report.detectionPerMille, 1000);
+  assert.deepEqual(report.honestFlagged, []);
+  assert.ok(report.attacks.every((a) => a.detected && typeof a.valueAtRisk === 'string'));
+  assert.equal(report.valueAtRiskByStep.length, 40);
+  assert.equal(report.valueAtRiskBound, '10000');
+  assert.deepEqual(ecashSimulate(config), report, 'deterministic from the seed');
+  assert.throws(() => ecashSimulate({ ...config, cards: 1 }), (e) => e.code === 'INVALID_ARGUMENT' && e.param === 'config.cards');
+  assert.throws(() => ecashSimulate({ ...config, extra: 1 }), (e) => e.code === 'INVALID_TYPE');
+});
+
+/** The back-end as a server: POST /sync (request bytes) → JSON; state saved to `storage` after every change. */
+async function startServer(storage) {
+  const stored = await storage.get('ecash/backend');
+  const backend = stored === null ? EcashBackend.create(POLICY) : EcashBackend.restore(stored.value, KEY);
+  let version = stored === null ? null : stored.version;
+  const persist = async () => {
+    const result = await storage.put('ecash/backend', backend.snapshot(KEY), version);
+    assert.equal(result.ok, true);
+    version = result.version;
+  };
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const body = new Uint8Array(Buffer.concat(chunks));
+    const now = Number(req.headers['x-now']);
+    let answer;
+    if (req.url === '/register') {
+      const { card, key } = JSON.parse(Buffer.from(body).toString());
+      answer = { security: hex(backend.register(SIGNER, card, Buffer.from(key, 'hex'), '10000', now)) };
+    } else {
+      const out = backend.sync(SIGNER, body, now);
+      answer = { outcome: out.outcome, envelope: hex(out.security ?? out.instruction ?? []), codes: out.findings.map((f) => f.code) };
+    }
+    await persist();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)), backend };
+}
+const post = async (url, body, now) => (await fetch(url, { method: 'POST', body, headers: { 'x-now': String(now) } })).json();
+
+test('the back-end over loopback HTTP, its state in a FileStorage, restarted in the middle', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ecash-'));
+  try {
+    const storage = new FileStorage(dir);
+    let server = await startServer(storage);
+    const reg = await post(`${server.url}/register`, JSON.stringify({ card: 'card-0', key: hex(ed25519PublicKey(skOf(0))) }), T0);
+    const card = EcashCard.create('card-0', skOf(0), ISSUER, Buffer.from(reg.security, 'hex'), T0);
+    // Paid and never confirmed (the shop's terminal died): the reserved record is a send all the same.
+    assert.equal(card.pay('shop-a', '700', T0 + 1).ok, true);
+    const first = card.syncRequest(T0 + 2);
+    let out = await post(`${server.url}/sync`, first, T0 + 2);
+    assert.equal(out.outcome, 'clean');
+    assert.equal(card.accept(Buffer.from(out.envelope, 'hex'), T0 + 2), 'security');
+    assert.equal(card.view().available, '9300');
+    // Restart: a new process would read the same storage.
+    await server.close();
+    server.backend.free();
+    server = await startServer(new FileStorage(dir));
+    assert.equal(server.backend.balance('card-0'), '9300', 'the settled balance survived the restart');
+    out = await post(`${server.url}/sync`, first, T0 + 3);
+    assert.deepEqual([out.outcome, out.codes], ['refused', ['REPLAYED_COUNTER']], 'the replay guard survived too');
+    card.pay('shop-a', '300', T0 + 4);
+    out = await post(`${server.url}/sync`, card.syncRequest(T0 + 5), T0 + 5);
+    assert.equal(out.outcome, 'clean');
+    assert.equal(card.accept(Buffer.from(out.envelope, 'hex'), T0 + 5), 'security');
+    assert.equal(server.backend.balance('card-0'), '9000');
+    await server.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
