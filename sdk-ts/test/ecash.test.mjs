@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { EcashBackend, EcashCard, EcashMerchant, FileStorage, ecashSimulate, ecashVerifyDoubleSpend, ed25519PublicKey } from '@countersign/sdk';
+import { EcashBackend, EcashCard, EcashMerchant, FileStorage, PostgresStorage, ecashSimulate, ecashVerifyDoubleSpend, ed25519PublicKey } from '@countersign/sdk';
+import { SKIP_NO_SERVER, dropTables, freshPrefix, testPool } from './postgres-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const vectors = (name) => JSON.parse(readFileSync(path.join(here, '../../tests/vectors/ecash', name), 'utf8'));
@@ -179,11 +180,27 @@ async function startServer(storage) {
 }
 const post = async (url, body, now) => (await fetch(url, { method: 'POST', body, headers: { 'x-now': String(now) } })).json();
 
-test('the back-end over loopback HTTP, its state in a FileStorage, restarted in the middle', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ecash-'));
+/** Where the server keeps its state: files, or PostgreSQL (the server role's production store). */
+const STORES = [
+  { label: 'FileStorage', skip: false, make: () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ecash-'));
+    return { open: () => new FileStorage(dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  } },
+  { label: 'PostgresStorage', skip: SKIP_NO_SERVER, make: () => {
+    const prefix = freshPrefix('ecash');
+    const pools = [];
+    return {
+      // Each "process" opens its own pool, as a restarted server would.
+      open: () => { const pool = testPool(); pools.push(pool); return new PostgresStorage(pool, { tablePrefix: prefix }); },
+      cleanup: async () => { for (const pool of pools) await pool.end(); await dropTables(prefix); },
+    };
+  } },
+];
+
+for (const { label, skip, make } of STORES) test(`the back-end over loopback HTTP, its state in ${label}, restarted in the middle`, { skip }, async () => {
+  const place = make();
   try {
-    const storage = new FileStorage(dir);
-    let server = await startServer(storage);
+    let server = await startServer(place.open());
     const reg = await post(`${server.url}/register`, JSON.stringify({ card: 'card-0', key: hex(ed25519PublicKey(skOf(0))) }), T0);
     const card = EcashCard.create('card-0', skOf(0), ISSUER, Buffer.from(reg.security, 'hex'), T0);
     // Paid and never confirmed (the shop's terminal died): the reserved record is a send all the same.
@@ -193,10 +210,10 @@ test('the back-end over loopback HTTP, its state in a FileStorage, restarted in 
     assert.equal(out.outcome, 'clean');
     assert.equal(card.accept(Buffer.from(out.envelope, 'hex'), T0 + 2), 'security');
     assert.equal(card.view().available, '9300');
-    // Restart: a new process would read the same storage.
+    // Restart: a new server reads the same store.
     await server.close();
     server.backend.free();
-    server = await startServer(new FileStorage(dir));
+    server = await startServer(place.open());
     assert.equal(server.backend.balance('card-0'), '9300', 'the settled balance survived the restart');
     out = await post(`${server.url}/sync`, first, T0 + 3);
     assert.deepEqual([out.outcome, out.codes], ['refused', ['REPLAYED_COUNTER']], 'the replay guard survived too');
@@ -207,6 +224,6 @@ test('the back-end over loopback HTTP, its state in a FileStorage, restarted in 
     assert.equal(server.backend.balance('card-0'), '9000');
     await server.close();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await place.cleanup();
   }
 });
