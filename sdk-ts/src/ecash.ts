@@ -17,7 +17,11 @@
  * arguments and converts them. Money crosses as decimal strings of minor units, never numbers;
  * messages cross as bytes in the core's formats; times are safe-integer Unix seconds.
  */
-import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, guardFunction } from './boundary.js';
+import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, guardFunction, isOwned, ownConstructorArgs, raw, toSdkError } from './boundary.js';
+import { CountersignRangeError } from './errors.js';
+import { CheckedStorage } from './storage/checked.js';
+import type { StorageAdapter } from './storage/types.js';
+import { StateStore, type PersistedState } from './store.js';
 import { call } from './calls.js';
 import { WasmObject, withHandle } from './handle.js';
 import { wasm } from './loader.js';
@@ -349,6 +353,10 @@ export class EcashBackend extends WasmObject<BackendHandle> {
   absorbed(): string {
     return withHandle(this, (h) => h.absorbed());
   }
+  /** A decimal string that grows with every change (the store's rollback guard). */
+  revision(): string {
+    return withHandle(this, (h) => h.revision());
+  }
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     const key = ownBytes(snapshotKey, 'snapshotKey');
     return withHandle(this, (h) => h.snapshot(key));
@@ -366,6 +374,7 @@ guardClass(EcashBackend, {
     blocklist: [],
     total: [],
     absorbed: [],
+    revision: [],
     snapshot: ['snapshotKey'],
     free: [],
   },
@@ -446,3 +455,96 @@ export const ecashSimulate = guardFunction(function ecashSimulate(config: EcashS
     valueAtRiskBound: String(report.valueAtRiskBound),
   };
 }, ['config']);
+
+// ---------------------------------------------------------------------------------------------
+// Persistence
+
+/** Snapshot keys are 32 bytes. */
+export const ECASH_SNAPSHOT_KEY_BYTES = 32;
+
+/**
+ * Saves and loads cards and back-ends through a storage adapter (IndexedDB on a phone standing in
+ * for the card, atomic files or PostgreSQL for the back-end): one key per card (`card/<id>`) or
+ * back-end (`backend/<name>`) holding its authenticated snapshot, written with compare-and-swap. A
+ * stored state older than one this store has seen is refused (a card's counter or security
+ * version, the back-end's revision going back: a rollback of storage), as is another card's state
+ * under a card's key. Save a card after every payment step: what was saved is what a restart loads.
+ */
+export class EcashStore {
+  readonly #store: StateStore;
+  readonly #prefix: string;
+
+  constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
+    try {
+      const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new EcashStore');
+      const checked = CheckedStorage.of(adapter, 'storage');
+      const ownKey = expectBytes(key, 'snapshotKey');
+      if (ownKey.length !== ECASH_SNAPSHOT_KEY_BYTES) throw rangeError('snapshotKey', `must be ${ECASH_SNAPSHOT_KEY_BYTES} bytes, got ${ownKey.length}`);
+      const opts = given === undefined ? {} : expectObject(given, 'options', ['prefix']);
+      this.#prefix = opts.prefix === undefined ? 'ecash/' : expectString(opts.prefix, 'options.prefix');
+      this.#store = new StateStore(checked, ownKey);
+      adopt(this, EcashStore);
+      Object.freeze(this);
+    } catch (e) {
+      throw toSdkError(e, 'new EcashStore');
+    }
+  }
+
+  /** The stored card, or null. SNAPSHOT_INVALID for a tampered state, a rollback, or another card's state. */
+  async loadCard(cardId: string): Promise<EcashCard | null> {
+    const id = expectString(cardId, 'cardId');
+    return this.#store.load(PERSISTED_CARD, `${this.#prefix}card/${id}`, id);
+  }
+
+  /** Saves the card. False, writing nothing, when another writer changed it since this store last saw it. */
+  async saveCard(card: EcashCard): Promise<boolean> {
+    if (!isOwned(card, EcashCard)) throw typeError('card', 'an EcashCard', card);
+    return this.#store.save(PERSISTED_CARD, `${this.#prefix}card/${card.view().id}`, card);
+  }
+
+  /** The stored back-end, or null. */
+  async loadBackend(name: string): Promise<EcashBackend | null> {
+    const n = expectString(name, 'name');
+    return this.#store.load(PERSISTED_BACKEND, `${this.#prefix}backend/${n}`, n);
+  }
+
+  /** Saves the back-end under `name`. False, writing nothing, when another writer changed it. */
+  async saveBackend(name: string, backend: EcashBackend): Promise<boolean> {
+    const n = expectString(name, 'name');
+    if (!isOwned(backend, EcashBackend)) throw typeError('backend', 'an EcashBackend', backend);
+    return this.#store.save(PERSISTED_BACKEND, `${this.#prefix}backend/${n}`, backend);
+  }
+}
+
+interface CardFreshness {
+  readonly counter: bigint;
+  readonly securitySeq: bigint;
+}
+const PERSISTED_CARD: PersistedState<EcashCard, CardFreshness> = Object.freeze({
+  param: 'cardId',
+  snapshot: (card: EcashCard, key: Uint8Array) => card.snapshot(key),
+  restore: (bytes: Uint8Array, key: Uint8Array) => EcashCard.restore(bytes, key),
+  freshness: (card: EcashCard) => {
+    const v = card.view();
+    return { counter: BigInt(v.counter), securitySeq: BigInt(v.securitySeq) };
+  },
+  isOlder: (_card: EcashCard, found: CardFreshness, seen: CardFreshness) => found.counter < seen.counter || found.securitySeq < seen.securitySeq,
+  check(card: EcashCard, id: string): void {
+    if (card.view().id !== id) {
+      throw new CountersignRangeError('SNAPSHOT_INVALID', `countersign: cardId: the state stored under ${id} is another card's`, 'cardId');
+    }
+  },
+  free: (card: EcashCard) => card.free(),
+});
+const PERSISTED_BACKEND: PersistedState<EcashBackend, { readonly revision: bigint }> = Object.freeze({
+  param: 'name',
+  snapshot: (backend: EcashBackend, key: Uint8Array) => backend.snapshot(key),
+  restore: (bytes: Uint8Array, key: Uint8Array) => EcashBackend.restore(bytes, key),
+  freshness: (backend: EcashBackend) => ({ revision: BigInt(backend.revision()) }),
+  isOlder: (_b: EcashBackend, found: { readonly revision: bigint }, seen: { readonly revision: bigint }) => found.revision < seen.revision,
+  free: (backend: EcashBackend) => backend.free(),
+});
+
+guardClass(EcashStore, {
+  methods: { loadCard: ['cardId'], saveCard: ['card'], loadBackend: ['name'], saveBackend: ['name', 'backend'] },
+});

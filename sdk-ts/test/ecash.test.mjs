@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { EcashBackend, EcashCard, EcashMerchant, FileStorage, PostgresStorage, ecashSimulate, ecashVerifyDoubleSpend, ed25519PublicKey } from '@countersign/sdk';
+import { EcashBackend, EcashCard, EcashMerchant, EcashStore, FileStorage, MemoryStorage, PostgresStorage, ecashSimulate, ecashVerifyDoubleSpend, ed25519PublicKey } from '@countersign/sdk';
 import { SKIP_NO_SERVER, dropTables, freshPrefix, testPool } from './postgres-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -149,16 +149,11 @@ test('the simulator through the SDK: every attack detected, nobody honest flagge
   assert.throws(() => ecashSimulate({ ...config, extra: 1 }), (e) => e.code === 'INVALID_TYPE');
 });
 
-/** The back-end as a server: POST /sync (request bytes) → JSON; state saved to `storage` after every change. */
+/** The back-end as a server: POST /register and /sync → JSON; its state saved through an
+ * EcashStore (compare-and-swap, rollback refused) after every change, loaded at start. */
 async function startServer(storage) {
-  const stored = await storage.get('ecash/backend');
-  const backend = stored === null ? EcashBackend.create(POLICY) : EcashBackend.restore(stored.value, KEY);
-  let version = stored === null ? null : stored.version;
-  const persist = async () => {
-    const result = await storage.put('ecash/backend', backend.snapshot(KEY), version);
-    assert.equal(result.ok, true);
-    version = result.version;
-  };
+  const store = new EcashStore(storage, KEY);
+  const backend = (await store.loadBackend('main')) ?? EcashBackend.create(POLICY);
   const server = http.createServer(async (req, res) => {
     const chunks = [];
     for await (const c of req) chunks.push(c);
@@ -172,13 +167,33 @@ async function startServer(storage) {
       const out = backend.sync(SIGNER, body, now);
       answer = { outcome: out.outcome, envelope: hex(out.security ?? out.instruction ?? []), codes: out.findings.map((f) => f.code) };
     }
-    await persist();
+    assert.equal(await store.saveBackend('main', backend), true);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)), backend };
 }
 const post = async (url, body, now) => (await fetch(url, { method: 'POST', body, headers: { 'x-now': String(now) } })).json();
+
+test('EcashStore: a card and a back-end saved and loaded; a rollback of storage and another card\'s state are refused', async () => {
+  const storage = new MemoryStorage();
+  const store = new EcashStore(storage, KEY);
+  const { backend, cards } = world();
+  assert.equal(await store.saveCard(cards[0]), true);
+  const old = await storage.get('ecash/card/card-0');
+  cards[0].pay('shop-a', '100', T0 + 1);
+  assert.equal(await store.saveCard(cards[0]), true);
+  assert.deepEqual((await store.loadCard('card-0')).view(), cards[0].view());
+  // Storage rolled back to the state before the payment: this store has seen a newer one.
+  await storage.put('ecash/card/card-0', old.value, (await storage.get('ecash/card/card-0')).version);
+  await assert.rejects(store.loadCard('card-0'), (e) => e.code === 'SNAPSHOT_INVALID');
+  // Card 1's state under card 0's key.
+  await storage.put('ecash/card/card-x', cards[1].snapshot(KEY), null);
+  await assert.rejects(new EcashStore(storage, KEY).loadCard('card-x'), (e) => e.code === 'SNAPSHOT_INVALID' && e.param === 'cardId');
+  assert.equal(await store.saveBackend('main', backend), true);
+  assert.equal((await new EcashStore(storage, KEY).loadBackend('main')).total(), '20000');
+  assert.equal(await store.loadBackend('other'), null);
+});
 
 /** Where the server keeps its state: files, or PostgreSQL (the server role's production store). */
 const STORES = [

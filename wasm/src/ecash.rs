@@ -247,6 +247,10 @@ impl EcashBackendHandle {
     pub fn absorbed(&self) -> String {
         self.backend.absorbed().to_string()
     }
+    /// The state's change counter, a decimal string (the store's rollback guard).
+    pub fn revision(&self) -> String {
+        self.backend.revision().to_string()
+    }
 }
 
 /// Whether `proof` (two records) proves a double spend by the card with `public_key`.

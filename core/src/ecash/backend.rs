@@ -396,6 +396,14 @@ impl Backend {
     pub fn blocklist(&self) -> Vec<String> {
         self.cards.iter().filter(|(_, a)| a.status == Action::Block).map(|(id, _)| id.clone()).take(BLOCKLIST_MAX).collect()
     }
+    /// A counter that grows with every change of the back-end's state (the store's rollback
+    /// guard): the sum of the cards' security versions and the sizes of the record indexes and
+    /// claimed set, each of which only grows, and at least one of which every change moves.
+    pub fn revision(&self) -> u64 {
+        let seqs = self.cards.values().fold(0u64, |sum, a| sum.saturating_add(a.seq));
+        seqs.saturating_add((self.own.len() + self.spends.len() + self.claimed.len()) as u64)
+    }
+
     /// Sum of all settled card balances and merchant deposits, minor units.
     pub fn total(&self) -> u128 {
         self.cards.values().map(|a| u128::from(a.balance)).sum::<u128>() + self.merchants.values().map(|&b| u128::from(b)).sum::<u128>()

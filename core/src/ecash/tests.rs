@@ -582,3 +582,26 @@ fn snapshots_restore_cards_and_backends_exactly() {
     let mut b = restored;
     assert_eq!(a.sync(&signer(), &request, None, T0 + 20).unwrap(), b.sync(&signer(), &request, None, T0 + 20).unwrap());
 }
+
+#[test]
+fn the_backend_revision_moves_with_every_change_and_only_then() {
+    let mut w = world(2);
+    let mut last = w.backend.revision();
+    let mut moved = |b: &Backend, expect: bool| {
+        let now = b.revision();
+        assert_eq!(now > last, expect, "revision {last} -> {now}");
+        assert!(now >= last);
+        last = now;
+    };
+    let r = pay_shop(&mut w, 0, 100, T0 + 1);
+    moved(&w.backend, false);
+    sync(&mut w, 0, T0 + 2);
+    moved(&w.backend, true);
+    let request = w.cards[0].sync_request(T0 + 2).unwrap();
+    let _ = w.backend.sync(&signer(), &request, None, T0 + 2).unwrap(); // refused: a replay
+    moved(&w.backend, false);
+    w.backend.deposit("shop-b", &[r.clone()]).unwrap(); // refused: wrong payee
+    moved(&w.backend, false);
+    w.backend.deposit("shop-a", &[r]).unwrap();
+    moved(&w.backend, true);
+}

@@ -42,6 +42,25 @@ const SIM = {
   limits: { singleMax: '500', cumulativeMax: '2000', countMax: 5 }, validityS: 86400, attacks: [{ kind: 'clone', card: 1, step: 0 }],
 };
 
+const stores = new WeakMap(); // store -> { storage, card, backend }
+async function store() {
+  const storage = new s.MemoryStorage();
+  const st = new s.EcashStore(storage, KEY);
+  const card = card0();
+  const backend = s.EcashBackend.restore(backendSnapshot, KEY);
+  await st.saveCard(card);
+  await st.saveBackend('main', backend);
+  card.pay('shop-a', '10', T0 + 2);
+  stores.set(st, { storage, card, backend });
+  return st;
+}
+async function storeState(st) {
+  const { storage, card } = stores.get(st);
+  const keys = await storage.list('');
+  const values = await Promise.all(keys.map(async (k) => { const v = await storage.get(k); return `${k}:${v.version}:${hex(v.value)}`; }));
+  return `${values.join(' ')} ${hex(card.snapshot(KEY))}`;
+}
+
 export const targets = {
   'new EcashCard': { args: () => [] },
   'EcashCard.create': { args: () => ['card-0', SK0.slice(), { ...ISSUER, publicKey: ISSUER.publicKey.slice() }, SEC0.slice(), T0] },
@@ -78,9 +97,16 @@ export const targets = {
   'EcashBackend#blocklist': { ...onBackend, args: () => [] },
   'EcashBackend#total': { ...onBackend, args: () => [] },
   'EcashBackend#absorbed': { ...onBackend, args: () => [] },
+  'EcashBackend#revision': { ...onBackend, args: () => [] },
   'EcashBackend#snapshot': { ...onBackend, args: () => [KEY.slice()] },
   'EcashBackend#free': { ...onBackend, args: () => [], consumes: true },
   'EcashBackend#[Symbol.dispose]': { ...onBackend, args: () => [], consumes: true },
+
+  'new EcashStore': { args: () => [new s.MemoryStorage(), KEY.slice(), { prefix: 'e/' }] },
+  'EcashStore#loadCard': { receiver: store, state: storeState, args: () => ['card-0'] },
+  'EcashStore#saveCard': { receiver: store, state: storeState, argsFor: (st) => [stores.get(st).card] },
+  'EcashStore#loadBackend': { receiver: store, state: storeState, args: () => ['main'] },
+  'EcashStore#saveBackend': { receiver: store, state: storeState, argsFor: (st) => ['main', stores.get(st).backend] },
 
   ecashVerifyDoubleSpend: { args: () => [PROOF.slice(), s.ed25519PublicKey(SK1)] },
   ecashSimulate: { args: () => [structuredClone(SIM)] },
