@@ -191,6 +191,8 @@ pub struct EcashBackendHandle {
 impl EcashBackendHandle {
     /// `limits` `{singleMax, cumulativeMax (strings), countMax}`, velocity `{windowS, countMax, amountMax (string)}`.
     #[wasm_bindgen(constructor)]
+    // One scalar per policy field: reading them as one object would need its own conversion code.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(single_max: &str, cumulative_max: &str, count_max: u32, validity_s: f64, counter_window: f64, velocity_window_s: f64, velocity_count_max: u32, velocity_amount_max: &str, actions: JsValue) -> JsResult<EcashBackendHandle> {
         let actions: std::collections::BTreeMap<RuleCode, Action> = from_js(actions, "policy.actions")?;
         let policy = Policy {
