@@ -1,7 +1,8 @@
 // System 6 demo: offline cash on a smart card, the issuer's view. Every decision is the
 // countersign WebAssembly core's, through the SDK (EcashCard, EcashMerchant, EcashBackend,
-// ecashSimulate). The page keeps the cards, shops and back-end as authenticated snapshots in
-// localStorage, so a reload finds them again.
+// ecashSimulate). Cards A and B and the back-end are kept in IndexedDB through EcashStore
+// (authenticated snapshots, compare-and-swap); the shops' held payments, the evidence and the
+// simulator's last report in localStorage. A reload finds them all again.
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { byTestId, setText, showInitError, toHex, fromHex } from './demo-kit.js';
 
@@ -13,7 +14,10 @@ const SIGNER = { keyId: 'issuer-1', secretKey: ISSUER_SK };
 const CARDS = { 'card-a': new Uint8Array(32).fill(0x0a), 'card-b': new Uint8Array(32).fill(0x0b) };
 const POLICY = { limits: { singleMax: '5000', cumulativeMax: '20000', countMax: 10 }, validityS: 86400, counterWindow: 100, velocity: { windowS: 3600, countMax: 8, amountMax: '30000' } };
 
+const DB_NAME = 'countersign-ecash-demo';
 let sdk;
+let store; // EcashStore over IndexedDB: the cards and the back-end
+let live; // { backend, cards: {id: EcashCard} }: the objects, saved after every action
 let state; // { now, backend: hex, cards: {id: hex}, shops: {id: [hex records]}, evidence: [..] }
 const euro = (minor) => `${(Number(minor) / 100).toFixed(2)}`;
 
@@ -25,13 +29,18 @@ function fresh() {
   const cards = {};
   for (const [id, sk] of Object.entries(CARDS)) {
     const security = backend.register(SIGNER, id, sdk.ed25519PublicKey(sk), '10000', 1_800_000_000);
-    cards[id] = toHex(sdk.EcashCard.create(id, sk, issuer(), security, 1_800_000_000).snapshot(KEY));
+    cards[id] = sdk.EcashCard.create(id, sk, issuer(), security, 1_800_000_000);
   }
-  return { now: 1_800_000_000, backend: toHex(backend.snapshot(KEY)), cards, shops: { 'shop-1': [], 'shop-2': [] }, evidence: [], last: null };
+  live = { backend, cards };
+  return { now: 1_800_000_000, shops: { 'shop-1': [], 'shop-2': [] }, evidence: [], last: null };
 }
-const save = () => localStorage.setItem(LS, JSON.stringify(state));
-const card = (id) => sdk.EcashCard.restore(fromHex(state.cards[id]), KEY);
-const backend = () => sdk.EcashBackend.restore(fromHex(state.backend), KEY);
+async function save() {
+  localStorage.setItem(LS, JSON.stringify(state));
+  for (const c of Object.values(live.cards)) await store.saveCard(c);
+  await store.saveBackend('main', live.backend);
+}
+const card = (id) => live.cards[id];
+const backend = () => live.backend;
 const tick = () => (state.now += 60);
 
 /** A new card for an attacker, registered with the back-end (100.00). */
@@ -41,7 +50,6 @@ function newAttacker() {
   const sk = new Uint8Array(32).fill(0x20 + (state.attackers % 200));
   const b = backend();
   const security = b.register(SIGNER, id, sdk.ed25519PublicKey(sk), '10000', state.now);
-  state.backend = toHex(b.snapshot(KEY));
   return sdk.EcashCard.create(id, sk, issuer(), security, state.now);
 }
 
@@ -56,7 +64,6 @@ function payTo(from, payee, amount, holder = card(from)) {
   } else {
     const to = card(payee);
     ack = to.receive(paid.payment, state.now);
-    state.cards[payee] = toHex(to.snapshot(KEY));
   }
   if (ack.ok) holder.confirm(ack.ack);
   return ack.ok ? 'paid' : ack.refusal;
@@ -67,7 +74,6 @@ function sync(id, holder = card(id), request = null) {
   const out = b.sync(SIGNER, req, state.now);
   if (out.outcome === 'clean') holder.accept(out.security, state.now);
   if (out.outcome === 'abnormal') holder.accept(out.instruction, state.now);
-  state.backend = toHex(b.snapshot(KEY));
   state.last = toHex(req);
   return out;
 }
@@ -80,15 +86,14 @@ function record(attack, findings) {
 }
 
 const actions = {
-  'pay-shop': () => { const c = card('card-a'); payTo('card-a', 'shop-1', '1200', c); state.cards['card-a'] = toHex(c.snapshot(KEY)); },
-  'pay-card': () => { const c = card('card-a'); payTo('card-a', 'card-b', '500', c); state.cards['card-a'] = toHex(c.snapshot(KEY)); },
+  'pay-shop': () => { const c = card('card-a'); payTo('card-a', 'shop-1', '1200', c); },
+  'pay-card': () => { const c = card('card-a'); payTo('card-a', 'card-b', '500', c); },
   online: () => {
-    for (const id of Object.keys(CARDS)) { const c = card(id); record('online', sync(id, c).findings); state.cards[id] = toHex(c.snapshot(KEY)); }
+    for (const id of Object.keys(CARDS)) { const c = card(id); record('online', sync(id, c).findings); }
   },
   deposit: () => {
     const b = backend();
     for (const [shop, records] of Object.entries(state.shops)) { record('deposit', b.deposit(shop, records.map(fromHex)).findings); state.shops[shop] = []; }
-    state.backend = toHex(b.snapshot(KEY));
   },
   reset: () => { state = fresh(); },
   // Each attack that gets a card blocked is made with a fresh card of its own (mallory-n), so
@@ -115,14 +120,12 @@ const actions = {
     payTo(m.view().id, 'shop-1', '700', m); payTo(m.view().id, 'shop-2', '700', fork);
     const b = backend();
     for (const [shop, records] of Object.entries(state.shops)) { record('double spend', b.deposit(shop, records.map(fromHex)).findings); state.shops[shop] = []; }
-    state.backend = toHex(b.snapshot(KEY));
   },
   'attack-relay': () => {
-    const c = card('card-a'); payTo('card-a', 'shop-1', '150', c); state.cards['card-a'] = toHex(c.snapshot(KEY));
+    const c = card('card-a'); payTo('card-a', 'shop-1', '150', c);
     const captured = fromHex(state.shops['shop-1'].at(-1));
     const b = backend();
     record('relay', b.deposit('shop-2', [captured]).findings);
-    state.backend = toHex(b.snapshot(KEY));
   },
   simulate: () => {
     const limits = { singleMax: byTestId('single-max').value.trim(), cumulativeMax: byTestId('cumulative-max').value.trim(), countMax: Number(byTestId('count-max').value) };
@@ -171,16 +174,24 @@ async function main() {
   try {
     sdk = await import(SDK_URL);
     await sdk.init({ system: 'ecash' });
+    store = new sdk.EcashStore(new sdk.IndexedDbStorage(DB_NAME), KEY);
     const stored = localStorage.getItem(LS);
-    state = stored ? JSON.parse(stored) : fresh();
+    const loaded = { backend: await store.loadBackend('main'), cards: {} };
+    for (const id of Object.keys(CARDS)) loaded.cards[id] = await store.loadCard(id);
+    if (stored && loaded.backend && Object.values(loaded.cards).every(Boolean)) {
+      state = JSON.parse(stored);
+      live = loaded;
+    } else {
+      state = fresh();
+    }
     for (const [name, fn] of Object.entries(actions)) {
-      byTestId(name).addEventListener('click', () => {
+      byTestId(name).addEventListener('click', async () => {
         document.body.dataset.busy = 'true';
-        try { fn(); save(); render(); } catch (e) { setText('error-message', String(e.message ?? e)); byTestId('error-banner').hidden = false; }
+        try { fn(); await save(); render(); } catch (e) { setText('error-message', String(e.message ?? e)); byTestId('error-banner').hidden = false; }
         document.body.dataset.busy = 'false';
       });
     }
-    save();
+    await save();
     render();
     const status = byTestId('sdk-status');
     status.dataset.state = 'ready';

@@ -1,7 +1,7 @@
 // Drives the System 6 demo page (examples-web/ecash.html) in headless Chromium: a card pays a
 // shop and another card offline, both come online and the shop deposits (the back-end's total
 // stays the opening 200.00); each attack button leaves its evidence (the rule's code); a reload
-// finds cards, back-end and evidence again (localStorage snapshots); the simulator draws the
+// finds cards and back-end again (IndexedDB, EcashStore) and the evidence; the simulator draws the
 // value at risk with uPlot. Every decision is the WebAssembly core's, in the browser.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
