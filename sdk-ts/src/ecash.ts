@@ -25,6 +25,8 @@ import { StateStore, type PersistedState } from './store.js';
 import { call } from './calls.js';
 import { WasmObject, withHandle } from './handle.js';
 import { wasm } from './loader.js';
+import type { Exhaustive } from './exhaustive.js';
+import type { Action, AttackKind, LimitName, Refusal, RuleCode } from './generated/ecash.js';
 import { expectArray, expectBytes, expectInteger, expectObject, expectOneOf, expectString, rangeError, typeError } from './validate.js';
 
 /** Largest amount, balance or limit, minor units. */
@@ -35,18 +37,16 @@ export const ECASH_BLOCKLIST_MAX = 1024;
 export const ECASH_DEPOSIT_RECORDS_MAX = 16_384;
 const TIME_MAX = Number.MAX_SAFE_INTEGER;
 
-export type EcashRefusal =
-  | 'CARD_BLOCKED' | 'SEND_IN_PROGRESS' | 'SECURITY_EXPIRED' | 'OVER_SINGLE_LIMIT' | 'OVER_COUNT_LIMIT'
-  | 'OVER_CUMULATIVE_LIMIT' | 'COUNTER_WINDOW' | 'LOG_FULL' | 'INSUFFICIENT_FUNDS' | 'PAYER_SECURITY_INVALID'
-  | 'PAYER_BLOCKED' | 'BAD_SIGNATURE' | 'WRONG_PAYEE' | 'OVER_PAYER_LIMIT' | 'DOUBLE_SPEND';
-export type EcashRuleCode =
-  | 'BAD_SIGNATURE' | 'COUNTER_GAP' | 'CHAIN_BROKEN' | 'REPLAYED_COUNTER' | 'ROLLBACK' | 'CLONED_CARD'
-  | 'DOUBLE_SPEND' | 'BALANCE_MISMATCH' | 'OFFLINE_LIMIT_EXCEEDED' | 'VELOCITY' | 'WRONG_PAYEE';
+// The outcome unions are the core's (generated from the Rust enums: sdk-ts/src/generated/ecash.ts).
+export type EcashRefusal = Refusal;
+export type EcashRuleCode = RuleCode;
 export const ECASH_RULE_CODES = Object.freeze([
   'BAD_SIGNATURE', 'COUNTER_GAP', 'CHAIN_BROKEN', 'REPLAYED_COUNTER', 'ROLLBACK', 'CLONED_CARD',
   'DOUBLE_SPEND', 'BALANCE_MISMATCH', 'OFFLINE_LIMIT_EXCEEDED', 'VELOCITY', 'WRONG_PAYEE',
 ] as const satisfies readonly EcashRuleCode[]);
-export type EcashAction = 'reject' | 'restrict' | 'block';
+// Compile-time: the list names every member of the generated union (and, above, nothing else).
+type _RuleCodesComplete = Exhaustive<Exclude<RuleCode, (typeof ECASH_RULE_CODES)[number]>>;
+export type EcashAction = Action;
 /** What the card did with an envelope from the back-end. */
 export type EcashAccepted =
   | 'security' | 'restricted' | 'blocked'
@@ -60,7 +60,7 @@ export type EcashEvidence =
   | { kind: 'diverged'; accepted: Uint8Array; submitted: Uint8Array }
   | { kind: 'double-spend'; proof: Uint8Array }
   | { kind: 'balance'; expectedAvailable: string; reportedAvailable: string; expectedPending: string; reportedPending: string }
-  | { kind: 'limit'; counter: string; limit: 'single' | 'cumulative' | 'count' | 'validUntil' | 'counterWindow' }
+  | { kind: 'limit'; counter: string; limit: LimitName }
   | { kind: 'window'; start: number; count: number; amount: string }
   | { kind: 'record'; record: Uint8Array }
   | { kind: 'replayed'; time: number; lastTime: number };
@@ -388,7 +388,7 @@ export const ecashVerifyDoubleSpend = guardFunction(function ecashVerifyDoubleSp
   return call<boolean>(() => wasm('ecash').ecashVerifyDoubleSpend(p, k));
 }, ['proof', 'publicKey']);
 
-export type EcashAttackKind = 'clone' | 'replay' | 'rollback' | 'double-spend' | 'relay';
+export type EcashAttackKind = AttackKind;
 export interface EcashSimConfig {
   seed: number;
   cards: number;
