@@ -7,7 +7,7 @@
 //   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
 //   BENCH_ONLY=amount node bench/run.mjs      (only the parts whose name contains one of the
 //                                              comma-separated words: an op, "card", "ledger",
-//                                              "shards", "shelf", "dose", "custody")
+//                                              "shards", "shelf", "dose", "custody", "ecash")
 //   BENCH_WALLETS=100000 node bench/run.mjs   (wallets of the sharded-ledger part: default 20,000
 //                                              here, a quick look; `node bench/shards.mjs` runs it
 //                                              alone at 1,000,000)
@@ -30,6 +30,7 @@ import { measureShards, shardsTable } from './ledger-shards.mjs';
 import { checkShelf, measureShelf, shelfTable } from './shelf.mjs';
 import { doseTable, measureDose } from './dose.mjs';
 import { custodyTable, measureCustody } from './custody-liabilities.mjs';
+import { checkEcash, ecashTable, measureEcash } from './ecash.mjs';
 import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
 import { measureModules, readManifest, sizeTable } from '../scripts/manifest.mjs';
 
@@ -400,6 +401,9 @@ async function main() {
   const doseMeasured = withDose ? measureDose() : undefined;
   const withCustody = selected('custody');
   const custodyMeasured = withCustody ? await measureCustody() : undefined;
+  const withEcash = selected('ecash');
+  if (withEcash) checkEcash();
+  const ecashMeasured = withEcash ? measureEcash() : undefined;
 
   const sizes = wasmSizes();
   const lines = [
@@ -422,6 +426,7 @@ async function main() {
     ...(withShelf ? [...shelfTable(shelfMeasured), ''] : []),
     ...(withDose ? [...doseTable(doseMeasured), ''] : []),
     ...(withCustody ? [...custodyTable(custodyMeasured), ''] : []),
+    ...(withEcash ? [...ecashTable(ecashMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',
     sizeTable(sizes),

@@ -34,6 +34,7 @@ pub mod card;
 pub mod crypto;
 pub mod custody;
 pub mod dose;
+pub mod ecash;
 pub mod energy;
 pub mod envelope;
 pub mod error;

@@ -324,6 +324,10 @@ fn write_fuzz_seeds() {
         &fuzz::SHELF_KIND,
         fuzz::shelf_fixture().snapshot(&key).unwrap(),
     );
+    let (ecash_backend, ecash_card) = fuzz::ecash_fixture();
+    s.snapshot("ecash_card_restore", &fuzz::ECASH_CARD_KIND, ecash_card.snapshot(&key).unwrap());
+    s.add("ecash_sync", ecash_card.sync_request(fuzz::NOW + 50).unwrap().encode());
+    let _ = ecash_backend;
     s.snapshot(
         "dose_escalation_restore",
         &fuzz::DOSE_ESCALATION_KIND,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, custody, dose, energy, ledger, limits, shelf, tempcard};
+use countersign_core::{card, custody, dose, ecash, energy, ledger, limits, shelf, tempcard};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -142,6 +142,16 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     custody::liabilities::InclusionOutcome::export_all(cfg)?;
     custody::liabilities::ProofView::export_all(cfg)?;
     custody::liabilities::RootComparison::export_all(cfg)?;
+    // ecash (System 6): the outcome codes the SDK's unions are checked against, and the
+    // simulator's wire types (the SDK hands money out as strings on top of these)
+    ecash::Refusal::export_all(cfg)?;
+    ecash::RuleCode::export_all(cfg)?;
+    ecash::Action::export_all(cfg)?;
+    ecash::LimitName::export_all(cfg)?;
+    ecash::RecordKind::export_all(cfg)?;
+    ecash::Velocity::export_all(cfg)?;
+    ecash::sim::SimConfig::export_all(cfg)?;
+    ecash::sim::SimReport::export_all(cfg)?;
     Ok(())
 }
 

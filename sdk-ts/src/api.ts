@@ -103,6 +103,7 @@ export * from './ledger-shards.js';
 export * from './energy.js';
 export * from './tempcard.js';
 export * from './shelf.js';
+export * from './ecash.js';
 export * from './dose.js';
 export * from './dose-escalation.js';
 export * from './custody-liabilities.js';

@@ -43,6 +43,8 @@ mod ledger;
 mod ser;
 #[cfg(feature = "shelf")]
 mod shelf;
+#[cfg(feature = "ecash")]
+mod ecash;
 #[cfg(feature = "tempcard")]
 mod tempcard;
 

@@ -77,6 +77,8 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("dose_messages", dose_messages),
     ("dose_escalation_restore", dose_escalation_restore),
     ("custody_liabilities_proof", custody_liabilities_proof),
+    ("ecash_card_restore", ecash_card_restore),
+    ("ecash_sync", ecash_sync),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -1680,5 +1682,81 @@ pub fn custody_liabilities_proof(data: &[u8]) {
             let genuine = fixture.tree.proof(proof.index, client).expect("an included proof names a real client");
             assert_eq!(genuine, data, "a proof other than the tree's own was INCLUDED");
         }
+// ---- System 6 (ecash) ----
+
+/// The ecash issuer (signs security information and instructions), Ed25519.
+pub const ECASH_ISSUER: [u8; 32] = [0x61; 32];
+/// The ecash card of the fixture: `card-0` with this key.
+pub const ECASH_CARD: [u8; 32] = [0x62; 32];
+pub const ECASH_CARD_KIND: SnapshotKind = SnapshotKind {
+    type_name: countersign_core::ecash::CARD_SNAPSHOT_TYPE,
+    version: countersign_core::ecash::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: countersign_core::ecash::CARD_SNAPSHOT_BYTES_MAX,
+};
+
+fn ecash_signer() -> envelope::Signer<'static> {
+    envelope::Signer { alg: Alg::EdDSA, key_id: "issuer-1", secret_key: &ECASH_ISSUER }
+}
+
+/// A back-end with two cards, and `card-0` after a payment to a merchant, a payment received
+/// from `card-1` and a sync: the seed of both ecash targets.
+pub fn ecash_fixture() -> (countersign_core::ecash::Backend, countersign_core::ecash::Card) {
+    use countersign_core::ecash::*;
+    let mut backend = Backend::new(Policy {
+        limits: OfflineLimits { single_max: 5_000, cumulative_max: 20_000, count_max: 10, valid_until: 0 },
+        validity_s: 86_400,
+        counter_window: 100,
+        rules: Rules::with_velocity(Velocity { window_s: 3_600, count_max: 8, amount_max: 30_000 }),
+    })
+    .expect("a valid policy");
+    let issuer = IssuerKey { key_id: "issuer-1".into(), public_key: ed25519::public_key(&ECASH_ISSUER).expect("key") };
+    let other_sk = [0x63; 32];
+    let s0 = backend.register(&ecash_signer(), "card-0", ed25519::public_key(&ECASH_CARD).expect("key"), 10_000, NOW).expect("register");
+    let s1 = backend.register(&ecash_signer(), "card-1", ed25519::public_key(&other_sk).expect("key"), 10_000, NOW).expect("register");
+    let mut card = Card::new("card-0", &ECASH_CARD, issuer.clone(), &s0, NOW).expect("card");
+    let mut other = Card::new("card-1", &other_sk, issuer.clone(), &s1, NOW).expect("card");
+    let mut shop = Merchant::new("shop-a", issuer).expect("merchant");
+    let p = card.pay("shop-a", 100, NOW + 1).expect("pay").expect("paid");
+    card.confirm(&shop.receive(&p, NOW + 1).expect("received"));
+    let p = other.pay("card-0", 300, NOW + 2).expect("pay").expect("paid");
+    other.confirm(&card.receive(&p, NOW + 2).expect("receive").expect("received"));
+    let request = card.sync_request(NOW + 3).expect("request");
+    if let SyncOutcome::Clean { security, .. } = backend.sync(&ecash_signer(), &request, None, NOW + 3).expect("sync") {
+        card.accept(&security, NOW + 3);
+    }
+    let p = card.pay("shop-a", 50, NOW + 4).expect("pay").expect("paid");
+    card.confirm(&p.record.hash());
+    (backend, card)
+}
+
+/// `ecash::Card::restore` on raw and keyed bytes: a restored card is consistent, snapshots
+/// canonically, and can still pay and build its sync request.
+pub fn ecash_card_restore(data: &[u8]) {
+    restore_both(data, &ECASH_CARD_KIND, countersign_core::ecash::Card::restore, countersign_core::ecash::Card::snapshot, |card| {
+        assert!(card.is_consistent(), "a restored card is consistent");
+        let mut card = card.clone();
+        let _ = card.pay("shop-a", 1, NOW + 10);
+        assert!(card.is_consistent(), "a restored card stays consistent after a payment");
+        let _ = card.sync_request(NOW + 11);
+    });
+}
+
+/// The back-end's log check on a sync request from outside: the raw bytes, and the same
+/// request re-signed with the fixture card's key (so mutations of the log reach the rules past
+/// the request's signature). A refused request leaves the back-end unchanged; nothing panics.
+pub fn ecash_sync(data: &[u8]) {
+    use countersign_core::ecash::*;
+    static FIXTURE: OnceLock<(Backend, Card)> = OnceLock::new();
+    let (backend, _) = FIXTURE.get_or_init(ecash_fixture);
+    let Ok(request) = SyncRequest::decode(data) else { return };
+    let mut resigned = request.clone();
+    resigned.signature = ed25519::sign(&ECASH_CARD, &resigned.signed_bytes()).expect("sign");
+    for request in [request, resigned] {
+        let mut b = backend.clone();
+        let Ok(outcome) = b.sync(&ecash_signer(), &request, None, NOW + 100) else { continue };
+        if let SyncOutcome::Refused { .. } = outcome {
+            assert_eq!(&b, backend, "a refused sync changed the back-end");
+        }
+        assert!(b.total() <= backend.total() + u128::from(AMOUNT_MINOR_MAX) * 2);
     }
 }
