@@ -30,6 +30,7 @@
 
 pub mod card;
 pub mod crypto;
+pub mod custody;
 pub mod dose;
 pub mod energy;
 pub mod envelope;
