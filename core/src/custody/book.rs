@@ -82,6 +82,7 @@ pub struct Approver {
     pub approver_id: String,
     /// 32-byte Ed25519 public key.
     #[cfg_attr(feature = "ts", ts(type = "Uint8Array"))]
+    #[serde(with = "bytes")]
     pub public_key: Vec<u8>,
 }
 
@@ -133,6 +134,7 @@ pub enum Event {
     Approve {
         withdrawal_id: String,
         #[cfg_attr(feature = "ts", ts(type = "Uint8Array"))]
+        #[serde(with = "bytes")]
         envelope: Vec<u8>,
         now: i64,
     },
@@ -325,6 +327,52 @@ pub struct Book {
     approver_seqs: BTreeMap<String, u64>,
     zones: TimeZones,
     event: u64,
+}
+
+/// Byte strings as serde bytes (a `Uint8Array` across the wasm boundary), read from bytes or
+/// from a sequence of numbers (JSON vectors).
+mod bytes {
+    use serde::de::{Error, SeqAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    /// The most bytes read: an envelope's limit (`envelope::ENVELOPE_BYTES_MAX`).
+    const BYTES_MAX: usize = crate::envelope::ENVELOPE_BYTES_MAX;
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    struct Bytes;
+
+    impl<'de> Visitor<'de> for Bytes {
+        type Value = Vec<u8>;
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            write!(f, "bytes (at most {BYTES_MAX})")
+        }
+        fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            if v.len() > BYTES_MAX {
+                return Err(E::invalid_length(v.len(), &self));
+            }
+            Ok(v)
+        }
+        fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            self.visit_byte_buf(v.to_vec())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(b) = seq.next_element::<u8>()? {
+                if out.len() == BYTES_MAX {
+                    return Err(A::Error::invalid_length(BYTES_MAX + 1, &self));
+                }
+                out.push(b);
+            }
+            Ok(out)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        d.deserialize_byte_buf(Bytes)
+    }
 }
 
 fn arg(param: &'static str, message: impl Into<String>) -> Error {
@@ -1204,6 +1252,34 @@ impl Book {
             discrepancies: self.reconcile(),
         };
         Ok(SignedWithdrawal { outcome, digests, signatures })
+    }
+
+    /// Replays a signing from a persisted log (no keys, no signatures): the same checks as
+    /// [`Book::sign_withdrawal`], then the withdrawal is `signed`. The SDK's store keeps the
+    /// book as its configuration and the log of events it applied; on load it applies them
+    /// again, a signing through this.
+    ///
+    /// Errors: `INVALID_ARGUMENT` about `withdrawalId` or `now`.
+    pub fn mark_signed(&mut self, withdrawal_id: &str, now: i64) -> Result<Outcome> {
+        check_id(withdrawal_id, "withdrawalId")?;
+        check_now(now)?;
+        let (code, approvals) = self.signing_check(withdrawal_id, now);
+        if code == CustodyCode::WithdrawalSigned {
+            if let Some(w) = self.withdrawals.get_mut(withdrawal_id) {
+                w.state = WithdrawalState::Signed;
+            }
+        }
+        self.event = self.event.saturating_add(1);
+        Ok(Outcome {
+            code,
+            event: self.event,
+            repeated: false,
+            ledger_code: None,
+            limit_id: None,
+            client_index: None,
+            approvals,
+            discrepancies: self.reconcile(),
+        })
     }
 
     fn signing_check(&self, withdrawal_id: &str, now: i64) -> (CustodyCode, Option<u32>) {

@@ -348,6 +348,7 @@ fn signing_needs_a_live_quorum_and_signs_deterministically_with_low_s() {
     let e = book.sign_withdrawal("w1", now + 100, &[0x12; 32], &w0.secret_key[..]).unwrap_err();
     assert_eq!((e.code(), e.param()), (ErrorCode::KeyInvalid, "omnibusKey"));
     let mut twin = book.clone();
+    let mut replayed = book.clone();
     let signed = book.sign_withdrawal("w1", now + 100, &OMNIBUS_KEY, &w0.secret_key[..]).unwrap();
     assert_eq!(signed.outcome.code, CustodyCode::WithdrawalSigned);
     let keys = [secp256k1::public_key(&OMNIBUS_KEY, true).unwrap(), w0.public_key.clone()];
@@ -358,6 +359,10 @@ fn signing_needs_a_live_quorum_and_signs_deterministically_with_low_s() {
     // RFC 6979: the same withdrawal signs to the same bytes.
     let again = twin.sign_withdrawal("w1", now + 100, &OMNIBUS_KEY, &w0.secret_key[..]).unwrap();
     assert_eq!(again.signatures, signed.signatures);
+    // A replay of the signing (from a persisted log) reaches the same state without keys.
+    let marked = replayed.mark_signed("w1", now + 100).unwrap();
+    assert_eq!((marked.code, marked.event), (signed.outcome.code, signed.outcome.event));
+    assert_eq!(replayed.withdrawal("w1"), book.withdrawal("w1"));
     // Signed once; cancelling is too late; confirming moves it out of the omnibus.
     assert_eq!(book.sign_withdrawal("w1", now + 100, &OMNIBUS_KEY, &w0.secret_key[..]).unwrap().outcome.code, CustodyCode::WithdrawalNotPending);
     assert_eq!(code(&mut book, Event::CancelWithdrawal { withdrawal_id: "w1".into(), now }), CustodyCode::WithdrawalNotPending);
