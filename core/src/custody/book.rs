@@ -126,6 +126,8 @@ pub enum Event {
     Trade { trade_id: String, buyer_id: String, seller_id: String, base_asset: String, base_amount: String, quote_asset: String, quote_amount: String, fee: String, now: i64 },
     /// The omnibus wallet's on-chain balance of an asset.
     ObserveOmnibus { asset: String, balance: String, now: i64 },
+    /// A client's transfer wallet's confirmed on-chain balance of an asset.
+    ObserveWallet { client_id: String, asset: String, balance: String, now: i64 },
     /// Add an address to a client's allow-list.
     AddDestination { client_id: String, address: String, now: i64 },
     /// Ask to withdraw `amount` (+ `networkFee`, paid by the client) to `destination`.
@@ -144,16 +146,20 @@ pub enum Event {
     CancelWithdrawal { withdrawal_id: String, now: i64 },
 }
 
-/// An asset whose omnibus balance differs from what the book expects.
+/// A wallet whose observed on-chain balance differs from what the book expects: the omnibus
+/// (`clientId` null) or a client's transfer wallet.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "custody.ts"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Discrepancy {
     /// The asset.
     pub asset: String,
-    /// Σ client balances + fees + pending withdrawals + quarantine (decimal string).
+    /// The client whose transfer wallet differs; null for the omnibus.
+    pub client_id: Option<String>,
+    /// The omnibus: Σ client balances + fees + pending withdrawals + quarantine; a transfer
+    /// wallet: its confirmed deposits not yet swept (decimal string).
     pub expected: String,
-    /// The last observed on-chain balance of the omnibus.
+    /// The last observed on-chain balance.
     pub observed: String,
     /// `observed − expected` (negative: the chain holds less than the clients are owed).
     pub difference: String,
@@ -272,6 +278,13 @@ struct AssetState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+struct WalletCheck {
+    observed: i128,
+    expected: i128,
+    since: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Client {
     index: u32,
     address: [u8; keys::ADDRESS_BYTES],
@@ -323,6 +336,10 @@ pub struct Book {
     addresses: BTreeMap<[u8; keys::ADDRESS_BYTES], String>,
     deposits: BTreeMap<String, Deposit>,
     withdrawals: BTreeMap<String, Withdrawal>,
+    /// (client, asset index) → the last observed balance of that transfer wallet, what the book
+    /// expected when last touched, and since which event they differ (at most one entry per
+    /// client and asset: CLIENTS_MAX × ASSETS_MAX).
+    wallets_observed: BTreeMap<(String, usize), WalletCheck>,
     /// Approver id → the last approval sequence number accepted (anti-replay across withdrawals).
     approver_seqs: BTreeMap<String, u64>,
     zones: TimeZones,
@@ -585,6 +602,7 @@ impl Book {
             addresses: BTreeMap::new(),
             deposits: BTreeMap::new(),
             withdrawals: BTreeMap::new(),
+            wallets_observed: BTreeMap::new(),
             approver_seqs: BTreeMap::new(),
             zones,
             event: 0,
@@ -611,6 +629,7 @@ impl Book {
     /// field); nothing changes and no event number is used.
     pub fn apply(&mut self, event: &Event) -> Result<Outcome> {
         let (code, decided) = self.decide(event)?;
+        self.refresh_wallet_check(event);
         self.event = self.event.saturating_add(1);
         let mut outcome = decided;
         outcome.code = code;
@@ -622,44 +641,73 @@ impl Book {
         Ok(outcome)
     }
 
-    /// Compares every observed asset with what the book expects, remembering since which event
-    /// each difference has lasted.
-    fn reconcile(&mut self) -> Vec<Discrepancy> {
-        let event = self.event;
-        let mut out = Vec::new();
-        for asset in &mut self.assets {
-            let Some(observed) = asset.observed else { continue };
-            if observed == asset.expected {
-                asset.discrepancy_since = None;
-                continue;
+    /// Refreshes what the book expects of the transfer wallet an event touched (a deposit
+    /// there, its sweep, its observation), if that wallet is observed: O(1) per event.
+    fn refresh_wallet_check(&mut self, event: &Event) {
+        let touched = match event {
+            Event::ObserveDeposit { address, asset, .. } => keys::parse_address(address, "address")
+                .ok()
+                .and_then(|a| self.addresses.get(&a).cloned())
+                .map(|c| (c, asset)),
+            Event::Sweep { client_id, asset, .. } | Event::ObserveWallet { client_id, asset, .. } => {
+                Some((client_id.clone(), asset))
             }
-            let since = *asset.discrepancy_since.get_or_insert(event);
-            let scale = asset.currency.minor_units();
-            out.push(Discrepancy {
-                asset: asset.currency.code().to_owned(),
-                expected: minor_units_text(asset.expected, scale),
-                observed: minor_units_text(observed, scale),
-                difference: minor_units_text(observed.saturating_sub(asset.expected), scale),
-                since_event: since,
-            });
+            _ => None,
+        };
+        let Some((client, asset)) = touched else { return };
+        let Some(ai) = self.asset_index(asset) else { return };
+        let Some(currency) = self.assets.get(ai).map(|a| a.currency) else { return };
+        let expected = self.balance(&wallet_account(&client, asset), currency);
+        if let Some(check) = self.wallets_observed.get_mut(&(client, ai)) {
+            check.expected = expected;
         }
-        out
     }
 
-    /// The current discrepancies (as the last event reported them).
+    /// Compares every observed wallet with what the book expects, remembering since which event
+    /// each difference has lasted; the report.
+    fn reconcile(&mut self) -> Vec<Discrepancy> {
+        let event = self.event;
+        for asset in &mut self.assets {
+            match asset.observed {
+                Some(observed) if observed != asset.expected => {
+                    asset.discrepancy_since.get_or_insert(event);
+                }
+                _ => asset.discrepancy_since = None,
+            }
+        }
+        for check in self.wallets_observed.values_mut() {
+            if check.observed == check.expected {
+                check.since = None;
+            } else {
+                check.since.get_or_insert(event);
+            }
+        }
+        self.discrepancies()
+    }
+
+    /// The current discrepancies (as the last event reported them): the omnibus per asset in
+    /// the configuration's order, then the transfer wallets by client id and asset.
     pub fn discrepancies(&self) -> Vec<Discrepancy> {
-        let mut copy = self.assets.clone();
         let mut out = Vec::new();
-        for asset in &mut copy {
+        let report = |asset: &AssetState, client_id: Option<String>, expected: i128, observed: i128, since: u64| {
+            let scale = asset.currency.minor_units();
+            Discrepancy {
+                asset: asset.currency.code().to_owned(),
+                client_id,
+                expected: minor_units_text(expected, scale),
+                observed: minor_units_text(observed, scale),
+                difference: minor_units_text(observed.saturating_sub(expected), scale),
+                since_event: since,
+            }
+        };
+        for asset in &self.assets {
             if let (Some(observed), Some(since)) = (asset.observed, asset.discrepancy_since) {
-                let scale = asset.currency.minor_units();
-                out.push(Discrepancy {
-                    asset: asset.currency.code().to_owned(),
-                    expected: minor_units_text(asset.expected, scale),
-                    observed: minor_units_text(observed, scale),
-                    difference: minor_units_text(observed.saturating_sub(asset.expected), scale),
-                    since_event: since,
-                });
+                out.push(report(asset, None, asset.expected, observed, since));
+            }
+        }
+        for ((client, ai), check) in &self.wallets_observed {
+            if let (Some(asset), Some(since)) = (self.assets.get(*ai), check.since) {
+                out.push(report(asset, Some(client.clone()), check.expected, check.observed, since));
             }
         }
         out
@@ -975,6 +1023,27 @@ impl Book {
                     return Ok((CustodyCode::UnknownAsset, blank));
                 };
                 a.observed = Some(balance);
+                Ok((CustodyCode::BalanceObserved, blank))
+            }
+            Event::ObserveWallet { client_id, asset, balance, now } => {
+                check_id(client_id, "clientId")?;
+                let currency = currency_of(asset, "asset")?;
+                let balance = units(balance, currency, "balance")?;
+                if balance < 0 {
+                    return Err(arg("balance", "must not be negative"));
+                }
+                check_now(*now)?;
+                let Some(ai) = self.asset_index(asset) else {
+                    return Ok((CustodyCode::UnknownAsset, blank));
+                };
+                if !self.clients.contains_key(client_id) {
+                    return Ok((CustodyCode::UnknownClient, blank));
+                }
+                let expected = self.balance(&wallet_account(client_id, asset), currency);
+                self.wallets_observed.insert(
+                    (client_id.clone(), ai),
+                    WalletCheck { observed: balance, expected, since: None },
+                );
                 Ok((CustodyCode::BalanceObserved, blank))
             }
             Event::AddDestination { client_id, address, now } => {

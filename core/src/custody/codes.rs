@@ -26,7 +26,7 @@ outcome_codes! {
         Transferred = "TRANSFERRED",
         /// Both legs of the trade and its fee were booked as one linked batch (off-chain).
         Traded = "TRADED",
-        /// The omnibus wallet's on-chain balance was recorded.
+        /// The omnibus's or a transfer wallet's on-chain balance was recorded.
         BalanceObserved = "BALANCE_OBSERVED",
         /// The destination was added to the client's allow-list; it may be used once its cooling-off period has passed.
         DestinationAdded = "DESTINATION_ADDED",

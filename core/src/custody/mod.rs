@@ -35,8 +35,9 @@
 //! billion ETH — every amount of every asset in circulation, exactly; an event whose total would
 //! pass it is refused by the ledger (`LEDGER_REFUSED`, `ledgerCode: BALANCE_OVERFLOW`).
 //!
-//! **Observed inputs.** The omnibus's on-chain balance per asset (`observeOmnibus`), and each
-//! transfer wallet's deposits with their confirmations (`observeDeposit`).
+//! **Observed inputs.** The omnibus's on-chain balance per asset (`observeOmnibus`), each
+//! transfer wallet's confirmed balance (`observeWallet`) and its deposits with their
+//! confirmations (`observeDeposit`).
 //!
 //! # Flows
 //!
@@ -61,9 +62,15 @@
 //! After **every** event, per asset: `expected = Σ client trading balances + fees + outgoing +
 //! quarantine` (what the omnibus must hold; kept in O(1) per event, recomputed from the ledger by
 //! [`Book::check_invariants`]) is compared with the last observed on-chain balance. Every asset
-//! that differs is reported in the outcome's `discrepancies` ([`Discrepancy`]: asset, expected,
-//! observed, `difference = observed − expected`, `sinceEvent`: the first event since which it
-//! has differed). An asset is reconciled from its first observation on.
+//! that differs is reported in the outcome's `discrepancies` ([`Discrepancy`]: asset, `clientId`
+//! null, expected, observed, `difference = observed − expected`, `sinceEvent`: the first event
+//! since which it has differed). An asset is reconciled from its first observation on.
+//!
+//! Each client's **transfer wallet** is reconciled the same way from its first `observeWallet`
+//! on: its confirmed on-chain balance against `wallet:<client>:A` (confirmed deposits not yet
+//! swept), reported with its `clientId`. What the book expects of a wallet is refreshed by the
+//! events that touch it (a deposit there, its sweep, its observation), so the check costs O(1)
+//! per event whatever the number of clients.
 //!
 //! # Withdrawal policy (all checked before anything is signed)
 //!
@@ -95,6 +102,7 @@
 //! | `transfer` | `UNKNOWN_ASSET`, `UNKNOWN_CLIENT`, `SAME_CLIENT`, `INSUFFICIENT_FUNDS`, `ID_REUSED`, `LEDGER_REFUSED` | `TRANSFERRED` |
 //! | `trade` | `UNKNOWN_ASSET`, `UNKNOWN_CLIENT`, `SAME_CLIENT` (or the same asset), `INSUFFICIENT_FUNDS`, `ID_REUSED`, `LEDGER_REFUSED` | `TRADED` |
 //! | `observeOmnibus` | `UNKNOWN_ASSET` | `BALANCE_OBSERVED` |
+//! | `observeWallet` | `UNKNOWN_ASSET`, `UNKNOWN_CLIENT` | `BALANCE_OBSERVED` |
 //! | `addDestination` | `UNKNOWN_CLIENT`, `DESTINATION_EXISTS`, `ALLOW_LIST_FULL` | `DESTINATION_ADDED` |
 //! | `requestWithdrawal` | `UNKNOWN_ASSET`, `UNKNOWN_CLIENT`, `WITHDRAWAL_EXISTS`, `WITHDRAWALS_FULL`, `DESTINATION_NOT_ALLOWED`, `DESTINATION_COOLING_OFF`, `LIMIT_REACHED` (client limits, then asset limits; `limitId`), `INSUFFICIENT_FUNDS`, `LEDGER_REFUSED` | `WITHDRAWAL_REQUESTED` |
 //! | `approve` | `UNKNOWN_WITHDRAWAL`, `WITHDRAWAL_NOT_PENDING`, the envelope's `MALFORMED`, `UNKNOWN_KEY`, `BAD_SIGNATURE`, `WRONG_TYPE`, `NOT_YET_VALID`, `EXPIRED`, then `REPLAYED` (per approver), `APPROVAL_MISMATCH`, `APPROVER_ALREADY_COUNTED` | `APPROVAL_COUNTED` (+ `approvals`) |

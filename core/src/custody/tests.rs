@@ -203,7 +203,7 @@ fn reconciliation_reports_the_asset_the_difference_and_since_which_event() {
     assert!(fine.discrepancies.is_empty());
     // The chain shows 0.1 BTC less than the clients are owed.
     let short = ok(&mut book, Event::ObserveOmnibus { asset: "BTC".into(), balance: "1.9".into(), now: T0 });
-    assert_eq!(short.discrepancies, vec![Discrepancy { asset: "BTC".into(), expected: "2.00000000".into(), observed: "1.90000000".into(), difference: "-0.10000000".into(), since_event: short.event }]);
+    assert_eq!(short.discrepancies, vec![Discrepancy { asset: "BTC".into(), client_id: None, expected: "2.00000000".into(), observed: "1.90000000".into(), difference: "-0.10000000".into(), since_event: short.event }]);
     // Any later event still reports it, since the same event.
     let later = ok(&mut book, Event::Transfer { transfer_id: "t1".into(), from_client_id: "alice".into(), to_client_id: "bob".into(), asset: "USDC".into(), amount: "1".into(), now: T0 });
     assert_eq!(later.discrepancies.len(), 1);
@@ -217,6 +217,30 @@ fn reconciliation_reports_the_asset_the_difference_and_since_which_event() {
     let over = ok(&mut book, Event::ObserveOmnibus { asset: "BTC".into(), balance: "2.00000001".into(), now: T0 });
     assert_eq!(over.discrepancies[0].difference, "0.00000001");
     assert_eq!(over.discrepancies[0].since_event, over.event);
+}
+
+#[test]
+fn transfer_wallets_are_reconciled_with_their_observed_balance() {
+    let mut book = Book::new(config()).unwrap();
+    let w = wallet(0);
+    ok(&mut book, Event::RegisterClient { client_id: "alice".into(), address: w.address.clone(), now: T0 });
+    assert_eq!(code(&mut book, Event::ObserveWallet { client_id: "bob".into(), asset: "BTC".into(), balance: "0".into(), now: T0 }), CustodyCode::UnknownClient);
+    // The chain shows 0.3 BTC at alice's wallet before the deposit is confirmed here.
+    let seen = ok(&mut book, Event::ObserveWallet { client_id: "alice".into(), asset: "BTC".into(), balance: "0.3".into(), now: T0 });
+    assert_eq!(seen.discrepancies, vec![Discrepancy { asset: "BTC".into(), client_id: Some("alice".into()), expected: "0.00000000".into(), observed: "0.30000000".into(), difference: "0.30000000".into(), since_event: seen.event }]);
+    let deposit = |confirmations| Event::ObserveDeposit { deposit_id: "d".into(), address: w.address.clone(), asset: "BTC".into(), amount: "0.3".into(), confirmations, now: T0 };
+    let pending = ok(&mut book, deposit(1));
+    assert_eq!(pending.discrepancies[0].since_event, seen.event, "still out since the observation");
+    assert!(ok(&mut book, deposit(2)).discrepancies.is_empty(), "the confirmation explains it");
+    // The sweep empties the wallet in the book; until the observer sees it, the wallet differs.
+    let swept = ok(&mut book, Event::Sweep { sweep_id: "s".into(), client_id: "alice".into(), asset: "BTC".into(), network_fee: "0.0001".into(), now: T0 });
+    assert_eq!(swept.discrepancies.len(), 1);
+    assert_eq!((swept.discrepancies[0].client_id.as_deref(), swept.discrepancies[0].difference.as_str()), (Some("alice"), "0.30000000"));
+    assert!(ok(&mut book, Event::ObserveWallet { client_id: "alice".into(), asset: "BTC".into(), balance: "0".into(), now: T0 }).discrepancies.is_empty());
+    // The omnibus comes first in a report.
+    ok(&mut book, Event::ObserveWallet { client_id: "alice".into(), asset: "BTC".into(), balance: "1".into(), now: T0 });
+    let both = ok(&mut book, Event::ObserveOmnibus { asset: "BTC".into(), balance: "0".into(), now: T0 });
+    assert_eq!(both.discrepancies.iter().map(|d| d.client_id.clone()).collect::<Vec<_>>(), [None, Some("alice".to_owned())]);
 }
 
 #[test]

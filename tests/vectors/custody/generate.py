@@ -310,6 +310,7 @@ class Book:
         self.trading, self.wallet = {}, {}
         self.expected = {a: 0 for a in self.assets}
         self.observed, self.since = {}, {}
+        self.wallet_obs = {}       # (client, asset) -> [observed, expected, since]
         self.deposits, self.withdrawals = {}, {}
         self.allow = {}            # (client, address) -> usable from
         self.usage = []            # (withdrawal id, client, asset, time, amount, live)
@@ -341,6 +342,15 @@ class Book:
         kind = e['kind']
         out = {}
         code = getattr(self, 'do_' + kind)(e, out)
+        # What the book expects of an observed transfer wallet is refreshed by the events that
+        # touch it: a deposit at its address, its sweep, its observation.
+        touched = None
+        if kind == 'observeDeposit' and e['address'] in self.by_address:
+            touched = (self.by_address[e['address']], e['asset'])
+        elif kind in ('sweep', 'observeWallet'):
+            touched = (e['clientId'], e['asset'])
+        if touched in self.wallet_obs:
+            self.wallet_obs[touched][1] = self.wallet[touched]
         self.event += 1
         out['code'] = code
         out['discrepancies'] = self.reconcile()
@@ -355,8 +365,18 @@ class Book:
                 self.since.pop(a, None)
                 continue
             since = self.since.setdefault(a, self.event)
-            report.append({'asset': a, 'expected': text(self.expected[a], a), 'observed': text(self.observed[a], a),
+            report.append({'asset': a, 'clientId': None, 'expected': text(self.expected[a], a), 'observed': text(self.observed[a], a),
                            'difference': text(self.observed[a] - self.expected[a], a), 'sinceEvent': since})
+        order = list(self.assets)
+        for (c, a) in sorted(self.wallet_obs, key=lambda k: (k[0], order.index(k[1]))):
+            w = self.wallet_obs[(c, a)]
+            if w[0] == w[1]:
+                w[2] = None
+                continue
+            if w[2] is None:
+                w[2] = self.event
+            report.append({'asset': a, 'clientId': c, 'expected': text(w[1], a), 'observed': text(w[0], a),
+                           'difference': text(w[0] - w[1], a), 'sinceEvent': w[2]})
         return report
 
     def do_registerClient(self, e, out):
@@ -485,6 +505,13 @@ class Book:
         self.observed[e['asset']] = units_of(e['balance'], e['asset'])
         return 'BALANCE_OBSERVED'
 
+    def do_observeWallet(self, e, out):
+        if e['clientId'] not in self.clients:
+            return 'UNKNOWN_CLIENT'
+        k = (e['clientId'], e['asset'])
+        self.wallet_obs[k] = [units_of(e['balance'], e['asset']), self.wallet[k], None]
+        return 'BALANCE_OBSERVED'
+
     def do_addDestination(self, e, out):
         c = e['clientId']
         if c not in self.clients:
@@ -611,6 +638,8 @@ def day():
         ev.append({'kind': 'registerClient', 'clientId': c, 'address': ADDR[c], 'now': t})
     ev.append({'kind': 'registerClient', 'clientId': 'alice', 'address': STRANGER, 'now': t})
     ev.append({'kind': 'registerClient', 'clientId': 'dave', 'address': ADDR['bob'], 'now': t})
+    ev.append({'kind': 'observeWallet', 'clientId': 'alice', 'asset': 'BTC', 'balance': '1.2', 'now': t})
+    ev.append({'kind': 'observeWallet', 'clientId': 'dave', 'asset': 'BTC', 'balance': '0', 'now': t})
     for conf in (1, 2, 3, 4):
         ev.append({'kind': 'observeDeposit', 'depositId': 'a-btc', 'address': ADDR['alice'], 'asset': 'BTC', 'amount': '1.2', 'confirmations': conf, 'now': t})
     ev.append({'kind': 'observeDeposit', 'depositId': 'a-btc', 'address': ADDR['alice'], 'asset': 'BTC', 'amount': '1.3', 'confirmations': 5, 'now': t})
@@ -624,6 +653,8 @@ def day():
     ev.append({'kind': 'sweep', 'sweepId': 's3', 'clientId': 'bob', 'asset': 'USDC', 'networkFee': '2.5', 'now': t})
     ev.append({'kind': 'sweep', 'sweepId': 's4', 'clientId': 'carol', 'asset': 'ETH', 'networkFee': '0.000021', 'now': t})
     ev.append({'kind': 'sweep', 'sweepId': 's5', 'clientId': 'carol', 'asset': 'USDC', 'networkFee': '0', 'now': t})
+    ev.append({'kind': 'observeWallet', 'clientId': 'alice', 'asset': 'BTC', 'balance': '0', 'now': t})
+    ev.append({'kind': 'observeWallet', 'clientId': 'carol', 'asset': 'ETH', 'balance': '0.5', 'now': t})
     ev.append({'kind': 'observeOmnibus', 'asset': 'BTC', 'balance': '1.19988', 'now': t})
     ev.append({'kind': 'observeOmnibus', 'asset': 'USDC', 'balance': '30073', 'now': t})
     ev.append({'kind': 'releaseQuarantine', 'depositId': 'q-1', 'clientId': 'carol', 'now': t})
@@ -696,8 +727,10 @@ def random_scenario(seed, count):
             ev.append({'kind': 'sign', 'withdrawalId': wids[r.next(len(wids))], 'now': t + COOLING})
         elif pick < 94 and wids:
             ev.append({'kind': ['confirmWithdrawal', 'cancelWithdrawal'][r.next(2)], 'withdrawalId': wids[r.next(len(wids))], 'now': t + COOLING})
-        else:
+        elif pick < 97:
             ev.append({'kind': 'observeOmnibus', 'asset': a, 'balance': text(r.next(10**(SCALE[a] + 1)), a), 'now': t})
+        else:
+            ev.append({'kind': 'observeWallet', 'clientId': c, 'asset': a, 'balance': text(r.next(3) * 10**(SCALE[a] - 1), a), 'now': t})
     return ev
 
 
