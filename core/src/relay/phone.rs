@@ -169,6 +169,9 @@ pub struct PaymentPhone {
     allowance: Limits,
     outstanding: Vec<Outstanding>,
     settled: Vec<SettledToken>,
+    /// Changes so far (seal, settle, refusal noted): only grows, so a store can refuse an older
+    /// snapshot (a rolled-back phone would sign a counter again).
+    revision: u64,
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -229,12 +232,18 @@ impl PaymentPhone {
             allowance,
             outstanding: Vec::new(),
             settled: Vec::new(),
+            revision: 0,
         })
     }
 
     /// The device id.
     pub fn device_id(&self) -> &str {
         &self.device_id
+    }
+
+    /// How many changes this phone has made (only grows).
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The counter the next token gets.
@@ -336,6 +345,7 @@ impl PaymentPhone {
             refusal: None,
         });
         self.next_counter = counter.saturating_add(1);
+        self.revision = self.revision.saturating_add(1);
         Ok(SealOutcome {
             code: RelayCode::Sealed,
             counter: Some(counter),
@@ -403,6 +413,7 @@ impl PaymentPhone {
         }
         if !payload.code.is_final() {
             token.refusal = Some(payload.code);
+            self.revision = self.revision.saturating_add(1);
             return Ok(ReceiptOutcome { code: RelayCode::AnswerNotFinal, ..answered });
         }
         // Final: approved (the server holds the payment) or declined (nothing was paid); in
@@ -419,6 +430,7 @@ impl PaymentPhone {
             self.settled.remove(0);
         }
         self.settled.push(settled);
+        self.revision = self.revision.saturating_add(1);
         Ok(answered)
     }
 
@@ -448,6 +460,7 @@ impl PaymentPhone {
         match self.outstanding.iter_mut().find(|t| t.hash.as_slice() == hash.as_slice()) {
             Some(token) => {
                 token.refusal = Some(code);
+                self.revision = self.revision.saturating_add(1);
                 Ok(true)
             }
             None => Ok(false),
@@ -555,22 +568,23 @@ impl Cbor for SettledToken {
     }
 }
 
-/// `[deviceId, nextCounter, allowance, [* outstanding], [* settled]]`.
+/// `[deviceId, nextCounter, allowance, [* outstanding], [* settled], revision]`.
 impl Cbor for PaymentPhone {
     fn encode(&self, e: &mut Enc) {
-        e.array(5).str(&self.device_id).u64(self.next_counter);
+        e.array(6).str(&self.device_id).u64(self.next_counter);
         self.allowance.encode(e);
-        e.list(&self.outstanding).list(&self.settled);
+        e.list(&self.outstanding).list(&self.settled).u64(self.revision);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
-        cbor::array(d, 5)?;
+        cbor::array(d, 6)?;
         Some(PaymentPhone {
             device_id: cbor::string(d)?,
             next_counter: cbor::u64(d)?,
             allowance: Limits::decode(d)?,
             outstanding: cbor::list(d, OUTSTANDING_TOKENS_MAX)?,
             settled: cbor::list(d, SETTLED_KEPT_MAX)?,
+            revision: cbor::u64(d)?,
         })
     }
 }

@@ -95,6 +95,9 @@ pub struct TokenServer {
     devices: Vec<Device>,
     payees: Vec<String>,
     ledger: Ledger,
+    /// Changes so far (device, payee, funding, stored answer): only grows, so a store can refuse
+    /// an older snapshot (a rolled-back server would answer a counter twice).
+    revision: u64,
 }
 
 fn wallet_account(device_id: &str) -> String {
@@ -135,12 +138,17 @@ impl TokenServer {
             kind: AccountKind::Unrestricted,
             credit_limit: None,
         })?;
-        Ok(TokenServer { currency, devices: Vec::new(), payees: Vec::new(), ledger })
+        Ok(TokenServer { currency, devices: Vec::new(), payees: Vec::new(), ledger, revision: 0 })
     }
 
     /// The server's currency.
     pub fn currency(&self) -> &str {
         self.currency.code()
+    }
+
+    /// How many changes this server has made (only grows).
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The ledger (read-only: every change goes through the server).
@@ -153,6 +161,7 @@ impl TokenServer {
     }
 
     fn open_account(&mut self, account_id: String, now: i64) -> Result<LedgerCode> {
+        self.revision = self.revision.saturating_add(1);
         let outcome = self.ledger.open_account(&OpenAccountRequest {
             idempotency_key: self.ledger_key(),
             now,
@@ -241,6 +250,7 @@ impl TokenServer {
             return Err(Error::new(ErrorCode::InvalidArgument, "deviceId", "no registered device has this id"));
         }
         Amount::parse(amount, self.currency, None)?;
+        self.revision = self.revision.saturating_add(1);
         self.ledger.transfer(&TransferRequest {
             idempotency_key: self.ledger_key(),
             now,
@@ -453,6 +463,7 @@ impl TokenServer {
         device.answers.retain(|a| a.counter > floor);
         let at = device.answers.partition_point(|a| a.counter < counter);
         device.answers.insert(at, Answer { counter, token_hash: hash, code: decision.code, receipt: receipt.clone() });
+        self.revision = self.revision.saturating_add(1);
         Ok(reply(decision, receipt))
     }
 
@@ -474,7 +485,7 @@ impl TokenServer {
     pub fn snapshot(&self, snapshot_key: &[u8]) -> Result<Vec<u8>> {
         let ledger = self.ledger.snapshot(snapshot_key)?;
         let mut e = Enc::new();
-        e.array(4).str(self.currency.code()).list(&self.devices);
+        e.array(5).u64(self.revision).str(self.currency.code()).list(&self.devices);
         e.array(self.payees.len() as u64);
         for payee in &self.payees {
             e.str(payee);
@@ -491,13 +502,14 @@ impl TokenServer {
         let body = snapshot::open(&SERVER_SNAPSHOT, bytes, snapshot_key)?;
         let bad = || snapshot::invalid("not a canonical relay server state");
         let mut d = Decoder::new(body);
-        let (currency, devices, payees, ledger) = (|| {
-            cbor::array(&mut d, 4)?;
+        let (revision, currency, devices, payees, ledger) = (|| {
+            cbor::array(&mut d, 5)?;
+            let revision = cbor::u64(&mut d)?;
             let currency = cbor::string(&mut d)?;
             let devices: Vec<Device> = cbor::list(&mut d, DEVICES_MAX)?;
             let payees: Vec<String> = cbor::list(&mut d, PAYEES_MAX)?;
             let ledger = cbor::bytes(&mut d)?;
-            Some((currency, devices, payees, ledger))
+            Some((revision, currency, devices, payees, ledger))
         })()
         .ok_or_else(bad)?;
         if d.position() != body.len() {
@@ -505,7 +517,7 @@ impl TokenServer {
         }
         let currency = Currency::from_code(&currency).map_err(|_| bad())?;
         let ledger = Ledger::restore(&ledger, snapshot_key)?;
-        let server = TokenServer { currency, devices, payees, ledger };
+        let server = TokenServer { currency, devices, payees, ledger, revision };
         let consistent = server.devices.iter().all(|d| {
             d.answers.len() as u64 <= COUNTER_WINDOW
                 && d.answers.windows(2).all(|w| matches!(w, [a, b] if a.counter < b.counter))
