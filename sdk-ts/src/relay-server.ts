@@ -14,10 +14,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, raw } from './boundary.js';
+import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, raw, toSdkError } from './boundary.js';
 import type { KeyPair } from './crypto.js';
-import { RELAY_TOKEN_BYTES_MAX, RelayStore, TokenServer, hexOf, type RelayServerKey } from './relay.js';
+import { RELAY_TOKEN_BYTES_MAX, RelayStore, TokenServer, type RelayServerKey } from './relay.js';
+import { expectKeyPair } from './relay-keys.js';
+
+const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 import type { StorageAdapter } from './storage/types.js';
+import { CountersignError, CountersignTypeError } from './errors.js';
 import { expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
 
 /** What a server is started with. */
@@ -63,6 +67,41 @@ async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array |
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+/** The options, each read once into owned values; a throwing getter is an error about `options`. */
+function readOptions(options: TokenHttpServerOptions) {
+  try {
+    const o = expectObject(options, 'options');
+    const [storage, snapshotKeyGiven, keyPairGiven, keyIdGiven, nameGiven, setupGiven, portGiven, clockGiven, currencyGiven] = [
+      o.storage, o.snapshotKey, o.keyPair, o.keyId, o.name, o.setup, o.port, o.clock, o.currency,
+    ];
+    const listenGiven = o.listen;
+    if (listenGiven !== undefined && typeof listenGiven !== 'boolean') throw typeError('options.listen', 'a boolean', listenGiven);
+    const currency = currencyGiven === undefined ? 'EUR' : expectString(currencyGiven, 'options.currency');
+    const snapshotKey = expectBytes(snapshotKeyGiven, 'options.snapshotKey');
+    const keyId = keyIdGiven === undefined ? 'relay-server' : expectString(keyIdGiven, 'options.keyId');
+    const name = nameGiven === undefined ? 'main' : expectString(nameGiven, 'options.name');
+    if (typeof setupGiven !== 'function') throw typeError('options.setup', 'a function', setupGiven);
+    if (clockGiven !== undefined && typeof clockGiven !== 'function') throw typeError('options.clock', 'a function', clockGiven);
+    const port = portGiven === undefined ? 0 : expectInteger(portGiven, 'options.port', 0, 65_535);
+    const given = clockGiven as (() => number) | undefined;
+    const clock = () => {
+      let now: unknown;
+      try {
+        now = given === undefined ? Date.now() : given();
+      } catch (e) {
+        throw new CountersignTypeError('INVALID_ARGUMENT', `countersign: options.clock: threw (${e instanceof Error ? e.message : String(e)})`, 'options.clock');
+      }
+      return expectInteger(now, 'options.clock()', 0, Number.MAX_SAFE_INTEGER);
+    };
+    const keyPair = expectKeyPair(keyPairGiven);
+    const setup = setupGiven as (s: TokenServer) => void;
+    return { storage: storage as StorageAdapter, snapshotKey, keyPair, keyId, name, setup, port, clock, currency, listenGiven };
+  } catch (e) {
+    if (e instanceof CountersignError) throw e;
+    throw new CountersignTypeError('INVALID_ARGUMENT', `countersign: options: reading it threw (${e instanceof Error ? e.message : String(e)})`, 'options');
+  }
+}
+
 /** See the module comment. */
 export class TokenHttpServer {
   readonly #http: Server;
@@ -89,27 +128,26 @@ export class TokenHttpServer {
 
   /** Loads (or sets up and saves) the server state, then listens on 127.0.0.1. */
   static async start(options: TokenHttpServerOptions): Promise<TokenHttpServer> {
-    const o = expectObject(options, 'options');
-    const [storage, snapshotKeyGiven, keyPairGiven, keyIdGiven, nameGiven, setupGiven, portGiven, clockGiven, currencyGiven] = [
-      o.storage, o.snapshotKey, o.keyPair, o.keyId, o.name, o.setup, o.port, o.clock, o.currency,
-    ];
-    const listenGiven = o.listen;
-    if (listenGiven !== undefined && typeof listenGiven !== 'boolean') throw typeError('options.listen', 'a boolean', listenGiven);
-    const currency = currencyGiven === undefined ? 'EUR' : expectString(currencyGiven, 'options.currency');
-    const snapshotKey = expectBytes(snapshotKeyGiven, 'options.snapshotKey');
-    const keyId = keyIdGiven === undefined ? 'relay-server' : expectString(keyIdGiven, 'options.keyId');
-    const name = nameGiven === undefined ? 'main' : expectString(nameGiven, 'options.name');
-    if (typeof setupGiven !== 'function') throw typeError('options.setup', 'a function', setupGiven);
-    if (clockGiven !== undefined && typeof clockGiven !== 'function') throw typeError('options.clock', 'a function', clockGiven);
-    const port = portGiven === undefined ? 0 : expectInteger(portGiven, 'options.port', 0, 65_535);
-    const given = clockGiven as (() => number) | undefined;
-    const clock = () => expectInteger(given === undefined ? Date.now() : given(), 'options.clock()', 0, Number.MAX_SAFE_INTEGER);
-    const keyPair = keyPairGiven as KeyPair;
+    try {
+      return await TokenHttpServer.#start(options);
+    } catch (e) {
+      throw toSdkError(e, 'TokenHttpServer.start');
+    }
+  }
+
+  static async #start(options: TokenHttpServerOptions): Promise<TokenHttpServer> {
+    const { storage, snapshotKey, keyPair, keyId, name, setup, port, clock, currency, listenGiven } = readOptions(options);
     const store = new RelayStore(storage as StorageAdapter, snapshotKey);
     let server = await store.loadServer(name, keyPair, keyId);
     if (server === null) {
       server = TokenServer.create(currency, Math.floor(clock() / 1000), keyPair, keyId);
-      (setupGiven as (s: TokenServer) => void)(server);
+      try {
+        setup(server);
+      } catch (e) {
+        server.free();
+        if (e instanceof CountersignError) throw e;
+        throw new CountersignTypeError('INVALID_ARGUMENT', `countersign: options.setup threw (${e instanceof Error ? e.message : String(e)})`, 'options.setup');
+      }
       await store.saveServer(name, server);
     }
     const http = createServer();

@@ -37,6 +37,7 @@ import type {
   TokenView,
 } from './generated/relay.js';
 import { wasm } from './loader.js';
+import { expectKeyPair } from './relay-keys.js';
 import { CheckedStorage } from './storage/checked.js';
 import { StateStore, type PersistedState } from './store.js';
 import type { StorageAdapter } from './storage/types.js';
@@ -68,7 +69,7 @@ function fieldsOf(value: unknown, param: string, allowed?: readonly string[]): R
 }
 
 /** Lowercase hex of `bytes`. */
-export function hexOf(bytes: Uint8Array): string {
+function hexOf(bytes: Uint8Array): string {
   let out = '';
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
   return out;
@@ -76,15 +77,6 @@ export function hexOf(bytes: Uint8Array): string {
 
 function expectTime(value: unknown, param: string): bigint {
   return BigInt(expectInteger(value, param, 0, TIME_S_MAX));
-}
-
-function expectKeyPair(value: unknown): KeyPair {
-  const pair = fieldsOf(value, 'keyPair');
-  return Object.freeze(bare({
-    algorithm: expectKeyAlgorithm(pair.algorithm, 'keyPair.algorithm'),
-    secretKey: expectBytes(pair.secretKey, 'keyPair.secretKey'),
-    publicKey: expectBytes(pair.publicKey, 'keyPair.publicKey'),
-  }));
 }
 
 function expectToken(value: unknown, param: string): Uint8Array {
