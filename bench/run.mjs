@@ -7,7 +7,7 @@
 //   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
 //   BENCH_ONLY=amount node bench/run.mjs      (only the parts whose name contains one of the
 //                                              comma-separated words: an op, "card", "ledger",
-//                                              "shards", "shelf", "dose")
+//                                              "shards", "shelf", "dose", "relay")
 //   BENCH_WALLETS=100000 node bench/run.mjs   (wallets of the sharded-ledger part: default 20,000
 //                                              here, a quick look; `node bench/shards.mjs` runs it
 //                                              alone at 1,000,000)
@@ -29,6 +29,7 @@ import { checkLedger, ledgerTable, measureLedger, nativeLedgerBench } from './le
 import { measureShards, shardsTable } from './ledger-shards.mjs';
 import { checkShelf, measureShelf, shelfTable } from './shelf.mjs';
 import { doseTable, measureDose } from './dose.mjs';
+import { measureRelay, relayTable } from './relay.mjs';
 import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
 import { measureModules, readManifest, sizeTable } from '../scripts/manifest.mjs';
 
@@ -397,6 +398,8 @@ async function main() {
   const shelfMeasured = withShelf ? measureShelf() : undefined;
   const withDose = selected('dose');
   const doseMeasured = withDose ? measureDose() : undefined;
+  const withRelay = selected('relay');
+  const relayMeasured = withRelay ? measureRelay() : undefined;
 
   const sizes = wasmSizes();
   const lines = [
@@ -418,6 +421,7 @@ async function main() {
     ...(withShards ? [...shardsTable(shardsMeasured), ''] : []),
     ...(withShelf ? [...shelfTable(shelfMeasured), ''] : []),
     ...(withDose ? [...doseTable(doseMeasured), ''] : []),
+    ...(withRelay ? [...relayTable(relayMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',
     sizeTable(sizes),
