@@ -258,14 +258,8 @@ impl PaymentPhone {
         self.allowance.status(now, &TimeZones::new())
     }
 
-    /// Seals a token (check order in the module docs). Nothing changes unless the code is
-    /// `SEALED`.
-    ///
-    /// Errors (checked first, nothing changes): `INVALID_ARGUMENT` about `"payee"`, `"nonce"`,
-    /// `"ttlS"`, `"now"`; `CURRENCY_UNKNOWN` about `"currency"`; `AMOUNT_*` about `"amount"`
-    /// (also a zero or negative amount); the signer's errors; `INVALID_ARGUMENT` about `"keyId"`
-    /// when the signer's key id is not the device id.
-    pub fn seal(&mut self, request: &SealRequest, signer: &Signer<'_>) -> Result<SealOutcome> {
+    /// The request's fields, checked (errors name the field; the caller puts them under `request`).
+    fn check_request(request: &SealRequest) -> Result<(&'static Currency, Amount, Vec<u8>)> {
         check_id(&request.payee, "payee")?;
         let currency = Currency::from_code(&request.currency)?;
         let amount = Amount::parse(&request.amount, currency, None)?;
@@ -280,6 +274,19 @@ impl PaymentPhone {
         if !(1..=TOKEN_TTL_S_MAX).contains(&request.ttl_s) {
             return Err(invalid("ttlS", format!("ttlS must be 1..={TOKEN_TTL_S_MAX} seconds")));
         }
+        Ok((currency, amount, nonce))
+    }
+
+    /// Seals a token (check order in the module docs). Nothing changes unless the code is
+    /// `SEALED`.
+    ///
+    /// Errors (checked first, nothing changes): `INVALID_ARGUMENT` about `"request.payee"`,
+    /// `"request.nonce"`, `"request.ttlS"`, `"request.now"`; `CURRENCY_UNKNOWN` about
+    /// `"request.currency"`; `AMOUNT_*` about `"request.amount"`
+    /// (also a zero or negative amount); the signer's errors; `INVALID_ARGUMENT` about `"keyId"`
+    /// when the signer's key id is not the device id.
+    pub fn seal(&mut self, request: &SealRequest, signer: &Signer<'_>) -> Result<SealOutcome> {
+        let (currency, amount, nonce) = Self::check_request(request).map_err(|e| e.at("request"))?;
         signer.check()?;
         if signer.key_id != self.device_id {
             return Err(invalid("keyId", "the signer's keyId must be the device id".to_owned()));

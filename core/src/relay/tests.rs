@@ -290,13 +290,13 @@ fn bad_input_is_a_typed_error_naming_the_parameter() {
         ttl_s: 600,
     };
     let cases: Vec<(Box<dyn Fn(&mut SealRequest)>, &str)> = vec![
-        (Box::new(|r| r.payee = "caf é".into()), "payee"),
-        (Box::new(|r| r.amount = "0".into()), "amount"),
-        (Box::new(|r| r.amount = "1.001".into()), "amount"),
-        (Box::new(|r| r.currency = "XXQ".into()), "currency"),
-        (Box::new(|r| r.nonce = "00".into()), "nonce"),
-        (Box::new(|r| r.ttl_s = TOKEN_TTL_S_MAX + 1), "ttlS"),
-        (Box::new(|r| r.now = -1), "now"),
+        (Box::new(|r| r.payee = "caf é".into()), "request.payee"),
+        (Box::new(|r| r.amount = "0".into()), "request.amount"),
+        (Box::new(|r| r.amount = "1.001".into()), "request.amount"),
+        (Box::new(|r| r.currency = "XXQ".into()), "request.currency"),
+        (Box::new(|r| r.nonce = "00".into()), "request.nonce"),
+        (Box::new(|r| r.ttl_s = TOKEN_TTL_S_MAX + 1), "request.ttlS"),
+        (Box::new(|r| r.now = -1), "request.now"),
     ];
     for (mutate, param) in cases {
         let mut r = request.clone();
