@@ -349,8 +349,13 @@ fn cents(units: i64) -> String {
     format!("{}.{:02}", units / 100, units % 100)
 }
 
+/// Cases: `PROPTEST_CASES`, else `default` (HACKING.md: every property test reads it).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
     #[test]
     fn phone_relay_server_against_a_model(steps in proptest::collection::vec(step(), 1..60)) {
         let mut p = phone();
