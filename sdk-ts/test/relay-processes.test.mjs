@@ -1,9 +1,11 @@
 // System 5 as three processes over loopback HTTP: a phone (one process per action, its state in
 // files), a relay terminal (its queue in files) and the token server (TokenHttpServer, its state
 // in files, or PostgreSQL when a test server is there). The server is SIGKILLed in the middle:
-// tokens sealed meanwhile wait in the relay's queue ("answer not yet delivered"), and after the
-// restart on the same port and state they are paid once each; a replayed token gets the same
-// receipt bytes, an altered one is refused without a receipt.
+// tokens sealed meanwhile wait in the relay's queue ("answer not yet delivered"); then the relay
+// is SIGKILLed too (a token sealed then is "relay unreachable" and stays reserved); after both
+// restart (the server on the same port and state, the relay on its queue's files) the queued
+// tokens are paid once each; a replayed token gets the same receipt bytes, an altered one is
+// refused without a receipt.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,9 +68,9 @@ for (const { label, skip, make } of BACKENDS) test(`phone, relay and server as t
   let server = await run({ role: 'server', ...place.options });
   const port = server.value.port;
   const serverUrl = `http://127.0.0.1:${port}`;
-  const relay = await run({ role: 'relay', dir: relayDir, serverUrl });
+  let relay = await run({ role: 'relay', dir: relayDir, serverUrl });
   t.after(() => stop(relay));
-  const relayUrl = `http://127.0.0.1:${relay.value.port}`;
+  let relayUrl = `http://127.0.0.1:${relay.value.port}`;
   const phone = async (action, extra = {}) => (await run({ role: 'phone', action, dir: phoneDir, relayUrl, ...extra })).value;
 
   const first = await phone('seal', { amount: '12.00' });
@@ -87,14 +89,27 @@ for (const { label, skip, make } of BACKENDS) test(`phone, relay and server as t
   // The allowance bounds what the offline phone promises: 15.50 left, 16.00 refused.
   assert.equal((await phone('seal', { amount: '16.00' })).code, 'ALLOWANCE_EXCEEDED');
 
-  // The server comes back on the same port and state; the relay drains its queue.
+  // The relay dies too (its queue is on disk): a token sealed now cannot be handed over.
+  await stop(relay);
+  const stranded = await phone('seal', { amount: '1.00' });
+  assert.deepEqual([stranded.code, stranded.relay], ['SEALED', 'unreachable']);
+
+  // Both come back: the server on the same port and state, the relay on its queue's files.
   server = await run({ role: 'server', port, ...place.options });
   t.after(() => stop(server));
+  relay = await run({ role: 'relay', dir: relayDir, serverUrl });
+  relayUrl = `http://127.0.0.1:${relay.value.port}`;
   const flushed = await (await fetch(`${relayUrl}/flush`, { method: 'POST' })).json();
   assert.deepEqual(flushed, { answered: 2, reachable: true });
   seen = await phone('collect');
-  assert.deepEqual(seen.states.map((s) => s.status), ['settled: approved', 'settled: approved', 'settled: approved']);
-  assert.deepEqual(seen.allowance, [['per-token', '20.00'], ['outstanding', '40.00']]);
+  // Outstanding first (the stranded token, still reserved), then the settled ones.
+  assert.deepEqual(seen.states, [
+    { counter: 4, status: 'answer not yet delivered' },
+    { counter: 1, status: 'settled: approved' },
+    { counter: 2, status: 'settled: approved' },
+    { counter: 3, status: 'settled: approved' },
+  ]);
+  assert.deepEqual(seen.allowance, [['per-token', '20.00'], ['outstanding', '39.00']]);
 
   // A replay (the relay or anyone sends token 1 again): the same receipt bytes, paid once.
   const stored = await (await fetch(`${relayUrl}/status/${first.tokenHash}`)).json();
@@ -112,6 +127,6 @@ for (const { label, skip, make } of BACKENDS) test(`phone, relay and server as t
   const store = new RelayStore(place.storage(), RELAY_SNAPSHOT_KEY);
   const state = await store.loadServer('main', SERVER_KEYS);
   assert.equal(state.balance('payee', 'cafe'), '36.50');
-  assert.equal(state.balance('device', 'ph1'), '13.50');
+  assert.equal(state.balance('device', 'ph1'), '13.50', 'the stranded token was never paid');
   state.free();
 });
