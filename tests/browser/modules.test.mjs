@@ -19,6 +19,7 @@ const USE_SOURCE = {
   tempcard: `() => sdk.TempCardIssuer.create({ currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } }, { cvvKey: new Uint8Array(32), now: 1_796_895_000 }).accountIds().length`,
   energy: `() => sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000).publicKey.keyId`,
   dose: `() => sdk.doseSettingsFields().length`,
+  relay: `() => sdk.TokenServer.create('EUR', 1_796_895_000).currency`,
   shelf: `() => sdk.ShelfController.create({ shelfId: 's', config: { kCenti: 300, marginZCenti: 200, learnShiftPermilleMax: 50, learnPicksMin: 5, itemsMax: 6, combinationsMax: 1000 }, itemTypes: [], lanes: [] }).shelfId`,
 };
 const wasmPathOf = (name) => `/sdk/wasm/${moduleDir(name) ? `${moduleDir(name)}/` : ''}countersign_wasm_bg.wasm`;
