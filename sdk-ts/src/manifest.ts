@@ -33,7 +33,7 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem
 export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> = {
   all: 532480,
   primitives: 99328,
-  card: 199680,
+  card: 200704,
   ledger: 177152,
   tempcard: 199680,
   energy: 202752,

@@ -517,8 +517,15 @@ export class StoredRelayQueue implements RelayQueue {
   async #read(): Promise<{ version: number | null; entries: QueuedToken[] }> {
     const stored = await this.#storage.get(this.#key);
     if (stored === null) return { version: null, entries: [] };
-    const parsed = JSON.parse(new TextDecoder().decode(stored.value)) as { entries: { key: string; token: string; answer: { code: RelayCode; replayed: boolean; receipt: string | null } | null }[] };
-    if (!Array.isArray(parsed.entries) || parsed.entries.length > RELAY_QUEUE_MAX) throw new CountersignRangeError('STORAGE_CORRUPT', 'countersign: the relay queue is malformed', 'storage');
+    const corrupt = () => new CountersignRangeError('STORAGE_CORRUPT', 'countersign: the relay queue is malformed', 'storage');
+    let parsed: { entries: { key: string; token: string; answer: { code: RelayCode; replayed: boolean; receipt: string | null } | null }[] };
+    try {
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(stored.value)) as typeof parsed;
+    } catch {
+      throw corrupt();
+    }
+    if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.entries) || parsed.entries.length > RELAY_QUEUE_MAX) throw corrupt();
+    if (!parsed.entries.every((e) => typeof e === 'object' && e !== null && typeof e.token === 'string' && (e.answer === null || (typeof e.answer === 'object' && typeof e.answer.code === 'string' && (e.answer.receipt === null || typeof e.answer.receipt === 'string'))))) throw corrupt();
     const entries = parsed.entries.map((e) => ({
       key: expectString(e.key, 'queue.key'),
       token: unhex(e.token, 'queue.token'),

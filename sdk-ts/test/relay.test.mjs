@@ -126,3 +126,18 @@ test('a relay terminal in front of a token server on 127.0.0.1 that goes away an
     phone.free();
   }
 });
+
+test('a StoredRelayQueue survives a new instance on the same storage, keeps one entry per token, and refuses corrupt bytes', async () => {
+  const storage = new MemoryStorage();
+  const token = new Uint8Array([1, 2, 3]);
+  const queue = new StoredRelayQueue(storage);
+  await queue.enqueue('k1', token);
+  await queue.enqueue('k1', token);
+  const again = new StoredRelayQueue(storage);
+  assert.deepEqual((await again.list()).map((e) => [e.key, [...e.token], e.answer]), [['k1', [1, 2, 3], null]]);
+  await again.markAnswered('k1', { code: 'BAD_SIGNATURE', replayed: false, receipt: null });
+  assert.equal(await queue.nextPending(), null);
+  const stored = await storage.get('relay/queue');
+  assert.equal((await storage.put('relay/queue', new TextEncoder().encode('{"entries": 7'), stored.version)).ok, true);
+  await assert.rejects(queue.list(), (e) => e.code === 'STORAGE_CORRUPT');
+});
