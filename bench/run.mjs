@@ -7,7 +7,7 @@
 //   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
 //   BENCH_ONLY=amount node bench/run.mjs      (only the parts whose name contains one of the
 //                                              comma-separated words: an op, "card", "ledger",
-//                                              "shards", "shelf", "dose", "custody", "ecash")
+//                                              "shards", "shelf", "dose", "custody", "ecash", "relay")
 //   BENCH_WALLETS=100000 node bench/run.mjs   (wallets of the sharded-ledger part: default 20,000
 //                                              here, a quick look; `node bench/shards.mjs` runs it
 //                                              alone at 1,000,000)
@@ -31,6 +31,7 @@ import { checkShelf, measureShelf, shelfTable } from './shelf.mjs';
 import { doseTable, measureDose } from './dose.mjs';
 import { custodyTable, measureCustody } from './custody-liabilities.mjs';
 import { checkEcash, ecashTable, measureEcash } from './ecash.mjs';
+import { measureRelay, relayTable } from './relay.mjs';
 import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
 import { measureModules, readManifest, sizeTable } from '../scripts/manifest.mjs';
 
@@ -404,6 +405,8 @@ async function main() {
   const withEcash = selected('ecash');
   if (withEcash) checkEcash();
   const ecashMeasured = withEcash ? measureEcash() : undefined;
+  const withRelay = selected('relay');
+  const relayMeasured = withRelay ? measureRelay() : undefined;
 
   const sizes = wasmSizes();
   const lines = [
@@ -427,6 +430,7 @@ async function main() {
     ...(withDose ? [...doseTable(doseMeasured), ''] : []),
     ...(withCustody ? [...custodyTable(custodyMeasured), ''] : []),
     ...(withEcash ? [...ecashTable(ecashMeasured), ''] : []),
+    ...(withRelay ? [...relayTable(relayMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',
     sizeTable(sizes),

@@ -29,6 +29,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MOUNTS = Object.freeze({
   '/sdk/': path.join(repoRoot, 'sdk-ts'),
   '/vendor/uplot/': path.join(repoRoot, 'node_modules', 'uplot', 'dist'),
+  // The relay page's QR code renderer (an npm package, ESM build).
+  '/vendor/qrcode-generator/': path.join(repoRoot, 'node_modules', 'qrcode-generator', 'dist'),
   '/': path.join(repoRoot, 'examples-web'),
 });
 

@@ -70,6 +70,22 @@ impl CarriesLedger for crate::energy::EnergyCode {
     }
 }
 
+impl FromEnvelope for crate::relay::RelayCode {
+    fn from_rejection(rejection: Rejection) -> Self {
+        crate::relay::RelayCode::from_rejection(rejection)
+    }
+    fn code_str(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl CarriesLedger for crate::relay::RelayCode {
+    const LEDGER_REFUSED: Self = crate::relay::RelayCode::LedgerRefused;
+    fn code_str(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl CarriesLedger for crate::tempcard::TempCardCode {
     const LEDGER_REFUSED: Self = crate::tempcard::TempCardCode::LedgerRefused;
     fn code_str(self) -> &'static str {
@@ -112,6 +128,8 @@ mod tests {
     fn every_system_carries_lower_layer_codes_by_the_one_convention() {
         rejections_keep_their_names("card", CardCode::ALL);
         rejections_keep_their_names("energy", EnergyCode::ALL);
+        rejections_keep_their_names("relay", crate::relay::RelayCode::ALL);
+        ledger_refusal_is_one_code("relay", crate::relay::RelayCode::ALL, &["CURRENCY_MISMATCH", "INSUFFICIENT_FUNDS"]);
         ledger_refusal_is_one_code("energy", EnergyCode::ALL, &["DEADLINE_INVALID", "EXCEEDS_HOLD", "EXTENDED", "HELD", "HOLD_EXPIRED"]);
         ledger_refusal_is_one_code(
             "tempcard",

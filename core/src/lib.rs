@@ -42,6 +42,7 @@ pub mod layers;
 pub mod ledger;
 pub mod limits;
 pub mod money;
+pub mod relay;
 pub mod snapshot;
 pub mod shelf;
 pub mod tempcard;

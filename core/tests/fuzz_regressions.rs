@@ -520,6 +520,15 @@ fn write_fuzz_seeds() {
         s.add("custody_liabilities_proof", liabilities.tree.proof(i as u32, client).unwrap());
     }
 
+    // Relay tokens: every token of the relay vectors, as counter selector + payload.
+    for doc in json_files("relay") {
+        let mut tokens = Vec::new();
+        hex_fields(&doc, &["token"], &mut tokens);
+        for (n, token) in tokens.iter().take(12).enumerate() {
+            s.add("relay_token", [&[n as u8][..], &unverified_payload(token).unwrap()].concat());
+        }
+    }
+
     // Write: one file per seed named by its SHA-256 (stable across runs), after checking each
     // runs through its target.
     let corpus = fuzz_dir().join("corpus");

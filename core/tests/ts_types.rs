@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, custody, dose, ecash, energy, ledger, limits, shelf, tempcard};
+use countersign_core::{card, custody, dose, ecash, energy, ledger, limits, relay, shelf, tempcard};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -117,6 +117,14 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     dose::package::SettingsAnswer::export_all(cfg)?;
     dose::package::Terminal::export_all(cfg)?;
     dose::package::Controller::export_all(cfg)?;
+    // relay (System 5)
+    relay::RelayCode::export_all(cfg)?;
+    relay::PhoneConfig::export_all(cfg)?;
+    relay::SealRequest::export_all(cfg)?;
+    relay::SealOutcome::export_all(cfg)?;
+    relay::TokenView::export_all(cfg)?;
+    relay::ReceiptOutcome::export_all(cfg)?;
+    relay::ServerReply::export_all(cfg)?;
     // shelf (System 10)
     shelf::ShelfSetup::export_all(cfg)?;
     shelf::WeightChange::export_all(cfg)?;

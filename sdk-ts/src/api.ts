@@ -107,3 +107,4 @@ export * from './ecash.js';
 export * from './dose.js';
 export * from './dose-escalation.js';
 export * from './custody-liabilities.js';
+export * from './relay.js';

@@ -36,4 +36,5 @@ export {
   ALARM_WS_HELLO_TIMEOUT_MS,
   ALARM_WS_MESSAGE_BYTES_MAX,
 } from './dose-server.js';
+export { TokenHttpServer, type TokenHttpServerOptions } from './relay-server.js';
 export { loadTimeZoneSync, loadTimeZoneIndexSync } from './tz.js';

@@ -523,3 +523,57 @@ test('the patient terminal: a method traps (PatientTerminal#acceptFrame), a stor
   await expectTrap('DoseStore#save', () => s.store.save('t1', s.terminal), () => s.terminal.state());
   await terminalReloads(s);
 });
+
+// ---------------------------------------------------------------------------------------------
+// System 5: the relay. A trap — in the server's decision or the phone's sealing — loses no saved
+// payment, and a token answered before the trap gets the same receipt bytes after it.
+
+const RELAY_T0 = 1_800_000_000;
+const relayPhoneKeys = () => sdk.keyPairFromSecret('EdDSA', new Uint8Array(32).fill(0x61));
+const relayServerKeys = () => sdk.keyPairFromSecret('EdDSA', new Uint8Array(32).fill(0x62));
+async function savedRelay() {
+  const store = new sdk.RelayStore(new sdk.MemoryStorage(), KEY);
+  const phone = sdk.PaymentPhone.create({ deviceId: 'ph1', allowance: [] }, relayPhoneKeys());
+  const server = sdk.TokenServer.create('EUR', RELAY_T0, relayServerKeys());
+  server.registerDevice('ph1', phone.publicKey, [], RELAY_T0);
+  server.addPayee('cafe', RELAY_T0);
+  server.fund('ph1', '20.00', RELAY_T0);
+  const seal = (amount, n) => phone.seal({ payee: 'cafe', amount, currency: 'EUR', now: RELAY_T0, nonce: new Uint8Array(8).fill(n) }).token;
+  const paid = seal('5.00', 1);
+  const receipt = server.process(paid, RELAY_T0).receipt;
+  assert.equal(await store.saveServer('main', server), true);
+  assert.equal(await store.savePhone('me', phone), true);
+  // Not saved: must not survive the trap.
+  const unsaved = seal('3.00', 2);
+  assert.equal(server.process(unsaved, RELAY_T0).code, 'APPROVED');
+  return { store, phone, server, paid, receipt, unsaved };
+}
+
+async function relayReloads({ store, paid, receipt, unsaved }) {
+  const server = await store.loadServer('main', relayServerKeys());
+  const phone = await store.loadPhone('me', relayPhoneKeys());
+  assert.equal(server.balance('payee', 'cafe'), '5.00', 'the saved payment came back, the unsaved one did not');
+  assert.deepEqual(server.process(paid, RELAY_T0 + 1).receipt, receipt, 'the same receipt bytes after the trap');
+  assert.equal(server.process(unsaved, RELAY_T0 + 1).code, 'APPROVED', 'the unsaved token is decided now, once');
+  assert.equal(phone.nextCounter, 2, 'the phone is back at its saved counter');
+  assert.equal(await store.saveServer('main', server), true, 'the store writes after recovery');
+  server.free();
+  phone.free();
+}
+
+test('the relay: the server\'s process traps, the phone\'s seal traps, a store save traps; the saved payments and receipts come back', async () => {
+  let r = await savedRelay();
+  trapInside('RelayServerHandle', '#process');
+  await expectTrap('TokenServer#process', () => r.server.process(r.unsaved, RELAY_T0), () => r.server.revision());
+  await relayReloads(r);
+
+  r = await savedRelay();
+  trapInside('RelayPhoneHandle', '#seal');
+  await expectTrap('PaymentPhone#seal', () => r.phone.seal({ payee: 'cafe', amount: '1.00', currency: 'EUR', now: RELAY_T0 }), () => r.phone.tokens());
+  await relayReloads(r);
+
+  r = await savedRelay();
+  trapInside('RelayServerHandle', '#snapshot');
+  await expectTrap('RelayStore#saveServer', () => r.store.saveServer('main', r.server), () => r.server.revision());
+  await relayReloads(r);
+});

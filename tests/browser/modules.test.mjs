@@ -20,6 +20,7 @@ const USE_SOURCE = {
   energy: `() => sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000).publicKey.keyId`,
   dose: `() => sdk.doseSettingsFields().length`,
   ecash: `() => sdk.EcashMerchant.create('shop-1', { keyId: 'i', publicKey: new Uint8Array(32).fill(1) }).held()`,
+  relay: `() => sdk.TokenServer.create('EUR', 1_796_895_000).currency`,
   shelf: `() => sdk.ShelfController.create({ shelfId: 's', config: { kCenti: 300, marginZCenti: 200, learnShiftPermilleMax: 50, learnPicksMin: 5, itemsMax: 6, combinationsMax: 1000 }, itemTypes: [], lanes: [] }).shelfId`,
 };
 const wasmPathOf = (name) => `/sdk/wasm/${moduleDir(name) ? `${moduleDir(name)}/` : ''}countersign_wasm_bg.wasm`;

@@ -39,6 +39,8 @@ mod dose_escalation;
 mod energy;
 #[cfg(feature = "ledger")]
 mod ledger;
+#[cfg(feature = "relay")]
+mod relay;
 #[cfg(feature = "any-system")]
 mod ser;
 #[cfg(feature = "shelf")]

@@ -46,6 +46,10 @@ pub const APP: [u8; 32] = [0x12; 32];
 pub const SERVER: [u8; 32] = [0x31; 32];
 /// Energy terminal (signs orders, tariff changes, extensions, completions), Ed25519.
 pub const TERMINAL: [u8; 32] = [0x32; 32];
+/// System 5's phone (signs `relay.token`, key id `ph1`), Ed25519.
+pub const RELAY_PHONE: [u8; 32] = [0x51; 32];
+/// System 5's token server (signs `relay.receipt`, key id `srv`), Ed25519.
+pub const RELAY_SERVER: [u8; 32] = [0x52; 32];
 /// The envelope targets' secp256k1 key.
 pub const K1: [u8; 32] = [0x41; 32];
 /// The envelope targets' Ed25519 key.
@@ -80,6 +84,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("ecash_card_restore", ecash_card_restore),
     ("ecash_sync", ecash_sync),
     ("custody_events", custody_events),
+    ("relay_token", relay_token),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -1905,4 +1910,83 @@ pub fn custody_events(data: &[u8]) {
         }
         book.check_invariants().expect("custody invariants after every event");
     }
+}
+
+// ---- System 5: the token server's check ----
+
+/// A token server with the phone `ph1` registered (a lifetime limit of 60.00), the payee `cafe`
+/// and 100.00 in the phone's wallet.
+fn relay_fixture() -> &'static countersign_core::relay::TokenServer {
+    static FIXTURE: OnceLock<countersign_core::relay::TokenServer> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let mut server = countersign_core::relay::TokenServer::new("EUR", NOW - 100).expect("relay server");
+        let limit = LimitSpec {
+            id: "lifetime".into(),
+            measure: Measure::Amount,
+            currency: Some("EUR".into()),
+            window: Window::Lifetime,
+            hard: "60.00".into(),
+            soft: None,
+            ceiling: None,
+            resettable: false,
+        };
+        let public = ed25519::public_key(&RELAY_PHONE).expect("phone key");
+        server.register_device("ph1", &public, &[limit], NOW - 100).expect("device");
+        server.add_payee("cafe", NOW - 100).expect("payee");
+        server.fund("ph1", "100.00", NOW - 100).expect("funding");
+        server
+    })
+}
+
+/// `relay_token`: the server's token check ([`countersign_core::relay::TokenServer::process`]).
+/// The first byte picks the counter (1..=64); the rest is a token payload, sealed as `relay.token`
+/// with the fixture phone's key (so mutations reach the payload decoder and the decision behind
+/// the signature), and also fed raw as a whole envelope. Checks: no error; the ledger's
+/// invariants; an answer without a receipt changed nothing (same snapshot); a receipt verifies
+/// under the server key, is `relay.receipt` and names the token's SHA-256 and counter; a stored
+/// (final) answer is given again, byte for byte, for the same bytes.
+pub fn relay_token(data: &[u8]) {
+    use countersign_core::relay::{self, RelayCode};
+    let Some((&selector, payload)) = data.split_first() else {
+        return;
+    };
+    let counter = 1 + u64::from(selector % 64);
+    let keyed = sealed(&RELAY_PHONE, "ph1", relay::TOKEN_TYPE, relay::PAYLOAD_VERSION, counter, payload);
+    let signer = envelope::Signer { alg: Alg::EdDSA, key_id: "srv", secret_key: &RELAY_SERVER };
+    let server_public = ed25519::public_key(&RELAY_SERVER).expect("server key");
+    for token in [keyed.as_slice(), payload] {
+        let mut server = relay_fixture().clone();
+        let before = server.snapshot(&SNAPSHOT_KEY).expect("snapshot");
+        let reply = server.process(token, &signer, NOW).expect("the server answers (a refusal is not an error)");
+        server.ledger().check_invariants().expect("ledger invariants after a token");
+        let Some(receipt) = &reply.receipt else {
+            assert!(!reply.code.has_receipt(), "{} comes with a receipt", reply.code);
+            assert_eq!(server.snapshot(&SNAPSHOT_KEY).expect("snapshot"), before, "a refusal without a receipt changed the server");
+            continue;
+        };
+        let opened = envelope::open(
+            receipt,
+            &OpenParams {
+                trusted_keys: &[TrustedKey { key_id: "srv", alg: Alg::EdDSA, public_key: &server_public }],
+                now: NOW,
+                expected_type: relay::RECEIPT_TYPE,
+                last_seq: None,
+                max_clock_skew_s: 86_400,
+            },
+        )
+        .expect("a receipt opens under the server key");
+        assert_eq!(Some(opened.seq), reply.counter, "the receipt's seq is the token's counter");
+        assert_eq!(reply.token_hash, hex_of(&sha256(token)), "the reply names the token's hash");
+        if reply.code.is_final() {
+            let again = server.process(token, &signer, NOW + 1).expect("the server answers a replay");
+            assert!(again.replayed, "a replayed token is marked replayed");
+            assert_eq!(again.receipt.as_deref(), Some(receipt.as_slice()), "a replay gets the same receipt bytes");
+        } else {
+            assert!(matches!(reply.code, RelayCode::CounterBelowWindow | RelayCode::CounterReused));
+        }
+    }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
