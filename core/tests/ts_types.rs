@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, dose, energy, ledger, limits, shelf, tempcard};
+use countersign_core::{card, dose, energy, ledger, limits, shelf, tempcard, transfer};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -134,6 +134,15 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     dose::escalation::RouterOutput::export_all(cfg)?;
     dose::escalation::OpenAlarm::export_all(cfg)?;
     dose::escalation::Snooze::export_all(cfg)?;
+    // transfer (System 7): resolver chain, identifier checks, format adapters
+    transfer::Rules::export_all(cfg)?;
+    transfer::Resolution::export_all(cfg)?;
+    transfer::DirectoryAnswer::export_all(cfg)?;
+    transfer::Instruction::export_all(cfg)?;
+    transfer::Message::export_all(cfg)?;
+    transfer::IbanCheck::export_all(cfg)?;
+    transfer::BicCheck::export_all(cfg)?;
+    transfer::AbaCode::export_all(cfg)?;
     Ok(())
 }
 

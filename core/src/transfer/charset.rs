@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 crate::limits::outcome_codes! {
     /// What happened to a field on its way into a format.
-    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts"))]
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts", rename = "TransferLossKind"))]
     pub enum LossKind {
         /// Characters outside the format's set were replaced by their Latin transliteration.
         Transliterated = "transliterated",
@@ -28,7 +28,7 @@ crate::limits::outcome_codes! {
 }
 
 /// One field that did not survive a mapping unchanged.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts", rename = "TransferLoss"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Loss {

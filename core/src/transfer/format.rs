@@ -40,6 +40,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::charset::{dropped, fit, Charset, Loss};
+use super::json::{obj, s as js, Fields, Json};
 use super::validate::{check_bic, check_iban, e164, email, IbanCode};
 use crate::error::{Error, ErrorCode, Result};
 use crate::money::{Amount, Currency};
@@ -275,8 +276,8 @@ pub fn generate(format: Format, instruction: &Instruction) -> Result<Message> {
     let text = match format {
         Format::Pain001 => super::iso20022::pain001(&i, &mut losses),
         Format::Pacs008 => super::iso20022::pacs008(&i, &mut losses),
-        Format::FspiopQuote => super::fspiop::quote(&i, &mut losses)?,
-        Format::PlainJson => serde_json::to_string_pretty(&i).map_err(|_| Error::new(ErrorCode::Internal, "", "the instruction did not serialise"))?,
+        Format::FspiopQuote => super::fspiop::quote(&i, &mut losses),
+        Format::PlainJson => plain_json(&i).to_pretty(),
     };
     Ok(Message { format, text, losses })
 }
@@ -289,10 +290,64 @@ pub fn parse(format: Format, text: &str) -> Result<Instruction> {
     let i = match format {
         Format::Pain001 | Format::Pacs008 => super::iso20022::parse(format, text)?,
         Format::FspiopQuote => super::fspiop::parse(text)?,
-        Format::PlainJson => serde_json::from_str::<Instruction>(text).map_err(|e| Error::new(ErrorCode::InvalidArgument, "text", format!("not an instruction: {e}")))?,
+        Format::PlainJson => read_plain_json(text)?,
     };
     // A message says what it says; an instruction the checks refuse is refused about `text`.
     check_instruction(&i).map_err(|e| Error::new(e.code(), "text", format!("{}: {}", e.param(), e.message())))
+}
+
+fn plain_party(p: &Party) -> Json {
+    let mut f = vec![("name", js(&p.name)), ("account", js(&p.account))];
+    if let Some(b) = &p.bic {
+        f.push(("bic", js(b)));
+    }
+    if let Some(pr) = &p.provider {
+        f.push(("provider", js(pr)));
+    }
+    obj(f)
+}
+
+/// The instruction as JSON, fields in declaration order, absent options left out.
+fn plain_json(i: &Instruction) -> Json {
+    let mut f = vec![
+        ("messageId", js(&i.message_id)),
+        ("endToEndId", js(&i.end_to_end_id)),
+        ("createdAt", js(&i.created_at)),
+        ("executionDate", js(&i.execution_date)),
+        ("amount", js(&i.amount)),
+        ("currency", js(&i.currency)),
+        ("initiator", js(&i.initiator)),
+        ("debtor", plain_party(&i.debtor)),
+        ("creditor", plain_party(&i.creditor)),
+    ];
+    if let Some(r) = &i.remittance {
+        f.push(("remittance", js(r)));
+    }
+    obj(f)
+}
+
+fn read_plain_party(mut p: Fields) -> Result<Party> {
+    let party = Party { name: p.string("name")?, account: p.string("account")?, bic: p.opt_string("bic")?, provider: p.opt_string("provider")? };
+    p.done()?;
+    Ok(party)
+}
+
+fn read_plain_json(text: &str) -> Result<Instruction> {
+    let mut f = Fields::of(Json::parse(text)?, "")?;
+    let i = Instruction {
+        message_id: f.string("messageId")?,
+        end_to_end_id: f.string("endToEndId")?,
+        created_at: f.string("createdAt")?,
+        execution_date: f.string("executionDate")?,
+        amount: f.string("amount")?,
+        currency: f.string("currency")?,
+        initiator: f.string("initiator")?,
+        debtor: read_plain_party(f.object("debtor")?)?,
+        creditor: read_plain_party(f.object("creditor")?)?,
+        remittance: f.opt_string("remittance")?,
+    };
+    f.done()?;
+    Ok(i)
 }
 
 /// The instruction a message of a format carries once its losses are applied: each loss's field

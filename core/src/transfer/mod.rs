@@ -40,6 +40,7 @@ pub mod charset;
 pub mod format;
 mod fspiop;
 mod iso20022;
+pub mod json;
 pub mod resolve;
 pub mod validate;
 #[cfg(test)]

@@ -45,6 +45,7 @@
 //! | `ambiguous` | rules of equal specificity name different providers |
 //! | `invalid` | the identifier is of a known kind but fails its check (`invalid` holds the check's code) |
 //! | `unrecognised` | not any kind of identifier this resolver reads |
+//! | `directory-unavailable` | the SDK's: the host's directory failed or timed out (nothing cached) |
 //!
 //! # Limits
 //!
@@ -74,7 +75,7 @@ pub const ENDPOINT_CHARS_MAX: usize = 256;
 pub const BIN_DIGITS_MAX: usize = 11;
 
 /// A provider B: where its messages go and which format it reads.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts", rename = "TransferProvider"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Provider {
@@ -156,7 +157,7 @@ pub struct Rules {
 
 crate::limits::outcome_codes! {
     /// The kind of an identifier (see the classification table).
-    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts"))]
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts", rename = "TransferIdentifierKind"))]
     pub enum IdentifierKind {
         /// An IBAN.
         Iban = "iban",
@@ -177,7 +178,7 @@ crate::limits::outcome_codes! {
 
 crate::limits::outcome_codes! {
     /// The outcome of a resolution (see the module's table).
-    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts"))]
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts", rename = "TransferResolveCode"))]
     pub enum ResolveCode {
         /// One provider.
         Resolved = "resolved",
@@ -193,11 +194,14 @@ crate::limits::outcome_codes! {
         Invalid = "invalid",
         /// Not an identifier this resolver reads.
         Unrecognised = "unrecognised",
+        /// The host's directory failed or did not answer in time (made by the SDK's
+        /// `TransferResolver` from a `needs-lookup` answer; the core never returns it).
+        DirectoryUnavailable = "directory-unavailable",
     }
 }
 
 /// An alias the host's directory must answer.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts", rename = "TransferLookup"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Lookup {
@@ -208,7 +212,7 @@ pub struct Lookup {
 }
 
 /// The directory's answer to a [`Lookup`].
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts", rename = "TransferDirectoryAnswer"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DirectoryAnswer {
@@ -219,7 +223,7 @@ pub struct DirectoryAnswer {
 }
 
 /// A resolver's answer.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts"))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "transfer.ts", rename = "TransferResolution"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resolution {
