@@ -444,7 +444,7 @@ impl Resolver {
     }
 
     /// The rules of `kind` that match, each with its specificity.
-    fn matching<'a>(&'a self, kind: RuleKind, f: impl Fn(&Rule) -> Option<(u32, u64)>) -> Vec<(&'a Rule, (u32, u64))> {
+    fn matching(&self, kind: RuleKind, f: impl Fn(&Rule) -> Option<(u32, u64)>) -> Vec<(&Rule, (u32, u64))> {
         self.rules.rules.iter().filter(|rule| rule.kind == kind).filter_map(|rule| f(rule).map(|s| (rule, s))).collect()
     }
 
