@@ -313,3 +313,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn json_reader_reads_the_subset_and_refuses_the_rest() {
+    use super::json::Json;
+    assert_eq!(Json::parse(r#" {"a": ["x\u00e9\ud83d\ude00\n", null], "b": {}} "#).unwrap(), Json::Obj(vec![
+        ("a".into(), Json::Arr(vec![Json::Str("xé😀\n".into()), Json::Null])),
+        ("b".into(), Json::Obj(vec![])),
+    ]));
+    for bad in [r#"{"a": 1}"#, r#"{"a": true}"#, r#"{"a": "x", "a": "y"}"#, r#"{"a": "\ud800"}"#, "\"a\u{1}\"", r#"{"a": "x"} x"#, r#"{"a" "x"}"#, "[", ""] {
+        assert_eq!(Json::parse(bad).unwrap_err().param(), "text", "{bad:?}");
+    }
+    let deep = "[".repeat(20) + &"]".repeat(20);
+    assert_eq!(Json::parse(&deep).unwrap_err().code(), ErrorCode::LimitExceeded);
+    // A plain-JSON message with an unknown key is refused naming it.
+    let m = generate(Format::PlainJson, &instruction()).unwrap();
+    let extra = m.text.replacen("{\n", "{\n  \"extra\": \"x\",\n", 1);
+    assert!(parse(Format::PlainJson, &extra).unwrap_err().message().contains("extra"));
+}
