@@ -7,7 +7,7 @@
 //   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
 //   BENCH_ONLY=amount node bench/run.mjs      (only the parts whose name contains one of the
 //                                              comma-separated words: an op, "card", "ledger",
-//                                              "shards", "shelf", "dose", "custody", "ecash", "relay")
+//                                              "shards", "shelf", "dose", "custody", "ecash", "relay", "transfer")
 //   BENCH_WALLETS=100000 node bench/run.mjs   (wallets of the sharded-ledger part: default 20,000
 //                                              here, a quick look; `node bench/shards.mjs` runs it
 //                                              alone at 1,000,000)
@@ -28,6 +28,7 @@ import { cardTable, checkCard, nativeCardBench, measureCard, setUpCard } from '.
 import { checkLedger, ledgerTable, measureLedger, nativeLedgerBench } from './ledger.mjs';
 import { measureShards, shardsTable } from './ledger-shards.mjs';
 import { checkShelf, measureShelf, shelfTable } from './shelf.mjs';
+import { checkTransfer, measureTransfer, transferTable } from './transfer.mjs';
 import { doseTable, measureDose } from './dose.mjs';
 import { custodyTable, measureCustody } from './custody-liabilities.mjs';
 import { checkEcash, ecashTable, measureEcash } from './ecash.mjs';
@@ -377,6 +378,12 @@ async function main() {
   } catch (err) {
     throw new Error(`shelf: wrong result, not benchmarking: ${err.message}`);
   }
+  const withTransfer = selected('transfer');
+  try {
+    if (withTransfer) checkTransfer();
+  } catch (err) {
+    throw new Error(`transfer: wrong result, not benchmarking: ${err.message}`);
+  }
 
   // The native card bench first: its release build must not overlap any timing in this process.
   const cardNative = withCard ? nativeCardBench(REPO_ROOT) : undefined;
@@ -407,6 +414,7 @@ async function main() {
   const ecashMeasured = withEcash ? measureEcash() : undefined;
   const withRelay = selected('relay');
   const relayMeasured = withRelay ? measureRelay() : undefined;
+  const transferMeasured = withTransfer ? measureTransfer() : undefined;
 
   const sizes = wasmSizes();
   const lines = [
@@ -431,6 +439,7 @@ async function main() {
     ...(withCustody ? [...custodyTable(custodyMeasured), ''] : []),
     ...(withEcash ? [...ecashTable(ecashMeasured), ''] : []),
     ...(withRelay ? [...relayTable(relayMeasured), ''] : []),
+    ...(withTransfer ? [...transferTable(transferMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',
     sizeTable(sizes),

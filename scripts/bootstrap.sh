@@ -67,6 +67,9 @@ if [ -f "$req" ]; then
     log "creating the Python venv for the COSE interop test"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    if [ -f "$req_transfer" ]; then
+      "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req_transfer"
+    fi
     echo "$req_sum" > "$venv/.requirements.sha256"
   fi
 fi

@@ -141,7 +141,7 @@ describe('what cannot read the manifest agrees with it', () => {
     // adapter (LedgerHandle): that is the `ledger` feature's, exported only where listed.
     assert.deepEqual(features.tempcard, [ANY_SYSTEM_FEATURE]);
     assert.deepEqual(features.energy, [ANY_SYSTEM_FEATURE]);
-    assert.deepEqual(features.default.sort(), ['card', 'custody', 'dose', 'ecash', 'energy', 'ledger', 'relay', 'shelf', 'tempcard']);
+    assert.deepEqual(features.default.sort(), ['card', 'custody', 'dose', 'ecash', 'energy', 'ledger', 'relay', 'shelf', 'tempcard', 'transfer']);
   });
 
   test('the Cargo check catches a feature exporting another system\'s API, a missing feature and an extra one', () => {

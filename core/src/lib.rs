@@ -25,6 +25,9 @@
 //!   terminal, their signed messages and receipt, the metering math.
 //! - [`custody`]: System 8, crypto custody; its proof of liabilities (Merkle-sum tree, inclusion
 //!   proofs each client checks).
+//! - [`transfer`]: System 7, value transfer between providers: the resolver chain that names
+//!   provider B and explains why, account identifier validation, and the format adapters
+//!   (ISO 20022 pain.001 and pacs.008, Mojaloop FSPIOP, plain JSON) with loss reports.
 //! - [`shelf`]: System 10, untidy item returns judged by weight: load-cell events, take records,
 //!   return matching with an honest "ambiguous", lane contents and clean-up tasks.
 #![forbid(unsafe_code)]
@@ -46,5 +49,6 @@ pub mod relay;
 pub mod snapshot;
 pub mod shelf;
 pub mod tempcard;
+pub mod transfer;
 
 pub use error::{Error, ErrorCode, Result};

@@ -488,6 +488,25 @@ fn write_fuzz_seeds() {
         s.add("dose_frames", fuzz::pack_dose_frames(&[good.clone(), crc, good[..10].to_vec(), [&good[..], &[0]].concat()]));
     }
 
+    // Transfer: one instruction generated in every format (the selector byte first), and an
+    // identifier of each kind.
+    {
+        use countersign_core::transfer::{self, Format, Instruction, Party};
+        let party = |name: &str, account: &str, bic: Option<&str>| Party { name: name.into(), account: account.into(), bic: bic.map(Into::into), provider: Some("p".into()) };
+        let i = Instruction {
+            message_id: "MSG-1".into(), end_to_end_id: "E2E-1".into(), created_at: "2026-12-06T10:00:00Z".into(), execution_date: "2026-12-07".into(),
+            amount: "10.50".into(), currency: "EUR".into(), initiator: "Zoë & Co".into(),
+            debtor: party("Alice", "DE89370400440532013000", Some("COBADEFFXXX")), creditor: party("François Müller", "+442079460958", None),
+            remittance: Some("Invoice <42>".into()),
+        };
+        for (n, f) in Format::ALL.iter().enumerate() {
+            s.add("transfer_messages", [&[n as u8][..], transfer::generate(*f, &i).unwrap().text.as_bytes()].concat());
+        }
+        for id in ["DE89 3704 0044 0532 0130 00", "4111111111111111", "021000021", "g.us.x", "$wallet.example/a", "+44 20 7946 0958", "a@b.example"] {
+            s.add("transfer_messages", [&[0u8][..], id.as_bytes()].concat());
+        }
+    }
+
     // Dose: the terminal fixture's snapshot; the program, a settings and an acknowledgement
     // payload (selector 0, 1, 2) taken from real envelopes.
     {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, custody, dose, ecash, energy, ledger, limits, relay, shelf, tempcard};
+use countersign_core::{card, custody, dose, ecash, energy, ledger, limits, relay, shelf, tempcard, transfer};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -160,6 +160,15 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     ecash::Velocity::export_all(cfg)?;
     ecash::sim::SimConfig::export_all(cfg)?;
     ecash::sim::SimReport::export_all(cfg)?;
+    // transfer (System 7): resolver chain, identifier checks, format adapters
+    transfer::Rules::export_all(cfg)?;
+    transfer::Resolution::export_all(cfg)?;
+    transfer::DirectoryAnswer::export_all(cfg)?;
+    transfer::Instruction::export_all(cfg)?;
+    transfer::Message::export_all(cfg)?;
+    transfer::IbanCheck::export_all(cfg)?;
+    transfer::BicCheck::export_all(cfg)?;
+    transfer::AbaCode::export_all(cfg)?;
     Ok(())
 }
 

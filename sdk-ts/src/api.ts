@@ -108,3 +108,4 @@ export * from './dose.js';
 export * from './dose-escalation.js';
 export * from './custody-liabilities.js';
 export * from './relay.js';
+export * from './transfer.js';

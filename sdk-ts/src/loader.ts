@@ -162,6 +162,7 @@ function moduleUrls(name: WasmModuleName): { glue: URL; wasm: URL } {
     custody: () => new URL('../wasm/custody/countersign_wasm.js', import.meta.url),
     ecash: () => new URL('../wasm/ecash/countersign_wasm.js', import.meta.url),
     relay: () => new URL('../wasm/relay/countersign_wasm.js', import.meta.url),
+    transfer: () => new URL('../wasm/transfer/countersign_wasm.js', import.meta.url),
   };
   // Not `../wasm/${name}/…`: Vite would turn such a template into a glob and ship every `.wasm`.
   const dir = `../wasm/${name}/`;

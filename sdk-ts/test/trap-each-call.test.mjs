@@ -577,3 +577,33 @@ test('the relay: the server\'s process traps, the phone\'s seal traps, a store s
   await expectTrap('RelayStore#saveServer', () => r.store.saveServer('main', r.server), () => r.server.revision());
   await relayReloads(r);
 });
+
+// System 7: the resolver. Its only state is the host's rules table (and the SDK's directory
+// cache): after a trap the old resolver refuses, one made again from the same table answers the
+// same, and a trap inside a directory resolution is WASM_TRAP too.
+
+test('the transfer resolver: a resolution traps (sync and after a directory lookup); a resolver made again answers the same', async () => {
+  const rules = {
+    providers: [{ id: 'mm', endpoint: 'http://127.0.0.1:9000/mm', format: 'fspiop-quote' }],
+    rules: [{ id: 'ilp', kind: 'ilp', provider: 'mm', prefix: 'g.mm' }],
+  };
+  const make = () => sdk.TransferResolver.create(rules, { directory: async () => 'mm' });
+  let r = make();
+  const before = r.resolve('g.mm.alice');
+  trapInside('TransferResolverHandle', '#resolve');
+  await expectTrap('TransferResolver#resolve', () => r.resolve('g.mm.alice'), () => r.resolve('g.mm.alice'));
+  r = make();
+  assert.deepEqual(r.resolve('g.mm.alice'), before);
+
+  trapInside('TransferResolverHandle', '#resolveAlias');
+  await expectTrap('TransferResolver#resolveWithDirectory', () => r.resolveWithDirectory('+442079460958'), () => r.resolve('g.mm.alice'));
+  r = make();
+  assert.equal((await r.resolveWithDirectory('+442079460958')).provider, 'mm');
+
+  // A format function after recovery works on the fresh instance.
+  assert.equal(sdk.transferParse('plain-json', sdk.transferGenerate('plain-json', {
+    messageId: 'M1', endToEndId: 'E1', createdAt: '2026-12-06T10:00:00Z', executionDate: '2026-12-07', amount: '1', currency: 'EUR',
+    initiator: 'A', debtor: { name: 'A', account: 'DE89370400440532013000' }, creditor: { name: 'B', account: 'g.mm.bob' },
+  }).text).amount, '1.00');
+  r.free();
+});

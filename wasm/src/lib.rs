@@ -49,6 +49,8 @@ mod shelf;
 mod ecash;
 #[cfg(feature = "tempcard")]
 mod tempcard;
+#[cfg(feature = "transfer")]
+mod transfer;
 
 /// Bytes the Rust heap has handed out and not taken back: a diagnostic (the leak test watches
 /// it; the memory's own size grows in steps of a MiB or more, see alloc.rs).

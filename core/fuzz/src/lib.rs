@@ -85,6 +85,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("ecash_sync", ecash_sync),
     ("custody_events", custody_events),
     ("relay_token", relay_token),
+    ("transfer_messages", transfer_messages),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -1989,4 +1990,46 @@ pub fn relay_token(data: &[u8]) {
 
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The transfer message parsers (System 7): the first byte picks the format (pain.001,
+/// pacs.008, FSPIOP quote, plain JSON), the rest is the message text. A message that parses is
+/// an instruction the checks accept; generated again in its format it parses back to itself with
+/// the reported losses applied (and, being already what that format carries, with none of the
+/// character-set kind). The text is also resolved as an identifier (never a panic, always an
+/// outcome).
+pub fn transfer_messages(data: &[u8]) {
+    use countersign_core::transfer::{self, Format};
+    let Some((&selector, rest)) = data.split_first() else { return };
+    let Ok(text) = core::str::from_utf8(rest) else { return };
+    let format = Format::ALL[usize::from(selector) % Format::ALL.len()];
+    let _ = transfer::resolve::classify(text);
+    let resolution = transfer_resolver().resolve(text);
+    assert!(!resolution.trace.is_empty(), "every resolution explains itself");
+    let Ok(instruction) = transfer::parse(format, text) else { return };
+    let normal = transfer::check_instruction(&instruction).expect("a parsed instruction passes the checks");
+    assert_eq!(transfer::check_instruction(&normal).expect("normal stays valid"), normal, "normalising is idempotent");
+    let message = transfer::generate(format, &instruction).expect("a parsed instruction generates");
+    let back = transfer::parse(format, &message.text).expect("a generated message parses");
+    assert_eq!(back, transfer::with_losses(&normal, &message.losses), "round trip with the reported losses");
+}
+
+/// A small rules table of every rule kind (the fuzz target's resolver).
+pub fn transfer_resolver() -> countersign_core::transfer::Resolver {
+    use countersign_core::transfer::{Format, Provider, Resolver, Rule, RuleKind, Rules};
+    let rule = |id: &str, kind: RuleKind| Rule {
+        id: id.into(), kind, provider: "p".into(), country: None, bank_code: None, bic: None, bin_from: None, bin_to: None,
+        network: None, issuer: None, routing: None, prefix: None,
+    };
+    Resolver::new(Rules {
+        providers: vec![Provider { id: "p".into(), endpoint: "http://127.0.0.1:1/p".into(), format: Format::Pain001 }],
+        rules: vec![
+            Rule { country: Some("DE".into()), ..rule("de", RuleKind::Iban) },
+            Rule { bin_from: Some("4".into()), bin_to: Some("4".into()), ..rule("visa", RuleKind::Card) },
+            Rule { routing: Some("021000021".into()), ..rule("aba", RuleKind::Aba) },
+            Rule { prefix: Some("g.us".into()), ..rule("ilp", RuleKind::Ilp) },
+            Rule { prefix: Some("https://wallet.example/".into()), ..rule("ptr", RuleKind::Pointer) },
+        ],
+    })
+    .expect("the fuzz table is valid")
 }
