@@ -23,6 +23,7 @@
 //!   issuer's service holding the reduced limit on the parent credit line.
 //! - [`energy`]: System 3, the pre-authorised energy purchase: the e-money server and the
 //!   terminal, their signed messages and receipt, the metering math.
+//! - [`transfer`]: System 7, value transfer between providers: the lifecycle on the ledger.
 //! - [`shelf`]: System 10, untidy item returns judged by weight: load-cell events, take records,
 //!   return matching with an honest "ambiguous", lane contents and clean-up tasks.
 #![forbid(unsafe_code)]
@@ -41,5 +42,6 @@ pub mod money;
 pub mod snapshot;
 pub mod shelf;
 pub mod tempcard;
+pub mod transfer;
 
 pub use error::{Error, ErrorCode, Result};

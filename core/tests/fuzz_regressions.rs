@@ -325,6 +325,11 @@ fn write_fuzz_seeds() {
         fuzz::shelf_fixture().snapshot(&key).unwrap(),
     );
     s.snapshot(
+        "transfer_book_restore",
+        &fuzz::TRANSFER_BOOK_KIND,
+        fuzz::transfer_book_fixture().snapshot(&key).unwrap(),
+    );
+    s.snapshot(
         "dose_escalation_restore",
         &fuzz::DOSE_ESCALATION_KIND,
         fuzz::dose_escalation_fixture().snapshot(&key).unwrap(),
