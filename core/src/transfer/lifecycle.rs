@@ -4,9 +4,11 @@
 //! A [`TransferBook`] owns a core [`Ledger`] in one currency. Provider A's customers have
 //! accounts in it (`nonNegative` wallets), provider B is represented by a settlement account in
 //! it (credited when a transfer commits), and A's fees go to the account [`FEES_ACCOUNT`]. Money
-//! enters through [`ISSUER_ACCOUNT`] (`unrestricted`) by `fund`. The book has no clock: every
-//! request carries `now` (Unix seconds); like the ledger it evaluates at the **effective time**
-//! `max(now, ledger clock)`, so time never runs backwards inside a book.
+//! enters through [`ISSUER_ACCOUNT`] (`unrestricted`) by `fund`. The book reads no clock: every
+//! request carries `now` (Unix seconds). Like the ledger it keeps the latest time it has seen
+//! (advanced by every request it decides or answers again, not by a refusal of the request id)
+//! and evaluates at the **effective time** `max(now, that clock)`: time never runs backwards
+//! inside a book, so a fulfilment stamped early by a slow clock is still judged late.
 //!
 //! # Messages
 //!
@@ -112,7 +114,7 @@
 //! own authenticated snapshot (same key):
 //!
 //! ```text
-//! body     = [bookId, currency, seq, ledgerSnapshot bstr, [* quote], [* transfer], [* request]]
+//! body     = [bookId, currency, seq, clock, ledgerSnapshot bstr, [* quote], [* transfer], [* request]]
 //! quote    = [quoteId, payer, payee, amountMinor, feeMinor, expiresAt, usedBy / null]
 //! transfer = [transferId, quoteId, condition bstr(32), state (0 reserved | 1 committed | 2 aborted | 3 expired),
 //!             fulfilment bstr(32) / null, reason / null]
@@ -550,6 +552,8 @@ pub struct TransferBook {
     currency: &'static Currency,
     /// Decided requests so far: names the ledger operations (`<seq>.a`) uniquely.
     seq: u64,
+    /// The latest effective time, Unix seconds.
+    clock: i64,
     ledger: Ledger,
     quotes: BTreeMap<String, QuoteRecord>,
     transfers: BTreeMap<String, TransferRecord>,
@@ -671,6 +675,7 @@ impl TransferBook {
             book_id: config.book_id.clone(),
             currency,
             seq: 0,
+            clock: config.now,
             ledger,
             quotes: BTreeMap::new(),
             transfers: BTreeMap::new(),
@@ -842,17 +847,19 @@ impl TransferBook {
         let checked = self.check(request)?;
         self.legs.set(0);
         let body_hash = sha256(&checked.body);
-        let now = request.now().max(self.ledger.clock());
+        let now = request.now().max(self.clock).max(self.ledger.clock());
         if let Some(record) = self.requests.get(request.request_id()) {
             if !ct_eq(&record.body_hash, &body_hash) {
                 return Ok(self.outcome(LifecycleCode::RequestIdReused, None, &Subject::None));
             }
             let record = record.clone();
+            self.clock = now;
             return self.repeat(&record, now);
         }
         if self.requests.len() >= REQUESTS_MAX {
             return Ok(self.outcome(LifecycleCode::RequestsFull, None, &Subject::None));
         }
+        self.clock = now;
         let (code, ledger_code, subject, expired) = match request {
             LifecycleRequest::OpenAccount(r) => self.open_account(r, now)?,
             LifecycleRequest::Fund(r) => self.fund(r, &checked, now)?,
@@ -1276,7 +1283,7 @@ impl TransferBook {
     pub fn snapshot(&self, snapshot_key: &[u8]) -> Result<Vec<u8>> {
         let ledger = self.ledger.snapshot(snapshot_key)?;
         let mut e = Enc::with_capacity(ledger.len().saturating_add(self.requests.len() * 96));
-        e.array(7).str(&self.book_id).str(self.currency.code()).u64(self.seq).bytes(&ledger);
+        e.array(8).str(&self.book_id).str(self.currency.code()).u64(self.seq).i64(self.clock).bytes(&ledger);
         e.array(self.quotes.len() as u64);
         for (id, q) in &self.quotes {
             e.array(7).str(id).str(&q.payer).str(&q.payee);
@@ -1334,6 +1341,7 @@ impl PartialEq for TransferBook {
         self.book_id == other.book_id
             && self.currency == other.currency
             && self.seq == other.seq
+            && self.clock == other.clock
             && self.ledger == other.ledger
             && self.quotes == other.quotes
             && self.transfers == other.transfers
@@ -1378,16 +1386,20 @@ fn list_len(d: &mut Decoder<'_>, max: usize) -> Option<usize> {
 fn decode(body: &[u8], key: &[u8]) -> Result<Option<TransferBook>> {
     let mut d = Decoder::new(body);
     let Some(head) = (|| {
-        cbor::array(&mut d, 7)?;
+        cbor::array(&mut d, 8)?;
         let book_id = cbor::string(&mut d)?;
         let currency = Currency::from_code(&cbor::string(&mut d)?).ok()?;
         let seq = cbor::u64(&mut d)?;
+        let clock = cbor::i64(&mut d)?;
         let ledger = cbor::bytes(&mut d)?;
-        Some((book_id, currency, seq, ledger))
+        Some((book_id, currency, seq, clock, ledger))
     })() else {
         return Ok(None);
     };
-    let (book_id, currency, seq, ledger_bytes) = head;
+    let (book_id, currency, seq, clock, ledger_bytes) = head;
+    if !(TIME_S_MIN..=TIME_S_MAX).contains(&clock) {
+        return Ok(None);
+    }
     let ledger = Ledger::restore(&ledger_bytes, key)?;
     let rest = (|| {
         let mut quotes = BTreeMap::new();
@@ -1467,7 +1479,7 @@ fn decode(body: &[u8], key: &[u8]) -> Result<Option<TransferBook>> {
     if !id_ok(&book_id) {
         return Ok(None);
     }
-    Ok(Some(TransferBook { book_id, currency, seq, ledger, quotes, transfers, requests, legs: Cell::new(0) }))
+    Ok(Some(TransferBook { book_id, currency, seq, clock, ledger, quotes, transfers, requests, legs: Cell::new(0) }))
 }
 
 #[cfg(test)]
