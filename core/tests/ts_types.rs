@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, dose, energy, ledger, limits, shelf, tempcard};
+use countersign_core::{card, dose, energy, ledger, limits, shelf, tempcard, transfer};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -134,6 +134,10 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     dose::escalation::RouterOutput::export_all(cfg)?;
     dose::escalation::OpenAlarm::export_all(cfg)?;
     dose::escalation::Snooze::export_all(cfg)?;
+    // transfer (System 7): the lifecycle on the ledger
+    transfer::lifecycle::BookConfig::export_all(cfg)?;
+    transfer::lifecycle::LifecycleRequest::export_all(cfg)?;
+    transfer::lifecycle::LifecycleOutcome::export_all(cfg)?;
     Ok(())
 }
 

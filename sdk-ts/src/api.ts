@@ -105,3 +105,4 @@ export * from './tempcard.js';
 export * from './shelf.js';
 export * from './dose.js';
 export * from './dose-escalation.js';
+export * from './transfer-lifecycle.js';
