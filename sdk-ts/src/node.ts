@@ -36,4 +36,16 @@ export {
   ALARM_WS_HELLO_TIMEOUT_MS,
   ALARM_WS_MESSAGE_BYTES_MAX,
 } from './dose-server.js';
+export {
+  TransferRouter,
+  type TransferRouterOptions,
+  type TransferOrder,
+  type TransferInstruction,
+  type TransferMessage,
+  type TransferFormat,
+  plainJsonTransferFormat,
+  TRANSFER_ROUTER_ATTEMPTS_MAX,
+  TRANSFER_ROUTER_BODY_BYTES_MAX,
+  TRANSFER_ROUTER_PROVIDERS_MAX,
+} from './transfer-router.js';
 export { loadTimeZoneSync, loadTimeZoneIndexSync } from './tz.js';

@@ -72,3 +72,38 @@ export const targets = {
   'TransferBookStore#load': { receiver: store, state: storeState, args: () => ['A'] },
   'TransferBookStore#save': { receiver: store, state: storeState, argsFor: (st) => [stores.get(st).book] },
 };
+
+// The router (Node entry): no callback server (no socket held open), a provider on a closed
+// loopback port (every call refused at once), a fixed clock.
+const routerOptions = () => ({
+  storage: new s.MemoryStorage(),
+  snapshotKey: KEY.slice(),
+  bookId: 'A',
+  currency: 'EUR',
+  providers: { b: { url: 'http://127.0.0.1:9' } },
+  fee: '0.50',
+  retryPauseMs: 0,
+  requestTimeoutMs: 200,
+  callbacks: false,
+  clock: () => T0,
+});
+async function router() {
+  const r = await s.TransferRouter.start(routerOptions());
+  await r.openAccount('alice');
+  await r.fund('f1', 'alice', '100');
+  return r;
+}
+const onRouter = { receiver: router, state: (r) => hex(r.book.snapshot(KEY)) };
+const instruction = () => ({ transferId: 'T1', quoteId: 'Q1', amount: '10', currency: 'EUR', payeeAccount: 'bob', payerAccount: 'alice', condition: CONDITION, expiresAt: T0 + 50 });
+Object.assign(targets, {
+  plainJsonTransferFormat: { args: () => [instruction()] },
+  'new TransferRouter': { args: () => [] }, // private: always refused
+  'TransferRouter.start': { args: () => [routerOptions()] },
+  'TransferRouter#openAccount': { ...onRouter, args: () => ['carol'] },
+  'TransferRouter#fund': { ...onRouter, args: () => ['f2', 'alice', '1.50'] },
+  'TransferRouter#transfer': { ...onRouter, args: () => [{ transferId: 'T9', payerAccountId: 'alice', providerId: 'b', payeeAccount: 'bob', amount: '1' }] },
+  'TransferRouter#recover': { ...onRouter, args: () => [] },
+  'TransferRouter#close': { ...onRouter, args: () => [], consumes: true },
+  'TransferRouter#port': { ...onRouter, args: () => [] },
+  'TransferRouter#book': { ...onRouter, args: () => [] },
+});
