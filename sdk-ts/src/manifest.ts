@@ -39,7 +39,7 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   energy: 202752,
   shelf: 159744,
   dose: 196608,
-  transfer: 204800,
+  transfer: 189440,
 };
 
 /** Each system's name, for messages. */
