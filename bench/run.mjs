@@ -7,7 +7,7 @@
 //   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
 //   BENCH_ONLY=amount node bench/run.mjs      (only the parts whose name contains one of the
 //                                              comma-separated words: an op, "card", "ledger",
-//                                              "shards", "shelf", "dose")
+//                                              "shards", "shelf", "dose", "transfer")
 //   BENCH_WALLETS=100000 node bench/run.mjs   (wallets of the sharded-ledger part: default 20,000
 //                                              here, a quick look; `node bench/shards.mjs` runs it
 //                                              alone at 1,000,000)
@@ -28,6 +28,7 @@ import { cardTable, checkCard, nativeCardBench, measureCard, setUpCard } from '.
 import { checkLedger, ledgerTable, measureLedger, nativeLedgerBench } from './ledger.mjs';
 import { measureShards, shardsTable } from './ledger-shards.mjs';
 import { checkShelf, measureShelf, shelfTable } from './shelf.mjs';
+import { checkTransfer, measureTransfer, transferTable } from './transfer-lifecycle.mjs';
 import { doseTable, measureDose } from './dose.mjs';
 import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
 import { measureModules, readManifest, sizeTable } from '../scripts/manifest.mjs';
@@ -374,6 +375,12 @@ async function main() {
   } catch (err) {
     throw new Error(`shelf: wrong result, not benchmarking: ${err.message}`);
   }
+  const withTransfer = selected('transfer');
+  try {
+    if (withTransfer) checkTransfer();
+  } catch (err) {
+    throw new Error(`transfer: wrong result, not benchmarking: ${err.message}`);
+  }
 
   // The native card bench first: its release build must not overlap any timing in this process.
   const cardNative = withCard ? nativeCardBench(REPO_ROOT) : undefined;
@@ -395,6 +402,7 @@ async function main() {
   const shardsMeasured = withShards ? await measureShards({ wallets: Number(process.env.BENCH_WALLETS ?? SHARDS_WALLETS_DEFAULT) }) : undefined;
 
   const shelfMeasured = withShelf ? measureShelf() : undefined;
+  const transferMeasured = withTransfer ? measureTransfer() : undefined;
   const withDose = selected('dose');
   const doseMeasured = withDose ? measureDose() : undefined;
 
@@ -417,6 +425,7 @@ async function main() {
     ...(withLedger ? [...ledgerTable(ledgerNative, ledgerMeasured), ''] : []),
     ...(withShards ? [...shardsTable(shardsMeasured), ''] : []),
     ...(withShelf ? [...shelfTable(shelfMeasured), ''] : []),
+    ...(withTransfer ? [...transferTable(transferMeasured), ''] : []),
     ...(withDose ? [...doseTable(doseMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',

@@ -376,3 +376,27 @@ fn the_sequences_reach_every_rule() {
         assert!(seen.contains(&(expected.0.as_str(), expected.1)), "never reached {expected:?}; seen {seen:?}");
     }
 }
+
+/// Not a timed test (ignored): prints where a lifecycle's time goes, natively
+/// (`cargo test --release -p countersign-core --test transfer_lifecycle_proptest -- --ignored --nocapture`).
+#[test]
+#[ignore = "prints timings: run by hand"]
+fn print_lifecycle_timings() {
+    let mut book = new_book();
+    let (mut q, mut r, mut c) = (0u128, 0u128, 0u128);
+    for n in 0..1000 {
+        let t = std::time::Instant::now();
+        let out = book.execute(&LifecycleRequest::Quote(Quote { request_id: format!("q{n}"), now: T0, quote_id: format!("Q{n}"), payer_account_id: "alice".into(), payee_account_id: "bee".into(), amount: "0.01".into(), fee: "0.01".into(), expires_at: T0 + 60 })).unwrap();
+        assert_eq!(out.code, LifecycleCode::Quoted);
+        q += t.elapsed().as_nanos();
+        let rq = LifecycleRequest::Reserve(Reserve { request_id: format!("r{n}"), now: T0, transfer_id: format!("T{n}"), quote_id: format!("Q{n}"), condition: hex(&sha256(&secret(1))) });
+        let t = std::time::Instant::now();
+        assert_eq!(book.execute(&rq).unwrap().code, LifecycleCode::Reserved);
+        r += t.elapsed().as_nanos();
+        let t = std::time::Instant::now();
+        let out = book.execute(&LifecycleRequest::Commit(Commit { request_id: format!("c{n}"), now: T0, transfer_id: format!("T{n}"), fulfilment: hex(&secret(1)) })).unwrap();
+        assert_eq!(out.code, LifecycleCode::Committed);
+        c += t.elapsed().as_nanos();
+    }
+    println!("per lifecycle, mean of 1,000: quote {} µs, reserve {} µs, commit {} µs", q / 1_000_000, r / 1_000_000, c / 1_000_000);
+}
