@@ -80,22 +80,22 @@ export const TRANSFER_LIFECYCLE_CODES = Object.freeze([
 type _CodesComplete = Exhaustive<Exclude<LifecycleCode, (typeof TRANSFER_LIFECYCLE_CODES)[number]>>;
 
 /** Codes every request may answer before its own checks (idempotency). */
-type Common = 'REQUEST_ID_REUSED' | 'REQUESTS_FULL';
+export type TransferCommonCode = 'REQUEST_ID_REUSED' | 'REQUESTS_FULL';
 /** What {@link TransferBook.quote} answers (a retry past the deadline: `QUOTE_EXPIRED`). */
 export type TransferQuoteOutcome = LifecycleOutcome & {
-  readonly code: Common | 'QUOTED' | 'QUOTE_EXISTS' | 'AMOUNT_NOT_POSITIVE' | 'FEE_NEGATIVE' | 'EXPIRY_INVALID' | 'SAME_ACCOUNT' | 'UNKNOWN_ACCOUNT' | 'QUOTES_FULL' | 'QUOTE_EXPIRED';
+  readonly code: TransferCommonCode | 'QUOTED' | 'QUOTE_EXISTS' | 'AMOUNT_NOT_POSITIVE' | 'FEE_NEGATIVE' | 'EXPIRY_INVALID' | 'SAME_ACCOUNT' | 'UNKNOWN_ACCOUNT' | 'QUOTES_FULL' | 'QUOTE_EXPIRED';
 };
 /** What {@link TransferBook.reserve} answers (a retry past the deadline: `TRANSFER_EXPIRED`). */
 export type TransferReserveOutcome = LifecycleOutcome & {
-  readonly code: Common | 'RESERVED' | 'TRANSFER_EXISTS' | 'UNKNOWN_QUOTE' | 'QUOTE_USED' | 'QUOTE_EXPIRED' | 'TRANSFERS_FULL' | 'INSUFFICIENT_FUNDS' | 'LEDGER_REFUSED' | 'TRANSFER_EXPIRED';
+  readonly code: TransferCommonCode | 'RESERVED' | 'TRANSFER_EXISTS' | 'UNKNOWN_QUOTE' | 'QUOTE_USED' | 'QUOTE_EXPIRED' | 'TRANSFERS_FULL' | 'INSUFFICIENT_FUNDS' | 'LEDGER_REFUSED' | 'TRANSFER_EXPIRED';
 };
 /** What {@link TransferBook.commit} answers. */
 export type TransferCommitOutcome = LifecycleOutcome & {
-  readonly code: Common | 'COMMITTED' | 'UNKNOWN_TRANSFER' | 'ALREADY_COMMITTED' | 'ALREADY_ABORTED' | 'TRANSFER_EXPIRED' | 'LATE_FULFILMENT' | 'FULFILMENT_MISMATCH' | 'LEDGER_REFUSED';
+  readonly code: TransferCommonCode | 'COMMITTED' | 'UNKNOWN_TRANSFER' | 'ALREADY_COMMITTED' | 'ALREADY_ABORTED' | 'TRANSFER_EXPIRED' | 'LATE_FULFILMENT' | 'FULFILMENT_MISMATCH' | 'LEDGER_REFUSED';
 };
 /** What {@link TransferBook.abort} answers. */
 export type TransferAbortOutcome = LifecycleOutcome & {
-  readonly code: Common | 'ABORTED' | 'UNKNOWN_TRANSFER' | 'ALREADY_COMMITTED' | 'ALREADY_ABORTED' | 'TRANSFER_EXPIRED' | 'LEDGER_REFUSED';
+  readonly code: TransferCommonCode | 'ABORTED' | 'UNKNOWN_TRANSFER' | 'ALREADY_COMMITTED' | 'ALREADY_ABORTED' | 'TRANSFER_EXPIRED' | 'LEDGER_REFUSED';
 };
 
 /** The snapshot key's length in bytes. */
