@@ -45,6 +45,8 @@ export {
   type TransferFormat,
   plainJsonTransferFormat,
   TRANSFER_ROUTER_ATTEMPTS_MAX,
+  TRANSFER_ROUTER_PAUSE_MS_MAX,
+  TRANSFER_ROUTER_SENDS_MAX,
   TRANSFER_ROUTER_BODY_BYTES_MAX,
   TRANSFER_ROUTER_PROVIDERS_MAX,
 } from './transfer-router.js';

@@ -73,8 +73,12 @@ export const plainJsonTransferFormat: TransferFormat = guardFunction(function pl
 export const TRANSFER_ROUTER_BODY_BYTES_MAX = 65_536;
 /** Providers a router knows. */
 export const TRANSFER_ROUTER_PROVIDERS_MAX = 64;
-/** Attempts at one provider call before the router waits for the deadline instead. */
+/** Attempts at a quote before the router gives up on it (nothing is held yet). */
 export const TRANSFER_ROUTER_ATTEMPTS_MAX = 32;
+/** Attempts at sending one transfer: it is sent again until B answers or the book's deadline passes (B may have credited and only its answer been lost), with a pause that doubles up to {@link TRANSFER_ROUTER_PAUSE_MS_MAX}; this bounds the loop besides the deadline. */
+export const TRANSFER_ROUTER_SENDS_MAX = 100_000;
+/** The longest pause between two sends of a transfer, ms. */
+export const TRANSFER_ROUTER_PAUSE_MS_MAX = 2_000;
 
 export interface TransferRouterOptions {
   /** Where the book and the router's records live (PostgreSQL for a real router). */
@@ -371,7 +375,8 @@ export class TransferRouter {
   async #finish(view: TransferView, record: RouteRecord): Promise<TransferView> {
     const provider = this.#options.providers[record.providerId];
     let answer: Record<string, unknown> | undefined;
-    for (let attempt = 0; view.state === 'reserved' && attempt < TRANSFER_ROUTER_ATTEMPTS_MAX && !this.#closed; attempt++) {
+    let pause = this.#options.retryPauseMs;
+    for (let attempt = 0; view.state === 'reserved' && attempt < TRANSFER_ROUTER_SENDS_MAX && !this.#closed; attempt++) {
       if (this.#clock() >= view.expiresAt) break;
       const instruction: TransferInstruction = {
         transferId: record.transferId, quoteId: record.quoteId, amount: record.amount, currency: record.currency,
@@ -382,7 +387,9 @@ export class TransferRouter {
       this.#options.afterStep?.('sent', record.transferId);
       if (answer?.state === 'COMMITTED' || answer?.state === 'ABORTED') break;
       view = this.#book.transfer(record.transferId) ?? view; // a callback may have committed it meanwhile
-      await sleep(this.#options.retryPauseMs);
+      // Never past the deadline: the last send goes out before it.
+      await sleep(Math.min(pause, Math.max(0, (view.expiresAt - this.#clock()) * 1000 - 1)));
+      pause = Math.min(Math.max(2 * pause, 1), TRANSFER_ROUTER_PAUSE_MS_MAX);
     }
     const transferId = record.transferId;
     if (answer?.state === 'COMMITTED' && typeof answer.fulfilment === 'string') {

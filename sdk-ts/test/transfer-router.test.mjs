@@ -74,7 +74,7 @@ test('faults: 5xx answers, a timeout after B committed, a duplicate callback, a 
   try {
     b.faults.fail5xx = 2; // the quote's first two attempts
     assert.equal((await r.transfer(order('t5xx', 'b', '1'))).state, 'committed');
-    b.faults.hangAfterCommit = 1; // B credits, its answer never comes: the router asks again
+    b.faults.hangAfterCommit = 3; // B credits, its answer is lost three times: the router asks again until the deadline
     assert.equal((await r.transfer(order('tHang', 'b', '2'))).state, 'committed');
     assert.equal(b.credited('bob'), '3.00', 'credited once each');
     b.faults.duplicateCallback = true;
