@@ -1221,6 +1221,23 @@ impl TransferBook {
             let a = self.ledger.hold_view(&amount_hold_id(id));
             let f = self.ledger.hold_view(&fee_hold_id(id));
             let fee_held = !q.fee.is_zero();
+            // Each hold the ledger still knows is the quote's: its accounts, amount and deadline
+            // (a restored state must not pair a transfer with holds of other terms), and a quote
+            // without a fee has no fee hold.
+            let currency = self.currency.code();
+            let terms = |h: &crate::ledger::HoldView, credit: &str, amount: &Amount| {
+                h.debit_account_id == q.payer
+                    && h.credit_account_id == credit
+                    && h.currency == currency
+                    && h.amount == amount.to_string()
+                    && h.expires_at == q.expires_at
+            };
+            if a.as_ref().is_some_and(|h| !terms(h, &q.payee, &q.amount)) || f.as_ref().is_some_and(|h| !fee_held || !terms(h, FEES_ACCOUNT, &q.fee)) {
+                return Err(internal("a transfer's hold is not its quote's"));
+            }
+            if fee_held && a.is_some() != f.is_some() && t.state == TransferState::Reserved {
+                return Err(internal("a reserved transfer lacks one of its holds"));
+            }
             // Resolved holds may have been forgotten by the ledger (it retains a bounded number);
             // two it still knows must agree.
             if let (true, Some(a), Some(f)) = (fee_held, &a, &f) {
