@@ -31,7 +31,7 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem
 
 /** Each module's gzip -9 size budget in bytes (`scripts/build.sh` fails above it). */
 export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> = {
-  all: 545792,
+  all: 546816,
   primitives: 99328,
   card: 199680,
   ledger: 177152,
