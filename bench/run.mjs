@@ -29,6 +29,7 @@ import { checkLedger, ledgerTable, measureLedger, nativeLedgerBench } from './le
 import { measureShards, shardsTable } from './ledger-shards.mjs';
 import { checkShelf, measureShelf, shelfTable } from './shelf.mjs';
 import { checkTransfer, measureTransfer, transferTable } from './transfer.mjs';
+import { checkTransfer as checkTransferLifecycle, measureTransfer as measureTransferLifecycle, transferTable as transferLifecycleTable } from './transfer-lifecycle.mjs';
 import { doseTable, measureDose } from './dose.mjs';
 import { custodyTable, measureCustody } from './custody-liabilities.mjs';
 import { checkEcash, ecashTable, measureEcash } from './ecash.mjs';
@@ -381,6 +382,7 @@ async function main() {
   const withTransfer = selected('transfer');
   try {
     if (withTransfer) checkTransfer();
+    if (withTransfer) checkTransferLifecycle();
   } catch (err) {
     throw new Error(`transfer: wrong result, not benchmarking: ${err.message}`);
   }
@@ -405,6 +407,7 @@ async function main() {
   const shardsMeasured = withShards ? await measureShards({ wallets: Number(process.env.BENCH_WALLETS ?? SHARDS_WALLETS_DEFAULT) }) : undefined;
 
   const shelfMeasured = withShelf ? measureShelf() : undefined;
+  const transferMeasured = withTransfer ? measureTransfer() : undefined;
   const withDose = selected('dose');
   const doseMeasured = withDose ? measureDose() : undefined;
   const withCustody = selected('custody');
@@ -414,7 +417,7 @@ async function main() {
   const ecashMeasured = withEcash ? measureEcash() : undefined;
   const withRelay = selected('relay');
   const relayMeasured = withRelay ? measureRelay() : undefined;
-  const transferMeasured = withTransfer ? measureTransfer() : undefined;
+  const transferLifecycleMeasured = withTransfer ? measureTransferLifecycle() : undefined;
 
   const sizes = wasmSizes();
   const lines = [
@@ -435,11 +438,12 @@ async function main() {
     ...(withLedger ? [...ledgerTable(ledgerNative, ledgerMeasured), ''] : []),
     ...(withShards ? [...shardsTable(shardsMeasured), ''] : []),
     ...(withShelf ? [...shelfTable(shelfMeasured), ''] : []),
+    ...(withTransfer ? [...transferTable(transferMeasured), ''] : []),
     ...(withDose ? [...doseTable(doseMeasured), ''] : []),
     ...(withCustody ? [...custodyTable(custodyMeasured), ''] : []),
     ...(withEcash ? [...ecashTable(ecashMeasured), ''] : []),
     ...(withRelay ? [...relayTable(relayMeasured), ''] : []),
-    ...(withTransfer ? [...transferTable(transferMeasured), ''] : []),
+    ...(withTransfer ? [...transferLifecycleTable(transferLifecycleMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',
     sizeTable(sizes),

@@ -27,7 +27,8 @@
 //!   proofs each client checks).
 //! - [`transfer`]: System 7, value transfer between providers: the resolver chain that names
 //!   provider B and explains why, account identifier validation, and the format adapters
-//!   (ISO 20022 pain.001 and pacs.008, Mojaloop FSPIOP, plain JSON) with loss reports.
+//!   (ISO 20022 pain.001 and pacs.008, Mojaloop FSPIOP, plain JSON) with loss reports, and the
+//!   lifecycle on the ledger (quote, reserve, commit or abort).
 //! - [`shelf`]: System 10, untidy item returns judged by weight: load-cell events, take records,
 //!   return matching with an honest "ambiguous", lane contents and clean-up tasks.
 #![forbid(unsafe_code)]

@@ -329,6 +329,11 @@ fn write_fuzz_seeds() {
     s.add("ecash_sync", ecash_card.sync_request(fuzz::NOW + 50).unwrap().encode());
     let _ = ecash_backend;
     s.snapshot(
+        "transfer_book_restore",
+        &fuzz::TRANSFER_BOOK_KIND,
+        fuzz::transfer_book_fixture().snapshot(&key).unwrap(),
+    );
+    s.snapshot(
         "dose_escalation_restore",
         &fuzz::DOSE_ESCALATION_KIND,
         fuzz::dose_escalation_fixture().snapshot(&key).unwrap(),

@@ -169,6 +169,10 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     transfer::IbanCheck::export_all(cfg)?;
     transfer::BicCheck::export_all(cfg)?;
     transfer::AbaCode::export_all(cfg)?;
+    // transfer (System 7): the lifecycle on the ledger
+    transfer::lifecycle::BookConfig::export_all(cfg)?;
+    transfer::lifecycle::LifecycleRequest::export_all(cfg)?;
+    transfer::lifecycle::LifecycleOutcome::export_all(cfg)?;
     Ok(())
 }
 

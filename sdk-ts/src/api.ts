@@ -109,3 +109,4 @@ export * from './dose-escalation.js';
 export * from './custody-liabilities.js';
 export * from './relay.js';
 export * from './transfer.js';
+export * from './transfer-lifecycle.js';

@@ -45,7 +45,7 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   custody: 130048,
   ecash: 185344,
   relay: 201728,
-  transfer: 181248,
+  transfer: 204800,
 };
 
 /** Each system's name, for messages. */

@@ -37,4 +37,18 @@ export {
   ALARM_WS_MESSAGE_BYTES_MAX,
 } from './dose-server.js';
 export { TokenHttpServer, type TokenHttpServerOptions } from './relay-server.js';
+export {
+  TransferRouter,
+  type TransferRouterOptions,
+  type TransferOrder,
+  type TransferRouterInstruction,
+  type TransferRouterMessage,
+  type TransferRouterFormat,
+  plainJsonTransferFormat,
+  TRANSFER_ROUTER_ATTEMPTS_MAX,
+  TRANSFER_ROUTER_PAUSE_MS_MAX,
+  TRANSFER_ROUTER_SENDS_MAX,
+  TRANSFER_ROUTER_BODY_BYTES_MAX,
+  TRANSFER_ROUTER_PROVIDERS_MAX,
+} from './transfer-router.js';
 export { loadTimeZoneSync, loadTimeZoneIndexSync } from './tz.js';

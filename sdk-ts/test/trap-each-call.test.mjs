@@ -606,4 +606,54 @@ test('the transfer resolver: a resolution traps (sync and after a directory look
     initiator: 'A', debtor: { name: 'A', account: 'DE89370400440532013000' }, creditor: { name: 'B', account: 'g.mm.bob' },
   }).text).amount, '1.00');
   r.free();
+// System 7: the transfer book. A restart — or a trap — loses no saved reservation, and nothing
+// unsaved comes back.
+
+const TRANSFER_T0 = 1_800_000_000;
+const TRANSFER_FULFILMENT = new Uint8Array(32).fill(5);
+async function savedBook() {
+  const store = new sdk.TransferBookStore(new sdk.MemoryStorage(), KEY);
+  const book = sdk.TransferBook.create({ bookId: 'A', currency: 'EUR', now: TRANSFER_T0 });
+  book.openAccount({ requestId: 'o1', now: TRANSFER_T0, accountId: 'alice' });
+  book.openAccount({ requestId: 'o2', now: TRANSFER_T0, accountId: 'bee' });
+  book.fund({ requestId: 'f1', now: TRANSFER_T0, accountId: 'alice', amount: '100' });
+  const quote = (n) => ({ requestId: `q${n}`, now: TRANSFER_T0, quoteId: `Q${n}`, payerAccountId: 'alice', payeeAccountId: 'bee', amount: '10', fee: '1', expiresAt: TRANSFER_T0 + 60 });
+  const reserve = (n) => ({ requestId: `r${n}`, now: TRANSFER_T0, transferId: `T${n}`, quoteId: `Q${n}`, condition: sdk.transferCondition(TRANSFER_FULFILMENT) });
+  book.quote(quote(1));
+  assert.equal(book.reserve(reserve(1)).code, 'RESERVED');
+  assert.equal(await store.save(book), true);
+  // Not saved: must not survive the trap.
+  book.quote(quote(2));
+  assert.equal(book.reserve(reserve(2)).code, 'RESERVED');
+  return { store, book, quote, reserve };
+}
+
+async function bookReloads({ store, quote, reserve }) {
+  const again = await store.load('A');
+  assert.equal(again.transfer('T1').state, 'reserved', 'the saved reservation came back');
+  assert.equal(again.transfer('T2'), undefined, 'the unsaved one did not');
+  assert.equal(again.account('alice').available, '89.00');
+  const commit = again.commit({ requestId: 'c1', now: TRANSFER_T0 + 1, transferId: 'T1', fulfilment: hex(TRANSFER_FULFILMENT) });
+  assert.equal(commit.code, 'COMMITTED');
+  again.quote(quote(2));
+  assert.equal(again.reserve(reserve(2)).code, 'RESERVED');
+  assert.equal(await store.save(again), true, 'the store writes after recovery');
+  again.free();
+}
+
+test('the transfer book: a method traps (TransferBook#reserve), a store load and a save trap; the saved reservation comes back', async () => {
+  let s = await savedBook();
+  trapInside('TransferBookHandle', '#reserve');
+  await expectTrap('TransferBook#reserve', () => s.book.reserve(s.reserve(3)), () => s.book.transferIds());
+  await bookReloads(s);
+
+  s = await savedBook();
+  trapInside('TransferBookHandle', 'restore');
+  await expectTrap('TransferBookStore#load', () => s.store.load('A'), () => s.book.transferIds());
+  await bookReloads(s);
+
+  s = await savedBook();
+  trapInside('TransferBookHandle', '#snapshot');
+  await expectTrap('TransferBookStore#save', () => s.store.save(s.book), () => s.book.transferIds());
+  await bookReloads(s);
 });

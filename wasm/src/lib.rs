@@ -51,6 +51,8 @@ mod ecash;
 mod tempcard;
 #[cfg(feature = "transfer")]
 mod transfer;
+#[cfg(feature = "transfer")]
+mod transfer_lifecycle;
 
 /// Bytes the Rust heap has handed out and not taken back: a diagnostic (the leak test watches
 /// it; the memory's own size grows in steps of a MiB or more, see alloc.rs).

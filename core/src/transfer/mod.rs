@@ -1,8 +1,9 @@
 //! System 7: value transfer between disparate providers — this half: identify provider B from
 //! the request and explain why ([`resolve`]), validate account identifiers ([`validate`]), and
 //! write the message provider B understands, with every field that did not survive reported
-//! ([`format`], [`charset`]). The transfer lifecycle on the ledger (quote, reserve, commit or
-//! abort) is the other half (`lifecycle`).
+//! ([`format`], [`charset`]); and [`lifecycle`]: provider A's side of a transfer on the core
+//! ledger — quote, reserve, commit or abort, with an ILP-style condition, idempotent requests and
+//! expiry re-checked on every retry.
 //!
 //! # Roles
 //!
@@ -41,6 +42,7 @@ pub mod format;
 mod fspiop;
 mod iso20022;
 pub mod json;
+pub mod lifecycle;
 pub mod resolve;
 pub mod validate;
 #[cfg(test)]
