@@ -145,7 +145,10 @@ test('the README has one section per system, each with one example and its docs 
     ['## Ledger — two-phase transfers', 'docs/ledger.md'],
     ['## System 2 — limited-use temporary credit account', 'docs/tempcard.md'],
     ['## System 3 — pre-authorised energy purchase', 'docs/energy.md'],
+    ['## System 5 — payment tokens carried through a relay device', 'docs/relay.md'],
     ['## System 6 — offline electronic cash on a smart card', 'docs/ecash.md'],
+    ['## System 7 — value transfer between providers', 'docs/transfer.md'],
+    ['## System 8 — crypto custody with a proof of liabilities', 'docs/custody-liabilities.md'],
     ['## System 9 — patient terminal after an automatic drug injection', 'docs/dose.md'],
     ['## System 10 — untidy returns judged by weight', 'docs/shelf.md'],
   ]) {
