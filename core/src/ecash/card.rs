@@ -636,16 +636,22 @@ impl Card {
         let mut records: Vec<&Record> = self.log.iter().map(|e| &e.record).collect();
         records.extend(self.reserved.iter());
         records.sort_by_key(|r| r.counter);
+        // Checked: a restored snapshot may carry any counter (the fuzzer found a synced counter
+        // of u64::MAX) and any amounts; an overflow is an inconsistent state, never a panic.
         let mut expected = self.security.synced_counter;
         for r in &records {
-            expected += 1;
-            if r.counter != expected {
-                return false;
+            match expected.checked_add(1) {
+                Some(next) if r.counter == next => expected = next,
+                _ => return false,
             }
         }
         let head_ok = records.last().map_or(self.counter == self.security.synced_counter, |r| r.hash() == self.head && r.counter == self.counter);
-        let pending: u64 = self.log.iter().filter(|e| e.record.kind == RecordKind::Receive).map(|e| e.record.amount).sum();
-        head_ok && pending == self.pending && self.security.synced_counter <= self.counter
+        let pending = self
+            .log
+            .iter()
+            .filter(|e| e.record.kind == RecordKind::Receive)
+            .try_fold(0u64, |sum, e| sum.checked_add(e.record.amount));
+        head_ok && pending == Some(self.pending) && self.security.synced_counter <= self.counter
     }
 }
 
