@@ -23,6 +23,8 @@
 //!   issuer's service holding the reduced limit on the parent credit line.
 //! - [`energy`]: System 3, the pre-authorised energy purchase: the e-money server and the
 //!   terminal, their signed messages and receipt, the metering math.
+//! - [`pos`]: System 4, a point of sale with an intermittent network: network state with
+//!   hysteresis, offline risk limits, a hash-chained outbox forwarded exactly once.
 //! - [`shelf`]: System 10, untidy item returns judged by weight: load-cell events, take records,
 //!   return matching with an honest "ambiguous", lane contents and clean-up tasks.
 #![forbid(unsafe_code)]
@@ -38,6 +40,7 @@ pub mod layers;
 pub mod ledger;
 pub mod limits;
 pub mod money;
+pub mod pos;
 pub mod snapshot;
 pub mod shelf;
 pub mod tempcard;
