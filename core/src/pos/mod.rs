@@ -57,11 +57,12 @@
 //!    this currency (an entry without a card type, a relay token, has no floor limit).
 //! 5. `FLOOR_LIMIT_EXCEEDED` — above the card type's floor limit in the currency.
 //! 6. `PAYMENT_LIMIT_EXCEEDED` — above the per-payment limit (the limits primitive's
-//!    per-transaction limit `payment.<cur>`).
+//!    per-transaction limit `payment` in the currency's set).
 //! 7. `COUNT_LIMIT_REACHED` — the stored count would pass `countMax` (lifetime count limit
-//!    `count`).
+//!    `count`, one set for every currency).
 //! 8. `TOTAL_LIMIT_REACHED` — the stored total in the currency would pass `totalMax` (lifetime
-//!    amount limit `total.<cur>`).
+//!    amount limit `total` in the currency's set: the primitive counts one currency per amount
+//!    limit and calls another a mismatch, so each currency has its own set).
 //! 9. `CARD_COUNT_LIMIT_REACHED` / `CARD_TOTAL_LIMIT_REACHED` — payments of this card (its hash)
 //!    waiting in the outbox would pass `cardCountMax` / the currency's `cardTotalMax`.
 //! 10. `STORED` — appended to the outbox.
@@ -101,9 +102,10 @@ use crate::limits::outcome_codes;
 
 pub use network::{NetworkConfig, NetworkMonitor, NetworkState, NetworkStatus, Observation, Transition};
 pub use outbox::{
-    Entry, EntryState, ForwardOutcome, ForwardResult, OutboxEvent, QueueExport, StoreOutcome, Terminal,
-    TickOutcome,
+    Entry, EntryState, ForwardOutcome, ForwardResult, OutboxEvent, OutboxEventKind, QueueExport, StoreOutcome,
+    Terminal, TerminalStatus, TickOutcome, Totals,
 };
+pub use network::NetworkReason;
 
 /// The latest time accepted, ms since the Unix epoch (exact in a JavaScript number).
 pub const TIME_MS_MAX: u64 = (1 << 53) - 1;

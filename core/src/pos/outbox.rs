@@ -330,8 +330,10 @@ pub(crate) struct Record {
 pub struct Terminal {
     pub(crate) config: TerminalConfig,
     pub(crate) network: NetworkMonitor,
-    /// The stored count and totals (derived from the waiting entries).
-    pub(crate) limits: Limits,
+    /// The stored count and totals (derived from the waiting entries): `[0]` the count, then one
+    /// set per currency in config order (the primitive refuses an amount in another currency as
+    /// a mismatch, so each currency has its own set).
+    pub(crate) limits: Vec<Limits>,
     pub(crate) entries: Vec<Entry>,
     pub(crate) anchor: [u8; 32],
     pub(crate) next_seq: u64,
@@ -361,11 +363,6 @@ fn format_minor(units: u128, currency: &'static Currency) -> String {
         .ok()
         .and_then(|units| Amount::from_minor_units(units, currency).ok())
         .map_or_else(String::new, |a| a.to_string())
-}
-
-/// The limits primitive's id of a currency's limit (`payment.eur`, `total.eur`).
-fn limit_id(prefix: &str, currency: &str) -> String {
-    format!("{prefix}.{}", currency.to_ascii_lowercase())
 }
 
 /// The limits time (s) of a ms time, clamped into the primitive's range.
@@ -431,36 +428,50 @@ fn validate_config(config: &TerminalConfig) -> Result<()> {
     Ok(())
 }
 
-/// The limits primitive's set for the config: `count` first (the primitive reports the first
-/// limit in configuration order among equally severe ones), then `payment.<cur>` and
-/// `total.<cur>` per currency.
-fn build_limits(config: &TerminalConfig) -> Result<Limits> {
+/// The limits primitive's sets for the config: `count` (a lifetime count), then per currency
+/// `payment` (per transaction) and `total` (lifetime amount).
+fn build_limits(config: &TerminalConfig) -> Result<Vec<Limits>> {
     let o = &config.offline;
-    let mut specs = vec![LimitSpec {
-        id: "count".to_owned(),
-        measure: Measure::Count,
-        currency: None,
-        window: Window::Lifetime,
-        hard: o.count_max.to_string(),
+    let spec = |id: &str, measure, currency: Option<&String>, window, hard: &String| LimitSpec {
+        id: id.to_owned(),
+        measure,
+        currency: currency.cloned(),
+        window,
+        hard: hard.clone(),
         soft: None,
         ceiling: None,
         resettable: false,
-    }];
+    };
+    let zones = TimeZones::new();
+    let mut sets = vec![Limits::new(
+        &[spec("count", Measure::Count, None, Window::Lifetime, &o.count_max.to_string())],
+        CountingPolicy::default(),
+        &zones,
+    )?];
     for c in &o.currencies {
-        for (prefix, window, hard) in [("payment", Window::PerTransaction, &c.payment_max), ("total", Window::Lifetime, &c.total_max)] {
-            specs.push(LimitSpec {
-                id: limit_id(prefix, &c.currency),
-                measure: Measure::Amount,
-                currency: Some(c.currency.clone()),
-                window,
-                hard: hard.clone(),
-                soft: None,
-                ceiling: None,
-                resettable: false,
-            });
+        let specs = [
+            spec("payment", Measure::Amount, Some(&c.currency), Window::PerTransaction, &c.payment_max),
+            spec("total", Measure::Amount, Some(&c.currency), Window::Lifetime, &c.total_max),
+        ];
+        sets.push(Limits::new(&specs, CountingPolicy::default(), &zones)?);
+    }
+    Ok(sets)
+}
+
+/// Records `entry`'s usage in the count set and its currency's set (a refusal records nothing:
+/// the caller decided on a copy).
+fn record_usage(sets: &mut [Limits], config: &TerminalConfig, entry: &Entry, amount: &Amount, mode: CheckMode) -> Result<()> {
+    let usage = Usage { id: &entry.idempotency_key, amount, time: limits_time(entry.stored_at_ms) };
+    let index = config.offline.currencies.iter().position(|c| c.currency == entry.currency).map(|i| i + 1);
+    let zones = TimeZones::new();
+    for i in [Some(0), index].into_iter().flatten() {
+        let set = sets.get_mut(i).ok_or_else(|| Error::new(ErrorCode::Internal, "", "no limits set"))?;
+        let check = set.record(&usage, mode, &zones)?;
+        if !check.is_recordable() {
+            return Err(Error::new(ErrorCode::Internal, "", format!("the offline limits refused a checked payment: {}", check.code())));
         }
     }
-    Limits::new(&specs, CountingPolicy::default(), &TimeZones::new())
+    Ok(())
 }
 
 fn check_result_code(code: &str) -> Result<()> {
@@ -604,17 +615,22 @@ impl Terminal {
             }
         }
         let usage = Usage { id: &entry.idempotency_key, amount, time: limits_time(now) };
-        let check = self.limits.check(&usage, CheckMode::Enforce, &TimeZones::new())?;
-        match check.code() {
+        let zones = TimeZones::new();
+        let set = self.currency_set(&entry.currency)?;
+        let money = set.check(&usage, CheckMode::Enforce, &zones)?.code();
+        if money == limits::Code::TransactionLimitExceeded {
+            return Ok(Some(PosCode::PaymentLimitExceeded));
+        }
+        let count_set = self.limits.first().ok_or_else(|| Error::new(ErrorCode::Internal, "", "no count limit"))?;
+        match count_set.check(&usage, CheckMode::Enforce, &zones)?.code() {
             limits::Code::WithinLimits | limits::Code::SoftLimitReached => {}
-            limits::Code::TransactionLimitExceeded => return Ok(Some(PosCode::PaymentLimitExceeded)),
-            limits::Code::HardLimitReached if check.limit_id() == Some("count") => {
-                return Ok(Some(PosCode::CountLimitReached))
-            }
+            limits::Code::HardLimitReached => return Ok(Some(PosCode::CountLimitReached)),
+            other => return Err(Error::new(ErrorCode::Internal, "", format!("the count limit answered {other}"))),
+        }
+        match money {
+            limits::Code::WithinLimits | limits::Code::SoftLimitReached => {}
             limits::Code::HardLimitReached => return Ok(Some(PosCode::TotalLimitReached)),
-            other => {
-                return Err(Error::new(ErrorCode::Internal, "", format!("offline limits answered {other}")));
-            }
+            other => return Err(Error::new(ErrorCode::Internal, "", format!("the offline limits answered {other}"))),
         }
         if let Some(card) = &entry.card_hash {
             let same_card = || self.pending().filter(|e| e.card_hash.as_ref() == Some(card));
@@ -663,7 +679,7 @@ impl Terminal {
         // Decided on a scratch copy of the counters: only a recordable check is committed, and
         // nothing below can fail once it is.
         let mut limits = self.limits.clone();
-        limits.record(&Usage { id: &entry.idempotency_key, amount: &amount, time: limits_time(now) }, CheckMode::Enforce, &TimeZones::new())?;
+        record_usage(&mut limits, &self.config, &entry, &amount, CheckMode::Enforce)?;
         entry.seq = self.next_seq;
         entry.hash = to_hex(&entry.chain_hash(&self.head_hash()));
         self.limits = limits;
@@ -802,16 +818,26 @@ impl Terminal {
     }
 
     /// The counters rebuilt from the waiting entries (module docs of [`super`]).
-    pub(crate) fn rebuilt_limits(&self) -> Result<Limits> {
+    pub(crate) fn rebuilt_limits(&self) -> Result<Vec<Limits>> {
         let mut limits = build_limits(&self.config)?;
         for entry in self.pending() {
             let currency = currency_of(&entry.currency, "snapshot")?;
             let amount = Amount::parse(&entry.amount, currency, None)?;
-            let usage = Usage { id: &entry.idempotency_key, amount: &amount, time: limits_time(entry.stored_at_ms) };
             // Force: these were admitted under this config; recounting must not refuse them.
-            limits.record(&usage, CheckMode::Force, &TimeZones::new())?;
+            record_usage(&mut limits, &self.config, entry, &amount, CheckMode::Force)?;
         }
         Ok(limits)
+    }
+
+    /// The set of `currency`'s limits.
+    fn currency_set(&self, currency: &str) -> Result<&Limits> {
+        self.config
+            .offline
+            .currencies
+            .iter()
+            .position(|c| c.currency == currency)
+            .and_then(|i| self.limits.get(i + 1))
+            .ok_or_else(|| Error::new(ErrorCode::Internal, "", "no limits for this currency"))
     }
 
     /// Drops the oldest finished entries beyond OUTBOX_FINISHED_MAX (a prefix: module docs).
@@ -977,7 +1003,7 @@ impl Terminal {
         if !self.verify_chain() {
             return Err("the hash chain does not verify");
         }
-        let count = self.limits.status(limits_time(self.last_ms), &TimeZones::new()).ok();
+        let count = self.limits.first().and_then(|set| set.status(limits_time(self.last_ms), &TimeZones::new()).ok());
         let used = count.as_ref().and_then(|s| s.iter().find(|l| l.id == "count")).map(|l| l.used.clone());
         if used != Some(pending.to_string()) {
             return Err("the stored count does not match the waiting entries");
