@@ -103,5 +103,6 @@ export * from './ledger-shards.js';
 export * from './energy.js';
 export * from './tempcard.js';
 export * from './shelf.js';
+export * from './pos.js';
 export * from './dose.js';
 export * from './dose-escalation.js';

@@ -159,6 +159,7 @@ function moduleUrls(name: WasmModuleName): { glue: URL; wasm: URL } {
     energy: () => new URL('../wasm/energy/countersign_wasm.js', import.meta.url),
     shelf: () => new URL('../wasm/shelf/countersign_wasm.js', import.meta.url),
     dose: () => new URL('../wasm/dose/countersign_wasm.js', import.meta.url),
+    pos: () => new URL('../wasm/pos/countersign_wasm.js', import.meta.url),
   };
   // Not `../wasm/${name}/…`: Vite would turn such a template into a glob and ship every `.wasm`.
   const dir = `../wasm/${name}/`;

@@ -36,4 +36,12 @@ export {
   ALARM_WS_HELLO_TIMEOUT_MS,
   ALARM_WS_MESSAGE_BYTES_MAX,
 } from './dose-server.js';
+export {
+  PosAcquirer,
+  type PosAcquirerBehaviour,
+  type PosAcquirerRecord,
+  type PosAcquirerTotals,
+  POS_ACQUIRER_BODY_BYTES_MAX,
+  POS_ACQUIRER_TOTALS_KEYS_MAX,
+} from './pos-acquirer.js';
 export { loadTimeZoneSync, loadTimeZoneIndexSync } from './tz.js';

@@ -37,6 +37,8 @@ mod dose_escalation;
 mod energy;
 #[cfg(feature = "ledger")]
 mod ledger;
+#[cfg(feature = "pos")]
+mod pos;
 #[cfg(feature = "any-system")]
 mod ser;
 #[cfg(feature = "shelf")]
