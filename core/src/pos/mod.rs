@@ -106,6 +106,7 @@ pub use outbox::{
     Terminal, TerminalStatus, TickOutcome, Totals,
 };
 pub use network::NetworkReason;
+pub use codec::SNAPSHOT_TYPE;
 
 /// The latest time accepted, ms since the Unix epoch (exact in a JavaScript number).
 pub const TIME_MS_MAX: u64 = (1 << 53) - 1;

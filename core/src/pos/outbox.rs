@@ -326,7 +326,7 @@ pub(crate) struct Record {
 }
 
 /// A point-of-sale terminal (module docs of [`super`] and of this module).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Terminal {
     pub(crate) config: TerminalConfig,
     pub(crate) network: NetworkMonitor,
