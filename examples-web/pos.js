@@ -108,8 +108,9 @@ async function run(body) {
     setText('outcome-detail', err.message);
   } finally {
     busy = false;
-    document.body.dataset.busy = 'false';
     render();
+    document.body.dataset.step = String(Number(document.body.dataset.step ?? 0) + 1);
+    document.body.dataset.busy = 'false';
   }
 }
 
@@ -153,6 +154,9 @@ async function main() {
     if (linkOn && terminal.status().pendingCount > 0) run(() => terminal.forwardDue());
   }, FORWARD_INTERVAL_MS);
   render();
+  const status = byTestId('sdk-status');
+  status.dataset.state = 'ready';
+  status.textContent = `ready (module ${sdk.loadedModule?.() ?? 'pos'})`;
   document.body.dataset.ready = 'true';
 }
 
