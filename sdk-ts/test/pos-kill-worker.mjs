@@ -1,13 +1,13 @@
 // A terminal process for pos-kill.test.mjs: takes payments offline (each acknowledged on stdout
 // only after takePayment resolved `stored`, i.e. after the outbox was saved), and forwards the
 // outbox to the acquirer between payments, until it is SIGKILLed.
-// argv: acquirer URL, terminal storage dir, run number.
+// argv: acquirer URL, terminal storage dir, run number, terminal id.
 import { writeSync } from 'node:fs';
 import { FileStorage, PosTerminal, httpAcquirerClient } from '@countersign/sdk';
 
-const [url, dir, run] = process.argv.slice(2);
+const [url, dir, run, terminalId] = process.argv.slice(2);
 const config = {
-  terminalId: 'kill-1',
+  terminalId,
   offline: { currencies: [{ currency: 'EUR', paymentMax: '100.00', totalMax: '1000000.00' }], countMax: 1000, maxAgeMs: 604_800_000 },
   outbox: { deadlineMs: 604_800_000, nearingMs: 1000, backoffBaseMs: 1, backoffMaxMs: 5 },
 };
