@@ -53,7 +53,7 @@ if (process.env.COUNTERSIGN_LEAK_CHILD === '1') {
     assert.equal(run.status, 0, `the measuring process failed:\n${run.stderr}`);
     const results = JSON.parse(run.stdout);
     const kinds = new Set(results.map((r) => r.kind));
-    assert.deepEqual([...kinds].sort(), ['Card', 'EnergyServer', 'EnergyTerminal', 'Ledger', 'ShelfController', 'TempCardIssuer']);
+    assert.deepEqual([...kinds].sort(), ['Card', 'EnergyServer', 'EnergyTerminal', 'Ledger', 'PosTerminalState', 'ShelfController', 'TempCardIssuer']);
     assert.equal(results.length, kinds.size * 2, 'a freed run and a dropped run per kind');
     for (const r of results) {
       const what = `${r.kind} (${r.mode}, ${r.iterations} iterations, ${r.msPerIteration.toFixed(3)} ms each)`;
@@ -142,6 +142,10 @@ async function child() {
   shelf0.weightChange({ laneId: 'L1', deltaMg: -300000, sigmaMg: 4473, shopperIds: ['ann'], now: NOW });
   const shelfSnapshot = shelf0.snapshot(KEY);
   shelf0.free();
+  const till0 = sdk.PosTerminalState.create({ terminalId: 'till-1', offline: { currencies: [{ currency: 'EUR', paymentMax: '50.00', totalMax: '500.00' }], countMax: 100, maxAgeMs: 3_600_000 } });
+  till0.store({ idempotencyKey: 'p0', kind: 'payment', amount: '3.00', currency: 'EUR', cardHash: 'ab'.repeat(32), cardType: 'visa' }, NOW * 1000);
+  const tillSnapshot = till0.snapshot(KEY);
+  till0.free();
 
   /** Per kind: make one object, use it (copy() and journal() included where they exist). */
   const kinds = {
@@ -182,6 +186,13 @@ async function child() {
       terminal.session('o-1');
       terminal.snapshot(KEY);
       return terminal;
+    },
+    PosTerminalState: (i) => {
+      const till = sdk.PosTerminalState.restore(tillSnapshot, KEY);
+      if (till.store({ idempotencyKey: `p${i + 1}`, kind: 'payment', amount: '1.00', currency: 'EUR', cardHash: 'cd'.repeat(32), cardType: 'visa' }, NOW * 1000 + 1).code !== 'STORED') throw new Error('till use failed');
+      till.exportQueue();
+      till.snapshot(KEY);
+      return till;
     },
     ShelfController: (i) => {
       const shelf = sdk.ShelfController.restore(shelfSnapshot, KEY);
