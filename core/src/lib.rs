@@ -29,6 +29,8 @@
 //!   provider B and explains why, account identifier validation, and the format adapters
 //!   (ISO 20022 pain.001 and pacs.008, Mojaloop FSPIOP, plain JSON) with loss reports, and the
 //!   lifecycle on the ledger (quote, reserve, commit or abort).
+//! - [`pos`]: System 4, a point of sale with an intermittent network: network state with
+//!   hysteresis, offline risk limits, a hash-chained outbox forwarded exactly once.
 //! - [`shelf`]: System 10, untidy item returns judged by weight: load-cell events, take records,
 //!   return matching with an honest "ambiguous", lane contents and clean-up tasks.
 #![forbid(unsafe_code)]
@@ -47,6 +49,7 @@ pub mod ledger;
 pub mod limits;
 pub mod money;
 pub mod relay;
+pub mod pos;
 pub mod snapshot;
 pub mod shelf;
 pub mod tempcard;

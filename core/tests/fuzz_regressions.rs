@@ -333,6 +333,9 @@ fn write_fuzz_seeds() {
         &fuzz::TRANSFER_BOOK_KIND,
         fuzz::transfer_book_fixture().snapshot(&key).unwrap(),
     );
+    let pos = fuzz::pos_fixture();
+    s.snapshot("pos_restore", &fuzz::POS_KIND, pos.snapshot(&key).unwrap());
+    s.add("pos_restore", pos.snapshot_v1(&key).unwrap());
     s.snapshot(
         "dose_escalation_restore",
         &fuzz::DOSE_ESCALATION_KIND,

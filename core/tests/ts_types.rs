@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use countersign_core::{card, custody, dose, ecash, energy, ledger, limits, relay, shelf, tempcard, transfer};
+use countersign_core::{card, custody, dose, ecash, energy, ledger, limits, pos, relay, shelf, tempcard, transfer};
 use ts_rs::{Config, TS};
 
 /// First lines of every generated file: what made it and how to make it again.
@@ -125,6 +125,20 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     relay::TokenView::export_all(cfg)?;
     relay::ReceiptOutcome::export_all(cfg)?;
     relay::ServerReply::export_all(cfg)?;
+    // pos (System 4)
+    pos::PosCode::export_all(cfg)?;
+    pos::Mode::export_all(cfg)?;
+    pos::Route::export_all(cfg)?;
+    pos::PaymentRequest::export_all(cfg)?;
+    pos::TerminalConfig::export_all(cfg)?;
+    pos::Observation::export_all(cfg)?;
+    pos::Transition::export_all(cfg)?;
+    pos::StoreOutcome::export_all(cfg)?;
+    pos::ForwardResult::export_all(cfg)?;
+    pos::ForwardOutcome::export_all(cfg)?;
+    pos::TickOutcome::export_all(cfg)?;
+    pos::QueueExport::export_all(cfg)?;
+    pos::TerminalStatus::export_all(cfg)?;
     // shelf (System 10)
     shelf::ShelfSetup::export_all(cfg)?;
     shelf::WeightChange::export_all(cfg)?;

@@ -104,6 +104,7 @@ export * from './energy.js';
 export * from './tempcard.js';
 export * from './shelf.js';
 export * from './ecash.js';
+export * from './pos.js';
 export * from './dose.js';
 export * from './dose-escalation.js';
 export * from './custody-liabilities.js';

@@ -2,23 +2,23 @@
 // Generated from systems.json by `node scripts/manifest.mjs write`: edit systems.json, not this (tests/manifest.test.mjs checks it is fresh).
 
 /** A WebAssembly module the package ships (`init({ system })`). */
-export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy' | 'shelf' | 'dose' | 'custody' | 'ecash' | 'relay' | 'transfer';
+export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy' | 'shelf' | 'dose' | 'custody' | 'ecash' | 'relay' | 'transfer' | 'pos';
 
 /** A system (or primitive with its own feature) whose JS API a module may export, which SDK classes ask for. */
-export type WasmSystem = 'card' | 'tempcard' | 'energy' | 'relay' | 'ecash' | 'transfer' | 'custody' | 'dose' | 'shelf' | 'ledger';
+export type WasmSystem = 'card' | 'tempcard' | 'energy' | 'pos' | 'relay' | 'ecash' | 'transfer' | 'custody' | 'dose' | 'shelf' | 'ledger';
 
 /** Every module, in manifest order (the everything-module first). */
-export const MODULE_NAMES = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'custody', 'ecash', 'relay', 'transfer'] as const;
+export const MODULE_NAMES = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'custody', 'ecash', 'relay', 'transfer', 'pos'] as const;
 
 /** Every system a module may hold, in manifest order. */
-export const SYSTEM_IDS = ['card', 'tempcard', 'energy', 'relay', 'ecash', 'transfer', 'custody', 'dose', 'shelf', 'ledger'] as const;
+export const SYSTEM_IDS = ['card', 'tempcard', 'energy', 'pos', 'relay', 'ecash', 'transfer', 'custody', 'dose', 'shelf', 'ledger'] as const;
 
 /**
  * The systems whose JS API each module exports. What they are built on in the core (energy and
  * tempcard on the ledger) is compiled in but not exported: the energy module has no `Ledger`.
  */
 export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = {
-  all: ['card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'custody', 'ecash', 'relay', 'transfer'],
+  all: ['card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'custody', 'ecash', 'relay', 'transfer', 'pos'],
   primitives: [],
   card: ['card'],
   ledger: ['ledger'],
@@ -30,11 +30,12 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem
   ecash: ['ecash'],
   relay: ['relay'],
   transfer: ['transfer'],
+  pos: ['pos'],
 };
 
 /** Each module's gzip -9 size budget in bytes (`scripts/build.sh` fails above it). */
 export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> = {
-  all: 740352,
+  all: 800000,
   primitives: 99328,
   card: 200704,
   ledger: 178176,
@@ -46,6 +47,7 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   ecash: 186368,
   relay: 201728,
   transfer: 264192,
+  pos: 171008,
 };
 
 /** Each system's name, for messages. */
@@ -53,6 +55,7 @@ export const SYSTEM_NAMES: Readonly<Record<WasmSystem, string>> = {
   card: 'Card usage counter set by a companion app',
   tempcard: 'Limited-use temporary credit account',
   energy: 'E-money pre-authorisation for refuelling and EV charging',
+  pos: 'POS at event spaces with intermittent networks',
   relay: 'Token transactions through a relay device',
   ecash: 'Offline electronic cash on a smart card',
   transfer: 'Value transfer between providers',

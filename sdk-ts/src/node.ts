@@ -51,4 +51,12 @@ export {
   TRANSFER_ROUTER_BODY_BYTES_MAX,
   TRANSFER_ROUTER_PROVIDERS_MAX,
 } from './transfer-router.js';
+export {
+  PosAcquirer,
+  type PosAcquirerBehaviour,
+  type PosAcquirerRecord,
+  type PosAcquirerTotals,
+  POS_ACQUIRER_BODY_BYTES_MAX,
+  POS_ACQUIRER_TOTALS_KEYS_MAX,
+} from './pos-acquirer.js';
 export { loadTimeZoneSync, loadTimeZoneIndexSync } from './tz.js';

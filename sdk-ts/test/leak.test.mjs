@@ -54,6 +54,7 @@ if (process.env.COUNTERSIGN_LEAK_CHILD === '1') {
     const results = JSON.parse(run.stdout);
     const kinds = new Set(results.map((r) => r.kind));
     assert.deepEqual([...kinds].sort(), ['Card', 'EnergyServer', 'EnergyTerminal', 'Ledger', 'LiabilitiesTree', 'PublishedLiabilitiesRoot', 'ShelfController', 'TempCardIssuer']);
+    assert.deepEqual([...kinds].sort(), ['Card', 'EnergyServer', 'EnergyTerminal', 'Ledger', 'PosTerminalState', 'ShelfController', 'TempCardIssuer']);
     assert.equal(results.length, kinds.size * 2, 'a freed run and a dropped run per kind');
     for (const r of results) {
       const what = `${r.kind} (${r.mode}, ${r.iterations} iterations, ${r.msPerIteration.toFixed(3)} ms each)`;
@@ -142,6 +143,10 @@ async function child() {
   shelf0.weightChange({ laneId: 'L1', deltaMg: -300000, sigmaMg: 4473, shopperIds: ['ann'], now: NOW });
   const shelfSnapshot = shelf0.snapshot(KEY);
   shelf0.free();
+  const till0 = sdk.PosTerminalState.create({ terminalId: 'till-1', offline: { currencies: [{ currency: 'EUR', paymentMax: '50.00', totalMax: '500.00' }], countMax: 100, maxAgeMs: 3_600_000 } });
+  till0.store({ idempotencyKey: 'p0', kind: 'payment', amount: '3.00', currency: 'EUR', cardHash: 'ab'.repeat(32), cardType: 'visa' }, NOW * 1000);
+  const tillSnapshot = till0.snapshot(KEY);
+  till0.free();
 
   const LIABILITIES_SECRET = new Uint8Array(32).fill(0x42);
   const liabilitiesSigner = { keyId: 'platform-1', algorithm: 'EdDSA', secretKey: new Uint8Array(32).fill(7) };
@@ -209,6 +214,13 @@ async function child() {
       const opened = sdk.PublishedLiabilitiesRoot.open(liabilitiesRoot, { trustedKeys: liabilitiesTrusted, now: NOW });
       if (opened.root.verify(liabilitiesProof, 'c5', '500').code !== 'INCLUDED') throw new Error('liabilities root use failed');
       return opened.root;
+    },
+    PosTerminalState: (i) => {
+      const till = sdk.PosTerminalState.restore(tillSnapshot, KEY);
+      if (till.store({ idempotencyKey: `p${i + 1}`, kind: 'payment', amount: '1.00', currency: 'EUR', cardHash: 'cd'.repeat(32), cardType: 'visa' }, NOW * 1000 + 1).code !== 'STORED') throw new Error('till use failed');
+      till.exportQueue();
+      till.snapshot(KEY);
+      return till;
     },
     ShelfController: (i) => {
       const shelf = sdk.ShelfController.restore(shelfSnapshot, KEY);

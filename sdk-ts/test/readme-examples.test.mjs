@@ -145,6 +145,7 @@ test('the README has one section per system, each with one example and its docs 
     ['## Ledger — two-phase transfers', 'docs/ledger.md'],
     ['## System 2 — limited-use temporary credit account', 'docs/tempcard.md'],
     ['## System 3 — pre-authorised energy purchase', 'docs/energy.md'],
+    ['## System 4 — POS at event spaces with intermittent networks', 'docs/pos.md'],
     ['## System 5 — payment tokens carried through a relay device', 'docs/relay.md'],
     ['## System 6 — offline electronic cash on a smart card', 'docs/ecash.md'],
     ['## System 7 — value transfer between providers', 'docs/transfer.md'],

@@ -430,6 +430,41 @@ test('the shelf: a method traps (ShelfController#weightChange), a store load and
 });
 
 // ---------------------------------------------------------------------------------------------
+// System 4: the point of sale. A trap loses no stored (acknowledged) payment.
+
+const POS_T0 = 1_800_000_000_000;
+const POS_CONFIG = { terminalId: 'till-1', offline: { currencies: [{ currency: 'EUR', paymentMax: '50.00', totalMax: '100.00' }], countMax: 10, maxAgeMs: 3_600_000 } };
+const posPayment = (key) => ({ idempotencyKey: key, amount: '4.00', currency: 'EUR', cardToken: '4111', cardType: 'visa' });
+async function savedTill() {
+  const storage = new sdk.MemoryStorage();
+  const acquirer = { authorise: async () => { throw new Error('offline'); }, forward: async () => { throw new Error('offline'); } };
+  const till = await sdk.PosTerminal.open({ storage, snapshotKey: KEY, config: POS_CONFIG, acquirer, clock: () => POS_T0 });
+  till.observe({ kind: 'osOffline', atMs: POS_T0 });
+  assert.equal((await till.takePayment(posPayment('p1'), 'auto')).status, 'stored');
+  return { storage, till, acquirer };
+}
+
+async function tillReloads({ storage, acquirer }) {
+  const again = await sdk.PosTerminal.open({ storage, snapshotKey: KEY, config: POS_CONFIG, acquirer, clock: () => POS_T0 + 1 });
+  assert.deepEqual(again.exportQueue().entries.map((e) => e.idempotencyKey), ['p1'], 'the stored payment came back, nothing else');
+  again.observe({ kind: 'osOffline', atMs: POS_T0 + 1 });
+  assert.equal((await again.takePayment(posPayment('p3'), 'auto')).status, 'stored', 'the terminal stores after recovery');
+  await again.close();
+}
+
+test('the point of sale: a store traps inside takePayment, a load traps; the acknowledged payments come back', async () => {
+  let s = await savedTill();
+  trapInside('PosTerminalHandle', '#store');
+  await expectTrap('PosTerminal#takePayment', () => s.till.takePayment(posPayment('p2'), 'auto'), () => s.till.status());
+  await tillReloads(s);
+
+  s = await savedTill();
+  trapInside('PosTerminalHandle', 'restore');
+  await expectTrap('PosTerminal.open', () => sdk.PosTerminal.open({ storage: s.storage, snapshotKey: KEY, config: POS_CONFIG, acquirer: s.acquirer }), () => s.till.status());
+  await tillReloads(s);
+});
+
+// ---------------------------------------------------------------------------------------------
 // System 9: the alarm router. A restart — or a trap — loses no saved alarm, ladder step or
 // audit entry.
 

@@ -41,6 +41,8 @@ mod energy;
 mod ledger;
 #[cfg(feature = "relay")]
 mod relay;
+#[cfg(feature = "pos")]
+mod pos;
 #[cfg(feature = "any-system")]
 mod ser;
 #[cfg(feature = "shelf")]

@@ -87,6 +87,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("relay_token", relay_token),
     ("transfer_messages", transfer_messages),
     ("transfer_book_restore", transfer_book_restore),
+    ("pos_restore", pos_restore),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -140,6 +141,11 @@ pub const TRANSFER_BOOK_KIND: SnapshotKind = SnapshotKind {
     type_name: "countersign.transfer.book.snapshot",
     version: countersign_core::transfer::lifecycle::SNAPSHOT_FORMAT_VERSION,
     bytes_max: countersign_core::transfer::lifecycle::SNAPSHOT_BYTES_MAX,
+/// The point-of-sale terminal's snapshots (System 4; format 1 is migrated on restore).
+pub const POS_KIND: SnapshotKind = SnapshotKind {
+    type_name: countersign_core::pos::SNAPSHOT_TYPE,
+    version: countersign_core::pos::SNAPSHOT_FORMAT_VERSION,
+    bytes_max: countersign_core::pos::SNAPSHOT_BYTES_MAX,
 };
 /// A kind of no system, for the generic format alone.
 pub const FUZZ_KIND: SnapshotKind = SnapshotKind {
@@ -2100,4 +2106,86 @@ pub fn transfer_book_restore(data: &[u8]) {
             }
         }
     });
+}
+
+/// `pos::Terminal::restore` (raw and keyed as format 2): a restored terminal passes its
+/// invariants and its chain verifies; a format-2 input is the one encoding of its state
+/// (`snapshot(restore(x)) == x`), a format-1 input (migrated) restores to a state whose own
+/// snapshot restores to the same state; the restored outbox then takes a store, a forward, an
+/// answer and a tick without error or broken invariant.
+pub fn pos_restore(data: &[u8]) {
+    use countersign_core::pos::{EntryKind, ForwardResult, PaymentRequest, Terminal};
+    let keyed = snapshot::seal(&POS_KIND, data, &SNAPSHOT_KEY).ok();
+    for input in std::iter::once(data).chain(keyed.as_deref()) {
+        let Ok(terminal) = Terminal::restore(input, &SNAPSHOT_KEY) else {
+            continue;
+        };
+        terminal.invariants().expect("a restored terminal keeps its invariants");
+        assert!(terminal.verify_chain(), "a restored terminal's chain verifies");
+        let again = terminal.snapshot(&SNAPSHOT_KEY).expect("a restored terminal snapshots");
+        let migrated = snapshot::open(&POS_KIND, input, &SNAPSHOT_KEY).is_err();
+        if !migrated {
+            assert_eq!(again, input, "snapshot(restore(x)) != x: a non-canonical encoding was accepted");
+        }
+        let back = Terminal::restore(&again, &SNAPSHOT_KEY).expect("a terminal's own snapshot restores");
+        assert_eq!(back, terminal, "restore(snapshot(t)) != t");
+        let mut t = terminal;
+        let now = t.export_queue().entries.last().map_or(0, |e| e.stored_at_ms) + 1;
+        let request = PaymentRequest {
+            idempotency_key: "fuzz-new".into(),
+            kind: EntryKind::Payment,
+            amount: "1.00".into(),
+            currency: "EUR".into(),
+            card_hash: Some("ab".repeat(32)),
+            card_type: Some("visa".into()),
+            payload: String::new(),
+        };
+        let _ = t.store(&request, now);
+        if let Ok(step) = t.begin_forward(now, true) {
+            if let Some(entry) = step.entry {
+                let _ = t.forward_result(&entry.idempotency_key, &ForwardResult::Retry { code: "X".into() }, now, 7);
+            }
+        }
+        let _ = t.tick(now + 1);
+        t.invariants().expect("the invariants hold after decisions");
+    }
+}
+
+/// A terminal with finished, forwarding and stored entries (two currencies, a token).
+pub fn pos_fixture() -> countersign_core::pos::Terminal {
+    use countersign_core::pos::*;
+    let mut t = Terminal::new(&TerminalConfig {
+        terminal_id: "fuzz-till".into(),
+        offline: OfflineLimits {
+            currencies: vec![
+                CurrencyLimits { currency: "EUR".into(), payment_max: "50.00".into(), total_max: "500.00".into(), card_total_max: None },
+                CurrencyLimits { currency: "JPY".into(), payment_max: "5000".into(), total_max: "50000".into(), card_total_max: Some("9000".into()) },
+            ],
+            count_max: 20,
+            max_age_ms: 3_600_000,
+            card_count_max: Some(5),
+            floor_limits: vec![FloorLimit { card_type: "visa".into(), currency: "EUR".into(), amount: "40.00".into() }],
+        },
+        network: NetworkConfig::default(),
+        outbox: OutboxConfig::default(),
+    })
+    .expect("a valid config");
+    let pay = |key: &str, amount: &str, currency: &str| PaymentRequest {
+        idempotency_key: key.into(),
+        kind: EntryKind::Payment,
+        amount: amount.into(),
+        currency: currency.into(),
+        card_hash: Some("cd".repeat(32)),
+        card_type: Some("visa".into()),
+        payload: "0102".into(),
+    };
+    for (i, (key, amount, currency)) in [("a", "1.00", "EUR"), ("b", "300", "JPY"), ("c", "2.50", "EUR"), ("d", "9.99", "EUR")].iter().enumerate() {
+        t.store(&pay(key, amount, currency), 1_000 + i as u64).expect("stored");
+    }
+    t.begin_forward(2_000, false).expect("forward a");
+    t.forward_result("a", &ForwardResult::Approved { code: "A1".into() }, 2_001, 0).expect("answer a");
+    t.begin_forward(2_002, false).expect("forward b");
+    t.forward_result("b", &ForwardResult::Retry { code: "NO_ANSWER".into() }, 2_003, 99).expect("retry b");
+    t.begin_forward(9_000, true).expect("forward b again");
+    t
 }
