@@ -58,13 +58,23 @@ if [ -z "${COUNTERSIGN_TEST_DATABASE_URL:-}" ] \
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql
 fi
 
-# 5. A Python venv with pycose for the COSE interoperability test.
+# 4c. Debian's xmllint (libxml2-utils): System 7's test validates generated pain.001 messages
+#     against the official XSD (sdk-ts/test/transfer-xsd.test.mjs).
+if ! command -v xmllint >/dev/null; then
+  log "installing Debian's libxml2-utils (xmllint)"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libxml2-utils
+fi
+
+# 5. A Python venv with pycose for the COSE interoperability test, and sepaxml (whose wheel ships
+#    the official pain.001.001.09 XSD) and schwifty for System 7's tests and vector generator.
 venv=".cache/pyenv"
 req="tests/interop/requirements.txt"
+req_transfer="tests/vectors/transfer/requirements.txt"
 if [ -f "$req" ]; then
-  req_sum=$(sha256sum "$req" | awk '{ print $1 }')
+  req_sum=$(cat "$req" "$req_transfer" 2>/dev/null | sha256sum | awk '{ print $1 }')
   if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$req_sum" ]; then
-    log "creating the Python venv for the COSE interop test"
+    log "creating the Python venv for the COSE interop test and System 7's XSD"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
     if [ -f "$req_transfer" ]; then
