@@ -141,6 +141,7 @@ pub const TRANSFER_BOOK_KIND: SnapshotKind = SnapshotKind {
     type_name: "countersign.transfer.book.snapshot",
     version: countersign_core::transfer::lifecycle::SNAPSHOT_FORMAT_VERSION,
     bytes_max: countersign_core::transfer::lifecycle::SNAPSHOT_BYTES_MAX,
+};
 /// The point-of-sale terminal's snapshots (System 4; format 1 is migrated on restore).
 pub const POS_KIND: SnapshotKind = SnapshotKind {
     type_name: countersign_core::pos::SNAPSHOT_TYPE,
