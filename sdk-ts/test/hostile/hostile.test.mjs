@@ -1,10 +1,28 @@
 // The hostile-input suite (README.md beside this file): every entry point of the package, with
 // hostile arguments, checked for typed errors, no trap, canaries and unchanged state.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { Server } from 'node:http';
 import * as sdk from '@countersign/sdk';
 import { RUNS_PER_ENTRY_POINT, entryPoints, runEntryPoint, setClassPrototypes, violations } from './harness.mjs';
+
+// A server role started with hostile options may listen (a variant that drops a router's
+// `callbacks: false` opens its callback server on a free port): nothing closes a receiver the
+// harness made, so every server that listened is closed when the suite ends, or the process
+// would never exit.
+const listened = new Set();
+const listen = Server.prototype.listen;
+Server.prototype.listen = function recordListen(...args) {
+  listened.add(this);
+  return listen.apply(this, args);
+};
+after(() => {
+  for (const server of listened) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
 
 const targetsDir = new URL('./targets/', import.meta.url);
 const targets = {};
