@@ -1,11 +1,13 @@
 // A terminal process for pos-kill.test.mjs: takes payments offline (each acknowledged on stdout
 // only after takePayment resolved `stored`, i.e. after the outbox was saved), and forwards the
 // outbox to the acquirer between payments, until it is SIGKILLed.
-// argv: acquirer URL, terminal storage dir, run number, terminal id.
+// argv: acquirer URL, terminal storage dir, run number, terminal id. Without them it does
+// nothing, so `node --test sdk-ts/test/` may load it like any other file of the folder.
 import { writeSync } from 'node:fs';
 import { FileStorage, PosTerminal, httpAcquirerClient } from '@countersign/sdk';
 
 const [url, dir, run, terminalId] = process.argv.slice(2);
+if (terminalId === undefined) process.exit(0);
 const config = {
   terminalId,
   offline: { currencies: [{ currency: 'EUR', paymentMax: '100.00', totalMax: '1000000.00' }], countMax: 1000, maxAgeMs: 604_800_000 },

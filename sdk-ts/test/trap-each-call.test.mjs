@@ -641,6 +641,8 @@ test('the transfer resolver: a resolution traps (sync and after a directory look
     initiator: 'A', debtor: { name: 'A', account: 'DE89370400440532013000' }, creditor: { name: 'B', account: 'g.mm.bob' },
   }).text).amount, '1.00');
   r.free();
+});
+
 // System 7: the transfer book. A restart — or a trap — loses no saved reservation, and nothing
 // unsaved comes back.
 

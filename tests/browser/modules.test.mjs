@@ -21,6 +21,9 @@ const USE_SOURCE = {
   dose: `() => sdk.doseSettingsFields().length`,
   ecash: `() => sdk.EcashMerchant.create('shop-1', { keyId: 'i', publicKey: new Uint8Array(32).fill(1) }).held()`,
   relay: `() => sdk.TokenServer.create('EUR', 1_796_895_000).currency`,
+  pos: `() => sdk.PosTerminalState.create({ terminalId: 't1', offline: { currencies: [{ currency: 'EUR', paymentMax: '50.00', totalMax: '60.00' }], countMax: 10, maxAgeMs: 3_600_000 } }).exportQueue().entries.length`,
+  transfer: `() => sdk.transferCheckIban('DE89370400440532013000').code`,
+  custody: `() => sdk.custodyInclusionCodes().length`,
   shelf: `() => sdk.ShelfController.create({ shelfId: 's', config: { kCenti: 300, marginZCenti: 200, learnShiftPermilleMax: 50, learnPicksMin: 5, itemsMax: 6, combinationsMax: 1000 }, itemTypes: [], lanes: [] }).shelfId`,
 };
 const wasmPathOf = (name) => `/sdk/wasm/${moduleDir(name) ? `${moduleDir(name)}/` : ''}countersign_wasm_bg.wasm`;
