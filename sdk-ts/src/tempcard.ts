@@ -125,13 +125,6 @@ export type TempCardConfig = Omit<WireTempCardConfig, 'settlementAccountId'> & {
 /** A ledger account (the parent credit line, settlement): the ledger's {@link AccountView}. */
 export type LedgerAccountView = AccountView;
 
-/**
- * The answer to {@link TempCardIssuer.authorise}. (The package exports System 1's
- * `AuthorisationResult` under this name, so this one is shown inline.)
- * @inline
- */
-export type AuthorisationResult = TempCardAuthorisationResult;
-
 /** CVV keys and snapshot keys are 32 bytes. */
 export const TEMPCARD_CVV_KEY_BYTES = 32;
 export const TEMPCARD_SNAPSHOT_KEY_BYTES = 32;
@@ -349,9 +342,9 @@ export class TempCardIssuer extends WasmObject<Handle> {
   }
 
   /** Decides a purchase presented by a merchant (PAN, MM/YY, CVV, amount, merchant) and records it. */
-  authorise(request: PurchaseRequest): AuthorisationResult {
+  authorise(request: PurchaseRequest): TempCardAuthorisationResult {
     // Checked by the adapter and the core, naming the path (`request.amount`).
-    return call<AuthorisationResult>(() => handleOf(this).authorise(request, this.#cvvKey));
+    return call<TempCardAuthorisationResult>(() => handleOf(this).authorise(request, this.#cvvKey));
   }
 
   /** Refunds (part of) an approved purchase: always to the parent credit line. */
