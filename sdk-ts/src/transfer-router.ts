@@ -50,7 +50,7 @@ import { CountersignRangeError, CountersignTypeError } from './errors.js';
 import { CheckedStorage } from './storage/checked.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBytes, expectInteger, expectObject, expectOneOf, expectString, rangeError } from './validate.js';
-import { ed25519PublicKey, sha256 } from './crypto.js';
+import { ed25519PublicKey, expectKeyAlgorithm, sha256 } from './crypto.js';
 import { openEnvelope, sealEnvelope, type EnvelopeRejection, type TrustedKey } from './envelope.js';
 import { TRANSFER_FORMATS, transferGenerate, type TransferFormat, type TransferInstruction, type TransferLoss } from './transfer.js';
 
@@ -244,7 +244,7 @@ function readProvider(id: string, p: unknown): TransferRouterProvider {
     });
     return {
       keyId: expectString(keyId, `${at}.keys[${i}].keyId`),
-      algorithm: expectOneOf(algorithm, `${at}.keys[${i}].algorithm`, ['EdDSA', 'ES256K'] as const),
+      algorithm: expectKeyAlgorithm(algorithm, `${at}.keys[${i}].algorithm`),
       publicKey: expectBytes(publicKey, `${at}.keys[${i}].publicKey`).slice(),
     };
   });
