@@ -182,6 +182,31 @@ test('answers that are forged, unknown-key, altered, wrongly typed, replayed or 
   }
 });
 
+test('the last sequence number accepted from a provider survives a restart: an old answer replayed to the new process is REPLAYED', async () => {
+  const b = await startProvider({ kind: 'iso', routerKeys });
+  const storage = new MemoryStorage();
+  const first = await router({ b: provider(b, 'pain.001.001.09') }, { storage, callbacks: false });
+  let second;
+  try {
+    assert.equal((await first.transfer(order('tBefore', 'b', '1'))).state, 'committed');
+    await first.close();
+    second = await TransferRouter.start({
+      storage, snapshotKey: ROUTER_KEY, bookId: 'providerA', currency: 'EUR', callbacks: false,
+      signingKey: { keyId: ROUTER_SIGNING.keyId, secretKey: ROUTER_SIGNING.secretKey.slice() }, providers: { b: provider(b, 'pain.001.001.09') },
+      quoteTtlS: 30, marginS: 10, requestTimeoutMs: 300, retryPauseMs: 20,
+    });
+    // Without the stored sequence number the replay would get past the envelope's check and be
+    // caught only by its binding (ANSWER_MISMATCH); with it, the envelope itself is refused.
+    b.faults.spoil = ['replayed'];
+    assert.equal((await second.transfer(order('tAfter', 'b', '2'))).state, 'committed');
+    assert.deepEqual(second.rejections().map((x) => x.code), ['REPLAYED']);
+    assert.equal(b.credited('bob'), '3.00');
+  } finally {
+    await second?.close();
+    await b.close();
+  }
+});
+
 test('callbacks: forged, altered, wrongly typed and replayed ones are refused with a code and never commit', async () => {
   let r;
   const b = await startProvider({ kind: 'fspiop', routerKeys, callbackUrl: () => `http://127.0.0.1:${r.port}` });
