@@ -4,23 +4,36 @@
  * transfer **completes or aborts, never both**, through timeouts, 5xx answers, duplicate
  * callbacks and a restart of the router itself. Node only (exported from the Node entry).
  *
+ * What goes over the wire (docs/transfer.md "The router's messages"): the message is the core's
+ * format adapter's ({@link transferGenerate}) in the format the provider's configuration names,
+ * made once per transfer from its instruction and kept in the router's record; a mapping that
+ * loses a field the transfer needs (an account, the amount, the ids) is refused before anything
+ * is sent. Every request carries a signed envelope (`countersign-envelope` header, base64 of a
+ * COSE_Sign1 by the router's Ed25519 key) bound to the body's SHA-256 and carrying what the
+ * formats do not (quote id, condition, B's deadline); every answer and callback is an envelope
+ * the router opens against that provider's trusted keys, in order (its sequence number above the
+ * last accepted, persisted), of the expected type, and bound to the request — anything else is
+ * refused with a code, recorded ({@link TransferRouter.rejections}) and never acted on.
+ *
  * Steps of one transfer (`transferId` chosen by the caller, every book request id derived from it,
  * so a step repeated after a restart is the same request, answered again):
  *
- * 1. `POST <provider>/quotes` `{quoteId, amount, currency, payeeAccount}` → provider B's
- *    `{quoteId, condition}` (B draws the fulfilment and keeps it).
- * 2. The router's record of the transfer (provider, payee, amount, deadlines, condition) is
- *    written to the storage, then the book `quote`s (amount, the router's fee, deadline
- *    `now + quoteTtlS`) and `reserve`s (amount and fee held together under B's condition); the
- *    book is **saved before anything is sent**.
- * 3. `POST <provider>/transfers` with the message the provider's format makes of the instruction
- *    (`{contentType, body}`: plain JSON by default, {@link TransferRouterOptions.formats}), carrying
- *    the deadline onward **reduced by `marginS`**: B must not fulfil after it. Retried after a
- *    5xx or a timeout (the same transferId: B answers the same again) until B answers
- *    `COMMITTED` with the fulfilment or `ABORTED`, or the book's deadline passes.
+ * 1. The message is generated and the router's record (provider, format, message, its losses)
+ *    written; then `POST <provider>/quotes` with the message (a `transfer.quote-request`
+ *    envelope) → B's `transfer.quote-answer` `{quoteId, condition}` (B draws the fulfilment and
+ *    keeps it). The record gets the condition and the deadlines.
+ * 2. The book `quote`s (amount, the router's fee, deadline `now + quoteTtlS`) and `reserve`s
+ *    (amount and fee held together under B's condition); the book is **saved before anything
+ *    more is sent**.
+ * 3. `POST <provider>/transfers` with the same message (a `transfer.request` envelope carrying
+ *    the condition and the deadline onward **reduced by `marginS`**: B must not fulfil after it).
+ *    Retried after a 5xx, a timeout or a refused answer (the same transferId: B answers the same
+ *    again) until B answers `COMMITTED` with the fulfilment or `ABORTED`, or the book's deadline
+ *    passes.
  * 4. `commit` with the fulfilment (checked against the condition by the core) or `abort`; saved.
- *    B may also `PUT <router>/callbacks/<transferId>` `{fulfilment}` (Mojaloop's callback), once
- *    or twice: the same commit request, answered again the second time (`repeated`).
+ *    B may also `PUT <router>/callbacks/<transferId>` a `transfer.answer` envelope (Mojaloop's
+ *    callback), once or twice: the same commit request, answered again the second time
+ *    (`repeated`).
  *
  * On start the router loads the book from the store and finishes every transfer still
  * `reserved` from step 3 (an in-flight transfer of the previous process). Why never both: B credits
@@ -31,54 +44,79 @@
  * passed with B credited: the margin is the longest outage the guarantee covers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, guardFunction, raw, readCallerObject, toSdkError } from './boundary.js';
+import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, raw, readCallerObject, toSdkError } from './boundary.js';
 import { TransferBook, TransferBookStore, type TransferLifecycleOutcome, type TransferView } from './transfer-lifecycle.js';
 import { CountersignRangeError, CountersignTypeError } from './errors.js';
 import { CheckedStorage } from './storage/checked.js';
 import type { StorageAdapter } from './storage/types.js';
-import { expectBytes, expectInteger, expectObject, expectString, rangeError } from './validate.js';
-
-/** What the router asks provider B to do: the format-independent transfer instruction. */
-export interface TransferRouterInstruction {
-  readonly transferId: string;
-  readonly quoteId: string;
-  /** Decimal string in `currency`: what the payee is credited. */
-  readonly amount: string;
-  readonly currency: string;
-  /** The payee's account at provider B. */
-  readonly payeeAccount: string;
-  /** The payer's account at provider A (for B's records). */
-  readonly payerAccount: string;
-  /** SHA-256 of the fulfilment, 64 hex digits. */
-  readonly condition: string;
-  /** B's deadline, Unix seconds: the book's deadline minus the router's margin. */
-  readonly expiresAt: number;
-}
-
-/** A message in a provider's format. */
-export interface TransferRouterMessage {
-  readonly contentType: string;
-  readonly body: string;
-}
-
-/** Makes the message a provider understands from an instruction (plain JSON by default). */
-export type TransferRouterFormat = (instruction: TransferRouterInstruction) => TransferRouterMessage;
-
-/** The plain JSON format: the instruction as it is. */
-export const plainJsonTransferFormat: TransferRouterFormat = guardFunction(function plainJsonTransferFormat(instruction: TransferRouterInstruction): TransferRouterMessage {
-  return { contentType: 'application/json', body: JSON.stringify(expectObject(instruction, 'instruction')) };
-}, ['instruction']);
+import { expectArray, expectBytes, expectInteger, expectObject, expectOneOf, expectString, rangeError } from './validate.js';
+import { ed25519PublicKey, expectKeyAlgorithm, sha256 } from './crypto.js';
+import { openEnvelope, sealEnvelope, type EnvelopeRejection, type TrustedKey } from './envelope.js';
+import { TRANSFER_FORMATS, transferGenerate, type TransferFormat, type TransferInstruction, type TransferLoss } from './transfer.js';
 
 /** Largest HTTP body the router reads (a provider's answer, a callback), bytes. */
 export const TRANSFER_ROUTER_BODY_BYTES_MAX = 65_536;
 /** Providers a router knows. */
 export const TRANSFER_ROUTER_PROVIDERS_MAX = 64;
+/** Trusted keys per provider (more than one while a provider rotates its key). */
+export const TRANSFER_ROUTER_PROVIDER_KEYS_MAX = 8;
 /** Attempts at a quote before the router gives up on it (nothing is held yet). */
 export const TRANSFER_ROUTER_ATTEMPTS_MAX = 32;
 /** Attempts at sending one transfer: it is sent again until B answers or the book's deadline passes (B may have credited and only its answer been lost), with a pause that doubles up to {@link TRANSFER_ROUTER_PAUSE_MS_MAX}; this bounds the loop besides the deadline. */
 export const TRANSFER_ROUTER_SENDS_MAX = 100_000;
 /** The longest pause between two sends of a transfer, ms. */
 export const TRANSFER_ROUTER_PAUSE_MS_MAX = 2_000;
+/** Refused answers and callbacks the router keeps in {@link TransferRouter.rejections} (the oldest goes first). */
+export const TRANSFER_ROUTER_REJECTIONS_MAX = 1_024;
+/** How long a request envelope the router seals is valid, seconds. */
+export const TRANSFER_ROUTER_ENVELOPE_TTL_S = 60;
+/** How far in the future a provider's envelope may be issued (clock skew), seconds. */
+export const TRANSFER_ROUTER_CLOCK_SKEW_S = 5;
+
+/** The envelopes' message types: two requests the router seals, two answers it opens. */
+export const TRANSFER_ENVELOPE_TYPES = Object.freeze({
+  quoteRequest: 'transfer.quote-request',
+  request: 'transfer.request',
+  quoteAnswer: 'transfer.quote-answer',
+  answer: 'transfer.answer',
+} as const);
+/** The content type of a body that is an envelope's bytes (every answer and callback). */
+export const TRANSFER_ENVELOPE_CONTENT_TYPE = 'application/countersign-envelope';
+/** The request header holding the request's envelope, base64. */
+export const TRANSFER_ENVELOPE_HEADER = 'countersign-envelope';
+/** Each format's content type on the wire. */
+export const TRANSFER_CONTENT_TYPES: Readonly<Record<TransferFormat, string>> = Object.freeze({
+  'pain.001.001.09': 'application/xml',
+  'pacs.008.001.08': 'application/xml',
+  'fspiop-quote': 'application/vnd.interop.quotes+json;version=1.1',
+  'plain-json': 'application/json',
+});
+/** The instruction's fields a transfer cannot do without: a message whose mapping changes one of them is refused before it is sent (a name transliterated or a provider id dropped is only reported). */
+export const TRANSFER_ROUTER_REQUIRED_FIELDS = Object.freeze(['messageId', 'endToEndId', 'amount', 'currency', 'debtor.account', 'creditor.account'] as const);
+
+/** Why an answer or a callback was refused: the envelope's rejections, or — for an authentic envelope — `ANSWER_MALFORMED` (its payload is not the answer's JSON), `ANSWER_MISMATCH` (it answers another request: transfer id, quote id or the request's SHA-256 differ), `UNSIGNED` (a 200 answer that is not an envelope). */
+export type TransferRouterRejectionCode = EnvelopeRejection | 'ANSWER_MALFORMED' | 'ANSWER_MISMATCH' | 'UNSIGNED';
+
+/** One refused answer or callback. */
+export interface TransferRouterRejection {
+  /** The router's clock, Unix seconds. */
+  readonly at: number;
+  readonly providerId: string;
+  /** Where it came: the answer to `/quotes` or `/transfers`, or a `/callbacks` PUT. */
+  readonly path: '/quotes' | '/transfers' | '/callbacks';
+  readonly transferId: string;
+  readonly code: TransferRouterRejectionCode;
+}
+
+/** A provider B as the router knows it. */
+export interface TransferRouterProvider {
+  /** Base URL, `http://127.0.0.1:<port>` (loopback only). */
+  readonly url: string;
+  /** The core format B reads ({@link TRANSFER_FORMATS}). */
+  readonly format: TransferFormat;
+  /** B's public keys: its answers and callbacks must be sealed by one of them. */
+  readonly keys: readonly TrustedKey[];
+}
 
 export interface TransferRouterOptions {
   /** Where the book and the router's records live (PostgreSQL for a real router). */
@@ -88,8 +126,12 @@ export interface TransferRouterOptions {
   /** Provider A's book: created with this id and currency when the store holds none. */
   readonly bookId: string;
   readonly currency: string;
-  /** Provider B's by id: base URL (http://127.0.0.1:port) and optional format (default plain JSON). */
-  readonly providers: Readonly<Record<string, { readonly url: string; readonly format?: TransferRouterFormat }>>;
+  /** The router's Ed25519 key: its requests are sealed with it (providers trust `keyId` ↦ {@link TransferRouter.publicKey}). */
+  readonly signingKey: { readonly keyId: string; readonly secretKey: Uint8Array };
+  /** Provider B's by id. */
+  readonly providers: Readonly<Record<string, TransferRouterProvider>>;
+  /** Who initiates the transfers (the messages' initiator; default `bookId`). */
+  readonly initiator?: string;
   /** Provider A's fee on every transfer, a decimal string (default "0"). */
   readonly fee?: string;
   /** How long a quote (and so the reservation) lives, seconds (default 60). */
@@ -112,23 +154,55 @@ export interface TransferRouterOptions {
 
 /** What the caller asks: pay `amount` from `payerAccountId` to `payeeAccount` at `providerId`. */
 export interface TransferOrder {
+  /** 1..=35 of `[A-Za-z0-9.-]`, not starting with `.` or `-`: it is the messages' id and end-to-end id. */
   readonly transferId: string;
   readonly payerAccountId: string;
   readonly providerId: string;
   readonly payeeAccount: string;
+  /** Decimal string in the book's currency. */
   readonly amount: string;
+  /** The payer's and payee's names in the message (default: the account). */
+  readonly payerName?: string;
+  readonly payeeName?: string;
+  /** Remittance information (1..=512 characters). */
+  readonly remittance?: string;
 }
 
-/** The router's record of an in-flight transfer (stored before the book reserves). */
-interface RouteRecord extends TransferRouterInstruction {
+/** The router's record of a transfer: written before the quote is asked, completed with B's condition before the book reserves. */
+export interface TransferRoute {
   readonly providerId: string;
-  /** The book's deadline (B's `expiresAt` + the margin). */
+  readonly transferId: string;
+  readonly quoteId: string;
+  /** The amount as the message carries it (the core's canonical form). */
+  readonly amount: string;
+  readonly currency: string;
+  readonly payeeAccount: string;
+  readonly payerAccount: string;
+  readonly format: TransferFormat;
+  /** The instruction the message was made from. */
+  readonly instruction: TransferInstruction;
+  /** The message sent to B (both to `/quotes` and to `/transfers`: the same bytes). */
+  readonly message: string;
+  /** SHA-256 of the message's UTF-8 bytes, hex: what the envelopes bind. */
+  readonly messageSha256: string;
+  /** What did not survive the mapping (none of {@link TRANSFER_ROUTER_REQUIRED_FIELDS}). */
+  readonly losses: readonly TransferLoss[];
+  /** SHA-256 of the fulfilment, 64 hex digits; `null` until B quoted. */
+  readonly condition: string | null;
+  /** B's deadline, Unix seconds: the book's deadline minus the router's margin (0 until quoted). */
+  readonly expiresAt: number;
+  /** The book's deadline (0 until quoted). */
   readonly bookExpiresAt: number;
 }
 
 const recordKey = (bookId: string, transferId: string) => `transfer-router/${bookId}/${transferId}`;
+const seqKey = (bookId: string, providerId: string) => `transfer-router-seq/${bookId}/${providerId}`;
 const settlementAccount = (providerId: string) => `provider:${providerId}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const TRANSFER_ID = /^[A-Za-z0-9][A-Za-z0-9.-]{0,34}$/;
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** One request at a time on the book: its steps and its saves never interleave. */
 class Queue {
@@ -140,7 +214,7 @@ class Queue {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Uint8Array> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
@@ -148,11 +222,45 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > TRANSFER_ROUTER_BODY_BYTES_MAX) throw rangeError('body', `larger than ${TRANSFER_ROUTER_BODY_BYTES_MAX} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Reads one provider's configuration once into plain data. */
+function readProvider(id: string, p: unknown): TransferRouterProvider {
+  const at = `options.providers.${id}`;
+  const [urlGiven, formatGiven, keysGiven] = readCallerObject(at, () => {
+    const entry = expectObject(p, at, ['url', 'format', 'keys']);
+    return [entry.url, entry.format, entry.keys];
+  });
+  const url = expectString(urlGiven, `${at}.url`);
+  if (!/^http:\/\/127\.0\.0\.1:\d{1,5}$/.test(url)) throw rangeError(`${at}.url`, 'must be http://127.0.0.1:<port> (loopback only)');
+  const format = expectOneOf(formatGiven, `${at}.format`, TRANSFER_FORMATS);
+  const keyList = readCallerObject(`${at}.keys`, () => [...expectArray(keysGiven, `${at}.keys`)]);
+  if (keyList.length === 0 || keyList.length > TRANSFER_ROUTER_PROVIDER_KEYS_MAX) throw rangeError(`${at}.keys`, `1..=${TRANSFER_ROUTER_PROVIDER_KEYS_MAX} keys`);
+  const keys = keyList.map((k, i) => {
+    const [keyId, algorithm, publicKey] = readCallerObject(`${at}.keys[${i}]`, () => {
+      const key = expectObject(k, `${at}.keys[${i}]`, ['keyId', 'algorithm', 'publicKey']);
+      return [key.keyId, key.algorithm, key.publicKey];
+    });
+    return {
+      keyId: expectString(keyId, `${at}.keys[${i}].keyId`),
+      algorithm: expectKeyAlgorithm(algorithm, `${at}.keys[${i}].algorithm`),
+      publicKey: expectBytes(publicKey, `${at}.keys[${i}].publicKey`).slice(),
+    };
+  });
+  return { url, format, keys };
 }
 
 /** The router's settings, read once from its options. */
-type Settings = Required<Omit<TransferRouterOptions, 'afterStep' | 'port' | 'clock' | 'callbacks' | 'storage'>> & Pick<TransferRouterOptions, 'afterStep'> & { readonly storage: CheckedStorage };
+type Settings = Required<Omit<TransferRouterOptions, 'afterStep' | 'port' | 'clock' | 'callbacks' | 'storage' | 'signingKey'>> & Pick<TransferRouterOptions, 'afterStep'> & {
+  readonly storage: CheckedStorage;
+  readonly keyId: string;
+  readonly secretKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+};
+
+/** What one exchange with a provider gave: B's verified answer, or nothing (no answer, or a refused one). */
+type Answer = Record<string, unknown> | undefined;
 
 /** See the module comment. */
 export class TransferRouter {
@@ -161,7 +269,14 @@ export class TransferRouter {
   readonly #book: TransferBook;
   readonly #server: Server | undefined;
   readonly #queue = new Queue();
+  /** Opening answers one at a time: a sequence number is checked and persisted before the next is opened. */
+  readonly #verifyQueue = new Queue();
   readonly #clock: () => number;
+  /** The last sequence number accepted from each provider, and its stored version. */
+  readonly #lastSeq = new Map<string, { seq: bigint | undefined; version: number | null }>();
+  readonly #rejections: TransferRouterRejection[] = [];
+  /** The last sequence number the router sealed with. */
+  #seq = 0n;
   #closed = false;
 
   private constructor(token: typeof INTERNAL_CONSTRUCTION, options: Settings, store: TransferBookStore, book: TransferBook, server: Server | undefined, clock: () => number) {
@@ -186,30 +301,32 @@ export class TransferRouter {
   static async #start(options: TransferRouterOptions): Promise<TransferRouter> {
     // Every option is read once, here, into plain values (a getter that changes its answer
     // between two reads must not give the checks one value and the router another).
-    const given = readCallerObject('options', () => expectObject(options, 'options', [
-      'storage', 'snapshotKey', 'bookId', 'currency', 'providers', 'fee', 'quoteTtlS', 'marginS',
+    const names = [
+      'storage', 'snapshotKey', 'bookId', 'currency', 'signingKey', 'providers', 'initiator', 'fee', 'quoteTtlS', 'marginS',
       'requestTimeoutMs', 'retryPauseMs', 'port', 'callbacks', 'clock', 'afterStep',
-    ]));
-    const [storageGiven, keyGiven, bookIdGiven, currencyGiven, providersGiven, feeGiven, ttlGiven, marginGiven, timeoutGiven, pauseGiven, portGiven, callbacksGiven, clockGiven, afterStepGiven] = readCallerObject('options', () => [
-      given.storage, given.snapshotKey, given.bookId, given.currency, given.providers, given.fee, given.quoteTtlS, given.marginS,
-      given.requestTimeoutMs, given.retryPauseMs, given.port, given.callbacks, given.clock, given.afterStep,
-    ]);
+    ] as const;
+    const given = readCallerObject('options', () => expectObject(options, 'options', names));
+    const [storageGiven, keyGiven, bookIdGiven, currencyGiven, signingGiven, providersGiven, initiatorGiven, feeGiven, ttlGiven, marginGiven, timeoutGiven, pauseGiven, portGiven, callbacksGiven, clockGiven, afterStepGiven] =
+      readCallerObject('options', () => names.map((n) => given[n]));
     const key = expectBytes(keyGiven, 'options.snapshotKey').slice();
     const bookId = expectString(bookIdGiven, 'options.bookId');
     const currency = expectString(currencyGiven, 'options.currency');
+    const [signingKeyId, signingSecret] = readCallerObject('options.signingKey', () => {
+      const s = expectObject(signingGiven, 'options.signingKey', ['keyId', 'secretKey']);
+      return [s.keyId, s.secretKey];
+    });
+    const keyId = expectString(signingKeyId, 'options.signingKey.keyId');
+    const secretKey = expectBytes(signingSecret, 'options.signingKey.secretKey').slice();
+    let publicKey: Uint8Array;
+    try {
+      publicKey = ed25519PublicKey(secretKey);
+    } catch (e) {
+      throw toSdkError(e, 'options.signingKey.secretKey');
+    }
     const providerEntries = readCallerObject('options.providers', () => Object.entries(expectObject(providersGiven, 'options.providers')));
     if (providerEntries.length > TRANSFER_ROUTER_PROVIDERS_MAX) throw rangeError('options.providers', `at most ${TRANSFER_ROUTER_PROVIDERS_MAX}`);
-    const providers: Record<string, { url: string; format?: TransferRouterFormat }> = {};
-    for (const [id, p] of providerEntries) {
-      const [urlGiven, formatGiven] = readCallerObject(`options.providers.${id}`, () => {
-        const entry = expectObject(p, `options.providers.${id}`, ['url', 'format']);
-        return [entry.url, entry.format];
-      });
-      const url = expectString(urlGiven, `options.providers.${id}.url`);
-      if (!/^http:\/\/127\.0\.0\.1:\d{1,5}$/.test(url)) throw rangeError(`options.providers.${id}.url`, 'must be http://127.0.0.1:<port> (loopback only)');
-      if (formatGiven !== undefined && typeof formatGiven !== 'function') throw rangeError(`options.providers.${id}.format`, 'must be a function');
-      providers[id] = formatGiven === undefined ? { url } : { url, format: formatGiven as TransferRouterFormat };
-    }
+    const providers: Record<string, TransferRouterProvider> = {};
+    for (const [id, p] of providerEntries) providers[id] = readProvider(id, p);
     // Read through CheckedStorage: its methods read once, every answer checked and copied.
     const storage = CheckedStorage.of(storageGiven, 'options.storage');
     if (clockGiven !== undefined && typeof clockGiven !== 'function') throw rangeError('options.clock', 'must be a function');
@@ -230,7 +347,11 @@ export class TransferRouter {
       snapshotKey: key,
       bookId,
       currency,
+      keyId,
+      secretKey,
+      publicKey,
       providers,
+      initiator: initiatorGiven === undefined ? bookId : expectString(initiatorGiven, 'options.initiator'),
       fee: feeGiven === undefined ? '0' : expectString(feeGiven, 'options.fee'),
       quoteTtlS: ttlGiven === undefined ? 60 : expectInteger(ttlGiven, 'options.quoteTtlS', 2, 86_400),
       marginS: marginGiven === undefined ? 20 : expectInteger(marginGiven, 'options.marginS', 1, 86_399),
@@ -250,6 +371,12 @@ export class TransferRouter {
     if (!(await store.save(book))) throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: the book changed under the router (another router on the same store?)', 'options.storage');
     const server = callbacksGiven === false ? undefined : createServer();
     const router = new TransferRouter(INTERNAL_CONSTRUCTION, settings, store, book, server, clock);
+    // The last sequence number accepted from each provider survives a restart: a replayed
+    // answer from before it is refused like one from now.
+    for (const id of Object.keys(providers)) {
+      const stored = await storage.get(seqKey(bookId, id));
+      router.#lastSeq.set(id, stored === null ? { seq: undefined, version: null } : { seq: BigInt(fromUtf8.decode(stored.value)), version: stored.version });
+    }
     if (server !== undefined) {
       server.on('request', (req, res) => void router.#callback(req, res));
       await new Promise<void>((resolve, reject) => {
@@ -270,6 +397,21 @@ export class TransferRouter {
   /** The book (read it; change it only through the router). */
   get book(): TransferBook {
     return this.#book;
+  }
+
+  /** The router's public key (Ed25519, 32 bytes; a copy): providers trust it under `signingKey.keyId`. */
+  get publicKey(): Uint8Array {
+    return this.#options.publicKey.slice();
+  }
+
+  /** The answers and callbacks refused since start, oldest first (at most {@link TRANSFER_ROUTER_REJECTIONS_MAX}; copies). */
+  rejections(): TransferRouterRejection[] {
+    return this.#rejections.map((r) => ({ ...r }));
+  }
+
+  /** The router's record of a transfer (its message, format and losses), or `null` when it has none. */
+  async route(transferId: string): Promise<TransferRoute | null> {
+    return (await this.#storedRecord(expectString(transferId, 'transferId')))?.record ?? null;
   }
 
   /** Runs a book request and saves the book before answering (one at a time). */
@@ -295,43 +437,99 @@ export class TransferRouter {
     return this.#step((b) => b.fund(request));
   }
 
+  /**
+   * The message for a new transfer, made by the core's adapter in the provider's format, and the
+   * record that keeps it. A mapping that changes a required field is refused here, before
+   * anything is sent (`INVALID_ARGUMENT` naming the order's field, the losses in the message).
+   */
+  #draft(o: Record<string, unknown>, transferId: string, providerId: string, provider: TransferRouterProvider): TransferRoute {
+    const payerAccount = expectString(o.payerAccountId, 'order.payerAccountId');
+    const payeeAccount = expectString(o.payeeAccount, 'order.payeeAccount');
+    const amount = expectString(o.amount, 'order.amount');
+    const created = new Date(this.#clock() * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const remittance = o.remittance === undefined ? undefined : expectString(o.remittance, 'order.remittance');
+    const instruction: TransferInstruction = {
+      messageId: transferId,
+      endToEndId: transferId,
+      createdAt: created,
+      executionDate: created.slice(0, 10),
+      amount,
+      currency: this.#options.currency,
+      initiator: this.#options.initiator,
+      debtor: { name: o.payerName === undefined ? payerAccount : expectString(o.payerName, 'order.payerName'), account: payerAccount, provider: this.#options.bookId },
+      creditor: { name: o.payeeName === undefined ? payeeAccount : expectString(o.payeeName, 'order.payeeName'), account: payeeAccount, provider: providerId },
+      ...(remittance === undefined ? {} : { remittance }),
+    };
+    let message;
+    try {
+      message = transferGenerate(provider.format, instruction);
+    } catch (e) {
+      throw toSdkError(e, 'order');
+    }
+    const required: readonly string[] = TRANSFER_ROUTER_REQUIRED_FIELDS;
+    const lost = message.losses.filter((l) => required.includes(l.field));
+    if (lost.length > 0) {
+      const first = lost[0]!;
+      const param = first.field === 'creditor.account' ? 'order.payeeAccount' : first.field === 'debtor.account' ? 'order.payerAccountId' : first.field === 'amount' || first.field === 'currency' ? 'order.amount' : 'order.transferId';
+      const what = lost.map((l) => `${l.field} ${l.kinds.join('+')} (${l.reason})`).join('; ');
+      throw new CountersignRangeError('INVALID_ARGUMENT', `countersign: ${param}: the ${provider.format} message would change what the transfer needs: ${what}`, param);
+    }
+    const back = transferGenerate('plain-json', instruction); // the canonical amount, as the core reads it
+    const canonical = JSON.parse(back.text) as TransferInstruction;
+    return {
+      providerId,
+      transferId,
+      quoteId: `q-${transferId}`,
+      amount: canonical.amount,
+      currency: this.#options.currency,
+      payeeAccount: canonical.creditor.account,
+      payerAccount,
+      format: provider.format,
+      instruction,
+      message: message.text,
+      messageSha256: hex(sha256(utf8.encode(message.text))),
+      losses: message.losses,
+      condition: null,
+      expiresAt: 0,
+      bookExpiresAt: 0,
+    };
+  }
+
   /** Moves one transfer through every step; resolves with the book's view of it once final. */
   async transfer(order: TransferOrder): Promise<TransferView> {
-    const o = expectObject(order, 'order', ['transferId', 'payerAccountId', 'providerId', 'payeeAccount', 'amount']);
+    const o = expectObject(order, 'order', ['transferId', 'payerAccountId', 'providerId', 'payeeAccount', 'amount', 'payerName', 'payeeName', 'remittance']);
     const transferId = expectString(o.transferId, 'order.transferId');
+    if (!TRANSFER_ID.test(transferId)) throw rangeError('order.transferId', 'must be 1..=35 of [A-Za-z0-9.-], not starting with . or -');
     const providerId = expectString(o.providerId, 'order.providerId');
     const provider = this.#options.providers[providerId];
     if (provider === undefined) throw rangeError('order.providerId', `no provider ${providerId}`);
     const existing = this.#book.transfer(transferId);
     if (existing !== undefined) return this.#finish(existing, await this.#record(transferId));
-    // A transfer started before a restart has its record: the same terms, so the book's quote
-    // request is the same body and is answered again (or QUOTE_EXPIRED once its deadline passed).
-    let record = await this.#storedRecord(transferId);
-    if (record === undefined) {
-      const quote = await this.#call(provider.url, '/quotes', {
-        contentType: 'application/json',
-        body: JSON.stringify({ quoteId: `q-${transferId}`, amount: o.amount, currency: this.#options.currency, payeeAccount: o.payeeAccount }),
-      }, () => true);
-      if (quote === undefined || typeof quote.condition !== 'string' || typeof quote.quoteId !== 'string') {
-        throw new CountersignRangeError('INVALID_ARGUMENT', `countersign: provider ${providerId} gave no quote`, 'order.providerId');
+    // A transfer started before a restart has its record: the same message, so B's quote and
+    // the book's quote request are the same bodies, answered again (or QUOTE_EXPIRED once its
+    // deadline passed).
+    let stored = await this.#storedRecord(transferId);
+    if (stored === undefined) {
+      const draft = this.#draft(o, transferId, providerId, provider);
+      // The record first: the message B is quoted on is the one it will be sent.
+      const put = await this.#options.storage.put(recordKey(this.#options.bookId, transferId), utf8.encode(JSON.stringify(draft)), null);
+      if (!put.ok) throw new CountersignRangeError('INVALID_ARGUMENT', `countersign: transfer ${transferId} is being routed by another router`, 'order.transferId');
+      stored = { record: draft, version: put.version };
+    }
+    let record = stored.record;
+    if (record.condition === null) {
+      const quote = await this.#exchange(record, '/quotes');
+      if (quote === undefined || typeof quote.condition !== 'string') {
+        throw new CountersignRangeError('INVALID_ARGUMENT', `countersign: provider ${record.providerId} gave no quote`, 'order.providerId');
       }
       const bookExpiresAt = this.#clock() + this.#options.quoteTtlS;
-      record = {
-        providerId,
-        transferId,
-        quoteId: quote.quoteId,
-        amount: expectString(o.amount, 'order.amount'),
-        currency: this.#options.currency,
-        payeeAccount: expectString(o.payeeAccount, 'order.payeeAccount'),
-        payerAccount: expectString(o.payerAccountId, 'order.payerAccountId'),
-        condition: quote.condition,
-        expiresAt: bookExpiresAt - this.#options.marginS,
-        bookExpiresAt,
-      };
-      // The record first: a book with a reservation always has the record that finishes it.
-      await this.#options.storage.put(recordKey(this.#options.bookId, transferId), new TextEncoder().encode(JSON.stringify(record)), null);
+      record = { ...record, condition: quote.condition, expiresAt: bookExpiresAt - this.#options.marginS, bookExpiresAt };
+      // A book with a reservation always has the record that finishes it.
+      const put = await this.#options.storage.put(recordKey(this.#options.bookId, transferId), utf8.encode(JSON.stringify(record)), stored.version);
+      if (!put.ok) throw new CountersignRangeError('INVALID_ARGUMENT', `countersign: transfer ${transferId} is being routed by another router`, 'order.transferId');
     }
     const r = record;
+    const condition = r.condition as string;
     const quoted = await this.#step((b) =>
       b.quote({
         requestId: `quote:${transferId}`, now: this.#clock(), quoteId: r.quoteId, payerAccountId: r.payerAccount,
@@ -340,7 +538,7 @@ export class TransferRouter {
     if (quoted.code !== 'QUOTED') return this.#refused(transferId, quoted);
     this.#options.afterStep?.('quoted', transferId);
     const reserved = await this.#step((b) =>
-      b.reserve({ requestId: `reserve:${transferId}`, now: this.#clock(), transferId, quoteId: r.quoteId, condition: r.condition }));
+      b.reserve({ requestId: `reserve:${transferId}`, now: this.#clock(), transferId, quoteId: r.quoteId, condition }));
     if (reserved.code !== 'RESERVED' || reserved.transfer === null) return this.#refused(transferId, reserved);
     this.#options.afterStep?.('reserved', transferId);
     return this.#finish(reserved.transfer, r);
@@ -356,15 +554,15 @@ export class TransferRouter {
     return done;
   }
 
-  async #storedRecord(transferId: string): Promise<RouteRecord | undefined> {
+  async #storedRecord(transferId: string): Promise<{ record: TransferRoute; version: number } | undefined> {
     const stored = await this.#options.storage.get(recordKey(this.#options.bookId, transferId));
-    return stored === null ? undefined : (JSON.parse(new TextDecoder().decode(stored.value)) as RouteRecord);
+    return stored === null ? undefined : { record: JSON.parse(fromUtf8.decode(stored.value)) as TransferRoute, version: stored.version };
   }
 
-  async #record(transferId: string): Promise<RouteRecord> {
-    const record = await this.#storedRecord(transferId);
-    if (record === undefined) throw new CountersignRangeError('SNAPSHOT_INVALID', `countersign: no route record for ${transferId}`, 'transferId');
-    return record;
+  async #record(transferId: string): Promise<TransferRoute> {
+    const stored = await this.#storedRecord(transferId);
+    if (stored === undefined || stored.record.condition === null) throw new CountersignRangeError('SNAPSHOT_INVALID', `countersign: no route record for ${transferId}`, 'transferId');
+    return stored.record;
   }
 
   #refused(transferId: string, outcome: TransferLifecycleOutcome): never {
@@ -372,18 +570,12 @@ export class TransferRouter {
   }
 
   /** Step 3 and 4: send until B answers or the deadline passes; commit or abort. */
-  async #finish(view: TransferView, record: RouteRecord): Promise<TransferView> {
-    const provider = this.#options.providers[record.providerId];
-    let answer: Record<string, unknown> | undefined;
+  async #finish(view: TransferView, record: TransferRoute): Promise<TransferView> {
+    let answer: Answer;
     let pause = this.#options.retryPauseMs;
     for (let attempt = 0; view.state === 'reserved' && attempt < TRANSFER_ROUTER_SENDS_MAX && !this.#closed; attempt++) {
       if (this.#clock() >= view.expiresAt) break;
-      const instruction: TransferRouterInstruction = {
-        transferId: record.transferId, quoteId: record.quoteId, amount: record.amount, currency: record.currency,
-        payeeAccount: record.payeeAccount, payerAccount: record.payerAccount, condition: record.condition, expiresAt: record.expiresAt,
-      };
-      const message = (provider?.format ?? plainJsonTransferFormat)(instruction);
-      answer = provider === undefined ? undefined : await this.#call(provider.url, '/transfers', message, (status) => status < 500);
+      answer = this.#options.providers[record.providerId] === undefined ? undefined : await this.#exchange(record, '/transfers');
       this.#options.afterStep?.('sent', record.transferId);
       if (answer?.state === 'COMMITTED' || answer?.state === 'ABORTED') break;
       view = this.#book.transfer(record.transferId) ?? view; // a callback may have committed it meanwhile
@@ -412,28 +604,105 @@ export class TransferRouter {
     return outcome;
   }
 
-  /** One HTTP call to a provider; its JSON answer, or undefined after a timeout, a refused connection or a status `retry` rejects. */
-  async #call(base: string, path: string, message: { contentType: string; body: string }, accept: (status: number) => boolean, attempts = TRANSFER_ROUTER_ATTEMPTS_MAX): Promise<Record<string, unknown> | undefined> {
+  /** A fresh sequence number: above the last one and above the wall clock in µs, so a restarted router (even on an emptied store) still counts upward. */
+  #nextSeq(): bigint {
+    const floor = BigInt(Date.now()) * 1000n;
+    this.#seq = this.#seq >= floor ? this.#seq + 1n : floor;
+    return this.#seq;
+  }
+
+  /** The request's envelope: B's terms that no format carries, bound to the message's SHA-256. */
+  #sealRequest(record: TransferRoute, path: '/quotes' | '/transfers'): Uint8Array {
+    const now = this.#clock();
+    const payload = path === '/quotes'
+      ? { transferId: record.transferId, quoteId: record.quoteId, format: record.format, bodySha256: record.messageSha256 }
+      : { transferId: record.transferId, quoteId: record.quoteId, format: record.format, bodySha256: record.messageSha256, condition: record.condition, expiresAt: record.expiresAt };
+    return sealEnvelope({
+      type: path === '/quotes' ? TRANSFER_ENVELOPE_TYPES.quoteRequest : TRANSFER_ENVELOPE_TYPES.request,
+      version: 1,
+      keyId: this.#options.keyId,
+      seq: this.#nextSeq(),
+      issuedAt: now,
+      expiresAt: now + TRANSFER_ROUTER_ENVELOPE_TTL_S,
+      payload: utf8.encode(JSON.stringify(payload)),
+      algorithm: 'EdDSA',
+      secretKey: this.#options.secretKey,
+    });
+  }
+
+  #reject(providerId: string, path: TransferRouterRejection['path'], transferId: string, code: TransferRouterRejectionCode): { ok: false; code: TransferRouterRejectionCode } {
+    if (this.#rejections.length >= TRANSFER_ROUTER_REJECTIONS_MAX) this.#rejections.shift();
+    this.#rejections.push({ at: this.#clock(), providerId, path, transferId, code });
+    return { ok: false, code };
+  }
+
+  /**
+   * Opens an answer or a callback from the record's provider: the envelope (its keys, the type,
+   * a sequence number above the last accepted), then the payload's binding to this request. The
+   * accepted sequence number is stored before the answer is acted on.
+   */
+  #open(record: TransferRoute, path: TransferRouterRejection['path'], bytes: Uint8Array): Promise<{ ok: true; answer: Record<string, unknown> } | { ok: false; code: TransferRouterRejectionCode }> {
+    return this.#verifyQueue.run(async () => {
+      const providerId = record.providerId;
+      const provider = this.#options.providers[providerId];
+      const last = this.#lastSeq.get(providerId);
+      if (provider === undefined || last === undefined) return this.#reject(providerId, path, record.transferId, 'UNKNOWN_KEY');
+      const opened = openEnvelope(bytes, {
+        trustedKeys: provider.keys,
+        now: this.#clock(),
+        expectedType: path === '/quotes' ? TRANSFER_ENVELOPE_TYPES.quoteAnswer : TRANSFER_ENVELOPE_TYPES.answer,
+        ...(last.seq === undefined ? {} : { lastSeq: last.seq }),
+        maxClockSkewSeconds: TRANSFER_ROUTER_CLOCK_SKEW_S,
+      });
+      if (!opened.ok) return this.#reject(providerId, path, record.transferId, opened.code);
+      let answer: Record<string, unknown>;
+      try {
+        const parsed: unknown = JSON.parse(fromUtf8.decode(opened.payload));
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+        answer = parsed as Record<string, unknown>;
+      } catch {
+        return this.#reject(providerId, path, record.transferId, 'ANSWER_MALFORMED');
+      }
+      const bound = answer.requestSha256 === record.messageSha256 && (path === '/quotes' ? answer.quoteId === record.quoteId : answer.transferId === record.transferId);
+      if (!bound) return this.#reject(providerId, path, record.transferId, 'ANSWER_MISMATCH');
+      const put = await this.#options.storage.put(seqKey(this.#options.bookId, providerId), utf8.encode(opened.seq.toString()), last.version);
+      if (!put.ok) throw new CountersignRangeError('INVALID_ARGUMENT', 'countersign: the provider sequence numbers changed under the router (another router on the same store?)', 'storage');
+      this.#lastSeq.set(providerId, { seq: opened.seq, version: put.version });
+      return { ok: true, answer };
+    });
+  }
+
+  /** One request to a provider (the message, its envelope in the header); B's verified answer, or undefined after a timeout, a refused connection, a 5xx or a refused answer. Quotes are retried here; transfers by #finish (it re-checks the deadline). */
+  async #exchange(record: TransferRoute, path: '/quotes' | '/transfers'): Promise<Answer> {
+    const provider = this.#options.providers[record.providerId];
+    if (provider === undefined) return undefined;
+    const attempts = path === '/quotes' ? TRANSFER_ROUTER_ATTEMPTS_MAX : 1;
     for (let attempt = 0; attempt < attempts && !this.#closed; attempt++) {
       try {
-        const res = await fetch(base + path, {
+        const res = await fetch(provider.url + path, {
           method: 'POST',
-          headers: { 'content-type': message.contentType },
-          body: message.body,
+          headers: { 'content-type': TRANSFER_CONTENT_TYPES[record.format], [TRANSFER_ENVELOPE_HEADER]: Buffer.from(this.#sealRequest(record, path)).toString('base64') },
+          body: record.message,
           signal: AbortSignal.timeout(this.#options.requestTimeoutMs),
         });
-        const text = await res.text();
-        if (accept(res.status) && res.status < 500) return JSON.parse(text) as Record<string, unknown>;
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        if (res.status === 200 && bytes.length <= TRANSFER_ROUTER_BODY_BYTES_MAX) {
+          if (res.headers.get('content-type') !== TRANSFER_ENVELOPE_CONTENT_TYPE) {
+            this.#reject(record.providerId, path, record.transferId, 'UNSIGNED');
+          } else {
+            const opened = await this.#open(record, path, bytes);
+            if (opened.ok) return opened.answer;
+          }
+        }
       } catch {
         // A timeout or a refused connection: try again (the same request: B answers it again).
       }
-      if (path === '/transfers') return undefined; // #finish owns the retries of a transfer (it re-checks the deadline)
-      await sleep(this.#options.retryPauseMs);
+      if (attempt + 1 < attempts) await sleep(this.#options.retryPauseMs);
     }
     return undefined;
   }
 
-  /** `PUT /callbacks/<transferId>` `{fulfilment}`: B's callback, any number of times. */
+  /** `PUT /callbacks/<transferId>`, the body a `transfer.answer` envelope: B's callback, any number of times. */
   async #callback(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -443,10 +712,13 @@ export class TransferRouter {
       const match = /^\/callbacks\/([^/]{1,62})$/.exec(req.url ?? '');
       if (req.method !== 'PUT' || match === null) return reply(404, { error: 'not found' });
       const transferId = decodeURIComponent(match[1]!);
-      const body = JSON.parse(await readBody(req)) as { fulfilment?: unknown };
-      if (typeof body.fulfilment !== 'string') return reply(400, { error: 'fulfilment' });
-      if (this.#book.transfer(transferId) === undefined) return reply(404, { error: 'unknown transfer' });
-      const outcome = await this.#commit(transferId, body.fulfilment);
+      const bytes = await readBody(req);
+      const stored = this.#book.transfer(transferId) === undefined ? undefined : await this.#storedRecord(transferId);
+      if (stored === undefined || stored.record.condition === null) return reply(404, { error: 'unknown transfer' });
+      const opened = await this.#open(stored.record, '/callbacks', bytes);
+      if (!opened.ok) return reply(403, { error: 'refused', code: opened.code });
+      if (opened.answer.state !== 'COMMITTED' || typeof opened.answer.fulfilment !== 'string') return reply(200, { code: 'IGNORED' });
+      const outcome = await this.#commit(transferId, opened.answer.fulfilment);
       reply(200, { code: outcome.code, repeated: outcome.repeated });
     } catch (e) {
       reply(400, { error: e instanceof Error ? e.message : 'bad request' });
@@ -459,6 +731,7 @@ export class TransferRouter {
     const server = this.#server;
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
     await this.#queue.run(async () => undefined);
+    this.#options.secretKey.fill(0);
   }
 }
 
@@ -468,9 +741,12 @@ guardClass(TransferRouter, {
     fund: ['requestId', 'accountId', 'amount'],
     transfer: ['order'],
     recover: [],
+    rejections: [],
+    route: ['transferId'],
     close: [],
     port: [],
     book: [],
+    publicKey: [],
   },
   // The options hold live objects (a storage adapter, functions): read by start itself.
   statics: { start: [raw('options')] },

@@ -80,7 +80,8 @@ const routerOptions = () => ({
   snapshotKey: KEY.slice(),
   bookId: 'A',
   currency: 'EUR',
-  providers: { b: { url: 'http://127.0.0.1:9' } },
+  signingKey: { keyId: 'router', secretKey: new Uint8Array(32).fill(5) },
+  providers: { b: { url: 'http://127.0.0.1:9', format: 'pain.001.001.09', keys: [{ keyId: 'b', algorithm: 'EdDSA', publicKey: s.ed25519PublicKey(new Uint8Array(32).fill(6)) }] } },
   fee: '0.50',
   retryPauseMs: 0,
   requestTimeoutMs: 200,
@@ -94,15 +95,16 @@ async function router() {
   return r;
 }
 const onRouter = { receiver: router, state: (r) => hex(r.book.snapshot(KEY)) };
-const instruction = () => ({ transferId: 'T1', quoteId: 'Q1', amount: '10', currency: 'EUR', payeeAccount: 'bob', payerAccount: 'alice', condition: CONDITION, expiresAt: T0 + 50 });
 Object.assign(targets, {
-  plainJsonTransferFormat: { args: () => [instruction()] },
   'new TransferRouter': { args: () => [] }, // private: always refused
   'TransferRouter.start': { args: () => [routerOptions()] },
   'TransferRouter#openAccount': { ...onRouter, args: () => ['carol'] },
   'TransferRouter#fund': { ...onRouter, args: () => ['f2', 'alice', '1.50'] },
   'TransferRouter#transfer': { ...onRouter, args: () => [{ transferId: 'T9', payerAccountId: 'alice', providerId: 'b', payeeAccount: 'bob', amount: '1' }] },
   'TransferRouter#recover': { ...onRouter, args: () => [] },
+  'TransferRouter#rejections': { ...onRouter, args: () => [] },
+  'TransferRouter#route': { ...onRouter, args: () => ['T9'] },
+  'TransferRouter#publicKey': { ...onRouter, args: () => [] },
   'TransferRouter#close': { ...onRouter, args: () => [], consumes: true },
   'TransferRouter#port': { ...onRouter, args: () => [] },
   'TransferRouter#book': { ...onRouter, args: () => [] },
