@@ -51,9 +51,9 @@ mod shelf;
 mod ecash;
 #[cfg(feature = "tempcard")]
 mod tempcard;
-#[cfg(feature = "transfer")]
+#[cfg(feature = "transfer-resolve")]
 mod transfer;
-#[cfg(feature = "transfer")]
+#[cfg(feature = "transfer-lifecycle")]
 mod transfer_lifecycle;
 
 /// Bytes the Rust heap has handed out and not taken back: a diagnostic (the leak test watches
