@@ -62,9 +62,9 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   custody: 130048,
   ecash: 186368,
   relay: 201728,
-  transfer: 265216,
-  'transfer-resolve': 204800,
-  'transfer-lifecycle': 204800,
+  transfer: 264192,
+  'transfer-resolve': 181248,
+  'transfer-lifecycle': 189440,
   pos: 171008,
 };
 
