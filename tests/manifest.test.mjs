@@ -97,7 +97,7 @@ describe('every listed system has its parts', () => {
   // exist and are files of its system (the system's own adapter and SDK files are among them).
   test('API parts: each has a summary, an adapter and an SDK file that exist, and the system\'s own adapter and SDK file are one part\'s', () => {
     const parts = apiParts(manifest);
-    assert.deepEqual(parts.map((p) => p.id), ['transfer.resolve', 'transfer.lifecycle']);
+    assert.deepEqual(parts.map((p) => p.id), ['transfer.resolve', 'transfer.lifecycle', 'dose.device', 'dose.escalation']);
     for (const part of parts) {
       for (const field of API_PART_FIELDS) assert.equal(typeof part[field], 'string', `${part.id}.${field}`);
       assert.ok(partExists(part.adapter) && part.adapter.startsWith(`wasm/src/${part.system}`), `${part.id}: adapter ${part.adapter}`);
@@ -192,6 +192,8 @@ describe('what cannot read the manifest agrees with it', () => {
     assert.deepEqual(features.transfer.sort(), ['transfer-lifecycle', 'transfer-resolve']);
     assert.deepEqual(features['transfer-resolve'], [ANY_SYSTEM_FEATURE]);
     assert.deepEqual(features['transfer-lifecycle'], [ANY_SYSTEM_FEATURE]);
+    assert.deepEqual(features.dose.sort(), ['dose-device', 'dose-escalation']);
+    assert.deepEqual(features['dose-device'], [ANY_SYSTEM_FEATURE]);
   });
 
   test('the Cargo check catches a part\'s feature enabling the other part, and a system feature missing a part', () => {
@@ -242,7 +244,7 @@ describe('what cannot read the manifest agrees with it', () => {
     const ts = readFileSync(path.join(REPO_ROOT, 'sdk-ts', 'src', 'manifest.ts'), 'utf8');
     assert.match(ts, /tempcard: \['tempcard'\],/);
     assert.match(ts, /'transfer-resolve': \['transfer.resolve'\],/);
-    assert.match(ts, /export type WasmPart = 'transfer.resolve' \| 'transfer.lifecycle';/);
+    assert.match(ts, /export type WasmPart = 'transfer.resolve' \| 'transfer.lifecycle' \| 'dose.device' \| 'dose.escalation';/);
     const html = readFileSync(path.join(REPO_ROOT, 'examples-web', 'index.html'), 'utf8');
     for (const system of manifest.systems) assert.ok(html.includes(`data-system="${system.id}"`), `index lists ${system.id}`);
     assert.ok(html.includes('href="card.html"'));
@@ -305,7 +307,7 @@ describe('the reader refuses an inconsistent manifest', () => {
     assert.deepEqual(cargoArgs(manifest, 'transfer-lifecycle'), ['--no-default-features', '--features', 'transfer-lifecycle']);
     assert.deepEqual(cargoArgs(manifest, 'transfer'), ['--no-default-features', '--features', 'transfer']);
     assert.equal(execFileSync(process.execPath, [CLI, 'features', 'transfer-lifecycle'], { encoding: 'utf8' }).trim(), 'transfer-lifecycle');
-    assert.equal(execFileSync(process.execPath, [CLI, 'parts'], { encoding: 'utf8' }).trim(), 'transfer.resolve\ntransfer.lifecycle');
+    assert.equal(execFileSync(process.execPath, [CLI, 'parts'], { encoding: 'utf8' }).trim(), 'transfer.resolve\ntransfer.lifecycle\ndose.device\ndose.escalation');
   });
   test('a module listing both parts of a system is accepted (the same as the whole)', () => {
     assert.doesNotThrow(() => readManifest(variant('both-parts', (m) => (m.modules.find((x) => x.name === 'transfer').systems = ['transfer.resolve', 'transfer.lifecycle']))));

@@ -196,6 +196,8 @@ function moduleUrls(name: WasmModuleName): { glue: URL; wasm: URL } {
     energy: () => new URL('../wasm/energy/countersign_wasm.js', import.meta.url),
     shelf: () => new URL('../wasm/shelf/countersign_wasm.js', import.meta.url),
     dose: () => new URL('../wasm/dose/countersign_wasm.js', import.meta.url),
+    'dose-device': () => new URL('../wasm/dose-device/countersign_wasm.js', import.meta.url),
+    'dose-escalation': () => new URL('../wasm/dose-escalation/countersign_wasm.js', import.meta.url),
     custody: () => new URL('../wasm/custody/countersign_wasm.js', import.meta.url),
     ecash: () => new URL('../wasm/ecash/countersign_wasm.js', import.meta.url),
     relay: () => new URL('../wasm/relay/countersign_wasm.js', import.meta.url),

@@ -47,6 +47,11 @@ test('the package table: known choices', () => {
     [['transfer.resolve', 'transfer.lifecycle'], 'transfer'],
     [['transfer', 'transfer.resolve'], 'transfer'],
     [['transfer.resolve', 'card'], 'all'],
+    // Dose: the device page's part alone; the routing's alone; both the dose module.
+    [['dose.device'], 'dose-device'],
+    [['dose.escalation'], 'dose-escalation'],
+    [['dose'], 'dose'],
+    [['dose.device', 'dose.escalation'], 'dose'],
   ];
   for (const [systems, expected] of cases) assert.equal(smallestModuleHolding(systems), expected, `${systems.join('+') || 'nothing'}`);
 });
@@ -204,7 +209,9 @@ test('built modules: each exports the primitives plus exactly the JS APIs of the
   assert.ok(glueExports('transfer-resolve').has('TransferResolverHandle') && !glueExports('transfer-resolve').has('TransferBookHandle'));
   assert.ok(glueExports('transfer-lifecycle').has('TransferBookHandle') && !glueExports('transfer-lifecycle').has('TransferResolverHandle'));
   assert.ok(glueExports('transfer').has('TransferBookHandle') && glueExports('transfer').has('TransferResolverHandle'));
-  assert.equal(apiParts(manifest).length, 2);
+  assert.ok(glueExports('dose-device').has('DoseTerminalHandle') && glueExports('dose-device').has('alarmSignalOf') && !glueExports('dose-device').has('AlarmRouterHandle'));
+  assert.ok(glueExports('dose-escalation').has('AlarmRouterHandle') && !glueExports('dose-escalation').has('DoseTerminalHandle'));
+  assert.equal(apiParts(manifest).length, 4);
 });
 
 // A transfer book's config and a use of the resolver, for the part tests below.

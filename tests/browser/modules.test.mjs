@@ -21,7 +21,9 @@ const USE_SOURCE = {
   ledger: `() => sdk.Ledger.create().head().seq`,
   tempcard: `() => sdk.TempCardIssuer.create({ currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } }, { cvvKey: new Uint8Array(32), now: 1_796_895_000 }).accountIds().length`,
   energy: `() => sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000).publicKey.keyId`,
-  dose: `() => sdk.doseSettingsFields().length`,
+  // alarmSignalOf is the device's (the page hands its signals to a router elsewhere).
+  'dose.device': `() => sdk.doseSettingsFields().length + sdk.alarmSignalOf({ signalId: 'low:1', kind: 'low', priority: 'medium', direction: 'low', atMs: 1000, startSeq: 1, reason: 'r', evidence: [], resolved: null }).signalId.length`,
+  'dose.escalation': `() => sdk.verifyAlarmAudit([])`,
   ecash: `() => sdk.EcashMerchant.create('shop-1', { keyId: 'i', publicKey: new Uint8Array(32).fill(1) }).held()`,
   relay: `() => sdk.TokenServer.create('EUR', 1_796_895_000).currency`,
   pos: `() => sdk.PosTerminalState.create({ terminalId: 't1', offline: { currencies: [{ currency: 'EUR', paymentMax: '50.00', totalMax: '60.00' }], countMax: 10, maxAgeMs: 3_600_000 } }).exportQueue().entries.length`,
@@ -73,7 +75,8 @@ describe('browser: one module per system', () => {
 
   before(async () => {
     assertSdkBuilt();
-    server = await startDemoServer();
+    // The dose page links to the demo server's alarm router (its page test starts it the same way).
+    server = await startDemoServer({ doseAlarms: true });
     browser = await launchBrowser();
   });
 
@@ -109,6 +112,8 @@ describe('browser: one module per system', () => {
     [['transfer.lifecycle'], 'transfer-lifecycle'],
     [['transfer'], 'transfer'],
     [['transfer.resolve', 'transfer.lifecycle'], 'transfer'],
+    [['dose.device'], 'dose-device'],
+    [['dose'], 'dose'],
   ]) {
     test(`init({ systems: ${JSON.stringify(systems)} }) fetches the smallest module holding them: ${expected}`, async () => {
       const result = await loadAndUse(browser, server, { systems });
@@ -122,6 +127,8 @@ describe('browser: one module per system', () => {
   for (const [page, module] of [
     ['transfer.html', 'transfer-resolve'],
     ['transfer-timeline.html', 'transfer-lifecycle'],
+    // The dose page's alarm router runs on the demo's server: the page loads the device's part.
+    ['dose.html', 'dose-device'],
   ]) {
     test(`the demo page ${page} fetches the ${module} module only, and works with it`, async () => {
       await withWatchedPage(browser, async (tab) => {

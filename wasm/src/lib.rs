@@ -31,9 +31,9 @@ mod card;
 mod custody_liabilities;
 #[cfg(feature = "any-system")]
 mod de;
-#[cfg(feature = "dose")]
+#[cfg(feature = "dose-device")]
 mod dose;
-#[cfg(feature = "dose")]
+#[cfg(feature = "dose-escalation")]
 mod dose_escalation;
 #[cfg(feature = "energy")]
 mod energy;
