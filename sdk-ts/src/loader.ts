@@ -68,6 +68,7 @@ const SYSTEMS_IN: Readonly<Record<WasmModuleName, readonly WasmApi[]>> = MODULE_
 /** `init({ systems })` names at most this many systems and parts (each at most once). */
 const INIT_SYSTEMS_MAX = SYSTEM_IDS.length + PART_IDS.length;
 
+/** Every name `init({ systems })` accepts: the systems, then the parts. */
 const API_NAMES: readonly string[] = [...SYSTEM_IDS, ...PART_IDS];
 
 /**
