@@ -412,7 +412,9 @@ function render() {
 async function main() {
   try {
     sdk = await import(SDK_URL);
-    await sdk.init({ system: 'dose' });
+    // The device's part of System 9 (its alarm router runs on the demo's server): its own
+    // module, without the routing (docs/dose.md#size).
+    await sdk.init({ systems: ['dose.device'] });
   } catch (err) {
     showInitError(err);
     return;

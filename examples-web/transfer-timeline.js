@@ -234,7 +234,9 @@ async function resetDemo() {
 async function main() {
   try {
     sdk = await import(SDK_URL);
-    await sdk.init({ system: 'transfer' });
+    // The part of System 7 this page uses, not the whole: its own module, without the resolver
+    // and the format adapters (docs/transfer.md#size).
+    await sdk.init({ systems: ['transfer.lifecycle'] });
   } catch (err) {
     showInitError(err);
     return;

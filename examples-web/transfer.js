@@ -171,7 +171,9 @@ function action(fn) {
 async function main() {
   try {
     sdk = await import(SDK_URL);
-    await sdk.init({ system: 'transfer' });
+    // The part of System 7 this page uses, not the whole: its own module, without the lifecycle
+    // (TransferBook) and its ledger (docs/transfer.md#size).
+    await sdk.init({ systems: ['transfer.resolve'] });
   } catch (err) {
     showInitError(err);
     return;

@@ -55,6 +55,29 @@ export const PART_CONVENTION = Object.freeze({
 });
 
 const ID_PATTERN = /^[a-z][a-z0-9]{0,31}$/;
+/**
+ * A module's name: a system's id, or `<system>-<part>` for the module of one API part
+ * (`transfer-resolve`); the same spelling as the part's Cargo feature.
+ */
+const MODULE_NAME_PATTERN = /^[a-z][a-z0-9]{0,31}(-[a-z][a-z0-9]{0,31})?$/;
+/**
+ * API parts: a system whose JS API is two halves that pages use apart (transfer's resolver and
+ * its lifecycle) declares them in `apiParts`; each half is a Cargo feature `<system>-<part>` and
+ * can have modules of its own, named in a module's list as `<system>.<part>` (the system's id
+ * alone still means every part). At most this many parts per system, at least two.
+ */
+export const API_PARTS_MAX = 8;
+/** Between a system and its part in a module's list and in the SDK's `init({ systems })`. */
+export const PART_SEPARATOR = '.';
+/** What each API part lists (tests/manifest.test.mjs checks the files exist and the adapter is under the part's feature). */
+export const API_PART_FIELDS = Object.freeze(['summary', 'adapter', 'sdk']);
+/**
+ * Issue 9's limit, 200 KiB gzip -9, for a module exporting one system or one API part: a system
+ * that outgrows it is split into API parts with a module each (tests/manifest.test.mjs checks
+ * the budgets). A module exporting several (the everything-module, a two-part module) has only
+ * its own budget.
+ */
+export const SINGLE_API_BUDGET_MAX_BYTES = 200 * 1024;
 const STATUSES = ['available', 'coming'];
 
 function fail(message) {
@@ -87,28 +110,87 @@ export function readManifest(file = MANIFEST_PATH) {
     if (!STATUSES.includes(system.status)) fail(`${system.id}: status must be one of ${STATUSES.join(', ')}`);
     if (typeof system.summary !== 'string' || system.summary === '') fail(`${system.id}: summary`);
     if (system.status === 'coming' && system.parts !== undefined) fail(`${system.id}: a coming system lists no parts yet`);
+    if (system.apiParts !== undefined) checkApiParts(system);
   }
   const unitIds = units(manifest).map((u) => u.id);
+  const listable = exportables(manifest);
   for (const unit of units(manifest)) {
     for (const dep of unit.dependsOn) if (!unitIds.includes(dep)) fail(`${unit.id} depends on ${dep}, which no module can hold`);
   }
   for (const unit of units(manifest)) closure(manifest, [unit.id]); // throws on a cycle
   const names = new Set();
   for (const module of modules) {
-    if (typeof module.name !== 'string' || !ID_PATTERN.test(module.name) || names.has(module.name)) fail(`bad or repeated module name ${JSON.stringify(module.name)}`);
+    if (typeof module.name !== 'string' || !MODULE_NAME_PATTERN.test(module.name) || names.has(module.name)) fail(`bad or repeated module name ${JSON.stringify(module.name)}`);
     names.add(module.name);
     if (!Number.isInteger(module.gzipBudgetBytes) || module.gzipBudgetBytes <= 0 || module.gzipBudgetBytes > GZIP_BUDGET_MAX_BYTES) fail(`${module.name}: gzipBudgetBytes`);
     if (!Array.isArray(module.systems)) fail(`${module.name}: systems`);
-    for (const id of module.systems) if (!unitIds.includes(id)) fail(`module ${module.name} exports ${id}, which is not an available system or optional primitive`);
+    for (const id of module.systems) if (!listable.includes(id)) fail(`module ${module.name} exports ${id}, which is not an available system, an API part of one or an optional primitive`);
     if (new Set(module.systems).size !== module.systems.length) fail(`module ${module.name} lists a system twice`);
+    // `transfer` already means every part of it: listing a part beside it says nothing more.
+    const whole = module.systems.find((id) => id.includes(PART_SEPARATOR) && module.systems.includes(id.split(PART_SEPARATOR)[0]));
+    if (whole !== undefined) fail(`module ${module.name} lists ${whole} and the whole of ${whole.split(PART_SEPARATOR)[0]}`);
     if (module.optLevel !== undefined && !OPT_LEVELS_FOR_SIZE.includes(module.optLevel)) fail(`${module.name}: optLevel must be one of ${OPT_LEVELS_FOR_SIZE.join(', ')}`);
     if (module.optLevel !== undefined && module.name === ALL_MODULE) fail(`${ALL_MODULE}: the everything-module (Node's) is built for speed, without optLevel`);
   }
   const all = modules.find((m) => m.name === ALL_MODULE);
   if (all === undefined) fail(`no module named ${ALL_MODULE}`);
-  const notInAll = unitIds.filter((id) => !all.systems.includes(id));
+  const allLeaves = leavesOf(manifest, all.systems);
+  const notInAll = leaves(manifest).filter((id) => !allLeaves.includes(id));
   if (notInAll.length > 0) fail(`module ${ALL_MODULE} lacks ${notInAll.join(', ')}`);
   return manifest;
+}
+
+/** A system's `apiParts`: two to API_PARTS_MAX parts, each with its summary, adapter and SDK file. */
+function checkApiParts(system) {
+  const parts = system.apiParts;
+  if (system.status !== 'available') fail(`${system.id}: only an available system has API parts`);
+  if (typeof parts !== 'object' || parts === null || Array.isArray(parts)) fail(`${system.id}: apiParts must be an object of parts`);
+  const names = Object.keys(parts);
+  if (names.length < 2 || names.length > API_PARTS_MAX) fail(`${system.id}: apiParts: 2..${API_PARTS_MAX} parts (one part is the system itself)`);
+  for (const name of names) {
+    if (!ID_PATTERN.test(name)) fail(`${system.id}: bad API part name ${JSON.stringify(name)}`);
+    for (const field of API_PART_FIELDS) if (typeof parts[name]?.[field] !== 'string' || parts[name][field] === '') fail(`${system.id}.${name}: ${field}`);
+  }
+}
+
+/**
+ * Every API part of the available systems, in manifest order: `id` as a module lists it
+ * (`transfer.resolve`), its Cargo `feature` and the name of its own module (`transfer-resolve`),
+ * and what systems.json says of it (summary, adapter, sdk).
+ */
+export function apiParts(manifest) {
+  return manifest.systems
+    .filter((s) => s.status === 'available' && s.apiParts !== undefined)
+    .flatMap((s) =>
+      Object.entries(s.apiParts).map(([part, fields]) => ({ ...fields, system: s.id, part, id: `${s.id}${PART_SEPARATOR}${part}`, feature: `${s.id}-${part}` })),
+    );
+}
+
+/** What a module's list may name: the systems and optional primitives, then the API parts. */
+export function exportables(manifest) {
+  return [...units(manifest).map((u) => u.id), ...apiParts(manifest).map((p) => p.id)];
+}
+
+/**
+ * The JS APIs that do not overlap, in manifest order: each system and optional primitive, a
+ * system with API parts replaced by its parts. Every module exports a set of these.
+ */
+export function leaves(manifest) {
+  return leavesOf(manifest, units(manifest).map((u) => u.id));
+}
+
+/** `entries` (a module's list) as leaves: a system with API parts becomes its parts. */
+export function leavesOf(manifest, entries) {
+  const parts = apiParts(manifest);
+  return entries.flatMap((id) => {
+    const own = parts.filter((p) => p.system === id).map((p) => p.id);
+    return own.length > 0 ? own : [id];
+  });
+}
+
+/** The Cargo feature of a module's list entry: the system's id, or `<system>-<part>` for `<system>.<part>`. */
+export function featureOf(entry) {
+  return entry.replace(PART_SEPARATOR, '-');
 }
 
 /**
@@ -125,7 +207,8 @@ export function units(manifest) {
 
 /**
  * `ids` with everything they depend on in the core, transitively, in manifest order (what a
- * module holding `ids` compiles; it exports only `ids`). Throws on a cycle.
+ * module holding `ids` compiles; it exports only `ids`); an API part counts as its system.
+ * Throws on a cycle.
  */
 export function closure(manifest, ids) {
   const all = units(manifest);
@@ -139,7 +222,7 @@ export function closure(manifest, ids) {
     found.add(id);
     for (const dep of unit.dependsOn) visit(dep, depth + 1);
   };
-  for (const id of ids) visit(id, 0);
+  for (const id of ids) visit(id.split(PART_SEPARATOR)[0], 0);
   return all.map((u) => u.id).filter((id) => found.has(id));
 }
 
@@ -170,7 +253,7 @@ export function moduleWasmPath(wasmDir, name) {
 export function cargoArgs(manifest, name) {
   const module = moduleNamed(manifest, name);
   if (module.name === ALL_MODULE) return [];
-  const features = module.systems.length === 0 ? ['--no-default-features'] : ['--no-default-features', '--features', module.systems.join(',')];
+  const features = module.systems.length === 0 ? ['--no-default-features'] : ['--no-default-features', '--features', module.systems.map(featureOf).join(',')];
   return module.optLevel === undefined ? features : [...features, '--config', `profile.release.opt-level="${module.optLevel}"`];
 }
 
@@ -188,8 +271,16 @@ export function measureModules(manifest, wasmDir) {
     // gzip(1) rather than node:zlib: the budgets and the docs quote `gzip -9` (zlib's level 9
     // comes out ~0.5 % larger on these modules). -n: no name or time in the header.
     const gzipBytes = execFileSync('gzip', ['-9', '-n', '-c', file], { maxBuffer: GZIP_BUDGET_MAX_BYTES * 4 }).length;
-    return { name: module.name, systems: module.systems, rawBytes, gzipBytes, budgetBytes: module.gzipBudgetBytes, over: gzipBytes > module.gzipBudgetBytes };
+    // The module of one system in API parts says it holds them all; the everything-module's long row does not.
+    const systems = module.systems.length === 1 ? [describeEntry(manifest, module.systems[0])] : module.systems;
+    return { name: module.name, systems, rawBytes, gzipBytes, budgetBytes: module.gzipBudgetBytes, over: gzipBytes > module.gzipBudgetBytes };
   });
+}
+
+/** A module's list entry for the size table: a system with API parts says they are all in (`transfer (resolve + lifecycle)`). */
+function describeEntry(manifest, id) {
+  const parts = apiParts(manifest).filter((p) => p.system === id);
+  return parts.length > 0 ? `${id} (${parts.map((p) => p.part).join(' + ')})` : id;
 }
 
 /** The size table as markdown (build.sh prints it; README's size table is this). */
@@ -210,9 +301,11 @@ const GENERATED_NOTE = 'Generated from systems.json by `node scripts/manifest.mj
 export function generateManifestTs(manifest) {
   const q = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   const all = units(manifest);
+  const parts = apiParts(manifest);
   const names = manifest.modules.map((m) => m.name);
   const union = (items) => items.map(q).join(' | ') || 'never';
-  const record = (entries) => entries.map(([k, v]) => `  ${k}: ${v},`).join('\n');
+  // A key that is not an identifier (the module `transfer-resolve`) is quoted.
+  const record = (entries) => entries.map(([k, v]) => `  ${/^[A-Za-z_$][\w$]*$/.test(k) ? k : q(k)}: ${v},`).join('\n');
   return `// The WebAssembly modules and the systems they hold, for the loader (loader.ts).
 // ${GENERATED_NOTE}
 
@@ -222,17 +315,31 @@ export type WasmModuleName = ${union(names)};
 /** A system (or primitive with its own feature) whose JS API a module may export, which SDK classes ask for. */
 export type WasmSystem = ${union(all.map((u) => u.id))};
 
+/**
+ * A part of a system's JS API that has modules of its own (\`init({ systems: ['transfer.resolve'] })\`):
+ * \`<system>.<part>\`. The system's id alone means every one of its parts.
+ */
+export type WasmPart = ${union(parts.map((p) => p.id))};
+
 /** Every module, in manifest order (the everything-module first). */
 export const MODULE_NAMES = [${names.map(q).join(', ')}] as const;
 
 /** Every system a module may hold, in manifest order. */
 export const SYSTEM_IDS = [${all.map((u) => q(u.id)).join(', ')}] as const;
 
+/** Every API part, in manifest order. */
+export const PART_IDS = [${parts.map((p) => q(p.id)).join(', ')}] as const;
+
+/** The API parts of each system built in parts (a module exporting the system exports them all). */
+export const PARTS_OF_SYSTEM: Readonly<Partial<Record<WasmSystem, readonly WasmPart[]>>> = {
+${record([...new Set(parts.map((p) => p.system))].map((id) => [id, `[${parts.filter((p) => p.system === id).map((p) => q(p.id)).join(', ')}]`]))}
+};
+
 /**
- * The systems whose JS API each module exports. What they are built on in the core (energy and
- * tempcard on the ledger) is compiled in but not exported: the energy module has no \`Ledger\`.
+ * The systems (or API parts) whose JS API each module exports. What they are built on in the core
+ * (energy and tempcard on the ledger) is compiled in but not exported: the energy module has no \`Ledger\`.
  */
-export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = {
+export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly (WasmSystem | WasmPart)[]>> = {
 ${record(manifest.modules.map((m) => [m.name, `[${m.systems.map(q).join(', ')}]`]))}
 };
 
@@ -314,7 +421,8 @@ export function parseCargoFeatures(toml) {
 
 /**
  * Differences between wasm/Cargo.toml's features and the manifest, as sentences ([] = agree):
- * one feature per system, whose list is ANY_SYSTEM_FEATURE alone (a feature compiles the system's
+ * one feature per system, whose list is ANY_SYSTEM_FEATURE alone, or for a system with API parts
+ * its parts' features `<system>-<part>`, each ANY_SYSTEM_FEATURE alone (a feature compiles the system's
  * adapter, its JS API; what the system depends on is core code, always compiled, so a feature
  * never enables another system's API); ANY_SYSTEM_FEATURE itself empty; `default` = the
  * everything-module's systems; nothing else.
@@ -324,7 +432,14 @@ export function checkCargoFeatures(manifest, toml = readFileSync(CARGO_TOML_PATH
   const problems = [];
   const sorted = (list) => [...list].sort().join(', ');
   const expected = { default: moduleNamed(manifest, ALL_MODULE).systems, [ANY_SYSTEM_FEATURE]: [] };
-  for (const unit of units(manifest)) expected[unit.id] = [ANY_SYSTEM_FEATURE];
+  const parts = apiParts(manifest);
+  for (const unit of units(manifest)) {
+    // A system built in API parts: its feature is all of them (the everything-module's default
+    // lists the system), each part's feature compiles that part's adapter alone.
+    const own = parts.filter((p) => p.system === unit.id);
+    expected[unit.id] = own.length > 0 ? own.map((p) => p.feature) : [ANY_SYSTEM_FEATURE];
+  }
+  for (const part of parts) expected[part.feature] = [ANY_SYSTEM_FEATURE];
   for (const [name, list] of Object.entries(expected)) {
     if (features[name] === undefined) problems.push(`feature ${name} is missing (expected [${sorted(list)}])`);
     else if (sorted(features[name]) !== sorted(list)) problems.push(`feature ${name} = [${sorted(features[name])}], expected [${sorted(list)}]`);
@@ -339,7 +454,8 @@ const HELP = `node scripts/manifest.mjs <command>
   modules              every module name, one a line (the everything-module first)
   systems              the available systems' ids
   units                what a module may export: available systems and optional primitives (Cargo features)
-  features <module>    the systems whose JS API the module exports, comma-separated (its Cargo features)
+  parts                the API parts (<system>.<part>), each a Cargo feature <system>-<part>
+  features <module>    the Cargo features of the JS APIs the module exports, comma-separated
   cargo-args <module>  the cargo build arguments selecting them, one a line
   dir <module>         its directory under the wasm output ('' for ${ALL_MODULE})
   budget <module>      its gzip -9 budget in bytes
@@ -356,6 +472,9 @@ own module in "modules" listing only <id>, then \`node scripts/manifest.mjs writ
 "systems" are the JS APIs it exports; "dependsOn" (e.g. the ledger) is core code compiled in
 with the system, not exported: a page that also uses the ledger's own API needs a module listing
 both (today only ${ALL_MODULE}; add one only when a page needs it). tests/manifest.test.mjs says what is missing.
+A system whose halves pages use apart (transfer: resolver, lifecycle) declares "apiParts"
+(<part>: summary, adapter, sdk), a feature <id>-<part> per part with <id> = its parts'
+features, and a module <id>-<part> per part listing "<id>.<part>" (HACKING.md, API parts).
 Its serde types get the core's \`ts\` derive (export_to "<id>.ts"), its roots a line in
 core/tests/ts_types.rs; \`bash scripts/types.sh\` writes sdk-ts/src/generated/<id>.ts for sdk-ts/src/<id>.ts.`;
 
@@ -373,8 +492,10 @@ function main(argv) {
       return manifest.systems.filter((s) => s.status === 'available').map((s) => s.id).join('\n');
     case 'units':
       return units(manifest).map((u) => u.id).join('\n');
+    case 'parts':
+      return apiParts(manifest).map((p) => p.id).join('\n');
     case 'features':
-      return moduleNamed(manifest, needArg()).systems.join(',');
+      return moduleNamed(manifest, needArg()).systems.map(featureOf).join(',');
     case 'cargo-args':
       return cargoArgs(manifest, needArg()).join('\n');
     case 'dir':

@@ -13,6 +13,11 @@ import { after, describe, test } from 'node:test';
 import {
   ALL_MODULE,
   ANY_SYSTEM_FEATURE,
+  API_PART_FIELDS,
+  SINGLE_API_BUDGET_MAX_BYTES,
+  apiParts,
+  leaves,
+  leavesOf,
   CARGO_TOML_PATH,
   MANIFEST_PATH,
   OPTIONAL_PRIMITIVE_PARTS,
@@ -88,6 +93,24 @@ describe('every listed system has its parts', () => {
     assert.deepEqual(partProblems(missingFile, SYSTEM_PARTS), [`${available[0].id}: demo examples-web/${available[0].id}-gone.html does not exist`]);
   });
 
+  // API parts (transfer's resolver and lifecycle): each names its adapter and SDK file, which
+  // exist and are files of its system (the system's own adapter and SDK files are among them).
+  test('API parts: each has a summary, an adapter and an SDK file that exist, and the system\'s own adapter and SDK file are one part\'s', () => {
+    const parts = apiParts(manifest);
+    assert.deepEqual(parts.map((p) => p.id), ['transfer.resolve', 'transfer.lifecycle', 'dose.device', 'dose.escalation']);
+    for (const part of parts) {
+      for (const field of API_PART_FIELDS) assert.equal(typeof part[field], 'string', `${part.id}.${field}`);
+      assert.ok(partExists(part.adapter) && part.adapter.startsWith(`wasm/src/${part.system}`), `${part.id}: adapter ${part.adapter}`);
+      assert.ok(partExists(part.sdk) && part.sdk.startsWith(`sdk-ts/src/${part.system}`), `${part.id}: sdk ${part.sdk}`);
+    }
+    for (const system of available.filter((s) => s.apiParts)) {
+      const own = parts.filter((p) => p.system === system.id);
+      assert.ok(own.some((p) => p.adapter === system.parts.adapter), `${system.id}: its adapter is one part's`);
+      assert.ok(own.some((p) => p.sdk === system.parts.sdk), `${system.id}: its SDK file is one part's`);
+      assert.equal(new Set(own.map((p) => p.adapter)).size, own.length, `${system.id}: one adapter file per part`);
+    }
+  });
+
   test('primitives in every module: their listed parts exist (core at least)', () => {
     const problems = [];
     for (const primitive of manifest.primitives.filter((p) => p.inEveryModule !== false)) {
@@ -125,6 +148,28 @@ describe('every listed system has its parts', () => {
     assert.ok(manifest.modules.some((m) => m.systems.length === 0), 'a primitives-only module');
   });
 
+  test('every API part has a module of its own, <system>-<part>, exporting it alone', () => {
+    for (const part of apiParts(manifest)) {
+      const own = manifest.modules.find((m) => m.name === `${part.system}-${part.part}`);
+      assert.ok(own, `a module named ${part.system}-${part.part}`);
+      assert.deepEqual(own.systems, [part.id]);
+    }
+    // The system's own module is every part (transfer: the two-part module, HACKING.md).
+    assert.deepEqual(leavesOf(manifest, ['transfer']), ['transfer.resolve', 'transfer.lifecycle']);
+    assert.deepEqual(leavesOf(manifest, ['card', 'transfer.lifecycle']), ['card', 'transfer.lifecycle']);
+  });
+
+  // Issue 9: a module exporting one system, or one part of one, is within 200 KiB gzip -9; a
+  // system that outgrows it is split into API parts. Only a module exporting several (the
+  // everything-module, a two-part module such as `transfer`) has a larger budget.
+  test(`every module exporting one system or one API part has a budget within ${SINGLE_API_BUDGET_MAX_BYTES} bytes`, () => {
+    const single = manifest.modules.filter((m) => leavesOf(manifest, m.systems).length <= 1);
+    assert.ok(single.some((m) => m.name === 'transfer-resolve') && single.some((m) => m.name === 'card'));
+    const over = single.filter((m) => m.gzipBudgetBytes > SINGLE_API_BUDGET_MAX_BYTES).map((m) => `${m.name} ${m.gzipBudgetBytes}`);
+    assert.deepEqual(over, []);
+    assert.ok(leaves(manifest).length > units(manifest).length, 'a system in parts counts each part');
+  });
+
   test('the cargo vector tests (scripts/test.sh runs them) exist for every system with vectors', () => {
     const names = vectorTests(manifest);
     // `<id>_vectors`, or `<id>_<part>_vectors` for a system built in halves (transfer's lifecycle).
@@ -143,6 +188,22 @@ describe('what cannot read the manifest agrees with it', () => {
     assert.deepEqual(features.tempcard, [ANY_SYSTEM_FEATURE]);
     assert.deepEqual(features.energy, [ANY_SYSTEM_FEATURE]);
     assert.deepEqual(features.default.sort(), ['card', 'custody', 'dose', 'ecash', 'energy', 'ledger', 'pos', 'relay', 'shelf', 'tempcard', 'transfer']);
+    // A system in API parts: its feature is its parts, each part's feature its adapter alone.
+    assert.deepEqual(features.transfer.sort(), ['transfer-lifecycle', 'transfer-resolve']);
+    assert.deepEqual(features['transfer-resolve'], [ANY_SYSTEM_FEATURE]);
+    assert.deepEqual(features['transfer-lifecycle'], [ANY_SYSTEM_FEATURE]);
+    assert.deepEqual(features.dose.sort(), ['dose-device', 'dose-escalation']);
+    assert.deepEqual(features['dose-device'], [ANY_SYSTEM_FEATURE]);
+  });
+
+  test('the Cargo check catches a part\'s feature enabling the other part, and a system feature missing a part', () => {
+    const toml = readFileSync(CARGO_TOML_PATH, 'utf8');
+    const both = toml.replace(/^transfer-resolve = \[.*\]$/m, `transfer-resolve = ["${ANY_SYSTEM_FEATURE}", "transfer-lifecycle"]`);
+    assert.notEqual(both, toml);
+    assert.match(checkCargoFeatures(manifest, both).join('\n'), /feature transfer-resolve = \[any-system, transfer-lifecycle\], expected \[any-system\]/);
+    const half = toml.replace(/^transfer = \[.*\]$/m, 'transfer = ["transfer-resolve"]');
+    assert.notEqual(half, toml);
+    assert.match(checkCargoFeatures(manifest, half).join('\n'), /feature transfer = \[transfer-resolve\], expected \[transfer-lifecycle, transfer-resolve\]/);
   });
 
   test('the Cargo check catches a feature exporting another system\'s API, a missing feature and an extra one', () => {
@@ -158,9 +219,17 @@ describe('what cannot read the manifest agrees with it', () => {
 
   test('wasm/src/lib.rs declares each adapter under its own feature, and no feature list stands in for "some system"', () => {
     const lib = readFileSync(path.join(REPO_ROOT, 'wasm', 'src', 'lib.rs'), 'utf8');
-    for (const unit of units(manifest)) {
-      // `mod <id>`, or `mod <id>_<part>` for a system built in halves (transfer's lifecycle).
+    const parts = apiParts(manifest);
+    for (const unit of units(manifest).filter((u) => !parts.some((p) => p.system === u.id))) {
+      // `mod <id>`, or `mod <id>_<more>` for a system with two adapter files (dose's escalation).
       assert.match(lib, new RegExp(`#\\[cfg\\(feature = "${unit.id}"\\)\\]\\s*mod ${unit.id}(_[a-z_]+)?;`), `mod ${unit.id} under its feature`);
+    }
+    // A system in API parts: each part's adapter file under the part's feature, none under the
+    // system's (which would compile it into the other part's module).
+    for (const part of parts) {
+      const mod = path.basename(part.adapter, '.rs');
+      assert.match(lib, new RegExp(`#\\[cfg\\(feature = "${part.feature}"\\)\\]\\s*mod ${mod};`), `mod ${mod} under feature ${part.feature}`);
+      assert.doesNotMatch(lib, new RegExp(`#\\[cfg\\(feature = "${part.system}"\\)\\]`), `nothing under the whole ${part.system} feature`);
     }
     // `cfg(any(feature = "card", feature = "ledger"))` was the old stand-in for "some system is
     // compiled": wrong for a system not on the ledger. The shared helpers use ANY_SYSTEM_FEATURE.
@@ -174,6 +243,8 @@ describe('what cannot read the manifest agrees with it', () => {
     }
     const ts = readFileSync(path.join(REPO_ROOT, 'sdk-ts', 'src', 'manifest.ts'), 'utf8');
     assert.match(ts, /tempcard: \['tempcard'\],/);
+    assert.match(ts, /'transfer-resolve': \['transfer.resolve'\],/);
+    assert.match(ts, /export type WasmPart = 'transfer.resolve' \| 'transfer.lifecycle' \| 'dose.device' \| 'dose.escalation';/);
     const html = readFileSync(path.join(REPO_ROOT, 'examples-web', 'index.html'), 'utf8');
     for (const system of manifest.systems) assert.ok(html.includes(`data-system="${system.id}"`), `index lists ${system.id}`);
     assert.ok(html.includes('href="card.html"'));
@@ -215,6 +286,12 @@ describe('the reader refuses an inconsistent manifest', () => {
     ['a budget that is not a positive integer', (m) => (m.modules[0].gzipBudgetBytes = '500k'), /gzipBudgetBytes/],
     ['an opt-level that is not for size', (m) => (m.modules.find((x) => x.name === 'card').optLevel = '3'), /card: optLevel must be one of s, z/],
     ['the everything-module built for size', (m) => (m.modules.find((x) => x.name === ALL_MODULE).optLevel = 'z'), /all: the everything-module/],
+    ['a module exporting an unknown API part', (m) => (m.modules.find((x) => x.name === 'transfer-resolve').systems = ['transfer.teleport']), /exports transfer.teleport/],
+    ['a part of a system without API parts', (m) => (m.modules.find((x) => x.name === 'card').systems = ['card.counter']), /exports card.counter/],
+    ['a module listing a part beside its whole system', (m) => (m.modules.find((x) => x.name === 'transfer').systems = ['transfer', 'transfer.resolve']), /lists transfer.resolve and the whole of transfer/],
+    ['a system in one API part', (m) => delete m.systems.find((s) => s.id === 'transfer').apiParts.lifecycle, /transfer: apiParts: 2\.\./],
+    ['an API part without its adapter', (m) => delete m.systems.find((s) => s.id === 'transfer').apiParts.resolve.adapter, /transfer.resolve: adapter/],
+    ['"all" with one part of a system only', (m) => (m.modules.find((x) => x.name === ALL_MODULE).systems = [...m.modules.find((x) => x.name === ALL_MODULE).systems.filter((id) => id !== 'transfer'), 'transfer.resolve']), /module all lacks transfer.lifecycle/],
   ];
   for (const [what, mutate, message] of cases) {
     test(what, () => assert.throws(() => readManifest(variant(what.replace(/\W+/g, '-'), mutate)), message));
@@ -224,6 +301,16 @@ describe('the reader refuses an inconsistent manifest', () => {
     assert.deepEqual(cargoArgs(sized, 'card'), ['--no-default-features', '--features', 'card', '--config', 'profile.release.opt-level="s"']);
     assert.deepEqual(cargoArgs(sized, 'ledger'), ['--no-default-features', '--features', 'ledger']);
     assert.deepEqual(cargoArgs(sized, ALL_MODULE), []);
+  });
+  test('a part\'s module builds its part\'s feature only; the system\'s own module the system\'s (both parts)', () => {
+    assert.deepEqual(cargoArgs(manifest, 'transfer-resolve'), ['--no-default-features', '--features', 'transfer-resolve']);
+    assert.deepEqual(cargoArgs(manifest, 'transfer-lifecycle'), ['--no-default-features', '--features', 'transfer-lifecycle']);
+    assert.deepEqual(cargoArgs(manifest, 'transfer'), ['--no-default-features', '--features', 'transfer']);
+    assert.equal(execFileSync(process.execPath, [CLI, 'features', 'transfer-lifecycle'], { encoding: 'utf8' }).trim(), 'transfer-lifecycle');
+    assert.equal(execFileSync(process.execPath, [CLI, 'parts'], { encoding: 'utf8' }).trim(), 'transfer.resolve\ntransfer.lifecycle\ndose.device\ndose.escalation');
+  });
+  test('a module listing both parts of a system is accepted (the same as the whole)', () => {
+    assert.doesNotThrow(() => readManifest(variant('both-parts', (m) => (m.modules.find((x) => x.name === 'transfer').systems = ['transfer.resolve', 'transfer.lifecycle']))));
   });
   test('the unchanged copy is accepted (the cases above fail for their own reason)', () => {
     assert.doesNotThrow(() => readManifest(variant('unchanged', () => {})));
@@ -255,6 +342,8 @@ describe('size budgets: `manifest.mjs sizes <dir>` (build.sh) prints one table a
       assert.ok(row.includes(`| 4,096 |`), row);
       assert.ok(row.includes(module.gzipBudgetBytes.toLocaleString('en-US')), row);
       if (module.systems.length > 0) assert.ok(row.includes(module.systems.join(', ')), row);
+      // The whole of a system in API parts says so.
+      if (module.name === 'transfer') assert.ok(row.includes('| transfer (resolve + lifecycle) |'), row);
     }
   });
 

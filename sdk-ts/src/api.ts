@@ -7,6 +7,8 @@ export {
   type InitInput,
   type InitOptions,
   type WasmModuleName,
+  type WasmApi,
+  type WasmPart,
   type WasmSystem,
 } from './loader.js';
 export {

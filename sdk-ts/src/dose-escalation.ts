@@ -142,14 +142,14 @@ export class AlarmRouter extends WasmObject<Handle> {
     // The adapter refuses an unknown, missing or mistyped field naming its path
     // (`setup.policies[0].steps[1].ackTimeoutMs`), the core a bad value.
     expectObject(setup, 'setup');
-    return new AlarmRouter(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('dose').AlarmRouterHandle)(setup)));
+    return new AlarmRouter(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('dose.escalation').AlarmRouterHandle)(setup)));
   }
 
   /** A router from {@link AlarmRouter.snapshot} bytes (authenticated; refused if tampered). */
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array): AlarmRouter {
     const bytes = expectBytes(snapshot, 'snapshot');
     const key = expectBytes(snapshotKey, 'snapshotKey');
-    return new AlarmRouter(INTERNAL_CONSTRUCTION, call<Handle>(() => wasm('dose').AlarmRouterHandle.restore(bytes, key)));
+    return new AlarmRouter(INTERNAL_CONSTRUCTION, call<Handle>(() => wasm('dose.escalation').AlarmRouterHandle.restore(bytes, key)));
   }
 
   /** A risk signal arrived: `issued` (step 0 delivered), `deferred`, `snoozed`, `duplicate` or `already-closed`. */
@@ -307,7 +307,7 @@ export const verifyAlarmAudit = guardFunction(function verifyAlarmAudit(entries:
     throw new CountersignRangeError('LIMIT_EXCEEDED', `countersign: entries: at most ${ALARM_AUDIT_VERIFY_MAX} per call, got ${list.length}`, 'entries');
   }
   const prev = prevHash === undefined ? undefined : expectString(prevHash, 'prevHash');
-  return call(() => wasm('dose').verifyAlarmAudit(list, prev));
+  return call(() => wasm('dose.escalation').verifyAlarmAudit(list, prev));
 }, ['entries', 'prevHash']);
 
 /**
@@ -319,7 +319,9 @@ export const verifyAlarmAudit = guardFunction(function verifyAlarmAudit(entries:
  */
 export const alarmSignalOf = guardFunction(function alarmSignalOf(signal: RiskSignal): AlarmSignal {
   expectObject(signal, 'signal');
-  return call(() => wasm('dose').alarmSignalOf(signal) as AlarmSignal);
+  // The device's part exports it (wasm/src/dose.rs): the device page hands its signals to a
+  // router on a server and loads that part alone.
+  return call(() => wasm('dose.device').alarmSignalOf(signal) as AlarmSignal);
 }, ['signal']);
 
 // ---------------------------------------------------------------------------------------------

@@ -232,26 +232,26 @@ export const doseSealProgram = guardFunction(function doseSealProgram(pkg: Progr
   const s = signerToCore(signer);
   const from = timeS(issuedAt, 'issuedAt');
   const to = timeS(expiresAt, 'expiresAt');
-  return call(() => wasm('dose').doseSealProgram(pkg, v, s, from, to));
+  return call(() => wasm('dose.device').doseSealProgram(pkg, v, s, from, to));
 }, ['package', 'version', 'signer', 'issuedAt', 'expiresAt']);
 
 /** A frame's exact bytes (the simulated controller's side). */
 export const doseEncodeFrame = guardFunction(function doseEncodeFrame(frame: DoseFrame): Uint8Array {
   expectObject(frame, 'frame');
-  return call(() => wasm('dose').doseEncodeFrame(frame));
+  return call(() => wasm('dose.device').doseEncodeFrame(frame));
 }, ['frame']);
 
 /** Decodes one frame without stream checks: the frame, or the code of why not. */
 export const doseDecodeFrame = guardFunction(function doseDecodeFrame(bytes: Uint8Array): DoseFrame | DoseCode {
   const b = expectBytes(bytes, 'bytes');
-  return call(() => wasm('dose').doseDecodeFrame(b));
+  return call(() => wasm('dose.device').doseDecodeFrame(b));
 }, ['bytes']);
 
 /** Validates alarm settings against `permitted` (absent: the absolute bounds): refusals and warnings, each naming its field. */
 export const doseValidateSettings = guardFunction(function doseValidateSettings(settings: AlarmSettings, permitted?: SettingsBounds): SettingsValidation {
   expectObject(settings, 'settings');
   if (permitted !== undefined) expectArray(permitted, 'permitted');
-  return call(() => wasm('dose').doseValidateSettings(settings, permitted));
+  return call(() => wasm('dose.device').doseValidateSettings(settings, permitted));
 }, ['settings', 'permitted']);
 
 /** The controller's evaluation as a pure function: settings + history (accepted frames, in order) up to `untilMs` → risk signals. */
@@ -259,7 +259,7 @@ export const doseEvaluate = guardFunction(function doseEvaluate(settings: AlarmS
   expectObject(settings, 'settings');
   const h = historyOf(history);
   const until = timeMs(untilMs, 'untilMs');
-  return call(() => wasm('dose').doseEvaluate(settings, h, until));
+  return call(() => wasm('dose.device').doseEvaluate(settings, h, until));
 }, ['settings', 'history', 'untilMs']);
 
 /**
@@ -298,17 +298,17 @@ export const doseEvaluateBytes = guardFunction(function doseEvaluateBytes(settin
   expectObject(settings, 'settings');
   const h = historyBytesOf(history);
   const until = timeMs(untilMs, 'untilMs');
-  return call(() => wasm('dose').doseEvaluateBytes(settings, h, until));
+  return call(() => wasm('dose.device').doseEvaluateBytes(settings, h, until));
 }, ['settings', 'history', 'untilMs']);
 
 /** Every dose outcome code with its description (the core's list; {@link DOSE_CODES} is checked against it). */
 export const doseCodes = guardFunction(function doseCodes(): { code: DoseCode; description: string }[] {
-  return call(() => wasm('dose').doseCodes());
+  return call(() => wasm('dose.device').doseCodes());
 }, []);
 
 /** The settings fields with their units, absolute and recommended ranges and defaults (for a form). */
 export const doseSettingsFields = guardFunction(function doseSettingsFields(): SettingsFieldSpec[] {
-  return call(() => wasm('dose').doseSettingsFields());
+  return call(() => wasm('dose.device').doseSettingsFields());
 }, []);
 
 type TerminalHandle = import('../wasm/countersign_wasm.js').DoseTerminalHandle;
@@ -334,14 +334,14 @@ export class PatientTerminal extends WasmObject<TerminalHandle> {
       serverKeys: keysToCore(c.serverKeys, 'config.serverKeys'),
       controllerKey: keyToCore(c.controllerKey, 'config.controllerKey'),
     });
-    return new PatientTerminal(INTERNAL_CONSTRUCTION, call<TerminalHandle>(() => new (wasm('dose').DoseTerminalHandle)(core)));
+    return new PatientTerminal(INTERNAL_CONSTRUCTION, call<TerminalHandle>(() => new (wasm('dose.device').DoseTerminalHandle)(core)));
   }
 
   /** A terminal from {@link PatientTerminal.snapshot} bytes (authenticated; refused if tampered). */
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array): PatientTerminal {
     const bytes = expectBytes(snapshot, 'snapshot');
     const key = expectBytes(snapshotKey, 'snapshotKey');
-    return new PatientTerminal(INTERNAL_CONSTRUCTION, call<TerminalHandle>(() => wasm('dose').DoseTerminalHandle.restore(bytes, key)));
+    return new PatientTerminal(INTERNAL_CONSTRUCTION, call<TerminalHandle>(() => wasm('dose.device').DoseTerminalHandle.restore(bytes, key)));
   }
 
   /** Installs a program package (`nowS`: the terminal's clock, Unix seconds). */
@@ -426,7 +426,7 @@ export class DoseController extends WasmObject<ControllerHandle> {
       serverKeys: keysToCore(c.serverKeys, 'config.serverKeys'),
       terminalKey: keyToCore(c.terminalKey, 'config.terminalKey'),
     });
-    return new DoseController(INTERNAL_CONSTRUCTION, call<ControllerHandle>(() => new (wasm('dose').DoseControllerHandle)(core)));
+    return new DoseController(INTERNAL_CONSTRUCTION, call<ControllerHandle>(() => new (wasm('dose.device').DoseControllerHandle)(core)));
   }
 
   install(pkg: Uint8Array, nowS: number): DoseCode {

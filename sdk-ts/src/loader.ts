@@ -20,8 +20,11 @@ import {
   MODULE_GZIP_BUDGET_BYTES,
   MODULE_NAMES,
   MODULE_SYSTEMS,
+  PARTS_OF_SYSTEM,
+  PART_IDS,
   SYSTEM_IDS,
   type WasmModuleName,
+  type WasmPart,
   type WasmSystem,
 } from './manifest.js';
 
@@ -46,17 +49,37 @@ export type RawModule = typeof firstGlue;
  * what the system is built on), the primitives alone, or `'all'` (the default, and always in
  * Node). A page loads exactly one.
  */
-export type { WasmModuleName, WasmSystem };
+export type { WasmModuleName, WasmPart, WasmSystem };
 export const WASM_MODULES: readonly WasmModuleName[] = Object.freeze([...MODULE_NAMES]);
 
 /**
- * The systems whose JS API each module exports. The energy and tempcard modules run a ledger
- * inside their system but do not export the `Ledger` class: a page using both needs `'all'`.
+ * What `init({ systems })` and the SDK's classes name: a system (all of its JS API), or one part
+ * of a system built in parts, `'<system>.<part>'` (`'transfer.resolve'`: the resolver chain,
+ * identifier checks and format adapters, without the transfer lifecycle).
  */
-const SYSTEMS_IN: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = MODULE_SYSTEMS;
+export type WasmApi = WasmSystem | WasmPart;
 
-/** `init({ systems })` names at most this many systems (each at most once). */
-const INIT_SYSTEMS_MAX = SYSTEM_IDS.length;
+/**
+ * The systems (or parts) whose JS API each module exports. The energy and tempcard modules run a
+ * ledger inside their system but do not export the `Ledger` class: a page using both needs `'all'`.
+ */
+const SYSTEMS_IN: Readonly<Record<WasmModuleName, readonly WasmApi[]>> = MODULE_SYSTEMS;
+
+/** `init({ systems })` names at most this many systems and parts (each at most once). */
+const INIT_SYSTEMS_MAX = SYSTEM_IDS.length + PART_IDS.length;
+
+/** Every name `init({ systems })` accepts: the systems, then the parts. */
+const API_NAMES: readonly string[] = [...SYSTEM_IDS, ...PART_IDS];
+
+/**
+ * `apis` as the JS APIs that do not overlap: a system built in parts (`'transfer'`) is every one
+ * of its parts, anything else itself. Whether a module has what is asked is decided on these, so
+ * the `'transfer'` module serves `'transfer.resolve'` and a `'transfer-resolve'` module does not
+ * serve `'transfer'`.
+ */
+function leavesOf(apis: readonly string[], partsOf: Readonly<Record<string, readonly string[] | undefined>>): string[] {
+  return apis.flatMap((api) => partsOf[api] ?? [api]);
+}
 
 /** `init()` options: which module to load, and optionally where its `.wasm` is. */
 export interface InitOptions {
@@ -67,8 +90,13 @@ export interface InitOptions {
    * smallest module (by gzip budget) exporting all of them, not necessarily the one with
    * everything. Name every class family the page calls: `['energy']` has no `Ledger` class
    * (the energy server's own ledger is inside it), `['energy', 'ledger']` has.
+   *
+   * A system built in parts can be named by the part the page uses, `'<system>.<part>'`:
+   * `['transfer.resolve']` (resolver, identifier checks, format adapters) loads a module without
+   * the transfer lifecycle, `['transfer.lifecycle']` (`TransferBook`) one without the resolver;
+   * `['transfer']` is both.
    */
-  readonly systems?: readonly WasmSystem[];
+  readonly systems?: readonly WasmApi[];
   /** The `.wasm` of that module, when it is not next to the SDK (default `../wasm/<system>/`). */
   readonly module?: InitInput;
 }
@@ -76,25 +104,35 @@ export interface InitOptions {
 /** @internal What `smallestModuleHolding` chooses from (the package's own table by default). */
 export interface ModuleTable {
   readonly modules: readonly WasmModuleName[];
-  readonly systemsIn: Readonly<Record<WasmModuleName, readonly WasmSystem[]>>;
+  readonly systemsIn: Readonly<Record<WasmModuleName, readonly WasmApi[]>>;
   readonly budgetBytes: Readonly<Record<WasmModuleName, number>>;
+  /** The parts of each system built in parts (none when absent). */
+  readonly partsOf?: Readonly<Partial<Record<WasmSystem, readonly WasmPart[]>>>;
 }
 
 const PACKAGE_MODULES: ModuleTable = {
   modules: MODULE_NAMES,
   systemsIn: MODULE_SYSTEMS,
   budgetBytes: MODULE_GZIP_BUDGET_BYTES,
+  partsOf: PARTS_OF_SYSTEM,
 };
+
+/** The JS APIs of `apis` that module `name` lacks (as parts when a whole system is asked for). */
+function lacking(apis: readonly WasmApi[], name: WasmModuleName, table: ModuleTable = PACKAGE_MODULES): WasmApi[] {
+  const partsOf = table.partsOf ?? {};
+  const has = leavesOf(table.systemsIn[name], partsOf);
+  return leavesOf(apis, partsOf).filter((api) => !has.includes(api)) as WasmApi[];
+}
 
 /**
  * @internal The smallest module (by gzip budget; the first listed on a tie) exporting every one
- * of `systems`, or undefined when none does. What a system is built on is compiled into every
- * module exporting it, so only the JS APIs asked for count.
+ * of `systems` (systems or parts), or undefined when none does. What a system is built on is
+ * compiled into every module exporting it, so only the JS APIs asked for count.
  */
-export function smallestModuleHolding(systems: readonly WasmSystem[], table: ModuleTable = PACKAGE_MODULES): WasmModuleName | undefined {
+export function smallestModuleHolding(systems: readonly WasmApi[], table: ModuleTable = PACKAGE_MODULES): WasmModuleName | undefined {
   let best: WasmModuleName | undefined;
   for (const name of table.modules) {
-    if (!systems.every((system) => table.systemsIn[name].includes(system))) continue;
+    if (lacking(systems, name, table).length > 0) continue;
     if (best === undefined || table.budgetBytes[name] < table.budgetBytes[best]) best = name;
   }
   return best;
@@ -159,10 +197,14 @@ function moduleUrls(name: WasmModuleName): { glue: URL; wasm: URL } {
     energy: () => new URL('../wasm/energy/countersign_wasm.js', import.meta.url),
     shelf: () => new URL('../wasm/shelf/countersign_wasm.js', import.meta.url),
     dose: () => new URL('../wasm/dose/countersign_wasm.js', import.meta.url),
+    'dose-device': () => new URL('../wasm/dose-device/countersign_wasm.js', import.meta.url),
+    'dose-escalation': () => new URL('../wasm/dose-escalation/countersign_wasm.js', import.meta.url),
     custody: () => new URL('../wasm/custody/countersign_wasm.js', import.meta.url),
     ecash: () => new URL('../wasm/ecash/countersign_wasm.js', import.meta.url),
     relay: () => new URL('../wasm/relay/countersign_wasm.js', import.meta.url),
     transfer: () => new URL('../wasm/transfer/countersign_wasm.js', import.meta.url),
+    'transfer-resolve': () => new URL('../wasm/transfer-resolve/countersign_wasm.js', import.meta.url),
+    'transfer-lifecycle': () => new URL('../wasm/transfer-lifecycle/countersign_wasm.js', import.meta.url),
     pos: () => new URL('../wasm/pos/countersign_wasm.js', import.meta.url),
   };
   // Not `../wasm/${name}/…`: Vite would turn such a template into a glob and ship every `.wasm`.
@@ -202,11 +244,12 @@ async function instantiateFresh(): Promise<void> {
  * with every system is fetched from next to the SDK (`../wasm/countersign_wasm_bg.wasm`).
  *
  * `init({ system: 'card' })` loads the smaller module of one system (with the primitives):
- * `'primitives'`, `'card'`, `'ledger'`, `'tempcard'`, `'energy'` or `'shelf'` (tempcard and
- * energy run their ledger inside, without exporting the `Ledger` class).
+ * `'primitives'`, `'card'`, `'ledger'`, `'tempcard'`, `'energy'`, `'shelf'`… ({@link WASM_MODULES};
+ * tempcard and energy run their ledger inside, without exporting the `Ledger` class).
  * `init({ systems: ['card', 'ledger'] })` names what the page uses instead, and loads the
- * smallest module exporting all of it. A page loads one module; asking later for a system it
- * lacks is `NOT_INITIALIZED`.
+ * smallest module exporting all of it; a part of a system built in parts is named
+ * `'<system>.<part>'` (`init({ systems: ['transfer.resolve'] })`). A page loads one module;
+ * asking later for a system or part it lacks is `NOT_INITIALIZED`.
  *
  * After a call threw `WASM_TRAP`, `init()` starts a fresh instance (from the module compiled
  * the first time: nothing is fetched again); objects made before it must be loaded again from
@@ -249,7 +292,7 @@ function invalidOption(param: string, kind: 'range' | 'type', message: string): 
 }
 
 /** The module `init(options)` loads and the systems the caller needs from it. */
-function chooseModule(given: InitGiven): { name: WasmModuleName; needed: readonly WasmSystem[] } {
+function chooseModule(given: InitGiven): { name: WasmModuleName; needed: readonly WasmApi[] } {
   if (given.system !== undefined && given.systems !== undefined) {
     throw invalidOption('options.systems', 'range', 'give options.system (a module) or options.systems (what the page uses), not both');
   }
@@ -257,9 +300,9 @@ function chooseModule(given: InitGiven): { name: WasmModuleName; needed: readonl
     const list = given.systems;
     if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) throw invalidOption('options.systems', 'type', 'must be an array of system names');
     if (list.length > INIT_SYSTEMS_MAX) throw invalidOption('options.systems', 'range', `names at most ${INIT_SYSTEMS_MAX} systems, got ${list.length}`);
-    const unknown = (list as string[]).find((s) => !(SYSTEM_IDS as readonly string[]).includes(s));
-    if (unknown !== undefined) throw invalidOption('options.systems', 'range', `must name systems among ${SYSTEM_IDS.join(', ')}, got ${unknown}`);
-    const needed = list as WasmSystem[];
+    const unknown = (list as string[]).find((s) => !API_NAMES.includes(s));
+    if (unknown !== undefined) throw invalidOption('options.systems', 'range', `must name systems among ${SYSTEM_IDS.join(', ')} (or parts ${PART_IDS.join(', ')}), got ${unknown}`);
+    const needed = list as WasmApi[];
     const name = smallestModuleHolding(needed);
     // Unreachable while the manifest's check holds ('all' holds every system); kept so that a
     // broken table is a clear error rather than a wrong module.
@@ -298,7 +341,7 @@ function initOnce(given: InitGiven): Promise<void> {
   // the loaded module lacks.
   if (ready && !given.options) return Promise.resolve();
   let name: WasmModuleName = 'all';
-  let needed: readonly WasmSystem[] = SYSTEMS_IN.all;
+  let needed: readonly WasmApi[] = SYSTEMS_IN.all;
   if (given.options) {
     try {
       ({ name, needed } = chooseModule(given));
@@ -319,7 +362,7 @@ function initOnce(given: InitGiven): Promise<void> {
   }
   if (ready) {
     // Node (every system), or a page that loaded a module already: it must have what is asked.
-    const missing = needed.filter((system) => !SYSTEMS_IN[loaded].includes(system));
+    const missing = lacking(needed, loaded);
     if (missing.length === 0) return Promise.resolve();
     return Promise.reject(notLoaded(missing[0] ?? 'card'));
   }
@@ -352,10 +395,15 @@ async function loadModule(name: WasmModuleName, source: InitInput | undefined): 
   ready = true;
 }
 
-function notLoaded(system: WasmSystem): CountersignError {
+/** What a class of a system (or part) the loaded module lacks throws: the same for a part as for a system. */
+function notLoaded(api: WasmApi): CountersignError {
+  const [system, part] = api.split('.');
+  // A part's own module is `<system>-<part>`; `init({ systems })` names it as the classes do.
+  const what = part === undefined ? `the ${api} system` : `the ${part} part of the ${system} system (${api})`;
+  const load = part === undefined ? `init({ system: '${api}' })` : `init({ systems: ['${api}'] })`;
   return new CountersignError(
     'NOT_INITIALIZED',
-    `countersign: the ${system} system is not in the loaded WebAssembly module ('${loaded}'): load one that has it, e.g. \`await init({ system: '${system}' })\`, or \`await init()\` for every system`,
+    `countersign: ${what} is not in the loaded WebAssembly module ('${loaded}'): load one that has it, e.g. \`await ${load}\`, or \`await init()\` for every system`,
   );
 }
 
@@ -366,9 +414,9 @@ export const loadedModule = guardFunction(function loadedModule(): WasmModuleNam
 
 /**
  * @internal The raw module, or a clear error when `init()` has not completed, it trapped, or
- * the loaded module lacks `system`.
+ * the loaded module lacks `system` (a system, or the part of one a class belongs to).
  */
-export function wasm(system?: WasmSystem): RawModule {
+export function wasm(system?: WasmApi): RawModule {
   if (!ready) {
     throw new CountersignError(
       'NOT_INITIALIZED',
@@ -381,6 +429,9 @@ export function wasm(system?: WasmSystem): RawModule {
       'countersign: the WebAssembly instance trapped earlier; `await init()` to start a fresh one, then load your state from its store',
     );
   }
-  if (system !== undefined && !SYSTEMS_IN[loaded].includes(system)) throw notLoaded(system);
+  if (system !== undefined) {
+    const missing = lacking([system], loaded);
+    if (missing.length > 0) throw notLoaded(missing[0] ?? system);
+  }
   return raw;
 }

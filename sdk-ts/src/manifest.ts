@@ -2,22 +2,37 @@
 // Generated from systems.json by `node scripts/manifest.mjs write`: edit systems.json, not this (tests/manifest.test.mjs checks it is fresh).
 
 /** A WebAssembly module the package ships (`init({ system })`). */
-export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy' | 'shelf' | 'dose' | 'custody' | 'ecash' | 'relay' | 'transfer' | 'pos';
+export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy' | 'shelf' | 'dose' | 'dose-device' | 'dose-escalation' | 'custody' | 'ecash' | 'relay' | 'transfer' | 'transfer-resolve' | 'transfer-lifecycle' | 'pos';
 
 /** A system (or primitive with its own feature) whose JS API a module may export, which SDK classes ask for. */
 export type WasmSystem = 'card' | 'tempcard' | 'energy' | 'pos' | 'relay' | 'ecash' | 'transfer' | 'custody' | 'dose' | 'shelf' | 'ledger';
 
+/**
+ * A part of a system's JS API that has modules of its own (`init({ systems: ['transfer.resolve'] })`):
+ * `<system>.<part>`. The system's id alone means every one of its parts.
+ */
+export type WasmPart = 'transfer.resolve' | 'transfer.lifecycle' | 'dose.device' | 'dose.escalation';
+
 /** Every module, in manifest order (the everything-module first). */
-export const MODULE_NAMES = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'custody', 'ecash', 'relay', 'transfer', 'pos'] as const;
+export const MODULE_NAMES = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'dose-device', 'dose-escalation', 'custody', 'ecash', 'relay', 'transfer', 'transfer-resolve', 'transfer-lifecycle', 'pos'] as const;
 
 /** Every system a module may hold, in manifest order. */
 export const SYSTEM_IDS = ['card', 'tempcard', 'energy', 'pos', 'relay', 'ecash', 'transfer', 'custody', 'dose', 'shelf', 'ledger'] as const;
 
+/** Every API part, in manifest order. */
+export const PART_IDS = ['transfer.resolve', 'transfer.lifecycle', 'dose.device', 'dose.escalation'] as const;
+
+/** The API parts of each system built in parts (a module exporting the system exports them all). */
+export const PARTS_OF_SYSTEM: Readonly<Partial<Record<WasmSystem, readonly WasmPart[]>>> = {
+  transfer: ['transfer.resolve', 'transfer.lifecycle'],
+  dose: ['dose.device', 'dose.escalation'],
+};
+
 /**
- * The systems whose JS API each module exports. What they are built on in the core (energy and
- * tempcard on the ledger) is compiled in but not exported: the energy module has no `Ledger`.
+ * The systems (or API parts) whose JS API each module exports. What they are built on in the core
+ * (energy and tempcard on the ledger) is compiled in but not exported: the energy module has no `Ledger`.
  */
-export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem[]>> = {
+export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly (WasmSystem | WasmPart)[]>> = {
   all: ['card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'custody', 'ecash', 'relay', 'transfer', 'pos'],
   primitives: [],
   card: ['card'],
@@ -26,10 +41,14 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem
   energy: ['energy'],
   shelf: ['shelf'],
   dose: ['dose'],
+  'dose-device': ['dose.device'],
+  'dose-escalation': ['dose.escalation'],
   custody: ['custody'],
   ecash: ['ecash'],
   relay: ['relay'],
   transfer: ['transfer'],
+  'transfer-resolve': ['transfer.resolve'],
+  'transfer-lifecycle': ['transfer.lifecycle'],
   pos: ['pos'],
 };
 
@@ -43,10 +62,14 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   energy: 203776,
   shelf: 159744,
   dose: 196608,
+  'dose-device': 163840,
+  'dose-escalation': 144384,
   custody: 130048,
   ecash: 186368,
   relay: 201728,
-  transfer: 265216,
+  transfer: 264192,
+  'transfer-resolve': 181248,
+  'transfer-lifecycle': 189440,
   pos: 171008,
 };
 

@@ -148,14 +148,14 @@ export class TransferBook extends WasmObject<Handle> {
   static create(config: BookConfig): TransferBook {
     // The adapter refuses an unknown, missing or mistyped field naming its path (`config.now`).
     expectObject(config, 'config');
-    return new TransferBook(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('transfer').TransferBookHandle)(config)));
+    return new TransferBook(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('transfer.lifecycle').TransferBookHandle)(config)));
   }
 
   /** A book from {@link TransferBook.snapshot} bytes (authenticated; refused if tampered). */
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array): TransferBook {
     const bytes = expectBytes(snapshot, 'snapshot');
     const key = expectBytes(snapshotKey, 'snapshotKey');
-    return new TransferBook(INTERNAL_CONSTRUCTION, call<Handle>(() => wasm('transfer').TransferBookHandle.restore(bytes, key)));
+    return new TransferBook(INTERNAL_CONSTRUCTION, call<Handle>(() => wasm('transfer.lifecycle').TransferBookHandle.restore(bytes, key)));
   }
 
   /** Opens a `nonNegative` account (a customer's wallet, or provider B's settlement account). */

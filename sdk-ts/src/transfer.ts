@@ -116,7 +116,7 @@ function expectFormat(value: unknown): TransferFormat {
 export const transferGenerate = guardFunction(function transferGenerate(format: TransferFormat, instruction: TransferInstruction): TransferMessage {
   const f = expectFormat(format);
   expectObject(instruction, 'instruction');
-  return call(() => wasm('transfer').transferGenerate(f, instruction) as TransferMessage);
+  return call(() => wasm('transfer.resolve').transferGenerate(f, instruction) as TransferMessage);
 }, ['format', 'instruction']);
 
 /** The instruction a message of `format` carries (what {@link transferGenerate} writes, nothing else). */
@@ -126,49 +126,49 @@ export const transferParse = guardFunction(function transferParse(format: Transf
   if (t.length > TRANSFER_MESSAGE_BYTES_MAX) {
     throw typeError('text', `a message of at most ${TRANSFER_MESSAGE_BYTES_MAX} bytes`, t);
   }
-  return call(() => wasm('transfer').transferParse(f, t) as TransferInstruction);
+  return call(() => wasm('transfer.resolve').transferParse(f, t) as TransferInstruction);
 }, ['format', 'text']);
 
 /** The instruction checked and normalised (an IBAN's electronic form, the amount's canonical form …). */
 export const transferCheckInstruction = guardFunction(function transferCheckInstruction(instruction: TransferInstruction): TransferInstruction {
   expectObject(instruction, 'instruction');
-  return call(() => wasm('transfer').transferCheckInstruction(instruction) as TransferInstruction);
+  return call(() => wasm('transfer.resolve').transferCheckInstruction(instruction) as TransferInstruction);
 }, ['instruction']);
 
 /** `instruction` with `losses` applied: what a message with those losses carries. */
 export const transferWithLosses = guardFunction(function transferWithLosses(instruction: TransferInstruction, losses: readonly TransferLoss[]): TransferInstruction {
   expectObject(instruction, 'instruction');
   expectArray(losses, 'losses');
-  return call(() => wasm('transfer').transferWithLosses(instruction, losses) as TransferInstruction);
+  return call(() => wasm('transfer.resolve').transferWithLosses(instruction, losses) as TransferInstruction);
 }, ['instruction', 'losses']);
 
 /** An IBAN's check: registry structure, mod-97, national check digits. */
 export const transferCheckIban = guardFunction(function transferCheckIban(iban: string): IbanCheck {
   const s = expectIdentifier(iban, 'iban');
-  return call(() => wasm('transfer').transferCheckIban(s) as IbanCheck);
+  return call(() => wasm('transfer.resolve').transferCheckIban(s) as IbanCheck);
 }, ['iban']);
 
 /** A BIC's ISO 9362 structure. */
 export const transferCheckBic = guardFunction(function transferCheckBic(bic: string): BicCheck {
   const s = expectIdentifier(bic, 'bic');
-  return call(() => wasm('transfer').transferCheckBic(s) as BicCheck);
+  return call(() => wasm('transfer.resolve').transferCheckBic(s) as BicCheck);
 }, ['bic']);
 
 /** A US ABA routing number's check. */
 export const transferCheckAba = guardFunction(function transferCheckAba(routing: string): AbaCode {
   const s = expectIdentifier(routing, 'routing');
-  return call(() => wasm('transfer').transferCheckAba(s) as AbaCode);
+  return call(() => wasm('transfer.resolve').transferCheckAba(s) as AbaCode);
 }, ['routing']);
 
 /** Whether a string of digits passes the Luhn check. */
 export const transferLuhn = guardFunction(function transferLuhn(digits: string): boolean {
   const s = expectIdentifier(digits, 'digits');
-  return call(() => wasm('transfer').transferLuhn(s));
+  return call(() => wasm('transfer.resolve').transferLuhn(s));
 }, ['digits']);
 
 /** The resolver's outcome codes with their descriptions. */
 export const transferResolveCodes = guardFunction(function transferResolveCodes(): { code: TransferResolveCode; description: string }[] {
-  return call(() => wasm('transfer').transferResolveCodes());
+  return call(() => wasm('transfer.resolve').transferResolveCodes());
 }, []);
 
 /**
@@ -263,7 +263,7 @@ export class TransferResolver extends WasmObject<Handle> {
   static create(rules: TransferRules, options?: TransferResolverOptions): TransferResolver {
     expectObject(rules, 'rules');
     const settings = readOptions(options);
-    return new TransferResolver(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('transfer').TransferResolverHandle)(rules)), settings);
+    return new TransferResolver(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('transfer.resolve').TransferResolverHandle)(rules)), settings);
   }
 
   /** Resolves an identifier without the directory (an alias answers `needs-lookup`). */

@@ -4,21 +4,23 @@
 // not count: `['energy', 'ledger']` needs a module exporting both. The choice is checked against
 // an independent brute force over systems.json, on a made-up table with two-system modules (the
 // POS terminal with its relay, e-cash with the ledger), and through the browser entry; the
-// built glue of every module is checked to export exactly its listed systems' APIs.
+// built glue of every module is checked to export exactly its listed systems' APIs. A system in
+// API parts (transfer: 'transfer.resolve', 'transfer.lifecycle') is named whole or by part; the
+// whole is every part, and each part's classes refuse a module without it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as sdk from '@countersign/sdk';
 import { smallestModuleHolding } from '../dist/loader.js';
-import { moduleDir, readManifest, units } from '../../scripts/manifest.mjs';
+import { apiParts, leaves, leavesOf, moduleDir, readManifest } from '../../scripts/manifest.mjs';
 import { repoRoot } from './helpers.mjs';
 
 const manifest = readManifest();
 
 /** Every subset of `items` (there are 2^n; n is the number of systems, a handful). */
 function subsets(items) {
-  const SUBSETS_MAX = 1 << 12; // keeps a future long list from running away
+  const SUBSETS_MAX = 1 << 14; // keeps a future long list from running away
   const count = 1 << items.length;
   assert.ok(count <= SUBSETS_MAX, `${items.length} systems: too many subsets to enumerate`);
   return Array.from({ length: count }, (_, mask) => items.filter((_, i) => mask & (1 << i)));
@@ -38,18 +40,34 @@ test('the package table: known choices', () => {
     // No module exports the card and the ledger without the rest: the everything-module.
     [['card', 'ledger'], 'all'],
     [['tempcard', 'energy'], 'all'],
+    // Transfer in API parts: a part alone is its own module; the whole, or both parts, the two-part module.
+    [['transfer.resolve'], 'transfer-resolve'],
+    [['transfer.lifecycle'], 'transfer-lifecycle'],
+    [['transfer'], 'transfer'],
+    [['transfer.resolve', 'transfer.lifecycle'], 'transfer'],
+    [['transfer', 'transfer.resolve'], 'transfer'],
+    [['transfer.resolve', 'card'], 'all'],
+    // Dose: the device page's part alone; the routing's alone; both the dose module.
+    [['dose.device'], 'dose-device'],
+    [['dose.escalation'], 'dose-escalation'],
+    [['dose'], 'dose'],
+    [['dose.device', 'dose.escalation'], 'dose'],
   ];
   for (const [systems, expected] of cases) assert.equal(smallestModuleHolding(systems), expected, `${systems.join('+') || 'nothing'}`);
 });
 
-test('the package table: for every set of systems, the chosen module exports them and no cheaper module does (brute force over systems.json)', () => {
-  const ids = units(manifest).map((u) => u.id);
+test('the package table: for every set of systems (and API parts), the chosen module exports them and no cheaper module does (brute force over systems.json)', () => {
+  // The APIs that do not overlap (a system in parts is its parts); every name a page can give
+  // (the whole 'transfer' too) is a union of these.
+  const ids = leaves(manifest);
+  assert.ok(ids.includes('transfer.resolve') && !ids.includes('transfer'));
+  const exported = (m) => leavesOf(manifest, m.systems);
   for (const systems of subsets(ids)) {
-    const holding = manifest.modules.filter((m) => systems.every((s) => m.systems.includes(s)));
+    const holding = manifest.modules.filter((m) => systems.every((s) => exported(m).includes(s)));
     const cheapest = Math.min(...holding.map((m) => m.gzipBudgetBytes));
     const chosen = manifest.modules.find((m) => m.name === smallestModuleHolding(systems));
     assert.ok(chosen, `a module for ${systems.join('+')}`);
-    assert.ok(systems.every((s) => chosen.systems.includes(s)), `${chosen.name} exports ${systems.join('+')}`);
+    assert.ok(systems.every((s) => exported(chosen).includes(s)), `${chosen.name} exports ${systems.join('+')}`);
     assert.equal(chosen.gzipBudgetBytes, cheapest, `${systems.join('+')}: ${chosen.name} is the cheapest`);
   }
 });
@@ -83,6 +101,24 @@ test('a table with two-system modules: a page using both loads their module, not
   assert.equal(smallestModuleHolding(['pos', 'ledger'], withoutAll), undefined);
 });
 
+test('a table with a system in parts: a part is served by its module or by one with the whole system; the whole needs every part', () => {
+  const table = {
+    modules: ['all', 'dose', 'dose-frames', 'dose-routing', 'framesledger'],
+    systemsIn: { all: ['dose', 'ledger'], dose: ['dose'], 'dose-frames': ['dose.frames'], 'dose-routing': ['dose.routing'], framesledger: ['dose.frames', 'ledger'] },
+    budgetBytes: { all: 900, dose: 300, 'dose-frames': 150, 'dose-routing': 120, framesledger: 250 },
+    partsOf: { dose: ['dose.frames', 'dose.routing'] },
+  };
+  assert.equal(smallestModuleHolding(['dose.frames'], table), 'dose-frames');
+  assert.equal(smallestModuleHolding(['dose.routing'], table), 'dose-routing');
+  assert.equal(smallestModuleHolding(['dose'], table), 'dose', 'the whole: not a one-part module, however cheap');
+  assert.equal(smallestModuleHolding(['dose.frames', 'dose.routing'], table), 'dose', 'both parts are the whole');
+  assert.equal(smallestModuleHolding(['dose.frames', 'ledger'], table), 'framesledger');
+  assert.equal(smallestModuleHolding(['dose', 'ledger'], table), 'all');
+  // Without the table's parts, 'dose' would be a name of its own that no part module serves.
+  assert.equal(smallestModuleHolding(['dose.frames'], { ...table, partsOf: undefined }), 'dose-frames');
+  assert.equal(smallestModuleHolding(['dose.frames'], { ...table, partsOf: {} }), 'dose-frames');
+});
+
 test('Node: every system is loaded, so init({ systems }) resolves at once; bad options are refused', async () => {
   await sdk.init({ systems: ['card', 'ledger'] });
   assert.equal(sdk.loadedModule(), 'all');
@@ -91,6 +127,12 @@ test('Node: every system is loaded, so init({ systems }) resolves at once; bad o
   await assert.rejects(sdk.init({ systems: ['card', 7] }), (e) => e.code === 'INVALID_TYPE');
   await assert.rejects(sdk.init({ system: 'card', systems: ['card'] }), (e) => e.code === 'INVALID_ARGUMENT' && /not both/.test(e.message));
   await assert.rejects(sdk.init({ systems: Array(64).fill('card') }), (e) => e.code === 'INVALID_ARGUMENT' && /at most/.test(e.message));
+  // API parts are names too; a part that does not exist is refused like an unknown system.
+  await sdk.init({ systems: ['transfer.resolve'] });
+  await sdk.init({ systems: ['transfer.lifecycle', 'card'] });
+  assert.equal(sdk.loadedModule(), 'all');
+  await assert.rejects(sdk.init({ systems: ['transfer.teleport'] }), (e) => e.code === 'INVALID_ARGUMENT' && e.param === 'options.systems' && /transfer\.teleport/.test(e.message) && /transfer\.resolve/.test(e.message));
+  await assert.rejects(sdk.init({ systems: ['card.counter'] }), (e) => e.code === 'INVALID_ARGUMENT' && /card\.counter/.test(e.message));
 });
 
 function runBrowserEntry(script) {
@@ -139,10 +181,12 @@ function glueExports(name) {
   return new Set([...glue.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]));
 }
 
-test('built modules: each exports the primitives plus exactly the JS APIs of the systems systems.json lists for it (energy and tempcard: no LedgerHandle)', () => {
+test('built modules: each exports the primitives plus exactly the JS APIs of the systems (and API parts) systems.json lists for it (energy and tempcard: no LedgerHandle)', () => {
   const primitives = glueExports('primitives');
-  // A system's API: what its own module exports beyond the primitives.
-  const apiOf = Object.fromEntries(units(manifest).map((u) => [u.id, [...glueExports(u.id)].filter((name) => !primitives.has(name))]));
+  // A system's API (or an API part's): what its own module exports beyond the primitives. A
+  // part's module is `<system>-<part>`.
+  const ownModule = (id) => id.replace('.', '-');
+  const apiOf = Object.fromEntries(leaves(manifest).map((id) => [id, [...glueExports(ownModule(id))].filter((name) => !primitives.has(name))]));
   for (const [id, api] of Object.entries(apiOf)) assert.ok(api.length > 0, `${id} exports something of its own`);
   // The APIs are disjoint: a system module exporting another's classes (LedgerHandle from the
   // energy module) would put them in two sets.
@@ -154,13 +198,81 @@ test('built modules: each exports the primitives plus exactly the JS APIs of the
     }
   }
   for (const module of manifest.modules) {
-    const expected = [...primitives, ...module.systems.flatMap((id) => apiOf[id])].sort();
+    const expected = [...primitives, ...leavesOf(manifest, module.systems).flatMap((id) => apiOf[id])].sort();
     assert.deepEqual([...glueExports(module.name)].sort(), expected, `module ${module.name} exports ${module.systems.join(', ') || 'the primitives'}`);
   }
   // Spelled out, so a wrong derivation cannot pass a wrong build.
   for (const name of ['energy', 'tempcard']) assert.ok(!glueExports(name).has('LedgerHandle'), `the ${name} module exports no LedgerHandle`);
   assert.ok(glueExports('ledger').has('LedgerHandle') && glueExports('all').has('LedgerHandle'));
   assert.ok(glueExports('energy').has('EnergyServerHandle') && glueExports('tempcard').has('TempCardServiceHandle'));
+  // Transfer's parts: the resolver without the book, the book without the resolver, the whole with both.
+  assert.ok(glueExports('transfer-resolve').has('TransferResolverHandle') && !glueExports('transfer-resolve').has('TransferBookHandle'));
+  assert.ok(glueExports('transfer-lifecycle').has('TransferBookHandle') && !glueExports('transfer-lifecycle').has('TransferResolverHandle'));
+  assert.ok(glueExports('transfer').has('TransferBookHandle') && glueExports('transfer').has('TransferResolverHandle'));
+  assert.ok(glueExports('dose-device').has('DoseTerminalHandle') && glueExports('dose-device').has('alarmSignalOf') && !glueExports('dose-device').has('AlarmRouterHandle'));
+  assert.ok(glueExports('dose-escalation').has('AlarmRouterHandle') && !glueExports('dose-escalation').has('DoseTerminalHandle'));
+  assert.equal(apiParts(manifest).length, 4);
+});
+
+// A transfer book's config and a use of the resolver, for the part tests below.
+const TRANSFER_USES = `
+  const resolver = () => sdk.transferCheckIban('DE89370400440532013000').code;
+  const book = () => sdk.TransferBook.create({ bookId: 'A', currency: 'EUR', now: 1_796_895_000 }).snapshot(new Uint8Array(32)).length > 0;
+  const message = async (fn) => { try { await fn(); return 'ok'; } catch (e) { return e.code + ': ' + e.message; } };`;
+
+test('browser entry: init({ systems: [\'transfer.resolve\'] }) loads the resolver\'s module; the transfer book is refused NOT_INITIALIZED naming its part, as a system missing from a module is', () => {
+  const result = runBrowserEntry(`${TRY}${TRANSFER_USES}
+    await sdk.init({ systems: ['transfer.resolve'], module: readFileSync(new URL('transfer-resolve/countersign_wasm_bg.wasm', wasmDir)) });
+    console.log(JSON.stringify({
+      loaded: sdk.loadedModule(),
+      resolver: resolver(),
+      book: await message(book),
+      restore: await attempt(() => sdk.TransferBook.restore(new Uint8Array(8), new Uint8Array(32))),
+      again: await attempt(() => sdk.init({ systems: ['transfer.resolve'] })),
+      whole: await message(() => sdk.init({ systems: ['transfer'] })),
+      wholeModule: await attempt(() => sdk.init({ system: 'transfer' })),
+      card: await message(() => sdk.Card.create('c1', new sdk.Issuer(sdk.generateKeyPair('EdDSA'), 'i').publicKey)),
+    }));
+  `);
+  assert.deepEqual(result, {
+    loaded: 'transfer-resolve',
+    resolver: 'iban-valid',
+    book: "NOT_INITIALIZED: countersign: the lifecycle part of the transfer system (transfer.lifecycle) is not in the loaded WebAssembly module ('transfer-resolve'): load one that has it, e.g. `await init({ systems: ['transfer.lifecycle'] })`, or `await init()` for every system",
+    restore: 'NOT_INITIALIZED',
+    again: 'ok',
+    whole: "NOT_INITIALIZED: countersign: the lifecycle part of the transfer system (transfer.lifecycle) is not in the loaded WebAssembly module ('transfer-resolve'): load one that has it, e.g. `await init({ systems: ['transfer.lifecycle'] })`, or `await init()` for every system",
+    wholeModule: 'NOT_INITIALIZED',
+    // A whole system the module lacks: the message it always had.
+    card: "NOT_INITIALIZED: countersign: the card system is not in the loaded WebAssembly module ('transfer-resolve'): load one that has it, e.g. `await init({ system: 'card' })`, or `await init()` for every system",
+  });
+});
+
+test('browser entry: init({ systems: [\'transfer.lifecycle\'] }) loads the lifecycle\'s module; the resolver is refused NOT_INITIALIZED naming its part', () => {
+  const result = runBrowserEntry(`${TRY}${TRANSFER_USES}
+    await sdk.init({ systems: ['transfer.lifecycle'], module: readFileSync(new URL('transfer-lifecycle/countersign_wasm_bg.wasm', wasmDir)) });
+    console.log(JSON.stringify({
+      loaded: sdk.loadedModule(),
+      book: book(),
+      condition: sdk.transferCondition(new Uint8Array(32)).length,
+      resolver: await message(resolver),
+      newResolver: await attempt(() => sdk.TransferResolver.create({ rules: [] })),
+    }));
+  `);
+  assert.deepEqual(result, {
+    loaded: 'transfer-lifecycle',
+    book: true,
+    condition: 64,
+    resolver: "NOT_INITIALIZED: countersign: the resolve part of the transfer system (transfer.resolve) is not in the loaded WebAssembly module ('transfer-lifecycle'): load one that has it, e.g. `await init({ systems: ['transfer.resolve'] })`, or `await init()` for every system",
+    newResolver: 'NOT_INITIALIZED',
+  });
+});
+
+test('browser entry: init({ systems: [\'transfer\'] }) loads the two-part transfer module, serving both parts', () => {
+  const result = runBrowserEntry(`${TRANSFER_USES}
+    await sdk.init({ systems: ['transfer'], module: readFileSync(new URL('transfer/countersign_wasm_bg.wasm', wasmDir)) });
+    console.log(JSON.stringify({ loaded: sdk.loadedModule(), resolver: resolver(), book: book(), parts: await message(() => sdk.init({ systems: ['transfer.resolve', 'transfer.lifecycle'] })) }));
+  `);
+  assert.deepEqual(result, { loaded: 'transfer', resolver: 'iban-valid', book: true, parts: 'ok' });
 });
 
 test('browser entry: init({ systems: [\'card\', \'ledger\'] }) loads the module holding both', () => {

@@ -267,7 +267,7 @@ test('the README module table lists every WebAssembly module the SDK can load, w
   const budgets = new Map(manifest.modules.map((m) => [m.name, m.gzipBudgetBytes]));
   const listed = [];
   for (let i = at + 2; readme[i]?.startsWith('| '); i++) {
-    const name = /^\| `'(\w+)'`/.exec(readme[i])?.[1];
+    const name = /^\| `'([\w-]+)'`/.exec(readme[i])?.[1];
     listed.push(name);
     const cells = readme[i].slice(2, -2).split(' | ');
     const [gzip, budget] = cells.slice(-2).map((c) => Number(c.replaceAll(',', '')));

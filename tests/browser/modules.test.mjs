@@ -3,26 +3,32 @@
 // NOT_INITIALIZED naming it (the energy and tempcard modules run their ledger inside and export
 // no Ledger), `init({ systems })` fetches the smallest module exporting them, and recovery after a
 // trap re-instantiates that same module without refetching. The modules and what each holds
-// come from systems.json.
+// come from systems.json. A system in API parts (transfer) has a module per part: a page loading
+// one part's module is refused the other part's classes, and the transfer demo pages fetch the
+// module of the part they use.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ALL_MODULE, moduleDir, readManifest, units } from '../../scripts/manifest.mjs';
-import { assertSdkBuilt, launchBrowser, startDemoServer, withWatchedPage } from './helpers.mjs';
+import { ALL_MODULE, leaves, leavesOf, moduleDir, readManifest } from '../../scripts/manifest.mjs';
+import { assertSdkBuilt, launchBrowser, shownErrors, startDemoServer, waitForSdkReady, withWatchedPage } from './helpers.mjs';
 
 const manifest = readManifest();
-const UNIT_IDS = units(manifest).map((u) => u.id);
-/** A one-call use of each system through the SDK, run in the page (the test needs one per system). */
+/** The systems, a system in API parts as its parts ('transfer.resolve', 'transfer.lifecycle'). */
+const UNIT_IDS = leaves(manifest);
+/** A one-call use of each system (or API part) through the SDK, run in the page (the test needs one per system and part). */
 const USE_SOURCE = {
   card: `() => sdk.Card.create('c1', new sdk.Issuer(sdk.generateKeyPair('EdDSA'), 'i').publicKey).cardId`,
   ledger: `() => sdk.Ledger.create().head().seq`,
   tempcard: `() => sdk.TempCardIssuer.create({ currency: 'EUR', binRange: { low: '45717360', high: '45717369', panLength: 16 } }, { cvvKey: new Uint8Array(32), now: 1_796_895_000 }).accountIds().length`,
   energy: `() => sdk.EnergyServer.create({ currency: 'EUR', holdDurationS: 900, lateCompletion: 'reject' }, 1_796_895_000).publicKey.keyId`,
-  dose: `() => sdk.doseSettingsFields().length`,
+  // alarmSignalOf is the device's (the page hands its signals to a router elsewhere).
+  'dose.device': `() => sdk.doseSettingsFields().length + sdk.alarmSignalOf({ signalId: 'low:1', kind: 'low', priority: 'medium', direction: 'low', atMs: 1000, startSeq: 1, reason: 'r', evidence: [], resolved: null }).signalId.length`,
+  'dose.escalation': `() => sdk.verifyAlarmAudit([])`,
   ecash: `() => sdk.EcashMerchant.create('shop-1', { keyId: 'i', publicKey: new Uint8Array(32).fill(1) }).held()`,
   relay: `() => sdk.TokenServer.create('EUR', 1_796_895_000).currency`,
   pos: `() => sdk.PosTerminalState.create({ terminalId: 't1', offline: { currencies: [{ currency: 'EUR', paymentMax: '50.00', totalMax: '60.00' }], countMax: 10, maxAgeMs: 3_600_000 } }).exportQueue().entries.length`,
-  transfer: `() => sdk.transferCheckIban('DE89370400440532013000').code`,
+  'transfer.resolve': `() => sdk.transferCheckIban('DE89370400440532013000').code`,
+  'transfer.lifecycle': `() => sdk.TransferBook.create({ bookId: 'A', currency: 'EUR', now: 1_796_895_000 }).snapshot(new Uint8Array(32)).length`,
   custody: `() => sdk.custodyInclusionCodes().length`,
   shelf: `() => sdk.ShelfController.create({ shelfId: 's', config: { kCenti: 300, marginZCenti: 200, learnShiftPermilleMax: 50, learnPicksMin: 5, itemsMax: 6, combinationsMax: 1000 }, itemTypes: [], lanes: [] }).shelfId`,
 };
@@ -69,7 +75,8 @@ describe('browser: one module per system', () => {
 
   before(async () => {
     assertSdkBuilt();
-    server = await startDemoServer();
+    // The dose page links to the demo server's alarm router (its page test starts it the same way).
+    server = await startDemoServer({ doseAlarms: true });
     browser = await launchBrowser();
   });
 
@@ -78,12 +85,12 @@ describe('browser: one module per system', () => {
     await server?.close();
   });
 
-  test('every system in systems.json has a use here', () => {
+  test('every system (and API part) in systems.json has a use here', () => {
     assert.deepEqual(Object.keys(USE_SOURCE).sort(), [...UNIT_IDS].sort());
   });
 
   for (const module of manifest.modules.filter((m) => m.name !== ALL_MODULE)) {
-    const has = module.systems;
+    const has = leavesOf(manifest, module.systems);
     test(`init({ system: '${module.name}' }) fetches ${wasmPathOf(module.name)} only and serves ${has.join(' + ') || 'the primitives'}, nothing else`, async () => {
       const result = await loadAndUse(browser, server, { system: module.name });
       assert.equal(result.loaded, module.name);
@@ -100,12 +107,43 @@ describe('browser: one module per system', () => {
     [['card', 'ledger'], ALL_MODULE],
     // The energy module runs its ledger inside but exports no Ledger class: asking for both is 'all'.
     [['energy', 'ledger'], ALL_MODULE],
+    // Transfer by part: each part's own module; the whole (or both parts) the two-part module.
+    [['transfer.resolve'], 'transfer-resolve'],
+    [['transfer.lifecycle'], 'transfer-lifecycle'],
+    [['transfer'], 'transfer'],
+    [['transfer.resolve', 'transfer.lifecycle'], 'transfer'],
+    [['dose.device'], 'dose-device'],
+    [['dose'], 'dose'],
   ]) {
     test(`init({ systems: ${JSON.stringify(systems)} }) fetches the smallest module holding them: ${expected}`, async () => {
       const result = await loadAndUse(browser, server, { systems });
       assert.equal(result.loaded, expected);
-      for (const system of systems) assert.equal(result.outcome[system], 'works', system);
+      for (const system of leavesOf(manifest, systems)) assert.equal(result.outcome[system], 'works', system);
       assert.deepEqual(result.wasmFetches, [wasmPathOf(expected)]);
+    });
+  }
+
+  // The demo pages of System 7 name the part they use: each fetches that part's module only.
+  for (const [page, module] of [
+    ['transfer.html', 'transfer-resolve'],
+    ['transfer-timeline.html', 'transfer-lifecycle'],
+    // The dose page's alarm router runs on the demo's server: the page loads the device's part.
+    ['dose.html', 'dose-device'],
+  ]) {
+    test(`the demo page ${page} fetches the ${module} module only, and works with it`, async () => {
+      await withWatchedPage(browser, async (tab) => {
+        const wasmFetches = [];
+        tab.on('request', (request) => {
+          const url = new URL(request.url());
+          if (url.pathname.endsWith('.wasm')) wasmFetches.push(url.pathname);
+        });
+        await tab.goto(new URL(page, server.url).href);
+        await waitForSdkReady(tab);
+        // The page's first step (a resolution, the book restored or created) ran on that module.
+        await tab.waitForFunction(() => Number(document.body.dataset.step) >= 1 && document.body.dataset.busy === 'false');
+        assert.equal(await shownErrors(tab), '');
+        assert.deepEqual(wasmFetches, [wasmPathOf(module)]);
+      });
     });
   }
 

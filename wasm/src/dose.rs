@@ -187,3 +187,12 @@ impl DoseControllerHandle {
         to_js(&self.controller)
     }
 }
+
+/// The alarm the router takes for a signal of the controller's evaluation (`RiskSignal` →
+/// `AlarmSignal`, the core's `AlarmSignal::of`). In the device's part, not the routing's: the
+/// device page hands its signals to a router elsewhere (a server) and loads this part alone.
+#[wasm_bindgen(js_name = alarmSignalOf)]
+pub fn alarm_signal_of(signal: JsValue) -> JsResult<JsValue> {
+    let signal: Signal = from_js(signal, "signal")?;
+    to_js(&countersign_core::dose::escalation::AlarmSignal::of(&signal))
+}

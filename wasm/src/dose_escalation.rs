@@ -149,11 +149,3 @@ pub fn verify_alarm_audit(entries: JsValue, prev_hash: Option<String>) -> JsResu
     let entries: Vec<AuditEntry> = from_js(entries, "entries")?;
     verify_audit(&entries, prev_hash.as_deref()).map_err(to_js_error)
 }
-
-/// The alarm the router takes for a signal of the controller's evaluation (`RiskSignal` →
-/// `AlarmSignal`, the core's `AlarmSignal::of`).
-#[wasm_bindgen(js_name = alarmSignalOf)]
-pub fn alarm_signal_of(signal: JsValue) -> JsResult<JsValue> {
-    let signal: countersign_core::dose::evaluate::Signal = from_js(signal, "signal")?;
-    to_js(&AlarmSignal::of(&signal))
-}

@@ -31,9 +31,9 @@ mod card;
 mod custody_liabilities;
 #[cfg(feature = "any-system")]
 mod de;
-#[cfg(feature = "dose")]
+#[cfg(feature = "dose-device")]
 mod dose;
-#[cfg(feature = "dose")]
+#[cfg(feature = "dose-escalation")]
 mod dose_escalation;
 #[cfg(feature = "energy")]
 mod energy;
@@ -51,9 +51,9 @@ mod shelf;
 mod ecash;
 #[cfg(feature = "tempcard")]
 mod tempcard;
-#[cfg(feature = "transfer")]
+#[cfg(feature = "transfer-resolve")]
 mod transfer;
-#[cfg(feature = "transfer")]
+#[cfg(feature = "transfer-lifecycle")]
 mod transfer_lifecycle;
 
 /// Bytes the Rust heap has handed out and not taken back: a diagnostic (the leak test watches
