@@ -164,6 +164,7 @@ function moduleUrls(name: WasmModuleName): { glue: URL; wasm: URL } {
     relay: () => new URL('../wasm/relay/countersign_wasm.js', import.meta.url),
     transfer: () => new URL('../wasm/transfer/countersign_wasm.js', import.meta.url),
     pos: () => new URL('../wasm/pos/countersign_wasm.js', import.meta.url),
+    terminal: () => new URL('../wasm/terminal/countersign_wasm.js', import.meta.url),
   };
   // Not `../wasm/${name}/…`: Vite would turn such a template into a glob and ship every `.wasm`.
   const dir = `../wasm/${name}/`;

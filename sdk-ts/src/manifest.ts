@@ -2,13 +2,13 @@
 // Generated from systems.json by `node scripts/manifest.mjs write`: edit systems.json, not this (tests/manifest.test.mjs checks it is fresh).
 
 /** A WebAssembly module the package ships (`init({ system })`). */
-export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy' | 'shelf' | 'dose' | 'custody' | 'ecash' | 'relay' | 'transfer' | 'pos';
+export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy' | 'shelf' | 'dose' | 'custody' | 'ecash' | 'relay' | 'transfer' | 'pos' | 'terminal';
 
 /** A system (or primitive with its own feature) whose JS API a module may export, which SDK classes ask for. */
 export type WasmSystem = 'card' | 'tempcard' | 'energy' | 'pos' | 'relay' | 'ecash' | 'transfer' | 'custody' | 'dose' | 'shelf' | 'ledger';
 
 /** Every module, in manifest order (the everything-module first). */
-export const MODULE_NAMES = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'custody', 'ecash', 'relay', 'transfer', 'pos'] as const;
+export const MODULE_NAMES = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'custody', 'ecash', 'relay', 'transfer', 'pos', 'terminal'] as const;
 
 /** Every system a module may hold, in manifest order. */
 export const SYSTEM_IDS = ['card', 'tempcard', 'energy', 'pos', 'relay', 'ecash', 'transfer', 'custody', 'dose', 'shelf', 'ledger'] as const;
@@ -31,6 +31,7 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem
   relay: ['relay'],
   transfer: ['transfer'],
   pos: ['pos'],
+  terminal: ['pos', 'relay'],
 };
 
 /** Each module's gzip -9 size budget in bytes (`scripts/build.sh` fails above it). */
@@ -48,6 +49,7 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   relay: 201728,
   transfer: 265216,
   pos: 171008,
+  terminal: 245760,
 };
 
 /** Each system's name, for messages. */

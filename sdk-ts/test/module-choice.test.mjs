@@ -38,6 +38,10 @@ test('the package table: known choices', () => {
     // No module exports the card and the ledger without the rest: the everything-module.
     [['card', 'ledger'], 'all'],
     [['tempcard', 'energy'], 'all'],
+    // A terminal that relays tokens is also a POS: the two-system module, not the everything-module.
+    [['pos', 'relay'], 'terminal'],
+    [['pos'], 'pos'],
+    [['relay'], 'relay'],
   ];
   for (const [systems, expected] of cases) assert.equal(smallestModuleHolding(systems), expected, `${systems.join('+') || 'nothing'}`);
 });

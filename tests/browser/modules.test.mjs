@@ -100,6 +100,8 @@ describe('browser: one module per system', () => {
     [['card', 'ledger'], ALL_MODULE],
     // The energy module runs its ledger inside but exports no Ledger class: asking for both is 'all'.
     [['energy', 'ledger'], ALL_MODULE],
+    // A terminal that relays tokens is also a POS: one module exports both (issue 13).
+    [['pos', 'relay'], 'terminal'],
   ]) {
     test(`init({ systems: ${JSON.stringify(systems)} }) fetches the smallest module holding them: ${expected}`, async () => {
       const result = await loadAndUse(browser, server, { systems });
