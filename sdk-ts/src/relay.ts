@@ -559,7 +559,7 @@ export interface RelayServerClient {
 }
 
 /**
- * A client of {@link TokenHttpServer}'s protocol: `POST <serverUrl>/relay/token` with the token's
+ * A client of the `TokenHttpServer` protocol (Node, relay-server.ts): `POST <serverUrl>/relay/token` with the token's
  * bytes, `200 {code, replayed, receipt: hex | null}`. 400 / 413 (the server will never read these
  * bytes) are the answer `MALFORMED` without a receipt; any other status, a malformed body or no
  * answer within `timeoutMs` throws.
