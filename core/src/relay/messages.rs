@@ -184,6 +184,9 @@ pub struct TokenClaims {
 /// not an envelope in the canonical layout (any type) with a well-formed version-1 token payload. Bounded by the
 /// input: one pass over at most the envelope's six header labels and a four-field payload.
 pub fn token_claims(token: &[u8]) -> Option<TokenClaims> {
+    if !whole_envelope(token) {
+        return None;
+    }
     let peeked = peek(token)?;
     // A counter past COUNTER_MAX no phone signs; keeping it out keeps the counter a safe JS integer.
     if peeked.version != PAYLOAD_VERSION || !id_ok(&peeked.kid) || peeked.seq > super::phone::COUNTER_MAX {
@@ -197,6 +200,24 @@ pub fn token_claims(token: &[u8]) -> Option<TokenClaims> {
         amount: payload.amount,
         currency: payload.currency,
     })
+}
+
+/// Whether `bytes` is one whole COSE_Sign1 structure — tag 18, `[protected, {}, payload,
+/// signature]` and nothing after it — so that a truncated token (its signature cut off) reads
+/// as no token at all. Structure only: nothing is verified.
+fn whole_envelope(bytes: &[u8]) -> bool {
+    let mut d = Decoder::new(bytes);
+    let shaped = (|| {
+        if d.tag().ok()?.as_u64() != 18 || d.array().ok()? != Some(4) {
+            return None;
+        }
+        d.bytes().ok()?;
+        d.skip().ok()?;
+        d.bytes().ok()?;
+        d.bytes().ok()?;
+        Some(())
+    })();
+    shaped.is_some() && d.position() == bytes.len()
 }
 
 /// The parts of an envelope the server needs when `open` refused it only for its times (the
