@@ -36,7 +36,7 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly WasmSystem
 
 /** Each module's gzip -9 size budget in bytes (`scripts/build.sh` fails above it). */
 export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> = {
-  all: 779264,
+  all: 780288,
   primitives: 99328,
   card: 200704,
   ledger: 178176,
