@@ -182,6 +182,21 @@ test('relayTokenClaims reads a token without its key; a forged one reads the sam
     assert.deepEqual(await terminal.statusFor(key), { state: 'answered', answer: { code: 'BAD_SIGNATURE', replayed: false, receipt: null } });
     assert.deepEqual(terminal.exportQueue().entries.map((e) => [e.state, e.resultCode]), [['failedPermanently', 'BAD_SIGNATURE']]);
     assert.equal(server.balance('device', 'ph1'), '20.00');
+    // A decline comes with a receipt: the entry is forwardedDeclined and the phone settles it declined.
+    const sealed2 = [2, 3, 4].map((n) => phone.seal({ payee: 'cafe', amount: '8.00', currency: 'EUR', now: NOW, nonce: new Uint8Array(8).fill(n) }));
+    for (const t of sealed2) {
+      assert.equal((await terminal.accept(t.token)).code, 'STORED');
+      assert.deepEqual(await terminal.flush(), { answered: 1, reachable: true });
+    }
+    assert.deepEqual(terminal.exportQueue().entries.slice(1).map((e) => [e.state, e.resultCode]), [
+      ['forwardedApproved', 'APPROVED'],
+      ['forwardedApproved', 'APPROVED'],
+      ['forwardedDeclined', 'INSUFFICIENT_FUNDS'],
+    ]);
+    const declined = await terminal.statusFor(sealed2[2].tokenHash);
+    assert.equal(declined.answer.code, 'INSUFFICIENT_FUNDS');
+    assert.equal(phone.acceptReceipt(declined.answer.receipt, server.publicKey, NOW + 5).decision, 'INSUFFICIENT_FUNDS');
+    assert.equal(server.balance('device', 'ph1'), '4.00');
     // A card payment on a relay without an acquirer is refused for good, not left at the head of the queue.
     const card = await terminal.pos.takePayment({ idempotencyKey: 'c1', amount: '1.00', currency: 'EUR', cardToken: '4111', cardType: 'visa' }, 'requireOnline');
     assert.deepEqual([card.status, card.code], ['refused', 'FAILED_PERMANENTLY']);
