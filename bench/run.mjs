@@ -7,7 +7,8 @@
 //   BENCH_MEASURE_MS=200 node bench/run.mjs   (quick look; numbers get noisier)
 //   BENCH_ONLY=amount node bench/run.mjs      (only the parts whose name contains one of the
 //                                              comma-separated words: an op, "card", "ledger",
-//                                              "shards", "shelf", "dose", "custody", "ecash", "relay", "transfer")
+//                                              "shards", "shelf", "dose", "custody", "ecash", "relay", "transfer",
+//                                              "pos": System 4 in Node and in headless Chromium)
 //   BENCH_WALLETS=100000 node bench/run.mjs   (wallets of the sharded-ledger part: default 20,000
 //                                              here, a quick look; `node bench/shards.mjs` runs it
 //                                              alone at 1,000,000)
@@ -34,6 +35,7 @@ import { doseTable, measureDose } from './dose.mjs';
 import { custodyTable, measureCustody } from './custody-liabilities.mjs';
 import { checkEcash, ecashTable, measureEcash } from './ecash.mjs';
 import { measureRelay, relayTable } from './relay.mjs';
+import { measurePos, posTable } from './pos.mjs';
 import { MEASURE_MS, WARMUP_MS, checksum, measureOpsPerSecond } from './measure.mjs';
 import { measureModules, readManifest, sizeTable } from '../scripts/manifest.mjs';
 
@@ -418,6 +420,9 @@ async function main() {
   const withRelay = selected('relay');
   const relayMeasured = withRelay ? measureRelay() : undefined;
   const transferLifecycleMeasured = withTransfer ? measureTransferLifecycle() : undefined;
+  const withPos = selected('pos');
+  if (withPos) process.stderr.write('measuring pos (Node files, then Chromium IndexedDB) …\n');
+  const posMeasured = withPos ? await measurePos() : undefined;
 
   const sizes = wasmSizes();
   const lines = [
@@ -443,6 +448,7 @@ async function main() {
     ...(withCustody ? [...custodyTable(custodyMeasured), ''] : []),
     ...(withEcash ? [...ecashTable(ecashMeasured), ''] : []),
     ...(withRelay ? [...relayTable(relayMeasured), ''] : []),
+    ...(withPos ? [...posTable(posMeasured), ''] : []),
     ...(withTransfer ? [...transferLifecycleTable(transferLifecycleMeasured), ''] : []),
     'wasm modules (`init({ system })`, `init({ systems })`):',
     '',

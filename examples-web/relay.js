@@ -1,8 +1,10 @@
 // The relay demo (System 5): phone, relay terminal and server on one page. Every rule is the
 // SDK's: the phone seals and verifies (PaymentPhone), the server decides (TokenServer), the
-// terminal's queue is a StoredRelayQueue; the "network" between terminal and server is the
-// checkbox. State lives in IndexedDB, so a reload finds the queue, the phone and the server as
-// they were.
+// terminal is a RelayTerminal — a POS terminal whose outbox (System 4's: hash-chained, saved
+// before a token is acknowledged, forwarded in order with backoff) holds the tokens; the
+// "network" between terminal and server is the checkbox. One WebAssembly module holds both
+// systems (`init({ systems: ['pos', 'relay'] })` loads the `terminal` module). State lives in
+// IndexedDB, so a reload finds the outbox, the phone and the server as they were.
 import qrcode from '/vendor/qrcode-generator/qrcode.mjs';
 import { byTestId, fromHex, setText, showError, showInitError, toHex } from './demo-kit.js';
 
@@ -13,10 +15,15 @@ const ALLOWANCE = [
   { id: 'per-token', measure: 'amount', currency: 'EUR', window: { kind: 'perTransaction' }, hard: '20.00' },
   { id: 'outstanding', measure: 'amount', currency: 'EUR', window: { kind: 'lifetime' }, hard: '30.00' },
 ];
+/** The relay's offline limits: what may wait for the server at once. */
+const RELAY_CONFIG = {
+  terminalId: 'relay-demo',
+  offline: { currencies: [{ currency: 'EUR', paymentMax: '20.00', totalMax: '100.00' }], countMax: 32, maxAgeMs: 86_400_000 },
+};
 
 let sdk;
 let store;
-let queue;
+let relay;
 let phone;
 let server;
 let keys;
@@ -43,7 +50,6 @@ async function load() {
   keys = demoKeys();
   const storage = new sdk.IndexedDbStorage(DB_NAME);
   store = new sdk.RelayStore(storage, keys.snapshot);
-  queue = new sdk.StoredRelayQueue(storage);
   phone = (await store.loadPhone('phone', keys.phone)) ?? sdk.PaymentPhone.create({ deviceId: 'ph1', allowance: ALLOWANCE }, keys.phone);
   server = await store.loadServer('server', keys.server);
   if (server === null) {
@@ -53,7 +59,23 @@ async function load() {
     server.fund('ph1', '50.00', NOW());
   }
   await save();
+  // The token server is on this page: the relay's client throws while the checkbox says it is
+  // unreachable, so the outbox keeps the token and schedules a retry, as with a dead link.
+  relay = await sdk.RelayTerminal.open({
+    storage,
+    snapshotKey: keys.snapshot,
+    config: RELAY_CONFIG,
+    server: {
+      async submit(token) {
+        if (!byTestId('server-reachable').checked) throw new Error('server unreachable');
+        const reply = await forward(token);
+        return { code: reply.code, replayed: reply.replayed, receipt: reply.receipt };
+      },
+    },
+  });
 }
+
+const tokenEntries = () => relay.exportQueue().entries.filter((e) => e.kind === 'token');
 
 async function save() {
   await store.savePhone('phone', phone);
@@ -83,14 +105,16 @@ async function render() {
     li.textContent = `#${t.counter}${t.amount ? ` ${t.amount} ${t.currency}` : ''}: ${sdk.relayTokenStatus(t)}`;
     return li;
   }));
-  const entries = await queue.list();
-  byTestId('queue').replaceChildren(...entries.map((e) => {
+  byTestId('queue').replaceChildren(...tokenEntries().map((e) => {
     const li = document.createElement('li');
     li.dataset.testid = 'queued';
-    li.dataset.state = e.answer === null ? 'waiting' : 'answered';
-    li.textContent = `${e.key.slice(0, 12)}…: ${e.answer === null ? 'waiting for the server' : `answered ${e.answer.code}`}`;
+    li.dataset.state = e.state;
+    const waiting = e.state === 'stored' || e.state === 'forwarding';
+    li.textContent = `#${e.seq} ${e.idempotencyKey.slice(0, 12)}… ${e.amount} ${e.currency}: ${waiting ? `waiting for the server (${e.attempts} tries)` : `${e.state} ${e.resultCode}`}`;
     return li;
   }));
+  const queue = relay.exportQueue();
+  setText('outbox', `${relay.pos.status().pendingCount} waiting, chain ${queue.chainValid ? 'verified' : 'BROKEN'}`);
   setText('wallet', `${server.balance('device', 'ph1')} EUR`);
   setText('cafe', `${server.balance('payee', 'cafe')} EUR`);
   setText('last-answer', lastAnswer);
@@ -117,35 +141,31 @@ const actions = {
   },
   async scan() {
     if (lastToken === null) throw Object.assign(new Error('the phone shows no QR code yet'), { code: 'NO_TOKEN' });
-    await queue.enqueue(toHex(sdk.sha256(lastToken)), lastToken);
+    const accepted = await relay.accept(lastToken);
+    if (accepted.code !== 'STORED' && accepted.code !== 'ALREADY_STORED') {
+      setText('relay-status', `terminal refused the token: ${accepted.code}`);
+      return;
+    }
     await actions.forward();
   },
   async forward() {
-    if (!byTestId('server-reachable').checked) {
-      setText('relay-status', 'server unreachable: tokens wait in the queue');
-      return;
-    }
-    let answered = 0;
-    for (let next = await queue.nextPending(); next !== null; next = await queue.nextPending()) {
-      const reply = await forward(next.token);
-      await queue.markAnswered(next.key, { code: reply.code, replayed: reply.replayed, receipt: reply.receipt });
-      answered++;
-    }
-    setText('relay-status', `forwarded ${answered}`);
+    const { answered, reachable } = await relay.flush();
+    setText('relay-status', reachable ? `forwarded ${answered}` : 'server unreachable: tokens wait in the queue');
   },
   async tamper() {
-    const entries = await queue.list();
+    const entries = tokenEntries();
     if (entries.length === 0) return;
-    const altered = entries[entries.length - 1].token.slice();
+    const altered = fromHex(entries[entries.length - 1].payload);
     altered[altered.length - 20] ^= 1;
     const reply = await forward(altered);
     setText('relay-status', `altered copy: ${reply.code}${reply.receipt === null ? ', no receipt' : ''}`);
   },
   async collect() {
-    for (const e of await queue.list()) {
-      if (e.answer === null) continue;
-      if (e.answer.receipt !== null) phone.acceptReceipt(e.answer.receipt, server.publicKey, NOW());
-      else phone.noteRefusal(e.key, e.answer.code);
+    for (const t of phone.tokens().filter((t) => t.state !== 'settled')) {
+      const status = await relay.statusFor(t.tokenHash);
+      if (status.state !== 'answered') continue;
+      if (status.answer.receipt !== null) phone.acceptReceipt(status.answer.receipt, server.publicKey, NOW());
+      else phone.noteRefusal(t.tokenHash, status.answer.code);
     }
     await save();
   },
@@ -162,7 +182,8 @@ const actions = {
 async function main() {
   try {
     sdk = await import(SDK_URL);
-    await sdk.init({ system: 'relay' });
+    // The terminal relays tokens and is a POS: one module holds both systems.
+    await sdk.init({ systems: ['pos', 'relay'] });
     await load();
     await render();
   } catch (err) {

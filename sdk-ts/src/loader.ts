@@ -206,6 +206,7 @@ function moduleUrls(name: WasmModuleName): { glue: URL; wasm: URL } {
     'transfer-resolve': () => new URL('../wasm/transfer-resolve/countersign_wasm.js', import.meta.url),
     'transfer-lifecycle': () => new URL('../wasm/transfer-lifecycle/countersign_wasm.js', import.meta.url),
     pos: () => new URL('../wasm/pos/countersign_wasm.js', import.meta.url),
+    terminal: () => new URL('../wasm/terminal/countersign_wasm.js', import.meta.url),
   };
   // Not `../wasm/${name}/…`: Vite would turn such a template into a glob and ship every `.wasm`.
   const dir = `../wasm/${name}/`;

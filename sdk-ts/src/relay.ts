@@ -23,7 +23,7 @@ import {
 } from './boundary.js';
 import { call } from './calls.js';
 import { expectKeyAlgorithm, generateKeyPair, sha256, type KeyAlgorithm, type KeyPair } from './crypto.js';
-import { CountersignRangeError } from './errors.js';
+import { CountersignError, CountersignRangeError, CountersignTypeError } from './errors.js';
 import { WasmObject, withHandle } from './handle.js';
 import type { LedgerCode, LedgerOutcome } from './ledger.js';
 import type { LimitSpec, LimitStatus } from './generated/limits.js';
@@ -37,11 +37,12 @@ import type {
   TokenView,
 } from './generated/relay.js';
 import { wasm } from './loader.js';
+import { PosTerminal, type PosAcquirerAnswer, type PosAcquirerClient, type PosAcquirerRequest, type PosCode, type PosFlushResult, type QueueExport, type TerminalConfig } from './pos.js';
 import { expectKeyPair } from './relay-keys.js';
 import { CheckedStorage } from './storage/checked.js';
 import { StateStore, type PersistedState } from './store.js';
 import type { StorageAdapter } from './storage/types.js';
-import { expectBytes, expectInteger, expectObject, expectOneOf, expectString, typeError } from './validate.js';
+import { expectBytes, expectInteger, expectObject, expectOneOf, expectString, rangeError, typeError } from './validate.js';
 
 export type { PhoneConfig, ReceiptOutcome, RelayCode, TokenStateKind, TokenView };
 
@@ -443,18 +444,37 @@ export class RelayStore {
 // ---------------------------------------------------------------------------------------------
 // The relay terminal
 
-/** How often the stored queue retries a write another writer beat. */
-const QUEUE_WRITE_ATTEMPTS_MAX = 8;
-/** The most tokens a relay queue holds (answered ones included, until the phone collects them). */
-export const RELAY_QUEUE_MAX = 256;
+/**
+ * The slots of a relay's stored answers: the answer to the outbox entry `seq` is kept under slot
+ * `seq mod RELAY_ANSWERS_KEPT`. Entries finish in outbox order, so the last
+ * {@link RELAY_ANSWERS_KEPT} finished entries — what the outbox keeps (`OUTBOX_FINISHED_MAX`) —
+ * have distinct slots; an older answer is overwritten only once its entry left the outbox.
+ */
+export const RELAY_ANSWERS_KEPT = 256;
+/** Default timeout of one call to the token server, ms. */
+export const RELAY_SERVER_TIMEOUT_MS_DEFAULT = 5_000;
+/** Entries the key → outbox sequence index holds before it is rebuilt from the outbox (its pending and finished maxima). */
+const SEQ_INDEX_MAX = 1_000 + 256;
 
-/** A token in a relay's queue. `answer` is what the server said, once it said it. */
-export interface QueuedToken {
-  /** The SHA-256 of the token, hex: the queue key (and the receipt's `tokenHash`). */
-  readonly key: string;
-  readonly token: Uint8Array;
-  readonly answer: RelayAnswer | null;
+/** What a token says about itself, read without verifying it (the relay holds no device key). */
+export interface RelayTokenClaims {
+  readonly deviceId: string;
+  readonly counter: number;
+  readonly payee: string;
+  /** Decimal string as the phone wrote it. */
+  readonly amount: string;
+  readonly currency: string;
 }
+
+/**
+ * A token's claims (device, counter, payee, amount, currency) read **without** checking its
+ * signature, or null when the bytes are not a token. What a relay counts against its offline
+ * limits; nothing in it is trusted (the server refuses a forged token).
+ */
+export const relayTokenClaims = guardFunction(function relayTokenClaims(token: Uint8Array): RelayTokenClaims | null {
+  const bytes = expectToken(token, 'token');
+  return call<RelayTokenClaims | undefined>(() => wasm('relay').relayTokenClaims(bytes)) ?? null;
+}, ['token']);
 
 /** The server's answer as the relay keeps it for the phone. */
 export interface RelayAnswer {
@@ -464,195 +484,345 @@ export interface RelayAnswer {
   readonly receipt: Uint8Array | null;
 }
 
-/**
- * Where a relay keeps tokens until the server answers: System 4's outbox plugs in here (its
- * entries carry an idempotency key — the token hash — and an opaque payload — the token bytes).
- */
-export interface RelayQueue {
-  /** Adds a token under `key` (a second enqueue of the same key changes nothing). */
-  enqueue(key: string, token: Uint8Array): Promise<void>;
-  /** The oldest token without an answer, or null. */
-  nextPending(): Promise<QueuedToken | null>;
-  /** Records the server's answer for `key`. */
-  markAnswered(key: string, answer: RelayAnswer): Promise<void>;
-  /** Every queued token, oldest first. */
-  list(): Promise<QueuedToken[]>;
-}
-
-function entryToJson(e: QueuedToken): Record<string, unknown> {
-  return {
-    key: e.key,
-    token: hexOf(e.token),
-    answer: e.answer === null ? null : { code: e.answer.code, replayed: e.answer.replayed, receipt: e.answer.receipt === null ? null : hexOf(e.answer.receipt) },
-  };
-}
-
-function unhex(text: string, param: string): Uint8Array {
-  if (text.length % 2 !== 0 || !/^[0-9a-f]*$/.test(text)) throw new CountersignRangeError('STORAGE_CORRUPT', `countersign: ${param} is not hex`, param);
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/**
- * A `RelayQueue` kept under one storage key (JSON, written with compare-and-swap): survives a
- * restart of the relay. Small by design ({@link RELAY_QUEUE_MAX}); System 4's outbox replaces it.
- */
-export class StoredRelayQueue implements RelayQueue {
-  readonly #storage: CheckedStorage;
-  readonly #key: string;
-
-  constructor(storage: StorageAdapter, options?: { key?: string }) {
-    try {
-      const [adapter, given] = ownConstructorArgs(arguments, [raw('storage'), 'options'], 'new StoredRelayQueue');
-      this.#storage = CheckedStorage.of(adapter, 'storage');
-      const opts = given === undefined ? bare<Record<string, unknown>>({}) : fieldsOf(given, 'options', ['key']);
-      this.#key = opts.key === undefined ? 'relay/queue' : expectString(opts.key, 'options.key');
-      adopt(this, StoredRelayQueue);
-    } catch (e) {
-      throw toSdkError(e, 'new StoredRelayQueue');
-    }
-  }
-
-  async #read(): Promise<{ version: number | null; entries: QueuedToken[] }> {
-    const stored = await this.#storage.get(this.#key);
-    if (stored === null) return { version: null, entries: [] };
-    const corrupt = () => new CountersignRangeError('STORAGE_CORRUPT', 'countersign: the relay queue is malformed', 'storage');
-    let parsed: { entries: { key: string; token: string; answer: { code: RelayCode; replayed: boolean; receipt: string | null } | null }[] };
-    try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(stored.value)) as typeof parsed;
-    } catch {
-      throw corrupt();
-    }
-    if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.entries) || parsed.entries.length > RELAY_QUEUE_MAX) throw corrupt();
-    if (!parsed.entries.every((e) => typeof e === 'object' && e !== null && typeof e.token === 'string' && (e.answer === null || (typeof e.answer === 'object' && typeof e.answer.code === 'string' && (e.answer.receipt === null || typeof e.answer.receipt === 'string'))))) throw corrupt();
-    const entries = parsed.entries.map((e) => ({
-      key: expectString(e.key, 'queue.key'),
-      token: unhex(e.token, 'queue.token'),
-      answer: e.answer === null ? null : { code: e.answer.code, replayed: e.answer.replayed === true, receipt: e.answer.receipt === null ? null : unhex(e.answer.receipt, 'queue.receipt') },
-    }));
-    return { version: stored.version, entries };
-  }
-
-  /** Writes `entries` if the queue is still at `version`; false when another writer came first. */
-  async #write(version: number | null, entries: QueuedToken[]): Promise<boolean> {
-    const bytes = new TextEncoder().encode(JSON.stringify({ entries: entries.map(entryToJson) }));
-    return (await this.#storage.put(this.#key, bytes, version)).ok;
-  }
-
-  /** Read, change, compare-and-swap; again (at most QUEUE_WRITE_ATTEMPTS_MAX times) when another writer came first. */
-  async #update(change: (entries: QueuedToken[]) => QueuedToken[] | null): Promise<void> {
-    for (let attempt = 0; attempt < QUEUE_WRITE_ATTEMPTS_MAX; attempt++) {
-      const { version, entries } = await this.#read();
-      const next = change(entries);
-      if (next === null || (await this.#write(version, next))) return;
-    }
-    throw new CountersignRangeError('STORAGE_UNAVAILABLE', 'countersign: the relay queue kept changing under this writer', 'storage');
-  }
-
-  async enqueue(key: string, token: Uint8Array): Promise<void> {
-    expectString(key, 'key');
-    const bytes = expectToken(token, 'token');
-    await this.#update((entries) => {
-      if (entries.some((e) => e.key === key)) return null;
-      if (entries.length >= RELAY_QUEUE_MAX) throw new CountersignRangeError('LIMIT_EXCEEDED', `countersign: the relay queue holds ${RELAY_QUEUE_MAX} tokens`, 'queue');
-      return [...entries, { key, token: bytes, answer: null }];
-    });
-  }
-
-  async nextPending(): Promise<QueuedToken | null> {
-    return (await this.#read()).entries.find((e) => e.answer === null) ?? null;
-  }
-
-  async markAnswered(key: string, answer: RelayAnswer): Promise<void> {
-    expectString(key, 'key');
-    const a = fieldsOf(answer, 'answer', ['code', 'replayed', 'receipt']);
-    const own: RelayAnswer = {
-      code: expectString(a.code, 'answer.code') as RelayCode,
-      replayed: a.replayed === true,
-      receipt: a.receipt === null ? null : expectToken(a.receipt, 'answer.receipt'),
-    };
-    await this.#update((entries) => entries.map((e) => (e.key === key ? { ...e, answer: own } : e)));
-  }
-
-  async list(): Promise<QueuedToken[]> {
-    return (await this.#read()).entries;
-  }
-}
-
-/** What the relay tells a phone about one of its tokens. */
+/** What the relay tells a phone about one of its tokens (by the token's hash). */
 export type RelayTokenStatus =
   | { readonly state: 'unknown' }
   | { readonly state: 'queued' }
-  | { readonly state: 'answered'; readonly answer: RelayAnswer };
+  | { readonly state: 'answered'; readonly answer: RelayAnswer }
+  /** The outbox gave the token up without an answer (its deadline passed): `code` is the outbox's. */
+  | { readonly state: 'failed'; readonly code: string };
 
-/** The result of a `flush`: how many tokens were answered, and whether the server was reachable. */
+/** What {@link RelayTerminal.accept} did with a token. */
+export interface RelayAcceptOutcome {
+  /** The SHA-256 of the token, hex: its outbox idempotency key and the receipt's `tokenHash`. */
+  readonly key: string;
+  /**
+   * `STORED` (durably in the outbox), `ALREADY_STORED` (the same bytes were accepted before),
+   * an offline-limit refusal of the outbox (`TOTAL_LIMIT_REACHED`, `CURRENCY_NOT_OFFLINE`…:
+   * nothing stored), or `MALFORMED` (not a token: nothing stored).
+   */
+  readonly code: PosCode | 'MALFORMED';
+}
+
+/** The result of a `flush`: how many outbox entries the server answered, and whether it was reachable. */
 export interface RelayFlushResult {
   readonly answered: number;
   readonly reachable: boolean;
 }
 
+/** What {@link RelayTerminal.open} takes. */
+export interface RelayTerminalOptions {
+  /** Where the outbox and the answers live (IndexedDbStorage in a browser, FileStorage or PostgresStorage in Node). */
+  readonly storage: StorageAdapter;
+  /** 32 bytes: authenticates the terminal's snapshot. */
+  readonly snapshotKey: Uint8Array;
+  /** The POS terminal's configuration: its offline limits count the tokens waiting (used when the store holds none). */
+  readonly config: TerminalConfig;
+  /** The token server's URL: tokens are posted to `<serverUrl>/relay/token` ({@link httpTokenServerClient}). Give this or `server`. */
+  readonly serverUrl?: string;
+  /** How the relay reaches the token server, instead of `serverUrl` (a page holding the server, a custom transport). */
+  readonly server?: RelayServerClient;
+  /** The card acquirer, for the same terminal's card payments; without it a card payment is refused (`NO_ACQUIRER`). */
+  readonly acquirer?: PosAcquirerClient;
+  /** ms since the epoch (default `Date.now`). */
+  readonly clock?: () => number;
+  /** A random u32 for each backoff's jitter. */
+  readonly random?: () => number;
+}
+
+const RELAY_CODE_PATTERN = /^[A-Z_]{1,64}$/;
+const HEX_PATTERN = /^(?:[0-9a-f]{2})*$/;
+
+function unhex(text: string, param: string): Uint8Array {
+  if (!HEX_PATTERN.test(text)) throw new CountersignRangeError('STORAGE_CORRUPT', `countersign: ${param} is not hex`, param);
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** The token server's JSON answer, checked; null when it is not one (the call is then retried). */
+function answerFromServer(value: unknown): RelayAnswer | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const o = value as Record<string, unknown>;
+  if (typeof o.code !== 'string' || !RELAY_CODE_PATTERN.test(o.code)) return null;
+  if (o.receipt !== null && (typeof o.receipt !== 'string' || !HEX_PATTERN.test(o.receipt) || o.receipt.length > 2 * RELAY_TOKEN_BYTES_MAX)) return null;
+  return { code: o.code as RelayCode, replayed: o.replayed === true, receipt: o.receipt === null ? null : unhex(o.receipt, 'receipt') };
+}
+
 /**
- * The relay (the merchant's terminal). `accept` queues a token's bytes as they are; `flush`
- * forwards the queue in order to the server's `POST <serverUrl>/relay/token` and keeps each answer
- * until the phone asks (`statusFor`). An unreachable server leaves the queue as it was.
+ * How a relay reaches the token server. `submit` resolves to the server's answer to the token's
+ * bytes; a call that throws (or rejects) got no answer, and the outbox retries it later (the
+ * server deduplicates: a token answered before gets the same receipt bytes).
+ */
+export interface RelayServerClient {
+  submit(token: Uint8Array): Promise<RelayAnswer>;
+}
+
+/**
+ * A client of the `TokenHttpServer` protocol (Node, relay-server.ts): `POST <serverUrl>/relay/token` with the token's
+ * bytes, `200 {code, replayed, receipt: hex | null}`. 400 / 413 (the server will never read these
+ * bytes) are the answer `MALFORMED` without a receipt; any other status, a malformed body or no
+ * answer within `timeoutMs` throws.
+ */
+export const httpTokenServerClient = guardFunction(function httpTokenServerClient(serverUrl: string, options?: { timeoutMs?: number }): RelayServerClient {
+  const text = expectString(serverUrl, 'serverUrl');
+  const u = URL.canParse(text) ? new URL(text) : null;
+  if (u === null || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw rangeError('serverUrl', 'must be an http(s) URL');
+  const url = `${u.href.replace(/\/$/, '')}/relay/token`;
+  const opts = options === undefined ? bare<Record<string, unknown>>({}) : fieldsOf(options, 'options', ['timeoutMs']);
+  const timeoutMs = opts.timeoutMs === undefined ? RELAY_SERVER_TIMEOUT_MS_DEFAULT : expectInteger(opts.timeoutMs, 'options.timeoutMs', 1, 600_000);
+  return Object.freeze({
+    async submit(token: Uint8Array): Promise<RelayAnswer> {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream' },
+          body: token as unknown as BodyInit,
+          signal: controller.signal,
+        });
+        const text = await response.text();
+        if (response.status === 400 || response.status === 413) return { code: 'MALFORMED', replayed: false, receipt: null };
+        if (response.status !== 200) throw new Error(`token server answered HTTP ${response.status}`);
+        const answer = answerFromServer(JSON.parse(text));
+        if (answer === null) throw new Error('token server answered something else than an answer');
+        return answer;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
+}, ['serverUrl', 'options']);
+
+/** A client's answer, read once into owned values; null when it is not an answer (then retried). */
+function ownAnswer(value: unknown): RelayAnswer | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { code, replayed, receipt } = value as Record<string, unknown>;
+  if (typeof code !== 'string' || !RELAY_CODE_PATTERN.test(code)) return null;
+  if (receipt !== null && !(receipt instanceof Uint8Array && receipt.length <= RELAY_TOKEN_BYTES_MAX)) return null;
+  return { code: code as RelayCode, replayed: replayed === true, receipt: receipt === null ? null : new Uint8Array(receipt) };
+}
+
+/** The options of {@link RelayTerminal.open}, each read once into owned values (a throwing getter is an error about `options`). */
+function readRelayOptions(options: RelayTerminalOptions) {
+  try {
+    const o = fieldsOf(options, 'options', ['storage', 'snapshotKey', 'config', 'serverUrl', 'server', 'acquirer', 'clock', 'random']);
+    if ((o.serverUrl === undefined) === (o.server === undefined)) throw rangeError('options.server', 'or options.serverUrl: give exactly one');
+    let server: RelayServerClient;
+    if (o.server === undefined) {
+      server = httpTokenServerClient(expectString(o.serverUrl, 'options.serverUrl'));
+    } else {
+      const given = fieldsOf(o.server, 'options.server');
+      const submit = given.submit;
+      if (typeof submit !== 'function') throw typeError('options.server.submit', 'a function', submit);
+      const target = o.server as object;
+      server = { submit: (token) => (submit as RelayServerClient['submit']).call(target, token) };
+    }
+    let acquirer: PosAcquirerClient | null = null;
+    if (o.acquirer !== undefined) {
+      const a = fieldsOf(o.acquirer, 'options.acquirer');
+      const [authorise, forward] = [a.authorise, a.forward];
+      if (typeof authorise !== 'function') throw typeError('options.acquirer.authorise', 'a function', authorise);
+      if (typeof forward !== 'function') throw typeError('options.acquirer.forward', 'a function', forward);
+      const given = o.acquirer as object;
+      acquirer = {
+        authorise: (request) => (authorise as PosAcquirerClient['authorise']).call(given, request),
+        forward: (request) => (forward as PosAcquirerClient['forward']).call(given, request),
+      };
+    }
+    return {
+      storage: o.storage as StorageAdapter,
+      answers: CheckedStorage.of(o.storage as StorageAdapter, 'options.storage'),
+      snapshotKey: o.snapshotKey as Uint8Array,
+      config: o.config as TerminalConfig,
+      server,
+      acquirer,
+      clock: o.clock as (() => number) | undefined,
+      random: o.random as (() => number) | undefined,
+    };
+  } catch (e) {
+    if (e instanceof CountersignError) throw e;
+    throw new CountersignTypeError('INVALID_ARGUMENT', `countersign: options: reading it threw (${e instanceof Error ? e.message : String(e)})`, 'options');
+  }
+}
+
+/**
+ * The relay (the merchant's terminal), and a POS terminal at once: a token it `accept`s becomes
+ * a `kind: 'token'` entry of System 4's outbox ({@link PosTerminal}: crash-safe, hash-chained,
+ * saved through the store before `accept` resolves; idempotency key = the token's SHA-256;
+ * stored → forwarding → forwardedApproved / forwardedDeclined / failedPermanently, a deadline,
+ * backoff with jitter). `flush` forwards the outbox in order; a token entry is posted as it is to
+ * the token server's `POST <serverUrl>/relay/token`, and the server's answer (the signed receipt)
+ * is saved before the outbox records it, so `statusFor` can hand it to the phone when it next
+ * comes by. The relay holds no key: it can delay a token, never change one (the signature breaks)
+ * or have it paid twice (the server deduplicates; a token forwarded again after a crash gets the
+ * same receipt bytes). The same terminal takes card payments through `pos` when given an acquirer.
  */
 export class RelayTerminal {
-  readonly #queue: RelayQueue;
-  readonly #url: string;
+  readonly #pos: PosTerminal;
+  readonly #answers: CheckedStorage;
+  readonly #answerPrefix: string;
+  /** Idempotency key → outbox sequence number (the answer's slot), rebuilt from the outbox when a key is missing. */
+  readonly #seqOf: Map<string, number>;
 
-  constructor(queue: RelayQueue, serverUrl: string) {
+  private constructor(token: typeof INTERNAL_CONSTRUCTION, pos: PosTerminal, answers: CheckedStorage, seqOf: Map<string, number>) {
+    checkInternalConstruction(token, 'RelayTerminal', 'RelayTerminal.open');
+    this.#pos = pos;
+    this.#answers = answers;
+    this.#answerPrefix = `relay/terminal/${pos.terminalId}/answer/`;
+    this.#seqOf = seqOf;
+    adopt(this, RelayTerminal);
+  }
+
+  /** Loads the terminal (its outbox) from the store, or creates and saves it from `options.config`. */
+  static async open(options: RelayTerminalOptions): Promise<RelayTerminal> {
     try {
-      const [q, url] = ownConstructorArgs(arguments, [raw('queue'), 'serverUrl'], 'new RelayTerminal');
-      if (typeof q !== 'object' || q === null) throw typeError('queue', 'a RelayQueue', q);
-      this.#queue = q as RelayQueue;
-      const u = new URL(expectString(url, 'serverUrl'));
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw typeError('serverUrl', 'an http(s) URL', url);
-      this.#url = u.href.replace(/\/$/, '');
-      adopt(this, RelayTerminal);
+      return await RelayTerminal.#open(options);
     } catch (e) {
-      throw toSdkError(e, 'new RelayTerminal');
+      throw toSdkError(e, 'RelayTerminal.open');
     }
   }
 
-  /** Queues the token's bytes; returns its key (SHA-256, hex). */
-  async accept(token: Uint8Array): Promise<string> {
+  static async #open(options: RelayTerminalOptions): Promise<RelayTerminal> {
+    const read = readRelayOptions(options);
+    // The relay is built before the POS terminal it drives, whose acquirer calls back into it.
+    let relay: RelayTerminal | null = null;
+    const noAcquirer = async (): Promise<PosAcquirerAnswer> => ({ result: 'permanent', code: 'NO_ACQUIRER' });
+    const client: PosAcquirerClient = {
+      authorise: (request) => (read.acquirer === null ? noAcquirer() : read.acquirer.authorise(request)),
+      forward: (request) => {
+        if (request.kind === 'token') {
+          if (relay === null) throw new CountersignError('INTERNAL', 'countersign: the relay forwarded before it was open', 'terminal');
+          return relay.#forwardToken(request, read.server);
+        }
+        return read.acquirer === null ? noAcquirer() : read.acquirer.forward(request);
+      },
+    };
+    const pos = await PosTerminal.open({
+      storage: read.storage,
+      snapshotKey: read.snapshotKey,
+      config: read.config,
+      acquirer: client,
+      ...(read.clock === undefined ? {} : { clock: read.clock }),
+      ...(read.random === undefined ? {} : { random: read.random }),
+    });
+    relay = new RelayTerminal(INTERNAL_CONSTRUCTION, pos, read.answers, new Map());
+    relay.#reindex();
+    return relay;
+  }
+
+  /** The POS terminal this relay is: its outbox, network state, listeners, card payments. */
+  get pos(): PosTerminal {
+    return this.#pos;
+  }
+
+  get terminalId(): string {
+    return this.#pos.terminalId;
+  }
+
+  #reindex(): void {
+    this.#seqOf.clear();
+    for (const entry of this.#pos.exportQueue().entries) this.#seqOf.set(entry.idempotencyKey, entry.seq);
+  }
+
+  #seq(key: string): number | null {
+    if (!this.#seqOf.has(key)) this.#reindex();
+    return this.#seqOf.get(key) ?? null;
+  }
+
+  /**
+   * Puts the token's bytes in the outbox (`kind: 'token'`, amount and currency from its claims,
+   * counted by the offline limits); `STORED` resolves once the outbox is saved. Does not forward:
+   * call `flush()` (or `forwardDue()`).
+   */
+  async accept(token: Uint8Array): Promise<RelayAcceptOutcome> {
     const bytes = expectToken(token, 'token');
     const key = hexOf(sha256(bytes));
-    await this.#queue.enqueue(key, bytes);
-    return key;
-  }
-
-  /** Forwards every pending token, oldest first, until the queue is empty or the server unreachable. */
-  async flush(): Promise<RelayFlushResult> {
-    let answered = 0;
-    for (let i = 0; i < RELAY_QUEUE_MAX; i++) {
-      const next = await this.#queue.nextPending();
-      if (next === null) return { answered, reachable: true };
-      let body: { code: RelayCode; replayed: boolean; receipt: string | null };
-      try {
-        const response = await fetch(`${this.#url}/relay/token`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: next.token as unknown as BodyInit });
-        if (!response.ok) return { answered, reachable: false };
-        body = (await response.json()) as typeof body;
-      } catch {
-        return { answered, reachable: false };
-      }
-      await this.#queue.markAnswered(next.key, {
-        code: body.code,
-        replayed: body.replayed === true,
-        receipt: typeof body.receipt === 'string' ? unhex(body.receipt, 'receipt') : null,
-      });
-      answered++;
+    const claims = call<RelayTokenClaims | undefined>(() => wasm('relay').relayTokenClaims(bytes));
+    if (claims === undefined) return { key, code: 'MALFORMED' };
+    const outcome = await this.#pos.enqueue({ idempotencyKey: key, kind: 'token', amount: claims.amount, currency: claims.currency, payload: bytes });
+    if (outcome.entry) {
+      if (this.#seqOf.size >= SEQ_INDEX_MAX) this.#reindex();
+      this.#seqOf.set(key, outcome.entry.seq);
     }
-    return { answered, reachable: true };
+    return { key, code: outcome.code };
   }
 
-  /** What the relay knows of a token (by its key), for the phone when it next comes by. */
+  /** The token server's answer to one token entry, saved before it goes back to the outbox. */
+  async #forwardToken(request: PosAcquirerRequest, server: RelayServerClient): Promise<PosAcquirerAnswer> {
+    const seq = this.#seq(request.idempotencyKey);
+    if (seq === null) throw new CountersignError('INTERNAL', 'countersign: a forwarded token is not in the outbox', 'terminal');
+    const answer = ownAnswer(await server.submit(unhex(request.payload, 'payload')));
+    if (answer === null) throw new Error('the token server client resolved to something else than an answer');
+    await this.#saveAnswer(seq, request.idempotencyKey, answer);
+    if (answer.receipt === null) return { result: 'permanent', code: answer.code };
+    return { result: answer.code === 'APPROVED' ? 'approved' : 'declined', code: answer.code };
+  }
+
+  async #saveAnswer(seq: number, key: string, answer: RelayAnswer): Promise<void> {
+    const slot = this.#answerPrefix + String(seq % RELAY_ANSWERS_KEPT);
+    const record = new TextEncoder().encode(
+      JSON.stringify({ key, code: answer.code, replayed: answer.replayed, receipt: answer.receipt === null ? null : hexOf(answer.receipt) }),
+    );
+    // One writer per terminal (its calls are serial); a conflict is another process on the same
+    // terminal, and the outbox's own compare-and-swap refuses that one's change after this.
+    const current = await this.#answers.get(slot);
+    const put = await this.#answers.put(slot, record, current === null ? null : current.version);
+    if (!put.ok) throw new CountersignError('STORAGE_UNAVAILABLE', `countersign: terminal ${this.terminalId}: another writer changed its stored answers`, 'storage');
+  }
+
+  async #loadAnswer(seq: number, key: string): Promise<RelayAnswer | null> {
+    const stored = await this.#answers.get(this.#answerPrefix + String(seq % RELAY_ANSWERS_KEPT));
+    if (stored === null) return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(stored.value));
+    } catch {
+      throw new CountersignRangeError('STORAGE_CORRUPT', 'countersign: a stored relay answer is malformed', 'storage');
+    }
+    if (typeof parsed !== 'object' || parsed === null || (parsed as { key?: unknown }).key !== key) return null;
+    const answer = answerFromServer(parsed);
+    if (answer === null) throw new CountersignRangeError('STORAGE_CORRUPT', 'countersign: a stored relay answer is malformed', 'storage');
+    return answer;
+  }
+
+  /**
+   * Forwards the outbox now, in order (each answer saved before the next is sent), until it is
+   * empty or the server (or the card acquirer) does not answer.
+   */
+  async flush(): Promise<RelayFlushResult> {
+    return RelayTerminal.#flushResult(await this.#pos.flush());
+  }
+
+  /** Forwards what is due, respecting each entry's backoff. */
+  async forwardDue(): Promise<RelayFlushResult> {
+    return RelayTerminal.#flushResult(await this.#pos.forwardDue());
+  }
+
+  static #flushResult(result: PosFlushResult): RelayFlushResult {
+    return { answered: result.forwarded, reachable: result.stoppedBy !== 'RETRY_SCHEDULED' };
+  }
+
+  /** What the relay knows of a token (by its key, the token hash), for the phone when it next comes by. */
   async statusFor(key: string): Promise<RelayTokenStatus> {
-    expectString(key, 'key');
-    const entry = (await this.#queue.list()).find((e) => e.key === key);
+    const k = expectString(key, 'key');
+    const entry = this.#pos.exportQueue().entries.find((e) => e.idempotencyKey === k && e.kind === 'token');
     if (entry === undefined) return { state: 'unknown' };
-    return entry.answer === null ? { state: 'queued' } : { state: 'answered', answer: entry.answer };
+    if (entry.state === 'stored' || entry.state === 'forwarding') return { state: 'queued' };
+    const answer = await this.#loadAnswer(entry.seq, k);
+    if (answer !== null) return { state: 'answered', answer };
+    return { state: 'failed', code: entry.resultCode ?? entry.state };
+  }
+
+  /** The outbox: every kept entry (tokens and card payments), the verified chain, the totals. */
+  exportQueue(): QueueExport {
+    return this.#pos.exportQueue();
+  }
+
+  /** Stops accepting calls; the stored outbox and answers stay. */
+  close(): Promise<void> {
+    return this.#pos.close();
   }
 }
 
@@ -708,19 +878,16 @@ guardClass(RelayStore, {
   },
 });
 
-guardClass(StoredRelayQueue, {
-  methods: {
-    enqueue: ['key', 'token'],
-    nextPending: [],
-    markAnswered: ['key', 'answer'],
-    list: [],
-  },
-});
-
 guardClass(RelayTerminal, {
   methods: {
+    pos: [],
+    terminalId: [],
     accept: ['token'],
     flush: [],
+    forwardDue: [],
     statusFor: ['key'],
+    exportQueue: [],
+    close: [],
   },
+  statics: { open: [raw('options')] },
 });

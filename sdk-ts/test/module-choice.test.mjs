@@ -52,6 +52,10 @@ test('the package table: known choices', () => {
     [['dose.escalation'], 'dose-escalation'],
     [['dose'], 'dose'],
     [['dose.device', 'dose.escalation'], 'dose'],
+    // A terminal that relays tokens is also a POS: the two-system module, not the everything-module.
+    [['pos', 'relay'], 'terminal'],
+    [['pos'], 'pos'],
+    [['relay'], 'relay'],
   ];
   for (const [systems, expected] of cases) assert.equal(smallestModuleHolding(systems), expected, `${systems.join('+') || 'nothing'}`);
 });

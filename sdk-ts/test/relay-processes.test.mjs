@@ -1,10 +1,10 @@
 // System 5 as three processes over loopback HTTP: a phone (one process per action, its state in
-// files), a relay terminal (its queue in files) and the token server (TokenHttpServer, its state
+// files), a relay terminal (its queue is System 4's outbox, in files) and the token server (TokenHttpServer, its state
 // in files, or PostgreSQL when a test server is there). The server is SIGKILLed in the middle:
 // tokens sealed meanwhile wait in the relay's queue ("answer not yet delivered"); then the relay
 // is SIGKILLed too (a token sealed then is "relay unreachable" and stays reserved); after both
-// restart (the server on the same port and state, the relay on its queue's files) the queued
-// tokens are paid once each; a replayed token gets the same receipt bytes, an altered one is
+// restart (the server on the same port and state, the relay on its outbox's files) the queued
+// tokens — found in the restarted relay's outbox — are forwarded and paid exactly once each; a replayed token gets the same receipt bytes, an altered one is
 // refused without a receipt.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -99,8 +99,28 @@ for (const { label, skip, make } of BACKENDS) test(`phone, relay and server as t
   t.after(() => stop(server));
   relay = await run({ role: 'relay', dir: relayDir, serverUrl });
   relayUrl = `http://127.0.0.1:${relay.value.port}`;
+  // The restarted relay found the two tokens in its outbox, hash-chained: token 2 was tried when
+  // it came and again (the head, in order) when token 3 came; token 3 waited behind it.
+  const queued = await (await fetch(`${relayUrl}/queue`)).json();
+  assert.equal(queued.chainValid, true);
+  assert.deepEqual(queued.entries.map((e) => [e.kind, e.key, e.amount, e.state, e.attempts]), [
+    ['token', first.tokenHash, '12.00', 'forwardedApproved', 1],
+    ['token', second.tokenHash, '15.00', 'stored', 2],
+    ['token', third.tokenHash, '9.50', 'stored', 0],
+  ]);
   const flushed = await (await fetch(`${relayUrl}/flush`, { method: 'POST' })).json();
   assert.deepEqual(flushed, { answered: 2, reachable: true });
+  // Forwarded exactly once: a second flush has nothing to send, and the server saw each token first here.
+  assert.deepEqual(await (await fetch(`${relayUrl}/flush`, { method: 'POST' })).json(), { answered: 0, reachable: true });
+  assert.deepEqual((await (await fetch(`${relayUrl}/queue`)).json()).entries.map((e) => [e.state, e.attempts]), [
+    ['forwardedApproved', 1],
+    ['forwardedApproved', 3],
+    ['forwardedApproved', 1],
+  ]);
+  for (const sealed of [second, third]) {
+    const status = await (await fetch(`${relayUrl}/status/${sealed.tokenHash}`)).json();
+    assert.deepEqual([status.state, status.answer.code, status.answer.replayed], ['answered', 'APPROVED', false]);
+  }
   seen = await phone('collect');
   // Outstanding first (the stranded token, still reserved), then the settled ones.
   assert.deepEqual(seen.states, [

@@ -2,8 +2,9 @@
 // - `server`: TokenHttpServer on 127.0.0.1 (`port`, 0 for any), its state in FileStorage under
 //   `dir` or in PostgresStorage under `pgPrefix`; prints {"port": N} once it listens.
 // - `relay`: an HTTP server on 127.0.0.1 for phones (POST /token: queue the bytes and try to
-//   forward; POST /flush; GET /status/<key>) in front of a RelayTerminal whose StoredRelayQueue
-//   lives in FileStorage under `dir`; prints {"port": N}.
+//   forward; POST /flush; GET /status/<key>; GET /queue: the outbox's entries) in front of a
+//   RelayTerminal whose outbox (System 4's, the tokens as `kind: 'token'` entries) and stored
+//   answers live in FileStorage under `dir`; prints {"port": N}.
 // - `phone`: one action of the phone (`action`: seal | collect), its state in FileStorage under
 //   `dir`, talking to the relay at `relayUrl`; prints one JSON line and exits.
 // Does nothing without the variable, so `node --test sdk-ts/test/` may load it like any file.
@@ -14,7 +15,6 @@ import {
   PostgresStorage,
   RelayStore,
   RelayTerminal,
-  StoredRelayQueue,
   TokenHttpServer,
   keyPairFromSecret,
   relayTokenStatus,
@@ -25,6 +25,11 @@ export const RELAY_SNAPSHOT_KEY = new Uint8Array(32).fill(0x33);
 export const PHONE_KEYS = keyPairFromSecret('EdDSA', new Uint8Array(32).fill(0x21));
 export const SERVER_KEYS = keyPairFromSecret('EdDSA', new Uint8Array(32).fill(0x42));
 export const T0_MS = 1_800_000_000_000;
+/** The relay's POS terminal: its offline limits bound what waits for the server. */
+export const RELAY_CONFIG = {
+  terminalId: 'relay-1',
+  offline: { currencies: [{ currency: 'EUR', paymentMax: '20.00', totalMax: '200.00' }], countMax: 64, maxAgeMs: 86_400_000 },
+};
 
 const hex = (b) => Buffer.from(b).toString('hex');
 const unhex = (t) => new Uint8Array(Buffer.from(t, 'hex'));
@@ -59,15 +64,18 @@ if (job !== undefined) {
     });
     process.stdout.write(`${JSON.stringify({ port: new URL(server.url).port * 1 })}\n`);
   } else if (o.role === 'relay') {
-    const terminal = new RelayTerminal(new StoredRelayQueue(new FileStorage(o.dir)), o.serverUrl);
+    const terminal = await RelayTerminal.open({ storage: new FileStorage(o.dir), snapshotKey: RELAY_SNAPSHOT_KEY, config: RELAY_CONFIG, serverUrl: o.serverUrl });
     const http = createServer(async (req, res) => {
       try {
         if (req.method === 'POST' && req.url === '/token') {
-          const key = await terminal.accept(await body(req));
+          const { key, code } = await terminal.accept(await body(req));
           const flushed = await terminal.flush();
-          reply(res, 200, { key, reachable: flushed.reachable });
+          reply(res, 200, { key, code, reachable: flushed.reachable });
         } else if (req.method === 'POST' && req.url === '/flush') {
           reply(res, 200, await terminal.flush());
+        } else if (req.method === 'GET' && req.url === '/queue') {
+          const queue = terminal.exportQueue();
+          reply(res, 200, { chainValid: queue.chainValid, entries: queue.entries.map((e) => ({ kind: e.kind, key: e.idempotencyKey, amount: e.amount, state: e.state, attempts: e.attempts })) });
         } else if (req.method === 'GET' && req.url.startsWith('/status/')) {
           const status = await terminal.statusFor(req.url.slice('/status/'.length));
           const answer = status.state === 'answered' ? { ...status.answer, receipt: status.answer.receipt === null ? null : hex(status.answer.receipt) } : undefined;
@@ -103,7 +111,7 @@ if (job !== undefined) {
       if (out.token !== null) {
         try {
           const r = await fetch(`${o.relayUrl}/token`, { method: 'POST', body: out.token });
-          relay = r.ok ? 'accepted' : 'unreachable';
+          relay = r.ok ? ((await r.json()).code === 'STORED' ? 'accepted' : 'refused') : 'unreachable';
         } catch {
           relay = 'unreachable';
         }

@@ -1,9 +1,11 @@
 // Drives the System 5 demo page (examples-web/relay.html) in headless Chromium: the phone pays
 // (its token drawn as a QR code by qrcode-generator, served from the npm install, at the version
 // the core computes for its bytes), the terminal forwards at once; with the server unreachable
-// two tokens wait in the queue ("answer not yet delivered" on the phone) and the phone's allowance
-// refuses a third; a reload finds the queue, phone and server in IndexedDB; the terminal forwards,
-// the phone collects and every token is settled; an altered copy is refused without a receipt.
+// two tokens wait in the terminal's POS outbox ("answer not yet delivered" on the phone) and the
+// phone's allowance refuses a third; a reload finds the outbox (hash chain verified), phone and
+// server in IndexedDB; the terminal forwards each waiting token once, the phone collects and every
+// token is settled; an altered copy is refused without a receipt. The page loads one module
+// holding both systems (`init({ systems: ['pos', 'relay'] })` → `terminal`).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { assertSdkBuilt, launchBrowser, shownErrors, startDemoServer, textOf, waitForSdkReady, withWatchedPage } from './helpers.mjs';
@@ -33,8 +35,14 @@ describe('browser demo: paying offline through a relay terminal', () => {
 
   test('pay, QR code, queue while the server is away, reload, forward, settle, altered copy', async () => {
     await withWatchedPage(browser, async (page) => {
+      const wasmFetches = [];
+      page.on('request', (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.endsWith('.wasm')) wasmFetches.push(path);
+      });
       await page.goto(url);
       await waitForSdkReady(page);
+      assert.deepEqual(wasmFetches, ['/sdk/wasm/terminal/countersign_wasm_bg.wasm'], 'one module for the POS and the relay');
       assert.equal(await textOf(page, 'allowance'), '30.00 EUR');
 
       await page.getByTestId('amount').fill('4.50');
@@ -67,11 +75,21 @@ describe('browser demo: paying offline through a relay terminal', () => {
       // Reload mid-queue: everything is where it was.
       await page.reload();
       await waitForSdkReady(page);
-      assert.deepEqual((await items(page, 'queued')).map((t) => t.split(' ')[0]), ['answered', 'waiting', 'waiting']);
+      assert.deepEqual((await items(page, 'queued')).map((t) => t.split(' ')[0]), ['forwardedApproved', 'stored', 'stored']);
+      assert.equal(await textOf(page, 'outbox'), '2 waiting, chain verified');
       assert.equal(await textOf(page, 'allowance'), '8.00 EUR');
 
+      // Still unreachable after the reload: the outbox keeps them (a retry scheduled, nothing lost).
+      await page.getByTestId('server-reachable').uncheck();
+      await act(page, 'forward');
+      assert.equal(await textOf(page, 'relay-status'), 'server unreachable: tokens wait in the queue');
+      await page.getByTestId('server-reachable').check();
       await act(page, 'forward');
       assert.equal(await textOf(page, 'relay-status'), 'forwarded 2');
+      assert.deepEqual((await items(page, 'queued')).map((t) => t.split(' ')[0]), ['forwardedApproved', 'forwardedApproved', 'forwardedApproved']);
+      assert.equal(await textOf(page, 'outbox'), '0 waiting, chain verified');
+      await act(page, 'forward');
+      assert.equal(await textOf(page, 'relay-status'), 'forwarded 0', 'each token forwarded once');
       await act(page, 'collect');
       assert.deepEqual((await items(page, 'phone-token')).map((t) => t.slice(t.indexOf(': ') + 2)), ['settled: approved', 'settled: approved', 'settled: approved']);
       assert.equal(await textOf(page, 'allowance'), '30.00 EUR');

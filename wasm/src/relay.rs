@@ -6,7 +6,7 @@ use countersign_core::envelope::TrustedKey;
 use countersign_core::error::{Error, ErrorCode};
 use countersign_core::limits::LimitSpec;
 use countersign_core::relay::{
-    qr_version_m, PaymentPhone, PhoneConfig, RelayCode, SealRequest, TokenServer,
+    qr_version_m, token_claims, PaymentPhone, PhoneConfig, RelayCode, SealRequest, TokenServer,
 };
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -22,6 +22,23 @@ pub fn relay_codes() -> Array {
 #[wasm_bindgen(js_name = relayQrVersion)]
 pub fn relay_qr_version(bytes: u32) -> Option<u8> {
     qr_version_m(bytes as usize)
+}
+
+/// A token's claims read without verifying it (the relay's outbox accounting): `{deviceId,
+/// counter, payee, amount, currency}`, or undefined when the bytes are not a token.
+#[wasm_bindgen(js_name = relayTokenClaims)]
+pub fn relay_token_claims(token: &[u8]) -> JsValue {
+    let Some(claims) = token_claims(token) else {
+        return JsValue::UNDEFINED;
+    };
+    let object = Object::new();
+    set(&object, "deviceId", &claims.device_id.into());
+    // At most COUNTER_MAX (2^53 - 1): exact as a number.
+    set(&object, "counter", &JsValue::from_f64(claims.counter as f64));
+    set(&object, "payee", &claims.payee.into());
+    set(&object, "amount", &claims.amount.into());
+    set(&object, "currency", &claims.currency.into());
+    object.into()
 }
 
 /// `value` with `bytes` (or null) set under `field`.

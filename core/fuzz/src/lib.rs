@@ -1972,6 +1972,8 @@ pub fn relay_token(data: &[u8]) {
     for token in [keyed.as_slice(), payload] {
         let mut server = relay_fixture().clone();
         let before = server.snapshot(&SNAPSHOT_KEY).expect("snapshot");
+        // What a relay reads without the key: never panics, and agrees with the server below.
+        let claims = relay::token_claims(token);
         let reply = server.process(token, &signer, NOW).expect("the server answers (a refusal is not an error)");
         server.ledger().check_invariants().expect("ledger invariants after a token");
         let Some(receipt) = &reply.receipt else {
@@ -1991,6 +1993,8 @@ pub fn relay_token(data: &[u8]) {
         )
         .expect("a receipt opens under the server key");
         assert_eq!(Some(opened.seq), reply.counter, "the receipt's seq is the token's counter");
+        let claims = claims.expect("a token the server answered with a receipt has claims a relay can read");
+        assert_eq!((Some(claims.counter), claims.device_id.as_str()), (reply.counter, "ph1"), "the claims name the token's device and counter");
         assert_eq!(reply.token_hash, hex_of(&sha256(token)), "the reply names the token's hash");
         if reply.code.is_final() {
             let again = server.process(token, &signer, NOW + 1).expect("the server answers a replay");

@@ -161,6 +161,65 @@ impl Cbor for ReceiptPayload {
     }
 }
 
+/// What a token says about itself, read **without** checking its signature: what a relay (which
+/// holds no device key) needs to account for the token in its outbox — the offline limits count
+/// `amount` in `currency` — and to name it (`device_id`, `counter`). Nothing here is trusted: a
+/// forged or altered token reads the same way and the server refuses it (`BAD_SIGNATURE`,
+/// `UNKNOWN_KEY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClaims {
+    /// The envelope's key id: the device id.
+    pub device_id: String,
+    /// The envelope's `seq`: the device counter.
+    pub counter: u64,
+    /// The payload's payee.
+    pub payee: String,
+    /// The payload's amount, a decimal string as the phone wrote it.
+    pub amount: String,
+    /// The payload's currency.
+    pub currency: String,
+}
+
+/// Reads a token's claims without verifying it (see [`TokenClaims`]); `None` for bytes that are
+/// not an envelope in the canonical layout (any type) with a well-formed version-1 token payload. Bounded by the
+/// input: one pass over at most the envelope's six header labels and a four-field payload.
+pub fn token_claims(token: &[u8]) -> Option<TokenClaims> {
+    if !whole_envelope(token) {
+        return None;
+    }
+    let peeked = peek(token)?;
+    // A counter past COUNTER_MAX no phone signs; keeping it out keeps the counter a safe JS integer.
+    if peeked.version != PAYLOAD_VERSION || !id_ok(&peeked.kid) || peeked.seq > super::phone::COUNTER_MAX {
+        return None;
+    }
+    let payload = cbor::from_slice::<TokenPayload>(&peeked.payload)?;
+    Some(TokenClaims {
+        device_id: peeked.kid,
+        counter: peeked.seq,
+        payee: payload.payee,
+        amount: payload.amount,
+        currency: payload.currency,
+    })
+}
+
+/// Whether `bytes` is one whole COSE_Sign1 structure — tag 18, `[protected, {}, payload,
+/// signature]` and nothing after it — so that a truncated token (its signature cut off) reads
+/// as no token at all. Structure only: nothing is verified.
+fn whole_envelope(bytes: &[u8]) -> bool {
+    let mut d = Decoder::new(bytes);
+    let shaped = (|| {
+        if d.tag().ok()?.as_u64() != 18 || d.array().ok()? != Some(4) {
+            return None;
+        }
+        d.bytes().ok()?;
+        d.skip().ok()?;
+        d.bytes().ok()?;
+        d.bytes().ok()?;
+        Some(())
+    })();
+    shaped.is_some() && d.position() == bytes.len()
+}
+
 /// The parts of an envelope the server needs when `open` refused it only for its times (the
 /// bytes are then known to be canonical and authentic): key id, seq, iat, exp, payload.
 pub(crate) struct Peeked {
@@ -171,10 +230,10 @@ pub(crate) struct Peeked {
     pub payload: Vec<u8>,
 }
 
-/// Reads the header fields of an envelope `envelope::open` already found canonical (layout in
-/// [`crate::envelope`]). Only called after a time rejection, which comes after the structure
-/// and signature checks, so every `None` here is unreachable in practice; the caller treats it as
-/// `MALFORMED` all the same.
+/// Reads the header fields of an envelope (layout in [`crate::envelope`]) without verifying it.
+/// The server calls it after a time rejection, which comes after the structure and signature
+/// checks (so a `None` there is unreachable in practice and treated as `MALFORMED`);
+/// [`token_claims`] calls it on bytes nobody checked, so every read is fallible.
 pub(crate) fn peek(bytes: &[u8]) -> Option<Peeked> {
     /// The protected header has exactly six labels.
     const HEADER_LABELS: u64 = 6;

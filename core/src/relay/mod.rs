@@ -102,7 +102,8 @@ mod tests;
 
 pub use codes::RelayCode;
 pub use messages::{
-    qr_version_m, ReceiptPayload, TokenPayload, NONCE_BYTES_MAX, NONCE_BYTES_MIN, PAYLOAD_VERSION,
+    qr_version_m, token_claims, ReceiptPayload, TokenClaims, TokenPayload, NONCE_BYTES_MAX,
+    NONCE_BYTES_MIN, PAYLOAD_VERSION,
     QR_BYTES_M, RECEIPT_TTL_S, RECEIPT_TYPE, RELAY_ID_BYTES_MAX, TOKEN_TTL_S_MAX, TOKEN_TYPE,
 };
 pub use phone::{

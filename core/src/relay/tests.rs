@@ -128,6 +128,33 @@ fn a_token_goes_through_and_the_receipt_settles_it() {
 }
 
 #[test]
+fn a_relay_reads_a_tokens_claims_without_a_key_and_never_panics_on_other_bytes() {
+    let mut p = phone();
+    let token = seal(&mut p, "4.50", 1, T0).token.unwrap();
+    let claims = token_claims(&token).unwrap();
+    assert_eq!(
+        claims,
+        TokenClaims { device_id: "ph1".into(), counter: 1, payee: "cafe".into(), amount: "4.50".into(), currency: "EUR".into() }
+    );
+    // Unverified by design: a token whose signature was altered reads the same (the server refuses it).
+    let mut forged = token.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 0x01;
+    assert_eq!(token_claims(&forged), Some(claims));
+    // Every prefix, and each byte flipped: a result or None, no panic; a truncated token is None.
+    for i in 0..token.len() {
+        assert_eq!(token_claims(&token[..i]), None, "prefix {i}");
+        let mut altered = token.clone();
+        altered[i] ^= 0xff;
+        let _ = token_claims(&altered);
+    }
+    // A receipt is an envelope too, but its payload is not a token's.
+    let mut s = server("100.00");
+    let receipt = s.process(&token, &server_signer(), T0 + 5).unwrap().receipt.unwrap();
+    assert_eq!(token_claims(&receipt), None);
+}
+
+#[test]
 fn a_replayed_token_gets_the_same_receipt_bytes_even_after_it_expired() {
     let mut p = phone();
     let mut s = server("100.00");

@@ -2,19 +2,21 @@
 //
 // Receivers are restored from snapshots taken once at load: a phone with two outstanding tokens
 // (one answered by the server, its receipt kept aside) and a server with the device registered,
-// a payee, a funded wallet and one stored answer. The relay's queue lives in memory; its server
-// URL is a closed loopback port, so `flush` finds the server unreachable at once.
+// a payee, a funded wallet and one stored answer. The relay terminal's outbox lives in memory with
+// one token waiting; its server URL is a closed loopback port, so `flush` finds the server
+// unreachable at once (the entry's retry is the state change a hostile flush may make).
 import {
   MemoryStorage,
   PaymentPhone,
   RelayStore,
   RelayTerminal,
-  StoredRelayQueue,
   TokenHttpServer,
   TokenServer,
   keyPairFromSecret,
+  httpTokenServerClient,
   relayCodes,
   relayQrVersion,
+  relayTokenClaims,
   relayTokenStatus,
 } from '@countersign/sdk';
 
@@ -69,17 +71,13 @@ async function freshStore() {
   storages.set(store, storage);
   return store;
 }
-async function freshQueue() {
-  const storage = new MemoryStorage();
-  const queue = new StoredRelayQueue(storage);
-  await queue.enqueue(token1.tokenHash, token1.token);
-  storages.set(queue, storage);
-  return queue;
-}
+const RELAY_CONFIG = { terminalId: 'relay-h', offline: { currencies: [{ currency: 'EUR', paymentMax: '20.00', totalMax: '100.00' }], countMax: 16, maxAgeMs: 86_400_000 } };
+const terminalOptions = (storage = new MemoryStorage()) => ({ storage, snapshotKey: snapshotKey.slice(), config: structuredClone(RELAY_CONFIG), serverUrl: CLOSED_URL, clock: () => NOW * 1000, random: () => 7 });
 async function freshTerminal() {
-  const queue = await freshQueue();
-  const terminal = new RelayTerminal(queue, CLOSED_URL);
-  storages.set(terminal, storages.get(queue));
+  const storage = new MemoryStorage();
+  const terminal = await RelayTerminal.open(terminalOptions(storage));
+  if ((await terminal.accept(token1.token)).code !== 'STORED') throw new Error('relay targets: terminal setup');
+  storages.set(terminal, storage);
   return terminal;
 }
 const onStored = (receiver, args) => ({ receiver, state: (r) => memoryState(storages.get(r)), args });
@@ -138,16 +136,18 @@ export const targets = {
   'RelayStore#loadServer': onStored(freshStore, () => ['main', serverKeys, 'srv']),
   'RelayStore#saveServer': onStored(freshStore, () => ['main', freshServer()]),
 
-  'new StoredRelayQueue': { args: () => [new MemoryStorage(), { key: 'relay/queue' }] },
-  'StoredRelayQueue#enqueue': onStored(freshQueue, () => [token2.tokenHash, token2.token.slice()]),
-  'StoredRelayQueue#nextPending': onStored(freshQueue, () => []),
-  'StoredRelayQueue#markAnswered': onStored(freshQueue, () => [token1.tokenHash, { code: 'APPROVED', replayed: false, receipt: receipt1.slice() }]),
-  'StoredRelayQueue#list': onStored(freshQueue, () => []),
-
-  'new RelayTerminal': { args: () => [new StoredRelayQueue(new MemoryStorage()), CLOSED_URL] },
+  relayTokenClaims: { args: () => [token1.token.slice()] },
+  httpTokenServerClient: { args: () => [CLOSED_URL, { timeoutMs: 1000 }] },
+  'new RelayTerminal': { args: () => [] }, // private: always refused
+  'RelayTerminal.open': { args: () => [terminalOptions()] },
+  'RelayTerminal#pos': onStored(freshTerminal, () => []),
+  'RelayTerminal#terminalId': onStored(freshTerminal, () => []),
   'RelayTerminal#accept': onStored(freshTerminal, () => [token2.token.slice()]),
   'RelayTerminal#flush': onStored(freshTerminal, () => []),
+  'RelayTerminal#forwardDue': onStored(freshTerminal, () => []),
   'RelayTerminal#statusFor': onStored(freshTerminal, () => [token1.tokenHash]),
+  'RelayTerminal#exportQueue': onStored(freshTerminal, () => []),
+  'RelayTerminal#close': { ...onStored(freshTerminal, () => []), consumes: true },
 
   'new TokenHttpServer': { args: () => [] }, // private: always refused
   'TokenHttpServer.start': { args: () => [httpOptions()] },
