@@ -415,7 +415,10 @@ export class CustodyBook extends WasmObject<Handle> {
 
   /** The configuration the book was created with. */
   config(): BookConfig {
-    return withHandle(this, (h) => h.config() as BookConfig);
+    const config = withHandle(this, (h) => h.config() as BookConfig);
+    // The approvers' keys cross back as arrays of numbers: bytes again, as the type says.
+    const approvers = config.approvers.map((a) => ({ approverId: a.approverId, publicKey: Uint8Array.from(a.publicKey) }));
+    return { ...config, approvers };
   }
 
   /** The number of the last event decided (0: none). */
