@@ -33,6 +33,7 @@ import { checkTransfer, measureTransfer, transferTable } from './transfer.mjs';
 import { checkTransfer as checkTransferLifecycle, measureTransfer as measureTransferLifecycle, transferTable as transferLifecycleTable } from './transfer-lifecycle.mjs';
 import { doseTable, measureDose } from './dose.mjs';
 import { custodyTable, measureCustody } from './custody-liabilities.mjs';
+import { custodyBookTable, measureCustodyBook } from './custody.mjs';
 import { checkEcash, ecashTable, measureEcash } from './ecash.mjs';
 import { measureRelay, relayTable } from './relay.mjs';
 import { measurePos, posTable } from './pos.mjs';
@@ -414,6 +415,7 @@ async function main() {
   const doseMeasured = withDose ? measureDose() : undefined;
   const withCustody = selected('custody');
   const custodyMeasured = withCustody ? await measureCustody() : undefined;
+  const custodyBookMeasured = withCustody ? measureCustodyBook(REPO_ROOT) : undefined;
   const withEcash = selected('ecash');
   if (withEcash) checkEcash();
   const ecashMeasured = withEcash ? measureEcash() : undefined;
@@ -446,6 +448,7 @@ async function main() {
     ...(withTransfer ? [...transferTable(transferMeasured), ''] : []),
     ...(withDose ? [...doseTable(doseMeasured), ''] : []),
     ...(withCustody ? [...custodyTable(custodyMeasured), ''] : []),
+    ...(withCustody ? [...custodyBookTable(custodyBookMeasured), ''] : []),
     ...(withEcash ? [...ecashTable(ecashMeasured), ''] : []),
     ...(withRelay ? [...relayTable(relayMeasured), ''] : []),
     ...(withPos ? [...posTable(posMeasured), ''] : []),

@@ -156,6 +156,27 @@ fn export_all(cfg: &Config) -> Result<(), ts_rs::ExportError> {
     dose::escalation::RouterOutput::export_all(cfg)?;
     dose::escalation::OpenAlarm::export_all(cfg)?;
     dose::escalation::Snooze::export_all(cfg)?;
+    // custody (System 8): the back-office book (one request type per event kind, as the
+    // adapter reads them; the tagged event is the persisted log's form)
+    custody::BookConfig::export_all(cfg)?;
+    custody::Event::export_all(cfg)?;
+    custody::Outcome::export_all(cfg)?;
+    custody::WithdrawalView::export_all(cfg)?;
+    custody::SignedWithdrawal::export_all(cfg)?;
+    custody::ClientBalance::export_all(cfg)?;
+    custody::RegisterClient::export_all(cfg)?;
+    custody::ObserveDeposit::export_all(cfg)?;
+    custody::ReleaseQuarantine::export_all(cfg)?;
+    custody::Sweep::export_all(cfg)?;
+    custody::ClientTransfer::export_all(cfg)?;
+    custody::Trade::export_all(cfg)?;
+    custody::ObserveOmnibus::export_all(cfg)?;
+    custody::ObserveWallet::export_all(cfg)?;
+    custody::AddDestination::export_all(cfg)?;
+    custody::RequestWithdrawal::export_all(cfg)?;
+    custody::Approve::export_all(cfg)?;
+    custody::ConfirmWithdrawal::export_all(cfg)?;
+    custody::CancelWithdrawal::export_all(cfg)?;
     // custody (System 8): the proof of liabilities
     custody::liabilities::TreeSetup::export_all(cfg)?;
     custody::liabilities::ClientBalance::export_all(cfg)?;

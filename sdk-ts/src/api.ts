@@ -110,6 +110,7 @@ export * from './pos.js';
 export * from './dose.js';
 export * from './dose-escalation.js';
 export * from './custody-liabilities.js';
+export * from './custody.js';
 export * from './relay.js';
 export * from './transfer.js';
 export * from './transfer-lifecycle.js';

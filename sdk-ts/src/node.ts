@@ -37,6 +37,7 @@ export {
   ALARM_WS_MESSAGE_BYTES_MAX,
 } from './dose-server.js';
 export { TokenHttpServer, type TokenHttpServerOptions } from './relay-server.js';
+export { CustodyHttpServer, type CustodyServerOptions, CUSTODY_SERVER_BODY_BYTES_MAX } from './custody-server.js';
 export {
   TransferRouter,
   type TransferRouterOptions,

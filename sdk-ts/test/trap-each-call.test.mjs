@@ -694,3 +694,54 @@ test('the transfer book: a method traps (TransferBook#reserve), a store load and
   await expectTrap('TransferBookStore#save', () => s.store.save(s.book), () => s.book.transferIds());
   await bookReloads(s);
 });
+
+// System 8: the custody book. Persisted as its configuration and event log; a trap while it is
+// replayed (a store load) or sealed (a save) or inside an event loses nothing saved.
+
+const CUSTODY_SEED = new Uint8Array(32).fill(1);
+async function savedCustodyBook() {
+  const store = new sdk.CustodyBookStore(new sdk.MemoryStorage(), KEY);
+  const omnibusKey = new Uint8Array(32).fill(3);
+  const book = sdk.CustodyBook.create({
+    assets: [{ asset: 'USDC', confirmations: 1, sweepThreshold: '1', clientLimits: [], assetLimits: [] }],
+    omnibusAddress: sdk.custodyAddressOf(sdk.secp256k1PublicKey(omnibusKey, { compressed: true })),
+    approvers: [{ approverId: 'a0', publicKey: sdk.ed25519PublicKey(new Uint8Array(32).fill(0x40)) }],
+    quorum: 1,
+    coolingOffS: 0,
+  });
+  const alice = sdk.custodyTransferWallet(CUSTODY_SEED, 0);
+  book.registerClient({ clientId: 'alice', address: alice.address, now: NOW });
+  book.registerClient({ clientId: 'bob', address: sdk.custodyTransferWallet(CUSTODY_SEED, 1).address, now: NOW });
+  book.observeDeposit({ depositId: 'd1', address: alice.address, asset: 'USDC', amount: '100', confirmations: 1, now: NOW });
+  assert.equal(book.sweep({ sweepId: 's1', clientId: 'alice', asset: 'USDC', networkFee: '1', now: NOW }).code, 'SWEPT');
+  assert.equal(await store.save('main', book), true);
+  // Not saved: must not survive the trap.
+  assert.equal(book.transfer({ transferId: 't1', fromClientId: 'alice', toClientId: 'bob', asset: 'USDC', amount: '10', now: NOW }).code, 'TRANSFERRED');
+  return { store, book };
+}
+
+async function custodyReloads({ store }) {
+  const again = await store.load('main');
+  assert.equal(again.tradingBalance('alice', 'USDC'), '99.000000', 'the saved sweep came back');
+  assert.equal(again.tradingBalance('bob', 'USDC'), '0.000000', 'the unsaved transfer did not');
+  assert.equal(again.transfer({ transferId: 't1', fromClientId: 'alice', toClientId: 'bob', asset: 'USDC', amount: '10', now: NOW }).code, 'TRANSFERRED');
+  assert.equal(await store.save('main', again), true, 'the store writes after recovery');
+  again.free();
+}
+
+test('the custody book: an event traps (CustodyBook#transfer), a store load (replay) and a save trap; the saved events come back', async () => {
+  let s = await savedCustodyBook();
+  trapInside('CustodyBookHandle', '#transfer');
+  await expectTrap('CustodyBook#transfer', () => s.book.transfer({ transferId: 't2', fromClientId: 'alice', toClientId: 'bob', asset: 'USDC', amount: '1', now: NOW }), () => s.book.eventCount);
+  await custodyReloads(s);
+
+  s = await savedCustodyBook();
+  trapInside('CustodyBookHandle', '#sweep');
+  await expectTrap('CustodyBookStore#load', () => s.store.load('main'), () => s.book.eventCount);
+  await custodyReloads(s);
+
+  s = await savedCustodyBook();
+  trapInside('CustodyBookHandle', '#config');
+  await expectTrap('CustodyBookStore#save', () => s.store.save('main', s.book), () => s.book.eventCount);
+  await custodyReloads(s);
+});

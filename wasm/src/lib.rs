@@ -28,6 +28,8 @@ mod alloc;
 #[cfg(feature = "card")]
 mod card;
 #[cfg(feature = "custody")]
+mod custody_book;
+#[cfg(feature = "custody")]
 mod custody_liabilities;
 #[cfg(feature = "any-system")]
 mod de;

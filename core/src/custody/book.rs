@@ -348,7 +348,7 @@ pub struct Book {
 
 /// Byte strings as serde bytes (a `Uint8Array` across the wasm boundary), read from bytes or
 /// from a sequence of numbers (JSON vectors).
-mod bytes {
+pub(super) mod bytes {
     use serde::de::{Error, SeqAccess, Visitor};
     use serde::{Deserializer, Serializer};
 
@@ -1391,6 +1391,22 @@ impl Book {
         })
     }
 
+    /// The withdrawals waiting for their quorum, in id order, at most `max` (the views carry
+    /// their counted approvals): what the back-office shows its approvers.
+    pub fn withdrawals_awaiting_approval(&self, max: usize) -> Vec<WithdrawalView> {
+        self.withdrawals
+            .iter()
+            .filter(|(_, w)| w.state == WithdrawalState::AwaitingApproval)
+            .take(max)
+            .filter_map(|(id, _)| self.withdrawal(id))
+            .collect()
+    }
+
+    /// A client's derivation index (its transfer wallet is `keys::transfer_wallet(seed, index)`).
+    pub fn client_index(&self, client_id: &str) -> Option<u32> {
+        self.clients.get(client_id).map(|c| c.index)
+    }
+
     /// A client's trading balance of an asset (decimal string), if both exist.
     pub fn trading_balance(&self, client_id: &str, asset: &str) -> Option<String> {
         let i = self.asset_index(asset)?;
@@ -1504,4 +1520,39 @@ fn open(ledger: &mut Ledger, id: String, currency: &'static Currency, kind: Acco
     } else {
         Err(Error::new(ErrorCode::Internal, "", format!("the ledger refused an account: {}", outcome.code)))
     }
+}
+
+// ------------------------------------------------------------------------------------------
+// Persistence: the configuration and the log of applied events, authenticated
+// ------------------------------------------------------------------------------------------
+
+/// The largest persisted log accepted, bytes (the storage adapters' value limit, 64 MiB).
+pub const LOG_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+const LOG_KIND: crate::snapshot::SnapshotKind = crate::snapshot::SnapshotKind {
+    type_name: "countersign.custody.book.log",
+    version: 1,
+    bytes_max: LOG_BYTES_MAX,
+};
+
+/// Authenticates a persisted book: `body` is its configuration and the log of the events it
+/// applied (the SDK's encoding; a signing logged as its withdrawal id and time, replayed by
+/// [`Book::mark_signed`]). The book is restored by applying the log again to a new book, so
+/// every rule checks the restored state as it checked the original one.
+///
+/// Errors: `KEY_INVALID` about `snapshotKey` (not 32 bytes); `SNAPSHOT_INVALID` when `body` is
+/// larger than [`LOG_BYTES_MAX`] allows.
+pub fn seal_log(body: &[u8], snapshot_key: &[u8]) -> Result<Vec<u8>> {
+    if body.len() > LOG_BYTES_MAX.saturating_sub(256) {
+        return Err(crate::snapshot::invalid("the book's log is larger than its maximum size"));
+    }
+    crate::snapshot::seal(&LOG_KIND, body, snapshot_key)
+}
+
+/// The authenticated body of [`seal_log`]'s bytes.
+///
+/// Errors: `KEY_INVALID` about `snapshotKey`; `SNAPSHOT_INVALID` (tampered, another key, not a
+/// custody log); `SNAPSHOT_VERSION_UNSUPPORTED`.
+pub fn open_log(bytes: &[u8], snapshot_key: &[u8]) -> Result<Vec<u8>> {
+    crate::snapshot::open(&LOG_KIND, bytes, snapshot_key).map(<[u8]>::to_vec)
 }

@@ -142,14 +142,19 @@ mod book;
 pub mod liabilities;
 mod codes;
 pub mod keys;
+mod requests;
 #[cfg(test)]
 mod tests;
 
 pub use book::{
-    transaction_digest, withdrawal_digest, Approver, AssetConfig, Book, BookConfig, ClientBalance,
+    open_log, seal_log, transaction_digest, withdrawal_digest, Approver, AssetConfig, Book, BookConfig, ClientBalance,
     Discrepancy, Event, Outcome, SignedWithdrawal, WithdrawalState, WithdrawalView,
     ALLOW_LIST_MAX, APPROVAL_CLOCK_SKEW_S, APPROVAL_TYPE, APPROVAL_VERSION, APPROVERS_MAX,
     ASSETS_MAX, CLIENTS_MAX, CONFIRMATIONS_MAX, COOLING_OFF_S_MAX, DEPOSITS_MAX, ID_BYTES_MAX,
-    WITHDRAWALS_MAX,
+    LOG_BYTES_MAX, WITHDRAWALS_MAX,
+};
+pub use requests::{
+    AddDestination, Approve, CancelWithdrawal, ClientTransfer, ConfirmWithdrawal, ObserveDeposit, ObserveOmnibus,
+    ObserveWallet, RegisterClient, ReleaseQuarantine, RequestWithdrawal, Sweep, Trade,
 };
 pub use codes::CustodyCode;

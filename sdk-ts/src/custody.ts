@@ -1,0 +1,638 @@
+/**
+ * custody (System 8), the back-office: the client sub-ledger over one omnibus trading wallet,
+ * one segregated transfer wallet per client, continuous reconciliation, the withdrawal policy
+ * (limits over windows, an allow-list with cooling-off, a k-of-n quorum of Ed25519 approvals)
+ * and the secp256k1 signing of withdrawals (RFC 6979, low-S: the same bytes as the native core).
+ *
+ * Roles: the back-office book ({@link CustodyBook}), persisted by {@link CustodyBookStore}; an
+ * approver ({@link sealCustodyApproval}: an Ed25519 envelope over a withdrawal's digest); the key
+ * holder ({@link custodyTransferWallet}: BIP-32 `m/44'/60'/0'/0/<index>`, EIP-55 address).
+ * The proof of liabilities over the same balances is `custody-liabilities`.
+ *
+ * Every rule lives in the Rust core (core/src/custody/, docs/custody.md); this module checks
+ * arguments and converts them. One method per event kind, each crossing a small flat request:
+ * money crosses as a decimal string at the asset's scale, or a bigint of minor units converted
+ * here with that scale; never a JavaScript number.
+ */
+import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, guardFunction, isOwned, ownConstructorArgs, raw, toSdkError } from './boundary.js';
+import { call } from './calls.js';
+import { sealEnvelope } from './envelope.js';
+import { CountersignRangeError } from './errors.js';
+import type { Exhaustive } from './exhaustive.js';
+import { WasmObject, withHandle } from './handle.js';
+import { wasm } from './loader.js';
+import { CheckedStorage } from './storage/checked.js';
+import type { StorageAdapter } from './storage/types.js';
+import { StateStore, type PersistedState } from './store.js';
+import { U32_MAX, expectArray, expectBytes, expectInteger, expectObject, expectString, expectU64, rangeError, typeError } from './validate.js';
+import type {
+  AddDestination,
+  Approve,
+  AssetConfig,
+  Approver,
+  BookConfig,
+  CancelWithdrawal,
+  ClientBalance,
+  ClientTransfer,
+  ConfirmWithdrawal,
+  CustodyCode,
+  CustodyEvent,
+  CustodyOutcome,
+  Discrepancy,
+  ObserveDeposit,
+  ObserveOmnibus,
+  ObserveWallet,
+  RegisterClient,
+  ReleaseQuarantine,
+  RequestWithdrawal,
+  Sweep,
+  Trade,
+  WithdrawalState,
+  WithdrawalView,
+} from './generated/custody.js';
+export type {
+  AddDestination as CustodyAddDestination,
+  Approve as CustodyApprove,
+  AssetConfig as CustodyAssetConfig,
+  Approver as CustodyApprover,
+  BookConfig as CustodyBookConfig,
+  CancelWithdrawal as CustodyCancelWithdrawal,
+  ClientBalance as CustodyClientBalance,
+  ClientTransfer as CustodyClientTransfer,
+  ConfirmWithdrawal as CustodyConfirmWithdrawal,
+  CustodyCode,
+  CustodyEvent,
+  CustodyOutcome,
+  Discrepancy as CustodyDiscrepancy,
+  ObserveDeposit as CustodyObserveDeposit,
+  ObserveOmnibus as CustodyObserveOmnibus,
+  ObserveWallet as CustodyObserveWallet,
+  RegisterClient as CustodyRegisterClient,
+  ReleaseQuarantine as CustodyReleaseQuarantine,
+  RequestWithdrawal as CustodyRequestWithdrawal,
+  Sweep as CustodySweep,
+  Trade as CustodyTrade,
+  WithdrawalState as CustodyWithdrawalState,
+  WithdrawalView as CustodyWithdrawalView,
+};
+
+/** Every outcome code, in the core's order (docs/custody.md, the rustdoc of `core/src/custody/`). */
+export const CUSTODY_CODES = Object.freeze([
+  'CLIENT_REGISTERED', 'DEPOSIT_PENDING', 'DEPOSIT_CONFIRMED', 'DEPOSIT_QUARANTINED', 'QUARANTINE_RELEASED', 'SWEPT',
+  'TRANSFERRED', 'TRADED', 'BALANCE_OBSERVED', 'DESTINATION_ADDED', 'WITHDRAWAL_REQUESTED', 'APPROVAL_COUNTED',
+  'WITHDRAWAL_SIGNED', 'WITHDRAWAL_CONFIRMED', 'WITHDRAWAL_CANCELLED',
+  'CLIENT_EXISTS', 'ADDRESS_IN_USE', 'CLIENTS_FULL', 'UNKNOWN_ASSET', 'UNKNOWN_ADDRESS', 'UNKNOWN_CLIENT',
+  'DEPOSIT_CONFLICT', 'DEPOSIT_ALREADY_CONFIRMED', 'DEPOSITS_FULL', 'NOT_QUARANTINED', 'BELOW_SWEEP_THRESHOLD',
+  'FEE_EXCEEDS_AMOUNT', 'ID_REUSED', 'SAME_CLIENT', 'INSUFFICIENT_FUNDS', 'DESTINATION_EXISTS', 'ALLOW_LIST_FULL',
+  'WITHDRAWAL_EXISTS', 'WITHDRAWALS_FULL', 'DESTINATION_NOT_ALLOWED', 'DESTINATION_COOLING_OFF', 'LIMIT_REACHED',
+  'UNKNOWN_WITHDRAWAL', 'WITHDRAWAL_NOT_PENDING', 'QUORUM_NOT_REACHED', 'APPROVAL_MISMATCH',
+  'APPROVER_ALREADY_COUNTED', 'LEDGER_REFUSED',
+  'MALFORMED', 'UNKNOWN_KEY', 'BAD_SIGNATURE', 'WRONG_TYPE', 'NOT_YET_VALID', 'EXPIRED', 'REPLAYED',
+] as const satisfies readonly CustodyCode[]);
+// Compile-time: the list names every member of the generated union.
+type _CodesComplete = Exhaustive<Exclude<CustodyCode, (typeof CUSTODY_CODES)[number]>>;
+
+/** The `type` of an approval envelope (the core's `APPROVAL_TYPE`). */
+export const CUSTODY_APPROVAL_TYPE = 'countersign.custody.approval';
+/** The schema version of an approval's payload (the core's `APPROVAL_VERSION`). */
+export const CUSTODY_APPROVAL_VERSION = 1;
+/** The snapshot key's length in bytes. */
+export const CUSTODY_SNAPSHOT_KEY_BYTES = 32;
+/** Most events a persisted book's log holds (what {@link CustodyBook.restore} replays). */
+export const CUSTODY_LOG_EVENTS_MAX = 1_000_000;
+/** Most withdrawals {@link CustodyBook.pendingWithdrawals} returns (the core's `WITHDRAWALS_MAX`). */
+export const CUSTODY_WITHDRAWALS_MAX = 65_536;
+/** Unix seconds the SDK lets cross (the core checks its own, narrower range). */
+const TIME_S_MAX = Number.MAX_SAFE_INTEGER;
+
+/** The glue's class (shipped in wasm/). */
+type Handle = import('../wasm/countersign_wasm.js').CustodyBookHandle;
+
+/** The two signed transactions of a withdrawal (empty lists when refused). */
+export interface CustodySignedWithdrawal {
+  readonly outcome: CustodyOutcome;
+  /** The 32-byte digests signed: leg 1 (omnibus → transfer wallet), leg 2 (→ destination). */
+  readonly digests: readonly Uint8Array[];
+  /** secp256k1 `r‖s` signatures, 64 bytes each, RFC 6979, low-S. */
+  readonly signatures: readonly Uint8Array[];
+}
+
+/** The secret keys {@link CustodyBook.signWithdrawal} signs with, for that one call. */
+export interface CustodySigningKeys {
+  /** The omnibus wallet's 32-byte secp256k1 secret key. */
+  readonly omnibusKey: Uint8Array;
+  /** The client's transfer-wallet secret key ({@link custodyTransferWallet}). */
+  readonly walletKey: Uint8Array;
+}
+
+/** A client's transfer wallet. */
+export interface CustodyTransferWallet {
+  readonly path: string;
+  readonly secretKey: Uint8Array;
+  /** SEC1 compressed, 33 bytes. */
+  readonly publicKey: Uint8Array;
+  /** EIP-55 checksummed. */
+  readonly address: string;
+}
+
+/** A book's freshness: its event counter (never goes down). */
+export interface CustodyBookFreshness {
+  readonly events: number;
+}
+
+/** One entry of a book's log: an event, or a signing (replayed without keys). */
+type LogEntry = CustodyEvent | { readonly kind: 'sign'; readonly withdrawalId: string; readonly now: number };
+
+// ---------------------------------------------------------------------------------------------
+// Requests: each kind's fields and how each is checked before it crosses
+
+type FieldKind = 'string' | 'now' | 'u32' | 'bytes' | { readonly moneyOf: string };
+type Fields = Readonly<Record<string, FieldKind>>;
+
+const REQUESTS = {
+  registerClient: { clientId: 'string', address: 'string', now: 'now' },
+  observeDeposit: { depositId: 'string', address: 'string', asset: 'string', amount: { moneyOf: 'asset' }, confirmations: 'u32', now: 'now' },
+  releaseQuarantine: { depositId: 'string', clientId: 'string', now: 'now' },
+  sweep: { sweepId: 'string', clientId: 'string', asset: 'string', networkFee: { moneyOf: 'asset' }, now: 'now' },
+  transfer: { transferId: 'string', fromClientId: 'string', toClientId: 'string', asset: 'string', amount: { moneyOf: 'asset' }, now: 'now' },
+  trade: {
+    tradeId: 'string', buyerId: 'string', sellerId: 'string', baseAsset: 'string', baseAmount: { moneyOf: 'baseAsset' },
+    quoteAsset: 'string', quoteAmount: { moneyOf: 'quoteAsset' }, fee: { moneyOf: 'quoteAsset' }, now: 'now',
+  },
+  observeOmnibus: { asset: 'string', balance: { moneyOf: 'asset' }, now: 'now' },
+  observeWallet: { clientId: 'string', asset: 'string', balance: { moneyOf: 'asset' }, now: 'now' },
+  addDestination: { clientId: 'string', address: 'string', now: 'now' },
+  requestWithdrawal: {
+    withdrawalId: 'string', clientId: 'string', asset: 'string', amount: { moneyOf: 'asset' }, networkFee: { moneyOf: 'asset' },
+    destination: 'string', now: 'now',
+  },
+  approve: { withdrawalId: 'string', envelope: 'bytes', now: 'now' },
+  confirmWithdrawal: { withdrawalId: 'string', now: 'now' },
+  cancelWithdrawal: { withdrawalId: 'string', now: 'now' },
+} as const satisfies Readonly<Record<string, Fields>>;
+type EventKind = keyof typeof REQUESTS;
+const EVENT_KINDS = Object.freeze(Object.keys(REQUESTS)) as readonly EventKind[];
+
+/**
+ * Money as the core takes it: a decimal string crosses as given (the core refuses one that is
+ * not strict at the asset's scale, naming the field); a bigint of minor units is written at the
+ * asset's scale here (an unknown asset: the core's `CURRENCY_UNKNOWN`).
+ */
+function moneyOf(value: unknown, asset: string, param: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'bigint') return call<string>(() => wasm('custody').amountFromMinor(value.toString(), asset));
+  throw typeError(param, 'a decimal string or a bigint of minor units', value);
+}
+
+/** A request of `kind` read into the plain object that crosses (only its declared fields). */
+function requestOf(kind: EventKind, value: unknown, param: string): Record<string, unknown> {
+  const fields: Fields = REQUESTS[kind];
+  const given = expectObject(value, param, Object.keys(fields));
+  const out: Record<string, unknown> = {};
+  for (const [name, how] of Object.entries(fields)) {
+    const v = given[name];
+    const at = `${param}.${name}`;
+    if (how === 'string') out[name] = expectString(v, at);
+    else if (how === 'now') out[name] = expectInteger(v, at, -TIME_S_MAX, TIME_S_MAX);
+    else if (how === 'u32') out[name] = expectInteger(v, at, 0, U32_MAX);
+    else if (how === 'bytes') out[name] = expectBytes(v, at);
+  }
+  for (const [name, how] of Object.entries(fields)) {
+    if (typeof how === 'object') out[name] = moneyOf(given[name], out[how.moneyOf] as string, `${param}.${name}`);
+  }
+  return out;
+}
+
+/**
+ * The custody back-office book: clients, deposits, sweeps, trades, transfers, withdrawals and
+ * their approvals on a sub-ledger per client and asset, reconciled with the omnibus's observed
+ * on-chain balance after every event (each outcome's `discrepancies`). State lives in wasm
+ * memory with the log of the events applied, which {@link CustodyBook.snapshot} persists; call
+ * `free()` (or `using`) when done.
+ */
+export class CustodyBook extends WasmObject<Handle> {
+  /** The events applied, as crossed (owned copies): what a snapshot persists. */
+  readonly #log: LogEntry[] = [];
+
+  private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: Handle) {
+    checkInternalConstruction(token, 'CustodyBook', 'CustodyBook.create or CustodyBook.restore');
+    super(handle, 'custody book');
+    adopt(this, CustodyBook);
+    Object.freeze(this);
+  }
+
+  /**
+   * A new book: its assets (scale from the money registry, confirmations, sweep threshold,
+   * limits), the omnibus's EIP-55 address, the approvers' Ed25519 public keys, the quorum and
+   * the cooling-off of new destinations. The core refuses a malformed field naming its path.
+   */
+  static create(config: BookConfig): CustodyBook {
+    expectObject(config, 'config');
+    return new CustodyBook(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('custody').CustodyBookHandle)(config)));
+  }
+
+  /** A book from {@link CustodyBook.snapshot} bytes: authenticated, then its log applied again. */
+  static restore(snapshot: Uint8Array, snapshotKey: Uint8Array): CustodyBook {
+    const bytes = expectBytes(snapshot, 'snapshot');
+    const key = expectBytes(snapshotKey, 'snapshotKey');
+    const body = call<Uint8Array>(() => wasm('custody').custodyOpenLog(bytes, key));
+    const { config, log } = decodeLog(body);
+    const book = CustodyBook.create(config);
+    try {
+      for (const entry of log) book.#replay(entry);
+    } catch (e) {
+      book.free();
+      throw e;
+    }
+    return book;
+  }
+
+  #replay(entry: LogEntry): void {
+    if (entry.kind === 'sign') {
+      const { withdrawalId, now } = entry;
+      withHandle(this, (h) => h.markSigned(withdrawalId, BigInt(now)));
+      this.#log.push(entry);
+    } else {
+      const { kind, ...request } = entry;
+      this.#apply(kind, request, 'snapshot.log[]');
+    }
+  }
+
+  #apply(kind: EventKind, value: unknown, param: string): CustodyOutcome {
+    const request = requestOf(kind, value, param);
+    const outcome = withHandle(this, (h) => h[kind](request) as CustodyOutcome);
+    // Only a decided event is logged: an error changed nothing and used no event number.
+    this.#log.push({ kind, ...request } as unknown as CustodyEvent);
+    return outcome;
+  }
+
+  /** Opens a client's accounts at its transfer-wallet address (`CLIENT_REGISTERED` + `clientIndex`). */
+  registerClient(request: RegisterClient): CustodyOutcome {
+    return this.#apply('registerClient', request, 'request');
+  }
+
+  /** A deposit seen on chain: pending until its asset's confirmations; at the omnibus, quarantined. */
+  observeDeposit(request: ObserveDeposit): CustodyOutcome {
+    return this.#apply('observeDeposit', request, 'request');
+  }
+
+  /** Attributes a quarantined deposit to a client's trading balance. */
+  releaseQuarantine(request: ReleaseQuarantine): CustodyOutcome {
+    return this.#apply('releaseQuarantine', request, 'request');
+  }
+
+  /** Sweeps a client's confirmed transfer-wallet balance to the omnibus (one linked batch, network fee paid by the client). */
+  sweep(request: Sweep): CustodyOutcome {
+    return this.#apply('sweep', request, 'request');
+  }
+
+  /** Moves an amount between two clients' trading balances (off-chain). */
+  transfer(request: ClientTransfer): CustodyOutcome {
+    return this.#apply('transfer', request, 'request');
+  }
+
+  /** Books a trade's two legs and the buyer's fee as one linked batch (off-chain). */
+  trade(request: Trade): CustodyOutcome {
+    return this.#apply('trade', request, 'request');
+  }
+
+  /** The omnibus wallet's observed on-chain balance of an asset (what reconciliation compares). */
+  observeOmnibus(request: ObserveOmnibus): CustodyOutcome {
+    return this.#apply('observeOmnibus', request, 'request');
+  }
+
+  /** A client's transfer wallet's observed confirmed balance of an asset. */
+  observeWallet(request: ObserveWallet): CustodyOutcome {
+    return this.#apply('observeWallet', request, 'request');
+  }
+
+  /** Adds a destination to a client's allow-list (usable after the cooling-off period). */
+  addDestination(request: AddDestination): CustodyOutcome {
+    return this.#apply('addDestination', request, 'request');
+  }
+
+  /** Asks for a withdrawal: limits, allow-list and funds checked; amount + fee leave the client's balance. */
+  requestWithdrawal(request: RequestWithdrawal): CustodyOutcome {
+    return this.#apply('requestWithdrawal', request, 'request');
+  }
+
+  /** Counts an approver's envelope ({@link sealCustodyApproval}) over the withdrawal's digest. */
+  approve(request: Approve): CustodyOutcome {
+    return this.#apply('approve', request, 'request');
+  }
+
+  /** The signed withdrawal was seen on chain. */
+  confirmWithdrawal(request: ConfirmWithdrawal): CustodyOutcome {
+    return this.#apply('confirmWithdrawal', request, 'request');
+  }
+
+  /** Cancels a withdrawal not signed yet: amount, fee and limit usage given back. */
+  cancelWithdrawal(request: CancelWithdrawal): CustodyOutcome {
+    return this.#apply('cancelWithdrawal', request, 'request');
+  }
+
+  /** Any event in its tagged form (`{kind: 'sweep', ...}`: the vectors' and a log's), sent to its method. */
+  apply(event: CustodyEvent): CustodyOutcome {
+    const fields = expectObject(event, 'event');
+    const kind = fields.kind;
+    if (typeof kind !== 'string' || !(EVENT_KINDS as readonly string[]).includes(kind)) {
+      throw typeError('event.kind', `one of ${EVENT_KINDS.join(', ')}`, kind);
+    }
+    const { kind: _kind, ...request } = fields;
+    return this.#apply(kind as EventKind, request, 'event');
+  }
+
+  /**
+   * Signs both legs of an approved withdrawal (`WITHDRAWAL_SIGNED`), or answers why not
+   * (`QUORUM_NOT_REACHED` counts only approvals still live at `now`). The keys cross for this
+   * call only; a key that is not the omnibus's or this client's wallet's is `KEY_INVALID`.
+   */
+  signWithdrawal(withdrawalId: string, now: number, keys: CustodySigningKeys): CustodySignedWithdrawal {
+    const id = expectString(withdrawalId, 'withdrawalId');
+    const at = expectInteger(now, 'now', -TIME_S_MAX, TIME_S_MAX);
+    const k = expectObject(keys, 'keys', ['omnibusKey', 'walletKey']);
+    const omnibusKey = expectBytes(k.omnibusKey, 'keys.omnibusKey');
+    const walletKey = expectBytes(k.walletKey, 'keys.walletKey');
+    try {
+      const signed = withHandle(this, (h) => h.signWithdrawal(id, BigInt(at), omnibusKey, walletKey) as CustodySignedWithdrawal);
+      this.#log.push({ kind: 'sign', withdrawalId: id, now: at });
+      return signed;
+    } finally {
+      // The SDK's own copies of the secret keys (the guard copied the caller's).
+      omnibusKey.fill(0);
+      walletKey.fill(0);
+    }
+  }
+
+  /** A client's derivation index (its transfer wallet: {@link custodyTransferWallet}), `undefined` when unknown. */
+  clientIndex(clientId: string): number | undefined {
+    const c = expectString(clientId, 'clientId');
+    return withHandle(this, (h) => h.clientIndex(c));
+  }
+
+  /** A client's trading balance of an asset (decimal string), `undefined` when either is unknown. */
+  tradingBalance(clientId: string, asset: string): string | undefined {
+    const c = expectString(clientId, 'clientId');
+    const a = expectString(asset, 'asset');
+    return withHandle(this, (h) => h.tradingBalance(c, a));
+  }
+
+  /** A client's confirmed, not yet swept transfer-wallet balance (decimal string). */
+  walletBalance(clientId: string, asset: string): string | undefined {
+    const c = expectString(clientId, 'clientId');
+    const a = expectString(asset, 'asset');
+    return withHandle(this, (h) => h.walletBalance(c, a));
+  }
+
+  /** What the omnibus should hold of an asset: Σ client balances + fees + outgoing + quarantine. */
+  expectedOmnibus(asset: string): string | undefined {
+    const a = expectString(asset, 'asset');
+    return withHandle(this, (h) => h.expectedOmnibus(a));
+  }
+
+  /** Every client's trading balance of an asset in minor units, by client id: the proof of liabilities' leaves. */
+  clientBalances(asset: string): ClientBalance[] {
+    const a = expectString(asset, 'asset');
+    return withHandle(this, (h) => h.clientBalances(a) as ClientBalance[]);
+  }
+
+  /** The reconciliation report as of the last event (empty: every observed wallet reconciled). */
+  discrepancies(): Discrepancy[] {
+    return withHandle(this, (h) => h.discrepancies() as Discrepancy[]);
+  }
+
+  /** A withdrawal and its counted approvals (`undefined` when unknown). */
+  withdrawal(withdrawalId: string): WithdrawalView | undefined {
+    const id = expectString(withdrawalId, 'withdrawalId');
+    return withHandle(this, (h) => (h.withdrawal(id) as WithdrawalView | null) ?? undefined);
+  }
+
+  /** The withdrawals waiting for their quorum, by id, at most `max` (default and cap {@link CUSTODY_WITHDRAWALS_MAX}). */
+  pendingWithdrawals(max?: number): WithdrawalView[] {
+    const limit = max === undefined ? CUSTODY_WITHDRAWALS_MAX : expectInteger(max, 'max', 0, CUSTODY_WITHDRAWALS_MAX);
+    return withHandle(this, (h) => h.withdrawalsAwaitingApproval(limit) as WithdrawalView[]);
+  }
+
+  /** The configuration the book was created with. */
+  config(): BookConfig {
+    const config = withHandle(this, (h) => h.config() as BookConfig);
+    // The approvers' keys cross back as arrays of numbers: bytes again, as the type says.
+    const approvers = config.approvers.map((a) => ({ approverId: a.approverId, publicKey: Uint8Array.from(a.publicKey) }));
+    return { ...config, approvers };
+  }
+
+  /** The number of the last event decided (0: none). */
+  get eventCount(): number {
+    return withHandle(this, (h) => h.eventCount() as number);
+  }
+
+  /** Checks the book against its ledger (docs/custody.md); throws `INTERNAL` naming the first broken invariant. */
+  checkInvariants(): void {
+    withHandle(this, (h) => h.checkInvariants());
+  }
+
+  /** The configuration and the log of events, HMAC-SHA256-authenticated by the core. */
+  snapshot(snapshotKey: Uint8Array): Uint8Array {
+    const key = expectBytes(snapshotKey, 'snapshotKey');
+    const config = this.config();
+    const body = encodeLog(config, this.#log);
+    return call<Uint8Array>(() => wasm('custody').custodySealLog(body, key));
+  }
+
+  /** The event counter (the store's rollback guard). */
+  freshness(): CustodyBookFreshness {
+    return { events: this.eventCount };
+  }
+
+  // free() and [Symbol.dispose]() are WasmObject's (handle.ts).
+}
+
+guardClass(CustodyBook, {
+  methods: {
+    registerClient: ['request'],
+    observeDeposit: ['request'],
+    releaseQuarantine: ['request'],
+    sweep: ['request'],
+    transfer: ['request'],
+    trade: ['request'],
+    observeOmnibus: ['request'],
+    observeWallet: ['request'],
+    addDestination: ['request'],
+    requestWithdrawal: ['request'],
+    approve: ['request'],
+    confirmWithdrawal: ['request'],
+    cancelWithdrawal: ['request'],
+    apply: ['event'],
+    signWithdrawal: ['withdrawalId', 'now', 'keys'],
+    clientIndex: ['clientId'],
+    tradingBalance: ['clientId', 'asset'],
+    walletBalance: ['clientId', 'asset'],
+    expectedOmnibus: ['asset'],
+    clientBalances: ['asset'],
+    discrepancies: [],
+    withdrawal: ['withdrawalId'],
+    pendingWithdrawals: ['max'],
+    config: [],
+    eventCount: [],
+    checkInvariants: [],
+    snapshot: ['snapshotKey'],
+    freshness: [],
+    free: [],
+  },
+  statics: { create: ['config'], restore: ['snapshot', 'snapshotKey'] },
+});
+
+// ---------------------------------------------------------------------------------------------
+// The persisted log: JSON (byte strings as hex), authenticated by the core
+
+const HEX = '0123456789abcdef';
+function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
+  return out;
+}
+function fromHex(text: unknown, param: string): Uint8Array {
+  if (typeof text !== 'string' || text.length % 2 !== 0 || !/^[0-9a-f]*$/.test(text)) throw rangeError(param, 'must be lower-case hex');
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function encodeLog(config: BookConfig, log: readonly LogEntry[]): Uint8Array {
+  const approvers = config.approvers.map((a) => ({ approverId: a.approverId, publicKey: toHex(a.publicKey) }));
+  const entries = log.map((e) => (e.kind === 'approve' ? { ...e, envelope: toHex(e.envelope) } : e));
+  return new TextEncoder().encode(JSON.stringify({ config: { ...config, approvers }, log: entries }));
+}
+
+/** The body of an authenticated log (the MAC already checked): its shape is checked again here, every event by the core on replay. */
+function decodeLog(body: Uint8Array): { config: BookConfig; log: LogEntry[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    throw new CountersignRangeError('SNAPSHOT_INVALID', 'countersign: snapshot: the book log is not JSON', 'snapshot');
+  }
+  const top = expectObject(parsed, 'snapshot', ['config', 'log']);
+  const config = expectObject(top.config, 'snapshot.config');
+  const approvers = expectArray(config.approvers, 'snapshot.config.approvers').map((a, i) => {
+    const o = expectObject(a, `snapshot.config.approvers[${i}]`, ['approverId', 'publicKey']);
+    return { approverId: o.approverId, publicKey: fromHex(o.publicKey, `snapshot.config.approvers[${i}].publicKey`) };
+  });
+  const entries = expectArray(top.log, 'snapshot.log');
+  if (entries.length > CUSTODY_LOG_EVENTS_MAX) throw rangeError('snapshot.log', `at most ${CUSTODY_LOG_EVENTS_MAX} events`);
+  const log = entries.map((value, i) => {
+    const e = expectObject(value, `snapshot.log[${i}]`);
+    if (e.kind === 'sign') {
+      return { kind: 'sign', withdrawalId: expectString(e.withdrawalId, `snapshot.log[${i}].withdrawalId`), now: expectInteger(e.now, `snapshot.log[${i}].now`, -TIME_S_MAX, TIME_S_MAX) } as LogEntry;
+    }
+    return (e.kind === 'approve' ? { ...e, envelope: fromHex(e.envelope, `snapshot.log[${i}].envelope`) } : e) as unknown as LogEntry;
+  });
+  return { config: { ...config, approvers } as unknown as BookConfig, log };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approvers and keys
+
+/** What an approver signs: a withdrawal's digest (its view's `digest`, hex) under its key. */
+export interface CustodyApprovalInput {
+  /** The approver's id (the book's `approvers[i].approverId`, the envelope's key id). */
+  readonly approverId: string;
+  /** The approver's 32-byte Ed25519 secret key. */
+  readonly secretKey: Uint8Array;
+  /** The withdrawal's digest, 64 lower-case hex digits ({@link CustodyBook.withdrawal}). */
+  readonly digest: string;
+  /** The approver's sequence number: only grows per approver (anti-replay across withdrawals). */
+  readonly seq: bigint | number;
+  /** Unix seconds. */
+  readonly issuedAt: number;
+  /** Unix seconds: the approval stops counting at signing from then on. */
+  readonly expiresAt: number;
+}
+
+/** An approver's envelope over a withdrawal's digest, for {@link CustodyBook.approve}. */
+export const sealCustodyApproval = guardFunction(function sealCustodyApproval(input: CustodyApprovalInput): Uint8Array {
+  const f = expectObject(input, 'input', ['approverId', 'secretKey', 'digest', 'seq', 'issuedAt', 'expiresAt']);
+  const digest = fromHex(f.digest, 'input.digest');
+  if (digest.length !== 32) throw rangeError('input.digest', 'must be 64 hex digits');
+  return sealEnvelope({
+    type: CUSTODY_APPROVAL_TYPE,
+    version: CUSTODY_APPROVAL_VERSION,
+    keyId: expectString(f.approverId, 'input.approverId'),
+    seq: expectU64(f.seq, 'input.seq'),
+    issuedAt: expectInteger(f.issuedAt, 'input.issuedAt', -TIME_S_MAX, TIME_S_MAX),
+    expiresAt: expectInteger(f.expiresAt, 'input.expiresAt', -TIME_S_MAX, TIME_S_MAX),
+    payload: digest,
+    algorithm: 'EdDSA',
+    secretKey: expectBytes(f.secretKey, 'input.secretKey'),
+  });
+}, ['input']);
+
+/** The transfer wallet of the client with derivation index `clientIndex` (BIP-32 `m/44'/60'/0'/0/<index>` from the 16..64-byte master seed). */
+export const custodyTransferWallet = guardFunction(function custodyTransferWallet(seed: Uint8Array, clientIndex: number): CustodyTransferWallet {
+  const bytes = expectBytes(seed, 'seed');
+  const index = expectInteger(clientIndex, 'clientIndex', 0, U32_MAX);
+  return call<CustodyTransferWallet>(() => wasm('custody').custodyTransferWallet(bytes, index));
+}, ['seed', 'clientIndex']);
+
+/** The EIP-55 Ethereum address of a SEC1 secp256k1 public key (33 or 65 bytes). */
+export const custodyAddressOf = guardFunction(function custodyAddressOf(publicKey: Uint8Array): string {
+  const bytes = expectBytes(publicKey, 'publicKey');
+  return call<string>(() => wasm('custody').custodyAddressOf(bytes));
+}, ['publicKey']);
+
+// ---------------------------------------------------------------------------------------------
+// Persistence
+
+/**
+ * Saves and loads custody books through a storage adapter (PostgreSQL or atomic files for the
+ * back-office server, IndexedDB in a page): one key per book holding its authenticated log,
+ * written with compare-and-swap; a stored book older than one this store has seen (fewer
+ * events: a rollback of storage) is refused. Save after every event that must survive a restart.
+ */
+export class CustodyBookStore {
+  readonly #store: StateStore;
+  readonly #prefix: string;
+
+  constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
+    try {
+      const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new CustodyBookStore');
+      const checked = CheckedStorage.of(adapter, 'storage');
+      const ownKey = expectBytes(key, 'snapshotKey');
+      if (ownKey.length !== CUSTODY_SNAPSHOT_KEY_BYTES) throw rangeError('snapshotKey', `must be ${CUSTODY_SNAPSHOT_KEY_BYTES} bytes, got ${ownKey.length}`);
+      const opts = given === undefined ? {} : expectObject(given, 'options', ['prefix']);
+      const prefix = opts.prefix === undefined ? 'custody-book/' : expectString(opts.prefix, 'options.prefix');
+      this.#store = new StateStore(checked, ownKey);
+      this.#prefix = prefix;
+      adopt(this, CustodyBookStore);
+      Object.freeze(this);
+    } catch (e) {
+      throw toSdkError(e, 'new CustodyBookStore');
+    }
+  }
+
+  /** The book stored under `name`, or null when none. SNAPSHOT_INVALID for a tampered state or a rollback. */
+  async load(name: string): Promise<CustodyBook | null> {
+    const id = expectString(name, 'name');
+    return this.#store.load(PERSISTED_BOOK, this.#prefix + id, id);
+  }
+
+  /** Saves the book under `name`. False, writing nothing, when another writer changed it since this store last saw it. */
+  async save(name: string, book: CustodyBook): Promise<boolean> {
+    const id = expectString(name, 'name');
+    if (!isOwned(book, CustodyBook)) throw typeError('book', 'a CustodyBook', book);
+    return this.#store.save(PERSISTED_BOOK, this.#prefix + id, book);
+  }
+}
+
+const PERSISTED_BOOK: PersistedState<CustodyBook, CustodyBookFreshness> = Object.freeze({
+  param: 'name',
+  snapshot: (book: CustodyBook, key: Uint8Array) => book.snapshot(key),
+  restore: (bytes: Uint8Array, key: Uint8Array) => CustodyBook.restore(bytes, key),
+  freshness: (book: CustodyBook) => book.freshness(),
+  isOlder: (_book: CustodyBook, found: CustodyBookFreshness, seen: CustodyBookFreshness) => found.events < seen.events,
+  free: (book: CustodyBook) => book.free(),
+});
+
+guardClass(CustodyBookStore, {
+  methods: { load: ['name'], save: ['name', 'book'] },
+});

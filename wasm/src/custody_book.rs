@@ -1,0 +1,210 @@
+//! wasm-bindgen adapter for System 8's back-office book (the sub-ledger, the withdrawal policy,
+//! signing) and its key derivation: conversions only (see lib.rs). One export per event kind,
+//! each reading its own flat request type (`custody::Sweep`, …): serde's reader for the
+//! internally tagged `custody::Event` buffers every field into its generic `Content` first and
+//! measured 77 KB of wasm on its own (docs/custody.md). Kept apart from the proof of
+//! liabilities' adapter (`custody_liabilities.rs`) so that it can become a module of its own.
+
+use countersign_core::custody::{
+    self, keys, AddDestination, Approve, Book, BookConfig, CancelWithdrawal, ClientTransfer, ConfirmWithdrawal,
+    CustodyCode, Event, ObserveDeposit, ObserveOmnibus, ObserveWallet, RegisterClient, ReleaseQuarantine,
+    RequestWithdrawal, Sweep, Trade,
+};
+use js_sys::{Array, Object, Uint8Array};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+use crate::{codes_to_js, from_js, set, to_js, to_js_error, JsResult};
+
+#[wasm_bindgen(js_name = custodyCodes)]
+pub fn custody_codes() -> Array {
+    codes_to_js(CustodyCode::ALL, CustodyCode::as_str, CustodyCode::description)
+}
+
+/// The back-office book (its sub-ledger inside) in wasm memory.
+#[wasm_bindgen]
+pub struct CustodyBookHandle {
+    book: Book,
+}
+
+impl CustodyBookHandle {
+    /// Reads the request of one event kind (errors name `request.<field>`) and applies it.
+    fn run<R: DeserializeOwned + Into<Event>>(&mut self, request: JsValue) -> JsResult<JsValue> {
+        let request: R = from_js(request, "request")?;
+        to_js(&self.book.apply(&request.into()).map_err(to_js_error)?)
+    }
+}
+
+#[wasm_bindgen]
+impl CustodyBookHandle {
+    /// A new book from a `BookConfig`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> JsResult<CustodyBookHandle> {
+        let config: BookConfig = from_js(config, "config")?;
+        Ok(CustodyBookHandle { book: Book::new(config).map_err(to_js_error)? })
+    }
+
+    /// The configuration (what a persisted book is opened with again).
+    pub fn config(&self) -> JsResult<JsValue> {
+        to_js(self.book.config())
+    }
+
+    /// The number of the last event decided, a number (an error past 2^53 − 1).
+    #[wasm_bindgen(js_name = eventCount)]
+    pub fn event_count(&self) -> JsResult<JsValue> {
+        to_js(&self.book.event_count())
+    }
+
+    #[wasm_bindgen(js_name = registerClient)]
+    pub fn register_client(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<RegisterClient>(request)
+    }
+
+    #[wasm_bindgen(js_name = observeDeposit)]
+    pub fn observe_deposit(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<ObserveDeposit>(request)
+    }
+
+    #[wasm_bindgen(js_name = releaseQuarantine)]
+    pub fn release_quarantine(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<ReleaseQuarantine>(request)
+    }
+
+    pub fn sweep(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<Sweep>(request)
+    }
+
+    pub fn transfer(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<ClientTransfer>(request)
+    }
+
+    pub fn trade(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<Trade>(request)
+    }
+
+    #[wasm_bindgen(js_name = observeOmnibus)]
+    pub fn observe_omnibus(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<ObserveOmnibus>(request)
+    }
+
+    #[wasm_bindgen(js_name = observeWallet)]
+    pub fn observe_wallet(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<ObserveWallet>(request)
+    }
+
+    #[wasm_bindgen(js_name = addDestination)]
+    pub fn add_destination(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<AddDestination>(request)
+    }
+
+    #[wasm_bindgen(js_name = requestWithdrawal)]
+    pub fn request_withdrawal(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<RequestWithdrawal>(request)
+    }
+
+    pub fn approve(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<Approve>(request)
+    }
+
+    #[wasm_bindgen(js_name = confirmWithdrawal)]
+    pub fn confirm_withdrawal(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<ConfirmWithdrawal>(request)
+    }
+
+    #[wasm_bindgen(js_name = cancelWithdrawal)]
+    pub fn cancel_withdrawal(&mut self, request: JsValue) -> JsResult<JsValue> {
+        self.run::<CancelWithdrawal>(request)
+    }
+
+    /// Signs both legs once the policy passes: `{outcome, digests, signatures}` (the byte
+    /// strings as `Uint8Array`s; empty when refused). The keys are the SDK's copies for this call.
+    #[wasm_bindgen(js_name = signWithdrawal)]
+    pub fn sign_withdrawal(&mut self, withdrawal_id: &str, now: i64, omnibus_key: &[u8], wallet_key: &[u8]) -> JsResult<JsValue> {
+        let signed = self.book.sign_withdrawal(withdrawal_id, now, omnibus_key, wallet_key).map_err(to_js_error)?;
+        let byte_strings = |list: &[Vec<u8>]| -> Array { list.iter().map(|b| JsValue::from(Uint8Array::from(b.as_slice()))).collect() };
+        let result = Object::new();
+        set(&result, "outcome", &to_js(&signed.outcome)?);
+        set(&result, "digests", &byte_strings(&signed.digests));
+        set(&result, "signatures", &byte_strings(&signed.signatures));
+        Ok(result.into())
+    }
+
+    /// A logged signing applied again without keys (restoring a persisted book).
+    #[wasm_bindgen(js_name = markSigned)]
+    pub fn mark_signed(&mut self, withdrawal_id: &str, now: i64) -> JsResult<JsValue> {
+        to_js(&self.book.mark_signed(withdrawal_id, now).map_err(to_js_error)?)
+    }
+
+    #[wasm_bindgen(js_name = clientIndex)]
+    pub fn client_index(&self, client_id: &str) -> Option<u32> {
+        self.book.client_index(client_id)
+    }
+
+    #[wasm_bindgen(js_name = tradingBalance)]
+    pub fn trading_balance(&self, client_id: &str, asset: &str) -> Option<String> {
+        self.book.trading_balance(client_id, asset)
+    }
+
+    #[wasm_bindgen(js_name = walletBalance)]
+    pub fn wallet_balance(&self, client_id: &str, asset: &str) -> Option<String> {
+        self.book.wallet_balance(client_id, asset)
+    }
+
+    #[wasm_bindgen(js_name = expectedOmnibus)]
+    pub fn expected_omnibus(&self, asset: &str) -> Option<String> {
+        self.book.expected_omnibus(asset)
+    }
+
+    #[wasm_bindgen(js_name = clientBalances)]
+    pub fn client_balances(&self, asset: &str) -> JsResult<JsValue> {
+        to_js(&self.book.client_balances(asset))
+    }
+
+    pub fn discrepancies(&self) -> JsResult<JsValue> {
+        to_js(&self.book.discrepancies())
+    }
+
+    pub fn withdrawal(&self, withdrawal_id: &str) -> JsResult<JsValue> {
+        to_js(&self.book.withdrawal(withdrawal_id))
+    }
+
+    #[wasm_bindgen(js_name = withdrawalsAwaitingApproval)]
+    pub fn withdrawals_awaiting_approval(&self, max: u32) -> JsResult<JsValue> {
+        to_js(&self.book.withdrawals_awaiting_approval(max as usize))
+    }
+
+    #[wasm_bindgen(js_name = checkInvariants)]
+    pub fn check_invariants(&self) -> JsResult<()> {
+        self.book.check_invariants().map_err(to_js_error)
+    }
+}
+
+/// A client's transfer wallet from the master seed: `{path, secretKey, publicKey, address}`.
+#[wasm_bindgen(js_name = custodyTransferWallet)]
+pub fn custody_transfer_wallet(seed: &[u8], client_index: u32) -> JsResult<JsValue> {
+    let wallet = keys::transfer_wallet(seed, client_index).map_err(to_js_error)?;
+    let result = Object::new();
+    set(&result, "path", &wallet.path.as_str().into());
+    set(&result, "secretKey", &Uint8Array::from(&wallet.secret_key[..]).into());
+    set(&result, "publicKey", &Uint8Array::from(wallet.public_key.as_slice()).into());
+    set(&result, "address", &wallet.address.as_str().into());
+    Ok(result.into())
+}
+
+/// The EIP-55 address of a SEC1 secp256k1 public key.
+#[wasm_bindgen(js_name = custodyAddressOf)]
+pub fn custody_address_of(public_key: &[u8]) -> JsResult<String> {
+    keys::address_of_public_key(public_key).map_err(to_js_error)
+}
+
+/// Authenticates a persisted book's body (configuration and event log).
+#[wasm_bindgen(js_name = custodySealLog)]
+pub fn custody_seal_log(body: &[u8], snapshot_key: &[u8]) -> JsResult<Vec<u8>> {
+    custody::seal_log(body, snapshot_key).map_err(to_js_error)
+}
+
+/// The authenticated body of a persisted book.
+#[wasm_bindgen(js_name = custodyOpenLog)]
+pub fn custody_open_log(bytes: &[u8], snapshot_key: &[u8]) -> JsResult<Vec<u8>> {
+    custody::open_log(bytes, snapshot_key).map_err(to_js_error)
+}
