@@ -27,6 +27,7 @@ import {
 import { CheckedStorage } from './storage/checked.js';
 import { STORAGE_INDEX_ROWS_MAX, type IndexRow } from './storage/types.js';
 import { wasm } from './loader.js';
+import { decodeOutcomes, encodeBatch } from './ledger-wire.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
 
@@ -120,6 +121,13 @@ type Handle = import('../wasm/countersign_wasm.js').LedgerHandle;
 export const ledgerCodes = guardFunction(function ledgerCodes(): { code: LedgerCode; description: string }[] {
   return call(() => wasm('ledger').ledgerCodes());
 }, []);
+
+/** The core's codes in its order (`LedgerCode::ALL`): an encoded outcome names its code by index. */
+let codeList: readonly LedgerCode[] | undefined;
+function ledgerCodeList(): readonly LedgerCode[] {
+  codeList ??= Object.freeze(wasm('ledger').ledgerCodes().map((entry: { code: LedgerCode }) => entry.code));
+  return codeList;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Ledger
@@ -259,9 +267,15 @@ export class Ledger extends WasmObject<Handle> {
         message: `countersign: operations: at most ${LEDGER_BATCH_OPERATIONS_MAX} per batch, got ${list.length}`,
       });
     }
-    // Each operation (a field besides op, request and linked included) is checked by the adapter
-    // and the core, naming its path (`operations[3].request.amount`, `operations[0].linkd`);
-    // nothing runs unless all are well-formed.
+    // A batch of regular operations crosses as bytes (ledger-wire.ts: the core's encoding of
+    // each operation in, a table of strings and fixed records out); any other batch as objects.
+    // Either way each operation is checked by the adapter and the core, naming its path
+    // (`operations[3].request.amount`, `operations[0].linkd`); nothing runs unless all are
+    // well-formed.
+    const encoded = encodeBatch(list);
+    if (encoded !== undefined) {
+      return call<LedgerOutcome[]>(() => decodeOutcomes(handleOf(this).executeBatchEncoded(encoded), ledgerCodeList()));
+    }
     return call<LedgerOutcome[]>(() => handleOf(this).executeBatch(list as unknown[]));
   }
 

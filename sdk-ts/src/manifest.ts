@@ -55,10 +55,10 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly (WasmSyste
 
 /** Each module's gzip -9 size budget in bytes (`scripts/build.sh` fails above it). */
 export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> = {
-  all: 835584,
+  all: 837632,
   primitives: 99328,
   card: 200704,
-  ledger: 178176,
+  ledger: 179200,
   tempcard: 199680,
   energy: 203776,
   shelf: 159744,

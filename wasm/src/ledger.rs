@@ -3,8 +3,8 @@
 
 use countersign_core::error::{Error, ErrorCode};
 use countersign_core::ledger::{
-    BatchError, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, IncrementRequest, Ledger,
-    KeysKeptBy, LedgerCode, OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, SetKeyRetentionRequest,
+    BatchError, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, HoldState, IncrementRequest, Ledger,
+    KeysKeptBy, LedgerCode, OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest, SetKeyRetentionRequest,
     TransferRequest, VoidRequest,
     BATCH_OPERATIONS_MAX, REPLAY_ENTRIES_MAX,
 };
@@ -142,6 +142,84 @@ fn batch_error_to_js(err: BatchError) -> JsValue {
     js
 }
 
+/// Distinct strings of a batch's outcomes, each written once: a batch repeats its account ids,
+/// currency and amounts, and the SDK makes one JS string per entry. Only the last
+/// `RECENT_STRINGS` distinct strings are searched (a repeat further back is written again: the
+/// search stays a few short comparisons per string).
+struct StringTable<'a> {
+    strings: Vec<&'a str>,
+}
+
+/// Distinct strings searched for a repeat (see [`StringTable`]).
+const RECENT_STRINGS: usize = 16;
+
+impl<'a> StringTable<'a> {
+    /// The index of `s` in the table, added if not among the recent ones.
+    fn index(&mut self, s: &'a str) -> u32 {
+        let recent = self.strings.len().saturating_sub(RECENT_STRINGS);
+        let found = self.strings.iter().skip(recent).position(|t| *t == s).map(|i| i + recent);
+        let index = found.unwrap_or_else(|| {
+            self.strings.push(s);
+            self.strings.len() - 1
+        });
+        // At most ~10 strings per outcome (and the expired ids) of at most BATCH_OPERATIONS_MAX
+        // outcomes: far below u32::MAX.
+        u32::try_from(index).unwrap_or(u32::MAX)
+    }
+}
+
+/// Outcomes as the SDK reads them (`decodeOutcomes` in `sdk-ts/src/ledger-wire.ts`), little-endian:
+///
+/// ```text
+/// u32 strings, then each: u16 byte length, UTF-8 (ids, amounts and currencies are short)
+/// u32 outcomes, then each: u8 code (its index in LedgerCode::ALL), u8 flags (1 repeated,
+///   2 hold), f64 seq, u32 expired, expired × u32 string,
+///   [hold: u32 holdId, debit, credit, currency, u8 state, u32 amount, pending, posted,
+///   released, f64 expiresAt]
+/// ```
+///
+/// Seqs and times are within ±(2^53 − 1) (`SEQ_MAX`, `TIME_S_MIN..=TIME_S_MAX`): exact as f64.
+fn outcomes_bytes(outcomes: &[Outcome]) -> Vec<u8> {
+    let mut table = StringTable { strings: Vec::with_capacity(outcomes.len() + RECENT_STRINGS) };
+    let mut records = Vec::with_capacity(outcomes.len() * 64);
+    let u32_le = |out: &mut Vec<u8>, n: u32| out.extend_from_slice(&n.to_le_bytes());
+    for outcome in outcomes {
+        records.push(outcome.code as u8);
+        records.push(u8::from(outcome.repeated) | if outcome.hold.is_some() { 2 } else { 0 });
+        records.extend_from_slice(&(outcome.seq as f64).to_le_bytes());
+        u32_le(&mut records, u32::try_from(outcome.expired.len()).unwrap_or(u32::MAX));
+        for id in &outcome.expired {
+            u32_le(&mut records, table.index(id));
+        }
+        if let Some(hold) = &outcome.hold {
+            for s in [&hold.hold_id, &hold.debit_account_id, &hold.credit_account_id, &hold.currency] {
+                u32_le(&mut records, table.index(s));
+            }
+            records.push(match hold.state {
+                HoldState::Pending => 0,
+                HoldState::Posted => 1,
+                HoldState::Voided => 2,
+                HoldState::Expired => 3,
+            });
+            for s in [&hold.amount, &hold.pending, &hold.posted, &hold.released] {
+                u32_le(&mut records, table.index(s));
+            }
+            records.extend_from_slice(&(hold.expires_at as f64).to_le_bytes());
+        }
+    }
+    let text_bytes: usize = table.strings.iter().map(|s| s.len() + 2).sum();
+    let mut out = Vec::with_capacity(8 + text_bytes + records.len());
+    u32_le(&mut out, u32::try_from(table.strings.len()).unwrap_or(u32::MAX));
+    for s in &table.strings {
+        // Ids are at most ID_BYTES_MAX (64) bytes, amounts and currencies shorter.
+        out.extend_from_slice(&u16::try_from(s.len()).unwrap_or(u16::MAX).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    u32_le(&mut out, u32::try_from(outcomes.len()).unwrap_or(u32::MAX));
+    out.extend_from_slice(&records);
+    out
+}
+
 /// A ledger in wasm memory.
 #[wasm_bindgen]
 pub struct LedgerHandle {
@@ -200,6 +278,19 @@ impl LedgerHandle {
             ops.push(batch_operation_of(&value).map_err(|e| to_js_error(e.at(&format!("[{index}]")).at("operations")))?);
         }
         to_js(&self.ledger.execute_batch(&ops).map_err(batch_error_to_js)?)
+    }
+
+    /// The same batch as [`LedgerHandle::execute_batch`], in its compact form: the operations in
+    /// the core's encoding (`ledger::batch_from_cbor`, written by the SDK for a batch of
+    /// well-formed plain operations: `sdk-ts/src/ledger-wire.ts`), the outcomes as
+    /// [`outcomes_bytes`]. Errors are those of `execute_batch` (the core's, naming
+    /// `operations[i].request.<field>`); bytes that are not such an encoding name `operations`.
+    #[wasm_bindgen(js_name = executeBatchEncoded)]
+    pub fn execute_batch_encoded(&mut self, operations: &[u8]) -> JsResult<Vec<u8>> {
+        let ops = countersign_core::ledger::batch_from_cbor(operations).ok_or_else(|| {
+            to_js_error(Error::new(ErrorCode::InvalidArgument, "operations", "is not an encoded batch of ledger operations"))
+        })?;
+        Ok(outcomes_bytes(&self.ledger.execute_batch(&ops).map_err(batch_error_to_js)?))
     }
 
     /// `{op, request}` and a stored journal entry → the outcome of a repeat answered from the

@@ -34,10 +34,10 @@ use minicbor::Decoder;
 
 use super::engine;
 use super::{
-    Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest, Hold,
+    Account, AccountKind, Action, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, Hold,
     HoldRequest, HoldState, IncrementRequest, JournalHead, KeyRecord, KeysKeptBy, Ledger, LedgerCode, Op,
     OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, SetKeyRetentionRequest, TransferRequest, Verdict,
-    VoidRequest, ACCOUNTS_MAX, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
+    VoidRequest, ACCOUNTS_MAX, BATCH_OPERATIONS_MAX, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
     HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX,
 };
 use crate::crypto::sha256_parts;
@@ -248,97 +248,123 @@ impl Cbor for Op {
         encode_op(e, self, true);
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
-        let len = cbor::array_len(d)?;
-        let kind = cbor::u8(d)?;
-        let idempotency_key = cbor::string(d)?;
-        let now = cbor::i64(d)?;
-        let s = cbor::string;
-        let operation = match (kind, len) {
-            (0, 7) => Operation::OpenAccount(OpenAccountRequest {
-                idempotency_key,
-                now,
-                account_id: s(d)?,
-                currency: s(d)?,
-                kind: kind_of(cbor::u8(d)?)?,
-                credit_limit: opt_string(d)?,
-            }),
-            (1, 7) => Operation::Transfer(TransferRequest {
-                idempotency_key,
-                now,
-                debit_account_id: s(d)?,
-                credit_account_id: s(d)?,
-                currency: s(d)?,
-                amount: s(d)?,
-            }),
-            (2, 9) => Operation::Hold(HoldRequest {
-                idempotency_key,
-                now,
-                hold_id: s(d)?,
-                debit_account_id: s(d)?,
-                credit_account_id: s(d)?,
-                currency: s(d)?,
-                amount: s(d)?,
-                expires_at: cbor::i64(d)?,
-            }),
-            (3, 6) => Operation::Increment(IncrementRequest {
-                idempotency_key,
-                now,
-                hold_id: s(d)?,
-                currency: s(d)?,
-                amount: s(d)?,
-            }),
-            (4, 5) => Operation::Extend(ExtendRequest {
-                idempotency_key,
-                now,
-                hold_id: s(d)?,
-                expires_at: cbor::i64(d)?,
-            }),
-            (5, 7) => Operation::Post(PostRequest {
-                idempotency_key,
-                now,
-                hold_id: s(d)?,
-                currency: opt_string(d)?,
-                amount: opt_string(d)?,
-                is_final: cbor::bool(d)?,
-            }),
-            (6, 4) => Operation::Void(VoidRequest {
-                idempotency_key,
-                now,
-                hold_id: s(d)?,
-            }),
-            (7, 3) => Operation::ExpireDue(ExpireDueRequest {
-                idempotency_key,
-                now,
-            }),
-            (8, 6) => Operation::SetCreditLimit(SetCreditLimitRequest {
-                idempotency_key,
-                now,
-                account_id: s(d)?,
-                currency: s(d)?,
-                credit_limit: s(d)?,
-            }),
-            (9, 4) => Operation::CloseAccount(CloseAccountRequest {
-                idempotency_key,
-                now,
-                account_id: s(d)?,
-            }),
-            (10, 4) => Operation::SetKeyRetention(SetKeyRetentionRequest {
-                idempotency_key,
-                now,
-                keys_kept_by: keys_kept_by_of(cbor::u8(d)?)?,
-                key_window: None,
-            }),
-            (10, 5) => Operation::SetKeyRetention(SetKeyRetentionRequest {
-                idempotency_key,
-                now,
-                keys_kept_by: keys_kept_by_of(cbor::u8(d)?)?,
-                key_window: Some(u32::try_from(cbor::u64(d)?).ok()?),
-            }),
-            _ => return None,
-        };
         // The same validation as a caller's request.
-        engine::validate(&operation).ok()
+        engine::validate(&operation_of_cbor(d)?).ok()
     }
+}
+
+/// A batch in the operations' encoding, `[linked bool, op, linked bool, op, ...]` (at most
+/// [`BATCH_OPERATIONS_MAX`] operations), as the [`BatchOperation`]s a caller would have given:
+/// not validated here — [`Ledger::execute_batch`] validates them as it validates any batch, with
+/// the same errors. `None`: not such an encoding. The SDK writes it for a batch of well-formed
+/// plain operations (`sdk-ts/src/ledger-wire.ts`) instead of handing the adapter one JS object
+/// per operation, whose fields it would read with one boundary crossing or more each.
+pub fn batch_from_cbor(bytes: &[u8]) -> Option<Vec<BatchOperation>> {
+    let mut d = Decoder::new(bytes);
+    let items = usize::try_from(cbor::array_len(&mut d)?).ok()?;
+    if items % 2 != 0 || items / 2 > BATCH_OPERATIONS_MAX {
+        return None;
+    }
+    let mut batch = Vec::with_capacity(items / 2);
+    for _ in 0..items / 2 {
+        let linked = cbor::bool(&mut d)?;
+        batch.push(BatchOperation { operation: operation_of_cbor(&mut d)?, linked });
+    }
+    (d.position() == bytes.len()).then_some(batch)
+}
+
+/// An operation's encoding (`op` in the module docs) as the request it was made from, not yet
+/// validated.
+fn operation_of_cbor(d: &mut Decoder<'_>) -> Option<Operation> {
+    let len = cbor::array_len(d)?;
+    let kind = cbor::u8(d)?;
+    let idempotency_key = cbor::string(d)?;
+    let now = cbor::i64(d)?;
+    let s = cbor::string;
+    let operation = match (kind, len) {
+        (0, 7) => Operation::OpenAccount(OpenAccountRequest {
+            idempotency_key,
+            now,
+            account_id: s(d)?,
+            currency: s(d)?,
+            kind: kind_of(cbor::u8(d)?)?,
+            credit_limit: opt_string(d)?,
+        }),
+        (1, 7) => Operation::Transfer(TransferRequest {
+            idempotency_key,
+            now,
+            debit_account_id: s(d)?,
+            credit_account_id: s(d)?,
+            currency: s(d)?,
+            amount: s(d)?,
+        }),
+        (2, 9) => Operation::Hold(HoldRequest {
+            idempotency_key,
+            now,
+            hold_id: s(d)?,
+            debit_account_id: s(d)?,
+            credit_account_id: s(d)?,
+            currency: s(d)?,
+            amount: s(d)?,
+            expires_at: cbor::i64(d)?,
+        }),
+        (3, 6) => Operation::Increment(IncrementRequest {
+            idempotency_key,
+            now,
+            hold_id: s(d)?,
+            currency: s(d)?,
+            amount: s(d)?,
+        }),
+        (4, 5) => Operation::Extend(ExtendRequest {
+            idempotency_key,
+            now,
+            hold_id: s(d)?,
+            expires_at: cbor::i64(d)?,
+        }),
+        (5, 7) => Operation::Post(PostRequest {
+            idempotency_key,
+            now,
+            hold_id: s(d)?,
+            currency: opt_string(d)?,
+            amount: opt_string(d)?,
+            is_final: cbor::bool(d)?,
+        }),
+        (6, 4) => Operation::Void(VoidRequest {
+            idempotency_key,
+            now,
+            hold_id: s(d)?,
+        }),
+        (7, 3) => Operation::ExpireDue(ExpireDueRequest {
+            idempotency_key,
+            now,
+        }),
+        (8, 6) => Operation::SetCreditLimit(SetCreditLimitRequest {
+            idempotency_key,
+            now,
+            account_id: s(d)?,
+            currency: s(d)?,
+            credit_limit: s(d)?,
+        }),
+        (9, 4) => Operation::CloseAccount(CloseAccountRequest {
+            idempotency_key,
+            now,
+            account_id: s(d)?,
+        }),
+        (10, 4) => Operation::SetKeyRetention(SetKeyRetentionRequest {
+            idempotency_key,
+            now,
+            keys_kept_by: keys_kept_by_of(cbor::u8(d)?)?,
+            key_window: None,
+        }),
+        (10, 5) => Operation::SetKeyRetention(SetKeyRetentionRequest {
+            idempotency_key,
+            now,
+            keys_kept_by: keys_kept_by_of(cbor::u8(d)?)?,
+            key_window: Some(u32::try_from(cbor::u64(d)?).ok()?),
+        }),
+        _ => return None,
+    };
+Some(operation)
 }
 
 impl Cbor for LedgerCode {

@@ -258,6 +258,7 @@ mod tests;
 
 pub use codes::LedgerCode;
 pub use shard::{shard_of, SHARD_COUNT_MAX, SHARD_ROUTING_TAG};
+pub use codec::batch_from_cbor;
 pub use journal::{JournalEntry, JournalHead, GENESIS_HASH, JOURNAL_ENTRY_BYTES_MAX};
 pub use snapshot::{SNAPSHOT_BYTES_MAX, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_KEY_LEN};
 

@@ -1372,6 +1372,49 @@ fn an_operations_fingerprint_is_its_encoding_without_now() {
 }
 
 #[test]
+fn a_batch_in_the_operations_encoding_decodes_to_the_requests_it_was_made_from() {
+    // The SDK's compact batch (`batch_from_cbor`): each operation in its journal encoding after
+    // its `linked` flag. Every kind decodes to a request that validates to the same operation,
+    // with its flag; anything else is refused whole.
+    let mut h = busy();
+    h.hold("h3", "w", "m", "1.00", 60);
+    h.void("h3");
+    h.set_limit("cl", "30.00");
+    h.open("empty", AccountKind::NonNegative, None);
+    h.close("empty");
+    let ops: Vec<Op> = h.l.journal().iter().map(|entry| entry.parts().0).collect();
+    let batch = |ops: &[Op], items: u64| {
+        let mut e = crate::limits::cbor::Enc::new();
+        e.array(items);
+        for (i, op) in ops.iter().enumerate() {
+            e.bool(i % 3 == 1).encoded(codec::OpBytes::new(op).bytes());
+        }
+        e.into_bytes()
+    };
+    let bytes = batch(&ops, 2 * ops.len() as u64);
+    let decoded = batch_from_cbor(&bytes).expect("decodes");
+    assert_eq!(decoded.len(), ops.len());
+    for (i, (b, op)) in decoded.iter().zip(&ops).enumerate() {
+        assert_eq!(b.linked, i % 3 == 1);
+        assert_eq!(&engine::validate(&b.operation).unwrap(), op);
+    }
+    let kinds: std::collections::HashSet<_> = ops.iter().map(|op| core::mem::discriminant(&op.action)).collect();
+    assert_eq!(kinds.len(), 10, "every kind of operation is covered");
+    // An odd item count, a missing operation, trailing bytes, a truncation: refused.
+    assert!(batch_from_cbor(&batch(&ops, 2 * ops.len() as u64 - 1)).is_none());
+    assert!(batch_from_cbor(&batch(&ops, 2 * ops.len() as u64 + 2)).is_none());
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert!(batch_from_cbor(&trailing).is_none());
+    assert!(batch_from_cbor(&bytes[..bytes.len() - 1]).is_none());
+    assert!(batch_from_cbor(&[]).is_none());
+    // At most BATCH_OPERATIONS_MAX operations.
+    let many: Vec<Op> = (0..=BATCH_OPERATIONS_MAX).map(|i| ops[i % ops.len()].clone()).collect();
+    assert!(batch_from_cbor(&batch(&many, 2 * many.len() as u64)).is_none());
+    assert_eq!(batch_from_cbor(&batch(&many[1..], 2 * BATCH_OPERATIONS_MAX as u64)).map(|b| b.len()), Some(BATCH_OPERATIONS_MAX));
+}
+
+#[test]
 fn journal_entries_chain_and_decode() {
     let h = busy();
     let journal = h.l.journal();
