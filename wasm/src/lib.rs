@@ -27,9 +27,11 @@ pub(crate) type JsResult<T> = Result<T, JsValue>;
 mod alloc;
 #[cfg(feature = "card")]
 mod card;
-#[cfg(feature = "custody")]
+#[cfg(feature = "custody-book")]
 mod custody_book;
-#[cfg(feature = "custody")]
+#[cfg(feature = "custody-keys")]
+mod custody_keys;
+#[cfg(feature = "custody-liabilities")]
 mod custody_liabilities;
 #[cfg(feature = "any-system")]
 mod de;
