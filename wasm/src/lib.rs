@@ -48,6 +48,10 @@ mod relay;
 #[cfg(feature = "pos")]
 mod pos;
 #[cfg(feature = "any-system")]
+// The key holder's adapter (custody-keys) builds its one object with `set`: the writer is unused
+// in that module. Allowed only in builds holding that part; every other system module's clippy
+// (card, ledger, …, none with custody-keys) still denies dead code here.
+#[cfg_attr(feature = "custody-keys", allow(dead_code))]
 mod ser;
 #[cfg(feature = "shelf")]
 mod shelf;
@@ -483,6 +487,7 @@ pub fn trap_for_tests() {
 
 /// Serialises a core value as a plain JS object (maps as objects, `None` as `null`; `ser.rs`).
 #[cfg(feature = "any-system")]
+#[cfg_attr(feature = "custody-keys", allow(dead_code))] // unused in the custody-keys module: see `mod ser`
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
     value
         .serialize(ser::JsSer)
