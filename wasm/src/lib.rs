@@ -486,8 +486,8 @@ pub fn trap_for_tests() {
 // denied by clippy).
 
 /// Serialises a core value as a plain JS object (maps as objects, `None` as `null`; `ser.rs`).
-#[cfg(feature = "any-system")]
 #[cfg_attr(feature = "custody-keys", allow(dead_code))] // unused in the custody-keys module: see `mod ser`
+#[cfg(feature = "any-system")]
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
     value
         .serialize(ser::JsSer)
