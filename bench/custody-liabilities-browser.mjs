@@ -1,5 +1,5 @@
 // Inclusion proofs verified per second in headless Chromium (System 8's proof of liabilities):
-// the SDK's PublishedLiabilitiesRoot#verify (the custody wasm module, `init({ system: 'custody' })`)
+// the SDK's PublishedLiabilitiesRoot#verify (the proof page's module since the custody parts, `custody-liabilities`: `init({ systems: ['custody.liabilities'] })`)
 // beside the plain TypeScript verifier of bench/custody-liabilities-baseline.mjs with
 // @noble/hashes SHA-256 (served from the npm install), in the same page and run, on proofs of a
 // tree the page builds itself (BENCH_CLIENTS, default 100,000 clients: depth 17). Both must agree

@@ -233,7 +233,7 @@ function resetDemo() {
 async function main() {
   try {
     sdk = await import(SDK_URL);
-    await sdk.init({ system: 'custody' });
+    await sdk.init({ systems: ['custody.liabilities'] });
   } catch (err) {
     showInitError(err);
     return;

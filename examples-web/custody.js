@@ -1,17 +1,20 @@
-// System 8 demo: the custody back-office. Three clients with transfer wallets derived from one
-// master seed; deposits with confirmations, sweeps, a trade, a withdrawal waiting for two of three
+// System 8 demo: the custody back-office. Three clients with a transfer wallet each; deposits with confirmations, sweeps, a trade, a withdrawal waiting for two of three
 // approvals, signing. Every decision is the countersign WebAssembly core's (CustodyBook through
 // the SDK); the page shows the outcome codes, the balances, the withdrawals with their approvals,
 // and a reconciliation gauge per asset (the omnibus's observed balance against what the
 // sub-ledger says it must hold). The book is kept in IndexedDB (CustodyBookStore: the
 // configuration and the event log, authenticated); the simulated clock and the keys in localStorage.
+// The page loads the book's API part alone (`custody.book`, the module within 200 KB): a key
+// holder derives the transfer wallets from the master seed with `custodyTransferWallet`
+// (`custody.keys`, BIP-32), which a back office does not run, so the page stands in for the key
+// holder with one random wallet key per client, as it does for the omnibus.
 
 import { actionRunner, byTestId, deleteDatabase, fromHex, loadDemoState, setEnabled, setSaveStatus, setText, showInitError, toHex } from './demo-kit.js';
 
 const SDK_URL = '/sdk/dist/index.js';
 const LS_STATE = 'countersign-custody-demo:state';
 const DB_NAME = 'countersign-custody-demo';
-const DEMO_STATE_VERSION = 1;
+const DEMO_STATE_VERSION = 2; // 2: wallet keys per client instead of a master seed
 const CLIENTS = ['alice', 'bob', 'carol'];
 const DESTINATION = '0xaF9633F2de0F4963B04cCA79Cc08F5b14cAC65bE';
 
@@ -23,11 +26,19 @@ let last = null; // the last outcome shown (derived; not stored)
 
 function fresh() {
   const random = (n) => toHex(crypto.getRandomValues(new Uint8Array(n)));
-  return { version: DEMO_STATE_VERSION, clock: 1_800_000_000, seed: random(32), omnibusKey: random(32), approvers: [random(32), random(32), random(32)], snapshotKey: random(32), n: 0 };
+  return { version: DEMO_STATE_VERSION, clock: 1_800_000_000, wallets: CLIENTS.map(() => random(32)), omnibusKey: random(32), approvers: [random(32), random(32), random(32)], snapshotKey: random(32), n: 0 };
 }
 const saveDemo = () => localStorage.setItem(LS_STATE, JSON.stringify(demo));
 const tick = () => (demo.clock += 60);
-const wallet = (i) => sdk.custodyTransferWallet(fromHex(demo.seed), i);
+const addressOfKey = (secret) => sdk.custodyAddressOf(sdk.secp256k1PublicKey(secret, { compressed: true }));
+const wallets = new Map(); // index -> {secretKey, address}: the address computed once per page load
+const wallet = (i) => {
+  if (!wallets.has(i)) {
+    const secretKey = fromHex(demo.wallets[i]);
+    wallets.set(i, { secretKey, address: addressOfKey(secretKey) });
+  }
+  return wallets.get(i);
+};
 const id = (prefix) => `${prefix}-${(demo.n += 1)}`;
 
 function config() {
@@ -36,7 +47,7 @@ function config() {
       { asset: 'BTC', confirmations: 3, sweepThreshold: '0.001', clientLimits: [{ id: 'btc-day', measure: 'amount', currency: 'BTC', window: { kind: 'trailing', seconds: 86_400 }, hard: '1' }], assetLimits: [] },
       { asset: 'USDC', confirmations: 1, sweepThreshold: '50', clientLimits: [], assetLimits: [] },
     ],
-    omnibusAddress: sdk.custodyAddressOf(sdk.secp256k1PublicKey(fromHex(demo.omnibusKey), { compressed: true })),
+    omnibusAddress: addressOfKey(fromHex(demo.omnibusKey)),
     approvers: demo.approvers.map((secret, i) => ({ approverId: `approver-${i + 1}`, publicKey: sdk.ed25519PublicKey(fromHex(secret)) })),
     quorum: 2,
     coolingOffS: 0,
@@ -135,7 +146,7 @@ async function resetDemo() {
 async function main() {
   try {
     sdk = await import(SDK_URL);
-    await sdk.init({ system: 'custody' });
+    await sdk.init({ systems: ['custody.book'] });
     demo = loadDemoState(LS_STATE, DEMO_STATE_VERSION, fresh);
     store = new sdk.CustodyBookStore(new sdk.IndexedDbStorage(DB_NAME), fromHex(demo.snapshotKey));
     book = await store.load('main');

@@ -97,7 +97,7 @@ describe('every listed system has its parts', () => {
   // exist and are files of its system (the system's own adapter and SDK files are among them).
   test('API parts: each has a summary, an adapter and an SDK file that exist, and the system\'s own adapter and SDK file are one part\'s', () => {
     const parts = apiParts(manifest);
-    assert.deepEqual(parts.map((p) => p.id), ['transfer.resolve', 'transfer.lifecycle', 'dose.device', 'dose.escalation']);
+    assert.deepEqual(parts.map((p) => p.id), ['transfer.resolve', 'transfer.lifecycle', 'custody.book', 'custody.liabilities', 'custody.keys', 'dose.device', 'dose.escalation']);
     for (const part of parts) {
       for (const field of API_PART_FIELDS) assert.equal(typeof part[field], 'string', `${part.id}.${field}`);
       assert.ok(partExists(part.adapter) && part.adapter.startsWith(`wasm/src/${part.system}`), `${part.id}: adapter ${part.adapter}`);
@@ -194,6 +194,8 @@ describe('what cannot read the manifest agrees with it', () => {
     assert.deepEqual(features['transfer-lifecycle'], [ANY_SYSTEM_FEATURE]);
     assert.deepEqual(features.dose.sort(), ['dose-device', 'dose-escalation']);
     assert.deepEqual(features['dose-device'], [ANY_SYSTEM_FEATURE]);
+    assert.deepEqual(features.custody.sort(), ['custody-book', 'custody-keys', 'custody-liabilities']);
+    for (const part of ['custody-book', 'custody-liabilities', 'custody-keys']) assert.deepEqual(features[part], [ANY_SYSTEM_FEATURE], part);
   });
 
   test('the Cargo check catches a part\'s feature enabling the other part, and a system feature missing a part', () => {
@@ -244,7 +246,7 @@ describe('what cannot read the manifest agrees with it', () => {
     const ts = readFileSync(path.join(REPO_ROOT, 'sdk-ts', 'src', 'manifest.ts'), 'utf8');
     assert.match(ts, /tempcard: \['tempcard'\],/);
     assert.match(ts, /'transfer-resolve': \['transfer.resolve'\],/);
-    assert.match(ts, /export type WasmPart = 'transfer.resolve' \| 'transfer.lifecycle' \| 'dose.device' \| 'dose.escalation';/);
+    assert.match(ts, /export type WasmPart = 'transfer.resolve' \| 'transfer.lifecycle' \| 'custody.book' \| 'custody.liabilities' \| 'custody.keys' \| 'dose.device' \| 'dose.escalation';/);
     const html = readFileSync(path.join(REPO_ROOT, 'examples-web', 'index.html'), 'utf8');
     for (const system of manifest.systems) assert.ok(html.includes(`data-system="${system.id}"`), `index lists ${system.id}`);
     assert.ok(html.includes('href="card.html"'));
@@ -307,7 +309,11 @@ describe('the reader refuses an inconsistent manifest', () => {
     assert.deepEqual(cargoArgs(manifest, 'transfer-lifecycle'), ['--no-default-features', '--features', 'transfer-lifecycle']);
     assert.deepEqual(cargoArgs(manifest, 'transfer'), ['--no-default-features', '--features', 'transfer']);
     assert.equal(execFileSync(process.execPath, [CLI, 'features', 'transfer-lifecycle'], { encoding: 'utf8' }).trim(), 'transfer-lifecycle');
-    assert.equal(execFileSync(process.execPath, [CLI, 'parts'], { encoding: 'utf8' }).trim(), 'transfer.resolve\ntransfer.lifecycle\ndose.device\ndose.escalation');
+    // The custody book's part at opt-level z (the back-office page's module; Node's everything-module stays at 3).
+    assert.deepEqual(cargoArgs(manifest, 'custody-book'), ['--no-default-features', '--features', 'custody-book', '--config', 'profile.release.opt-level="z"']);
+    assert.deepEqual(cargoArgs(manifest, 'custody-liabilities'), ['--no-default-features', '--features', 'custody-liabilities']);
+    assert.deepEqual(cargoArgs(manifest, 'custody'), ['--no-default-features', '--features', 'custody']);
+    assert.equal(execFileSync(process.execPath, [CLI, 'parts'], { encoding: 'utf8' }).trim(), 'transfer.resolve\ntransfer.lifecycle\ncustody.book\ncustody.liabilities\ncustody.keys\ndose.device\ndose.escalation');
   });
   test('a module listing both parts of a system is accepted (the same as the whole)', () => {
     assert.doesNotThrow(() => readManifest(variant('both-parts', (m) => (m.modules.find((x) => x.name === 'transfer').systems = ['transfer.resolve', 'transfer.lifecycle']))));

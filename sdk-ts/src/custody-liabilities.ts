@@ -228,7 +228,7 @@ export class LiabilitiesTree extends WasmObject<TreeHandle> {
     expectObject(setup, 'setup');
     const secret = expectBytes(saltSecret, 'saltSecret');
     if (secret.length !== LIABILITIES_SALT_SECRET_BYTES) throw rangeError('saltSecret', `must be ${LIABILITIES_SALT_SECRET_BYTES} bytes, got ${secret.length}`);
-    return new LiabilitiesTree(INTERNAL_CONSTRUCTION, call<TreeHandle>(() => new (wasm('custody').LiabilitiesTreeHandle)(setup, secret)));
+    return new LiabilitiesTree(INTERNAL_CONSTRUCTION, call<TreeHandle>(() => new (wasm('custody.liabilities').LiabilitiesTreeHandle)(setup, secret)));
   }
 
   /**
@@ -364,7 +364,7 @@ export class PublishedLiabilitiesRoot extends WasmObject<RootHandle> {
     const bytes = expectBytes(publishedRoot, 'publishedRoot');
     const o = openingOf(expectObject(options, 'options', ['trustedKeys', 'now', 'lastRound', 'maxClockSkewSeconds']));
     const result = call<{ root?: RootHandle; refused?: InclusionOutcome }>(() =>
-      wasm('custody').LiabilitiesRootHandle.open(bytes, o.keys, o.now, o.skew, o.lastRound),
+      wasm('custody.liabilities').LiabilitiesRootHandle.open(bytes, o.keys, o.now, o.skew, o.lastRound),
     );
     if (result.root !== undefined) return { ok: true, root: new PublishedLiabilitiesRoot(INTERNAL_CONSTRUCTION, result.root) };
     return { ok: false, outcome: result.refused as InclusionOutcome };
@@ -401,18 +401,18 @@ export const verifyInclusion = guardFunction(function verifyInclusion(proof: Uin
   const o = openingOf(fields);
   const id = expectString(fields.clientId, 'options.clientId');
   const expected = expectedOf(fields.expectedBalance, 'options.expectedBalance');
-  return call(() => wasm('custody').custodyVerifyInclusion(bytes, root, o.keys, o.now, o.skew, o.lastRound, id, expected) as InclusionOutcome);
+  return call(() => wasm('custody.liabilities').custodyVerifyInclusion(bytes, root, o.keys, o.now, o.skew, o.lastRound, id, expected) as InclusionOutcome);
 }, ['proof', 'publishedRoot', 'options']);
 
 /** A proof's fields for display (hashes and salt in hex, sums as decimal strings); `INVALID_ARGUMENT` when it does not decode. */
 export const decodeInclusionProof = guardFunction(function decodeInclusionProof(proof: Uint8Array): ProofView {
   const bytes = proofBytesOf(proof);
-  return call(() => wasm('custody').custodyDecodeInclusionProof(bytes) as ProofView);
+  return call(() => wasm('custody.liabilities').custodyDecodeInclusionProof(bytes) as ProofView);
 }, ['proof']);
 
 /** Each inclusion code with its one-line description (from the core). */
 export const custodyInclusionCodes = guardFunction(function custodyInclusionCodes(): { code: InclusionCode; description: string }[] {
-  return call(() => wasm('custody').custodyInclusionCodes() as { code: InclusionCode; description: string }[]);
+  return call(() => wasm('custody.liabilities').custodyInclusionCodes() as { code: InclusionCode; description: string }[]);
 }, []);
 
 /**
@@ -429,10 +429,10 @@ export const compareLiabilitiesRoots = guardFunction(function compareLiabilities
   const a = expectBytes(first, 'first');
   const b = expectBytes(second, 'second');
   const o = openingOf(expectObject(options, 'options', ['trustedKeys', 'now', 'maxClockSkewSeconds']));
-  return call(() => wasm('custody').custodyCompareRoots(a, b, o.keys, o.now, o.skew) as RootComparison);
+  return call(() => wasm('custody.liabilities').custodyCompareRoots(a, b, o.keys, o.now, o.skew) as RootComparison);
 }, ['first', 'second', 'options']);
 
 /** Each root-comparison code with its one-line description (from the core). */
 export const custodyRootComparisonCodes = guardFunction(function custodyRootComparisonCodes(): { code: RootComparisonCode; description: string }[] {
-  return call(() => wasm('custody').custodyRootComparisonCodes() as { code: RootComparisonCode; description: string }[]);
+  return call(() => wasm('custody.liabilities').custodyRootComparisonCodes() as { code: RootComparisonCode; description: string }[]);
 }, []);

@@ -9,6 +9,11 @@
  * holder ({@link custodyTransferWallet}: BIP-32 `m/44'/60'/0'/0/<index>`, EIP-55 address).
  * The proof of liabilities over the same balances is `custody-liabilities`.
  *
+ * API parts (a page loads the one it uses): the book, its store and `custodyAddressOf` are
+ * `custody.book` (`init({ systems: ['custody.book'] })`); `custodyTransferWallet` is the key
+ * holder's `custody.keys`; the proof of liabilities `custody.liabilities`. Each throws
+ * `NOT_INITIALIZED` naming its part in a module without it; Node loads every system.
+ *
  * Every rule lives in the Rust core (core/src/custody/, docs/custody.md); this module checks
  * arguments and converts them. One method per event kind, each crossing a small flat request:
  * money crosses as a decimal string at the asset's scale, or a bigint of minor units converted
@@ -180,7 +185,7 @@ const EVENT_KINDS = Object.freeze(Object.keys(REQUESTS)) as readonly EventKind[]
  */
 function moneyOf(value: unknown, asset: string, param: string): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'bigint') return call<string>(() => wasm('custody').amountFromMinor(value.toString(), asset));
+  if (typeof value === 'bigint') return call<string>(() => wasm('custody.book').amountFromMinor(value.toString(), asset));
   throw typeError(param, 'a decimal string or a bigint of minor units', value);
 }
 
@@ -228,14 +233,14 @@ export class CustodyBook extends WasmObject<Handle> {
    */
   static create(config: BookConfig): CustodyBook {
     expectObject(config, 'config');
-    return new CustodyBook(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('custody').CustodyBookHandle)(config)));
+    return new CustodyBook(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('custody.book').CustodyBookHandle)(config)));
   }
 
   /** A book from {@link CustodyBook.snapshot} bytes: authenticated, then its log applied again. */
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array): CustodyBook {
     const bytes = expectBytes(snapshot, 'snapshot');
     const key = expectBytes(snapshotKey, 'snapshotKey');
-    const body = call<Uint8Array>(() => wasm('custody').custodyOpenLog(bytes, key));
+    const body = call<Uint8Array>(() => wasm('custody.book').custodyOpenLog(bytes, key));
     const { config, log } = decodeLog(body);
     const book = CustodyBook.create(config);
     try {
@@ -436,7 +441,7 @@ export class CustodyBook extends WasmObject<Handle> {
     const key = expectBytes(snapshotKey, 'snapshotKey');
     const config = this.config();
     const body = encodeLog(config, this.#log);
-    return call<Uint8Array>(() => wasm('custody').custodySealLog(body, key));
+    return call<Uint8Array>(() => wasm('custody.book').custodySealLog(body, key));
   }
 
   /** The event counter (the store's rollback guard). */
@@ -571,13 +576,13 @@ export const sealCustodyApproval = guardFunction(function sealCustodyApproval(in
 export const custodyTransferWallet = guardFunction(function custodyTransferWallet(seed: Uint8Array, clientIndex: number): CustodyTransferWallet {
   const bytes = expectBytes(seed, 'seed');
   const index = expectInteger(clientIndex, 'clientIndex', 0, U32_MAX);
-  return call<CustodyTransferWallet>(() => wasm('custody').custodyTransferWallet(bytes, index));
+  return call<CustodyTransferWallet>(() => wasm('custody.keys').custodyTransferWallet(bytes, index));
 }, ['seed', 'clientIndex']);
 
 /** The EIP-55 Ethereum address of a SEC1 secp256k1 public key (33 or 65 bytes). */
 export const custodyAddressOf = guardFunction(function custodyAddressOf(publicKey: Uint8Array): string {
   const bytes = expectBytes(publicKey, 'publicKey');
-  return call<string>(() => wasm('custody').custodyAddressOf(bytes));
+  return call<string>(() => wasm('custody.book').custodyAddressOf(bytes));
 }, ['publicKey']);
 
 // ---------------------------------------------------------------------------------------------

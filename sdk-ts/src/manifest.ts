@@ -2,7 +2,7 @@
 // Generated from systems.json by `node scripts/manifest.mjs write`: edit systems.json, not this (tests/manifest.test.mjs checks it is fresh).
 
 /** A WebAssembly module the package ships (`init({ system })`). */
-export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy' | 'shelf' | 'dose' | 'dose-device' | 'dose-escalation' | 'custody' | 'ecash' | 'relay' | 'transfer' | 'transfer-resolve' | 'transfer-lifecycle' | 'pos' | 'terminal';
+export type WasmModuleName = 'all' | 'primitives' | 'card' | 'ledger' | 'tempcard' | 'energy' | 'shelf' | 'dose' | 'dose-device' | 'dose-escalation' | 'custody' | 'custody-book' | 'custody-liabilities' | 'custody-keys' | 'ecash' | 'relay' | 'transfer' | 'transfer-resolve' | 'transfer-lifecycle' | 'pos' | 'terminal';
 
 /** A system (or primitive with its own feature) whose JS API a module may export, which SDK classes ask for. */
 export type WasmSystem = 'card' | 'tempcard' | 'energy' | 'pos' | 'relay' | 'ecash' | 'transfer' | 'custody' | 'dose' | 'shelf' | 'ledger';
@@ -11,20 +11,21 @@ export type WasmSystem = 'card' | 'tempcard' | 'energy' | 'pos' | 'relay' | 'eca
  * A part of a system's JS API that has modules of its own (`init({ systems: ['transfer.resolve'] })`):
  * `<system>.<part>`. The system's id alone means every one of its parts.
  */
-export type WasmPart = 'transfer.resolve' | 'transfer.lifecycle' | 'dose.device' | 'dose.escalation';
+export type WasmPart = 'transfer.resolve' | 'transfer.lifecycle' | 'custody.book' | 'custody.liabilities' | 'custody.keys' | 'dose.device' | 'dose.escalation';
 
 /** Every module, in manifest order (the everything-module first). */
-export const MODULE_NAMES = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'dose-device', 'dose-escalation', 'custody', 'ecash', 'relay', 'transfer', 'transfer-resolve', 'transfer-lifecycle', 'pos', 'terminal'] as const;
+export const MODULE_NAMES = ['all', 'primitives', 'card', 'ledger', 'tempcard', 'energy', 'shelf', 'dose', 'dose-device', 'dose-escalation', 'custody', 'custody-book', 'custody-liabilities', 'custody-keys', 'ecash', 'relay', 'transfer', 'transfer-resolve', 'transfer-lifecycle', 'pos', 'terminal'] as const;
 
 /** Every system a module may hold, in manifest order. */
 export const SYSTEM_IDS = ['card', 'tempcard', 'energy', 'pos', 'relay', 'ecash', 'transfer', 'custody', 'dose', 'shelf', 'ledger'] as const;
 
 /** Every API part, in manifest order. */
-export const PART_IDS = ['transfer.resolve', 'transfer.lifecycle', 'dose.device', 'dose.escalation'] as const;
+export const PART_IDS = ['transfer.resolve', 'transfer.lifecycle', 'custody.book', 'custody.liabilities', 'custody.keys', 'dose.device', 'dose.escalation'] as const;
 
 /** The API parts of each system built in parts (a module exporting the system exports them all). */
 export const PARTS_OF_SYSTEM: Readonly<Partial<Record<WasmSystem, readonly WasmPart[]>>> = {
   transfer: ['transfer.resolve', 'transfer.lifecycle'],
+  custody: ['custody.book', 'custody.liabilities', 'custody.keys'],
   dose: ['dose.device', 'dose.escalation'],
 };
 
@@ -44,6 +45,9 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly (WasmSyste
   'dose-device': ['dose.device'],
   'dose-escalation': ['dose.escalation'],
   custody: ['custody'],
+  'custody-book': ['custody.book'],
+  'custody-liabilities': ['custody.liabilities'],
+  'custody-keys': ['custody.keys'],
   ecash: ['ecash'],
   relay: ['relay'],
   transfer: ['transfer'],
@@ -66,6 +70,9 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   'dose-device': 163840,
   'dose-escalation': 144384,
   custody: 249856,
+  'custody-book': 201728,
+  'custody-liabilities': 130048,
+  'custody-keys': 109568,
   ecash: 186368,
   relay: 201728,
   transfer: 264192,

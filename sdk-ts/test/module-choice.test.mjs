@@ -20,7 +20,7 @@ const manifest = readManifest();
 
 /** Every subset of `items` (there are 2^n; n is the number of systems, a handful). */
 function subsets(items) {
-  const SUBSETS_MAX = 1 << 14; // keeps a future long list from running away
+  const SUBSETS_MAX = 1 << 16; // keeps a future long list from running away (15 leaves since custody's three parts: 32,768)
   const count = 1 << items.length;
   assert.ok(count <= SUBSETS_MAX, `${items.length} systems: too many subsets to enumerate`);
   return Array.from({ length: count }, (_, mask) => items.filter((_, i) => mask & (1 << i)));
@@ -52,6 +52,14 @@ test('the package table: known choices', () => {
     [['dose.escalation'], 'dose-escalation'],
     [['dose'], 'dose'],
     [['dose.device', 'dose.escalation'], 'dose'],
+    // Custody: the back office's book, the proof of liabilities, the key holder's derivation;
+    // any two parts are the three-part custody module (no two-part module is listed).
+    [['custody.book'], 'custody-book'],
+    [['custody.liabilities'], 'custody-liabilities'],
+    [['custody.keys'], 'custody-keys'],
+    [['custody'], 'custody'],
+    [['custody.book', 'custody.keys'], 'custody'],
+    [['custody.book', 'custody.liabilities', 'custody.keys'], 'custody'],
     // A terminal that relays tokens is also a POS: the two-system module, not the everything-module.
     [['pos', 'relay'], 'terminal'],
     [['pos'], 'pos'],
@@ -215,7 +223,13 @@ test('built modules: each exports the primitives plus exactly the JS APIs of the
   assert.ok(glueExports('transfer').has('TransferBookHandle') && glueExports('transfer').has('TransferResolverHandle'));
   assert.ok(glueExports('dose-device').has('DoseTerminalHandle') && glueExports('dose-device').has('alarmSignalOf') && !glueExports('dose-device').has('AlarmRouterHandle'));
   assert.ok(glueExports('dose-escalation').has('AlarmRouterHandle') && !glueExports('dose-escalation').has('DoseTerminalHandle'));
-  assert.equal(apiParts(manifest).length, 4);
+  // Custody's parts: the book (and the address of a key) without the proof or BIP-32; the proof
+  // without the book; the key holder's derivation alone; the whole with all three.
+  assert.ok(glueExports('custody-book').has('CustodyBookHandle') && glueExports('custody-book').has('custodyAddressOf') && !glueExports('custody-book').has('LiabilitiesTreeHandle') && !glueExports('custody-book').has('custodyTransferWallet'));
+  assert.ok(glueExports('custody-liabilities').has('LiabilitiesTreeHandle') && !glueExports('custody-liabilities').has('CustodyBookHandle') && !glueExports('custody-liabilities').has('custodyTransferWallet'));
+  assert.ok(glueExports('custody-keys').has('custodyTransferWallet') && !glueExports('custody-keys').has('CustodyBookHandle') && !glueExports('custody-keys').has('LiabilitiesTreeHandle'));
+  assert.ok(['CustodyBookHandle', 'LiabilitiesTreeHandle', 'custodyTransferWallet'].every((name) => glueExports('custody').has(name)));
+  assert.equal(apiParts(manifest).length, 7);
 });
 
 // A transfer book's config and a use of the resolver, for the part tests below.
@@ -277,6 +291,51 @@ test('browser entry: init({ systems: [\'transfer\'] }) loads the two-part transf
     console.log(JSON.stringify({ loaded: sdk.loadedModule(), resolver: resolver(), book: book(), parts: await message(() => sdk.init({ systems: ['transfer.resolve', 'transfer.lifecycle'] })) }));
   `);
   assert.deepEqual(result, { loaded: 'transfer', resolver: 'iban-valid', book: true, parts: 'ok' });
+});
+
+// Uses of custody's three parts, for the part tests below.
+const CUSTODY_USES = `
+  const book = () => sdk.CustodyBook.create({ assets: [{ asset: 'BTC', confirmations: 1, sweepThreshold: '0.001', clientLimits: [], assetLimits: [] }], omnibusAddress: sdk.custodyAddressOf(sdk.secp256k1PublicKey(new Uint8Array(32).fill(0x11), { compressed: true })), approvers: [{ approverId: 'a1', publicKey: sdk.ed25519PublicKey(new Uint8Array(32).fill(1)) }], quorum: 1, coolingOffS: 0 }).eventCount;
+  const tree = () => sdk.custodyInclusionCodes().length > 0;
+  const wallet = () => sdk.custodyTransferWallet(new Uint8Array(32).fill(5), 0).path;
+  const message = async (fn) => { try { await fn(); return 'ok'; } catch (e) { return e.code + ': ' + e.message; } };`;
+
+test('browser entry: init({ systems: [\'custody.book\'] }) loads the book\'s module; the proof and the key derivation are refused NOT_INITIALIZED naming their parts', () => {
+  const result = runBrowserEntry(`${TRY}${CUSTODY_USES}
+    await sdk.init({ systems: ['custody.book'], module: readFileSync(new URL('custody-book/countersign_wasm_bg.wasm', wasmDir)) });
+    console.log(JSON.stringify({
+      loaded: sdk.loadedModule(),
+      book: book(),
+      tree: await message(tree),
+      wallet: await message(wallet),
+      whole: await attempt(() => sdk.init({ systems: ['custody'] })),
+    }));
+  `);
+  assert.deepEqual(result, {
+    loaded: 'custody-book',
+    book: 0,
+    tree: "NOT_INITIALIZED: countersign: the liabilities part of the custody system (custody.liabilities) is not in the loaded WebAssembly module ('custody-book'): load one that has it, e.g. `await init({ systems: ['custody.liabilities'] })`, or `await init()` for every system",
+    wallet: "NOT_INITIALIZED: countersign: the keys part of the custody system (custody.keys) is not in the loaded WebAssembly module ('custody-book'): load one that has it, e.g. `await init({ systems: ['custody.keys'] })`, or `await init()` for every system",
+    whole: 'NOT_INITIALIZED',
+  });
+});
+
+test('browser entry: init({ systems: [\'custody.liabilities\'] }) and [\'custody.keys\'] load their own modules, without the book', () => {
+  for (const [part, module, works] of [['custody.liabilities', 'custody-liabilities', 'tree'], ['custody.keys', 'custody-keys', 'wallet']]) {
+    const result = runBrowserEntry(`${TRY}${CUSTODY_USES}
+      await sdk.init({ systems: ['${part}'], module: readFileSync(new URL('${module}/countersign_wasm_bg.wasm', wasmDir)) });
+      console.log(JSON.stringify({ loaded: sdk.loadedModule(), works: await message(${works}), book: await attempt(book) }));
+    `);
+    assert.deepEqual(result, { loaded: module, works: 'ok', book: 'NOT_INITIALIZED' }, part);
+  }
+});
+
+test('browser entry: init({ systems: [\'custody\'] }) loads the three-part custody module, serving every part', () => {
+  const result = runBrowserEntry(`${CUSTODY_USES}
+    await sdk.init({ systems: ['custody'], module: readFileSync(new URL('custody/countersign_wasm_bg.wasm', wasmDir)) });
+    console.log(JSON.stringify({ loaded: sdk.loadedModule(), book: book(), tree: tree(), wallet: wallet(), parts: await message(() => sdk.init({ systems: ['custody.book', 'custody.keys'] })) }));
+  `);
+  assert.deepEqual(result, { loaded: 'custody', book: 0, tree: true, wallet: "m/44'/60'/0'/0/0", parts: 'ok' });
 });
 
 test('browser entry: init({ systems: [\'card\', \'ledger\'] }) loads the module holding both', () => {

@@ -29,7 +29,9 @@ const USE_SOURCE = {
   pos: `() => sdk.PosTerminalState.create({ terminalId: 't1', offline: { currencies: [{ currency: 'EUR', paymentMax: '50.00', totalMax: '60.00' }], countMax: 10, maxAgeMs: 3_600_000 } }).exportQueue().entries.length`,
   'transfer.resolve': `() => sdk.transferCheckIban('DE89370400440532013000').code`,
   'transfer.lifecycle': `() => sdk.TransferBook.create({ bookId: 'A', currency: 'EUR', now: 1_796_895_000 }).snapshot(new Uint8Array(32)).length`,
-  custody: `() => sdk.custodyInclusionCodes().length`,
+  'custody.book': `() => sdk.CustodyBook.create({ assets: [{ asset: 'BTC', confirmations: 1, sweepThreshold: '0.001', clientLimits: [], assetLimits: [] }], omnibusAddress: sdk.custodyAddressOf(sdk.secp256k1PublicKey(new Uint8Array(32).fill(0x11), { compressed: true })), approvers: [{ approverId: 'a1', publicKey: sdk.ed25519PublicKey(new Uint8Array(32).fill(1)) }], quorum: 1, coolingOffS: 0 }).eventCount`,
+  'custody.liabilities': `() => sdk.custodyInclusionCodes().length`,
+  'custody.keys': `() => sdk.custodyTransferWallet(new Uint8Array(32).fill(5), 0).address`,
   shelf: `() => sdk.ShelfController.create({ shelfId: 's', config: { kCenti: 300, marginZCenti: 200, learnShiftPermilleMax: 50, learnPicksMin: 5, itemsMax: 6, combinationsMax: 1000 }, itemTypes: [], lanes: [] }).shelfId`,
 };
 const wasmPathOf = (name) => `/sdk/wasm/${moduleDir(name) ? `${moduleDir(name)}/` : ''}countersign_wasm_bg.wasm`;
@@ -114,6 +116,12 @@ describe('browser: one module per system', () => {
     [['transfer.resolve', 'transfer.lifecycle'], 'transfer'],
     [['dose.device'], 'dose-device'],
     [['dose'], 'dose'],
+    // Custody by part: each part's own module; the whole (or two parts) the three-part module.
+    [['custody.book'], 'custody-book'],
+    [['custody.liabilities'], 'custody-liabilities'],
+    [['custody.keys'], 'custody-keys'],
+    [['custody'], 'custody'],
+    [['custody.book', 'custody.keys'], 'custody'],
     // A terminal that relays tokens is also a POS: one module exports both (issue 13).
     [['pos', 'relay'], 'terminal'],
   ]) {
@@ -148,6 +156,29 @@ describe('browser: one module per system', () => {
       });
     });
   }
+  // System 8's pages: the back office loads the book's part, the client's proof page the
+  // liabilities' part. The book page reports ready after the book is restored or created and
+  // saved; the proof page after its start-up (its whole flow on that module is
+  // tests/browser/custody-proof.test.mjs, which loads the same page).
+  for (const [page, module] of [
+    ['custody.html', 'custody-book'],
+    ['custody-proof.html', 'custody-liabilities'],
+  ]) {
+    test(`the demo page ${page} fetches the ${module} module only, and works with it`, async () => {
+      await withWatchedPage(browser, async (tab) => {
+        const wasmFetches = [];
+        tab.on('request', (request) => {
+          const url = new URL(request.url());
+          if (url.pathname.endsWith('.wasm')) wasmFetches.push(url.pathname);
+        });
+        await tab.goto(new URL(page, server.url).href);
+        await waitForSdkReady(tab);
+        assert.equal(await shownErrors(tab), '');
+        assert.deepEqual(wasmFetches, [wasmPathOf(module)]);
+      });
+    });
+  }
+
 
   test('a trap in the card module: init() starts a fresh card module, nothing refetched', async () => {
     await withWatchedPage(browser, async (page) => {

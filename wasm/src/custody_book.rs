@@ -1,5 +1,6 @@
 //! wasm-bindgen adapter for System 8's back-office book (the sub-ledger, the withdrawal policy,
-//! signing) and its key derivation: conversions only (see lib.rs). One export per event kind,
+//! signing) and the address of a public key (the book's configuration names the omnibus by
+//! address; signing already turns keys into addresses): conversions only (see lib.rs). One export per event kind,
 //! each reading its own flat request type (`custody::Sweep`, …): serde's reader for the
 //! internally tagged `custody::Event` buffers every field into its generic `Content` first and
 //! measured 77 KB of wasm on its own (docs/custody.md). Kept apart from the proof of
@@ -177,18 +178,6 @@ impl CustodyBookHandle {
     pub fn check_invariants(&self) -> JsResult<()> {
         self.book.check_invariants().map_err(to_js_error)
     }
-}
-
-/// A client's transfer wallet from the master seed: `{path, secretKey, publicKey, address}`.
-#[wasm_bindgen(js_name = custodyTransferWallet)]
-pub fn custody_transfer_wallet(seed: &[u8], client_index: u32) -> JsResult<JsValue> {
-    let wallet = keys::transfer_wallet(seed, client_index).map_err(to_js_error)?;
-    let result = Object::new();
-    set(&result, "path", &wallet.path.as_str().into());
-    set(&result, "secretKey", &Uint8Array::from(&wallet.secret_key[..]).into());
-    set(&result, "publicKey", &Uint8Array::from(wallet.public_key.as_slice()).into());
-    set(&result, "address", &wallet.address.as_str().into());
-    Ok(result.into())
 }
 
 /// The EIP-55 address of a SEC1 secp256k1 public key.

@@ -27,9 +27,11 @@ pub(crate) type JsResult<T> = Result<T, JsValue>;
 mod alloc;
 #[cfg(feature = "card")]
 mod card;
-#[cfg(feature = "custody")]
+#[cfg(feature = "custody-book")]
 mod custody_book;
-#[cfg(feature = "custody")]
+#[cfg(feature = "custody-keys")]
+mod custody_keys;
+#[cfg(feature = "custody-liabilities")]
 mod custody_liabilities;
 #[cfg(feature = "any-system")]
 mod de;
@@ -46,6 +48,10 @@ mod relay;
 #[cfg(feature = "pos")]
 mod pos;
 #[cfg(feature = "any-system")]
+// The key holder's adapter (custody-keys) builds its one object with `set`: the writer is unused
+// in that module. Allowed only in builds holding that part; every other system module's clippy
+// (card, ledger, …, none with custody-keys) still denies dead code here.
+#[cfg_attr(feature = "custody-keys", allow(dead_code))]
 mod ser;
 #[cfg(feature = "shelf")]
 mod shelf;
@@ -480,6 +486,7 @@ pub fn trap_for_tests() {
 // denied by clippy).
 
 /// Serialises a core value as a plain JS object (maps as objects, `None` as `null`; `ser.rs`).
+#[cfg_attr(feature = "custody-keys", allow(dead_code))] // unused in the custody-keys module: see `mod ser`
 #[cfg(feature = "any-system")]
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> JsResult<JsValue> {
     value
