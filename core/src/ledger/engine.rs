@@ -1256,10 +1256,10 @@ impl<'a> Tx<'a> {
         if let Some(code) = self.refuse_unless_live(id)? {
             return Ok(code);
         }
-        let hold = self
-            .hold(id)
-            .ok_or_else(|| internal("a checked hold vanished"))?
-            .clone();
+        // Checked through shared borrows, then changed through the hold's copy with the accounts'
+        // copies beside it (two fields, as in `release`): a clone of the hold to read it was
+        // three allocations per post.
+        let hold = self.hold(id).ok_or_else(|| internal("a checked hold vanished"))?;
         if amount.is_some_and(|a| a.currency() != hold.currency.0) {
             return Ok(LedgerCode::CurrencyMismatch);
         }
@@ -1278,19 +1278,19 @@ impl<'a> Tx<'a> {
         };
         let posted = add_units(hold.posted, units)
             .ok_or_else(|| internal("a hold's posted total overflows"))?;
-        let d = self.account_mut(&hold.debit)?;
+        let h = copy_on_write(&mut self.holds, &self.base.holds, &self.seen_holds, id, "a hold")?;
+        let d = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &h.debit, "an account")?;
         d.debits_posted = debits;
         d.debits_pending = d
             .debits_pending
             .checked_sub(units)
             .ok_or_else(|| internal("debits pending below a hold"))?;
-        let c = self.account_mut(&hold.credit)?;
+        let c = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &h.credit, "an account")?;
         c.credits_posted = credits;
         c.credits_pending = c
             .credits_pending
             .checked_sub(units)
             .ok_or_else(|| internal("credits pending below a hold"))?;
-        let h = self.hold_mut(id)?;
         h.posted = posted;
         h.pending = h
             .pending
