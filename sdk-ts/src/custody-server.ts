@@ -25,6 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, raw, toSdkError } from './boundary.js';
 import { CustodyBook, CustodyBookStore, custodyTransferWallet, type CustodyBookConfig, type CustodyEvent, type CustodyOutcome } from './custody.js';
 import { CountersignError, CountersignTypeError } from './errors.js';
+import { guardedClock, readBodyUpTo, sendJson } from './server-role.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
 
@@ -55,24 +56,7 @@ export interface CustodyServerOptions {
 
 const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
-/** The request body, or null when larger than `max` bytes. */
-async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > max) return null;
-    chunks.push(buffer);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
-}
 
 /** An error answer: the SDK's typed errors as 400 with their code and parameter. */
 class BadRequest extends Error {}
@@ -107,16 +91,7 @@ function readOptions(options: CustodyServerOptions) {
     const name = nameGiven === undefined ? 'main' : expectString(nameGiven, 'options.name');
     if (clockGiven !== undefined && typeof clockGiven !== 'function') throw typeError('options.clock', 'a function', clockGiven);
     const port = portGiven === undefined ? 0 : expectInteger(portGiven, 'options.port', 0, 65_535);
-    const given = clockGiven as (() => number) | undefined;
-    const clock = () => {
-      let now: unknown;
-      try {
-        now = given === undefined ? Date.now() : given();
-      } catch (e) {
-        throw new CountersignTypeError('INVALID_ARGUMENT', `countersign: options.clock: threw (${e instanceof Error ? e.message : String(e)})`, 'options.clock');
-      }
-      return expectInteger(now, 'options.clock()', 0, Number.MAX_SAFE_INTEGER);
-    };
+    const clock = guardedClock(clockGiven as (() => unknown) | undefined, Date.now);
     return { storage: storage as StorageAdapter, snapshotKey, config, omnibusKey, seed, name, port, clock, listenGiven };
   } catch (e) {
     if (e instanceof CountersignError) throw e;
@@ -170,9 +145,9 @@ export class CustodyHttpServer {
     http.on('request', (req, res) => {
       self.#queue = self.#queue.then(() => self.#handle(req, res)).catch((e: unknown) => {
         if (res.headersSent) return;
-        if (e instanceof BadRequest) send(res, 400, { code: 'INVALID_ARGUMENT', message: e.message });
-        else if (e instanceof CountersignError && e.code !== 'INTERNAL' && e.code !== 'WASM_TRAP') send(res, 400, { code: e.code, param: e.param, message: e.message });
-        else send(res, 500, { error: e instanceof Error ? e.message : String(e) });
+        if (e instanceof BadRequest) sendJson(res, 400, { code: 'INVALID_ARGUMENT', message: e.message });
+        else if (e instanceof CountersignError && e.code !== 'INTERNAL' && e.code !== 'WASM_TRAP') sendJson(res, 400, { code: e.code, param: e.param, message: e.message });
+        else sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
       });
     });
     if (listenGiven !== false) {
@@ -210,7 +185,7 @@ export class CustodyHttpServer {
         this.#book.free();
         this.#book = fresh;
       }
-      send(res, 503, { error: 'the book changed under this server; send the request again' });
+      sendJson(res, 503, { error: 'the book changed under this server; send the request again' });
       return null;
     }
     return result;
@@ -220,7 +195,7 @@ export class CustodyHttpServer {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const parts = path.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
     if (parts[0] !== 'custody') {
-      send(res, 404, { error: 'not found' });
+      sendJson(res, 404, { error: 'not found' });
       return;
     }
     if (req.method === 'GET') {
@@ -228,12 +203,12 @@ export class CustodyHttpServer {
       return;
     }
     if (req.method !== 'POST') {
-      send(res, 404, { error: 'not found' });
+      sendJson(res, 404, { error: 'not found' });
       return;
     }
-    const body = await readBody(req, CUSTODY_SERVER_BODY_BYTES_MAX);
+    const body = await readBodyUpTo(req, CUSTODY_SERVER_BODY_BYTES_MAX);
     if (body === null) {
-      send(res, 413, { error: `a request is at most ${CUSTODY_SERVER_BODY_BYTES_MAX} bytes` });
+      sendJson(res, 413, { error: `a request is at most ${CUSTODY_SERVER_BODY_BYTES_MAX} bytes` });
       return;
     }
     const now = this.#now();
@@ -242,13 +217,13 @@ export class CustodyHttpServer {
       const withTime = { ...event, now } as Record<string, unknown>;
       if (event.kind === 'approve') withTime.envelope = bytesOfHex(event.envelope, 'envelope');
       const outcome = await this.#decide(res, () => this.#book.apply(withTime as unknown as CustodyEvent));
-      if (outcome !== null) send(res, 200, outcome);
+      if (outcome !== null) sendJson(res, 200, outcome);
       return;
     }
     if (parts.length === 2 && parts[1] === 'withdrawals') {
       const request = { ...jsonOf(body), now };
       const outcome = await this.#decide(res, () => this.#book.requestWithdrawal(request as never));
-      if (outcome !== null) send(res, 200, outcome);
+      if (outcome !== null) sendJson(res, 200, outcome);
       return;
     }
     if (parts.length === 4 && parts[1] === 'withdrawals' && parts[3] === 'approvals') {
@@ -256,7 +231,7 @@ export class CustodyHttpServer {
       const envelope = bytesOfHex(fields.envelope, 'envelope');
       const withdrawalId = parts[2]!;
       const outcome: CustodyOutcome | null = await this.#decide(res, () => this.#book.approve({ withdrawalId, envelope, now }));
-      if (outcome !== null) send(res, 200, outcome);
+      if (outcome !== null) sendJson(res, 200, outcome);
       return;
     }
     if (parts.length === 4 && parts[1] === 'withdrawals' && parts[3] === 'sign') {
@@ -267,30 +242,30 @@ export class CustodyHttpServer {
       const wallet = custodyTransferWallet(this.#seed, index ?? 0);
       try {
         const signed = await this.#decide(res, () => this.#book.signWithdrawal(withdrawalId, now, { omnibusKey: this.#omnibusKey, walletKey: wallet.secretKey }));
-        if (signed !== null) send(res, 200, { outcome: signed.outcome, digests: signed.digests.map(hexOf), signatures: signed.signatures.map(hexOf) });
+        if (signed !== null) sendJson(res, 200, { outcome: signed.outcome, digests: signed.digests.map(hexOf), signatures: signed.signatures.map(hexOf) });
       } finally {
         wallet.secretKey.fill(0);
       }
       return;
     }
-    send(res, 404, { error: 'not found' });
+    sendJson(res, 404, { error: 'not found' });
   }
 
   #get(parts: string[], res: ServerResponse): void {
     const book = this.#book;
     if (parts.length === 2 && parts[1] === 'withdrawals') {
-      send(res, 200, book.pendingWithdrawals());
+      sendJson(res, 200, book.pendingWithdrawals());
     } else if (parts.length === 3 && parts[1] === 'withdrawals') {
       const view = book.withdrawal(parts[2]!);
-      if (view === undefined) send(res, 404, { error: 'no such withdrawal' });
-      else send(res, 200, view);
+      if (view === undefined) sendJson(res, 404, { error: 'no such withdrawal' });
+      else sendJson(res, 200, view);
     } else if (parts.length === 2 && parts[1] === 'reconciliation') {
       const assets = book.config().assets.map((a) => ({ asset: a.asset, expectedOmnibus: book.expectedOmnibus(a.asset) }));
-      send(res, 200, { eventCount: book.eventCount, assets, discrepancies: book.discrepancies() });
+      sendJson(res, 200, { eventCount: book.eventCount, assets, discrepancies: book.discrepancies() });
     } else if (parts.length === 3 && parts[1] === 'balances') {
-      send(res, 200, book.clientBalances(parts[2]!));
+      sendJson(res, 200, book.clientBalances(parts[2]!));
     } else {
-      send(res, 404, { error: 'not found' });
+      sendJson(res, 404, { error: 'not found' });
     }
   }
 

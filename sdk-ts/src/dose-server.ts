@@ -36,6 +36,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { AlarmRouter, AlarmRouterStore, type AlarmAuditEntry, type AlarmDelivery, type AlarmRouterOutput, type AlarmRouterSetup, type OpenAlarm, type AlarmSignal } from './dose-escalation.js';
 import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, raw, toSdkError } from './boundary.js';
 import { CountersignError, CountersignRangeError, CountersignTypeError } from './errors.js';
+import { guardedClock } from './server-role.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectBytes, expectInteger, expectObject, expectString, rangeError, typeError } from './validate.js';
 
@@ -118,17 +119,8 @@ function readOptions(options: AlarmDeliveryServerOptions) {
     }
     if (clockGiven !== undefined && typeof clockGiven !== 'function') throw typeError('options.clock', 'a function', clockGiven);
     if (afterSaveGiven !== undefined && typeof afterSaveGiven !== 'function') throw typeError('options.afterSave', 'a function', afterSaveGiven);
-    const given = clockGiven as (() => unknown) | undefined;
     // The clock's answer is checked at each use (a safe integer of ms).
-    const clock = given === undefined ? Date.now : () => {
-      let now: unknown;
-      try {
-        now = given();
-      } catch (e) {
-        throw new CountersignTypeError('INVALID_ARGUMENT', `countersign: options.clock: threw (${e instanceof Error ? e.message : String(e)})`, 'options.clock');
-      }
-      return expectInteger(now, 'options.clock()', 0, Number.MAX_SAFE_INTEGER);
-    };
+    const clock = guardedClock(clockGiven as (() => unknown) | undefined, Date.now);
     const afterSave = afterSaveGiven as ((output: AlarmRouterOutput) => void) | undefined;
     const tickMs = tickGiven === undefined ? ALARM_TICK_INTERVAL_MS_DEFAULT : expectInteger(tickGiven, 'options.tickIntervalMs', 0, 3_600_000);
     const wanted = portGiven === undefined ? 0 : expectInteger(portGiven, 'options.port', 0, 65_535);

@@ -22,6 +22,7 @@ import { expectKeyPair } from './relay-keys.js';
 const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 import type { StorageAdapter } from './storage/types.js';
 import { CountersignError, CountersignTypeError } from './errors.js';
+import { guardedClock, readBodyUpTo, sendJson } from './server-role.js';
 import { expectBytes, expectInteger, expectObject, expectString, typeError } from './validate.js';
 
 /** What a server is started with. */
@@ -48,24 +49,7 @@ export interface TokenHttpServerOptions {
   readonly listen?: boolean;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
-/** The request body, or null when larger than `max` bytes. */
-async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > max) return null;
-    chunks.push(buffer);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
-}
 
 /** The options, each read once into owned values; a throwing getter is an error about `options`. */
 function readOptions(options: TokenHttpServerOptions) {
@@ -83,16 +67,7 @@ function readOptions(options: TokenHttpServerOptions) {
     if (typeof setupGiven !== 'function') throw typeError('options.setup', 'a function', setupGiven);
     if (clockGiven !== undefined && typeof clockGiven !== 'function') throw typeError('options.clock', 'a function', clockGiven);
     const port = portGiven === undefined ? 0 : expectInteger(portGiven, 'options.port', 0, 65_535);
-    const given = clockGiven as (() => number) | undefined;
-    const clock = () => {
-      let now: unknown;
-      try {
-        now = given === undefined ? Date.now() : given();
-      } catch (e) {
-        throw new CountersignTypeError('INVALID_ARGUMENT', `countersign: options.clock: threw (${e instanceof Error ? e.message : String(e)})`, 'options.clock');
-      }
-      return expectInteger(now, 'options.clock()', 0, Number.MAX_SAFE_INTEGER);
-    };
+    const clock = guardedClock(clockGiven as (() => unknown) | undefined, Date.now);
     const keyPair = expectKeyPair(keyPairGiven);
     const setup = setupGiven as (s: TokenServer) => void;
     return { storage: storage as StorageAdapter, snapshotKey, keyPair, keyId, name, setup, port, clock, currency, listenGiven };
@@ -154,7 +129,7 @@ export class TokenHttpServer {
     const self = new TokenHttpServer(INTERNAL_CONSTRUCTION, http, store, name, keyPair, keyId, clock, server);
     http.on('request', (req, res) => {
       self.#queue = self.#queue.then(() => self.#handle(req, res)).catch((e: unknown) => {
-        if (!res.headersSent) send(res, 500, { error: e instanceof Error ? e.message : String(e) });
+        if (!res.headersSent) sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
       });
     });
     if (listenGiven !== false) {
@@ -185,16 +160,16 @@ export class TokenHttpServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'GET' && req.url === '/relay/key') {
       const key = this.publicKey;
-      send(res, 200, { keyId: key.keyId, algorithm: key.algorithm, publicKey: hexOf(key.publicKey) });
+      sendJson(res, 200, { keyId: key.keyId, algorithm: key.algorithm, publicKey: hexOf(key.publicKey) });
       return;
     }
     if (req.method !== 'POST' || req.url !== '/relay/token') {
-      send(res, 404, { error: 'not found' });
+      sendJson(res, 404, { error: 'not found' });
       return;
     }
-    const token = await readBody(req, RELAY_TOKEN_BYTES_MAX);
+    const token = await readBodyUpTo(req, RELAY_TOKEN_BYTES_MAX);
     if (token === null) {
-      send(res, 413, { error: `a token is at most ${RELAY_TOKEN_BYTES_MAX} bytes` });
+      sendJson(res, 413, { error: `a token is at most ${RELAY_TOKEN_BYTES_MAX} bytes` });
       return;
     }
     const before = this.#server.revision()[0];
@@ -206,10 +181,10 @@ export class TokenHttpServer {
         this.#server.free();
         this.#server = fresh;
       }
-      send(res, 503, { error: 'the state changed under this server; send the token again' });
+      sendJson(res, 503, { error: 'the state changed under this server; send the token again' });
       return;
     }
-    send(res, 200, {
+    sendJson(res, 200, {
       code: reply.code,
       replayed: reply.replayed,
       deviceId: reply.deviceId,

@@ -46,7 +46,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, raw, readCallerObject, toSdkError } from './boundary.js';
 import { TransferBook, TransferBookStore, type TransferLifecycleOutcome, type TransferView } from './transfer-lifecycle.js';
-import { CountersignRangeError, CountersignTypeError } from './errors.js';
+import { CountersignRangeError } from './errors.js';
+import { guardedClock } from './server-role.js';
 import { CheckedStorage } from './storage/checked.js';
 import type { StorageAdapter } from './storage/types.js';
 import { expectArray, expectBytes, expectInteger, expectObject, expectOneOf, expectString, rangeError } from './validate.js';
@@ -331,17 +332,8 @@ export class TransferRouter {
     const storage = CheckedStorage.of(storageGiven, 'options.storage');
     if (clockGiven !== undefined && typeof clockGiven !== 'function') throw rangeError('options.clock', 'must be a function');
     if (afterStepGiven !== undefined && typeof afterStepGiven !== 'function') throw rangeError('options.afterStep', 'must be a function');
-    const givenClock = clockGiven as (() => unknown) | undefined;
     // The clock's answer is checked at each use (a safe integer of Unix seconds).
-    const clock = givenClock === undefined ? () => Math.floor(Date.now() / 1000) : () => {
-      let now: unknown;
-      try {
-        now = givenClock();
-      } catch (e) {
-        throw new CountersignTypeError('INVALID_ARGUMENT', `countersign: options.clock: threw (${e instanceof Error ? e.message : String(e)})`, 'options.clock');
-      }
-      return expectInteger(now, 'options.clock()', 0, Number.MAX_SAFE_INTEGER);
-    };
+    const clock = guardedClock(clockGiven as (() => unknown) | undefined, () => Math.floor(Date.now() / 1000));
     const settings: Settings = {
       storage,
       snapshotKey: key,
