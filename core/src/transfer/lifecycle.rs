@@ -835,7 +835,8 @@ impl TransferBook {
     }
 
     /// The next ledger idempotency key: `<request seq>.<leg><n>`, unique per decided request
-    /// (its seq) and ledger operation within it (`n` counts them: one `expireDue` releases many).
+    /// (its seq) and ledger operation within it. Not for an expiry's voids, which a repeated
+    /// request (no seq of its own) makes too: those are keyed by their hold (`release_if_due`).
     fn key(&self, leg: &str) -> String {
         let n = self.legs.get();
         self.legs.set(n.saturating_add(1));
@@ -920,11 +921,17 @@ impl TransferBook {
         let fee_held = !q.fee.is_zero();
         // Unlinked on purpose: the ledger answers HOLD_EXPIRED to a void past the deadline and
         // expires the hold, which a linked chain would count as a failure and take back.
-        for (leg, hold_id, held) in [("xa", amount_hold_id(transfer_id), true), ("xf", fee_hold_id(transfer_id), fee_held)] {
+        // Each void's idempotency key is its hold's id: a hold is expired at most once, and these
+        // keys (`a:…`, `f:…`) never meet the request-numbered ones of `key` (`<seq>.<leg><n>`).
+        // A request-numbered key would not do here: a repeated request expires without taking a
+        // request number, so two repeats in a row (or a repeat and the next new request) would
+        // number their voids alike and the ledger answer IDEMPOTENCY_KEY_REUSED (found by the
+        // property test).
+        for (hold_id, held) in [(amount_hold_id(transfer_id), true), (fee_hold_id(transfer_id), fee_held)] {
             if !held {
                 continue;
             }
-            let outcome = self.ledger.void(&VoidRequest { idempotency_key: self.key(leg), now, hold_id })?;
+            let outcome = self.ledger.void(&VoidRequest { idempotency_key: hold_id.clone(), now, hold_id })?;
             if !matches!(outcome.code, LedgerCode::HoldExpired | LedgerCode::JournalFull) {
                 return Err(internal("the ledger did not expire a hold past its deadline"));
             }
