@@ -275,7 +275,12 @@ checkPage({
       await page.getByTestId('lane').selectOption('L3');
       await h.act('pick');
       assert.equal(await textOf(page, 'verdict-code'), 'picked', 'the shelf goes on from there');
-      assert.equal(await number(page, 'lane-count-L3'), count - 1);
+      // The page keeps the simulated lane (which items lie on it, localStorage) and the controller
+      // (IndexedDB) apart, as a real shelf has its items and its records: a reload can land after
+      // the item left the lane and before the controller's record was saved. Then the next weighing
+      // finds two items gone, and counts them, as a real shelf would (a fresh-clone run met this).
+      const after = await number(page, 'lane-count-L3');
+      assert.ok(after === count - 1 || (count === seen.L3 && after === seen.L3 - 2), `one pick more (${seen.L3} → ${count} → ${after})`);
     },
   },
 });

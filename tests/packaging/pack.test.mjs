@@ -15,9 +15,14 @@ import { startServer } from '../../scripts/serve.mjs';
 import { assertSdkBuilt, launchBrowser, REPO_ROOT, SDK_READY_TIMEOUT_MS } from '../browser/helpers.mjs';
 import { PACKAGE_NAME, packAndInstall, runClean } from './pack-install.mjs';
 
-// The package may not ship more than this many files: a sign that `files` leaks the tree.
-// ~600 of these are the IANA time-zone files (sdk-ts/tzdata/, one small TZif file per zone).
-const PACKED_FILES_COUNT_MAX = 800;
+// The package may not ship more than this many files: a sign that `files` leaks the tree. The
+// bound follows the manifest: each WebAssembly module is four files (the .wasm, its glue and their
+// two .d.ts), the IANA time-zone files are ~600 (sdk-ts/tzdata/, one small TZif file per zone),
+// the compiled SDK (dist/: .js, .d.ts and their maps) under 200, package.json and the README.
+const TZDATA_FILES_MAX = 700;
+const DIST_FILES_MAX = 200;
+const FILES_PER_MODULE = 4;
+const PACKED_FILES_COUNT_MAX = TZDATA_FILES_MAX + DIST_FILES_MAX + FILES_PER_MODULE * readManifest().modules.length + 2;
 
 // RFC 8032 §7.1, TEST 1: empty message.
 const RFC8032_TEST1 = {
@@ -104,7 +109,11 @@ describe('packaging: npm pack, install in a fresh project, use from Node and Chr
 
   test('the tarball holds the wasm, the entries, and no tests or stray files', async () => {
     assert.ok(existsSync(tarballPath), 'npm pack produced a tarball');
-    assert.ok(packedFiles.length <= PACKED_FILES_COUNT_MAX, `${packedFiles.length} files packed`);
+    assert.ok(packedFiles.length <= PACKED_FILES_COUNT_MAX, `${packedFiles.length} files packed (at most ${PACKED_FILES_COUNT_MAX})`);
+    const under = (dir) => packedFiles.filter((f) => f.startsWith(`${dir}/`)).length;
+    assert.ok(under('tzdata') <= TZDATA_FILES_MAX, `${under('tzdata')} time-zone files`);
+    assert.ok(under('dist') <= DIST_FILES_MAX, `${under('dist')} files of the compiled SDK`);
+    assert.equal(under('wasm'), FILES_PER_MODULE * readManifest().modules.length, 'four files per WebAssembly module, nothing else under wasm/');
     // Every module in systems.json, each with its own glue ('all' at the root of wasm/).
     const modules = readManifest().modules.map((m) => path.posix.join('wasm', moduleDir(m.name)));
     assert.ok(modules.length >= 2, 'systems.json lists the modules');
