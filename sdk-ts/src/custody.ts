@@ -178,6 +178,29 @@ const REQUESTS = {
 type EventKind = keyof typeof REQUESTS;
 const EVENT_KINDS = Object.freeze(Object.keys(REQUESTS)) as readonly EventKind[];
 
+/** Each kind's field names, and each field's check with its position among the glue method's
+ * arguments (the declared order, the Rust request type's): listed once, not per event. */
+interface FieldSpec {
+  readonly name: string;
+  readonly how: FieldKind;
+  readonly position: number;
+  /** For money: the position of the field naming its asset. */
+  readonly assetPosition: number;
+}
+const REQUEST_SPECS = Object.fromEntries(
+  EVENT_KINDS.map((kind) => {
+    const fields: Fields = REQUESTS[kind];
+    const names = Object.keys(fields);
+    const specs = names.map((name, position): FieldSpec => {
+      const how = fields[name] as FieldKind;
+      return { name, how, position, assetPosition: typeof how === 'object' ? names.indexOf(how.moneyOf) : -1 };
+    });
+    // Money after the other fields: a bigint is written at its asset's scale, read (checked) first.
+    const ordered = [...specs.filter((f) => typeof f.how !== 'object'), ...specs.filter((f) => typeof f.how === 'object')];
+    return [kind, Object.freeze({ names: Object.freeze(names), fields: Object.freeze(ordered) })];
+  }),
+) as Readonly<Record<EventKind, { readonly names: readonly string[]; readonly fields: readonly FieldSpec[] }>>;
+
 /**
  * Money as the core takes it: a decimal string crosses as given (the core refuses one that is
  * not strict at the asset's scale, naming the field); a bigint of minor units is written at the
@@ -189,21 +212,25 @@ function moneyOf(value: unknown, asset: string, param: string): string {
   throw typeError(param, 'a decimal string or a bigint of minor units', value);
 }
 
-/** A request of `kind` read into the plain object that crosses (only its declared fields). */
-function requestOf(kind: EventKind, value: unknown, param: string): Record<string, unknown> {
-  const fields: Fields = REQUESTS[kind];
-  const given = expectObject(value, param, Object.keys(fields));
-  const out: Record<string, unknown> = {};
-  for (const [name, how] of Object.entries(fields)) {
+/**
+ * A request of `kind` read into its log entry (`kind`, then only its declared fields) and into
+ * `args`, the same values in the declared order: the glue method's arguments.
+ */
+function requestOf(kind: EventKind, value: unknown, param: string, args: unknown[]): Record<string, unknown> {
+  const spec = REQUEST_SPECS[kind];
+  const given = expectObject(value, param, spec.names);
+  const out: Record<string, unknown> = { kind };
+  for (const { name, how, position, assetPosition } of spec.fields) {
     const v = given[name];
     const at = `${param}.${name}`;
-    if (how === 'string') out[name] = expectString(v, at);
-    else if (how === 'now') out[name] = expectInteger(v, at, -TIME_S_MAX, TIME_S_MAX);
-    else if (how === 'u32') out[name] = expectInteger(v, at, 0, U32_MAX);
-    else if (how === 'bytes') out[name] = expectBytes(v, at);
-  }
-  for (const [name, how] of Object.entries(fields)) {
-    if (typeof how === 'object') out[name] = moneyOf(given[name], out[how.moneyOf] as string, `${param}.${name}`);
+    let owned: unknown;
+    if (how === 'string') owned = expectString(v, at);
+    else if (how === 'now') owned = expectInteger(v, at, -TIME_S_MAX, TIME_S_MAX);
+    else if (how === 'u32') owned = expectInteger(v, at, 0, U32_MAX);
+    else if (how === 'bytes') owned = expectBytes(v, at);
+    else owned = moneyOf(v, args[assetPosition] as string, at);
+    out[name] = owned;
+    args[position] = owned;
   }
   return out;
 }
@@ -264,10 +291,12 @@ export class CustodyBook extends WasmObject<Handle> {
   }
 
   #apply(kind: EventKind, value: unknown, param: string): CustodyOutcome {
-    const request = requestOf(kind, value, param);
-    const outcome = withHandle(this, (h) => h[kind](request) as CustodyOutcome);
+    const args: unknown[] = [];
+    const entry = requestOf(kind, value, param, args);
+    // One argument per field: the adapter builds the core's request from them (wasm/src/custody_book.rs).
+    const outcome = withHandle(this, (h) => (h as unknown as Record<EventKind, (...a: unknown[]) => CustodyOutcome>)[kind](...args));
     // Only a decided event is logged: an error changed nothing and used no event number.
-    this.#log.push({ kind, ...request } as unknown as CustodyEvent);
+    this.#log.push(entry as unknown as CustodyEvent);
     return outcome;
   }
 
