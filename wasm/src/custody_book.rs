@@ -5,8 +5,8 @@
 //! (`custody::Sweep`, …; strings, `now` as a number, an envelope as bytes) and building that type:
 //! the SDK has already read and checked every field (sdk-ts/src/custody.ts `REQUESTS`), so the
 //! adapter's object reader (`de.rs`: a property read and a string read per field, then the own
-//! keys counted) was a second walk of the same request, about a third of an event's cost through
-//! the SDK (docs/custody.md "Speed"). serde's reader for the internally tagged `custody::Event`
+//! keys counted) was a second walk of the same request: some 2.3 µs of CPU of the 13.8 an event
+//! cost through the SDK (docs/custody.md, *Speed of an event*). serde's reader for the internally tagged `custody::Event`
 //! buffers every field into its generic `Content` first and measured 77 KB of wasm on its own.
 //! Kept apart from the proof of liabilities' adapter (`custody_liabilities.rs`) so that it can
 //! become a module of its own.
