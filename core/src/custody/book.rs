@@ -13,7 +13,8 @@ use crate::envelope::{self, Alg, OpenParams, TrustedKey};
 use crate::error::{Error, ErrorCode, Result};
 use crate::layers::FromEnvelope;
 use crate::ledger::{
-    AccountKind, BatchOperation, Ledger, LedgerCode, OpenAccountRequest, Operation, TransferRequest,
+    self as ledger, AccountKind, BatchOperation, Ledger, LedgerCode, OpenAccountRequest, Operation, SetCapacityRequest,
+    TransferRequest,
 };
 use crate::limits::{self, CheckMode, CountingPolicy, LimitSpec, Limits, TimeZones, Usage};
 use crate::money::{minor_units_text, Amount, Currency};
@@ -21,9 +22,15 @@ use crate::money::{minor_units_text, Amount, Currency};
 /// Most assets in one book.
 pub const ASSETS_MAX: usize = 4;
 /// Most clients in one book: two ledger accounts per client and asset, five per asset for the
-/// book itself, within the ledger's 4,096 accounts (`ledger::ACCOUNTS_MAX`). A larger platform
-/// runs one book per shard of clients.
-pub const CLIENTS_MAX: usize = 500;
+/// book itself, in one ledger created with that capacity ([`LEDGER_ACCOUNTS_MAX`], ~400,000
+/// accounts, within `ledger::ACCOUNTS_CAPACITY_MAX`). The bound is the persisted state: at ~100
+/// bytes per ledger account with 40-byte client ids, the ledger's part of a full book is ~40 MB
+/// of the storage adapters' 64 MiB value limit. A larger platform runs one book per shard of
+/// clients.
+pub const CLIENTS_MAX: usize = 50_000;
+/// The capacity in accounts of the book's ledger: two per client and asset, five per asset for
+/// the book itself.
+pub const LEDGER_ACCOUNTS_MAX: usize = CLIENTS_MAX * 2 * ASSETS_MAX + 5 * ASSETS_MAX;
 /// Most deposits remembered (pending, confirmed or quarantined).
 pub const DEPOSITS_MAX: usize = 65_536;
 /// Most withdrawals remembered, whatever their state.
@@ -581,6 +588,17 @@ impl Book {
             });
         }
         let mut ledger = Ledger::new();
+        // Journaled first, like every account the book opens (the book replays its events onto
+        // a new book, so its ledger gets the same capacity again).
+        let capacity = ledger.execute(&Operation::SetCapacity(SetCapacityRequest {
+            idempotency_key: "capacity".into(),
+            now: 0,
+            accounts_max: LEDGER_ACCOUNTS_MAX as u32,
+            holds_max: ledger::HOLDS_MAX as u32,
+        }))?;
+        if !capacity.is_success() {
+            return Err(Error::new(ErrorCode::Internal, "", format!("the ledger refused its capacity: {}", capacity.code)));
+        }
         for asset in &assets {
             for (role, kind) in [
                 (WORLD, AccountKind::Unrestricted),
