@@ -1,7 +1,7 @@
 //! The back-office book: the client sub-ledger over the omnibus wallet, its flows, continuous
 //! reconciliation and the withdrawal policy. The module docs ([`super`]) are the specification.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -347,6 +347,9 @@ pub struct Book {
     /// expected when last touched, and since which event they differ (at most one entry per
     /// client and asset: CLIENTS_MAX × ASSETS_MAX).
     wallets_observed: BTreeMap<(String, usize), WalletCheck>,
+    /// The keys of `wallets_observed` whose check differs (`since` set): what a report lists, so
+    /// that an event costs O(log n) whatever the number of observed wallets.
+    wallets_differing: BTreeSet<(String, usize)>,
     /// Approver id → the last approval sequence number accepted (anti-replay across withdrawals).
     approver_seqs: BTreeMap<String, u64>,
     zones: TimeZones,
@@ -621,6 +624,7 @@ impl Book {
             deposits: BTreeMap::new(),
             withdrawals: BTreeMap::new(),
             wallets_observed: BTreeMap::new(),
+            wallets_differing: BTreeSet::new(),
             approver_seqs: BTreeMap::new(),
             zones,
             event: 0,
@@ -647,12 +651,12 @@ impl Book {
     /// field); nothing changes and no event number is used.
     pub fn apply(&mut self, event: &Event) -> Result<Outcome> {
         let (code, decided) = self.decide(event)?;
-        self.refresh_wallet_check(event);
+        let touched = self.refresh_wallet_check(event);
         self.event = self.event.saturating_add(1);
         let mut outcome = decided;
         outcome.code = code;
         outcome.event = self.event;
-        outcome.discrepancies = self.reconcile();
+        outcome.discrepancies = self.reconcile(touched);
         // The book persists itself (snapshots); the ledger's journal is not its record.
         let head = self.ledger.head().seq;
         self.ledger.truncate_journal(head)?;
@@ -660,8 +664,9 @@ impl Book {
     }
 
     /// Refreshes what the book expects of the transfer wallet an event touched (a deposit
-    /// there, its sweep, its observation), if that wallet is observed: O(1) per event.
-    fn refresh_wallet_check(&mut self, event: &Event) {
+    /// there, its sweep, its observation), if that wallet is observed: O(1) per event. Returns
+    /// that wallet's key (the only check whose observed or expected balance an event changes).
+    fn refresh_wallet_check(&mut self, event: &Event) -> Option<(String, usize)> {
         let touched = match event {
             Event::ObserveDeposit { address, asset, .. } => keys::parse_address(address, "address")
                 .ok()
@@ -672,18 +677,19 @@ impl Book {
             }
             _ => None,
         };
-        let Some((client, asset)) = touched else { return };
-        let Some(ai) = self.asset_index(asset) else { return };
-        let Some(currency) = self.assets.get(ai).map(|a| a.currency) else { return };
+        let (client, asset) = touched?;
+        let ai = self.asset_index(asset)?;
+        let currency = self.assets.get(ai).map(|a| a.currency)?;
         let expected = self.balance(&wallet_account(&client, asset), currency);
-        if let Some(check) = self.wallets_observed.get_mut(&(client, ai)) {
-            check.expected = expected;
-        }
+        let key = (client, ai);
+        self.wallets_observed.get_mut(&key)?.expected = expected;
+        Some(key)
     }
 
-    /// Compares every observed wallet with what the book expects, remembering since which event
-    /// each difference has lasted; the report.
-    fn reconcile(&mut self) -> Vec<Discrepancy> {
+    /// Compares the omnibus per asset and the wallet the event touched (no other wallet's
+    /// balances changed) with what the book expects, remembering since which event each
+    /// difference has lasted; the report.
+    fn reconcile(&mut self, touched: Option<(String, usize)>) -> Vec<Discrepancy> {
         let event = self.event;
         for asset in &mut self.assets {
             match asset.observed {
@@ -693,11 +699,15 @@ impl Book {
                 _ => asset.discrepancy_since = None,
             }
         }
-        for check in self.wallets_observed.values_mut() {
-            if check.observed == check.expected {
-                check.since = None;
-            } else {
-                check.since.get_or_insert(event);
+        if let Some(key) = touched {
+            if let Some(check) = self.wallets_observed.get_mut(&key) {
+                if check.observed == check.expected {
+                    check.since = None;
+                    self.wallets_differing.remove(&key);
+                } else {
+                    check.since.get_or_insert(event);
+                    self.wallets_differing.insert(key);
+                }
             }
         }
         self.discrepancies()
@@ -723,7 +733,9 @@ impl Book {
                 out.push(report(asset, None, asset.expected, observed, since));
             }
         }
-        for ((client, ai), check) in &self.wallets_observed {
+        for key in &self.wallets_differing {
+            let (client, ai) = key;
+            let Some(check) = self.wallets_observed.get(key) else { continue };
             if let (Some(asset), Some(since)) = (self.assets.get(*ai), check.since) {
                 out.push(report(asset, Some(client.clone()), check.expected, check.observed, since));
             }
@@ -1336,7 +1348,7 @@ impl Book {
             limit_id: None,
             client_index: None,
             approvals,
-            discrepancies: self.reconcile(),
+            discrepancies: self.reconcile(None),
         };
         Ok(SignedWithdrawal { outcome, digests, signatures })
     }
@@ -1365,7 +1377,7 @@ impl Book {
             limit_id: None,
             client_index: None,
             approvals,
-            discrepancies: self.reconcile(),
+            discrepancies: self.reconcile(None),
         })
     }
 
@@ -1511,6 +1523,10 @@ impl Book {
             if in_flight != outgoing {
                 return broken(format!("{code}: outgoing differs from the withdrawals in flight"));
             }
+        }
+        let differing = self.wallets_observed.iter().filter(|(_, check)| check.since.is_some()).map(|(key, _)| key);
+        if !differing.eq(self.wallets_differing.iter()) {
+            return broken("the differing wallets' index is out of date".into());
         }
         Ok(())
     }

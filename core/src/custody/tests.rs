@@ -705,6 +705,14 @@ fn a_book_holds_thousands_of_clients_beyond_the_old_500() {
         // The reconciliation runs on every event; nothing is out.
         assert!(out.discrepancies.is_empty());
     }
+    // Every transfer wallet observed (empty after its sweep), then one out by 1 USDC: the
+    // report names that one, on every later event, whatever the number of observed wallets.
+    for i in 0..CLIENTS {
+        let out = book.apply(&Event::ObserveWallet { client_id: format!("c{i}"), asset: "USDC".into(), balance: "0".into(), now }).unwrap();
+        assert!(out.discrepancies.is_empty(), "wallet {i}");
+    }
+    let off = book.apply(&Event::ObserveWallet { client_id: "c7".into(), asset: "USDC".into(), balance: "1".into(), now }).unwrap();
+    assert_eq!(off.discrepancies.iter().map(|d| (d.client_id.as_deref(), d.since_event)).collect::<Vec<_>>(), [(Some("c7"), off.event)]);
     book.check_invariants().unwrap();
     let last = format!("c{}", CLIENTS - 1);
     assert_eq!(code(&mut book, Event::ObserveDeposit { deposit_id: "btc".into(), address: address_of_index(CLIENTS - 1), asset: "BTC".into(), amount: "1.0001".into(), confirmations: 2, now }), CustodyCode::DepositConfirmed);
@@ -714,7 +722,10 @@ fn a_book_holds_thousands_of_clients_beyond_the_old_500() {
         trade_id: "t".into(), buyer_id: "c0".into(), seller_id: last.clone(),
         base_asset: "BTC".into(), base_amount: "0.1".into(), quote_asset: "USDC".into(), quote_amount: "50".into(), fee: "0.25".into(), now,
     };
-    assert_eq!(code(&mut book, trade), CustodyCode::Traded);
+    let traded = ok(&mut book, trade);
+    assert_eq!(traded.code, CustodyCode::Traded);
+    assert_eq!(traded.discrepancies.len(), 1, "still reported, since the observation");
+    assert_eq!(traded.discrepancies[0].since_event, off.event);
     assert_eq!(book.trading_balance("c0", "BTC").unwrap(), "0.10000000");
     assert_eq!(book.trading_balance(&last, "USDC").unwrap(), "149.500000");
     // A withdrawal by a client in the middle, past its destination's cooling-off.
