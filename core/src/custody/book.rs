@@ -1,7 +1,7 @@
 //! The back-office book: the client sub-ledger over the omnibus wallet, its flows, continuous
 //! reconciliation and the withdrawal policy. The module docs ([`super`]) are the specification.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -347,9 +347,10 @@ pub struct Book {
     /// expected when last touched, and since which event they differ (at most one entry per
     /// client and asset: CLIENTS_MAX × ASSETS_MAX).
     wallets_observed: BTreeMap<(String, usize), WalletCheck>,
-    /// The keys of `wallets_observed` whose check differs (`since` set): what a report lists, so
-    /// that an event costs O(log n) whatever the number of observed wallets.
-    wallets_differing: BTreeSet<(String, usize)>,
+    /// The keys of `wallets_observed` whose check differs (`since` set), sorted, each once: what
+    /// a report lists, so that an event costs O(log n) whatever the number of observed wallets
+    /// (a sorted `Vec` rather than a `BTreeSet`: the set's code was ~6 KB of wasm).
+    wallets_differing: Vec<(String, usize)>,
     /// Approver id → the last approval sequence number accepted (anti-replay across withdrawals).
     approver_seqs: BTreeMap<String, u64>,
     zones: TimeZones,
@@ -624,7 +625,7 @@ impl Book {
             deposits: BTreeMap::new(),
             withdrawals: BTreeMap::new(),
             wallets_observed: BTreeMap::new(),
-            wallets_differing: BTreeSet::new(),
+            wallets_differing: Vec::new(),
             approver_seqs: BTreeMap::new(),
             zones,
             event: 0,
@@ -701,12 +702,18 @@ impl Book {
         }
         if let Some(key) = touched {
             if let Some(check) = self.wallets_observed.get_mut(&key) {
-                if check.observed == check.expected {
-                    check.since = None;
-                    self.wallets_differing.remove(&key);
-                } else {
+                let differs = check.observed != check.expected;
+                if differs {
                     check.since.get_or_insert(event);
-                    self.wallets_differing.insert(key);
+                } else {
+                    check.since = None;
+                }
+                match self.wallets_differing.binary_search(&key) {
+                    Ok(at) if !differs => {
+                        self.wallets_differing.remove(at);
+                    }
+                    Err(at) if differs => self.wallets_differing.insert(at, key),
+                    _ => {}
                 }
             }
         }
