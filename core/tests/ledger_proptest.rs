@@ -149,6 +149,7 @@ fn without_now(op: &Operation) -> Operation {
         Operation::SetCreditLimit(r) => r.now = 0,
         Operation::CloseAccount(r) => r.now = 0,
         Operation::SetKeyRetention(r) => r.now = 0,
+        Operation::SetCapacity(r) => r.now = 0,
     }
     op
 }
@@ -331,6 +332,9 @@ impl Model {
             }
             // Not generated (the steps stay far below the key window, where the mode decides).
             Operation::SetKeyRetention(_) => (C::KeyRetentionSet, None),
+            // Not generated (the steps stay far below the default capacity; its own unit tests
+            // are in core/src/ledger/tests.rs).
+            Operation::SetCapacity(_) => (C::CapacitySet, None),
         };
         self.clock = now;
         (code, expired, target)
@@ -1119,6 +1123,7 @@ fn set_now(op: &mut Operation, now: i64) {
         Operation::SetCreditLimit(r) => r.now = now,
         Operation::CloseAccount(r) => r.now = now,
         Operation::SetKeyRetention(r) => r.now = now,
+        Operation::SetCapacity(r) => r.now = now,
     }
 }
 
