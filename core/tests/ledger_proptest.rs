@@ -1231,8 +1231,10 @@ fn random_ledger_sequences_keep_every_invariant() {
             assert!(t.chains_stood > 0 && t.chains_failed > 0, "chains of both fates");
             // Everything reachable with these sizes was reached (the *_FULL limits, overflow and
             // MORE_HOLDS_DUE need more than 10 holds / 8 accounts, KEY_WINDOW_BELOW_KEYS 4,096
-            // keys: unit tests cover them).
+            // keys: unit tests cover them; setCapacity is not generated, its codes neither).
             let unreachable = [
+                C::CapacitySet,
+                C::CapacityBelowCounts,
                 C::AccountsFull,
                 C::HoldsFull,
                 C::AccountHoldsFull,
