@@ -29,12 +29,22 @@
 //! ```
 //!
 //! gives instructions and last-level cache misses per kind (HACKING.md, *A million wallets*).
+//!
+//! `SHARDS_BENCH_ONE_LEDGER=1` puts the wallets in ONE ledger instead (its capacity raised by
+//! `setCapacity` to the wallets and pending holds, the store keeping the keys' long tail), runs
+//! the same pairs against the 10-account ledger in interleaved slices, and reports the
+//! snapshot's bytes and its encode and restore times (the load time after a restart) and the
+//! process's resident memory. Its last line is `ledger_shards_bench one_ledger_ratio=R`.
+//!
+//! ```sh
+//! SHARDS_BENCH_ONE_LEDGER=1 cargo run -p countersign-core --release --example ledger_shards_bench
+//! ```
 
 use std::time::{Duration, Instant};
 
 use countersign_core::ledger::{
     shard_of, AccountKind, HoldRequest, KeysKeptBy, Ledger, LedgerCode, OpenAccountRequest, Operation,
-    PostRequest, SetKeyRetentionRequest, TransferRequest,
+    PostRequest, SetCapacityRequest, SetKeyRetentionRequest, TransferRequest, HOLDS_CAPACITY_MAX, HOLDS_MAX,
 };
 
 /// Ledgers the wallets are spread over (the SDK's default shard count).
@@ -172,6 +182,133 @@ fn slice_of_shard0(ledgers: &mut [Ledger], pairs: &[(usize, [Operation; 2])], fi
     slice(ledgers, pairs, fixed)
 }
 
+/// The process's resident memory, MiB (Linux; 0 elsewhere).
+fn resident_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// The 10-account ledger: issuer, merchant, eight wallets.
+fn small_ledger() -> Vec<Ledger> {
+    let mut small = vec![Ledger::new()];
+    must(&mut small[0], &open("o-issuer".into(), "issuer".into(), AccountKind::Unrestricted));
+    must(&mut small[0], &open("o-merchant".into(), "merchant".into(), AccountKind::NonNegative));
+    for n in 0..8 {
+        must(&mut small[0], &open(format!("o-w{n}"), format!("w{n}"), AccountKind::NonNegative));
+        must(&mut small[0], &transfer(format!("f-w{n}"), "issuer".into(), format!("w{n}"), "1000000000.00"));
+    }
+    small
+}
+
+/// A slice on random wallets of the one big ledger.
+#[inline(never)]
+fn slice_of_one(ledgers: &mut [Ledger], pairs: &[(usize, [Operation; 2])], fixed: bool) -> (usize, f64) {
+    // A body of its own (the linker folds identical functions into one).
+    std::hint::black_box(4u8);
+    slice(ledgers, pairs, fixed)
+}
+
+/// `SHARDS_BENCH_ONE_LEDGER=1`: every wallet in one ledger of that capacity.
+fn one_ledger(wallets: u32, rounds: u32, slice_pairs: usize, fixed: bool) {
+    let holds = wallets / 10;
+    let start = Instant::now();
+    let mut one = vec![Ledger::new()];
+    let l = &mut one[0];
+    // Room for the set-up holds plus the one a pair holds for a moment.
+    let holds_max = (holds as usize + 1024).clamp(HOLDS_MAX, HOLDS_CAPACITY_MAX) as u32;
+    must(
+        l,
+        &Operation::SetCapacity(SetCapacityRequest { idempotency_key: "capacity".into(), now: T0, accounts_max: wallets.max(4096 - 2) + 2, holds_max }),
+    );
+    // The store keeps the keys' long tail (as a server role's LedgerStore does): two million
+    // set-up operations in one second of ledger time would otherwise fill the key window.
+    must(
+        l,
+        &Operation::SetKeyRetention(SetKeyRetentionRequest { idempotency_key: "window".into(), now: T0, keys_kept_by: KeysKeptBy::Store, key_window: None }),
+    );
+    must(l, &open("o-issuer".into(), "issuer".into(), AccountKind::Unrestricted));
+    must(l, &open("o-merchant".into(), "merchant".into(), AccountKind::NonNegative));
+    for n in 0..wallets {
+        must(l, &open(format!("o-w{n}"), format!("w{n}"), AccountKind::NonNegative));
+    }
+    for n in 0..wallets {
+        must(l, &transfer(format!("f-w{n}"), "issuer".into(), format!("w{n}"), "1000000.00"));
+    }
+    let mut pick = Prng(7);
+    for h in 0..holds {
+        let n = pick.next() % wallets;
+        must(
+            l,
+            &Operation::Hold(HoldRequest {
+                idempotency_key: format!("sh-{h}"),
+                now: T0,
+                hold_id: format!("sh-{h}"),
+                debit_account_id: format!("w{n}"),
+                credit_account_id: "merchant".into(),
+                amount: "10.00".into(),
+                currency: "EUR".into(),
+                expires_at: T0 + SETUP_HOLD_S,
+            }),
+        );
+    }
+    let head = l.head().seq;
+    l.truncate_journal(head).unwrap();
+    println!(
+        "set-up: {wallets} wallets, {holds} pending holds in one ledger (capacity {} accounts, {holds_max} holds), {:.1} s, resident {:.0} MiB",
+        l.accounts_max(),
+        start.elapsed().as_secs_f64(),
+        resident_mib()
+    );
+    let key = [7u8; 32];
+    let t = Instant::now();
+    let snapshot = l.snapshot(&key).unwrap();
+    let encode_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let restored = Ledger::restore(&snapshot, &key);
+    let restore_s = t.elapsed().as_secs_f64();
+    match &restored {
+        Ok(r) => assert_eq!(r.state_digest(), l.state_digest()),
+        Err(e) => println!("restore refused: {e:?}"),
+    }
+    drop(restored);
+    println!(
+        "snapshot: {} bytes ({:.1} MiB, {:.0} bytes per wallet), encode {:.2} s, restore (checks every invariant) {:.2} s",
+        snapshot.len(),
+        snapshot.len() as f64 / (1024.0 * 1024.0),
+        snapshot.len() as f64 / f64::from(wallets),
+        encode_s,
+        restore_s
+    );
+    drop(snapshot);
+
+    let mut small = small_ledger();
+    let mut pick = Prng(12345);
+    let (mut p, mut q) = (0u64, 0u64);
+    let mut totals = [(0usize, 0f64); 2];
+    for _ in 0..rounds {
+        let one_pairs: Vec<_> = (0..slice_pairs as u64).map(|k| (0, pair(p + k, &format!("w{}", pick.next() % wallets), "merchant"))).collect();
+        let small_pairs: Vec<_> = (0..slice_pairs as u64).map(|k| (0, pair(q + k, &format!("w{}", (q + k) % 8), "merchant"))).collect();
+        let (a, ta) = slice_of_one(&mut one, &one_pairs, fixed);
+        p += a as u64;
+        let (b, tb) = slice_of_small(&mut small, &small_pairs, fixed);
+        q += b as u64;
+        for (total, (n, t)) in totals.iter_mut().zip([(a, ta), (b, tb)]) {
+            total.0 += n;
+            total.1 += t;
+        }
+    }
+    let rate = |(n, t): (usize, f64)| n as f64 / t;
+    let [one_rate, small_rate] = totals.map(rate);
+    println!("{:<40} {one_rate:>10.0} pairs/s", "one ledger, random wallet");
+    println!("{:<40} {small_rate:>10.0} pairs/s", "10-account ledger");
+    println!("ledger_shards_bench one_ledger_ratio={:.3}", one_rate / small_rate);
+}
+
 fn main() {
     let wallets: u32 = std::env::var("SHARDS_BENCH_WALLETS").ok().and_then(|n| n.parse().ok()).unwrap_or(WALLETS_DEFAULT);
     let fixed_pairs: Option<usize> = std::env::var("SHARDS_BENCH_PAIRS").ok().and_then(|n| n.parse().ok());
@@ -180,6 +317,10 @@ fn main() {
         None => (ROUNDS, SLICE_PAIRS_MAX),
     };
     let fixed = fixed_pairs.is_some();
+    if std::env::var("SHARDS_BENCH_ONE_LEDGER").is_ok_and(|v| v == "1") {
+        one_ledger(wallets, rounds, slice_pairs, fixed);
+        return;
+    }
     let holds = wallets / 10;
     let start = Instant::now();
     let mut shards: Vec<Ledger> = (0..SHARDS).map(|_| Ledger::new()).collect();
@@ -231,14 +372,7 @@ fn main() {
     }
     println!("set-up: {wallets} wallets, {holds} pending holds in {SHARDS} ledgers, {:.1} s", start.elapsed().as_secs_f64());
 
-    // The 10-account ledger: issuer, merchant, eight wallets.
-    let mut small = vec![Ledger::new()];
-    must(&mut small[0], &open("o-issuer".into(), "issuer".into(), AccountKind::Unrestricted));
-    must(&mut small[0], &open("o-merchant".into(), "merchant".into(), AccountKind::NonNegative));
-    for n in 0..8 {
-        must(&mut small[0], &open(format!("o-w{n}"), format!("w{n}"), AccountKind::NonNegative));
-        must(&mut small[0], &transfer(format!("f-w{n}"), "issuer".into(), format!("w{n}"), "1000000000.00"));
-    }
+    let mut small = small_ledger();
     let shard0: Vec<u32> = (0..wallets).filter(|n| shard_of_wallet[*n as usize] == 0).collect();
 
     let mut pick = Prng(12345);

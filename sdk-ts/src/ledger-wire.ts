@@ -48,6 +48,8 @@ const enum Field {
   KeysKeptBy,
   /** `keyWindow`: absent/`null`/`undefined` writes nothing, a u32 writes itself. */
   OptionalWindow,
+  /** `accountsMax`, `holdsMax`: a required u32 (the core checks its range). */
+  U32,
 }
 
 interface OperationShape {
@@ -84,6 +86,7 @@ const SHAPES: Readonly<Record<string, OperationShape>> = Object.freeze({
   setCreditLimit: shape(8, [['accountId', Field.Text], ['currency', Field.Text], ['creditLimit', Field.Text]]),
   closeAccount: shape(9, [['accountId', Field.Text]]),
   setKeyRetention: shape(10, [['keysKeptBy', Field.KeysKeptBy], ['keyWindow', Field.OptionalWindow]]),
+  setCapacity: shape(11, [['accountsMax', Field.U32], ['holdsMax', Field.U32]]),
 } as unknown as Record<string, OperationShape>);
 
 const ACCOUNT_KINDS: Readonly<Record<string, number>> = Object.freeze({ __proto__: null, unrestricted: 0, nonNegative: 1, creditLine: 2 } as unknown as Record<string, number>);
@@ -259,6 +262,10 @@ function writeRequest(w: Writer, shape: OperationShape, request: Record<string, 
       }
       case Field.OptionalWindow:
         if (value === undefined || value === null) break;
+        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > U32_MAX) return false;
+        w.head(0, value);
+        break;
+      case Field.U32:
         if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > U32_MAX) return false;
         w.head(0, value);
         break;

@@ -57,6 +57,7 @@ import type {
   OpenAccountRequest,
   PostRequest,
   SetCreditLimitRequest,
+  SetCapacityRequest,
   SetKeyRetentionRequest,
   TransferRequest,
   VoidRequest,
@@ -83,6 +84,7 @@ export type {
   OpenAccountRequest,
   PostRequest,
   SetCreditLimitRequest,
+  SetCapacityRequest,
   SetKeyRetentionRequest,
   TransferRequest,
   VoidRequest,
@@ -91,13 +93,13 @@ export type {
 /** Every ledger outcome code (the docs/ledger.md table; `ledgerCodes()` describes each). */
 export const LEDGER_CODES = Object.freeze([
   'ACCOUNT_OPENED', 'TRANSFERRED', 'HELD', 'INCREMENTED', 'EXTENDED', 'POSTED', 'VOIDED',
-  'DUE_HOLDS_EXPIRED', 'MORE_HOLDS_DUE', 'CREDIT_LIMIT_SET', 'ACCOUNT_CLOSED', 'KEY_RETENTION_SET',
+  'DUE_HOLDS_EXPIRED', 'MORE_HOLDS_DUE', 'CREDIT_LIMIT_SET', 'ACCOUNT_CLOSED', 'KEY_RETENTION_SET', 'CAPACITY_SET',
   'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEYS_FULL', 'JOURNAL_FULL', 'LINKED_OPERATION_FAILED', 'AMOUNT_NOT_POSITIVE',
   'SAME_ACCOUNT', 'UNKNOWN_ACCOUNT', 'ACCOUNT_EXISTS', 'ACCOUNTS_FULL', 'ACCOUNT_ALREADY_CLOSED',
   'ACCOUNT_NOT_EMPTY', 'CURRENCY_MISMATCH', 'INSUFFICIENT_FUNDS', 'BALANCE_OVERFLOW',
   'NOT_A_CREDIT_LINE', 'CREDIT_LIMIT_BELOW_USAGE', 'UNKNOWN_HOLD', 'HOLD_EXISTS', 'HOLDS_FULL',
   'ACCOUNT_HOLDS_FULL', 'DEADLINE_INVALID', 'EXCEEDS_HOLD', 'HOLD_ALREADY_POSTED',
-  'HOLD_ALREADY_VOIDED', 'HOLD_EXPIRED', 'KEY_WINDOW_BELOW_KEYS',
+  'HOLD_ALREADY_VOIDED', 'HOLD_EXPIRED', 'KEY_WINDOW_BELOW_KEYS', 'CAPACITY_BELOW_COUNTS',
 ] as const satisfies readonly LedgerCode[]);
 // Compile-time: LEDGER_CODES names every code of the generated union.
 type _LedgerCodesComplete = Exhaustive<Exclude<LedgerCode, (typeof LEDGER_CODES)[number]>>;
@@ -109,6 +111,36 @@ export const LEDGER_IDEMPOTENCY_KEYS_MAX = 32_768;
 /** The smallest key window `setKeyRetention` may set (`keyWindow`): the retained journal's bound. */
 export const LEDGER_KEY_WINDOW_MIN = 4096;
 export const LEDGER_SNAPSHOT_KEY_BYTES = 32;
+/** The default capacity of a ledger: most accounts (`Ledger.create({ accountsMax })` raises it). */
+export const LEDGER_ACCOUNTS_MAX = 4096;
+/** The default capacity of a ledger: most pending holds (`Ledger.create({ holdsMax })` raises it). */
+export const LEDGER_HOLDS_MAX = 4096;
+/** The largest `accountsMax` a ledger may be created with (2^20: a million wallets in one ledger). */
+export const LEDGER_ACCOUNTS_CAPACITY_MAX = 1 << 20;
+/** The largest `holdsMax` a ledger may be created with. */
+export const LEDGER_HOLDS_CAPACITY_MAX = 131_072;
+/** The idempotency key of the `setCapacity` that `Ledger.create` journals for a capacity other than the default. */
+export const LEDGER_CAPACITY_IDEMPOTENCY_KEY = 'countersign.ledger.capacity';
+
+/**
+ * Options of {@link Ledger.create}: the ledger's capacity (see docs/ledger.md "Capacity"). The
+ * snapshot is the whole state (about 30–60 bytes per account with short ids): a million
+ * accounts fit the storage adapters' 64 MiB value limit.
+ */
+export interface LedgerOptions {
+  /** Most accounts: {@link LEDGER_ACCOUNTS_MAX} (the default) .. {@link LEDGER_ACCOUNTS_CAPACITY_MAX}. */
+  readonly accountsMax?: number;
+  /** Most pending holds: {@link LEDGER_HOLDS_MAX} (the default) .. {@link LEDGER_HOLDS_CAPACITY_MAX}. */
+  readonly holdsMax?: number;
+}
+
+/** A ledger's capacity ({@link Ledger.capacity}). */
+export interface LedgerCapacity {
+  /** Most accounts the ledger may hold. */
+  readonly accountsMax: number;
+  /** Most pending holds the ledger may hold. */
+  readonly holdsMax: number;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Argument checks and calls
@@ -143,9 +175,25 @@ export class Ledger extends WasmObject<Handle> {
     adopt(this, Ledger);
   }
 
-  /** An empty ledger. */
-  static create(): Ledger {
-    return new Ledger(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('ledger').LedgerHandle)()));
+  /**
+   * An empty ledger. With `options.accountsMax` / `options.holdsMax` other than the defaults
+   * ({@link LEDGER_ACCOUNTS_MAX}, {@link LEDGER_HOLDS_MAX}) it journals `setCapacity` (key
+   * {@link LEDGER_CAPACITY_IDEMPOTENCY_KEY}, now 0) as its first entry, so that replay and
+   * restore reproduce the capacity; without, it is exactly a new ledger (no entry).
+   */
+  static create(options?: LedgerOptions): Ledger {
+    const opts = options === undefined ? {} : expectObject(options, 'options', ['accountsMax', 'holdsMax']);
+    const accountsMax = opts.accountsMax === undefined ? LEDGER_ACCOUNTS_MAX : expectInteger(opts.accountsMax, 'options.accountsMax', LEDGER_ACCOUNTS_MAX, LEDGER_ACCOUNTS_CAPACITY_MAX);
+    const holdsMax = opts.holdsMax === undefined ? LEDGER_HOLDS_MAX : expectInteger(opts.holdsMax, 'options.holdsMax', LEDGER_HOLDS_MAX, LEDGER_HOLDS_CAPACITY_MAX);
+    const ledger = new Ledger(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('ledger').LedgerHandle)()));
+    if (accountsMax !== LEDGER_ACCOUNTS_MAX || holdsMax !== LEDGER_HOLDS_MAX) {
+      const outcome = ledger.#run('setCapacity', { idempotencyKey: LEDGER_CAPACITY_IDEMPOTENCY_KEY, now: 0, accountsMax, holdsMax });
+      if (outcome.code !== 'CAPACITY_SET') {
+        ledger.free();
+        throw new CountersignError('INTERNAL', `countersign: setting a new ledger's capacity answered ${outcome.code}`, 'options');
+      }
+    }
+    return ledger;
   }
 
   /** A ledger from `snapshot()` bytes (tampered, truncated or wrong key: SNAPSHOT_INVALID). */
@@ -211,6 +259,23 @@ export class Ledger extends WasmObject<Handle> {
   /** How many idempotency keys the ledger retains at most (its key window). */
   get keyWindow(): number {
     return withHandle(this, (h) => h.keyWindow());
+  }
+  /**
+   * Sets the ledger's capacity (most accounts and pending holds; {@link Ledger.create} journals
+   * it for a new ledger): `accountsMax` {@link LEDGER_ACCOUNTS_MAX} ..
+   * {@link LEDGER_ACCOUNTS_CAPACITY_MAX}, `holdsMax` {@link LEDGER_HOLDS_MAX} ..
+   * {@link LEDGER_HOLDS_CAPACITY_MAX}; below what the ledger holds: `CAPACITY_BELOW_COUNTS`
+   * (journaled, nothing changed). Journaled: replay reproduces it.
+   */
+  setCapacity(request: SetCapacityRequest): LedgerOutcome {
+    return this.#run('setCapacity', request);
+  }
+  /** The ledger's capacity: most accounts and most pending holds. */
+  get capacity(): LedgerCapacity {
+    return withHandle(this, (h) => {
+      const [accountsMax, holdsMax] = h.capacity();
+      return { accountsMax: accountsMax as number, holdsMax: holdsMax as number };
+    });
   }
 
   /**
@@ -850,6 +915,8 @@ guardClass(Ledger, {
     setKeyRetention: ['request'],
     keysKeptBy: [],
     keyWindow: [],
+    setCapacity: ['request'],
+    capacity: [],
     answerFromEntry: ['operation', 'entry'],
     journalKeysAfter: ['afterSeq'],
     execute: ['operation'],
@@ -871,7 +938,7 @@ guardClass(Ledger, {
     copy: [],
     free: [],
   },
-  statics: { create: [], restore: ['snapshot', 'snapshotKey'], replay: ['entries'] },
+  statics: { create: ['options'], restore: ['snapshot', 'snapshotKey'], replay: ['entries'] },
 });
 
 guardClass(LedgerStore, {

@@ -365,7 +365,7 @@ test('docs/ledger.md lists every ledger outcome code in order, and its operation
   const codes = ledgerCodes();
   assert.deepEqual(docTable('ledger.md', '| code | meaning |'), codes.map(({ code, description }) => ['`' + code + '`', description.trim()]));
   const ops = docTable('ledger.md', '| operation (`op`) | request fields | codes, in check order | success |');
-  assert.deepEqual(ops.map((row) => row[0]), ['openAccount', 'transfer', 'hold', 'increment', 'extend', 'post', 'void', 'expireDue', 'setCreditLimit', 'closeAccount', 'setKeyRetention'].map((op) => '`' + op + '`'));
+  assert.deepEqual(ops.map((row) => row[0]), ['openAccount', 'transfer', 'hold', 'increment', 'extend', 'post', 'void', 'expireDue', 'setCreditLimit', 'closeAccount', 'setKeyRetention', 'setCapacity'].map((op) => '`' + op + '`'));
   for (const [op, , checks, success] of ops) {
     assert.equal(typeof Ledger.prototype[op.slice(1, -1)], 'function', `Ledger has ${op}`);
     for (const [, code] of `${checks} ${success}`.matchAll(/`([A-Z_]+)`/g)) assert.ok(LEDGER_CODES.includes(code), `${op}: ${code} is a ledger code`);

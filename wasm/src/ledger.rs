@@ -4,7 +4,7 @@
 use countersign_core::error::{Error, ErrorCode};
 use countersign_core::ledger::{
     BatchError, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, HoldRequest, HoldState, IncrementRequest, Ledger,
-    KeysKeptBy, LedgerCode, OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest, SetKeyRetentionRequest,
+    KeysKeptBy, LedgerCode, OpenAccountRequest, Operation, Outcome, PostRequest, SetCapacityRequest, SetCreditLimitRequest, SetKeyRetentionRequest,
     TransferRequest, VoidRequest,
     BATCH_OPERATIONS_MAX, REPLAY_ENTRIES_MAX,
 };
@@ -110,6 +110,7 @@ fn request_of(op: &str, request: JsValue) -> Option<Result<Operation, Error>> {
         "setCreditLimit" => read::<SetCreditLimitRequest>(request, "").map(Operation::SetCreditLimit),
         "closeAccount" => read::<CloseAccountRequest>(request, "").map(Operation::CloseAccount),
         "setKeyRetention" => read::<SetKeyRetentionRequest>(request, "").map(Operation::SetKeyRetention),
+        "setCapacity" => read::<SetCapacityRequest>(request, "").map(Operation::SetCapacity),
         _ => return None,
     })
 }
@@ -336,6 +337,12 @@ impl LedgerHandle {
     pub fn key_window(&self) -> u32 {
         // At most IDEMPOTENCY_KEYS_MAX (the invariants).
         u32::try_from(self.ledger.key_window()).unwrap_or(u32::MAX)
+    }
+
+    /// The ledger's capacity: [most accounts, most pending holds] (set by `setCapacity`).
+    pub fn capacity(&self) -> Vec<u32> {
+        // At most ACCOUNTS_CAPACITY_MAX and HOLDS_CAPACITY_MAX (the invariants).
+        [self.ledger.accounts_max(), self.ledger.holds_max()].map(|n| u32::try_from(n).unwrap_or(u32::MAX)).to_vec()
     }
 
     /// The account's view, or `undefined`.

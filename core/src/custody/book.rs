@@ -13,7 +13,8 @@ use crate::envelope::{self, Alg, OpenParams, TrustedKey};
 use crate::error::{Error, ErrorCode, Result};
 use crate::layers::FromEnvelope;
 use crate::ledger::{
-    AccountKind, BatchOperation, Ledger, LedgerCode, OpenAccountRequest, Operation, TransferRequest,
+    self as ledger, AccountKind, BatchOperation, Ledger, LedgerCode, OpenAccountRequest, Operation, SetCapacityRequest,
+    TransferRequest,
 };
 use crate::limits::{self, CheckMode, CountingPolicy, LimitSpec, Limits, TimeZones, Usage};
 use crate::money::{minor_units_text, Amount, Currency};
@@ -21,9 +22,15 @@ use crate::money::{minor_units_text, Amount, Currency};
 /// Most assets in one book.
 pub const ASSETS_MAX: usize = 4;
 /// Most clients in one book: two ledger accounts per client and asset, five per asset for the
-/// book itself, within the ledger's 4,096 accounts (`ledger::ACCOUNTS_MAX`). A larger platform
-/// runs one book per shard of clients.
-pub const CLIENTS_MAX: usize = 500;
+/// book itself, in one ledger created with that capacity ([`LEDGER_ACCOUNTS_MAX`], ~400,000
+/// accounts, within `ledger::ACCOUNTS_CAPACITY_MAX`). The bound is the persisted state: at ~100
+/// bytes per ledger account with 40-byte client ids, the ledger's part of a full book is ~40 MB
+/// of the storage adapters' 64 MiB value limit. A larger platform runs one book per shard of
+/// clients.
+pub const CLIENTS_MAX: usize = 50_000;
+/// The capacity in accounts of the book's ledger: two per client and asset, five per asset for
+/// the book itself.
+pub const LEDGER_ACCOUNTS_MAX: usize = CLIENTS_MAX * 2 * ASSETS_MAX + 5 * ASSETS_MAX;
 /// Most deposits remembered (pending, confirmed or quarantined).
 pub const DEPOSITS_MAX: usize = 65_536;
 /// Most withdrawals remembered, whatever their state.
@@ -340,6 +347,10 @@ pub struct Book {
     /// expected when last touched, and since which event they differ (at most one entry per
     /// client and asset: CLIENTS_MAX × ASSETS_MAX).
     wallets_observed: BTreeMap<(String, usize), WalletCheck>,
+    /// The keys of `wallets_observed` whose check differs (`since` set), sorted, each once: what
+    /// a report lists, so that an event costs O(log n) whatever the number of observed wallets
+    /// (a sorted `Vec` rather than a `BTreeSet`: the set's code was ~6 KB of wasm).
+    wallets_differing: Vec<(String, usize)>,
     /// Approver id → the last approval sequence number accepted (anti-replay across withdrawals).
     approver_seqs: BTreeMap<String, u64>,
     zones: TimeZones,
@@ -581,6 +592,17 @@ impl Book {
             });
         }
         let mut ledger = Ledger::new();
+        // Journaled first, like every account the book opens (the book replays its events onto
+        // a new book, so its ledger gets the same capacity again).
+        let capacity = ledger.execute(&Operation::SetCapacity(SetCapacityRequest {
+            idempotency_key: "capacity".into(),
+            now: 0,
+            accounts_max: LEDGER_ACCOUNTS_MAX as u32,
+            holds_max: ledger::HOLDS_MAX as u32,
+        }))?;
+        if !capacity.is_success() {
+            return Err(Error::new(ErrorCode::Internal, "", format!("the ledger refused its capacity: {}", capacity.code)));
+        }
         for asset in &assets {
             for (role, kind) in [
                 (WORLD, AccountKind::Unrestricted),
@@ -603,6 +625,7 @@ impl Book {
             deposits: BTreeMap::new(),
             withdrawals: BTreeMap::new(),
             wallets_observed: BTreeMap::new(),
+            wallets_differing: Vec::new(),
             approver_seqs: BTreeMap::new(),
             zones,
             event: 0,
@@ -629,12 +652,12 @@ impl Book {
     /// field); nothing changes and no event number is used.
     pub fn apply(&mut self, event: &Event) -> Result<Outcome> {
         let (code, decided) = self.decide(event)?;
-        self.refresh_wallet_check(event);
+        let touched = self.refresh_wallet_check(event);
         self.event = self.event.saturating_add(1);
         let mut outcome = decided;
         outcome.code = code;
         outcome.event = self.event;
-        outcome.discrepancies = self.reconcile();
+        outcome.discrepancies = self.reconcile(touched);
         // The book persists itself (snapshots); the ledger's journal is not its record.
         let head = self.ledger.head().seq;
         self.ledger.truncate_journal(head)?;
@@ -642,8 +665,9 @@ impl Book {
     }
 
     /// Refreshes what the book expects of the transfer wallet an event touched (a deposit
-    /// there, its sweep, its observation), if that wallet is observed: O(1) per event.
-    fn refresh_wallet_check(&mut self, event: &Event) {
+    /// there, its sweep, its observation), if that wallet is observed: O(1) per event. Returns
+    /// that wallet's key (the only check whose observed or expected balance an event changes).
+    fn refresh_wallet_check(&mut self, event: &Event) -> Option<(String, usize)> {
         let touched = match event {
             Event::ObserveDeposit { address, asset, .. } => keys::parse_address(address, "address")
                 .ok()
@@ -654,18 +678,19 @@ impl Book {
             }
             _ => None,
         };
-        let Some((client, asset)) = touched else { return };
-        let Some(ai) = self.asset_index(asset) else { return };
-        let Some(currency) = self.assets.get(ai).map(|a| a.currency) else { return };
+        let (client, asset) = touched?;
+        let ai = self.asset_index(asset)?;
+        let currency = self.assets.get(ai).map(|a| a.currency)?;
         let expected = self.balance(&wallet_account(&client, asset), currency);
-        if let Some(check) = self.wallets_observed.get_mut(&(client, ai)) {
-            check.expected = expected;
-        }
+        let key = (client, ai);
+        self.wallets_observed.get_mut(&key)?.expected = expected;
+        Some(key)
     }
 
-    /// Compares every observed wallet with what the book expects, remembering since which event
-    /// each difference has lasted; the report.
-    fn reconcile(&mut self) -> Vec<Discrepancy> {
+    /// Compares the omnibus per asset and the wallet the event touched (no other wallet's
+    /// balances changed) with what the book expects, remembering since which event each
+    /// difference has lasted; the report.
+    fn reconcile(&mut self, touched: Option<(String, usize)>) -> Vec<Discrepancy> {
         let event = self.event;
         for asset in &mut self.assets {
             match asset.observed {
@@ -675,11 +700,21 @@ impl Book {
                 _ => asset.discrepancy_since = None,
             }
         }
-        for check in self.wallets_observed.values_mut() {
-            if check.observed == check.expected {
-                check.since = None;
-            } else {
-                check.since.get_or_insert(event);
+        if let Some(key) = touched {
+            if let Some(check) = self.wallets_observed.get_mut(&key) {
+                let differs = check.observed != check.expected;
+                if differs {
+                    check.since.get_or_insert(event);
+                } else {
+                    check.since = None;
+                }
+                match self.wallets_differing.binary_search(&key) {
+                    Ok(at) if !differs => {
+                        self.wallets_differing.remove(at);
+                    }
+                    Err(at) if differs => self.wallets_differing.insert(at, key),
+                    _ => {}
+                }
             }
         }
         self.discrepancies()
@@ -705,7 +740,9 @@ impl Book {
                 out.push(report(asset, None, asset.expected, observed, since));
             }
         }
-        for ((client, ai), check) in &self.wallets_observed {
+        for key in &self.wallets_differing {
+            let (client, ai) = key;
+            let Some(check) = self.wallets_observed.get(key) else { continue };
             if let (Some(asset), Some(since)) = (self.assets.get(*ai), check.since) {
                 out.push(report(asset, Some(client.clone()), check.expected, check.observed, since));
             }
@@ -1318,7 +1355,7 @@ impl Book {
             limit_id: None,
             client_index: None,
             approvals,
-            discrepancies: self.reconcile(),
+            discrepancies: self.reconcile(None),
         };
         Ok(SignedWithdrawal { outcome, digests, signatures })
     }
@@ -1347,7 +1384,7 @@ impl Book {
             limit_id: None,
             client_index: None,
             approvals,
-            discrepancies: self.reconcile(),
+            discrepancies: self.reconcile(None),
         })
     }
 
@@ -1493,6 +1530,10 @@ impl Book {
             if in_flight != outgoing {
                 return broken(format!("{code}: outgoing differs from the withdrawals in flight"));
             }
+        }
+        let differing = self.wallets_observed.iter().filter(|(_, check)| check.since.is_some()).map(|(key, _)| key);
+        if !differing.eq(self.wallets_differing.iter()) {
+            return broken("the differing wallets' index is out of date".into());
         }
         Ok(())
     }

@@ -127,7 +127,7 @@
 //! | name | value | unit |
 //! |---|---|---|
 //! | [`ASSETS_MAX`] | 4 | assets per book |
-//! | [`CLIENTS_MAX`] | 500 | clients per book (the ledger's 4,096 accounts) |
+//! | [`CLIENTS_MAX`] | 50,000 | clients per book (its ledger's capacity: [`LEDGER_ACCOUNTS_MAX`] = 400,020 accounts) |
 //! | [`DEPOSITS_MAX`] | 65,536 | deposits remembered |
 //! | [`WITHDRAWALS_MAX`] | 65,536 | withdrawals remembered |
 //! | [`ALLOW_LIST_MAX`] | 32 | destinations per client |
@@ -150,7 +150,7 @@ pub use book::{
     open_log, seal_log, transaction_digest, withdrawal_digest, Approver, AssetConfig, Book, BookConfig, ClientBalance,
     Discrepancy, Event, Outcome, SignedWithdrawal, WithdrawalState, WithdrawalView,
     ALLOW_LIST_MAX, APPROVAL_CLOCK_SKEW_S, APPROVAL_TYPE, APPROVAL_VERSION, APPROVERS_MAX,
-    ASSETS_MAX, CLIENTS_MAX, CONFIRMATIONS_MAX, COOLING_OFF_S_MAX, DEPOSITS_MAX, ID_BYTES_MAX,
+    ASSETS_MAX, CLIENTS_MAX, LEDGER_ACCOUNTS_MAX, CONFIRMATIONS_MAX, COOLING_OFF_S_MAX, DEPOSITS_MAX, ID_BYTES_MAX,
     LOG_BYTES_MAX, WITHDRAWALS_MAX,
 };
 pub use requests::{

@@ -666,3 +666,88 @@ proptest! {
         }
     }
 }
+
+/// A distinct transfer-wallet address per client index (the book checks its format and that no
+/// two clients share one; deriving 2,000 BIP-32 wallets would only slow the test).
+fn address_of_index(i: usize) -> String {
+    let mut bytes = [0x5a; 20];
+    bytes[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    keys::eip55(&bytes)
+}
+
+/// Registers `clients` clients, advancing the clock past the ledger's key retention every few
+/// thousand (each registration journals two ledger accounts per asset under its own key).
+fn register_many(book: &mut Book, clients: usize) -> i64 {
+    let mut now = T0;
+    for i in 0..clients {
+        if i % 4000 == 3999 {
+            now += crate::ledger::IDEMPOTENCY_KEY_RETENTION_S + 1;
+        }
+        let out = book.apply(&Event::RegisterClient { client_id: format!("c{i}"), address: address_of_index(i), now }).unwrap();
+        assert_eq!(out.code, CustodyCode::ClientRegistered, "client {i}");
+    }
+    now
+}
+
+#[test]
+fn a_book_holds_thousands_of_clients_beyond_the_old_500() {
+    // 2,000 clients over three assets: 12,015 ledger accounts, three times a default ledger's.
+    const CLIENTS: usize = 2000;
+    let mut book = Book::new(config()).unwrap();
+    let mut now = register_many(&mut book, CLIENTS);
+    now += crate::ledger::IDEMPOTENCY_KEY_RETENTION_S + 1;
+    for i in 0..CLIENTS {
+        let (deposit, sweep) = (format!("d{i}"), format!("s{i}"));
+        let out = book.apply(&Event::ObserveDeposit { deposit_id: deposit, address: address_of_index(i), asset: "USDC".into(), amount: "100".into(), confirmations: 1, now }).unwrap();
+        assert_eq!(out.code, CustodyCode::DepositConfirmed, "deposit {i}");
+        let out = book.apply(&Event::Sweep { sweep_id: sweep, client_id: format!("c{i}"), asset: "USDC".into(), network_fee: "0.5".into(), now }).unwrap();
+        assert_eq!(out.code, CustodyCode::Swept, "sweep {i}");
+        // The reconciliation runs on every event; nothing is out.
+        assert!(out.discrepancies.is_empty());
+    }
+    // Every transfer wallet observed (empty after its sweep), then one out by 1 USDC: the
+    // report names that one, on every later event, whatever the number of observed wallets.
+    for i in 0..CLIENTS {
+        let out = book.apply(&Event::ObserveWallet { client_id: format!("c{i}"), asset: "USDC".into(), balance: "0".into(), now }).unwrap();
+        assert!(out.discrepancies.is_empty(), "wallet {i}");
+    }
+    let off = book.apply(&Event::ObserveWallet { client_id: "c7".into(), asset: "USDC".into(), balance: "1".into(), now }).unwrap();
+    assert_eq!(off.discrepancies.iter().map(|d| (d.client_id.as_deref(), d.since_event)).collect::<Vec<_>>(), [(Some("c7"), off.event)]);
+    book.check_invariants().unwrap();
+    let last = format!("c{}", CLIENTS - 1);
+    assert_eq!(code(&mut book, Event::ObserveDeposit { deposit_id: "btc".into(), address: address_of_index(CLIENTS - 1), asset: "BTC".into(), amount: "1.0001".into(), confirmations: 2, now }), CustodyCode::DepositConfirmed);
+    assert_eq!(code(&mut book, Event::Sweep { sweep_id: "s-btc".into(), client_id: last.clone(), asset: "BTC".into(), network_fee: "0.0001".into(), now }), CustodyCode::Swept);
+    // A trade between the first and the last client registered.
+    let trade = Event::Trade {
+        trade_id: "t".into(), buyer_id: "c0".into(), seller_id: last.clone(),
+        base_asset: "BTC".into(), base_amount: "0.1".into(), quote_asset: "USDC".into(), quote_amount: "50".into(), fee: "0.25".into(), now,
+    };
+    let traded = ok(&mut book, trade);
+    assert_eq!(traded.code, CustodyCode::Traded);
+    assert_eq!(traded.discrepancies.len(), 1, "still reported, since the observation");
+    assert_eq!(traded.discrepancies[0].since_event, off.event);
+    assert_eq!(book.trading_balance("c0", "BTC").unwrap(), "0.10000000");
+    assert_eq!(book.trading_balance(&last, "USDC").unwrap(), "149.500000");
+    // A withdrawal by a client in the middle, past its destination's cooling-off.
+    let dest = keys::eip55(&[0xab; 20]);
+    assert_eq!(code(&mut book, Event::AddDestination { client_id: "c1000".into(), address: dest.clone(), now }), CustodyCode::DestinationAdded);
+    let request = Event::RequestWithdrawal { withdrawal_id: "w".into(), client_id: "c1000".into(), asset: "USDC".into(), amount: "20".into(), network_fee: "0.5".into(), destination: dest, now: now + 3600 };
+    assert_eq!(code(&mut book, request), CustodyCode::WithdrawalRequested);
+    assert_eq!(book.trading_balance("c1000", "USDC").unwrap(), "79.000000");
+    // Σ clients + fees + outgoing = the omnibus the book expects: 2,000 × 99.5 USDC swept.
+    assert_eq!(book.expected_omnibus("USDC").unwrap(), "199000.000000");
+    assert_eq!(book.client_balances("USDC").len(), CLIENTS);
+    book.check_invariants().unwrap();
+}
+
+#[test]
+#[ignore = "bounded larger run: CLIENTS_MAX clients, 300,000 ledger accounts (~7 s in a debug build); cargo test -p countersign-core --lib custody::tests::a_book_fills_to_clients_max -- --ignored"]
+fn a_book_fills_to_clients_max_and_refuses_one_more() {
+    let mut book = Book::new(config()).unwrap();
+    let now = register_many(&mut book, CLIENTS_MAX);
+    let one_more = Event::RegisterClient { client_id: "one-more".into(), address: address_of_index(CLIENTS_MAX), now };
+    assert_eq!(book.apply(&one_more).unwrap().code, CustodyCode::ClientsFull);
+    let out = book.apply(&Event::ObserveDeposit { deposit_id: "d".into(), address: address_of_index(CLIENTS_MAX - 1), asset: "USDC".into(), amount: "100".into(), confirmations: 1, now }).unwrap();
+    assert_eq!(out.code, CustodyCode::DepositConfirmed);
+    book.check_invariants().unwrap();
+}

@@ -36,8 +36,9 @@ use super::engine;
 use super::{
     Account, AccountKind, Action, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, Hold,
     HoldRequest, HoldState, IncrementRequest, JournalHead, KeyRecord, KeysKeptBy, Ledger, LedgerCode, Op,
-    OpenAccountRequest, Operation, PostRequest, SetCreditLimitRequest, SetKeyRetentionRequest, TransferRequest, Verdict,
-    VoidRequest, ACCOUNTS_MAX, BATCH_OPERATIONS_MAX, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
+    OpenAccountRequest, Operation, PostRequest, SetCapacityRequest, SetCreditLimitRequest, SetKeyRetentionRequest,
+    TransferRequest, Verdict, VoidRequest, ACCOUNTS_CAPACITY_MAX, ACCOUNTS_MAX, BATCH_OPERATIONS_MAX, EXPIRE_BATCH_MAX,
+    HOLDS_CAPACITY_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
     HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX,
 };
 use crate::crypto::sha256_parts;
@@ -90,6 +91,7 @@ fn encode_op(e: &mut Enc, op: &Op, with_now: bool) -> core::ops::Range<usize> {
         Action::SetCreditLimit { .. } => (8, 3),
         Action::CloseAccount { .. } => (9, 1),
         Action::SetKeyRetention { key_window, .. } => (10, 1 + u64::from(key_window.is_some())),
+        Action::SetCapacity { .. } => (11, 2),
     };
     e.array(2 + u64::from(with_now) + fields)
         .u64(kind)
@@ -173,6 +175,9 @@ fn encode_op(e: &mut Enc, op: &Op, with_now: bool) -> core::ops::Range<usize> {
             if let Some(window) = key_window {
                 e.u64(u64::from(*window));
             }
+        }
+        Action::SetCapacity { accounts_max, holds_max } => {
+            e.u64(u64::from(*accounts_max)).u64(u64::from(*holds_max));
         }
     }
     now
@@ -362,6 +367,12 @@ fn operation_of_cbor(d: &mut Decoder<'_>) -> Option<Operation> {
             keys_kept_by: keys_kept_by_of(cbor::u8(d)?)?,
             key_window: Some(u32::try_from(cbor::u64(d)?).ok()?),
         }),
+        (11, 5) => Operation::SetCapacity(SetCapacityRequest {
+            idempotency_key,
+            now,
+            accounts_max: u32::try_from(cbor::u64(d)?).ok()?,
+            holds_max: u32::try_from(cbor::u64(d)?).ok()?,
+        }),
         _ => return None,
     };
 Some(operation)
@@ -498,12 +509,14 @@ impl Cbor for KeyRecord {
 /// with duplicates re-encodes differently and is refused by `cbor::from_slice`.
 impl Cbor for Ledger {
     fn encode(&self, e: &mut Enc) {
-        // The defaults ("ledger", IDEMPOTENCY_KEYS_MAX) are left out, so a ledger that never set
-        // them encodes exactly as before they existed (snapshots, state digests and vectors
-        // unchanged): 6 items; 7 with the mode "store"; 8 with a key window (and the mode).
-        let window = self.key_window != IDEMPOTENCY_KEYS_MAX;
+        // The defaults ("ledger", IDEMPOTENCY_KEYS_MAX, ACCOUNTS_MAX / HOLDS_MAX) are left out,
+        // so a ledger that never set them encodes exactly as before they existed (snapshots,
+        // state digests and vectors unchanged): 6 items; 7 with the mode "store"; 8 with a key
+        // window (and the mode); 10 with a capacity (and the mode and window).
+        let capacity = (self.accounts_max, self.holds_max) != (ACCOUNTS_MAX, HOLDS_MAX);
+        let window = capacity || self.key_window != IDEMPOTENCY_KEYS_MAX;
         let store = self.keys_kept_by == KeysKeptBy::Store;
-        e.array(if window { 8 } else { 6 + u64::from(store) })
+        e.array(if capacity { 10 } else if window { 8 } else { 6 + u64::from(store) })
             .i64(self.clock)
             .u64(self.head.seq)
             .bytes(&self.head.hash);
@@ -527,6 +540,9 @@ impl Cbor for Ledger {
         if window {
             e.u64(self.key_window as u64);
         }
+        if capacity {
+            e.u64(self.accounts_max as u64).u64(self.holds_max as u64);
+        }
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
         let len = cbor::array_len(d)?;
@@ -536,10 +552,12 @@ impl Cbor for Ledger {
             seq: cbor::u64(d)?,
             hash: hash32(d)?,
         };
-        for account in cbor::list::<Account>(d, ACCOUNTS_MAX)? {
+        // Bounded by the largest capacity here; by the ledger's own (read after the lists) in
+        // the invariants that every restore checks.
+        for account in cbor::list::<Account>(d, ACCOUNTS_CAPACITY_MAX)? {
             ledger.accounts.put(account);
         }
-        let holds = cbor::list::<Hold>(d, HOLDS_MAX.saturating_add(HOLDS_RESOLVED_RETAINED_MAX))?;
+        let holds = cbor::list::<Hold>(d, HOLDS_CAPACITY_MAX.saturating_add(HOLDS_RESOLVED_RETAINED_MAX))?;
         for hold in holds {
             // A repeated id replaces the hold before (and re-encodes differently: refused).
             let id = hold.id.clone();
@@ -562,9 +580,13 @@ impl Cbor for Ledger {
         (ledger.keys_kept_by, ledger.key_window) = match len {
             6 => (KeysKeptBy::Ledger, IDEMPOTENCY_KEYS_MAX),
             7 => (keys_kept_by_of(cbor::u8(d)?)?, IDEMPOTENCY_KEYS_MAX),
-            8 => (keys_kept_by_of(cbor::u8(d)?)?, usize::try_from(cbor::u64(d)?).ok()?),
+            8 | 10 => (keys_kept_by_of(cbor::u8(d)?)?, usize::try_from(cbor::u64(d)?).ok()?),
             _ => return None,
         };
+        if len == 10 {
+            ledger.accounts_max = usize::try_from(cbor::u64(d)?).ok()?;
+            ledger.holds_max = usize::try_from(cbor::u64(d)?).ok()?;
+        }
         Some(ledger)
     }
 }

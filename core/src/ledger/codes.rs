@@ -32,6 +32,8 @@ outcome_codes! {
         AccountClosed = "ACCOUNT_CLOSED",
         /// Who keeps the idempotency keys the ledger's window no longer holds was set.
         KeyRetentionSet = "KEY_RETENTION_SET",
+        /// The ledger's capacity (most accounts and pending holds) was set.
+        CapacitySet = "CAPACITY_SET",
         // Refusals that change nothing and are not journaled.
         /// The idempotency key was already used for a different request: nothing was done.
         IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED",
@@ -50,7 +52,7 @@ outcome_codes! {
         UnknownAccount = "UNKNOWN_ACCOUNT",
         /// An account with this id already exists (or existed: account ids are never reused).
         AccountExists = "ACCOUNT_EXISTS",
-        /// The ledger already holds ACCOUNTS_MAX accounts.
+        /// The ledger already holds as many accounts as its capacity (ACCOUNTS_MAX by default).
         AccountsFull = "ACCOUNTS_FULL",
         /// An account of the operation is closed.
         AccountAlreadyClosed = "ACCOUNT_ALREADY_CLOSED",
@@ -70,7 +72,7 @@ outcome_codes! {
         UnknownHold = "UNKNOWN_HOLD",
         /// A retained hold already has this id.
         HoldExists = "HOLD_EXISTS",
-        /// The ledger already holds HOLDS_MAX pending holds.
+        /// The ledger already holds as many pending holds as its capacity (HOLDS_MAX by default).
         HoldsFull = "HOLDS_FULL",
         /// The debit account already has HOLDS_PER_ACCOUNT_MAX pending holds.
         AccountHoldsFull = "ACCOUNT_HOLDS_FULL",
@@ -86,6 +88,8 @@ outcome_codes! {
         HoldExpired = "HOLD_EXPIRED",
         /// The ledger retains as many idempotency keys as the key window asked for, or more: nothing changed (set a small window on a new ledger).
         KeyWindowBelowKeys = "KEY_WINDOW_BELOW_KEYS",
+        /// The ledger holds more accounts or pending holds than the capacity asked for: nothing changed.
+        CapacityBelowCounts = "CAPACITY_BELOW_COUNTS",
     }
 }
 
@@ -106,6 +110,7 @@ impl LedgerCode {
                 | LedgerCode::CreditLimitSet
                 | LedgerCode::AccountClosed
                 | LedgerCode::KeyRetentionSet
+                | LedgerCode::CapacitySet
         )
     }
 

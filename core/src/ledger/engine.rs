@@ -10,8 +10,9 @@ use super::{
     id_ok, Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest,
     Hold, HoldRequest, HoldState, IncrementRequest, KeyRecord, Ledger, LedgerCode, Op,
     KeysKeptBy, OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest,
-    SetKeyRetentionRequest, TransferRequest,
-    Verdict, VoidRequest, deadline_key, insert_in_order, EXPIRE_BATCH_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
+    SetCapacityRequest, SetKeyRetentionRequest, TransferRequest,
+    Verdict, VoidRequest, deadline_key, insert_in_order, ACCOUNTS_CAPACITY_MAX, ACCOUNTS_MAX, EXPIRE_BATCH_MAX,
+    HOLDS_CAPACITY_MAX, HOLDS_MAX, HOLDS_PER_ACCOUNT_MAX,
     HOLDS_RESOLVED_RETAINED_MAX, HOLD_DURATION_S_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_KEY_WINDOW_MIN, IDEMPOTENCY_OUTCOMES_MAX,
     IDEMPOTENCY_KEY_RETENTION_S, ID_BYTES_MAX, JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, UNITS_MAX,
 };
@@ -63,6 +64,7 @@ pub(super) fn validate(operation: &Operation) -> Result<Op> {
         Operation::SetCreditLimit(r) => validate_set_credit_limit(r),
         Operation::CloseAccount(r) => validate_close_account(r),
         Operation::SetKeyRetention(r) => validate_set_key_retention(r),
+        Operation::SetCapacity(r) => validate_set_capacity(r),
     }
 }
 
@@ -265,6 +267,25 @@ pub(super) fn validate_set_key_retention(r: &SetKeyRetentionRequest) -> Result<O
     })
 }
 
+pub(super) fn validate_set_capacity(r: &SetCapacityRequest) -> Result<Op> {
+    let key = common(&r.idempotency_key, r.now)?;
+    let within = |value: u32, least: usize, most: usize, param: &'static str| {
+        if (least..=most).contains(&(value as usize)) {
+            Ok(value)
+        } else {
+            Err(Error::new(ErrorCode::InvalidArgument, param, format!("must be {least}..={most}, got {value}")))
+        }
+    };
+    Ok(Op {
+        key,
+        now: r.now,
+        action: Action::SetCapacity {
+            accounts_max: within(r.accounts_max, ACCOUNTS_MAX, ACCOUNTS_CAPACITY_MAX, "accountsMax")?,
+            holds_max: within(r.holds_max, HOLDS_MAX, HOLDS_CAPACITY_MAX, "holdsMax")?,
+        },
+    })
+}
+
 /// A requested key window: `None` for the default (so that it is never written), or the size.
 fn key_window(requested: Option<u32>) -> Result<Option<u32>> {
     match requested {
@@ -381,6 +402,12 @@ impl Op {
                 keys_kept_by: *keys_kept_by,
                 key_window: *key_window,
             }),
+            Action::SetCapacity { accounts_max, holds_max } => Operation::SetCapacity(SetCapacityRequest {
+                idempotency_key,
+                now,
+                accounts_max: *accounts_max,
+                holds_max: *holds_max,
+            }),
         }
     }
 }
@@ -405,6 +432,8 @@ pub(super) struct Plan {
     evict_oldest_key: bool,
     /// Who keeps the keys and the key window from now on, when the operation sets them.
     key_retention: Option<(KeysKeptBy, usize)>,
+    /// The capacity (accounts, pending holds) from now on, when the operation sets it.
+    capacity: Option<(usize, usize)>,
     record: KeyRecord,
     pub(super) entry: JournalEntry,
     now: i64,
@@ -424,6 +453,8 @@ pub(super) enum Change {
     Key(KeyRecord),
     /// Who kept the keys, and the key window, before the commit set them.
     KeyRetention(KeysKeptBy, usize),
+    /// The capacity (accounts, pending holds) before the commit set it.
+    Capacity(usize, usize),
 }
 
 // A transient return value, moved once: boxing either variant would only add an allocation.
@@ -510,6 +541,7 @@ impl Ledger {
             holds: tx.holds,
             evict_oldest_key,
             key_retention: tx.key_retention,
+            capacity: tx.capacity,
             record: KeyRecord {
                 key: Arc::from(op.key.as_str()),
                 fingerprint,
@@ -539,6 +571,7 @@ impl Ledger {
             holds,
             evict_oldest_key,
             key_retention,
+            capacity,
             record,
             entry,
             now,
@@ -593,6 +626,12 @@ impl Ledger {
             if let Some(undo) = undo.as_deref_mut() {
                 undo.push(Change::KeyRetention(old.0, old.1));
             }
+        }
+        if let Some(capacity) = capacity {
+            if let Some(undo) = undo.as_deref_mut() {
+                undo.push(Change::Capacity(self.accounts_max, self.holds_max));
+            }
+            (self.accounts_max, self.holds_max) = capacity;
         }
         let seq = record.seq;
         let at = self.keys.insert_new(record);
@@ -698,6 +737,7 @@ impl Ledger {
                     self.keys_kept_by = keys_kept_by;
                     self.key_window = key_window;
                 }
+                Change::Capacity(accounts_max, holds_max) => (self.accounts_max, self.holds_max) = (accounts_max, holds_max),
             }
         }
         // The keys the chain recorded: their seqs follow the head's (at most one per member).
@@ -769,6 +809,8 @@ pub(super) struct Tx<'a> {
     pub(super) expired: Vec<String>,
     /// Who keeps the keys and the key window after this operation, when it sets them.
     pub(super) key_retention: Option<(KeysKeptBy, usize)>,
+    /// The capacity (accounts, pending holds) after this operation, when it sets it.
+    pub(super) capacity: Option<(usize, usize)>,
     /// The accounts and holds last found in the ledger.
     seen_accounts: Seen,
     seen_holds: Seen,
@@ -858,6 +900,7 @@ impl<'a> Tx<'a> {
             holds: Overlay::new(),
             expired: Vec::new(),
             key_retention: None,
+            capacity: None,
             seen_accounts: Seen::default(),
             seen_holds: Seen::default(),
         }
@@ -1058,6 +1101,15 @@ impl<'a> Tx<'a> {
                     (LedgerCode::KeyRetentionSet, None)
                 }
             }
+            Action::SetCapacity { accounts_max, holds_max } => {
+                let capacity = (*accounts_max as usize, *holds_max as usize);
+                if capacity.0 < self.base.accounts.len() || capacity.1 < self.pending_total() {
+                    (LedgerCode::CapacityBelowCounts, None)
+                } else {
+                    self.capacity = Some(capacity);
+                    (LedgerCode::CapacitySet, None)
+                }
+            }
         })
     }
 
@@ -1071,7 +1123,7 @@ impl<'a> Tx<'a> {
         if self.account(id).is_some() {
             return Ok(LedgerCode::AccountExists);
         }
-        if self.base.accounts.len() >= super::ACCOUNTS_MAX {
+        if self.base.accounts.len() >= self.base.accounts_max {
             return Ok(LedgerCode::AccountsFull);
         }
         let credit_limit = credit_limit.map_or(0, |l| l.to_minor_units().unsigned_abs());
@@ -1158,7 +1210,7 @@ impl<'a> Tx<'a> {
             return Ok(code);
         }
         self.expire_overdue_of(debit)?;
-        if self.pending_total() >= HOLDS_MAX {
+        if self.pending_total() >= self.base.holds_max {
             return Ok(LedgerCode::HoldsFull);
         }
         if self.pending_debit_count(debit) >= HOLDS_PER_ACCOUNT_MAX {
@@ -1314,7 +1366,7 @@ impl<'a> Tx<'a> {
         let now = deadline_key(self.now);
         // Earliest deadline first, ties by hold id. The index orders ties by handle, so the first
         // batch and one (to know whether more are due) are kept in (deadline, id) order while
-        // the index is read to the end of the last deadline they reach (at most HOLDS_MAX).
+        // the index is read to the end of the last deadline they reach (at most the pending-hold capacity).
         let keep = EXPIRE_BATCH_MAX.saturating_add(1);
         let mut due: Vec<(u64, &str)> = Vec::with_capacity(keep);
         for &(deadline, at) in self.base.deadlines.iter() {

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use super::engine::{internal, Tx};
 use super::{
-    deadline_key, id_ok, Account, AccountKind, Hold, HoldState, Ledger, ACCOUNTS_MAX, HOLDS_MAX, HOLD_SLOTS_MAX, KEY_SLOTS_MAX,
+    deadline_key, id_ok, Account, AccountKind, Hold, HoldState, Ledger, hold_slots_max, ACCOUNTS_CAPACITY_MAX, ACCOUNTS_MAX, HOLDS_CAPACITY_MAX, HOLDS_MAX,
+    KEY_SLOTS_MAX,
     HOLDS_PER_ACCOUNT_MAX, HOLDS_RESOLVED_RETAINED_MAX, IDEMPOTENCY_KEYS_MAX, IDEMPOTENCY_KEY_WINDOW_MIN, IDEMPOTENCY_OUTCOMES_MAX,
     JOURNAL_ENTRIES_RETAINED_MAX, SEQ_MAX, TIME_S_MAX, TIME_S_MIN, UNITS_MAX,
 };
@@ -212,12 +213,12 @@ impl Tx<'_> {
 
         let new_accounts = self.accounts.iter().filter(|(at, _)| at.is_none()).count();
         ensure(
-            self.base.accounts.len().saturating_add(new_accounts) <= ACCOUNTS_MAX,
-            "more than ACCOUNTS_MAX accounts",
+            self.base.accounts.len().saturating_add(new_accounts) <= self.base.accounts_max,
+            "more accounts than the capacity",
         )?;
         ensure(
-            self.pending_total() <= HOLDS_MAX,
-            "more than HOLDS_MAX pending holds",
+            self.pending_total() <= self.base.holds_max,
+            "more pending holds than the capacity",
         )?;
         for hold in self.holds.values() {
             if hold.state == HoldState::Pending {
@@ -239,14 +240,19 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
     )?;
     ensure(l.head.seq <= SEQ_MAX, "the journal seq is out of range")?;
 
-    // Accounts and conservation.
+    // Capacity, accounts and conservation.
     ensure(
-        l.accounts.len() <= ACCOUNTS_MAX && l.accounts.consistent(),
-        "more than ACCOUNTS_MAX accounts, or the account index disagrees with the slab",
+        (ACCOUNTS_MAX..=ACCOUNTS_CAPACITY_MAX).contains(&l.accounts_max)
+            && (HOLDS_MAX..=HOLDS_CAPACITY_MAX).contains(&l.holds_max),
+        "the capacity is out of range",
+    )?;
+    ensure(
+        l.accounts.len() <= l.accounts_max && l.accounts.consistent(),
+        "more accounts than the capacity, or the account index disagrees with the slab",
     )?;
     // Accounts are never removed: the slab has no free slot.
     ensure(l.accounts.slots() == l.accounts.len(), "the account slab has a free slot")?;
-    // Per currency (a short list: one entry per currency used). At most 4096 accounts of at
+    // Per currency (a short list: one entry per currency used). At most 2^20 accounts of at
     // most 2^96 each: the sums stay far below 2^127.
     let mut posted = Deltas::default();
     for (_, a) in l.accounts.iter_unordered() {
@@ -262,7 +268,7 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
     // Holds and pending totals, summed per account handle (the slab has no free slot, so every
     // handle is below its length).
     ensure(
-        l.holds.consistent() && l.holds.slots() <= HOLD_SLOTS_MAX,
+        l.holds.consistent() && l.holds.slots() <= hold_slots_max(l.holds_max),
         "the hold index disagrees with the slab, or the slab outgrew its bound",
     )?;
     let mut pending: Vec<(u128, u128)> = vec![(0, 0); l.accounts.slots()];
@@ -299,8 +305,8 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
         }
     }
     ensure(
-        deadlines.len() <= HOLDS_MAX,
-        "more than HOLDS_MAX pending holds",
+        deadlines.len() <= l.holds_max,
+        "more pending holds than the capacity",
     )?;
     ensure(
         resolved.len() <= HOLDS_RESOLVED_RETAINED_MAX,

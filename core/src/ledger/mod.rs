@@ -85,6 +85,7 @@
 //! | `setCreditLimit` | `accountId`, `creditLimit`, `currency` | `UNKNOWN_ACCOUNT`, `CURRENCY_MISMATCH`, `ACCOUNT_ALREADY_CLOSED`, `NOT_A_CREDIT_LINE`, (expire the account's overdue holds), `CREDIT_LIMIT_BELOW_USAGE` | `CREDIT_LIMIT_SET` |
 //! | `closeAccount` | `accountId` | `UNKNOWN_ACCOUNT`, `ACCOUNT_ALREADY_CLOSED`, `ACCOUNT_NOT_EMPTY` (a balance, or any pending hold on either side: expire them first) | `ACCOUNT_CLOSED` |
 //! | `setKeyRetention` | `keysKeptBy` (`"ledger"` / `"store"`), `keyWindow` (optional: [`IDEMPOTENCY_KEY_WINDOW_MIN`] ..= [`IDEMPOTENCY_KEYS_MAX`] keys, default the latter) | `KEY_WINDOW_BELOW_KEYS` (a smaller window than the ledger's while it retains that many keys or more) | `KEY_RETENTION_SET` |
+//! | `setCapacity` | `accountsMax` ([`ACCOUNTS_MAX`] ..= [`ACCOUNTS_CAPACITY_MAX`]), `holdsMax` ([`HOLDS_MAX`] ..= [`HOLDS_CAPACITY_MAX`]) | `CAPACITY_BELOW_COUNTS` (fewer accounts or pending holds than the ledger holds) | `CAPACITY_SET` |
 //!
 //! `HOLD_EXPIRED` is given for a hold that expired before, and for a pending hold past its
 //! deadline, which the operation then expires. `outcome.hold` is the hold the operation acted on,
@@ -172,6 +173,22 @@
 //! or more — it never forgets keys to shrink. Like the mode, the window is journaled, and the
 //! state encodes it only when it is not the default.
 //!
+//! # Capacity
+//!
+//! A new ledger holds at most [`ACCOUNTS_MAX`] accounts and [`HOLDS_MAX`] pending holds (its
+//! capacity). `setCapacity`, journaled when the ledger is created (the SDK's
+//! `Ledger.create({ accountsMax, holdsMax })`), raises them up to [`ACCOUNTS_CAPACITY_MAX`] and
+//! [`HOLDS_CAPACITY_MAX`]: one ledger for a million wallets instead of 1,024 shards, or a
+//! custody book with tens of thousands of clients. Like the key window it is journaled (replay
+//! reproduces it) and the state encodes it only when it is not the default (a ledger that never
+//! set it encodes, and digests, exactly as before); a capacity below what the ledger holds is
+//! refused with `CAPACITY_BELOW_COUNTS` (journaled, nothing changed). Nothing an operation does
+//! grows with the capacity (the indexes are hash tables and ordered sets; the checks are per
+//! touched record), but the snapshot does: it is the whole state, about 60 bytes per account
+//! with short ids (see `docs/ledger.md` for measured sizes), so [`SNAPSHOT_BYTES_MAX`] (64 MiB,
+//! the storage adapters' value limit) is reached near a million accounts; a larger ledger would
+//! need chunked snapshots.
+//!
 //! # Journal
 //!
 //! Every decided operation is appended to a hash-chained journal:
@@ -213,8 +230,9 @@
 //!
 //! | limit | value | when reached |
 //! |---|---|---|
-//! | [`ACCOUNTS_MAX`] | 4096 accounts | `ACCOUNTS_FULL` |
+//! | [`ACCOUNTS_MAX`] | 4096 accounts (the default capacity) | `ACCOUNTS_FULL` |
 //! | [`HOLDS_MAX`] | 4096 pending holds | `HOLDS_FULL` |
+//! | [`ACCOUNTS_CAPACITY_MAX`] / [`HOLDS_CAPACITY_MAX`] | 1,048,576 accounts / 131,072 pending holds: the largest capacity `setCapacity` sets in place of the two above | `INVALID_ARGUMENT` about `accountsMax` / `holdsMax` |
 //! | [`HOLDS_PER_ACCOUNT_MAX`] | 64 pending holds debiting one account | `ACCOUNT_HOLDS_FULL` |
 //! | [`HOLDS_RESOLVED_RETAINED_MAX`] | 4096 resolved holds | the earliest resolved is forgotten |
 //! | [`EXPIRE_BATCH_MAX`] | 64 holds per `expireDue` | `MORE_HOLDS_DUE` |
@@ -226,7 +244,7 @@
 //! | [`JOURNAL_ENTRY_BYTES_MAX`] | 16 KiB per entry | `JOURNAL_INVALID` on decode |
 //! | [`REPLAY_ENTRIES_MAX`] | 2^20 entries per replay call | `LIMIT_EXCEEDED` |
 //! | [`BATCH_OPERATIONS_MAX`] | 1024 operations per `execute_batch` (and so per linked chain) | `LIMIT_EXCEEDED` (nothing runs) |
-//! | [`SNAPSHOT_BYTES_MAX`] | 16 MiB | `SNAPSHOT_INVALID` on restore |
+//! | [`SNAPSHOT_BYTES_MAX`] | 64 MiB | `SNAPSHOT_INVALID` on restore |
 //! | [`SEQ_MAX`] | 2^53 − 1 journal entries | `LIMIT_EXCEEDED` |
 //! | [`ID_BYTES_MAX`] | 64 UTF-8 bytes per id | `INVALID_ARGUMENT` |
 //! | amounts and totals | 2^96 − 1 minor units | `AMOUNT_OUT_OF_RANGE` (input), `BALANCE_OVERFLOW` (totals) |
@@ -275,10 +293,14 @@ use crate::money::Amount;
 /// The longest id (account, hold, idempotency key), in UTF-8 bytes (at least 1, no control
 /// characters).
 pub const ID_BYTES_MAX: usize = 64;
-/// The most accounts in one ledger.
+/// The most accounts in one ledger of the default capacity (`setCapacity` raises it).
 pub const ACCOUNTS_MAX: usize = 4096;
-/// The most pending holds in one ledger.
+/// The most pending holds in one ledger of the default capacity (`setCapacity` raises it).
 pub const HOLDS_MAX: usize = 4096;
+/// The largest account capacity `setCapacity` sets (2^20 accounts: a million wallets).
+pub const ACCOUNTS_CAPACITY_MAX: usize = 1 << 20;
+/// The largest pending-hold capacity `setCapacity` sets.
+pub const HOLDS_CAPACITY_MAX: usize = 131_072;
 /// The most pending holds debiting one account.
 pub const HOLDS_PER_ACCOUNT_MAX: usize = 64;
 /// The most resolved (posted, voided, expired) holds retained; the earliest resolved is forgotten
@@ -307,10 +329,12 @@ pub const REPLAY_ENTRIES_MAX: usize = 1 << 20;
 /// The largest journal sequence number: 2^53 − 1 (exact as a JavaScript number).
 pub const SEQ_MAX: u64 = (1 << 53) - 1;
 
-/// The most hold records alive at once, so the bound of the hold slab's length (`table.rs`): the
-/// pending and retained resolved holds, plus the one an operation places before the oldest
-/// resolved hold is forgotten.
-const HOLD_SLOTS_MAX: usize = HOLDS_MAX + HOLDS_RESOLVED_RETAINED_MAX + 1;
+/// The most hold records alive at once in a ledger whose pending-hold capacity is `holds_max`,
+/// so the bound of the hold slab's length (`table.rs`): the pending and retained resolved
+/// holds, plus the one an operation places before the oldest resolved hold is forgotten.
+const fn hold_slots_max(holds_max: usize) -> usize {
+    holds_max + HOLDS_RESOLVED_RETAINED_MAX + 1
+}
 
 /// The most key records alive at once, so the bound of the key slab's length (`table.rs`): the
 /// largest window, plus the keys a failed linked chain evicted while its own keys are still
@@ -563,6 +587,22 @@ pub struct SetKeyRetentionRequest {
     pub key_window: Option<u32>,
 }
 
+/// Set the ledger's capacity (journaled, so that replay reproduces it): the SDK journals it when
+/// a ledger is created with `{ accountsMax, holdsMax }`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetCapacityRequest {
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Unix seconds.
+    pub now: i64,
+    /// Most accounts: [`ACCOUNTS_MAX`] (the default) ..= [`ACCOUNTS_CAPACITY_MAX`].
+    pub accounts_max: u32,
+    /// Most pending holds: [`HOLDS_MAX`] (the default) ..= [`HOLDS_CAPACITY_MAX`].
+    pub holds_max: u32,
+}
+
 /// Any operation. JSON: `{"op": "transfer", "request": {...}}`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export_to = "ledger.ts", rename = "LedgerOperation"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -580,6 +620,7 @@ pub enum Operation {
     SetCreditLimit(SetCreditLimitRequest),
     CloseAccount(CloseAccountRequest),
     SetKeyRetention(SetKeyRetentionRequest),
+    SetCapacity(SetCapacityRequest),
 }
 
 impl Operation {
@@ -597,6 +638,7 @@ impl Operation {
             Operation::SetCreditLimit(r) => &r.idempotency_key,
             Operation::CloseAccount(r) => &r.idempotency_key,
             Operation::SetKeyRetention(r) => &r.idempotency_key,
+            Operation::SetCapacity(r) => &r.idempotency_key,
         }
     }
 
@@ -614,6 +656,7 @@ impl Operation {
             Operation::SetCreditLimit(r) => r.now,
             Operation::CloseAccount(r) => r.now,
             Operation::SetKeyRetention(r) => r.now,
+            Operation::SetCapacity(r) => r.now,
         }
     }
 }
@@ -751,9 +794,9 @@ impl Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LedgerCounts {
-    /// Accounts (≤ ACCOUNTS_MAX).
+    /// Accounts (≤ the ledger's capacity, ACCOUNTS_MAX by default).
     pub accounts: usize,
-    /// Pending holds (≤ HOLDS_MAX).
+    /// Pending holds (≤ the ledger's capacity, HOLDS_MAX by default).
     pub holds_pending: usize,
     /// Retained resolved holds (≤ HOLDS_RESOLVED_RETAINED_MAX).
     pub holds_resolved: usize,
@@ -900,6 +943,10 @@ enum Action {
         /// `None`: [`IDEMPOTENCY_KEYS_MAX`] (normalised: the default is never written).
         key_window: Option<u32>,
     },
+    SetCapacity {
+        accounts_max: u32,
+        holds_max: u32,
+    },
 }
 
 /// The decided result of an operation, as journaled and stored with its key.
@@ -992,6 +1039,10 @@ pub struct Ledger {
     /// order; the newest IDEMPOTENCY_OUTCOMES_MAX of it keep their whole outcome (the window is
     /// positional).
     key_order: VecDeque<(u64, u32)>,
+    /// Most accounts (journaled by `setCapacity`; ACCOUNTS_MAX by default).
+    accounts_max: usize,
+    /// Most pending holds (journaled by `setCapacity`; HOLDS_MAX by default).
+    holds_max: usize,
 }
 
 /// A deadline (Unix seconds) as a `u64` in the same order (the sign bit flipped), so that the
@@ -1025,6 +1076,8 @@ impl PartialEq for Ledger {
             && self.journal == other.journal
             && self.keys_kept_by == other.keys_kept_by
             && self.key_window == other.key_window
+            && self.accounts_max == other.accounts_max
+            && self.holds_max == other.holds_max
             && self.same_key_order(other)
             && self.same_index(&self.deadlines, other, &other.deadlines, false)
             && self.same_index(&self.debit_holds, other, &other.debit_holds, true)
@@ -1060,6 +1113,8 @@ impl Ledger {
             keys_kept_by: KeysKeptBy::Ledger,
             key_window: IDEMPOTENCY_KEYS_MAX,
             key_order: VecDeque::new(),
+            accounts_max: ACCOUNTS_MAX,
+            holds_max: HOLDS_MAX,
         }
     }
 
@@ -1260,6 +1315,22 @@ impl Ledger {
     /// Most idempotency keys this ledger retains (set by `setKeyRetention`'s `keyWindow`).
     pub fn key_window(&self) -> usize {
         self.key_window
+    }
+
+    /// Sets how many accounts and pending holds the ledger may hold (see the module docs,
+    /// *Capacity*). Codes: `CAPACITY_SET`, `CAPACITY_BELOW_COUNTS` (and the common ones).
+    pub fn set_capacity(&mut self, request: &SetCapacityRequest) -> Result<Outcome> {
+        self.run(engine::validate_set_capacity(request)?)
+    }
+
+    /// Most accounts this ledger may hold (set by `setCapacity`; [`ACCOUNTS_MAX`] by default).
+    pub fn accounts_max(&self) -> usize {
+        self.accounts_max
+    }
+
+    /// Most pending holds this ledger may hold (set by `setCapacity`; [`HOLDS_MAX`] by default).
+    pub fn holds_max(&self) -> usize {
+        self.holds_max
     }
 
     /// The retained record of the key with journal seq `seq`, if any.

@@ -26,12 +26,14 @@ pub use crate::snapshot::SNAPSHOT_KEY_LEN;
 
 /// The snapshot format version written by this build.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
-/// The largest snapshot accepted, in bytes. A ledger at every limit with 64-byte ids and
+/// The largest snapshot accepted, in bytes: the storage adapters' value limit. A ledger of the
+/// default capacity at every limit with 64-byte ids and
 /// amounts near 2^96 is about 10 MB (4096 accounts × ~160 B, 8192 retained holds × ~265 B, 8192
 /// idempotency keys with whole outcomes × ~410 B, 24,576 older keys with code and seq only ×
 /// ~150 B, and at most 12,288 expired hold ids listed in stored results: each hold expires once);
-/// typical states are far smaller. The SDK's storage adapters take values up to 64 MiB.
-pub const SNAPSHOT_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// typical states are far smaller. A ledger of a larger capacity (`setCapacity`) takes about 60
+/// bytes per account with short ids, so a million accounts fit (see `docs/ledger.md`).
+pub const SNAPSHOT_BYTES_MAX: usize = 64 * 1024 * 1024;
 
 const KIND: SnapshotKind = SnapshotKind {
     type_name: "countersign.ledger.snapshot",

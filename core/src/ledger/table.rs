@@ -72,7 +72,7 @@ pub(super) trait Record {
 }
 
 /// The records of one kind: a slab and its id index. Live records are bounded by the ledger's
-/// limits (accounts by `ACCOUNTS_MAX`, holds by `HOLDS_MAX + HOLDS_RESOLVED_RETAINED_MAX` plus the
+/// limits (accounts by its capacity, holds by its pending-hold capacity + `HOLDS_RESOLVED_RETAINED_MAX` plus the
 /// one hold an operation places before the oldest resolved one is forgotten, keys by the key
 /// window plus the one an operation records before the oldest is forgotten); a removed
 /// record's slot goes on the free list and is reused first, so the slab never grows past the

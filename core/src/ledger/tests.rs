@@ -1358,6 +1358,7 @@ fn an_operations_fingerprint_is_its_encoding_without_now() {
     h.set_limit("cl", "30.00");
     h.open("empty", AccountKind::NonNegative, None);
     h.close("empty");
+    h.exec(set_capacity("capacity", T0, ACCOUNTS_MAX + 1, HOLDS_MAX + 1));
     let mut kinds = std::collections::HashSet::new();
     for entry in h.l.journal() {
         let (op, _) = entry.parts();
@@ -1368,7 +1369,7 @@ fn an_operations_fingerprint_is_its_encoding_without_now() {
         let later = Op { now: op.now + 1, ..op.clone() };
         assert_eq!(codec::OpBytes::new(&later).fingerprint(), once.fingerprint());
     }
-    assert_eq!(kinds.len(), 10, "every kind of operation is covered");
+    assert_eq!(kinds.len(), 11, "every kind of operation is covered");
 }
 
 #[test]
@@ -1382,6 +1383,7 @@ fn a_batch_in_the_operations_encoding_decodes_to_the_requests_it_was_made_from()
     h.set_limit("cl", "30.00");
     h.open("empty", AccountKind::NonNegative, None);
     h.close("empty");
+    h.exec(set_capacity("capacity", T0, ACCOUNTS_MAX + 1, HOLDS_MAX + 1));
     let ops: Vec<Op> = h.l.journal().iter().map(|entry| entry.parts().0).collect();
     let batch = |ops: &[Op], items: u64| {
         let mut e = crate::limits::cbor::Enc::new();
@@ -1399,7 +1401,7 @@ fn a_batch_in_the_operations_encoding_decodes_to_the_requests_it_was_made_from()
         assert_eq!(&engine::validate(&b.operation).unwrap(), op);
     }
     let kinds: std::collections::HashSet<_> = ops.iter().map(|op| core::mem::discriminant(&op.action)).collect();
-    assert_eq!(kinds.len(), 10, "every kind of operation is covered");
+    assert_eq!(kinds.len(), 11, "every kind of operation is covered");
     // An odd item count, a missing operation, trailing bytes, a truncation: refused.
     assert!(batch_from_cbor(&batch(&ops, 2 * ops.len() as u64 - 1)).is_none());
     assert!(batch_from_cbor(&batch(&ops, 2 * ops.len() as u64 + 2)).is_none());
@@ -2537,4 +2539,155 @@ fn a_failed_chain_takes_back_a_window_change() {
     assert_eq!(codes(&h.l.execute_batch(&batch).unwrap()), vec![C::KeyRetentionSet, C::Transferred]);
     assert_eq!(h.l.key_window(), 5000);
     h.round_trips();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capacity (issues 10 and 16: one ledger for a million wallets, a custody book for tens of
+// thousands of clients)
+// ---------------------------------------------------------------------------------------------
+
+fn set_capacity(key: &str, now: i64, accounts_max: usize, holds_max: usize) -> Operation {
+    Operation::SetCapacity(SetCapacityRequest {
+        idempotency_key: key.into(),
+        now,
+        accounts_max: accounts_max as u32,
+        holds_max: holds_max as u32,
+    })
+}
+
+/// Runs `op` on `l`, persisting the journal into `entries` before it fills.
+fn run_kept(l: &mut Ledger, entries: &mut Vec<JournalEntry>, op: &Operation) -> Outcome {
+    let out = l.execute(op).unwrap();
+    if l.journal().len() == JOURNAL_ENTRIES_RETAINED_MAX {
+        entries.extend_from_slice(l.journal());
+        l.truncate_journal(l.head().seq).unwrap();
+    }
+    out
+}
+
+#[test]
+fn a_capacity_bounds_accounts_and_holds_and_is_journaled_replayed_and_restored() {
+    let (accounts_max, holds_max) = (ACCOUNTS_MAX + 104, HOLDS_MAX + 4);
+    let mut l = Ledger::new();
+    let mut entries = Vec::new();
+    let out = run_kept(&mut l, &mut entries, &set_capacity("cap", T0, accounts_max, holds_max));
+    assert_eq!((out.code, out.seq), (C::CapacitySet, 1));
+    assert_eq!((l.accounts_max(), l.holds_max()), (accounts_max, holds_max));
+    let open = |i: usize| {
+        Operation::OpenAccount(OpenAccountRequest {
+            idempotency_key: format!("o{i}"),
+            now: T0,
+            account_id: format!("a{i}"),
+            currency: "EUR".into(),
+            kind: AccountKind::Unrestricted,
+            credit_limit: None,
+        })
+    };
+    for i in 0..accounts_max {
+        assert_eq!(run_kept(&mut l, &mut entries, &open(i)).code, C::AccountOpened, "account {i}");
+    }
+    assert_eq!(run_kept(&mut l, &mut entries, &open(accounts_max)).code, C::AccountsFull);
+    assert_eq!(l.counts().accounts, accounts_max, "more than the default ACCOUNTS_MAX");
+    // Pending holds beyond the default HOLDS_MAX, 64 per debit account, up to the capacity.
+    let hold = |i: usize| {
+        Operation::Hold(HoldRequest {
+            idempotency_key: format!("h{i}"),
+            now: T0,
+            hold_id: format!("h{i}"),
+            debit_account_id: format!("a{}", i / HOLDS_PER_ACCOUNT_MAX),
+            credit_account_id: format!("a{}", accounts_max - 1),
+            amount: "1.00".into(),
+            currency: "EUR".into(),
+            expires_at: T0 + 3600,
+        })
+    };
+    for i in 0..holds_max {
+        assert_eq!(run_kept(&mut l, &mut entries, &hold(i)).code, C::Held, "hold {i}");
+    }
+    assert_eq!(run_kept(&mut l, &mut entries, &hold(holds_max)).code, C::HoldsFull);
+    assert_eq!(l.counts().holds_pending, holds_max);
+    // A capacity below what the ledger holds is refused (journaled, nothing changed).
+    let out = run_kept(&mut l, &mut entries, &set_capacity("lower", T0, ACCOUNTS_MAX, HOLDS_CAPACITY_MAX));
+    assert_eq!(out.code, C::CapacityBelowCounts);
+    let out = run_kept(&mut l, &mut entries, &set_capacity("lower-holds", T0, ACCOUNTS_CAPACITY_MAX, HOLDS_MAX));
+    assert_eq!(out.code, C::CapacityBelowCounts);
+    assert_eq!((l.accounts_max(), l.holds_max()), (accounts_max, holds_max));
+    l.check_invariants().unwrap();
+    // The state writes the capacity (10 items); replay and restore reproduce it.
+    assert_eq!(codec::state_bytes(&l).first(), Some(&0x8a));
+    entries.extend_from_slice(l.journal());
+    l.truncate_journal(l.head().seq).unwrap();
+    let replayed = Ledger::replay(&entries).unwrap();
+    assert_eq!(replayed.state_digest(), l.state_digest());
+    assert_eq!((replayed.accounts_max(), replayed.holds_max()), (accounts_max, holds_max));
+    let restored = Ledger::restore(&l.snapshot(&KEY).unwrap(), &KEY).unwrap();
+    assert!(restored == l, "restored equals the original");
+    let mut restored = restored;
+    let one_more = |key: &str| {
+        let Operation::OpenAccount(mut request) = open(accounts_max) else { unreachable!() };
+        request.idempotency_key = key.into();
+        request
+    };
+    let out = restored.open_account(&one_more("restored")).unwrap();
+    assert_eq!((out.code, out.repeated), (C::AccountsFull, false), "the restored capacity bounds it too");
+    // Raised again, the next account opens.
+    assert_eq!(restored.execute(&set_capacity("raise", T0, accounts_max + 1, holds_max)).unwrap().code, C::CapacitySet);
+    assert_eq!(restored.open_account(&one_more("raised")).unwrap().code, C::AccountOpened);
+    restored.check_invariants().unwrap();
+}
+
+#[test]
+fn the_default_capacity_is_never_written_and_a_bad_one_is_an_error_naming_it() {
+    let mut l = Ledger::new();
+    assert_eq!((l.accounts_max(), l.holds_max()), (ACCOUNTS_MAX, HOLDS_MAX));
+    let before = codec::state_bytes(&l);
+    for (accounts, holds, param) in [
+        (ACCOUNTS_MAX - 1, HOLDS_MAX, "accountsMax"),
+        (ACCOUNTS_CAPACITY_MAX + 1, HOLDS_MAX, "accountsMax"),
+        (ACCOUNTS_MAX, HOLDS_MAX - 1, "holdsMax"),
+        (ACCOUNTS_MAX, HOLDS_CAPACITY_MAX + 1, "holdsMax"),
+    ] {
+        let e = l.execute(&set_capacity("bad", T0, accounts, holds)).unwrap_err();
+        assert_eq!((e.code(), e.param()), (ErrorCode::InvalidArgument, param), "{accounts} {holds}");
+    }
+    assert_eq!((l.head().seq, codec::state_bytes(&l)), (0, before), "nothing changed");
+    // The default set explicitly: journaled, the state encodes as a new ledger's (6 items).
+    assert_eq!(l.execute(&set_capacity("same", T0, ACCOUNTS_MAX, HOLDS_MAX)).unwrap().code, C::CapacitySet);
+    assert_eq!(codec::state_bytes(&l).first(), Some(&0x86));
+    // The largest capacity; the default written explicitly in 10 items is refused as
+    // non-canonical state.
+    l.execute(&set_capacity("most", T0, ACCOUNTS_CAPACITY_MAX, HOLDS_CAPACITY_MAX)).unwrap();
+    let restored = Ledger::restore(&l.snapshot(&KEY).unwrap(), &KEY).unwrap();
+    assert_eq!(restored.state_digest(), l.state_digest());
+    assert_eq!((restored.accounts_max(), restored.holds_max()), (ACCOUNTS_CAPACITY_MAX, HOLDS_CAPACITY_MAX));
+    let mut forged = codec::state_bytes(&Ledger::new());
+    forged[0] = 0x8a;
+    forged.extend_from_slice(&[0x00, 0x19, 0x80, 0x00, 0x19, 0x10, 0x00, 0x19, 0x10, 0x00]);
+    assert!(crate::limits::cbor::from_slice::<Ledger>(&forged).is_none());
+}
+
+#[test]
+fn a_capacity_set_in_a_failed_linked_chain_is_taken_back() {
+    let mut h = H::new();
+    h.open("a", AccountKind::NonNegative, None);
+    h.open("b", AccountKind::NonNegative, None);
+    let before = h.l.clone();
+    let transfer = Operation::Transfer(TransferRequest {
+        idempotency_key: "t".into(),
+        now: T0,
+        debit_account_id: "a".into(),
+        credit_account_id: "b".into(),
+        amount: "1.00".into(),
+        currency: "EUR".into(),
+    });
+    let batch = [
+        BatchOperation { operation: set_capacity("cap", T0, ACCOUNTS_CAPACITY_MAX, HOLDS_CAPACITY_MAX), linked: true },
+        BatchOperation { operation: transfer, linked: false },
+    ];
+    let outcomes = h.l.execute_batch(&batch).unwrap();
+    assert_eq!(outcomes[0].code, C::LinkedOperationFailed);
+    assert_eq!(outcomes[1].code, C::InsufficientFunds);
+    assert_eq!(h.l, before);
+    assert_eq!((h.l.accounts_max(), h.l.holds_max()), (ACCOUNTS_MAX, HOLDS_MAX));
+    h.l.check_invariants().unwrap();
 }

@@ -245,24 +245,24 @@ export type LedgerBatchOperation = {
    * A chain is a run of linked operations and the first unlinked one after them; the batch's
    * last operation must not be linked.
    */
-  readonly linked?: boolean, } & ({ readonly "op": "openAccount", readonly "request": OpenAccountRequest } | { readonly "op": "transfer", readonly "request": TransferRequest } | { readonly "op": "hold", readonly "request": HoldRequest } | { readonly "op": "increment", readonly "request": IncrementRequest } | { readonly "op": "extend", readonly "request": ExtendRequest } | { readonly "op": "post", readonly "request": PostRequest } | { readonly "op": "void", readonly "request": VoidRequest } | { readonly "op": "expireDue", readonly "request": ExpireDueRequest } | { readonly "op": "setCreditLimit", readonly "request": SetCreditLimitRequest } | { readonly "op": "closeAccount", readonly "request": CloseAccountRequest } | { readonly "op": "setKeyRetention", readonly "request": SetKeyRetentionRequest });
+  readonly linked?: boolean, } & ({ readonly "op": "openAccount", readonly "request": OpenAccountRequest } | { readonly "op": "transfer", readonly "request": TransferRequest } | { readonly "op": "hold", readonly "request": HoldRequest } | { readonly "op": "increment", readonly "request": IncrementRequest } | { readonly "op": "extend", readonly "request": ExtendRequest } | { readonly "op": "post", readonly "request": PostRequest } | { readonly "op": "void", readonly "request": VoidRequest } | { readonly "op": "expireDue", readonly "request": ExpireDueRequest } | { readonly "op": "setCreditLimit", readonly "request": SetCreditLimitRequest } | { readonly "op": "closeAccount", readonly "request": CloseAccountRequest } | { readonly "op": "setKeyRetention", readonly "request": SetKeyRetentionRequest } | { readonly "op": "setCapacity", readonly "request": SetCapacityRequest });
 
 /**
  * Outcome of a ledger operation. A success or a rejection is a normal result with exactly
  * one of these codes; an `Error` means the call itself was malformed (or an internal fault).
  */
-export type LedgerCode = "ACCOUNT_OPENED" | "TRANSFERRED" | "HELD" | "INCREMENTED" | "EXTENDED" | "POSTED" | "VOIDED" | "DUE_HOLDS_EXPIRED" | "MORE_HOLDS_DUE" | "CREDIT_LIMIT_SET" | "ACCOUNT_CLOSED" | "KEY_RETENTION_SET" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEYS_FULL" | "JOURNAL_FULL" | "LINKED_OPERATION_FAILED" | "AMOUNT_NOT_POSITIVE" | "SAME_ACCOUNT" | "UNKNOWN_ACCOUNT" | "ACCOUNT_EXISTS" | "ACCOUNTS_FULL" | "ACCOUNT_ALREADY_CLOSED" | "ACCOUNT_NOT_EMPTY" | "CURRENCY_MISMATCH" | "INSUFFICIENT_FUNDS" | "BALANCE_OVERFLOW" | "NOT_A_CREDIT_LINE" | "CREDIT_LIMIT_BELOW_USAGE" | "UNKNOWN_HOLD" | "HOLD_EXISTS" | "HOLDS_FULL" | "ACCOUNT_HOLDS_FULL" | "DEADLINE_INVALID" | "EXCEEDS_HOLD" | "HOLD_ALREADY_POSTED" | "HOLD_ALREADY_VOIDED" | "HOLD_EXPIRED" | "KEY_WINDOW_BELOW_KEYS";
+export type LedgerCode = "ACCOUNT_OPENED" | "TRANSFERRED" | "HELD" | "INCREMENTED" | "EXTENDED" | "POSTED" | "VOIDED" | "DUE_HOLDS_EXPIRED" | "MORE_HOLDS_DUE" | "CREDIT_LIMIT_SET" | "ACCOUNT_CLOSED" | "KEY_RETENTION_SET" | "CAPACITY_SET" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEYS_FULL" | "JOURNAL_FULL" | "LINKED_OPERATION_FAILED" | "AMOUNT_NOT_POSITIVE" | "SAME_ACCOUNT" | "UNKNOWN_ACCOUNT" | "ACCOUNT_EXISTS" | "ACCOUNTS_FULL" | "ACCOUNT_ALREADY_CLOSED" | "ACCOUNT_NOT_EMPTY" | "CURRENCY_MISMATCH" | "INSUFFICIENT_FUNDS" | "BALANCE_OVERFLOW" | "NOT_A_CREDIT_LINE" | "CREDIT_LIMIT_BELOW_USAGE" | "UNKNOWN_HOLD" | "HOLD_EXISTS" | "HOLDS_FULL" | "ACCOUNT_HOLDS_FULL" | "DEADLINE_INVALID" | "EXCEEDS_HOLD" | "HOLD_ALREADY_POSTED" | "HOLD_ALREADY_VOIDED" | "HOLD_EXPIRED" | "KEY_WINDOW_BELOW_KEYS" | "CAPACITY_BELOW_COUNTS";
 
 /**
  * How much the ledger holds, against its limits.
  */
 export type LedgerCounts = {
   /**
-   * Accounts (≤ ACCOUNTS_MAX).
+   * Accounts (≤ the ledger's capacity, ACCOUNTS_MAX by default).
    */
   readonly accounts: number,
   /**
-   * Pending holds (≤ HOLDS_MAX).
+   * Pending holds (≤ the ledger's capacity, HOLDS_MAX by default).
    */
   readonly holdsPending: number,
   /**
@@ -298,7 +298,7 @@ export type LedgerJournalKey = {
 /**
  * Any operation. JSON: `{"op": "transfer", "request": {...}}`.
  */
-export type LedgerOperation = { readonly "op": "openAccount", readonly "request": OpenAccountRequest } | { readonly "op": "transfer", readonly "request": TransferRequest } | { readonly "op": "hold", readonly "request": HoldRequest } | { readonly "op": "increment", readonly "request": IncrementRequest } | { readonly "op": "extend", readonly "request": ExtendRequest } | { readonly "op": "post", readonly "request": PostRequest } | { readonly "op": "void", readonly "request": VoidRequest } | { readonly "op": "expireDue", readonly "request": ExpireDueRequest } | { readonly "op": "setCreditLimit", readonly "request": SetCreditLimitRequest } | { readonly "op": "closeAccount", readonly "request": CloseAccountRequest } | { readonly "op": "setKeyRetention", readonly "request": SetKeyRetentionRequest };
+export type LedgerOperation = { readonly "op": "openAccount", readonly "request": OpenAccountRequest } | { readonly "op": "transfer", readonly "request": TransferRequest } | { readonly "op": "hold", readonly "request": HoldRequest } | { readonly "op": "increment", readonly "request": IncrementRequest } | { readonly "op": "extend", readonly "request": ExtendRequest } | { readonly "op": "post", readonly "request": PostRequest } | { readonly "op": "void", readonly "request": VoidRequest } | { readonly "op": "expireDue", readonly "request": ExpireDueRequest } | { readonly "op": "setCreditLimit", readonly "request": SetCreditLimitRequest } | { readonly "op": "closeAccount", readonly "request": CloseAccountRequest } | { readonly "op": "setKeyRetention", readonly "request": SetKeyRetentionRequest } | { readonly "op": "setCapacity", readonly "request": SetCapacityRequest };
 
 /**
  * The result of an operation.
@@ -384,6 +384,28 @@ export type PostRequest = {
    * held (unless nothing remains).
    */
   readonly final?: boolean, };
+
+/**
+ * Set the ledger's capacity (journaled, so that replay reproduces it): the SDK journals it when
+ * a ledger is created with `{ accountsMax, holdsMax }`.
+ */
+export type SetCapacityRequest = {
+  /**
+   * Idempotency key.
+   */
+  readonly idempotencyKey: string,
+  /**
+   * Unix seconds.
+   */
+  readonly now: number,
+  /**
+   * Most accounts: `ACCOUNTS_MAX` (the default) ..= `ACCOUNTS_CAPACITY_MAX`.
+   */
+  readonly accountsMax: number,
+  /**
+   * Most pending holds: `HOLDS_MAX` (the default) ..= `HOLDS_CAPACITY_MAX`.
+   */
+  readonly holdsMax: number, };
 
 /**
  * Change a credit line's limit.

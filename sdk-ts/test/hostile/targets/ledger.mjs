@@ -26,7 +26,7 @@ const transfer = () => ({ idempotencyKey: 'x1', now: 5, debitAccountId: 'a', cre
 export const targets = {
   ledgerCodes: { args: () => [] },
   'new Ledger': { args: () => [] },
-  'Ledger.create': { args: () => [] },
+  'Ledger.create': { args: () => [{ accountsMax: 5000, holdsMax: 4100 }] },
   'Ledger.restore': { args: () => [baseSnapshot.slice(), SNAPSHOT_KEY.slice()] },
   'Ledger.replay': { args: () => [baseJournal.map((e) => e.slice())] },
   'Ledger#openAccount': { ...onLedger, args: () => [{ idempotencyKey: 'x1', now: 5, accountId: 'c', currency: 'EUR', kind: 'creditLine', creditLimit: '50.00' }] },
@@ -42,6 +42,8 @@ export const targets = {
   'Ledger#setKeyRetention': { ...onLedger, args: () => [{ idempotencyKey: 'x1', now: 5, keysKeptBy: 'store' }] },
   'Ledger#keysKeptBy': { ...onLedger, args: () => [] },
   'Ledger#keyWindow': { ...onLedger, args: () => [] },
+  'Ledger#setCapacity': { ...onLedger, args: () => [{ idempotencyKey: 'c1', now: 5, accountsMax: 5000, holdsMax: 4100 }] },
+  'Ledger#capacity': { ...onLedger, args: () => [] },
   'Ledger#answerFromEntry': {
     // The ledger without the key t1 (its window forgot it, in effect): answered from t1's entry.
     receiver: () => s.Ledger.create(),
