@@ -157,11 +157,14 @@ impl Book {
         let broken = |what: &str| Err(Error::new(ErrorCode::Internal, "", what.to_owned()));
         let assets = self.assets.len();
         let approver = |id: &str| self.config.approvers.iter().any(|a| a.approver_id == id);
-        // Indexes are handed out as 0, 1, 2, … (the next is the number of clients).
-        let mut indexes: Vec<u32> = self.clients.values().map(|c| c.index).collect();
-        indexes.sort_unstable();
-        if indexes.iter().enumerate().any(|(i, index)| *index as usize != i) {
-            return broken("client indexes are not 0..clients");
+        // Indexes are handed out as 0, 1, 2, … (the next is the number of clients): each once.
+        // (Marks, not a sort: a sort's code is kilobytes of wasm per element type.)
+        let mut seen = vec![false; self.clients.len()];
+        for c in self.clients.values() {
+            match seen.get_mut(c.index as usize) {
+                Some(mark) if !*mark => *mark = true,
+                _ => return broken("client indexes are not 0..clients"),
+            }
         }
         if self.addresses.len() != self.clients.len() || self.addresses.contains_key(&self.omnibus) {
             return broken("two clients, or a client and the omnibus, share an address");
@@ -279,6 +282,16 @@ fn list<T>(d: &mut Decoder<'_>, max: usize, mut item: impl FnMut(&mut Decoder<'_
     (0..len).map(|_| item(d)).collect()
 }
 
+/// A map of decoded pairs, inserted one by one (`collect` would sort them first: kilobytes of
+/// wasm per pair type; a repeated or misordered key re-encodes differently and is refused).
+fn map_of<K: Ord, V>(pairs: Vec<(K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    for (k, v) in pairs {
+        map.insert(k, v);
+    }
+    map
+}
+
 /// Minor units that fit the book's `i128`.
 fn minor(d: &mut Decoder<'_>) -> Option<i128> {
     i128::try_from(cbor::u128(d)?).ok()
@@ -356,7 +369,7 @@ fn decode_book(body: &[u8]) -> Option<Result<Book>> {
             Some((addr(d)?, cbor::i64(d)?))
         })?;
         let limits = list(d, ASSETS_MAX, Limits::decode)?;
-        Some((id, Client { index, address, allow_list: allow_list.into_iter().collect(), limits }))
+        Some((id, Client { index, address, allow_list: map_of(allow_list), limits }))
     })? {
         book.addresses.insert(client.address, id.clone());
         book.clients.insert(id, client);
@@ -390,12 +403,10 @@ fn decode_book(body: &[u8]) -> Option<Result<Book>> {
             _ => return None,
         };
         let digest = d.bytes().ok()?.try_into().ok()?;
-        let approvals: BTreeMap<String, i64> = list(d, APPROVERS_MAX, |d| {
+        let approvals = map_of(list(d, APPROVERS_MAX, |d| {
             cbor::array(d, 2)?;
             Some((cbor::string(d)?, cbor::i64(d)?))
-        })?
-        .into_iter()
-        .collect();
+        })?);
         Some((id, Withdrawal { client, asset, amount, fee, destination, state, digest, approvals }))
     })? {
         book.withdrawals.insert(id, withdrawal);
