@@ -279,7 +279,12 @@ fn list<T>(d: &mut Decoder<'_>, max: usize, mut item: impl FnMut(&mut Decoder<'_
     if len > max {
         return None;
     }
-    (0..len).map(|_| item(d)).collect()
+    // A loop, not `map(..).collect()`: the iterator adapters cost kilobytes of wasm per closure.
+    let mut out = Vec::with_capacity(len);
+    for _ in 0..len {
+        out.push(item(d)?);
+    }
+    Some(out)
 }
 
 /// A map of decoded pairs, inserted one by one (`collect` would sort them first: kilobytes of
