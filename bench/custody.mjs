@@ -8,10 +8,17 @@
 // funds, the omnibus expectation per asset after each event; no ledger, no limits, no
 // idempotency journal). Both are checked once to end with the same balances before either is
 // timed. A benchmark, never a test.
+//
+// Restore after N events (`node bench/custody.mjs restore [N ...]`, and a table in the custody
+// section of bench/run.mjs): the same mix for N events on one book, then the time to restore it
+// from the version-1 persisted value (the configuration and the whole log, applied again: what
+// CustodyBookStore saved before state snapshots) and from the state snapshot (what it saves every
+// `snapshotEvery` events now), with the bytes of each.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as sdk from '@countersign/sdk';
+import * as glue from '../sdk-ts/wasm/countersign_wasm.js';
 import { measureOpsPerSecond } from './measure.mjs';
 
 const T0 = 1_800_000_000;
@@ -227,4 +234,104 @@ export function custodyBookTable(m) {
     '|---|---:|---:|---:|---:|---:|',
     `| sub-ledger events | ${fmtRate(m.ours)} | ${fmtRate(m.native)} | ${fmtRate(m.theirs)} | ${(m.ours / m.native).toFixed(3)} | ${(m.ours / m.theirs).toFixed(3)} |`,
   ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restore after N events: the version-1 log replayed, against the state snapshot
+
+const RESTORE_KEY = new Uint8Array(32).fill(0x2a);
+
+/** A book after `events` events of the mix (one book, no refresh), and its version-1 log. */
+function longBook(events) {
+  const config = {
+    assets: [
+      { asset: 'BTC', confirmations: 1, sweepThreshold: '0.0001', clientLimits: [], assetLimits: [] },
+      { asset: 'USDC', confirmations: 1, sweepThreshold: '1', clientLimits: [], assetLimits: [] },
+    ],
+    omnibusAddress: omnibus,
+    approvers: [{ approverId: 'a0', publicKey: sdk.ed25519PublicKey(new Uint8Array(32).fill(9)) }],
+    quorum: 1,
+    coolingOffS: 0,
+  };
+  const book = sdk.CustodyBook.create(config);
+  const log = [];
+  // Each event applied and logged as the version-1 log held it: {kind, ...request}.
+  const apply = (kind, request) => {
+    log.push({ kind, ...request });
+    return book[kind](request);
+  };
+  for (let i = 0; i < CLIENTS && log.length < events; i++) {
+    apply('registerClient', { clientId: `c${i}`, address: addresses[i], now: T0 });
+    for (const [asset, amount] of [['BTC', '1000'], ['USDC', '100000000']]) {
+      apply('observeDeposit', { depositId: `init-${i}-${asset}`, address: addresses[i], asset, amount, confirmations: 1, now: T0 });
+      apply('sweep', { sweepId: `init-${i}-${asset}`, clientId: `c${i}`, asset, networkFee: '0', now: T0 });
+    }
+  }
+  for (let round = 1; log.length < events; round++) {
+    const now = T0 + 1 + Math.floor(log.length / 50);
+    const c = (k) => `c${(round * 7 + k) % CLIENTS}`;
+    const who = (round * 13) % CLIENTS;
+    const round9 = [
+      ...Array.from({ length: 6 }, (_, k) => ['transfer', { transferId: `t${round}-${k}`, fromClientId: c(k), toClientId: c(k + 1), asset: 'USDC', amount: '1.25', now }]),
+      ['trade', { tradeId: `x${round}`, buyerId: c(10), sellerId: c(11), baseAsset: 'BTC', baseAmount: '0.001', quoteAsset: 'USDC', quoteAmount: '60', fee: '0.06', now }],
+      ['observeDeposit', { depositId: `d${round}`, address: addresses[who], asset: 'BTC', amount: '0.01', confirmations: 1, now }],
+      ['sweep', { sweepId: `s${round}`, clientId: `c${who}`, asset: 'BTC', networkFee: '0.00001', now }],
+    ];
+    for (const [kind, request] of round9) if (log.length < events) apply(kind, request);
+  }
+  const approvers = config.approvers.map((a) => ({ approverId: a.approverId, publicKey: Buffer.from(a.publicKey).toString('hex') }));
+  const v1 = glue.custodySealLog(new TextEncoder().encode(JSON.stringify({ config: { ...config, approvers }, log })), RESTORE_KEY);
+  return { book, v1 };
+}
+
+/** Median milliseconds of `runs` calls of `f` (each result freed). */
+function timeMs(runs, f) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const book = f();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    book.free();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** For each N: restore time and bytes from the version-1 log and from the state snapshot. */
+export function measureCustodyRestore(counts = [10_000, 100_000]) {
+  return counts.map((events) => {
+    const { book, v1 } = longBook(events);
+    const snapshot = book.snapshot(RESTORE_KEY);
+    // Both restore the same book (checked once, untimed).
+    for (const bytes of [v1, snapshot]) {
+      const back = sdk.CustodyBook.restore(bytes, RESTORE_KEY);
+      assert.deepEqual(back.snapshot(RESTORE_KEY), snapshot);
+      back.free();
+    }
+    const row = {
+      events: book.eventCount,
+      logMs: timeMs(3, () => sdk.CustodyBook.restore(v1, RESTORE_KEY)),
+      logBytes: v1.length,
+      snapshotMs: timeMs(5, () => sdk.CustodyBook.restore(snapshot, RESTORE_KEY)),
+      snapshotBytes: snapshot.length,
+    };
+    book.free();
+    return row;
+  });
+}
+
+export function custodyRestoreTable(rows) {
+  const mb = (n) => (n / 1e6).toFixed(2);
+  return [
+    'custody (System 8) restore after N events (the mix above on one book; median of 3 / 5 restores through the SDK): the version-1 value (configuration + whole event log, replayed) against the state snapshot (CustodyBookStore writes one every `snapshotEvery` events, default 1024, and applies at most that many logged events after it):',
+    '',
+    '| restore after N events | log replay ms | log MB | state snapshot ms | snapshot MB | speed-up |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.events.toLocaleString('en-US')} | ${r.logMs.toFixed(0)} | ${mb(r.logBytes)} | ${r.snapshotMs.toFixed(1)} | ${mb(r.snapshotBytes)} | ${(r.logMs / r.snapshotMs).toFixed(1)}× |`),
+  ];
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname && process.argv[2] === 'restore') {
+  const counts = process.argv.slice(3).map(Number);
+  console.log(custodyRestoreTable(measureCustodyRestore(counts.length > 0 ? counts : undefined)).join('\n'));
 }

@@ -33,7 +33,7 @@ import { checkTransfer, measureTransfer, transferTable } from './transfer.mjs';
 import { checkTransfer as checkTransferLifecycle, measureTransfer as measureTransferLifecycle, transferTable as transferLifecycleTable } from './transfer-lifecycle.mjs';
 import { doseTable, measureDose } from './dose.mjs';
 import { custodyTable, measureCustody } from './custody-liabilities.mjs';
-import { custodyBookTable, measureCustodyBook } from './custody.mjs';
+import { custodyBookTable, custodyRestoreTable, measureCustodyBook, measureCustodyRestore } from './custody.mjs';
 import { checkEcash, ecashTable, measureEcash } from './ecash.mjs';
 import { measureRelay, relayTable } from './relay.mjs';
 import { measurePos, posTable } from './pos.mjs';
@@ -416,6 +416,7 @@ async function main() {
   const withCustody = selected('custody');
   const custodyMeasured = withCustody ? await measureCustody() : undefined;
   const custodyBookMeasured = withCustody ? measureCustodyBook(REPO_ROOT) : undefined;
+  const custodyRestoreMeasured = withCustody ? measureCustodyRestore() : undefined;
   const withEcash = selected('ecash');
   if (withEcash) checkEcash();
   const ecashMeasured = withEcash ? measureEcash() : undefined;
@@ -449,6 +450,7 @@ async function main() {
     ...(withDose ? [...doseTable(doseMeasured), ''] : []),
     ...(withCustody ? [...custodyTable(custodyMeasured), ''] : []),
     ...(withCustody ? [...custodyBookTable(custodyBookMeasured), ''] : []),
+    ...(withCustody ? [...custodyRestoreTable(custodyRestoreMeasured), ''] : []),
     ...(withEcash ? [...ecashTable(ecashMeasured), ''] : []),
     ...(withRelay ? [...relayTable(relayMeasured), ''] : []),
     ...(withPos ? [...posTable(posMeasured), ''] : []),

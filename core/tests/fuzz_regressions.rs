@@ -333,6 +333,11 @@ fn write_fuzz_seeds() {
         &fuzz::TRANSFER_BOOK_KIND,
         fuzz::transfer_book_fixture().snapshot(&key).unwrap(),
     );
+    s.snapshot(
+        "custody_book_restore",
+        &fuzz::CUSTODY_BOOK_KIND,
+        fuzz::custody_book_fixture().snapshot(&key).unwrap(),
+    );
     let pos = fuzz::pos_fixture();
     s.snapshot("pos_restore", &fuzz::POS_KIND, pos.snapshot(&key).unwrap());
     s.add("pos_restore", pos.snapshot_v1(&key).unwrap());

@@ -28,7 +28,7 @@ import { WasmObject, withHandle } from './handle.js';
 import { wasm } from './loader.js';
 import { CheckedStorage } from './storage/checked.js';
 import type { StorageAdapter } from './storage/types.js';
-import { StateStore, type PersistedState } from './store.js';
+import { SealedLog, StateStore, corrupt } from './store.js';
 import { U32_MAX, expectArray, expectBytes, expectInteger, expectObject, expectString, expectU64, rangeError, typeError } from './validate.js';
 import type {
   AddDestination,
@@ -103,8 +103,22 @@ export const CUSTODY_APPROVAL_TYPE = 'countersign.custody.approval';
 export const CUSTODY_APPROVAL_VERSION = 1;
 /** The snapshot key's length in bytes. */
 export const CUSTODY_SNAPSHOT_KEY_BYTES = 32;
-/** Most events a persisted book's log holds (what {@link CustodyBook.restore} replays). */
+/** Most events a persisted book's log holds (what {@link CustodyBook.restore} replays from a version-1 log). */
 export const CUSTODY_LOG_EVENTS_MAX = 1_000_000;
+/**
+ * Most events a book keeps in memory for its store since the store last saved it (the tail
+ * {@link CustodyBookStore.save} appends to its log). A book that goes further without a save
+ * forgets them: its store then refuses to save it (load it again).
+ */
+export const CUSTODY_TAIL_EVENTS_MAX = 65_536;
+/** Default of {@link CustodyBookStoreOptions.snapshotEvery}: a state snapshot after this many events since the last one. */
+export const CUSTODY_SNAPSHOT_EVERY_DEFAULT = 1024;
+/**
+ * Most log records {@link CustodyBookStore.load} applies after the state snapshot: snapshots
+ * every `snapshotEvery` events keep a load far below it; reaching it means snapshots have been
+ * failing, and loading is refused rather than left to run unbounded.
+ */
+export const CUSTODY_LOAD_LOG_RECORDS_MAX = 1 << 16;
 /** Most withdrawals {@link CustodyBook.pendingWithdrawals} returns (the core's `WITHDRAWALS_MAX`). */
 export const CUSTODY_WITHDRAWALS_MAX = 65_536;
 /** Unix seconds the SDK lets cross (the core checks its own, narrower range). */
@@ -147,6 +161,15 @@ export interface CustodyBookFreshness {
 
 /** One entry of a book's log: an event, or a signing (replayed without keys). */
 type LogEntry = CustodyEvent | { readonly kind: 'sign'; readonly withdrawalId: string; readonly now: number };
+
+/** The events a book applied since its store last saved it: `entries[i]` is event `base + i + 1`. */
+interface Tail {
+  base: number;
+  entries: LogEntry[];
+}
+/** The store's access to a book's tail and replay (set once by the class below). */
+let tailOf: (book: CustodyBook) => Tail;
+let replayInto: (book: CustodyBook, entry: LogEntry, param: string) => void;
 
 // ---------------------------------------------------------------------------------------------
 // Requests: each kind's fields and how each is checked before it crosses
@@ -243,8 +266,13 @@ function requestOf(kind: EventKind, value: unknown, param: string, args: unknown
  * `free()` (or `using`) when done.
  */
 export class CustodyBook extends WasmObject<Handle> {
-  /** The events applied, as crossed (owned copies): what a snapshot persists. */
-  readonly #log: LogEntry[] = [];
+  /** The events applied since the store last saved (owned copies): what the store's log appends. */
+  readonly #tail: Tail = { base: 0, entries: [] };
+
+  static {
+    tailOf = (book) => book.#tail;
+    replayInto = (book, entry, param) => book.#replay(entry, param);
+  }
 
   private constructor(token: typeof INTERNAL_CONSTRUCTION, handle: Handle) {
     checkInternalConstruction(token, 'CustodyBook', 'CustodyBook.create or CustodyBook.restore');
@@ -263,31 +291,54 @@ export class CustodyBook extends WasmObject<Handle> {
     return new CustodyBook(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('custody.book').CustodyBookHandle)(config)));
   }
 
-  /** A book from {@link CustodyBook.snapshot} bytes: authenticated, then its log applied again. */
+  /**
+   * A book from {@link CustodyBook.snapshot} bytes: the state snapshot, authenticated and checked
+   * whole by the core (bounds, cross-references, invariants) in time proportional to the state.
+   * The version-1 format (the configuration and the whole log of events, written by earlier
+   * releases) is still read: authenticated, then its log applied again.
+   */
   static restore(snapshot: Uint8Array, snapshotKey: Uint8Array): CustodyBook {
     const bytes = expectBytes(snapshot, 'snapshot');
     const key = expectBytes(snapshotKey, 'snapshotKey');
+    if (!isLogV1(bytes)) {
+      const book = new CustodyBook(INTERNAL_CONSTRUCTION, call<Handle>(() => wasm('custody.book').CustodyBookHandle.restore(bytes, key)));
+      book.#tail.base = book.eventCount;
+      return book;
+    }
     const body = call<Uint8Array>(() => wasm('custody.book').custodyOpenLog(bytes, key));
     const { config, log } = decodeLog(body);
     const book = CustodyBook.create(config);
     try {
-      for (const entry of log) book.#replay(entry);
+      for (const entry of log) book.#replay(entry, 'snapshot.log[]');
     } catch (e) {
       book.free();
       throw e;
     }
+    book.#tail.base = book.eventCount;
+    book.#tail.entries = [];
     return book;
   }
 
-  #replay(entry: LogEntry): void {
+  #replay(entry: LogEntry, param: string): void {
     if (entry.kind === 'sign') {
       const { withdrawalId, now } = entry;
       withHandle(this, (h) => h.markSigned(withdrawalId, BigInt(now)));
-      this.#log.push(entry);
+      this.#logged(entry);
     } else {
       const { kind, ...request } = entry;
-      this.#apply(kind, request, 'snapshot.log[]');
+      if (!(EVENT_KINDS as readonly string[]).includes(kind)) throw typeError(`${param}.kind`, `one of ${EVENT_KINDS.join(', ')}`, kind);
+      this.#apply(kind as EventKind, request, param);
     }
+  }
+
+  /** Keeps a decided event for the store; past CUSTODY_TAIL_EVENTS_MAX unsaved, forgets them all. */
+  #logged(entry: LogEntry): void {
+    const tail = this.#tail;
+    if (tail.entries.length >= CUSTODY_TAIL_EVENTS_MAX) {
+      tail.base += tail.entries.length;
+      tail.entries = [];
+    }
+    tail.entries.push(entry);
   }
 
   #apply(kind: EventKind, value: unknown, param: string): CustodyOutcome {
@@ -296,7 +347,7 @@ export class CustodyBook extends WasmObject<Handle> {
     // One argument per field: the adapter builds the core's request from them (wasm/src/custody_book.rs).
     const outcome = withHandle(this, (h) => (h as unknown as Record<EventKind, (...a: unknown[]) => CustodyOutcome>)[kind](...args));
     // Only a decided event is logged: an error changed nothing and used no event number.
-    this.#log.push(entry as unknown as CustodyEvent);
+    this.#logged(entry as unknown as CustodyEvent);
     return outcome;
   }
 
@@ -389,7 +440,7 @@ export class CustodyBook extends WasmObject<Handle> {
     const walletKey = expectBytes(k.walletKey, 'keys.walletKey');
     try {
       const signed = withHandle(this, (h) => h.signWithdrawal(id, BigInt(at), omnibusKey, walletKey) as CustodySignedWithdrawal);
-      this.#log.push({ kind: 'sign', withdrawalId: id, now: at });
+      this.#logged({ kind: 'sign', withdrawalId: id, now: at });
       return signed;
     } finally {
       // The SDK's own copies of the secret keys (the guard copied the caller's).
@@ -465,12 +516,14 @@ export class CustodyBook extends WasmObject<Handle> {
     withHandle(this, (h) => h.checkInvariants());
   }
 
-  /** The configuration and the log of events, HMAC-SHA256-authenticated by the core. */
+  /**
+   * The book's whole state (its configuration, sub-ledger, deposits, withdrawals, approvals,
+   * limit counters, reconciliation), HMAC-SHA256-authenticated by the core: its size follows the
+   * state, not the history (docs/custody.md, *Persistence*).
+   */
   snapshot(snapshotKey: Uint8Array): Uint8Array {
     const key = expectBytes(snapshotKey, 'snapshotKey');
-    const config = this.config();
-    const body = encodeLog(config, this.#log);
-    return call<Uint8Array>(() => wasm('custody.book').custodySealLog(body, key));
+    return withHandle(this, (h) => h.snapshot(key));
   }
 
   /** The event counter (the store's rollback guard). */
@@ -532,10 +585,25 @@ function fromHex(text: unknown, param: string): Uint8Array {
   return out;
 }
 
-function encodeLog(config: BookConfig, log: readonly LogEntry[]): Uint8Array {
-  const approvers = config.approvers.map((a) => ({ approverId: a.approverId, publicKey: toHex(a.publicKey) }));
-  const entries = log.map((e) => (e.kind === 'approve' ? { ...e, envelope: toHex(e.envelope) } : e));
-  return new TextEncoder().encode(JSON.stringify({ config: { ...config, approvers }, log: entries }));
+/** The first bytes of a version-1 persisted book (`seal_log`'s frame: CBOR `[type, ...`). */
+const LOG_V1_PREFIX = Uint8Array.from([0x84, 0x78, 28, ...new TextEncoder().encode('countersign.custody.book.log')]);
+
+function isLogV1(bytes: Uint8Array): boolean {
+  return bytes.length > LOG_V1_PREFIX.length && LOG_V1_PREFIX.every((b, i) => bytes[i] === b);
+}
+
+/** A log entry as JSON (an approval's envelope as hex). */
+function entryToJson(e: LogEntry): unknown {
+  return e.kind === 'approve' ? { ...e, envelope: toHex(e.envelope) } : e;
+}
+
+/** A log entry from its JSON (the MAC already checked; every field is checked again on replay). */
+function entryFromJson(value: unknown, param: string): LogEntry {
+  const e = expectObject(value, param);
+  if (e.kind === 'sign') {
+    return { kind: 'sign', withdrawalId: expectString(e.withdrawalId, `${param}.withdrawalId`), now: expectInteger(e.now, `${param}.now`, -TIME_S_MAX, TIME_S_MAX) };
+  }
+  return (e.kind === 'approve' ? { ...e, envelope: fromHex(e.envelope, `${param}.envelope`) } : e) as unknown as LogEntry;
 }
 
 /** The body of an authenticated log (the MAC already checked): its shape is checked again here, every event by the core on replay. */
@@ -554,13 +622,7 @@ function decodeLog(body: Uint8Array): { config: BookConfig; log: LogEntry[] } {
   });
   const entries = expectArray(top.log, 'snapshot.log');
   if (entries.length > CUSTODY_LOG_EVENTS_MAX) throw rangeError('snapshot.log', `at most ${CUSTODY_LOG_EVENTS_MAX} events`);
-  const log = entries.map((value, i) => {
-    const e = expectObject(value, `snapshot.log[${i}]`);
-    if (e.kind === 'sign') {
-      return { kind: 'sign', withdrawalId: expectString(e.withdrawalId, `snapshot.log[${i}].withdrawalId`), now: expectInteger(e.now, `snapshot.log[${i}].now`, -TIME_S_MAX, TIME_S_MAX) } as LogEntry;
-    }
-    return (e.kind === 'approve' ? { ...e, envelope: fromHex(e.envelope, `snapshot.log[${i}].envelope`) } : e) as unknown as LogEntry;
-  });
+  const log = entries.map((value, i) => entryFromJson(value, `snapshot.log[${i}]`));
   return { config: { ...config, approvers } as unknown as BookConfig, log };
 }
 
@@ -617,25 +679,74 @@ export const custodyAddressOf = guardFunction(function custodyAddressOf(publicKe
 // ---------------------------------------------------------------------------------------------
 // Persistence
 
+/** Options of a {@link CustodyBookStore}. */
+export interface CustodyBookStoreOptions {
+  /** Prefixes the books' keys and logs (default `custody-book/`). */
+  readonly prefix?: string;
+  /** A state snapshot after this many events since the last one (1 .. 2^20, default {@link CUSTODY_SNAPSHOT_EVERY_DEFAULT}). */
+  readonly snapshotEvery?: number;
+}
+
+/** Most entries in one log record, and the most JSON bytes (a record is at most 1 MiB). */
+const LOG_RECORD_ENTRIES_MAX = 1024;
+const LOG_RECORD_JSON_BYTES_MAX = 768 * 1024;
+/** Records read per `readLog` call while loading. */
+const LOG_READ_PAGE = 1000;
+
+/** What a store knows of one book it loaded or saved. */
+interface Persisted {
+  /** The book object this store loaded or saved last (its tail is what the log has not). */
+  readonly book: WeakRef<CustodyBook>;
+  /** The last event in storage (snapshot + log). */
+  events: number;
+  /** The event the stored state snapshot covers (−∞: a version-1 value, rewritten at the next save). */
+  snapshotted: number;
+  /** Records in the book's log as this store last saw it: the next append expects this + 1. */
+  records: number;
+}
+
 /**
  * Saves and loads custody books through a storage adapter (PostgreSQL or atomic files for the
- * back-office server, IndexedDB in a page): one key per book holding its authenticated log,
- * written with compare-and-swap; a stored book older than one this store has seen (fewer
- * events: a rollback of storage) is refused. Save after every event that must survive a restart.
+ * back-office server, IndexedDB in a page), so that a save costs O(new events) and a load
+ * O(state), whatever the history (docs/custody.md, *Persistence*):
+ *
+ * - `<prefix><name>` (key): u64 BE = the last log record the snapshot covers, then the book's
+ *   state snapshot ({@link CustodyBook.snapshot}: authenticated by the core), written every
+ *   `snapshotEvery` events with compare-and-swap;
+ * - `<prefix><name>` (log): the events since, each record `JSON {first, entries}` (event numbers
+ *   `first`, `first + 1`, …) followed by an HMAC-SHA256 tag under a key derived from the
+ *   snapshot key and bound to the book's name. Every record is appended at the position the
+ *   store expects (the log's compare-and-swap): when another writer (a process, a tab) saved
+ *   first, `save` writes nothing and resolves to `false`.
+ *
+ * `load` restores the snapshot and applies the logged events after it (the core checks each
+ * again). A stored book older than one this store has seen (fewer events: a rollback of storage)
+ * is refused. A version-1 value (the configuration and the whole log, from earlier releases) is
+ * loaded by replaying it and rewritten as a state snapshot at the next save. Save after every
+ * event that must survive a restart.
  */
 export class CustodyBookStore {
   readonly #store: StateStore;
+  readonly #checked: CheckedStorage;
+  readonly #key: Uint8Array;
   readonly #prefix: string;
+  readonly #snapshotEvery: number;
+  /** Per book name: what this store last loaded or saved (bounded by the names it handles). */
+  readonly #persisted = new Map<string, Persisted>();
 
-  constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: { prefix?: string }) {
+  constructor(storage: StorageAdapter, snapshotKey: Uint8Array, options?: CustodyBookStoreOptions) {
     try {
       const [adapter, key, given] = ownConstructorArgs(arguments, [raw('storage'), 'snapshotKey', 'options'], 'new CustodyBookStore');
       const checked = CheckedStorage.of(adapter, 'storage');
       const ownKey = expectBytes(key, 'snapshotKey');
       if (ownKey.length !== CUSTODY_SNAPSHOT_KEY_BYTES) throw rangeError('snapshotKey', `must be ${CUSTODY_SNAPSHOT_KEY_BYTES} bytes, got ${ownKey.length}`);
-      const opts = given === undefined ? {} : expectObject(given, 'options', ['prefix']);
+      const opts = given === undefined ? {} : expectObject(given, 'options', ['prefix', 'snapshotEvery']);
       const prefix = opts.prefix === undefined ? 'custody-book/' : expectString(opts.prefix, 'options.prefix');
+      this.#snapshotEvery =
+        opts.snapshotEvery === undefined ? CUSTODY_SNAPSHOT_EVERY_DEFAULT : expectInteger(opts.snapshotEvery, 'options.snapshotEvery', 1, 1 << 20);
       this.#store = new StateStore(checked, ownKey);
+      this.#checked = checked;
+      this.#key = ownKey;
       this.#prefix = prefix;
       adopt(this, CustodyBookStore);
       Object.freeze(this);
@@ -644,28 +755,157 @@ export class CustodyBookStore {
     }
   }
 
-  /** The book stored under `name`, or null when none. SNAPSHOT_INVALID for a tampered state or a rollback. */
-  async load(name: string): Promise<CustodyBook | null> {
-    const id = expectString(name, 'name');
-    return this.#store.load(PERSISTED_BOOK, this.#prefix + id, id);
+  #seal(name: string): SealedLog {
+    return new SealedLog(this.#key, 'countersign/custody-book-store/log-key/v1', name, 'custody book');
   }
 
-  /** Saves the book under `name`. False, writing nothing, when another writer changed it since this store last saw it. */
+  #noteEvents(key: string, name: string, events: number): void {
+    this.#store.noteFreshness(key, events, (found, seen) => found < seen, 'name', (seen) => `the stored state of ${name} (event ${events}) is older than event ${seen} already seen`);
+  }
+
+  /** The book stored under `name`, or null when none. SNAPSHOT_INVALID for a tampered state or a rollback; STORAGE_CORRUPT for a tampered log. */
+  async load(name: string): Promise<CustodyBook | null> {
+    const id = expectString(name, 'name');
+    const key = this.#prefix + id;
+    const stored = await this.#store.get(key);
+    if (stored === null) return null;
+    const v1 = isLogV1(stored.value);
+    if (!v1 && stored.value.length < 8) throw new CountersignRangeError('SNAPSHOT_INVALID', `countersign: snapshot: the stored value of ${id} is too short`, 'snapshot');
+    const logAfter = v1 ? 0 : Number(new DataView(stored.value.buffer, stored.value.byteOffset, 8).getBigUint64(0));
+    const book = CustodyBook.restore(v1 ? stored.value : stored.value.subarray(8), this.#key);
+    try {
+      const snapshotted = v1 ? Number.NEGATIVE_INFINITY : book.eventCount;
+      const seal = this.#seal(id);
+      let records = logAfter;
+      for (;;) {
+        if (records - logAfter >= CUSTODY_LOAD_LOG_RECORDS_MAX) {
+          throw new CountersignRangeError('LIMIT_EXCEEDED', `countersign: storage: more than ${CUSTODY_LOAD_LOG_RECORDS_MAX} log records after the snapshot of ${id} (are snapshots failing?)`, 'storage');
+        }
+        const page = await this.#store.readLog(key, { after: records, limit: LOG_READ_PAGE });
+        if (page.length === 0) break;
+        for (const { seq, record } of page) {
+          records = seq;
+          const { first, entries } = unpackRecord(seal.open(record, `custody book log record ${seq}`), seq);
+          const events = book.eventCount;
+          if (first > events + 1) throw corrupt(`custody book log record ${seq} starts at event ${first}, after event ${events}`);
+          // Entries at or below the snapshot's event were in it already.
+          entries.slice(events + 1 - first).forEach((entry, i) => replayInto(book, entry, `storage.log[${seq}].entries[${events + 1 - first + i}]`));
+        }
+      }
+      const tail = tailOf(book);
+      tail.base = book.eventCount;
+      tail.entries = [];
+      this.#noteEvents(key, id, book.eventCount);
+      this.#persisted.set(id, { book: new WeakRef(book), events: book.eventCount, snapshotted, records });
+    } catch (e) {
+      book.free();
+      throw e;
+    }
+    return book;
+  }
+
+  /**
+   * Saves the book under `name`: the events since the last save as one log record (more when
+   * large), and a state snapshot every `snapshotEvery` events. False, writing nothing, when
+   * another writer saved this book since this store last loaded or saved it: load it again.
+   * INVALID_ARGUMENT about `book` when it is not the book this store loaded or saved under
+   * `name` (or it forgot more than {@link CUSTODY_TAIL_EVENTS_MAX} unsaved events).
+   */
   async save(name: string, book: CustodyBook): Promise<boolean> {
     const id = expectString(name, 'name');
     if (!isOwned(book, CustodyBook)) throw typeError('book', 'a CustodyBook', book);
-    return this.#store.save(PERSISTED_BOOK, this.#prefix + id, book);
+    const key = this.#prefix + id;
+    const events = book.eventCount;
+    const tail = tailOf(book);
+    const known = this.#persisted.get(id);
+    if (known === undefined) {
+      // A book this store has not seen under this name: a new one (the key must not exist).
+      const saved = await this.#store.put(key, concat(u64(0), book.snapshot(this.#key)));
+      if (!saved) return false;
+      this.#noteEvents(key, id, events);
+      this.#persisted.set(id, { book: new WeakRef(book), events, snapshotted: events, records: 0 });
+      this.#truncate(tail, events);
+      return true;
+    }
+    if (known.book.deref() !== book || tail.base > known.events || tail.base + tail.entries.length !== events) {
+      throw new CountersignRangeError('INVALID_ARGUMENT', `countersign: book: is not the book this store loaded or saved as ${id}, or forgot its unsaved events: load it again`, 'book');
+    }
+    // Read before any await (the caller may go on using the book while the storage works).
+    const entries = tail.entries.slice(known.events - tail.base);
+    const due = events - known.snapshotted >= this.#snapshotEvery;
+    const snapshot = due ? book.snapshot(this.#key) : undefined;
+    if (entries.length === 0) return true;
+    const seal = this.#seal(id);
+    for (const record of packRecords(known.events + 1, entries)) {
+      const seq = await this.#store.append(key, seal.seal(record), known.records + 1);
+      // Another writer took the position: its records follow what this store saw, ours do not.
+      // (Records of this save already in are events decided in order: a load applies them.)
+      if (seq === 0) return false;
+      known.records = seq;
+    }
+    known.events = events;
+    this.#noteEvents(key, id, events);
+    this.#truncate(tail, events);
+    if (snapshot !== undefined) {
+      // A conflict means another writer snapshotted; the log stays the truth, so it is harmless.
+      if (await this.#store.put(key, concat(u64(known.records), snapshot))) known.snapshotted = events;
+    }
+    return true;
+  }
+
+  /** Forgets the tail entries through event `events` (they are in storage). */
+  #truncate(tail: Tail, events: number): void {
+    tail.entries = tail.entries.slice(Math.max(0, events - tail.base));
+    tail.base = events;
   }
 }
 
-const PERSISTED_BOOK: PersistedState<CustodyBook, CustodyBookFreshness> = Object.freeze({
-  param: 'name',
-  snapshot: (book: CustodyBook, key: Uint8Array) => book.snapshot(key),
-  restore: (bytes: Uint8Array, key: Uint8Array) => CustodyBook.restore(bytes, key),
-  freshness: (book: CustodyBook) => book.freshness(),
-  isOlder: (_book: CustodyBook, found: CustodyBookFreshness, seen: CustodyBookFreshness) => found.events < seen.events,
-  free: (book: CustodyBook) => book.free(),
-});
+function u64(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value));
+  return out;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The log records of `entries` (events `first`, `first + 1`, …): JSON, within a record's size. */
+function packRecords(first: number, entries: readonly LogEntry[]): Uint8Array[] {
+  const records: Uint8Array[] = [];
+  let at = 0;
+  while (at < entries.length) {
+    const parts: string[] = [];
+    let bytes = 0;
+    while (at + parts.length < entries.length && parts.length < LOG_RECORD_ENTRIES_MAX) {
+      const json = JSON.stringify(entryToJson(entries[at + parts.length] as LogEntry));
+      if (parts.length > 0 && bytes + json.length > LOG_RECORD_JSON_BYTES_MAX) break;
+      parts.push(json);
+      bytes += json.length + 1;
+    }
+    records.push(new TextEncoder().encode(`{"first":${first + at},"entries":[${parts.join(',')}]}`));
+    at += parts.length;
+  }
+  return records;
+}
+
+/** A log record's body (its tag already checked): STORAGE_CORRUPT when not `{first, entries}`. */
+function unpackRecord(body: Uint8Array, seq: number): { first: number; entries: LogEntry[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    throw corrupt(`custody book log record ${seq} is not JSON`);
+  }
+  const top = expectObject(parsed, `storage.log[${seq}]`, ['first', 'entries']);
+  const first = expectInteger(top.first, `storage.log[${seq}].first`, 1, Number.MAX_SAFE_INTEGER);
+  const list = expectArray(top.entries, `storage.log[${seq}].entries`);
+  if (list.length > LOG_RECORD_ENTRIES_MAX) throw corrupt(`custody book log record ${seq} holds ${list.length} entries`);
+  return { first, entries: list.map((e, i) => entryFromJson(e, `storage.log[${seq}].entries[${i}]`)) };
+}
 
 guardClass(CustodyBookStore, {
   methods: { load: ['name'], save: ['name', 'book'] },

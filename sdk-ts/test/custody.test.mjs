@@ -1,10 +1,12 @@
 // The custody back-office book through the SDK, beyond the vectors: its configuration comes back
 // usable, a snapshot (configuration + event log, authenticated) restores the same book and a
-// tampered one is refused, money as a bigint of minor units is written at the asset's scale,
+// tampered one is refused, the store (state snapshots every N events + an authenticated log
+// of the events since) loads the same book as the live one and reads the version-1 format, money as a bigint of minor units is written at the asset's scale,
 // malformed arguments are typed errors naming the parameter (and change nothing), a signing with
 // another client's wallet key is refused, and the store refuses a rollback.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as raw from '../wasm/countersign_wasm.js';
 import { CustodyBook, CustodyBookStore, MemoryStorage, custodyAddressOf, custodyTransferWallet, ed25519PublicKey, sealCustodyApproval, secp256k1PublicKey } from '@countersign/sdk';
 
 const T0 = 1_800_000_000;
@@ -138,9 +140,156 @@ test('the store saves with compare-and-swap and refuses to load a rollback', asy
   assert.equal(await other.save('main', theirs), true);
   loaded.observeOmnibus({ asset: 'ETH', balance: '3', now: T0 + 800 });
   assert.equal(await store.save('main', loaded), false);
-  // Storage rolled back to the older book: refused by a store that saw the newer one.
+  // Storage rolled back to the older book (its snapshot, and a log position past the events
+  // since): refused by a store that saw the newer one.
   const current = await storage.get('custody-book/main');
-  await storage.put('custody-book/main', old.value, current.version);
-  await assert.rejects(other.load('main'), (e) => e.code === 'SNAPSHOT_INVALID');
+  const rolledBack = new Uint8Array(old.value);
+  new DataView(rolledBack.buffer).setBigUint64(0, 1000n);
+  await storage.put('custody-book/main', rolledBack, current.version);
+  await assert.rejects(other.load('main'), (e) => e.code === 'SNAPSHOT_INVALID' && e.param === 'name');
   for (const b of [book, loaded, theirs]) b.free();
+});
+
+/** Event `i` of a long history over busyBook(): every kind, so that snapshots cut everywhere. */
+function event(book, i) {
+  const now = T0 + 700 + i * 60;
+  const w = `w-${i}`;
+  switch (i % 9) {
+    case 0: return book.observeDeposit({ depositId: `dep-${i}`, address: i % 2 ? alice.address : bob.address, asset: 'BTC', amount: 2_000_000n + BigInt(i), confirmations: 2, now });
+    case 1: return book.sweep({ sweepId: `sw-${i}`, clientId: i % 2 ? 'bob' : 'alice', asset: 'BTC', networkFee: '0.00001', now });
+    case 2: return book.transfer({ transferId: `tr-${i}`, fromClientId: 'alice', toClientId: 'bob', asset: 'BTC', amount: '0.0001', now });
+    case 3: return book.observeOmnibus({ asset: 'BTC', balance: '1.5', now });
+    case 4: return book.requestWithdrawal({ withdrawalId: w, clientId: 'alice', asset: 'BTC', amount: '0.001', networkFee: '0.00001', destination: DEST, now });
+    case 5: {
+      const digest = book.withdrawal(`w-${i - 1}`)?.digest ?? '00'.repeat(32);
+      return book.approve({ withdrawalId: `w-${i - 1}`, envelope: sealCustodyApproval({ approverId: 'ap-1', secretKey: APPROVERS[1], digest, seq: i, issuedAt: now, expiresAt: now + 3600 }), now });
+    }
+    case 6: {
+      const digest = book.withdrawal(`w-${i - 2}`)?.digest ?? '00'.repeat(32);
+      return book.approve({ withdrawalId: `w-${i - 2}`, envelope: sealCustodyApproval({ approverId: 'ap-2', secretKey: APPROVERS[2], digest, seq: i, issuedAt: now, expiresAt: now + 3600 }), now });
+    }
+    case 7: return book.signWithdrawal(`w-${i - 3}`, now, { omnibusKey: OMNIBUS_KEY, walletKey: alice.secretKey }).outcome;
+    default: return i % 2 ? book.confirmWithdrawal({ withdrawalId: `w-${i - 4}`, now }) : book.cancelWithdrawal({ withdrawalId: `w-${i - 13}`, now });
+  }
+}
+
+test('the store saves state snapshots every N events and the events between; a load is the live book and goes on identically', async () => {
+  const storage = new MemoryStorage();
+  const store = new CustodyBookStore(storage, KEY, { snapshotEvery: 7 });
+  const live = busyBook();
+  assert.equal(await store.save('main', live), true);
+  const codes = new Set();
+  for (let i = 0; i < 80; i++) {
+    codes.add(event(live, i).code);
+    assert.equal(await store.save('main', live), true);
+    if (i % 11 === 10) {
+      // Another process: a fresh store loads the snapshot and the log after it.
+      const loaded = await new CustodyBookStore(storage, KEY).load('main');
+      assert.deepEqual(view(loaded), view(live), `after event ${i}`);
+      loaded.checkInvariants();
+      // The next event decides the same on both (a copy of the live book through its snapshot).
+      const twin = CustodyBook.restore(live.snapshot(KEY), KEY);
+      assert.deepEqual(event(loaded, i + 1), event(twin, i + 1));
+      assert.deepEqual(loaded.snapshot(KEY), twin.snapshot(KEY), 'the same state, byte for byte');
+      loaded.free();
+      twin.free();
+    }
+  }
+  for (const code of ['WITHDRAWAL_SIGNED', 'WITHDRAWAL_CONFIRMED', 'APPROVAL_COUNTED', 'SWEPT', 'TRANSFERRED']) assert.ok(codes.has(code), `the history reaches ${code}`);
+  // The stored value is a state snapshot after the last snapshot's log record; the log holds one
+  // record per save, and a load applies only the records after the snapshot.
+  const stored = await storage.get('custody-book/main');
+  const covered = Number(new DataView(stored.value.buffer, stored.value.byteOffset).getBigUint64(0));
+  const records = await storage.readLog('custody-book/main');
+  assert.equal(records.length, 80);
+  assert.ok(covered >= 80 - 7 && covered <= 80, `the snapshot covers record ${covered}`);
+  const snapshotEvents = CustodyBook.restore(stored.value.subarray(8), KEY);
+  assert.ok(live.eventCount - snapshotEvents.eventCount < 7);
+  snapshotEvents.free();
+  live.free();
+});
+
+test('a tampered log record or snapshot is refused; a book the store did not load is not saved over its log', async () => {
+  const storage = new MemoryStorage();
+  const store = new CustodyBookStore(storage, KEY, { snapshotEvery: 1000 });
+  const live = busyBook();
+  assert.equal(await store.save('main', live), true);
+  for (let i = 0; i < 3; i++) {
+    event(live, i);
+    assert.equal(await store.save('main', live), true);
+  }
+  // Not the book this store saved: refused, nothing written.
+  const stranger = busyBook();
+  event(stranger, 0);
+  event(stranger, 1);
+  event(stranger, 2);
+  event(stranger, 3);
+  await assert.rejects(store.save('main', stranger), (e) => e.code === 'INVALID_ARGUMENT' && e.param === 'book');
+  assert.equal((await storage.readLog('custody-book/main')).length, 3);
+  // A log record tampered with (copied into another store's storage, one byte flipped).
+  const forged = new MemoryStorage();
+  const stored = await storage.get('custody-book/main');
+  await forged.put('custody-book/main', stored.value, null);
+  const records = await storage.readLog('custody-book/main');
+  for (const [i, { record }] of records.entries()) {
+    const copy = new Uint8Array(record);
+    if (i === 1) copy[5] ^= 1;
+    await forged.append('custody-book/main', copy);
+  }
+  await assert.rejects(new CustodyBookStore(forged, KEY).load('main'), (e) => e.code === 'STORAGE_CORRUPT');
+  // Under another key, or a snapshot byte flipped.
+  await assert.rejects(new CustodyBookStore(storage, new Uint8Array(32).fill(4)).load('main'), (e) => e.code === 'SNAPSHOT_INVALID');
+  const flipped = new MemoryStorage();
+  const bad = new Uint8Array(stored.value);
+  bad[bad.length - 100] ^= 1;
+  await flipped.put('custody-book/main', bad, null);
+  await assert.rejects(new CustodyBookStore(flipped, KEY).load('main'), (e) => e.code === 'SNAPSHOT_INVALID');
+  // The genuine one loads.
+  const loaded = await new CustodyBookStore(storage, KEY).load('main');
+  assert.deepEqual(view(loaded), view(live));
+  for (const b of [live, stranger, loaded]) b.free();
+});
+
+test('a version-1 value (the configuration and the whole log) still loads, and is rewritten as a state snapshot at the next save', async () => {
+  const live = busyBook();
+  // What earlier releases stored: JSON {config, log} (byte strings as hex), sealed by the core.
+  const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  const cfg = live.config();
+  const approvers = cfg.approvers.map((a) => ({ approverId: a.approverId, publicKey: hex(a.publicKey) }));
+  const replayed = CustodyBook.create(config());
+  const log = [];
+  const record = (kind, request) => {
+    replayed[kind](request);
+    log.push({ kind, ...request });
+  };
+  record('registerClient', { clientId: 'alice', address: alice.address, now: T0 });
+  record('observeDeposit', { depositId: 'd1', address: alice.address, asset: 'BTC', amount: '1.00000000', confirmations: 2, now: T0 });
+  record('sweep', { sweepId: 's1', clientId: 'alice', asset: 'BTC', networkFee: '0.0001', now: T0 });
+  record('addDestination', { clientId: 'alice', address: DEST, now: T0 });
+  record('requestWithdrawal', { withdrawalId: 'w1', clientId: 'alice', asset: 'BTC', amount: '0.1', networkFee: '0.0001', destination: DEST, now: T0 + 600 });
+  const digest = replayed.withdrawal('w1').digest;
+  const envelopes = [0, 1].map((i) => sealCustodyApproval({ approverId: `ap-${i}`, secretKey: APPROVERS[i], digest, seq: 1, issuedAt: T0 + 600, expiresAt: T0 + 3600 }));
+  for (const envelope of envelopes) replayed.approve({ withdrawalId: 'w1', envelope, now: T0 + 600 });
+  log.push(...envelopes.map((e) => ({ kind: 'approve', withdrawalId: 'w1', envelope: hex(e), now: T0 + 600 })));
+  assert.equal(replayed.signWithdrawal('w1', T0 + 700, { omnibusKey: OMNIBUS_KEY, walletKey: alice.secretKey }).outcome.code, 'WITHDRAWAL_SIGNED');
+  log.push({ kind: 'sign', withdrawalId: 'w1', now: T0 + 700 });
+  const body = new TextEncoder().encode(JSON.stringify({ config: { ...cfg, approvers }, log }));
+  const v1 = raw.custodySealLog(body, KEY);
+  const restored = CustodyBook.restore(v1, KEY);
+  assert.deepEqual(view(restored), view(replayed));
+  assert.equal(restored.withdrawal('w1').state, 'signed');
+  restored.free();
+  // Through the store: loads, goes on, and the next save writes the state snapshot.
+  const storage = new MemoryStorage();
+  await storage.put('custody-book/main', v1, null);
+  const store = new CustodyBookStore(storage, KEY);
+  const loaded = await store.load('main');
+  assert.deepEqual(view(loaded), view(replayed));
+  assert.equal(loaded.confirmWithdrawal({ withdrawalId: 'w1', now: T0 + 800 }).code, 'WITHDRAWAL_CONFIRMED');
+  assert.equal(await store.save('main', loaded), true);
+  const rewritten = await storage.get('custody-book/main');
+  assert.equal(rewritten.value[0], 0, 'a log position, then the state snapshot');
+  const again = await new CustodyBookStore(storage, KEY).load('main');
+  assert.deepEqual(view(again), view(loaded));
+  for (const b of [live, replayed, loaded, again]) b.free();
 });

@@ -695,12 +695,15 @@ test('the transfer book: a method traps (TransferBook#reserve), a store load and
   await bookReloads(s);
 });
 
-// System 8: the custody book. Persisted as its configuration and event log; a trap while it is
-// replayed (a store load) or sealed (a save) or inside an event loses nothing saved.
+// System 8: the custody book. Persisted as a state snapshot every N events and a log of the
+// events since; a trap while its log is replayed (a store load), while it is snapshotted (a save)
+// or inside an event loses nothing saved.
 
 const CUSTODY_SEED = new Uint8Array(32).fill(1);
 async function savedCustodyBook() {
-  const store = new sdk.CustodyBookStore(new sdk.MemoryStorage(), KEY);
+  // A snapshot every two events: the first save writes one, the second a log record, the third
+  // (in the test) another snapshot.
+  const store = new sdk.CustodyBookStore(new sdk.MemoryStorage(), KEY, { snapshotEvery: 2 });
   const omnibusKey = new Uint8Array(32).fill(3);
   const book = sdk.CustodyBook.create({
     assets: [{ asset: 'USDC', confirmations: 1, sweepThreshold: '1', clientLimits: [], assetLimits: [] }],
@@ -714,6 +717,8 @@ async function savedCustodyBook() {
   book.registerClient({ clientId: 'bob', address: sdk.custodyTransferWallet(CUSTODY_SEED, 1).address, now: NOW });
   book.observeDeposit({ depositId: 'd1', address: alice.address, asset: 'USDC', amount: '100', confirmations: 1, now: NOW });
   assert.equal(book.sweep({ sweepId: 's1', clientId: 'alice', asset: 'USDC', networkFee: '1', now: NOW }).code, 'SWEPT');
+  assert.equal(await store.save('main', book), true);
+  assert.equal(book.observeOmnibus({ asset: 'USDC', balance: '99', now: NOW }).code, 'BALANCE_OBSERVED');
   assert.equal(await store.save('main', book), true);
   // Not saved: must not survive the trap.
   assert.equal(book.transfer({ transferId: 't1', fromClientId: 'alice', toClientId: 'bob', asset: 'USDC', amount: '10', now: NOW }).code, 'TRANSFERRED');
@@ -729,19 +734,19 @@ async function custodyReloads({ store }) {
   again.free();
 }
 
-test('the custody book: an event traps (CustodyBook#transfer), a store load (replay) and a save trap; the saved events come back', async () => {
+test('the custody book: an event traps (CustodyBook#transfer), a store load (the log replayed) and a save (a snapshot) trap; the saved events come back', async () => {
   let s = await savedCustodyBook();
   trapInside('CustodyBookHandle', '#transfer');
   await expectTrap('CustodyBook#transfer', () => s.book.transfer({ transferId: 't2', fromClientId: 'alice', toClientId: 'bob', asset: 'USDC', amount: '1', now: NOW }), () => s.book.eventCount);
   await custodyReloads(s);
 
   s = await savedCustodyBook();
-  trapInside('CustodyBookHandle', '#sweep');
+  trapInside('CustodyBookHandle', '#observeOmnibus');
   await expectTrap('CustodyBookStore#load', () => s.store.load('main'), () => s.book.eventCount);
   await custodyReloads(s);
 
   s = await savedCustodyBook();
-  trapInside('CustodyBookHandle', '#config');
+  trapInside('CustodyBookHandle', '#snapshot');
   await expectTrap('CustodyBookStore#save', () => s.store.save('main', s.book), () => s.book.eventCount);
   await custodyReloads(s);
 });

@@ -190,6 +190,16 @@ impl CustodyBookHandle {
     pub fn check_invariants(&self) -> JsResult<()> {
         self.book.check_invariants().map_err(to_js_error)
     }
+
+    /// The book's whole state, authenticated (`Book::snapshot`): what a store saves every N events.
+    pub fn snapshot(&self, snapshot_key: &[u8]) -> JsResult<Vec<u8>> {
+        self.book.snapshot(snapshot_key).map_err(to_js_error)
+    }
+
+    /// A book from its state snapshot (`Book::restore`: authenticated, bounded, consistent).
+    pub fn restore(bytes: &[u8], snapshot_key: &[u8]) -> JsResult<CustodyBookHandle> {
+        Ok(CustodyBookHandle { book: Book::restore(bytes, snapshot_key).map_err(to_js_error)? })
+    }
 }
 
 /// The EIP-55 address of a SEC1 secp256k1 public key.

@@ -88,6 +88,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("transfer_messages", transfer_messages),
     ("transfer_book_restore", transfer_book_restore),
     ("pos_restore", pos_restore),
+    ("custody_book_restore", custody_book_restore),
 ];
 
 // ---- snapshot kinds (the systems keep theirs private; these mirror them from the public
@@ -141,6 +142,12 @@ pub const TRANSFER_BOOK_KIND: SnapshotKind = SnapshotKind {
     type_name: "countersign.transfer.book.snapshot",
     version: countersign_core::transfer::lifecycle::SNAPSHOT_FORMAT_VERSION,
     bytes_max: countersign_core::transfer::lifecycle::SNAPSHOT_BYTES_MAX,
+};
+/// The custody book's state snapshots (System 8).
+pub const CUSTODY_BOOK_KIND: SnapshotKind = SnapshotKind {
+    type_name: "countersign.custody.book.snapshot",
+    version: countersign_core::custody::BOOK_SNAPSHOT_VERSION,
+    bytes_max: countersign_core::custody::BOOK_SNAPSHOT_BYTES_MAX,
 };
 /// The point-of-sale terminal's snapshots (System 4; format 1 is migrated on restore).
 pub const POS_KIND: SnapshotKind = SnapshotKind {
@@ -1813,6 +1820,11 @@ const CUSTODY_EVENTS_MAX: usize = 256;
 /// never a panic), and the book must hold its invariants after each one (the sub-ledger sums to
 /// the omnibus expectation, double entry balances, outgoing equals the withdrawals in flight).
 pub fn custody_events(data: &[u8]) {
+    let _ = custody_events_book(data);
+}
+
+/// The book `custody_events` leaves after its program (the restore target's fixture).
+pub fn custody_events_book(data: &[u8]) -> countersign_core::custody::Book {
     use countersign_core::custody::{keys, Approver, AssetConfig, Book, BookConfig, Event};
     use countersign_core::money::minor_units_text;
     // Derived once per process: four BIP-32 derivations per input made the target ~30 runs/s.
@@ -1924,6 +1936,42 @@ pub fn custody_events(data: &[u8]) {
             assert_eq!(outcome.discrepancies, book.discrepancies(), "the report is the book's state");
         }
         book.check_invariants().expect("custody invariants after every event");
+    }
+    book
+}
+
+/// A book after a fixed program of `custody_events` (clients, deposits, sweeps, withdrawals,
+/// approvals): the seed of `custody_book_restore`.
+pub fn custody_book_fixture() -> countersign_core::custody::Book {
+    let program: Vec<u8> = (0u8..=255).map(|i| i.wrapping_mul(37).wrapping_add(11)).chain((0u8..=255).map(|i| i ^ 0x5a)).collect();
+    custody_events_book(&program)
+}
+
+/// `custody::Book::restore` (raw and keyed): a restored book passes its invariants, its own
+/// snapshot is the input byte for byte (one encoding per state), and it takes one event of
+/// several kinds without error or broken invariant.
+pub fn custody_book_restore(data: &[u8]) {
+    use countersign_core::custody::{Book, Event};
+    let keyed = snapshot::seal(&CUSTODY_BOOK_KIND, data, &SNAPSHOT_KEY).ok();
+    for input in std::iter::once(data).chain(keyed.as_deref()) {
+        let Ok(book) = Book::restore(input, &SNAPSHOT_KEY) else {
+            continue;
+        };
+        book.check_invariants().expect("a restored book keeps its invariants");
+        let again = book.snapshot(&SNAPSHOT_KEY).expect("a restored book snapshots");
+        assert_eq!(again, input, "snapshot(restore(x)) != x: a non-canonical encoding was accepted");
+        let now = NOW + 86_400;
+        let events = [
+            Event::Transfer { transfer_id: "fz-t".into(), from_client_id: "c0".into(), to_client_id: "c1".into(), asset: "BTC".into(), amount: "0.0001".into(), now },
+            Event::Sweep { sweep_id: "fz-s".into(), client_id: "c1".into(), asset: "USDC".into(), network_fee: "0".into(), now },
+            Event::ConfirmWithdrawal { withdrawal_id: "w0".into(), now },
+            Event::CancelWithdrawal { withdrawal_id: "w1".into(), now },
+        ];
+        let mut book = book;
+        for event in &events {
+            let _ = book.apply(event);
+            book.check_invariants().expect("invariants after an event on a restored book");
+        }
     }
 }
 

@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::codes::CustodyCode;
+
+// The state snapshot reads the book's private state: a child of this module, in its own file.
+#[path = "snapshot.rs"]
+mod snapshot;
+pub use snapshot::{BOOK_SNAPSHOT_BYTES_MAX, BOOK_SNAPSHOT_VERSION};
 use super::keys;
 use crate::crypto::{ct_eq, secp256k1, sha256};
 use crate::envelope::{self, Alg, OpenParams, TrustedKey};

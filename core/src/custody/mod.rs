@@ -151,7 +151,7 @@ pub use book::{
     Discrepancy, Event, Outcome, SignedWithdrawal, WithdrawalState, WithdrawalView,
     ALLOW_LIST_MAX, APPROVAL_CLOCK_SKEW_S, APPROVAL_TYPE, APPROVAL_VERSION, APPROVERS_MAX,
     ASSETS_MAX, CLIENTS_MAX, LEDGER_ACCOUNTS_MAX, CONFIRMATIONS_MAX, COOLING_OFF_S_MAX, DEPOSITS_MAX, ID_BYTES_MAX,
-    LOG_BYTES_MAX, WITHDRAWALS_MAX,
+    LOG_BYTES_MAX, WITHDRAWALS_MAX, BOOK_SNAPSHOT_BYTES_MAX, BOOK_SNAPSHOT_VERSION,
 };
 pub use requests::{
     AddDestination, Approve, CancelWithdrawal, ClientTransfer, ConfirmWithdrawal, ObserveDeposit, ObserveOmnibus,

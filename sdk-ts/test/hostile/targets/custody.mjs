@@ -102,7 +102,7 @@ export const targets = {
   'CustodyBook#free': { ...onBook, args: () => [], consumes: true },
   'CustodyBook#[Symbol.dispose]': { ...onBook, args: () => [], consumes: true },
 
-  'new CustodyBookStore': { args: () => [new s.MemoryStorage(), KEY.slice(), { prefix: 'books/' }] },
+  'new CustodyBookStore': { args: () => [new s.MemoryStorage(), KEY.slice(), { prefix: 'books/', snapshotEvery: 3 }] },
   'CustodyBookStore#load': { receiver: store, state: storeState, args: () => ['main'] },
   'CustodyBookStore#save': { receiver: store, state: storeState, argsFor: (st) => ['main', stores.get(st).book] },
 };
