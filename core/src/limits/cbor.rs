@@ -6,8 +6,9 @@
 //! sizes, map keys in ascending order with only the optional ones absent; the callers then
 //! re-encode and compare, so exactly one encoding of each value is accepted.
 //!
-//! Encoding is RFC 8949 §4.2.1 deterministic: shortest integer and length forms (minicbor's
-//! encoder), definite lengths, map keys (small unsigned integers) in ascending order.
+//! Encoding is RFC 8949 §4.2.1 deterministic: shortest integer and length forms (`Enc::head`,
+//! the bytes minicbor's encoder writes), definite lengths, map keys (small unsigned integers)
+//! in ascending order.
 //!
 //! The primitive readers and writers are `#[inline(never)]`: inlined at every field of every
 //! type they cost about 15 KB of wasm for no measurable speed.
@@ -34,9 +35,11 @@ const TAG_POSITIVE_BIGNUM: u64 = 2;
 /// The item heads are written here rather than through `minicbor::Encoder`, with the same bytes
 /// (RFC 8949 §4.2.1's shortest forms, as minicbor writes them; `u128` above `u64::MAX` as tag 2
 /// and its big-endian bytes without leading zeros, as minicbor's `u128`): minicbor wrote each
-/// head in up to two writes of one to eight bytes, each a call through its `Write` impl and a
-/// copy into the vector, which a CPU profile of the wasm build put at ~7 % of a ledger batch
-/// (HACKING.md *Ledger throughput*, "Why wasm is 3× native"). One head is now one write.
+/// head in up to two writes of one to eight bytes, each a call through its `Write` impl (out of
+/// line at the wasm build's inline threshold) and a copy into the vector, which a CPU profile of
+/// the wasm build put at ~7 % of a ledger batch (HACKING.md *Ledger throughput*, "Why the wasm
+/// build is 3–4× native"). A head is now a push of its first byte and, when its argument does
+/// not fit in it, one copy of the argument's bytes.
 pub(crate) struct Enc(Vec<u8>);
 
 impl Enc {
@@ -69,34 +72,34 @@ impl Enc {
     /// An item's head: major type `major` with argument `value` in its shortest form.
     #[inline(never)]
     fn head(&mut self, major: u8, value: u64) -> &mut Self {
-        // Each form a write of a constant length: stores into the vector, no copy loop.
-        match value {
-            0..=0x17 => self.0.push(major | value as u8),
-            0x18..=0xff => self.0.extend_from_slice(&[major | 24, value as u8]),
-            0x100..=0xffff => {
-                let [b0, b1] = (value as u16).to_be_bytes();
-                self.0.extend_from_slice(&[major | 25, b0, b1]);
-            }
-            0x1_0000..=0xffff_ffff => {
-                let [b0, b1, b2, b3] = (value as u32).to_be_bytes();
-                self.0.extend_from_slice(&[major | 26, b0, b1, b2, b3]);
-            }
-            _ => {
-                let [b0, b1, b2, b3, b4, b5, b6, b7] = value.to_be_bytes();
-                self.0.extend_from_slice(&[major | 27, b0, b1, b2, b3, b4, b5, b6, b7]);
-            }
+        // The first byte pushed; a longer argument's big-endian bytes in one copy after it.
+        let (first, take) = match value {
+            0..=0x17 => (major | value as u8, 0),
+            0x18..=0xff => (major | 24, 1),
+            0x100..=0xffff => (major | 25, 2),
+            0x1_0000..=0xffff_ffff => (major | 26, 4),
+            _ => (major | 27, 8),
+        };
+        self.0.push(first);
+        if take > 0 {
+            let be = value.to_be_bytes();
+            self.0
+                .extend_from_slice(be.get(be.len() - take..).unwrap_or(&be));
         }
         self
     }
 
+    #[inline(never)]
     pub(crate) fn array(&mut self, len: u64) -> &mut Self {
         self.head(MAJOR_ARRAY, len)
     }
 
+    #[inline(never)]
     pub(crate) fn map(&mut self, len: u64) -> &mut Self {
         self.head(MAJOR_MAP, len)
     }
 
+    #[inline(never)]
     pub(crate) fn u64(&mut self, value: u64) -> &mut Self {
         self.head(MAJOR_UNSIGNED, value)
     }
@@ -108,7 +111,8 @@ impl Enc {
             Err(_) => {
                 let be = value.to_be_bytes();
                 let start = (value.leading_zeros() / 8) as usize;
-                self.head(MAJOR_TAG, TAG_POSITIVE_BIGNUM).bytes(be.get(start..).unwrap_or(&be))
+                self.head(MAJOR_TAG, TAG_POSITIVE_BIGNUM)
+                    .bytes(be.get(start..).unwrap_or(&be))
             }
         }
     }
@@ -122,6 +126,7 @@ impl Enc {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn bool(&mut self, value: bool) -> &mut Self {
         self.0.push(if value { TRUE } else { FALSE });
         self
@@ -141,6 +146,7 @@ impl Enc {
         self
     }
 
+    #[inline(never)]
     pub(crate) fn null(&mut self) -> &mut Self {
         self.0.push(NULL);
         self
@@ -355,7 +361,19 @@ mod tests {
 
     /// Every argument width's edges (and either side of them), where the shortest form changes.
     fn edges() -> Vec<u64> {
-        let mut values = vec![0, 1, 0x17, 0x18, 0xff, 0x100, 0xffff, 0x1_0000, 0xffff_ffff, 0x1_0000_0000, u64::MAX];
+        let mut values = vec![
+            0,
+            1,
+            0x17,
+            0x18,
+            0xff,
+            0x100,
+            0xffff,
+            0x1_0000,
+            0xffff_ffff,
+            0x1_0000_0000,
+            u64::MAX,
+        ];
         for shift in 0..64 {
             let v = 1u64 << shift;
             values.extend([v - 1, v, v.wrapping_add(1), v ^ 0x5555_5555_5555_5555]);
@@ -379,34 +397,66 @@ mod tests {
                 f(&mut e);
                 e.into_bytes()
             };
-            assert_eq!(enc(&|e| {
-                e.u64(v);
-            }), minicbor(|e| {
-                e.u64(v).unwrap();
-            }), "u64 {v}");
-            assert_eq!(enc(&|e| {
-                e.array(v);
-            }), minicbor(|e| {
-                e.array(v).unwrap();
-            }), "array {v}");
-            assert_eq!(enc(&|e| {
-                e.map(v);
-            }), minicbor(|e| {
-                e.map(v).unwrap();
-            }), "map {v}");
-            for i in [v as i64, (v as i64).wrapping_neg(), (v as i64).wrapping_neg().wrapping_sub(1), i64::MIN, i64::MAX] {
-                assert_eq!(enc(&|e| {
-                    e.i64(i);
-                }), minicbor(|e| {
-                    e.i64(i).unwrap();
-                }), "i64 {i}");
+            assert_eq!(
+                enc(&|e| {
+                    e.u64(v);
+                }),
+                minicbor(|e| {
+                    e.u64(v).unwrap();
+                }),
+                "u64 {v}"
+            );
+            assert_eq!(
+                enc(&|e| {
+                    e.array(v);
+                }),
+                minicbor(|e| {
+                    e.array(v).unwrap();
+                }),
+                "array {v}"
+            );
+            assert_eq!(
+                enc(&|e| {
+                    e.map(v);
+                }),
+                minicbor(|e| {
+                    e.map(v).unwrap();
+                }),
+                "map {v}"
+            );
+            for i in [
+                v as i64,
+                (v as i64).wrapping_neg(),
+                (v as i64).wrapping_neg().wrapping_sub(1),
+                i64::MIN,
+                i64::MAX,
+            ] {
+                assert_eq!(
+                    enc(&|e| {
+                        e.i64(i);
+                    }),
+                    minicbor(|e| {
+                        e.i64(i).unwrap();
+                    }),
+                    "i64 {i}"
+                );
             }
-            for w in [u128::from(v), u128::from(v) << 64, (u128::from(v) << 64) | u128::from(v), u128::MAX, u128::from(u64::MAX) + 1] {
-                assert_eq!(enc(&|e| {
-                    e.u128(w);
-                }), minicbor(|e| {
-                    e.u128(w).unwrap();
-                }), "u128 {w}");
+            for w in [
+                u128::from(v),
+                u128::from(v) << 64,
+                (u128::from(v) << 64) | u128::from(v),
+                u128::MAX,
+                u128::from(u64::MAX) + 1,
+            ] {
+                assert_eq!(
+                    enc(&|e| {
+                        e.u128(w);
+                    }),
+                    minicbor(|e| {
+                        e.u128(w).unwrap();
+                    }),
+                    "u128 {w}"
+                );
             }
         }
         for len in [0usize, 1, 23, 24, 255, 256, 65_535, 65_536, 70_000] {
@@ -415,7 +465,16 @@ mod tests {
             let mut e = Enc::new();
             e.str(&text).bytes(&bytes).bool(true).bool(false).null();
             let expected = minicbor(|m| {
-                m.str(&text).unwrap().bytes(&bytes).unwrap().bool(true).unwrap().bool(false).unwrap().null().unwrap();
+                m.str(&text)
+                    .unwrap()
+                    .bytes(&bytes)
+                    .unwrap()
+                    .bool(true)
+                    .unwrap()
+                    .bool(false)
+                    .unwrap()
+                    .null()
+                    .unwrap();
             });
             assert_eq!(e.written(), expected.len());
             assert_eq!(e.into_bytes(), expected, "strings of {len} bytes");

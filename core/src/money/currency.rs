@@ -353,54 +353,15 @@ impl Currency {
 }
 
 fn lookup(code: &str) -> Option<&'static Currency> {
-    // Every code is three or four uppercase ASCII letters (the table's test checks it), so a code
-    // of another length is absent, and a code's bytes packed big-endian and zero-padded into an
-    // integer order as its text does (no code contains a NUL byte; the length breaks the tie
-    // with a padded query such as "USD\0"). The search compares integers instead of calling
-    // `memcmp` ~8 times per lookup: a lookup runs for every amount a ledger operation reads, and
-    // `memcmp` is a byte loop in the wasm build (HACKING.md *Ledger throughput*).
-    let key = packed_code(code)?;
     let index = CURRENCIES
-        .binary_search_by_key(&key, |currency| packed_code(currency.code).unwrap_or(0))
+        .binary_search_by(|currency| currency.code.cmp(code))
         .ok()?;
     CURRENCIES.get(index)
 }
 
-/// A code of one to [`CODE_BYTES_MAX`] bytes as an integer that orders as the codes of the table
-/// do: its bytes big-endian and zero-padded, then its length; `None` for any other length.
-fn packed_code(code: &str) -> Option<u64> {
-    let bytes = code.as_bytes();
-    if bytes.is_empty() || bytes.len() > CODE_BYTES_MAX {
-        return None;
-    }
-    let mut padded = [0u8; CODE_BYTES_MAX];
-    for (slot, byte) in padded.iter_mut().zip(bytes) {
-        *slot = *byte;
-    }
-    Some(u64::from(u32::from_be_bytes(padded)) << 8 | bytes.len() as u64)
-}
-
-/// The longest code in the table ("USDC", "USDT"), in bytes.
-const CODE_BYTES_MAX: usize = 4;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The packed-integer search finds what a search by text finds, for every code and for
-    /// near misses (prefixes, extensions, a NUL-padded code, lowercase, empty).
-    #[test]
-    fn lookup_agrees_with_a_search_by_text() {
-        let by_text = |code: &str| CURRENCIES.iter().find(|c| c.code == code);
-        let mut queries = vec![String::new(), "\0".into(), "USD\0".into(), "EUR\0".into(), "ZZZZ".into(), "AAA".into(), "A".into()];
-        for c in Currency::all() {
-            let code = c.code;
-            queries.extend([code.to_owned(), code.to_lowercase(), format!("{code}A"), format!("{code}\0"), code[..code.len() - 1].to_owned(), format!("{code}ZZ")]);
-        }
-        for q in &queries {
-            assert_eq!(lookup(q).map(|c| c.code), by_text(q).map(|c| c.code), "{q:?}");
-        }
-    }
 
     #[test]
     fn table_is_sorted_unique_and_well_formed() {
@@ -417,8 +378,6 @@ mod tests {
         let mut numerics = std::collections::HashSet::new();
         for c in all {
             assert!(c.code.bytes().all(|b| b.is_ascii_uppercase()), "{}", c.code);
-            // The lookup packs codes of 1..=CODE_BYTES_MAX bytes into integers.
-            assert!((1..=CODE_BYTES_MAX).contains(&c.code.len()), "{}", c.code);
             assert!(c.minor_units <= MINOR_UNITS_MAX);
             match c.kind {
                 CurrencyKind::Iso4217 => {
