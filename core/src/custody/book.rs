@@ -834,6 +834,13 @@ impl Book {
                         .map_err(|e| e.at("clientLimits").at(&format!("[{i}]")).at("assets"))?;
                     limits.push(l);
                 }
+                // The client's accounts open all or none: `openAccount` cannot be linked, so the
+                // keys they take are checked first (a burst of registrations fills the ledger's
+                // key window: a typed refusal, nothing opened; retried once the keys aged).
+                let keys = 2 * self.assets.len();
+                if !self.ledger.keys_fit(keys, *now) {
+                    return Ok((CustodyCode::LedgerRefused, Outcome { ledger_code: Some(LedgerCode::IdempotencyKeysFull), ..blank }));
+                }
                 for asset in &self.assets {
                     let code = asset.currency.code();
                     open(&mut self.ledger, client_account(client_id, code), asset.currency, AccountKind::NonNegative, *now)?;

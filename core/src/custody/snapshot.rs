@@ -421,6 +421,11 @@ fn decode_book(body: &[u8]) -> Option<Result<Book>> {
         let key = (cbor::string(d)?, asset_index(d)?);
         Some((key, WalletCheck { observed: minor(d)?, expected: minor(d)?, since: nullable(d, cbor::u64)? }))
     })? {
+        // The index of differing wallets is derived (decoded in key order, so it stays sorted);
+        // check_invariants compares it with the map.
+        if check.since.is_some() {
+            book.wallets_differing.push(key.clone());
+        }
         book.wallets_observed.insert(key, check);
     }
     for (approver, seq) in list(d, APPROVERS_MAX, |d| {

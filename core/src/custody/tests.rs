@@ -751,3 +751,34 @@ fn a_book_fills_to_clients_max_and_refuses_one_more() {
     assert_eq!(out.code, CustodyCode::DepositConfirmed);
     book.check_invariants().unwrap();
 }
+
+#[test]
+fn a_burst_of_registrations_past_the_key_window_is_refused_whole_and_retried_later() {
+    // Three assets: 6 keys per registration, so the 32,768-key window fills at the 5,462nd
+    // registration within one retention period. The refused one opens none of its accounts
+    // (one linked chain), is a typed refusal (not INTERNAL), and goes through once the keys aged.
+    let mut book = Book::new(config()).unwrap();
+    let mut refused_at = None;
+    for i in 0..6000 {
+        let out = book.apply(&Event::RegisterClient { client_id: format!("c{i}"), address: address_of_index(i), now: T0 }).unwrap();
+        if out.code != CustodyCode::ClientRegistered {
+            assert_eq!(out.code, CustodyCode::LedgerRefused, "client {i}");
+            assert_eq!(out.ledger_code, Some(crate::ledger::LedgerCode::IdempotencyKeysFull));
+            refused_at = Some(i);
+            break;
+        }
+    }
+    let i = refused_at.expect("the key window refuses a burst");
+    let id = format!("c{i}");
+    assert!(book.client_index(&id).is_none());
+    assert!(book.trading_balance(&id, "USDC").is_none() && book.wallet_balance(&id, "USDC").is_none());
+    for asset in ["BTC", "USDC"] {
+        assert!(book.trading_balance(&id, asset).is_none() && book.wallet_balance(&id, asset).is_none(), "no account of the chain is open");
+    }
+    book.check_invariants().unwrap();
+    let later = T0 + crate::ledger::IDEMPOTENCY_KEY_RETENTION_S + 1;
+    let out = book.apply(&Event::RegisterClient { client_id: id.clone(), address: address_of_index(i), now: later }).unwrap();
+    assert_eq!(out.code, CustodyCode::ClientRegistered);
+    assert_eq!(book.trading_balance(&id, "USDC").as_deref(), Some("0.000000"));
+    book.check_invariants().unwrap();
+}

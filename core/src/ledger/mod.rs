@@ -1317,6 +1317,24 @@ impl Ledger {
         self.key_window
     }
 
+    /// Whether `n` new idempotency keys taken at `now`, one after another, would all be kept
+    /// (none refused with `IDEMPOTENCY_KEYS_FULL`): for a caller that takes several keys in a
+    /// row that must succeed all or none (operations a linked chain cannot hold, such as
+    /// `openAccount`).
+    pub fn keys_fit(&self, n: usize, now: i64) -> bool {
+        let evicted = (self.keys.len().saturating_add(n)).saturating_sub(self.key_window);
+        if evicted == 0 || self.keys_kept_by == KeysKeptBy::Store {
+            return true;
+        }
+        let now = now.max(self.clock);
+        // The keys that would be evicted are the oldest `evicted` (the order is by time): the
+        // youngest of them must be past its retention.
+        match evicted.checked_sub(1).and_then(|i| self.key_order.get(i)) {
+            Some(&(_, handle)) => self.keys.at(handle).is_some_and(|r| r.time.saturating_add(IDEMPOTENCY_KEY_RETENTION_S) <= now),
+            None => false,
+        }
+    }
+
     /// Sets how many accounts and pending holds the ledger may hold (see the module docs,
     /// *Capacity*). Codes: `CAPACITY_SET`, `CAPACITY_BELOW_COUNTS` (and the common ones).
     pub fn set_capacity(&mut self, request: &SetCapacityRequest) -> Result<Outcome> {
