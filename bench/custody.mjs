@@ -33,22 +33,27 @@ const seed = new Uint8Array(32).fill(5);
 const addresses = Array.from({ length: CLIENTS }, (_, i) => sdk.custodyTransferWallet(seed, i).address);
 const omnibus = sdk.custodyAddressOf(sdk.secp256k1PublicKey(new Uint8Array(32).fill(0x11), { compressed: true }));
 
+/** The book every measurement uses (the native bench's, core/examples/custody_bench.rs). */
+function bookConfig() {
+  return {
+    assets: [
+      { asset: 'BTC', confirmations: 1, sweepThreshold: '0.0001', clientLimits: [], assetLimits: [] },
+      { asset: 'USDC', confirmations: 1, sweepThreshold: '1', clientLimits: [], assetLimits: [] },
+    ],
+    omnibusAddress: omnibus,
+    approvers: [{ approverId: 'a0', publicKey: sdk.ed25519PublicKey(new Uint8Array(32).fill(9)) }],
+    quorum: 1,
+    coolingOffS: 0,
+  };
+}
+
 function sdkSide() {
   let book;
   let round = 0;
   let events = 0;
   const fresh = () => {
     book?.free();
-    book = sdk.CustodyBook.create({
-      assets: [
-        { asset: 'BTC', confirmations: 1, sweepThreshold: '0.0001', clientLimits: [], assetLimits: [] },
-        { asset: 'USDC', confirmations: 1, sweepThreshold: '1', clientLimits: [], assetLimits: [] },
-      ],
-      omnibusAddress: omnibus,
-      approvers: [{ approverId: 'a0', publicKey: sdk.ed25519PublicKey(new Uint8Array(32).fill(9)) }],
-      quorum: 1,
-      coolingOffS: 0,
-    });
+    book = sdk.CustodyBook.create(bookConfig());
     for (let i = 0; i < CLIENTS; i++) {
       book.registerClient({ clientId: `c${i}`, address: addresses[i], now: T0 });
       for (const [asset, amount] of [['BTC', '1000'], ['USDC', '100000000']]) {
@@ -243,16 +248,7 @@ const RESTORE_KEY = new Uint8Array(32).fill(0x2a);
 
 /** A book after `events` events of the mix (one book, no refresh), and its version-1 log. */
 function longBook(events) {
-  const config = {
-    assets: [
-      { asset: 'BTC', confirmations: 1, sweepThreshold: '0.0001', clientLimits: [], assetLimits: [] },
-      { asset: 'USDC', confirmations: 1, sweepThreshold: '1', clientLimits: [], assetLimits: [] },
-    ],
-    omnibusAddress: omnibus,
-    approvers: [{ approverId: 'a0', publicKey: sdk.ed25519PublicKey(new Uint8Array(32).fill(9)) }],
-    quorum: 1,
-    coolingOffS: 0,
-  };
+  const config = bookConfig();
   const book = sdk.CustodyBook.create(config);
   const log = [];
   // Each event applied and logged as the version-1 log held it: {kind, ...request}.
