@@ -81,7 +81,7 @@ export type {
   WithdrawalView as CustodyWithdrawalView,
 };
 
-/** Every outcome code, in the core's order (docs/custody.md, the rustdoc of `core/src/custody/`). */
+/** Every outcome code, grouped by flow then by refusal (each one's meaning: docs/custody.md; the compile-time check below keeps the list complete). */
 export const CUSTODY_CODES = Object.freeze([
   'CLIENT_REGISTERED', 'DEPOSIT_PENDING', 'DEPOSIT_CONFIRMED', 'DEPOSIT_QUARANTINED', 'QUARANTINE_RELEASED', 'SWEPT',
   'TRANSFERRED', 'TRADED', 'BALANCE_OBSERVED', 'DESTINATION_ADDED', 'WITHDRAWAL_REQUESTED', 'APPROVAL_COUNTED',
