@@ -1347,11 +1347,9 @@ fn busy() -> H {
     h
 }
 
-#[test]
-fn an_operations_fingerprint_is_its_encoding_without_now() {
-    // The fingerprint is hashed from the operation's one encoding (with `now`) minus the `now`
-    // item and with a one-less array header; it must equal SHA-256 of the operation encoded
-    // without `now` (the definition), for every kind of operation.
+/// `busy()` plus the kinds it lacks (void, credit limit, open, close, capacity): a journal with
+/// every kind of operation.
+fn every_kind() -> H {
     let mut h = busy();
     h.hold("h3", "w", "m", "1.00", 60);
     h.void("h3");
@@ -1359,6 +1357,15 @@ fn an_operations_fingerprint_is_its_encoding_without_now() {
     h.open("empty", AccountKind::NonNegative, None);
     h.close("empty");
     h.exec(set_capacity("capacity", T0, ACCOUNTS_MAX + 1, HOLDS_MAX + 1));
+    h
+}
+
+#[test]
+fn an_operations_fingerprint_is_its_encoding_without_now() {
+    // The fingerprint is hashed from the operation's one encoding (with `now`) minus the `now`
+    // item and with a one-less array header; it must equal SHA-256 of the operation encoded
+    // without `now` (the definition), for every kind of operation.
+    let h = every_kind();
     let mut kinds = std::collections::HashSet::new();
     for entry in h.l.journal() {
         let (op, _) = entry.parts();
@@ -1377,13 +1384,7 @@ fn a_batch_in_the_operations_encoding_decodes_to_the_requests_it_was_made_from()
     // The SDK's compact batch (`batch_from_cbor`): each operation in its journal encoding after
     // its `linked` flag. Every kind decodes to a request that validates to the same operation,
     // with its flag; anything else is refused whole.
-    let mut h = busy();
-    h.hold("h3", "w", "m", "1.00", 60);
-    h.void("h3");
-    h.set_limit("cl", "30.00");
-    h.open("empty", AccountKind::NonNegative, None);
-    h.close("empty");
-    h.exec(set_capacity("capacity", T0, ACCOUNTS_MAX + 1, HOLDS_MAX + 1));
+    let h = every_kind();
     let ops: Vec<Op> = h.l.journal().iter().map(|entry| entry.parts().0).collect();
     let batch = |ops: &[Op], items: u64| {
         let mut e = crate::limits::cbor::Enc::new();
