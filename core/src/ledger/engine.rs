@@ -750,12 +750,12 @@ impl Ledger {
 
     /// The derived index entries of the hold at `at` (none for a free slot): its deadline and
     /// debit account while pending, its resolution seq after.
-    fn index_keys(&self, at: u32) -> Option<(bool, u64, u64)> {
+    fn index_keys(&self, at: u32) -> Option<(bool, u64, u32)> {
         let hold = self.holds.at(at)?;
-        // An unknown debit account (only in a state the invariants then refuse) files under a
-        // handle no account has.
+        // An unknown debit account (only in a state the invariants then refuse) is listed under
+        // none.
         Some(match hold.state {
-            HoldState::Pending => (true, deadline_key(hold.expires_at), self.accounts.handle(&hold.debit).map_or(u64::MAX, u64::from)),
+            HoldState::Pending => (true, deadline_key(hold.expires_at), self.accounts.handle(&hold.debit).unwrap_or(u32::MAX)),
             _ => (false, hold.resolved_seq.unwrap_or(0), 0),
         })
     }
@@ -765,7 +765,7 @@ impl Ledger {
         match self.index_keys(at) {
             Some((true, deadline, debit)) => {
                 self.deadlines.insert((deadline, at));
-                self.debit_holds.insert((debit, at));
+                self.debit_holds.insert(debit, at);
             }
             Some((false, seq, _)) => {
                 self.resolved.insert((seq, at));
@@ -779,7 +779,7 @@ impl Ledger {
         match self.index_keys(at) {
             Some((true, deadline, debit)) => {
                 self.deadlines.remove(&(deadline, at));
-                self.debit_holds.remove(&(debit, at));
+                self.debit_holds.remove(debit, at);
             }
             Some((false, seq, _)) => {
                 self.resolved.remove(&(seq, at));
@@ -788,10 +788,10 @@ impl Ledger {
         }
     }
 
-    /// The handles of the pending holds debiting the account at `account`, in handle order.
+    /// The handles of the pending holds debiting the account at `account` (newest listed first:
+    /// callers count them or put them in id order).
     pub(super) fn debit_hold_handles(&self, account: u32) -> impl Iterator<Item = u32> + '_ {
-        let account = u64::from(account);
-        self.debit_holds.range((account, 0)..=(account, u32::MAX)).map(|(_, at)| *at)
+        self.debit_holds.of(account)
     }
 }
 

@@ -264,6 +264,7 @@
 
 mod codec;
 mod codes;
+mod debit_index;
 mod engine;
 mod invariants;
 mod journal;
@@ -1026,8 +1027,8 @@ pub struct Ledger {
     // hold is forgotten first) ties are broken by hold id, as when they held ids (`engine.rs`).
     /// Pending holds by (deadline as [`deadline_key`], handle).
     deadlines: BTreeSet<(u64, u32)>,
-    /// Pending holds by (debit account's handle, handle).
-    debit_holds: BTreeSet<(u64, u32)>,
+    /// Pending holds by debit account (a list per account: `debit_index.rs` says why not a set).
+    debit_holds: debit_index::DebitIndex,
     /// Resolved holds by (resolution seq, handle): the eviction order.
     resolved: BTreeSet<(u64, u32)>,
     /// Who keeps the keys the window no longer holds (journaled by `setKeyRetention`).
@@ -1080,7 +1081,10 @@ impl PartialEq for Ledger {
             && self.holds_max == other.holds_max
             && self.same_key_order(other)
             && self.same_index(&self.deadlines, other, &other.deadlines, false)
-            && self.same_index(&self.debit_holds, other, &other.debit_holds, true)
+            && match (self.debit_holds.entries(), other.debit_holds.entries()) {
+                (Some(mine), Some(theirs)) => self.same_index(&mine, other, &theirs, true),
+                _ => false,
+            }
             && self.same_index(&self.resolved, other, &other.resolved, false)
     }
 }
@@ -1108,7 +1112,7 @@ impl Ledger {
             },
             journal: Vec::new(),
             deadlines: BTreeSet::new(),
-            debit_holds: BTreeSet::new(),
+            debit_holds: debit_index::DebitIndex::default(),
             resolved: BTreeSet::new(),
             keys_kept_by: KeysKeptBy::Ledger,
             key_window: IDEMPOTENCY_KEYS_MAX,
