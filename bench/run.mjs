@@ -12,6 +12,8 @@
 //   BENCH_WALLETS=100000 node bench/run.mjs   (wallets of the sharded-ledger part: default 20,000
 //                                              here, a quick look; `node bench/shards.mjs` runs it
 //                                              alone at 1,000,000)
+//   BENCH_ONE_WALLETS=100000 node bench/run.mjs (wallets of the one-ledger part, "one-ledger":
+//                                              default 1,000,000, the issue's size)
 //
 // Every side is checked to produce the right answer once before it is timed:
 // a benchmark that measures broken code is worse than none.
@@ -28,6 +30,7 @@ import * as sdk from '@countersign/sdk';
 import { cardTable, checkCard, nativeCardBench, measureCard, setUpCard } from './card.mjs';
 import { checkLedger, ledgerTable, measureLedger, nativeLedgerBench } from './ledger.mjs';
 import { measureShards, shardsTable } from './ledger-shards.mjs';
+import { measureOneLedger, oneLedgerTable } from './ledger-one.mjs';
 import { checkShelf, measureShelf, shelfTable } from './shelf.mjs';
 import { checkTransfer, measureTransfer, transferTable } from './transfer.mjs';
 import { checkTransfer as checkTransferLifecycle, measureTransfer as measureTransferLifecycle, transferTable as transferLifecycleTable } from './transfer-lifecycle.mjs';
@@ -46,6 +49,8 @@ const WASM_DIR = path.join(REPO_ROOT, 'sdk-ts', 'wasm');
 const MESSAGE_LENGTH_BYTES = 128;
 /** Wallets of the sharded-ledger part in the main run (bench/shards.mjs: 1,000,000). */
 const SHARDS_WALLETS_DEFAULT = 20_000;
+/** Wallets of the one-ledger part (bench/ledger-one.mjs): the million of issue 10, ~20 s. */
+const ONE_LEDGER_WALLETS_DEFAULT = 1_000_000;
 
 /** BENCH_ONLY: comma-separated words; a part runs when its name contains one (all when unset). */
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((word) => word.trim().toLowerCase()).filter(Boolean) : [];
@@ -408,6 +413,8 @@ async function main() {
   const ledgerMeasured = withLedger ? measureLedger() : undefined;
   const withShards = selected('shards');
   const shardsMeasured = withShards ? await measureShards({ wallets: Number(process.env.BENCH_WALLETS ?? SHARDS_WALLETS_DEFAULT) }) : undefined;
+  const withOneLedger = selected('one-ledger');
+  const oneLedgerMeasured = withOneLedger ? await measureOneLedger({ wallets: Number(process.env.BENCH_ONE_WALLETS ?? ONE_LEDGER_WALLETS_DEFAULT) }) : undefined;
 
   const shelfMeasured = withShelf ? measureShelf() : undefined;
   const transferMeasured = withTransfer ? measureTransfer() : undefined;
@@ -445,6 +452,7 @@ async function main() {
     ...(withCard ? [...cardTable(cardNative, cardMeasured), ''] : []),
     ...(withLedger ? [...ledgerTable(ledgerNative, ledgerMeasured), ''] : []),
     ...(withShards ? [...shardsTable(shardsMeasured), ''] : []),
+    ...(withOneLedger ? [...oneLedgerTable(oneLedgerMeasured), ''] : []),
     ...(withShelf ? [...shelfTable(shelfMeasured), ''] : []),
     ...(withTransfer ? [...transferTable(transferMeasured), ''] : []),
     ...(withDose ? [...doseTable(doseMeasured), ''] : []),

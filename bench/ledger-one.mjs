@@ -1,0 +1,213 @@
+// One big ledger through the SDK (issue 10, "a million wallets", the other choice than
+// bench/ledger-shards.mjs): BENCH_WALLETS wallets (default 1,000,000) and a tenth as many pending
+// holds in ONE `Ledger` whose capacity is raised for them (`Ledger.create({ accountsMax,
+// holdsMax })`, the store keeping the keys' long tail: `setKeyRetention({ keysKeptBy: 'store' })`),
+// measured in the same run against a 10-account `Ledger`:
+//
+// - hold + post pairs/s on random wallets against the 10-account ledger, in interleaved slices,
+//   one SDK call per operation (the shape of bench/ledger-shards.mjs and bench/ledger.mjs: hold
+//   50.00 for 600 s, final post 31.17, the clock 1 s per pair). Between slices (not timed) both
+//   truncate their journals, as a persisting caller does after each commit;
+// - the load time after a restart: `snapshot` (encode) and `Ledger.restore` (decode and check
+//   every invariant) of the whole state, and its bytes;
+// - memory: the wasm memory and the process's rss.
+//
+// Run alone: `node bench/ledger-one.mjs` (BENCH_WALLETS); `node bench/run.mjs` runs it as the
+// part "one-ledger".
+
+import assert from 'node:assert/strict';
+import * as sdk from '@countersign/sdk';
+import { wasm } from '../sdk-ts/dist/loader.js';
+import { MEASURE_MS } from './measure.mjs';
+
+const KEY = new Uint8Array(32).fill(5);
+const T0 = 1_767_225_600;
+/** Interleaved rounds (a slice of each side per round), the ratio taken over all of them. */
+const ROUNDS = 30;
+/** Time per slice. */
+const SLICE_MS = Math.max(25, Math.round(MEASURE_MS / 10));
+/** Most pairs per slice: 3,072 journal entries, below a ledger's 4,096 retained. */
+const SLICE_PAIRS_MAX = 1536;
+/** Set-up holds stay pending through the run: deadline 200 days after T0. */
+const SETUP_HOLD_S = 200 * 86_400;
+/** Room for the pair's own hold beside the set-up holds (the ledger's capacity is ≥ 4,096). */
+const HOLDS_HEADROOM = 1024;
+
+const mib = (bytes) => (bytes / 1048576).toFixed(1);
+
+/** Runs `body` for about `ms` (checking the clock every 64 calls), at most SLICE_PAIRS_MAX times. */
+function slice(ms, body) {
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms && n + 64 <= SLICE_PAIRS_MAX) {
+    for (let k = 0; k < 64; k++, n++) body();
+    elapsed = performance.now() - start;
+  }
+  return { n, ms: elapsed };
+}
+
+/** xorshift32: the same wallets in every run (and as core/examples/ledger_shards_bench.rs). */
+function prng(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+/** Runs `ops` in batches of the SDK's most, each outcome one of `codes`. */
+function batches(ledger, ops, codes) {
+  for (let i = 0; i < ops.length; i += sdk.LEDGER_BATCH_OPERATIONS_MAX) {
+    for (const o of ledger.executeBatch(ops.slice(i, i + sdk.LEDGER_BATCH_OPERATIONS_MAX))) assert.ok(codes.includes(o.code), o.code);
+    ledger.truncateJournal(ledger.head().seq);
+  }
+}
+
+/** Operations built and run a chunk at a time (a million at once would be ~1 GB of objects). */
+const CHUNK = 65_536;
+
+function build(wallets, holds, keyWindow) {
+  const start = performance.now();
+  const ledger = sdk.Ledger.create({ accountsMax: wallets + 2, holdsMax: holds + HOLDS_HEADROOM });
+  assert.equal(ledger.setKeyRetention({ idempotencyKey: 'window', now: T0, keysKeptBy: 'store', keyWindow }).code, 'KEY_RETENTION_SET');
+  const open = (accountId, kind) => ({ op: 'openAccount', request: { idempotencyKey: `o-${accountId}`, now: T0, accountId, currency: 'EUR', kind } });
+  batches(ledger, [open('issuer', 'unrestricted'), open('merchant', 'nonNegative')], ['ACCOUNT_OPENED']);
+  for (let from = 0; from < wallets; from += CHUNK) {
+    const ns = Array.from({ length: Math.min(CHUNK, wallets - from) }, (_, k) => from + k);
+    batches(ledger, ns.map((n) => open(`w${n}`, 'nonNegative')), ['ACCOUNT_OPENED']);
+    batches(ledger, ns.map((n) => ({ op: 'transfer', request: { idempotencyKey: `f-w${n}`, now: T0, debitAccountId: 'issuer', creditAccountId: `w${n}`, amount: '1000000.00', currency: 'EUR' } })), ['TRANSFERRED']);
+  }
+  const pick = prng(7);
+  for (let from = 0; from < holds; from += CHUNK) {
+    const ops = [];
+    for (let h = from; h < Math.min(holds, from + CHUNK); h++) {
+      const n = pick() % wallets;
+      ops.push({ op: 'hold', request: { idempotencyKey: `sh-${h}`, now: T0, holdId: `sh-${h}`, debitAccountId: `w${n}`, creditAccountId: 'merchant', amount: '10.00', currency: 'EUR', expiresAt: T0 + SETUP_HOLD_S } });
+    }
+    batches(ledger, ops, ['HELD']);
+  }
+  const counts = ledger.counts();
+  assert.equal(counts.accounts, wallets + 2);
+  assert.equal(counts.holdsPending, holds);
+  return { ledger, setupMs: performance.now() - start };
+}
+
+/** The 10-account ledger of the comparison: issuer, merchant, eight wallets. */
+function smallLedger() {
+  const ledger = sdk.Ledger.create();
+  const ops = [
+    { op: 'openAccount', request: { idempotencyKey: 'o-issuer', now: T0, accountId: 'issuer', currency: 'EUR', kind: 'unrestricted' } },
+    { op: 'openAccount', request: { idempotencyKey: 'o-merchant', now: T0, accountId: 'merchant', currency: 'EUR', kind: 'nonNegative' } },
+  ];
+  for (let n = 0; n < 8; n++) ops.push({ op: 'openAccount', request: { idempotencyKey: `o-w${n}`, now: T0, accountId: `w${n}`, currency: 'EUR', kind: 'nonNegative' } });
+  for (let n = 0; n < 8; n++) ops.push({ op: 'transfer', request: { idempotencyKey: `f-w${n}`, now: T0, debitAccountId: 'issuer', creditAccountId: `w${n}`, amount: '1000000000.00', currency: 'EUR' } });
+  batches(ledger, ops, ['ACCOUNT_OPENED', 'TRANSFERRED']);
+  return ledger;
+}
+
+export async function measureOneLedger({ wallets, keyWindow = sdk.LEDGER_SHARD_KEY_WINDOW_DEFAULT, log = (line) => process.stderr.write(`${line}\n`) }) {
+  const holds = Math.floor(wallets / 10);
+  log(`one-ledger: building ${wallets.toLocaleString('en-US')} wallets and ${holds.toLocaleString('en-US')} pending holds in one ledger …`);
+  const { ledger, setupMs } = build(wallets, holds, keyWindow);
+  global.gc?.();
+  const wasmBytes = wasm().initSync().memory.buffer.byteLength;
+  const rss = process.memoryUsage().rss;
+  log(`one-ledger: set up in ${(setupMs / 1000).toFixed(1)} s; rss ${mib(rss)} MiB, wasm memory ${mib(wasmBytes)} MiB`);
+
+  // The load after a restart: the whole state out and back, every invariant checked on the way in.
+  let start = performance.now();
+  let snapshot = ledger.snapshot(KEY);
+  const encodeMs = performance.now() - start;
+  const snapshotBytes = snapshot.length;
+  start = performance.now();
+  const restored = sdk.Ledger.restore(snapshot, KEY);
+  const restoreMs = performance.now() - start;
+  // Not kept through the timed slices (29 MiB the garbage collector would walk past).
+  snapshot = null;
+  assert.deepEqual(restored.stateDigest(), ledger.stateDigest());
+  restored.free();
+
+  const small = smallLedger();
+  const pick = prng(12345);
+  let p = 0;
+  let q = 0;
+  const bigPair = () => {
+    const w = `w${pick() % wallets}`;
+    const now = T0 + 1 + p;
+    ledger.hold({ idempotencyKey: `ph${p}`, now, holdId: `p${p}`, debitAccountId: w, creditAccountId: 'merchant', amount: '50.00', currency: 'EUR', expiresAt: now + 600 });
+    const out = ledger.post({ idempotencyKey: `pp${p}`, now, holdId: `p${p}`, amount: '31.17', currency: 'EUR', final: true });
+    p++;
+    // Every timed pair must succeed (a refusal is cheaper and would flatter).
+    if (out.code !== 'POSTED') throw new Error(`one-ledger pair ${p}: ${out.code}`);
+  };
+  const smallPair = () => {
+    const w = `w${q % 8}`;
+    const now = T0 + 1 + q;
+    small.hold({ idempotencyKey: `ph${q}`, now, holdId: `p${q}`, debitAccountId: w, creditAccountId: 'merchant', amount: '50.00', currency: 'EUR', expiresAt: now + 600 });
+    const out = small.post({ idempotencyKey: `pp${q}`, now, holdId: `p${q}`, amount: '31.17', currency: 'EUR', final: true });
+    q++;
+    if (out.code !== 'POSTED') throw new Error(`10-account pair ${q}: ${out.code}`);
+  };
+  const totals = { big: { n: 0, ms: 0 }, small: { n: 0, ms: 0 } };
+  const ratios = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which side goes first, so that neither always follows the other's cache damage.
+    let a;
+    let b;
+    if (round % 2 === 0) {
+      a = slice(SLICE_MS, bigPair);
+      b = slice(SLICE_MS, smallPair);
+    } else {
+      b = slice(SLICE_MS, smallPair);
+      a = slice(SLICE_MS, bigPair);
+    }
+    for (const [total, s] of [[totals.big, a], [totals.small, b]]) {
+      total.n += s.n;
+      total.ms += s.ms;
+    }
+    ratios.push(a.n / a.ms / (b.n / b.ms));
+    // Not timed: a persisting caller truncates after each commit.
+    ledger.truncateJournal(ledger.head().seq);
+    small.truncateJournal(small.head().seq);
+  }
+  ledger.checkInvariants();
+  small.checkInvariants();
+  ledger.free();
+  small.free();
+  const bigPairs = totals.big.n / (totals.big.ms / 1000);
+  const smallPairs = totals.small.n / (totals.small.ms / 1000);
+  ratios.sort((x, y) => x - y);
+  return {
+    wallets, holds, keyWindow, setupMs, rss, wasmBytes, snapshotBytes, encodeMs, restoreMs,
+    bigPairs, smallPairs, ratio: bigPairs / smallPairs, ratioMedian: ratios[Math.floor(ratios.length / 2)], ratioMin: ratios[0], ratioMax: ratios.at(-1),
+  };
+}
+
+const fmt = (x) => Math.round(x).toLocaleString('en-US');
+
+export function oneLedgerTable(r) {
+  return [
+    `| one ledger: ${fmt(r.wallets)} wallets, ${fmt(r.holds)} pending holds, a ${fmt(r.keyWindow)}-key window (through the SDK) | value |`,
+    '|---|---:|',
+    `| hold + post pairs/s, random wallets of the one ledger | ${fmt(r.bigPairs)} |`,
+    `| hold + post pairs/s, 10-account Ledger (interleaved slices) | ${fmt(r.smallPairs)} |`,
+    `| ratio one ledger / 10-account (all slices; median, min–max of ${ROUNDS} rounds; target ≥ 0.91) | ${r.ratio.toFixed(3)} (${r.ratioMedian.toFixed(3)}, ${r.ratioMin.toFixed(3)}–${r.ratioMax.toFixed(3)}) |`,
+    `| load after a restart: \`Ledger.restore\` of the snapshot (every invariant checked) | ${fmt(r.restoreMs)} ms |`,
+    `| \`snapshot\` (encode, ${mib(r.snapshotBytes)} MiB) | ${fmt(r.encodeMs)} ms |`,
+    `| set-up (open + fund wallets, place holds, in batches) | ${(r.setupMs / 1000).toFixed(1)} s |`,
+    `| memory after set-up: rss / wasm memory | ${mib(r.rss)} / ${mib(r.wasmBytes)} MiB |`,
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const wallets = Number(process.env.BENCH_WALLETS ?? 1_000_000);
+  if (!Number.isSafeInteger(wallets) || wallets < 1024) throw new Error(`BENCH_WALLETS must be an integer ≥ 1024, got ${process.env.BENCH_WALLETS}`);
+  const keyWindow = process.env.BENCH_KEY_WINDOW === undefined ? undefined : Number(process.env.BENCH_KEY_WINDOW);
+  const result = await measureOneLedger({ wallets, keyWindow });
+  console.log([`- date: ${new Date().toISOString()}`, `- node: ${process.version}`, '', ...oneLedgerTable(result)].join('\n'));
+}
