@@ -19,6 +19,7 @@ import assert from 'node:assert/strict';
 import * as sdk from '@countersign/sdk';
 import { wasm } from '../sdk-ts/dist/loader.js';
 import { MEASURE_MS } from './measure.mjs';
+import { prng, slice } from './ledger-shards.mjs';
 
 const KEY = new Uint8Array(32).fill(5);
 const T0 = 1_767_225_600;
@@ -26,39 +27,12 @@ const T0 = 1_767_225_600;
 const ROUNDS = 30;
 /** Time per slice. */
 const SLICE_MS = Math.max(25, Math.round(MEASURE_MS / 10));
-/** Most pairs per slice: 3,072 journal entries, below a ledger's 4,096 retained. */
-const SLICE_PAIRS_MAX = 1536;
 /** Set-up holds stay pending through the run: deadline 200 days after T0. */
 const SETUP_HOLD_S = 200 * 86_400;
 /** Room for the pair's own hold beside the set-up holds (the ledger's capacity is ≥ 4,096). */
 const HOLDS_HEADROOM = 1024;
 
 const mib = (bytes) => (bytes / 1048576).toFixed(1);
-
-/** Runs `body` for about `ms` (checking the clock every 64 calls), at most SLICE_PAIRS_MAX times. */
-function slice(ms, body) {
-  let n = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < ms && n + 64 <= SLICE_PAIRS_MAX) {
-    for (let k = 0; k < 64; k++, n++) body();
-    elapsed = performance.now() - start;
-  }
-  return { n, ms: elapsed };
-}
-
-/** xorshift32: the same wallets in every run (and as core/examples/ledger_shards_bench.rs). */
-function prng(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 /** Runs `ops` in batches of the SDK's most, each outcome one of `codes`. */
 function batches(ledger, ops, codes) {
@@ -73,7 +47,7 @@ const CHUNK = 65_536;
 
 function build(wallets, holds, keyWindow) {
   const start = performance.now();
-  const ledger = sdk.Ledger.create({ accountsMax: wallets + 2, holdsMax: holds + HOLDS_HEADROOM });
+  const ledger = sdk.Ledger.create({ accountsMax: Math.max(wallets + 2, sdk.LEDGER_ACCOUNTS_MAX), holdsMax: Math.max(holds + HOLDS_HEADROOM, sdk.LEDGER_HOLDS_MAX) });
   assert.equal(ledger.setKeyRetention({ idempotencyKey: 'window', now: T0, keysKeptBy: 'store', keyWindow }).code, 'KEY_RETENTION_SET');
   const open = (accountId, kind) => ({ op: 'openAccount', request: { idempotencyKey: `o-${accountId}`, now: T0, accountId, currency: 'EUR', kind } });
   batches(ledger, [open('issuer', 'unrestricted'), open('merchant', 'nonNegative')], ['ACCOUNT_OPENED']);
@@ -97,9 +71,14 @@ function build(wallets, holds, keyWindow) {
   return { ledger, setupMs: performance.now() - start };
 }
 
-/** The 10-account ledger of the comparison: issuer, merchant, eight wallets. */
-function smallLedger() {
+/**
+ * The 10-account ledger of the comparison: issuer, merchant, eight wallets, with the big one's
+ * key retention (the same ledger, configured alike, at two sizes: evicting the oldest key is
+ * part of every operation of both).
+ */
+function smallLedger(keyWindow) {
   const ledger = sdk.Ledger.create();
+  assert.equal(ledger.setKeyRetention({ idempotencyKey: 'window', now: T0, keysKeptBy: 'store', keyWindow }).code, 'KEY_RETENTION_SET');
   const ops = [
     { op: 'openAccount', request: { idempotencyKey: 'o-issuer', now: T0, accountId: 'issuer', currency: 'EUR', kind: 'unrestricted' } },
     { op: 'openAccount', request: { idempotencyKey: 'o-merchant', now: T0, accountId: 'merchant', currency: 'EUR', kind: 'nonNegative' } },
@@ -132,7 +111,7 @@ export async function measureOneLedger({ wallets, keyWindow = sdk.LEDGER_SHARD_K
   assert.deepEqual(restored.stateDigest(), ledger.stateDigest());
   restored.free();
 
-  const small = smallLedger();
+  const small = smallLedger(keyWindow);
   const pick = prng(12345);
   let p = 0;
   let q = 0;

@@ -54,7 +54,7 @@ const mib = (bytes) => (bytes / 1048576).toFixed(1);
 const SLICE_PAIRS_MAX = 1536;
 
 /** Runs `body` for about `ms` (checking the clock every 64 calls), at most SLICE_PAIRS_MAX times. */
-function slice(ms, body) {
+export function slice(ms, body) {
   let n = 0;
   const start = performance.now();
   let elapsed = 0;
@@ -66,7 +66,7 @@ function slice(ms, body) {
 }
 
 /** A deterministic PRNG (xorshift32): the same wallets are picked in every run. */
-function prng(seed) {
+export function prng(seed) {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;

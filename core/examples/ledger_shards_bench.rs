@@ -31,7 +31,8 @@
 //! gives instructions and last-level cache misses per kind (HACKING.md, *A million wallets*).
 //!
 //! `SHARDS_BENCH_ONE_LEDGER=1` puts the wallets in ONE ledger instead (its capacity raised by
-//! `setCapacity` to the wallets and pending holds, the store keeping the keys' long tail), runs
+//! `setCapacity` to the wallets and pending holds, the store keeping the keys' long tail past a
+//! 4,096-key window, as in the 10-account ledger it is compared with), runs
 //! the same pairs against the 10-account ledger in interleaved slices, and reports the
 //! snapshot's bytes and its encode and restore times (the load time after a restart) and the
 //! process's resident memory. Its last line is `ledger_shards_bench one_ledger_ratio=R`.
@@ -193,9 +194,18 @@ fn resident_mib() -> f64 {
     kib / 1024.0
 }
 
-/// The 10-account ledger: issuer, merchant, eight wallets.
-fn small_ledger() -> Vec<Ledger> {
+/// The store keeping the keys' long tail, with a window of `key_window` keys.
+fn keys_kept_by_store(key_window: Option<u32>) -> Operation {
+    Operation::SetKeyRetention(SetKeyRetentionRequest { idempotency_key: "window".into(), now: T0, keys_kept_by: KeysKeptBy::Store, key_window })
+}
+
+/// The 10-account ledger: issuer, merchant, eight wallets; with `retention`, that key retention
+/// (the one-ledger mode gives it the big ledger's: the same ledger, configured alike, at two sizes).
+fn small_ledger(retention: Option<Operation>) -> Vec<Ledger> {
     let mut small = vec![Ledger::new()];
+    if let Some(op) = retention {
+        must(&mut small[0], &op);
+    }
     must(&mut small[0], &open("o-issuer".into(), "issuer".into(), AccountKind::Unrestricted));
     must(&mut small[0], &open("o-merchant".into(), "merchant".into(), AccountKind::NonNegative));
     for n in 0..8 {
@@ -227,10 +237,7 @@ fn one_ledger(wallets: u32, rounds: u32, slice_pairs: usize, fixed: bool) {
     );
     // The store keeps the keys' long tail (as a server role's LedgerStore does): two million
     // set-up operations in one second of ledger time would otherwise fill the key window.
-    must(
-        l,
-        &Operation::SetKeyRetention(SetKeyRetentionRequest { idempotency_key: "window".into(), now: T0, keys_kept_by: KeysKeptBy::Store, key_window: None }),
-    );
+    must(l, &keys_kept_by_store(Some(SHARD_KEY_WINDOW)));
     must(l, &open("o-issuer".into(), "issuer".into(), AccountKind::Unrestricted));
     must(l, &open("o-merchant".into(), "merchant".into(), AccountKind::NonNegative));
     for n in 0..wallets {
@@ -286,7 +293,7 @@ fn one_ledger(wallets: u32, rounds: u32, slice_pairs: usize, fixed: bool) {
     );
     drop(snapshot);
 
-    let mut small = small_ledger();
+    let mut small = small_ledger(Some(keys_kept_by_store(Some(SHARD_KEY_WINDOW))));
     let mut pick = Prng(12345);
     let (mut p, mut q) = (0u64, 0u64);
     let mut totals = [(0usize, 0f64); 2];
@@ -372,7 +379,7 @@ fn main() {
     }
     println!("set-up: {wallets} wallets, {holds} pending holds in {SHARDS} ledgers, {:.1} s", start.elapsed().as_secs_f64());
 
-    let mut small = small_ledger();
+    let mut small = small_ledger(None);
     let shard0: Vec<u32> = (0..wallets).filter(|n| shard_of_wallet[*n as usize] == 0).collect();
 
     let mut pick = Prng(12345);
