@@ -18,17 +18,10 @@
 import assert from 'node:assert/strict';
 import * as sdk from '@countersign/sdk';
 import { wasm } from '../sdk-ts/dist/loader.js';
-import { MEASURE_MS } from './measure.mjs';
-import { prng, slice } from './ledger-shards.mjs';
+// The sharded bench's clock, rounds, slices and wallet picks: both compare with a 10-account ledger alike.
+import { ROUNDS, SETUP_HOLD_S, SLICE_MS, T0, pairOnLedger, prng, slice } from './ledger-shards.mjs';
 
 const KEY = new Uint8Array(32).fill(5);
-const T0 = 1_767_225_600;
-/** Interleaved rounds (a slice of each side per round), the ratio taken over all of them. */
-const ROUNDS = 30;
-/** Time per slice. */
-const SLICE_MS = Math.max(25, Math.round(MEASURE_MS / 10));
-/** Set-up holds stay pending through the run: deadline 200 days after T0. */
-const SETUP_HOLD_S = 200 * 86_400;
 /** Room for the pair's own hold beside the set-up holds (the ledger's capacity is ≥ 4,096). */
 const HOLDS_HEADROOM = 1024;
 
@@ -115,22 +108,10 @@ export async function measureOneLedger({ wallets, keyWindow = sdk.LEDGER_SHARD_K
   const pick = prng(12345);
   let p = 0;
   let q = 0;
-  const bigPair = () => {
-    const w = `w${pick() % wallets}`;
-    const now = T0 + 1 + p;
-    ledger.hold({ idempotencyKey: `ph${p}`, now, holdId: `p${p}`, debitAccountId: w, creditAccountId: 'merchant', amount: '50.00', currency: 'EUR', expiresAt: now + 600 });
-    const out = ledger.post({ idempotencyKey: `pp${p}`, now, holdId: `p${p}`, amount: '31.17', currency: 'EUR', final: true });
-    p++;
-    // Every timed pair must succeed (a refusal is cheaper and would flatter).
-    if (out.code !== 'POSTED') throw new Error(`one-ledger pair ${p}: ${out.code}`);
-  };
+  const bigPair = () => pairOnLedger(ledger, p++, `w${pick() % wallets}`, 'one-ledger');
   const smallPair = () => {
-    const w = `w${q % 8}`;
-    const now = T0 + 1 + q;
-    small.hold({ idempotencyKey: `ph${q}`, now, holdId: `p${q}`, debitAccountId: w, creditAccountId: 'merchant', amount: '50.00', currency: 'EUR', expiresAt: now + 600 });
-    const out = small.post({ idempotencyKey: `pp${q}`, now, holdId: `p${q}`, amount: '31.17', currency: 'EUR', final: true });
-    q++;
-    if (out.code !== 'POSTED') throw new Error(`10-account pair ${q}: ${out.code}`);
+    const n = q++;
+    return pairOnLedger(small, n, `w${n % 8}`, '10-account');
   };
   const totals = { big: { n: 0, ms: 0 }, small: { n: 0, ms: 0 } };
   const ratios = [];

@@ -26,16 +26,16 @@ import { wasm } from '../sdk-ts/dist/loader.js';
 import { MEASURE_MS } from './measure.mjs';
 
 const KEY = new Uint8Array(32).fill(3);
-const T0 = 1_767_225_600;
+export const T0 = 1_767_225_600;
 /**
  * Interleaved rounds: a slice of each side per round, the ratio taken over all of them. Many
  * short slices, so that load from elsewhere on the machine falls on both sides alike.
  */
-const ROUNDS = 30;
+export const ROUNDS = 30;
 /** Time per slice (a round is two slices). */
-const SLICE_MS = Math.max(25, Math.round(MEASURE_MS / 10));
+export const SLICE_MS = Math.max(25, Math.round(MEASURE_MS / 10));
 /** Set-up holds stay pending through the run: deadline 200 days after T0. */
-const SETUP_HOLD_S = 200 * 86_400;
+export const SETUP_HOLD_S = 200 * 86_400;
 /** Shards copied to or read from storage at once while copying to FileStorage. */
 const COPY_CONCURRENCY = 16;
 /** Log records read per readLog call while copying. */
@@ -63,6 +63,19 @@ export function slice(ms, body) {
     elapsed = performance.now() - start;
   }
   return { n, ms: elapsed };
+}
+
+/**
+ * The pair `n` on wallet `w` of a `Ledger` whose merchant is `merchant` (the energy-purchase shape
+ * of bench/ledger.mjs: hold 50.00 for 600 s, final post 31.17, the clock 1 s per pair); the post's
+ * outcome. Every timed pair must succeed (a refusal, e.g. JOURNAL_FULL, is cheaper and would flatter).
+ */
+export function pairOnLedger(ledger, n, w, side) {
+  const now = T0 + 1 + n;
+  ledger.hold({ idempotencyKey: `ph${n}`, now, holdId: `p${n}`, debitAccountId: w, creditAccountId: 'merchant', amount: '50.00', currency: 'EUR', expiresAt: now + 600 });
+  const out = ledger.post({ idempotencyKey: `pp${n}`, now, holdId: `p${n}`, amount: '31.17', currency: 'EUR', final: true });
+  if (out.code !== 'POSTED') throw new Error(`${side} pair ${n}: ${out.code}`);
+  return out;
 }
 
 /** A deterministic PRNG (xorshift32): the same wallets are picked in every run. */
@@ -221,13 +234,8 @@ export async function measureShards({ wallets, log = (line) => process.stderr.wr
     return out;
   };
   const smallPair = () => {
-    const w = `w${q % 8}`;
-    const now = T0 + 1 + q;
-    small.hold({ idempotencyKey: `ph${q}`, now, holdId: `p${q}`, debitAccountId: w, creditAccountId: 'merchant', amount: '50.00', currency: 'EUR', expiresAt: now + 600 });
-    const out = small.post({ idempotencyKey: `pp${q}`, now, holdId: `p${q}`, amount: '31.17', currency: 'EUR', final: true });
-    q++;
-    if (out.code !== 'POSTED') throw new Error(`10-account pair ${q}: ${out.code}`);
-    return out;
+    const n = q++;
+    return pairOnLedger(small, n, `w${n % 8}`, '10-account');
   };
   assert.equal(shardedPair().code, 'POSTED');
   assert.equal(smallPair().code, 'POSTED');
