@@ -34,7 +34,6 @@ use minicbor::Decoder;
 
 use super::engine;
 use super::{
-    HoldIds,
     Account, AccountKind, Action, BatchOperation, CloseAccountRequest, ExpireDueRequest, ExtendRequest, Hold,
     HoldRequest, HoldState, IncrementRequest, JournalHead, KeyRecord, KeysKeptBy, Ledger, LedgerCode, Op,
     OpenAccountRequest, Operation, PostRequest, SetCapacityRequest, SetCreditLimitRequest, SetKeyRetentionRequest,
@@ -410,7 +409,7 @@ impl Cbor for HoldState {
 
 impl Cbor for Hold {
     fn encode(&self, e: &mut Enc) {
-        e.array(10).str(self.id()).str(self.debit()).str(self.credit());
+        e.array(10).str(&self.id).str(&self.debit).str(&self.credit);
         self.currency.encode(e);
         self.state.encode(e);
         e.u128(self.pending)
@@ -421,9 +420,10 @@ impl Cbor for Hold {
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
         cbor::array(d, 10)?;
-        let (id, debit, credit) = (cbor::string(d)?, cbor::string(d)?, cbor::string(d)?);
         Some(Hold {
-            ids: HoldIds::new(&id, &debit, &credit)?,
+            id: cbor::string(d)?,
+            debit: cbor::string(d)?,
+            credit: cbor::string(d)?,
             currency: CurrencyCode::decode(d)?,
             state: HoldState::decode(d)?,
             pending: cbor::u128(d)?,
@@ -560,7 +560,7 @@ impl Cbor for Ledger {
         let holds = cbor::list::<Hold>(d, HOLDS_CAPACITY_MAX.saturating_add(HOLDS_RESOLVED_RETAINED_MAX))?;
         for hold in holds {
             // A repeated id replaces the hold before (and re-encodes differently: refused).
-            let id = hold.id().to_owned();
+            let id = hold.id.clone();
             ledger.put_hold(&id, Some(hold));
         }
         // By ascending seq, each key once (the queue's order; the newest

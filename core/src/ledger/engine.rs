@@ -7,7 +7,6 @@ use super::codec;
 use super::table::{Record, Seen, Table};
 use super::journal::JournalEntry;
 use super::{
-    HoldIds,
     id_ok, Account, AccountKind, Action, CloseAccountRequest, ExpireDueRequest, ExtendRequest,
     Hold, HoldRequest, HoldState, IncrementRequest, KeyRecord, Ledger, LedgerCode, Op,
     KeysKeptBy, OpenAccountRequest, Operation, Outcome, PostRequest, SetCreditLimitRequest,
@@ -590,7 +589,7 @@ impl Ledger {
             }
         }
         for (at, hold) in holds {
-            let undo_id = undo.is_some().then(|| hold.id().to_owned());
+            let undo_id = undo.is_some().then(|| hold.id.clone());
             let old = match at {
                 Some(at) => self.put_hold_at(at, Some(hold)),
                 None => {
@@ -610,7 +609,7 @@ impl Ledger {
             };
             let forgotten = self.put_hold_at(at, None);
             if let (Some(undo), Some(hold)) = (undo.as_deref_mut(), forgotten) {
-                undo.push(Change::Hold(hold.id().to_owned(), Some(hold)));
+                undo.push(Change::Hold(hold.id.clone(), Some(hold)));
             }
         }
         if evict_oldest_key {
@@ -690,7 +689,7 @@ impl Ledger {
         let &(seq, _) = self.resolved.first()?;
         self.resolved
             .range((seq, 0)..=(seq, u32::MAX))
-            .filter_map(|&(_, at)| self.holds.at(at).map(|hold| (hold.id(), at)))
+            .filter_map(|&(_, at)| self.holds.at(at).map(|hold| (hold.id.as_str(), at)))
             .min()
             .map(|(_, at)| at)
     }
@@ -756,7 +755,7 @@ impl Ledger {
         // An unknown debit account (only in a state the invariants then refuse) is listed under
         // none.
         Some(match hold.state {
-            HoldState::Pending => (true, deadline_key(hold.expires_at), self.accounts.handle(hold.debit()).unwrap_or(u32::MAX)),
+            HoldState::Pending => (true, deadline_key(hold.expires_at), self.accounts.handle(&hold.debit).unwrap_or(u32::MAX)),
             _ => (false, hold.resolved_seq.unwrap_or(0), 0),
         })
     }
@@ -954,7 +953,7 @@ impl<'a> Tx<'a> {
         let added = self
             .holds
             .iter()
-            .filter(|(at, h)| at.is_none() && h.debit() == account && h.state == HoldState::Pending)
+            .filter(|(at, h)| at.is_none() && h.debit == account && h.state == HoldState::Pending)
             .count();
         kept.saturating_add(added)
     }
@@ -974,12 +973,12 @@ impl<'a> Tx<'a> {
         hold.pending = 0;
         hold.state = state;
         hold.resolved_seq = Some(seq);
-        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, hold.debit(), "an account")?;
+        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &hold.debit, "an account")?;
         account.debits_pending = account
             .debits_pending
             .checked_sub(amount)
             .ok_or_else(|| internal("debits pending below a hold"))?;
-        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, hold.credit(), "an account")?;
+        let account = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &hold.credit, "an account")?;
         account.credits_pending = account
             .credits_pending
             .checked_sub(amount)
@@ -1005,7 +1004,7 @@ impl<'a> Tx<'a> {
         for at in self.base.debit_hold_handles(account) {
             if let Some(h) = self.holds.at(at).or_else(|| self.base.holds.at(at)) {
                 if h.state == HoldState::Pending && h.expires_at <= now {
-                    insert_in_order(&mut due, (0, h.id()), usize::MAX);
+                    insert_in_order(&mut due, (0, &h.id), usize::MAX);
                 }
             }
         }
@@ -1231,11 +1230,11 @@ impl<'a> Tx<'a> {
         };
         self.account_mut(debit)?.debits_pending = debits;
         self.account_mut(credit)?.credits_pending = credits;
-        // Three ids of at most ID_BYTES_MAX bytes (validated) always fit.
-        let ids = HoldIds::new(id, debit, credit).ok_or_else(|| internal("a hold's ids do not fit"))?;
         self.holds.insert_new(
             Hold {
-                ids,
+                id: id.to_owned(),
+                debit: debit.to_owned(),
+                credit: credit.to_owned(),
                 currency: CurrencyCode(amount.currency()),
                 state: HoldState::Pending,
                 pending: units,
@@ -1262,8 +1261,8 @@ impl<'a> Tx<'a> {
         if hold.currency.0 != amount.currency() {
             return Ok(LedgerCode::CurrencyMismatch);
         }
-        self.expire_overdue_of(hold.debit())?;
-        let (Some(d), Some(c)) = (self.account(hold.debit()), self.account(hold.credit())) else {
+        self.expire_overdue_of(&hold.debit)?;
+        let (Some(d), Some(c)) = (self.account(&hold.debit), self.account(&hold.credit)) else {
             return Err(internal("a hold's account does not exist"));
         };
         if !has_funds(d, units) {
@@ -1277,8 +1276,8 @@ impl<'a> Tx<'a> {
         ) else {
             return Ok(LedgerCode::BalanceOverflow);
         };
-        self.account_mut(hold.debit())?.debits_pending = debits;
-        self.account_mut(hold.credit())?.credits_pending = credits;
+        self.account_mut(&hold.debit)?.debits_pending = debits;
+        self.account_mut(&hold.credit)?.credits_pending = credits;
         self.hold_mut(id)?.pending = pending;
         Ok(LedgerCode::Incremented)
     }
@@ -1320,7 +1319,7 @@ impl<'a> Tx<'a> {
         if units > hold.pending {
             return Ok(LedgerCode::ExceedsHold);
         }
-        let (Some(d), Some(c)) = (self.account(hold.debit()), self.account(hold.credit())) else {
+        let (Some(d), Some(c)) = (self.account(&hold.debit), self.account(&hold.credit)) else {
             return Err(internal("a hold's account does not exist"));
         };
         let (Some(debits), Some(credits)) = (
@@ -1332,13 +1331,13 @@ impl<'a> Tx<'a> {
         let posted = add_units(hold.posted, units)
             .ok_or_else(|| internal("a hold's posted total overflows"))?;
         let h = copy_on_write(&mut self.holds, &self.base.holds, &self.seen_holds, id, "a hold")?;
-        let d = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, h.debit(), "an account")?;
+        let d = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &h.debit, "an account")?;
         d.debits_posted = debits;
         d.debits_pending = d
             .debits_pending
             .checked_sub(units)
             .ok_or_else(|| internal("debits pending below a hold"))?;
-        let c = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, h.credit(), "an account")?;
+        let c = copy_on_write(&mut self.accounts, &self.base.accounts, &self.seen_accounts, &h.credit, "an account")?;
         c.credits_posted = credits;
         c.credits_pending = c
             .credits_pending
@@ -1376,7 +1375,7 @@ impl<'a> Tx<'a> {
                 break;
             }
             if let Some(hold) = self.base.holds.at(at) {
-                insert_in_order(&mut due, (deadline, hold.id()), keep);
+                insert_in_order(&mut due, (deadline, hold.id.as_str()), keep);
             }
         }
         let more = due.len() > EXPIRE_BATCH_MAX;

@@ -53,10 +53,10 @@ fn account_ok(a: &Account) -> Result<()> {
 /// One hold on its own, with its accounts.
 fn hold_ok<'a>(h: &Hold, account: impl Fn(&str) -> Option<&'a Account>) -> Result<()> {
     ensure(
-        id_ok(h.id()) && id_ok(h.debit()) && id_ok(h.credit()),
+        id_ok(&h.id) && id_ok(&h.debit) && id_ok(&h.credit),
         "a hold id is invalid",
     )?;
-    ensure(h.debit() != h.credit(), "a hold debits and credits one account")?;
+    ensure(h.debit != h.credit, "a hold debits and credits one account")?;
     ensure(h.total().is_some(), "a hold's total is out of range")?;
     ensure(
         (TIME_S_MIN..=TIME_S_MAX).contains(&h.expires_at),
@@ -67,7 +67,7 @@ fn hold_ok<'a>(h: &Hold, account: impl Fn(&str) -> Option<&'a Account>) -> Resul
         pending == (h.pending > 0) && pending == h.resolved_seq.is_none(),
         "a hold's state disagrees with its pending amount or resolution",
     )?;
-    for id in [h.debit(), h.credit()] {
+    for id in [&h.debit, &h.credit] {
         let a = account(id).ok_or_else(|| broken("a hold names an unknown account"))?;
         ensure(
             a.currency == h.currency,
@@ -171,7 +171,7 @@ impl Tx<'_> {
         pending_by_holds.0.clear();
         for (at, new) in self.holds.iter() {
             let old = at.and_then(|at| self.base.holds.at(at));
-            ensure(old.map_or(!self.base.holds.contains_key(new.id()), |old| old.id() == new.id()), "a hold is filed under another id")?;
+            ensure(old.map_or(!self.base.holds.contains_key(&new.id), |old| old.id == new.id), "a hold is filed under another id")?;
             hold_ok(new, |a| self.account(a))?;
             match old {
                 Some(old) => {
@@ -180,8 +180,8 @@ impl Tx<'_> {
                         "a resolved hold changed (a hold resolves at most once)",
                     )?;
                     ensure(
-                        old.debit() == new.debit()
-                            && old.credit() == new.credit()
+                        old.debit == new.debit
+                            && old.credit == new.credit
                             && old.currency == new.currency,
                         "a hold's accounts or currency changed",
                     )?;
@@ -200,8 +200,8 @@ impl Tx<'_> {
                 )?,
             }
             let delta = new.pending as i128 - old.map_or(0, |h| h.pending) as i128;
-            pending_by_holds.add(new.debit(), (delta, 0));
-            pending_by_holds.add(new.credit(), (0, delta));
+            pending_by_holds.add(&new.debit, (delta, 0));
+            pending_by_holds.add(&new.credit, (0, delta));
         }
         // Every account either list names: its accounts' pending change equals its holds'.
         for (id, _) in pending_by_account.iter().chain(pending_by_holds.iter()) {
@@ -223,7 +223,7 @@ impl Tx<'_> {
         for hold in self.holds.values() {
             if hold.state == HoldState::Pending {
                 ensure(
-                    self.pending_debit_count(hold.debit()) <= HOLDS_PER_ACCOUNT_MAX,
+                    self.pending_debit_count(&hold.debit) <= HOLDS_PER_ACCOUNT_MAX,
                     "more than HOLDS_PER_ACCOUNT_MAX pending holds on an account",
                 )?;
             }
@@ -280,7 +280,7 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
         hold_ok(h, |a| l.accounts.get(a))?;
         match h.resolved_seq {
             None => {
-                let (Some(debit), Some(credit)) = (l.accounts.handle(h.debit()), l.accounts.handle(h.credit())) else {
+                let (Some(debit), Some(credit)) = (l.accounts.handle(&h.debit), l.accounts.handle(&h.credit)) else {
                     return Err(broken("a hold names an unknown account"));
                 };
                 if let Some(sums) = pending.get_mut(debit as usize) {

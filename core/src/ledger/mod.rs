@@ -862,39 +862,12 @@ impl Account {
     }
 }
 
-/// A hold's id and its two accounts' ids in one allocation, `id ‖ debit ‖ credit`, with where
-/// the first two end. Why: a placed, cloned (into its operation's verdict) or forgotten hold
-/// allocates or frees one block for its ids instead of three; on a ledger of a million wallets
-/// the forgotten holds' and evicted verdicts' ids are cold, and freeing them was a quarter of
-/// what a pair on a random wallet cost over a 10-account ledger (issue 10, HACKING.md *Fewer
-/// cache lines per operation*).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct HoldIds {
-    text: Box<str>,
-    id_end: u16,
-    debit_end: u16,
-}
-
-impl HoldIds {
-    /// `None` when the three do not fit in 65,535 bytes (three ids of at most [`ID_BYTES_MAX`]
-    /// do; a decoded state with longer ones is refused).
-    fn new(id: &str, debit: &str, credit: &str) -> Option<HoldIds> {
-        let id_end = u16::try_from(id.len()).ok()?;
-        let debit_end = u16::try_from(id.len().checked_add(debit.len())?).ok()?;
-        let total = u16::try_from(usize::from(debit_end).checked_add(credit.len())?).ok()?;
-        let mut text = String::with_capacity(usize::from(total));
-        text.push_str(id);
-        text.push_str(debit);
-        text.push_str(credit);
-        Some(HoldIds { text: text.into_boxed_str(), id_end, debit_end })
-    }
-}
-
 /// A hold; amounts in minor units.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Hold {
-    /// Its id, its debit account's and its credit account's (`id()`, `debit()`, `credit()`).
-    ids: HoldIds,
+    id: String,
+    debit: String,
+    credit: String,
     currency: CurrencyCode,
     state: HoldState,
     pending: u128,
@@ -906,18 +879,6 @@ struct Hold {
 }
 
 impl Hold {
-    fn id(&self) -> &str {
-        self.ids.text.get(..usize::from(self.ids.id_end)).unwrap_or_default()
-    }
-
-    fn debit(&self) -> &str {
-        self.ids.text.get(usize::from(self.ids.id_end)..usize::from(self.ids.debit_end)).unwrap_or_default()
-    }
-
-    fn credit(&self) -> &str {
-        self.ids.text.get(usize::from(self.ids.debit_end)..).unwrap_or_default()
-    }
-
     fn total(&self) -> Option<u128> {
         self.pending
             .checked_add(self.posted)?
@@ -1034,7 +995,7 @@ impl table::Record for Account {
 
 impl table::Record for Hold {
     fn id(&self) -> &str {
-        Hold::id(self)
+        &self.id
     }
 }
 
@@ -1487,7 +1448,7 @@ impl Ledger {
         let mut pending: Vec<(u64, &str)> = Vec::new();
         for &(deadline, at) in &self.deadlines {
             if let Some(hold) = self.holds.at(at) {
-                insert_in_order(&mut pending, (deadline, hold.id()), usize::MAX);
+                insert_in_order(&mut pending, (deadline, &hold.id), usize::MAX);
             }
         }
         pending.iter().filter_map(|(_, id)| self.holds.get(id)).map(Hold::view).collect()
@@ -1583,7 +1544,7 @@ impl Ledger {
     /// the index's length lookups.
     fn same_index(&self, mine: &BTreeSet<(u64, u32)>, other: &Ledger, theirs: &BTreeSet<(u64, u32)>, by_account: bool) -> bool {
         let translate = |&(key, at): &(u64, u32)| -> Option<(u64, u32)> {
-            let hold = other.holds.handle(self.holds.at(at)?.id())?;
+            let hold = other.holds.handle(&self.holds.at(at)?.id)?;
             let key = match by_account {
                 true => u64::from(other.accounts.handle(&self.accounts.at(u32::try_from(key).ok()?)?.id)?),
                 false => key,
@@ -1631,9 +1592,9 @@ impl Hold {
         let scale = self.currency.0.minor_units();
         let units = |value: u128| crate::money::minor_units_text(value as i128, scale);
         HoldView {
-            hold_id: self.id().to_owned(),
-            debit_account_id: self.debit().to_owned(),
-            credit_account_id: self.credit().to_owned(),
+            hold_id: self.id.clone(),
+            debit_account_id: self.debit.clone(),
+            credit_account_id: self.credit.clone(),
             currency: self.currency.0.code().to_owned(),
             state: self.state,
             amount: units(self.total().unwrap_or(u128::MAX)),
