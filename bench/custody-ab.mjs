@@ -14,7 +14,7 @@
 // shared machine's other processes do not count); the medians and the median of per-round B/A
 // ratios are printed, as bench/ab.mjs does. A benchmark, never a test: nothing here asserts a speed.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -38,7 +38,11 @@ async function load(dir) {
   // The raw glue as its own instance of the same build (the SDK's instance stays the SDK's).
   const glue = await import(`${pathToFileURL(path.resolve(dir, 'wasm/countersign_wasm.js')).href}?raw`);
   glue.initSync({ module: readFileSync(path.resolve(dir, 'wasm/countersign_wasm_bg.wasm')) });
-  return { sdk, glue };
+  // A build whose glue constructor takes the configuration as the core's CBOR (since 2026-12-07)
+  // has the SDK's writer of it; an older one takes the object.
+  const configWriter = path.resolve(dir, 'dist/custody-config.js');
+  const glueConfig = existsSync(configWriter) ? (await import(pathToFileURL(configWriter).href)).encodeBookConfig : (config) => config;
+  return { sdk, glue, glueConfig };
 }
 
 /** The request objects of one round, as bench/custody.mjs makes them. */
@@ -78,7 +82,7 @@ function mix(make, apply, addresses) {
   };
 }
 
-function side({ sdk, glue }) {
+function side({ sdk, glue, glueConfig }) {
   const seed = new Uint8Array(32).fill(5);
   const addresses = Array.from({ length: CLIENTS }, (_, i) => sdk.custodyTransferWallet(seed, i).address);
   const omnibus = sdk.custodyAddressOf(sdk.secp256k1PublicKey(new Uint8Array(32).fill(0x11), { compressed: true }));
@@ -110,7 +114,7 @@ function side({ sdk, glue }) {
   const viaGlue = objectGlue ? (book, kind, request) => book[kind](request) : (book, kind, request) => book[kind](...Object.values(request));
   return {
     sdk: mix(() => fund(sdk.CustodyBook.create(config()), viaSdk), viaSdk, addresses),
-    glue: mix(() => fund(new glue.CustodyBookHandle(config()), viaGlue), viaGlue, addresses),
+    glue: mix(() => fund(new glue.CustodyBookHandle(glueConfig(config())), viaGlue), viaGlue, addresses),
   };
 }
 

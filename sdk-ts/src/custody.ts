@@ -21,6 +21,7 @@
  */
 import { INTERNAL_CONSTRUCTION, adopt, checkInternalConstruction, guardClass, guardFunction, isOwned, ownConstructorArgs, raw, toSdkError } from './boundary.js';
 import { call } from './calls.js';
+import { decodeBookConfig, encodeBookConfig } from './custody-config.js';
 import { sealEnvelope } from './envelope.js';
 import { CountersignRangeError } from './errors.js';
 import type { Exhaustive } from './exhaustive.js';
@@ -284,11 +285,12 @@ export class CustodyBook extends WasmObject<Handle> {
   /**
    * A new book: its assets (scale from the money registry, confirmations, sweep threshold,
    * limits), the omnibus's EIP-55 address, the approvers' Ed25519 public keys, the quorum and
-   * the cooling-off of new destinations. The core refuses a malformed field naming its path.
+   * the cooling-off of new destinations. A field of the wrong type, unknown or missing is refused naming its path; the core refuses a bad value naming it too.
    */
   static create(config: BookConfig): CustodyBook {
-    expectObject(config, 'config');
-    return new CustodyBook(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('custody.book').CustodyBookHandle)(config)));
+    // Checked and written here as the core's CBOR (the module has no reader of the object).
+    const bytes = encodeBookConfig(config, 'config');
+    return new CustodyBook(INTERNAL_CONSTRUCTION, call<Handle>(() => new (wasm('custody.book').CustodyBookHandle)(bytes)));
   }
 
   /**
@@ -500,10 +502,8 @@ export class CustodyBook extends WasmObject<Handle> {
 
   /** The configuration the book was created with. */
   config(): BookConfig {
-    const config = withHandle(this, (h) => h.config() as BookConfig);
-    // The approvers' keys cross back as arrays of numbers: bytes again, as the type says.
-    const approvers = config.approvers.map((a) => ({ approverId: a.approverId, publicKey: Uint8Array.from(a.publicKey) }));
-    return { ...config, approvers };
+    // The core writes it as CBOR (the module has no object writer for it): read back here.
+    return decodeBookConfig(withHandle(this, (h) => h.configCbor()));
   }
 
   /** The number of the last event decided (0: none). */

@@ -12,14 +12,14 @@
 //! become a module of its own.
 
 use countersign_core::custody::{
-    self, keys, AddDestination, Approve, Book, BookConfig, CancelWithdrawal, ClientTransfer, ConfirmWithdrawal,
+    self, keys, AddDestination, Approve, Book, CancelWithdrawal, ClientTransfer, ConfirmWithdrawal,
     CustodyCode, Event, ObserveDeposit, ObserveOmnibus, ObserveWallet, RegisterClient, ReleaseQuarantine,
     RequestWithdrawal, Sweep, Trade,
 };
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::{codes_to_js, from_js, set, to_js, to_js_error, JsResult};
+use crate::{codes_to_js, set, to_js, to_js_error, JsResult};
 
 #[wasm_bindgen(js_name = custodyCodes)]
 pub fn custody_codes() -> Array {
@@ -46,16 +46,20 @@ fn time(now: f64) -> i64 {
 
 #[wasm_bindgen]
 impl CustodyBookHandle {
-    /// A new book from a `BookConfig`.
+    /// A new book from its `BookConfig` as CBOR (`Book::from_config_cbor`): the SDK has checked
+    /// each field's type and written it (sdk-ts/src/custody-config.ts). Not an object read
+    /// with serde here: that reader was 11 KB gzip of this module, and the snapshot's decoder of
+    /// the configuration is in it anyway (HACKING.md, "custody-book over 200 KB").
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> JsResult<CustodyBookHandle> {
-        let config: BookConfig = from_js(config, "config")?;
-        Ok(CustodyBookHandle { book: Book::new(config).map_err(to_js_error)? })
+    pub fn new(config: &[u8]) -> JsResult<CustodyBookHandle> {
+        Ok(CustodyBookHandle { book: Book::from_config_cbor(config).map_err(to_js_error)? })
     }
 
-    /// The configuration (what a persisted book is opened with again).
-    pub fn config(&self) -> JsResult<JsValue> {
-        to_js(self.book.config())
+    /// The configuration (what a persisted book is opened with again) as CBOR
+    /// (`Book::config_cbor`), which the SDK reads back into the object (sdk-ts/src/custody-config.ts).
+    #[wasm_bindgen(js_name = configCbor)]
+    pub fn config_cbor(&self) -> Vec<u8> {
+        self.book.config_cbor()
     }
 
     /// The number of the last event decided, a number (an error past 2^53 − 1).

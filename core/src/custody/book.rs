@@ -11,7 +11,7 @@ use super::codes::CustodyCode;
 // The state snapshot reads the book's private state: a child of this module, in its own file.
 #[path = "snapshot.rs"]
 mod snapshot;
-pub use snapshot::{BOOK_SNAPSHOT_BYTES_MAX, BOOK_SNAPSHOT_VERSION};
+pub use snapshot::{BOOK_SNAPSHOT_BYTES_MAX, BOOK_SNAPSHOT_VERSION, CONFIG_LIST_ITEMS_MAX};
 use super::keys;
 use crate::crypto::{ct_eq, secp256k1, sha256};
 use crate::envelope::{self, Alg, OpenParams, TrustedKey};

@@ -9,10 +9,12 @@
 //! config    = [[assetConfig], omnibusAddress tstr, [[approverId tstr, publicKey bstr]],
 //!              quorum uint, coolingOffS uint]
 //! assetConfig = [asset tstr, confirmations uint, sweepThreshold tstr, [limitSpec], [limitSpec]]
-//! asset     = [assetLimits, expected uint, observed uint / null, discrepancySince uint / null]
+//! asset     = [counters, expected uint, observed uint / null, discrepancySince uint / null]
+//! counters  = a limit set's counters without its definitions (`Limits::encode_counters`,
+//!             `limits/codec.rs`): the definitions are the configuration's specifications
 //! ledger    = the ledger's state (`ledger/codec.rs`), its idempotency keys included
 //! client    = [clientId, index uint, address bstr(20), [[destination bstr(20), usableFrom int]],
-//!              [limits] (one per asset)]
+//!              [counters] (its client limits, one set per asset)]
 //! deposit   = [depositId, address bstr(20), asset uint, amount uint, clientId / null,
 //!              state (0 pending | 1 confirmed | 2 quarantined | 3 released)]
 //! withdrawal = [withdrawalId, clientId, asset uint, amount uint, fee uint, destination bstr(20),
@@ -25,15 +27,17 @@
 //! The configuration travels inside (authenticated with the state, so a state cannot be opened
 //! under another policy). Amounts are minor units (never negative in a consistent book). The
 //! derived parts are rebuilt, not stored: the omnibus address, each asset's currency and sweep
-//! threshold, the address → client index, the time zones.
+//! threshold, the address → client index, the time zones, and every limit set, built from the
+//! configuration's specifications as [`Book::new`] and a registration build them, then given
+//! its counters (a counter set that does not fit its limits is refused).
 //!
 //! [`Book::restore`] checks, in order: the frame ([`crate::snapshot::open`]: key, size, canonical
 //! frame, version, MAC), the body's shape with every list bounded by the book's `*_MAX`
 //! constants, the canonical encoding (re-encoding gives the body back: one state, one byte
 //! string), the configuration (as [`Book::new`] checks it), then every cross-reference (each
 //! deposit's, withdrawal's and wallet check's client exists; client indexes are 0..n; addresses
-//! unique; withdrawal digests recomputed; approvals by configured approvers; limits as
-//! configured; discrepancy markers as reconciliation leaves them) and [`Book::check_invariants`].
+//! unique; withdrawal digests recomputed; approvals by configured approvers; one set of client
+//! limits per asset; discrepancy markers as reconciliation leaves them) and [`Book::check_invariants`].
 //! Any failure is `SNAPSHOT_INVALID`, and no book is returned.
 
 use std::collections::BTreeMap;
@@ -42,7 +46,6 @@ use minicbor::Decoder;
 
 use super::*;
 use crate::limits::cbor::{self, Cbor, Enc};
-use crate::limits::{LimitSpec, LIMITS_PER_SET_MAX};
 use crate::snapshot::{invalid, SnapshotKind};
 
 /// The format version written and read by this build.
@@ -92,6 +95,32 @@ impl Book {
         Ok(book)
     }
 
+    /// A new book from its configuration in the snapshot's `config` encoding (module docs;
+    /// `LimitSpec` as `limits/codec.rs` writes it): what the SDK sends, having checked every
+    /// field's type and named it (sdk-ts/src/custody-config.ts). The wasm module has no reader
+    /// of the configuration as a JS object (serde's, 11 KB gzip of the `custody-book` module):
+    /// the snapshot's decoder reads it instead. Any order of map keys or integer width the
+    /// decoder accepts is read; the values are then checked by [`Book::new`].
+    ///
+    /// Errors: `INVALID_ARGUMENT` about `config` when `bytes` are not one configuration (at most
+    /// [`CONFIG_LIST_ITEMS_MAX`] items per list); then [`Book::new`]'s.
+    pub fn from_config_cbor(bytes: &[u8]) -> Result<Book> {
+        let d = &mut Decoder::new(bytes);
+        match decode_config(d) {
+            Some(config) if d.position() == bytes.len() => Book::new(config),
+            _ => Err(Error::new(ErrorCode::InvalidArgument, "config", "is not a book configuration's encoding".to_owned())),
+        }
+    }
+
+    /// The configuration in the encoding [`Book::from_config_cbor`] reads: what the SDK's
+    /// `CustodyBook#config` decodes (serde's writer of the configuration as an object was 2 KB
+    /// gzip of the `custody-book` module; this encoder is the snapshot's).
+    pub fn config_cbor(&self) -> Vec<u8> {
+        let mut e = Enc::new();
+        encode_config(&mut e, &self.config);
+        e.into_bytes()
+    }
+
     /// The state's canonical bytes (a snapshot's body).
     pub(crate) fn state_bytes(&self) -> Vec<u8> {
         let mut e = Enc::new();
@@ -100,7 +129,7 @@ impl Book {
         e.u64(self.event).array(self.assets.len() as u64);
         for a in &self.assets {
             e.array(4);
-            a.asset_limits.encode(&mut e);
+            a.asset_limits.encode_counters(&mut e);
             e.u128(a.expected.unsigned_abs());
             opt_units(&mut e, a.observed);
             opt_u64(&mut e, a.discrepancy_since);
@@ -112,7 +141,10 @@ impl Book {
             for (destination, from) in &c.allow_list {
                 e.array(2).bytes(destination).i64(*from);
             }
-            e.list(&c.limits);
+            e.array(c.limits.len() as u64);
+            for limits in &c.limits {
+                limits.encode_counters(&mut e);
+            }
         }
         e.array(self.deposits.len() as u64);
         for (id, d) in &self.deposits {
@@ -169,11 +201,11 @@ impl Book {
         if self.addresses.len() != self.clients.len() || self.addresses.contains_key(&self.omnibus) {
             return broken("two clients, or a client and the omnibus, share an address");
         }
-        let fresh_client_limits: Vec<Vec<LimitSpec>> = self.assets.iter().map(|a| a.client_specs.clone()).collect();
         for (id, c) in &self.clients {
             check_id(id, "clientId")?;
-            let specs_ok = c.limits.iter().zip(&fresh_client_limits).all(|(l, s)| same_limits(l, s, &self.zones));
-            if c.limits.len() != assets || !specs_ok {
+            // Built from the configuration's specifications when decoded (their counters set
+            // and checked against them): one set per asset.
+            if c.limits.len() != assets {
                 return broken("a client's limits are not the configured ones");
             }
             for a in &self.assets {
@@ -187,11 +219,7 @@ impl Book {
         if self.ledger.counts().accounts != assets * (5 + 2 * self.clients.len()) {
             return broken("the ledger holds accounts the book did not open");
         }
-        for (ai, a) in self.assets.iter().enumerate() {
-            let specs = self.config.assets.get(ai).map(|c| c.asset_limits.as_slice()).unwrap_or_default();
-            if !same_limits(&a.asset_limits, specs, &self.zones) {
-                return broken("an asset's limits are not the configured ones");
-            }
+        for a in &self.assets {
             let differs = a.observed.is_some_and(|o| o != a.expected);
             if differs != a.discrepancy_since.is_some() || a.discrepancy_since.is_some_and(|s| s > self.event) {
                 return broken("an asset's discrepancy marker disagrees with its balances");
@@ -237,13 +265,6 @@ impl Book {
     }
 }
 
-/// Whether decoded limits are consistent and are `specs` with the book's counting policy.
-fn same_limits(limits: &Limits, specs: &[LimitSpec], zones: &TimeZones) -> bool {
-    limits.is_consistent()
-        && limits.policy() == CountingPolicy::default()
-        && Limits::new(specs, CountingPolicy::default(), zones).is_ok_and(|fresh| fresh.specs() == limits.specs())
-}
-
 fn opt_units(e: &mut Enc, value: Option<i128>) {
     match value {
         Some(v) => e.u128(v.unsigned_abs()),
@@ -273,28 +294,30 @@ fn encode_config(e: &mut Enc, config: &BookConfig) {
 // ------------------------------------------------------------------------------------------
 // Decoding: shapes and bounds (None: not a book); the configuration checked by Book::new
 
-/// A list of at most `max` items, each read by `item`.
-fn list<T>(d: &mut Decoder<'_>, max: usize, mut item: impl FnMut(&mut Decoder<'_>) -> Option<T>) -> Option<Vec<T>> {
+/// A list of at most `max` items, each read by `item`; how many. One loop, not generic, for
+/// every list of the snapshot: a generic reader collecting into a `Vec` was a loop, a `Vec` and
+/// its drop per element type, and the decoded pairs were then inserted into their maps again
+/// (HACKING.md, "custody-book over 200 KB"). Each item goes straight into the book.
+#[inline(never)]
+fn each(d: &mut Decoder<'_>, max: usize, item: &mut dyn FnMut(&mut Decoder<'_>) -> Option<()>) -> Option<usize> {
     let len = usize::try_from(cbor::array_len(d)?).ok()?;
     if len > max {
         return None;
     }
-    // A loop, not `map(..).collect()`: the iterator adapters cost kilobytes of wasm per closure.
-    let mut out = Vec::with_capacity(len);
     for _ in 0..len {
-        out.push(item(d)?);
+        item(d)?;
     }
-    Some(out)
+    Some(len)
 }
 
-/// A map of decoded pairs, inserted one by one (`collect` would sort them first: kilobytes of
-/// wasm per pair type; a repeated or misordered key re-encodes differently and is refused).
-fn map_of<K: Ord, V>(pairs: Vec<(K, V)>) -> BTreeMap<K, V> {
-    let mut map = BTreeMap::new();
-    for (k, v) in pairs {
-        map.insert(k, v);
-    }
-    map
+/// A list of at most `max` items, each read by `item`, collected (the configuration's lists).
+fn list<T>(d: &mut Decoder<'_>, max: usize, mut item: impl FnMut(&mut Decoder<'_>) -> Option<T>) -> Option<Vec<T>> {
+    let mut out = Vec::new();
+    each(d, max, &mut |d| {
+        out.push(item(d)?);
+        Some(())
+    })?;
+    Some(out)
 }
 
 /// Minor units that fit the book's `i128`.
@@ -310,29 +333,51 @@ fn asset_index(d: &mut Decoder<'_>) -> Option<usize> {
     usize::try_from(cbor::u64(d)?).ok().filter(|i| *i < ASSETS_MAX)
 }
 
-/// A value or null, read by `item`.
-fn nullable<T>(d: &mut Decoder<'_>, item: impl FnOnce(&mut Decoder<'_>) -> Option<T>) -> Option<Option<T>> {
+/// Whether the next item is null (consumed if so).
+#[inline(never)]
+fn null(d: &mut Decoder<'_>) -> Option<bool> {
     if d.datatype().ok()? == minicbor::data::Type::Null {
         d.null().ok()?;
+        return Some(true);
+    }
+    Some(false)
+}
+
+/// Minor units or null.
+fn minor_or_null(d: &mut Decoder<'_>) -> Option<Option<i128>> {
+    if null(d)? {
         return Some(None);
     }
-    item(d).map(Some)
+    minor(d).map(Some)
 }
+
+/// An event number or null.
+fn event_or_null(d: &mut Decoder<'_>) -> Option<Option<u64>> {
+    if null(d)? {
+        return Some(None);
+    }
+    cbor::u64(d).map(Some)
+}
+
+/// The most items a list of a configuration's encoding may hold (assets, approvers, an asset's
+/// limit specifications): a bound on what decoding allocates, above the book's own maxima, so
+/// that [`Book::new`] refuses a longer list with its own error (which names the list).
+pub const CONFIG_LIST_ITEMS_MAX: usize = 256;
 
 fn decode_config(d: &mut Decoder<'_>) -> Option<BookConfig> {
     cbor::array(d, 5)?;
-    let assets = list(d, ASSETS_MAX, |d| {
+    let assets = list(d, CONFIG_LIST_ITEMS_MAX, |d| {
         cbor::array(d, 5)?;
         Some(AssetConfig {
             asset: cbor::string(d)?,
             confirmations: cbor::u32(d)?,
             sweep_threshold: cbor::string(d)?,
-            client_limits: cbor::list(d, LIMITS_PER_SET_MAX)?,
-            asset_limits: cbor::list(d, LIMITS_PER_SET_MAX)?,
+            client_limits: cbor::list(d, CONFIG_LIST_ITEMS_MAX)?,
+            asset_limits: cbor::list(d, CONFIG_LIST_ITEMS_MAX)?,
         })
     })?;
     let omnibus_address = cbor::string(d)?;
-    let approvers = list(d, APPROVERS_MAX, |d| {
+    let approvers = list(d, CONFIG_LIST_ITEMS_MAX, |d| {
         cbor::array(d, 2)?;
         Some(Approver { approver_id: cbor::string(d)?, public_key: cbor::bytes(d)? })
     })?;
@@ -340,7 +385,9 @@ fn decode_config(d: &mut Decoder<'_>) -> Option<BookConfig> {
 }
 
 /// The book in `body`: None when a shape or bound does not hold; an error when the
-/// configuration is refused by [`Book::new`] (made `SNAPSHOT_INVALID`).
+/// configuration is refused by [`Book::new`] (made `SNAPSHOT_INVALID`). Decoded items are
+/// inserted as they come: a repeated or misordered key re-encodes differently and is refused by
+/// the caller's comparison.
 fn decode_book(body: &[u8]) -> Option<Result<Book>> {
     let d = &mut Decoder::new(body);
     cbor::array(d, 9)?;
@@ -350,40 +397,52 @@ fn decode_book(body: &[u8]) -> Option<Result<Book>> {
         Err(e) => return Some(Err(invalid(&format!("the snapshot's configuration is refused: {}", e.message())))),
     };
     book.event = cbor::u64(d)?;
-    let states = list(d, ASSETS_MAX, |d| {
+    let mut assets = book.assets.iter_mut();
+    let states = each(d, ASSETS_MAX, &mut |d| {
         cbor::array(d, 4)?;
-        Some((Limits::decode(d)?, minor(d)?, nullable(d, minor)?, nullable(d, cbor::u64)?))
+        let asset = assets.next()?;
+        // Built by Book::new from the configuration: only the counters are read.
+        asset.asset_limits.decode_counters(d)?;
+        asset.expected = minor(d)?;
+        asset.observed = minor_or_null(d)?;
+        asset.discrepancy_since = event_or_null(d)?;
+        Some(())
     })?;
-    if states.len() != book.assets.len() {
+    if states != book.assets.len() {
         return None;
     }
-    for (asset, (limits, expected, observed, since)) in book.assets.iter_mut().zip(states) {
-        asset.asset_limits = limits;
-        asset.expected = expected;
-        asset.observed = observed;
-        asset.discrepancy_since = since;
-    }
     book.ledger = crate::ledger::Ledger::decode(d)?;
-    for (id, client) in list(d, CLIENTS_MAX, |d| {
+    let (clients, addresses, specs, zones) = (&mut book.clients, &mut book.addresses, &book.assets, &book.zones);
+    each(d, CLIENTS_MAX, &mut |d| {
         cbor::array(d, 5)?;
         let id = cbor::string(d)?;
         let index = cbor::u32(d)?;
         let address = addr(d)?;
-        let allow_list = list(d, ALLOW_LIST_MAX, |d| {
+        let mut allow_list = BTreeMap::new();
+        each(d, ALLOW_LIST_MAX, &mut |d| {
             cbor::array(d, 2)?;
-            Some((addr(d)?, cbor::i64(d)?))
+            allow_list.insert(addr(d)?, cbor::i64(d)?);
+            Some(())
         })?;
-        let limits = list(d, ASSETS_MAX, Limits::decode)?;
-        Some((id, Client { index, address, allow_list: map_of(allow_list), limits }))
-    })? {
-        book.addresses.insert(client.address, id.clone());
-        book.clients.insert(id, client);
-    }
-    for (id, deposit) in list(d, DEPOSITS_MAX, |d| {
+        // Each asset's client limits as registration builds them, then their counters.
+        let mut limits = Vec::with_capacity(specs.len());
+        let mut asset = specs.iter();
+        each(d, ASSETS_MAX, &mut |d| {
+            let mut set = Limits::new(&asset.next()?.client_specs, CountingPolicy::default(), zones).ok()?;
+            set.decode_counters(d)?;
+            limits.push(set);
+            Some(())
+        })?;
+        addresses.insert(address, id.clone());
+        clients.insert(id, Client { index, address, allow_list, limits });
+        Some(())
+    })?;
+    let deposits = &mut book.deposits;
+    each(d, DEPOSITS_MAX, &mut |d| {
         cbor::array(d, 6)?;
         let id = cbor::string(d)?;
         let (address, asset, amount) = (addr(d)?, asset_index(d)?, minor(d)?);
-        let client = nullable(d, cbor::string)?;
+        let client = if null(d)? { None } else { Some(cbor::string(d)?) };
         let state = match cbor::u8(d)? {
             0 => DepositState::Pending,
             1 => DepositState::Confirmed,
@@ -391,11 +450,11 @@ fn decode_book(body: &[u8]) -> Option<Result<Book>> {
             3 => DepositState::Released,
             _ => return None,
         };
-        Some((id, Deposit { address, asset, amount, client, state }))
-    })? {
-        book.deposits.insert(id, deposit);
-    }
-    for (id, withdrawal) in list(d, WITHDRAWALS_MAX, |d| {
+        deposits.insert(id, Deposit { address, asset, amount, client, state });
+        Some(())
+    })?;
+    let withdrawals = &mut book.withdrawals;
+    each(d, WITHDRAWALS_MAX, &mut |d| {
         cbor::array(d, 9)?;
         let id = cbor::string(d)?;
         let client = cbor::string(d)?;
@@ -408,32 +467,34 @@ fn decode_book(body: &[u8]) -> Option<Result<Book>> {
             _ => return None,
         };
         let digest = d.bytes().ok()?.try_into().ok()?;
-        let approvals = map_of(list(d, APPROVERS_MAX, |d| {
+        let mut approvals = BTreeMap::new();
+        each(d, APPROVERS_MAX, &mut |d| {
             cbor::array(d, 2)?;
-            Some((cbor::string(d)?, cbor::i64(d)?))
-        })?);
-        Some((id, Withdrawal { client, asset, amount, fee, destination, state, digest, approvals }))
-    })? {
-        book.withdrawals.insert(id, withdrawal);
-    }
-    for (key, check) in list(d, CLIENTS_MAX.saturating_mul(ASSETS_MAX), |d| {
+            approvals.insert(cbor::string(d)?, cbor::i64(d)?);
+            Some(())
+        })?;
+        withdrawals.insert(id, Withdrawal { client, asset, amount, fee, destination, state, digest, approvals });
+        Some(())
+    })?;
+    let (observed, differing) = (&mut book.wallets_observed, &mut book.wallets_differing);
+    each(d, CLIENTS_MAX.saturating_mul(ASSETS_MAX), &mut |d| {
         cbor::array(d, 5)?;
         let key = (cbor::string(d)?, asset_index(d)?);
-        Some((key, WalletCheck { observed: minor(d)?, expected: minor(d)?, since: nullable(d, cbor::u64)? }))
-    })? {
+        let check = WalletCheck { observed: minor(d)?, expected: minor(d)?, since: event_or_null(d)? };
         // The index of differing wallets is derived (decoded in key order, so it stays sorted);
         // check_invariants compares it with the map.
         if check.since.is_some() {
-            book.wallets_differing.push(key.clone());
+            differing.push(key.clone());
         }
-        book.wallets_observed.insert(key, check);
-    }
-    for (approver, seq) in list(d, APPROVERS_MAX, |d| {
+        observed.insert(key, check);
+        Some(())
+    })?;
+    let seqs = &mut book.approver_seqs;
+    each(d, APPROVERS_MAX, &mut |d| {
         cbor::array(d, 2)?;
-        Some((cbor::string(d)?, cbor::u64(d)?))
-    })? {
-        book.approver_seqs.insert(approver, seq);
-    }
+        seqs.insert(cbor::string(d)?, cbor::u64(d)?);
+        Some(())
+    })?;
     (d.position() == body.len()).then_some(Ok(book))
 }
 

@@ -339,6 +339,16 @@ fn authentic_snapshots_whose_parts_disagree_are_refused() {
         })),
     ];
     edits.push(("the configuration's quorum above its approvers", Box::new(|b: &mut Book| b.config.quorum = 9)));
+    // The limit sets are built from the configuration and only their counters are carried: a
+    // configuration that does not match them leaves counters that do not fit.
+    edits.push(("the client limits configured in another order (trailing entries on a day limit, a day's period on a trailing one)", Box::new(|b: &mut Book| {
+        b.config.assets[0].client_limits.reverse();
+    })));
+    edits.push(("an asset's limits configured away (counters without a limit)", Box::new(|b: &mut Book| b.config.assets[0].asset_limits.clear())));
+    edits.push(("a client limit added to the configuration (a limit without counters)", Box::new(|b: &mut Book| {
+        let extra = limit("usdc-life", Measure::Amount, Some("USDC"), Window::Lifetime, "5");
+        b.config.assets[1].client_limits.push(extra);
+    })));
     for (what, edit) in &edits {
         let mut book = good.clone();
         edit(&mut book);
@@ -384,4 +394,34 @@ fn out_of_order_or_duplicate_lists_are_refused_as_not_canonical() {
         assert_eq!(e.code(), ErrorCode::SnapshotInvalid, "{what}");
         assert!(e.message().contains("canonical"), "{what}: {}", e.message());
     }
+}
+
+/// The configuration as the SDK sends it (the snapshot's `config` encoding): the same book as
+/// from the struct; bytes that are not one configuration are `INVALID_ARGUMENT` about `config`;
+/// a list past the book's maximum (but within the decoder's bound) gets `Book::new`'s own error.
+#[test]
+fn a_book_from_its_configuration_bytes() {
+    let bytes = {
+        let mut e = Enc::new();
+        encode_config(&mut e, &config());
+        e.into_bytes()
+    };
+    let book = Book::from_config_cbor(&bytes).unwrap();
+    assert_eq!(book.config(), &config());
+    assert_eq!(book.snapshot(&KEY).unwrap(), Book::new(config()).unwrap().snapshot(&KEY).unwrap());
+    let refused = |bytes: &[u8]| Book::from_config_cbor(bytes).err().map(|e| (e.code(), e.param().to_owned()));
+    let not_config = Some((ErrorCode::InvalidArgument, "config".to_owned()));
+    assert_eq!(refused(&[]), not_config);
+    assert_eq!(refused(&bytes[..bytes.len() - 1]), not_config, "cut");
+    assert_eq!(refused(&[bytes.as_slice(), &[0]].concat()), not_config, "a trailing item");
+    let mut five = config();
+    five.assets = (0..5).map(|_| five.assets[1].clone()).collect();
+    let mut e = Enc::new();
+    encode_config(&mut e, &five);
+    assert_eq!(refused(&e.into_bytes()), Some((ErrorCode::InvalidArgument, "assets".to_owned())));
+    let mut many = config();
+    many.approvers = (0..=CONFIG_LIST_ITEMS_MAX).map(|_| many.approvers[0].clone()).collect();
+    let mut e = Enc::new();
+    encode_config(&mut e, &many);
+    assert_eq!(refused(&e.into_bytes()), not_config, "past the decoder's bound");
 }

@@ -224,9 +224,11 @@ pub(crate) fn u32(d: &mut Decoder<'_>) -> Option<u32> {
     d.u32().ok()
 }
 
+/// Through `u64` (the same values accepted): minicbor's own `u8` reader is another 1 KB of wasm
+/// in every module whose other readers do not need it.
 #[inline(never)]
 pub(crate) fn u8(d: &mut Decoder<'_>) -> Option<u8> {
-    d.u8().ok()
+    u8::try_from(u64(d)?).ok()
 }
 
 #[inline(never)]

@@ -353,3 +353,51 @@ impl Cbor for I64 {
         cbor::i64(d).map(I64)
     }
 }
+
+/// A set's counters without its definitions, for a holder that keeps the specifications itself
+/// (the custody book's snapshot: its configuration holds them, so the definitions would be
+/// written twice, and their decoders are 1 KB gzip of its module):
+/// `[[limitState] (one per limit, in order), records, nextSerial, latestTime / null, revision]`.
+impl Limits {
+    pub(crate) fn encode_counters(&self, e: &mut Enc) {
+        e.array(5).array(self.limits.len() as u64);
+        for limit in &self.limits {
+            limit.state.encode(e);
+        }
+        e.list(&self.records).u64(self.next_serial);
+        match self.high_water {
+            Some(time) => e.i64(time),
+            None => e.null(),
+        };
+        e.u64(self.revision);
+    }
+
+    /// Sets the counters written by [`Limits::encode_counters`] on this set, built from its
+    /// specifications. None, leaving the set as it was, when they are not one state per limit
+    /// that fits it (trailing entries only on a trailing window, a period only on a calendar
+    /// one) or the whole is not consistent ([`Limits::is_consistent`]).
+    pub(crate) fn decode_counters(&mut self, d: &mut Decoder<'_>) -> Option<()> {
+        cbor::array(d, 5)?;
+        if cbor::array_len(d)? != self.limits.len() as u64 {
+            return None;
+        }
+        let mut next = self.clone();
+        for limit in &mut next.limits {
+            let state = LimitState::decode(d)?;
+            let trailing = matches!(limit.def.window, Window::Trailing { .. });
+            if (!trailing && !state.entries.is_empty()) || (limit.def.window.calendar().is_none() && state.period.is_some()) {
+                return None;
+            }
+            limit.state = state;
+        }
+        next.records = cbor::list(d, TRANSACTIONS_RETAINED_MAX)?;
+        next.next_serial = cbor::u64(d)?;
+        next.high_water = cbor::opt::<I64>(d)?.map(|t| t.0);
+        next.revision = cbor::u64(d)?;
+        if !next.is_consistent() {
+            return None;
+        }
+        *self = next;
+        Some(())
+    }
+}
