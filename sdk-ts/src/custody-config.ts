@@ -15,6 +15,7 @@
  * (`Book::new`), as before.
  * @internal
  */
+import { CBOR_FALSE, CBOR_TRUE, CborWriter, MAJOR_ARRAY, MAJOR_BYTES, MAJOR_MAP, MAJOR_TEXT, MAJOR_UNSIGNED } from './cbor-writer.js';
 import { CountersignError } from './errors.js';
 import type { BookConfig } from './generated/custody.js';
 import type { LimitSpec, LimitWindow } from './generated/limits.js';
@@ -26,13 +27,6 @@ import { U32_MAX, expectArray, expectBoolean, expectBytes, expectInteger, expect
  */
 export const CUSTODY_CONFIG_LIST_ITEMS_MAX = 256;
 
-const MAJOR_UNSIGNED = 0;
-const MAJOR_BYTES = 2;
-const MAJOR_TEXT = 3;
-const MAJOR_ARRAY = 4;
-const MAJOR_MAP = 5;
-const CBOR_FALSE = 0xf4;
-const CBOR_TRUE = 0xf5;
 const U8_MAX = 0xff;
 
 const BOOK_FIELDS = ['assets', 'omnibusAddress', 'approvers', 'quorum', 'coolingOffS'] as const;
@@ -46,84 +40,6 @@ const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'satur
 const WINDOW_SHAPES =
   'perTransaction | lifetime | trailing {seconds} | day {timeZone} | week {start, timeZone} | month {anchorDay, timeZone} | year {timeZone}, with exactly these fields';
 
-const encoder = new TextEncoder();
-
-/** A growing byte buffer of CBOR items (shortest heads, definite lengths). */
-class Writer {
-  private bytes = new Uint8Array(1024);
-  private length = 0;
-
-  private reserve(extra: number): void {
-    if (this.length + extra <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
-    while (size < this.length + extra) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.bytes.subarray(0, this.length));
-    this.bytes = grown;
-  }
-
-  /** Major type `major` with argument `n` (0 ≤ n ≤ 2^32 − 1 here: lengths and u32 fields). */
-  head(major: number, n: number): this {
-    this.reserve(5);
-    const m = major << 5;
-    const b = this.bytes;
-    if (n < 24) b[this.length++] = m | n;
-    else if (n <= 0xff) {
-      b[this.length++] = m | 24;
-      b[this.length++] = n;
-    } else if (n <= 0xffff) {
-      b[this.length++] = m | 25;
-      b[this.length++] = n >>> 8;
-      b[this.length++] = n & 0xff;
-    } else {
-      b[this.length++] = m | 26;
-      b[this.length++] = n >>> 24;
-      b[this.length++] = (n >>> 16) & 0xff;
-      b[this.length++] = (n >>> 8) & 0xff;
-      b[this.length++] = n & 0xff;
-    }
-    return this;
-  }
-
-  uint(n: number): this {
-    return this.head(MAJOR_UNSIGNED, n);
-  }
-
-  text(value: string): this {
-    const utf8 = encoder.encode(value);
-    return this.raw(MAJOR_TEXT, utf8);
-  }
-
-  byteString(value: Uint8Array): this {
-    return this.raw(MAJOR_BYTES, value);
-  }
-
-  bool(value: boolean): this {
-    this.reserve(1);
-    this.bytes[this.length++] = value ? CBOR_TRUE : CBOR_FALSE;
-    return this;
-  }
-
-  array(n: number): this {
-    return this.head(MAJOR_ARRAY, n);
-  }
-
-  map(n: number): this {
-    return this.head(MAJOR_MAP, n);
-  }
-
-  private raw(major: number, payload: Uint8Array): this {
-    this.head(major, payload.length);
-    this.reserve(payload.length);
-    this.bytes.set(payload, this.length);
-    this.length += payload.length;
-    return this;
-  }
-
-  done(): Uint8Array {
-    return this.bytes.slice(0, this.length);
-  }
-}
 
 /** `object[field]` of a checked plain object: a required field must be present (not `undefined`). */
 function required(object: Record<string, unknown>, field: string, param: string): unknown {
@@ -149,7 +65,7 @@ function u32(value: unknown, param: string): number {
   return expectInteger(value, param, 0, U32_MAX);
 }
 
-function writeWindow(w: Writer, value: unknown, param: string): void {
+function writeWindow(w: CborWriter, value: unknown, param: string): void {
   const o = expectObject(value, param, WINDOW_FIELDS);
   const kind = expectString(required(o, 'kind', param), `${param}.kind`);
   // Each field's type first (named), then whether the fields are those of the kind.
@@ -174,7 +90,7 @@ function writeWindow(w: Writer, value: unknown, param: string): void {
 }
 
 /** A `LimitSpec`: a map with keys 0..7 in order, the optional ones (2, 5, 6) only when present. */
-function writeLimit(w: Writer, value: unknown, param: string): void {
+function writeLimit(w: CborWriter, value: unknown, param: string): void {
   const o = expectObject(value, param, LIMIT_FIELDS);
   const id = expectString(required(o, 'id', param), `${param}.id`);
   const measure = expectOneOf(required(o, 'measure', param), `${param}.measure`, MEASURES);
@@ -199,7 +115,7 @@ function writeLimit(w: Writer, value: unknown, param: string): void {
   w.uint(7).bool(resettable);
 }
 
-function writeLimits(w: Writer, value: unknown, param: string): void {
+function writeLimits(w: CborWriter, value: unknown, param: string): void {
   const limits = list(value, param);
   w.array(limits.length);
   limits.forEach((limit, i) => writeLimit(w, limit, `${param}[${i}]`));
@@ -210,7 +126,7 @@ function writeLimits(w: Writer, value: unknown, param: string): void {
  * throws the first problem, naming its path under `param`.
  */
 export function encodeBookConfig(config: BookConfig | unknown, param = 'config'): Uint8Array {
-  const w = new Writer();
+  const w = new CborWriter();
   const o = expectObject(config, param, BOOK_FIELDS);
   const assets = list(required(o, 'assets', param), `${param}.assets`);
   const omnibusAddress = required(o, 'omnibusAddress', param);

@@ -27,6 +27,7 @@
  * path returns.
  * @internal
  */
+import { CBOR_FALSE, CBOR_NULL, CBOR_TRUE, CborWriter } from './cbor-writer.js';
 import type { HoldState, HoldView, LedgerCode, LedgerOutcome } from './generated/ledger.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -97,96 +98,7 @@ const objectKeys = Object.keys;
 const getPrototypeOf = Object.getPrototypeOf;
 const ObjectPrototype = Object.prototype;
 const U32_MAX = 0xffff_ffff;
-const TWO_POW_32 = 0x1_0000_0000;
 
-/** A growing byte buffer of CBOR items. */
-class Writer {
-  bytes = new Uint8Array(16 * 1024);
-  length = 0;
-
-  reserve(extra: number): void {
-    if (this.length + extra <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
-    while (size < this.length + extra) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.bytes.subarray(0, this.length));
-    this.bytes = grown;
-  }
-
-  /** A major type's header with argument `n` (a non-negative safe integer), shortest form. */
-  head(major: number, n: number): void {
-    this.reserve(9);
-    const b = this.bytes;
-    const m = major << 5;
-    if (n < 24) {
-      b[this.length++] = m | n;
-    } else if (n < 0x100) {
-      b[this.length++] = m | 24;
-      b[this.length++] = n;
-    } else if (n < 0x1_0000) {
-      b[this.length++] = m | 25;
-      b[this.length++] = n >>> 8;
-      b[this.length++] = n & 0xff;
-    } else if (n < TWO_POW_32) {
-      b[this.length++] = m | 26;
-      this.u32(n);
-    } else {
-      b[this.length++] = m | 27;
-      this.u32(Math.floor(n / TWO_POW_32));
-      this.u32(n >>> 0);
-    }
-  }
-
-  private u32(n: number): void {
-    const b = this.bytes;
-    b[this.length++] = n >>> 24;
-    b[this.length++] = (n >>> 16) & 0xff;
-    b[this.length++] = (n >>> 8) & 0xff;
-    b[this.length++] = n & 0xff;
-  }
-
-  /** A safe integer (`-0` is 0). */
-  integer(n: number): void {
-    if (n < 0) this.head(1, -1 - n);
-    else this.head(0, n);
-  }
-
-  /** A well-formed string (the boundary refused lone surrogates) as a CBOR text string. */
-  text(s: string): void {
-    const n = s.length;
-    let ascii = true;
-    for (let i = 0; i < n; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      this.head(3, n);
-      this.reserve(n);
-      const b = this.bytes;
-      let at = this.length;
-      for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
-      this.length = at;
-      return;
-    }
-    const utf8 = encoder.encode(s);
-    this.head(3, utf8.length);
-    this.reserve(utf8.length);
-    this.bytes.set(utf8, this.length);
-    this.length += utf8.length;
-  }
-
-  simple(byte: number): void {
-    this.reserve(1);
-    this.bytes[this.length++] = byte;
-  }
-}
-
-const encoder = new TextEncoder();
-const CBOR_FALSE = 0xf4;
-const CBOR_TRUE = 0xf5;
-const CBOR_NULL = 0xf6;
 
 /** A plain object: not null, not an array, not a typed array, not an SDK object (the boundary's
  * copies of plain objects have `Object.prototype`). */
@@ -204,7 +116,7 @@ function own(object: Record<string, unknown>, key: string): unknown {
 const INHERITED = Symbol('inherited');
 
 /** Writes one request's fields; false when it is not regular (nothing is then used). */
-function writeRequest(w: Writer, shape: OperationShape, request: Record<string, unknown>): boolean {
+function writeRequest(w: CborWriter, shape: OperationShape, request: Record<string, unknown>): boolean {
   const keys = objectKeys(request);
   if (keys.length > shape.declared) return false;
   let present = 0;
@@ -276,7 +188,7 @@ function writeRequest(w: Writer, shape: OperationShape, request: Record<string, 
   return keys.length === present;
 }
 
-const writer = new Writer();
+const writer = new CborWriter(16 * 1024);
 
 /**
  * The batch as the core's CBOR (`[linked, op, linked, op, ...]`), or `undefined` when any
