@@ -17,6 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { benchBookConfig } from './custody-book-config.mjs';
 
 const [dirA, dirB] = process.argv.slice(2, 4);
 if (dirB === undefined) {
@@ -86,16 +87,7 @@ function side({ sdk, glue, glueConfig }) {
   const seed = new Uint8Array(32).fill(5);
   const addresses = Array.from({ length: CLIENTS }, (_, i) => sdk.custodyTransferWallet(seed, i).address);
   const omnibus = sdk.custodyAddressOf(sdk.secp256k1PublicKey(new Uint8Array(32).fill(0x11), { compressed: true }));
-  const config = () => ({
-    assets: [
-      { asset: 'BTC', confirmations: 1, sweepThreshold: '0.0001', clientLimits: [], assetLimits: [] },
-      { asset: 'USDC', confirmations: 1, sweepThreshold: '1', clientLimits: [], assetLimits: [] },
-    ],
-    omnibusAddress: omnibus,
-    approvers: [{ approverId: 'a0', publicKey: sdk.ed25519PublicKey(new Uint8Array(32).fill(9)) }],
-    quorum: 1,
-    coolingOffS: 0,
-  });
+  const config = () => benchBookConfig(sdk, omnibus);
   const fund = (book, apply) => {
     for (let i = 0; i < CLIENTS; i++) {
       apply(book, 'registerClient', { clientId: `c${i}`, address: addresses[i], now: T0 });

@@ -19,6 +19,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as sdk from '@countersign/sdk';
 import * as glue from '../sdk-ts/wasm/countersign_wasm.js';
+import { benchBookConfig } from './custody-book-config.mjs';
 import { measureOpsPerSecond } from './measure.mjs';
 
 const T0 = 1_800_000_000;
@@ -34,18 +35,7 @@ const addresses = Array.from({ length: CLIENTS }, (_, i) => sdk.custodyTransferW
 const omnibus = sdk.custodyAddressOf(sdk.secp256k1PublicKey(new Uint8Array(32).fill(0x11), { compressed: true }));
 
 /** The book every measurement uses (the native bench's, core/examples/custody_bench.rs). */
-function bookConfig() {
-  return {
-    assets: [
-      { asset: 'BTC', confirmations: 1, sweepThreshold: '0.0001', clientLimits: [], assetLimits: [] },
-      { asset: 'USDC', confirmations: 1, sweepThreshold: '1', clientLimits: [], assetLimits: [] },
-    ],
-    omnibusAddress: omnibus,
-    approvers: [{ approverId: 'a0', publicKey: sdk.ed25519PublicKey(new Uint8Array(32).fill(9)) }],
-    quorum: 1,
-    coolingOffS: 0,
-  };
-}
+const bookConfig = () => benchBookConfig(sdk, omnibus);
 
 function sdkSide() {
   let book;
