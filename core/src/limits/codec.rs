@@ -316,13 +316,21 @@ impl Cbor for Limits {
     fn encode(&self, e: &mut Enc) {
         e.array(6).list(&self.limits);
         self.policy.encode(e);
-        self.encode_usage(e);
+        e.list(&self.records).u64(self.next_serial);
+        match self.high_water {
+            Some(time) => e.i64(time),
+            None => e.null(),
+        };
+        e.u64(self.revision);
     }
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
         cbor::array(d, 6)?;
         let limits = cbor::list(d, LIMITS_PER_SET_MAX)?;
         let policy = CountingPolicy::decode(d)?;
-        let (records, next_serial, high_water, revision) = Limits::decode_usage(d)?;
+        let records = cbor::list(d, TRANSACTIONS_RETAINED_MAX)?;
+        let next_serial = cbor::u64(d)?;
+        let high_water = cbor::opt::<I64>(d)?.map(|t| t.0);
+        let revision = cbor::u64(d)?;
         Some(Limits {
             limits,
             policy,
@@ -356,25 +364,12 @@ impl Limits {
         for limit in &self.limits {
             limit.state.encode(e);
         }
-        self.encode_usage(e);
-    }
-
-    /// The items both encodings end with: `records, nextSerial, latestTime / null, revision`.
-    fn encode_usage(&self, e: &mut Enc) {
         e.list(&self.records).u64(self.next_serial);
         match self.high_water {
             Some(time) => e.i64(time),
             None => e.null(),
         };
         e.u64(self.revision);
-    }
-
-    /// What [`Limits::encode_usage`] wrote: (records, next serial, latest time, revision).
-    fn decode_usage(d: &mut Decoder<'_>) -> Option<(Vec<UsageRecord>, u64, Option<i64>, u64)> {
-        let records = cbor::list(d, TRANSACTIONS_RETAINED_MAX)?;
-        let next_serial = cbor::u64(d)?;
-        let high_water = cbor::opt::<I64>(d)?.map(|t| t.0);
-        Some((records, next_serial, high_water, cbor::u64(d)?))
     }
 
     /// Sets the counters written by [`Limits::encode_counters`] on this set, built from its
@@ -395,7 +390,10 @@ impl Limits {
             }
             limit.state = state;
         }
-        (next.records, next.next_serial, next.high_water, next.revision) = Limits::decode_usage(d)?;
+        next.records = cbor::list(d, TRANSACTIONS_RETAINED_MAX)?;
+        next.next_serial = cbor::u64(d)?;
+        next.high_water = cbor::opt::<I64>(d)?.map(|t| t.0);
+        next.revision = cbor::u64(d)?;
         if !next.is_consistent() {
             return None;
         }
