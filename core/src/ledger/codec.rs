@@ -466,7 +466,7 @@ impl Cbor for Account {
     fn decode(d: &mut Decoder<'_>) -> Option<Self> {
         cbor::array(d, 9)?;
         Some(Account {
-            id: cbor::string(d)?,
+            id: super::inline_id::InlineId::new(d.str().ok()?),
             currency: CurrencyCode::decode(d)?,
             kind: kind_of(cbor::u8(d)?)?,
             credit_limit: cbor::u128(d)?,
@@ -475,6 +475,7 @@ impl Cbor for Account {
             credits_posted: cbor::u128(d)?,
             debits_pending: cbor::u128(d)?,
             credits_pending: cbor::u128(d)?,
+            debit_holds: super::debit_index::ListHead::default(),
         })
     }
 }

@@ -578,7 +578,7 @@ impl Ledger {
         } = plan;
         for (at, account) in accounts {
             let old = match at {
-                Some(at) => self.accounts.replace_at(at, account),
+                Some(at) => self.replace_account_at(at, account),
                 None => {
                     self.accounts.insert_new(account);
                     None
@@ -726,9 +726,14 @@ impl Ledger {
         // Bounded by the log's length.
         while let Some(change) = undo.pop() {
             match change {
-                Change::Account(account) => {
-                    self.accounts.put(account);
-                }
+                Change::Account(account) => match self.accounts.handle(&account.id) {
+                    Some(at) => {
+                        self.replace_account_at(at, account);
+                    }
+                    None => {
+                        self.accounts.insert_new(account);
+                    }
+                },
                 Change::Hold(id, old) => {
                     self.put_hold(&id, old);
                 }
@@ -765,7 +770,9 @@ impl Ledger {
         match self.index_keys(at) {
             Some((true, deadline, debit)) => {
                 self.deadlines.insert((deadline, at));
-                self.debit_holds.insert(debit, at);
+                if let Some(account) = self.accounts.at_mut(debit) {
+                    self.debit_holds.insert(&mut account.debit_holds, debit, at);
+                }
             }
             Some((false, seq, _)) => {
                 self.resolved.insert((seq, at));
@@ -779,7 +786,9 @@ impl Ledger {
         match self.index_keys(at) {
             Some((true, deadline, debit)) => {
                 self.deadlines.remove(&(deadline, at));
-                self.debit_holds.remove(debit, at);
+                if let Some(account) = self.accounts.at_mut(debit) {
+                    self.debit_holds.remove(&mut account.debit_holds, debit, at);
+                }
             }
             Some((false, seq, _)) => {
                 self.resolved.remove(&(seq, at));
@@ -788,10 +797,31 @@ impl Ledger {
         }
     }
 
-    /// The handles of the pending holds debiting the account at `account` (newest listed first:
-    /// callers count them or put them in id order).
-    pub(super) fn debit_hold_handles(&self, account: u32) -> impl Iterator<Item = u32> + '_ {
-        self.debit_holds.of(account)
+    /// The handles of the pending holds debiting the account `id` (newest listed first:
+    /// callers count them or put them in id order); `None` when it has none (or does not
+    /// exist). An account with nothing pending on its debit side has no pending hold debiting
+    /// it (a pending hold holds a positive amount: the invariants check both), so its list is
+    /// not walked.
+    pub(super) fn debit_holds_of(&self, id: &str) -> Option<impl Iterator<Item = u32> + '_> {
+        let account = self.accounts.get(id)?;
+        (account.debits_pending != 0).then(|| self.debit_holds.of(account.debit_holds))
+    }
+
+    /// Each account's handle and debit list head: the lists [`debit_index::DebitIndex::entries`]
+    /// checks.
+    pub(super) fn debit_list_heads(&self) -> impl Iterator<Item = (u32, super::debit_index::ListHead)> + '_ {
+        self.accounts.iter_unordered().map(|(at, account)| (at, account.debit_holds))
+    }
+
+    /// Puts `account` in the live slot `at` (the record with its id), keeping the list head
+    /// there: the record it replaces may have had holds linked or unlinked since `account` was
+    /// copied from it (a commit links after it writes the accounts; a chain's undo restores
+    /// accounts after it unlinks). Returns the record it replaced.
+    pub(super) fn replace_account_at(&mut self, at: u32, mut account: Account) -> Option<Account> {
+        if let Some(current) = self.accounts.at(at) {
+            account.debit_holds = current.debit_holds;
+        }
+        self.accounts.replace_at(at, account)
     }
 }
 
@@ -944,10 +974,9 @@ impl<'a> Tx<'a> {
         // The ledger's pending holds of the account (its copy if this operation changed one).
         let kept = self
             .base
-            .accounts
-            .handle(account)
+            .debit_holds_of(account)
             .into_iter()
-            .flat_map(|at| self.base.debit_hold_handles(at))
+            .flatten()
             .filter(|at| self.holds.at(*at).or_else(|| self.base.holds.at(*at)).is_some_and(|h| h.state == HoldState::Pending))
             .count();
         let added = self
@@ -995,13 +1024,13 @@ impl<'a> Tx<'a> {
     /// Expires the pending holds of `account` (debit side) whose deadline has passed.
     fn expire_overdue_of(&mut self, account: &str) -> Result<()> {
         let now = self.now;
-        let Some(account) = self.base.accounts.handle(account) else {
+        let Some(listed) = self.base.debit_holds_of(account) else {
             return Ok(());
         };
         // At most HOLDS_PER_ACCOUNT_MAX; the index lists them by handle, so they are put in id
         // order (the order they expire in, and are listed in the outcome).
         let mut due: Vec<(u64, &str)> = Vec::new();
-        for at in self.base.debit_hold_handles(account) {
+        for at in listed {
             if let Some(h) = self.holds.at(at).or_else(|| self.base.holds.at(at)) {
                 if h.state == HoldState::Pending && h.expires_at <= now {
                     insert_in_order(&mut due, (0, &h.id), usize::MAX);
@@ -1129,7 +1158,7 @@ impl<'a> Tx<'a> {
         let credit_limit = credit_limit.map_or(0, |l| l.to_minor_units().unsigned_abs());
         self.accounts.insert_new(
             Account {
-                id: id.to_owned(),
+                id: super::inline_id::InlineId::new(id),
                 currency,
                 kind,
                 credit_limit,
@@ -1138,6 +1167,7 @@ impl<'a> Tx<'a> {
                 credits_posted: 0,
                 debits_pending: 0,
                 credits_pending: 0,
+                debit_holds: super::debit_index::ListHead::default(),
             },
         );
         Ok(LedgerCode::AccountOpened)

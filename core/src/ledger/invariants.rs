@@ -324,7 +324,7 @@ pub(super) fn check_all(l: &Ledger) -> Result<()> {
         )?;
     }
     ensure(
-        deadlines == l.deadlines && l.debit_holds.entries().is_some_and(|listed| listed == debit_holds) && resolved == l.resolved,
+        deadlines == l.deadlines && l.debit_holds.entries(l.debit_list_heads()).is_some_and(|listed| listed == debit_holds) && resolved == l.resolved,
         "a hold index is out of date",
     )?;
 

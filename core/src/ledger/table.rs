@@ -194,6 +194,10 @@ impl IdIndex {
 /// A record a [`Table`] files under its id.
 pub(super) trait Record {
     fn id(&self) -> &str;
+    /// Whether the record's id is `id` (what a lookup confirms a match with).
+    fn is(&self, id: &str) -> bool {
+        self.id() == id
+    }
 }
 
 /// The records of one kind: a slab and its id index. Live records are bounded by the ledger's
@@ -231,7 +235,7 @@ impl<T: Record> Table<T> {
     }
 
     pub(super) fn handle(&self, id: &str) -> Option<u32> {
-        self.ids.find(tag_of(id), |at| self.at(at).is_some_and(|record| record.id() == id))
+        self.ids.find(tag_of(id), |at| self.at(at).is_some_and(|record| record.is(id)))
     }
 
     pub(super) fn contains_key(&self, id: &str) -> bool {
