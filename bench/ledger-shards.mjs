@@ -51,7 +51,7 @@ const mib = (bytes) => (bytes / 1048576).toFixed(1);
  * Most pairs per slice: 3,072 journal entries, below a ledger's 4,096 retained (the 10-account
  * ledger's journal is persisted and truncated only between slices).
  */
-const SLICE_PAIRS_MAX = 1536;
+export const SLICE_PAIRS_MAX = 1536;
 
 /** Runs `body` for about `ms` (checking the clock every 64 calls), at most SLICE_PAIRS_MAX times. */
 export function slice(ms, body) {
