@@ -77,9 +77,9 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   relay: 200704,
   transfer: 264192,
   'transfer-resolve': 181248,
-  'transfer-lifecycle': 187392,
+  'transfer-lifecycle': 188416,
   pos: 171008,
-  terminal: 243712,
+  terminal: 244736,
 };
 
 /** Each system's name, for messages. */

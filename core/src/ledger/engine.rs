@@ -863,11 +863,11 @@ impl<T: Record> Overlay<T> {
     }
 
     fn position(&self, id: &str) -> Option<usize> {
-        self.0.iter().position(|(_, value)| value.id() == id)
+        self.0.iter().position(|(_, value)| value.is(id))
     }
 
     pub(super) fn get(&self, id: &str) -> Option<&T> {
-        self.0.iter().find(|(_, value)| value.id() == id).map(|(_, value)| value)
+        self.0.iter().find(|(_, value)| value.is(id)).map(|(_, value)| value)
     }
 
     /// The copy of the record at `handle` in the ledger, if any.

@@ -384,7 +384,7 @@ impl Seen {
     pub(super) fn handle<T: Record>(&self, table: &Table<T>, id: &str) -> Option<u32> {
         let [newest, older] = self.0.get();
         for at in [newest, older].into_iter().flatten() {
-            if table.at(at).is_some_and(|record| record.id() == id) {
+            if table.at(at).is_some_and(|record| record.is(id)) {
                 return Some(at);
             }
         }
