@@ -59,7 +59,7 @@ export const MODULE_SYSTEMS: Readonly<Record<WasmModuleName, readonly (WasmSyste
 
 /** Each module's gzip -9 size budget in bytes (`scripts/build.sh` fails above it). */
 export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> = {
-  all: 836608,
+  all: 837632,
   primitives: 99328,
   card: 199680,
   ledger: 179200,

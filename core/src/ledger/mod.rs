@@ -996,8 +996,8 @@ impl table::Record for Account {
     fn id(&self) -> &str {
         self.id.as_str()
     }
-    fn is(&self, id: &str) -> bool {
-        self.id.as_bytes() == id.as_bytes()
+    fn id_bytes(&self) -> &[u8] {
+        self.id.as_bytes()
     }
 }
 

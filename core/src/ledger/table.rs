@@ -25,9 +25,9 @@ use std::hash::{DefaultHasher, Hasher};
 /// the same on every platform and run. Never encoded, journaled or shown: only where the index
 /// keeps an entry depends on it, so a change of the algorithm in a later Rust changes nothing
 /// observable.
-pub(super) fn id_hash(id: &str) -> u64 {
+pub(super) fn id_hash(id: &[u8]) -> u64 {
     let mut hasher = DefaultHasher::new();
-    hasher.write(id.as_bytes());
+    hasher.write(id);
     let hash = hasher.finish();
     #[cfg(test)]
     let hash = tests::FEW_HASHES.with(|few| match few.get() {
@@ -39,7 +39,7 @@ pub(super) fn id_hash(id: &str) -> u64 {
 
 /// The 32 bits of an id's hash its index entry keeps: they pick the entry's home and tell
 /// entries apart before an id is compared.
-fn tag_of(id: &str) -> u32 {
+fn tag_of(id: &[u8]) -> u32 {
     let hash = id_hash(id);
     (hash ^ (hash >> 32)) as u32
 }
@@ -194,9 +194,14 @@ impl IdIndex {
 /// A record a [`Table`] files under its id.
 pub(super) trait Record {
     fn id(&self) -> &str;
+    /// The id's bytes: what the index hashes, a lookup compares and [`Table::iter`] sorts (the
+    /// same order as the text's), without a UTF-8 check of a text kept as bytes.
+    fn id_bytes(&self) -> &[u8] {
+        self.id().as_bytes()
+    }
     /// Whether the record's id is `id` (what a lookup confirms a match with).
     fn is(&self, id: &str) -> bool {
-        self.id() == id
+        self.id_bytes() == id.as_bytes()
     }
 }
 
@@ -235,7 +240,12 @@ impl<T: Record> Table<T> {
     }
 
     pub(super) fn handle(&self, id: &str) -> Option<u32> {
-        self.ids.find(tag_of(id), |at| self.at(at).is_some_and(|record| record.is(id)))
+        self.handle_of(id.as_bytes())
+    }
+
+    /// [`Table::handle`] of an id's bytes.
+    fn handle_of(&self, id: &[u8]) -> Option<u32> {
+        self.ids.find(tag_of(id), |at| self.at(at).is_some_and(|record| record.id_bytes() == id))
     }
 
     pub(super) fn contains_key(&self, id: &str) -> bool {
@@ -265,7 +275,7 @@ impl<T: Record> Table<T> {
     /// Files `record` under its id: replaces the record there in its slot, or takes a slot.
     /// Returns the handle and the record it replaced.
     pub(super) fn put(&mut self, record: T) -> (u32, Option<T>) {
-        match self.handle(record.id()) {
+        match self.handle_of(record.id_bytes()) {
             Some(at) => (at, self.replace_at(at, record)),
             None => (self.insert_new(record), None),
         }
@@ -280,7 +290,7 @@ impl<T: Record> Table<T> {
     /// Files `record`, whose id the table does not have (the caller looked), in a slot; returns
     /// its handle.
     pub(super) fn insert_new(&mut self, record: T) -> u32 {
-        let tag = tag_of(record.id());
+        let tag = tag_of(record.id_bytes());
         let at = match self.free.pop() {
             Some(at) => {
                 if let Some(slot) = self.slots.get_mut(at as usize) {
@@ -303,7 +313,7 @@ impl<T: Record> Table<T> {
     /// Removes the record at `handle` and frees its slot.
     pub(super) fn remove_at(&mut self, handle: u32) -> Option<T> {
         let record = self.slots.get_mut(handle as usize)?.take()?;
-        self.ids.remove(tag_of(record.id()), handle);
+        self.ids.remove(tag_of(record.id_bytes()), handle);
         self.free.push(handle);
         Some(record)
     }
@@ -311,10 +321,10 @@ impl<T: Record> Table<T> {
     /// The live records by id, with their handles (sorted here: the index is in hash order).
     /// For the canonical encoding and the full invariant check, not for an operation's path.
     pub(super) fn iter(&self) -> impl Iterator<Item = (u32, &T)> {
-        let mut by_id: Vec<(&str, u32)> = self
+        let mut by_id: Vec<(&[u8], u32)> = self
             .ids
             .filed()
-            .filter_map(|(_, at)| self.at(at).map(|record| (record.id(), at)))
+            .filter_map(|(_, at)| self.at(at).map(|record| (record.id_bytes(), at)))
             .collect();
         sort_by_id(&mut by_id);
         by_id.into_iter().filter_map(|(_, at)| self.at(at).map(|record| (at, record)))
@@ -347,8 +357,8 @@ impl<T: Record> Table<T> {
             .free
             .iter()
             .all(|at| self.slots.get(*at as usize).is_some_and(Option::is_none));
-        let filed = self.ids.filed().all(|(tag, at)| self.at(at).is_some_and(|record| tag_of(record.id()) == tag));
-        let found = self.iter_unordered().all(|(at, record)| self.handle(record.id()) == Some(at));
+        let filed = self.ids.filed().all(|(tag, at)| self.at(at).is_some_and(|record| tag_of(record.id_bytes()) == tag));
+        let found = self.iter_unordered().all(|(at, record)| self.handle_of(record.id_bytes()) == Some(at));
         filed
             && found
             && self.ids.filed().count() == self.ids.len
@@ -366,9 +376,9 @@ impl<T: Record> Table<T> {
     }
 }
 
-/// Sorts `(id, handle)` pairs by id: one function for every kind of record (a sort is ~3 KB of
-/// wasm per element type and comparison).
-fn sort_by_id(by_id: &mut [(&str, u32)]) {
+/// Sorts `(id, handle)` pairs by id (bytewise: a UTF-8 text's order): one function for every
+/// kind of record (a sort is ~3 KB of wasm per element type and comparison).
+fn sort_by_id(by_id: &mut [(&[u8], u32)]) {
     by_id.sort_unstable();
 }
 
@@ -486,7 +496,7 @@ mod tests {
         let mut ids: Vec<String> = Vec::new();
         for n in 0..100_000u32 {
             let id = format!("w{n}");
-            if (tag_of(&id) as usize & (ENTRIES_MIN - 1)) >= ENTRIES_MIN - 2 {
+            if (tag_of(id.as_bytes()) as usize & (ENTRIES_MIN - 1)) >= ENTRIES_MIN - 2 {
                 ids.push(id);
             }
             if ids.len() == 8 {
@@ -524,14 +534,14 @@ mod tests {
         assert!(table.consistent());
         let mut twice = table.clone();
         twice.slots.push(Some(Named("a".into(), 3)));
-        twice.ids.insert(tag_of("a"), 2);
+        twice.ids.insert(tag_of(b"a"), 2);
         assert_eq!(twice.len(), 3);
         assert!(!twice.consistent(), "the id a is filed twice");
         // One slot indexed twice: the counts agree, but the slot of b is not indexed.
         let mut same_slot = table.clone();
         let b = same_slot.handle("b").unwrap();
-        assert!(same_slot.ids.remove(tag_of("b"), b));
-        same_slot.ids.insert(tag_of("a"), same_slot.handle("a").unwrap());
+        assert!(same_slot.ids.remove(tag_of(b"b"), b));
+        same_slot.ids.insert(tag_of(b"a"), same_slot.handle("a").unwrap());
         assert_eq!((same_slot.len(), b), (2, 1));
         assert!(!same_slot.consistent(), "a's slot is indexed twice and b's not at all");
         // An entry out of its probe run (an empty entry between its home and it): not found.
