@@ -153,7 +153,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Six accounts' heads, as their records would keep them.
+    /// The heads of accounts 0, 1, …, as their records would keep them.
     fn heads_of(heads: &[ListHead]) -> impl Iterator<Item = (u32, ListHead)> + '_ {
         heads.iter().enumerate().map(|(a, head)| (a as u32, *head))
     }
