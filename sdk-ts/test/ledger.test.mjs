@@ -75,6 +75,41 @@ test('hold, partial post, final post: available and totals are exact decimal str
   ledger.checkInvariants();
 });
 
+test('outcomes and views name the request\'s own ids, whatever the results\' string cache holds', () => {
+  // The adapter keeps a request's short ids (≤ 32 bytes) in its 256-slot string cache and hands
+  // them back in results (wasm/src/ser.rs): 300 accounts and 600 holds put many ids in each
+  // slot, with lengths 1 to 40 bytes, the 32/33-byte edge in ASCII and in two-byte UTF-8, and
+  // ids that differ only in their last byte.
+  const ledger = Ledger.create();
+  const accountIds = ['bank'];
+  for (let i = 0; i < 299; i++) {
+    const base = i % 3 === 0 ? `a${i}` : i % 3 === 1 ? 'é'.repeat(1 + (i % 17)) + i : `acct-${i}-`.padEnd(1 + (i % 40), 'x');
+    accountIds.push(base);
+  }
+  accountIds.push('x'.repeat(31) + '1', 'x'.repeat(31) + '2', 'x'.repeat(32) + '3', 'é'.repeat(16), 'é'.repeat(15) + 'ab', 'é'.repeat(16) + 'a');
+  assert.equal(new Set(accountIds).size, accountIds.length);
+  for (const accountId of accountIds) {
+    const opened = ledger.openAccount({ idempotencyKey: k(), now: T0, accountId, currency: 'EUR', kind: accountId === 'bank' ? 'unrestricted' : 'nonNegative' });
+    assert.equal(opened.code, 'ACCOUNT_OPENED', accountId);
+    if (accountId !== 'bank') {
+      assert.equal(ledger.transfer({ idempotencyKey: k(), now: T0, debitAccountId: 'bank', creditAccountId: accountId, amount: '100.00', currency: 'EUR' }).code, 'TRANSFERRED');
+    }
+  }
+  for (let i = 0; i < 600; i++) {
+    const debitAccountId = accountIds[1 + ((i * 7) % (accountIds.length - 1))];
+    const creditAccountId = accountIds[1 + ((i * 13 + 5) % (accountIds.length - 1))];
+    if (debitAccountId === creditAccountId) continue;
+    const holdId = i % 2 === 0 ? `h${i}` : `hold-é-${i}-`.padEnd(20 + (i % 20), 'y');
+    const held = ledger.hold({ idempotencyKey: k(), now: T0, holdId, debitAccountId, creditAccountId, amount: '0.10', currency: 'EUR', expiresAt: T0 + 600 });
+    assert.equal(held.code, 'HELD', holdId);
+    assert.deepEqual([held.hold.holdId, held.hold.debitAccountId, held.hold.creditAccountId], [holdId, debitAccountId, creditAccountId]);
+    const posted = ledger.post({ idempotencyKey: k(), now: T0, holdId, amount: '0.05', currency: 'EUR', final: true });
+    assert.deepEqual([posted.code, posted.hold.holdId, posted.hold.debitAccountId, posted.hold.creditAccountId], ['POSTED', holdId, debitAccountId, creditAccountId]);
+    assert.equal(ledger.account(debitAccountId).accountId, debitAccountId);
+  }
+  assert.deepEqual(ledger.accounts().map((a) => a.accountId).sort(), [...accountIds].sort());
+});
+
 test('same idempotency key: same answer, done once; different request: IDEMPOTENCY_KEY_REUSED', () => {
   const ledger = funded();
   const request = { idempotencyKey: 'pay-1', now: T0, debitAccountId: 'wallet', creditAccountId: 'shop', amount: '10.00', currency: 'EUR' };

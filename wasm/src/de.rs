@@ -178,11 +178,13 @@ impl de::Error for Fail {
 
 /// Reads `value` as a `T`; a failure's path is under `param`.
 pub(crate) fn read<T: de::DeserializeOwned>(value: JsValue, param: &str) -> Result<T, Error> {
-    T::deserialize(JsDe(value)).map_err(|fail| fail.into_error(param))
+    T::deserialize(JsDe(value, false)).map_err(|fail| fail.into_error(param))
 }
 
-/// A JS value as a serde `Deserializer`.
-struct JsDe(JsValue);
+/// A JS value as a serde `Deserializer`, and whether it is the value of an id field (a declared
+/// field named `…Id`): such a string is also kept in the results' string cache
+/// ([`crate::ser::remember_string`]), since results repeat a request's ids.
+struct JsDe(JsValue, bool);
 
 /// A JS integer within i64 / u64, split the way serde's visitors take it.
 enum Int {
@@ -346,7 +348,12 @@ impl<'de> de::Deserializer<'de> for JsDe {
     }
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
         match self.0.as_string() {
-            Some(s) => visitor.visit_string(s),
+            Some(s) => {
+                if self.1 {
+                    crate::ser::remember_string(&s, self.0);
+                }
+                visitor.visit_string(s)
+            }
             None => self.wrong(visitor),
         }
     }
@@ -390,7 +397,7 @@ impl<'de> de::Deserializer<'de> for JsDe {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fail> {
         match self.0.dyn_into::<Array>() {
             Ok(array) => visitor.visit_seq(ArrayAccess { array, index: 0 }),
-            Err(value) => JsDe(value).wrong(visitor),
+            Err(value) => JsDe(value, false).wrong(visitor),
         }
     }
     fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Fail> {
@@ -475,7 +482,7 @@ impl<'de> de::SeqAccess<'de> for ArrayAccess {
         }
         let index = self.index;
         self.index += 1;
-        seed.deserialize(JsDe(self.array.get(index))).map(Some).map_err(|f| f.under(&format!("[{index}]")))
+        seed.deserialize(JsDe(self.array.get(index), false)).map(Some).map_err(|f| f.under(&format!("[{index}]")))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -509,7 +516,7 @@ impl<'de> de::MapAccess<'de> for ObjectAccess {
         // The key as `Object.keys` gave it (the one `next_key_seed` read): no second UTF-8 encoding.
         let key = self.keys.get(self.index.saturating_sub(1));
         let value = js_sys::Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED);
-        seed.deserialize(JsDe(value)).map_err(|f| f.under(&self.key))
+        seed.deserialize(JsDe(value, false)).map_err(|f| f.under(&self.key))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -620,7 +627,7 @@ impl<'de> de::MapAccess<'de> for StructAccess {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Fail> {
         let value = core::mem::replace(&mut self.value, JsValue::UNDEFINED);
-        seed.deserialize(JsDe(value)).map_err(|f| f.under(self.field))
+        seed.deserialize(JsDe(value, self.field.ends_with("Id"))).map_err(|f| f.under(self.field))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -640,7 +647,7 @@ impl<'de> de::EnumAccess<'de> for VariantAccess {
 
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, JsDe), Fail> {
         let tag: de::value::StringDeserializer<Fail> = self.tag.into_deserializer();
-        Ok((seed.deserialize(tag)?, JsDe(self.payload)))
+        Ok((seed.deserialize(tag)?, JsDe(self.payload, false)))
     }
 }
 

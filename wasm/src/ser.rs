@@ -10,9 +10,9 @@
 //! most of them are the same few words again and again (`"APPROVED"`, `"EUR"`, `"pending"`, an
 //! account id, a limit id). Here field names are the reader's table of JS strings (`de.rs`,
 //! made once per program) passed by reference, and short string values come from a small cache
-//! of the JS strings made before ([`STRING_CACHE_SLOTS`] slots, direct-mapped by a hash of the
-//! bytes; a miss makes the string as before and keeps it). Measured in HACKING.md "Wasm size
-//! budget" and `bench/ab.mjs`.
+//! of the JS strings made before or carried by a request's id fields ([`STRING_CACHE_SLOTS`]
+//! slots, direct-mapped by a hash of the bytes; a miss makes the string as before and keeps it).
+//! Measured in HACKING.md "Wasm size budget" and `bench/ab.mjs`.
 
 use core::fmt;
 
@@ -65,13 +65,31 @@ const STRING_CACHE_SLOTS: usize = 256;
 /// string (a message, a hex key) is made each time.
 const STRING_CACHE_BYTES_MAX: usize = 32;
 
-/// One slot of the string-value cache: the Rust string and its JS string, or empty.
-type CachedString = Option<(Box<str>, JsValue)>;
+/// One slot of the string-value cache: a string's bytes, kept in the slot (no allocation to
+/// keep one or to let one go), and its JS string.
+struct CachedString {
+    len: u8,
+    bytes: [u8; STRING_CACHE_BYTES_MAX],
+    value: JsValue,
+}
+
+impl CachedString {
+    /// `s` (at most [`STRING_CACHE_BYTES_MAX`] bytes: the callers check) and its JS string.
+    fn new(s: &str, value: JsValue) -> Option<Self> {
+        let mut bytes = [0; STRING_CACHE_BYTES_MAX];
+        bytes.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
+        Some(CachedString { len: u8::try_from(s.len()).ok()?, bytes, value })
+    }
+
+    fn is(&self, s: &str) -> bool {
+        self.bytes.get(..usize::from(self.len)) == Some(s.as_bytes())
+    }
+}
 
 thread_local! {
     /// The string-value cache, [`STRING_CACHE_SLOTS`] slots once first used. JS strings are
     /// immutable, so handing out the same one again is indistinguishable from making a new one.
-    static STRINGS: core::cell::RefCell<Vec<CachedString>> = const { core::cell::RefCell::new(Vec::new()) };
+    static STRINGS: core::cell::RefCell<Vec<Option<CachedString>>> = const { core::cell::RefCell::new(Vec::new()) };
 }
 
 /// FNV-1a over the bytes: cheap for ≤ 32 bytes and spreads short ASCII words over the slots.
@@ -83,11 +101,11 @@ fn slot_of(s: &str) -> usize {
     hash as usize & (STRING_CACHE_SLOTS - 1)
 }
 
-/// The JS string of `s`, from the cache when it was made before.
-#[inline(never)]
-fn js_string(s: &str) -> JsValue {
+/// Runs `f` on the cache slot of `s` (the cache made on first use), or returns `None` for a
+/// string too long to keep.
+fn with_slot<R>(s: &str, f: impl FnOnce(&mut Option<CachedString>) -> R) -> Option<R> {
     if s.len() > STRING_CACHE_BYTES_MAX {
-        return JsValue::from_str(s);
+        return None;
     }
     let slot = slot_of(s);
     STRINGS.with(|cache| {
@@ -95,16 +113,36 @@ fn js_string(s: &str) -> JsValue {
         if cache.is_empty() {
             cache.resize_with(STRING_CACHE_SLOTS, || None);
         }
-        match cache.get_mut(slot) {
-            Some(Some((kept, value))) if **kept == *s => value.clone(),
-            Some(entry) => {
-                let value = JsValue::from_str(s);
-                *entry = Some((s.into(), value.clone()));
-                value
-            }
-            None => JsValue::from_str(s),
-        }
+        cache.get_mut(slot).map(f)
     })
+}
+
+/// The JS string of `s`, from the cache when it was made before (or a request carried it).
+#[inline(never)]
+fn js_string(s: &str) -> JsValue {
+    let cached = with_slot(s, |slot| match slot {
+        Some(kept) if kept.is(s) => kept.value.clone(),
+        _ => {
+            let value = JsValue::from_str(s);
+            *slot = CachedString::new(s, value.clone());
+            value
+        }
+    });
+    cached.unwrap_or_else(|| JsValue::from_str(s))
+}
+
+/// Keeps `value`, the JS string an id field of a request carried, as the JS string of `s` (its
+/// text), so that a result that repeats it (an outcome's account and hold ids: the request's
+/// own, or the last request's) hands the caller's string back instead of making a new one from
+/// UTF-8 — for a ledger of a million wallets, the one string of an outcome that was never made
+/// before. Measured in HACKING.md *Where the rest of the difference is*.
+#[inline(never)]
+pub(crate) fn remember_string(s: &str, value: JsValue) {
+    with_slot(s, |slot| {
+        if !slot.as_ref().is_some_and(|kept| kept.is(s)) {
+            *slot = CachedString::new(s, value);
+        }
+    });
 }
 
 /// The largest integer a JS number holds exactly.
