@@ -76,7 +76,7 @@ export const MODULE_GZIP_BUDGET_BYTES: Readonly<Record<WasmModuleName, number>> 
   ecash: 185344,
   relay: 200704,
   transfer: 265216,
-  'transfer-resolve': 181248,
+  'transfer-resolve': 182272,
   'transfer-lifecycle': 188416,
   pos: 171008,
   terminal: 244736,

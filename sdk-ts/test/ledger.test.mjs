@@ -20,6 +20,7 @@ import {
 } from '@countersign/sdk';
 import { docTable, hex, throwsCode } from './helpers.mjs';
 import { durableAdapters } from './postgres-server.mjs';
+import { wasm } from '../dist/loader.js';
 
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const KEY = new Uint8Array(32).fill(7);
@@ -108,6 +109,21 @@ test('outcomes and views name the request\'s own ids, whatever the results\' str
     assert.equal(ledger.account(debitAccountId).accountId, debitAccountId);
   }
   assert.deepEqual(ledger.accounts().map((a) => a.accountId).sort(), [...accountIds].sort());
+});
+
+test('the string cache never hands back a lone-surrogate id for the U+FFFD text it was read as (raw adapter)', () => {
+  // The SDK refuses lone surrogates; the adapter called directly reads one as U+FFFD (the
+  // encoder's replacement). The cache must not then answer U+FFFD's bytes with the caller's
+  // lone-surrogate string.
+  const raw = new (wasm().LedgerHandle)();
+  try {
+    const opened = raw.run('openAccount', { idempotencyKey: 'lone', now: T0, accountId: '\uD800x', currency: 'EUR', kind: 'nonNegative' });
+    assert.equal(opened.code, 'ACCOUNT_OPENED');
+    assert.equal(raw.account('\uFFFDx').accountId, '\uFFFDx');
+    assert.deepEqual(raw.accounts().map((a) => a.accountId), ['\uFFFDx']);
+  } finally {
+    raw.free();
+  }
 });
 
 test('same idempotency key: same answer, done once; different request: IDEMPOTENCY_KEY_REUSED', () => {

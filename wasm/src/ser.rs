@@ -136,8 +136,15 @@ fn js_string(s: &str) -> JsValue {
 /// own, or the last request's) hands the caller's string back instead of making a new one from
 /// UTF-8 — for a ledger of a million wallets, the one string of an outcome that was never made
 /// before. Measured in HACKING.md *Where the rest of the difference is*.
+///
+/// A JS string with a lone surrogate reads as U+FFFD (the encoder's replacement), so its text is
+/// not the JS string's: a text with U+FFFD is never kept from a request (the SDK refuses lone
+/// surrogates; the adapter called directly does not).
 #[inline(never)]
 pub(crate) fn remember_string(s: &str, value: JsValue) {
+    if s.contains(char::REPLACEMENT_CHARACTER) {
+        return;
+    }
     with_slot(s, |slot| {
         if !slot.as_ref().is_some_and(|kept| kept.is(s)) {
             *slot = CachedString::new(s, value);
